@@ -1,0 +1,117 @@
+// `npm start`: brings up the whole system on one machine (Azurite, the Cosmos DB emulator, the local Functions
+// host with the app) and supervises it: a crashed host is restarted while storage lives on, as on Azure.
+import * as path from 'path';
+import { startLocalStack, LocalStack } from './stack/localStack';
+import { HostProcess } from './supervisor/hostProcess';
+import { loadOrCreateLocalSecrets } from './supervisor/localSecrets';
+import { readStartConfig } from './supervisor/startConfig';
+
+const appRoot = path.resolve(__dirname, '..', '..');
+
+function log(message: string): void {
+  process.stdout.write(`[start] ${message}\n`);
+}
+
+/** Restart delays after consecutive crashes; reset once the host has been up for a minute. */
+const restartDelaysMs = [250, 1000, 2000, 5000, 10000, 30000];
+
+async function main(): Promise<void> {
+  const config = readStartConfig(process.env, appRoot);
+  log(`data directory ${config.dataDir}`);
+  const stack: LocalStack = await startLocalStack({
+    dataDir: config.dataDir,
+    blobPort: config.blobPort,
+    queuePort: config.queuePort,
+    tablePort: config.tablePort,
+    cosmosPort: config.cosmosPort,
+    log: (line) => log(line),
+  });
+  log(`Azurite blob ${stack.blobEndpoint} queue ${stack.queueEndpoint} table ${stack.tableEndpoint}`);
+  log(`Cosmos DB emulator ${stack.cosmosEndpoint}`);
+
+  const env = { ...process.env, ...stack.appSettings(), ...loadOrCreateLocalSecrets(config.dataDir) };
+  let host: HostProcess | undefined;
+  let stopping = false;
+  let crashes = 0;
+
+  const runHost = async (): Promise<void> => {
+    const current = new HostProcess({
+      appRoot: config.appRoot,
+      port: config.port,
+      dataDir: config.dataDir,
+      env,
+      onLine: (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`),
+    });
+    host = current;
+    const startedAt = Date.now();
+    void current.exited.then(({ code, signal }) => {
+      if (stopping || host !== current) return;
+      if (Date.now() - startedAt > 60_000) crashes = 0;
+      const delay = restartDelaysMs[Math.min(crashes, restartDelaysMs.length - 1)];
+      crashes += 1;
+      log(`Functions host exited (code ${code}, signal ${signal}); restarting in ${delay} ms`);
+      setTimeout(() => {
+        if (!stopping) runHost().catch((error: unknown) => log(`restart failed: ${String(error)}`));
+      }, delay);
+    });
+    const ready = await current.ready();
+    log(`Functions host ready (pid ${ready.pid})`);
+    return;
+  };
+
+  await runHost();
+  const baseUrl = `http://127.0.0.1:${config.port}`;
+  process.stdout.write(
+    [
+      '',
+      `  API:        ${baseUrl}/api/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.BatchAI/...?api-version=2018-05-01`,
+      `  OpenAPI:    ${baseUrl}/api/openapi.json`,
+      `  Data:       ${config.dataDir}`,
+      '  Stop with Ctrl-C.',
+      '',
+    ].join('\n') + '\n',
+  );
+  process.stdout.write(`${JSON.stringify({ started: true, baseUrl, hostPid: host?.pid })}\n`);
+
+  // Storage must outlive the host, but if an emulator itself dies, bring it back on the same port and data.
+  const watchdog = setInterval(() => {
+    void (async () => {
+      const pids = stack.pids();
+      if (!alive(pids.cosmos)) {
+        log('Cosmos DB emulator is gone; restarting it');
+        await stack.restartCosmos();
+      }
+      if (!alive(pids.azurite)) {
+        log('Azurite is gone; restarting it');
+        await stack.restartAzurite();
+      }
+    })().catch((error: unknown) => log(`emulator restart failed: ${String(error)}`));
+  }, 1000);
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(watchdog);
+    log(`${signal}: stopping`);
+    await host?.stop();
+    await stack.stop();
+    log('stopped; data kept in ' + config.dataDir);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[start] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
