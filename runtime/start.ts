@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
-  process.stdout.write(`${JSON.stringify({ started: true, baseUrl, hostPid: host?.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ started: true, baseUrl, hostPid: host?.pid, ...stack.pids() })}\n`);
 
   // Storage must outlive the host, but if an emulator itself dies, bring it back on the same port and data.
   const watchdog = setInterval(() => {

@@ -57,6 +57,8 @@ export interface InvocationInput {
   inputData?: Record<string, RpcTypedData>;
   /** Correlation: the id of the invocation (a GUID is generated when absent). */
   invocationId?: string;
+  /** Set by the host's retry policy on retries (context.retryContext in the function). */
+  retryContext?: { retryCount: number; maxRetryCount: number; exception?: { message?: string; stackTrace?: string } };
 }
 
 export interface InvocationResult {
@@ -72,14 +74,41 @@ export interface InputBindingProvider {
   provide(fn: RegisteredFunction, bindingName: string, binding: BindingMetadata): Promise<RpcTypedData> | RpcTypedData;
 }
 
+/** What an output binding handler may need about the invocation (binding expressions such as `{queueTrigger}`). */
+export interface OutputBindingContext {
+  invocationId: string;
+  /** Trigger metadata of the invocation as the host sent it. */
+  triggerMetadata: Record<string, RpcTypedData>;
+}
+
 /** Writes an output binding's value (e.g. `queue`, `blob`) after a successful invocation. */
 export interface OutputBindingHandler {
   bindingType: string;
-  write(fn: RegisteredFunction, bindingName: string, binding: BindingMetadata, value: RpcTypedData): Promise<void>;
+  write(
+    fn: RegisteredFunction,
+    bindingName: string,
+    binding: BindingMetadata,
+    value: RpcTypedData,
+    context?: OutputBindingContext,
+  ): Promise<void>;
 }
 
 /** A raw HTTP handler mounted by a plugin under a path prefix (e.g. '/runtime/webhooks/eventgrid'). */
 export type SystemRouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
+
+/** Access keys of the host (see docs/local-runtime.md): master (admin), function keys, and system keys of extensions. */
+export interface HostKeys {
+  masterKey: string;
+  /** Host-level function keys by name (`default` always exists). */
+  functionKeys: Record<string, string>;
+  /** System keys by extension name, e.g. `eventgrid_extension`, `durabletask_extension` (created on first use). */
+  systemKey(name: string): string;
+  /** True when `presented` is the master key or any function key. */
+  isFunctionKey(presented: string | undefined): boolean;
+  /** True when `presented` is the master key or the named system key. */
+  isSystemKey(name: string, presented: string | undefined): boolean;
+  isMasterKey(presented: string | undefined): boolean;
+}
 
 export interface HostLogger {
   info(message: string): void;
@@ -108,6 +137,10 @@ export interface HostServices {
   registerInputBinding(provider: InputBindingProvider): void;
   registerOutputBinding(handler: OutputBindingHandler): void;
   log: HostLogger;
+  /** The host's keys (HTTP authLevel, system keys of webhooks). */
+  keys: HostKeys;
+  /** Worker capabilities the programming model reported (e.g. `HttpUri` when the app enabled HTTP streaming). */
+  capabilities: Readonly<Record<string, string>>;
 }
 
 /** A trigger plugin serves every function whose trigger type it lists. */

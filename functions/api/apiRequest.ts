@@ -1,0 +1,120 @@
+// Request plumbing shared by the API's trigger adapters: ARM correlation headers, the api-version check, JSON
+// body parsing that never crashes, paging parameters and nextLink, and long-running operation headers.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { randomUUID } from 'crypto';
+import { API_VERSION } from '../../shared/domain/batchAiSpec';
+import { ValidationError } from '../../shared/domain/errors';
+import type { OperationRecord } from '../../shared/domain/operationRecord';
+import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import { cloudErrorResponse } from './cloudErrorResponse';
+import { getServiceDeps } from './apiServices';
+
+export type ApiHandler = (deps: ServiceDeps, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+export interface HandlerOptions {
+  /** The OpenAPI document route does not take an api-version. */
+  apiVersionRequired?: boolean;
+}
+
+/** Wraps a handler: correlation headers on every answer, api-version checked, errors mapped once. */
+export function apiEndpoint(
+  handler: ApiHandler,
+  options: HandlerOptions = {},
+  deps: () => Promise<ServiceDeps> = getServiceDeps,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return async (request, context) => {
+    const correlation: Record<string, string> = {
+      'x-ms-request-id': randomUUID(),
+      'x-ms-correlation-request-id': request.headers.get('x-ms-correlation-request-id') ?? randomUUID(),
+    };
+    const clientRequestId = request.headers.get('x-ms-client-request-id');
+    if (clientRequestId) correlation['x-ms-client-request-id'] = clientRequestId;
+    try {
+      if (options.apiVersionRequired !== false) checkApiVersion(request);
+      const response = await handler(await deps(), request, context);
+      return { ...response, headers: { ...correlation, ...(response.headers as Record<string, string> | undefined) } };
+    } catch (error: unknown) {
+      return cloudErrorResponse(error, context, correlation);
+    }
+  };
+}
+
+function checkApiVersion(request: HttpRequest): void {
+  const version = request.query.get('api-version');
+  if (!version) {
+    throw new ValidationError('api-version', `The api-version query parameter is required; this API supports '${API_VERSION}'.`, 'MissingApiVersionParameter');
+  }
+  if (version !== API_VERSION) {
+    throw new ValidationError('api-version', `The api-version '${version}' is not supported; use '${API_VERSION}'.`, 'InvalidApiVersionParameter');
+  }
+}
+
+/** Parses the JSON body; an empty body is undefined; malformed JSON is a 400 (the parser's text is not echoed: it can quote secrets). */
+export async function readJsonBody(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ValidationError('body', 'The request body is not valid JSON.', 'InvalidRequestContent');
+  }
+}
+
+/** A query parameter that must be an integer within a range (absent: the default). */
+export function integerQuery(request: HttpRequest, name: string, minimum: number, maximum: number, fallback: number): number {
+  const text = request.query.get(name);
+  if (text === null || text === '') return fallback;
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || value < minimum || value > maximum) {
+    throw new ValidationError(name, `The query parameter '${name}' must be an integer from ${minimum} to ${maximum}; it is '${text}'.`, 'InvalidQueryParameterValue');
+  }
+  return value;
+}
+
+export interface PageQuery {
+  maxItems: number;
+  continuationToken?: string;
+}
+
+export function pageQuery(request: HttpRequest): PageQuery {
+  const maxItems = integerQuery(request, 'maxresults', 1, 1000, 1000);
+  const skipToken = request.query.get('$skiptoken');
+  if (!skipToken) return { maxItems };
+  const continuationToken = Buffer.from(skipToken, 'base64url').toString('utf8');
+  if (!continuationToken) throw new ValidationError('$skiptoken', 'The $skiptoken is not valid; use the nextLink of the previous page.', 'InvalidQueryParameterValue');
+  return { maxItems, continuationToken };
+}
+
+/** The `{value, nextLink}` page: nextLink is this request's URL with the next $skiptoken. */
+export function pageBody(request: HttpRequest, value: unknown[], continuationToken: string | undefined): Record<string, unknown> {
+  if (!continuationToken) return { value };
+  const next = new URL(request.url);
+  next.searchParams.set('$skiptoken', Buffer.from(continuationToken, 'utf8').toString('base64url'));
+  return { value, nextLink: next.toString() };
+}
+
+/** Origin and route prefix of this API as the caller reached it (e.g. http://127.0.0.1:7071/api). */
+export function apiBase(request: HttpRequest): string {
+  const url = new URL(request.url);
+  const path = url.pathname;
+  const cut = ['/subscriptions/', '/providers/', '/openapi.json'].map((m) => path.toLowerCase().indexOf(m.toLowerCase())).filter((i) => i >= 0);
+  return `${url.origin}${path.slice(0, cut.length ? Math.min(...cut) : path.length)}`;
+}
+
+export function operationUrls(request: HttpRequest, operation: OperationRecord): { status: string; result: string } {
+  const base = `${apiBase(request)}/subscriptions/${operation.subscriptionId}/providers/Microsoft.BatchAI/locations/${encodeURIComponent(operation.location)}`;
+  return {
+    status: `${base}/operationstatuses/${operation.id}?api-version=${API_VERSION}`,
+    result: `${base}/operationresults/${operation.id}?api-version=${API_VERSION}`,
+  };
+}
+
+/** 202 Accepted with the ARM long-running operation headers. */
+export function acceptedResponse(request: HttpRequest, operation: OperationRecord): HttpResponseInit {
+  const urls = operationUrls(request, operation);
+  return { status: 202, headers: { 'Azure-AsyncOperation': urls.status, Location: urls.result, 'Retry-After': '1' } };
+}
+
+export function jsonResponse(status: number, body: unknown, etag?: string): HttpResponseInit {
+  return { status, jsonBody: body, headers: etag ? { ETag: etag } : undefined };
+}

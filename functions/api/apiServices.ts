@@ -1,0 +1,26 @@
+// Composition root of the resource API: builds the domain services' dependencies once per process from the app
+// settings (Cosmos store, AES-GCM secret sealing). Compute, the job lifecycle and job files are wired here by the
+// issues that implement those ports.
+import { randomUUID } from 'crypto';
+import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
+import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
+import { readAppConfig } from '../../shared/config/appConfig';
+import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
+import { defaultQuotas, type ServiceDeps } from '../../shared/domain/services/serviceDeps';
+
+let deps: Promise<ServiceDeps> | undefined;
+
+export function getServiceDeps(): Promise<ServiceDeps> {
+  deps ??= Promise.resolve().then(() => {
+    const config = readAppConfig(process.env);
+    return {
+      store: new CosmosResourceStore(createCosmosClient(config.cosmos), config.cosmos.database),
+      secrets: new AesGcmSecretProtector(config.secretsEncryptionKey),
+      quotas: defaultQuotas,
+      now: () => new Date(),
+      newId: randomUUID,
+    };
+  });
+  deps.catch(() => (deps = undefined)); // A configuration error is reported per request, and fixed settings are picked up.
+  return deps;
+}

@@ -1,0 +1,131 @@
+// Six-field NCRONTAB expressions as Azure Functions timer triggers use them:
+// `{second} {minute} {hour} {day} {month} {day-of-week}`, with `*`, ranges, lists, steps and month/day names.
+// Like NCrontab, a time matches only when BOTH the day of month and the day of week match. Times are UTC.
+
+interface FieldSpec {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];
+}
+
+const fields: FieldSpec[] = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day', min: 1, max: 31 },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
+  { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+
+export interface CronExpression {
+  expression: string;
+  seconds: ReadonlySet<number>;
+  minutes: ReadonlySet<number>;
+  hours: ReadonlySet<number>;
+  days: ReadonlySet<number>;
+  months: ReadonlySet<number>;
+  daysOfWeek: ReadonlySet<number>;
+}
+
+function parseValue(text: string, spec: FieldSpec, expression: string): number {
+  const upper = text.toUpperCase();
+  const byName = spec.names?.findIndex((n) => upper === n || (n.length > 3 && upper === n.slice(0, 3)));
+  if (byName !== undefined && byName >= 0) return spec.name === 'month' ? byName + 1 : byName;
+  // Full names (MONDAY, JANUARY) are accepted by their first three letters.
+  if (spec.names && /^[A-Z]{4,}$/.test(upper)) {
+    const prefix = spec.names.findIndex((n) => upper.startsWith(n));
+    if (prefix >= 0) return spec.name === 'month' ? prefix + 1 : prefix;
+  }
+  if (!/^\d+$/.test(text)) {
+    throw new Error(`NCRONTAB "${expression}": "${text}" is not a valid ${spec.name} value.`);
+  }
+  const n = Number(text);
+  if (n < spec.min || n > spec.max) {
+    throw new Error(`NCRONTAB "${expression}": ${spec.name} ${n} is outside ${spec.min}-${spec.max}.`);
+  }
+  return n;
+}
+
+function parseField(text: string, spec: FieldSpec, expression: string): Set<number> {
+  const values = new Set<number>();
+  for (const item of text.split(',')) {
+    if (item === '') throw new Error(`NCRONTAB "${expression}": empty list item in the ${spec.name} field.`);
+    const [rangePart, stepPart, extra] = item.split('/');
+    if (extra !== undefined) throw new Error(`NCRONTAB "${expression}": "${item}" has more than one "/".`);
+    let step = 1;
+    if (stepPart !== undefined) {
+      if (!/^\d+$/.test(stepPart) || Number(stepPart) === 0) {
+        throw new Error(`NCRONTAB "${expression}": step "${stepPart}" in the ${spec.name} field must be a positive integer.`);
+      }
+      step = Number(stepPart);
+    }
+    let from: number;
+    let to: number;
+    if (rangePart === '*' || rangePart === '?') {
+      from = spec.min;
+      to = spec.name === 'day-of-week' ? 6 : spec.max;
+    } else if (rangePart.includes('-')) {
+      const [a, b, more] = rangePart.split('-');
+      if (more !== undefined) throw new Error(`NCRONTAB "${expression}": invalid range "${rangePart}".`);
+      from = parseValue(a, spec, expression);
+      to = parseValue(b, spec, expression);
+      if (from > to) throw new Error(`NCRONTAB "${expression}": range "${rangePart}" goes backwards.`);
+    } else {
+      from = parseValue(rangePart, spec, expression);
+      // `5/15` means "from 5 to the end, every 15".
+      to = stepPart !== undefined ? spec.max : from;
+    }
+    for (let v = from; v <= to; v += step) values.add(spec.name === 'day-of-week' && v === 7 ? 0 : v);
+  }
+  return values;
+}
+
+/** Parses a six-field NCRONTAB expression; errors name the expression and the faulty field. */
+export function parseNcrontab(expression: string): CronExpression {
+  const parts = expression.trim().split(/\s+/);
+  if (parts.length !== 6) {
+    throw new Error(
+      `NCRONTAB "${expression}": expected 6 fields ({second} {minute} {hour} {day} {month} {day-of-week}), got ${parts.length}.`,
+    );
+  }
+  const [seconds, minutes, hours, days, months, daysOfWeek] = parts.map((p, i) => parseField(p, fields[i], expression));
+  return { expression, seconds, minutes, hours, days, months, daysOfWeek };
+}
+
+/** The first time strictly after `after` that matches (UTC, whole seconds), or undefined within ten years. */
+export function nextOccurrence(cron: CronExpression, after: Date): Date | undefined {
+  const t = new Date(Math.floor(after.getTime() / 1000) * 1000 + 1000);
+  const limit = after.getTime() + 10 * 366 * 24 * 3600 * 1000;
+  while (t.getTime() <= limit) {
+    if (!cron.months.has(t.getUTCMonth() + 1)) {
+      t.setUTCMonth(t.getUTCMonth() + 1, 1);
+      t.setUTCHours(0, 0, 0, 0);
+      continue;
+    }
+    if (!cron.days.has(t.getUTCDate()) || !cron.daysOfWeek.has(t.getUTCDay())) {
+      t.setUTCDate(t.getUTCDate() + 1);
+      t.setUTCHours(0, 0, 0, 0);
+      continue;
+    }
+    if (!cron.hours.has(t.getUTCHours())) {
+      t.setUTCHours(t.getUTCHours() + 1, 0, 0, 0);
+      continue;
+    }
+    if (!cron.minutes.has(t.getUTCMinutes())) {
+      t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
+      continue;
+    }
+    if (!cron.seconds.has(t.getUTCSeconds())) {
+      t.setUTCSeconds(t.getUTCSeconds() + 1, 0);
+      continue;
+    }
+    return t;
+  }
+  return undefined;
+}

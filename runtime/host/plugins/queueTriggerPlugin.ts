@@ -1,0 +1,195 @@
+// queueTrigger on Storage queues (Azurite locally): polls each function's queue with exponential backoff up to
+// host.json maxPollingInterval, fetches batches of batchSize and a new batch when in-flight messages drop to
+// newBatchThreshold, deletes on success, makes a failed message visible again after visibilityTimeout and moves it
+// to `<queue>-poison` (original content kept) once it has been dequeued maxDequeueCount times.
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import { resolveBindingExpression } from '../bindingExpression';
+import { parseHostJson, type QueuesOptions } from '../hostJson';
+import type { HostServices, RegisteredFunction, RpcTypedData, TriggerPlugin } from '../plugin';
+import { queueServiceFor } from '../storageConnection';
+
+const minPollingIntervalMs = 100;
+/** Messages being processed stay invisible this long and are renewed at half of it (Azure: 10 min). */
+const processingVisibilitySeconds = 60;
+
+function decodeMessage(text: string, encoding: 'base64' | 'none'): string | undefined {
+  if (encoding === 'none') return text;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
+  return Buffer.from(text, 'base64').toString('utf8');
+}
+
+class QueueListener {
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly host: HostServices,
+    private readonly fn: RegisteredFunction,
+    private readonly queue: QueueClient,
+    private readonly poison: QueueClient,
+    private readonly options: QueuesOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.queue.createIfNotExists();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let delay = minPollingIntervalMs;
+    while (!this.stopped) {
+      if (this.inFlight.size > this.options.newBatchThreshold) {
+        await Promise.race([...this.inFlight, this.sleep(this.options.maxPollingIntervalMs)]);
+        continue;
+      }
+      let messages: DequeuedMessageItem[];
+      try {
+        const res = await this.queue.receiveMessages({
+          numberOfMessages: this.options.batchSize,
+          visibilityTimeout: processingVisibilitySeconds,
+        });
+        messages = res.receivedMessageItems;
+      } catch (err: unknown) {
+        this.host.log.warn(`Queue "${this.queue.name}" of function "${this.fn.name}": receive failed: ${(err as Error).message}`);
+        messages = [];
+      }
+      if (this.stopped) {
+        // Received during shutdown: make them visible again at once instead of waiting for the timeout.
+        await Promise.allSettled(messages.map((m) => this.queue.updateMessage(m.messageId, m.popReceipt, m.messageText, 0)));
+        break;
+      }
+      if (messages.length === 0) {
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, Math.max(this.options.maxPollingIntervalMs, minPollingIntervalMs));
+        continue;
+      }
+      // Event-driven after work: poll again at once while messages keep coming.
+      delay = minPollingIntervalMs;
+      for (const m of messages) {
+        const p = this.process(m).catch((err: unknown) => {
+          this.host.log.error(`Queue "${this.queue.name}": handling message ${m.messageId} failed: ${(err as Error).message}`);
+        });
+        this.inFlight.add(p);
+        void p.finally(() => {
+          this.inFlight.delete(p);
+          this.wake?.();
+        });
+      }
+    }
+  }
+
+  private async process(m: DequeuedMessageItem): Promise<void> {
+    const receipt = { popReceipt: m.popReceipt };
+    if (m.dequeueCount > this.options.maxDequeueCount) {
+      await this.moveToPoison(m, receipt.popReceipt, `dequeued ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`);
+      return;
+    }
+    const text = decodeMessage(m.messageText, this.options.messageEncoding);
+    if (text === undefined) {
+      await this.moveToPoison(m, receipt.popReceipt, 'message is not valid base64 (host.json extensions.queues.messageEncoding is "base64")');
+      return;
+    }
+    const renew = setInterval(() => {
+      this.queue
+        .updateMessage(m.messageId, receipt.popReceipt, m.messageText, processingVisibilitySeconds)
+        .then((r) => {
+          if (r.popReceipt) receipt.popReceipt = r.popReceipt;
+        })
+        .catch(() => undefined);
+    }, (processingVisibilitySeconds * 1000) / 2);
+    const iso = (d: Date | undefined): RpcTypedData => ({ string: d ? d.toISOString() : '' });
+    const triggerMetadata: Record<string, RpcTypedData> = {
+      Id: { string: m.messageId },
+      DequeueCount: { int: m.dequeueCount },
+      InsertionTime: iso(m.insertedOn),
+      ExpirationTime: iso(m.expiresOn),
+      NextVisibleTime: iso(m.nextVisibleOn),
+      PopReceipt: { string: m.popReceipt },
+      QueueTrigger: { string: text },
+    };
+    let ok = true;
+    try {
+      await this.host.invoke(this.fn.name, { triggerData: { string: text }, triggerMetadata });
+    } catch {
+      ok = false;
+    } finally {
+      clearInterval(renew);
+    }
+    if (ok) {
+      await this.queue.deleteMessage(m.messageId, receipt.popReceipt);
+    } else if (m.dequeueCount >= this.options.maxDequeueCount) {
+      await this.moveToPoison(m, receipt.popReceipt, `failed ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`);
+    } else {
+      await this.queue.updateMessage(
+        m.messageId,
+        receipt.popReceipt,
+        m.messageText,
+        Math.round(this.options.visibilityTimeoutMs / 1000),
+      );
+    }
+  }
+
+  /** Copy first, then delete: a crash in between duplicates the message rather than losing it. */
+  private async moveToPoison(m: DequeuedMessageItem, popReceipt: string, reason: string): Promise<void> {
+    await this.poison.createIfNotExists();
+    await this.poison.sendMessage(m.messageText);
+    await this.queue.deleteMessage(m.messageId, popReceipt);
+    this.host.log.warn(
+      `Function "${this.fn.name}": message ${m.messageId} moved to queue "${this.poison.name}": ${reason}.`,
+    );
+  }
+}
+
+export class QueueTriggerPlugin implements TriggerPlugin {
+  readonly triggerTypes = ['queueTrigger'];
+  private listeners: QueueListener[] = [];
+
+  async start(host: HostServices, functions: RegisteredFunction[]): Promise<void> {
+    const options = parseHostJson(host.hostJson).queues;
+    for (const fn of functions) {
+      const where = `Function "${fn.name}" (queueTrigger)`;
+      if (typeof fn.trigger.queueName !== 'string' || fn.trigger.queueName === '') {
+        throw new Error(`${where}: "queueName" must be a non-empty string.`);
+      }
+      const queueName = resolveBindingExpression(fn.trigger.queueName, host.settings, {}, where);
+      if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(queueName)) {
+        throw new Error(`${where}: queueName "${queueName}" is not a valid queue name (3-63 lower-case letters, digits, dashes).`);
+      }
+      const service = queueServiceFor(host.settings, fn.trigger.connection, where);
+      const listener = new QueueListener(
+        host,
+        fn,
+        service.getQueueClient(queueName),
+        service.getQueueClient(`${queueName}-poison`),
+        options,
+      );
+      await listener.start();
+      this.listeners.push(listener);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.listeners.map((l) => l.stop()));
+    this.listeners = [];
+  }
+}

@@ -1,0 +1,150 @@
+// timerTrigger: runs functions on NCRONTAB or TimeSpan schedules (UTC), one run at a time per function. With
+// useMonitor (default for schedules of a minute or more) a status record per function is kept in
+// `<dataDir>/timers/<function>/status.json`, like the host's blob, so a run missed while the host was down is
+// reported past due and run once at start. runOnStartup runs the function when the host starts.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { HostServices, RegisteredFunction, TriggerPlugin } from '../plugin';
+import { invokeWithRetry } from '../retryPolicy';
+import { parseTimerSchedule, type TimerSchedule } from '../timerSchedule';
+
+interface ScheduleStatus {
+  Last: string;
+  Next: string;
+  LastUpdated: string;
+}
+
+const maxTimeoutMs = 2 ** 31 - 1;
+
+class TimerRunner {
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly statusFile: string;
+
+  constructor(
+    private readonly host: HostServices,
+    private readonly fn: RegisteredFunction,
+    private readonly schedule: TimerSchedule,
+    private readonly useMonitor: boolean,
+    private readonly runOnStartup: boolean,
+  ) {
+    this.statusFile = path.join(host.dataDir, 'timers', fn.name, 'status.json');
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private sleepUntil(when: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout;
+      const finish = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const arm = (): void => {
+        const left = when - Date.now();
+        if (left <= 0 || this.stopped) return finish();
+        timer = setTimeout(arm, Math.min(left, maxTimeoutMs));
+      };
+      this.wake = finish;
+      arm();
+    });
+  }
+
+  private readStatus(): ScheduleStatus | undefined {
+    try {
+      const s = JSON.parse(fs.readFileSync(this.statusFile, 'utf8')) as ScheduleStatus;
+      return typeof s.Next === 'string' && typeof s.Last === 'string' ? s : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private writeStatus(status: ScheduleStatus): void {
+    if (!this.useMonitor) return;
+    fs.mkdirSync(path.dirname(this.statusFile), { recursive: true });
+    const tmp = `${this.statusFile}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(status));
+    fs.renameSync(tmp, this.statusFile);
+  }
+
+  private async fire(isPastDue: boolean, last: Date | undefined, next: Date | undefined): Promise<void> {
+    const status = last || next ? { Last: last?.toISOString() ?? '', Next: next?.toISOString() ?? '', LastUpdated: new Date().toISOString() } : null;
+    const triggerData = {
+      json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: status, IsPastDue: isPastDue }),
+    };
+    try {
+      await invokeWithRetry(
+        this.host,
+        this.fn,
+        { triggerData },
+        () => this.stopped,
+        (ms) => this.sleepUntil(Date.now() + ms),
+      );
+    } catch {
+      // Logged by the invoker; a failed run does not stop the schedule.
+    }
+  }
+
+  private async run(): Promise<void> {
+    const status = this.useMonitor ? this.readStatus() : undefined;
+    let last = status?.Last ? new Date(status.Last) : undefined;
+    let now = new Date();
+    const missed = status?.Next ? new Date(status.Next) : undefined;
+    if (missed && missed.getTime() < now.getTime()) {
+      this.host.log.warn(`Function "${this.fn.name}": the run scheduled at ${missed.toISOString()} is past due.`);
+      const next = this.schedule.next(new Date());
+      await this.fire(true, last, next);
+      last = missed;
+    } else if (this.runOnStartup) {
+      await this.fire(false, last, this.schedule.next(now));
+    }
+    while (!this.stopped) {
+      now = new Date();
+      const next = this.schedule.next(now);
+      if (!next) {
+        this.host.log.warn(`Function "${this.fn.name}": schedule "${this.schedule.text}" has no next occurrence.`);
+        return;
+      }
+      this.writeStatus({ Last: last?.toISOString() ?? '', Next: next.toISOString(), LastUpdated: now.toISOString() });
+      await this.sleepUntil(next.getTime());
+      if (this.stopped) return;
+      const following = this.schedule.next(next);
+      await this.fire(false, last, following);
+      last = next;
+      this.writeStatus({ Last: next.toISOString(), Next: following?.toISOString() ?? '', LastUpdated: new Date().toISOString() });
+    }
+  }
+}
+
+export class TimerTriggerPlugin implements TriggerPlugin {
+  readonly triggerTypes = ['timerTrigger'];
+  private runners: TimerRunner[] = [];
+
+  async start(host: HostServices, functions: RegisteredFunction[]): Promise<void> {
+    const runners = functions.map((fn) => {
+      const where = `Function "${fn.name}" (timerTrigger)`;
+      const schedule = parseTimerSchedule(fn.trigger.schedule, host.settings, where);
+      const probe = schedule.next(new Date());
+      const after = probe && schedule.next(probe);
+      const defaultMonitor = !probe || !after || after.getTime() - probe.getTime() >= 60_000;
+      const useMonitor = typeof fn.trigger.useMonitor === 'boolean' ? fn.trigger.useMonitor : defaultMonitor;
+      return new TimerRunner(host, fn, schedule, useMonitor, fn.trigger.runOnStartup === true);
+    });
+    for (const r of runners) r.start();
+    this.runners = runners;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+    this.runners = [];
+  }
+}

@@ -1,0 +1,239 @@
+// The resource store on Cosmos DB. Containers and partition keys follow the API's access patterns (see
+// resourceApiContainers): every GET is a point read (id + partition key both derive from the URL), every list is a
+// single-partition query, and every update is a replace with IfMatch on the ETag it read.
+// Only SQL that both Azure Cosmos DB and the local emulator support is used (no OFFSET/LIMIT, DISTINCT, GROUP BY,
+// two-field ORDER BY; the partition key is filtered in WHERE because the emulator ignores the partitionKey option).
+import type { Container, CosmosClient, SqlQuerySpec } from '@azure/cosmos';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../../domain/errors';
+import { experimentRefOf, keyOf, workspaceRefOf, type ResourceRef } from '../../domain/resourceId';
+import type { OperationRecord } from '../../domain/operationRecord';
+import type { ResourceRecord, Stored } from '../../domain/resourceRecord';
+import type { ListScope, Page, PageRequest, ResourceStore } from '../../ports/resourceStore';
+import { resourceApiContainers } from './resourceApiContainers';
+
+interface ResourceDocument {
+  id: string;
+  kind: string;
+  sortName: string;
+  record: ResourceRecord;
+  subscriptionId?: string;
+  resourceGroupKey?: string;
+  workspaceKey?: string;
+  experimentKey?: string;
+  clusterKey?: string;
+  executionState?: string;
+  locationKey?: string;
+  _etag?: string;
+}
+
+interface OperationDocument {
+  id: string;
+  record: OperationRecord;
+  _etag?: string;
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (error && typeof error === 'object' && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'number' ? code : Number(code);
+  }
+  return undefined;
+}
+
+function locationKey(location: string): string {
+  return location.toLowerCase().replace(/\s/g, '');
+}
+
+/** Where a resource lives: container, document id and partition key value, all derived from its ref. */
+function placementOf(ref: ResourceRef): { container: 'workspaces' | 'workspaceResources' | 'jobs'; id: string; partitionKey: string } {
+  const name = ref.name.toLowerCase();
+  switch (ref.kind) {
+    case 'workspace':
+      return { container: 'workspaces', id: `${ref.resourceGroup.toLowerCase()}:${name}`, partitionKey: ref.subscriptionId.toLowerCase() };
+    case 'job':
+      return { container: 'jobs', id: name, partitionKey: keyOf(experimentRefOf(ref)) };
+    default:
+      return { container: 'workspaceResources', id: `${ref.kind}:${name}`, partitionKey: keyOf(workspaceRefOf(ref)) };
+  }
+}
+
+export class CosmosResourceStore implements ResourceStore {
+  private readonly containers: Record<'workspaces' | 'workspaceResources' | 'jobs' | 'operations', Container>;
+
+  constructor(client: CosmosClient, databaseName: string) {
+    const database = client.database(databaseName);
+    this.containers = {
+      workspaces: database.container(resourceApiContainers.workspaces),
+      workspaceResources: database.container(resourceApiContainers.workspaceResources),
+      jobs: database.container(resourceApiContainers.jobs),
+      operations: database.container(resourceApiContainers.operations),
+    };
+  }
+
+  private toDocument(record: ResourceRecord): ResourceDocument {
+    const placement = placementOf(record.ref);
+    const document: ResourceDocument = { id: placement.id, kind: record.kind, sortName: record.ref.name.toLowerCase(), record };
+    const ref = record.ref;
+    if (record.kind === 'workspace') {
+      document.subscriptionId = placement.partitionKey;
+      document.resourceGroupKey = ref.resourceGroup.toLowerCase();
+    } else if (record.kind === 'job') {
+      document.experimentKey = placement.partitionKey;
+      document.clusterKey = record.job?.clusterKey;
+      document.executionState = record.job?.executionState;
+    } else {
+      document.workspaceKey = placement.partitionKey;
+      document.subscriptionId = ref.subscriptionId.toLowerCase();
+      document.locationKey = locationKey(record.location);
+    }
+    return document;
+  }
+
+  private stored(document: ResourceDocument): Stored {
+    return { record: document.record, etag: document._etag ?? '' };
+  }
+
+  async get(ref: ResourceRef): Promise<Stored | undefined> {
+    const placement = placementOf(ref);
+    try {
+      const { resource } = await this.containers[placement.container].item(placement.id, placement.partitionKey).read<ResourceDocument>();
+      return resource ? this.stored(resource) : undefined;
+    } catch (error: unknown) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async create(record: ResourceRecord): Promise<Stored> {
+    const placement = placementOf(record.ref);
+    try {
+      const { resource } = await this.containers[placement.container].items.create<ResourceDocument>(this.toDocument(record));
+      return this.stored(resource as ResourceDocument);
+    } catch (error: unknown) {
+      if (statusOf(error) === 409) throw new ConflictError('ResourceAlreadyExists', `The resource '${record.ref.name}' already exists.`);
+      throw error;
+    }
+  }
+
+  async replace(record: ResourceRecord, etag: string): Promise<Stored> {
+    const placement = placementOf(record.ref);
+    try {
+      const { resource } = await this.containers[placement.container]
+        .item(placement.id, placement.partitionKey)
+        .replace<ResourceDocument>(this.toDocument(record), { accessCondition: { type: 'IfMatch', condition: etag } });
+      return this.stored(resource as ResourceDocument);
+    } catch (error: unknown) {
+      const status = statusOf(error);
+      if (status === 412) throw new PreconditionFailedError();
+      if (status === 404) throw new NotFoundError(`The resource '${record.ref.name}' no longer exists.`);
+      throw error;
+    }
+  }
+
+  async delete(ref: ResourceRef, etag?: string): Promise<boolean> {
+    const placement = placementOf(ref);
+    try {
+      await this.containers[placement.container]
+        .item(placement.id, placement.partitionKey)
+        .delete(etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined);
+      return true;
+    } catch (error: unknown) {
+      const status = statusOf(error);
+      if (status === 404) return false;
+      if (status === 412) throw new PreconditionFailedError();
+      throw error;
+    }
+  }
+
+  list(scope: ListScope, page: PageRequest): Promise<Page<Stored>> {
+    if (scope.kind === 'workspace') {
+      const parameters = [{ name: '@subscriptionId', value: scope.subscriptionId.toLowerCase() }];
+      let where = 'c.subscriptionId = @subscriptionId';
+      if (scope.resourceGroup !== undefined) {
+        where += ' AND c.resourceGroupKey = @resourceGroup';
+        parameters.push({ name: '@resourceGroup', value: scope.resourceGroup.toLowerCase() });
+      }
+      return this.page('workspaces', { query: `SELECT * FROM c WHERE ${where} ORDER BY c.sortName`, parameters }, page);
+    }
+    if (scope.kind === 'job') {
+      return this.page(
+        'jobs',
+        { query: 'SELECT * FROM c WHERE c.experimentKey = @experiment ORDER BY c.sortName', parameters: [{ name: '@experiment', value: keyOf(scope.experiment) }] },
+        page,
+      );
+    }
+    return this.page(
+      'workspaceResources',
+      {
+        query: 'SELECT * FROM c WHERE c.workspaceKey = @workspace AND c.kind = @kind ORDER BY c.sortName',
+        parameters: [
+          { name: '@workspace', value: keyOf(workspaceRefOf(scope.workspace)) },
+          { name: '@kind', value: scope.kind },
+        ],
+      },
+      page,
+    );
+  }
+
+  listJobsByCluster(clusterKey: string, states: string[] | undefined, page: PageRequest): Promise<Page<Stored>> {
+    // Cross-partition by design: jobs are partitioned by experiment (their URL), the scheduler asks by cluster.
+    const parameters: { name: string; value: string | string[] }[] = [{ name: '@cluster', value: clusterKey }];
+    let query = 'SELECT * FROM c WHERE c.clusterKey = @cluster';
+    if (states) {
+      query += ' AND ARRAY_CONTAINS(@states, c.executionState)';
+      parameters.push({ name: '@states', value: states });
+    }
+    return this.page('jobs', { query, parameters }, page);
+  }
+
+  listClustersInLocation(subscriptionId: string, location: string, page: PageRequest): Promise<Page<Stored>> {
+    return this.page(
+      'workspaceResources',
+      {
+        query: "SELECT * FROM c WHERE c.kind = 'cluster' AND c.subscriptionId = @subscriptionId AND c.locationKey = @location",
+        parameters: [
+          { name: '@subscriptionId', value: subscriptionId.toLowerCase() },
+          { name: '@location', value: locationKey(location) },
+        ],
+      },
+      page,
+    );
+  }
+
+  private async page(container: 'workspaces' | 'workspaceResources' | 'jobs', query: SqlQuerySpec, page: PageRequest): Promise<Page<Stored>> {
+    const iterator = this.containers[container].items.query<ResourceDocument>(query, {
+      maxItemCount: page.maxItems,
+      continuationToken: page.continuationToken,
+    });
+    const response = await iterator.fetchNext();
+    const items = (response.resources ?? []).map((document) => this.stored(document));
+    return { items, continuationToken: response.continuationToken || undefined };
+  }
+
+  async createOperation(operation: OperationRecord): Promise<Stored<OperationRecord>> {
+    const { resource } = await this.containers.operations.items.create<OperationDocument>({ id: operation.id, record: operation });
+    return { record: operation, etag: resource?._etag ?? '' };
+  }
+
+  async getOperation(id: string): Promise<Stored<OperationRecord> | undefined> {
+    try {
+      const { resource } = await this.containers.operations.item(id, id).read<OperationDocument>();
+      return resource ? { record: resource.record, etag: resource._etag ?? '' } : undefined;
+    } catch (error: unknown) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async replaceOperation(operation: OperationRecord, etag: string): Promise<Stored<OperationRecord>> {
+    try {
+      const { resource } = await this.containers.operations
+        .item(operation.id, operation.id)
+        .replace<OperationDocument>({ id: operation.id, record: operation }, { accessCondition: { type: 'IfMatch', condition: etag } });
+      return { record: operation, etag: resource?._etag ?? '' };
+    } catch (error: unknown) {
+      if (statusOf(error) === 412) throw new PreconditionFailedError();
+      throw error;
+    }
+  }
+}

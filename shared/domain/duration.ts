@@ -1,0 +1,42 @@
+// Durations on the wire: Batch AI accepts ISO 8601 ("P7D", "PT1H30M") and .NET TimeSpan text ("7.00:00:00",
+// "01:30:00") and answers in ISO 8601 ("P7D"), so both are parsed to seconds and written back in ISO form.
+import { ValidationError } from './errors';
+
+const isoPattern = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+const timeSpanPattern = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/;
+
+export function parseDurationSeconds(field: string, text: string): number {
+  const iso = isoPattern.exec(text);
+  if (iso && text.length > 1 && !/T$/i.test(text)) {
+    const [, d, h, m, s] = iso;
+    return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
+  }
+  const span = timeSpanPattern.exec(text);
+  if (span) {
+    const [, d, h, m, s] = span;
+    if (Number(h) > 23 || Number(m) > 59 || Number(s) >= 60) {
+      throw new ValidationError(field, `'${text}' is not a valid duration: hours, minutes or seconds out of range.`);
+    }
+    return Number(d ?? 0) * 86400 + Number(h) * 3600 + Number(m) * 60 + Number(s);
+  }
+  throw new ValidationError(
+    field,
+    `'${text}' is not a valid duration: use ISO 8601 (e.g. 'P7D', 'PT2H30M') or d.hh:mm:ss (e.g. '7.00:00:00').`,
+  );
+}
+
+export function formatIsoDuration(totalSeconds: number): string {
+  const days = Math.floor(totalSeconds / 86400);
+  let rest = totalSeconds - days * 86400;
+  const hours = Math.floor(rest / 3600);
+  rest -= hours * 3600;
+  const minutes = Math.floor(rest / 60);
+  const seconds = Math.round((rest - minutes * 60) * 1000) / 1000;
+  const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${seconds ? `${seconds}S` : ''}`;
+  if (!days && !time) return 'PT0S';
+  return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
+}
+
+export function normalizeDuration(field: string, text: string): string {
+  return formatIsoDuration(parseDurationSeconds(field, text));
+}

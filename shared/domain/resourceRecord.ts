@@ -1,0 +1,56 @@
+// The stored form of every Batch AI resource: the validated user input (`spec`, without secrets), the read-only
+// properties the service computes (`status`), encrypted secrets, and for jobs what the lifecycle needs.
+import type { ResourceKind, ResourceRef } from './resourceId';
+import type { JsonObject } from './specValidator';
+
+export type ProvisioningState = 'creating' | 'updating' | 'deleting' | 'succeeded' | 'failed';
+export type ExecutionState = 'queued' | 'running' | 'terminating' | 'succeeded' | 'failed';
+export type AllocationState = 'steady' | 'resizing';
+
+/** One run of a job on nodes; the lifecycle appends one per (re)start, so a requeued job keeps its history. */
+export interface JobAttempt {
+  attempt: number;
+  startTime?: string;
+  endTime?: string;
+  nodeIds: string[];
+  exitCode?: number;
+  /** Why the attempt ended (e.g. 'succeeded', 'failed', 'preempted', 'terminated'). */
+  outcome?: string;
+}
+
+/** Job fields the scheduler and the lifecycle query or update without parsing the wire properties. */
+export interface JobRuntime {
+  /** The job's GUID, also the last segment of jobOutputDirectoryPathSegment. */
+  uuid: string;
+  /** Canonical ARM id of the target cluster and its lower-cased key (for queries by cluster). */
+  clusterId: string;
+  clusterKey: string;
+  priority: 'low' | 'normal' | 'high';
+  nodeCount: number;
+  executionState: ExecutionState;
+  attempts: JobAttempt[];
+  terminationRequestedTime?: string;
+}
+
+export interface ResourceRecord {
+  kind: ResourceKind;
+  ref: ResourceRef;
+  /** Canonical ARM id (names as given at creation). */
+  armId: string;
+  /** The workspace's location (children inherit it; used for operation status URLs). */
+  location: string;
+  tags?: Record<string, string>;
+  /** Validated input properties, secrets removed, defaults applied. */
+  spec: JsonObject;
+  /** Read-only properties (creationTime, provisioningState, ...), merged into `properties` on the wire. */
+  status: JsonObject;
+  /** Secret values sealed by the SecretProtector, by JSON path of the create body (e.g. properties.secrets[0].value). */
+  encryptedSecrets: Record<string, string>;
+  job?: JobRuntime;
+}
+
+/** A record with the ETag the store read it with (every update must present it). */
+export interface Stored<T = ResourceRecord> {
+  record: T;
+  etag: string;
+}

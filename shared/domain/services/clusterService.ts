@@ -1,0 +1,76 @@
+// Clusters: recorded with their scale settings, image and node setup. Nodes are the compute component's work
+// (ClusterCompute port): until it exists, a cluster has no nodes and a steady allocation state, and says so.
+import { PreconditionFailedError, ValidationError } from '../errors';
+import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
+import type { Stored } from '../resourceRecord';
+import { checkClusterProperties, checkScaleSettings } from '../clusterRules';
+import { isJsonObject, validateAgainstDefinition, type JsonObject } from '../specValidator';
+import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
+import { requireResource, requireWorkspace } from './parentLookup';
+import { resolveFileServerMounts } from './referenceResolver';
+import { sealSecrets } from './secretSealing';
+import type { ServiceDeps } from './serviceDeps';
+
+function propertiesOf(value: JsonObject): JsonObject {
+  if (!isJsonObject(value.properties)) throw new ValidationError('properties', `The property 'properties' is required.`, 'MissingRequiredProperty');
+  return value.properties;
+}
+
+export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
+  validateRef(ref);
+  if (!isJsonObject(body) || !isJsonObject(body.properties)) {
+    throw new ValidationError('properties', `The property 'properties' is required.`, 'MissingRequiredProperty');
+  }
+  const { value, secrets } = validateAgainstDefinition('ClusterCreateParameters', body);
+  const properties = propertiesOf(value);
+  checkClusterProperties(properties);
+  const workspace = await requireWorkspace(deps, ref, true);
+  const nodeSetup = properties.nodeSetup as JsonObject | undefined;
+  await resolveFileServerMounts(deps, 'properties.nodeSetup.mountVolumes', nodeSetup?.mountVolumes as JsonObject | undefined);
+  const armId = armIdOf(ref);
+  const now = deps.now().toISOString();
+  return createOrConfirm(
+    deps,
+    () => ({
+      kind: 'cluster',
+      ref,
+      armId,
+      location: workspace.record.location,
+      spec: properties,
+      status: {
+        ...creationStatus(deps),
+        allocationState: 'steady',
+        allocationStateTransitionTime: now,
+        currentNodeCount: 0,
+        nodeStateCounts: { idleNodeCount: 0, runningNodeCount: 0, preparingNodeCount: 0, unusableNodeCount: 0, leavingNodeCount: 0 },
+      },
+      encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
+    }),
+    (existing) => assertUnchanged(deps, existing, properties, secrets),
+    async (stored) => deps.compute?.applyScaleSettings(stored.record),
+  );
+}
+
+/** PATCH: only scale settings change (ClusterUpdateParameters). */
+export async function updateCluster(deps: ServiceDeps, ref: ResourceRef, body: unknown, ifMatch?: string): Promise<Stored> {
+  validateRef(ref);
+  const { value } = validateAgainstDefinition('ClusterUpdateParameters', body);
+  const scaleSettings = isJsonObject(value.properties) ? value.properties.scaleSettings : undefined;
+  if (!isJsonObject(scaleSettings)) {
+    throw new ValidationError('properties.scaleSettings', `The property 'properties.scaleSettings' is required.`, 'MissingRequiredProperty');
+  }
+  checkScaleSettings('properties.scaleSettings', scaleSettings);
+  for (;;) {
+    const current = await requireResource(deps, ref);
+    if (ifMatch && current.etag !== ifMatch) throw new PreconditionFailedError();
+    const record = structuredClone(current.record);
+    record.spec.scaleSettings = scaleSettings;
+    try {
+      const stored = await deps.store.replace(record, current.etag);
+      await deps.compute?.applyScaleSettings(stored.record);
+      return stored;
+    } catch (error: unknown) {
+      if (!(error instanceof PreconditionFailedError) || ifMatch) throw error;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// The idempotent PUT of ARM: the first PUT creates the resource (an operation is recorded); the same PUT again
+// answers the existing resource; a PUT that changes an immutable property is a 409 naming the property.
+import { firstDifference } from '../deepEqual';
+import { ConflictError } from '../errors';
+import type { OperationRecord } from '../operationRecord';
+import type { ResourceRecord, Stored } from '../resourceRecord';
+import type { JsonObject } from '../specValidator';
+import { recordOperation } from './operationService';
+import { sameSecrets } from './secretSealing';
+import type { ServiceDeps } from './serviceDeps';
+
+export interface PutResult {
+  created: boolean;
+  stored: Stored;
+  operation?: OperationRecord;
+}
+
+export function assertUnchanged(deps: ServiceDeps, existing: ResourceRecord, spec: JsonObject, secrets: Record<string, string>): void {
+  if (existing.status.provisioningState === 'deleting') {
+    throw new ConflictError('ResourceBeingDeleted', `The resource '${existing.ref.name}' is being deleted.`);
+  }
+  const diff = firstDifference(existing.spec, spec, 'properties');
+  if (diff) {
+    throw new ConflictError(
+      'PropertyChangeNotAllowed',
+      `The resource '${existing.ref.name}' already exists and '${diff}' cannot be changed; delete it and create it again.`,
+      diff,
+    );
+  }
+  if (!sameSecrets(deps.secrets, existing, secrets)) {
+    throw new ConflictError(
+      'PropertyChangeNotAllowed',
+      `The resource '${existing.ref.name}' already exists with different secret values; delete it and create it again.`,
+      'properties',
+    );
+  }
+}
+
+/**
+ * Creates `build()` unless a resource exists; `confirm` checks an existing one against the request (throws on a
+ * change). A concurrent create of the same name is resolved the same way: whoever loses re-reads and confirms.
+ */
+export async function createOrConfirm(
+  deps: ServiceDeps,
+  build: () => ResourceRecord,
+  confirm: (existing: ResourceRecord) => void,
+  afterCreate?: (stored: Stored) => Promise<void>,
+): Promise<PutResult> {
+  const record = build();
+  const existing = await deps.store.get(record.ref);
+  if (existing) {
+    confirm(existing.record);
+    return { created: false, stored: existing };
+  }
+  let stored: Stored;
+  try {
+    stored = await deps.store.create(record);
+  } catch (error: unknown) {
+    if (!(error instanceof ConflictError)) throw error;
+    const winner = await deps.store.get(record.ref);
+    if (!winner) throw error;
+    confirm(winner.record);
+    return { created: false, stored: winner };
+  }
+  await afterCreate?.(stored);
+  const operation = await recordOperation(deps, 'create', stored.record, true);
+  return { created: true, stored, operation };
+}
+
+export function creationStatus(deps: ServiceDeps): JsonObject {
+  const now = deps.now().toISOString();
+  return { creationTime: now, provisioningState: 'succeeded', provisioningStateTransitionTime: now };
+}

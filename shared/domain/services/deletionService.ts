@@ -1,0 +1,118 @@
+// Deletes with their cascades: workspace -> clusters, file servers, experiments -> jobs. A queued or finished job
+// is removed at once; a running one is asked to terminate and marked `deleting`, and the delete completes when
+// the lifecycle has stopped it (checked again whenever the operation's status is read).
+import type { ResourceRef } from '../resourceId';
+import { experimentRefOf, workspaceRefOf } from '../resourceId';
+import type { Stored } from '../resourceRecord';
+import type { ListScope } from '../../ports/resourceStore';
+import { PreconditionFailedError } from '../errors';
+import type { ServiceDeps } from './serviceDeps';
+
+const activeExecutionStates = new Set(['running', 'terminating']);
+
+async function* allInScope(deps: ServiceDeps, scope: ListScope): AsyncGenerator<Stored> {
+  let continuationToken: string | undefined;
+  do {
+    const page = await deps.store.list(scope, { maxItems: 100, continuationToken });
+    yield* page.items;
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+}
+
+/** Marks a record `deleting` (with its ETag; retried on a concurrent update). */
+async function markDeleting(deps: ServiceDeps, ref: ResourceRef, extra?: (stored: Stored) => void): Promise<Stored | undefined> {
+  for (;;) {
+    const stored = await deps.store.get(ref);
+    if (!stored) return undefined;
+    if (stored.record.status.provisioningState === 'deleting' && !extra) return stored;
+    const record = structuredClone(stored.record);
+    const now = deps.now().toISOString();
+    if (record.status.provisioningState !== 'deleting') {
+      record.status.provisioningState = 'deleting';
+      record.status.provisioningStateTransitionTime = now;
+    }
+    const updated = { record, etag: stored.etag };
+    extra?.(updated);
+    try {
+      return await deps.store.replace(record, stored.etag);
+    } catch (error: unknown) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
+}
+
+/** Deletes a job now, or requests its termination when it is running. Returns true when the record is gone. */
+export async function deleteJobRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
+  const stored = await deps.store.get(ref);
+  if (!stored) return true;
+  if (!activeExecutionStates.has(String(stored.record.job?.executionState))) {
+    await deps.store.delete(ref);
+    return true;
+  }
+  const marked = await markDeleting(deps, ref, ({ record }) => {
+    if (record.job && record.job.executionState === 'running') {
+      record.job.executionState = 'terminating';
+      record.job.terminationRequestedTime = deps.now().toISOString();
+      record.status.executionState = 'terminating';
+      record.status.executionStateTransitionTime = record.job.terminationRequestedTime;
+    }
+  });
+  if (marked && stored.record.job?.executionState === 'running') await deps.lifecycle?.terminationRequested(marked.record);
+  return marked === undefined;
+}
+
+async function deleteChildren(deps: ServiceDeps, scope: ListScope, deleteOne: (ref: ResourceRef) => Promise<boolean>): Promise<boolean> {
+  let allGone = true;
+  for await (const child of allInScope(deps, scope)) {
+    if (!(await deleteOne(child.record.ref))) allGone = false;
+  }
+  return allGone;
+}
+
+export async function deleteExperimentRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
+  const experiment = experimentRefOf(ref);
+  if (!(await deps.store.get(experiment))) return true;
+  await markDeleting(deps, experiment);
+  const jobsGone = await deleteChildren(deps, { kind: 'job', experiment }, (job) => deleteJobRecord(deps, job));
+  if (!jobsGone) return false;
+  await deps.store.delete(experiment);
+  return true;
+}
+
+export async function deleteClusterRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
+  const stored = await deps.store.get(ref);
+  if (!stored) return true;
+  await deps.compute?.releaseCluster(stored.record);
+  await deps.store.delete(ref);
+  return true;
+}
+
+export async function deleteFileServerRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
+  await deps.store.delete(ref);
+  return true;
+}
+
+export async function deleteWorkspaceRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
+  const workspace = workspaceRefOf(ref);
+  if (!(await deps.store.get(workspace))) return true;
+  await markDeleting(deps, workspace);
+  const clustersGone = await deleteChildren(deps, { kind: 'cluster', workspace }, (c) => deleteClusterRecord(deps, c));
+  const fileServersGone = await deleteChildren(deps, { kind: 'fileServer', workspace }, (f) => deleteFileServerRecord(deps, f));
+  const experimentsGone = await deleteChildren(deps, { kind: 'experiment', workspace }, (e) => deleteExperimentRecord(deps, e));
+  if (!(clustersGone && fileServersGone && experimentsGone)) return false;
+  await deps.store.delete(workspace);
+  return true;
+}
+
+const deleters = {
+  workspace: deleteWorkspaceRecord,
+  experiment: deleteExperimentRecord,
+  job: deleteJobRecord,
+  cluster: deleteClusterRecord,
+  fileServer: deleteFileServerRecord,
+};
+
+/** Runs a delete again (all steps are idempotent); true when the resource is gone. */
+export function finishPendingDelete(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
+  return deleters[ref.kind](deps, ref);
+}

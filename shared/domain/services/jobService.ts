@@ -1,0 +1,148 @@
+// Jobs: validated, recorded `queued` with everything the lifecycle needs (full properties, canonical cluster id,
+// priority, node count, sealed secrets, an attempt list); terminate; output files and remote login information.
+import { NotImplementedError, PreconditionFailedError, ValidationError } from '../errors';
+import { checkJobProperties } from '../jobRules';
+import { transitionJob } from '../jobExecutionState';
+import { parseDurationSeconds } from '../duration';
+import { armIdOf, keyOf, validateRef, type ResourceRef } from '../resourceId';
+import type { OperationRecord } from '../operationRecord';
+import type { ResourceRecord, Stored } from '../resourceRecord';
+import { isJsonObject, validateAgainstDefinition, type JsonObject } from '../specValidator';
+import type { JobFile } from '../../ports/jobOutputFiles';
+import type { RemoteLogin } from '../../ports/clusterCompute';
+import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
+import { recordOperation } from './operationService';
+import { requireExperiment, requireResource } from './parentLookup';
+import { resolveFileServerMounts, resolveReference } from './referenceResolver';
+import { sealSecrets } from './secretSealing';
+import type { ServiceDeps } from './serviceDeps';
+
+export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
+  validateRef(ref);
+  if (!isJsonObject(body) || !isJsonObject(body.properties)) {
+    throw new ValidationError('properties', `The property 'properties' is required.`, 'MissingRequiredProperty');
+  }
+  const { value, secrets } = validateAgainstDefinition('JobCreateParameters', body);
+  const properties = value.properties as JsonObject;
+  const toolType = checkJobProperties(properties);
+  const constraints = (properties.constraints as JsonObject | undefined) ?? {};
+  constraints.maxWallClockTime ??= 'P7D';
+  if (parseDurationSeconds('properties.constraints.maxWallClockTime', String(constraints.maxWallClockTime)) <= 0) {
+    throw new ValidationError('properties.constraints.maxWallClockTime', `'properties.constraints.maxWallClockTime' must be longer than zero.`);
+  }
+  properties.constraints = constraints;
+  const experiment = await requireExperiment(deps, ref, true);
+  const cluster = await resolveReference(deps, 'properties.cluster.id', properties.cluster as JsonObject, 'cluster');
+  await resolveFileServerMounts(deps, 'properties.mountVolumes', properties.mountVolumes as JsonObject | undefined);
+  const armId = armIdOf(ref);
+  const uuid = deps.newId();
+  const now = deps.now().toISOString();
+  return createOrConfirm(
+    deps,
+    (): ResourceRecord => ({
+      kind: 'job',
+      ref,
+      armId,
+      location: experiment.record.location,
+      spec: properties,
+      status: {
+        toolType,
+        jobOutputDirectoryPathSegment: `${ref.subscriptionId}/${ref.resourceGroup}/workspaces/${ref.workspace}/experiments/${ref.experiment}/jobs/${ref.name}/${uuid}`,
+        ...creationStatus(deps),
+        executionState: 'queued',
+        executionStateTransitionTime: now,
+      },
+      encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
+      job: {
+        uuid,
+        clusterId: cluster.record.armId,
+        clusterKey: keyOf(cluster.record.ref),
+        priority: properties.schedulingPriority as 'low' | 'normal' | 'high',
+        nodeCount: properties.nodeCount as number,
+        executionState: 'queued',
+        attempts: [],
+      },
+    }),
+    (existing) => assertUnchanged(deps, existing, properties, secrets),
+    async (stored) => deps.lifecycle?.jobQueued(stored.record),
+  );
+}
+
+/**
+ * Terminate: a queued job is finished at once (nothing runs; the lifecycle's ETag-checked move to `running` then
+ * fails); a running job becomes `terminating` and the operation completes when the lifecycle has stopped it.
+ */
+export async function terminateJob(deps: ServiceDeps, ref: ResourceRef): Promise<{ operation: OperationRecord; stored: Stored }> {
+  validateRef(ref);
+  for (;;) {
+    const current = await requireResource(deps, ref);
+    const state = current.record.job?.executionState;
+    if (state === 'succeeded' || state === 'failed' || state === 'terminating') {
+      const operation = await recordOperation(deps, 'terminate', current.record, state !== 'terminating');
+      return { operation, stored: current };
+    }
+    const at = deps.now();
+    const next =
+      state === 'queued'
+        ? transitionJob(current.record, 'failed', {
+            at,
+            outcome: 'terminated',
+            errors: [{ code: 'JobTerminated', message: 'The job was terminated by the user before it started.' }],
+          })
+        : transitionJob(current.record, 'terminating', { at });
+    next.job!.terminationRequestedTime = at.toISOString();
+    try {
+      const stored = await deps.store.replace(next, current.etag);
+      if (state === 'running') await deps.lifecycle?.terminationRequested(stored.record);
+      const operation = await recordOperation(deps, 'terminate', stored.record, state === 'queued');
+      return { operation, stored };
+    } catch (error: unknown) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
+}
+
+export interface OutputFilesRequest {
+  outputDirectoryId: string;
+  directory: string;
+  linkExpiryInMinutes: number;
+  maxResults: number;
+}
+
+export async function listOutputFiles(deps: ServiceDeps, ref: ResourceRef, request: OutputFilesRequest): Promise<JobFile[]> {
+  validateRef(ref);
+  const job = await requireResource(deps, ref);
+  const outputs = Array.isArray(job.record.spec.outputDirectories) ? job.record.spec.outputDirectories.filter(isJsonObject) : [];
+  const known = ['stdouterr', ...outputs.map((o) => String(o.id))];
+  if (!known.some((id) => id.toLowerCase() === request.outputDirectoryId.toLowerCase())) {
+    throw new ValidationError('outputdirectoryid', `The job has no output directory '${request.outputDirectoryId}'; it has ${known.join(', ')}.`);
+  }
+  if (request.directory.split('/').includes('..')) throw new ValidationError('directory', `'directory' must not contain '..'.`);
+  if (job.record.job?.attempts.length === 0) return []; // It never ran: no file exists yet.
+  if (!deps.outputFiles) {
+    throw new NotImplementedError('Listing job files needs the job storage component, which this deployment does not configure.');
+  }
+  return (await deps.outputFiles.list(job.record, request)).slice(0, request.maxResults);
+}
+
+export async function listJobRemoteLogins(deps: ServiceDeps, ref: ResourceRef): Promise<RemoteLogin[]> {
+  validateRef(ref);
+  const job = await requireResource(deps, ref);
+  if (job.record.job?.executionState !== 'running' || !deps.compute) return [];
+  const cluster = await deps.store.get(parseClusterRef(job.record.job.clusterId));
+  if (!cluster) return [];
+  return deps.compute.listRemoteLogins(cluster.record, job.record.armId);
+}
+
+function parseClusterRef(clusterId: string): ResourceRef {
+  const [, , subscriptionId, , resourceGroup, , , , workspace, , name] = clusterId.split('/');
+  return { kind: 'cluster', subscriptionId, resourceGroup, workspace, name };
+}
+
+export async function listClusterRemoteLogins(deps: ServiceDeps, ref: ResourceRef): Promise<RemoteLogin[]> {
+  validateRef(ref);
+  const cluster = await requireResource(deps, ref);
+  // No compute component means no nodes exist, so there is nothing to log in to.
+  return deps.compute ? deps.compute.listRemoteLogins(cluster.record) : [];
+}
+

@@ -1,0 +1,67 @@
+// Long-running operations: every PUT, DELETE and terminate records one; its status is what the
+// Azure-AsyncOperation URL reports. Operations that wait for another component (a running job being terminated,
+// a delete waiting for running jobs) are re-checked when their status is read, so no background poller is needed.
+import { NotFoundError } from '../errors';
+import type { OperationAction, OperationRecord } from '../operationRecord';
+import type { ResourceRecord, Stored } from '../resourceRecord';
+import { finishPendingDelete } from './deletionService';
+import type { ServiceDeps } from './serviceDeps';
+
+export async function recordOperation(
+  deps: ServiceDeps,
+  action: OperationAction,
+  record: ResourceRecord,
+  done: boolean,
+): Promise<OperationRecord> {
+  const now = deps.now().toISOString();
+  const operation: OperationRecord = {
+    id: deps.newId(),
+    subscriptionId: record.ref.subscriptionId,
+    location: record.location,
+    action,
+    resource: record.ref,
+    resourceId: record.armId,
+    status: done ? 'Succeeded' : 'InProgress',
+    startTime: now,
+    ...(done ? { endTime: now } : {}),
+  };
+  return (await deps.store.createOperation(operation)).record;
+}
+
+const terminalExecutionStates = new Set(['succeeded', 'failed']);
+
+/** Reads an operation, first completing it if what it waited for has happened. */
+export async function getOperation(deps: ServiceDeps, subscriptionId: string, id: string): Promise<OperationRecord> {
+  const stored = await deps.store.getOperation(id);
+  if (!stored || stored.record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
+    throw new NotFoundError(`The operation '${id}' was not found.`);
+  }
+  if (stored.record.status !== 'InProgress') return stored.record;
+  return (await reconcile(deps, stored)).record;
+}
+
+async function reconcile(deps: ServiceDeps, stored: Stored<OperationRecord>): Promise<Stored<OperationRecord>> {
+  const operation = stored.record;
+  let done = false;
+  if (operation.action === 'terminate') {
+    const job = await deps.store.get(operation.resource);
+    done = !job || terminalExecutionStates.has(String(job.record.job?.executionState));
+  } else if (operation.action === 'delete') {
+    done = await finishPendingDelete(deps, operation.resource);
+  }
+  if (!done) return stored;
+  return deps.store.replaceOperation({ ...operation, status: 'Succeeded', endTime: deps.now().toISOString() }, stored.etag);
+}
+
+/** The ARM operation status body (Azure-AsyncOperation). */
+export function operationStatusBody(operation: OperationRecord): Record<string, unknown> {
+  return {
+    id: operation.id,
+    name: operation.id,
+    status: operation.status,
+    startTime: operation.startTime,
+    ...(operation.endTime ? { endTime: operation.endTime } : {}),
+    ...(operation.status === 'Succeeded' ? { percentComplete: 100 } : {}),
+    ...(operation.error ? { error: operation.error } : {}),
+  };
+}

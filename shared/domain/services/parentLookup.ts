@@ -1,0 +1,41 @@
+// Looks up the parent of a resource in a request path, answering ARM's ParentResourceNotFound when it is missing
+// and a conflict when it is being deleted (no new children under a resource on its way out).
+import { ConflictError, NotFoundError } from '../errors';
+import { experimentRefOf, kindInfo, workspaceRefOf, type ResourceRef } from '../resourceId';
+import type { Stored } from '../resourceRecord';
+import type { ServiceDeps } from './serviceDeps';
+
+async function requireParent(deps: ServiceDeps, ref: ResourceRef, forWrite: boolean): Promise<Stored> {
+  const parent = await deps.store.get(ref);
+  if (!parent) {
+    throw new NotFoundError(
+      `The parent ${kindInfo[ref.kind].label} '${ref.name}' was not found in resource group '${ref.resourceGroup}'.`,
+      'ParentResourceNotFound',
+    );
+  }
+  if (forWrite && parent.record.status.provisioningState === 'deleting') {
+    throw new ConflictError('ParentResourceBeingDeleted', `The parent ${kindInfo[ref.kind].label} '${ref.name}' is being deleted.`);
+  }
+  return parent;
+}
+
+export function requireWorkspace(deps: ServiceDeps, ref: ResourceRef, forWrite = false): Promise<Stored> {
+  return requireParent(deps, workspaceRefOf(ref), forWrite);
+}
+
+export async function requireExperiment(deps: ServiceDeps, ref: ResourceRef, forWrite = false): Promise<Stored> {
+  await requireWorkspace(deps, ref, forWrite);
+  return requireParent(deps, experimentRefOf(ref), forWrite);
+}
+
+export async function requireResource(deps: ServiceDeps, ref: ResourceRef): Promise<Stored> {
+  if (ref.kind === 'job') await requireExperiment(deps, ref);
+  else if (ref.kind !== 'workspace') await requireWorkspace(deps, ref);
+  const found = await deps.store.get(ref);
+  if (!found) {
+    throw new NotFoundError(
+      `The Resource '${kindInfo[ref.kind].type}/${ref.name}' under resource group '${ref.resourceGroup}' was not found.`,
+    );
+  }
+  return found;
+}

@@ -1,0 +1,35 @@
+// Resolves resource ids given in bodies (a job's cluster, mounted file servers): they must name an existing
+// resource, and are stored in their canonical form (the service normalised ids the same way).
+import { ValidationError } from '../errors';
+import { parseChildId } from '../resourceId';
+import type { Stored } from '../resourceRecord';
+import type { JsonObject } from '../specValidator';
+import type { ServiceDeps } from './serviceDeps';
+
+export async function resolveReference(
+  deps: ServiceDeps,
+  field: string,
+  holder: JsonObject,
+  kind: 'cluster' | 'fileServer',
+): Promise<Stored> {
+  const id = String(holder.id);
+  const ref = parseChildId(field, id, kind);
+  const found = await deps.store.get(ref);
+  if (!found) {
+    throw new ValidationError(field, `The ${kind === 'cluster' ? 'cluster' : 'file server'} '${id}' does not exist.`, 'InvalidResourceReference');
+  }
+  if (found.record.status.provisioningState === 'deleting') {
+    throw new ValidationError(field, `The ${kind === 'cluster' ? 'cluster' : 'file server'} '${id}' is being deleted.`, 'InvalidResourceReference');
+  }
+  holder.id = found.record.armId;
+  return found;
+}
+
+export async function resolveFileServerMounts(deps: ServiceDeps, path: string, volumes: JsonObject | undefined): Promise<void> {
+  const entries = volumes?.fileServers;
+  if (!Array.isArray(entries)) return;
+  for (let index = 0; index < entries.length; index += 1) {
+    const entry = entries[index] as JsonObject;
+    await resolveReference(deps, `${path}.fileServers[${index}].fileServer.id`, entry.fileServer as JsonObject, 'fileServer');
+  }
+}

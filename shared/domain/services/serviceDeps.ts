@@ -1,0 +1,27 @@
+// What the domain services need from the outside world, passed in once by the composition root
+// (functions/api/apiServices.ts) or by tests. Optional members are seams later issues implement.
+import type { ClusterCompute } from '../../ports/clusterCompute';
+import type { JobLifecycle } from '../../ports/jobLifecycle';
+import type { JobOutputFiles } from '../../ports/jobOutputFiles';
+import type { ResourceStore } from '../../ports/resourceStore';
+import type { SecretProtector } from '../../ports/secretProtector';
+
+export interface Quotas {
+  /** Clusters per subscription and location (the Usages "Clusters" limit). */
+  clustersPerLocation: number;
+  dedicatedCoresPerLocation: number;
+  lowPriorityCoresPerLocation: number;
+}
+
+export interface ServiceDeps {
+  store: ResourceStore;
+  secrets: SecretProtector;
+  compute?: ClusterCompute;
+  lifecycle?: JobLifecycle;
+  outputFiles?: JobOutputFiles;
+  quotas: Quotas;
+  now: () => Date;
+  newId: () => string;
+}
+
+export const defaultQuotas: Quotas = { clustersPerLocation: 20, dedicatedCoresPerLocation: 600, lowPriorityCoresPerLocation: 150 };

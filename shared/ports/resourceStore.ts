@@ -1,0 +1,41 @@
+// The state store of the resource API: one interface over resources and long-running operations. Every update
+// carries the ETag the record was read with, so a lost update is impossible (a stale write fails).
+import type { ResourceKind, ResourceRef } from '../domain/resourceId';
+import type { ResourceRecord, Stored } from '../domain/resourceRecord';
+import type { OperationRecord } from '../domain/operationRecord';
+
+/** Which resources a list returns: workspaces of a subscription (optionally one resource group), or children. */
+export type ListScope =
+  | { kind: 'workspace'; subscriptionId: string; resourceGroup?: string }
+  | { kind: Exclude<ResourceKind, 'workspace' | 'job'>; workspace: ResourceRef }
+  | { kind: 'job'; experiment: ResourceRef };
+
+export interface PageRequest {
+  maxItems: number;
+  continuationToken?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present when more items may follow. */
+  continuationToken?: string;
+}
+
+export interface ResourceStore {
+  get(ref: ResourceRef): Promise<Stored | undefined>;
+  /** Creates the record; throws ConflictError when a resource with that key already exists. */
+  create(record: ResourceRecord): Promise<Stored>;
+  /** Replaces the record if its ETag still matches; throws PreconditionFailedError otherwise, NotFoundError if gone. */
+  replace(record: ResourceRecord, etag: string): Promise<Stored>;
+  /** Deletes the record (if `etag` is given, only if it still matches). Returns false when it did not exist. */
+  delete(ref: ResourceRef, etag?: string): Promise<boolean>;
+  list(scope: ListScope, page: PageRequest): Promise<Page<Stored>>;
+  /** Jobs targeting a cluster (by its lower-cased key), optionally in the given execution states: the scheduler's query. */
+  listJobsByCluster(clusterKey: string, states: string[] | undefined, page: PageRequest): Promise<Page<Stored>>;
+  /** Clusters of a subscription in a location (usages). */
+  listClustersInLocation(subscriptionId: string, location: string, page: PageRequest): Promise<Page<Stored>>;
+
+  createOperation(operation: OperationRecord): Promise<Stored<OperationRecord>>;
+  getOperation(id: string): Promise<Stored<OperationRecord> | undefined>;
+  replaceOperation(operation: OperationRecord, etag: string): Promise<Stored<OperationRecord>>;
+}

@@ -1,0 +1,95 @@
+// `npm start` end to end: the launcher brings up the stack and the host, restarts a host killed with SIGKILL,
+// and on SIGTERM stops everything it started (no orphans) while keeping the data directory.
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const startJs = path.join(repoRoot, 'dist', 'runtime', 'start.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('npm start', () => {
+  let launcher: ChildProcess | undefined;
+  let output = '';
+  const started: { hostPid: number; azurite: number; cosmos: number; baseUrl: string }[] = [];
+  let dataDir = '';
+
+  afterAll(async () => {
+    if (launcher && launcher.exitCode === null) launcher.kill('SIGKILL');
+    for (const s of started) for (const pid of [s.hostPid, s.azurite, s.cosmos]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('restarts a host killed with SIGKILL and stops everything on SIGTERM, keeping the data', async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-'));
+    const port = await freePort();
+    launcher = spawn(process.execPath, [startJs], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const first = await waitFor('the started line', () => {
+      const line = output.split('\n').find((l) => l.startsWith('{"started":true'));
+      return line ? (JSON.parse(line) as (typeof started)[number]) : undefined;
+    });
+    started.push(first);
+    expect(first.baseUrl).toBe(`http://127.0.0.1:${port}`);
+    const before = await fetch(`${first.baseUrl}/api/no-such-route`);
+    expect(before.status).toBe(404);
+
+    process.kill(first.hostPid, 'SIGKILL');
+    const newPid = await waitFor('a restarted host', () => {
+      const pids = [...output.matchAll(/Functions host ready \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+      const other = pids.find((p) => p !== first.hostPid);
+      return other;
+    });
+    started.push({ ...first, hostPid: newPid });
+    const after = await waitFor('the API answering again', async () => {
+      try {
+        return (await fetch(`${first.baseUrl}/api/no-such-route`)).status;
+      } catch {
+        return undefined;
+      }
+    });
+    expect(after).toBe(404);
+
+    const exited = new Promise<number | null>((resolve) => launcher?.once('exit', (code) => resolve(code)));
+    launcher.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of [newPid, first.azurite, first.cosmos]) expect(alive(pid)).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'local-secrets.json'))).toBe(true);
+  });
+});
