@@ -9,18 +9,36 @@ import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { cloudErrorResponse } from './cloudErrorResponse';
 import { getServiceDeps } from './apiServices';
 
-export type ApiHandler = (deps: ServiceDeps, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+export type ApiHandler = (
+  deps: ServiceDeps,
+  request: HttpRequest,
+  context: InvocationContext,
+) => Promise<HttpResponseInit>;
 
 export interface HandlerOptions {
   /** The OpenAPI document route does not take an api-version. */
   apiVersionRequired?: boolean;
 }
 
-/** Wraps a handler: correlation headers on every answer, api-version checked, errors mapped once. */
+/** Wraps a handler that uses the state store: correlation headers, api-version checked, errors mapped once. */
 export function apiEndpoint(
   handler: ApiHandler,
-  options: HandlerOptions = {},
   deps: () => Promise<ServiceDeps> = getServiceDeps,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return withApiConventions(async (request, context) => handler(await deps(), request, context), {});
+}
+
+/** Wraps a handler that needs no state (operations catalogue, OpenAPI document). */
+export function statelessEndpoint(
+  handler: (request: HttpRequest) => Promise<HttpResponseInit>,
+  options: HandlerOptions = {},
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return withApiConventions((request) => handler(request), options);
+}
+
+function withApiConventions(
+  run: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+  options: HandlerOptions,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     const correlation: Record<string, string> = {
@@ -31,8 +49,11 @@ export function apiEndpoint(
     if (clientRequestId) correlation['x-ms-client-request-id'] = clientRequestId;
     try {
       if (options.apiVersionRequired !== false) checkApiVersion(request);
-      const response = await handler(await deps(), request, context);
-      return { ...response, headers: { ...correlation, ...(response.headers as Record<string, string> | undefined) } };
+      const response = await run(request, context);
+      return {
+        ...response,
+        headers: { ...correlation, ...(response.headers as Record<string, string> | undefined) },
+      };
     } catch (error: unknown) {
       return cloudErrorResponse(error, context, correlation);
     }
@@ -42,10 +63,18 @@ export function apiEndpoint(
 function checkApiVersion(request: HttpRequest): void {
   const version = request.query.get('api-version');
   if (!version) {
-    throw new ValidationError('api-version', `The api-version query parameter is required; this API supports '${API_VERSION}'.`, 'MissingApiVersionParameter');
+    throw new ValidationError(
+      'api-version',
+      `The api-version query parameter is required; this API supports '${API_VERSION}'.`,
+      'MissingApiVersionParameter',
+    );
   }
   if (version !== API_VERSION) {
-    throw new ValidationError('api-version', `The api-version '${version}' is not supported; use '${API_VERSION}'.`, 'InvalidApiVersionParameter');
+    throw new ValidationError(
+      'api-version',
+      `The api-version '${version}' is not supported; use '${API_VERSION}'.`,
+      'InvalidApiVersionParameter',
+    );
   }
 }
 
@@ -61,12 +90,22 @@ export async function readJsonBody(request: HttpRequest): Promise<unknown> {
 }
 
 /** A query parameter that must be an integer within a range (absent: the default). */
-export function integerQuery(request: HttpRequest, name: string, minimum: number, maximum: number, fallback: number): number {
+export function integerQuery(
+  request: HttpRequest,
+  name: string,
+  minimum: number,
+  maximum: number,
+  fallback: number,
+): number {
   const text = request.query.get(name);
   if (text === null || text === '') return fallback;
   const value = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || value < minimum || value > maximum) {
-    throw new ValidationError(name, `The query parameter '${name}' must be an integer from ${minimum} to ${maximum}; it is '${text}'.`, 'InvalidQueryParameterValue');
+    throw new ValidationError(
+      name,
+      `The query parameter '${name}' must be an integer from ${minimum} to ${maximum}; it is '${text}'.`,
+      'InvalidQueryParameterValue',
+    );
   }
   return value;
 }
@@ -81,12 +120,21 @@ export function pageQuery(request: HttpRequest): PageQuery {
   const skipToken = request.query.get('$skiptoken');
   if (!skipToken) return { maxItems };
   const continuationToken = Buffer.from(skipToken, 'base64url').toString('utf8');
-  if (!continuationToken) throw new ValidationError('$skiptoken', 'The $skiptoken is not valid; use the nextLink of the previous page.', 'InvalidQueryParameterValue');
+  if (!continuationToken)
+    throw new ValidationError(
+      '$skiptoken',
+      'The $skiptoken is not valid; use the nextLink of the previous page.',
+      'InvalidQueryParameterValue',
+    );
   return { maxItems, continuationToken };
 }
 
 /** The `{value, nextLink}` page: nextLink is this request's URL with the next $skiptoken. */
-export function pageBody(request: HttpRequest, value: unknown[], continuationToken: string | undefined): Record<string, unknown> {
+export function pageBody(
+  request: HttpRequest,
+  value: unknown[],
+  continuationToken: string | undefined,
+): Record<string, unknown> {
   if (!continuationToken) return { value };
   const next = new URL(request.url);
   next.searchParams.set('$skiptoken', Buffer.from(continuationToken, 'utf8').toString('base64url'));
@@ -97,11 +145,16 @@ export function pageBody(request: HttpRequest, value: unknown[], continuationTok
 export function apiBase(request: HttpRequest): string {
   const url = new URL(request.url);
   const path = url.pathname;
-  const cut = ['/subscriptions/', '/providers/', '/openapi.json'].map((m) => path.toLowerCase().indexOf(m.toLowerCase())).filter((i) => i >= 0);
+  const cut = ['/subscriptions/', '/providers/', '/openapi.json']
+    .map((m) => path.toLowerCase().indexOf(m.toLowerCase()))
+    .filter((i) => i >= 0);
   return `${url.origin}${path.slice(0, cut.length ? Math.min(...cut) : path.length)}`;
 }
 
-export function operationUrls(request: HttpRequest, operation: OperationRecord): { status: string; result: string } {
+export function operationUrls(
+  request: HttpRequest,
+  operation: OperationRecord,
+): { status: string; result: string } {
   const base = `${apiBase(request)}/subscriptions/${operation.subscriptionId}/providers/Microsoft.BatchAI/locations/${encodeURIComponent(operation.location)}`;
   return {
     status: `${base}/operationstatuses/${operation.id}?api-version=${API_VERSION}`,
@@ -112,7 +165,10 @@ export function operationUrls(request: HttpRequest, operation: OperationRecord):
 /** 202 Accepted with the ARM long-running operation headers. */
 export function acceptedResponse(request: HttpRequest, operation: OperationRecord): HttpResponseInit {
   const urls = operationUrls(request, operation);
-  return { status: 202, headers: { 'Azure-AsyncOperation': urls.status, Location: urls.result, 'Retry-After': '1' } };
+  return {
+    status: 202,
+    headers: { 'Azure-AsyncOperation': urls.status, Location: urls.result, 'Retry-After': '1' },
+  };
 }
 
 export function jsonResponse(status: number, body: unknown, etag?: string): HttpResponseInit {

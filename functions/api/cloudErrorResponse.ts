@@ -3,15 +3,22 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { isApiError } from '../../shared/domain/errors';
 
-export function cloudErrorResponse(error: unknown, context: InvocationContext, headers: Record<string, string>): HttpResponseInit {
+export function cloudErrorResponse(
+  error: unknown,
+  context: InvocationContext,
+  headers: Record<string, string>,
+): HttpResponseInit {
   if (isApiError(error)) {
     return {
       status: error.httpStatus,
       headers,
-      jsonBody: { error: { code: error.code, message: error.message, target: error.target, details: error.details } },
+      jsonBody: {
+        error: { code: error.code, message: error.message, target: error.target, details: error.details },
+      },
     };
   }
-  const described = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error);
+  const described =
+    error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : String(error);
   context.error(`Internal error (request ${headers['x-ms-request-id']}): ${described}`);
   return {
     status: 500,

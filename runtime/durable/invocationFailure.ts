@@ -23,6 +23,9 @@ export function normalizeInvocationError(error: unknown): NormalizedFailure {
       orchestratorState = undefined;
     }
     message = message.slice(0, at).trimEnd();
+    // The library passes a boolean as the "error" of OrchestrationFailureError; the real message is state.error.
+    const stateError = (orchestratorState as { error?: unknown } | undefined)?.error;
+    if (typeof stateError === 'string') message = stateError;
   }
   let errorType = err.name || 'Error';
   // An exception properties provider makes the library put failure details JSON in the message.

@@ -11,13 +11,16 @@ export class AdminApi {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
-    const presented = (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
+    const presented =
+      (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
     if (!this.host.keys.isMasterKey(presented)) {
       res.writeHead(401).end();
       return;
     }
     if (url.pathname === '/admin/host/status' && req.method === 'GET') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ state: 'Running', version: 'local' }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ state: 'Running', version: 'local' }));
       return;
     }
     const m = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
@@ -39,7 +42,13 @@ export class AdminApi {
       }
       const triggerData: RpcTypedData =
         fn.trigger.type.toLowerCase() === 'timertrigger'
-          ? { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) }
+          ? {
+              json: JSON.stringify({
+                Schedule: { AdjustForDST: true },
+                ScheduleStatus: null,
+                IsPastDue: false,
+              }),
+            }
           : typeof input === 'string'
             ? { string: input }
             : { json: JSON.stringify(input ?? null) };

@@ -31,14 +31,20 @@ export function loadEntryPoints(appRoot: string, core: FunctionsCoreApi): string
   const pattern = readEntryPointPattern(appRoot);
   const files = expandEntryPoint(pattern, appRoot);
   if (files.length === 0) {
-    const why = hasGlobMagic(pattern) ? 'Found zero files matching the supplied pattern' : 'File does not exist';
-    throw new AppLoadError(`Worker was unable to load entry point "${pattern}": ${why} (app root ${appRoot}).`);
+    const why = hasGlobMagic(pattern)
+      ? 'Found zero files matching the supplied pattern'
+      : 'File does not exist';
+    throw new AppLoadError(
+      `Worker was unable to load entry point "${pattern}": ${why} (app root ${appRoot}).`,
+    );
   }
   const loaded: string[] = [];
   for (const rel of files) {
     const abs = path.resolve(appRoot, rel);
     core.currentEntryPoint = abs;
     try {
+      // The worker loads CommonJS entry files with require (synchronous, shares the module cache with the library).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(abs);
     } catch (err: unknown) {
       const e = err instanceof Error ? err : new Error(String(err));
@@ -51,15 +57,22 @@ export function loadEntryPoints(appRoot: string, core: FunctionsCoreApi): string
   return loaded;
 }
 
-function toRetryOptions(fnName: string, raw: Record<string, unknown> | null | undefined): RetryOptions | undefined {
+function toRetryOptions(
+  fnName: string,
+  raw: Record<string, unknown> | null | undefined,
+): RetryOptions | undefined {
   if (!raw) return undefined;
   const strategy = raw.retryStrategy ?? raw.strategy;
   if (strategy !== 'fixedDelay' && strategy !== 'exponentialBackoff') {
-    throw new AppLoadError(`Function "${fnName}": retry.strategy must be "fixedDelay" or "exponentialBackoff".`);
+    throw new AppLoadError(
+      `Function "${fnName}": retry.strategy must be "fixedDelay" or "exponentialBackoff".`,
+    );
   }
   const maxRetryCount = raw.maxRetryCount;
   if (typeof maxRetryCount !== 'number' || !Number.isInteger(maxRetryCount) || maxRetryCount < -1) {
-    throw new AppLoadError(`Function "${fnName}": retry.maxRetryCount must be an integer >= -1 (-1 = forever).`);
+    throw new AppLoadError(
+      `Function "${fnName}": retry.maxRetryCount must be an integer >= -1 (-1 = forever).`,
+    );
   }
   return {
     strategy,

@@ -37,9 +37,12 @@ export function resolveBindingExpression(
     const [head, ...path] = e.split('.');
     const key = lowerKeys.get(head.toLowerCase());
     let value = key ? metadataValue(triggerMetadata[key]) : undefined;
-    for (const p of path) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : undefined;
+    for (const p of path)
+      value = value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : undefined;
     if (value === undefined || value === null || typeof value === 'object') {
-      throw new Error(`${where}: binding expression "{${e}}" in "${template}" has no value in this invocation.`);
+      throw new Error(
+        `${where}: binding expression "{${e}}" in "${template}" has no value in this invocation.`,
+      );
     }
     return String(value);
   });

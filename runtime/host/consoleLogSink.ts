@@ -28,7 +28,9 @@ export function parseLogLevel(value: string | undefined): RpcLogLevel {
   const aliases: Record<string, RpcLogLevel> = { info: 'information', warn: 'warning' };
   const level = (aliases[v] ?? v) as RpcLogLevel;
   if (!(level in levelRank)) {
-    throw new Error(`FUNCTIONS_HOST_LOG_LEVEL: "${value}" is not one of ${Object.keys(levelRank).join(', ')}.`);
+    throw new Error(
+      `FUNCTIONS_HOST_LOG_LEVEL: "${value}" is not one of ${Object.keys(levelRank).join(', ')}.`,
+    );
   }
   return level;
 }

@@ -1,6 +1,6 @@
 // Makes `require('@azure/functions-core')` resolve to the local host's core API, as the Node worker does by
 // intercepting Module._load for that one name. One core API per process: the library caches the module once.
-import Module = require('module');
+import Module from 'module';
 import { FunctionsCoreApi, type LogSink } from './functionsCoreApi';
 
 const coreModuleName = '@azure/functions-core';

@@ -38,9 +38,13 @@ export class FunctionInvoker {
         if (name === fn.triggerName) continue;
         const type = b.type.toLowerCase();
         if (b.direction === 'in' && !this.providerFor(type)) {
-          problems.push(`function "${fn.name}": input binding "${name}" of type "${b.type}" (no plugin provides it)`);
+          problems.push(
+            `function "${fn.name}": input binding "${name}" of type "${b.type}" (no plugin provides it)`,
+          );
         } else if (b.direction === 'out' && !hostHandledOutputTypes.has(type) && !this.handlerFor(type)) {
-          problems.push(`function "${fn.name}": output binding "${name}" of type "${b.type}" (no plugin writes it)`);
+          problems.push(
+            `function "${fn.name}": output binding "${name}" of type "${b.type}" (no plugin writes it)`,
+          );
         }
       }
     }
@@ -88,14 +92,18 @@ export class FunctionInvoker {
     if (!pm) throw new Error('The app did not set a programming model (is @azure/functions v4 loaded?).');
 
     const invocationId = input.invocationId ?? randomUUID();
-    const inputData: { name: string; data: RpcTypedData }[] = [{ name: fn.triggerName, data: input.triggerData }];
+    const inputData: { name: string; data: RpcTypedData }[] = [
+      { name: fn.triggerName, data: input.triggerData },
+    ];
     for (const [name, binding] of Object.entries(fn.bindings)) {
       if (name === fn.triggerName || binding.direction !== 'in') continue;
       let data = input.inputData?.[name];
       if (data === undefined) {
         const provider = this.providerFor(binding.type);
         if (!provider) {
-          throw new Error(`Function "${fn.name}": no plugin provides input binding "${name}" of type "${binding.type}".`);
+          throw new Error(
+            `Function "${fn.name}": no plugin provides input binding "${name}" of type "${binding.type}".`,
+          );
         }
         data = await provider.provide(fn, name, binding);
       }
@@ -131,7 +139,12 @@ export class FunctionInvoker {
     };
 
     const started = Date.now();
-    core.log('information', 'system', `Executing 'Functions.${functionName}' (Id=${invocationId})`, logTarget);
+    core.log(
+      'information',
+      'system',
+      `Executing 'Functions.${functionName}' (Id=${invocationId})`,
+      logTarget,
+    );
     try {
       const invocationModel = await pm.getInvocationModel(coreCtx);
       const { context, inputs: initialInputs } = await invocationModel.getArguments();
@@ -213,7 +226,8 @@ export class FunctionInvoker {
       const value = name === '$return' ? returnValue : outputData[name];
       if (value === undefined || value === null) continue;
       const handler = this.handlerFor(binding.type);
-      if (!handler) throw new Error(`Function "${fn.name}": no plugin writes output binding type "${binding.type}".`);
+      if (!handler)
+        throw new Error(`Function "${fn.name}": no plugin writes output binding type "${binding.type}".`);
       await handler.write(fn, name, binding, value, context);
     }
   }
@@ -224,7 +238,8 @@ export class FunctionInvoker {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`Timeout value of ${limit} ms exceeded by function 'Functions.${functionName}'.`)),
+        () =>
+          reject(new Error(`Timeout value of ${limit} ms exceeded by function 'Functions.${functionName}'.`)),
         limit,
       );
     });

@@ -41,7 +41,9 @@ export interface ProgrammingModel {
   name: string;
   version: string;
   getInvocationModel(coreContext: CoreInvocationContext): CoreInvocationModel | Promise<CoreInvocationModel>;
-  getCapabilities?(defaults: Record<string, string>): Record<string, string> | Promise<Record<string, string>>;
+  getCapabilities?(
+    defaults: Record<string, string>,
+  ): Record<string, string> | Promise<Record<string, string>>;
 }
 
 export interface CoreRegisteredFunction {
@@ -136,7 +138,9 @@ export class FunctionsCoreApi {
       throw new Error('registerFunction: metadata.name must be a non-empty string.');
     }
     if (!metadata.bindings || typeof metadata.bindings !== 'object') {
-      throw new Error(`registerFunction: metadata.bindings of function "${metadata.name}" must be an object.`);
+      throw new Error(
+        `registerFunction: metadata.bindings of function "${metadata.name}" must be an object.`,
+      );
     }
     if (typeof callback !== 'function') {
       throw new Error(`registerFunction: the callback of function "${metadata.name}" must be a function.`);
@@ -154,8 +158,10 @@ export class FunctionsCoreApi {
 
   registerHook(hookName: string, callback: HookCallback): Disposable {
     const list = this.hooks.get(hookName as HookName);
-    if (!list) throw new Error(`"${hookName}" is not a valid hook name. Valid hook names: ${hookNames.join(', ')}.`);
-    if (typeof callback !== 'function') throw new Error(`registerHook("${hookName}"): callback must be a function.`);
+    if (!list)
+      throw new Error(`"${hookName}" is not a valid hook name. Valid hook names: ${hookNames.join(', ')}.`);
+    if (typeof callback !== 'function')
+      throw new Error(`registerHook("${hookName}"): callback must be a function.`);
     list.push(callback);
     return new Disposable(() => {
       const i = list.indexOf(callback);
@@ -230,7 +236,8 @@ export class FunctionsCoreApi {
       registerHook: (hookName: string, callback: HookCallback) => this.registerHook(hookName, callback),
       setProgrammingModel: (pm: ProgrammingModel) => this.setProgrammingModel(pm),
       getProgrammingModel: () => this.getProgrammingModel(),
-      log: (level: RpcLogLevel, category: RpcLogCategory, message: string) => this.log(level, category, message),
+      log: (level: RpcLogLevel, category: RpcLogCategory, message: string) =>
+        this.log(level, category, message),
     };
   }
 }

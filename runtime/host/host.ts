@@ -87,7 +87,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const hostJson: HostJsonOptions = readHostJson(appRoot);
 
   // The app reads its configuration from process.env, as on Azure where app settings are environment variables.
-  for (const [k, v] of Object.entries(settings)) if (v !== undefined && process.env[k] === undefined) process.env[k] = v;
+  for (const [k, v] of Object.entries(settings))
+    if (v !== undefined && process.env[k] === undefined) process.env[k] = v;
 
   const core = installFunctionsCoreModule(createConsoleLogSink(logLevel));
   core.resetApp();
@@ -128,7 +129,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     functionAppDirectory: appRoot,
   });
   const pm = core.programmingModel;
-  const capabilities: Record<string, string> = pm?.getCapabilities ? { ...(await pm.getCapabilities({})) } : {};
+  const capabilities: Record<string, string> = pm?.getCapabilities
+    ? { ...(await pm.getCapabilities({})) }
+    : {};
 
   const invoker = new FunctionInvoker(core, functions, hostJson.functionTimeoutMs);
   invoker.outputHandlers.set('queue', new QueueOutputBinding(settings, hostJson.queues.messageEncoding));
@@ -146,7 +149,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     Promise.resolve()
       .then(() => handler(req, res, url))
       .catch((err: unknown) => {
-        log.error(`Unhandled error on ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
+        log.error(
+          `Unhandled error on ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`,
+        );
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();
       });
@@ -172,7 +177,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     invoke: (name, input) => invoker.invoke(name, input),
     addSystemRoute(pathPrefix, handler) {
       const prefix = '/' + pathPrefix.replace(/^\/+|\/+$/g, '');
-      if (systemRoutes.some((r) => r.prefix === prefix)) throw new Error(`System route "${prefix}" is already mounted.`);
+      if (systemRoutes.some((r) => r.prefix === prefix))
+        throw new Error(`System route "${prefix}" is already mounted.`);
       systemRoutes.push({ prefix, handler });
       systemRoutes.sort((a, b) => b.prefix.length - a.prefix.length);
     },

@@ -25,11 +25,20 @@ function objectAt(obj: unknown, key: string): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-function intAt(obj: Record<string, unknown>, key: string, field: string, fallback: number, min: number, max: number): number {
+function intAt(
+  obj: Record<string, unknown>,
+  key: string,
+  field: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const v = obj[key];
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new Error(`host.json ${field}: expected an integer between ${min} and ${max}, got ${JSON.stringify(v)}.`);
+    throw new Error(
+      `host.json ${field}: expected an integer between ${min} and ${max}, got ${JSON.stringify(v)}.`,
+    );
   }
   return v;
 }
@@ -41,7 +50,8 @@ export function parseHostJson(raw: Record<string, unknown>): HostJsonOptions {
   const queues = objectAt(extensions, 'queues');
   let routePrefix = 'api';
   if (http.routePrefix !== undefined) {
-    if (typeof http.routePrefix !== 'string') throw new Error('host.json extensions.http.routePrefix: expected a string.');
+    if (typeof http.routePrefix !== 'string')
+      throw new Error('host.json extensions.http.routePrefix: expected a string.');
     routePrefix = http.routePrefix.replace(/^\/+|\/+$/g, '');
   }
   const batchSize = intAt(queues, 'batchSize', 'extensions.queues.batchSize', 16, 1, 32);
@@ -53,8 +63,16 @@ export function parseHostJson(raw: Record<string, unknown>): HostJsonOptions {
     raw,
     routePrefix,
     queues: {
-      maxPollingIntervalMs: durationMs(queues.maxPollingInterval, 'host.json extensions.queues.maxPollingInterval', 60_000),
-      visibilityTimeoutMs: durationMs(queues.visibilityTimeout, 'host.json extensions.queues.visibilityTimeout', 0),
+      maxPollingIntervalMs: durationMs(
+        queues.maxPollingInterval,
+        'host.json extensions.queues.maxPollingInterval',
+        60_000,
+      ),
+      visibilityTimeoutMs: durationMs(
+        queues.visibilityTimeout,
+        'host.json extensions.queues.visibilityTimeout',
+        0,
+      ),
       batchSize,
       newBatchThreshold: intAt(
         queues,
@@ -84,6 +102,7 @@ export function readHostJson(appRoot: string): HostJsonOptions {
   } catch (err: unknown) {
     throw new Error(`${file}: invalid JSON (${(err as Error).message}).`);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object.`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error(`${file}: expected a JSON object.`);
   return parseHostJson(raw as Record<string, unknown>);
 }

@@ -71,7 +71,9 @@ export class HostKeyStore implements HostKeys {
   }
 
   isFunctionKey(presented: string | undefined): boolean {
-    return this.isMasterKey(presented) || Object.values(this.data.functionKeys).some((k) => sameKey(k, presented));
+    return (
+      this.isMasterKey(presented) || Object.values(this.data.functionKeys).some((k) => sameKey(k, presented))
+    );
   }
 
   isSystemKey(name: string, presented: string | undefined): boolean {
@@ -81,8 +83,16 @@ export class HostKeyStore implements HostKeys {
   private readOrCreate(): KeysFile {
     try {
       const parsed = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Partial<KeysFile>;
-      if (typeof parsed.masterKey === 'string' && parsed.functionKeys && typeof parsed.functionKeys.default === 'string') {
-        return { masterKey: parsed.masterKey, functionKeys: parsed.functionKeys, systemKeys: parsed.systemKeys ?? {} };
+      if (
+        typeof parsed.masterKey === 'string' &&
+        parsed.functionKeys &&
+        typeof parsed.functionKeys.default === 'string'
+      ) {
+        return {
+          masterKey: parsed.masterKey,
+          functionKeys: parsed.functionKeys,
+          systemKeys: parsed.systemKeys ?? {},
+        };
       }
     } catch {
       // Missing or unreadable: generate a fresh set below.
@@ -95,7 +105,9 @@ export class HostKeyStore implements HostKeys {
   private save(data: KeysFile = this.data): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     // Owner-only: the file holds secrets. Settings-provided keys are not written (they live in the settings).
-    const onDisk = fs.existsSync(this.file) ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeysFile) : data;
+    const onDisk = fs.existsSync(this.file)
+      ? (JSON.parse(fs.readFileSync(this.file, 'utf8')) as KeysFile)
+      : data;
     onDisk.systemKeys = { ...onDisk.systemKeys, ...data.systemKeys };
     fs.writeFileSync(this.file, JSON.stringify(onDisk, null, 2), { mode: 0o600 });
   }

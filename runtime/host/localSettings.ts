@@ -13,7 +13,8 @@ export function readLocalSettings(appRoot: string): Record<string, string> {
   }
   const values = (parsed as { Values?: unknown } | null)?.Values;
   if (values === undefined) return {};
-  if (!values || typeof values !== 'object' || Array.isArray(values)) throw new Error(`${file}: "Values" must be an object.`);
+  if (!values || typeof values !== 'object' || Array.isArray(values))
+    throw new Error(`${file}: "Values" must be an object.`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) {
     if (typeof v !== 'string') throw new Error(`${file}: Values.${k} must be a string.`);

@@ -11,6 +11,8 @@ import type { TriggerPlugin } from './plugin';
 function loadOptionalPlugins(): TriggerPlugin[] {
   const durable = path.join(__dirname, '..', 'durable', 'plugin.js');
   if (!fs.existsSync(durable)) return [];
+  // Optional at build time, so a dynamic require of the compiled file.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(durable) as { createDurablePlugin?: () => TriggerPlugin };
   if (typeof mod.createDurablePlugin !== 'function') {
     throw new Error(`${durable} does not export createDurablePlugin().`);
@@ -21,7 +23,8 @@ function loadOptionalPlugins(): TriggerPlugin[] {
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return 7071;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`PORT: "${value}" is not a port number (0-65535).`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`PORT: "${value}" is not a port number (0-65535).`);
   return n;
 }
 
@@ -40,7 +43,9 @@ async function main(): Promise<void> {
   const lines = [`Functions host listening on ${host.baseUrl}`, '', 'Functions:', ''];
   for (const fn of host.functions) {
     const route = host.httpRoutes.find((r) => r.functionName === fn.name);
-    lines.push(route ? `\t${fn.name}: [${route.methods.join(',')}] ${route.url}` : `\t${fn.name}: ${fn.trigger.type}`);
+    lines.push(
+      route ? `\t${fn.name}: [${route.methods.join(',')}] ${route.url}` : `\t${fn.name}: ${fn.trigger.type}`,
+    );
   }
   lines.push('', `Host keys: ${host.keysFile} (or settings FUNCTIONS_ADMIN_KEY / FUNCTIONS_HOST_KEY)`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -61,7 +61,9 @@ function parseField(text: string, spec: FieldSpec, expression: string): Set<numb
     let step = 1;
     if (stepPart !== undefined) {
       if (!/^\d+$/.test(stepPart) || Number(stepPart) === 0) {
-        throw new Error(`NCRONTAB "${expression}": step "${stepPart}" in the ${spec.name} field must be a positive integer.`);
+        throw new Error(
+          `NCRONTAB "${expression}": step "${stepPart}" in the ${spec.name} field must be a positive integer.`,
+        );
       }
       step = Number(stepPart);
     }
@@ -94,7 +96,9 @@ export function parseNcrontab(expression: string): CronExpression {
       `NCRONTAB "${expression}": expected 6 fields ({second} {minute} {hour} {day} {month} {day-of-week}), got ${parts.length}.`,
     );
   }
-  const [seconds, minutes, hours, days, months, daysOfWeek] = parts.map((p, i) => parseField(p, fields[i], expression));
+  const [seconds, minutes, hours, days, months, daysOfWeek] = parts.map((p, i) =>
+    parseField(p, fields[i], expression),
+  );
   return { expression, seconds, minutes, hours, days, months, daysOfWeek };
 }
 

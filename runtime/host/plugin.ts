@@ -58,7 +58,11 @@ export interface InvocationInput {
   /** Correlation: the id of the invocation (a GUID is generated when absent). */
   invocationId?: string;
   /** Set by the host's retry policy on retries (context.retryContext in the function). */
-  retryContext?: { retryCount: number; maxRetryCount: number; exception?: { message?: string; stackTrace?: string } };
+  retryContext?: {
+    retryCount: number;
+    maxRetryCount: number;
+    exception?: { message?: string; stackTrace?: string };
+  };
 }
 
 export interface InvocationResult {
@@ -71,7 +75,11 @@ export interface InvocationResult {
 /** Supplies data for an input binding type (e.g. `durableClient`) at each invocation. */
 export interface InputBindingProvider {
   bindingType: string;
-  provide(fn: RegisteredFunction, bindingName: string, binding: BindingMetadata): Promise<RpcTypedData> | RpcTypedData;
+  provide(
+    fn: RegisteredFunction,
+    bindingName: string,
+    binding: BindingMetadata,
+  ): Promise<RpcTypedData> | RpcTypedData;
 }
 
 /** What an output binding handler may need about the invocation (binding expressions such as `{queueTrigger}`). */
@@ -94,7 +102,11 @@ export interface OutputBindingHandler {
 }
 
 /** A raw HTTP handler mounted by a plugin under a path prefix (e.g. '/runtime/webhooks/eventgrid'). */
-export type SystemRouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
+export type SystemRouteHandler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) => Promise<void> | void;
 
 /** Access keys of the host (see docs/local-runtime.md): master (admin), function keys, and system keys of extensions. */
 export interface HostKeys {

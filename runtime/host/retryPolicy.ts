@@ -1,6 +1,12 @@
 // Function-level retry policies (fixedDelay / exponentialBackoff, maxRetryCount; -1 = forever), applied by the
 // trigger plugins whose triggers Azure retries this way (timer and Event Grid); queue triggers use the dequeue count.
-import type { HostServices, InvocationInput, InvocationResult, RegisteredFunction, RetryOptions } from './plugin';
+import type {
+  HostServices,
+  InvocationInput,
+  InvocationResult,
+  RegisteredFunction,
+  RetryOptions,
+} from './plugin';
 import { parseTimeSpan } from './timeSpan';
 
 /** Milliseconds of a retry interval as the library sends it (`{ seconds }`), a number (ms) or a TimeSpan string. */
@@ -51,10 +57,13 @@ export async function invokeWithRetry(
         retryContext: options ? { retryCount: retry, maxRetryCount: options.maxRetryCount } : undefined,
       });
     } catch (err: unknown) {
-      if (!options || (options.maxRetryCount !== -1 && retry >= options.maxRetryCount) || shouldStop()) throw err;
+      if (!options || (options.maxRetryCount !== -1 && retry >= options.maxRetryCount) || shouldStop())
+        throw err;
       retry++;
       const delay = retryDelayMs(options, retry, fn.name);
-      host.log.warn(`Function "${fn.name}" failed; retry ${retry} of ${options.maxRetryCount} in ${delay} ms.`);
+      host.log.warn(
+        `Function "${fn.name}" failed; retry ${retry} of ${options.maxRetryCount} in ${delay} ms.`,
+      );
       await sleep(delay);
       if (shouldStop()) throw err;
     }

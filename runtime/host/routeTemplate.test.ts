@@ -12,7 +12,10 @@ describe('routeTemplate', () => {
   });
 
   it('extracts decoded parameters', () => {
-    expect(match('workspaces/{ws}/jobs/{job}', 'workspaces/w%201/jobs/j-2')).toEqual({ ws: 'w 1', job: 'j-2' });
+    expect(match('workspaces/{ws}/jobs/{job}', 'workspaces/w%201/jobs/j-2')).toEqual({
+      ws: 'w 1',
+      job: 'j-2',
+    });
   });
 
   it('treats a trailing optional parameter as optional', () => {
@@ -51,6 +54,8 @@ describe('routeTemplate', () => {
   });
 
   it('ranks literal segments above parameters', () => {
-    expect(parseRouteTemplate('jobs/new').precedence).toBeGreaterThan(parseRouteTemplate('jobs/{id}').precedence);
+    expect(parseRouteTemplate('jobs/new').precedence).toBeGreaterThan(
+      parseRouteTemplate('jobs/{id}').precedence,
+    );
   });
 });

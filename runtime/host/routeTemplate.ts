@@ -35,7 +35,8 @@ function constraintFrom(spec: string, template: string): Constraint {
   const args = arg === undefined ? [] : arg.split(',').map((a) => a.trim());
   const num = (i: number): number => {
     const n = Number(args[i]);
-    if (args[i] === undefined || Number.isNaN(n)) throw new Error(`Route "${template}": constraint "${spec}" needs a number.`);
+    if (args[i] === undefined || Number.isNaN(n))
+      throw new Error(`Route "${template}": constraint "${spec}" needs a number.`);
     return n;
   };
   switch (name.toLowerCase()) {
@@ -106,10 +107,18 @@ export function parseRouteTemplate(template: string): RouteTemplate {
       if (catchAll && index !== parts.length - 1) {
         throw new Error(`Route "${template}": a catch-all parameter must be the last segment.`);
       }
-      segments.push({ kind: 'parameter', name, optional: Boolean(optionalMark) || catchAll, catchAll, defaultValue, constraints });
+      segments.push({
+        kind: 'parameter',
+        name,
+        optional: Boolean(optionalMark) || catchAll,
+        catchAll,
+        defaultValue,
+        constraints,
+      });
       precedence = precedence * 3 + (catchAll ? 0 : 1);
     } else {
-      if (/[{}]/.test(part)) throw new Error(`Route "${template}": segment "${part}" mixes text and parameters (not supported).`);
+      if (/[{}]/.test(part))
+        throw new Error(`Route "${template}": segment "${part}" mixes text and parameters (not supported).`);
       if (part === '') throw new Error(`Route "${template}": empty segment.`);
       segments.push({ kind: 'literal', text: part.toLowerCase() });
       precedence = precedence * 3 + 2;

@@ -15,7 +15,8 @@ export function parseTimerSchedule(
   settings: Readonly<Record<string, string | undefined>>,
   where: string,
 ): TimerSchedule {
-  if (typeof raw !== 'string' || raw.trim() === '') throw new Error(`${where}: "schedule" must be a non-empty string.`);
+  if (typeof raw !== 'string' || raw.trim() === '')
+    throw new Error(`${where}: "schedule" must be a non-empty string.`);
   let text = raw.trim();
   const setting = /^%([^%]+)%$/.exec(text);
   if (setting) {

@@ -59,7 +59,13 @@ async function main(): Promise<void> {
     keepAliveSeconds,
     path.join(location, blob.DEFAULT_BLOB_LOKI_DB_PATH),
     path.join(location, blob.DEFAULT_BLOB_EXTENT_LOKI_DB_PATH),
-    [{ locationId: 'Default', locationPath: path.join(location, blob.DEFAULT_BLOB_PERSISTENCE_PATH), maxConcurrency: 1 }],
+    [
+      {
+        locationId: 'Default',
+        locationPath: path.join(location, blob.DEFAULT_BLOB_PERSISTENCE_PATH),
+        maxConcurrency: 1,
+      },
+    ],
     accessLog,
     undefined,
     debugLog,
@@ -79,7 +85,13 @@ async function main(): Promise<void> {
     keepAliveSeconds,
     path.join(location, queue.DEFAULT_QUEUE_LOKI_DB_PATH),
     path.join(location, queue.DEFAULT_QUEUE_EXTENT_LOKI_DB_PATH),
-    [{ locationId: 'Default', locationPath: path.join(location, queue.DEFAULT_QUEUE_PERSISTENCE_PATH), maxConcurrency: 1 }],
+    [
+      {
+        locationId: 'Default',
+        locationPath: path.join(location, queue.DEFAULT_QUEUE_PERSISTENCE_PATH),
+        maxConcurrency: 1,
+      },
+    ],
     accessLog,
     undefined,
     debugLog,
@@ -138,7 +150,9 @@ async function main(): Promise<void> {
     closeAll().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`azurite: error while stopping: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(
+          `azurite: error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
         process.exit(1);
       },
     );
@@ -156,6 +170,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`azurite failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `azurite failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -5,7 +5,8 @@ export function readArguments(argv: string[]): Map<string, string> {
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i];
     const value = argv[i + 1];
-    if (!name.startsWith('--') || value === undefined) throw new Error(`bad argument '${name}': expected --name value`);
+    if (!name.startsWith('--') || value === undefined)
+      throw new Error(`bad argument '${name}': expected --name value`);
     values.set(name.slice(2), value);
   }
   return values;
@@ -20,7 +21,8 @@ export function requireString(values: Map<string, string>, name: string): string
 export function readPort(values: Map<string, string>, name: string): number {
   const text = values.get(name) ?? '0';
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${name} must be a port (0-65535), got '${text}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--${name} must be a port (0-65535), got '${text}'`);
   return port;
 }
 

@@ -81,7 +81,9 @@ export class CosmosJournal {
 
   private constructor(private readonly options: CosmosJournalOptions) {
     if (!Number.isInteger(options.compactAfterBytes) || options.compactAfterBytes <= 0) {
-      throw new Error(`compactAfterBytes must be a positive integer, got ${String(options.compactAfterBytes)}`);
+      throw new Error(
+        `compactAfterBytes must be a positive integer, got ${String(options.compactAfterBytes)}`,
+      );
     }
     fs.mkdirSync(options.dir, { recursive: true });
     this.journalPath = path.join(options.dir, journalFileName);
@@ -122,19 +124,27 @@ export class CosmosJournal {
       const record = end < 0 ? undefined : parseRecordLine(line);
       if (!record) {
         if (hasValidRecordAfter(text, end < 0 ? text.length : end + 1)) {
-          throw new CosmosJournalCorruptError(this.journalPath, `bad record at byte ${offset} followed by good ones`);
+          throw new CosmosJournalCorruptError(
+            this.journalPath,
+            `bad record at byte ${offset} followed by good ones`,
+          );
         }
         const keepBytes = Buffer.byteLength(text.slice(0, offset), 'utf8');
         tornTailBytes = this.journalBytes - keepBytes;
         fs.ftruncateSync(this.fd, keepBytes);
         fs.fsyncSync(this.fd);
         this.journalBytes = keepBytes;
-        this.options.log(`cosmos journal: cut off a torn last record (${tornTailBytes} bytes, never acknowledged)`);
+        this.options.log(
+          `cosmos journal: cut off a torn last record (${tornTailBytes} bytes, never acknowledged)`,
+        );
         break;
       }
       if (record.seq > snapshotSeq) {
         if (record.seq !== lastSeq + 1) {
-          throw new CosmosJournalCorruptError(this.journalPath, `record ${record.seq} follows record ${lastSeq}`);
+          throw new CosmosJournalCorruptError(
+            this.journalPath,
+            `record ${record.seq} follows record ${lastSeq}`,
+          );
         }
         for (const op of record.ops) apply(op);
         lastSeq = record.seq;
@@ -271,7 +281,9 @@ export class CosmosJournal {
     fs.fsyncSync(this.fd);
     this.journalBytes = 0;
     this.compactions += 1;
-    this.options.log(`cosmos journal: compacted into a snapshot of ${count} operations at record ${this.durableSeq}`);
+    this.options.log(
+      `cosmos journal: compacted into a snapshot of ${count} operations at record ${this.durableSeq}`,
+    );
   }
 
   private loadSnapshot(apply: (op: unknown) => void): { seq: number; ops: number } {
@@ -286,7 +298,10 @@ export class CosmosJournal {
       const trailer = line.startsWith('{') ? parseJsonObject(line) : undefined;
       if (trailer && trailer.end === true) {
         if (trailer.count !== ops) {
-          throw new CosmosJournalCorruptError(this.snapshotPath, `trailer says ${String(trailer.count)} ops, read ${ops}`);
+          throw new CosmosJournalCorruptError(
+            this.snapshotPath,
+            `trailer says ${String(trailer.count)} ops, read ${ops}`,
+          );
         }
         return { seq: header.seq, ops };
       }
@@ -305,7 +320,9 @@ export class CosmosJournal {
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -318,7 +335,8 @@ function parseRecordLine(line: string): { seq: number; ops: unknown[] } | undefi
   if (first <= 0 || second !== first + 17) return undefined;
   const seq = Number(line.slice(0, first));
   const json = line.slice(second + 1);
-  if (!Number.isSafeInteger(seq) || seq <= 0 || checksum(json) !== line.slice(first + 1, second)) return undefined;
+  if (!Number.isSafeInteger(seq) || seq <= 0 || checksum(json) !== line.slice(first + 1, second))
+    return undefined;
   try {
     const ops: unknown = JSON.parse(json);
     return Array.isArray(ops) ? { seq, ops } : undefined;

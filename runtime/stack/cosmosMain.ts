@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        log(`cosmos emulator: error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+        log(
+          `cosmos emulator: error while stopping: ${error instanceof Error ? error.message : String(error)}`,
+        );
         process.exit(1);
       },
     );
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`cosmos emulator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `cosmos emulator failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -33,7 +33,9 @@ export interface DurableCosmosServer {
 /** The journal could not make a write durable: the request must not be answered. */
 class DurabilityLostError extends Error {
   constructor(cause: unknown) {
-    super(`journal failed, write not acknowledged: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `journal failed, write not acknowledged: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
     this.name = 'DurabilityLostError';
   }
 }
@@ -107,7 +109,11 @@ async function handleRequest(
 
 export function startDurableCosmosServer(options: DurableCosmosServerOptions): Promise<DurableCosmosServer> {
   const journal = options.journalDir
-    ? CosmosJournal.open({ dir: options.journalDir, compactAfterBytes: options.compactAfterBytes, log: options.log })
+    ? CosmosJournal.open({
+        dir: options.journalDir,
+        compactAfterBytes: options.compactAfterBytes,
+        log: options.log,
+      })
     : undefined;
   let account: Account | undefined;
   let fatal = false;
@@ -152,7 +158,9 @@ export function startDurableCosmosServer(options: DurableCosmosServerOptions): P
       try {
         // The account needs the real port (it advertises its endpoint); replay is synchronous, so no request can be
         // served before the whole journal is applied.
-        account = journal ? createJournaledAccount(options.host, port, journal) : new Account(options.host, port);
+        account = journal
+          ? createJournaledAccount(options.host, port, journal)
+          : new Account(options.host, port);
       } catch (error: unknown) {
         server.close();
         reject(error instanceof Error ? error : new Error(String(error)));

@@ -33,7 +33,9 @@ export function compiledEntry(baseName: string): string {
   const repoRoot = path.resolve(__dirname, '..', '..');
   const compiled = path.join(repoRoot, 'dist', path.relative(repoRoot, __dirname), `${baseName}.js`);
   if (!fs.existsSync(compiled)) {
-    throw new Error(`${compiled} is missing: run \`npx tsc -p tsconfig.json\` so the emulator children can run`);
+    throw new Error(
+      `${compiled} is missing: run \`npx tsc -p tsconfig.json\` so the emulator children can run`,
+    );
   }
   return compiled;
 }
@@ -66,7 +68,9 @@ export class EmulatorProcess {
   }
 
   /** Spawns the child and resolves with its ready line, or rejects (having killed it) with its stderr tail. */
-  static start(spec: EmulatorProcessSpec): Promise<{ process: EmulatorProcess; ready: Record<string, unknown> }> {
+  static start(
+    spec: EmulatorProcessSpec,
+  ): Promise<{ process: EmulatorProcess; ready: Record<string, unknown> }> {
     const child = spawn(process.execPath, [spec.script, ...spec.args], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,10 +98,15 @@ export class EmulatorProcess {
           .then(() => new Promise((done) => setImmediate(done)))
           .then(() => reject(new EmulatorStartError(spec.name, detail, stderrTail)));
       };
-      const timer = setTimeout(() => fail(`no ready line within ${spec.readyTimeoutMs} ms`), spec.readyTimeoutMs);
+      const timer = setTimeout(
+        () => fail(`no ready line within ${spec.readyTimeoutMs} ms`),
+        spec.readyTimeoutMs,
+      );
       child.once('error', (error) => fail(`spawn failed: ${error.message}`));
       void emulator.exited.then(() => {
-        fail(`exited with ${emulator.signal ? `signal ${emulator.signal}` : `code ${String(emulator.exitCode)}`} before it was ready`);
+        fail(
+          `exited with ${emulator.signal ? `signal ${emulator.signal}` : `code ${String(emulator.exitCode)}`} before it was ready`,
+        );
       });
       child.stdout?.setEncoding('utf8');
       child.stdout?.on('data', (chunk: string) => {

@@ -136,7 +136,9 @@ function resolveItems(account: Account, kind: ItemKind, parent: string | null): 
   for (const database of account.databases._data.values()) {
     const collection = database.collections._data.get(parent);
     if (collection) {
-      return (kind === 'docs' ? collection.documents : collection.userDefinedFunctions) as unknown as AnyItems;
+      return (kind === 'docs'
+        ? collection.documents
+        : collection.userDefinedFunctions) as unknown as AnyItems;
     }
   }
   throw new Error(`journal operation on ${kind} names a missing container _rid ${parent}`);
@@ -161,14 +163,16 @@ function defineUserFunction(body: unknown): unknown {
 
 /** Applies one journaled operation to the account without journaling it again. */
 export function applyAccountOp(account: Account, value: unknown): void {
-  if (!isAccountOp(value)) throw new Error(`not a Cosmos journal operation: ${JSON.stringify(value).slice(0, 200)}`);
+  if (!isAccountOp(value))
+    throw new Error(`not a Cosmos journal operation: ${JSON.stringify(value).slice(0, 200)}`);
   const items = resolveItems(account, value.c, value.p);
   const previous = recorder?.replaying;
   if (recorder) recorder.replaying = true;
   try {
     if (value.k === 'put') {
       original._set.call(items, value.d);
-      if (value.c === 'udfs') (items as unknown as UserDefinedFunctions).functions[value.d.id] = defineUserFunction(value.d.body);
+      if (value.c === 'udfs')
+        (items as unknown as UserDefinedFunctions).functions[value.d.id] = defineUserFunction(value.d.body);
     } else if (value.k === 'del') {
       // Through the subclass so that a UDF also loses its compiled function; by _rid, which the index falls back to.
       items.delete(value.r, undefined);

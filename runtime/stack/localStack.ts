@@ -69,7 +69,10 @@ interface AzuritePorts {
   tablePort: number;
 }
 
-function optionalPort(options: LocalStackOptions, field: 'blobPort' | 'queuePort' | 'tablePort' | 'cosmosPort'): number {
+function optionalPort(
+  options: LocalStackOptions,
+  field: 'blobPort' | 'queuePort' | 'tablePort' | 'cosmosPort',
+): number {
   const value = options[field];
   if (value === undefined) return 0;
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
@@ -94,7 +97,10 @@ function readyPort(ready: Record<string, unknown>, field: string, emulator: stri
   return value;
 }
 
-async function startAzurite(options: ResolvedOptions, ports: AzuritePorts): Promise<{ process: EmulatorProcess; ports: AzuritePorts }> {
+async function startAzurite(
+  options: ResolvedOptions,
+  ports: AzuritePorts,
+): Promise<{ process: EmulatorProcess; ports: AzuritePorts }> {
   const { process: child, ready } = await EmulatorProcess.start({
     name: 'azurite',
     script: compiledEntry('azuriteMain'),
@@ -123,7 +129,10 @@ async function startAzurite(options: ResolvedOptions, ports: AzuritePorts): Prom
   };
 }
 
-async function startCosmos(options: ResolvedOptions, port: number): Promise<{ process: EmulatorProcess; port: number }> {
+async function startCosmos(
+  options: ResolvedOptions,
+  port: number,
+): Promise<{ process: EmulatorProcess; port: number }> {
   const { process: child, ready } = await EmulatorProcess.start({
     name: 'cosmos',
     script: compiledEntry('cosmosMain'),
@@ -160,7 +169,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     host: options.host ?? '127.0.0.1',
     provision: options.provision ?? true,
     log: options.log ?? (() => undefined),
-    compactAfterBytes: positiveInteger(options.cosmosCompactAfterBytes, 'cosmosCompactAfterBytes', defaultCompactAfterBytes),
+    compactAfterBytes: positiveInteger(
+      options.cosmosCompactAfterBytes,
+      'cosmosCompactAfterBytes',
+      defaultCompactAfterBytes,
+    ),
     stopGraceMs: positiveInteger(options.stopGraceMs, 'stopGraceMs', 10_000),
     readyTimeoutMs: positiveInteger(options.readyTimeoutMs, 'readyTimeoutMs', 30_000),
   };
@@ -178,9 +191,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     startCosmos(resolved, requestedCosmos),
   ]);
   if (azuriteOutcome.status === 'rejected' || cosmosOutcome.status === 'rejected') {
-    const survivors = [azuriteOutcome, cosmosOutcome].flatMap((o) => (o.status === 'fulfilled' ? [o.value.process] : []));
+    const survivors = [azuriteOutcome, cosmosOutcome].flatMap((o) =>
+      o.status === 'fulfilled' ? [o.value.process] : [],
+    );
     await Promise.all(survivors.map((p) => p.stop(resolved.stopGraceMs)));
-    const reasons = [azuriteOutcome, cosmosOutcome].flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+    const reasons = [azuriteOutcome, cosmosOutcome].flatMap((o) =>
+      o.status === 'rejected' ? [o.reason] : [],
+    );
     throw reasons[0] instanceof Error ? reasons[0] : new Error(String(reasons[0]));
   }
 
@@ -202,9 +219,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cosmosEndpoint: `https://${host}:${cosmosPort}/`,
     cosmosKey: cosmosEmulatorKey,
   };
-  resolved.log(`local stack: azurite pid ${azurite.pid} (blob ${azuritePorts.blobPort}, queue ${azuritePorts.queuePort}, table ${azuritePorts.tablePort}), cosmos pid ${cosmos.pid} (${cosmosPort}), data in ${resolved.dataDir}`);
+  resolved.log(
+    `local stack: azurite pid ${azurite.pid} (blob ${azuritePorts.blobPort}, queue ${azuritePorts.queuePort}, table ${azuritePorts.tablePort}), cosmos pid ${cosmos.pid} (${cosmosPort}), data in ${resolved.dataDir}`,
+  );
 
   let stopped = false;
+  // Storage is meant to outlive the runtime, not to die on its own: say so when it does (restart* brings it back).
+  const stoppedOnPurpose = new WeakSet<EmulatorProcess>();
+  const watch = (name: string, child: EmulatorProcess): void => {
+    void child.whenExited().then(() => {
+      if (!stopped && !stoppedOnPurpose.has(child))
+        resolved.log(`local stack: ${name} (pid ${child.pid}) exited unexpectedly`);
+    });
+  };
+  watch('azurite', azurite);
+  watch('cosmos', cosmos);
   const stopAll = async (): Promise<void> => {
     await Promise.all([azurite.stop(resolved.stopGraceMs), cosmos.stop(resolved.stopGraceMs)]);
   };
@@ -233,14 +262,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     pids: () => ({ azurite: azurite.pid, cosmos: cosmos.pid }),
     restartCosmos: async () => {
       ensureRunning();
+      stoppedOnPurpose.add(cosmos);
       await cosmos.stop(resolved.stopGraceMs);
       cosmos = (await startCosmos(resolved, cosmosPort)).process;
+      watch('cosmos', cosmos);
       resolved.log(`local stack: cosmos restarted, pid ${cosmos.pid}`);
     },
     restartAzurite: async () => {
       ensureRunning();
+      stoppedOnPurpose.add(azurite);
       await azurite.stop(resolved.stopGraceMs);
       azurite = (await startAzurite(resolved, azuritePorts)).process;
+      watch('azurite', azurite);
       resolved.log(`local stack: azurite restarted, pid ${azurite.pid}`);
     },
     stop: async () => {

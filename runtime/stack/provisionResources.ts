@@ -2,7 +2,12 @@
 // with their partition keys, the queues, the blob containers). Idempotent: what already exists is left as it is.
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { blobContainers, cosmosContainers, cosmosDatabaseName, storageQueues } from '../../shared/config/resourceNames';
+import {
+  blobContainers,
+  cosmosContainers,
+  cosmosDatabaseName,
+  storageQueues,
+} from '../../shared/config/resourceNames';
 import { createCosmosClient } from './cosmosClient';
 
 export interface ProvisionTarget {

@@ -38,12 +38,18 @@ export function readAppConfig(env: Readonly<Record<string, string | undefined>>)
   }
   const allowSelfSigned = (env.COSMOS_ALLOW_SELF_SIGNED ?? 'false').trim().toLowerCase();
   if (allowSelfSigned !== 'true' && allowSelfSigned !== 'false') {
-    throw new ConfigurationError('COSMOS_ALLOW_SELF_SIGNED', `must be 'true' or 'false'; it is '${env.COSMOS_ALLOW_SELF_SIGNED}'.`);
+    throw new ConfigurationError(
+      'COSMOS_ALLOW_SELF_SIGNED',
+      `must be 'true' or 'false'; it is '${env.COSMOS_ALLOW_SELF_SIGNED}'.`,
+    );
   }
   const keyText = required(env, 'SECRETS_ENCRYPTION_KEY');
   const key = Buffer.from(keyText, 'base64');
   if (key.length !== 32 || key.toString('base64') !== keyText) {
-    throw new ConfigurationError('SECRETS_ENCRYPTION_KEY', 'must be the base64 encoding of exactly 32 random bytes (openssl rand -base64 32).');
+    throw new ConfigurationError(
+      'SECRETS_ENCRYPTION_KEY',
+      'must be the base64 encoding of exactly 32 random bytes (openssl rand -base64 32).',
+    );
   }
   return {
     cosmos: {

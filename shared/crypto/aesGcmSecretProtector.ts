@@ -15,15 +15,23 @@ export class AesGcmSecretProtector implements SecretProtector {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const cipherText = Buffer.concat([cipher.update(plainText, 'utf8'), cipher.final()]);
-    return [FORMAT, iv.toString('base64'), cipher.getAuthTag().toString('base64'), cipherText.toString('base64')].join(':');
+    return [
+      FORMAT,
+      iv.toString('base64'),
+      cipher.getAuthTag().toString('base64'),
+      cipherText.toString('base64'),
+    ].join(':');
   }
 
   open(sealed: string, context: string): string {
     const [format, iv, tag, cipherText] = sealed.split(':');
-    if (format !== FORMAT || !iv || !tag || cipherText === undefined) throw new Error('Not a sealed secret value.');
+    if (format !== FORMAT || !iv || !tag || cipherText === undefined)
+      throw new Error('Not a sealed secret value.');
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(cipherText, 'base64')), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(Buffer.from(cipherText, 'base64')), decipher.final()]).toString(
+      'utf8',
+    );
   }
 }

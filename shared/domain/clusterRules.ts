@@ -7,34 +7,59 @@ import type { JsonObject } from './specValidator';
 /** Batch AI supported every size except STANDARD_A0 and the premium-storage series (GS, DS, DSv2). */
 export function checkVmSize(path: string, vmSize: string): void {
   if (!/^standard_[a-z0-9_]+$/i.test(vmSize)) {
-    throw new ValidationError(path, `'${vmSize}' is not an Azure VM size (expected e.g. 'STANDARD_NC6').`, 'InvalidVmSize');
+    throw new ValidationError(
+      path,
+      `'${vmSize}' is not an Azure VM size (expected e.g. 'STANDARD_NC6').`,
+      'InvalidVmSize',
+    );
   }
   if (/^standard_(a0|gs\d|ds\d)/i.test(vmSize)) {
-    throw new ValidationError(path, `The VM size '${vmSize}' is not supported: STANDARD_A0 and the GS, DS and DSv2 series are excluded.`, 'UnsupportedVmSize');
+    throw new ValidationError(
+      path,
+      `The VM size '${vmSize}' is not supported: STANDARD_A0 and the GS, DS and DSv2 series are excluded.`,
+      'UnsupportedVmSize',
+    );
   }
 }
 
 export function checkScaleSettings(path: string, scale: JsonObject): void {
   const modes = ['manual', 'autoScale'].filter((mode) => scale[mode] !== undefined);
   if (modes.length !== 1) {
-    throw new ValidationError(path, `'${path}' must set exactly one of 'manual' and 'autoScale'.`, 'InvalidScaleSettings');
+    throw new ValidationError(
+      path,
+      `'${path}' must set exactly one of 'manual' and 'autoScale'.`,
+      'InvalidScaleSettings',
+    );
   }
   if (scale.manual) {
     const manual = scale.manual as JsonObject;
     if ((manual.targetNodeCount as number) < 0) {
-      throw new ValidationError(`${path}.manual.targetNodeCount`, `'${path}.manual.targetNodeCount' must not be negative.`);
+      throw new ValidationError(
+        `${path}.manual.targetNodeCount`,
+        `'${path}.manual.targetNodeCount' must not be negative.`,
+      );
     }
   } else {
     const auto = scale.autoScale as JsonObject;
     const min = auto.minimumNodeCount as number;
     const max = auto.maximumNodeCount as number;
     const initial = (auto.initialNodeCount as number | undefined) ?? 0;
-    if (min < 0) throw new ValidationError(`${path}.autoScale.minimumNodeCount`, `'${path}.autoScale.minimumNodeCount' must not be negative.`);
+    if (min < 0)
+      throw new ValidationError(
+        `${path}.autoScale.minimumNodeCount`,
+        `'${path}.autoScale.minimumNodeCount' must not be negative.`,
+      );
     if (max < 1 || max < min) {
-      throw new ValidationError(`${path}.autoScale.maximumNodeCount`, `'${path}.autoScale.maximumNodeCount' (${max}) must be at least 1 and at least minimumNodeCount (${min}).`);
+      throw new ValidationError(
+        `${path}.autoScale.maximumNodeCount`,
+        `'${path}.autoScale.maximumNodeCount' (${max}) must be at least 1 and at least minimumNodeCount (${min}).`,
+      );
     }
     if (initial < 0 || initial > max) {
-      throw new ValidationError(`${path}.autoScale.initialNodeCount`, `'${path}.autoScale.initialNodeCount' (${initial}) must be between 0 and maximumNodeCount (${max}).`);
+      throw new ValidationError(
+        `${path}.autoScale.initialNodeCount`,
+        `'${path}.autoScale.initialNodeCount' (${initial}) must be between 0 and maximumNodeCount (${max}).`,
+      );
     }
   }
 }
@@ -49,16 +74,28 @@ export function checkClusterProperties(properties: JsonObject): void {
     imageReference: { publisher: 'Canonical', offer: 'UbuntuServer', sku: '16.04-LTS', version: 'latest' },
   };
   const nodeSetup = properties.nodeSetup as JsonObject | undefined;
-  if (nodeSetup?.mountVolumes) validateMountVolumes('properties.nodeSetup.mountVolumes', nodeSetup.mountVolumes as JsonObject);
+  if (nodeSetup?.mountVolumes)
+    validateMountVolumes('properties.nodeSetup.mountVolumes', nodeSetup.mountVolumes as JsonObject);
 }
 
 export function checkFileServerProperties(properties: JsonObject): void {
   checkVmSize('properties.vmSize', String(properties.vmSize));
   const disks = properties.dataDisks as JsonObject;
-  if ((disks.diskCount as number) < 1) throw new ValidationError('properties.dataDisks.diskCount', `'properties.dataDisks.diskCount' must be at least 1.`);
-  if ((disks.diskSizeInGB as number) < 1) throw new ValidationError('properties.dataDisks.diskSizeInGB', `'properties.dataDisks.diskSizeInGB' must be at least 1.`);
+  if ((disks.diskCount as number) < 1)
+    throw new ValidationError(
+      'properties.dataDisks.diskCount',
+      `'properties.dataDisks.diskCount' must be at least 1.`,
+    );
+  if ((disks.diskSizeInGB as number) < 1)
+    throw new ValidationError(
+      'properties.dataDisks.diskSizeInGB',
+      `'properties.dataDisks.diskSizeInGB' must be at least 1.`,
+    );
   const ssh = properties.sshConfiguration as JsonObject;
   if (Array.isArray(ssh.publicIPsToAllow) && ssh.publicIPsToAllow.length > 400) {
-    throw new ValidationError('properties.sshConfiguration.publicIPsToAllow', `At most 400 IP ranges can be allowed.`);
+    throw new ValidationError(
+      'properties.sshConfiguration.publicIPsToAllow',
+      `At most 400 IP ranges can be allowed.`,
+    );
   }
 }

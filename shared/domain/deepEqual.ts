@@ -1,9 +1,19 @@
 // Structural equality of JSON values, and the first path where two differ (for "immutable property" errors).
 import type { JsonValue } from './specValidator';
 
-export function firstDifference(a: JsonValue | undefined, b: JsonValue | undefined, path: string): string | undefined {
+export function firstDifference(
+  a: JsonValue | undefined,
+  b: JsonValue | undefined,
+  path: string,
+): string | undefined {
   if (a === b) return undefined;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) !== Array.isArray(b)
+  ) {
     return path;
   }
   if (Array.isArray(a) && Array.isArray(b)) {

@@ -15,7 +15,10 @@ export function parseDurationSeconds(field: string, text: string): number {
   if (span) {
     const [, d, h, m, s] = span;
     if (Number(h) > 23 || Number(m) > 59 || Number(s) >= 60) {
-      throw new ValidationError(field, `'${text}' is not a valid duration: hours, minutes or seconds out of range.`);
+      throw new ValidationError(
+        field,
+        `'${text}' is not a valid duration: hours, minutes or seconds out of range.`,
+      );
     }
     return Number(d ?? 0) * 86400 + Number(h) * 3600 + Number(m) * 60 + Number(s);
   }

@@ -33,7 +33,10 @@ export class ValidationError extends ApiError {
 /** A resource (or its parent) that does not exist. */
 export class NotFoundError extends ApiError {
   readonly httpStatus = 404;
-  constructor(message: string, code: 'ResourceNotFound' | 'ParentResourceNotFound' | 'NotFound' = 'ResourceNotFound') {
+  constructor(
+    message: string,
+    code: 'ResourceNotFound' | 'ParentResourceNotFound' | 'NotFound' = 'ResourceNotFound',
+  ) {
     super(code, message);
   }
 }

@@ -28,11 +28,19 @@ export interface TransitionDetails {
 }
 
 /** Returns a new job record in state `to`, or throws ConflictError for a transition the machine does not allow. */
-export function transitionJob(job: ResourceRecord, to: ExecutionState, details: TransitionDetails): ResourceRecord {
+export function transitionJob(
+  job: ResourceRecord,
+  to: ExecutionState,
+  details: TransitionDetails,
+): ResourceRecord {
   if (!job.job) throw new Error(`transitionJob needs a job record; '${job.armId}' is a ${job.kind}.`);
   const from = job.job.executionState;
   if (!allowed[from].includes(to)) {
-    throw new ConflictError('InvalidJobStateTransition', `The job '${job.ref.name}' cannot go from '${from}' to '${to}'.`, 'executionState');
+    throw new ConflictError(
+      'InvalidJobStateTransition',
+      `The job '${job.ref.name}' cannot go from '${from}' to '${to}'.`,
+      'executionState',
+    );
   }
   const next = structuredClone(job);
   const runtime = next.job!;
@@ -43,7 +51,11 @@ export function transitionJob(job: ResourceRecord, to: ExecutionState, details: 
   const current: JobAttempt | undefined = runtime.attempts[runtime.attempts.length - 1];
   const info = { ...((next.status.executionInfo as Record<string, unknown> | undefined) ?? {}) };
   if (to === 'running') {
-    runtime.attempts.push({ attempt: runtime.attempts.length + 1, startTime: at, nodeIds: details.nodeIds ?? [] });
+    runtime.attempts.push({
+      attempt: runtime.attempts.length + 1,
+      startTime: at,
+      nodeIds: details.nodeIds ?? [],
+    });
     info.startTime = at;
     delete info.endTime;
     delete info.exitCode;

@@ -27,13 +27,18 @@ function requireUnique(path: string, values: { value: string; index: number }[],
   const seen = new Map<string, number>();
   for (const { value, index } of values) {
     const key = value.toLowerCase();
-    if (seen.has(key)) throw new ValidationError(`${path}[${index}]`, `Duplicate ${what} '${value}' (also at index ${seen.get(key)}).`);
+    if (seen.has(key))
+      throw new ValidationError(
+        `${path}[${index}]`,
+        `Duplicate ${what} '${value}' (also at index ${seen.get(key)}).`,
+      );
     seen.set(key, index);
   }
 }
 
 function requirePositive(path: string, value: JsonValue | undefined, minimum = 1): void {
-  if (typeof value === 'number' && value < minimum) throw new ValidationError(path, `'${path}' must be at least ${minimum}; it is ${value}.`);
+  if (typeof value === 'number' && value < minimum)
+    throw new ValidationError(path, `'${path}' must be at least ${minimum}; it is ${value}.`);
 }
 
 /** Checks a validated JobBaseProperties object (path prefix `properties`) and returns its toolType. */
@@ -65,24 +70,40 @@ export function checkJobProperties(properties: JsonObject): string {
   }
   if (toolkit === 'cntkSettings') checkCntk(settings);
   if (toolkit === 'pyTorchSettings' && settings.communicationBackend !== undefined) {
-    const backends = ['TCP', 'Gloo', 'MPI'];
-    const backend = backends.find((b) => b.toLowerCase() === String(settings.communicationBackend).toLowerCase());
-    if (!backend) {
-      throw new ValidationError('properties.pyTorchSettings.communicationBackend', `'properties.pyTorchSettings.communicationBackend' must be one of TCP, Gloo, MPI.`);
+    // Checked case-insensitively and kept as given (recipes send 'gloo'; the service echoed it).
+    if (!['tcp', 'gloo', 'mpi'].includes(String(settings.communicationBackend).toLowerCase())) {
+      throw new ValidationError(
+        'properties.pyTorchSettings.communicationBackend',
+        `'properties.pyTorchSettings.communicationBackend' must be one of TCP, Gloo, MPI.`,
+      );
     }
-    settings.communicationBackend = backend;
   }
   const inputs = objectsOf(properties.inputDirectories);
-  requireUnique('properties.inputDirectories', inputs.map((d, index) => ({ value: String(d.id), index })), 'input directory id');
+  requireUnique(
+    'properties.inputDirectories',
+    inputs.map((d, index) => ({ value: String(d.id), index })),
+    'input directory id',
+  );
   const outputs = objectsOf(properties.outputDirectories);
-  requireUnique('properties.outputDirectories', outputs.map((d, index) => ({ value: String(d.id), index })), 'output directory id');
+  requireUnique(
+    'properties.outputDirectories',
+    outputs.map((d, index) => ({ value: String(d.id), index })),
+    'output directory id',
+  );
   outputs.forEach((d, index) => {
     if (String(d.id).toLowerCase() === reservedOutputDirectoryId) {
-      throw new ValidationError(`properties.outputDirectories[${index}].id`, `The output directory id '${reservedOutputDirectoryId}' is reserved for stdout and stderr.`);
+      throw new ValidationError(
+        `properties.outputDirectories[${index}].id`,
+        `The output directory id '${reservedOutputDirectoryId}' is reserved for stdout and stderr.`,
+      );
     }
   });
   const variables = [
-    ...objectsOf(properties.environmentVariables).map((v, index) => ({ value: String(v.name), index, list: 'environmentVariables' })),
+    ...objectsOf(properties.environmentVariables).map((v, index) => ({
+      value: String(v.name),
+      index,
+      list: 'environmentVariables',
+    })),
     ...objectsOf(properties.secrets).map((v, index) => ({ value: String(v.name), index, list: 'secrets' })),
   ];
   const names = new Map<string, string>();
@@ -91,28 +112,46 @@ export function checkJobProperties(properties: JsonObject): string {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable.value)) {
       throw new ValidationError(path, `'${variable.value}' is not a valid environment variable name.`);
     }
-    if (names.has(variable.value)) throw new ValidationError(path, `The variable '${variable.value}' is also defined at ${names.get(variable.value)}.`);
+    if (names.has(variable.value))
+      throw new ValidationError(
+        path,
+        `The variable '${variable.value}' is also defined at ${names.get(variable.value)}.`,
+      );
     names.set(variable.value, path);
   }
-  if (properties.mountVolumes !== undefined) validateMountVolumes('properties.mountVolumes', properties.mountVolumes as JsonObject);
+  if (properties.mountVolumes !== undefined)
+    validateMountVolumes('properties.mountVolumes', properties.mountVolumes as JsonObject);
   return toolkitTypes[toolkit];
 }
 
 function checkCntk(settings: JsonObject): void {
   const path = 'properties.cntkSettings';
-  const language = settings.languageType === undefined ? undefined : String(settings.languageType).toLowerCase();
+  const language =
+    settings.languageType === undefined ? undefined : String(settings.languageType).toLowerCase();
   if (language !== undefined && language !== 'brainscript' && language !== 'python') {
-    throw new ValidationError(`${path}.languageType`, `'${path}.languageType' must be 'BrainScript' or 'Python'.`);
+    throw new ValidationError(
+      `${path}.languageType`,
+      `'${path}.languageType' must be 'BrainScript' or 'Python'.`,
+    );
   }
-  if (language !== undefined) settings.languageType = language === 'python' ? 'Python' : 'BrainScript';
-  const isPython = language === 'python' || (language === undefined && settings.pythonScriptFilePath !== undefined);
+  const isPython =
+    language === 'python' || (language === undefined && settings.pythonScriptFilePath !== undefined);
   if (isPython && settings.pythonScriptFilePath === undefined) {
-    throw new ValidationError(`${path}.pythonScriptFilePath`, `'${path}.pythonScriptFilePath' is required when languageType is 'Python'.`);
+    throw new ValidationError(
+      `${path}.pythonScriptFilePath`,
+      `'${path}.pythonScriptFilePath' is required when languageType is 'Python'.`,
+    );
   }
   if (!isPython && settings.configFilePath === undefined) {
-    throw new ValidationError(`${path}.configFilePath`, `'${path}.configFilePath' is required when languageType is 'BrainScript'.`);
+    throw new ValidationError(
+      `${path}.configFilePath`,
+      `'${path}.configFilePath' is required when languageType is 'BrainScript'.`,
+    );
   }
   if (!isPython && settings.pythonScriptFilePath !== undefined) {
-    throw new ValidationError(`${path}.pythonScriptFilePath`, `'${path}.pythonScriptFilePath' can be set only when languageType is 'Python'.`);
+    throw new ValidationError(
+      `${path}.pythonScriptFilePath`,
+      `'${path}.pythonScriptFilePath' can be set only when languageType is 'Python'.`,
+    );
   }
 }

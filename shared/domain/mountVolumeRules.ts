@@ -14,17 +14,24 @@ export function validateMountVolumes(path: string, volumes: JsonObject): void {
       const field = `${path}.${list}[${index}].relativeMountPath`;
       const mountPath = String(entry.relativeMountPath);
       if (mountPath.length === 0 || mountPath.startsWith('/') || mountPath.split('/').includes('..')) {
-        throw new ValidationError(field, `'${field}' must be a non-empty relative path without '..'; it is '${mountPath}'.`);
+        throw new ValidationError(
+          field,
+          `'${field}' must be a non-empty relative path without '..'; it is '${mountPath}'.`,
+        );
       }
       const key = mountPath.replace(/\/+$/, '');
-      if (seen.has(key)) throw new ValidationError(field, `The mount path '${mountPath}' is also used by ${seen.get(key)}.`);
+      if (seen.has(key))
+        throw new ValidationError(field, `The mount path '${mountPath}' is also used by ${seen.get(key)}.`);
       seen.set(key, field);
     });
   }
 }
 
 /** File server references of a MountVolumes object, with the JSON path of each id. */
-export function fileServerIdsOf(path: string, volumes: JsonObject | undefined): { field: string; id: string }[] {
+export function fileServerIdsOf(
+  path: string,
+  volumes: JsonObject | undefined,
+): { field: string; id: string }[] {
   const entries = volumes?.fileServers;
   if (!Array.isArray(entries)) return [];
   return entries.filter(isJsonObject).map((entry, index) => ({

@@ -52,7 +52,11 @@ export function validateResourceGroupName(value: string): void {
 
 export function validateSubscriptionId(value: string): void {
   if (value.length < 1 || value.length > 64 || !subscriptionPattern.test(value)) {
-    throw new ValidationError('subscriptionId', `The subscription id '${value}' is invalid.`, 'InvalidSubscriptionId');
+    throw new ValidationError(
+      'subscriptionId',
+      `The subscription id '${value}' is invalid.`,
+      'InvalidSubscriptionId',
+    );
   }
 }
 
@@ -61,12 +65,20 @@ export function validateRef(ref: ResourceRef): void {
   validateSubscriptionId(ref.subscriptionId);
   validateResourceGroupName(ref.resourceGroup);
   validateResourceName('workspaceName', ref.workspace);
-  if (ref.kind === 'job' || ref.kind === 'experiment') validateResourceName('experimentName', ref.experiment ?? '');
-  if (ref.kind !== 'workspace' && ref.kind !== 'experiment') validateResourceName(`${ref.kind}Name`, ref.name);
+  if (ref.kind === 'job' || ref.kind === 'experiment')
+    validateResourceName('experimentName', ref.experiment ?? '');
+  if (ref.kind !== 'workspace' && ref.kind !== 'experiment')
+    validateResourceName(`${ref.kind}Name`, ref.name);
 }
 
 export function workspaceRefOf(ref: ResourceRef): ResourceRef {
-  return { kind: 'workspace', subscriptionId: ref.subscriptionId, resourceGroup: ref.resourceGroup, workspace: ref.workspace, name: ref.workspace };
+  return {
+    kind: 'workspace',
+    subscriptionId: ref.subscriptionId,
+    resourceGroup: ref.resourceGroup,
+    workspace: ref.workspace,
+    name: ref.workspace,
+  };
 }
 
 export function experimentRefOf(ref: ResourceRef): ResourceRef {

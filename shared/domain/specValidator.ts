@@ -33,12 +33,22 @@ export interface ValidatedBody {
   secrets: Record<string, string>;
 }
 
-export function validateAgainstDefinition(definitionName: string, body: unknown, basePath = ''): ValidatedBody {
+export function validateAgainstDefinition(
+  definitionName: string,
+  body: unknown,
+  basePath = '',
+): ValidatedBody {
   const secrets: Record<string, string> = {};
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError(basePath || 'body', `The request body must be a JSON object.`);
   }
-  const value = validateObject(specDefinition(definitionName), definitionName, body as Record<string, unknown>, basePath, secrets);
+  const value = validateObject(
+    specDefinition(definitionName),
+    definitionName,
+    body as Record<string, unknown>,
+    basePath,
+    secrets,
+  );
   return { value, secrets };
 }
 
@@ -68,7 +78,11 @@ function validateObject(
   for (const required of schema.required ?? []) {
     const present = input[required];
     if (present === undefined || present === null) {
-      throw new ValidationError(join(path, required), `The property '${join(path, required)}' is required.`, 'MissingRequiredProperty');
+      throw new ValidationError(
+        join(path, required),
+        `The property '${join(path, required)}' is required.`,
+        'MissingRequiredProperty',
+      );
     }
   }
   for (const [first, second] of definitionName ? (exactlyOneOf[definitionName] ?? []) : []) {
@@ -91,7 +105,8 @@ function validateObject(
     }
     const checked = validateValue(propertySchema, raw, propertyPath, secrets);
     if (secretNames.has(name)) {
-      if (typeof checked !== 'string') throw new ValidationError(propertyPath, `'${propertyPath}' must be a string.`);
+      if (typeof checked !== 'string')
+        throw new ValidationError(propertyPath, `'${propertyPath}' must be a string.`);
       secrets[propertyPath] = checked;
       continue;
     }
@@ -107,7 +122,8 @@ function validateObject(
 }
 
 function coerceDefault(schema: SpecSchema, path: string): JsonValue {
-  if (schema.format === 'duration' && typeof schema.default === 'string') return normalizeDuration(path, schema.default);
+  if (schema.format === 'duration' && typeof schema.default === 'string')
+    return normalizeDuration(path, schema.default);
   return schema.default as JsonValue;
 }
 
@@ -116,30 +132,48 @@ function describeType(value: unknown): string {
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
-function validateValue(rawSchema: SpecSchema, raw: unknown, path: string, secrets: Record<string, string>): JsonValue {
+function validateValue(
+  rawSchema: SpecSchema,
+  raw: unknown,
+  path: string,
+  secrets: Record<string, string>,
+): JsonValue {
   const schema = resolveSchema(rawSchema);
   const type = schema.type ?? (schema.properties ? 'object' : undefined);
   switch (type) {
     case 'object': {
-      if (!isJsonObject(raw)) throw new ValidationError(path, `'${path}' must be a JSON object, not ${describeType(raw)}.`);
+      if (!isJsonObject(raw))
+        throw new ValidationError(path, `'${path}' must be a JSON object, not ${describeType(raw)}.`);
       return validateObject(rawSchema, definitionNameOf(rawSchema), raw, path, secrets);
     }
     case 'array': {
-      if (!Array.isArray(raw)) throw new ValidationError(path, `'${path}' must be an array, not ${describeType(raw)}.`);
+      if (!Array.isArray(raw))
+        throw new ValidationError(path, `'${path}' must be an array, not ${describeType(raw)}.`);
       if (schema.maxItems !== undefined && raw.length > schema.maxItems) {
-        throw new ValidationError(path, `'${path}' has ${raw.length} items; at most ${schema.maxItems} are allowed.`);
+        throw new ValidationError(
+          path,
+          `'${path}' has ${raw.length} items; at most ${schema.maxItems} are allowed.`,
+        );
       }
       const items = schema.items ?? {};
       return raw.map((item, index) => {
         const itemPath = `${path}[${index}]`;
-        if (item === null || item === undefined) throw new ValidationError(itemPath, `'${itemPath}' must not be null.`);
+        if (item === null || item === undefined)
+          throw new ValidationError(itemPath, `'${itemPath}' must not be null.`);
         return validateValue(items, item, itemPath, secrets);
       });
     }
     case 'integer':
     case 'number': {
-      if (typeof raw !== 'number' || !Number.isFinite(raw) || (type === 'integer' && !Number.isInteger(raw))) {
-        throw new ValidationError(path, `'${path}' must be ${type === 'integer' ? 'an integer' : 'a number'}, not ${JSON.stringify(raw)}.`);
+      if (
+        typeof raw !== 'number' ||
+        !Number.isFinite(raw) ||
+        (type === 'integer' && !Number.isInteger(raw))
+      ) {
+        throw new ValidationError(
+          path,
+          `'${path}' must be ${type === 'integer' ? 'an integer' : 'a number'}, not ${JSON.stringify(raw)}.`,
+        );
       }
       if (type === 'integer' && schema.format === 'int32' && Math.abs(raw) > 2147483647) {
         throw new ValidationError(path, `'${path}' is out of the 32-bit integer range.`);
@@ -152,7 +186,8 @@ function validateValue(rawSchema: SpecSchema, raw: unknown, path: string, secret
       return raw;
     }
     case 'string': {
-      if (typeof raw !== 'string') throw new ValidationError(path, `'${path}' must be a string, not ${describeType(raw)}.`);
+      if (typeof raw !== 'string')
+        throw new ValidationError(path, `'${path}' must be a string, not ${describeType(raw)}.`);
       return validateString(schema, raw, path);
     }
     default:
@@ -182,9 +217,14 @@ function validateString(schema: SpecSchema, raw: string, path: string): string {
   }
   if (schema.enum) {
     // ARM compares enum values case-insensitively; the canonical spelling is stored and returned.
-    const canonical = schema.enum.find((option) => typeof option === 'string' && option.toLowerCase() === raw.toLowerCase());
+    const canonical = schema.enum.find(
+      (option) => typeof option === 'string' && option.toLowerCase() === raw.toLowerCase(),
+    );
     if (canonical === undefined) {
-      throw new ValidationError(path, `'${path}' must be one of ${schema.enum.map((o) => `'${String(o)}'`).join(', ')}; it is '${raw}'.`);
+      throw new ValidationError(
+        path,
+        `'${path}' must be one of ${schema.enum.map((o) => `'${String(o)}'`).join(', ')}; it is '${raw}'.`,
+      );
     }
     return canonical as string;
   }

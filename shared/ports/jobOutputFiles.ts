@@ -12,6 +12,11 @@ export interface JobFile {
 export interface JobOutputFiles {
   list(
     job: ResourceRecord,
-    request: { outputDirectoryId: string; directory: string; linkExpiryInMinutes: number; maxResults: number },
+    request: {
+      outputDirectoryId: string;
+      directory: string;
+      linkExpiryInMinutes: number;
+      maxResults: number;
+    },
   ): Promise<JobFile[]>;
 }

@@ -31,7 +31,11 @@ export interface ResourceStore {
   delete(ref: ResourceRef, etag?: string): Promise<boolean>;
   list(scope: ListScope, page: PageRequest): Promise<Page<Stored>>;
   /** Jobs targeting a cluster (by its lower-cased key), optionally in the given execution states: the scheduler's query. */
-  listJobsByCluster(clusterKey: string, states: string[] | undefined, page: PageRequest): Promise<Page<Stored>>;
+  listJobsByCluster(
+    clusterKey: string,
+    states: string[] | undefined,
+    page: PageRequest,
+  ): Promise<Page<Stored>>;
   /** Clusters of a subscription in a location (usages). */
   listClustersInLocation(subscriptionId: string, location: string, page: PageRequest): Promise<Page<Stored>>;
 

@@ -2,7 +2,13 @@
 // the container when missing. Bytes are written as-is, strings as UTF-8, JSON values as their JSON text.
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { resolveBindingExpression } from '../bindingExpression';
-import type { BindingMetadata, OutputBindingContext, OutputBindingHandler, RegisteredFunction, RpcTypedData } from '../plugin';
+import type {
+  BindingMetadata,
+  OutputBindingContext,
+  OutputBindingHandler,
+  RegisteredFunction,
+  RpcTypedData,
+} from '../plugin';
 import { blobServiceFor } from '../storageConnection';
 
 function contentOf(value: RpcTypedData): Buffer {
@@ -32,11 +38,17 @@ export class BlobOutputBinding implements OutputBindingHandler {
     if (typeof binding.path !== 'string' || !binding.path.includes('/')) {
       throw new Error(`${where}: "path" must be "container/blobName".`);
     }
-    const resolved = resolveBindingExpression(binding.path, this.settings, context?.triggerMetadata ?? {}, where);
+    const resolved = resolveBindingExpression(
+      binding.path,
+      this.settings,
+      context?.triggerMetadata ?? {},
+      where,
+    );
     const slash = resolved.indexOf('/');
     const containerName = resolved.slice(0, slash);
     const blobName = resolved.slice(slash + 1);
-    if (!containerName || !blobName) throw new Error(`${where}: path "${resolved}" must be "container/blobName".`);
+    if (!containerName || !blobName)
+      throw new Error(`${where}: path "${resolved}" must be "container/blobName".`);
     const key = String(binding.connection ?? 'AzureWebJobsStorage');
     let service = this.clients.get(key);
     if (!service) {

@@ -2,7 +2,13 @@
 // Azure), encoded per host.json extensions.queues.messageEncoding; the queue is created when missing.
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { resolveBindingExpression } from '../bindingExpression';
-import type { BindingMetadata, OutputBindingContext, OutputBindingHandler, RegisteredFunction, RpcTypedData } from '../plugin';
+import type {
+  BindingMetadata,
+  OutputBindingContext,
+  OutputBindingHandler,
+  RegisteredFunction,
+  RpcTypedData,
+} from '../plugin';
 import { queueServiceFor } from '../storageConnection';
 
 /** Message texts of an output value: strings as-is, objects as JSON, bytes as UTF-8. */
@@ -40,7 +46,12 @@ export class QueueOutputBinding implements OutputBindingHandler {
     if (typeof binding.queueName !== 'string' || binding.queueName === '') {
       throw new Error(`${where}: "queueName" must be a non-empty string.`);
     }
-    const queueName = resolveBindingExpression(binding.queueName, this.settings, context?.triggerMetadata ?? {}, where).toLowerCase();
+    const queueName = resolveBindingExpression(
+      binding.queueName,
+      this.settings,
+      context?.triggerMetadata ?? {},
+      where,
+    ).toLowerCase();
     const key = String(binding.connection ?? 'AzureWebJobsStorage');
     let service = this.clients.get(key);
     if (!service) {
@@ -53,7 +64,9 @@ export class QueueOutputBinding implements OutputBindingHandler {
       this.created.add(`${key}/${queueName}`);
     }
     for (const text of messagesOf(value)) {
-      await queue.sendMessage(this.encoding === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text);
+      await queue.sendMessage(
+        this.encoding === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text,
+      );
     }
   }
 }

@@ -17,15 +17,20 @@ function send(res: http.ServerResponse, status: number, body?: unknown): void {
     return;
   }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain' : 'application/json' }).end(text);
+  res
+    .writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain' : 'application/json' })
+    .end(text);
 }
 
-async function readJson(req: http.IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; status: number; error: string }> {
+async function readJson(
+  req: http.IncomingMessage,
+): Promise<{ ok: true; value: unknown } | { ok: false; status: number; error: string }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) return { ok: false, status: 413, error: 'Event Grid delivery larger than 1 MB.' };
+    if (size > maxBodyBytes)
+      return { ok: false, status: 413, error: 'Event Grid delivery larger than 1 MB.' };
     chunks.push(chunk as Buffer);
   }
   try {
@@ -68,19 +73,31 @@ export class EventGridTriggerPlugin implements TriggerPlugin {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const host = this.host;
     if (!host || this.stopped) return send(res, 503);
-    const presented = (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
+    const presented =
+      (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
     if (!host.keys.isSystemKey(eventGridSystemKeyName, presented)) return send(res, 401);
     const functionName = url.searchParams.get('functionName');
     const fn = functionName ? this.functions.get(functionName.toLowerCase()) : undefined;
     if (!fn) {
-      return send(res, 404, `No eventGridTrigger function named "${functionName ?? ''}" (query parameter functionName).`);
+      return send(
+        res,
+        404,
+        `No eventGridTrigger function named "${functionName ?? ''}" (query parameter functionName).`,
+      );
     }
     const method = (req.method ?? '').toUpperCase();
     if (method === 'OPTIONS') {
       // CloudEvents webhook abuse protection: allow the origin that asks.
       const origin = req.headers['webhook-request-origin'];
-      if (typeof origin !== 'string' || origin === '') return send(res, 400, 'Missing WebHook-Request-Origin header.');
-      res.writeHead(200, { 'WebHook-Allowed-Origin': origin, 'WebHook-Allowed-Rate': '*', Allow: 'POST, OPTIONS' }).end();
+      if (typeof origin !== 'string' || origin === '')
+        return send(res, 400, 'Missing WebHook-Request-Origin header.');
+      res
+        .writeHead(200, {
+          'WebHook-Allowed-Origin': origin,
+          'WebHook-Allowed-Rate': '*',
+          Allow: 'POST, OPTIONS',
+        })
+        .end();
       return;
     }
     if (method !== 'POST') {
@@ -93,7 +110,11 @@ export class EventGridTriggerPlugin implements TriggerPlugin {
     const aegType = String(req.headers['aeg-event-type'] ?? '');
     let events: unknown[];
     if (Array.isArray(body.value)) events = body.value;
-    else if (body.value && typeof body.value === 'object' && (contentType.includes('cloudevents') || 'specversion' in body.value)) {
+    else if (
+      body.value &&
+      typeof body.value === 'object' &&
+      (contentType.includes('cloudevents') || 'specversion' in body.value)
+    ) {
       events = [body.value];
     } else {
       return send(res, 400, 'Expected an array of Event Grid events or a CloudEvents 1.0 event.');
@@ -105,12 +126,14 @@ export class EventGridTriggerPlugin implements TriggerPlugin {
       const missing = isCloudEvent
         ? ['id', 'source', 'type'].filter((k) => typeof ev[k] !== 'string')
         : ['id', 'eventType', 'subject'].filter((k) => typeof ev[k] !== 'string');
-      if (missing.length > 0) return send(res, 400, `Event ${i} lacks ${missing.map((m) => `"${m}"`).join(', ')}.`);
+      if (missing.length > 0)
+        return send(res, 400, `Event ${i} lacks ${missing.map((m) => `"${m}"`).join(', ')}.`);
     }
     const first = events[0] as Record<string, unknown> | undefined;
     if (aegType === 'SubscriptionValidation' || first?.eventType === validationEventType) {
       const code = (first?.data as { validationCode?: unknown } | undefined)?.validationCode;
-      if (typeof code !== 'string') return send(res, 400, 'Subscription validation event without data.validationCode.');
+      if (typeof code !== 'string')
+        return send(res, 400, 'Subscription validation event without data.validationCode.');
       host.log.info(`Event Grid subscription validated for function "${fn.name}".`);
       return send(res, 200, { validationResponse: code });
     }

@@ -50,7 +50,9 @@ export class HttpTriggerPlugin implements TriggerPlugin {
   async start(host: HostServices, functions: RegisteredFunction[]): Promise<void> {
     this.host = host;
     this.routePrefix = parseHostJson(host.hostJson).routePrefix;
-    this.routes = functions.map((fn) => this.toRoute(fn)).sort((a, b) => b.route.precedence - a.route.precedence);
+    this.routes = functions
+      .map((fn) => this.toRoute(fn))
+      .sort((a, b) => b.route.precedence - a.route.precedence);
     host.addSystemRoute(this.routePrefix === '' ? '/' : `/${this.routePrefix}`, (req, res, url) =>
       this.handle(req, res, url),
     );
@@ -76,7 +78,9 @@ export class HttpTriggerPlugin implements TriggerPlugin {
     const methods = Array.isArray(t.methods) ? t.methods.map((m) => String(m).toUpperCase()) : [];
     const authLevel = String(t.authLevel ?? 'function').toLowerCase();
     if (authLevel !== 'anonymous' && authLevel !== 'function' && authLevel !== 'admin') {
-      throw new Error(`Function "${fn.name}": authLevel "${String(t.authLevel)}" is not anonymous, function or admin.`);
+      throw new Error(
+        `Function "${fn.name}": authLevel "${String(t.authLevel)}" is not anonymous, function or admin.`,
+      );
     }
     const responseBinding = Object.entries(fn.bindings).find(
       ([, b]) => b.direction === 'out' && b.type.toLowerCase() === 'http',
@@ -111,7 +115,9 @@ export class HttpTriggerPlugin implements TriggerPlugin {
     }
     if (!chosen) {
       if (pathMatched) {
-        const allow = [...new Set(this.routes.filter((r) => matchRoute(r.route, rest)).flatMap((r) => r.methods))];
+        const allow = [
+          ...new Set(this.routes.filter((r) => matchRoute(r.route, rest)).flatMap((r) => r.methods)),
+        ];
         res.writeHead(405, { Allow: allow.join(', ') }).end();
       } else {
         res.writeHead(404).end();
@@ -119,7 +125,8 @@ export class HttpTriggerPlugin implements TriggerPlugin {
       return;
     }
     const { route, params } = chosen;
-    const presented = (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
+    const presented =
+      (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
     const authorized =
       route.authLevel === 'anonymous' ||
       (route.authLevel === 'function' && host.keys.isFunctionKey(presented)) ||
@@ -166,7 +173,9 @@ export class HttpTriggerPlugin implements TriggerPlugin {
       return;
     }
     const response =
-      route.responseBinding === '$return' ? result.returnValue : route.responseBinding && result.outputData[route.responseBinding];
+      route.responseBinding === '$return'
+        ? result.returnValue
+        : route.responseBinding && result.outputData[route.responseBinding];
     writeRpcHttpResponse(res, response);
   }
 

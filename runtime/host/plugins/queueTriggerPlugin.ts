@@ -70,12 +70,16 @@ class QueueListener {
         });
         messages = res.receivedMessageItems;
       } catch (err: unknown) {
-        this.host.log.warn(`Queue "${this.queue.name}" of function "${this.fn.name}": receive failed: ${(err as Error).message}`);
+        this.host.log.warn(
+          `Queue "${this.queue.name}" of function "${this.fn.name}": receive failed: ${(err as Error).message}`,
+        );
         messages = [];
       }
       if (this.stopped) {
         // Received during shutdown: make them visible again at once instead of waiting for the timeout.
-        await Promise.allSettled(messages.map((m) => this.queue.updateMessage(m.messageId, m.popReceipt, m.messageText, 0)));
+        await Promise.allSettled(
+          messages.map((m) => this.queue.updateMessage(m.messageId, m.popReceipt, m.messageText, 0)),
+        );
         break;
       }
       if (messages.length === 0) {
@@ -87,7 +91,9 @@ class QueueListener {
       delay = minPollingIntervalMs;
       for (const m of messages) {
         const p = this.process(m).catch((err: unknown) => {
-          this.host.log.error(`Queue "${this.queue.name}": handling message ${m.messageId} failed: ${(err as Error).message}`);
+          this.host.log.error(
+            `Queue "${this.queue.name}": handling message ${m.messageId} failed: ${(err as Error).message}`,
+          );
         });
         this.inFlight.add(p);
         void p.finally(() => {
@@ -101,22 +107,33 @@ class QueueListener {
   private async process(m: DequeuedMessageItem): Promise<void> {
     const receipt = { popReceipt: m.popReceipt };
     if (m.dequeueCount > this.options.maxDequeueCount) {
-      await this.moveToPoison(m, receipt.popReceipt, `dequeued ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`);
+      await this.moveToPoison(
+        m,
+        receipt.popReceipt,
+        `dequeued ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`,
+      );
       return;
     }
     const text = decodeMessage(m.messageText, this.options.messageEncoding);
     if (text === undefined) {
-      await this.moveToPoison(m, receipt.popReceipt, 'message is not valid base64 (host.json extensions.queues.messageEncoding is "base64")');
+      await this.moveToPoison(
+        m,
+        receipt.popReceipt,
+        'message is not valid base64 (host.json extensions.queues.messageEncoding is "base64")',
+      );
       return;
     }
-    const renew = setInterval(() => {
-      this.queue
-        .updateMessage(m.messageId, receipt.popReceipt, m.messageText, processingVisibilitySeconds)
-        .then((r) => {
-          if (r.popReceipt) receipt.popReceipt = r.popReceipt;
-        })
-        .catch(() => undefined);
-    }, (processingVisibilitySeconds * 1000) / 2);
+    const renew = setInterval(
+      () => {
+        this.queue
+          .updateMessage(m.messageId, receipt.popReceipt, m.messageText, processingVisibilitySeconds)
+          .then((r) => {
+            if (r.popReceipt) receipt.popReceipt = r.popReceipt;
+          })
+          .catch(() => undefined);
+      },
+      (processingVisibilitySeconds * 1000) / 2,
+    );
     const iso = (d: Date | undefined): RpcTypedData => ({ string: d ? d.toISOString() : '' });
     const triggerMetadata: Record<string, RpcTypedData> = {
       Id: { string: m.messageId },
@@ -138,7 +155,11 @@ class QueueListener {
     if (ok) {
       await this.queue.deleteMessage(m.messageId, receipt.popReceipt);
     } else if (m.dequeueCount >= this.options.maxDequeueCount) {
-      await this.moveToPoison(m, receipt.popReceipt, `failed ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`);
+      await this.moveToPoison(
+        m,
+        receipt.popReceipt,
+        `failed ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`,
+      );
     } else {
       await this.queue.updateMessage(
         m.messageId,
@@ -173,7 +194,9 @@ export class QueueTriggerPlugin implements TriggerPlugin {
       }
       const queueName = resolveBindingExpression(fn.trigger.queueName, host.settings, {}, where);
       if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(queueName)) {
-        throw new Error(`${where}: queueName "${queueName}" is not a valid queue name (3-63 lower-case letters, digits, dashes).`);
+        throw new Error(
+          `${where}: queueName "${queueName}" is not a valid queue name (3-63 lower-case letters, digits, dashes).`,
+        );
       }
       const service = queueServiceFor(host.settings, fn.trigger.connection, where);
       const listener = new QueueListener(

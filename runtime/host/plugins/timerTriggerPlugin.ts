@@ -77,9 +77,20 @@ class TimerRunner {
   }
 
   private async fire(isPastDue: boolean, last: Date | undefined, next: Date | undefined): Promise<void> {
-    const status = last || next ? { Last: last?.toISOString() ?? '', Next: next?.toISOString() ?? '', LastUpdated: new Date().toISOString() } : null;
+    const status =
+      last || next
+        ? {
+            Last: last?.toISOString() ?? '',
+            Next: next?.toISOString() ?? '',
+            LastUpdated: new Date().toISOString(),
+          }
+        : null;
     const triggerData = {
-      json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: status, IsPastDue: isPastDue }),
+      json: JSON.stringify({
+        Schedule: { AdjustForDST: true },
+        ScheduleStatus: status,
+        IsPastDue: isPastDue,
+      }),
     };
     try {
       await invokeWithRetry(
@@ -100,7 +111,9 @@ class TimerRunner {
     let now = new Date();
     const missed = status?.Next ? new Date(status.Next) : undefined;
     if (missed && missed.getTime() < now.getTime()) {
-      this.host.log.warn(`Function "${this.fn.name}": the run scheduled at ${missed.toISOString()} is past due.`);
+      this.host.log.warn(
+        `Function "${this.fn.name}": the run scheduled at ${missed.toISOString()} is past due.`,
+      );
       const next = this.schedule.next(new Date());
       await this.fire(true, last, next);
       last = missed;
@@ -111,16 +124,26 @@ class TimerRunner {
       now = new Date();
       const next = this.schedule.next(now);
       if (!next) {
-        this.host.log.warn(`Function "${this.fn.name}": schedule "${this.schedule.text}" has no next occurrence.`);
+        this.host.log.warn(
+          `Function "${this.fn.name}": schedule "${this.schedule.text}" has no next occurrence.`,
+        );
         return;
       }
-      this.writeStatus({ Last: last?.toISOString() ?? '', Next: next.toISOString(), LastUpdated: now.toISOString() });
+      this.writeStatus({
+        Last: last?.toISOString() ?? '',
+        Next: next.toISOString(),
+        LastUpdated: now.toISOString(),
+      });
       await this.sleepUntil(next.getTime());
       if (this.stopped) return;
       const following = this.schedule.next(next);
       await this.fire(false, last, following);
       last = next;
-      this.writeStatus({ Last: next.toISOString(), Next: following?.toISOString() ?? '', LastUpdated: new Date().toISOString() });
+      this.writeStatus({
+        Last: next.toISOString(),
+        Next: following?.toISOString() ?? '',
+        LastUpdated: new Date().toISOString(),
+      });
     }
   }
 }

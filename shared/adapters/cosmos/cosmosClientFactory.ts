@@ -8,7 +8,9 @@ export function createCosmosClient(settings: CosmosSettings): CosmosClient {
   return new CosmosClient({
     endpoint: settings.endpoint,
     key: settings.key,
-    ...(settings.allowSelfSignedCertificate ? { agent: new https.Agent({ rejectUnauthorized: false, keepAlive: true }) } : {}),
+    ...(settings.allowSelfSignedCertificate
+      ? { agent: new https.Agent({ rejectUnauthorized: false, keepAlive: true }) }
+      : {}),
     // The emulator serves one endpoint; discovery would redirect to addresses it does not answer on.
     connectionPolicy: { enableEndpointDiscovery: !settings.allowSelfSignedCertificate },
   });

@@ -45,15 +45,27 @@ function locationKey(location: string): string {
 }
 
 /** Where a resource lives: container, document id and partition key value, all derived from its ref. */
-function placementOf(ref: ResourceRef): { container: 'workspaces' | 'workspaceResources' | 'jobs'; id: string; partitionKey: string } {
+function placementOf(ref: ResourceRef): {
+  container: 'workspaces' | 'workspaceResources' | 'jobs';
+  id: string;
+  partitionKey: string;
+} {
   const name = ref.name.toLowerCase();
   switch (ref.kind) {
     case 'workspace':
-      return { container: 'workspaces', id: `${ref.resourceGroup.toLowerCase()}:${name}`, partitionKey: ref.subscriptionId.toLowerCase() };
+      return {
+        container: 'workspaces',
+        id: `${ref.resourceGroup.toLowerCase()}:${name}`,
+        partitionKey: ref.subscriptionId.toLowerCase(),
+      };
     case 'job':
       return { container: 'jobs', id: name, partitionKey: keyOf(experimentRefOf(ref)) };
     default:
-      return { container: 'workspaceResources', id: `${ref.kind}:${name}`, partitionKey: keyOf(workspaceRefOf(ref)) };
+      return {
+        container: 'workspaceResources',
+        id: `${ref.kind}:${name}`,
+        partitionKey: keyOf(workspaceRefOf(ref)),
+      };
   }
 }
 
@@ -72,7 +84,12 @@ export class CosmosResourceStore implements ResourceStore {
 
   private toDocument(record: ResourceRecord): ResourceDocument {
     const placement = placementOf(record.ref);
-    const document: ResourceDocument = { id: placement.id, kind: record.kind, sortName: record.ref.name.toLowerCase(), record };
+    const document: ResourceDocument = {
+      id: placement.id,
+      kind: record.kind,
+      sortName: record.ref.name.toLowerCase(),
+      record,
+    };
     const ref = record.ref;
     if (record.kind === 'workspace') {
       document.subscriptionId = placement.partitionKey;
@@ -96,7 +113,9 @@ export class CosmosResourceStore implements ResourceStore {
   async get(ref: ResourceRef): Promise<Stored | undefined> {
     const placement = placementOf(ref);
     try {
-      const { resource } = await this.containers[placement.container].item(placement.id, placement.partitionKey).read<ResourceDocument>();
+      const { resource } = await this.containers[placement.container]
+        .item(placement.id, placement.partitionKey)
+        .read<ResourceDocument>();
       return resource ? this.stored(resource) : undefined;
     } catch (error: unknown) {
       if (statusOf(error) === 404) return undefined;
@@ -107,10 +126,13 @@ export class CosmosResourceStore implements ResourceStore {
   async create(record: ResourceRecord): Promise<Stored> {
     const placement = placementOf(record.ref);
     try {
-      const { resource } = await this.containers[placement.container].items.create<ResourceDocument>(this.toDocument(record));
+      const { resource } = await this.containers[placement.container].items.create<ResourceDocument>(
+        this.toDocument(record),
+      );
       return this.stored(resource as ResourceDocument);
     } catch (error: unknown) {
-      if (statusOf(error) === 409) throw new ConflictError('ResourceAlreadyExists', `The resource '${record.ref.name}' already exists.`);
+      if (statusOf(error) === 409)
+        throw new ConflictError('ResourceAlreadyExists', `The resource '${record.ref.name}' already exists.`);
       throw error;
     }
   }
@@ -120,7 +142,9 @@ export class CosmosResourceStore implements ResourceStore {
     try {
       const { resource } = await this.containers[placement.container]
         .item(placement.id, placement.partitionKey)
-        .replace<ResourceDocument>(this.toDocument(record), { accessCondition: { type: 'IfMatch', condition: etag } });
+        .replace<ResourceDocument>(this.toDocument(record), {
+          accessCondition: { type: 'IfMatch', condition: etag },
+        });
       return this.stored(resource as ResourceDocument);
     } catch (error: unknown) {
       const status = statusOf(error);
@@ -153,12 +177,19 @@ export class CosmosResourceStore implements ResourceStore {
         where += ' AND c.resourceGroupKey = @resourceGroup';
         parameters.push({ name: '@resourceGroup', value: scope.resourceGroup.toLowerCase() });
       }
-      return this.page('workspaces', { query: `SELECT * FROM c WHERE ${where} ORDER BY c.sortName`, parameters }, page);
+      return this.page(
+        'workspaces',
+        { query: `SELECT * FROM c WHERE ${where} ORDER BY c.sortName`, parameters },
+        page,
+      );
     }
     if (scope.kind === 'job') {
       return this.page(
         'jobs',
-        { query: 'SELECT * FROM c WHERE c.experimentKey = @experiment ORDER BY c.sortName', parameters: [{ name: '@experiment', value: keyOf(scope.experiment) }] },
+        {
+          query: 'SELECT * FROM c WHERE c.experimentKey = @experiment ORDER BY c.sortName',
+          parameters: [{ name: '@experiment', value: keyOf(scope.experiment) }],
+        },
         page,
       );
     }
@@ -175,9 +206,15 @@ export class CosmosResourceStore implements ResourceStore {
     );
   }
 
-  listJobsByCluster(clusterKey: string, states: string[] | undefined, page: PageRequest): Promise<Page<Stored>> {
+  listJobsByCluster(
+    clusterKey: string,
+    states: string[] | undefined,
+    page: PageRequest,
+  ): Promise<Page<Stored>> {
     // Cross-partition by design: jobs are partitioned by experiment (their URL), the scheduler asks by cluster.
-    const parameters: { name: string; value: string | string[] }[] = [{ name: '@cluster', value: clusterKey }];
+    const parameters: { name: string; value: string | string[] }[] = [
+      { name: '@cluster', value: clusterKey },
+    ];
     let query = 'SELECT * FROM c WHERE c.clusterKey = @cluster';
     if (states) {
       query += ' AND ARRAY_CONTAINS(@states, c.executionState)';
@@ -190,7 +227,8 @@ export class CosmosResourceStore implements ResourceStore {
     return this.page(
       'workspaceResources',
       {
-        query: "SELECT * FROM c WHERE c.kind = 'cluster' AND c.subscriptionId = @subscriptionId AND c.locationKey = @location",
+        query:
+          "SELECT * FROM c WHERE c.kind = 'cluster' AND c.subscriptionId = @subscriptionId AND c.locationKey = @location",
         parameters: [
           { name: '@subscriptionId', value: subscriptionId.toLowerCase() },
           { name: '@location', value: locationKey(location) },
@@ -200,7 +238,11 @@ export class CosmosResourceStore implements ResourceStore {
     );
   }
 
-  private async page(container: 'workspaces' | 'workspaceResources' | 'jobs', query: SqlQuerySpec, page: PageRequest): Promise<Page<Stored>> {
+  private async page(
+    container: 'workspaces' | 'workspaceResources' | 'jobs',
+    query: SqlQuerySpec,
+    page: PageRequest,
+  ): Promise<Page<Stored>> {
     const iterator = this.containers[container].items.query<ResourceDocument>(query, {
       maxItemCount: page.maxItems,
       continuationToken: page.continuationToken,
@@ -211,7 +253,10 @@ export class CosmosResourceStore implements ResourceStore {
   }
 
   async createOperation(operation: OperationRecord): Promise<Stored<OperationRecord>> {
-    const { resource } = await this.containers.operations.items.create<OperationDocument>({ id: operation.id, record: operation });
+    const { resource } = await this.containers.operations.items.create<OperationDocument>({
+      id: operation.id,
+      record: operation,
+    });
     return { record: operation, etag: resource?._etag ?? '' };
   }
 
@@ -229,7 +274,10 @@ export class CosmosResourceStore implements ResourceStore {
     try {
       const { resource } = await this.containers.operations
         .item(operation.id, operation.id)
-        .replace<OperationDocument>({ id: operation.id, record: operation }, { accessCondition: { type: 'IfMatch', condition: etag } });
+        .replace<OperationDocument>(
+          { id: operation.id, record: operation },
+          { accessCondition: { type: 'IfMatch', condition: etag } },
+        );
       return { record: operation, etag: resource?._etag ?? '' };
     } catch (error: unknown) {
       if (statusOf(error) === 412) throw new PreconditionFailedError();

@@ -12,21 +12,34 @@ import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 
 function propertiesOf(value: JsonObject): JsonObject {
-  if (!isJsonObject(value.properties)) throw new ValidationError('properties', `The property 'properties' is required.`, 'MissingRequiredProperty');
+  if (!isJsonObject(value.properties))
+    throw new ValidationError(
+      'properties',
+      `The property 'properties' is required.`,
+      'MissingRequiredProperty',
+    );
   return value.properties;
 }
 
 export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
   validateRef(ref);
   if (!isJsonObject(body) || !isJsonObject(body.properties)) {
-    throw new ValidationError('properties', `The property 'properties' is required.`, 'MissingRequiredProperty');
+    throw new ValidationError(
+      'properties',
+      `The property 'properties' is required.`,
+      'MissingRequiredProperty',
+    );
   }
   const { value, secrets } = validateAgainstDefinition('ClusterCreateParameters', body);
   const properties = propertiesOf(value);
   checkClusterProperties(properties);
   const workspace = await requireWorkspace(deps, ref, true);
   const nodeSetup = properties.nodeSetup as JsonObject | undefined;
-  await resolveFileServerMounts(deps, 'properties.nodeSetup.mountVolumes', nodeSetup?.mountVolumes as JsonObject | undefined);
+  await resolveFileServerMounts(
+    deps,
+    'properties.nodeSetup.mountVolumes',
+    nodeSetup?.mountVolumes as JsonObject | undefined,
+  );
   const armId = armIdOf(ref);
   const now = deps.now().toISOString();
   return createOrConfirm(
@@ -42,7 +55,13 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
         allocationState: 'steady',
         allocationStateTransitionTime: now,
         currentNodeCount: 0,
-        nodeStateCounts: { idleNodeCount: 0, runningNodeCount: 0, preparingNodeCount: 0, unusableNodeCount: 0, leavingNodeCount: 0 },
+        nodeStateCounts: {
+          idleNodeCount: 0,
+          runningNodeCount: 0,
+          preparingNodeCount: 0,
+          unusableNodeCount: 0,
+          leavingNodeCount: 0,
+        },
       },
       encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
     }),
@@ -52,12 +71,21 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
 }
 
 /** PATCH: only scale settings change (ClusterUpdateParameters). */
-export async function updateCluster(deps: ServiceDeps, ref: ResourceRef, body: unknown, ifMatch?: string): Promise<Stored> {
+export async function updateCluster(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  body: unknown,
+  ifMatch?: string,
+): Promise<Stored> {
   validateRef(ref);
   const { value } = validateAgainstDefinition('ClusterUpdateParameters', body);
   const scaleSettings = isJsonObject(value.properties) ? value.properties.scaleSettings : undefined;
   if (!isJsonObject(scaleSettings)) {
-    throw new ValidationError('properties.scaleSettings', `The property 'properties.scaleSettings' is required.`, 'MissingRequiredProperty');
+    throw new ValidationError(
+      'properties.scaleSettings',
+      `The property 'properties.scaleSettings' is required.`,
+      'MissingRequiredProperty',
+    );
   }
   checkScaleSettings('properties.scaleSettings', scaleSettings);
   for (;;) {

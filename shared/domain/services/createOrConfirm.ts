@@ -15,7 +15,12 @@ export interface PutResult {
   operation?: OperationRecord;
 }
 
-export function assertUnchanged(deps: ServiceDeps, existing: ResourceRecord, spec: JsonObject, secrets: Record<string, string>): void {
+export function assertUnchanged(
+  deps: ServiceDeps,
+  existing: ResourceRecord,
+  spec: JsonObject,
+  secrets: Record<string, string>,
+): void {
   if (existing.status.provisioningState === 'deleting') {
     throw new ConflictError('ResourceBeingDeleted', `The resource '${existing.ref.name}' is being deleted.`);
   }

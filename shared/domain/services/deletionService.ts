@@ -20,7 +20,11 @@ async function* allInScope(deps: ServiceDeps, scope: ListScope): AsyncGenerator<
 }
 
 /** Marks a record `deleting` (with its ETag; retried on a concurrent update). */
-async function markDeleting(deps: ServiceDeps, ref: ResourceRef, extra?: (stored: Stored) => void): Promise<Stored | undefined> {
+async function markDeleting(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  extra?: (stored: Stored) => void,
+): Promise<Stored | undefined> {
   for (;;) {
     const stored = await deps.store.get(ref);
     if (!stored) return undefined;
@@ -57,11 +61,16 @@ export async function deleteJobRecord(deps: ServiceDeps, ref: ResourceRef): Prom
       record.status.executionStateTransitionTime = record.job.terminationRequestedTime;
     }
   });
-  if (marked && stored.record.job?.executionState === 'running') await deps.lifecycle?.terminationRequested(marked.record);
+  if (marked && stored.record.job?.executionState === 'running')
+    await deps.lifecycle?.terminationRequested(marked.record);
   return marked === undefined;
 }
 
-async function deleteChildren(deps: ServiceDeps, scope: ListScope, deleteOne: (ref: ResourceRef) => Promise<boolean>): Promise<boolean> {
+async function deleteChildren(
+  deps: ServiceDeps,
+  scope: ListScope,
+  deleteOne: (ref: ResourceRef) => Promise<boolean>,
+): Promise<boolean> {
   let allGone = true;
   for await (const child of allInScope(deps, scope)) {
     if (!(await deleteOne(child.record.ref))) allGone = false;
@@ -73,7 +82,9 @@ export async function deleteExperimentRecord(deps: ServiceDeps, ref: ResourceRef
   const experiment = experimentRefOf(ref);
   if (!(await deps.store.get(experiment))) return true;
   await markDeleting(deps, experiment);
-  const jobsGone = await deleteChildren(deps, { kind: 'job', experiment }, (job) => deleteJobRecord(deps, job));
+  const jobsGone = await deleteChildren(deps, { kind: 'job', experiment }, (job) =>
+    deleteJobRecord(deps, job),
+  );
   if (!jobsGone) return false;
   await deps.store.delete(experiment);
   return true;
@@ -96,9 +107,15 @@ export async function deleteWorkspaceRecord(deps: ServiceDeps, ref: ResourceRef)
   const workspace = workspaceRefOf(ref);
   if (!(await deps.store.get(workspace))) return true;
   await markDeleting(deps, workspace);
-  const clustersGone = await deleteChildren(deps, { kind: 'cluster', workspace }, (c) => deleteClusterRecord(deps, c));
-  const fileServersGone = await deleteChildren(deps, { kind: 'fileServer', workspace }, (f) => deleteFileServerRecord(deps, f));
-  const experimentsGone = await deleteChildren(deps, { kind: 'experiment', workspace }, (e) => deleteExperimentRecord(deps, e));
+  const clustersGone = await deleteChildren(deps, { kind: 'cluster', workspace }, (c) =>
+    deleteClusterRecord(deps, c),
+  );
+  const fileServersGone = await deleteChildren(deps, { kind: 'fileServer', workspace }, (f) =>
+    deleteFileServerRecord(deps, f),
+  );
+  const experimentsGone = await deleteChildren(deps, { kind: 'experiment', workspace }, (e) =>
+    deleteExperimentRecord(deps, e),
+  );
   if (!(clustersGone && fileServersGone && experimentsGone)) return false;
   await deps.store.delete(workspace);
   return true;

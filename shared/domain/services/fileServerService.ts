@@ -9,10 +9,18 @@ import { requireWorkspace } from './parentLookup';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 
-export async function createFileServer(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
+export async function createFileServer(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  body: unknown,
+): Promise<PutResult> {
   validateRef(ref);
   if (!isJsonObject(body) || !isJsonObject(body.properties)) {
-    throw new ValidationError('properties', `The property 'properties' is required.`, 'MissingRequiredProperty');
+    throw new ValidationError(
+      'properties',
+      `The property 'properties' is required.`,
+      'MissingRequiredProperty',
+    );
   }
   const { value, secrets } = validateAgainstDefinition('FileServerCreateParameters', body);
   const properties = value.properties as typeof value;

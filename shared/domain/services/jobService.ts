@@ -20,20 +20,38 @@ import type { ServiceDeps } from './serviceDeps';
 export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
   validateRef(ref);
   if (!isJsonObject(body) || !isJsonObject(body.properties)) {
-    throw new ValidationError('properties', `The property 'properties' is required.`, 'MissingRequiredProperty');
+    throw new ValidationError(
+      'properties',
+      `The property 'properties' is required.`,
+      'MissingRequiredProperty',
+    );
   }
   const { value, secrets } = validateAgainstDefinition('JobCreateParameters', body);
   const properties = value.properties as JsonObject;
   const toolType = checkJobProperties(properties);
   const constraints = (properties.constraints as JsonObject | undefined) ?? {};
   constraints.maxWallClockTime ??= 'P7D';
-  if (parseDurationSeconds('properties.constraints.maxWallClockTime', String(constraints.maxWallClockTime)) <= 0) {
-    throw new ValidationError('properties.constraints.maxWallClockTime', `'properties.constraints.maxWallClockTime' must be longer than zero.`);
+  if (
+    parseDurationSeconds('properties.constraints.maxWallClockTime', String(constraints.maxWallClockTime)) <= 0
+  ) {
+    throw new ValidationError(
+      'properties.constraints.maxWallClockTime',
+      `'properties.constraints.maxWallClockTime' must be longer than zero.`,
+    );
   }
   properties.constraints = constraints;
   const experiment = await requireExperiment(deps, ref, true);
-  const cluster = await resolveReference(deps, 'properties.cluster.id', properties.cluster as JsonObject, 'cluster');
-  await resolveFileServerMounts(deps, 'properties.mountVolumes', properties.mountVolumes as JsonObject | undefined);
+  const cluster = await resolveReference(
+    deps,
+    'properties.cluster.id',
+    properties.cluster as JsonObject,
+    'cluster',
+  );
+  await resolveFileServerMounts(
+    deps,
+    'properties.mountVolumes',
+    properties.mountVolumes as JsonObject | undefined,
+  );
   const armId = armIdOf(ref);
   const uuid = deps.newId();
   const now = deps.now().toISOString();
@@ -72,7 +90,10 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
  * Terminate: a queued job is finished at once (nothing runs; the lifecycle's ETag-checked move to `running` then
  * fails); a running job becomes `terminating` and the operation completes when the lifecycle has stopped it.
  */
-export async function terminateJob(deps: ServiceDeps, ref: ResourceRef): Promise<{ operation: OperationRecord; stored: Stored }> {
+export async function terminateJob(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+): Promise<{ operation: OperationRecord; stored: Stored }> {
   validateRef(ref);
   for (;;) {
     const current = await requireResource(deps, ref);
@@ -87,7 +108,9 @@ export async function terminateJob(deps: ServiceDeps, ref: ResourceRef): Promise
         ? transitionJob(current.record, 'failed', {
             at,
             outcome: 'terminated',
-            errors: [{ code: 'JobTerminated', message: 'The job was terminated by the user before it started.' }],
+            errors: [
+              { code: 'JobTerminated', message: 'The job was terminated by the user before it started.' },
+            ],
           })
         : transitionJob(current.record, 'terminating', { at });
     next.job!.terminationRequestedTime = at.toISOString();
@@ -109,18 +132,30 @@ export interface OutputFilesRequest {
   maxResults: number;
 }
 
-export async function listOutputFiles(deps: ServiceDeps, ref: ResourceRef, request: OutputFilesRequest): Promise<JobFile[]> {
+export async function listOutputFiles(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  request: OutputFilesRequest,
+): Promise<JobFile[]> {
   validateRef(ref);
   const job = await requireResource(deps, ref);
-  const outputs = Array.isArray(job.record.spec.outputDirectories) ? job.record.spec.outputDirectories.filter(isJsonObject) : [];
+  const outputs = Array.isArray(job.record.spec.outputDirectories)
+    ? job.record.spec.outputDirectories.filter(isJsonObject)
+    : [];
   const known = ['stdouterr', ...outputs.map((o) => String(o.id))];
   if (!known.some((id) => id.toLowerCase() === request.outputDirectoryId.toLowerCase())) {
-    throw new ValidationError('outputdirectoryid', `The job has no output directory '${request.outputDirectoryId}'; it has ${known.join(', ')}.`);
+    throw new ValidationError(
+      'outputdirectoryid',
+      `The job has no output directory '${request.outputDirectoryId}'; it has ${known.join(', ')}.`,
+    );
   }
-  if (request.directory.split('/').includes('..')) throw new ValidationError('directory', `'directory' must not contain '..'.`);
+  if (request.directory.split('/').includes('..'))
+    throw new ValidationError('directory', `'directory' must not contain '..'.`);
   if (job.record.job?.attempts.length === 0) return []; // It never ran: no file exists yet.
   if (!deps.outputFiles) {
-    throw new NotImplementedError('Listing job files needs the job storage component, which this deployment does not configure.');
+    throw new NotImplementedError(
+      'Listing job files needs the job storage component, which this deployment does not configure.',
+    );
   }
   return (await deps.outputFiles.list(job.record, request)).slice(0, request.maxResults);
 }
@@ -145,4 +180,3 @@ export async function listClusterRemoteLogins(deps: ServiceDeps, ref: ResourceRe
   // No compute component means no nodes exist, so there is nothing to log in to.
   return deps.compute ? deps.compute.listRemoteLogins(cluster.record) : [];
 }
-

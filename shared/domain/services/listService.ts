@@ -1,5 +1,12 @@
 // Paged lists of every kind; the parent must exist (ARM answers ParentResourceNotFound otherwise).
-import { experimentRefOf, validateResourceGroupName, validateResourceName, validateSubscriptionId, workspaceRefOf, type ResourceRef } from '../resourceId';
+import {
+  experimentRefOf,
+  validateResourceGroupName,
+  validateResourceName,
+  validateSubscriptionId,
+  workspaceRefOf,
+  type ResourceRef,
+} from '../resourceId';
 import type { Stored } from '../resourceRecord';
 import type { ListScope, Page } from '../../ports/resourceStore';
 import { requireExperiment, requireWorkspace } from './parentLookup';
@@ -14,7 +21,10 @@ export async function listWorkspaces(
 ): Promise<Page<Stored>> {
   validateSubscriptionId(subscriptionId);
   if (resourceGroup !== undefined) validateResourceGroupName(resourceGroup);
-  return deps.store.list({ kind: 'workspace', subscriptionId, resourceGroup }, { maxItems, continuationToken });
+  return deps.store.list(
+    { kind: 'workspace', subscriptionId, resourceGroup },
+    { maxItems, continuationToken },
+  );
 }
 
 export async function listChildren(

@@ -31,7 +31,11 @@ export async function recordOperation(
 const terminalExecutionStates = new Set(['succeeded', 'failed']);
 
 /** Reads an operation, first completing it if what it waited for has happened. */
-export async function getOperation(deps: ServiceDeps, subscriptionId: string, id: string): Promise<OperationRecord> {
+export async function getOperation(
+  deps: ServiceDeps,
+  subscriptionId: string,
+  id: string,
+): Promise<OperationRecord> {
   const stored = await deps.store.getOperation(id);
   if (!stored || stored.record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
     throw new NotFoundError(`The operation '${id}' was not found.`);
@@ -40,7 +44,10 @@ export async function getOperation(deps: ServiceDeps, subscriptionId: string, id
   return (await reconcile(deps, stored)).record;
 }
 
-async function reconcile(deps: ServiceDeps, stored: Stored<OperationRecord>): Promise<Stored<OperationRecord>> {
+async function reconcile(
+  deps: ServiceDeps,
+  stored: Stored<OperationRecord>,
+): Promise<Stored<OperationRecord>> {
   const operation = stored.record;
   let done = false;
   if (operation.action === 'terminate') {
@@ -50,7 +57,10 @@ async function reconcile(deps: ServiceDeps, stored: Stored<OperationRecord>): Pr
     done = await finishPendingDelete(deps, operation.resource);
   }
   if (!done) return stored;
-  return deps.store.replaceOperation({ ...operation, status: 'Succeeded', endTime: deps.now().toISOString() }, stored.etag);
+  return deps.store.replaceOperation(
+    { ...operation, status: 'Succeeded', endTime: deps.now().toISOString() },
+    stored.etag,
+  );
 }
 
 /** The ARM operation status body (Azure-AsyncOperation). */

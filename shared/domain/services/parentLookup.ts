@@ -14,7 +14,10 @@ async function requireParent(deps: ServiceDeps, ref: ResourceRef, forWrite: bool
     );
   }
   if (forWrite && parent.record.status.provisioningState === 'deleting') {
-    throw new ConflictError('ParentResourceBeingDeleted', `The parent ${kindInfo[ref.kind].label} '${ref.name}' is being deleted.`);
+    throw new ConflictError(
+      'ParentResourceBeingDeleted',
+      `The parent ${kindInfo[ref.kind].label} '${ref.name}' is being deleted.`,
+    );
   }
   return parent;
 }
@@ -23,7 +26,11 @@ export function requireWorkspace(deps: ServiceDeps, ref: ResourceRef, forWrite =
   return requireParent(deps, workspaceRefOf(ref), forWrite);
 }
 
-export async function requireExperiment(deps: ServiceDeps, ref: ResourceRef, forWrite = false): Promise<Stored> {
+export async function requireExperiment(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  forWrite = false,
+): Promise<Stored> {
   await requireWorkspace(deps, ref, forWrite);
   return requireParent(deps, experimentRefOf(ref), forWrite);
 }

@@ -16,20 +16,38 @@ export async function resolveReference(
   const ref = parseChildId(field, id, kind);
   const found = await deps.store.get(ref);
   if (!found) {
-    throw new ValidationError(field, `The ${kind === 'cluster' ? 'cluster' : 'file server'} '${id}' does not exist.`, 'InvalidResourceReference');
+    throw new ValidationError(
+      field,
+      `The ${kind === 'cluster' ? 'cluster' : 'file server'} '${id}' does not exist.`,
+      'InvalidResourceReference',
+    );
   }
   if (found.record.status.provisioningState === 'deleting') {
-    throw new ValidationError(field, `The ${kind === 'cluster' ? 'cluster' : 'file server'} '${id}' is being deleted.`, 'InvalidResourceReference');
+    throw new ValidationError(
+      field,
+      `The ${kind === 'cluster' ? 'cluster' : 'file server'} '${id}' is being deleted.`,
+      'InvalidResourceReference',
+    );
   }
-  holder.id = found.record.armId;
+  // Kept as given (the service echoed ids as sent), except the singular 'workspace' segment it corrected.
+  holder.id = id.replace(/\/workspace\//i, '/workspaces/');
   return found;
 }
 
-export async function resolveFileServerMounts(deps: ServiceDeps, path: string, volumes: JsonObject | undefined): Promise<void> {
+export async function resolveFileServerMounts(
+  deps: ServiceDeps,
+  path: string,
+  volumes: JsonObject | undefined,
+): Promise<void> {
   const entries = volumes?.fileServers;
   if (!Array.isArray(entries)) return;
   for (let index = 0; index < entries.length; index += 1) {
     const entry = entries[index] as JsonObject;
-    await resolveReference(deps, `${path}.fileServers[${index}].fileServer.id`, entry.fileServer as JsonObject, 'fileServer');
+    await resolveReference(
+      deps,
+      `${path}.fileServers[${index}].fileServer.id`,
+      entry.fileServer as JsonObject,
+      'fileServer',
+    );
   }
 }

@@ -3,9 +3,14 @@
 import type { SecretProtector } from '../../ports/secretProtector';
 import type { ResourceRecord } from '../resourceRecord';
 
-export function sealSecrets(protector: SecretProtector, armId: string, secrets: Record<string, string>): Record<string, string> {
+export function sealSecrets(
+  protector: SecretProtector,
+  armId: string,
+  secrets: Record<string, string>,
+): Record<string, string> {
   const sealed: Record<string, string> = {};
-  for (const [path, value] of Object.entries(secrets)) sealed[path] = protector.seal(value, `${armId.toLowerCase()}#${path}`);
+  for (const [path, value] of Object.entries(secrets))
+    sealed[path] = protector.seal(value, `${armId.toLowerCase()}#${path}`);
   return sealed;
 }
 
@@ -18,7 +23,11 @@ export function openSecrets(protector: SecretProtector, record: ResourceRecord):
   return opened;
 }
 
-export function sameSecrets(protector: SecretProtector, record: ResourceRecord, secrets: Record<string, string>): boolean {
+export function sameSecrets(
+  protector: SecretProtector,
+  record: ResourceRecord,
+  secrets: Record<string, string>,
+): boolean {
   const current = openSecrets(protector, record);
   const paths = new Set([...Object.keys(current), ...Object.keys(secrets)]);
   for (const path of paths) if (current[path] !== secrets[path]) return false;

@@ -24,4 +24,8 @@ export interface ServiceDeps {
   newId: () => string;
 }
 
-export const defaultQuotas: Quotas = { clustersPerLocation: 20, dedicatedCoresPerLocation: 600, lowPriorityCoresPerLocation: 150 };
+export const defaultQuotas: Quotas = {
+  clustersPerLocation: 20,
+  dedicatedCoresPerLocation: 600,
+  lowPriorityCoresPerLocation: 150,
+};

@@ -14,14 +14,21 @@ function usage(name: string, localizedValue: string, currentValue: number, limit
   return { unit: 'Count', currentValue, limit, name: { value: name, localizedValue } };
 }
 
-export async function listUsages(deps: ServiceDeps, subscriptionId: string, location: string): Promise<Usage[]> {
+export async function listUsages(
+  deps: ServiceDeps,
+  subscriptionId: string,
+  location: string,
+): Promise<Usage[]> {
   validateSubscriptionId(subscriptionId);
   let clusters = 0;
   let dedicatedCores = 0;
   let lowPriorityCores = 0;
   let continuationToken: string | undefined;
   do {
-    const page = await deps.store.listClustersInLocation(subscriptionId, location, { maxItems: 500, continuationToken });
+    const page = await deps.store.listClustersInLocation(subscriptionId, location, {
+      maxItems: 500,
+      continuationToken,
+    });
     for (const { record } of page.items) {
       clusters += 1;
       const nodes = Number(record.status.currentNodeCount ?? 0);
@@ -33,7 +40,17 @@ export async function listUsages(deps: ServiceDeps, subscriptionId: string, loca
   } while (continuationToken);
   return [
     usage('Clusters', 'Clusters', clusters, deps.quotas.clustersPerLocation),
-    usage('Total Cluster Dedicated Regional vCPUs', 'Total Cluster Dedicated Regional vCPUs', dedicatedCores, deps.quotas.dedicatedCoresPerLocation),
-    usage('Total Cluster LowPriority Regional vCPUs', 'Total Cluster Low Priority Regional vCPUs', lowPriorityCores, deps.quotas.lowPriorityCoresPerLocation),
+    usage(
+      'Total Cluster Dedicated Regional vCPUs',
+      'Total Cluster Dedicated Regional vCPUs',
+      dedicatedCores,
+      deps.quotas.dedicatedCoresPerLocation,
+    ),
+    usage(
+      'Total Cluster LowPriority Regional vCPUs',
+      'Total Cluster Low Priority Regional vCPUs',
+      lowPriorityCores,
+      deps.quotas.lowPriorityCoresPerLocation,
+    ),
   ];
 }

@@ -13,12 +13,18 @@ function checkTags(tags: Record<string, string> | undefined): void {
   const entries = Object.entries(tags);
   if (entries.length > 50) throw new ValidationError('tags', 'At most 50 tags are allowed.');
   for (const [name, value] of entries) {
-    if (name.length === 0 || name.length > 512) throw new ValidationError(`tags.${name}`, 'Tag names must be 1 to 512 characters long.');
-    if (value.length > 256) throw new ValidationError(`tags.${name}`, `The value of tag '${name}' is longer than 256 characters.`);
+    if (name.length === 0 || name.length > 512)
+      throw new ValidationError(`tags.${name}`, 'Tag names must be 1 to 512 characters long.');
+    if (value.length > 256)
+      throw new ValidationError(`tags.${name}`, `The value of tag '${name}' is longer than 256 characters.`);
   }
 }
 
-export async function createWorkspace(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
+export async function createWorkspace(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  body: unknown,
+): Promise<PutResult> {
   validateRef(ref);
   const { value } = validateAgainstDefinition('WorkspaceCreateParameters', body);
   const location = String(value.location).trim();
@@ -40,7 +46,11 @@ export async function createWorkspace(deps: ServiceDeps, ref: ResourceRef, body:
     }),
     (existing) => {
       if (existing.location.toLowerCase().replace(/\s/g, '') !== location.toLowerCase().replace(/\s/g, '')) {
-        throw new ConflictError('InvalidResourceLocation', `The workspace '${ref.workspace}' already exists in location '${existing.location}'.`, 'location');
+        throw new ConflictError(
+          'InvalidResourceLocation',
+          `The workspace '${ref.workspace}' already exists in location '${existing.location}'.`,
+          'location',
+        );
       }
       assertUnchanged(deps, existing, {}, {});
     },
@@ -51,7 +61,12 @@ export async function createWorkspace(deps: ServiceDeps, ref: ResourceRef, body:
   });
 }
 
-async function updateTags(deps: ServiceDeps, stored: Stored, tags: Record<string, string>, ifMatch?: string): Promise<Stored> {
+async function updateTags(
+  deps: ServiceDeps,
+  stored: Stored,
+  tags: Record<string, string>,
+  ifMatch?: string,
+): Promise<Stored> {
   let current = stored;
   for (;;) {
     if (ifMatch && current.etag !== ifMatch) throw new PreconditionFailedError();
@@ -64,7 +79,12 @@ async function updateTags(deps: ServiceDeps, stored: Stored, tags: Record<string
   }
 }
 
-export async function updateWorkspace(deps: ServiceDeps, ref: ResourceRef, body: unknown, ifMatch?: string): Promise<Stored> {
+export async function updateWorkspace(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  body: unknown,
+  ifMatch?: string,
+): Promise<Stored> {
   validateRef(ref);
   const { value } = validateAgainstDefinition('WorkspaceUpdateParameters', body);
   const tags = (value.tags as Record<string, string> | undefined) ?? {};

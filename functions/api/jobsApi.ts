@@ -1,0 +1,107 @@
+// HTTP trigger adapters for experiments/jobs (list, create, get, delete, terminate, output files, remote login).
+import { app, type HttpRequest } from '@azure/functions';
+import {
+  createJob,
+  listJobRemoteLogins,
+  listOutputFiles,
+  terminateJob,
+} from '../../shared/domain/services/jobService';
+import { listChildren } from '../../shared/domain/services/listService';
+import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import { ValidationError } from '../../shared/domain/errors';
+import {
+  acceptedResponse,
+  apiEndpoint,
+  integerQuery,
+  jsonResponse,
+  pageQuery,
+  readJsonBody,
+} from './apiRequest';
+import { deleteResource, getResource, pageResponse, putResponse } from './resourceEndpoints';
+import { experimentRoute, jobRoute, refFromRoute } from './routeRefs';
+
+export async function jobItem(deps: ServiceDeps, request: HttpRequest) {
+  switch (request.method) {
+    case 'PUT':
+      return putResponse(
+        request,
+        await createJob(deps, refFromRoute(request, 'job'), await readJsonBody(request)),
+      );
+    case 'DELETE':
+      return deleteResource(deps, request, 'job');
+    default:
+      return getResource(deps, request, 'job');
+  }
+}
+
+export async function jobList(deps: ServiceDeps, request: HttpRequest) {
+  const page = pageQuery(request);
+  return pageResponse(
+    request,
+    await listChildren(
+      deps,
+      'job',
+      refFromRoute(request, 'experiment'),
+      page.maxItems,
+      page.continuationToken,
+    ),
+  );
+}
+
+export async function jobTerminate(deps: ServiceDeps, request: HttpRequest) {
+  const { operation } = await terminateJob(deps, refFromRoute(request, 'job'));
+  return acceptedResponse(request, operation);
+}
+
+export async function jobOutputFiles(deps: ServiceDeps, request: HttpRequest) {
+  const outputDirectoryId = request.query.get('outputdirectoryid');
+  if (!outputDirectoryId) {
+    throw new ValidationError(
+      'outputdirectoryid',
+      `The query parameter 'outputdirectoryid' is required (e.g. 'stdouterr').`,
+      'MissingRequiredParameter',
+    );
+  }
+  const files = await listOutputFiles(deps, refFromRoute(request, 'job'), {
+    outputDirectoryId,
+    directory: request.query.get('directory') || '.',
+    linkExpiryInMinutes: integerQuery(request, 'linkexpiryinminutes', 5, 600, 60),
+    maxResults: integerQuery(request, 'maxresults', 1, 1000, 1000),
+  });
+  return jsonResponse(200, { value: files });
+}
+
+export async function jobRemoteLogins(deps: ServiceDeps, request: HttpRequest) {
+  return jsonResponse(200, { value: await listJobRemoteLogins(deps, refFromRoute(request, 'job')) });
+}
+
+app.http('jobsList', {
+  route: `${experimentRoute}/jobs`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: apiEndpoint(jobList),
+});
+app.http('jobs', {
+  route: jobRoute,
+  methods: ['GET', 'PUT', 'DELETE'],
+  authLevel: 'anonymous',
+  handler: apiEndpoint(jobItem),
+});
+app.http('jobTerminate', {
+  route: `${jobRoute}/terminate`,
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: apiEndpoint(jobTerminate),
+});
+app.http('jobListOutputFiles', {
+  route: `${jobRoute}/listOutputFiles`,
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: apiEndpoint(jobOutputFiles),
+});
+app.http('jobRemoteLoginInformation', {
+  route: `${jobRoute}/listRemoteLoginInformation`,
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: apiEndpoint(jobRemoteLogins),
+});

@@ -1,0 +1,92 @@
+// HTTP trigger adapters for provider-level endpoints: the operations catalogue, usages, long-running operation
+// status and results, and the OpenAPI document.
+import { app, type HttpRequest } from '@azure/functions';
+import { openApiDocument } from '../../shared/domain/batchAiSpec';
+import operationsCatalogue from '../../shared/domain/spec/operationsCatalogue.json';
+import { getOperation, operationStatusBody } from '../../shared/domain/services/operationService';
+import { requireResource } from '../../shared/domain/services/parentLookup';
+import { toWire } from '../../shared/domain/services/resourceView';
+import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import { listUsages } from '../../shared/domain/services/usageService';
+import { apiBase, apiEndpoint, jsonResponse, operationUrls, statelessEndpoint } from './apiRequest';
+
+export async function operationsList() {
+  return jsonResponse(200, { value: operationsCatalogue });
+}
+
+export async function usagesList(deps: ServiceDeps, request: HttpRequest) {
+  return jsonResponse(200, {
+    value: await listUsages(deps, request.params.subscriptionId ?? '', request.params.location ?? ''),
+  });
+}
+
+export async function operationStatus(deps: ServiceDeps, request: HttpRequest) {
+  const operation = await getOperation(
+    deps,
+    request.params.subscriptionId ?? '',
+    request.params.operationId ?? '',
+  );
+  return jsonResponse(200, operationStatusBody(operation));
+}
+
+/** The Location URL: 202 while running; at the end the resource for a create, 200 without body otherwise. */
+export async function operationResult(deps: ServiceDeps, request: HttpRequest) {
+  const operation = await getOperation(
+    deps,
+    request.params.subscriptionId ?? '',
+    request.params.operationId ?? '',
+  );
+  if (operation.status === 'InProgress') {
+    return {
+      status: 202,
+      headers: { Location: operationUrls(request, operation).result, 'Retry-After': '1' },
+    };
+  }
+  if (operation.status !== 'Succeeded') return jsonResponse(409, { error: operation.error });
+  if (operation.action === 'create') {
+    const stored = await requireResource(deps, operation.resource);
+    return jsonResponse(200, toWire(stored.record), stored.etag);
+  }
+  return { status: operation.action === 'delete' ? 204 : 200 };
+}
+
+export async function openApi(request: HttpRequest) {
+  const url = new URL(request.url);
+  return jsonResponse(
+    200,
+    openApiDocument(url.host, new URL(apiBase(request)).pathname || '/', url.protocol.replace(':', '')),
+  );
+}
+
+const locationRoute = 'subscriptions/{subscriptionId}/providers/Microsoft.BatchAI/locations/{location}';
+
+app.http('operationsList', {
+  route: 'providers/Microsoft.BatchAI/operations',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: statelessEndpoint(operationsList),
+});
+app.http('usagesList', {
+  route: `${locationRoute}/usages`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: apiEndpoint(usagesList),
+});
+app.http('operationStatus', {
+  route: `${locationRoute}/operationstatuses/{operationId}`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: apiEndpoint(operationStatus),
+});
+app.http('operationResult', {
+  route: `${locationRoute}/operationresults/{operationId}`,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: apiEndpoint(operationResult),
+});
+app.http('openApi', {
+  route: 'openapi.json',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: statelessEndpoint(openApi, { apiVersionRequired: false }),
+});

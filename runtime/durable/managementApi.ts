@@ -1,0 +1,219 @@
+// The Durable Functions HTTP API (the extension's HttpApiHandler routes) served on the host's listener under
+// /runtime/webhooks/durabletask: used by df.getClient (rpcBaseUrl) and by the management URLs of
+// createCheckStatusResponse. Same routes, status codes and payloads as the extension.
+import type * as http from 'http';
+import { ClientError, type DurableEngine, type InstanceQuery } from './durableEngine';
+import type { RuntimeStatus } from './engineState';
+
+export const webhookPath = '/runtime/webhooks/durabletask';
+const runtimeStatuses: ReadonlySet<string> = new Set([
+  'Pending',
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Canceled',
+  'Terminated',
+  'Suspended',
+]);
+
+export interface ManagementUrls {
+  id: string;
+  statusQueryGetUri: string;
+  sendEventPostUri: string;
+  terminatePostUri: string;
+  rewindPostUri: string;
+  purgeHistoryDeleteUri: string;
+  restartPostUri: string;
+  suspendPostUri: string;
+  resumePostUri: string;
+}
+
+export function managementUrls(baseUrl: string, hubName: string, instanceId: string): ManagementUrls {
+  const prefix = `${baseUrl}${webhookPath}/instances/${encodeURIComponent(instanceId)}`;
+  const query = `taskHub=${encodeURIComponent(hubName)}&connection=Storage`;
+  return {
+    id: instanceId,
+    statusQueryGetUri: `${prefix}?${query}`,
+    sendEventPostUri: `${prefix}/raiseEvent/{eventName}?${query}`,
+    terminatePostUri: `${prefix}/terminate?reason={text}&${query}`,
+    rewindPostUri: `${prefix}/rewind?reason={text}&${query}`,
+    purgeHistoryDeleteUri: `${prefix}?${query}`,
+    restartPostUri: `${prefix}/restart?${query}`,
+    suspendPostUri: `${prefix}/suspend?reason={text}&${query}`,
+    resumePostUri: `${prefix}/resume?reason={text}&${query}`,
+  };
+}
+
+/** The durableClient input binding's data (OrchestrationClientInputData). */
+export function durableClientData(baseUrl: string, hubName: string): Record<string, unknown> {
+  const base = `${baseUrl}${webhookPath}`;
+  const query = `taskHub=${encodeURIComponent(hubName)}&connection=Storage`;
+  return {
+    taskHubName: hubName,
+    creationUrls: {
+      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${query}`,
+      createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${query}`,
+    },
+    managementUrls: managementUrls(baseUrl, hubName, 'INSTANCEID'),
+    baseUrl: base,
+    requiredQueryStringParameters: query,
+    rpcBaseUrl: `${base}/`,
+  };
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+/** Body text as JSON text: empty means no value; anything else must parse. */
+function jsonBody(text: string, field: string): string | undefined {
+  if (text.length === 0) return undefined;
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new ClientError(400, `${field}: invalid JSON content`);
+  }
+  return text;
+}
+
+function parseDate(value: string | null, field: string): Date | undefined {
+  if (value === null || value === '') return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new ClientError(400, `${field}: '${value}' is not a date`);
+  return date;
+}
+
+function parseQuery(url: URL): InstanceQuery {
+  const statuses = url.searchParams
+    .getAll('runtimeStatus')
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+  for (const s of statuses) if (!runtimeStatuses.has(s)) throw new ClientError(400, `runtimeStatus: unknown status '${s}'`);
+  return {
+    runtimeStatus: statuses as RuntimeStatus[],
+    createdTimeFrom: parseDate(url.searchParams.get('createdTimeFrom'), 'createdTimeFrom'),
+    createdTimeTo: parseDate(url.searchParams.get('createdTimeTo'), 'createdTimeTo'),
+    instanceIdPrefix: url.searchParams.get('instanceIdPrefix') ?? undefined,
+  };
+}
+
+const flag = (url: URL, name: string): boolean | undefined => {
+  const v = url.searchParams.get(name);
+  return v === null ? undefined : v.toLowerCase() === 'true';
+};
+
+export function createManagementHandler(engine: DurableEngine, hubName: string) {
+  return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    try {
+      await route(engine, hubName, req, res, url);
+    } catch (error: unknown) {
+      if (error instanceof ClientError) send(res, error.status, { Message: error.message });
+      else send(res, 500, { Message: 'Something went wrong while processing your request', ExceptionMessage: String(error) });
+    }
+  };
+}
+
+async function route(engine: DurableEngine, hubName: string, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const rest = url.pathname.startsWith(webhookPath) ? url.pathname.slice(webhookPath.length) : url.pathname;
+  const parts = rest.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const method = req.method ?? 'GET';
+  const origin = `${url.protocol}//${url.host}`;
+  const [controller, a, b, c] = parts;
+
+  if (controller === 'orchestrators' && a && method === 'POST') {
+    const input = jsonBody(await readBody(req), 'input');
+    const id = await engine.startNew(a, b, input);
+    const links = managementUrls(origin, hubName, id);
+    return send(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
+  }
+  if (controller === 'entities' && a && b !== undefined) {
+    const key = b === '$' ? '' : b;
+    if (method === 'GET') {
+      const entity = engine.readEntity(a, key);
+      return entity.exists ? send(res, 200, entity.state) : send(res, 404);
+    }
+    if (method === 'POST' || method === 'DELETE') {
+      const operation = method === 'DELETE' ? 'delete' : (url.searchParams.get('op') ?? '');
+      const body = await readBody(req);
+      const contentType = req.headers['content-type'] ?? '';
+      const input = body.length === 0 ? undefined : contentType.includes('json') ? jsonBody(body, 'operation input') : JSON.stringify(body);
+      await engine.signalEntity(a, key, operation, input);
+      return send(res, 202);
+    }
+  }
+  if (controller === 'instances') {
+    if (!a) {
+      if (method === 'GET') {
+        const top = Number(url.searchParams.get('top') ?? '100');
+        if (!Number.isInteger(top) || top < 1) throw new ClientError(400, 'top: expected a positive integer');
+        const token = req.headers['x-ms-continuation-token'];
+        const page = engine.list(parseQuery(url), top, typeof token === 'string' && token.length > 0 ? token : undefined, flag(url, 'showInput') !== false);
+        return send(res, 200, page.items, page.next ? { 'x-ms-continuation-token': page.next } : {});
+      }
+      if (method === 'DELETE') {
+        const query = parseQuery(url);
+        if (!query.createdTimeFrom) throw new ClientError(400, "Please provide value for 'createdTimeFrom' parameter.");
+        const deleted = await engine.purgeBy({ ...query, createdTimeTo: query.createdTimeTo ?? new Date() });
+        return deleted === 0 ? send(res, 404) : send(res, 200, { instancesDeleted: deleted });
+      }
+      return send(res, 404);
+    }
+    if (!b) {
+      if (method === 'GET') {
+        const status = engine.getStatus(a, {
+          showHistory: flag(url, 'showHistory'),
+          showHistoryOutput: flag(url, 'showHistoryOutput'),
+          showInput: flag(url, 'showInput'),
+        });
+        if (!status) return send(res, 404);
+        const running = ['Running', 'Pending', 'ContinuedAsNew', 'Suspended'].includes(status.runtimeStatus);
+        const failedAs500 = status.runtimeStatus === 'Failed' && flag(url, 'returnInternalServerErrorOnFailure') === true;
+        if (running) return send(res, 202, status, { Location: url.href, 'Retry-After': '5' });
+        return send(res, failedAs500 ? 500 : 200, status);
+      }
+      if (method === 'DELETE') {
+        const deleted = await engine.purge(a);
+        return send(res, 200, { instancesDeleted: deleted });
+      }
+      return send(res, 404);
+    }
+    if (method !== 'POST') return send(res, 404);
+    const reason = url.searchParams.get('reason') ?? undefined;
+    switch (b.toLowerCase()) {
+      case 'raiseevent': {
+        if (!c) throw new ClientError(400, 'eventName: missing from the URL');
+        const data = jsonBody(await readBody(req), 'event data');
+        await engine.raiseEvent(a, c, data);
+        return send(res, 202);
+      }
+      case 'terminate':
+        await engine.terminate(a, reason);
+        return send(res, 202);
+      case 'suspend':
+        await engine.suspend(a, reason);
+        return send(res, 202);
+      case 'resume':
+        await engine.resume(a, reason);
+        return send(res, 202);
+      case 'rewind':
+        await engine.rewind(a, reason);
+        return send(res, 202);
+      default:
+        return send(res, 404);
+    }
+  }
+  return send(res, 404);
+}

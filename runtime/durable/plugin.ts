@@ -1,0 +1,91 @@
+// The Durable Task engine as a plugin of the local Functions host: serves orchestrationTrigger, activityTrigger
+// and entityTrigger functions, the durableClient input binding and the durable HTTP API on the host's listener.
+import * as path from 'path';
+import type { HostServices, RegisteredFunction, TriggerPlugin } from '../host/plugin';
+import { DurableEngine } from './durableEngine';
+import { defaultPlannerConfig, type PlannerConfig } from './episodePlanner';
+import { createManagementHandler, durableClientData, webhookPath } from './managementApi';
+import { parseTimeSpanMs } from './timeSpan';
+
+export interface DurablePluginOptions {
+  /** Overrides host.json extensions.durableTask values (tests use small timer limits). */
+  hubName?: string;
+  maxConcurrentActivityFunctions?: number;
+  maxConcurrentOrchestratorFunctions?: number;
+  planner?: Partial<PlannerConfig>;
+  /** Where the engine's log lives (default `<dataDir>/durable/<hubName>`). */
+  directory?: string;
+}
+
+export interface DurablePlugin extends TriggerPlugin {
+  /** The running engine (after start), for benchmarks and diagnostics. */
+  readonly engine: DurableEngine | undefined;
+}
+
+function durableTaskSection(hostJson: Record<string, unknown>): Record<string, unknown> {
+  const extensions = hostJson.extensions;
+  if (typeof extensions !== 'object' || extensions === null) return {};
+  const section = (extensions as Record<string, unknown>).durableTask;
+  return typeof section === 'object' && section !== null ? (section as Record<string, unknown>) : {};
+}
+
+function positiveInt(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new Error(`${field}: expected a positive integer`);
+  return value;
+}
+
+function timeSpanMs(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string') throw new Error(`${field}: expected a TimeSpan string`);
+  return parseTimeSpanMs(value, field);
+}
+
+export function createDurablePlugin(options: DurablePluginOptions = {}): DurablePlugin {
+  let engine: DurableEngine | undefined;
+  return {
+    triggerTypes: ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'],
+    get engine() {
+      return engine;
+    },
+    async start(host: HostServices, functions: RegisteredFunction[]): Promise<void> {
+      const section = durableTaskSection(host.hostJson);
+      const hubName = options.hubName ?? (typeof section.hubName === 'string' ? section.hubName : 'TestHubName');
+      const prefix = 'host.json extensions.durableTask';
+      const planner: PlannerConfig = {
+        maximumShortTimerMs: timeSpanMs(section.maximumShortTimerDuration, `${prefix}.maximumShortTimerDuration`, defaultPlannerConfig.maximumShortTimerMs),
+        longRunningTimerIntervalMs: timeSpanMs(
+          section.longRunningTimerIntervalDuration,
+          `${prefix}.longRunningTimerIntervalDuration`,
+          defaultPlannerConfig.longRunningTimerIntervalMs,
+        ),
+        ...options.planner,
+      };
+      const byTrigger = (type: string): string[] => functions.filter((f) => f.trigger.type === type).map((f) => f.name);
+      engine = new DurableEngine({
+        dataDir: options.directory ?? path.join(host.dataDir, 'durable', hubName),
+        hubName,
+        invoke: (name, input) => host.invoke(name, input),
+        orchestrators: byTrigger('orchestrationTrigger'),
+        activities: byTrigger('activityTrigger'),
+        entities: byTrigger('entityTrigger'),
+        maxConcurrentActivityFunctions:
+          options.maxConcurrentActivityFunctions ?? positiveInt(section.maxConcurrentActivityFunctions, `${prefix}.maxConcurrentActivityFunctions`, 10),
+        maxConcurrentOrchestratorFunctions:
+          options.maxConcurrentOrchestratorFunctions ??
+          positiveInt(section.maxConcurrentOrchestratorFunctions, `${prefix}.maxConcurrentOrchestratorFunctions`, 10),
+        planner,
+        log: (m) => host.log.info(m),
+      });
+      // df.getClient rewrites management URLs to localhost:7071 unless WEBSITE_HOSTNAME names this host.
+      process.env.WEBSITE_HOSTNAME ??= new URL(host.baseUrl).host;
+      const clientData = durableClientData(host.baseUrl, hubName);
+      host.registerInputBinding({ bindingType: 'durableClient', provide: () => ({ json: JSON.stringify(clientData) }) });
+      host.addSystemRoute(webhookPath, createManagementHandler(engine, hubName));
+      engine.start();
+    },
+    async stop(): Promise<void> {
+      await engine?.stop();
+    },
+  };
+}

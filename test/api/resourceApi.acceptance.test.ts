@@ -1,0 +1,545 @@
+// Acceptance tests of the Batch AI resource API through the real local host over HTTP (the repo's own app, with
+// Azurite and the Cosmos emulator): spec examples replayed, recipes submitted, validation, paging, concurrency,
+// cascading delete and secrets. Needs `npx tsc -p tsconfig.json` first (the host runs dist/).
+import { CosmosClient } from '@azure/cosmos';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import https from 'https';
+import * as path from 'path';
+import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { ApiClient, SUB, workspacePath } from './apiClient';
+
+const reference = '/work/shared/reference/batchai';
+const examplesDir = path.join(reference, 'spec', 'examples');
+const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+let env: TestEnvironment;
+let api: ApiClient;
+
+beforeAll(async () => {
+  env = await startTestEnvironment({
+    settings: { SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+  });
+  api = new ApiClient(env.baseUrl);
+}, 120_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+function example(name: string): {
+  parameters: Record<string, unknown>;
+  responses: Record<string, { body?: Record<string, unknown> }>;
+} {
+  return JSON.parse(fs.readFileSync(path.join(examplesDir, `${name}.json`), 'utf8'));
+}
+
+/**
+ * Compares an example's body with ours: user-given values exactly, server-generated times by shape. `deviations`
+ * lists paths where the example shows what only a running system has (nodes allocated, a job running) or where
+ * the example contradicts its own request (documented in docs/api.md).
+ */
+function compareWithExample(
+  expected: unknown,
+  actual: unknown,
+  at: string,
+  deviations: Record<string, string>,
+): void {
+  if (at in deviations) return;
+  if (/(creationTime|TransitionTime|startTime)$/.test(at)) {
+    expect(typeof actual === 'string' && iso.test(actual) ? 'iso time' : `${at}: ${String(actual)}`).toBe(
+      'iso time',
+    );
+    return;
+  }
+  if (at.endsWith('jobOutputDirectoryPathSegment')) {
+    expect(String(actual)).toMatch(
+      /^[^/]+\/[^/]+\/workspaces\/[^/]+\/experiments\/[^/]+\/jobs\/[^/]+\/[0-9a-f-]{36}$/,
+    );
+    return;
+  }
+  if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
+    expect({ at, type: typeof actual }).toEqual({ at, type: 'object' });
+    for (const [key, value] of Object.entries(expected)) {
+      compareWithExample(value, (actual as Record<string, unknown>)[key], `${at}.${key}`, deviations);
+    }
+    return;
+  }
+  if (Array.isArray(expected)) {
+    expect({ at, length: (actual as unknown[]).length }).toEqual({ at, length: expected.length });
+    expected.forEach((item, i) =>
+      compareWithExample(item, (actual as unknown[])[i], `${at}[${i}]`, deviations),
+    );
+    return;
+  }
+  expect({ at, value: actual }).toEqual({ at, value: expected });
+}
+
+describe('spec examples replayed', () => {
+  const rg = 'demo_resource_group';
+  const ws = workspacePath(rg, 'demo_workspace');
+  // Honest differences: no compute component allocates nodes yet and no lifecycle runs jobs, so clusters are
+  // steady with 0 nodes and jobs are queued; the examples' own inconsistencies (a misspelt name, ids naming other
+  // resources) are listed too.
+  const deviations: Record<string, string> = {
+    'body.name': 'PutWorkspace example answers "demo_worksapce" (typo) for demo_workspace',
+    'body.properties.allocationState': 'no compute yet: steady',
+    'body.properties.subnet': 'the example response invents a subnet that the request did not give',
+    'body.properties.mountSettings': 'no file server VM is provisioned yet',
+    'body.properties.executionState': 'no lifecycle yet: queued',
+    'body.properties.executionInfo': 'not started',
+    'body.type': 'PutJob example says Microsoft.BatchAI/Job, GetJob Microsoft.BatchAI/Jobs',
+    'body.id': 'compared case-insensitively below (examples mix fileservers/fileServers)',
+  };
+
+  beforeAll(async () => {
+    // The PutCluster example mounts a file server 'fileservercedd134b' of workspace 'demo_workspaces': create it.
+    await api.put(workspacePath(rg, 'demo_workspaces'), { location: 'eastus' });
+    await api.put(
+      `${workspacePath(rg, 'demo_workspaces')}/fileServers/fileservercedd134b`,
+      example('PutFileServer').parameters.parameters,
+    );
+  });
+
+  const steps: [string, string, string, number][] = [
+    ['PutWorkspace', 'PUT', ws, 200],
+    ['PatchWorkspace', 'PATCH', ws, 200],
+    ['GetWorkspace', 'GET', ws, 200],
+    ['PutExperiment', 'PUT', `${ws}/experiments/demo_experiment`, 200],
+    ['GetExperiment', 'GET', `${ws}/experiments/demo_experiment`, 200],
+    ['PutFileServer', 'PUT', `${ws}/fileServers/demo_nfs`, 200],
+    ['GetFileServer', 'GET', `${ws}/fileServers/demo_nfs`, 200],
+    ['PutCluster', 'PUT', `${ws}/clusters/demo_cluster`, 200],
+    ['GetCluster', 'GET', `${ws}/clusters/demo_cluster`, 200],
+    ['PatchCluster', 'PATCH', `${ws}/clusters/demo_cluster`, 200],
+    ['PutJob', 'PUT', `${ws}/experiments/demo_experiment/jobs/demo_job`, 200],
+    ['GetJob', 'GET', `${ws}/experiments/demo_experiment/jobs/demo_job`, 200],
+  ];
+
+  test.each(steps)('%s answers like the example', async (name, method, resourcePath) => {
+    const ex = example(name);
+    let response;
+    if (method === 'PUT') {
+      const first = await api.send('PUT', resourcePath, ex.parameters.parameters);
+      expect(first.status).toBe(202);
+      expect(first.headers.get('location')).toContain('/operationresults/');
+      expect((await api.waitForOperation(first)).status).toBe('Succeeded');
+      response = await api.send('GET', resourcePath);
+    } else {
+      response = await api.send(method, resourcePath, ex.parameters.parameters);
+    }
+    expect(response.status).toBe(200);
+    const expected = ex.responses['200'].body!;
+    const dev = { ...deviations };
+    if (name === 'PatchCluster')
+      dev['body.properties.nodeSetup'] =
+        'the example PATCH response drops the fileServers mount it was created with';
+    if (name === 'GetJob')
+      dev['body.properties.cluster.id'] = 'the GetJob example shows a 2018-03-01 style cluster id';
+    if (name === 'GetCluster')
+      dev['body.properties.nodeSetup.mountVolumes.fileServers'] =
+        'the GetCluster example mounts a file server of another workspace than PutCluster';
+    compareWithExample(expected, response.body, 'body', dev);
+    // The examples' names contradict their requests in places (demo_worksapce, fileservercedd134b): the request wins.
+    expect(String(response.body.name).toLowerCase()).toBe(resourcePath.split('/').pop()!.toLowerCase());
+    expect(String(response.body.id).toLowerCase()).toBe(`${resourcePath}`.toLowerCase());
+    expect(response.headers.get('x-ms-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test.each([
+    ['ListExperimentByWorkspace', `${ws}/experiments`],
+    ['ListFileServerByWorkspace', `${ws}/fileServers`],
+    ['ListClusterByWorkspace', `${ws}/clusters`],
+    ['ListJobByExperiment', `${ws}/experiments/demo_experiment/jobs`],
+    [
+      'ListWorkspaceByResourceGroup',
+      `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.BatchAI/workspaces`,
+    ],
+  ])('%s lists the created resources', async (name, listPath) => {
+    const response = await api.send('GET', listPath);
+    expect(response.status).toBe(200);
+    const names = (response.body.value as { name: string; type: string }[]).map((v) => v.name);
+    const expected = (example(name).responses['200'].body!.value as { name: string; type: string }[]).map(
+      (v) => v.name,
+    );
+    const notCreatedByTheExamples = [
+      'demo_worksapce',
+      'demo_workspace2',
+      'fileservercedd134b',
+      'demo_workspace3',
+    ];
+    for (const n of expected.filter((n) => !notCreatedByTheExamples.includes(n))) expect(names).toContain(n);
+  });
+
+  test('ListOperation, ListUsages and remote login examples', async () => {
+    const ops = await api.send('GET', '/providers/Microsoft.BatchAI/operations');
+    expect(ops.body.value).toEqual(example('ListOperation').responses['200'].body!.value);
+    const usages = await api.send(
+      'GET',
+      `/subscriptions/${SUB}/providers/Microsoft.BatchAI/locations/eastus/usages`,
+    );
+    const clusters = (
+      usages.body.value as { name: { value: string }; currentValue: number; unit: string }[]
+    ).find((u) => u.name.value === 'Clusters');
+    expect(clusters).toMatchObject({ unit: 'Count', currentValue: 1 });
+    const logins = await api.send('POST', `${ws}/clusters/demo_cluster/listRemoteLoginInformation`);
+    expect(logins.body).toEqual({ value: [] }); // no nodes exist yet
+    const files = await api.send(
+      'POST',
+      api.url(`${ws}/experiments/demo_experiment/jobs/demo_job/listOutputFiles`, {
+        outputdirectoryid: 'stdouterr',
+      }),
+    );
+    expect(files.body).toEqual({ value: [] }); // the job never ran
+  });
+
+  test('TerminateJob, then the Delete examples with cascades', async () => {
+    const job = `${ws}/experiments/demo_experiment/jobs/demo_job`;
+    const terminate = await api.send('POST', `${job}/terminate`);
+    expect(terminate.status).toBe(202);
+    expect((await api.waitForOperation(terminate)).status).toBe('Succeeded');
+    const terminated = await api.send('GET', job);
+    expect(terminated.body.properties).toMatchObject({
+      executionState: 'failed',
+      executionInfo: { errors: [{ code: 'JobTerminated' }] },
+    });
+    for (const target of [
+      job,
+      `${ws}/experiments/demo_experiment`,
+      `${ws}/clusters/demo_cluster`,
+      `${ws}/fileServers/demo_nfs`,
+      ws,
+    ]) {
+      const deleted = await api.send('DELETE', target);
+      expect(deleted.status).toBe(202);
+      expect((await api.waitForOperation(deleted)).status).toBe('Succeeded');
+      expect((await api.send('GET', target)).status).toBe(404);
+      expect((await api.send('DELETE', target)).status).toBe(204);
+    }
+  });
+});
+
+describe('behaviour beyond the examples', () => {
+  const rg = 'rg_behaviour';
+  const ws = workspacePath(rg, 'ws1');
+  const cluster = `${ws}/clusters/gpu`;
+  const clusterId = `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.BatchAI/workspaces/ws1/clusters/gpu`;
+  const secretValues = [
+    's3cr3t-env-value',
+    'registry-p4ssword',
+    'storage-key-AAAA==',
+    'admin-p4ssword',
+    'nfs-admin-p4ss',
+  ];
+
+  beforeAll(async () => {
+    await api.put(ws, { location: 'westus2' });
+    await api.put(`${ws}/experiments/exp`, undefined);
+    await api.put(cluster, {
+      properties: {
+        vmSize: 'STANDARD_NC6',
+        scaleSettings: { manual: { targetNodeCount: 2 } },
+        userAccountSettings: { adminUserName: 'me', adminUserPassword: secretValues[3] },
+      },
+    });
+  });
+
+  /** Fills a recipe as `az batchai job create` did: storage account placeholders, credentials, accountName. */
+  function recipeJob(file: string): { properties: Record<string, unknown> } {
+    const text = fs.readFileSync(file, 'utf8').replace(/<AZURE_BATCHAI_STORAGE_ACCOUNT>/g, 'teststorage');
+    const job = JSON.parse(text) as { properties: Record<string, unknown> };
+    const volumes = job.properties.mountVolumes as Record<string, Record<string, unknown>[]> | undefined;
+    for (const share of volumes?.azureFileShares ?? []) {
+      share.accountName ??= 'teststorage';
+      share.credentials ??= { accountKey: secretValues[2] };
+    }
+    for (const blob of volumes?.azureBlobFileSystems ?? [])
+      blob.credentials ??= { accountKey: secretValues[2] };
+    job.properties.cluster = { id: clusterId };
+    return job;
+  }
+
+  const recipes = fs
+    .readdirSync(path.join(reference, 'recipes'), { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('job.json'));
+
+  test.each(recipes)('recipe %s is created with its toolkit and settings preserved', async (file) => {
+    const job = recipeJob(path.join(reference, 'recipes', file));
+    const name = file
+      .split('/')
+      .slice(-2, -1)[0]
+      .replace(/[^-\w]/g, '_')
+      .slice(0, 64);
+    await api.put(`${ws}/experiments/exp/jobs/${name}`, job);
+    const got = await api.send('GET', `${ws}/experiments/exp/jobs/${name}`);
+    const props = got.body.properties as Record<string, unknown>;
+    const given = job.properties as Record<string, unknown>;
+    const toolkit = Object.keys(given).find((k) => k.endsWith('Settings') && k !== 'containerSettings')!;
+    expect(props[toolkit]).toMatchObject(given[toolkit] as object);
+    expect(props).toMatchObject({
+      nodeCount: given.nodeCount,
+      executionState: 'queued',
+      stdOutErrPathPrefix: given.stdOutErrPathPrefix,
+    });
+    if (given.containerSettings) expect(props.containerSettings).toEqual(given.containerSettings);
+    if (given.outputDirectories) expect(props.outputDirectories).toEqual(given.outputDirectories);
+    expect(got.text).not.toContain(secretValues[2]);
+  });
+
+  test.each([
+    [
+      'a required property',
+      {
+        properties: { nodeCount: 1, stdOutErrPathPrefix: '/x', customToolkitSettings: { commandLine: 'x' } },
+      },
+      'properties.cluster',
+    ],
+    [
+      'a wrong type',
+      {
+        properties: {
+          cluster: { id: clusterId },
+          nodeCount: 'one',
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+        },
+      },
+      'properties.nodeCount',
+    ],
+    [
+      'an enum',
+      {
+        properties: {
+          cluster: { id: clusterId },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+          schedulingPriority: 'urgent',
+        },
+      },
+      'properties.schedulingPriority',
+    ],
+    [
+      'two toolkits',
+      {
+        properties: {
+          cluster: { id: clusterId },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+          horovodSettings: { pythonScriptFilePath: 'a.py' },
+        },
+      },
+      'properties',
+    ],
+    [
+      'a missing cluster',
+      {
+        properties: {
+          cluster: { id: clusterId.replace('gpu', 'nope') },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+        },
+      },
+      'properties.cluster.id',
+    ],
+    [
+      'a secret with value and reference',
+      {
+        properties: {
+          cluster: { id: clusterId },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+          secrets: [
+            {
+              name: 'A',
+              value: 'v',
+              valueSecretReference: { sourceVault: { id: 'kv' }, secretUrl: 'https://kv/s' },
+            },
+          ],
+        },
+      },
+      'properties.secrets[0].value',
+    ],
+  ])('a job body with %s is a 400 naming the field', async (_label, body, target) => {
+    const response = await api.send('PUT', `${ws}/experiments/exp/jobs/invalid`, body);
+    expect(response.status).toBe(400);
+    expect((response.body.error as { target: string }).target).toBe(target);
+  });
+
+  test('names, ranges, api-version and malformed JSON are 400s, never 500s', async () => {
+    expect((await api.send('PUT', `${ws}/experiments/bad.name`, undefined)).body.error).toMatchObject({
+      target: 'experimentName',
+    });
+    expect(
+      (await api.send('GET', api.url(`${ws}/experiments`, { maxresults: '0' }))).body.error,
+    ).toMatchObject({ target: 'maxresults' });
+    const files = await api.send(
+      'POST',
+      api.url(`${ws}/experiments/exp/jobs/x/listOutputFiles`, {
+        outputdirectoryid: 'stdouterr',
+        linkexpiryinminutes: '601',
+      }),
+    );
+    expect(files.body.error).toMatchObject({ target: 'linkexpiryinminutes' });
+    expect(
+      (await api.send('GET', api.url(ws, { 'api-version': '2017-09-01-preview' }))).body.error,
+    ).toMatchObject({ code: 'InvalidApiVersionParameter' });
+    const malformed = await api.send('PUT', `${ws}/clusters/c2`, undefined, {}, '{"properties": {"vmSize": ');
+    expect(malformed.status).toBe(400);
+    expect((await api.send('GET', `${workspacePath(rg, 'missing')}/clusters/x`)).body.error).toMatchObject({
+      code: 'ParentResourceNotFound',
+    });
+  });
+
+  test('a repeated PUT is idempotent and changing an immutable property is a 409', async () => {
+    const body = {
+      properties: {
+        vmSize: 'STANDARD_NC6',
+        scaleSettings: { manual: { targetNodeCount: 2 } },
+        userAccountSettings: { adminUserName: 'me', adminUserPassword: secretValues[3] },
+      },
+    };
+    const again = await api.send('PUT', cluster, body);
+    expect(again.status).toBe(200);
+    const changed = await api.send('PUT', cluster, {
+      properties: { ...body.properties, vmSize: 'STANDARD_NC12' },
+    });
+    expect(changed.status).toBe(409);
+    expect((changed.body.error as { target: string }).target).toBe('properties.vmSize');
+  });
+
+  test('lists page with maxresults and a working nextLink', async () => {
+    for (let i = 0; i < 5; i += 1)
+      await api.put(`${ws}/fileServers/fs${i}`, {
+        properties: {
+          vmSize: 'STANDARD_D2_V2',
+          dataDisks: { diskSizeInGB: 10, diskCount: 1, storageAccountType: 'Standard_LRS' },
+          sshConfiguration: {
+            userAccountSettings: { adminUserName: 'u', adminUserPassword: secretValues[4] },
+          },
+        },
+      });
+    const seen: string[] = [];
+    let next: string | undefined = api.url(`${ws}/fileServers`, { maxresults: '2' });
+    let pages = 0;
+    while (next) {
+      const page = await api.send('GET', next);
+      const value = page.body.value as { name: string }[];
+      expect(value.length).toBeLessThanOrEqual(2);
+      seen.push(...value.map((v) => v.name));
+      next = page.body.nextLink as string | undefined;
+      pages += 1;
+    }
+    expect(seen.sort()).toEqual(['fs0', 'fs1', 'fs2', 'fs3', 'fs4']);
+    expect(pages).toBeGreaterThanOrEqual(3);
+  });
+
+  test('two concurrent updates with the same ETag: one wins, the other gets 412', async () => {
+    const current = await api.send('GET', cluster);
+    const etag = current.headers.get('etag')!;
+    const patch = (n: number) =>
+      api.send(
+        'PATCH',
+        cluster,
+        { properties: { scaleSettings: { manual: { targetNodeCount: n } } } },
+        { 'If-Match': etag },
+      );
+    const results = await Promise.all([patch(3), patch(4)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 412]);
+    const winner = results.find((r) => r.status === 200)!;
+    const after = await api.send('GET', cluster);
+    expect(after.body.properties).toEqual((winner.body as { properties: unknown }).properties);
+    // Without If-Match, concurrent writers retry on the new ETag and both apply in some order.
+    const both = await Promise.all(
+      [5, 6].map((n) =>
+        api.send('PATCH', cluster, { properties: { scaleSettings: { manual: { targetNodeCount: n } } } }),
+      ),
+    );
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  test('no secret value appears in any response nor in any Cosmos document', async () => {
+    await api.put(`${ws}/experiments/exp/jobs/secretive`, {
+      properties: {
+        cluster: { id: clusterId },
+        nodeCount: 1,
+        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/logs',
+        customToolkitSettings: { commandLine: 'echo $TOKEN' },
+        secrets: [
+          { name: 'TOKEN', value: secretValues[0] },
+          {
+            name: 'KV',
+            valueSecretReference: {
+              sourceVault: { id: '/subscriptions/x/vault' },
+              secretUrl: 'https://v.vault.azure.net/secrets/s',
+            },
+          },
+        ],
+        containerSettings: {
+          imageSourceRegistry: {
+            image: 'private/img',
+            serverUrl: 'r.io',
+            credentials: { username: 'u', password: secretValues[1] },
+          },
+        },
+        mountVolumes: {
+          azureFileShares: [
+            {
+              accountName: 'a',
+              azureFileUrl: 'https://a.file.core.windows.net/s',
+              relativeMountPath: 'afs',
+              credentials: { accountKey: secretValues[2] },
+            },
+          ],
+        },
+      },
+    });
+    const job = await api.send('GET', `${ws}/experiments/exp/jobs/secretive`);
+    expect((job.body.properties as { secrets: unknown[] }).secrets).toEqual([
+      { name: 'TOKEN' },
+      {
+        name: 'KV',
+        valueSecretReference: {
+          sourceVault: { id: '/subscriptions/x/vault' },
+          secretUrl: 'https://v.vault.azure.net/secrets/s',
+        },
+      },
+    ]);
+    const transcript = api.transcript.join('\n');
+    for (const secret of secretValues) expect(transcript).not.toContain(secret);
+    const client = new CosmosClient({
+      endpoint: env.stack.cosmosEndpoint,
+      key: env.stack.cosmosKey,
+      agent: new https.Agent({ rejectUnauthorized: false }),
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    const database = client.database(env.settings.COSMOS_DATABASE);
+    let raw = '';
+    for (const id of ['workspaces', 'workspaceResources', 'jobs', 'operations']) {
+      const { resources } = await database.container(id).items.query('SELECT * FROM c').fetchAll();
+      raw += JSON.stringify(resources);
+    }
+    expect(raw).toContain('aesgcm1:'); // the secrets are stored, sealed
+    for (const secret of secretValues) expect(raw).not.toContain(secret);
+    expect(env.hostOutput()).not.toContain(secretValues[0]);
+  });
+
+  test('deleting a workspace cascades to clusters, file servers, experiments and jobs', async () => {
+    const deleted = await api.send('DELETE', ws);
+    expect(deleted.status).toBe(202);
+    expect((await api.waitForOperation(deleted)).status).toBe('Succeeded');
+    for (const gone of [
+      ws,
+      cluster,
+      `${ws}/fileServers/fs0`,
+      `${ws}/experiments/exp`,
+      `${ws}/experiments/exp/jobs/secretive`,
+    ]) {
+      expect((await api.send('GET', gone)).status).toBe(404);
+    }
+  });
+});

@@ -1,0 +1,188 @@
+// Integration-test environment: a local stack (Azurite + Cosmos emulator) in a temp dir plus the local Functions host
+// as a child process (`node dist/runtime/host/main.js`) serving a fixture app or the repo's own app on a free port.
+// Run `npx tsc -p tsconfig.json` first: the host and the app run from dist/. Always call stop() (in afterAll).
+import { spawn, type ChildProcess } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { startLocalStack, type LocalStack } from '../../runtime/stack/localStack';
+
+/** The repository root, whether this file runs from test/support (ts-jest) or dist/test/support (compiled). */
+export const repoRoot = ((): string => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'tsconfig.json')) && path.dirname(dir) !== dir)
+    dir = path.dirname(dir);
+  return dir;
+})();
+const hostMain = path.join(repoRoot, 'dist', 'runtime', 'host', 'main.js');
+
+export interface TestEnvironmentOptions {
+  /** Folder with package.json (`main`) and host.json; default the repo root (the real app). */
+  appRoot?: string;
+  /** Extra app settings for the host (over the stack's settings and the generated keys). */
+  settings?: Record<string, string>;
+  /** Deadline for the host's ready line. Default 60 s. */
+  readyTimeoutMs?: number;
+  /** Echo the host's output to this process's stdout (debugging). */
+  echo?: boolean;
+}
+
+export interface TestEnvironment {
+  /** e.g. http://127.0.0.1:PORT */
+  baseUrl: string;
+  /** Settings the host runs with (AzureWebJobsStorage, COSMOS_*, keys, and the test's own). */
+  settings: Record<string, string>;
+  stack: LocalStack;
+  /** The temp dir holding the stack's data (`stack/`) and the host's data (`host/`). */
+  tempDir: string;
+  hostDataDir: string;
+  masterKey: string;
+  functionKey: string;
+  /** Everything the current host process printed so far (stdout and stderr). */
+  hostOutput(): string;
+  /** Sends `signal` to the host and waits for it to exit; returns the exit code (null when killed by a signal). */
+  killHost(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Starts the host again (same port is not guaranteed: read baseUrl again). */
+  restartHost(): Promise<void>;
+  /** Stops the host and the stack and removes the temp dir. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+interface HostChild {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+function spawnHost(
+  appRoot: string,
+  dataDir: string,
+  settings: Record<string, string>,
+  echo: boolean,
+): HostChild {
+  if (!fs.existsSync(hostMain))
+    throw new Error(`${hostMain} is missing: run \`npx tsc -p tsconfig.json\` first.`);
+  const child = spawn(process.execPath, [hostMain], {
+    cwd: appRoot,
+    env: { ...process.env, ...settings, APP_ROOT: appRoot, PORT: '0', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const collect = (chunk: Buffer): void => {
+    output.push(chunk.toString('utf8'));
+    if (echo) process.stdout.write(chunk);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+async function waitForReady(host: HostChild, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void host.exited.then((c) => (exitCode = c ?? -1));
+  while (Date.now() < deadline) {
+    const text = host.output.join('');
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('{"hostReady"')) continue;
+      const ready = JSON.parse(line) as { hostReady: boolean; baseUrl: string };
+      return ready.baseUrl;
+    }
+    if (exitCode !== undefined)
+      throw new Error(`The Functions host exited (${exitCode}) before it was ready:\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  host.child.kill('SIGKILL');
+  throw new Error(`The Functions host was not ready within ${timeoutMs} ms:\n${host.output.join('')}`);
+}
+
+export async function startTestEnvironment(options: TestEnvironmentOptions = {}): Promise<TestEnvironment> {
+  const appRoot = path.resolve(options.appRoot ?? repoRoot);
+  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchai-hosttest-'));
+  const hostDataDir = path.join(tempDir, 'host');
+  const masterKey = randomBytes(24).toString('base64url');
+  const functionKey = randomBytes(24).toString('base64url');
+  let stack: LocalStack | undefined;
+  let host: HostChild | undefined;
+  const cleanup = async (): Promise<void> => {
+    if (host && host.child.exitCode === null && host.child.signalCode === null) {
+      host.child.kill('SIGKILL');
+      await host.exited;
+    }
+    if (stack) await stack.stop();
+    fs.rmSync(tempDir, { recursive: true, force: true });
+  };
+  try {
+    stack = await startLocalStack({ dataDir: path.join(tempDir, 'stack') });
+    const settings: Record<string, string> = {
+      ...stack.appSettings(),
+      FUNCTIONS_ADMIN_KEY: masterKey,
+      FUNCTIONS_HOST_KEY: functionKey,
+      ...options.settings,
+    };
+    const echo = options.echo === true;
+    const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+    host = spawnHost(appRoot, hostDataDir, settings, echo);
+    let baseUrl = await waitForReady(host, readyTimeoutMs);
+    let stopped = false;
+    const env: TestEnvironment = {
+      get baseUrl() {
+        return baseUrl;
+      },
+      settings,
+      stack,
+      tempDir,
+      hostDataDir,
+      masterKey,
+      functionKey,
+      hostOutput: () => host?.output.join('') ?? '',
+      async killHost(signal: NodeJS.Signals = 'SIGTERM') {
+        if (!host) return null;
+        if (host.child.exitCode !== null || host.child.signalCode !== null) return host.child.exitCode;
+        host.child.kill(signal);
+        return host.exited;
+      },
+      async restartHost() {
+        if (host && host.child.exitCode === null && host.child.signalCode === null) {
+          host.child.kill('SIGTERM');
+          await host.exited;
+        }
+        host = spawnHost(appRoot, hostDataDir, settings, echo);
+        baseUrl = await waitForReady(host, readyTimeoutMs);
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await cleanup();
+      },
+    };
+    return env;
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err: unknown) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`,
+  );
+}
