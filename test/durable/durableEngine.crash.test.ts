@@ -58,7 +58,8 @@ test('50 orchestrations complete with every step after repeated SIGKILLs of the 
   }
   for (const id of ids) {
     if (approved.has(id)) continue;
-    expect(await tryPost(() => `${api()}/instances/${id}/raiseEvent/Approve`, { ok: id })).toBe(202);
+    // 410: the approval was committed but its acknowledgement was lost in a kill, and the instance finished.
+    expect([202, 410]).toContain(await tryPost(() => `${api()}/instances/${id}/raiseEvent/Approve`, { ok: id }));
   }
 
   for (const id of ids) {
