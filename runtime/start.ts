@@ -71,7 +71,9 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
-  process.stdout.write(`${JSON.stringify({ started: true, baseUrl, hostPid: host?.pid, ...stack.pids() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ started: true, baseUrl, hostPid: host?.pid, ...stack.pids() })}\n`,
+  );
 
   // Storage must outlive the host, but if an emulator itself dies, bring it back on the same port and data.
   const watchdog = setInterval(() => {
@@ -112,6 +114,8 @@ function alive(pid: number): boolean {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`[start] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `[start] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

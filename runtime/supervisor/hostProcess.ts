@@ -1,6 +1,7 @@
 // Runs the local Functions host (`dist/runtime/host/main.js`) as a child process and waits for its ready line.
 // Used by `npm start` (which restarts a crashed host) and by integration tests (which kill and restart it).
 import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 export interface HostProcessOptions {
@@ -21,7 +22,12 @@ export interface HostReady {
   pid: number;
 }
 
-const hostMain = path.resolve(__dirname, '..', 'host', 'main.js');
+/** The compiled host entry, whether this module runs from dist/ or from sources under ts-jest. */
+const hostMain = ((): string => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'dist', 'runtime', 'host', 'main.js');
+})();
 
 /** One run of the host process. `exited` resolves when it ends, however it ends. */
 export class HostProcess {
@@ -40,7 +46,9 @@ export class HostProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   get pid(): number {
@@ -60,7 +68,10 @@ export class HostProcess {
         }
       };
       const timer = setTimeout(
-        () => settle(() => reject(new Error(`host did not become ready within ${timeoutMs} ms:\n${this.tailText()}`))),
+        () =>
+          settle(() =>
+            reject(new Error(`host did not become ready within ${timeoutMs} ms:\n${this.tailText()}`)),
+          ),
         timeoutMs,
       );
       const onLine = (line: string, stream: 'stdout' | 'stderr'): void => {
@@ -83,7 +94,11 @@ export class HostProcess {
       splitLines(this.child.stderr, (l) => onLine(l, 'stderr'));
       void this.exited.then(({ code, signal }) =>
         settle(() =>
-          reject(new Error(`host exited (code ${code}, signal ${signal}) before it was ready:\n${this.tailText()}`)),
+          reject(
+            new Error(
+              `host exited (code ${code}, signal ${signal}) before it was ready:\n${this.tailText()}`,
+            ),
+          ),
         ),
       );
     });

@@ -13,7 +13,10 @@ export function loadOrCreateLocalSecrets(dataDir: string): LocalSecrets {
   const file = path.join(dataDir, 'local-secrets.json');
   if (fs.existsSync(file)) {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
-    if (typeof parsed.SECRETS_ENCRYPTION_KEY !== 'string' || Buffer.from(parsed.SECRETS_ENCRYPTION_KEY, 'base64').length !== 32) {
+    if (
+      typeof parsed.SECRETS_ENCRYPTION_KEY !== 'string' ||
+      Buffer.from(parsed.SECRETS_ENCRYPTION_KEY, 'base64').length !== 32
+    ) {
       throw new Error(`${file}: SECRETS_ENCRYPTION_KEY must be base64 of 32 bytes`);
     }
     return { SECRETS_ENCRYPTION_KEY: parsed.SECRETS_ENCRYPTION_KEY };

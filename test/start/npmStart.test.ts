@@ -29,7 +29,11 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -47,7 +51,8 @@ describe('npm start', () => {
 
   afterAll(async () => {
     if (launcher && launcher.exitCode === null) launcher.kill('SIGKILL');
-    for (const s of started) for (const pid of [s.hostPid, s.azurite, s.cosmos]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const s of started)
+      for (const pid of [s.hostPid, s.azurite, s.cosmos]) if (alive(pid)) process.kill(pid, 'SIGKILL');
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

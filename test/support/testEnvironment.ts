@@ -1,12 +1,12 @@
 // Integration-test environment: a local stack (Azurite + Cosmos emulator) in a temp dir plus the local Functions host
 // as a child process (`node dist/runtime/host/main.js`) serving a fixture app or the repo's own app on a free port.
 // Run `npx tsc -p tsconfig.json` first: the host and the app run from dist/. Always call stop() (in afterAll).
-import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startLocalStack, type LocalStack } from '../../runtime/stack/localStack';
+import { HostProcess } from '../../runtime/supervisor/hostProcess';
 
 /** The repository root, whether this file runs from test/support (ts-jest) or dist/test/support (compiled). */
 export const repoRoot = ((): string => {
@@ -50,52 +50,43 @@ export interface TestEnvironment {
 }
 
 interface HostChild {
-  child: ChildProcess;
+  process: HostProcess;
   output: string[];
-  exited: Promise<number | null>;
 }
 
-function spawnHost(
+async function startHostChild(
   appRoot: string,
   dataDir: string,
   settings: Record<string, string>,
   echo: boolean,
-): HostChild {
+  readyTimeoutMs: number,
+): Promise<{ host: HostChild; baseUrl: string }> {
   if (!fs.existsSync(hostMain))
     throw new Error(`${hostMain} is missing: run \`npx tsc -p tsconfig.json\` first.`);
-  const child = spawn(process.execPath, [hostMain], {
-    cwd: appRoot,
-    env: { ...process.env, ...settings, APP_ROOT: appRoot, PORT: '0', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const output: string[] = [];
-  const collect = (chunk: Buffer): void => {
-    output.push(chunk.toString('utf8'));
-    if (echo) process.stdout.write(chunk);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output, exited };
+  const child = new HostProcess({
+    appRoot,
+    port: 0,
+    dataDir,
+    env: { ...process.env, ...settings },
+    readyTimeoutMs,
+    onLine: (line) => {
+      output.push(`${line}\n`);
+      if (echo) process.stdout.write(`${line}\n`);
+    },
+  });
+  const host = { process: child, output };
+  try {
+    return { host, baseUrl: (await child.ready()).baseUrl };
+  } catch (err) {
+    child.child.kill('SIGKILL');
+    await child.exited;
+    throw err;
+  }
 }
 
-async function waitForReady(host: HostChild, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let exitCode: number | null | undefined;
-  void host.exited.then((c) => (exitCode = c ?? -1));
-  while (Date.now() < deadline) {
-    const text = host.output.join('');
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('{"hostReady"')) continue;
-      const ready = JSON.parse(line) as { hostReady: boolean; baseUrl: string };
-      return ready.baseUrl;
-    }
-    if (exitCode !== undefined)
-      throw new Error(`The Functions host exited (${exitCode}) before it was ready:\n${text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  host.child.kill('SIGKILL');
-  throw new Error(`The Functions host was not ready within ${timeoutMs} ms:\n${host.output.join('')}`);
+function running(host: HostChild): boolean {
+  return host.process.child.exitCode === null && host.process.child.signalCode === null;
 }
 
 export async function startTestEnvironment(options: TestEnvironmentOptions = {}): Promise<TestEnvironment> {
@@ -107,9 +98,9 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
   let stack: LocalStack | undefined;
   let host: HostChild | undefined;
   const cleanup = async (): Promise<void> => {
-    if (host && host.child.exitCode === null && host.child.signalCode === null) {
-      host.child.kill('SIGKILL');
-      await host.exited;
+    if (host && running(host)) {
+      host.process.child.kill('SIGKILL');
+      await host.process.exited;
     }
     if (stack) await stack.stop();
     fs.rmSync(tempDir, { recursive: true, force: true });
@@ -124,8 +115,9 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
     };
     const echo = options.echo === true;
     const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
-    host = spawnHost(appRoot, hostDataDir, settings, echo);
-    let baseUrl = await waitForReady(host, readyTimeoutMs);
+    const first = await startHostChild(appRoot, hostDataDir, settings, echo, readyTimeoutMs);
+    host = first.host;
+    let baseUrl = first.baseUrl;
     let stopped = false;
     const env: TestEnvironment = {
       get baseUrl() {
@@ -140,17 +132,15 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       hostOutput: () => host?.output.join('') ?? '',
       async killHost(signal: NodeJS.Signals = 'SIGTERM') {
         if (!host) return null;
-        if (host.child.exitCode !== null || host.child.signalCode !== null) return host.child.exitCode;
-        host.child.kill(signal);
-        return host.exited;
+        if (!running(host)) return host.process.child.exitCode;
+        host.process.child.kill(signal);
+        return (await host.process.exited).code;
       },
       async restartHost() {
-        if (host && host.child.exitCode === null && host.child.signalCode === null) {
-          host.child.kill('SIGTERM');
-          await host.exited;
-        }
-        host = spawnHost(appRoot, hostDataDir, settings, echo);
-        baseUrl = await waitForReady(host, readyTimeoutMs);
+        if (host && running(host)) await host.process.stop();
+        const next = await startHostChild(appRoot, hostDataDir, settings, echo, readyTimeoutMs);
+        host = next.host;
+        baseUrl = next.baseUrl;
       },
       async stop() {
         if (stopped) return;
