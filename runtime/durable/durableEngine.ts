@@ -95,6 +95,7 @@ export class DurableEngine {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly completionWaiters = new Map<string, (() => void)[]>();
   private stopped = false;
+  private readonly historyJson = new Map<string, { history: HistoryEvent[]; length: number; text: string }>();
 
   constructor(private readonly options: DurableEngineOptions) {
     this.log = new DurableLog({ directory: options.dataDir, compactAfterBytes: options.compactAfterBytes });
@@ -149,7 +150,10 @@ export class DurableEngine {
       if (record.k === 'work') this.enqueueActivity(record.v);
       else if (record.k === 'timer') this.armTimer(record.v);
       else if (record.k === 'entMsg') this.scheduleEntity(record.id);
-      else if (record.k === 'inst' && terminalStatuses.has(record.v.status)) this.notifyCompletion(record.v.instanceId);
+      else if (record.k === 'inst' && terminalStatuses.has(record.v.status)) {
+        this.historyJson.delete(record.v.instanceId);
+        this.notifyCompletion(record.v.instanceId);
+      } else if (record.k === 'del') this.historyJson.delete(record.id);
     }
   }
 
@@ -317,15 +321,32 @@ export class DurableEngine {
       const message = `The function '${inst.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
       return { kind: 'failed', message };
     }
-    const input = buildOrchestratorInput(inst, inst.history, events, this.options.planner);
+    const input = buildOrchestratorInput(inst, [], events, this.options.planner);
+    input.isReplaying = inst.history.length > 0;
+    const json = JSON.stringify(input).replace('"history":[', `"history":[${this.playedHistoryJson(inst)}`);
     try {
-      const result = await this.options.invoke(functionName, { triggerData: { json: JSON.stringify(input) } });
+      const result = await this.options.invoke(functionName, { triggerData: { json } });
       return { kind: 'state', state: parseOrchestratorState(rpcToValue(result.returnValue)) };
     } catch (error: unknown) {
       const failure = normalizeInvocationError(error);
       const message = `Orchestrator function '${functionName}' failed: ${failure.message}`;
       return { kind: 'failed', message, failure: failure.details };
     }
+  }
+
+  /**
+   * The committed history as JSON with IsPlayed true, extended incrementally: histories only grow between
+   * resets, so each episode serializes only its new events (a trailing comma joins the new events' JSON).
+   */
+  private playedHistoryJson(inst: InstanceState): string {
+    let cache = this.historyJson.get(inst.instanceId);
+    if (!cache || cache.history !== inst.history || cache.length > inst.history.length) {
+      cache = { history: inst.history, length: 0, text: '' };
+      this.historyJson.set(inst.instanceId, cache);
+    }
+    for (let i = cache.length; i < inst.history.length; i++) cache.text += JSON.stringify({ ...inst.history[i], IsPlayed: true }) + ',';
+    cache.length = inst.history.length;
+    return cache.text;
   }
 
   /** Records that notify a parent orchestration and drop this execution's pending timers. */

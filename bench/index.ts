@@ -1,0 +1,26 @@
+// `npm run bench [-- name ...]`: runs the benchmark scripts one after the other and prints their figures.
+// Each benchmark starts what it needs (emulators, host) on free ports in temp dirs and stops it afterwards.
+import * as cosmosJournal from './cosmosJournal';
+import * as durable from './durable';
+
+const benchmarks: Record<string, { run(): Promise<void> }> = { cosmosJournal, durable };
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !(name in benchmarks));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}`,
+    );
+  }
+  for (const [name, bench] of Object.entries(benchmarks)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    process.stdout.write(`\n=== ${name} ===\n`);
+    await bench.run();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
