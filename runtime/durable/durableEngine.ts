@@ -18,7 +18,13 @@ import {
   type RuntimeStatus,
   type TimerItem,
 } from './engineState';
-import { buildOrchestratorInput, planEpisode, prepareEpisode, type EpisodeOutcome, type PlannerConfig } from './episodePlanner';
+import {
+  buildOrchestratorInput,
+  planEpisode,
+  prepareEpisode,
+  type EpisodeOutcome,
+  type PlannerConfig,
+} from './episodePlanner';
 import { EventType, historyEvent, type FailureDetailsWire, type HistoryEvent } from './historyEvent';
 import { normalizeInvocationError } from './invocationFailure';
 import { parseOrchestratorState } from './orchestratorAction';
@@ -75,7 +81,8 @@ export interface StatusPayload {
   history?: unknown[];
 }
 
-const parseJson = (text: string | undefined): unknown => (text === undefined ? null : (JSON.parse(text) as unknown));
+const parseJson = (text: string | undefined): unknown =>
+  text === undefined ? null : (JSON.parse(text) as unknown);
 const lower = (names: string[]): Map<string, string> => new Map(names.map((n) => [n.toLowerCase(), n]));
 
 export class DurableEngine {
@@ -117,8 +124,10 @@ export class DurableEngine {
     if (contents.commits.length > 0) this.log.compact();
     for (const item of this.state.work.values()) this.enqueueActivity(item);
     for (const timer of this.state.timers.values()) this.armTimer(timer);
-    for (const inst of this.state.instances.values()) if (inst.inbox.length > 0) this.scheduleInstance(inst.instanceId);
-    for (const entity of this.state.entities.values()) if (entity.queue.length > 0) this.scheduleEntity(entity.id);
+    for (const inst of this.state.instances.values())
+      if (inst.inbox.length > 0) this.scheduleInstance(inst.instanceId);
+    for (const entity of this.state.entities.values())
+      if (entity.queue.length > 0) this.scheduleEntity(entity.id);
     this.options.log?.(
       `durable engine: hub '${this.options.hubName}' resumed ${this.state.instances.size} instances, ` +
         `${this.state.work.size} activities, ${this.state.timers.size} timers from ${path.join(this.options.dataDir)}`,
@@ -202,7 +211,9 @@ export class DurableEngine {
       this.runningInstances.add(id);
       void this.track(
         this.runEpisode(id)
-          .catch((error: unknown) => this.options.log?.(`durable engine: episode of '${id}' crashed: ${String(error)}`))
+          .catch((error: unknown) =>
+            this.options.log?.(`durable engine: episode of '${id}' crashed: ${String(error)}`),
+          )
           .finally(() => {
             this.runningInstances.delete(id);
             const inst = this.state.instances.get(id);
@@ -216,7 +227,11 @@ export class DurableEngine {
   private hasProcessableInbox(inst: InstanceState): boolean {
     if (inst.inbox.length === 0) return false;
     if (inst.status !== 'Suspended') return true;
-    return inst.inbox.some((e) => e.event.EventType === EventType.ExecutionResumed || e.event.EventType === EventType.ExecutionTerminated);
+    return inst.inbox.some(
+      (e) =>
+        e.event.EventType === EventType.ExecutionResumed ||
+        e.event.EventType === EventType.ExecutionTerminated,
+    );
   }
 
   private metaOf(inst: InstanceState, changes: Partial<InstanceMeta>): InstanceMeta {
@@ -240,10 +255,28 @@ export class DurableEngine {
     if (terminate) {
       const reason = terminate.event.Input;
       await this.commit([
-        { k: 'hist', id: instanceId, ev: [historyEvent(EventType.OrchestratorStarted, ts, { IsPlayed: true }), { ...terminate.event, IsPlayed: true }] },
+        {
+          k: 'hist',
+          id: instanceId,
+          ev: [
+            historyEvent(EventType.OrchestratorStarted, ts, { IsPlayed: true }),
+            { ...terminate.event, IsPlayed: true },
+          ],
+        },
         { k: 'inboxDel', id: instanceId, ns: taken },
-        ...this.completionRecords(inst, 'Terminated', reason, { ErrorType: 'Terminated', ErrorMessage: parseReason(reason) }),
-        { k: 'inst', v: this.metaOf(inst, { status: 'Terminated', output: reason, lastUpdatedTime: ts, lastEpisodeAt: now }) },
+        ...this.completionRecords(inst, 'Terminated', reason, {
+          ErrorType: 'Terminated',
+          ErrorMessage: parseReason(reason),
+        }),
+        {
+          k: 'inst',
+          v: this.metaOf(inst, {
+            status: 'Terminated',
+            output: reason,
+            lastUpdatedTime: ts,
+            lastEpisodeAt: now,
+          }),
+        },
       ]);
       return;
     }
@@ -265,7 +298,9 @@ export class DurableEngine {
       await this.commit(records);
       return;
     }
-    const relevant = entries.filter((e) => !isControl(e) && (!e.executionId || e.executionId === inst.executionId));
+    const relevant = entries.filter(
+      (e) => !isControl(e) && (!e.executionId || e.executionId === inst.executionId),
+    );
     if (relevant.length === 0) {
       records.push({ k: 'inboxDel', id: instanceId, ns: taken });
       records.push({ k: 'inst', v: this.metaOf(inst, { status, lastUpdatedTime: ts }) });
@@ -274,7 +309,12 @@ export class DurableEngine {
     }
 
     const config = this.options.planner;
-    const prepared = prepareEpisode(inst, relevant.map((e) => e.event), now, config);
+    const prepared = prepareEpisode(
+      inst,
+      relevant.map((e) => e.event),
+      now,
+      config,
+    );
     const outcome = await this.invokeOrchestrator(inst, prepared.events);
     const plan = planEpisode(inst, inst.history, prepared, outcome, config, randomUUID);
 
@@ -282,11 +322,23 @@ export class DurableEngine {
     if (!plan.continueAsNew) records.push({ k: 'hist', id: instanceId, ev: plan.appended });
     const exec = { instanceId, executionId: inst.executionId };
     for (const a of plan.activities) {
-      records.push({ k: 'work', v: { id: randomUUID(), ...exec, taskId: a.taskId, name: a.name, input: a.input, failWith: a.failWith } });
+      records.push({
+        k: 'work',
+        v: {
+          id: randomUUID(),
+          ...exec,
+          taskId: a.taskId,
+          name: a.name,
+          input: a.input,
+          failWith: a.failWith,
+        },
+      });
     }
-    for (const t of plan.timers) records.push({ k: 'timer', v: { id: randomUUID(), ...exec, timerId: t.timerId, fireAt: t.fireAt } });
+    for (const t of plan.timers)
+      records.push({ k: 'timer', v: { id: randomUUID(), ...exec, timerId: t.timerId, fireAt: t.fireAt } });
     for (const sub of plan.subOrchestrations) records.push(...this.createSubOrchestration(inst, sub, ts));
-    for (const m of plan.entityMessages) records.push({ k: 'entMsg', id: m.target, m: { id: randomUUID(), ...m.message } });
+    for (const m of plan.entityMessages)
+      records.push({ k: 'entMsg', id: m.target, m: { id: randomUUID(), ...m.message } });
 
     const meta: Partial<InstanceMeta> = {
       status: plan.status === 'ContinuedAsNew' ? 'Running' : plan.status,
@@ -303,10 +355,20 @@ export class DurableEngine {
     if (plan.continueAsNew) {
       const executionId = randomUUID();
       records.push({ k: 'histReset', id: instanceId });
-      Object.assign(meta, { executionId, input: plan.continueAsNew.input, tracks: {}, nextSeq: 0, output: undefined });
+      Object.assign(meta, {
+        executionId,
+        input: plan.continueAsNew.input,
+        tracks: {},
+        nextSeq: 0,
+        output: undefined,
+      });
       records.push({ k: 'inst', v: this.metaOf(inst, meta) });
       records.push(
-        this.inboxRecord(instanceId, historyEvent(EventType.ExecutionStarted, ts, { Name: inst.name, Input: plan.continueAsNew.input }), executionId),
+        this.inboxRecord(
+          instanceId,
+          historyEvent(EventType.ExecutionStarted, ts, { Name: inst.name, Input: plan.continueAsNew.input }),
+          executionId,
+        ),
       );
       for (const e of plan.continueAsNew.carryOver) records.push(this.inboxRecord(instanceId, e));
     } else {
@@ -344,7 +406,8 @@ export class DurableEngine {
       cache = { history: inst.history, length: 0, text: '' };
       this.historyJson.set(inst.instanceId, cache);
     }
-    for (let i = cache.length; i < inst.history.length; i++) cache.text += JSON.stringify({ ...inst.history[i], IsPlayed: true }) + ',';
+    for (let i = cache.length; i < inst.history.length; i++)
+      cache.text += JSON.stringify({ ...inst.history[i], IsPlayed: true }) + ',';
     cache.length = inst.history.length;
     return cache.text;
   }
@@ -365,12 +428,18 @@ export class DurableEngine {
     const ts = new Date().toISOString();
     const event =
       status === 'Completed'
-        ? historyEvent(EventType.SubOrchestrationInstanceCompleted, ts, { TaskScheduledId: parent.taskId, Result: output ?? 'null' })
+        ? historyEvent(EventType.SubOrchestrationInstanceCompleted, ts, {
+            TaskScheduledId: parent.taskId,
+            Result: output ?? 'null',
+          })
         : historyEvent(EventType.SubOrchestrationInstanceFailed, ts, {
             TaskScheduledId: parent.taskId,
             Reason: `Sub-orchestration '${inst.name}' (${inst.instanceId}) ${status.toLowerCase()}`,
             Details: failure?.ErrorMessage ?? '',
-            FailureDetails: failure ?? { ErrorType: status, ErrorMessage: `Sub-orchestration ${status.toLowerCase()}` },
+            FailureDetails: failure ?? {
+              ErrorType: status,
+              ErrorMessage: `Sub-orchestration ${status.toLowerCase()}`,
+            },
           });
     records.push(this.inboxRecord(parent.instanceId, event, parent.executionId));
     return records;
@@ -395,13 +464,23 @@ export class DurableEngine {
     if (sub.failWith) return [failParent(sub.failWith)];
     const existing = this.state.instances.get(sub.instanceId);
     if (existing && !terminalStatuses.has(existing.status)) {
-      return [failParent(`An orchestration with the instance ID '${sub.instanceId}' already exists and is ${existing.status}.`)];
+      return [
+        failParent(
+          `An orchestration with the instance ID '${sub.instanceId}' already exists and is ${existing.status}.`,
+        ),
+      ];
     }
     const link = { instanceId: parent.instanceId, executionId: parent.executionId, taskId: sub.taskId };
     return this.creationRecords(sub.name, sub.instanceId, sub.input, ts, link);
   }
 
-  private creationRecords(name: string, instanceId: string, input: string | undefined, ts: string, parent?: InstanceMeta['parent']): LogRecord[] {
+  private creationRecords(
+    name: string,
+    instanceId: string,
+    input: string | undefined,
+    ts: string,
+    parent?: InstanceMeta['parent'],
+  ): LogRecord[] {
     const executionId = randomUUID();
     const meta: InstanceMeta = {
       instanceId,
@@ -419,7 +498,13 @@ export class DurableEngine {
     const records: LogRecord[] = [];
     if (this.state.instances.has(instanceId)) records.push({ k: 'del', id: instanceId });
     records.push({ k: 'inst', v: meta });
-    records.push(this.inboxRecord(instanceId, historyEvent(EventType.ExecutionStarted, ts, { Name: name, Input: input }), executionId));
+    records.push(
+      this.inboxRecord(
+        instanceId,
+        historyEvent(EventType.ExecutionStarted, ts, { Name: name, Input: input }),
+        executionId,
+      ),
+    );
     return records;
   }
 
@@ -433,12 +518,18 @@ export class DurableEngine {
   }
 
   private pumpActivities(): void {
-    while (!this.stopped && this.runningActivities < this.options.maxConcurrentActivityFunctions && this.activityQueue.length > 0) {
+    while (
+      !this.stopped &&
+      this.runningActivities < this.options.maxConcurrentActivityFunctions &&
+      this.activityQueue.length > 0
+    ) {
       const item = this.activityQueue.shift() as ActivityWorkItem;
       this.runningActivities++;
       void this.track(
         this.runActivity(item)
-          .catch((error: unknown) => this.options.log?.(`durable engine: activity '${item.name}' crashed: ${String(error)}`))
+          .catch((error: unknown) =>
+            this.options.log?.(`durable engine: activity '${item.name}' crashed: ${String(error)}`),
+          )
           .finally(() => {
             this.runningActivities--;
             this.queuedWork.delete(item.id);
@@ -470,13 +561,19 @@ export class DurableEngine {
           triggerData: { json: item.input ?? 'null' },
           triggerMetadata: { instanceId: { string: item.instanceId } },
         });
-        event = historyEvent(EventType.TaskCompleted, ts(), { TaskScheduledId: item.taskId, Result: rpcToJsonText(result.returnValue) });
+        event = historyEvent(EventType.TaskCompleted, ts(), {
+          TaskScheduledId: item.taskId,
+          Result: rpcToJsonText(result.returnValue),
+        });
       } catch (error: unknown) {
         const failure = normalizeInvocationError(error);
         event = failed(failure.message, failure.details);
       }
     }
-    await this.commit([{ k: 'workDone', id: item.id }, this.inboxRecord(item.instanceId, event, item.executionId)]);
+    await this.commit([
+      { k: 'workDone', id: item.id },
+      this.inboxRecord(item.instanceId, event, item.executionId),
+    ]);
   }
 
   // ---------------------------------------------------------------- timers
@@ -484,13 +581,24 @@ export class DurableEngine {
   private armTimer(timer: TimerItem): void {
     if (this.stopped || this.armedTimers.has(timer.id)) return;
     const delay = Math.max(0, Date.parse(timer.fireAt) - Date.now());
-    const handle = setTimeout(() => {
-      this.armedTimers.delete(timer.id);
-      if (!this.state.timers.has(timer.id)) return;
-      if (Date.parse(timer.fireAt) > Date.now()) return this.armTimer(timer); // long delays are re-armed in steps
-      const fired = historyEvent(EventType.TimerFired, new Date().toISOString(), { TimerId: timer.timerId, FireAt: timer.fireAt });
-      void this.track(this.commit([{ k: 'timerDone', id: timer.id }, this.inboxRecord(timer.instanceId, fired, timer.executionId)]));
-    }, Math.min(delay, 2 ** 31 - 1));
+    const handle = setTimeout(
+      () => {
+        this.armedTimers.delete(timer.id);
+        if (!this.state.timers.has(timer.id)) return;
+        if (Date.parse(timer.fireAt) > Date.now()) return this.armTimer(timer); // long delays are re-armed in steps
+        const fired = historyEvent(EventType.TimerFired, new Date().toISOString(), {
+          TimerId: timer.timerId,
+          FireAt: timer.fireAt,
+        });
+        void this.track(
+          this.commit([
+            { k: 'timerDone', id: timer.id },
+            this.inboxRecord(timer.instanceId, fired, timer.executionId),
+          ]),
+        );
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
     this.armedTimers.set(timer.id, handle);
   }
 
@@ -504,13 +612,16 @@ export class DurableEngine {
 
   private pumpEntities(): void {
     for (const id of this.readyEntities) {
-      if (this.stopped || this.runningEntities.size >= this.options.maxConcurrentOrchestratorFunctions) return;
+      if (this.stopped || this.runningEntities.size >= this.options.maxConcurrentOrchestratorFunctions)
+        return;
       if (this.runningEntities.has(id)) continue;
       this.readyEntities.delete(id);
       this.runningEntities.add(id);
       void this.track(
         this.runEntityBatch(id)
-          .catch((error: unknown) => this.options.log?.(`durable engine: entity '${id}' crashed: ${String(error)}`))
+          .catch((error: unknown) =>
+            this.options.log?.(`durable engine: entity '${id}' crashed: ${String(error)}`),
+          )
           .then((more) => {
             this.runningEntities.delete(id);
             if (more) this.readyEntities.add(id);
@@ -549,7 +660,10 @@ export class DurableEngine {
       if (m.lockSet && next < m.lockSet.length) {
         records.push({ k: 'entMsg', id: m.lockSet[next], m: { ...m, id: randomUUID(), lockIndex: next } });
       } else if (m.from && m.requestId) {
-        const granted = historyEvent(EventType.EventRaised, ts, { Name: m.requestId, Input: JSON.stringify({ result: 'null' }) });
+        const granted = historyEvent(EventType.EventRaised, ts, {
+          Name: m.requestId,
+          Input: JSON.stringify({ result: 'null' }),
+        });
         records.push(this.inboxRecord(m.from.instanceId, granted, m.from.executionId));
       }
     }
@@ -566,13 +680,29 @@ export class DurableEngine {
         const response = result?.isError
           ? { result: JSON.stringify(result.error ?? 'entity operation failed'), exceptionType: 'Error' }
           : { result: result?.result ?? 'null' };
-        const event = historyEvent(EventType.EventRaised, ts, { Name: m.requestId, Input: JSON.stringify(response) });
+        const event = historyEvent(EventType.EventRaised, ts, {
+          Name: m.requestId,
+          Input: JSON.stringify(response),
+        });
         records.push(this.inboxRecord(m.from.instanceId, event, m.from.executionId));
       });
-      for (const s of outcome.signals) records.push({ k: 'entMsg', id: s.target, m: { id: randomUUID(), kind: 'op', operation: s.name, signal: true, input: s.input } });
+      for (const s of outcome.signals)
+        records.push({
+          k: 'entMsg',
+          id: s.target,
+          m: { id: randomUUID(), kind: 'op', operation: s.name, signal: true, input: s.input },
+        });
     }
     if (processed.length === 0) return false;
-    const updated: Omit<EntityRecord, 'queue'> = { id: entity.id, name: entity.name, key: entity.key, exists, state: exists ? state : undefined, lockedBy, lastModified: ts };
+    const updated: Omit<EntityRecord, 'queue'> = {
+      id: entity.id,
+      name: entity.name,
+      key: entity.key,
+      exists,
+      state: exists ? state : undefined,
+      lockedBy,
+      lastModified: ts,
+    };
     await this.commit([{ k: 'ent', v: updated, drop: processed }, ...records]);
     const after = this.state.entities.get(entityId);
     return !!after && after.queue.some((m) => !after.lockedBy || m.from?.instanceId === after.lockedBy);
@@ -581,7 +711,12 @@ export class DurableEngine {
   private async invokeEntity(
     entity: EntityRecord,
     ops: EntityMessage[],
-  ): Promise<{ exists: boolean; state?: string; results: { isError: boolean; result?: string; error?: string }[]; signals: { target: string; name: string; input?: string }[] }> {
+  ): Promise<{
+    exists: boolean;
+    state?: string;
+    results: { isError: boolean; result?: string; error?: string }[];
+    signals: { target: string; name: string; input?: string }[];
+  }> {
     const functionName = this.entityFunctions.get(entity.name.toLowerCase());
     const failAll = (message: string) => ({
       exists: entity.exists,
@@ -589,15 +724,25 @@ export class DurableEngine {
       results: ops.map(() => ({ isError: true, error: message })),
       signals: [],
     });
-    if (!functionName) return failAll(`The function '${entity.name}' doesn't exist, is disabled, or is not an entity function.`);
+    if (!functionName)
+      return failAll(
+        `The function '${entity.name}' doesn't exist, is disabled, or is not an entity function.`,
+      );
     const triggerInput = {
       self: { name: entity.name, key: entity.key },
       exists: entity.exists,
       state: entity.state,
-      batch: ops.map((m) => ({ id: m.requestId ?? m.id, name: m.operation, signal: m.signal, input: m.input })),
+      batch: ops.map((m) => ({
+        id: m.requestId ?? m.id,
+        name: m.operation,
+        signal: m.signal,
+        input: m.input,
+      })),
     };
     try {
-      const result = await this.options.invoke(functionName, { triggerData: { json: JSON.stringify(triggerInput) } });
+      const result = await this.options.invoke(functionName, {
+        triggerData: { json: JSON.stringify(triggerInput) },
+      });
       const value = rpcToValue(result.returnValue) as {
         entityExists?: boolean;
         entityState?: string;
@@ -607,7 +752,11 @@ export class DurableEngine {
       return {
         exists: value.entityExists === true,
         state: value.entityState,
-        results: (value.results ?? []).map((r) => ({ isError: r.isError, result: r.result, error: r.isError ? r.result : undefined })),
+        results: (value.results ?? []).map((r) => ({
+          isError: r.isError,
+          result: r.result,
+          error: r.isError ? r.result : undefined,
+        })),
         signals: (value.signals ?? []).map((s) => ({
           target: `@${s.target.name.toLowerCase()}@${s.target.key}`,
           name: s.name,
@@ -623,14 +772,29 @@ export class DurableEngine {
 
   async startNew(name: string, instanceId: string | undefined, input: string | undefined): Promise<string> {
     const functionName = this.orchestrators.get(name.toLowerCase());
-    if (!functionName) throw new ClientError(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    if (!functionName)
+      throw new ClientError(
+        400,
+        `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      );
     const id = instanceId ?? randomUUID().replace(/-/g, '');
-    if (id.length === 0 || id.startsWith('@') || /[/\\#?]/.test(id) || /[\u0000-\u001f]/.test(id)) {
-      throw new ClientError(400, `instanceId: '${id}' is not valid (no '@' prefix, '/', '\\', '#', '?' or control characters)`);
+    if (
+      id.length === 0 ||
+      id.startsWith('@') ||
+      /[/\\#?]/.test(id) ||
+      [...id].some((ch) => ch.charCodeAt(0) < 32)
+    ) {
+      throw new ClientError(
+        400,
+        `instanceId: '${id}' is not valid (no '@' prefix, '/', '\\', '#', '?' or control characters)`,
+      );
     }
     const existing = this.state.instances.get(id);
     if (existing && !terminalStatuses.has(existing.status)) {
-      throw new ClientError(409, `An Orchestration instance with the ID '${id}' already exists and is ${existing.status}.`);
+      throw new ClientError(
+        409,
+        `An Orchestration instance with the ID '${id}' already exists and is ${existing.status}.`,
+      );
     }
     await this.commit(this.creationRecords(functionName, id, input, new Date().toISOString()));
     return id;
@@ -645,25 +809,38 @@ export class DurableEngine {
   /** Queues a control or external event; 410 when the instance already finished. */
   private async sendToInstance(instanceId: string, event: HistoryEvent): Promise<void> {
     const inst = this.requireInstance(instanceId);
-    if (terminalStatuses.has(inst.status)) throw new ClientError(410, `Instance '${instanceId}' is ${inst.status}.`);
+    if (terminalStatuses.has(inst.status))
+      throw new ClientError(410, `Instance '${instanceId}' is ${inst.status}.`);
     await this.commit([this.inboxRecord(instanceId, event)]);
   }
 
   raiseEvent(instanceId: string, eventName: string, data: string | undefined): Promise<void> {
-    return this.sendToInstance(instanceId, historyEvent(EventType.EventRaised, new Date().toISOString(), { Name: eventName, Input: data }));
+    return this.sendToInstance(
+      instanceId,
+      historyEvent(EventType.EventRaised, new Date().toISOString(), { Name: eventName, Input: data }),
+    );
   }
 
   terminate(instanceId: string, reason: string | undefined): Promise<void> {
     const ts = new Date().toISOString();
-    return this.sendToInstance(instanceId, historyEvent(EventType.ExecutionTerminated, ts, { Input: JSON.stringify(reason ?? '') }));
+    return this.sendToInstance(
+      instanceId,
+      historyEvent(EventType.ExecutionTerminated, ts, { Input: JSON.stringify(reason ?? '') }),
+    );
   }
 
   suspend(instanceId: string, reason: string | undefined): Promise<void> {
-    return this.sendToInstance(instanceId, historyEvent(EventType.ExecutionSuspended, new Date().toISOString(), { Reason: reason }));
+    return this.sendToInstance(
+      instanceId,
+      historyEvent(EventType.ExecutionSuspended, new Date().toISOString(), { Reason: reason }),
+    );
   }
 
   resume(instanceId: string, reason: string | undefined): Promise<void> {
-    return this.sendToInstance(instanceId, historyEvent(EventType.ExecutionResumed, new Date().toISOString(), { Reason: reason }));
+    return this.sendToInstance(
+      instanceId,
+      historyEvent(EventType.ExecutionResumed, new Date().toISOString(), { Reason: reason }),
+    );
   }
 
   /**
@@ -673,19 +850,57 @@ export class DurableEngine {
   async rewind(instanceId: string, reason: string | undefined): Promise<void> {
     const inst = this.requireInstance(instanceId);
     if (inst.status !== 'Failed') {
-      throw new ClientError(412, `This orchestration has status ${inst.status}, but only orchestrations in the "Failed" state can be rewound.`);
+      throw new ClientError(
+        412,
+        `This orchestration has status ${inst.status}, but only orchestrations in the "Failed" state can be rewound.`,
+      );
     }
-    const failedIds = new Set(inst.history.filter((e) => e.EventType === EventType.TaskFailed).map((e) => e.TaskScheduledId));
-    if (failedIds.size === 0) throw new ClientError(412, `Instance '${instanceId}' has no failed activity to rewind.`);
-    const kept = inst.history.filter((e) => e.EventType !== EventType.TaskFailed && e.EventType !== EventType.ExecutionCompleted);
-    const records: LogRecord[] = [{ k: 'histReset', id: instanceId }, { k: 'hist', id: instanceId, ev: kept }];
+    const failedIds = new Set(
+      inst.history.filter((e) => e.EventType === EventType.TaskFailed).map((e) => e.TaskScheduledId),
+    );
+    if (failedIds.size === 0)
+      throw new ClientError(412, `Instance '${instanceId}' has no failed activity to rewind.`);
+    const kept = inst.history.filter(
+      (e) => e.EventType !== EventType.TaskFailed && e.EventType !== EventType.ExecutionCompleted,
+    );
+    const records: LogRecord[] = [
+      { k: 'histReset', id: instanceId },
+      { k: 'hist', id: instanceId, ev: kept },
+    ];
     for (const e of kept) {
       if (e.EventType === EventType.TaskScheduled && failedIds.has(e.EventId)) {
-        records.push({ k: 'work', v: { id: randomUUID(), instanceId, executionId: inst.executionId, taskId: e.EventId, name: e.Name ?? '', input: e.Input } });
+        records.push({
+          k: 'work',
+          v: {
+            id: randomUUID(),
+            instanceId,
+            executionId: inst.executionId,
+            taskId: e.EventId,
+            name: e.Name ?? '',
+            input: e.Input,
+          },
+        });
       }
     }
-    records.push({ k: 'inst', v: this.metaOf(inst, { status: 'Running', output: undefined, lastUpdatedTime: new Date().toISOString(), customStatus: inst.customStatus }) });
-    records.push({ k: 'hist', id: instanceId, ev: [historyEvent(EventType.GenericEvent, new Date().toISOString(), { Input: `Rewound: ${reason ?? ''}`, IsPlayed: true })] });
+    records.push({
+      k: 'inst',
+      v: this.metaOf(inst, {
+        status: 'Running',
+        output: undefined,
+        lastUpdatedTime: new Date().toISOString(),
+        customStatus: inst.customStatus,
+      }),
+    });
+    records.push({
+      k: 'hist',
+      id: instanceId,
+      ev: [
+        historyEvent(EventType.GenericEvent, new Date().toISOString(), {
+          Input: `Rewound: ${reason ?? ''}`,
+          IsPlayed: true,
+        }),
+      ],
+    });
     await this.commit(records);
   }
 
@@ -722,7 +937,12 @@ export class DurableEngine {
         const created = Date.parse(inst.createdTime);
         if (from !== undefined && created < from) return false;
         if (to !== undefined && created > to) return false;
-        if (query.runtimeStatus && query.runtimeStatus.length > 0 && !query.runtimeStatus.includes(inst.status)) return false;
+        if (
+          query.runtimeStatus &&
+          query.runtimeStatus.length > 0 &&
+          !query.runtimeStatus.includes(inst.status)
+        )
+          return false;
         if (query.instanceIdPrefix && !inst.instanceId.startsWith(query.instanceIdPrefix)) return false;
         return true;
       })
@@ -730,11 +950,17 @@ export class DurableEngine {
   }
 
   /** One page of matching instances; the continuation token is the position after the page. */
-  list(query: InstanceQuery, pageSize: number, continuation: string | undefined, showInput: boolean): { items: StatusPayload[]; next?: string } {
+  list(
+    query: InstanceQuery,
+    pageSize: number,
+    continuation: string | undefined,
+    showInput: boolean,
+  ): { items: StatusPayload[]; next?: string } {
     let start = 0;
     if (continuation) {
       const decoded = Number(Buffer.from(continuation, 'base64').toString('utf8'));
-      if (!Number.isInteger(decoded) || decoded < 0) throw new ClientError(400, 'x-ms-continuation-token: not a token this API issued');
+      if (!Number.isInteger(decoded) || decoded < 0)
+        throw new ClientError(400, 'x-ms-continuation-token: not a token this API issued');
       start = decoded;
     }
     const all = this.matching(query);
@@ -749,7 +975,10 @@ export class DurableEngine {
   async purge(instanceId: string): Promise<number> {
     const inst = this.requireInstance(instanceId);
     if (!terminalStatuses.has(inst.status)) {
-      throw new ClientError(412, `Only orchestrations in a terminal state can be purged, but the orchestration with instance ID ${instanceId} has status ${inst.status}`);
+      throw new ClientError(
+        412,
+        `Only orchestrations in a terminal state can be purged, but the orchestration with instance ID ${instanceId} has status ${inst.status}`,
+      );
     }
     await this.commit([{ k: 'del', id: instanceId }]);
     return 1;
@@ -764,10 +993,15 @@ export class DurableEngine {
 
   async signalEntity(name: string, key: string, operation: string, input: string | undefined): Promise<void> {
     if (!this.entityFunctions.has(name.toLowerCase())) {
-      throw new ClientError(400, `The function '${name}' doesn't exist, is disabled, or is not an entity function.`);
+      throw new ClientError(
+        400,
+        `The function '${name}' doesn't exist, is disabled, or is not an entity function.`,
+      );
     }
     const id = `@${name.toLowerCase()}@${key}`;
-    await this.commit([{ k: 'entMsg', id, m: { id: randomUUID(), kind: 'op', operation, signal: true, input } }]);
+    await this.commit([
+      { k: 'entMsg', id, m: { id: randomUUID(), kind: 'op', operation, signal: true, input } },
+    ]);
   }
 
   readEntity(name: string, key: string): { exists: boolean; state: unknown } {
@@ -801,7 +1035,8 @@ const statusHistoryTypes: ReadonlySet<number> = new Set([
 function statusHistory(history: HistoryEvent[], showOutput: boolean): unknown[] {
   const scheduled = new Map<number, HistoryEvent>();
   for (const e of history) {
-    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated) scheduled.set(e.EventId, e);
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated)
+      scheduled.set(e.EventId, e);
   }
   return history
     .filter((e) => statusHistoryTypes.has(e.EventType))
@@ -822,7 +1057,8 @@ function statusHistory(history: HistoryEvent[], showOutput: boolean): unknown[] 
       if (e.FailureDetails) entry.FailureDetails = e.FailureDetails;
       if (e.Reason) entry.Reason = e.Reason;
       if (showOutput && e.Result !== undefined) entry.Result = parseJson(e.Result);
-      if (showOutput && e.EventType === EventType.EventRaised && e.Input !== undefined) entry.Input = parseJson(e.Input);
+      if (showOutput && e.EventType === EventType.EventRaised && e.Input !== undefined)
+        entry.Input = parseJson(e.Input);
       return entry;
     });
 }

@@ -5,5 +5,7 @@ declare module 'durable-functions/lib/src/util/testingUtils' {
   export class DummyOrchestrationContext extends InvocationContext {
     constructor(functionName?: string, invocationId?: string);
   }
-  export function createOrchestrator(fn: OrchestrationHandler): (trigger: unknown, context: InvocationContext) => Promise<unknown>;
+  export function createOrchestrator(
+    fn: OrchestrationHandler,
+  ): (trigger: unknown, context: InvocationContext) => Promise<unknown>;
 }

@@ -50,7 +50,10 @@ export class DurableLog<TRecord, TSnapshot> {
     let snapshotGeneration = 0;
     const snapshotPath = path.join(this.directory, snapshotFile);
     if (fs.existsSync(snapshotPath)) {
-      const parsed = JSON.parse(fs.readFileSync(snapshotPath, 'utf8')) as { generation: number; state: TSnapshot };
+      const parsed = JSON.parse(fs.readFileSync(snapshotPath, 'utf8')) as {
+        generation: number;
+        state: TSnapshot;
+      };
       snapshot = parsed.state;
       snapshotGeneration = parsed.generation;
     }
@@ -118,7 +121,8 @@ export class DurableLog<TRecord, TSnapshot> {
       }
       this.bytesInGeneration += buffer.length;
       // Compact only between commits, so the snapshot holds exactly what the older logs hold.
-      if (!error && this.bytesInGeneration > this.compactAfterBytes && this.pending.length === 0) this.compact();
+      if (!error && this.bytesInGeneration > this.compactAfterBytes && this.pending.length === 0)
+        this.compact();
       if (this.pending.length > 0) setImmediate(() => this.flush());
       else this.flushing = false;
     };
@@ -165,7 +169,8 @@ export class DurableLog<TRecord, TSnapshot> {
   /** Waits for pending commits, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.flushing || this.pending.length > 0 || this.compacting) await new Promise((r) => setTimeout(r, 5));
+    while (this.flushing || this.pending.length > 0 || this.compacting)
+      await new Promise((r) => setTimeout(r, 5));
     this.closed = true;
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;

@@ -4,16 +4,14 @@ import type { HistoryEvent } from './historyEvent';
 import type { RetryOptionsWire } from './orchestratorAction';
 
 export type RuntimeStatus =
-  | 'Pending'
-  | 'Running'
-  | 'Completed'
-  | 'ContinuedAsNew'
-  | 'Failed'
-  | 'Canceled'
-  | 'Terminated'
-  | 'Suspended';
+  'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
 
-export const terminalStatuses: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Canceled', 'Terminated']);
+export const terminalStatuses: ReadonlySet<RuntimeStatus> = new Set([
+  'Completed',
+  'Failed',
+  'Canceled',
+  'Terminated',
+]);
 
 /** A message waiting for an instance's next episode; `executionId` set when it belongs to one execution only. */
 export interface InboxEntry {

@@ -4,7 +4,13 @@ import * as df from 'durable-functions';
 import type { OrchestrationHandler } from 'durable-functions';
 import { DummyOrchestrationContext, createOrchestrator } from 'durable-functions/lib/src/util/testingUtils';
 import { EventType, historyEvent, type HistoryEvent } from './historyEvent';
-import { buildOrchestratorInput, planEpisode, prepareEpisode, type EpisodeOutcome, type EpisodePlan } from './episodePlanner';
+import {
+  buildOrchestratorInput,
+  planEpisode,
+  prepareEpisode,
+  type EpisodeOutcome,
+  type EpisodePlan,
+} from './episodePlanner';
 import type { InstanceMeta } from './engineState';
 import { parseOrchestratorState } from './orchestratorAction';
 
@@ -36,7 +42,10 @@ class Replayer {
     this.lastInput = JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
     let outcome: EpisodeOutcome;
     try {
-      const state = await createOrchestrator(this.handler)(JSON.parse(JSON.stringify(input)), new DummyOrchestrationContext());
+      const state = await createOrchestrator(this.handler)(
+        JSON.parse(JSON.stringify(input)),
+        new DummyOrchestrationContext(),
+      );
       outcome = { kind: 'state', state: parseOrchestratorState(JSON.parse(JSON.stringify(state))) };
     } catch (error: unknown) {
       outcome = { kind: 'failed', message: (error as Error).message };
@@ -44,7 +53,12 @@ class Replayer {
     let n = 0;
     const plan = planEpisode(this.meta, this.history, prepared, outcome, config, () => `req-${n++}`);
     this.history.push(...plan.appended);
-    Object.assign(this.meta, { tracks: plan.tracks, nextSeq: plan.nextSeq, status: plan.status, output: plan.output });
+    Object.assign(this.meta, {
+      tracks: plan.tracks,
+      nextSeq: plan.nextSeq,
+      status: plan.status,
+      output: plan.output,
+    });
     return plan;
   }
 }
@@ -61,7 +75,8 @@ const failed = (id: number, ms: number): HistoryEvent =>
     Details: '',
     FailureDetails: { ErrorType: 'Error', ErrorMessage: 'boom' },
   });
-const fired = (id: number, ms: number): HistoryEvent => historyEvent(EventType.TimerFired, at(ms), { TimerId: id, FireAt: at(ms) });
+const fired = (id: number, ms: number): HistoryEvent =>
+  historyEvent(EventType.TimerFired, at(ms), { TimerId: id, FireAt: at(ms) });
 
 const twoSteps: OrchestrationHandler = function* (context) {
   const a: string = yield context.df.callActivity('A', context.df.getInput());
@@ -152,7 +167,8 @@ test('an external event raised before the wait is kept, and unconsumed ones carr
     context.df.continueAsNew(v);
     return undefined;
   });
-  const raised = (v: number, ms: number): HistoryEvent => historyEvent(EventType.EventRaised, at(ms), { Name: 'E', Input: JSON.stringify(v) });
+  const raised = (v: number, ms: number): HistoryEvent =>
+    historyEvent(EventType.EventRaised, at(ms), { Name: 'E', Input: JSON.stringify(v) });
   const plan = await r.episode([started, raised(1, 1), raised(2, 2)], t0 + 3);
   expect(plan.status).toBe('ContinuedAsNew');
   expect(plan.continueAsNew?.input).toBe('1');

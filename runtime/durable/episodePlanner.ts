@@ -28,7 +28,14 @@ export const defaultPlannerConfig: PlannerConfig = {
 export type ImplicitSchedule =
   | { kind: 'timer'; seq: number; fireAt: string }
   | { kind: 'activity'; seq: number; name: string; input?: string; failWith?: string }
-  | { kind: 'orchestrator'; seq: number; name: string; instanceId: string; input?: string; failWith?: string };
+  | {
+      kind: 'orchestrator';
+      seq: number;
+      name: string;
+      instanceId: string;
+      input?: string;
+      failWith?: string;
+    };
 
 export interface PreparedEpisode {
   /** OrchestratorStarted followed by the new events in the order the library will process them. */
@@ -62,12 +69,17 @@ export function prepareEpisode(
   const normalEvents: HistoryEvent[] = [];
   const implicit: ImplicitSchedule[] = [];
   for (const event of newEvents) {
-    const isFailure = event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed;
-    const key = String(isFailure ? event.TaskScheduledId : event.EventType === EventType.TimerFired ? event.TimerId : '');
+    const isFailure =
+      event.EventType === EventType.TaskFailed ||
+      event.EventType === EventType.SubOrchestrationInstanceFailed;
+    const key = String(
+      isFailure ? event.TaskScheduledId : event.EventType === EventType.TimerFired ? event.TimerId : '',
+    );
     const track = key === '' ? undefined : tracks[key];
     if (!track) {
       const completedKey = String(event.TaskScheduledId);
-      if (event.TaskScheduledId !== undefined && tracks[completedKey]?.kind === 'retry') delete tracks[completedKey];
+      if (event.TaskScheduledId !== undefined && tracks[completedKey]?.kind === 'retry')
+        delete tracks[completedKey];
       normalEvents.push(event);
       continue;
     }
@@ -110,7 +122,8 @@ export function prepareEpisode(
       }
       const seq = nextSeq++;
       tracks[String(seq)] = track;
-      const fireAt = finalAt - now > config.maximumShortTimerMs ? now + config.longRunningTimerIntervalMs : finalAt;
+      const fireAt =
+        finalAt - now > config.maximumShortTimerMs ? now + config.longRunningTimerIntervalMs : finalAt;
       implicit.push({ kind: 'timer', seq, fireAt: iso(fireAt) });
       implicitEvents.push(event);
     } else {
@@ -129,7 +142,10 @@ export function buildOrchestratorInput(
   config: PlannerConfig,
 ): Record<string, unknown> {
   return {
-    history: [...history.map((e) => ({ ...e, IsPlayed: true })), ...events.map((e) => ({ ...e, IsPlayed: false }))],
+    history: [
+      ...history.map((e) => ({ ...e, IsPlayed: true })),
+      ...events.map((e) => ({ ...e, IsPlayed: false })),
+    ],
     input: meta.input === undefined ? undefined : (JSON.parse(meta.input) as unknown),
     instanceId: meta.instanceId,
     isReplaying: history.length > 0,
@@ -162,12 +178,19 @@ export interface EpisodePlan {
   nextSeq: number;
   activities: { taskId: number; name: string; input?: string; failWith?: string }[];
   timers: { timerId: number; fireAt: string }[];
-  subOrchestrations: { taskId: number; name: string; instanceId: string; input?: string; failWith?: string }[];
+  subOrchestrations: {
+    taskId: number;
+    name: string;
+    instanceId: string;
+    input?: string;
+    failWith?: string;
+  }[];
   entityMessages: PlannedEntityMessage[];
   continueAsNew?: { input?: string; carryOver: HistoryEvent[] };
 }
 
-const toJson = (value: unknown): string | undefined => (value === undefined ? undefined : JSON.stringify(value));
+const toJson = (value: unknown): string | undefined =>
+  value === undefined ? undefined : JSON.stringify(value);
 
 function describeScheduled(event: HistoryEvent): string {
   switch (event.EventType) {
@@ -182,7 +205,10 @@ function describeScheduled(event: HistoryEvent): string {
   }
 }
 
-function expectedEvent(seqAction: SequencedAction, index: number): { type: number; name?: string; instanceId?: string } {
+function expectedEvent(
+  seqAction: SequencedAction,
+  index: number,
+): { type: number; name?: string; instanceId?: string } {
   const a = seqAction.action;
   switch (a.actionType) {
     case ActionType.CallActivity:
@@ -194,7 +220,11 @@ function expectedEvent(seqAction: SequencedAction, index: number): { type: numbe
     case ActionType.CreateTimer:
       return { type: EventType.TimerCreated };
     case ActionType.LockEntities:
-      return { type: EventType.EventSent, name: 'lock', instanceId: entitySchedulerId(a.lockSet?.[0] ?? { name: '', key: '' }) };
+      return {
+        type: EventType.EventSent,
+        name: 'lock',
+        instanceId: entitySchedulerId(a.lockSet?.[0] ?? { name: '', key: '' }),
+      };
     case ActionType.ReleaseEntities:
       return {
         type: EventType.EventSent,
@@ -208,7 +238,12 @@ function expectedEvent(seqAction: SequencedAction, index: number): { type: numbe
 
 function describeAction(seqAction: SequencedAction): string {
   const expected = expectedEvent(seqAction, 0);
-  return describeScheduled(historyEvent(expected.type as HistoryEvent['EventType'], '', { Name: expected.name, InstanceId: expected.instanceId }));
+  return describeScheduled(
+    historyEvent(expected.type as HistoryEvent['EventType'], '', {
+      Name: expected.name,
+      InstanceId: expected.instanceId,
+    }),
+  );
 }
 
 export class NonDeterminismError extends Error {
@@ -253,7 +288,11 @@ export function planEpisode(
       ...plan,
       appended: [
         ...plan.appended,
-        historyEvent(EventType.ExecutionCompleted, ts, { Result: JSON.stringify(message), FailureDetails: details, IsPlayed: true }),
+        historyEvent(EventType.ExecutionCompleted, ts, {
+          Result: JSON.stringify(message),
+          FailureDetails: details,
+          IsPlayed: true,
+        }),
       ],
       status: 'Failed',
       output: JSON.stringify(message),
@@ -268,10 +307,25 @@ export function planEpisode(
   // Sequence numbers of implicit allocations come first (see prepareEpisode).
   for (const item of prepared.implicit) {
     if (item.kind === 'timer') {
-      plan.appended.push(historyEvent(EventType.TimerCreated, ts, { EventId: item.seq, FireAt: item.fireAt, Implicit: true, IsPlayed: true }));
+      plan.appended.push(
+        historyEvent(EventType.TimerCreated, ts, {
+          EventId: item.seq,
+          FireAt: item.fireAt,
+          Implicit: true,
+          IsPlayed: true,
+        }),
+      );
       plan.timers.push({ timerId: item.seq, fireAt: item.fireAt });
     } else if (item.kind === 'activity') {
-      plan.appended.push(historyEvent(EventType.TaskScheduled, ts, { EventId: item.seq, Name: item.name, Input: item.input, Implicit: true, IsPlayed: true }));
+      plan.appended.push(
+        historyEvent(EventType.TaskScheduled, ts, {
+          EventId: item.seq,
+          Name: item.name,
+          Input: item.input,
+          Implicit: true,
+          IsPlayed: true,
+        }),
+      );
       plan.activities.push({ taskId: item.seq, name: item.name, input: item.input, failWith: item.failWith });
     } else {
       plan.appended.push(
@@ -284,7 +338,13 @@ export function planEpisode(
           IsPlayed: true,
         }),
       );
-      plan.subOrchestrations.push({ taskId: item.seq, name: item.name, instanceId: item.instanceId, input: item.input, failWith: item.failWith });
+      plan.subOrchestrations.push({
+        taskId: item.seq,
+        name: item.name,
+        instanceId: item.instanceId,
+        input: item.input,
+        failWith: item.failWith,
+      });
     }
   }
 
@@ -316,7 +376,10 @@ export function planEpisode(
             `history says task ${event?.EventId ?? cursor + i} scheduled ${what}, but the orchestrator code now schedules ` +
               `${describeAction(seqAction)} at that step. Was the orchestrator code changed after this instance started?`,
           ).message;
-          return fail(message, { ErrorType: 'NonDeterministicOrchestrationException', ErrorMessage: message });
+          return fail(message, {
+            ErrorType: 'NonDeterministicOrchestrationException',
+            ErrorMessage: message,
+          });
         }
       }
       cursor += seqAction.seqCount;
@@ -328,12 +391,17 @@ export function planEpisode(
     if (flat.continueAsNew) {
       const input = toJson(unwrapProcessedInput(flat.continueAsNew.input));
       plan.status = 'ContinuedAsNew';
-      plan.continueAsNew = { input, carryOver: unconsumedEvents([...history, ...prepared.events], flat.waits) };
+      plan.continueAsNew = {
+        input,
+        carryOver: unconsumedEvents([...history, ...prepared.events], flat.waits),
+      };
       plan.appended.push(historyEvent(EventType.ContinueAsNew, ts, { Input: input, IsPlayed: true }));
     } else {
       plan.status = 'Completed';
       plan.output = toJson(state.output);
-      plan.appended.push(historyEvent(EventType.ExecutionCompleted, ts, { Result: plan.output, IsPlayed: true }));
+      plan.appended.push(
+        historyEvent(EventType.ExecutionCompleted, ts, { Result: plan.output, IsPlayed: true }),
+      );
     }
   }
   return plan;
@@ -372,10 +440,23 @@ function scheduleNewAction(
       const name = action.functionName ?? '';
       const input = toJson(action.input);
       const instanceId = action.instanceId || subOrchestrationId(meta.instanceId, seq);
-      push({ EventType: EventType.SubOrchestrationInstanceCreated, EventId: seq, Name: name, InstanceId: instanceId, Input: input });
+      push({
+        EventType: EventType.SubOrchestrationInstanceCreated,
+        EventId: seq,
+        Name: name,
+        InstanceId: instanceId,
+        Input: input,
+      });
       plan.subOrchestrations.push({ taskId: seq, name, instanceId, input });
       if (action.actionType === ActionType.CallSubOrchestratorWithRetry) {
-        plan.tracks[String(seq)] = retryTrack('orchestrator', name, input, action.instanceId || undefined, action, now);
+        plan.tracks[String(seq)] = retryTrack(
+          'orchestrator',
+          name,
+          input,
+          action.instanceId || undefined,
+          action,
+          now,
+        );
       }
       return;
     }
@@ -398,10 +479,23 @@ function scheduleNewAction(
       const requestId = newId();
       const input = toJson(action.input);
       const request = { id: requestId, op: action.operation, signal, input, parent: meta.instanceId };
-      push({ EventType: EventType.EventSent, EventId: seq, Name: action.operation, InstanceId: target, Input: JSON.stringify(request) });
+      push({
+        EventType: EventType.EventSent,
+        EventId: seq,
+        Name: action.operation,
+        InstanceId: target,
+        Input: JSON.stringify(request),
+      });
       plan.entityMessages.push({
         target,
-        message: { kind: 'op', operation: action.operation, signal, input, from, requestId: signal ? undefined : requestId },
+        message: {
+          kind: 'op',
+          operation: action.operation,
+          signal,
+          input,
+          from,
+          requestId: signal ? undefined : requestId,
+        },
       });
       return;
     }
@@ -416,14 +510,23 @@ function scheduleNewAction(
         Input: JSON.stringify({ id: requestId, lockset: lockSet, parent: meta.instanceId }),
       });
       if (lockSet.length > 0) {
-        plan.entityMessages.push({ target: lockSet[0], message: { kind: 'lock', signal: false, from, requestId, lockSet, lockIndex: 0 } });
+        plan.entityMessages.push({
+          target: lockSet[0],
+          message: { kind: 'lock', signal: false, from, requestId, lockSet, lockIndex: 0 },
+        });
       }
       return;
     }
     case ActionType.ReleaseEntities: {
       (seqAction.releasedEntities ?? []).forEach((entity, i) => {
         const target = entitySchedulerId(entity);
-        push({ EventType: EventType.EventSent, EventId: seq + i, Name: 'release', InstanceId: target, Input: JSON.stringify({ parent: meta.instanceId }) });
+        push({
+          EventType: EventType.EventSent,
+          EventId: seq + i,
+          Name: 'release',
+          InstanceId: target,
+          Input: JSON.stringify({ parent: meta.instanceId }),
+        });
         plan.entityMessages.push({ target, message: { kind: 'release', signal: true, from } });
       });
       return;
@@ -442,7 +545,17 @@ function retryTrack(
   now: number,
 ): TaskTrack {
   const options = validateRetryOptions(action.retryOptions, `${name}.retryOptions`);
-  return { kind: 'retry', target, name, input, childInstanceId, options, firstAttemptAt: now, attempt: 1, waitingOnTimer: false };
+  return {
+    kind: 'retry',
+    target,
+    name,
+    input,
+    childInstanceId,
+    options,
+    firstAttemptAt: now,
+    attempt: 1,
+    waitingOnTimer: false,
+  };
 }
 
 /**

@@ -62,6 +62,10 @@ export interface HistoryEvent {
   Implicit?: boolean;
 }
 
-export function historyEvent(type: EventTypeNumber, timestamp: string, fields: Partial<HistoryEvent> = {}): HistoryEvent {
+export function historyEvent(
+  type: EventTypeNumber,
+  timestamp: string,
+  fields: Partial<HistoryEvent> = {},
+): HistoryEvent {
   return { EventType: type, EventId: -1, IsPlayed: false, Timestamp: timestamp, ...fields };
 }

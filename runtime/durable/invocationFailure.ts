@@ -12,7 +12,8 @@ export interface NormalizedFailure {
 }
 
 export function normalizeInvocationError(error: unknown): NormalizedFailure {
-  const err = error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
+  const err =
+    error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
   let message = err.message;
   let orchestratorState: unknown;
   const at = message.indexOf(outOfProcLabel);
@@ -38,5 +39,9 @@ export function normalizeInvocationError(error: unknown): NormalizedFailure {
       // not JSON: keep the message as is
     }
   }
-  return { message, details: { ErrorType: errorType, ErrorMessage: message, StackTrace: err.stack }, orchestratorState };
+  return {
+    message,
+    details: { ErrorType: errorType, ErrorMessage: message, StackTrace: err.stack },
+    orchestratorState,
+  };
 }

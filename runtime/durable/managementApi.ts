@@ -71,7 +71,12 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: http.ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
   res.end(text);
@@ -101,7 +106,8 @@ function parseQuery(url: URL): InstanceQuery {
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v.length > 0);
-  for (const s of statuses) if (!runtimeStatuses.has(s)) throw new ClientError(400, `runtimeStatus: unknown status '${s}'`);
+  for (const s of statuses)
+    if (!runtimeStatuses.has(s)) throw new ClientError(400, `runtimeStatus: unknown status '${s}'`);
   return {
     runtimeStatus: statuses as RuntimeStatus[],
     createdTimeFrom: parseDate(url.searchParams.get('createdTimeFrom'), 'createdTimeFrom'),
@@ -121,14 +127,27 @@ export function createManagementHandler(engine: DurableEngine, hubName: string) 
       await route(engine, hubName, req, res, url);
     } catch (error: unknown) {
       if (error instanceof ClientError) send(res, error.status, { Message: error.message });
-      else send(res, 500, { Message: 'Something went wrong while processing your request', ExceptionMessage: String(error) });
+      else
+        send(res, 500, {
+          Message: 'Something went wrong while processing your request',
+          ExceptionMessage: String(error),
+        });
     }
   };
 }
 
-async function route(engine: DurableEngine, hubName: string, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+async function route(
+  engine: DurableEngine,
+  hubName: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): Promise<void> {
   const rest = url.pathname.startsWith(webhookPath) ? url.pathname.slice(webhookPath.length) : url.pathname;
-  const parts = rest.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = rest
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   const method = req.method ?? 'GET';
   const origin = `${url.protocol}//${url.host}`;
   const [controller, a, b, c] = parts;
@@ -149,7 +168,12 @@ async function route(engine: DurableEngine, hubName: string, req: http.IncomingM
       const operation = method === 'DELETE' ? 'delete' : (url.searchParams.get('op') ?? '');
       const body = await readBody(req);
       const contentType = req.headers['content-type'] ?? '';
-      const input = body.length === 0 ? undefined : contentType.includes('json') ? jsonBody(body, 'operation input') : JSON.stringify(body);
+      const input =
+        body.length === 0
+          ? undefined
+          : contentType.includes('json')
+            ? jsonBody(body, 'operation input')
+            : JSON.stringify(body);
       await engine.signalEntity(a, key, operation, input);
       return send(res, 202);
     }
@@ -160,12 +184,18 @@ async function route(engine: DurableEngine, hubName: string, req: http.IncomingM
         const top = Number(url.searchParams.get('top') ?? '100');
         if (!Number.isInteger(top) || top < 1) throw new ClientError(400, 'top: expected a positive integer');
         const token = req.headers['x-ms-continuation-token'];
-        const page = engine.list(parseQuery(url), top, typeof token === 'string' && token.length > 0 ? token : undefined, flag(url, 'showInput') !== false);
+        const page = engine.list(
+          parseQuery(url),
+          top,
+          typeof token === 'string' && token.length > 0 ? token : undefined,
+          flag(url, 'showInput') !== false,
+        );
         return send(res, 200, page.items, page.next ? { 'x-ms-continuation-token': page.next } : {});
       }
       if (method === 'DELETE') {
         const query = parseQuery(url);
-        if (!query.createdTimeFrom) throw new ClientError(400, "Please provide value for 'createdTimeFrom' parameter.");
+        if (!query.createdTimeFrom)
+          throw new ClientError(400, "Please provide value for 'createdTimeFrom' parameter.");
         const deleted = await engine.purgeBy({ ...query, createdTimeTo: query.createdTimeTo ?? new Date() });
         return deleted === 0 ? send(res, 404) : send(res, 200, { instancesDeleted: deleted });
       }
@@ -180,7 +210,8 @@ async function route(engine: DurableEngine, hubName: string, req: http.IncomingM
         });
         if (!status) return send(res, 404);
         const running = ['Running', 'Pending', 'ContinuedAsNew', 'Suspended'].includes(status.runtimeStatus);
-        const failedAs500 = status.runtimeStatus === 'Failed' && flag(url, 'returnInternalServerErrorOnFailure') === true;
+        const failedAs500 =
+          status.runtimeStatus === 'Failed' && flag(url, 'returnInternalServerErrorOnFailure') === true;
         if (running) return send(res, 202, status, { Location: url.href, 'Retry-After': '5' });
         return send(res, failedAs500 ? 500 : 200, status);
       }

@@ -31,7 +31,8 @@ function durableTaskSection(hostJson: Record<string, unknown>): Record<string, u
 
 function positiveInt(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new Error(`${field}: expected a positive integer`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new Error(`${field}: expected a positive integer`);
   return value;
 }
 
@@ -50,10 +51,15 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
     },
     async start(host: HostServices, functions: RegisteredFunction[]): Promise<void> {
       const section = durableTaskSection(host.hostJson);
-      const hubName = options.hubName ?? (typeof section.hubName === 'string' ? section.hubName : 'TestHubName');
+      const hubName =
+        options.hubName ?? (typeof section.hubName === 'string' ? section.hubName : 'TestHubName');
       const prefix = 'host.json extensions.durableTask';
       const planner: PlannerConfig = {
-        maximumShortTimerMs: timeSpanMs(section.maximumShortTimerDuration, `${prefix}.maximumShortTimerDuration`, defaultPlannerConfig.maximumShortTimerMs),
+        maximumShortTimerMs: timeSpanMs(
+          section.maximumShortTimerDuration,
+          `${prefix}.maximumShortTimerDuration`,
+          defaultPlannerConfig.maximumShortTimerMs,
+        ),
         longRunningTimerIntervalMs: timeSpanMs(
           section.longRunningTimerIntervalDuration,
           `${prefix}.longRunningTimerIntervalDuration`,
@@ -61,7 +67,8 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
         ),
         ...options.planner,
       };
-      const byTrigger = (type: string): string[] => functions.filter((f) => f.trigger.type === type).map((f) => f.name);
+      const byTrigger = (type: string): string[] =>
+        functions.filter((f) => f.trigger.type === type).map((f) => f.name);
       engine = new DurableEngine({
         dataDir: options.directory ?? path.join(host.dataDir, 'durable', hubName),
         hubName,
@@ -70,17 +77,25 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
         activities: byTrigger('activityTrigger'),
         entities: byTrigger('entityTrigger'),
         maxConcurrentActivityFunctions:
-          options.maxConcurrentActivityFunctions ?? positiveInt(section.maxConcurrentActivityFunctions, `${prefix}.maxConcurrentActivityFunctions`, 10),
+          options.maxConcurrentActivityFunctions ??
+          positiveInt(section.maxConcurrentActivityFunctions, `${prefix}.maxConcurrentActivityFunctions`, 10),
         maxConcurrentOrchestratorFunctions:
           options.maxConcurrentOrchestratorFunctions ??
-          positiveInt(section.maxConcurrentOrchestratorFunctions, `${prefix}.maxConcurrentOrchestratorFunctions`, 10),
+          positiveInt(
+            section.maxConcurrentOrchestratorFunctions,
+            `${prefix}.maxConcurrentOrchestratorFunctions`,
+            10,
+          ),
         planner,
         log: (m) => host.log.info(m),
       });
       // df.getClient rewrites management URLs to localhost:7071 unless WEBSITE_HOSTNAME names this host.
       process.env.WEBSITE_HOSTNAME ??= new URL(host.baseUrl).host;
       const clientData = durableClientData(host.baseUrl, hubName);
-      host.registerInputBinding({ bindingType: 'durableClient', provide: () => ({ json: JSON.stringify(clientData) }) });
+      host.registerInputBinding({
+        bindingType: 'durableClient',
+        provide: () => ({ json: JSON.stringify(clientData) }),
+      });
       host.addSystemRoute(webhookPath, createManagementHandler(engine, hubName));
       engine.start();
     },

@@ -14,10 +14,18 @@ export function nextRetryDelayMs(
 ): number | undefined {
   if (failedAttempt >= options.maxNumberOfAttempts) return undefined;
   const timeout = options.retryTimeoutInMilliseconds;
-  if (typeof timeout === 'number' && timeout > 0 && timeout < Number.MAX_SAFE_INTEGER && now >= firstAttemptAt + timeout) {
+  if (
+    typeof timeout === 'number' &&
+    timeout > 0 &&
+    timeout < Number.MAX_SAFE_INTEGER &&
+    now >= firstAttemptAt + timeout
+  ) {
     return undefined;
   }
-  const coefficient = typeof options.backoffCoefficient === 'number' && options.backoffCoefficient > 0 ? options.backoffCoefficient : 1;
+  const coefficient =
+    typeof options.backoffCoefficient === 'number' && options.backoffCoefficient > 0
+      ? options.backoffCoefficient
+      : 1;
   const delay = options.firstRetryIntervalInMilliseconds * Math.pow(coefficient, failedAttempt - 1);
   const max = options.maxRetryIntervalInMilliseconds;
   return typeof max === 'number' && max > 0 && delay > max ? max : delay;
@@ -31,6 +39,7 @@ export function validateRetryOptions(value: unknown, field: string): RetryOption
   if (typeof first !== 'number' || !(first > 0)) {
     throw new Error(`${field}.firstRetryIntervalInMilliseconds: expected a number > 0`);
   }
-  if (typeof max !== 'number' || !(max >= 1)) throw new Error(`${field}.maxNumberOfAttempts: expected a number >= 1`);
+  if (typeof max !== 'number' || !(max >= 1))
+    throw new Error(`${field}.maxNumberOfAttempts: expected a number >= 1`);
   return value as RetryOptionsWire;
 }

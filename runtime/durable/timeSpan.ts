@@ -2,10 +2,15 @@
 
 export function parseTimeSpanMs(value: string, field: string): number {
   const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/.exec(value.trim());
-  if (!match) throw new Error(`${field}: expected a TimeSpan like "1.02:03:04" or "00:00:30", got "${value}"`);
+  if (!match)
+    throw new Error(`${field}: expected a TimeSpan like "1.02:03:04" or "00:00:30", got "${value}"`);
   const [, days, hours, minutes, seconds, fraction] = match;
   const fractionMs = fraction ? Number(`0.${fraction}`) * 1000 : 0;
-  return ((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds) * 1000 + fractionMs;
+  return (
+    ((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 +
+    Number(seconds) * 1000 +
+    fractionMs
+  );
 }
 
 /** Formats milliseconds as a TimeSpan string "d.hh:mm:ss.fff" (what the library's moment.duration parses). */

@@ -13,12 +13,19 @@ export function requireObject(value: unknown, path: string): WireObject {
 
 export function requireString(obj: WireObject, key: string, path: string, maxLength = 4096): string {
   const value = obj[key];
-  if (typeof value !== 'string' || value.length === 0) throw new ContractError(`${path}.${key}`, 'must be a non-empty string.');
-  if (value.length > maxLength) throw new ContractError(`${path}.${key}`, `must be at most ${maxLength} characters.`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ContractError(`${path}.${key}`, 'must be a non-empty string.');
+  if (value.length > maxLength)
+    throw new ContractError(`${path}.${key}`, `must be at most ${maxLength} characters.`);
   return value;
 }
 
-export function optionalString(obj: WireObject, key: string, path: string, maxLength = 4096): string | undefined {
+export function optionalString(
+  obj: WireObject,
+  key: string,
+  path: string,
+  maxLength = 4096,
+): string | undefined {
   return obj[key] === undefined ? undefined : requireString(obj, key, path, maxLength);
 }
 
@@ -47,7 +54,12 @@ export function optionalBoolean(obj: WireObject, key: string, path: string): boo
   return value;
 }
 
-export function requireOneOf<T extends string>(obj: WireObject, key: string, path: string, allowed: readonly T[]): T {
+export function requireOneOf<T extends string>(
+  obj: WireObject,
+  key: string,
+  path: string,
+  allowed: readonly T[],
+): T {
   const value = obj[key];
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new ContractError(`${path}.${key}`, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}.`);
@@ -57,11 +69,17 @@ export function requireOneOf<T extends string>(obj: WireObject, key: string, pat
 
 export function requireTimestamp(obj: WireObject, key: string, path: string): string {
   const value = requireString(obj, key, path, 64);
-  if (Number.isNaN(Date.parse(value))) throw new ContractError(`${path}.${key}`, 'must be an ISO 8601 timestamp.');
+  if (Number.isNaN(Date.parse(value)))
+    throw new ContractError(`${path}.${key}`, 'must be an ISO 8601 timestamp.');
   return value;
 }
 
-export function optionalStringArray(obj: WireObject, key: string, path: string, maxItems = 1000): string[] | undefined {
+export function optionalStringArray(
+  obj: WireObject,
+  key: string,
+  path: string,
+  maxItems = 1000,
+): string[] | undefined {
   const value = obj[key];
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length > maxItems) {
@@ -74,7 +92,11 @@ export function optionalStringArray(obj: WireObject, key: string, path: string, 
 }
 
 /** A map of environment variables: names as POSIX allows, string values. */
-export function optionalEnvironment(obj: WireObject, key: string, path: string): Record<string, string> | undefined {
+export function optionalEnvironment(
+  obj: WireObject,
+  key: string,
+  path: string,
+): Record<string, string> | undefined {
   const value = obj[key];
   if (value === undefined) return undefined;
   const env = requireObject(value, `${path}.${key}`);

@@ -12,7 +12,10 @@ let tempDir: string;
 
 beforeAll(async () => {
   tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-crash-'));
-  env = await startTestEnvironment({ appRoot, settings: { DURABLE_FIXTURE_LOG: path.join(tempDir, 'executions.log') } });
+  env = await startTestEnvironment({
+    appRoot,
+    settings: { DURABLE_FIXTURE_LOG: path.join(tempDir, 'executions.log') },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -59,7 +62,9 @@ test('50 orchestrations complete with every step after repeated SIGKILLs of the 
   for (const id of ids) {
     if (approved.has(id)) continue;
     // 410: the approval was committed but its acknowledgement was lost in a kill, and the instance finished.
-    expect([202, 410]).toContain(await tryPost(() => `${api()}/instances/${id}/raiseEvent/Approve`, { ok: id }));
+    expect([202, 410]).toContain(
+      await tryPost(() => `${api()}/instances/${id}/raiseEvent/Approve`, { ok: id }),
+    );
   }
 
   for (const id of ids) {
@@ -84,10 +89,14 @@ test('50 orchestrations complete with every step after repeated SIGKILLs of the 
       }),
     );
   }
-  const executions = fs.readFileSync(path.join(tempDir, 'executions.log'), 'utf8').split('\n').filter(Boolean);
+  const executions = fs
+    .readFileSync(path.join(tempDir, 'executions.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   const seen = new Set(executions);
   for (const id of ids) {
-    for (const step of ['step0', 'step1', 'step2', 'fan0', 'fan1', 'final']) expect(seen.has(`${id}:${step}`)).toBe(true);
+    for (const step of ['step0', 'step1', 'step2', 'fan0', 'fan1', 'final'])
+      expect(seen.has(`${id}:${step}`)).toBe(true);
   }
   // At-least-once: re-executions after a kill are allowed, but every recorded step belongs to a real step.
   expect(executions.length).toBeGreaterThanOrEqual(count * 6);

@@ -1,6 +1,7 @@
 // Durable engine through the real local host (child process, real HTTP): the fixture app's HTTP starter uses the
 // real durable-functions client; status is read through the management URLs createCheckStatusResponse returns.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { repoRoot, startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
 
@@ -9,7 +10,7 @@ let env: TestEnvironment;
 let executionLog: string;
 
 beforeAll(async () => {
-  executionLog = path.join(fs.mkdtempSync(path.join(require('os').tmpdir(), 'durable-it-')), 'executions.log');
+  executionLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'durable-it-')), 'executions.log');
   env = await startTestEnvironment({ appRoot, settings: { DURABLE_FIXTURE_LOG: executionLog } });
 }, 120_000);
 
@@ -74,7 +75,10 @@ test('an activity sequence completes with the activities outputs chained', async
 test('startNew with an explicit instance id uses it and a duplicate running id is refused', async () => {
   const links = await start('WaitForever', undefined, 'explicit-id-1');
   expect(links.id).toBe('explicit-id-1');
-  const duplicate = await fetch(`${env.baseUrl}/runtime/webhooks/durabletask/orchestrators/WaitForever/explicit-id-1`, { method: 'POST' });
+  const duplicate = await fetch(
+    `${env.baseUrl}/runtime/webhooks/durabletask/orchestrators/WaitForever/explicit-id-1`,
+    { method: 'POST' },
+  );
   expect(duplicate.status).toBe(409);
   expect(await duplicate.text()).toContain('explicit-id-1');
   await fetch(links.terminatePostUri.replace('{text}', 'cleanup'), { method: 'POST' });
@@ -83,7 +87,9 @@ test('startNew with an explicit instance id uses it and a duplicate running id i
 
 test('fan-out/fan-in of 50 activities returns the sum of squares', async () => {
   const links = await start('FanOut', 50);
-  expect((await completion(links)).output).toBe(Array.from({ length: 50 }, (_, i) => i * i).reduce((a, b) => a + b));
+  expect((await completion(links)).output).toBe(
+    Array.from({ length: 50 }, (_, i) => i * i).reduce((a, b) => a + b),
+  );
 });
 
 test('an activity with retry succeeds on its third attempt', async () => {
@@ -99,7 +105,10 @@ test('an activity whose retries are exhausted throws into the orchestrator', asy
 test('sub-orchestrations (explicit id, and with retry) return their outputs', async () => {
   const links = await start('Parent', undefined, 'parent-1');
   expect((await completion(links)).output).toEqual(['Hello Hello child!', 'Hello Hello retried!']);
-  const child = await status({ ...links, statusQueryGetUri: links.statusQueryGetUri.replace('parent-1', 'parent-1-child') });
+  const child = await status({
+    ...links,
+    statusQueryGetUri: links.statusQueryGetUri.replace('parent-1', 'parent-1-child'),
+  });
   expect(child.runtimeStatus).toBe('Completed');
 });
 
@@ -113,7 +122,9 @@ test('timers, including one longer than maximumShortTimerDuration, fire in order
 
 test('an external event sent through sendEventPostUri completes Task.any and sets custom status', async () => {
   const links = await start('Approval');
-  await waitFor('custom status', async () => ((await status(links)).customStatus === 'waiting' ? true : undefined));
+  await waitFor('custom status', async () =>
+    (await status(links)).customStatus === 'waiting' ? true : undefined,
+  );
   const res = await fetch(links.sendEventPostUri.replace('{eventName}', 'Approve'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -140,21 +151,31 @@ test('continueAsNew restarts with the new input and carries unprocessed events o
 
 test('terminate, then purge through the management URLs', async () => {
   const links = await start('WaitForever');
-  await waitFor('running', async () => ((await status(links)).runtimeStatus === 'Running' ? true : undefined));
-  expect((await fetch(links.terminatePostUri.replace('{text}', 'enough'), { method: 'POST' })).status).toBe(202);
+  await waitFor('running', async () =>
+    (await status(links)).runtimeStatus === 'Running' ? true : undefined,
+  );
+  expect((await fetch(links.terminatePostUri.replace('{text}', 'enough'), { method: 'POST' })).status).toBe(
+    202,
+  );
   const done = await completion(links);
   expect(done.runtimeStatus).toBe('Terminated');
   expect(done.output).toBe('enough');
-  expect((await fetch(links.terminatePostUri.replace('{text}', 'again'), { method: 'POST' })).status).toBe(410);
+  expect((await fetch(links.terminatePostUri.replace('{text}', 'again'), { method: 'POST' })).status).toBe(
+    410,
+  );
   expect((await fetch(links.purgeHistoryDeleteUri, { method: 'DELETE' })).status).toBe(200);
   expect((await fetch(links.statusQueryGetUri)).status).toBe(404);
 });
 
 test('a suspended instance holds its events until resumed', async () => {
   const links = await start('Suspendable');
-  await waitFor('running', async () => ((await status(links)).runtimeStatus === 'Running' ? true : undefined));
+  await waitFor('running', async () =>
+    (await status(links)).runtimeStatus === 'Running' ? true : undefined,
+  );
   expect((await fetch(links.suspendPostUri.replace('{text}', 'pause'), { method: 'POST' })).status).toBe(202);
-  await waitFor('suspended', async () => ((await status(links)).runtimeStatus === 'Suspended' ? true : undefined));
+  await waitFor('suspended', async () =>
+    (await status(links)).runtimeStatus === 'Suspended' ? true : undefined,
+  );
   await client('raise', { instanceId: links.id, name: 'Go', data: 'later' });
   await new Promise((r) => setTimeout(r, 300));
   expect((await status(links)).runtimeStatus).toBe('Suspended');
@@ -168,7 +189,10 @@ test('entities: signal, call and lock from an orchestration, state read by the c
   const links = await start('Entities', key);
   const done = await completion(links);
   expect(done.output).toEqual([16, 16]);
-  const read = (await (await client('readEntity', { instanceId: key })).json()) as { entityExists: boolean; entityState: unknown };
+  const read = (await (await client('readEntity', { instanceId: key })).json()) as {
+    entityExists: boolean;
+    entityState: unknown;
+  };
   expect(read).toEqual({ entityExists: true, entityState: 16 });
 });
 
@@ -183,16 +207,25 @@ test('list with status filter, prefix, time range and continuation; purge by fil
   const from = new Date(Date.now() - 1000).toISOString();
   for (const i of [1, 2, 3]) await completion(await start('Sequence', `p${i}`, `listing-${i}`));
   const base = `${env.baseUrl}/runtime/webhooks/durabletask/instances/`;
-  const page1 = await fetch(`${base}?instanceIdPrefix=listing-&top=2&runtimeStatus=Completed&createdTimeFrom=${from}`);
+  const page1 = await fetch(
+    `${base}?instanceIdPrefix=listing-&top=2&runtimeStatus=Completed&createdTimeFrom=${from}`,
+  );
   const token = page1.headers.get('x-ms-continuation-token');
   expect(((await page1.json()) as unknown[]).length).toBe(2);
   expect(token).toBeTruthy();
-  const page2 = await fetch(`${base}?instanceIdPrefix=listing-&top=2&runtimeStatus=Completed&createdTimeFrom=${from}`, {
-    headers: { 'x-ms-continuation-token': token ?? '' },
-  });
+  const page2 = await fetch(
+    `${base}?instanceIdPrefix=listing-&top=2&runtimeStatus=Completed&createdTimeFrom=${from}`,
+    {
+      headers: { 'x-ms-continuation-token': token ?? '' },
+    },
+  );
   expect(((await page2.json()) as { instanceId: string }[]).map((s) => s.instanceId)).toEqual(['listing-3']);
-  const viaClient = (await (await client('list', { runtimeStatus: ['Completed'], from })).json()) as { instanceId: string }[];
-  expect(viaClient.map((s) => s.instanceId)).toEqual(expect.arrayContaining(['listing-1', 'listing-2', 'listing-3']));
+  const viaClient = (await (await client('list', { runtimeStatus: ['Completed'], from })).json()) as {
+    instanceId: string;
+  }[];
+  expect(viaClient.map((s) => s.instanceId)).toEqual(
+    expect.arrayContaining(['listing-1', 'listing-2', 'listing-3']),
+  );
   const future = new Date(Date.now() + 3_600_000).toISOString();
   const none = await fetch(`${base}?createdTimeFrom=${future}`);
   expect(await none.json()).toEqual([]);
@@ -203,14 +236,18 @@ test('list with status filter, prefix, time range and continuation; purge by fil
 test('getStatus through the client shows input and history with outputs', async () => {
   const links = await start('Sequence', 'hist');
   await completion(links);
-  const s = (await (await client('status', { instanceId: links.id })).json()) as Status & { history?: { EventType: string; Result?: unknown }[] };
+  const s = (await (await client('status', { instanceId: links.id })).json()) as Status & {
+    history?: { EventType: string; Result?: unknown }[];
+  };
   expect(s.input).toBe('hist');
   const completed = (s.history ?? []).filter((e) => e.EventType === 'TaskCompleted').map((e) => e.Result);
   expect(completed).toEqual(['Hello hist', 'Hello Hello hist!']);
 });
 
 test('a bad request names the problem', async () => {
-  const res = await fetch(`${env.baseUrl}/runtime/webhooks/durabletask/orchestrators/NoSuchOrchestrator`, { method: 'POST' });
+  const res = await fetch(`${env.baseUrl}/runtime/webhooks/durabletask/orchestrators/NoSuchOrchestrator`, {
+    method: 'POST',
+  });
   expect(res.status).toBe(400);
   expect(await res.text()).toContain('NoSuchOrchestrator');
 });

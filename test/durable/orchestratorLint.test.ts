@@ -18,10 +18,14 @@ function lintText(source: string, relativePath: string): LintMessage[] {
     new ESLint({ cwd: process.cwd() }).lintText(source, { filePath }).then(([r]) => {
       process.stdout.write(JSON.stringify(r.messages.map((m) => ({ ruleId: m.ruleId, message: m.message }))));
     }, (e) => { console.error(e); process.exit(1); });`;
-  const output = execFileSync(process.execPath, ['-e', script, JSON.stringify([source, path.join(repoRoot, relativePath)])], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
+  const output = execFileSync(
+    process.execPath,
+    ['-e', script, JSON.stringify([source, path.join(repoRoot, relativePath)])],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(output) as LintMessage[];
 }
 
@@ -49,6 +53,9 @@ test('ESLint rejects non-deterministic code in orchestrator files', () => {
 });
 
 test('the same code outside orchestrator folders is not subject to the determinism rules', () => {
-  const messages = lintText('export const now = Date.now();\n', 'test/fixtures/apps/durableApp/activityProbe.ts');
+  const messages = lintText(
+    'export const now = Date.now();\n',
+    'test/fixtures/apps/durableApp/activityProbe.ts',
+  );
   expect(messages.filter((m) => m.ruleId?.startsWith('no-restricted'))).toEqual([]);
 });

@@ -1,0 +1,82 @@
+// One running task on a node: a shell command (or `docker run` where a Docker engine exists) in its own process
+// group, so a kill reaches every child, with stdout and stderr streamed to append blobs while it runs.
+import { spawn, type ChildProcess } from 'child_process';
+import type { TaskContainer } from '../shared/contracts/nodeTask';
+import type { AppendBlobLog } from './appendBlobLog';
+
+export interface TaskOutcome {
+  exitCode?: number;
+  signal?: string;
+  /** Why it could not start (spawn error), if so. */
+  error?: string;
+}
+
+export interface TaskProcessOptions {
+  commandLine: string;
+  cwd: string;
+  env: Record<string, string>;
+  stdout: AppendBlobLog;
+  stderr: AppendBlobLog;
+  /** Run in a container (requires a Docker engine); `mounts` are bind-mounted at the same paths. */
+  container?: TaskContainer & { name: string; mounts: string[] };
+}
+
+/** The argv of `docker run` for a task's container (exported for tests: no engine exists on the test machine). */
+export function dockerRunArguments(options: TaskProcessOptions): string[] {
+  const c = options.container;
+  if (!c) throw new Error('dockerRunArguments needs a container.');
+  const args = ['run', '--rm', '--name', c.name, '--network', 'host', '-w', options.cwd, '-v', `${options.cwd}:${options.cwd}`];
+  for (const mount of c.mounts) args.push('-v', `${mount}:${mount}`);
+  if (c.useGpus) args.push('--gpus', 'all');
+  if (c.shmSize) args.push('--shm-size', c.shmSize);
+  for (const name of Object.keys(options.env)) args.push('-e', name); // values come from the environment, not argv
+  args.push(c.image, '/bin/sh', '-c', options.commandLine);
+  return args;
+}
+
+export class TaskProcess {
+  readonly done: Promise<TaskOutcome>;
+  private readonly child: ChildProcess;
+  private exited = false;
+
+  constructor(options: TaskProcessOptions) {
+    const [file, args] = options.container
+      ? ['docker', dockerRunArguments(options)]
+      : ['/bin/sh', ['-c', options.commandLine]];
+    this.child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true, // its own process group: kill() signals the whole tree
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => options.stdout.write(chunk));
+    this.child.stderr?.on('data', (chunk: Buffer) => options.stderr.write(chunk));
+    this.done = new Promise<TaskOutcome>((resolve) => {
+      this.child.once('error', (error: Error) => {
+        this.exited = true;
+        resolve({ error: `The task could not start: ${error.message}` });
+      });
+      this.child.once('close', (code, signal) => {
+        this.exited = true;
+        resolve(code !== null ? { exitCode: code } : { signal: signal ?? 'unknown' });
+      });
+    }).then(async (outcome) => {
+      await Promise.all([options.stdout.close(), options.stderr.close()]).catch(() => undefined);
+      return outcome;
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Signals the task's whole process group. */
+  kill(signal: NodeJS.Signals): void {
+    if (this.exited || this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, signal);
+    } catch {
+      // The group is already gone: 'close' reports the outcome.
+    }
+  }
+}

@@ -1,0 +1,185 @@
+// The node agent's configuration: what the control plane gives a node at creation (a JSON file for local nodes,
+// cloud-init custom data on VMs). It holds no secrets on VMs: storage is reached with a managed identity.
+import { ContractError } from './contractError';
+import { checkSchemaHeader } from './schemaVersion';
+import {
+  optionalEnvironment,
+  optionalString,
+  requireInteger,
+  requireObject,
+  requireOneOf,
+  requireString,
+  type WireObject,
+} from './wireFields';
+
+export const agentConfigSchema = 'batchai.agentConfig';
+
+export type AgentMount =
+  | {
+      kind: 'azureFileShare';
+      relativeMountPath: string;
+      azureFileUrl: string;
+      accountName: string;
+      fileMode?: string;
+      directoryMode?: string;
+    }
+  | {
+      kind: 'azureBlob';
+      relativeMountPath: string;
+      accountName: string;
+      containerName: string;
+      mountOptions?: string;
+    }
+  | {
+      kind: 'nfs';
+      relativeMountPath: string;
+      server: string;
+      sourceDirectory?: string;
+      mountOptions?: string;
+    }
+  | { kind: 'unmanaged'; relativeMountPath: string; mountCommand: string };
+
+export interface AgentStorageSettings {
+  /** Local nodes only (the Azurite development account); refused in 'vm' mode. */
+  connectionString?: string;
+  blobEndpoint?: string;
+  queueEndpoint?: string;
+  /** Client id of the user-assigned managed identity the VM uses for Storage. */
+  managedIdentityClientId?: string;
+}
+
+export interface AgentConfig {
+  schema: typeof agentConfigSchema;
+  version: 1;
+  /** 'local': a process on this machine, mounts are directories; 'vm': a scale set VM, mounts are real. */
+  mode: 'local' | 'vm';
+  /** Set for local nodes; on VMs the agent takes the VM name from the Instance Metadata Service. */
+  nodeId?: string;
+  clusterKey: string;
+  vmSize: string;
+  cpuCount: number;
+  gpuCount: number;
+  /** The node's own directory: task working dirs, mounts (local), state. */
+  workRoot: string;
+  storage: AgentStorageSettings;
+  nodeEventsQueue: string;
+  /** Container of node setup output: `<clusterTag>/<nodeId>/stdout.txt` and `stderr.txt`. */
+  setupOutputContainer: string;
+  heartbeatIntervalMs: number;
+  taskPollIntervalMs: number;
+  /** Base URL of the Instance Metadata Service (http://169.254.169.254 on Azure). */
+  metadataServiceUrl: string;
+  scheduledEventsPollIntervalMs: number;
+  setupTask?: { commandLine: string; environment?: Record<string, string> };
+  mountVolumes: AgentMount[];
+}
+
+function relativePath(obj: WireObject, path: string): string {
+  const value = requireString(obj, 'relativeMountPath', path, 256);
+  if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === '.' || value === '..') {
+    throw new ContractError(
+      `${path}.relativeMountPath`,
+      `'${value}' must be one path segment of letters, digits, '_', '.', '-'.`,
+    );
+  }
+  return value;
+}
+
+function parseMount(value: unknown, path: string): AgentMount {
+  const obj = requireObject(value, path);
+  const kind = requireOneOf(obj, 'kind', path, ['azureFileShare', 'azureBlob', 'nfs', 'unmanaged'] as const);
+  const relativeMountPath = relativePath(obj, path);
+  switch (kind) {
+    case 'azureFileShare':
+      return {
+        kind,
+        relativeMountPath,
+        azureFileUrl: requireString(obj, 'azureFileUrl', path, 1024),
+        accountName: requireString(obj, 'accountName', path, 64),
+        fileMode: optionalString(obj, 'fileMode', path, 4),
+        directoryMode: optionalString(obj, 'directoryMode', path, 4),
+      };
+    case 'azureBlob':
+      return {
+        kind,
+        relativeMountPath,
+        accountName: requireString(obj, 'accountName', path, 64),
+        containerName: requireString(obj, 'containerName', path, 63),
+        mountOptions: optionalString(obj, 'mountOptions', path, 1024),
+      };
+    case 'nfs':
+      return {
+        kind,
+        relativeMountPath,
+        server: requireString(obj, 'server', path, 256),
+        sourceDirectory: optionalString(obj, 'sourceDirectory', path, 1024),
+        mountOptions: optionalString(obj, 'mountOptions', path, 1024),
+      };
+    case 'unmanaged':
+      return { kind, relativeMountPath, mountCommand: requireString(obj, 'mountCommand', path, 4096) };
+  }
+}
+
+export function parseAgentConfig(value: unknown): AgentConfig {
+  const obj = checkSchemaHeader(value, agentConfigSchema, [1]);
+  const mode = requireOneOf(obj, 'mode', 'config', ['local', 'vm'] as const);
+  const storageObj = requireObject(obj.storage, 'config.storage');
+  const storage: AgentStorageSettings = {
+    connectionString: optionalString(storageObj, 'connectionString', 'config.storage', 4096),
+    blobEndpoint: optionalString(storageObj, 'blobEndpoint', 'config.storage', 1024),
+    queueEndpoint: optionalString(storageObj, 'queueEndpoint', 'config.storage', 1024),
+    managedIdentityClientId: optionalString(storageObj, 'managedIdentityClientId', 'config.storage', 64),
+  };
+  if (storage.connectionString && mode === 'vm') {
+    throw new ContractError(
+      'config.storage.connectionString',
+      "is allowed only in 'local' mode: a VM reaches Storage with its managed identity (no keys in custom data).",
+    );
+  }
+  if (!storage.connectionString && !(storage.blobEndpoint && storage.queueEndpoint)) {
+    throw new ContractError(
+      'config.storage',
+      'needs connectionString (local) or blobEndpoint and queueEndpoint.',
+    );
+  }
+  let setupTask: AgentConfig['setupTask'];
+  if (obj.setupTask !== undefined) {
+    const task = requireObject(obj.setupTask, 'config.setupTask');
+    setupTask = {
+      commandLine: requireString(task, 'commandLine', 'config.setupTask', 32_768),
+      environment: optionalEnvironment(task, 'environment', 'config.setupTask'),
+    };
+  }
+  const mounts = obj.mountVolumes ?? [];
+  if (!Array.isArray(mounts)) throw new ContractError('config.mountVolumes', 'must be an array.');
+  const metadataServiceUrl = requireString(obj, 'metadataServiceUrl', 'config', 1024);
+  if (!/^https?:\/\//.test(metadataServiceUrl)) {
+    throw new ContractError('config.metadataServiceUrl', 'must be an http(s) URL.');
+  }
+  return {
+    schema: agentConfigSchema,
+    version: 1,
+    mode,
+    nodeId: optionalString(obj, 'nodeId', 'config', 256),
+    clusterKey: requireString(obj, 'clusterKey', 'config', 1024),
+    vmSize: requireString(obj, 'vmSize', 'config', 64),
+    cpuCount: requireInteger(obj, 'cpuCount', 'config', 1, 4096),
+    gpuCount: requireInteger(obj, 'gpuCount', 'config', 0, 64),
+    workRoot: requireString(obj, 'workRoot', 'config', 1024),
+    storage,
+    nodeEventsQueue: requireString(obj, 'nodeEventsQueue', 'config', 63),
+    setupOutputContainer: requireString(obj, 'setupOutputContainer', 'config', 63),
+    heartbeatIntervalMs: requireInteger(obj, 'heartbeatIntervalMs', 'config', 100, 600_000),
+    taskPollIntervalMs: requireInteger(obj, 'taskPollIntervalMs', 'config', 50, 60_000),
+    metadataServiceUrl,
+    scheduledEventsPollIntervalMs: requireInteger(
+      obj,
+      'scheduledEventsPollIntervalMs',
+      'config',
+      100,
+      60_000,
+    ),
+    setupTask,
+    mountVolumes: mounts.map((m, i) => parseMount(m, `config.mountVolumes[${i}]`)),
+  };
+}

@@ -1,0 +1,190 @@
+// Events a node agent sends to the control plane's node-events queue: registration, heartbeats, node setup
+// result, task start/exit, eviction notices and rejected task messages. Versioned and validated on both sides.
+import { ContractError } from './contractError';
+import { checkSchemaHeader } from './schemaVersion';
+import {
+  optionalInteger,
+  optionalString,
+  optionalStringArray,
+  requireInteger,
+  requireObject,
+  requireOneOf,
+  requireString,
+  requireTimestamp,
+  type WireObject,
+} from './wireFields';
+
+export const nodeEventSchema = 'batchai.nodeEvent';
+export const nodeEventVersion = 1;
+
+interface NodeEventBase {
+  schema: typeof nodeEventSchema;
+  version: 1;
+  nodeId: string;
+  clusterKey: string;
+  /** When the agent produced the event (ISO 8601); stale events are ignored by time. */
+  time: string;
+}
+
+export interface NodeRegistered extends NodeEventBase {
+  kind: 'registered';
+  vmSize: string;
+  cpuCount: number;
+  gpuCount: number;
+  agentVersion: string;
+  remoteLogin?: { ipAddress: string; port: number };
+}
+
+export interface NodeHeartbeat extends NodeEventBase {
+  kind: 'heartbeat';
+  runningTaskIds: string[];
+}
+
+export interface NodeSetupCompleted extends NodeEventBase {
+  kind: 'setupCompleted';
+  succeeded: boolean;
+  exitCode?: number;
+  message?: string;
+}
+
+export interface TaskStarted extends NodeEventBase {
+  kind: 'taskStarted';
+  taskId: string;
+  jobId: string;
+  attempt: number;
+  replyTo?: string;
+}
+
+export interface TaskExited extends NodeEventBase {
+  kind: 'taskExited';
+  taskId: string;
+  jobId: string;
+  attempt: number;
+  /** Exit code of the process; absent when it was ended by a signal or never started. */
+  exitCode?: number;
+  signal?: string;
+  /** Why the task could not start, or was killed (kill request, eviction). */
+  reason?: string;
+  replyTo?: string;
+}
+
+export interface EvictionNotice extends NodeEventBase {
+  kind: 'evictionNotice';
+  eventId: string;
+  eventType: 'Preempt' | 'Terminate';
+  notBefore?: string;
+}
+
+export interface TaskMessageRejected extends NodeEventBase {
+  kind: 'taskMessageRejected';
+  reason: string;
+}
+
+export type NodeEvent =
+  | NodeRegistered
+  | NodeHeartbeat
+  | NodeSetupCompleted
+  | TaskStarted
+  | TaskExited
+  | EvictionNotice
+  | TaskMessageRejected;
+
+export type NodeEventKind = NodeEvent['kind'];
+
+/** Distributive Omit: a node event without the header the sender fills in. */
+export type NodeEventBody = NodeEvent extends infer E
+  ? E extends NodeEvent
+    ? Omit<E, keyof NodeEventBase>
+    : never
+  : never;
+
+const kinds = [
+  'registered',
+  'heartbeat',
+  'setupCompleted',
+  'taskStarted',
+  'taskExited',
+  'evictionNotice',
+  'taskMessageRejected',
+] as const;
+
+function taskFields(obj: WireObject): { taskId: string; jobId: string; attempt: number; replyTo?: string } {
+  return {
+    taskId: requireString(obj, 'taskId', 'message', 256),
+    jobId: requireString(obj, 'jobId', 'message', 1024),
+    attempt: requireInteger(obj, 'attempt', 'message', 1, 10_000),
+    replyTo: optionalString(obj, 'replyTo', 'message', 256),
+  };
+}
+
+export function parseNodeEvent(value: unknown): NodeEvent {
+  const obj = checkSchemaHeader(value, nodeEventSchema, [nodeEventVersion]);
+  const kind = requireOneOf(obj, 'kind', 'message', kinds);
+  const base: NodeEventBase = {
+    schema: nodeEventSchema,
+    version: 1,
+    nodeId: requireString(obj, 'nodeId', 'message', 256),
+    clusterKey: requireString(obj, 'clusterKey', 'message', 1024),
+    time: requireTimestamp(obj, 'time', 'message'),
+  };
+  switch (kind) {
+    case 'registered': {
+      let remoteLogin: NodeRegistered['remoteLogin'];
+      if (obj.remoteLogin !== undefined) {
+        const login = requireObject(obj.remoteLogin, 'message.remoteLogin');
+        remoteLogin = {
+          ipAddress: requireString(login, 'ipAddress', 'message.remoteLogin', 64),
+          port: requireInteger(login, 'port', 'message.remoteLogin', 1, 65535),
+        };
+      }
+      return {
+        ...base,
+        kind,
+        vmSize: requireString(obj, 'vmSize', 'message', 64),
+        cpuCount: requireInteger(obj, 'cpuCount', 'message', 1, 4096),
+        gpuCount: requireInteger(obj, 'gpuCount', 'message', 0, 64),
+        agentVersion: requireString(obj, 'agentVersion', 'message', 64),
+        remoteLogin,
+      };
+    }
+    case 'heartbeat':
+      return {
+        ...base,
+        kind,
+        runningTaskIds: optionalStringArray(obj, 'runningTaskIds', 'message') ?? [],
+      };
+    case 'setupCompleted': {
+      const succeeded = obj.succeeded;
+      if (typeof succeeded !== 'boolean')
+        throw new ContractError('message.succeeded', 'must be true or false.');
+      return {
+        ...base,
+        kind,
+        succeeded,
+        exitCode: optionalInteger(obj, 'exitCode', 'message', -2147483648, 2147483647),
+        message: optionalString(obj, 'message', 'message', 4096),
+      };
+    }
+    case 'taskStarted':
+      return { ...base, kind, ...taskFields(obj) };
+    case 'taskExited':
+      return {
+        ...base,
+        kind,
+        ...taskFields(obj),
+        exitCode: optionalInteger(obj, 'exitCode', 'message', -2147483648, 2147483647),
+        signal: optionalString(obj, 'signal', 'message', 32),
+        reason: optionalString(obj, 'reason', 'message', 4096),
+      };
+    case 'evictionNotice':
+      return {
+        ...base,
+        kind,
+        eventId: requireString(obj, 'eventId', 'message', 256),
+        eventType: requireOneOf(obj, 'eventType', 'message', ['Preempt', 'Terminate'] as const),
+        notBefore: optionalString(obj, 'notBefore', 'message', 64),
+      };
+    case 'taskMessageRejected':
+      return { ...base, kind, reason: requireString(obj, 'reason', 'message', 4096) };
+  }
+}
