@@ -3,7 +3,24 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['fs', 'fs/promises', 'http', 'https', 'net', 'dgram', 'child_process', 'os', 'crypto', 'dns', 'tls', 'worker_threads', 'cluster', 'readline', 'timers', 'timers/promises'];
+const nodeBuiltins = [
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'net',
+  'dgram',
+  'child_process',
+  'os',
+  'crypto',
+  'dns',
+  'tls',
+  'worker_threads',
+  'cluster',
+  'readline',
+  'timers',
+  'timers/promises',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -17,7 +34,11 @@ export default tseslint.config(
   },
   {
     // Orchestrator files: everything under orchestrations/ named *Orchestrator.ts, and test fixtures' orchestrators.
-    files: ['orchestrations/**/*Orchestrator.ts', 'orchestrations/orchestrators/**/*.ts', 'test/**/orchestrators/**/*.ts'],
+    files: [
+      'orchestrations/**/*Orchestrator.ts',
+      'orchestrations/orchestrators/**/*.ts',
+      'test/**/orchestrators/**/*.ts',
+    ],
     rules: {
       'no-restricted-globals': [
         'error',
@@ -30,15 +51,28 @@ export default tseslint.config(
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'Math', property: 'random', message: 'Orchestrators must be deterministic: use context.df.newGuid or an activity.' },
-        { object: 'Date', property: 'now', message: 'Orchestrators must be deterministic: use context.df.currentUtcDateTime.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Orchestrators must be deterministic: use context.df.newGuid or an activity.',
+        },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Orchestrators must be deterministic: use context.df.currentUtcDateTime.',
+        },
       ],
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'No I/O in orchestrators: call an activity.' })),
+          paths: nodeBuiltins
+            .flatMap((m) => [m, `node:${m}`])
+            .map((name) => ({ name, message: 'No I/O in orchestrators: call an activity.' })),
           patterns: [
-            { group: ['@azure/*', '!@azure/functions'], message: 'No Azure SDKs in orchestrators: call an activity.' },
+            {
+              group: ['@azure/*', '!@azure/functions'],
+              message: 'No Azure SDKs in orchestrators: call an activity.',
+            },
             { group: ['**/adapters/**'], message: 'No adapters (I/O) in orchestrators: call an activity.' },
           ],
         },

@@ -22,10 +22,14 @@ const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : 0;
 const sources = sourceDirs.reduce((n, d) => newestSource(path.join(root, d), n), 0);
 if (built === 0 || sources > built) {
   process.stdout.write('[start] building (tsc)...\n');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
-    stdio: 'inherit',
-    cwd: root,
-  });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
+    {
+      stdio: 'inherit',
+      cwd: root,
+    },
+  );
   fs.utimesSync(entry, new Date(), new Date());
 }
 require(entry);
