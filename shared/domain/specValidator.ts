@@ -33,6 +33,19 @@ export interface ValidatedBody {
   secrets: Record<string, string>;
 }
 
+/** A create body (`{ properties: {...}, ... }`) validated against its spec definition; `properties` is required. */
+export function validateCreateBody(
+  definitionName: string,
+  body: unknown,
+): ValidatedBody & { properties: JsonObject } {
+  const missing = () =>
+    new ValidationError('properties', `The property 'properties' is required.`, 'MissingRequiredProperty');
+  if (!isJsonObject(body) || !isJsonObject(body.properties)) throw missing();
+  const validated = validateAgainstDefinition(definitionName, body);
+  if (!isJsonObject(validated.value.properties)) throw missing();
+  return { ...validated, properties: validated.value.properties };
+}
+
 export function validateAgainstDefinition(
   definitionName: string,
   body: unknown,

@@ -4,34 +4,21 @@ import { PreconditionFailedError, ValidationError } from '../errors';
 import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
 import type { Stored } from '../resourceRecord';
 import { checkClusterProperties, checkScaleSettings } from '../clusterRules';
-import { isJsonObject, validateAgainstDefinition, type JsonObject } from '../specValidator';
+import {
+  isJsonObject,
+  validateAgainstDefinition,
+  validateCreateBody,
+  type JsonObject,
+} from '../specValidator';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
 import { requireResource, requireWorkspace } from './parentLookup';
 import { resolveFileServerMounts } from './referenceResolver';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 
-function propertiesOf(value: JsonObject): JsonObject {
-  if (!isJsonObject(value.properties))
-    throw new ValidationError(
-      'properties',
-      `The property 'properties' is required.`,
-      'MissingRequiredProperty',
-    );
-  return value.properties;
-}
-
 export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
   validateRef(ref);
-  if (!isJsonObject(body) || !isJsonObject(body.properties)) {
-    throw new ValidationError(
-      'properties',
-      `The property 'properties' is required.`,
-      'MissingRequiredProperty',
-    );
-  }
-  const { value, secrets } = validateAgainstDefinition('ClusterCreateParameters', body);
-  const properties = propertiesOf(value);
+  const { secrets, properties } = validateCreateBody('ClusterCreateParameters', body);
   checkClusterProperties(properties);
   const workspace = await requireWorkspace(deps, ref, true);
   const nodeSetup = properties.nodeSetup as JsonObject | undefined;

@@ -1,9 +1,8 @@
 // File servers: recorded with their VM size, disks and SSH settings. Provisioning the NFS VM is a later issue;
 // until then the record has no mountSettings (no address exists to report).
-import { ValidationError } from '../errors';
 import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
 import { checkFileServerProperties } from '../clusterRules';
-import { isJsonObject, validateAgainstDefinition } from '../specValidator';
+import { validateCreateBody } from '../specValidator';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
 import { requireWorkspace } from './parentLookup';
 import { sealSecrets } from './secretSealing';
@@ -15,15 +14,7 @@ export async function createFileServer(
   body: unknown,
 ): Promise<PutResult> {
   validateRef(ref);
-  if (!isJsonObject(body) || !isJsonObject(body.properties)) {
-    throw new ValidationError(
-      'properties',
-      `The property 'properties' is required.`,
-      'MissingRequiredProperty',
-    );
-  }
-  const { value, secrets } = validateAgainstDefinition('FileServerCreateParameters', body);
-  const properties = value.properties as typeof value;
+  const { secrets, properties } = validateCreateBody('FileServerCreateParameters', body);
   checkFileServerProperties(properties);
   const workspace = await requireWorkspace(deps, ref, true);
   const armId = armIdOf(ref);

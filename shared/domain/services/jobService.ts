@@ -7,7 +7,7 @@ import { parseDurationSeconds } from '../duration';
 import { armIdOf, keyOf, validateRef, type ResourceRef } from '../resourceId';
 import type { OperationRecord } from '../operationRecord';
 import type { ResourceRecord, Stored } from '../resourceRecord';
-import { isJsonObject, validateAgainstDefinition, type JsonObject } from '../specValidator';
+import { isJsonObject, validateCreateBody, type JsonObject } from '../specValidator';
 import type { JobFile } from '../../ports/jobOutputFiles';
 import type { RemoteLogin } from '../../ports/clusterCompute';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
@@ -19,15 +19,7 @@ import type { ServiceDeps } from './serviceDeps';
 
 export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
   validateRef(ref);
-  if (!isJsonObject(body) || !isJsonObject(body.properties)) {
-    throw new ValidationError(
-      'properties',
-      `The property 'properties' is required.`,
-      'MissingRequiredProperty',
-    );
-  }
-  const { value, secrets } = validateAgainstDefinition('JobCreateParameters', body);
-  const properties = value.properties as JsonObject;
+  const { secrets, properties } = validateCreateBody('JobCreateParameters', body);
   const toolType = checkJobProperties(properties);
   const constraints = (properties.constraints as JsonObject | undefined) ?? {};
   constraints.maxWallClockTime ??= 'P7D';
