@@ -6,47 +6,15 @@ import {
   listOutputFiles,
   terminateJob,
 } from '../../shared/domain/services/jobService';
-import { listChildren } from '../../shared/domain/services/listService';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { ValidationError } from '../../shared/domain/errors';
-import {
-  acceptedResponse,
-  apiEndpoint,
-  integerQuery,
-  jsonResponse,
-  pageQuery,
-  readJsonBody,
-} from './apiRequest';
-import { deleteResource, getResource, pageResponse, putResponse } from './resourceEndpoints';
+import { acceptedResponse, apiEndpoint, integerQuery, jsonResponse } from './apiRequest';
+import { resourceItem, childList } from './resourceEndpoints';
 import { experimentRoute, jobRoute, refFromRoute } from './routeRefs';
 
-export async function jobItem(deps: ServiceDeps, request: HttpRequest) {
-  switch (request.method) {
-    case 'PUT':
-      return putResponse(
-        request,
-        await createJob(deps, refFromRoute(request, 'job'), await readJsonBody(request)),
-      );
-    case 'DELETE':
-      return deleteResource(deps, request, 'job');
-    default:
-      return getResource(deps, request, 'job');
-  }
-}
+export const jobItem = resourceItem({ kind: 'job', create: createJob });
 
-export async function jobList(deps: ServiceDeps, request: HttpRequest) {
-  const page = pageQuery(request);
-  return pageResponse(
-    request,
-    await listChildren(
-      deps,
-      'job',
-      refFromRoute(request, 'experiment'),
-      page.maxItems,
-      page.continuationToken,
-    ),
-  );
-}
+export const jobList = childList('job', 'experiment');
 
 export async function jobTerminate(deps: ServiceDeps, request: HttpRequest) {
   const { operation } = await terminateJob(deps, refFromRoute(request, 'job'));

@@ -2,6 +2,7 @@
 // 202 + operation headers on creation, 200 when it already existed), DELETE (202, or 204 when nothing existed).
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { ResourceKind, ResourceRef } from '../../shared/domain/resourceId';
+import { listChildren } from '../../shared/domain/services/listService';
 import type { Stored } from '../../shared/domain/resourceRecord';
 import type { PutResult } from '../../shared/domain/services/createOrConfirm';
 import { finishPendingDelete } from '../../shared/domain/services/deletionService';
@@ -11,7 +12,14 @@ import { toWire } from '../../shared/domain/services/resourceView';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { validateRef } from '../../shared/domain/resourceId';
 import type { Page } from '../../shared/ports/resourceStore';
-import { acceptedResponse, jsonResponse, pageBody } from './apiRequest';
+import {
+  acceptedResponse,
+  jsonResponse,
+  pageBody,
+  pageQuery,
+  readJsonBody,
+  type ApiHandler,
+} from './apiRequest';
 import { refFromRoute } from './routeRefs';
 
 export async function getResource(
@@ -71,4 +79,44 @@ async function requireParentsOf(deps: ServiceDeps, ref: ResourceRef): Promise<vo
     )
       throw error;
   }
+}
+
+/** The verbs of one resource kind at its item URL: PUT creates (or confirms), PATCH updates where the spec has it. */
+export interface ItemVerbs {
+  kind: ResourceKind;
+  create(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult>;
+  update?(deps: ServiceDeps, ref: ResourceRef, body: unknown, ifMatch: string | undefined): Promise<Stored>;
+}
+
+/** GET, PUT, PATCH (when the kind has it) and DELETE of one resource. */
+export function resourceItem(verbs: ItemVerbs): ApiHandler {
+  return async (deps, request) => {
+    const ref = refFromRoute(request, verbs.kind);
+    switch (request.method) {
+      case 'PUT':
+        return putResponse(request, await verbs.create(deps, ref, await readJsonBody(request)));
+      case 'PATCH':
+        if (verbs.update) {
+          const body = (await readJsonBody(request)) ?? {};
+          const stored = await verbs.update(deps, ref, body, request.headers.get('if-match') ?? undefined);
+          return jsonResponse(200, toWire(stored.record), stored.etag);
+        }
+        break;
+      case 'DELETE':
+        return deleteResource(deps, request, verbs.kind);
+    }
+    return getResource(deps, request, verbs.kind);
+  };
+}
+
+/** One page of the resources of `kind` under their parent (the route names the parent). */
+export function childList(kind: Parameters<typeof listChildren>[1], parentKind: ResourceKind): ApiHandler {
+  return async (deps, request) => {
+    const page = pageQuery(request);
+    const parent = refFromRoute(request, parentKind);
+    return pageResponse(
+      request,
+      await listChildren(deps, kind, parent, page.maxItems, page.continuationToken),
+    );
+  };
 }

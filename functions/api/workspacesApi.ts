@@ -4,31 +4,15 @@ import { app, type HttpRequest } from '@azure/functions';
 import { listWorkspaces } from '../../shared/domain/services/listService';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { createWorkspace, updateWorkspace } from '../../shared/domain/services/workspaceService';
-import { toWire } from '../../shared/domain/services/resourceView';
-import { apiEndpoint, jsonResponse, pageQuery, readJsonBody } from './apiRequest';
-import { deleteResource, getResource, pageResponse, putResponse } from './resourceEndpoints';
-import { refFromRoute, resourceGroupRoute, workspaceRoute } from './routeRefs';
+import { apiEndpoint, pageQuery } from './apiRequest';
+import { pageResponse, resourceItem } from './resourceEndpoints';
+import { resourceGroupRoute, workspaceRoute } from './routeRefs';
 
-export async function workspaceItem(deps: ServiceDeps, request: HttpRequest) {
-  const ref = refFromRoute(request, 'workspace');
-  switch (request.method) {
-    case 'PUT':
-      return putResponse(request, await createWorkspace(deps, ref, await readJsonBody(request)));
-    case 'PATCH': {
-      const stored = await updateWorkspace(
-        deps,
-        ref,
-        (await readJsonBody(request)) ?? {},
-        request.headers.get('if-match') ?? undefined,
-      );
-      return jsonResponse(200, toWire(stored.record), stored.etag);
-    }
-    case 'DELETE':
-      return deleteResource(deps, request, 'workspace');
-    default:
-      return getResource(deps, request, 'workspace');
-  }
-}
+export const workspaceItem = resourceItem({
+  kind: 'workspace',
+  create: createWorkspace,
+  update: updateWorkspace,
+});
 
 export async function workspacesBySubscription(deps: ServiceDeps, request: HttpRequest) {
   const page = pageQuery(request);
