@@ -1,0 +1,203 @@
+// The cluster scheduling policy: a priority queue (high > normal > low, FCFS within a priority) with gang starts
+// and EASY backfill. The first job that cannot start gets a reservation; a later job may start on free nodes only
+// when that cannot push the reservation back, so a large gang never starves behind a stream of small jobs.
+// Pure and deterministic: same input, same decision.
+import { autoscaleDemand } from './autoscaleDemand';
+import { ClusterCapacity, endOf, PROVISIONING, type Shadow } from './clusterCapacity';
+import { compareQueueOrder } from './queueOrder';
+import type { JobStart, SchedulingDecision, WaitReason } from './schedulingDecision';
+import { parseTime, readSchedulingInput, type SchedulingInput, type WaitingJob } from './schedulingInput';
+
+interface Blocked {
+  job: WaitingJob;
+  kind: 'unsatisfiable' | 'reservation' | 'noFit' | 'delaysReservation';
+}
+
+export function scheduleCluster(raw: SchedulingInput): SchedulingDecision {
+  const input = readSchedulingInput(raw);
+  const nowMs = parseTime('now', input.now);
+  const capacity = ClusterCapacity.fromInput(input, nowMs);
+  const ordered = [...input.queue].sort(compareQueueOrder);
+  const starts: JobStart[] = [];
+  const blocked: Blocked[] = [];
+  let head: { job: WaitingJob; shadow: Shadow } | undefined;
+
+  for (const job of ordered) {
+    if (job.nodeCount > capacity.largestPossibleGang()) {
+      // It can never run at the cluster's current maximum: it must not hold a reservation that blocks everyone.
+      blocked.push({ job, kind: 'unsatisfiable' });
+      continue;
+    }
+    const end = endOf(nowMs, job.maxWallClockSeconds, nowMs);
+    if (capacity.freeNodes().length < job.nodeCount) {
+      if (head) {
+        blocked.push({ job, kind: 'noFit' });
+      } else {
+        head = { job, shadow: capacity.shadow(job.nodeCount) as Shadow };
+        blocked.push({ job, kind: 'reservation' });
+      }
+      continue;
+    }
+    const reserved = new Set(head?.shadow.nodes.map((node) => node.id) ?? []);
+    const nodeIds = capacity.choose(job, reserved).map((node) => node.id);
+    if (head && !cannotDelay(capacity, job, nodeIds, end, head)) {
+      blocked.push({ job, kind: 'delaysReservation' });
+      continue;
+    }
+    capacity.place(job.id, nodeIds, end);
+    starts.push({ jobId: job.id, attempt: job.attempt, nodeIds, backfilled: head !== undefined });
+  }
+
+  const finalShadow = head ? capacity.shadow(head.job.nodeCount) : undefined;
+  const nodesFree = capacity.freeNodes().length;
+  const counts = {
+    nodesFree,
+    nodesUsable: capacity.usableCount(),
+    nodesProvisioning: capacity.provisioningCount(),
+  };
+  const waiting = blocked.map(({ job, kind }, index) => ({
+    jobId: job.id,
+    reason: waitReason(kind, job, index + 1, counts, input, capacity, head?.job, finalShadow),
+  }));
+  const unsatisfiable = blocked
+    .filter((entry) => entry.kind === 'unsatisfiable')
+    .map((entry) => entry.job.id);
+  return {
+    starts,
+    reservation:
+      head && finalShadow
+        ? {
+            jobId: head.job.id,
+            nodeIds: finalShadow.nodes
+              .filter((node) => !node.virtual)
+              .map((node) => node.id)
+              .sort(),
+            expectedStartTime: knownTime(finalShadow.time),
+          }
+        : undefined,
+    waiting,
+    autoscale: autoscaleDemand({
+      occupiedSlots: capacity.occupiedSlots(),
+      slotsPerNode: capacity.slotsPerNode(),
+      waitingNodeCounts: blocked
+        .filter((entry) => entry.kind !== 'unsatisfiable')
+        .map((entry) => entry.job.nodeCount),
+      unsatisfiableJobIds: unsatisfiable,
+      limits: input.limits,
+    }),
+  };
+}
+
+/**
+ * EASY backfill test: with `job` placed, the reservation holder must still get its nodes by its shadow time.
+ * When that time is not a known instant the test is conservative: with nodes provisioning, only nodes free now or
+ * provisioning count (a running job's end may come after provisioning); with an unknown end, nothing is backfilled.
+ */
+function cannotDelay(
+  capacity: ClusterCapacity,
+  job: WaitingJob,
+  nodeIds: string[],
+  end: number,
+  head: { job: WaitingJob; shadow: Shadow },
+): boolean {
+  const trial = capacity.clone();
+  trial.place(job.id, nodeIds, end);
+  const need = head.job.nodeCount;
+  if (head.shadow.time < PROVISIONING) {
+    const after = trial.shadow(need);
+    return after !== undefined && after.time <= head.shadow.time;
+  }
+  if (head.shadow.time === PROVISIONING) return trial.freeOrProvisioningCount() >= need;
+  return false;
+}
+
+function knownTime(ms: number): string | undefined {
+  return ms < PROVISIONING ? new Date(ms).toISOString() : undefined;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function waitReason(
+  kind: Blocked['kind'],
+  job: WaitingJob,
+  position: number,
+  counts: { nodesFree: number; nodesUsable: number; nodesProvisioning: number },
+  input: SchedulingInput,
+  capacity: ClusterCapacity,
+  head: WaitingJob | undefined,
+  shadow: Shadow | undefined,
+): WaitReason {
+  const base = { position, nodesNeeded: job.nodeCount, ...counts };
+  const place = `Position ${position} in the queue (${job.priority} priority)`;
+  const needs = `needs ${plural(job.nodeCount, 'node')}`;
+  const { maxNodeCount, autoscale } = input.limits;
+  if (kind === 'unsatisfiable') {
+    if (!autoscale && capacity.largestPossibleGang() === 0) {
+      return {
+        ...base,
+        code: 'ClusterHasNoNodes',
+        message: `${place}: the cluster has 0 nodes and autoscale is off; raise targetNodeCount or enable autoscale.`,
+      };
+    }
+    const limit = autoscale
+      ? `autoscale maximumNodeCount is ${maxNodeCount}`
+      : `targetNodeCount is ${maxNodeCount}`;
+    const unusable = input.nodes.filter((node) => node.state === 'unusable').length;
+    return {
+      ...base,
+      code: 'ExceedsClusterSize',
+      message:
+        `${place}: ${needs} but the cluster can have at most ${plural(capacity.largestPossibleGang(), 'usable node')} ` +
+        `(${limit}${unusable ? `, ${unusable} unusable` : ''}); resize the cluster or lower nodeCount.`,
+    };
+  }
+  if (kind === 'reservation' && shadow) {
+    const reservedVirtual = shadow.nodes.filter((node) => node.virtual).length;
+    const reservedProvisioning = shadow.nodes.filter((node) => node.provisioning && !node.virtual).length;
+    if (shadow.time === PROVISIONING && reservedVirtual > 0 && autoscale) {
+      return {
+        ...base,
+        code: 'WaitingForScaleUp',
+        message: `${place}: first in line, ${needs}, ${counts.nodesFree} free; autoscale must add ${plural(reservedVirtual, 'node')} (maximum ${maxNodeCount}).`,
+      };
+    }
+    if (shadow.time === PROVISIONING) {
+      const coming = reservedProvisioning + reservedVirtual;
+      return {
+        ...base,
+        code: 'WaitingForProvisioning',
+        message: `${place}: first in line, ${needs}, ${counts.nodesFree} free; waiting for ${plural(coming, 'node')} still provisioning.`,
+      };
+    }
+    const holders = capacity.holdersOf(shadow.nodes);
+    const expected = knownTime(shadow.time);
+    return {
+      ...base,
+      code: 'WaitingForRunningJobs',
+      expectedStartTime: expected,
+      waitingForJobIds: holders,
+      message:
+        `${place}: first in line, ${needs}, ${counts.nodesFree} free; nodes are reserved for it and ` +
+        (expected
+          ? `expected by ${expected} when ${holders.join(', ')} end(s) at the latest.`
+          : `free when ${holders.join(', ')} end(s) (no wall-clock bound known).`),
+    };
+  }
+  const headId = head?.id ?? '';
+  if (kind === 'delaysReservation') {
+    return {
+      ...base,
+      code: 'BlockedByReservation',
+      blockedByJobId: headId,
+      message: `${place}: ${needs} and ${counts.nodesFree} are free, but starting it could delay job '${headId}', which holds the reservation.`,
+    };
+  }
+  return {
+    ...base,
+    code: 'InsufficientFreeNodes',
+    blockedByJobId: headId,
+    message: `${place}: ${needs}, ${counts.nodesFree} free; it waits behind job '${headId}', which holds the reservation.`,
+  };
+}
