@@ -89,8 +89,6 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
         planner,
         log: (m) => host.log.info(m),
       });
-      // df.getClient rewrites management URLs to localhost:7071 unless WEBSITE_HOSTNAME names this host.
-      process.env.WEBSITE_HOSTNAME ??= new URL(host.baseUrl).host;
       const clientData = durableClientData(host.baseUrl, hubName);
       host.registerInputBinding({
         bindingType: 'durableClient',

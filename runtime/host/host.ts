@@ -166,6 +166,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`;
+  // Azure sets WEBSITE_HOSTNAME to the site's host name; libraries (durable-functions' client) build URLs from it.
+  process.env.WEBSITE_HOSTNAME ??= new URL(baseUrl).host;
 
   const services: HostServices = {
     hostJson: hostJson.raw,
