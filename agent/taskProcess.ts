@@ -25,7 +25,18 @@ export interface TaskProcessOptions {
 export function dockerRunArguments(options: TaskProcessOptions): string[] {
   const c = options.container;
   if (!c) throw new Error('dockerRunArguments needs a container.');
-  const args = ['run', '--rm', '--name', c.name, '--network', 'host', '-w', options.cwd, '-v', `${options.cwd}:${options.cwd}`];
+  const args = [
+    'run',
+    '--rm',
+    '--name',
+    c.name,
+    '--network',
+    'host',
+    '-w',
+    options.cwd,
+    '-v',
+    `${options.cwd}:${options.cwd}`,
+  ];
   for (const mount of c.mounts) args.push('-v', `${mount}:${mount}`);
   if (c.useGpus) args.push('--gpus', 'all');
   if (c.shmSize) args.push('--shm-size', c.shmSize);

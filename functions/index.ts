@@ -6,3 +6,7 @@ import './api/clustersApi';
 import './api/fileServersApi';
 import './api/jobsApi';
 import './api/providerApi';
+import './compute/clusterCommandsTrigger';
+import './compute/nodeEventsTrigger';
+import '../orchestrations/compute/clusterMonitorOrchestrator';
+import '../orchestrations/compute/reconcileClusterActivity';

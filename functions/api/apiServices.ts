@@ -6,6 +6,7 @@ import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFac
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
+import { createClusterCompute } from '../compute/clusterComputeFactory';
 import { defaultQuotas, type ServiceDeps } from '../../shared/domain/services/serviceDeps';
 
 let deps: Promise<ServiceDeps> | undefined;
@@ -13,8 +14,10 @@ let deps: Promise<ServiceDeps> | undefined;
 export function getServiceDeps(): Promise<ServiceDeps> {
   deps ??= Promise.resolve().then(() => {
     const config = readAppConfig(process.env);
+    const cosmos = createCosmosClient(config.cosmos);
     return {
-      store: new CosmosResourceStore(createCosmosClient(config.cosmos), config.cosmos.database),
+      store: new CosmosResourceStore(cosmos, config.cosmos.database),
+      compute: createClusterCompute(process.env, cosmos, config.cosmos.database),
       secrets: new AesGcmSecretProtector(config.secretsEncryptionKey),
       quotas: defaultQuotas,
       now: () => new Date(),

@@ -40,3 +40,33 @@ export const storageQueues: string[] = [];
 
 /** Blob containers the app reads or writes. */
 export const blobContainers: string[] = [];
+
+// Compute (shared/adapters/compute, agent/, orchestrations/compute): node records, agent <-> control plane queues.
+/** Node agents send registrations, heartbeats, setup results, task exits and eviction notices here. */
+export const nodeEventsQueue = 'node-events';
+/** Node events and cluster commands that failed validation, kept with the reason (a dead-letter queue; the trigger never crashes). */
+export const computeRejectedMessagesQueue = 'compute-messages-rejected';
+/** The resource API asks the cluster monitor to apply scale settings or release a cluster through this queue. */
+export const clusterCommandsQueue = 'cluster-commands';
+/** Node setup task output: <clusterTag>/<nodeId>/stdout.txt and stderr.txt. */
+export const nodeSetupOutputContainer = 'node-setup-output';
+cosmosContainers.push({
+  id: 'nodes',
+  partitionKeyPath: '/clusterKey',
+  why: "Nodes are read, counted and reconciled per cluster (one partition per cluster: the monitor's query is single-partition), a heartbeat is a point read + replace of one small document, and a cluster's delete removes one partition.",
+});
+storageQueues.push(nodeEventsQueue, computeRejectedMessagesQueue, clusterCommandsQueue);
+blobContainers.push(nodeSetupOutputContainer);
+
+// Job lifecycle (orchestrations/jobs, functions/jobs, shared/adapters/storage).
+/** The resource API tells the job lifecycle that a job was queued or must be terminated through this queue. */
+export const jobCommandsQueue = 'job-commands';
+/** Job commands that failed validation, kept with the reason. */
+export const jobRejectedCommandsQueue = 'job-commands-rejected';
+/**
+ * Job files (stdout/stderr, later outputs) as the storage behind each mount holds them: `<volume>/<path in volume>`
+ * (e.g. `files/<account>/<share>/<dir>/<segment>/stdouterr/stdout.txt`). Listed with SAS links by listOutputFiles.
+ */
+export const jobFilesContainer = 'job-files';
+storageQueues.push(jobCommandsQueue, jobRejectedCommandsQueue);
+blobContainers.push(jobFilesContainer);

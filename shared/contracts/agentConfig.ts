@@ -67,8 +67,11 @@ export interface AgentConfig {
   setupOutputContainer: string;
   heartbeatIntervalMs: number;
   taskPollIntervalMs: number;
-  /** Base URL of the Instance Metadata Service (http://169.254.169.254 on Azure). */
-  metadataServiceUrl: string;
+  /**
+   * Base URL of the Instance Metadata Service: http://169.254.169.254 on Azure (the default in 'vm' mode). Local
+   * nodes poll it only when set (an IMDS fake that tests drive); without it they get no eviction notices.
+   */
+  metadataServiceUrl?: string;
   scheduledEventsPollIntervalMs: number;
   setupTask?: { commandLine: string; environment?: Record<string, string> };
   mountVolumes: AgentMount[];
@@ -152,15 +155,21 @@ export function parseAgentConfig(value: unknown): AgentConfig {
   }
   const mounts = obj.mountVolumes ?? [];
   if (!Array.isArray(mounts)) throw new ContractError('config.mountVolumes', 'must be an array.');
-  const metadataServiceUrl = requireString(obj, 'metadataServiceUrl', 'config', 1024);
-  if (!/^https?:\/\//.test(metadataServiceUrl)) {
+  const metadataServiceUrl =
+    optionalString(obj, 'metadataServiceUrl', 'config', 1024) ??
+    (mode === 'vm' ? 'http://169.254.169.254' : undefined);
+  if (metadataServiceUrl !== undefined && !/^https?:\/\//.test(metadataServiceUrl)) {
     throw new ContractError('config.metadataServiceUrl', 'must be an http(s) URL.');
+  }
+  const nodeId = optionalString(obj, 'nodeId', 'config', 256);
+  if (!nodeId && !metadataServiceUrl) {
+    throw new ContractError('config.nodeId', 'is required when no metadataServiceUrl is set.');
   }
   return {
     schema: agentConfigSchema,
     version: 1,
     mode,
-    nodeId: optionalString(obj, 'nodeId', 'config', 256),
+    nodeId,
     clusterKey: requireString(obj, 'clusterKey', 'config', 1024),
     vmSize: requireString(obj, 'vmSize', 'config', 64),
     cpuCount: requireInteger(obj, 'cpuCount', 'config', 1, 4096),

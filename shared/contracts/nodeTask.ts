@@ -121,3 +121,10 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
     replyTo: optionalString(obj, 'replyTo', 'message', 256),
   };
 }
+
+/** A task message without its schema header (the sender adds it). */
+export type NodeTaskBody = NodeTaskMessage extends infer M
+  ? M extends NodeTaskMessage
+    ? Omit<M, 'schema' | 'version'>
+    : never
+  : never;

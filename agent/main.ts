@@ -1,0 +1,36 @@
+// Entry point of the node agent: `node dist/agent/main.js --config FILE` (or env BATCHAI_AGENT_CONFIG=FILE).
+// Logs one JSON line per event to stdout; SIGTERM stops it gracefully (running tasks get SIGTERM first).
+import * as fs from 'fs';
+import { parseAgentConfig } from '../shared/contracts/agentConfig';
+import { NodeAgent, type AgentLog } from './nodeAgent';
+
+function configPath(): string {
+  const index = process.argv.indexOf('--config');
+  const file = index >= 0 ? process.argv[index + 1] : process.env.BATCHAI_AGENT_CONFIG;
+  if (!file) throw new Error('The node agent needs --config FILE (or BATCHAI_AGENT_CONFIG).');
+  return file;
+}
+
+const log: AgentLog = (level, message) =>
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, message })}\n`);
+
+async function main(): Promise<void> {
+  const file = configPath();
+  const config = parseAgentConfig(JSON.parse(fs.readFileSync(file, 'utf8')) as unknown);
+  const agent = new NodeAgent(config, log);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log('info', `${signal}: stopping`);
+    void agent.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await agent.start();
+}
+
+main().catch((error: unknown) => {
+  log('error', `the node agent failed: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,398 @@
+// The node agent: registers the node, heartbeats, runs the cluster's node setup task once per node, mounts
+// volumes, takes run/kill messages from the node's task queue, streams task output to append blobs, reports exits,
+// and forwards eviction notices (Scheduled Events) to running tasks as SIGTERM. Same program on VMs and local nodes.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { QueueClient } from '@azure/storage-queue';
+import type { AgentConfig } from '../shared/contracts/agentConfig';
+import { ContractError } from '../shared/contracts/contractError';
+import { nodeEventSchema, type NodeEvent, type NodeEventBody } from '../shared/contracts/nodeEvent';
+import { clusterTag, nodeTaskQueueName } from '../shared/contracts/nodeQueueNames';
+import { parseNodeTaskMessage, type BlobPath, type RunTaskMessage } from '../shared/contracts/nodeTask';
+import { decodeQueueMessage, encodeQueueMessage } from '../shared/contracts/wireEncoding';
+import { createAgentStorage, type AgentStorage } from './agentStorage';
+import { AppendBlobLog } from './appendBlobLog';
+import { MetadataServiceClient, type ScheduledEvent } from './metadataServiceClient';
+import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
+import { TaskProcess, type TaskOutcome } from './taskProcess';
+import { mountRootOf, mountVolumes } from './volumeMounts';
+
+export const agentVersion = '1.0.0';
+
+interface RunningTask {
+  message: RunTaskMessage;
+  process: TaskProcess;
+  /** Set when the agent ended it (kill request, eviction): reported with the exit. */
+  endReason?: string;
+}
+
+interface SetupState {
+  succeeded: boolean;
+  exitCode?: number;
+  message?: string;
+}
+
+export type AgentLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export class NodeAgent {
+  private storage!: AgentStorage;
+  private nodeId!: string;
+  private eventsQueue!: QueueClient;
+  private taskQueue!: QueueClient;
+  private poisonQueue!: QueueClient;
+  private readonly running = new Map<string, RunningTask>();
+  /** Tasks already run by this agent: a redelivered run message is not run twice. */
+  private readonly finished = new Set<string>();
+  private readonly imds: MetadataServiceClient | undefined;
+  private watcher: ScheduledEventsWatcher | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private pollLoop: Promise<void> | undefined;
+  private dockerAvailable: boolean | undefined;
+  private mountRoot = '';
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly log: AgentLog,
+  ) {
+    this.imds = config.metadataServiceUrl ? new MetadataServiceClient(config.metadataServiceUrl) : undefined;
+  }
+
+  get id(): string {
+    return this.nodeId;
+  }
+
+  async start(): Promise<void> {
+    this.storage = createAgentStorage(this.config.storage);
+    // The config parser guarantees one of the two.
+    this.nodeId = this.config.nodeId ?? (await this.imds!.computeName());
+    fs.mkdirSync(path.join(this.config.workRoot, 'state'), { recursive: true });
+    this.eventsQueue = this.storage.queues.getQueueClient(this.config.nodeEventsQueue);
+    const taskQueueName = nodeTaskQueueName(this.config.clusterKey, this.nodeId);
+    this.taskQueue = this.storage.queues.getQueueClient(taskQueueName);
+    this.poisonQueue = this.storage.queues.getQueueClient(`${taskQueueName}-poison`);
+    await Promise.all([
+      this.eventsQueue.createIfNotExists(),
+      this.taskQueue.createIfNotExists(),
+      this.poisonQueue.createIfNotExists(),
+    ]);
+    await this.send({
+      kind: 'registered',
+      vmSize: this.config.vmSize,
+      cpuCount: this.config.cpuCount,
+      gpuCount: this.config.gpuCount,
+      agentVersion,
+      remoteLogin: this.remoteLogin(),
+    });
+    this.log('info', `registered node ${this.nodeId} (task queue ${taskQueueName})`);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
+    if (this.imds) this.startWatcher(this.imds);
+    const setup = await this.setupOnce();
+    await this.send({ kind: 'setupCompleted', ...setup });
+    if (!setup.succeeded) {
+      this.log(
+        'error',
+        `node setup failed: ${setup.message ?? `exit code ${setup.exitCode}`}; taking no tasks`,
+      );
+      return;
+    }
+    this.pollLoop = this.pollTasks();
+  }
+
+  private startWatcher(imds: MetadataServiceClient): void {
+    this.watcher = new ScheduledEventsWatcher(
+      imds,
+      this.nodeId,
+      this.config.scheduledEventsPollIntervalMs,
+      (event) => this.onEviction(event, imds),
+      (error) => this.log('warn', `scheduled events poll failed: ${(error as Error).message}`),
+    );
+    this.watcher.start();
+  }
+
+  /** Stops taking work, sends SIGTERM to running tasks and waits for them (at most `graceMs`). */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopped = true;
+    this.watcher?.stop();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    for (const task of this.running.values()) {
+      task.endReason ??= 'The node agent stopped.';
+      task.process.kill('SIGTERM');
+    }
+    await this.waitForTasks(graceMs);
+    for (const task of this.running.values()) task.process.kill('SIGKILL');
+    await this.pollLoop;
+  }
+
+  private remoteLogin(): { ipAddress: string; port: number } | undefined {
+    if (this.config.mode === 'local') return undefined; // a local node has no SSH endpoint
+    for (const addresses of Object.values(os.networkInterfaces())) {
+      const address = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+      if (address) return { ipAddress: address.address, port: 22 };
+    }
+    return undefined;
+  }
+
+  private async send(body: NodeEventBody): Promise<void> {
+    const event = {
+      schema: nodeEventSchema,
+      version: 1,
+      nodeId: this.nodeId,
+      clusterKey: this.config.clusterKey,
+      time: new Date().toISOString(),
+      ...body,
+    } as NodeEvent;
+    await this.eventsQueue.sendMessage(encodeQueueMessage(event));
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.config.mode === 'local' && !fs.existsSync(this.config.workRoot)) {
+      // A local node's directory is its VM: once it is removed (pool deleted, test cleanup) the node is gone.
+      this.log('warn', `work root ${this.config.workRoot} was removed: stopping`);
+      void this.stop(2_000).then(() => process.exit(0));
+      return;
+    }
+    try {
+      await this.send({ kind: 'heartbeat', runningTaskIds: [...this.running.keys()] });
+    } catch (error: unknown) {
+      this.log('warn', `heartbeat failed: ${(error as Error).message}`);
+    }
+  }
+
+  private setupBlob(stream: 'stdout' | 'stderr'): BlobPath {
+    return {
+      container: this.config.setupOutputContainer,
+      name: `${clusterTag(this.config.clusterKey)}/${this.nodeId}/${stream}.txt`,
+    };
+  }
+
+  private async openLog(blob: BlobPath): Promise<AppendBlobLog> {
+    const container = this.storage.blobs.getContainerClient(blob.container);
+    await container.createIfNotExists();
+    return new AppendBlobLog(container.getAppendBlobClient(blob.name));
+  }
+
+  /** Mounts and the setup task run once per node; the result is remembered across agent restarts. */
+  private async setupOnce(): Promise<SetupState> {
+    const marker = path.join(this.config.workRoot, 'state', 'setup.json');
+    if (fs.existsSync(marker)) {
+      this.mountRoot = mountRootOf(this.config);
+      return JSON.parse(fs.readFileSync(marker, 'utf8')) as SetupState;
+    }
+    let state: SetupState;
+    try {
+      this.mountRoot = await mountVolumes(this.config);
+      if (this.config.setupTask) {
+        const cwd = path.join(this.config.workRoot, 'setup');
+        fs.mkdirSync(cwd, { recursive: true });
+        const process = new TaskProcess({
+          commandLine: this.config.setupTask.commandLine,
+          cwd,
+          env: this.taskEnvironment(cwd, this.config.setupTask.environment),
+          stdout: await this.openLog(this.setupBlob('stdout')),
+          stderr: await this.openLog(this.setupBlob('stderr')),
+        });
+        const outcome = await process.done;
+        state = {
+          succeeded: outcome.exitCode === 0,
+          exitCode: outcome.exitCode,
+          message: outcome.error ?? (outcome.exitCode === 0 ? undefined : describe(outcome)),
+        };
+      } else {
+        state = { succeeded: true };
+      }
+    } catch (error: unknown) {
+      state = { succeeded: false, message: (error as Error).message };
+    }
+    fs.writeFileSync(marker, JSON.stringify(state));
+    return state;
+  }
+
+  private taskEnvironment(cwd: string, extra: Record<string, string> | undefined): Record<string, string> {
+    const inherited: Record<string, string> = {};
+    for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
+      const value = process.env[name];
+      if (value !== undefined) inherited[name] = value;
+    }
+    return {
+      ...inherited,
+      AZ_BATCHAI_MOUNT_ROOT: this.mountRoot,
+      AZ_BATCHAI_NODE_ID: this.nodeId,
+      AZ_BATCHAI_TASK_WORKING_DIR: cwd,
+      ...extra,
+    };
+  }
+
+  private async pollTasks(): Promise<void> {
+    while (!this.stopped) {
+      let received = 0;
+      try {
+        const response = await this.taskQueue.receiveMessages({
+          numberOfMessages: 16,
+          visibilityTimeout: 60,
+        });
+        received = response.receivedMessageItems.length;
+        for (const item of response.receivedMessageItems) {
+          if (this.stopped) break;
+          await this.handleMessage(item.messageText);
+          await this.taskQueue.deleteMessage(item.messageId, item.popReceipt);
+        }
+      } catch (error: unknown) {
+        this.log('warn', `task queue poll failed: ${(error as Error).message}`);
+      }
+      if (received === 0 && !this.stopped) await delay(this.config.taskPollIntervalMs);
+    }
+  }
+
+  /** Handles one message; a malformed one is set aside (poison queue, with the reason) and reported. */
+  private async handleMessage(text: string): Promise<void> {
+    let message;
+    try {
+      message = parseNodeTaskMessage(decodeQueueMessage(text));
+    } catch (error: unknown) {
+      if (!(error instanceof ContractError)) throw error;
+      const reason = `Rejected task message: ${error.message}`;
+      this.log('warn', reason);
+      await this.poisonQueue.sendMessage(
+        encodeQueueMessage({ reason, rejectedTime: new Date().toISOString(), messageText: text }),
+      );
+      await this.send({ kind: 'taskMessageRejected', reason });
+      return;
+    }
+    if (message.kind === 'killTask') {
+      const task = this.running.get(message.taskId);
+      if (task) {
+        task.endReason = message.reason ?? `Killed on request (${message.signal}).`;
+        task.process.kill(message.signal);
+      }
+      return;
+    }
+    if (this.running.has(message.taskId) || this.finished.has(message.taskId)) return;
+    await this.startTask(message);
+  }
+
+  private async startTask(message: RunTaskMessage): Promise<void> {
+    const cwd = message.workingDirectory
+      ? path.resolve(this.config.workRoot, message.workingDirectory)
+      : path.join(this.config.workRoot, 'tasks', message.taskId.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    const report = {
+      taskId: message.taskId,
+      jobId: message.jobId,
+      attempt: message.attempt,
+      replyTo: message.replyTo,
+    };
+    let stdout: AppendBlobLog;
+    let stderr: AppendBlobLog;
+    try {
+      fs.mkdirSync(cwd, { recursive: true });
+      stdout = await this.openLog(message.stdout);
+      stderr = await this.openLog(message.stderr);
+    } catch (error: unknown) {
+      await this.send({
+        kind: 'taskExited',
+        ...report,
+        reason: `The task could not start: ${(error as Error).message}`,
+      });
+      return;
+    }
+    let container;
+    if (message.container) {
+      if (this.hasDocker()) {
+        container = {
+          ...message.container,
+          name: `batchai-${message.taskId}`.replace(/[^A-Za-z0-9_.-]/g, '-'),
+          mounts: [this.mountRoot],
+        };
+      } else if (this.config.mode === 'local') {
+        stderr.write(
+          Buffer.from(
+            `[batchai] No Docker engine on this machine: running the command on the host instead of in ${message.container.image}.\n`,
+          ),
+        );
+      } else {
+        await this.send({
+          kind: 'taskExited',
+          ...report,
+          reason: `No Docker engine on this VM to run ${message.container.image}.`,
+        });
+        return;
+      }
+    }
+    const process = new TaskProcess({
+      commandLine: message.commandLine,
+      cwd,
+      env: this.taskEnvironment(cwd, message.environment),
+      stdout,
+      stderr,
+      container,
+    });
+    const task: RunningTask = { message, process };
+    this.running.set(message.taskId, task);
+    await this.send({ kind: 'taskStarted', ...report });
+    this.log('info', `task ${message.taskId} started (pid ${process.pid})`);
+    void process.done.then(async (outcome) => {
+      this.running.delete(message.taskId);
+      this.finished.add(message.taskId);
+      this.log('info', `task ${message.taskId} ended: ${describe(outcome)}`);
+      try {
+        await this.send({
+          kind: 'taskExited',
+          ...report,
+          exitCode: outcome.exitCode,
+          signal: outcome.signal,
+          reason: outcome.error ?? task.endReason,
+        });
+      } catch (error: unknown) {
+        this.log('error', `could not report the exit of task ${message.taskId}: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  private hasDocker(): boolean {
+    this.dockerAvailable ??= spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+    return this.dockerAvailable;
+  }
+
+  /** Forwards the eviction to running tasks as SIGTERM, reports it, and acknowledges once they exited. */
+  private async onEviction(event: ScheduledEvent, imds: MetadataServiceClient): Promise<void> {
+    this.log(
+      'warn',
+      `${event.EventType} scheduled (${event.EventId}, not before ${event.NotBefore ?? 'unknown'})`,
+    );
+    for (const task of this.running.values()) {
+      task.endReason = `The node was evicted (${event.EventType}).`;
+      task.process.kill('SIGTERM');
+    }
+    await this.send({
+      kind: 'evictionNotice',
+      eventId: event.EventId,
+      eventType: event.EventType as 'Preempt' | 'Terminate',
+      notBefore: event.NotBefore || undefined,
+    });
+    const notBefore = event.NotBefore ? Date.parse(event.NotBefore) : NaN;
+    const graceMs = Number.isNaN(notBefore) ? 30_000 : Math.max(0, notBefore - Date.now());
+    void this.waitForTasks(graceMs).then(() =>
+      imds
+        .acknowledge([event.EventId])
+        .catch((error: unknown) =>
+          this.log('warn', `acknowledging ${event.EventId} failed: ${(error as Error).message}`),
+        ),
+    );
+  }
+
+  private async waitForTasks(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.running.size > 0 && Date.now() < deadline) await delay(50);
+  }
+}
+
+function describe(outcome: TaskOutcome): string {
+  if (outcome.error) return outcome.error;
+  return outcome.exitCode !== undefined ? `exit code ${outcome.exitCode}` : `signal ${outcome.signal}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

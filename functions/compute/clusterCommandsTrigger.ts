@@ -1,0 +1,55 @@
+// Queue trigger: cluster commands from the resource API ('apply', 'release') start the cluster's monitor
+// orchestration or wake it with a 'clusterChanged' event. Malformed commands are set aside with the reason.
+import { app, output, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { clusterCommandsQueue, computeRejectedMessagesQueue } from '../../shared/config/resourceNames';
+import { parseClusterCommand } from '../../shared/contracts/clusterCommand';
+import { ContractError } from '../../shared/contracts/contractError';
+import {
+  clusterChangedEvent,
+  clusterMonitorInstanceId,
+  clusterMonitorName,
+  type ReconcileInput,
+} from '../../orchestrations/compute/clusterMonitorContract';
+import { parseQueuePayload, rejectedMessage } from './queuePayload';
+
+const rejected = output.storageQueue({
+  queueName: computeRejectedMessagesQueue,
+  connection: 'AzureWebJobsStorage',
+});
+const active = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+app.storageQueue('clusterCommands', {
+  queueName: clusterCommandsQueue,
+  connection: 'AzureWebJobsStorage',
+  extraInputs: [df.input.durableClient()],
+  extraOutputs: [rejected],
+  handler: async (payload: unknown, context: InvocationContext): Promise<void> => {
+    let command;
+    try {
+      command = parseClusterCommand(parseQueuePayload(payload));
+    } catch (error: unknown) {
+      if (!(error instanceof ContractError)) throw error;
+      context.warn(`Rejected cluster command: ${error.message}`);
+      context.extraOutputs.set(rejected, rejectedMessage(clusterCommandsQueue, error, payload));
+      return;
+    }
+    const client = df.getClient(context);
+    const instanceId = clusterMonitorInstanceId(command.clusterKey);
+    const status = await client.getStatus(instanceId).catch(() => undefined);
+    if (!status || !active.has(String(status.runtimeStatus))) {
+      const input: ReconcileInput = {
+        clusterKey: command.clusterKey,
+        cluster: command.cluster,
+        firstPass: true,
+      };
+      try {
+        await client.startNew(clusterMonitorName, { instanceId, input });
+        return;
+      } catch (error: unknown) {
+        context.warn(`Starting ${instanceId} failed (${(error as Error).message}); signalling it instead.`);
+      }
+    }
+    await client.raiseEvent(instanceId, clusterChangedEvent, { kind: command.kind });
+  },
+});

@@ -1,0 +1,20 @@
+// Builds the resource API's ClusterCompute from the app settings: commands go to the cluster-commands queue of
+// the app's storage account, remote logins come from the node records in Cosmos.
+import type { CosmosClient } from '@azure/cosmos';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { CosmosNodeStore } from '../../shared/adapters/compute/cosmosNodeStore';
+import { QueueClusterCompute } from '../../shared/adapters/compute/queueClusterCompute';
+import { readComputeConfig } from '../../shared/config/computeConfig';
+import { clusterCommandsQueue } from '../../shared/config/resourceNames';
+
+export function createClusterCompute(
+  env: Readonly<Record<string, string | undefined>>,
+  cosmos: CosmosClient,
+  database: string,
+): QueueClusterCompute {
+  const config = readComputeConfig(env);
+  const queue = QueueServiceClient.fromConnectionString(config.storageConnectionString).getQueueClient(
+    clusterCommandsQueue,
+  );
+  return new QueueClusterCompute(queue, new CosmosNodeStore(cosmos, database));
+}

@@ -1,0 +1,51 @@
+// Queue trigger: node agents' events update the node records (registration, heartbeats, setup result, tasks,
+// evictions); task events are raised to the orchestration named in the task's replyTo. Malformed events are set
+// aside with the reason; they never fail the function (no retry storm, no crash).
+import { app, output, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { computeRejectedMessagesQueue, nodeEventsQueue } from '../../shared/config/resourceNames';
+import { ContractError } from '../../shared/contracts/contractError';
+import { parseNodeEvent } from '../../shared/contracts/nodeEvent';
+import { getComputeServices } from '../../orchestrations/compute/computeServices';
+import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
+import { parseQueuePayload, rejectedMessage } from './queuePayload';
+
+const rejected = output.storageQueue({
+  queueName: computeRejectedMessagesQueue,
+  connection: 'AzureWebJobsStorage',
+});
+
+app.storageQueue('nodeEvents', {
+  queueName: nodeEventsQueue,
+  connection: 'AzureWebJobsStorage',
+  extraInputs: [df.input.durableClient()],
+  extraOutputs: [rejected],
+  handler: async (payload: unknown, context: InvocationContext): Promise<void> => {
+    let event;
+    try {
+      event = parseNodeEvent(parseQueuePayload(payload));
+    } catch (error: unknown) {
+      if (!(error instanceof ContractError)) throw error;
+      context.warn(`Rejected node event: ${error.message}`);
+      context.extraOutputs.set(rejected, rejectedMessage(nodeEventsQueue, error, payload));
+      return;
+    }
+    const { nodes } = getComputeServices();
+    await nodes.update(event.clusterKey, event.nodeId, (current) => applyNodeEvent(current, event));
+    if (event.kind === 'evictionNotice' || event.kind === 'taskMessageRejected') {
+      context.warn(
+        `Node ${event.nodeId}: ${event.kind === 'evictionNotice' ? `${event.eventType} notice` : event.reason}`,
+      );
+    }
+    if ((event.kind === 'taskStarted' || event.kind === 'taskExited') && event.replyTo) {
+      await df
+        .getClient(context)
+        .raiseEvent(event.replyTo, `task:${event.taskId}`, event)
+        .catch((error: unknown) =>
+          context.warn(
+            `Could not raise ${event.kind} of task ${event.taskId} to ${event.replyTo}: ${(error as Error).message}`,
+          ),
+        );
+    }
+  },
+});

@@ -1,0 +1,159 @@
+// The cluster monitor's decisions as a pure function of one snapshot (scale settings, pool nodes, node records,
+// queued work, the clock): which nodes are lost, which leave, how many to add, and the counts the API shows.
+import type { PoolNode } from '../../shared/ports/computePool';
+import type { NodeRecord, NodeState } from '../../shared/ports/nodeStore';
+
+export type Deallocation = 'requeue' | 'terminate' | 'waitforjobcompletion';
+
+export type ScaleSettings =
+  | { mode: 'manual'; targetNodeCount: number; deallocation: Deallocation }
+  | { mode: 'auto'; minimumNodeCount: number; maximumNodeCount: number; initialNodeCount: number };
+
+export interface ClusterSnapshot {
+  now: number;
+  scale: ScaleSettings;
+  /** True on the first pass after the cluster was created (autoscale starts at initialNodeCount). */
+  firstPass: boolean;
+  poolNodes: PoolNode[];
+  records: NodeRecord[];
+  /** Nodes wanted by queued and running jobs (sum of their nodeCount). */
+  queuedWorkNodes: number;
+  /** No heartbeat for this long: the node is lost. */
+  lostAfterMs: number;
+  /** A node that has not registered this long after creation is lost too (VM boot + agent install). */
+  registerWithinMs: number;
+  /** Autoscale removes a node only after it has been idle this long. */
+  idleTimeoutMs: number;
+}
+
+export interface NodeStateCounts {
+  idleNodeCount: number;
+  runningNodeCount: number;
+  preparingNodeCount: number;
+  unusableNodeCount: number;
+  leavingNodeCount: number;
+}
+
+export interface ClusterPlan {
+  desired: number;
+  markUnusable: { nodeId: string; reason: string }[];
+  markLeaving: { nodeId: string; reason: string; deallocation: Deallocation }[];
+  /** Tasks to kill (SIGTERM) before their node is removed (requeue / terminate). */
+  killTasks: { nodeId: string; taskIds: string[] }[];
+  deleteNodes: string[];
+  /** Records of nodes the pool no longer has. */
+  deleteRecords: string[];
+  /** Pool size to resize to after the deletions, when it grows; undefined when nothing is added. */
+  growTo?: number;
+  counts: NodeStateCounts;
+  currentNodeCount: number;
+  allocationState: 'steady' | 'resizing';
+}
+
+export const lostReason = 'lost: no heartbeat';
+
+function desiredCount(s: ClusterSnapshot): number {
+  if (s.scale.mode === 'manual') return s.scale.targetNodeCount;
+  const { minimumNodeCount: min, maximumNodeCount: max, initialNodeCount } = s.scale;
+  const wanted = Math.min(max, Math.max(min, s.queuedWorkNodes));
+  return s.firstPass ? Math.max(wanted, Math.min(max, initialNodeCount)) : wanted;
+}
+
+export function planCluster(s: ClusterSnapshot): ClusterPlan {
+  const records = new Map(s.records.map((r) => [r.nodeId, r]));
+  const plan: ClusterPlan = {
+    desired: desiredCount(s),
+    markUnusable: [],
+    markLeaving: [],
+    killTasks: [],
+    deleteNodes: [],
+    deleteRecords: s.records
+      .filter((r) => !s.poolNodes.some((n) => n.nodeId === r.nodeId))
+      .map((r) => r.nodeId),
+    counts: {
+      idleNodeCount: 0,
+      runningNodeCount: 0,
+      preparingNodeCount: 0,
+      unusableNodeCount: 0,
+      leavingNodeCount: 0,
+    },
+    currentNodeCount: 0,
+    allocationState: 'steady',
+  };
+  const state = new Map<string, NodeState>();
+  for (const node of s.poolNodes) {
+    const record = records.get(node.nodeId);
+    let current: NodeState = record?.state ?? 'preparing';
+    if (current === 'unusable' && record?.unusableReason?.startsWith('lost')) {
+      plan.deleteNodes.push(node.nodeId); // marked lost on an earlier pass: replace it now
+      continue;
+    }
+    if (current !== 'unusable' && current !== 'leaving') {
+      const lastSeen = Date.parse(record?.lastHeartbeatTime ?? record?.createdTime ?? node.createdTime ?? '');
+      const allowance = record?.lastHeartbeatTime ? s.lostAfterMs : s.registerWithinMs;
+      if (node.state === 'failed') {
+        plan.markUnusable.push({ nodeId: node.nodeId, reason: 'lost: the VM or node process failed' });
+        current = 'unusable';
+      } else if (!Number.isNaN(lastSeen) && s.now - lastSeen > allowance) {
+        plan.markUnusable.push({ nodeId: node.nodeId, reason: lostReason });
+        current = 'unusable';
+      }
+    }
+    if (current === 'leaving' && (record?.runningTaskIds.length ?? 0) === 0) {
+      plan.deleteNodes.push(node.nodeId); // its jobs finished (or were stopped): release it
+      continue;
+    }
+    state.set(node.nodeId, current);
+  }
+
+  const active = [...state].filter(([, st]) => st !== 'leaving');
+  const remainingPool = s.poolNodes.length - plan.deleteNodes.length;
+  if (active.length < plan.desired) {
+    plan.growTo = remainingPool + (plan.desired - active.length);
+  } else if (active.length > plan.desired) {
+    let excess = active.length - plan.desired;
+    const rank: Record<NodeState, number> = { unusable: 0, preparing: 1, idle: 2, running: 3, leaving: 9 };
+    const victims = active
+      .filter(([id, st]) => {
+        if (s.scale.mode === 'manual') return true;
+        if (st === 'unusable') return true;
+        const idleSince = Date.parse(records.get(id)?.idleSince ?? '');
+        return st === 'idle' && !Number.isNaN(idleSince) && s.now - idleSince >= s.idleTimeoutMs;
+      })
+      .sort((a, b) => rank[a[1]] - rank[b[1]]);
+    const deallocation = s.scale.mode === 'manual' ? s.scale.deallocation : 'waitforjobcompletion';
+    for (const [id, st] of victims) {
+      if (excess-- <= 0) break;
+      const tasks = records.get(id)?.runningTaskIds ?? [];
+      if (st === 'running' && tasks.length > 0) {
+        plan.markLeaving.push({ nodeId: id, reason: `scale down (${deallocation})`, deallocation });
+        state.set(id, 'leaving');
+        if (deallocation !== 'waitforjobcompletion') {
+          plan.killTasks.push({ nodeId: id, taskIds: tasks });
+          plan.deleteNodes.push(id);
+          state.delete(id);
+        }
+      } else {
+        plan.deleteNodes.push(id);
+        state.delete(id);
+      }
+    }
+  }
+
+  for (const st of state.values()) {
+    const key = `${st}NodeCount` as keyof NodeStateCounts;
+    plan.counts[key]++;
+  }
+  const growth = plan.growTo === undefined ? 0 : plan.growTo - (s.poolNodes.length - plan.deleteNodes.length);
+  plan.counts.preparingNodeCount += Math.max(0, growth);
+  plan.currentNodeCount = state.size + Math.max(0, growth);
+  const joining = s.poolNodes.some(
+    (n) =>
+      n.state === 'creating' || n.state === 'deleting' || (!records.has(n.nodeId) && state.has(n.nodeId)),
+  );
+  plan.allocationState =
+    plan.deleteNodes.length > 0 || growth > 0 || plan.counts.leavingNodeCount > 0 || joining
+      ? 'resizing'
+      : 'steady';
+  return plan;
+}

@@ -1,0 +1,58 @@
+// Composition root of the compute side (activities and node-event triggers): the pool adapter chosen by the
+// settings, node records, the resource store and the storage queues, built once per process.
+import { DefaultAzureCredential } from '@azure/identity';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
+import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
+import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
+import { CosmosNodeStore } from '../../shared/adapters/compute/cosmosNodeStore';
+import { LocalComputePool } from '../../shared/adapters/compute/localComputePool';
+import { VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
+import { readAppConfig } from '../../shared/config/appConfig';
+import { readComputeConfig, type ComputeTimings } from '../../shared/config/computeConfig';
+import type { ComputePool } from '../../shared/ports/computePool';
+import type { NodeStore } from '../../shared/ports/nodeStore';
+import type { ResourceStore } from '../../shared/ports/resourceStore';
+
+export interface ComputeServices {
+  pool: ComputePool;
+  nodes: NodeStore;
+  store: ResourceStore;
+  queues: QueueServiceClient;
+  timings: ComputeTimings;
+}
+
+let services: ComputeServices | undefined;
+
+export function getComputeServices(): ComputeServices {
+  if (services) return services;
+  const app = readAppConfig(process.env);
+  const compute = readComputeConfig(process.env);
+  const cosmos = createCosmosClient(app.cosmos);
+  const settings = compute.pool;
+  const pool: ComputePool =
+    settings.kind === 'local'
+      ? new LocalComputePool(settings)
+      : new VmssComputePool({
+          client: createComputeClient({
+            subscriptionId: settings.subscriptionId,
+            credential: new DefaultAzureCredential(),
+            endpoint: settings.armEndpoint,
+          }),
+          resourceGroup: settings.resourceGroup,
+          location: settings.location,
+          managedIdentityId: settings.managedIdentityId,
+          managedIdentityClientId: settings.managedIdentityClientId,
+          storage: { blobEndpoint: settings.blobEndpoint, queueEndpoint: settings.queueEndpoint },
+          agentInstallation: { packageUrl: settings.agentPackageUrl },
+          defaultSubnetId: settings.subnetId,
+        });
+  services = {
+    pool,
+    nodes: new CosmosNodeStore(cosmos, app.cosmos.database),
+    store: new CosmosResourceStore(cosmos, app.cosmos.database),
+    queues: QueueServiceClient.fromConnectionString(compute.storageConnectionString),
+    timings: compute.timings,
+  };
+  return services;
+}

@@ -1,0 +1,89 @@
+// How a node event changes the node's record: a pure function, so the queue trigger stays thin and the rules
+// (state from setup result and running tasks, stale heartbeats ignored, leaving/unusable kept) are unit-tested.
+import type { NodeEvent } from '../../shared/contracts/nodeEvent';
+import type { NodeRecord } from '../../shared/ports/nodeStore';
+
+function settle(record: NodeRecord, time: string): NodeRecord {
+  if (record.state === 'leaving' || record.state === 'unusable') return record;
+  if (!record.setup) return { ...record, state: 'preparing' };
+  if (!record.setup.succeeded)
+    return { ...record, state: 'unusable', unusableReason: 'The node setup task failed.' };
+  if (record.runningTaskIds.length > 0) return { ...record, state: 'running', idleSince: undefined };
+  return {
+    ...record,
+    state: 'idle',
+    idleSince: record.state === 'idle' && record.idleSince ? record.idleSince : time,
+  };
+}
+
+export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent): NodeRecord | undefined {
+  const record: NodeRecord = current ?? {
+    nodeId: event.nodeId,
+    clusterKey: event.clusterKey,
+    state: 'preparing',
+    createdTime: event.time,
+    runningTaskIds: [],
+    runningJobIds: [],
+  };
+  const fresher = !record.lastHeartbeatTime || Date.parse(event.time) >= Date.parse(record.lastHeartbeatTime);
+  const seen = fresher ? { lastHeartbeatTime: event.time } : {};
+  switch (event.kind) {
+    case 'registered':
+      return settle(
+        {
+          ...record,
+          ...seen,
+          vmSize: event.vmSize,
+          cpuCount: event.cpuCount,
+          gpuCount: event.gpuCount,
+          remoteLogin: event.remoteLogin,
+          registeredTime: event.time,
+        },
+        event.time,
+      );
+    case 'heartbeat':
+      if (!fresher) return undefined; // an old heartbeat must not undo newer task events
+      return settle({ ...record, ...seen, runningTaskIds: event.runningTaskIds }, event.time);
+    case 'setupCompleted':
+      return settle(
+        {
+          ...record,
+          ...seen,
+          setup: { succeeded: event.succeeded, exitCode: event.exitCode, message: event.message },
+        },
+        event.time,
+      );
+    case 'taskStarted':
+      return settle(
+        {
+          ...record,
+          ...seen,
+          runningTaskIds: [...new Set([...record.runningTaskIds, event.taskId])],
+          runningJobIds: [...new Set([...record.runningJobIds, event.jobId])],
+        },
+        event.time,
+      );
+    case 'taskExited':
+      return settle(
+        {
+          ...record,
+          ...seen,
+          runningTaskIds: record.runningTaskIds.filter((t) => t !== event.taskId),
+          runningJobIds: record.runningJobIds.filter((j) => j !== event.jobId),
+        },
+        event.time,
+      );
+    case 'evictionNotice':
+      return {
+        ...record,
+        ...seen,
+        state: 'leaving',
+        leaving: record.leaving ?? {
+          since: event.time,
+          reason: `${event.eventType} scheduled (${event.eventId})`,
+        },
+      };
+    case 'taskMessageRejected':
+      return fresher ? { ...record, ...seen } : undefined;
+  }
+}

@@ -1,0 +1,210 @@
+// Activity: one reconciliation pass of a cluster. Reads the cluster, its pool nodes, node records and queued
+// work; applies the scaling policy (lost nodes, scale up/down with the deallocation option, autoscale); writes node
+// states and the cluster's counts and allocation state. Idempotent: a repeated pass converges to the same state.
+import { createHash } from 'crypto';
+import * as df from 'durable-functions';
+import type { ClusterRefWire } from '../../shared/contracts/clusterCommand';
+import {
+  reconcileClusterActivityName,
+  type ReconcileInput,
+  type ReconcileResult,
+} from './clusterMonitorContract';
+import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
+import { nodeTaskSchema, type KillTaskMessage } from '../../shared/contracts/nodeTask';
+import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
+import { PreconditionFailedError } from '../../shared/domain/errors';
+import type { ResourceRef } from '../../shared/domain/resourceId';
+import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import type { JsonObject } from '../../shared/domain/specValidator';
+import { ComputePoolError } from '../../shared/ports/computePool';
+import { planCluster, type ClusterPlan, type Deallocation, type ScaleSettings } from './clusterScalingPolicy';
+import { getComputeServices, type ComputeServices } from './computeServices';
+import { poolDefinitionOf } from './poolDefinition';
+
+function refOf(cluster: ClusterRefWire): ResourceRef {
+  return { kind: 'cluster', ...cluster };
+}
+
+function scaleSettingsOf(spec: JsonObject): ScaleSettings {
+  const scale = (spec.scaleSettings ?? {}) as JsonObject;
+  if (scale.autoScale) {
+    const auto = scale.autoScale as JsonObject;
+    return {
+      mode: 'auto',
+      minimumNodeCount: Number(auto.minimumNodeCount ?? 0),
+      maximumNodeCount: Number(auto.maximumNodeCount ?? 0),
+      initialNodeCount: Number(auto.initialNodeCount ?? 0),
+    };
+  }
+  const manual = (scale.manual ?? {}) as JsonObject;
+  return {
+    mode: 'manual',
+    targetNodeCount: Number(manual.targetNodeCount ?? 0),
+    deallocation: String(manual.nodeDeallocationOption ?? 'requeue').toLowerCase() as Deallocation,
+  };
+}
+
+async function queuedWorkNodes(services: ComputeServices, clusterKey: string): Promise<number> {
+  let total = 0;
+  let continuationToken: string | undefined;
+  do {
+    const page = await services.store.listJobsByCluster(clusterKey, ['queued', 'running'], {
+      maxItems: 100,
+      continuationToken,
+    });
+    for (const job of page.items) total += job.record.job?.nodeCount ?? 1;
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return total;
+}
+
+/** Writes the cluster's read-only compute properties when they changed (ETag; re-read on a concurrent change). */
+async function writeClusterStatus(
+  services: ComputeServices,
+  ref: ResourceRef,
+  plan: ClusterPlan,
+  error: ComputePoolError | undefined,
+  now: Date,
+): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const stored = await services.store.get(ref);
+    if (!stored) return;
+    const record: ResourceRecord = structuredClone(stored.record);
+    const status = record.status;
+    const before = JSON.stringify(status);
+    if (status.allocationState !== plan.allocationState) {
+      status.allocationState = plan.allocationState;
+      status.allocationStateTransitionTime = now.toISOString();
+    }
+    status.currentNodeCount = plan.currentNodeCount;
+    status.nodeStateCounts = { ...plan.counts };
+    if (error) status.errors = [{ code: error.code, message: error.message }];
+    else delete status.errors;
+    if (JSON.stringify(status) === before) return;
+    try {
+      await services.store.replace(record, stored.etag);
+      return;
+    } catch (e: unknown) {
+      if (!(e instanceof PreconditionFailedError)) throw e;
+    }
+  }
+}
+
+async function release(services: ComputeServices, clusterKey: string): Promise<void> {
+  await services.pool.deletePool(clusterKey);
+  for (const record of await services.nodes.list(clusterKey)) {
+    await services.queues.getQueueClient(nodeTaskQueueName(clusterKey, record.nodeId)).deleteIfExists();
+    await services.nodes.delete(clusterKey, record.nodeId);
+  }
+}
+
+export async function reconcileCluster(
+  input: ReconcileInput,
+  services = getComputeServices(),
+): Promise<ReconcileResult> {
+  const { clusterKey } = input;
+  const ref = refOf(input.cluster);
+  const stored = await services.store.get(ref);
+  if (!stored || stored.record.status.provisioningState === 'deleting') {
+    await release(services, clusterKey);
+    return { released: true, nextCheckMs: 0 };
+  }
+  const now = new Date();
+  const timings = services.timings;
+  const definition = poolDefinitionOf(clusterKey, stored.record, timings);
+  const definitionHash = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  let poolError: ComputePoolError | undefined;
+  try {
+    if (definitionHash !== input.definitionHash) await services.pool.ensurePool(definition);
+    const [poolNodes, records, work] = await Promise.all([
+      services.pool.listNodes(clusterKey),
+      services.nodes.list(clusterKey),
+      queuedWorkNodes(services, clusterKey),
+    ]);
+    const plan = planCluster({
+      now: now.getTime(),
+      scale: scaleSettingsOf(stored.record.spec),
+      firstPass: input.firstPass,
+      poolNodes,
+      records,
+      queuedWorkNodes: work,
+      lostAfterMs: timings.nodeLostAfterMs,
+      registerWithinMs: timings.registerWithinMs,
+      idleTimeoutMs: timings.autoscaleIdleMs,
+    });
+    await applyPlan(services, clusterKey, plan, now);
+    await writeClusterStatus(services, ref, plan, undefined, now);
+    const busy = plan.allocationState === 'resizing' || plan.markUnusable.length > 0;
+    return {
+      released: false,
+      nextCheckMs: busy
+        ? Math.min(timings.monitorIntervalMs, timings.heartbeatMs)
+        : timings.monitorIntervalMs,
+      definitionHash,
+    };
+  } catch (error: unknown) {
+    if (!(error instanceof ComputePoolError)) throw error; // transient: the activity is retried
+    poolError = error;
+  }
+  // The platform refused (quota, capacity): record the error on the cluster, keep the counts we can see.
+  const poolNodes = await services.pool.listNodes(clusterKey).catch(() => []);
+  const records = await services.nodes.list(clusterKey);
+  const plan = planCluster({
+    now: now.getTime(),
+    scale: { mode: 'manual', targetNodeCount: poolNodes.length, deallocation: 'waitforjobcompletion' },
+    firstPass: false,
+    poolNodes,
+    records,
+    queuedWorkNodes: 0,
+    lostAfterMs: timings.nodeLostAfterMs,
+    registerWithinMs: timings.registerWithinMs,
+    idleTimeoutMs: timings.autoscaleIdleMs,
+  });
+  await writeClusterStatus(services, ref, { ...plan, allocationState: 'steady' }, poolError, now);
+  return { released: false, nextCheckMs: timings.monitorIntervalMs, definitionHash: undefined };
+}
+
+async function applyPlan(
+  services: ComputeServices,
+  clusterKey: string,
+  plan: ClusterPlan,
+  now: Date,
+): Promise<void> {
+  const time = now.toISOString();
+  for (const { nodeId, reason } of plan.markUnusable) {
+    await services.nodes.update(clusterKey, nodeId, (current) => ({
+      ...(current ?? { nodeId, clusterKey, createdTime: time, runningTaskIds: [], runningJobIds: [] }),
+      state: 'unusable',
+      unusableReason: reason,
+    }));
+  }
+  for (const { nodeId, reason, deallocation } of plan.markLeaving) {
+    await services.nodes.update(clusterKey, nodeId, (current) =>
+      current ? { ...current, state: 'leaving', leaving: { since: time, reason, deallocation } } : undefined,
+    );
+  }
+  for (const { nodeId, taskIds } of plan.killTasks) {
+    const queue = services.queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
+    for (const taskId of taskIds) {
+      const kill: KillTaskMessage = {
+        schema: nodeTaskSchema,
+        version: 1,
+        kind: 'killTask',
+        taskId,
+        signal: 'SIGTERM',
+        reason: 'The node is leaving the cluster (scale down).',
+      };
+      await queue.sendMessage(encodeQueueMessage(kill)).catch(() => undefined); // the node may be gone already
+    }
+  }
+  if (plan.deleteNodes.length > 0) await services.pool.deleteNodes(clusterKey, plan.deleteNodes);
+  for (const nodeId of [...plan.deleteNodes, ...plan.deleteRecords]) {
+    await services.queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId)).deleteIfExists();
+    await services.nodes.delete(clusterKey, nodeId);
+  }
+  if (plan.growTo !== undefined) await services.pool.resize(clusterKey, plan.growTo);
+}
+
+df.app.activity(reconcileClusterActivityName, {
+  handler: (input: ReconcileInput) => reconcileCluster(input),
+});

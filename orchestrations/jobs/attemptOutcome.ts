@@ -1,0 +1,39 @@
+// How an attempt ends from its tasks' exits (pure, so the orchestrator stays small and replay-safe): every task
+// exited 0 -> succeeded; otherwise failed with the master's exit code when it failed, else the first failing task's.
+import type { AttemptOutcome, LaunchedTask, TaskExit } from './jobLifecycleContract';
+
+/** A task failed when it exited with a code other than 0, by a signal, or never started. */
+export function taskFailed(exit: TaskExit): boolean {
+  return exit.exitCode !== 0;
+}
+
+function describeExit(task: LaunchedTask, exit: TaskExit): string {
+  if (exit.exitCode !== undefined) return `The process '${task.name}' exited with code ${exit.exitCode}.`;
+  if (exit.signal) return `The process '${task.name}' was ended by ${exit.signal}.`;
+  return `The process '${task.name}' did not run: ${exit.reason ?? 'no reason given'}.`;
+}
+
+/** The outcome once the tasks that matter have exited; `exits` must hold every task that exited. */
+export function attemptOutcome(
+  tasks: readonly LaunchedTask[],
+  exits: Readonly<Record<string, TaskExit>>,
+  failureCode = 'JobFailed',
+): AttemptOutcome {
+  const failed = tasks.filter((task) => exits[task.taskId] && taskFailed(exits[task.taskId]));
+  if (failed.length === 0) {
+    const master = tasks.find((task) => task.isMaster) ?? tasks[0];
+    return { kind: 'succeeded', exitCode: exits[master.taskId]?.exitCode ?? 0 };
+  }
+  const culprit = failed.find((task) => task.isMaster) ?? failed[0];
+  const exit = exits[culprit.taskId];
+  return {
+    kind: 'failed',
+    exitCode: exit.exitCode,
+    code: failureCode,
+    message:
+      failureCode === 'JobFailed'
+        ? `Job failed with non-zero exit code. ${describeExit(culprit, exit)}`
+        : describeExit(culprit, exit),
+    stderrOf: culprit.stderr,
+  };
+}

@@ -1,0 +1,111 @@
+// Names and payloads shared by the job lifecycle orchestrator, the per-cluster job scheduler, their activities and
+// the job-commands trigger (kept apart so orchestrators import no I/O code).
+import type { JobRefWire } from '../../shared/contracts/jobCommand';
+import type { BlobPath } from '../../shared/contracts/nodeTask';
+import { clusterTag } from '../../shared/contracts/nodeQueueNames';
+
+export const jobLifecycleName = 'JobLifecycle';
+export const jobSchedulerName = 'JobScheduler';
+
+/** Raised to a job's lifecycle by the scheduler when it moved the job to `running` on these nodes. */
+export const nodesGrantedEvent = 'nodesGranted';
+/** Raised to a job's lifecycle by the job-commands trigger when the user terminates a running job. */
+export const terminateEvent = 'terminate';
+/** Raised to a cluster's scheduler when a job is queued or nodes were released. */
+export const scheduleEvent = 'schedule';
+
+export const scheduleJobsActivityName = 'ScheduleJobs';
+export const requestJobSchedulingActivityName = 'RequestJobScheduling';
+export const launchJobTasksActivityName = 'LaunchJobTasks';
+export const stopJobTasksActivityName = 'StopJobTasks';
+export const completeJobAttemptActivityName = 'CompleteJobAttempt';
+export const readJobStateActivityName = 'ReadJobState';
+
+/** One lifecycle per job: its instance id derives from the job's GUID (so a repeated start is idempotent). */
+export function jobLifecycleInstanceId(jobUuid: string): string {
+  return `job-${jobUuid.toLowerCase()}`;
+}
+
+/** One scheduler per cluster. */
+export function jobSchedulerInstanceId(clusterKey: string): string {
+  return `jobscheduler-${clusterTag(clusterKey)}`;
+}
+
+export interface JobLifecycleInput {
+  job: JobRefWire;
+  jobUuid: string;
+  clusterKey: string;
+}
+
+export interface JobSchedulerInput {
+  clusterKey: string;
+}
+
+export interface ScheduleJobsResult {
+  /** Jobs still queued or running after this pass (0: the scheduler may end). */
+  activeJobs: number;
+  started: string[];
+  nextCheckMs: number;
+}
+
+export interface NodesGranted {
+  attempt: number;
+  nodeIds: string[];
+}
+
+export interface JobStateView {
+  state: 'queued' | 'running' | 'terminating' | 'succeeded' | 'failed' | 'missing';
+  attempt: number;
+  nodeIds: string[];
+}
+
+export type TaskPhase = 'preparation' | 'main';
+
+export interface LaunchJobTasksInput {
+  lifecycle: JobLifecycleInput;
+  instanceId: string;
+  attempt: number;
+  phase: TaskPhase;
+}
+
+export interface LaunchedTask {
+  taskId: string;
+  nodeId: string;
+  /** The process's name in the launch plan ('master', 'rank-1', 'job_prep-0', ...). */
+  name: string;
+  isMaster: boolean;
+  stdout: BlobPath;
+  stderr: BlobPath;
+}
+
+export interface LaunchJobTasksResult {
+  tasks: LaunchedTask[];
+  maxWallClockSeconds: number;
+}
+
+export interface StopJobTasksInput {
+  clusterKey: string;
+  tasks: { taskId: string; nodeId: string }[];
+  signal: 'SIGTERM' | 'SIGKILL';
+  reason: string;
+}
+
+/** How a task ended, as the node agent reported it (taskExited). */
+export interface TaskExit {
+  taskId: string;
+  exitCode?: number;
+  signal?: string;
+  reason?: string;
+}
+
+export type AttemptOutcome =
+  | { kind: 'succeeded'; exitCode: number }
+  | { kind: 'failed'; exitCode?: number; code: string; message: string; stderrOf?: BlobPath }
+  | { kind: 'terminated' }
+  | { kind: 'wallClockExceeded'; maxWallClockSeconds: number };
+
+export interface CompleteJobAttemptInput {
+  lifecycle: JobLifecycleInput;
+  attempt: number;
+  outcome: AttemptOutcome;
+}

@@ -1,0 +1,43 @@
+// Reading and updating job records for the lifecycle's activities: refs from wire refs and cluster keys, and an
+// ETag-checked read-modify-write that re-reads on a concurrent change (the API may write the job meanwhile).
+import type { JobRefWire } from '../../shared/contracts/jobCommand';
+import { PreconditionFailedError } from '../../shared/domain/errors';
+import type { ResourceRef } from '../../shared/domain/resourceId';
+import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
+import type { ResourceStore } from '../../shared/ports/resourceStore';
+
+export function jobRefOf(job: JobRefWire): ResourceRef {
+  return { kind: 'job', ...job };
+}
+
+/** The ref of a cluster from its (lower-cased) key or canonical id. */
+export function clusterRefOfKey(clusterKey: string): ResourceRef {
+  const parts = clusterKey.split('/');
+  if (parts.length !== 11 || parts[9].toLowerCase() !== 'clusters') {
+    throw new Error(`'${clusterKey}' is not the key of a cluster.`);
+  }
+  const [, , subscriptionId, , resourceGroup, , , , workspace, , name] = parts;
+  return { kind: 'cluster', subscriptionId, resourceGroup, workspace, name };
+}
+
+/**
+ * Applies `change` to the current record and writes it with the ETag it was read with, re-reading on a conflict.
+ * `change` returns undefined to leave the record as it is. Returns the stored record (or undefined if it is gone).
+ */
+export async function updateJob(
+  store: ResourceStore,
+  ref: ResourceRef,
+  change: (current: ResourceRecord) => ResourceRecord | undefined,
+): Promise<Stored | undefined> {
+  for (let tries = 0; ; tries++) {
+    const current = await store.get(ref);
+    if (!current) return undefined;
+    const next = change(current.record);
+    if (!next) return current;
+    try {
+      return await store.replace(next, current.etag);
+    } catch (error: unknown) {
+      if (!(error instanceof PreconditionFailedError) || tries >= 20) throw error;
+    }
+  }
+}

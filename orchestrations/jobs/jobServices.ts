@@ -1,0 +1,44 @@
+// Composition root of the job lifecycle's activities: the resource store, node records and queues of the compute
+// side, job files in blob storage, the secret protector, and where local nodes keep job directories.
+import * as path from 'path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { readAppConfig } from '../../shared/config/appConfig';
+import { readComputeConfig } from '../../shared/config/computeConfig';
+import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
+import { clusterTag } from '../../shared/contracts/nodeQueueNames';
+import type { NodeFileSystem } from '../../shared/domain/jobLayout/nodeFileSystem';
+import type { SecretProtector } from '../../shared/ports/secretProtector';
+import { getComputeServices, type ComputeServices } from '../compute/computeServices';
+
+export interface JobServices extends ComputeServices {
+  blobs: BlobServiceClient;
+  secrets: SecretProtector;
+  /**
+   * The node roots of a cluster's jobs: Batch AI's on VMs (undefined), and for local nodes one directory per
+   * cluster that all its nodes share, standing for the cluster's shared storage.
+   */
+  nodeFileSystem(clusterKey: string): NodeFileSystem | undefined;
+  /** Local nodes all answer on the loopback address; VMs are reached by their node id (the VM's host name). */
+  nodeAddress(nodeId: string, ipAddress: string | undefined): string;
+}
+
+let services: JobServices | undefined;
+
+export function getJobServices(): JobServices {
+  if (services) return services;
+  const app = readAppConfig(process.env);
+  const compute = readComputeConfig(process.env);
+  const local = compute.pool.kind === 'local' ? compute.pool : undefined;
+  services = {
+    ...getComputeServices(),
+    blobs: BlobServiceClient.fromConnectionString(compute.storageConnectionString),
+    secrets: new AesGcmSecretProtector(app.secretsEncryptionKey),
+    nodeFileSystem: (clusterKey) => {
+      if (!local) return undefined;
+      const root = path.join(local.dataDir, 'jobfs', clusterTag(clusterKey));
+      return { mountRoot: path.join(root, 'mounts'), jobTempRoot: path.join(root, 'jobs') };
+    },
+    nodeAddress: (nodeId, ipAddress) => (local ? '127.0.0.1' : (ipAddress ?? nodeId)),
+  };
+  return services;
+}

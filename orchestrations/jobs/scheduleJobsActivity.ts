@@ -1,0 +1,146 @@
+// One scheduling pass of a cluster (called only by its scheduler orchestration, so passes never overlap): reads
+// the cluster, its nodes and its queued and running jobs, asks the scheduling policy, moves the started jobs to
+// `running` on their gang (ETag-checked), tells their lifecycles, and records why every other job still waits.
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import { isTerminal, transitionJob } from '../../shared/domain/jobExecutionState';
+import { parseDurationSeconds } from '../../shared/domain/duration';
+import { scheduleCluster } from '../../shared/domain/scheduling/schedulingPolicy';
+import type { SchedulingInput, WaitingJob } from '../../shared/domain/scheduling/schedulingInput';
+import type { WaitReason } from '../../shared/domain/scheduling/schedulingDecision';
+import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
+import type { JsonObject } from '../../shared/domain/specValidator';
+import {
+  jobLifecycleInstanceId,
+  nodesGrantedEvent,
+  scheduleJobsActivityName,
+  type NodesGranted,
+  type ScheduleJobsResult,
+} from './jobLifecycleContract';
+import { clusterRefOfKey, updateJob } from './jobRecords';
+import { getJobServices } from './jobServices';
+
+/** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
+const periodicCheckMs = 10_000;
+
+function maxWallClockSeconds(job: ResourceRecord): number | undefined {
+  const text = (job.spec.constraints as JsonObject | undefined)?.maxWallClockTime;
+  return typeof text === 'string' ? parseDurationSeconds('constraints.maxWallClockTime', text) : undefined;
+}
+
+function clusterLimits(cluster: ResourceRecord | undefined): SchedulingInput['limits'] {
+  const scale = (cluster?.spec.scaleSettings as JsonObject | undefined) ?? {};
+  const manual = scale.manual as JsonObject | undefined;
+  const auto = scale.autoScale as JsonObject | undefined;
+  if (auto) {
+    return {
+      maxNodeCount: Number(auto.maximumNodeCount ?? 0),
+      minNodeCount: Number(auto.minimumNodeCount ?? 0),
+      autoscale: true,
+    };
+  }
+  return { maxNodeCount: Number(manual?.targetNodeCount ?? 0), autoscale: false };
+}
+
+/** The waiting explanation shown on a queued job (`properties.queueInfo`): a Batch AI extension. */
+export function queueInfoOf(reason: WaitReason): JsonObject {
+  const info: JsonObject = {
+    position: reason.position,
+    reason: reason.code,
+    message: reason.message,
+    nodesNeeded: reason.nodesNeeded,
+    nodesFree: reason.nodesFree,
+  };
+  if (reason.blockedByJobId) info.blockedByJobId = reason.blockedByJobId;
+  if (reason.expectedStartTime) info.expectedStartTime = reason.expectedStartTime;
+  return info;
+}
+
+async function allJobs(clusterKey: string): Promise<Stored[]> {
+  const { store } = getJobServices();
+  const jobs: Stored[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.listJobsByCluster(clusterKey, ['queued', 'running', 'terminating'], {
+      maxItems: 500,
+      continuationToken,
+    });
+    jobs.push(...page.items);
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return jobs;
+}
+
+export async function scheduleJobs(clusterKey: string, context: InvocationContext): Promise<ScheduleJobsResult> {
+  const services = getJobServices();
+  const cluster = await services.store.get(clusterRefOfKey(clusterKey));
+  const jobs = await allJobs(clusterKey);
+  const nodes = await services.nodes.list(clusterKey);
+  const lowPriority = String(cluster?.record.spec.vmPriority ?? '').toLowerCase() === 'lowpriority';
+  const byUuid = new Map(jobs.map((job) => [job.record.job!.uuid, job]));
+  const queue: WaitingJob[] = [];
+  const running: SchedulingInput['running'] = [];
+  for (const { record } of jobs) {
+    const runtime = record.job!;
+    const current = runtime.attempts[runtime.attempts.length - 1];
+    if (runtime.executionState === 'queued') {
+      queue.push({
+        id: runtime.uuid,
+        priority: runtime.priority,
+        submitTime: String(record.status.creationTime),
+        nodeCount: runtime.nodeCount,
+        attempt: runtime.attempts.length + 1,
+        maxWallClockSeconds: maxWallClockSeconds(record),
+      });
+    } else if (current && !current.endTime) {
+      running.push({
+        jobId: runtime.uuid,
+        nodeIds: current.nodeIds,
+        startTime: current.startTime ?? String(record.status.executionStateTransitionTime),
+        maxWallClockSeconds: maxWallClockSeconds(record),
+      });
+    }
+  }
+  const decision = scheduleCluster({
+    now: new Date().toISOString(),
+    nodes: nodes.map((node) => ({ id: node.nodeId, state: node.state, lowPriority })),
+    running,
+    queue,
+    limits: clusterLimits(cluster?.record),
+  });
+  const client = df.getClient(context);
+  const started: string[] = [];
+  for (const start of decision.starts) {
+    const job = byUuid.get(start.jobId)!;
+    const stored = await updateJob(services.store, job.record.ref, (current) => {
+      if (current.job?.executionState !== 'queued' || current.job.attempts.length + 1 !== start.attempt) {
+        return undefined; // terminated or started meanwhile: not ours to start
+      }
+      const next = transitionJob(current, 'running', { at: new Date(), nodeIds: start.nodeIds });
+      delete next.status.queueInfo;
+      return next;
+    });
+    const runtime = stored?.record.job;
+    if (!runtime || runtime.executionState !== 'running' || runtime.attempts.length !== start.attempt) continue;
+    const granted: NodesGranted = { attempt: start.attempt, nodeIds: start.nodeIds };
+    await client.raiseEvent(jobLifecycleInstanceId(start.jobId), nodesGrantedEvent, granted);
+    started.push(start.jobId);
+    context.log(`Job ${job.record.armId} attempt ${start.attempt} granted nodes ${start.nodeIds.join(', ')}`);
+  }
+  for (const { jobId, reason } of decision.waiting) {
+    const job = byUuid.get(jobId);
+    const info = queueInfoOf(reason);
+    if (!job || JSON.stringify(job.record.status.queueInfo) === JSON.stringify(info)) continue;
+    await updateJob(services.store, job.record.ref, (current) => {
+      if (current.job?.executionState !== 'queued') return undefined;
+      return { ...current, status: { ...current.status, queueInfo: info } };
+    });
+  }
+  const active = jobs.filter((job) => !isTerminal(job.record.job!.executionState)).length;
+  return { activeJobs: active, started, nextCheckMs: periodicCheckMs };
+}
+
+df.app.activity(scheduleJobsActivityName, {
+  extraInputs: [df.input.durableClient()],
+  handler: (clusterKey: string, context: InvocationContext) => scheduleJobs(clusterKey, context),
+});

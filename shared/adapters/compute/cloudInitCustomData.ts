@@ -1,0 +1,78 @@
+// The cloud-init document a scale set VM boots with: it writes the node agent's configuration (no secrets: the
+// agent reaches Storage with the VM's managed identity), installs Node.js and the agent, and runs it under systemd.
+import type { AgentConfig } from '../../contracts/agentConfig';
+
+export interface AgentInstallation {
+  /** URL of the agent package (a tarball of the built app with dist/agent), readable by the VM. */
+  packageUrl: string;
+  /** When set, the package is a blob fetched with a token of this managed identity (client id). */
+  managedIdentityClientId?: string;
+}
+
+const configPath = '/etc/batchai/agent.json';
+const installDir = '/opt/batchai';
+
+export function cloudInitCustomData(config: AgentConfig, install: AgentInstallation): string {
+  if (config.storage.connectionString) {
+    throw new Error(
+      'A VM agent configuration must not carry a storage connection string (custom data is not secret).',
+    );
+  }
+  const configB64 = Buffer.from(JSON.stringify(config, null, 2), 'utf8').toString('base64');
+  const fetchPackage = install.managedIdentityClientId
+    ? [
+        // A token for Storage from the Instance Metadata Service, for the user-assigned identity.
+        `TOKEN=$(curl -sf -H Metadata:true "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com%2F&client_id=${install.managedIdentityClientId}" | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+        `curl -sfL -H "Authorization: Bearer $TOKEN" -H "x-ms-version: 2021-08-06" -o ${installDir}/agent.tgz '${install.packageUrl}'`,
+      ]
+    : [`curl -sfL -o ${installDir}/agent.tgz '${install.packageUrl}'`];
+  const script = [
+    'set -eu',
+    `mkdir -p ${installDir}`,
+    'if ! command -v node >/dev/null || [ "$(node -p process.versions.node.split(\\".\\")[0])" -lt 20 ]; then',
+    '  curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs',
+    'fi',
+    ...fetchPackage,
+    `tar -xzf ${installDir}/agent.tgz -C ${installDir}`,
+    'systemctl daemon-reload',
+    'systemctl enable --now batchai-agent.service',
+  ].join('\n');
+  const unit = [
+    '[Unit]',
+    'Description=Batch AI node agent',
+    'After=network-online.target',
+    'Wants=network-online.target',
+    '[Service]',
+    `ExecStart=/usr/bin/env node ${installDir}/dist/agent/main.js --config ${configPath}`,
+    'Restart=always',
+    'RestartSec=5',
+    'KillMode=mixed',
+    'TimeoutStopSec=40',
+    '[Install]',
+    'WantedBy=multi-user.target',
+  ].join('\n');
+  const indent = (text: string): string =>
+    text
+      .split('\n')
+      .map((line) => `      ${line}`)
+      .join('\n');
+  return [
+    '#cloud-config',
+    'write_files:',
+    `  - path: ${configPath}`,
+    "    permissions: '0644'",
+    '    encoding: b64',
+    `    content: ${configB64}`,
+    '  - path: /etc/systemd/system/batchai-agent.service',
+    "    permissions: '0644'",
+    '    content: |',
+    indent(unit),
+    `  - path: ${installDir}/install.sh`,
+    "    permissions: '0755'",
+    '    content: |',
+    indent(script),
+    'runcmd:',
+    `  - [ /bin/bash, ${installDir}/install.sh ]`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,33 @@
+// Builds the @azure/arm-compute client. A trusted certificate (the local ARM fake's) is scoped to this client's
+// requests through a pipeline policy that sets their agent, never process-wide.
+import { ComputeManagementClient } from '@azure/arm-compute';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import * as https from 'https';
+
+export interface ComputeClientSettings {
+  subscriptionId: string;
+  credential: TokenCredential;
+  /** Resource Manager endpoint; default Azure public cloud. */
+  endpoint?: string;
+  /** PEM certificate to trust for this client only (a local HTTPS fake of ARM). */
+  trustedCertificate?: string;
+}
+
+export function createComputeClient(settings: ComputeClientSettings): ComputeManagementClient {
+  const additionalPolicies: { policy: PipelinePolicy; position: 'perCall' }[] = [];
+  if (settings.trustedCertificate) {
+    const agent = new https.Agent({ ca: settings.trustedCertificate, keepAlive: true });
+    additionalPolicies.push({
+      position: 'perCall',
+      policy: {
+        name: 'scopedTrustedCertificate',
+        sendRequest: (request, next) => next(Object.assign(request, { agent })),
+      },
+    });
+  }
+  return new ComputeManagementClient(settings.credential, settings.subscriptionId, {
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    additionalPolicies,
+  });
+}

@@ -1,0 +1,166 @@
+// The local compute adapter: each node is a node-agent process (detached, its own process group) with its own
+// directory <dataDir>/nodes/<clusterTag>/<nodeId>. The registry on disk lets a restarted host find its nodes.
+import { spawn } from 'child_process';
+import { randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { agentConfigSchema, type AgentConfig } from '../../contracts/agentConfig';
+import { clusterTag } from '../../contracts/nodeQueueNames';
+import type { ComputePool, PoolDefinition, PoolNode } from '../../ports/computePool';
+import {
+  isNodeProcessAlive,
+  nodesRoot,
+  readNodeFile,
+  stopNodeProcess,
+  type LocalNodeFile,
+} from './localNodeRegistry';
+
+export interface LocalComputePoolOptions {
+  dataDir: string;
+  /** Storage the agents use (the Azurite connection string). */
+  storageConnectionString: string;
+  /** IMDS fake the agents poll for scheduled events (optional locally). */
+  metadataServiceUrl?: string;
+  /** The compiled agent entry; default dist/agent/main.js next to this module's build. */
+  agentMain?: string;
+  /** How long a removed node's agent gets to stop its tasks before SIGKILL. Default 5 s. */
+  stopGraceMs?: number;
+}
+
+interface PoolFile {
+  clusterKey: string;
+  definition: PoolDefinition;
+}
+
+export class LocalComputePool implements ComputePool {
+  readonly kind = 'local';
+  private readonly agentMain: string;
+
+  constructor(private readonly options: LocalComputePoolOptions) {
+    this.agentMain = options.agentMain ?? path.resolve(__dirname, '..', '..', '..', 'agent', 'main.js');
+  }
+
+  private clusterDir(clusterKey: string): string {
+    return path.join(nodesRoot(this.options.dataDir), clusterTag(clusterKey));
+  }
+
+  private readPool(clusterKey: string): PoolFile | undefined {
+    try {
+      return JSON.parse(
+        fs.readFileSync(path.join(this.clusterDir(clusterKey), 'pool.json'), 'utf8'),
+      ) as PoolFile;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private nodeFiles(clusterKey: string): LocalNodeFile[] {
+    const dir = this.clusterDir(clusterKey);
+    if (!fs.existsSync(dir)) return [];
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => readNodeFile(path.join(dir, e.name)))
+      .filter((n): n is LocalNodeFile => n !== undefined)
+      .sort((a, b) => a.createdTime.localeCompare(b.createdTime));
+  }
+
+  async ensurePool(definition: PoolDefinition): Promise<void> {
+    const dir = this.clusterDir(definition.clusterKey);
+    fs.mkdirSync(dir, { recursive: true });
+    const file: PoolFile = { clusterKey: definition.clusterKey, definition };
+    fs.writeFileSync(path.join(dir, 'pool.json.tmp'), JSON.stringify(file, null, 2));
+    fs.renameSync(path.join(dir, 'pool.json.tmp'), path.join(dir, 'pool.json'));
+  }
+
+  async resize(clusterKey: string, targetCount: number): Promise<void> {
+    const pool = this.readPool(clusterKey);
+    if (!pool) throw new Error(`No local pool for cluster ${clusterKey}: ensurePool first.`);
+    const nodes = this.nodeFiles(clusterKey);
+    if (nodes.length < targetCount) {
+      for (let i = nodes.length; i < targetCount; i++) this.startNode(pool.definition);
+    } else if (nodes.length > targetCount) {
+      // Dead nodes go first, then the newest (the oldest have been set up longest).
+      const ordered = [
+        ...nodes.filter((n) => !isNodeProcessAlive(n)),
+        ...nodes.filter(isNodeProcessAlive).reverse(),
+      ];
+      await this.deleteNodes(
+        clusterKey,
+        ordered.slice(0, nodes.length - targetCount).map((n) => n.nodeId),
+      );
+    }
+  }
+
+  private startNode(definition: PoolDefinition): string {
+    const nodeId = `node-${randomUUID().slice(0, 8)}`;
+    const nodeDir = path.join(this.clusterDir(definition.clusterKey), nodeId);
+    fs.mkdirSync(nodeDir, { recursive: true });
+    const config: AgentConfig = {
+      schema: agentConfigSchema,
+      version: 1,
+      mode: 'local',
+      nodeId,
+      workRoot: nodeDir,
+      storage: { connectionString: this.options.storageConnectionString },
+      metadataServiceUrl: this.options.metadataServiceUrl,
+      ...definition.agent,
+    };
+    const configPath = path.join(nodeDir, 'agent.json');
+    fs.writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+    const logFd = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
+    try {
+      const child = spawn(process.execPath, [this.agentMain, '--config', configPath], {
+        cwd: nodeDir,
+        // Only what a process needs: app settings (and their secrets) do not leak into nodes and jobs.
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? nodeDir },
+        detached: true, // own process group: survives the host, as a VM survives the control plane
+        stdio: ['ignore', logFd, logFd],
+      });
+      if (child.pid === undefined) throw new Error(`The node agent for ${nodeId} could not be started.`);
+      child.unref();
+      const file: LocalNodeFile = {
+        nodeId,
+        pid: child.pid,
+        configPath,
+        createdTime: new Date().toISOString(),
+      };
+      fs.writeFileSync(path.join(nodeDir, 'node.json'), JSON.stringify(file));
+    } finally {
+      fs.closeSync(logFd);
+    }
+    return nodeId;
+  }
+
+  async deleteNodes(clusterKey: string, nodeIds: string[]): Promise<void> {
+    const wanted = new Set(nodeIds);
+    const nodes = this.nodeFiles(clusterKey).filter((n) => wanted.has(n.nodeId));
+    await Promise.all(
+      nodes.map(async (node) => {
+        await stopNodeProcess(node, this.options.stopGraceMs ?? 5_000);
+        fs.rmSync(path.join(this.clusterDir(clusterKey), node.nodeId), { recursive: true, force: true });
+      }),
+    );
+  }
+
+  async listNodes(clusterKey: string): Promise<PoolNode[]> {
+    return this.nodeFiles(clusterKey).map((n) => ({
+      nodeId: n.nodeId,
+      state: isNodeProcessAlive(n) ? 'running' : 'failed',
+      createdTime: n.createdTime,
+    }));
+  }
+
+  async deletePool(clusterKey: string): Promise<void> {
+    await this.deleteNodes(
+      clusterKey,
+      this.nodeFiles(clusterKey).map((n) => n.nodeId),
+    );
+    fs.rmSync(this.clusterDir(clusterKey), { recursive: true, force: true });
+  }
+
+  /** The node's agent log (local diagnostics). */
+  agentLogPath(clusterKey: string, nodeId: string): string {
+    return path.join(this.clusterDir(clusterKey), nodeId, 'agent.log');
+  }
+}

@@ -1,0 +1,231 @@
+// The Azure compute adapter: one VM scale set per cluster (@azure/arm-compute), with the cluster's VM size and
+// image, Spot priority (eviction policy Delete) for low-priority clusters, a user-assigned managed identity, the
+// subnet, and cloud-init custom data that installs and starts the node agent. Node ids are the VM names.
+import type { ComputeManagementClient, VirtualMachineScaleSet } from '@azure/arm-compute';
+import { agentConfigSchema, type AgentConfig } from '../../contracts/agentConfig';
+import { clusterTag } from '../../contracts/nodeQueueNames';
+import {
+  ComputePoolError,
+  type ComputePool,
+  type PoolDefinition,
+  type PoolNode,
+} from '../../ports/computePool';
+import { cloudInitCustomData, type AgentInstallation } from './cloudInitCustomData';
+
+export interface VmssComputePoolOptions {
+  client: ComputeManagementClient;
+  resourceGroup: string;
+  location: string;
+  /** ARM id of the user-assigned identity the VMs run as (Storage access, agent package download). */
+  managedIdentityId: string;
+  managedIdentityClientId: string;
+  storage: { blobEndpoint: string; queueEndpoint: string };
+  agentInstallation: Omit<AgentInstallation, 'managedIdentityClientId'>;
+  /** Subnet used when the cluster names none (ARM id). */
+  defaultSubnetId?: string;
+  /** Poll interval of long-running operations (default: the SDK's, from Retry-After). */
+  pollIntervalMs?: number;
+}
+
+const operationStates: Record<string, PoolNode['state']> = {
+  creating: 'creating',
+  updating: 'running',
+  succeeded: 'running',
+  deleting: 'deleting',
+  failed: 'failed',
+};
+
+/** ARM/SDK failures (quota, capacity, bad image) become ComputePoolErrors; transient ones propagate (retried). */
+function asPoolError(error: unknown): unknown {
+  const e = error as { code?: unknown; message?: unknown; statusCode?: unknown };
+  // A failed long-running operation: core-lro reports "The long-running operation has failed. CODE. MESSAGE".
+  const lro = /^The long-running operation has failed\. ([A-Za-z]+)\. ([\s\S]*)$/.exec(
+    String(e?.message ?? ''),
+  );
+  if (lro) return new ComputePoolError(lro[1], lro[2]);
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const status = Number(e?.statusCode ?? 0);
+  if (code && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return new ComputePoolError(code, String(e.message ?? code));
+  }
+  return error;
+}
+
+export class VmssComputePool implements ComputePool {
+  readonly kind = 'vmss';
+
+  constructor(private readonly options: VmssComputePoolOptions) {}
+
+  scaleSetName(clusterKey: string): string {
+    return `batchai-${clusterTag(clusterKey)}`;
+  }
+
+  private get lro(): { updateIntervalInMs?: number } {
+    return this.options.pollIntervalMs === undefined
+      ? {}
+      : { updateIntervalInMs: this.options.pollIntervalMs };
+  }
+
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error: unknown) {
+      throw asPoolError(error);
+    }
+  }
+
+  private async current(clusterKey: string): Promise<VirtualMachineScaleSet | undefined> {
+    try {
+      return await this.options.client.virtualMachineScaleSets.get(
+        this.options.resourceGroup,
+        this.scaleSetName(clusterKey),
+      );
+    } catch (error: unknown) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw asPoolError(error);
+    }
+  }
+
+  /** The scale set model for a cluster (exported for tests and for infra reviews). */
+  scaleSetModel(definition: PoolDefinition, capacity: number): VirtualMachineScaleSet {
+    const o = this.options;
+    const agent: AgentConfig = {
+      schema: agentConfigSchema,
+      version: 1,
+      mode: 'vm',
+      workRoot: '/mnt/batch/tasks',
+      storage: { ...o.storage, managedIdentityClientId: o.managedIdentityClientId },
+      metadataServiceUrl: 'http://169.254.169.254',
+      ...definition.agent,
+    };
+    const customData = cloudInitCustomData(agent, {
+      ...o.agentInstallation,
+      managedIdentityClientId: o.managedIdentityClientId,
+    });
+    const image = definition.image;
+    const subnetId = definition.subnetId ?? o.defaultSubnetId;
+    const spot = definition.vmPriority === 'lowpriority';
+    return {
+      location: o.location,
+      tags: { 'batchai-cluster': definition.clusterKey.slice(0, 256) },
+      sku: { name: definition.vmSize, tier: 'Standard', capacity },
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [o.managedIdentityId]: {} } },
+      overprovision: false, // node ids must be stable: no extra VMs that are deleted later
+      upgradePolicy: { mode: 'Manual' },
+      singlePlacementGroup: false,
+      virtualMachineProfile: {
+        priority: spot ? 'Spot' : 'Regular',
+        ...(spot ? { evictionPolicy: 'Delete', billingProfile: { maxPrice: -1 } } : {}),
+        scheduledEventsProfile: { terminateNotificationProfile: { enable: true, notBeforeTimeout: 'PT5M' } },
+        osProfile: {
+          computerNamePrefix: 'batchai',
+          adminUsername: definition.adminUserName ?? 'batchai',
+          linuxConfiguration: {
+            disablePasswordAuthentication: true,
+            ssh: definition.adminSshPublicKey
+              ? {
+                  publicKeys: [
+                    {
+                      path: `/home/${definition.adminUserName ?? 'batchai'}/.ssh/authorized_keys`,
+                      keyData: definition.adminSshPublicKey,
+                    },
+                  ],
+                }
+              : undefined,
+          },
+          customData: Buffer.from(customData, 'utf8').toString('base64'),
+        },
+        storageProfile: {
+          imageReference:
+            image.kind === 'custom'
+              ? { id: image.imageId }
+              : { publisher: image.publisher, offer: image.offer, sku: image.sku, version: image.version },
+          osDisk: {
+            createOption: 'FromImage',
+            caching: 'ReadWrite',
+            managedDisk: { storageAccountType: 'Standard_LRS' },
+          },
+        },
+        networkProfile: {
+          networkInterfaceConfigurations: [
+            {
+              name: 'nic',
+              primary: true,
+              ipConfigurations: [
+                { name: 'ipconfig', primary: true, ...(subnetId ? { subnet: { id: subnetId } } : {}) },
+              ],
+            },
+          ],
+        },
+      },
+    };
+  }
+
+  async ensurePool(definition: PoolDefinition): Promise<void> {
+    const existing = await this.current(definition.clusterKey);
+    const capacity = existing?.sku?.capacity ?? 0;
+    await this.call(() =>
+      this.options.client.virtualMachineScaleSets.createOrUpdate(
+        this.options.resourceGroup,
+        this.scaleSetName(definition.clusterKey),
+        this.scaleSetModel(definition, capacity),
+        this.lro,
+      ),
+    );
+  }
+
+  async resize(clusterKey: string, targetCount: number): Promise<void> {
+    await this.call(() =>
+      this.options.client.virtualMachineScaleSets.update(
+        this.options.resourceGroup,
+        this.scaleSetName(clusterKey),
+        { sku: { capacity: targetCount } },
+        this.lro,
+      ),
+    );
+  }
+
+  async deleteNodes(clusterKey: string, nodeIds: string[]): Promise<void> {
+    const prefix = `${this.scaleSetName(clusterKey)}_`;
+    const instanceIds = nodeIds.filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length));
+    if (instanceIds.length === 0) return;
+    await this.call(() =>
+      this.options.client.virtualMachineScaleSets.deleteInstances(
+        this.options.resourceGroup,
+        this.scaleSetName(clusterKey),
+        { instanceIds },
+        { ...this.lro, forceDeletion: false },
+      ),
+    );
+  }
+
+  async listNodes(clusterKey: string): Promise<PoolNode[]> {
+    const nodes: PoolNode[] = [];
+    try {
+      for await (const vm of this.options.client.virtualMachineScaleSetVMs.list(
+        this.options.resourceGroup,
+        this.scaleSetName(clusterKey),
+      )) {
+        nodes.push({
+          nodeId: vm.name ?? `${this.scaleSetName(clusterKey)}_${vm.instanceId}`,
+          state: operationStates[(vm.provisioningState ?? 'creating').toLowerCase()] ?? 'creating',
+          createdTime: vm.timeCreated?.toISOString(),
+        });
+      }
+    } catch (error: unknown) {
+      if ((error as { statusCode?: number }).statusCode === 404) return [];
+      throw asPoolError(error);
+    }
+    return nodes;
+  }
+
+  async deletePool(clusterKey: string): Promise<void> {
+    await this.call(() =>
+      this.options.client.virtualMachineScaleSets.delete(
+        this.options.resourceGroup,
+        this.scaleSetName(clusterKey),
+        this.lro,
+      ),
+    );
+  }
+}

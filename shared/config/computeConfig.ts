@@ -1,0 +1,119 @@
+// Compute settings, read once from the app settings and validated: which pool adapter (local processes unless an
+// Azure subscription is configured), its parameters, and the monitor's timings.
+import * as path from 'path';
+import { ConfigurationError } from './appConfig';
+
+export interface ComputeTimings {
+  /** Node agents heartbeat this often. */
+  heartbeatMs: number;
+  /** No heartbeat for this long: the node is lost (marked unusable, then replaced). */
+  nodeLostAfterMs: number;
+  /** A node must register this long after creation. */
+  registerWithinMs: number;
+  /** The cluster monitor reconciles at least this often (and at once on a change). */
+  monitorIntervalMs: number;
+  /** Autoscale removes nodes idle for this long. */
+  autoscaleIdleMs: number;
+}
+
+export interface LocalComputeSettings {
+  kind: 'local';
+  dataDir: string;
+  storageConnectionString: string;
+  /** IMDS (fake) URL the local agents poll for scheduled events; none by default. */
+  metadataServiceUrl?: string;
+}
+
+export interface VmssComputeSettings {
+  kind: 'vmss';
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  managedIdentityId: string;
+  managedIdentityClientId: string;
+  blobEndpoint: string;
+  queueEndpoint: string;
+  agentPackageUrl: string;
+  subnetId?: string;
+  /** Resource Manager endpoint (default Azure public cloud); a local fake in tests. */
+  armEndpoint?: string;
+}
+
+export interface ComputeConfig {
+  storageConnectionString: string;
+  pool: LocalComputeSettings | VmssComputeSettings;
+  timings: ComputeTimings;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function seconds(env: Env, name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback * 1000;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(name, `must be a positive number of seconds; it is '${text}'.`);
+  }
+  return Math.round(value * 1000);
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(name, 'is required but not set.');
+  return value;
+}
+
+export function readComputeConfig(env: Env): ComputeConfig {
+  const storageConnectionString = required(env, 'AzureWebJobsStorage');
+  const heartbeatMs = seconds(env, 'COMPUTE_HEARTBEAT_SECONDS', 15);
+  const timings: ComputeTimings = {
+    heartbeatMs,
+    nodeLostAfterMs: seconds(env, 'COMPUTE_NODE_LOST_AFTER_SECONDS', 90),
+    registerWithinMs: seconds(env, 'COMPUTE_NODE_REGISTER_WITHIN_SECONDS', 900),
+    monitorIntervalMs: seconds(env, 'COMPUTE_MONITOR_INTERVAL_SECONDS', 30),
+    autoscaleIdleMs: seconds(env, 'COMPUTE_AUTOSCALE_IDLE_SECONDS', 300),
+  };
+  if (timings.nodeLostAfterMs < 2 * heartbeatMs) {
+    throw new ConfigurationError(
+      'COMPUTE_NODE_LOST_AFTER_SECONDS',
+      'must be at least twice COMPUTE_HEARTBEAT_SECONDS.',
+    );
+  }
+  const backend = (
+    env.COMPUTE_BACKEND?.trim() || (env.COMPUTE_SUBSCRIPTION_ID ? 'vmss' : 'local')
+  ).toLowerCase();
+  if (backend === 'local') {
+    const dataDir = env.COMPUTE_DATA_DIR?.trim() || env.DATA_DIR?.trim();
+    if (!dataDir)
+      throw new ConfigurationError('DATA_DIR', 'is required for local compute (nodes live under it).');
+    return {
+      storageConnectionString,
+      timings,
+      pool: {
+        kind: 'local',
+        dataDir: path.resolve(dataDir),
+        storageConnectionString,
+        metadataServiceUrl: env.COMPUTE_IMDS_URL?.trim() || undefined,
+      },
+    };
+  }
+  if (backend !== 'vmss')
+    throw new ConfigurationError('COMPUTE_BACKEND', `must be 'local' or 'vmss'; it is '${backend}'.`);
+  return {
+    storageConnectionString,
+    timings,
+    pool: {
+      kind: 'vmss',
+      subscriptionId: required(env, 'COMPUTE_SUBSCRIPTION_ID'),
+      resourceGroup: required(env, 'COMPUTE_RESOURCE_GROUP'),
+      location: required(env, 'COMPUTE_LOCATION'),
+      managedIdentityId: required(env, 'COMPUTE_IDENTITY_ID'),
+      managedIdentityClientId: required(env, 'COMPUTE_IDENTITY_CLIENT_ID'),
+      blobEndpoint: required(env, 'COMPUTE_STORAGE_BLOB_ENDPOINT'),
+      queueEndpoint: required(env, 'COMPUTE_STORAGE_QUEUE_ENDPOINT'),
+      agentPackageUrl: required(env, 'COMPUTE_AGENT_PACKAGE_URL'),
+      subnetId: env.COMPUTE_SUBNET_ID?.trim() || undefined,
+      armEndpoint: env.COMPUTE_ARM_ENDPOINT?.trim() || undefined,
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The control plane's record of each node (what its agent reported and what the cluster monitor decided), one
+// small document per node, partitioned by cluster. Updates are read-modify-write with the document's ETag.
+
+export type NodeState = 'preparing' | 'idle' | 'running' | 'unusable' | 'leaving';
+
+export interface NodeRecord {
+  nodeId: string;
+  clusterKey: string;
+  state: NodeState;
+  createdTime: string;
+  vmSize?: string;
+  cpuCount?: number;
+  gpuCount?: number;
+  remoteLogin?: { ipAddress: string; port: number };
+  registeredTime?: string;
+  lastHeartbeatTime?: string;
+  setup?: { succeeded: boolean; exitCode?: number; message?: string };
+  runningTaskIds: string[];
+  /** Job ids of the running tasks (for remote logins of a job). */
+  runningJobIds: string[];
+  idleSince?: string;
+  unusableReason?: string;
+  leaving?: {
+    since: string;
+    reason: string;
+    deallocation?: 'requeue' | 'terminate' | 'waitforjobcompletion';
+  };
+}
+
+export interface NodeStore {
+  list(clusterKey: string): Promise<NodeRecord[]>;
+  get(clusterKey: string, nodeId: string): Promise<NodeRecord | undefined>;
+  /**
+   * Read-modify-write with the ETag: `mutate` gets the current record (or undefined) and returns the new one, or
+   * undefined to leave it unchanged. Retried on a concurrent change. Returns the stored record.
+   */
+  update(
+    clusterKey: string,
+    nodeId: string,
+    mutate: (current: NodeRecord | undefined) => NodeRecord | undefined,
+  ): Promise<NodeRecord | undefined>;
+  delete(clusterKey: string, nodeId: string): Promise<void>;
+}

@@ -1,0 +1,179 @@
+// The cluster monitor's pure decisions: lost nodes, deallocation options, autoscale with idle timeout, counts.
+import { planCluster, type ClusterSnapshot } from '../../orchestrations/compute/clusterScalingPolicy';
+import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
+import type { NodeRecord } from '../../shared/ports/nodeStore';
+
+const now = Date.parse('2026-01-01T00:10:00Z');
+const iso = (msAgo: number): string => new Date(now - msAgo).toISOString();
+
+function node(nodeId: string, state: NodeRecord['state'], extra: Partial<NodeRecord> = {}): NodeRecord {
+  return {
+    nodeId,
+    clusterKey: 'c',
+    state,
+    createdTime: iso(60_000),
+    lastHeartbeatTime: iso(1_000),
+    setup: { succeeded: true },
+    runningTaskIds: state === 'running' ? [`${nodeId}-task`] : [],
+    runningJobIds: [],
+    idleSince: state === 'idle' ? iso(30_000) : undefined,
+    ...extra,
+  };
+}
+
+function snapshot(records: NodeRecord[], overrides: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
+  return {
+    now,
+    scale: { mode: 'manual', targetNodeCount: records.length, deallocation: 'requeue' },
+    firstPass: false,
+    poolNodes: records.map((r) => ({
+      nodeId: r.nodeId,
+      state: 'running' as const,
+      createdTime: r.createdTime,
+    })),
+    records,
+    queuedWorkNodes: 0,
+    lostAfterMs: 10_000,
+    registerWithinMs: 120_000,
+    idleTimeoutMs: 20_000,
+    ...overrides,
+  };
+}
+
+test('growing adds nodes counted as preparing and the allocation is resizing', () => {
+  const plan = planCluster(
+    snapshot([node('a', 'idle')], { scale: { mode: 'manual', targetNodeCount: 3, deallocation: 'requeue' } }),
+  );
+  expect(plan.growTo).toBe(3);
+  expect(plan.counts).toEqual({
+    idleNodeCount: 1,
+    runningNodeCount: 0,
+    preparingNodeCount: 2,
+    unusableNodeCount: 0,
+    leavingNodeCount: 0,
+  });
+  expect(plan.currentNodeCount).toBe(3);
+  expect(plan.allocationState).toBe('resizing');
+});
+
+test('a steady cluster with every node registered is steady', () => {
+  const plan = planCluster(snapshot([node('a', 'idle'), node('b', 'running')]));
+  expect(plan).toMatchObject({
+    allocationState: 'steady',
+    deleteNodes: [],
+    markUnusable: [],
+  });
+  expect(plan.growTo).toBeUndefined();
+});
+
+test('a node without heartbeat for lostAfterMs is marked unusable, then replaced on the next pass', () => {
+  const stale = node('a', 'idle', { lastHeartbeatTime: iso(11_000) });
+  const first = planCluster(snapshot([stale, node('b', 'idle')]));
+  expect(first.markUnusable).toEqual([{ nodeId: 'a', reason: 'lost: no heartbeat' }]);
+  expect(first.counts.unusableNodeCount).toBe(1);
+  const second = planCluster(
+    snapshot([{ ...stale, state: 'unusable', unusableReason: 'lost: no heartbeat' }, node('b', 'idle')]),
+  );
+  expect(second.deleteNodes).toEqual(['a']);
+  expect(second.growTo).toBe(2);
+});
+
+test('scaling down prefers idle nodes; requeue kills the tasks of running victims and removes them', () => {
+  const records = [node('r1', 'running'), node('i1', 'idle'), node('r2', 'running')];
+  const plan = planCluster(
+    snapshot(records, { scale: { mode: 'manual', targetNodeCount: 1, deallocation: 'requeue' } }),
+  );
+  expect(plan.deleteNodes.sort()).toEqual(['i1', 'r1']);
+  expect(plan.killTasks).toEqual([{ nodeId: 'r1', taskIds: ['r1-task'] }]);
+  expect(plan.counts.runningNodeCount).toBe(1);
+});
+
+test('waitforjobcompletion marks running victims leaving and removes them only when their tasks are done', () => {
+  const records = [node('r1', 'running'), node('r2', 'running')];
+  const scale = {
+    mode: 'manual' as const,
+    targetNodeCount: 1,
+    deallocation: 'waitforjobcompletion' as const,
+  };
+  const plan = planCluster(snapshot(records, { scale }));
+  expect(plan.markLeaving).toHaveLength(1);
+  expect(plan.deleteNodes).toEqual([]);
+  expect(plan.counts.leavingNodeCount).toBe(1);
+  expect(plan.allocationState).toBe('resizing');
+  const leaving = { ...records[0], state: 'leaving' as const, runningTaskIds: [] };
+  expect(planCluster(snapshot([leaving, records[1]], { scale })).deleteNodes).toEqual(['r1']);
+});
+
+test('autoscale follows queued work between min and max and removes only nodes idle longer than the idle time', () => {
+  const auto = { mode: 'auto' as const, minimumNodeCount: 0, maximumNodeCount: 4, initialNodeCount: 0 };
+  expect(planCluster(snapshot([], { scale: auto, queuedWorkNodes: 9 })).growTo).toBe(4);
+  const recent = node('fresh', 'idle', { idleSince: iso(5_000) });
+  const old = node('old', 'idle', { idleSince: iso(25_000) });
+  const plan = planCluster(
+    snapshot([recent, old, node('busy', 'running')], { scale: auto, queuedWorkNodes: 1 }),
+  );
+  expect(plan.deleteNodes).toEqual(['old']);
+  expect(planCluster(snapshot([], { scale: { ...auto, initialNodeCount: 2 }, firstPass: true })).growTo).toBe(
+    2,
+  );
+});
+
+test('a failed pool node is unusable at once; records of nodes the pool no longer has are dropped', () => {
+  const plan = planCluster({
+    ...snapshot([node('a', 'idle'), node('gone', 'idle')]),
+    poolNodes: [{ nodeId: 'a', state: 'failed', createdTime: iso(60_000) }],
+    scale: { mode: 'manual', targetNodeCount: 1, deallocation: 'requeue' },
+  });
+  expect(plan.markUnusable).toEqual([{ nodeId: 'a', reason: 'lost: the VM or node process failed' }]);
+  expect(plan.deleteRecords).toEqual(['gone']);
+});
+
+test('node events: setup success makes a node idle, tasks make it running, an old heartbeat changes nothing', () => {
+  const base = { schema: 'batchai.nodeEvent' as const, version: 1 as const, nodeId: 'n', clusterKey: 'c' };
+  let record = applyNodeEvent(undefined, {
+    ...base,
+    kind: 'registered',
+    time: iso(5_000),
+    vmSize: 'S',
+    cpuCount: 1,
+    gpuCount: 0,
+    agentVersion: '1',
+  });
+  expect(record?.state).toBe('preparing');
+  record = applyNodeEvent(record, {
+    ...base,
+    kind: 'setupCompleted',
+    time: iso(4_000),
+    succeeded: true,
+    exitCode: 0,
+  });
+  expect(record?.state).toBe('idle');
+  record = applyNodeEvent(record, {
+    ...base,
+    kind: 'taskStarted',
+    time: iso(3_000),
+    taskId: 't',
+    jobId: 'j',
+    attempt: 1,
+  });
+  expect(record).toMatchObject({ state: 'running', runningTaskIds: ['t'], runningJobIds: ['j'] });
+  expect(
+    applyNodeEvent(record, { ...base, kind: 'heartbeat', time: iso(4_500), runningTaskIds: [] }),
+  ).toBeUndefined();
+  record = applyNodeEvent(record, {
+    ...base,
+    kind: 'evictionNotice',
+    time: iso(1_000),
+    eventId: 'e',
+    eventType: 'Preempt',
+  });
+  expect(record?.state).toBe('leaving');
+  const failed = applyNodeEvent(undefined, {
+    ...base,
+    kind: 'setupCompleted',
+    time: iso(1_000),
+    succeeded: false,
+    exitCode: 2,
+  });
+  expect(failed).toMatchObject({ state: 'unusable', unusableReason: 'The node setup task failed.' });
+});

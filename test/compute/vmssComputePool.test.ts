@@ -1,0 +1,181 @@
+// The scale set adapter against the local HTTPS fake of Azure Resource Manager, through the real
+// @azure/arm-compute client and its long-running-operation pollers.
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { parseAgentConfig } from '../../shared/contracts/agentConfig';
+import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
+import { VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
+import { ComputePoolError, type PoolDefinition } from '../../shared/ports/computePool';
+import { startArmFake, type ArmFake } from '../../runtime/fakes/armFake';
+
+// The fake's wire bodies are untyped JSON (the ARM shape with 'properties'); tests read them as such.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type WireJson = any;
+
+const credential: TokenCredential = {
+  getToken: async (): Promise<AccessToken> => ({
+    token: 'fake-token',
+    expiresOnTimestamp: Date.now() + 3_600_000,
+  }),
+};
+const clusterKey = '/subscriptions/s/resourcegroups/rg/providers/microsoft.batchai/workspaces/w/clusters/gpu';
+const identityId =
+  '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/nodes';
+
+let arm: ArmFake;
+let pool: VmssComputePool;
+
+function definition(overrides: Partial<PoolDefinition> = {}): PoolDefinition {
+  return {
+    clusterKey,
+    vmSize: 'STANDARD_NC6',
+    vmPriority: 'lowpriority',
+    image: {
+      kind: 'custom',
+      imageId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/dl',
+    },
+    subnetId:
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes',
+    adminUserName: 'me',
+    adminSshPublicKey: 'ssh-rsa AAAAB3Nza me@host',
+    agent: {
+      clusterKey,
+      vmSize: 'STANDARD_NC6',
+      cpuCount: 6,
+      gpuCount: 1,
+      nodeEventsQueue: 'node-events',
+      setupOutputContainer: 'node-setup-output',
+      heartbeatIntervalMs: 15_000,
+      taskPollIntervalMs: 1_000,
+      scheduledEventsPollIntervalMs: 1_000,
+      setupTask: { commandLine: 'nvidia-smi' },
+      mountVolumes: [{ kind: 'nfs', relativeMountPath: 'nfs', server: '10.0.0.4', sourceDirectory: '/data' }],
+    },
+    ...overrides,
+  };
+}
+
+beforeEach(async () => {
+  arm = await startArmFake({ operationDelayMs: 50 });
+  pool = new VmssComputePool({
+    client: createComputeClient({
+      subscriptionId: 's',
+      credential,
+      endpoint: arm.endpoint,
+      trustedCertificate: arm.certificate,
+    }),
+    resourceGroup: 'rg',
+    location: 'eastus',
+    managedIdentityId: identityId,
+    managedIdentityClientId: '11111111-2222-3333-4444-555555555555',
+    storage: {
+      blobEndpoint: 'https://acct.blob.core.windows.net',
+      queueEndpoint: 'https://acct.queue.core.windows.net',
+    },
+    agentInstallation: { packageUrl: 'https://acct.blob.core.windows.net/agent/batchai-agent.tgz' },
+    pollIntervalMs: 20,
+  });
+});
+
+afterEach(async () => {
+  await arm.stop();
+});
+
+test('a low-priority cluster becomes a Spot scale set (eviction Delete) with identity, subnet, custom image and agent custom data', async () => {
+  await pool.ensurePool(definition());
+  const name = pool.scaleSetName(clusterKey);
+  const put = arm.requests.find((r) => r.method === 'PUT');
+  expect(put?.path).toBe(
+    `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
+  );
+  const body = arm.scaleSet('rg', name) as WireJson;
+  expect(body.properties.provisioningState).toBe('Succeeded');
+  expect(body.sku).toEqual({ name: 'STANDARD_NC6', tier: 'Standard', capacity: 0 });
+  expect(body.identity).toEqual({ type: 'UserAssigned', userAssignedIdentities: { [identityId]: {} } });
+  const profile = body.properties.virtualMachineProfile;
+  expect(profile.priority).toBe('Spot');
+  expect(profile.evictionPolicy).toBe('Delete');
+  expect(profile.storageProfile.imageReference).toEqual({
+    id:
+      definition().image.kind === 'custom'
+        ? '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/dl'
+        : '',
+  });
+  expect(
+    profile.networkProfile.networkInterfaceConfigurations[0].properties.ipConfigurations[0].properties.subnet
+      .id,
+  ).toBe(definition().subnetId);
+  const customData = Buffer.from(profile.osProfile.customData as string, 'base64').toString('utf8');
+  expect(customData.startsWith('#cloud-config\n')).toBe(true);
+  expect(customData).toContain(
+    'ExecStart=/usr/bin/env node /opt/batchai/dist/agent/main.js --config /etc/batchai/agent.json',
+  );
+  const configB64 = /path: \/etc\/batchai\/agent\.json\n.*\n.*\n\s+content: (\S+)/.exec(customData)?.[1];
+  const config = parseAgentConfig(JSON.parse(Buffer.from(configB64 ?? '', 'base64').toString('utf8')));
+  expect(config).toMatchObject({ mode: 'vm', clusterKey, gpuCount: 1, nodeId: undefined });
+  expect(config.storage).toEqual({
+    blobEndpoint: 'https://acct.blob.core.windows.net',
+    queueEndpoint: 'https://acct.queue.core.windows.net',
+    managedIdentityClientId: '11111111-2222-3333-4444-555555555555',
+    connectionString: undefined,
+  });
+  expect(customData).not.toMatch(/AccountKey|SharedAccessSignature|sig=/);
+});
+
+test('a dedicated cluster with a marketplace image is a Regular scale set', async () => {
+  await pool.ensurePool(
+    definition({
+      vmPriority: 'dedicated',
+      image: {
+        kind: 'marketplace',
+        publisher: 'Canonical',
+        offer: 'UbuntuServer',
+        sku: '16.04-LTS',
+        version: 'latest',
+      },
+    }),
+  );
+  const profile = (arm.scaleSet('rg', pool.scaleSetName(clusterKey)) as WireJson).properties
+    .virtualMachineProfile;
+  expect(profile.priority).toBe('Regular');
+  expect(profile.evictionPolicy).toBeUndefined();
+  expect(profile.storageProfile.imageReference).toEqual({
+    publisher: 'Canonical',
+    offer: 'UbuntuServer',
+    sku: '16.04-LTS',
+    version: 'latest',
+  });
+});
+
+test('resize, list and delete chosen instances go through PATCH and POST .../delete long-running operations', async () => {
+  await pool.ensurePool(definition());
+  await pool.resize(clusterKey, 3);
+  const name = pool.scaleSetName(clusterKey);
+  const nodes = await pool.listNodes(clusterKey);
+  expect(nodes.map((n) => n.nodeId)).toEqual([`${name}_0`, `${name}_1`, `${name}_2`]);
+  expect(nodes.every((n) => n.state === 'running')).toBe(true);
+  await pool.deleteNodes(clusterKey, [`${name}_1`, 'not-a-node-of-this-set']);
+  expect((await pool.listNodes(clusterKey)).map((n) => n.nodeId)).toEqual([`${name}_0`, `${name}_2`]);
+  expect(arm.requests.find((r) => r.method === 'POST')?.body).toEqual({ instanceIds: ['1'] });
+  arm.failInstance('rg', name, '2');
+  expect((await pool.listNodes(clusterKey)).find((n) => n.nodeId === `${name}_2`)?.state).toBe('failed');
+  // ensurePool again (settings re-applied) keeps the current capacity.
+  await pool.ensurePool(definition());
+  expect(arm.instances('rg', name)).toHaveLength(2);
+  await pool.deletePool(clusterKey);
+  expect(await pool.listNodes(clusterKey)).toEqual([]);
+});
+
+test('exceeding the core quota fails the resize with a ComputePoolError QuotaExceeded, not a crash', async () => {
+  arm.setCoreQuota(12);
+  await pool.ensurePool(definition());
+  await pool.resize(clusterKey, 2);
+  const error = await pool.resize(clusterKey, 3).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ComputePoolError);
+  expect((error as ComputePoolError).code).toBe('QuotaExceeded');
+  expect((error as ComputePoolError).message).toContain('exceeding approved Total Regional Cores quota');
+  expect(await pool.listNodes(clusterKey)).toHaveLength(2);
+});
+
+test('listing the nodes of a cluster without a scale set is empty', async () => {
+  expect(await pool.listNodes(clusterKey)).toEqual([]);
+});

@@ -1,0 +1,106 @@
+// Wire contracts between agent and control plane: valid messages parse, bad ones name the offending field.
+import { parseAgentConfig } from '../../shared/contracts/agentConfig';
+import { parseClusterCommand } from '../../shared/contracts/clusterCommand';
+import { parseNodeEvent } from '../../shared/contracts/nodeEvent';
+import { parseNodeTaskMessage } from '../../shared/contracts/nodeTask';
+import { decodeQueueMessage, encodeQueueMessage } from '../../shared/contracts/wireEncoding';
+
+const run = {
+  schema: 'batchai.nodeTask',
+  version: 1,
+  kind: 'runTask',
+  taskId: 't1',
+  jobId: 'j',
+  attempt: 1,
+  commandLine: 'python train.py',
+  environment: { EPOCHS: '3' },
+  stdout: { container: 'jobs', name: 'j/stdout.txt' },
+  stderr: { container: 'jobs', name: 'j/stderr.txt' },
+  container: { image: 'pytorch/pytorch', shmSize: '8g', useGpus: true },
+};
+
+test('a run task message round-trips through the queue encoding', () => {
+  expect(parseNodeTaskMessage(decodeQueueMessage(encodeQueueMessage(run)))).toEqual({
+    ...run,
+    workingDirectory: undefined,
+    replyTo: undefined,
+  });
+});
+
+test.each([
+  [{ ...run, version: 2 }, 'message.version 2 is not supported (this reader understands 1).'],
+  [{ ...run, attempt: 0 }, 'message.attempt must be an integer between 1 and 10000.'],
+  [
+    { ...run, environment: { 'BAD-NAME': 'x' } },
+    'message.environment.BAD-NAME is not a valid environment variable name.',
+  ],
+  [
+    { ...run, stdout: { container: 'Bad_Container', name: 'x' } },
+    "message.stdout.container 'Bad_Container' is not a valid blob container name.",
+  ],
+  [
+    { ...run, container: { image: 'x', shmSize: 'lots' } },
+    "message.container.shmSize 'lots' is not a size such as '2g' or '512m'.",
+  ],
+  [{ ...run, kind: 'reboot' }, "message.kind must be one of 'runTask', 'killTask'."],
+])('a malformed task message names the field (%#)', (message, error) => {
+  expect(() => parseNodeTaskMessage(message)).toThrow(error);
+});
+
+test('node events are validated by kind', () => {
+  const base = {
+    schema: 'batchai.nodeEvent',
+    version: 1,
+    nodeId: 'n',
+    clusterKey: 'c',
+    time: '2026-01-01T00:00:00Z',
+  };
+  expect(parseNodeEvent({ ...base, kind: 'heartbeat' })).toMatchObject({ runningTaskIds: [] });
+  expect(() =>
+    parseNodeEvent({ ...base, kind: 'registered', vmSize: 'S', cpuCount: 0, gpuCount: 0, agentVersion: '1' }),
+  ).toThrow('message.cpuCount must be an integer between 1 and 4096.');
+  expect(() => parseNodeEvent({ ...base, time: 'yesterday', kind: 'heartbeat' })).toThrow(
+    'message.time must be an ISO 8601 timestamp.',
+  );
+  expect(() =>
+    parseNodeEvent({ ...base, kind: 'evictionNotice', eventId: 'e', eventType: 'Reboot' }),
+  ).toThrow("message.eventType must be one of 'Preempt', 'Terminate'.");
+});
+
+test('a VM agent configuration may not carry a storage connection string', () => {
+  const config = {
+    schema: 'batchai.agentConfig',
+    version: 1,
+    mode: 'vm',
+    clusterKey: 'c',
+    vmSize: 'S',
+    cpuCount: 1,
+    gpuCount: 0,
+    workRoot: '/mnt/batch/tasks',
+    storage: { connectionString: 'DefaultEndpointsProtocol=https;AccountKey=secret' },
+    nodeEventsQueue: 'node-events',
+    setupOutputContainer: 'node-setup-output',
+    heartbeatIntervalMs: 1000,
+    taskPollIntervalMs: 1000,
+    scheduledEventsPollIntervalMs: 1000,
+  };
+  expect(() => parseAgentConfig(config)).toThrow(
+    "config.storage.connectionString is allowed only in 'local' mode",
+  );
+  expect(
+    parseAgentConfig({ ...config, storage: { blobEndpoint: 'https://b', queueEndpoint: 'https://q' } })
+      .metadataServiceUrl,
+  ).toBe('http://169.254.169.254');
+});
+
+test('a cluster command whose key does not match its cluster is refused', () => {
+  const command = {
+    schema: 'batchai.clusterCommand',
+    version: 1,
+    kind: 'apply',
+    clusterKey: '/subscriptions/s/resourcegroups/rg/providers/microsoft.batchai/workspaces/w/clusters/other',
+    cluster: { subscriptionId: 's', resourceGroup: 'rg', workspace: 'w', name: 'c' },
+  };
+  expect(() => parseClusterCommand(command)).toThrow('message.clusterKey does not match message.cluster.');
+  expect(() => decodeQueueMessage('%%%')).toThrow('message is neither JSON nor base64-encoded JSON.');
+});
