@@ -1,9 +1,10 @@
 // `npm run bench [-- name ...]`: runs the benchmark scripts one after the other and prints their figures.
 // Each benchmark starts what it needs (emulators, host) on free ports in temp dirs and stops it afterwards.
+import * as compute from './compute';
 import * as cosmosJournal from './cosmosJournal';
 import * as durable from './durable';
 
-const benchmarks: Record<string, { run(): Promise<void> }> = { cosmosJournal, durable };
+const benchmarks: Record<string, { run(): Promise<void> }> = { cosmosJournal, durable, compute };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -1,6 +1,7 @@
 // `npm start`: brings up the whole system on one machine (Azurite, the Cosmos DB emulator, the local Functions
 // host with the app) and supervises it: a crashed host is restarted while storage lives on, as on Azure.
 import * as path from 'path';
+import { stopAllLocalNodes } from '../shared/adapters/compute/localNodeRegistry';
 import { startLocalStack, LocalStack } from './stack/localStack';
 import { HostProcess } from './supervisor/hostProcess';
 import { loadOrCreateLocalSecrets } from './supervisor/localSecrets';
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
     clearInterval(watchdog);
     log(`${signal}: stopping`);
     await host?.stop();
+    const nodes = await stopAllLocalNodes(config.dataDir);
+    if (nodes > 0) log(`stopped ${nodes} local node(s)`);
     await stack.stop();
     log('stopped; data kept in ' + config.dataDir);
     process.exit(0);

@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { startLocalStack, type LocalStack } from '../../runtime/stack/localStack';
 import { HostProcess } from '../../runtime/supervisor/hostProcess';
+import { stopAllLocalNodes } from '../../shared/adapters/compute/localNodeRegistry';
 
 /** The repository root, whether this file runs from test/support (ts-jest) or dist/test/support (compiled). */
 export const repoRoot = ((): string => {
@@ -102,6 +103,7 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       host.process.child.kill('SIGKILL');
       await host.process.exited;
     }
+    await stopAllLocalNodes(hostDataDir);
     if (stack) await stack.stop();
     fs.rmSync(tempDir, { recursive: true, force: true });
   };
