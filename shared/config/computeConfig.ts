@@ -65,12 +65,18 @@ function required(env: Env, name: string): string {
 
 export function readComputeConfig(env: Env): ComputeConfig {
   const storageConnectionString = required(env, 'AzureWebJobsStorage');
-  const heartbeatMs = seconds(env, 'COMPUTE_HEARTBEAT_SECONDS', 15);
+  const backend = (
+    env.COMPUTE_BACKEND?.trim() || (env.COMPUTE_SUBSCRIPTION_ID ? 'vmss' : 'local')
+  ).toLowerCase();
+  // Local nodes are processes on this machine: heartbeats and monitor passes are cheap, so the defaults are short
+  // enough that node states show within seconds. VMs take minutes to boot; their defaults follow Batch AI's pace.
+  const local = backend === 'local';
+  const heartbeatMs = seconds(env, 'COMPUTE_HEARTBEAT_SECONDS', local ? 2 : 15);
   const timings: ComputeTimings = {
     heartbeatMs,
-    nodeLostAfterMs: seconds(env, 'COMPUTE_NODE_LOST_AFTER_SECONDS', 90),
-    registerWithinMs: seconds(env, 'COMPUTE_NODE_REGISTER_WITHIN_SECONDS', 900),
-    monitorIntervalMs: seconds(env, 'COMPUTE_MONITOR_INTERVAL_SECONDS', 30),
+    nodeLostAfterMs: seconds(env, 'COMPUTE_NODE_LOST_AFTER_SECONDS', local ? 10 : 90),
+    registerWithinMs: seconds(env, 'COMPUTE_NODE_REGISTER_WITHIN_SECONDS', local ? 120 : 900),
+    monitorIntervalMs: seconds(env, 'COMPUTE_MONITOR_INTERVAL_SECONDS', local ? 5 : 30),
     autoscaleIdleMs: seconds(env, 'COMPUTE_AUTOSCALE_IDLE_SECONDS', 300),
   };
   if (timings.nodeLostAfterMs < 2 * heartbeatMs) {
@@ -79,9 +85,6 @@ export function readComputeConfig(env: Env): ComputeConfig {
       'must be at least twice COMPUTE_HEARTBEAT_SECONDS.',
     );
   }
-  const backend = (
-    env.COMPUTE_BACKEND?.trim() || (env.COMPUTE_SUBSCRIPTION_ID ? 'vmss' : 'local')
-  ).toLowerCase();
   if (backend === 'local') {
     const dataDir = env.COMPUTE_DATA_DIR?.trim() || env.DATA_DIR?.trim();
     if (!dataDir)
