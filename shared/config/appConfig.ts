@@ -3,7 +3,8 @@ import { cosmosDatabaseName } from './resourceNames';
 
 export interface CosmosSettings {
   endpoint: string;
-  key: string;
+  /** Account key (local emulator). Absent on Azure: the app's managed identity is used (keys are disabled there). */
+  key?: string;
   database: string;
   /** 'true' only locally: accept the emulator's self-signed certificate (for the Cosmos client only). */
   allowSelfSignedCertificate: boolean;
@@ -54,7 +55,7 @@ export function readAppConfig(env: Readonly<Record<string, string | undefined>>)
   return {
     cosmos: {
       endpoint,
-      key: required(env, 'COSMOS_KEY'),
+      key: env.COSMOS_KEY?.trim() || undefined,
       database: env.COSMOS_DATABASE?.trim() || cosmosDatabaseName,
       allowSelfSignedCertificate: allowSelfSigned === 'true',
     },

@@ -1,13 +1,15 @@
-// Builds the app's CosmosClient from configuration. The TLS exception for the local emulator's self-signed
-// certificate is scoped to this client's own agent, never process-wide.
+// Builds the app's CosmosClient from configuration: a key locally (the emulator), the managed identity on Azure
+// (DefaultAzureCredential; AZURE_CLIENT_ID picks the user-assigned identity). The TLS exception for the local
+// emulator's self-signed certificate is scoped to this client's own agent, never process-wide.
 import { CosmosClient } from '@azure/cosmos';
+import { DefaultAzureCredential } from '@azure/identity';
 import https from 'https';
 import type { CosmosSettings } from '../../config/appConfig';
 
 export function createCosmosClient(settings: CosmosSettings): CosmosClient {
   return new CosmosClient({
     endpoint: settings.endpoint,
-    key: settings.key,
+    ...(settings.key ? { key: settings.key } : { aadCredentials: new DefaultAzureCredential() }),
     ...(settings.allowSelfSignedCertificate
       ? { agent: new https.Agent({ rejectUnauthorized: false, keepAlive: true }) }
       : {}),

@@ -1,0 +1,34 @@
+// Job lifecycle settings, read once from the app settings and validated: how many attempts a job gets when its
+// nodes are preempted or lost, and how often a running job's nodes are checked.
+import { ConfigurationError } from './appConfig';
+
+export interface JobLifecycleConfig {
+  /** Attempts a job may have in all (the first run included); preemption beyond this fails the job. */
+  maxAttempts: number;
+  /** A running job checks that its nodes are still there this often (seconds). */
+  nodeCheckSeconds: number;
+}
+
+function positiveInteger(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+  max: number,
+): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigurationError(name, `must be an integer from 1 to ${max}; it is '${text}'.`);
+  }
+  return value;
+}
+
+export function readJobLifecycleConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): JobLifecycleConfig {
+  return {
+    maxAttempts: positiveInteger(env, 'JOB_MAX_ATTEMPTS', 3, 100),
+    nodeCheckSeconds: positiveInteger(env, 'JOB_NODE_CHECK_SECONDS', 30, 3600),
+  };
+}
