@@ -1,11 +1,13 @@
 // Request plumbing shared by the API's trigger adapters: ARM correlation headers, the api-version check, JSON
-// body parsing that never crashes, paging parameters and nextLink, and long-running operation headers.
+// body parsing that never crashes, paging parameters and nextLink, long-running operation headers, and one request
+// telemetry item per call (correlated with the invocation's trace; no bodies, no query strings).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'crypto';
 import { API_VERSION } from '../../shared/domain/batchAiSpec';
 import { ValidationError } from '../../shared/domain/errors';
 import type { OperationRecord } from '../../shared/domain/operationRecord';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import { invocationTelemetry } from '../../shared/telemetry/invocationTracing';
 import { cloudErrorResponse } from './cloudErrorResponse';
 import { getServiceDeps } from './apiServices';
 
@@ -47,17 +49,47 @@ function withApiConventions(
     };
     const clientRequestId = request.headers.get('x-ms-client-request-id');
     if (clientRequestId) correlation['x-ms-client-request-id'] = clientRequestId;
+    const started = Date.now();
+    let response: HttpResponseInit;
+    let failure: unknown;
     try {
       if (options.apiVersionRequired !== false) checkApiVersion(request);
-      const response = await run(request, context);
-      return {
-        ...response,
-        headers: { ...correlation, ...(response.headers as Record<string, string> | undefined) },
+      const result = await run(request, context);
+      response = {
+        ...result,
+        headers: { ...correlation, ...(result.headers as Record<string, string> | undefined) },
       };
     } catch (error: unknown) {
-      return cloudErrorResponse(error, context, correlation);
+      response = cloudErrorResponse(error, context, correlation);
+      failure = error;
     }
+    recordRequest(request, context, correlation, response.status ?? 200, Date.now() - started, failure);
+    return response;
   };
+}
+
+/** One request item per API call (route template as its name); an internal error (500) also as an exception. */
+function recordRequest(
+  request: HttpRequest,
+  context: InvocationContext,
+  correlation: Record<string, string>,
+  status: number,
+  durationMs: number,
+  failure: unknown,
+): void {
+  const telemetry = invocationTelemetry(context).withProperties(correlation);
+  const route = (context.options?.trigger as { route?: unknown } | undefined)?.route;
+  const url = new URL(request.url);
+  url.search = ''; // the query can hold SAS tokens or keys (`code`)
+  telemetry.request({
+    name: `${request.method} /${typeof route === 'string' ? route : context.functionName}`,
+    url: url.toString(),
+    resultCode: status,
+    durationMs,
+    success: status < 400,
+    properties: { method: request.method, route: typeof route === 'string' ? route : undefined },
+  });
+  if (status >= 500 && failure !== undefined) telemetry.exception(failure, { route: String(route) });
 }
 
 function checkApiVersion(request: HttpRequest): void {

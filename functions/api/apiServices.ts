@@ -7,6 +7,7 @@ import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResource
 import { readAppConfig } from '../../shared/config/appConfig';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
 import { createClusterCompute } from '../compute/clusterComputeFactory';
+import { createJobLifecycle, createJobOutputFiles } from '../jobs/jobLifecycleFactory';
 import { defaultQuotas, type ServiceDeps } from '../../shared/domain/services/serviceDeps';
 
 let deps: Promise<ServiceDeps> | undefined;
@@ -15,9 +16,12 @@ export function getServiceDeps(): Promise<ServiceDeps> {
   deps ??= Promise.resolve().then(() => {
     const config = readAppConfig(process.env);
     const cosmos = createCosmosClient(config.cosmos);
+    const store = new CosmosResourceStore(cosmos, config.cosmos.database);
     return {
-      store: new CosmosResourceStore(cosmos, config.cosmos.database),
+      store,
       compute: createClusterCompute(process.env, cosmos, config.cosmos.database),
+      lifecycle: createJobLifecycle(process.env),
+      outputFiles: createJobOutputFiles(process.env, store),
       secrets: new AesGcmSecretProtector(config.secretsEncryptionKey),
       quotas: defaultQuotas,
       now: () => new Date(),

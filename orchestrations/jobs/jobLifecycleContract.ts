@@ -20,6 +20,7 @@ export const launchJobTasksActivityName = 'LaunchJobTasks';
 export const stopJobTasksActivityName = 'StopJobTasks';
 export const completeJobAttemptActivityName = 'CompleteJobAttempt';
 export const readJobStateActivityName = 'ReadJobState';
+export const checkJobNodesActivityName = 'CheckJobNodes';
 
 /** One lifecycle per job: its instance id derives from the job's GUID (so a repeated start is idempotent). */
 export function jobLifecycleInstanceId(jobUuid: string): string {
@@ -35,6 +36,20 @@ export interface JobLifecycleInput {
   job: JobRefWire;
   jobUuid: string;
   clusterKey: string;
+  /** Set when a long-running attempt continues as new (bounded history): where the watch stands. */
+  watching?: WatchState;
+}
+
+/** A running phase of an attempt, as carried across continueAsNew. */
+export interface WatchState {
+  attempt: number;
+  phase: TaskPhase;
+  tasks: LaunchedTask[];
+  exits: Record<string, TaskExit>;
+  /** ISO time the wall-clock limit ends. */
+  deadline: string;
+  maxWallClockSeconds: number;
+  nodeCheckSeconds: number;
 }
 
 export interface JobSchedulerInput {
@@ -81,6 +96,10 @@ export interface LaunchedTask {
 export interface LaunchJobTasksResult {
   tasks: LaunchedTask[];
   maxWallClockSeconds: number;
+  /** How often the lifecycle checks that the attempt's nodes are still there. */
+  nodeCheckSeconds: number;
+  /** The attempt cannot be launched (bad job settings, a secret that does not open, a stale attempt). */
+  failure?: { code: string; message: string };
 }
 
 export interface StopJobTasksInput {
@@ -102,10 +121,22 @@ export type AttemptOutcome =
   | { kind: 'succeeded'; exitCode: number }
   | { kind: 'failed'; exitCode?: number; code: string; message: string; stderrOf?: BlobPath }
   | { kind: 'terminated' }
+  /** A node of the gang was preempted or lost: the whole gang stopped, the job goes back to the queue. */
+  | { kind: 'preempted'; reason: string }
   | { kind: 'wallClockExceeded'; maxWallClockSeconds: number };
 
 export interface CompleteJobAttemptInput {
   lifecycle: JobLifecycleInput;
   attempt: number;
   outcome: AttemptOutcome;
+}
+
+export interface CheckJobNodesInput {
+  clusterKey: string;
+  nodeIds: string[];
+}
+
+/** Nodes of a gang that are gone, leaving (eviction notice, scale down) or unusable (lost heartbeats). */
+export interface CheckJobNodesResult {
+  lost: { nodeId: string; reason: string }[];
 }

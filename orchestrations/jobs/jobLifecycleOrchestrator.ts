@@ -80,6 +80,10 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
       retry,
       launchInput,
     );
+    if (launched.failure) {
+      outcome = { kind: 'failed', code: launched.failure.code, message: launched.failure.message };
+      break;
+    }
     deadline ??= secondsAfter(context.df.currentUtcDateTime, launched.maxWallClockSeconds);
     if (launched.tasks.length === 0) continue;
     const end: PhaseEnd = yield* watchTasks(context, input, launched.tasks, terminate, deadline);
@@ -179,7 +183,12 @@ function* watchTasks(
         const payload = ((winner as Task).result ?? {}) as TaskEventPayload;
         if (payload.kind === 'taskExited') {
           waits.delete(taskId);
-          exits[taskId] = { taskId, exitCode: payload.exitCode, signal: payload.signal, reason: payload.reason };
+          exits[taskId] = {
+            taskId,
+            exitCode: payload.exitCode,
+            signal: payload.signal,
+            reason: payload.reason,
+          };
         } else {
           waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`));
         }

@@ -71,7 +71,10 @@ async function allJobs(clusterKey: string): Promise<Stored[]> {
   return jobs;
 }
 
-export async function scheduleJobs(clusterKey: string, context: InvocationContext): Promise<ScheduleJobsResult> {
+export async function scheduleJobs(
+  clusterKey: string,
+  context: InvocationContext,
+): Promise<ScheduleJobsResult> {
   const services = getJobServices();
   const cluster = await services.store.get(clusterRefOfKey(clusterKey));
   const jobs = await allJobs(clusterKey);
@@ -121,7 +124,8 @@ export async function scheduleJobs(clusterKey: string, context: InvocationContex
       return next;
     });
     const runtime = stored?.record.job;
-    if (!runtime || runtime.executionState !== 'running' || runtime.attempts.length !== start.attempt) continue;
+    if (!runtime || runtime.executionState !== 'running' || runtime.attempts.length !== start.attempt)
+      continue;
     const granted: NodesGranted = { attempt: start.attempt, nodeIds: start.nodeIds };
     await client.raiseEvent(jobLifecycleInstanceId(start.jobId), nodesGrantedEvent, granted);
     started.push(start.jobId);

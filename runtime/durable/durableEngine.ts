@@ -3,6 +3,7 @@
 // Every effect (dispatching an activity, arming a timer, acknowledging a client) waits for its commit's fsync.
 import { randomUUID } from 'crypto';
 import * as path from 'path';
+import { childTraceContext, type TraceContext } from '../../shared/telemetry/traceContext';
 import type { InvocationInput, InvocationResult } from '../host/plugin';
 import { DurableLog } from './durableLog';
 import {
@@ -331,6 +332,7 @@ export class DurableEngine {
           name: a.name,
           input: a.input,
           failWith: a.failWith,
+          traceContext: childTraceContext(inst.traceContext),
         },
       });
     }
@@ -338,7 +340,11 @@ export class DurableEngine {
       records.push({ k: 'timer', v: { id: randomUUID(), ...exec, timerId: t.timerId, fireAt: t.fireAt } });
     for (const sub of plan.subOrchestrations) records.push(...this.createSubOrchestration(inst, sub, ts));
     for (const m of plan.entityMessages)
-      records.push({ k: 'entMsg', id: m.target, m: { id: randomUUID(), ...m.message } });
+      records.push({
+        k: 'entMsg',
+        id: m.target,
+        m: { id: randomUUID(), ...m.message, traceContext: childTraceContext(inst.traceContext) },
+      });
 
     const meta: Partial<InstanceMeta> = {
       status: plan.status === 'ContinuedAsNew' ? 'Running' : plan.status,
@@ -387,7 +393,10 @@ export class DurableEngine {
     input.isReplaying = inst.history.length > 0;
     const json = JSON.stringify(input).replace('"history":[', `"history":[${this.playedHistoryJson(inst)}`);
     try {
-      const result = await this.options.invoke(functionName, { triggerData: { json } });
+      const result = await this.options.invoke(functionName, {
+        triggerData: { json },
+        traceContext: inst.traceContext,
+      });
       return { kind: 'state', state: parseOrchestratorState(rpcToValue(result.returnValue)) };
     } catch (error: unknown) {
       const failure = normalizeInvocationError(error);
@@ -471,7 +480,7 @@ export class DurableEngine {
       ];
     }
     const link = { instanceId: parent.instanceId, executionId: parent.executionId, taskId: sub.taskId };
-    return this.creationRecords(sub.name, sub.instanceId, sub.input, ts, link);
+    return this.creationRecords(sub.name, sub.instanceId, sub.input, ts, link, parent.traceContext);
   }
 
   private creationRecords(
@@ -480,6 +489,7 @@ export class DurableEngine {
     input: string | undefined,
     ts: string,
     parent?: InstanceMeta['parent'],
+    callerTrace?: TraceContext,
   ): LogRecord[] {
     const executionId = randomUUID();
     const meta: InstanceMeta = {
@@ -494,6 +504,7 @@ export class DurableEngine {
       tracks: {},
       nextSeq: 0,
       lastEpisodeAt: 0,
+      traceContext: childTraceContext(callerTrace),
     };
     const records: LogRecord[] = [];
     if (this.state.instances.has(instanceId)) records.push({ k: 'del', id: instanceId });
@@ -560,6 +571,7 @@ export class DurableEngine {
         const result = await this.options.invoke(functionName, {
           triggerData: { json: item.input ?? 'null' },
           triggerMetadata: { instanceId: { string: item.instanceId } },
+          traceContext: item.traceContext,
         });
         event = historyEvent(EventType.TaskCompleted, ts(), {
           TaskScheduledId: item.taskId,
@@ -690,7 +702,14 @@ export class DurableEngine {
         records.push({
           k: 'entMsg',
           id: s.target,
-          m: { id: randomUUID(), kind: 'op', operation: s.name, signal: true, input: s.input },
+          m: {
+            id: randomUUID(),
+            kind: 'op',
+            operation: s.name,
+            signal: true,
+            input: s.input,
+            traceContext: childTraceContext(outcome.traceContext),
+          },
         });
     }
     if (processed.length === 0) return false;
@@ -716,6 +735,7 @@ export class DurableEngine {
     state?: string;
     results: { isError: boolean; result?: string; error?: string }[];
     signals: { target: string; name: string; input?: string }[];
+    traceContext?: TraceContext;
   }> {
     const functionName = this.entityFunctions.get(entity.name.toLowerCase());
     const failAll = (message: string) => ({
@@ -739,9 +759,12 @@ export class DurableEngine {
         input: m.input,
       })),
     };
+    // A batch may hold operations from several callers: it runs in the first one's trace.
+    const traceContext = ops.find((m) => m.traceContext)?.traceContext;
     try {
       const result = await this.options.invoke(functionName, {
         triggerData: { json: JSON.stringify(triggerInput) },
+        traceContext,
       });
       const value = rpcToValue(result.returnValue) as {
         entityExists?: boolean;
@@ -762,6 +785,7 @@ export class DurableEngine {
           name: s.name,
           input: s.input ? s.input : undefined,
         })),
+        traceContext,
       };
     } catch (error: unknown) {
       return failAll(normalizeInvocationError(error).message);
@@ -770,7 +794,13 @@ export class DurableEngine {
 
   // ---------------------------------------------------------------- client operations
 
-  async startNew(name: string, instanceId: string | undefined, input: string | undefined): Promise<string> {
+  /** `callerTrace`: the starter's trace context (the request's `traceparent`); the orchestration is its child. */
+  async startNew(
+    name: string,
+    instanceId: string | undefined,
+    input: string | undefined,
+    callerTrace?: TraceContext,
+  ): Promise<string> {
     const functionName = this.orchestrators.get(name.toLowerCase());
     if (!functionName)
       throw new ClientError(
@@ -796,7 +826,9 @@ export class DurableEngine {
         `An Orchestration instance with the ID '${id}' already exists and is ${existing.status}.`,
       );
     }
-    await this.commit(this.creationRecords(functionName, id, input, new Date().toISOString()));
+    await this.commit(
+      this.creationRecords(functionName, id, input, new Date().toISOString(), undefined, callerTrace),
+    );
     return id;
   }
 
@@ -878,6 +910,7 @@ export class DurableEngine {
             taskId: e.EventId,
             name: e.Name ?? '',
             input: e.Input,
+            traceContext: childTraceContext(inst.traceContext),
           },
         });
       }
@@ -991,7 +1024,13 @@ export class DurableEngine {
     return targets.length;
   }
 
-  async signalEntity(name: string, key: string, operation: string, input: string | undefined): Promise<void> {
+  async signalEntity(
+    name: string,
+    key: string,
+    operation: string,
+    input: string | undefined,
+    callerTrace?: TraceContext,
+  ): Promise<void> {
     if (!this.entityFunctions.has(name.toLowerCase())) {
       throw new ClientError(
         400,
@@ -1000,7 +1039,18 @@ export class DurableEngine {
     }
     const id = `@${name.toLowerCase()}@${key}`;
     await this.commit([
-      { k: 'entMsg', id, m: { id: randomUUID(), kind: 'op', operation, signal: true, input } },
+      {
+        k: 'entMsg',
+        id,
+        m: {
+          id: randomUUID(),
+          kind: 'op',
+          operation,
+          signal: true,
+          input,
+          traceContext: childTraceContext(callerTrace),
+        },
+      },
     ]);
   }
 

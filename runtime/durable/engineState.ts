@@ -1,5 +1,6 @@
 // The engine's whole durable state (instances with histories and inboxes, activity work items, timers, entities)
 // and the reducer that applies log records to it: the same code runs live and when replaying the log at start.
+import type { TraceContext } from '../../shared/telemetry/traceContext';
 import type { HistoryEvent } from './historyEvent';
 import type { RetryOptionsWire } from './orchestratorAction';
 
@@ -67,6 +68,8 @@ export interface InstanceMeta {
   nextSeq: number;
   /** Timestamp (ms) of the last episode: episodes get strictly increasing timestamps. */
   lastEpisodeAt: number;
+  /** The orchestration's span: a child of the starter's trace context (or of the parent orchestration's). */
+  traceContext?: TraceContext;
 }
 
 export interface InstanceState extends InstanceMeta {
@@ -84,6 +87,8 @@ export interface ActivityWorkItem {
   input?: string;
   /** When set, the attempt is failed without running (retry timeout expired). */
   failWith?: string;
+  /** The activity's span (child of its orchestration's), kept so a re-dispatch after a crash reuses it. */
+  traceContext?: TraceContext;
 }
 
 export interface TimerItem {
@@ -108,6 +113,8 @@ export interface EntityMessage {
   /** Lock requests: the whole lock set (scheduler ids, sorted) and this entity's position in it. */
   lockSet?: string[];
   lockIndex?: number;
+  /** The operation's span: a child of the sender's (client request, orchestration or entity). */
+  traceContext?: TraceContext;
 }
 
 export interface EntityRecord {

@@ -2,6 +2,7 @@
 // /runtime/webhooks/durabletask: used by df.getClient (rpcBaseUrl) and by the management URLs of
 // createCheckStatusResponse. Same routes, status codes and payloads as the extension.
 import type * as http from 'http';
+import { parseTraceParent, type TraceContext } from '../../shared/telemetry/traceContext';
 import { ClientError, type DurableEngine, type InstanceQuery } from './durableEngine';
 import type { RuntimeStatus } from './engineState';
 
@@ -121,6 +122,17 @@ const flag = (url: URL, name: string): boolean | undefined => {
   return v === null ? undefined : v.toLowerCase() === 'true';
 };
 
+/**
+ * The caller's W3C trace context: the durable-functions client sends `traceparent` when the starter runs inside an
+ * OpenTelemetry context (see shared/telemetry/invocationTracing.ts), as the extension's distributed tracing expects.
+ */
+function callerTraceContext(req: http.IncomingMessage): TraceContext | undefined {
+  const traceParent = req.headers.traceparent;
+  if (typeof traceParent !== 'string' || !parseTraceParent(traceParent)) return undefined;
+  const traceState = req.headers.tracestate;
+  return typeof traceState === 'string' && traceState !== '' ? { traceParent, traceState } : { traceParent };
+}
+
 export function createManagementHandler(engine: DurableEngine, hubName: string) {
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
     try {
@@ -154,7 +166,7 @@ async function route(
 
   if (controller === 'orchestrators' && a && method === 'POST') {
     const input = jsonBody(await readBody(req), 'input');
-    const id = await engine.startNew(a, b, input);
+    const id = await engine.startNew(a, b, input, callerTraceContext(req));
     const links = managementUrls(origin, hubName, id);
     return send(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
   }
@@ -174,7 +186,7 @@ async function route(
           : contentType.includes('json')
             ? jsonBody(body, 'operation input')
             : JSON.stringify(body);
-      await engine.signalEntity(a, key, operation, input);
+      await engine.signalEntity(a, key, operation, input, callerTraceContext(req));
       return send(res, 202);
     }
   }

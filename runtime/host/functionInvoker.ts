@@ -2,6 +2,7 @@
 // getArguments, preInvocation hooks, invokeFunction, postInvocation hooks, getResponse; then hands output bindings to
 // their handlers. Keeps track of in-flight invocations so the host can drain them at shutdown.
 import { randomUUID } from 'crypto';
+import { newRootTraceContext } from '../../shared/telemetry/traceContext';
 import type { FunctionsCoreApi, InvocationLogContext, RpcLogCategory, RpcLogLevel } from './functionsCoreApi';
 import type {
   InputBindingProvider,
@@ -110,6 +111,8 @@ export class FunctionInvoker {
       inputData.push({ name, data });
     }
     const triggerMetadata = input.triggerMetadata ?? {};
+    // Every invocation belongs to a trace, as on Azure: a trigger without a caller context starts a new one.
+    const traceContext = input.traceContext ?? newRootTraceContext();
 
     const core = this.core;
     const logTarget: { functionName: string; invocationId: string; logContext?: InvocationLogContext } = {
@@ -132,6 +135,11 @@ export class FunctionInvoker {
         inputData,
         triggerMetadata,
         retryContext: input.retryContext,
+        traceContext: {
+          traceParent: traceContext.traceParent,
+          traceState: traceContext.traceState,
+          attributes: {},
+        },
       },
       log(level: RpcLogLevel, category: RpcLogCategory, message: string): void {
         core.log(level, category, message, logTarget);

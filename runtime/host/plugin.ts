@@ -57,6 +57,11 @@ export interface InvocationInput {
   inputData?: Record<string, RpcTypedData>;
   /** Correlation: the id of the invocation (a GUID is generated when absent). */
   invocationId?: string;
+  /**
+   * W3C trace context of the invocation (`context.traceContext`), as the Functions host passes it: HTTP uses the
+   * caller's `traceparent` (child span), the durable engine a child of the orchestration's. Absent: a new trace.
+   */
+  traceContext?: { traceParent: string; traceState?: string };
   /** Set by the host's retry policy on retries (context.retryContext in the function). */
   retryContext?: {
     retryCount: number;

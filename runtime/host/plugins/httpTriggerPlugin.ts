@@ -3,6 +3,7 @@
 // responses go through the library's RPC shapes; when the app enabled HTTP streaming (app.setup({ enableHttpStream }))
 // they are proxied to the library's stream server instead, so large bodies are streamed both ways.
 import * as http from 'http';
+import { childTraceContext, type TraceContext } from '../../../shared/telemetry/traceContext';
 import { parseHostJson } from '../hostJson';
 import type { HostServices, RegisteredFunction, RpcTypedData, TriggerPlugin } from '../plugin';
 import { matchRoute, parseRouteTemplate, type RouteTemplate } from '../routeTemplate';
@@ -143,9 +144,25 @@ export class HttpTriggerPlugin implements TriggerPlugin {
       Headers: { json: JSON.stringify(headers) },
     };
     for (const [k, v] of Object.entries(params)) triggerMetadata[k] = { string: v };
+    // As the Functions host does: the invocation is a child span of the caller's traceparent (a new trace without one).
+    const traceContext = childTraceContext({
+      traceParent: headers.traceparent,
+      traceState: headers.tracestate,
+    });
 
     if (host.capabilities.HttpUri) {
-      await this.invokeStreaming(host, route, req, res, url, headers, triggerMetadata, params, query);
+      await this.invokeStreaming(
+        host,
+        route,
+        req,
+        res,
+        url,
+        headers,
+        triggerMetadata,
+        params,
+        query,
+        traceContext,
+      );
       return;
     }
 
@@ -166,7 +183,7 @@ export class HttpTriggerPlugin implements TriggerPlugin {
     };
     let result;
     try {
-      result = await host.invoke(route.fn.name, { triggerData, triggerMetadata });
+      result = await host.invoke(route.fn.name, { triggerData, triggerMetadata, traceContext });
     } catch {
       // Details are in the host log; like Azure, the client gets a bare 500.
       if (!res.headersSent) res.writeHead(500).end();
@@ -190,6 +207,7 @@ export class HttpTriggerPlugin implements TriggerPlugin {
     triggerMetadata: Record<string, RpcTypedData>,
     params: Record<string, string>,
     query: Record<string, string>,
+    traceContext: TraceContext,
   ): Promise<void> {
     const { randomUUID } = await import('crypto');
     const invocationId = randomUUID();
@@ -217,7 +235,7 @@ export class HttpTriggerPlugin implements TriggerPlugin {
       http: { method: req.method ?? 'GET', url: url.toString(), headers, params, query },
     };
     try {
-      await host.invoke(route.fn.name, { triggerData, triggerMetadata, invocationId });
+      await host.invoke(route.fn.name, { triggerData, triggerMetadata, invocationId, traceContext });
     } catch {
       proxyReq.destroy();
       if (!res.headersSent) res.writeHead(500).end();
