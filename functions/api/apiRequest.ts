@@ -78,18 +78,21 @@ function recordRequest(
   failure: unknown,
 ): void {
   const telemetry = invocationTelemetry(context).withProperties(correlation);
-  const route = (context.options?.trigger as { route?: unknown } | undefined)?.route;
+  const trigger = context.options?.trigger as { route?: unknown } | undefined;
+  const route = `/${typeof trigger?.route === 'string' ? trigger.route : context.functionName}`;
   const url = new URL(request.url);
   url.search = ''; // the query can hold SAS tokens or keys (`code`)
   telemetry.request({
-    name: `${request.method} /${typeof route === 'string' ? route : context.functionName}`,
+    name: `${request.method} ${route}`,
     url: url.toString(),
+    method: request.method,
+    route,
     resultCode: status,
     durationMs,
     success: status < 400,
-    properties: { method: request.method, route: typeof route === 'string' ? route : undefined },
+    properties: { route },
   });
-  if (status >= 500 && failure !== undefined) telemetry.exception(failure, { route: String(route) });
+  if (status >= 500 && failure !== undefined) telemetry.exception(failure, { route });
 }
 
 function checkApiVersion(request: HttpRequest): void {

@@ -1,0 +1,88 @@
+// Builds the process's Telemetry from its configuration, once: Application Insights when a connection string is
+// set (the SDK is loaded only then, so startup stays fast without it), else structured console lines.
+import * as fs from 'fs';
+import * as https from 'https';
+import { BoundTelemetry } from './boundTelemetry';
+import { ConsoleTelemetrySink, type LineWriter } from './consoleTelemetrySink';
+import type { Telemetry } from './telemetry';
+import { readTelemetryConfig, type TelemetryConfig } from './telemetryConfig';
+import type { TelemetrySink } from './telemetrySink';
+import type { AppInsightsTelemetrySink } from './appInsightsTelemetrySink';
+
+export interface TelemetryHandle {
+  telemetry: Telemetry;
+  /** 'console' or 'applicationInsights'. */
+  destination: 'console' | 'applicationInsights';
+  /** Flushes and stops the exporters (call at process exit). */
+  shutdown(): Promise<void>;
+}
+
+export interface TelemetryFactoryOptions {
+  /** Console adapter's output (tests capture lines); default stdout/stderr. */
+  consoleWriter?: LineWriter;
+}
+
+function loadAppInsightsSink(
+  settings: NonNullable<TelemetryConfig['applicationInsights']>,
+): AppInsightsTelemetrySink {
+  // Loaded on demand: requiring the SDK costs hundreds of milliseconds that a console-only process should not pay.
+  const { AppInsightsTelemetrySink: Sink } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('./appInsightsTelemetrySink') as typeof import('./appInsightsTelemetrySink');
+  let ingestionAgent: https.Agent | undefined;
+  if (settings.ingestionCaFile) {
+    let ca: Buffer;
+    try {
+      ca = fs.readFileSync(settings.ingestionCaFile);
+    } catch (error: unknown) {
+      throw new Error(
+        `App setting APPLICATIONINSIGHTS_INGESTION_CA_FILE names '${settings.ingestionCaFile}', which cannot be read: ${
+          (error as Error).message
+        }`,
+      );
+    }
+    ingestionAgent = new https.Agent({ ca, keepAlive: true });
+  }
+  return new Sink({
+    connectionString: settings.connectionString,
+    samplingPercentage: settings.samplingPercentage,
+    ingestionAgent,
+  });
+}
+
+export function createTelemetry(
+  config: TelemetryConfig,
+  options: TelemetryFactoryOptions = {},
+): TelemetryHandle {
+  if (config.applicationInsights) {
+    const sink = loadAppInsightsSink(config.applicationInsights);
+    return {
+      telemetry: new BoundTelemetry(sink, config.minimumSeverity),
+      destination: 'applicationInsights',
+      shutdown: async () => {
+        await sink.flush();
+        await sink.shutdown();
+      },
+    };
+  }
+  const sink: TelemetrySink = new ConsoleTelemetrySink(config.minimumSeverity, options.consoleWriter);
+  return {
+    telemetry: new BoundTelemetry(sink, config.minimumSeverity),
+    destination: 'console',
+    shutdown: () => sink.flush(),
+  };
+}
+
+let processTelemetry: TelemetryHandle | undefined;
+
+/** The process-wide telemetry, configured from the environment on first use (the one place it is read). */
+export function getTelemetryHandle(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): TelemetryHandle {
+  processTelemetry ??= createTelemetry(readTelemetryConfig(env));
+  return processTelemetry;
+}
+
+export function getTelemetry(): Telemetry {
+  return getTelemetryHandle().telemetry;
+}
