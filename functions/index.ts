@@ -1,5 +1,8 @@
 // The app entry file (package.json "main" -> dist/functions/index.js): importing a module registers its functions.
 // Keep this a list of imports, one per trigger module.
+import { app } from '@azure/functions';
+import { registerInvocationTracing } from '../shared/telemetry/invocationTracing';
+
 import './api/workspacesApi';
 import './api/experimentsApi';
 import './api/clustersApi';
@@ -19,3 +22,8 @@ import '../orchestrations/jobs/launchJobTasksActivity';
 import '../orchestrations/jobs/stopJobTasksActivity';
 import '../orchestrations/jobs/completeJobAttemptActivity';
 import '../orchestrations/jobs/readJobStateActivity';
+import '../orchestrations/jobs/checkJobNodesActivity';
+
+// Every invocation runs in its trace context, so orchestrations started from a request join the request's trace;
+// this also validates the telemetry settings at startup rather than at the first request.
+registerInvocationTracing(app);
