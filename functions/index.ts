@@ -27,3 +27,5 @@ import '../orchestrations/jobs/checkJobNodesActivity';
 // Every invocation runs in its trace context, so orchestrations started from a request join the request's trace;
 // this also validates the telemetry settings at startup rather than at the first request.
 registerInvocationTracing(app);
+import '../orchestrations/jobs/collectJobOutputsActivity';
+import './dashboard/dashboardFunction';

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       '',
       `  API:        ${baseUrl}/api/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.BatchAI/...?api-version=2018-05-01`,
       `  OpenAPI:    ${baseUrl}/api/openapi.json`,
+      `  Dashboard:  ${baseUrl}/api/dashboard/`,
       `  Data:       ${config.dataDir}`,
       '  Stop with Ctrl-C.',
       '',

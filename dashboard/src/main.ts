@@ -1,0 +1,186 @@
+// The dashboard shell: scope settings, the workspace picker, navigation by URL hash, and the refresh loop that
+// updates the current view in place every few seconds (paused while the tab is hidden).
+import { parseRoute, routeHash, type DashboardRoute } from './model/dashboardRoute.js';
+import { parseArmId } from './model/armResourceId.js';
+import { ApiClient } from './ui/apiClient.js';
+import { loadSettings, saveSettings, type DashboardSettings } from './ui/dashboardSettings.js';
+import { morphChildren } from './ui/domMorph.js';
+import { h } from './ui/elementBuilder.js';
+import { clustersView } from './views/clustersView.js';
+import { jobDetailView } from './views/jobDetailView.js';
+import { jobsView } from './views/jobsView.js';
+import { submitJobView } from './views/submitJobView.js';
+import type { View, ViewContext } from './views/viewContext.js';
+import { listWorkspaces, workspacesView } from './views/workspacesView.js';
+
+const refreshIntervalMs = 3000;
+
+function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`The page has no #${id}.`);
+  return element as T;
+}
+
+const main = byId<HTMLElement>('main');
+const alertRegion = byId<HTMLElement>('api-error');
+const statusText = byId<HTMLElement>('refresh-status');
+const subscriptionInput = byId<HTMLInputElement>('setting-subscription');
+const resourceGroupInput = byId<HTMLInputElement>('setting-resource-group');
+const settingsForm = byId<HTMLFormElement>('settings');
+const workspacePicker = byId<HTMLSelectElement>('workspace-picker');
+const nav = byId<HTMLElement>('nav');
+const pauseToggle = byId<HTMLInputElement>('auto-refresh');
+
+const settings: DashboardSettings = loadSettings();
+subscriptionInput.value = settings.subscriptionId;
+resourceGroupInput.value = settings.resourceGroup;
+
+let current: { route: DashboardRoute; view: View } | undefined;
+let refreshing: Promise<void> | undefined;
+let again = false;
+
+const ctx: ViewContext = {
+  api: new ApiClient(),
+  settings,
+  navigate: (route) => {
+    const hash = routeHash(route);
+    if (location.hash === hash) void show(route);
+    else location.hash = hash;
+  },
+  reportError,
+  refreshSoon: () => void refresh(),
+};
+
+function reportError(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  alertRegion.textContent = message;
+  alertRegion.hidden = false;
+}
+
+function clearError(): void {
+  if (!alertRegion.hidden) {
+    alertRegion.hidden = true;
+    alertRegion.textContent = '';
+  }
+}
+
+function viewFor(route: DashboardRoute): View {
+  switch (route.view) {
+    case 'home':
+      return workspacesView(ctx);
+    case 'clusters':
+      return clustersView(ctx, route.resourceGroup, route.workspace);
+    case 'jobs':
+      return jobsView(ctx, route.resourceGroup, route.workspace, route.experiment);
+    case 'submit':
+      return submitJobView(ctx, route.resourceGroup, route.workspace, route.experiment);
+    case 'job':
+      return jobDetailView(ctx, route.resourceGroup, route.workspace, route.experiment, route.job);
+  }
+}
+
+function renderNav(route: DashboardRoute): void {
+  const ws =
+    route.view === 'home' ? undefined : { resourceGroup: route.resourceGroup, workspace: route.workspace };
+  const link = (label: string, target: DashboardRoute, active: boolean): HTMLElement =>
+    h('li', {}, h('a', { href: routeHash(target), 'aria-current': active ? 'page' : undefined }, label));
+  morphChildren(nav, [
+    h(
+      'ul',
+      {},
+      link('Workspaces', { view: 'home' }, route.view === 'home'),
+      ws ? link('Jobs', { view: 'jobs', ...ws }, route.view === 'jobs' || route.view === 'job') : null,
+      ws ? link('Clusters', { view: 'clusters', ...ws }, route.view === 'clusters') : null,
+      ws ? link('Submit a job', { view: 'submit', ...ws }, route.view === 'submit') : null,
+    ),
+  ]);
+}
+
+async function show(route: DashboardRoute): Promise<void> {
+  const view = viewFor(route);
+  current = { route, view };
+  renderNav(route);
+  clearError();
+  main.replaceChildren(view.element);
+  const heading = view.element.querySelector('h1');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus({ preventScroll: true });
+  }
+  await refresh();
+}
+
+async function refreshWorkspaces(): Promise<void> {
+  const workspaces = await listWorkspaces(ctx);
+  const options = workspaces.map((ws) => {
+    const names = parseArmId(ws.id);
+    const value = `${names.resourceGroup ?? ''}/${ws.name ?? ''}`;
+    return h(
+      'option',
+      { value },
+      settings.resourceGroup ? (ws.name ?? '') : `${ws.name ?? ''} (${names.resourceGroup ?? ''})`,
+    );
+  });
+  morphChildren(workspacePicker, [
+    h('option', { value: '' }, workspaces.length ? 'Choose a workspace' : 'No workspaces'),
+    ...options,
+  ]);
+  const route = current?.route;
+  workspacePicker.value = route && route.view !== 'home' ? `${route.resourceGroup}/${route.workspace}` : '';
+}
+
+/** Refreshes the current view; calls that arrive while one runs are folded into one more run. */
+async function refresh(): Promise<void> {
+  if (refreshing) {
+    again = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      again = false;
+      const view = current?.view;
+      try {
+        await Promise.all([view?.refresh(), refreshWorkspaces()]);
+        if (view === current?.view) {
+          clearError();
+          statusText.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+        }
+      } catch (error: unknown) {
+        if (view === current?.view) reportError(error);
+        statusText.textContent = 'Update failed';
+      }
+    } while (again);
+  })();
+  try {
+    await refreshing;
+  } finally {
+    refreshing = undefined;
+  }
+}
+
+workspacePicker.addEventListener('change', () => {
+  const [resourceGroup, ...rest] = workspacePicker.value.split('/');
+  const workspace = rest.join('/');
+  if (workspace) ctx.navigate({ view: 'jobs', resourceGroup, workspace });
+});
+
+settingsForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  settings.subscriptionId = subscriptionInput.value.trim() || settings.subscriptionId;
+  settings.resourceGroup = resourceGroupInput.value.trim();
+  subscriptionInput.value = settings.subscriptionId;
+  saveSettings(settings);
+  ctx.navigate({ view: 'home' });
+});
+
+window.addEventListener('hashchange', () => void show(parseRoute(location.hash)));
+setInterval(() => {
+  if (
+    pauseToggle.checked &&
+    document.visibilityState === 'visible' &&
+    !document.querySelector('dialog[open]')
+  )
+    void refresh();
+}, refreshIntervalMs);
+
+void show(parseRoute(location.hash));

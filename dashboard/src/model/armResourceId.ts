@@ -1,0 +1,36 @@
+// Reads the names out of Batch AI ARM resource ids
+// (/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.BatchAI/workspaces/{ws}/experiments/{e}/jobs/{j}).
+
+export interface ArmNames {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  workspace?: string;
+  experiment?: string;
+  job?: string;
+  cluster?: string;
+  fileServer?: string;
+}
+
+const keys: Record<string, keyof ArmNames> = {
+  subscriptions: 'subscriptionId',
+  resourcegroups: 'resourceGroup',
+  workspaces: 'workspace',
+  experiments: 'experiment',
+  jobs: 'job',
+  clusters: 'cluster',
+  fileservers: 'fileServer',
+};
+
+export function parseArmId(id: unknown): ArmNames {
+  const names: ArmNames = {};
+  if (typeof id !== 'string') return names;
+  const parts = id.split('/').filter((p) => p !== '');
+  for (let i = 0; i + 1 < parts.length; i += 1) {
+    const key = keys[parts[i].toLowerCase()];
+    if (key && names[key] === undefined) {
+      names[key] = decodeURIComponent(parts[i + 1]);
+      i += 1;
+    }
+  }
+  return names;
+}

@@ -1,0 +1,109 @@
+// The dashboard's only door to the service: the Batch AI REST API of the same origin (`/api`), with the
+// api-version, JSON bodies, ARM paging, long-running operations polled to the end, and CloudErrors as ApiError.
+import { parseCloudError, describeApiError, type ApiErrorInfo } from '../model/cloudErrorText.js';
+import { accumulatePages, type AccumulatedList, type ArmPage } from '../model/pageAccumulator.js';
+
+export const apiVersion = '2018-05-01';
+
+export class ApiError extends Error {
+  constructor(readonly info: ApiErrorInfo) {
+    super(describeApiError(info));
+    this.name = 'ApiError';
+  }
+}
+
+export interface Scope {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+}
+
+/** The API root: the dashboard is served at {root}/dashboard/, the API at {root}/. */
+export function apiRoot(location: Location = window.location): string {
+  const path = location.pathname;
+  const cut = path.toLowerCase().lastIndexOf('/dashboard');
+  return `${location.origin}${cut >= 0 ? path.slice(0, cut) : '/api'}`;
+}
+
+const e = encodeURIComponent;
+
+export function providerPath(subscriptionId: string, resourceGroup: string): string {
+  return `/subscriptions/${e(subscriptionId)}/resourceGroups/${e(resourceGroup)}/providers/Microsoft.BatchAI`;
+}
+
+export function workspacePath(scope: Scope): string {
+  return `${providerPath(scope.subscriptionId, scope.resourceGroup)}/workspaces/${e(scope.workspace)}`;
+}
+
+export function jobPath(scope: Scope, experiment: string, job: string): string {
+  return `${workspacePath(scope)}/experiments/${e(experiment)}/jobs/${e(job)}`;
+}
+
+export class ApiClient {
+  constructor(private readonly root: string = apiRoot()) {}
+
+  url(path: string, query: Record<string, string> = {}): string {
+    const url = new URL(path.startsWith('http') ? path : `${this.root}${path}`);
+    if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', apiVersion);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    return url.toString();
+  }
+
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Record<string, string>,
+  ): Promise<Response> {
+    const response = await fetch(this.url(path, query), {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+    if (!response.ok)
+      throw new ApiError(parseCloudError(response.status, response.statusText, await jsonOf(response)));
+    return response;
+  }
+
+  async get<T>(path: string, query?: Record<string, string>): Promise<T> {
+    return (await jsonOf(await this.request('GET', path, undefined, query))) as T;
+  }
+
+  /** Every page of a list (up to `maxItems`). */
+  list<T>(path: string, maxItems = 2000): Promise<AccumulatedList<T>> {
+    return accumulatePages<T>(this.url(path), (url) => this.get<ArmPage<T>>(url), maxItems);
+  }
+
+  /**
+   * PUT/PATCH/DELETE/POST; a 202 is followed until its operation ends or `waitMs` passes (terminating a running
+   * job waits on the node: the table shows the rest). A failed operation throws its CloudError.
+   */
+  async change(method: string, path: string, body?: unknown, waitMs = 20_000): Promise<void> {
+    const response = await this.request(method, path, body);
+    const operation = response.headers.get('Azure-AsyncOperation');
+    if (response.status !== 202 || !operation) return;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const status = await this.get<{ status?: string; error?: unknown }>(operation);
+      const state = (status.status ?? '').toLowerCase();
+      if (state === 'succeeded') return;
+      if (state === 'failed' || state === 'canceled') {
+        const error = status.error ?? { code: 'OperationFailed', message: `The operation ${state}.` };
+        throw new ApiError(parseCloudError(200, `Operation ${state}`, { error }));
+      }
+      if (Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function jsonOf(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,328 @@
+// One job: its properties, toolkit, environment variable names, output directories, the live stdout/stderr tail,
+// its files with download links, and terminate/delete (confirmed first).
+import { jobRow, type JobWire } from '../model/jobRow.js';
+import { appendChunk, emptyTail, isReset, nextRange, type LogTailState } from '../model/logTail.js';
+import { canTerminate, executionStateView, isActive } from '../model/resourceStates.js';
+import { formatBytes, formatTimestamp, runDuration } from '../model/timeFormat.js';
+import { jobPath } from '../ui/apiClient.js';
+import { confirmAction } from '../ui/confirmDialog.js';
+import { morphChildren } from '../ui/domMorph.js';
+import { h } from '../ui/elementBuilder.js';
+import { row, stateBadge } from '../ui/stateBadge.js';
+import { scopeOf, type View, type ViewContext } from './viewContext.js';
+
+interface JobFile {
+  name: string;
+  fileType?: string;
+  downloadUrl?: string;
+  properties?: { lastModified?: string; contentLength?: number };
+}
+
+const toolkitKeys = [
+  'customToolkitSettings',
+  'tensorFlowSettings',
+  'pyTorchSettings',
+  'horovodSettings',
+  'customMpiSettings',
+  'cntkSettings',
+  'chainerSettings',
+  'caffeSettings',
+  'caffe2Settings',
+];
+
+export function jobDetailView(
+  ctx: ViewContext,
+  resourceGroup: string,
+  workspace: string,
+  experiment: string,
+  job: string,
+): View {
+  const path = jobPath(scopeOf(ctx, resourceGroup, workspace), experiment, job);
+  const jobsLink = `#/workspaces/${encodeURIComponent(resourceGroup)}/${encodeURIComponent(workspace)}/experiments/${encodeURIComponent(experiment)}`;
+  const badge = h('span', {});
+  const terminate = h('button', { type: 'button', class: 'secondary' }, 'Terminate');
+  const remove = h('button', { type: 'button', class: 'danger' }, 'Delete');
+  const properties = h('dl', { class: 'props' });
+  const setup = h('div', {});
+  const directory = h('select', { id: 'files-dir' });
+  const files = h('div', { class: 'live' });
+  const logFile = h('select', { id: 'log-file' });
+  const logNote = h('p', { class: 'muted', 'aria-live': 'polite' });
+  const logText = h('pre', { class: 'log', tabindex: 0, 'aria-label': 'Log tail' });
+  let executionState: unknown;
+  let tail: LogTailState | undefined;
+  let decoder = new TextDecoder();
+  let outputIds: string[] = [];
+
+  terminate.addEventListener('click', () => {
+    void confirmAction(
+      'Terminate job',
+      `Terminate '${job}'? Its processes are stopped; the job ends as failed.`,
+      'Terminate',
+    ).then(async (yes) => {
+      if (yes)
+        await ctx.api
+          .change('POST', `${path}/terminate`, undefined, 5000)
+          .then(ctx.refreshSoon, ctx.reportError);
+    });
+  });
+  remove.addEventListener('click', () => {
+    void confirmAction(
+      'Delete job',
+      `Delete '${job}'? A running job is terminated first; its record is removed.`,
+      'Delete',
+    ).then(async (yes) => {
+      if (!yes) return;
+      await ctx.api
+        .change('DELETE', path, undefined, 5000)
+        .then(() => ctx.navigate({ view: 'jobs', resourceGroup, workspace, experiment }), ctx.reportError);
+    });
+  });
+  directory.addEventListener('change', () => void refreshFiles().catch(ctx.reportError));
+  logFile.addEventListener('change', () => {
+    tail = undefined;
+    void refreshLog().catch(ctx.reportError);
+  });
+
+  async function listFiles(outputDirectoryId: string): Promise<JobFile[]> {
+    const response = await ctx.api.request('POST', `${path}/listOutputFiles`, undefined, {
+      outputdirectoryid: outputDirectoryId,
+    });
+    const body = (await response.json()) as { value?: JobFile[] };
+    return body.value ?? [];
+  }
+
+  async function refreshFiles(): Promise<void> {
+    const id = directory.value || 'stdouterr';
+    const list = await listFiles(id);
+    morphChildren(files, [
+      list.length === 0
+        ? h('p', { class: 'empty' }, 'No files yet (a job has files once it has run).')
+        : h(
+            'ul',
+            { class: 'files' },
+            list.map((f) =>
+              h(
+                'li',
+                { 'data-key': f.name },
+                f.downloadUrl
+                  ? h('a', { href: f.downloadUrl, download: f.name, rel: 'noopener' }, f.name)
+                  : h('span', {}, `${f.name}/`),
+                h(
+                  'span',
+                  { class: 'muted' },
+                  ` ${formatBytes(f.properties?.contentLength)} ${formatTimestamp(f.properties?.lastModified)}`,
+                ),
+              ),
+            ),
+          ),
+    ]);
+  }
+
+  async function refreshLog(): Promise<void> {
+    const list = (await listFiles('stdouterr')).filter((f) => f.fileType !== 'directory' && f.downloadUrl);
+    const names = list.map((f) => f.name);
+    const chosen = names.includes(logFile.value)
+      ? logFile.value
+      : (names.find((n) => n.startsWith('stdout')) ?? names[0] ?? '');
+    morphChildren(
+      logFile,
+      names.length
+        ? names.map((n) => h('option', { value: n }, n))
+        : [h('option', { value: '' }, 'no log yet')],
+    );
+    logFile.value = chosen;
+    const file = list.find((f) => f.name === chosen);
+    if (!file?.downloadUrl) {
+      logNote.textContent = isActive(executionState)
+        ? 'Waiting for the job to write its log...'
+        : 'This job has no log.';
+      return;
+    }
+    const length = file.properties?.contentLength ?? 0;
+    if (!tail || tail.fileName !== chosen || isReset(tail, length)) {
+      tail = emptyTail(chosen);
+      decoder = new TextDecoder();
+    }
+    const range = nextRange(tail, length);
+    if (range) {
+      let response: Response;
+      try {
+        response = await fetch(file.downloadUrl, { headers: { Range: range }, cache: 'no-store' });
+      } catch {
+        // A fetch that fails outright is a CORS refusal or an unreachable storage endpoint.
+        logNote.textContent = `The log could not be read from this page (the storage account must allow this origin by CORS). Download it instead: ${chosen}`;
+        return;
+      }
+      if (response.status === 206 || response.status === 200) {
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        const start = response.status === 206 ? Number(/^bytes=(\d+)-/.exec(range)?.[1] ?? 0) : 0;
+        tail = appendChunk(tail, start, decoder.decode(bytes, { stream: true }), bytes.length);
+      } else if (response.status !== 416) {
+        logNote.textContent = `Reading the log failed: HTTP ${response.status}.`;
+        return;
+      }
+    }
+    const atBottom = logText.scrollTop + logText.clientHeight >= logText.scrollHeight - 8;
+    if (logText.textContent !== tail.text) logText.textContent = tail.text;
+    if (atBottom) logText.scrollTop = logText.scrollHeight;
+    logNote.textContent = `${chosen}: ${formatBytes(length)}${tail.clipped ? ' (showing the end)' : ''}${isActive(executionState) ? ', refreshing while the job runs' : ''}`;
+  }
+
+  function renderSetup(p: Record<string, unknown>): HTMLElement[] {
+    const toolkitKey = toolkitKeys.find((k) => p[k] !== undefined);
+    const container = (p.containerSettings as { imageSourceRegistry?: { image?: string } } | undefined)
+      ?.imageSourceRegistry?.image;
+    const env = Array.isArray(p.environmentVariables)
+      ? (p.environmentVariables as { name?: string }[]).map((v) => v.name ?? '')
+      : [];
+    const secrets = Array.isArray(p.secrets)
+      ? (p.secrets as { name?: string }[]).map((v) => v.name ?? '')
+      : [];
+    const outputs = Array.isArray(p.outputDirectories)
+      ? (p.outputDirectories as { id?: string; pathPrefix?: string; pathSuffix?: string }[])
+      : [];
+    const prep = (p.jobPreparation as { commandLine?: string } | undefined)?.commandLine;
+    return [
+      h('h2', {}, 'Toolkit'),
+      toolkitKey
+        ? h('pre', { class: 'code' }, `${toolkitKey}: ${JSON.stringify(p[toolkitKey], null, 2)}`)
+        : h('p', {}, '-'),
+      h(
+        'dl',
+        { class: 'props' },
+        row('Container image', container ?? ''),
+        row('Job preparation', prep ?? ''),
+        row(
+          'Environment variables',
+          env.length
+            ? h(
+                'ul',
+                { class: 'names' },
+                env.map((n) => h('li', {}, h('code', {}, n))),
+              )
+            : '',
+        ),
+        row(
+          'Secrets (names only)',
+          secrets.length
+            ? h(
+                'ul',
+                { class: 'names' },
+                secrets.map((n) => h('li', {}, h('code', {}, n))),
+              )
+            : '',
+        ),
+        row('stdout/stderr prefix', String(p.stdOutErrPathPrefix ?? '')),
+        row('Output path segment', String(p.jobOutputDirectoryPathSegment ?? '')),
+      ),
+      h('h2', {}, 'Output directories'),
+      outputs.length === 0
+        ? h('p', {}, 'None besides stdouterr.')
+        : h(
+            'ul',
+            { class: 'names' },
+            outputs.map((o) =>
+              h(
+                'li',
+                {},
+                h('code', {}, o.id ?? ''),
+                ` ${o.pathPrefix ?? ''}${o.pathSuffix ? `/${o.pathSuffix}` : ''}`,
+              ),
+            ),
+          ),
+    ];
+  }
+
+  const element = h(
+    'section',
+    { 'aria-labelledby': 'job-title' },
+    h('p', {}, h('a', { href: jobsLink }, `\u2190 Jobs of ${experiment}`)),
+    h(
+      'div',
+      { class: 'title-row' },
+      h('h1', { id: 'job-title' }, job, ' ', badge),
+      h('div', { class: 'actions' }, terminate, remove),
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      h('div', { class: 'card' }, h('h2', {}, 'Properties'), properties),
+      h('div', { class: 'card' }, setup),
+    ),
+    h(
+      'div',
+      { class: 'card' },
+      h('div', { class: 'title-row' }, h('h2', {}, 'Log'), h('label', { for: 'log-file' }, 'File ', logFile)),
+      logNote,
+      logText,
+    ),
+    h(
+      'div',
+      { class: 'card' },
+      h(
+        'div',
+        { class: 'title-row' },
+        h('h2', {}, 'Files'),
+        h('label', { for: 'files-dir' }, 'Directory ', directory),
+      ),
+      files,
+    ),
+  );
+
+  return {
+    element,
+    async refresh() {
+      const wire = await ctx.api.get<JobWire>(path);
+      const p = wire.properties ?? {};
+      const view = jobRow(wire);
+      executionState = view.executionState;
+      morphChildren(badge, [stateBadge(executionStateView(view.executionState))]);
+      terminate.disabled = !canTerminate(view.executionState);
+      morphChildren(properties, [
+        ...row('Experiment', experiment),
+        ...row('Cluster', view.cluster),
+        ...row('Nodes', view.nodeCount),
+        ...row('Priority', view.priority),
+        ...row('Tool type', view.toolType),
+        ...row('Created', formatTimestamp(view.creationTime)),
+        ...row('Started', formatTimestamp(view.startTime)),
+        ...row('Ended', formatTimestamp(view.endTime)),
+        ...row('Duration', runDuration(view.startTime, view.endTime, new Date())),
+        ...row('Exit code', view.exitCode),
+        ...row(
+          'Max wall clock',
+          String((p.constraints as { maxWallClockTime?: string } | undefined)?.maxWallClockTime ?? ''),
+        ),
+        ...(view.waitReason ? row('Waiting for', view.waitReason) : []),
+        ...(view.errors.length
+          ? row(
+              'Errors',
+              h(
+                'ul',
+                { class: 'error-text' },
+                view.errors.map((e) => h('li', {}, e)),
+              ),
+            )
+          : []),
+      ]);
+      morphChildren(setup, renderSetup(p));
+      const ids = [
+        'stdouterr',
+        ...(Array.isArray(p.outputDirectories)
+          ? (p.outputDirectories as { id?: string }[]).map((o) => o.id ?? '')
+          : []),
+      ];
+      if (ids.join('|') !== outputIds.join('|')) {
+        const current = directory.value;
+        morphChildren(
+          directory,
+          ids.map((id) => h('option', { value: id }, id)),
+        );
+        directory.value = ids.includes(current) ? current : 'stdouterr';
+        outputIds = ids;
+      }
+      await Promise.all([refreshFiles(), refreshLog()]);
+    },
+  };
+}

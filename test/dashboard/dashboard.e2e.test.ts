@@ -1,0 +1,191 @@
+// End to end: the real app on the local stack, resources made through the API, the dashboard driven in headless
+// Chromium (Debian's /usr/bin/chromium through playwright-core): lists, job submission from the form, an API
+// error, terminate with confirmation. Needs `npm run build` first (the app and the dashboard run from dist/).
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { repoRoot, startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
+
+const chromiumPath = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(chromiumPath);
+if (!haveChromium) {
+  // CI installs it (apt-get install -y chromium); a developer machine without it skips with this message.
+  console.warn(`SKIPPED dashboard e2e: ${chromiumPath} is missing (apt-get install -y chromium).`);
+}
+const describeWithChromium = haveChromium ? describe : describe.skip;
+
+const subscription = '00000000-0000-0000-0000-000000000000';
+const provider = `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.BatchAI`;
+const v = 'api-version=2018-05-01';
+
+describeWithChromium('dashboard in a browser', () => {
+  let env: TestEnvironment | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let userDataDir: string | undefined;
+
+  async function api(method: string, resourcePath: string, body?: unknown): Promise<Response> {
+    const response = await fetch(`${env!.baseUrl}/api${resourcePath}?${v}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status >= 400)
+      throw new Error(`${method} ${resourcePath}: ${response.status} ${await response.text()}`);
+    const operation = response.headers.get('azure-asyncoperation');
+    if (response.status === 202 && operation) {
+      await waitFor(`operation of ${method} ${resourcePath}`, async () => {
+        const status = (await (await fetch(operation)).json()) as { status?: string };
+        if (status.status === 'Failed')
+          throw new Error(`${method} ${resourcePath} failed: ${JSON.stringify(status)}`);
+        return status.status === 'Succeeded' ? true : undefined;
+      });
+    }
+    return response;
+  }
+
+  beforeAll(async () => {
+    for (const built of ['dist/dashboard/main.js', 'dist/functions/dashboard/dashboardFunction.js']) {
+      if (!fs.existsSync(path.join(repoRoot, built)))
+        throw new Error(`${built} is missing: run \`npm run build\` first.`);
+    }
+    env = await startTestEnvironment({
+      settings: { SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+    });
+    await api('PUT', `${provider}/workspaces/ws`, { location: 'eastus' });
+    await api('PUT', `${provider}/workspaces/ws/clusters/cpu`, {
+      properties: {
+        vmSize: 'STANDARD_D2_V2',
+        scaleSettings: { manual: { targetNodeCount: 0 } },
+        userAccountSettings: { adminUserName: 'me', adminUserSshPublicKey: 'ssh-rsa AAAAB3NzaC1yc2E test' },
+      },
+    });
+    await api('PUT', `${provider}/workspaces/ws/experiments/exp`);
+    await api('PUT', `${provider}/workspaces/ws/experiments/exp/jobs/job-api`, {
+      properties: {
+        cluster: { id: `${provider}/workspaces/ws/clusters/cpu` },
+        nodeCount: 1,
+        schedulingPriority: 'high',
+        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/logs',
+        customToolkitSettings: { commandLine: 'echo hi' },
+        environmentVariables: [{ name: 'LEARNING_RATE', value: '0.1' }],
+      },
+    });
+    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1400, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await env?.stop();
+    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  const dashboard = (hash: string) => `${env!.baseUrl}/api/dashboard/${hash}`;
+
+  it('lists the workspace and opens its jobs with state, priority and cluster', async () => {
+    await page.goto(dashboard('#/'));
+    await page.getByRole('link', { name: 'ws', exact: true }).click();
+    const row = page.getByRole('row', { name: /job-api/ });
+    await row.waitFor();
+    await expectText(row, /Queued/);
+    await expectText(row, /high/);
+    await expectText(row, /cpu/);
+    expect(await page.locator('#workspace-picker').inputValue()).toBe('rg/ws');
+  });
+
+  it('shows the cluster with its VM size, scale settings and node bar', async () => {
+    await page.getByRole('link', { name: 'Clusters', exact: true }).first().click();
+    const row = page.getByRole('row', { name: /cpu/ });
+    await row.waitFor();
+    await expectText(row, /STANDARD_D2_V2/);
+    await expectText(row, /Manual 0/);
+    await expectText(row, /No nodes/);
+    await expectText(row, /Steady/);
+    expect(await row.getByRole('button', { name: 'Resize cpu' }).isVisible()).toBe(true);
+  });
+
+  it('submits a pasted job.json from the form and lists the job', async () => {
+    await page.goto(dashboard('#/workspaces/rg/ws/submit/exp'));
+    await page.getByLabel('Job name').fill('job-form');
+    await waitFor('the cluster picker', async () =>
+      (await page.locator('#sub-cluster option').count()) > 1 ? true : undefined,
+    );
+    await page.getByLabel('job.json', { exact: true }).fill(
+      JSON.stringify({
+        $schema: 'https://raw.githubusercontent.com/Azure/BatchAI/master/schemas/2018-05-01/job.json',
+        properties: { nodeCount: 1, customToolkitSettings: { commandLine: 'echo from the form' } },
+      }),
+    );
+    await page.getByRole('button', { name: 'Submit job' }).click();
+    await page.getByRole('row', { name: /job-form/ }).waitFor({ timeout: 30_000 });
+    expect(page.url()).toContain('#/workspaces/rg/ws/experiments/exp');
+    await page.screenshot({ path: '/tmp/dashboard.png', fullPage: true });
+  });
+
+  it('shows the API error (CloudError message and target) of a rejected job', async () => {
+    await page.goto(dashboard('#/workspaces/rg/ws/submit/exp'));
+    await page.getByLabel('Job name').fill('job-bad');
+    await waitFor('the cluster picker', async () =>
+      (await page.locator('#sub-cluster option').count()) > 1 ? true : undefined,
+    );
+    await page
+      .getByLabel('job.json', { exact: true })
+      .fill('{"properties":{"nodeCount":0,"customToolkitSettings":{"commandLine":"x"}}}');
+    await page.getByRole('button', { name: 'Submit job' }).click();
+    const error = page.locator('form .form-error');
+    await error.waitFor({ state: 'visible' });
+    await expectText(error, /nodeCount/);
+    await expectText(error, /target: properties\.nodeCount/);
+  });
+
+  it('shows an API error for a workspace that does not exist', async () => {
+    await page.goto(dashboard('#/workspaces/rg/missing-ws/jobs'));
+    const alert = page.locator('#api-error');
+    await alert.waitFor({ state: 'visible' });
+    await expectText(alert, /missing-ws/);
+  });
+
+  it('shows a job with its variable names and terminates it after confirmation', async () => {
+    await page.goto(dashboard('#/workspaces/rg/ws/experiments/exp/jobs/job-api'));
+    await page.getByRole('heading', { name: /job-api/ }).waitFor();
+    await expectText(page.locator('.props').first(), /cpu/);
+    await page.getByText('LEARNING_RATE').waitFor();
+    expect(await page.getByText('0.1', { exact: true }).count()).toBe(0);
+    await page.screenshot({ path: '/tmp/dashboard-job.png', fullPage: true });
+    await page.getByRole('button', { name: 'Terminate' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Terminate' }).click();
+    await expectText(page.getByRole('heading', { name: /job-api/ }), /Failed/);
+  });
+});
+
+/** Polls an element's text until it matches (the page refreshes on its own). */
+async function expectText(
+  locator: { textContent(): Promise<string | null> },
+  pattern: RegExp,
+): Promise<void> {
+  await waitFor(
+    `text ${pattern}`,
+    async () => (pattern.test((await locator.textContent()) ?? '') ? true : undefined),
+    30_000,
+  ).catch(async (error: unknown) => {
+    throw new Error(`${(error as Error).message}; text was: ${(await locator.textContent()) ?? ''}`);
+  });
+}
