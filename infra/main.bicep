@@ -213,6 +213,14 @@ module functionApp 'modules/functionApp.bicep' = {
   ]
 }
 
+module storageCors 'modules/storageCors.bicep' = {
+  name: 'storageCors'
+  params: {
+    storageAccountName: storage.outputs.storageAccountName
+    allowedOrigins: ['https://${functionApp.outputs.defaultHostName}']
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = resourceGroup().name

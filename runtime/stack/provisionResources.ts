@@ -33,4 +33,17 @@ export async function provisionResources(target: ProvisionTarget): Promise<void>
   for (const queue of storageQueues) await queues.getQueueClient(queue).createIfNotExists();
   const blobs = BlobServiceClient.fromConnectionString(target.storageConnectionString);
   for (const container of blobContainers) await blobs.getContainerClient(container).createIfNotExists();
+  // The dashboard (served by the Functions host, another origin) reads job logs through SAS links with Range
+  // requests: the blob service must allow cross-origin GETs, as the storage account's CORS rule does on Azure.
+  await blobs.setProperties({
+    cors: [
+      {
+        allowedOrigins: '*',
+        allowedMethods: 'GET,HEAD',
+        allowedHeaders: '*',
+        exposedHeaders: '*',
+        maxAgeInSeconds: 3600,
+      },
+    ],
+  });
 }
