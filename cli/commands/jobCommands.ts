@@ -1,0 +1,253 @@
+// `batchai job create|show|list|delete|terminate|wait`, `job file list|stream` and `job node list`.
+import type { Job } from '../../shared/client/batchAiTypes';
+import type { OptionSpec } from '../argumentParser';
+import type { CommandContext, CommandSpec } from '../commandSpec';
+import {
+  experimentOption,
+  maxResultsOption,
+  nameOption,
+  noWaitOption,
+  resourceGroupOption,
+  workspaceOption,
+  yesOption,
+} from '../commonOptions';
+import { jobCreateParameters } from '../jobParameters';
+import { streamOutputFile } from '../outputFileStreamer';
+import { mountOptions } from '../storageMounts';
+import { finish } from './longRunning';
+
+const jobName = nameOption('job');
+const jobOption: OptionSpec = {
+  name: 'job',
+  short: 'j',
+  type: 'string',
+  required: true,
+  description: 'Name of job.',
+};
+const scope = [resourceGroupOption, workspaceOption, experimentOption];
+const outputDirectoryOption: OptionSpec = {
+  name: 'output-directory-id',
+  short: 'd',
+  type: 'string',
+  default: 'stdouterr',
+  description: "Id of the job's output directory (an outputDirectories id, or stdouterr).",
+};
+const pathOption: OptionSpec = {
+  name: 'path',
+  short: 'p',
+  type: 'string',
+  default: '.',
+  description: 'Relative path in the output directory.',
+};
+
+function intervalOption(defaultSeconds: number): OptionSpec {
+  return {
+    name: 'interval',
+    type: 'number',
+    minimum: 0,
+    default: defaultSeconds,
+    description: `Seconds between checks. Default ${defaultSeconds}.`,
+  };
+}
+
+/** The (resource group, workspace, experiment, job) of a command, the job named by `flag`. */
+function jobRef(context: CommandContext, flag: 'name' | 'job'): [string, string, string, string] {
+  const { options } = context;
+  return [
+    options.requiredText('resource-group'),
+    options.requiredText('workspace'),
+    options.requiredText('experiment'),
+    options.requiredText(flag),
+  ];
+}
+
+const FINISHED = new Set(['succeeded', 'failed']);
+
+/** az sets the process exit code to the job's: its exitCode, else 0 for succeeded and 1 for failed. */
+export function jobExitCode(job: Job): number {
+  const exitCode = job.properties?.executionInfo?.exitCode;
+  if (job.properties?.executionState === 'failed')
+    return typeof exitCode === 'number' && exitCode !== 0 ? exitCode : 1;
+  return typeof exitCode === 'number' ? exitCode : 0;
+}
+
+export const jobCommands: CommandSpec[] = [
+  {
+    path: ['job', 'create'],
+    summary: 'Create (submit) a job.',
+    options: [
+      ...scope,
+      jobName,
+      {
+        name: 'cluster',
+        short: 'c',
+        type: 'string',
+        description: 'Name or ARM id of the cluster to run the job.',
+      },
+      {
+        name: 'config-file',
+        short: 'f',
+        type: 'string',
+        required: true,
+        description: 'JSON file with JobCreateParameters (a Batch AI job.json).',
+      },
+      ...mountOptions,
+      noWaitOption,
+    ],
+    examples: ['batchai job create -g rg -w ws -e exp -n job -c nc6 -f job.json --storage-account-name acct'],
+    async run(context) {
+      const { client, subscriptionId, io } = context;
+      const [resourceGroup, workspace, experiment, job] = jobRef(context, 'name');
+      const parameters = jobCreateParameters(context.options, {
+        subscriptionId,
+        resourceGroup,
+        workspace,
+        cwd: io.cwd,
+      });
+      const poller = await client.jobs.beginCreate(resourceGroup, workspace, experiment, job, parameters);
+      return { value: await finish(context, poller), view: 'job' };
+    },
+  },
+  {
+    path: ['job', 'show'],
+    summary: 'Show a job.',
+    options: [...scope, jobName],
+    async run(context) {
+      return { value: await context.client.jobs.get(...jobRef(context, 'name')), view: 'job' };
+    },
+  },
+  {
+    path: ['job', 'list'],
+    summary: 'List the jobs of an experiment.',
+    options: [...scope, maxResultsOption],
+    async run({ client, options }) {
+      const list = client.jobs.listByExperiment(
+        options.requiredText('resource-group'),
+        options.requiredText('workspace'),
+        options.requiredText('experiment'),
+        { maxResults: options.integer('max-results') },
+      );
+      return { value: await list.toArray(), view: 'job' };
+    },
+  },
+  {
+    path: ['job', 'terminate'],
+    summary: 'Terminate a job.',
+    options: [...scope, jobName, yesOption, noWaitOption],
+    async run(context) {
+      await finish(context, await context.client.jobs.beginTerminate(...jobRef(context, 'name')));
+      return {};
+    },
+  },
+  {
+    path: ['job', 'delete'],
+    summary: 'Delete a job.',
+    options: [...scope, jobName, yesOption, noWaitOption],
+    async run(context) {
+      await finish(context, await context.client.jobs.beginDelete(...jobRef(context, 'name')));
+      return {};
+    },
+  },
+  {
+    path: ['job', 'wait'],
+    summary: "Wait for a job to finish; the process exits with the job's exit code.",
+    options: [...scope, jobName, intervalOption(15)],
+    async run(context) {
+      const ref = jobRef(context, 'name');
+      const intervalMs = (context.options.number('interval') ?? 15) * 1000;
+      for (;;) {
+        const job = await context.client.jobs.get(...ref);
+        const state = job.properties?.executionState;
+        if (state && FINISHED.has(state)) {
+          const exitCode = jobExitCode(job);
+          context.io.stderr(`Job ${ref[3]}: ${state}, exit code ${exitCode}.\n`);
+          return { exitCode };
+        }
+        await context.sleep(intervalMs);
+      }
+    },
+  },
+  {
+    path: ['job', 'file', 'list'],
+    summary: "List a job's output files (with download links).",
+    options: [
+      ...scope,
+      jobOption,
+      outputDirectoryOption,
+      pathOption,
+      {
+        name: 'expiry',
+        type: 'integer',
+        minimum: 5,
+        maximum: 600,
+        default: 60,
+        description: 'Minutes the download links stay valid.',
+      },
+      maxResultsOption,
+    ],
+    examples: ['batchai job file list -g rg -w ws -e exp -j job -d stdouterr -o table'],
+    async run(context) {
+      const { options } = context;
+      const list = context.client.jobs.listOutputFiles(...jobRef(context, 'job'), {
+        outputDirectoryId: options.requiredText('output-directory-id'),
+        directory: options.text('path'),
+        linkExpiryInMinutes: options.integer('expiry'),
+        maxResults: options.integer('max-results'),
+      });
+      return { value: await list.toArray(), view: 'file' };
+    },
+  },
+  {
+    path: ['job', 'file', 'stream'],
+    summary: "Print an output file as it grows (like 'tail -f') until the job ends.",
+    options: [
+      ...scope,
+      jobOption,
+      { name: 'file-name', short: 'f', type: 'string', required: true, description: 'The file to stream.' },
+      outputDirectoryOption,
+      pathOption,
+      intervalOption(5),
+    ],
+    examples: ['batchai job file stream -g rg -w ws -e exp -j job -f stdout.txt'],
+    async run(context) {
+      const { client, options, io } = context;
+      const ref = jobRef(context, 'job');
+      const directory = options.text('path') ?? '.';
+      const outcome = await streamOutputFile(
+        {
+          listFiles: () =>
+            client.jobs
+              .listOutputFiles(...ref, {
+                outputDirectoryId: options.requiredText('output-directory-id'),
+                directory,
+              })
+              .toArray(),
+          getJob: () => client.jobs.get(...ref),
+        },
+        {
+          fileName: options.requiredText('file-name'),
+          directory,
+          intervalMs: (options.number('interval') ?? 5) * 1000,
+          fetch: io.fetch ?? ((input, init) => fetch(input, init)),
+          sleep: (ms) => context.sleep(ms),
+          write: (text) => io.stdout(text),
+        },
+      );
+      if (!outcome.found) {
+        io.stderr(
+          `The job ended (${String(outcome.executionState)}) without creating '${options.text('file-name')}'.\n`,
+        );
+      }
+      return {};
+    },
+  },
+  {
+    path: ['job', 'node', 'list'],
+    summary: 'List the nodes running the job with their SSH endpoints.',
+    options: [...scope, jobOption],
+    async run(context) {
+      const list = context.client.jobs.listRemoteLoginInformation(...jobRef(context, 'job'));
+      return { value: await list.toArray(), view: 'node' };
+    },
+  },
+];

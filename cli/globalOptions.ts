@@ -1,0 +1,37 @@
+// Flags every command takes: where the service is, which subscription, and how to print.
+import type { OptionSpec } from './argumentParser';
+import { OUTPUT_FORMATS } from './outputFormatter';
+
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:7071/api';
+export const DEFAULT_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+
+export const globalOptions: readonly OptionSpec[] = [
+  {
+    name: 'endpoint',
+    type: 'string',
+    env: 'BATCHAI_ENDPOINT',
+    default: DEFAULT_ENDPOINT,
+    description: `Base URL of the API, route prefix included (env BATCHAI_ENDPOINT; default ${DEFAULT_ENDPOINT}).`,
+  },
+  {
+    name: 'subscription',
+    type: 'string',
+    env: 'BATCHAI_SUBSCRIPTION_ID',
+    default: DEFAULT_SUBSCRIPTION,
+    description: 'Subscription id (env BATCHAI_SUBSCRIPTION_ID; default the zero GUID).',
+  },
+  {
+    name: 'output',
+    short: 'o',
+    type: 'string',
+    choices: OUTPUT_FORMATS,
+    default: 'json',
+    description: 'Output format: json (default), jsonc, table, tsv.',
+  },
+  {
+    name: 'query',
+    type: 'string',
+    description: 'Pick part of the output: a.b, a[0], [].name (a JMESPath subset).',
+  },
+  { name: 'help', short: 'h', type: 'boolean', description: 'Show this help message and exit.' },
+];

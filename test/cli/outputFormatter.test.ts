@@ -1,0 +1,81 @@
+// Unit tests of output rendering (az's flattening, json/table/tsv) and of the --query subset.
+import { flattenResource, formatOutput } from '../../cli/outputFormatter';
+import { applyQuery } from '../../cli/queryPath';
+import { UsageError } from '../../cli/usageError';
+
+const clusterId =
+  '/subscriptions/s/resourceGroups/rg1/providers/Microsoft.BatchAI/workspaces/ws1/clusters/c1';
+const cluster = {
+  id: clusterId,
+  name: 'c1',
+  type: 'Microsoft.BatchAI/workspaces/clusters',
+  properties: { vmSize: 'STANDARD_NC6', allocationState: 'steady', nodeStateCounts: { idleNodeCount: 2 } },
+};
+
+test('resources are flattened like the Azure SDK models az prints, with resourceGroup from the id', () => {
+  expect(flattenResource([cluster])).toEqual([
+    {
+      id: clusterId,
+      name: 'c1',
+      type: 'Microsoft.BatchAI/workspaces/clusters',
+      vmSize: 'STANDARD_NC6',
+      allocationState: 'steady',
+      nodeStateCounts: { idleNodeCount: 2 },
+      resourceGroup: 'rg1',
+    },
+  ]);
+  expect(flattenResource({ nodeId: 'n1', port: 50000 })).toEqual({ nodeId: 'n1', port: 50000 });
+});
+
+test('json is indented; nothing is printed for an undefined result', () => {
+  expect(formatOutput({ a: 1 }, 'json')).toBe('{\n  "a": 1\n}\n');
+  expect(formatOutput(undefined, 'json')).toBe('');
+});
+
+test('table uses the per-resource columns, aligned, with empty cells for missing values', () => {
+  const text = formatOutput(flattenResource([cluster]), 'table', 'cluster');
+  expect(text.split('\n')).toEqual([
+    'Name  Resource Group  Workspace  VM Size       State   Idle  Running  Preparing  Leaving  Unusable',
+    '----  --------------  ---------  ------------  ------  ----  -------  ---------  -------  --------',
+    'c1    rg1             ws1        STANDARD_NC6  steady  2',
+    '',
+  ]);
+  expect(formatOutput([], 'table', 'cluster')).toBe('');
+});
+
+test('table without a view shows the scalar fields; tsv prints scalar fields tab-separated', () => {
+  expect(formatOutput([{ a: 1, b: 'x', nested: { c: 1 } }], 'table')).toBe('a  b\n-  -\n1  x\n');
+  expect(
+    formatOutput(
+      [
+        { a: 1, b: 'x', nested: { c: 1 } },
+        { a: 2, b: null },
+      ],
+      'tsv',
+    ),
+  ).toBe('1\tx\n2\t\n');
+  expect(formatOutput('plain', 'tsv')).toBe('plain\n');
+});
+
+test('--query picks fields, indexes and projections; missing fields are null', () => {
+  const flat = flattenResource([cluster, { ...cluster, name: 'c2' }]);
+  expect(applyQuery(flat, '[].name')).toEqual(['c1', 'c2']);
+  expect(applyQuery(flat, '[*].nodeStateCounts.idleNodeCount')).toEqual([2, 2]);
+  expect(applyQuery(flat, '[1].name')).toBe('c2');
+  expect(applyQuery(flat, '[-1].name')).toBe('c2');
+  expect(applyQuery(flattenResource(cluster), 'vmSize')).toBe('STANDARD_NC6');
+  expect(applyQuery(flattenResource(cluster), 'nope.deeper')).toBeNull();
+  expect(() => applyQuery(flat, 'length(@)')).toThrow(UsageError);
+});
+
+test('output files show size and modification time once flattened', () => {
+  const file = {
+    name: 'stdout.txt',
+    fileType: 'file',
+    downloadUrl: 'u',
+    properties: { contentLength: 12, lastModified: 't' },
+  };
+  expect(formatOutput(flattenResource([file]), 'table', 'file')).toBe(
+    'Name        Type  Size  Modified\n----------  ----  ----  --------\nstdout.txt  file  12    t\n',
+  );
+});
