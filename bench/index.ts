@@ -3,8 +3,9 @@
 import * as compute from './compute';
 import * as cosmosJournal from './cosmosJournal';
 import * as durable from './durable';
+import * as jobs from './jobs';
 
-const benchmarks: Record<string, { run(): Promise<void> }> = { cosmosJournal, durable, compute };
+const benchmarks: Record<string, { run(): Promise<void> }> = { cosmosJournal, durable, compute, jobs };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

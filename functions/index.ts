@@ -9,6 +9,7 @@ import './api/clustersApi';
 import './api/fileServersApi';
 import './api/jobsApi';
 import './api/providerApi';
+import './api/roleAssignmentsApi';
 import './compute/clusterCommandsTrigger';
 import './compute/nodeEventsTrigger';
 import '../orchestrations/compute/clusterMonitorOrchestrator';
@@ -23,9 +24,15 @@ import '../orchestrations/jobs/stopJobTasksActivity';
 import '../orchestrations/jobs/completeJobAttemptActivity';
 import '../orchestrations/jobs/readJobStateActivity';
 import '../orchestrations/jobs/checkJobNodesActivity';
+import '../orchestrations/jobs/collectJobOutputsActivity';
 
 // Every invocation runs in its trace context, so orchestrations started from a request join the request's trace;
 // this also validates the telemetry settings at startup rather than at the first request.
 registerInvocationTracing(app);
-import '../orchestrations/jobs/collectJobOutputsActivity';
 import './dashboard/dashboardFunction';
+import './events/jobSubmissionsTrigger';
+import './events/scoringBlobEventsTrigger';
+import './events/scoringBatchesTrigger';
+import './events/jobSchedulesTimer';
+import './events/eventSourcesApi';
+import './events/computeEventsTrigger';

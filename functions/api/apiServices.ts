@@ -4,6 +4,7 @@
 import { randomUUID } from 'crypto';
 import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
+import { CosmosRoleAssignmentStore } from '../../shared/adapters/cosmos/cosmosRoleAssignmentStore';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
 import { createClusterCompute } from '../compute/clusterComputeFactory';
@@ -22,6 +23,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
       compute: createClusterCompute(process.env, cosmos, config.cosmos.database),
       lifecycle: createJobLifecycle(process.env),
       outputFiles: createJobOutputFiles(process.env, store),
+      workspaceAccess: new CosmosRoleAssignmentStore(cosmos, config.cosmos.database),
       secrets: new AesGcmSecretProtector(config.secretsEncryptionKey),
       quotas: defaultQuotas,
       now: () => new Date(),

@@ -21,6 +21,7 @@ export const stopJobTasksActivityName = 'StopJobTasks';
 export const completeJobAttemptActivityName = 'CompleteJobAttempt';
 export const readJobStateActivityName = 'ReadJobState';
 export const checkJobNodesActivityName = 'CheckJobNodes';
+export const collectJobOutputsActivityName = 'CollectJobOutputs';
 
 /** One lifecycle per job: its instance id derives from the job's GUID (so a repeated start is idempotent). */
 export function jobLifecycleInstanceId(jobUuid: string): string {
@@ -50,6 +51,8 @@ export interface WatchState {
   deadline: string;
   maxWallClockSeconds: number;
   nodeCheckSeconds: number;
+  /** Watch rounds per episode before continuing as new (each round adds a few history events). */
+  roundsPerEpisode: number;
 }
 
 export interface JobSchedulerInput {
@@ -98,6 +101,7 @@ export interface LaunchJobTasksResult {
   maxWallClockSeconds: number;
   /** How often the lifecycle checks that the attempt's nodes are still there. */
   nodeCheckSeconds: number;
+  roundsPerEpisode: number;
   /** The attempt cannot be launched (bad job settings, a secret that does not open, a stale attempt). */
   failure?: { code: string; message: string };
 }
@@ -136,7 +140,15 @@ export interface CheckJobNodesInput {
   nodeIds: string[];
 }
 
-/** Nodes of a gang that are gone, leaving (eviction notice, scale down) or unusable (lost heartbeats). */
+/**
+ * Nodes of a gang that are gone, leaving (eviction notice, scale down) or unusable (lost heartbeats). `requeue` is
+ * false when the cluster removes the node with nodeDeallocationOption 'terminate' (the job must not run again).
+ */
 export interface CheckJobNodesResult {
-  lost: { nodeId: string; reason: string }[];
+  lost: { nodeId: string; reason: string; requeue: boolean }[];
+}
+
+export interface CollectJobOutputsInput {
+  lifecycle: JobLifecycleInput;
+  attempt: number;
 }

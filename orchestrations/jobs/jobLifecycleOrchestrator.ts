@@ -1,10 +1,14 @@
 // The lifecycle of one job: wait for the cluster's scheduler to grant nodes, run the job preparation and then the
-// toolkit's processes on the node agents, watch their exits, the wall-clock limit and termination requests, record
-// the result on the job (checked against the attempt and the record's ETag), and give the nodes back.
+// toolkit's processes on the node agents, watch their exits, the nodes' health, the wall-clock limit and
+// termination requests, record the result on the job (checked against the attempt and the record's ETag), and
+// give the nodes back. A preempted or lost node stops the whole gang and puts the job back in the queue (a new
+// attempt, up to the configured cap). Long watches and requeues continue as new, so the history stays bounded.
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
 import { attemptOutcome, taskFailed } from './attemptOutcome';
 import {
+  checkJobNodesActivityName,
+  collectJobOutputsActivityName,
   completeJobAttemptActivityName,
   jobLifecycleName,
   launchJobTasksActivityName,
@@ -14,24 +18,29 @@ import {
   stopJobTasksActivityName,
   terminateEvent,
   type AttemptOutcome,
+  type CheckJobNodesInput,
+  type CheckJobNodesResult,
+  type CollectJobOutputsInput,
   type CompleteJobAttemptInput,
   type JobLifecycleInput,
   type JobStateView,
-  type LaunchedTask,
   type LaunchJobTasksInput,
   type LaunchJobTasksResult,
   type NodesGranted,
   type StopJobTasksInput,
   type TaskExit,
   type TaskPhase,
+  type WatchState,
 } from './jobLifecycleContract';
-import { secondsAfter } from './orchestrationTime';
+import { earlierOf, instantOf, notBefore, secondsAfter } from './orchestrationTime';
 
 const retry = new df.RetryOptions(2_000, 5);
 /** A queued job re-checks its record this often (a missed grant or a termination while queued ends the wait). */
 const queuedRecheckSeconds = 30;
-/** After SIGTERM, tasks get this long to exit before SIGKILL (Batch AI and Azure eviction notices give 30 s). */
+/** After SIGTERM, tasks get this long to exit before SIGKILL (Azure's eviction notice gives 30 s too). */
 const stopGraceSeconds = 30;
+/** The node agent's reason for tasks it stopped because of an eviction notice. */
+const evictionReason = /evicted/i;
 
 interface TaskEventPayload {
   kind?: string;
@@ -40,59 +49,143 @@ interface TaskEventPayload {
   reason?: string;
 }
 
-type PhaseEnd =
-  | { kind: 'exited'; exits: Record<string, TaskExit> }
-  | { kind: 'terminated'; exits: Record<string, TaskExit> }
-  | { kind: 'wallClockExceeded'; exits: Record<string, TaskExit> };
+type WatchEnd =
+  | { kind: 'exited' | 'terminated' | 'wallClockExceeded'; exits: Record<string, TaskExit> }
+  | {
+      kind: 'preempted';
+      reason: string;
+      lostNodeIds: string[];
+      /** False when a node was removed with nodeDeallocationOption 'terminate'. */
+      requeue: boolean;
+      exits: Record<string, TaskExit>;
+    }
+  | { kind: 'continue'; state: WatchState };
 
 export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<JobLifecycleInput>();
-  const instanceId = context.df.instanceId;
+  const base: JobLifecycleInput = { job: input.job, jobUuid: input.jobUuid, clusterKey: input.clusterKey };
+  const resumed = input.watching;
+  let attempt: number;
 
-  // 1. Queued: ask the scheduler for nodes and wait for the grant (or notice the job ended while queued).
-  yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
-  const grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
-  const recheck = context.df.createTimer(secondsAfter(context.df.currentUtcDateTime, queuedRecheckSeconds));
-  const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
-  let granted: NodesGranted;
-  if (first === grantedEvent) {
-    recheck.cancel();
-    granted = grantedEvent.result as NodesGranted;
-  } else {
-    const view: JobStateView = yield context.df.callActivityWithRetry(readJobStateActivityName, retry, input);
-    if (view.state === 'queued') {
-      context.df.continueAsNew(input);
-      return undefined;
+  if (resumed) attempt = resumed.attempt;
+  else {
+    // 1. Queued: ask the scheduler for nodes and wait for the grant (or notice the job ended while queued).
+    yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
+    const grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
+    const recheck = context.df.createTimer(secondsAfter(context.df.currentUtcDateTime, queuedRecheckSeconds));
+    const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
+    if (first === grantedEvent) {
+      recheck.cancel();
+      attempt = (grantedEvent.result as NodesGranted).attempt;
+    } else {
+      const view: JobStateView = yield context.df.callActivityWithRetry(
+        readJobStateActivityName,
+        retry,
+        base,
+      );
+      if (view.state === 'queued') {
+        context.df.continueAsNew(base);
+        return undefined;
+      }
+      if (view.state !== 'running') return `The job is ${view.state}; nothing to run.`;
+      attempt = view.attempt;
     }
-    if (view.state !== 'running') return `The job is ${view.state}; nothing to run.`;
-    granted = { attempt: view.attempt, nodeIds: view.nodeIds };
   }
-  const attempt = granted.attempt;
 
   // 2. Running: job preparation on every node, then the toolkit's processes.
+  let run: AttemptRun;
+  try {
+    run = yield* runAttempt(context, base, attempt, resumed);
+  } catch (error: unknown) {
+    // An activity failed all its retries (storage or database down for minutes): the job must not stay running
+    // with its nodes held forever, so it fails with the reason.
+    const message = error instanceof Error ? error.message : String(error);
+    run = { kind: 'done', outcome: { kind: 'failed', code: 'JobLifecycleError', message } };
+  }
+  if (run.kind === 'continue') {
+    context.df.continueAsNew({ ...base, watching: run.state });
+    return undefined;
+  }
+
+  // 3. Record the result (a stale attempt cannot overwrite a newer one) and give the nodes back.
+  const completion: CompleteJobAttemptInput = {
+    lifecycle: base,
+    attempt,
+    outcome: run.outcome,
+  };
+  const final: JobStateView = yield context.df.callActivityWithRetry(
+    completeJobAttemptActivityName,
+    retry,
+    completion,
+  );
+  if (final.state === 'queued') {
+    context.df.continueAsNew(base); // requeued after a preemption: wait for the next grant
+    return undefined;
+  }
+  yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
+  return final.state;
+};
+
+type AttemptRun = { kind: 'continue'; state: WatchState } | { kind: 'done'; outcome: AttemptOutcome };
+
+/** Runs (or resumes watching) one attempt's phases, then collects its outputs (local nodes). */
+function* runAttempt(
+  context: OrchestrationContext,
+  base: JobLifecycleInput,
+  attempt: number,
+  watching: WatchState | undefined,
+): Generator<Task, AttemptRun, unknown> {
+  let resumed = watching;
   const terminate = context.df.waitForExternalEvent(terminateEvent);
   let outcome: AttemptOutcome | undefined;
-  let deadline: Date | undefined;
-  for (const phase of ['preparation', 'main'] as TaskPhase[]) {
-    const launchInput: LaunchJobTasksInput = { lifecycle: input, instanceId, attempt, phase };
-    const launched: LaunchJobTasksResult = yield context.df.callActivityWithRetry(
-      launchJobTasksActivityName,
-      retry,
-      launchInput,
-    );
-    if (launched.failure) {
-      outcome = { kind: 'failed', code: launched.failure.code, message: launched.failure.message };
-      break;
+  let deadline: Date | undefined = resumed ? instantOf(resumed.deadline) : undefined;
+  const phases: TaskPhase[] = resumed?.phase === 'main' ? ['main'] : ['preparation', 'main'];
+  for (const phase of phases) {
+    let state: WatchState;
+    if (resumed && resumed.phase === phase) {
+      state = resumed;
+      resumed = undefined;
+    } else {
+      const launchInput: LaunchJobTasksInput = {
+        lifecycle: base,
+        instanceId: context.df.instanceId,
+        attempt,
+        phase,
+      };
+      const launched = (yield context.df.callActivityWithRetry(
+        launchJobTasksActivityName,
+        retry,
+        launchInput,
+      )) as LaunchJobTasksResult;
+      if (launched.failure) {
+        outcome = { kind: 'failed', code: launched.failure.code, message: launched.failure.message };
+        break;
+      }
+      deadline ??= secondsAfter(context.df.currentUtcDateTime, launched.maxWallClockSeconds);
+      if (launched.tasks.length === 0) continue;
+      state = {
+        attempt,
+        phase,
+        tasks: launched.tasks,
+        exits: {},
+        deadline: deadline.toISOString(),
+        maxWallClockSeconds: launched.maxWallClockSeconds,
+        nodeCheckSeconds: launched.nodeCheckSeconds,
+        roundsPerEpisode: launched.roundsPerEpisode,
+      };
     }
-    deadline ??= secondsAfter(context.df.currentUtcDateTime, launched.maxWallClockSeconds);
-    if (launched.tasks.length === 0) continue;
-    const end: PhaseEnd = yield* watchTasks(context, input, launched.tasks, terminate, deadline);
+    const end: WatchEnd = yield* watchTasks(context, base, state, terminate);
+    if (end.kind === 'continue') return end;
     if (end.kind === 'terminated') outcome = { kind: 'terminated' };
-    else if (end.kind === 'wallClockExceeded') {
-      outcome = { kind: 'wallClockExceeded', maxWallClockSeconds: launched.maxWallClockSeconds };
+    else if (end.kind === 'preempted') {
+      outcome = end.requeue
+        ? { kind: 'preempted', reason: end.reason }
+        : { kind: 'failed', code: 'JobTerminatedByNodeRemoval', message: end.reason };
+    } else if (end.kind === 'wallClockExceeded') {
+      outcome = { kind: 'wallClockExceeded', maxWallClockSeconds: state.maxWallClockSeconds };
     } else {
       const result = attemptOutcome(
-        launched.tasks,
+        state.tasks,
         end.exits,
         phase === 'preparation' ? 'JobPreparationFailed' : 'JobFailed',
       );
@@ -101,45 +194,132 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     if (outcome) break;
   }
 
-  // 3. Record the result (a stale attempt cannot overwrite a newer one) and give the nodes back.
-  const completion: CompleteJobAttemptInput = {
-    lifecycle: input,
-    attempt,
-    outcome: outcome ?? { kind: 'succeeded', exitCode: 0 },
-  };
-  const final: JobStateView = yield context.df.callActivityWithRetry(
-    completeJobAttemptActivityName,
-    retry,
-    completion,
-  );
-  yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
-  return final.state;
-};
+  const collect: CollectJobOutputsInput = { lifecycle: base, attempt };
+  yield context.df.callActivityWithRetry(collectJobOutputsActivityName, retry, collect);
+  return { kind: 'done', outcome: outcome ?? { kind: 'succeeded', exitCode: 0 } };
+}
 
 /**
- * Waits until every task exited, a task failed (the others are then stopped), the wall clock ran out or the user
- * terminated the job (tasks stopped: SIGTERM, then SIGKILL after the grace period).
+ * Waits until every task exited, a task failed (the others are then stopped), a node of the gang was lost, the
+ * wall clock ran out or the user terminated the job; stops what still runs (SIGTERM, then SIGKILL after the grace
+ * period). After `roundsPerEpisode` rounds with nothing decided it returns the state to continue as new.
  */
 function* watchTasks(
   context: OrchestrationContext,
   input: JobLifecycleInput,
-  tasks: LaunchedTask[],
+  state: WatchState,
   terminate: Task,
-  deadline: Date,
-): Generator<Task, PhaseEnd, unknown> {
-  const exits: Record<string, TaskExit> = {};
+): Generator<Task, WatchEnd, unknown> {
+  const exits: Record<string, TaskExit> = { ...state.exits };
+  const deadline = instantOf(state.deadline);
+  const gang = [...new Set(state.tasks.map((task) => task.nodeId))];
   const waits = new Map<string, Task>(
-    tasks.map((task) => [task.taskId, context.df.waitForExternalEvent(`task:${task.taskId}`)]),
+    state.tasks
+      .filter((task) => !exits[task.taskId])
+      .map((task) => [task.taskId, context.df.waitForExternalEvent(`task:${task.taskId}`)]),
   );
-  let end: PhaseEnd['kind'] | undefined;
-  while (waits.size > 0 && end === undefined) {
-    // A timer may be yielded only once, so each round makes its own (to the same deadline) and cancels it.
-    const timer: TimerTask = context.df.createTimer(deadline);
+  const checkNodes = function* (): Generator<Task, CheckJobNodesResult['lost'], unknown> {
+    const check: CheckJobNodesInput = { clusterKey: input.clusterKey, nodeIds: gang };
+    const result = (yield context.df.callActivityWithRetry(
+      checkJobNodesActivityName,
+      retry,
+      check,
+    )) as CheckJobNodesResult;
+    return result.lost;
+  };
+  let end: WatchEnd | undefined;
+  for (let round = 0; waits.size > 0 && end === undefined; round++) {
+    if (round === state.roundsPerEpisode) {
+      return { kind: 'continue', state: { ...state, exits } };
+    }
+    // A timer may be yielded only once, so each round makes its own and cancels it when something else won.
+    const nextCheck = earlierOf(
+      deadline,
+      secondsAfter(context.df.currentUtcDateTime, state.nodeCheckSeconds),
+    );
+    const timer: TimerTask = context.df.createTimer(nextCheck);
     const winner: unknown = yield context.df.Task.any([...waits.values(), terminate, timer]);
     if (winner !== timer) timer.cancel();
-    if (winner === timer) end = 'wallClockExceeded';
-    else if (winner === terminate) end = 'terminated';
-    else {
+    if (winner === terminate) end = { kind: 'terminated', exits };
+    else if (winner === timer) {
+      if (notBefore(context.df.currentUtcDateTime, deadline)) end = { kind: 'wallClockExceeded', exits };
+      else {
+        const lost = yield* checkNodes();
+        if (lost.length > 0) end = preempted(lost, exits);
+      }
+    } else {
+      const taskId = [...waits.entries()].find(([, wait]) => wait === winner)?.[0] ?? '';
+      const payload = ((winner as Task).result ?? {}) as TaskEventPayload;
+      if (payload.kind !== 'taskExited') {
+        waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`)); // taskStarted: wait for the exit
+        continue;
+      }
+      waits.delete(taskId);
+      const exit: TaskExit = {
+        taskId,
+        exitCode: payload.exitCode,
+        signal: payload.signal,
+        reason: payload.reason,
+      };
+      exits[taskId] = exit;
+      const nodeId = state.tasks.find((task) => task.taskId === taskId)?.nodeId ?? '';
+      if (exit.reason && evictionReason.test(exit.reason)) {
+        end = preempted([{ nodeId, reason: exit.reason, requeue: true }], exits);
+      } else if (taskFailed(exit)) {
+        // A process killed with its node is a lost node, not a failing job.
+        const lost = yield* checkNodes();
+        end = lost.length > 0 ? preempted(lost, exits) : { kind: 'exited', exits };
+      }
+    }
+  }
+  if (waits.size > 0) yield* stopTasks(context, input, state, waits, exits, end ?? { kind: 'exited', exits });
+  return end ?? { kind: 'exited', exits };
+}
+
+function preempted(lost: CheckJobNodesResult['lost'], exits: Record<string, TaskExit>): WatchEnd {
+  return {
+    kind: 'preempted',
+    reason: lost.map((node) => node.reason).join(' '),
+    lostNodeIds: lost.map((node) => node.nodeId),
+    requeue: lost.every((node) => node.requeue),
+    exits,
+  };
+}
+
+/** Stops the tasks still running: SIGTERM, then SIGKILL to those not gone after the grace period. */
+function* stopTasks(
+  context: OrchestrationContext,
+  input: JobLifecycleInput,
+  state: WatchState,
+  waits: Map<string, Task>,
+  exits: Record<string, TaskExit>,
+  end: WatchEnd,
+): Generator<Task, void, unknown> {
+  const why = end.kind;
+  const reasons: Partial<Record<WatchEnd['kind'], string>> = {
+    terminated: 'The job was terminated by the user.',
+    wallClockExceeded: 'The job exceeded its maximum wall clock time.',
+    preempted: 'A node of the job was lost; the job is requeued.',
+  };
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const stop: StopJobTasksInput = {
+      clusterKey: input.clusterKey,
+      tasks: state.tasks.filter((task) => waits.has(task.taskId)),
+      signal,
+      reason: reasons[why] ?? 'Another process of the job failed.',
+    };
+    if (stop.tasks.length === 0) return;
+    yield context.df.callActivityWithRetry(stopJobTasksActivityName, retry, stop);
+    if (end.kind === 'preempted') {
+      // A lost node reports nothing more (and an evicted one stops its tasks itself): wait only for the others.
+      for (const task of stop.tasks) if (end.lostNodeIds.includes(task.nodeId)) waits.delete(task.taskId);
+    }
+    const graceEnd = secondsAfter(context.df.currentUtcDateTime, stopGraceSeconds);
+    while (waits.size > 0) {
+      const timer: TimerTask = context.df.createTimer(graceEnd);
+      const winner: unknown = yield context.df.Task.any([...waits.values(), timer]);
+      if (winner === timer) break;
+      timer.cancel();
       const taskId = [...waits.entries()].find(([, wait]) => wait === winner)?.[0] ?? '';
       const payload = ((winner as Task).result ?? {}) as TaskEventPayload;
       if (payload.kind === 'taskExited') {
@@ -150,52 +330,11 @@ function* watchTasks(
           signal: payload.signal,
           reason: payload.reason,
         };
-        if (taskFailed(exits[taskId])) end = 'exited';
       } else {
-        waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`)); // taskStarted: wait for the exit
+        waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`));
       }
     }
   }
-  if (waits.size > 0) {
-    const running = tasks.filter((task) => waits.has(task.taskId));
-    const reason =
-      end === 'terminated'
-        ? 'The job was terminated by the user.'
-        : end === 'wallClockExceeded'
-          ? 'The job exceeded its maximum wall clock time.'
-          : 'Another process of the job failed.';
-    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-      const stop: StopJobTasksInput = {
-        clusterKey: input.clusterKey,
-        tasks: running.filter((task) => waits.has(task.taskId)),
-        signal,
-        reason,
-      };
-      if (stop.tasks.length === 0) break;
-      yield context.df.callActivityWithRetry(stopJobTasksActivityName, retry, stop);
-      const graceEnd = secondsAfter(context.df.currentUtcDateTime, stopGraceSeconds);
-      while (waits.size > 0) {
-        const timer: TimerTask = context.df.createTimer(graceEnd);
-        const winner: unknown = yield context.df.Task.any([...waits.values(), timer]);
-        if (winner === timer) break;
-        timer.cancel();
-        const taskId = [...waits.entries()].find(([, wait]) => wait === winner)?.[0] ?? '';
-        const payload = ((winner as Task).result ?? {}) as TaskEventPayload;
-        if (payload.kind === 'taskExited') {
-          waits.delete(taskId);
-          exits[taskId] = {
-            taskId,
-            exitCode: payload.exitCode,
-            signal: payload.signal,
-            reason: payload.reason,
-          };
-        } else {
-          waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`));
-        }
-      }
-    }
-  }
-  return { kind: end ?? 'exited', exits };
 }
 
 df.app.orchestration(jobLifecycleName, jobLifecycleOrchestrator);

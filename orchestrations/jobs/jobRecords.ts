@@ -4,6 +4,7 @@ import type { JobRefWire } from '../../shared/contracts/jobCommand';
 import { PreconditionFailedError } from '../../shared/domain/errors';
 import type { ResourceRef } from '../../shared/domain/resourceId';
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
+import type { JsonValue } from '../../shared/domain/specValidator';
 import type { ResourceStore } from '../../shared/ports/resourceStore';
 
 export function jobRefOf(job: JobRefWire): ResourceRef {
@@ -40,4 +41,15 @@ export async function updateJob(
       if (!(error instanceof PreconditionFailedError) || tries >= 20) throw error;
     }
   }
+}
+
+/**
+ * Shows the job's attempts on the wire (`properties.attempts`, an extension of Batch AI's job): when each ran, on
+ * which nodes, and how it ended, so a requeued job explains its history.
+ */
+export function withAttemptsView(record: ResourceRecord): ResourceRecord {
+  const attempts = record.job?.attempts ?? [];
+  // Attempts are plain JSON (strings, numbers, string arrays); the round trip drops absent optional fields.
+  const view = JSON.parse(JSON.stringify(attempts)) as JsonValue;
+  return { ...record, status: { ...record.status, attempts: view } };
 }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { readComputeConfig } from '../../shared/config/computeConfig';
+import { readJobLifecycleConfig, type JobLifecycleConfig } from '../../shared/config/jobLifecycleConfig';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 import type { NodeFileSystem } from '../../shared/domain/jobLayout/nodeFileSystem';
@@ -13,6 +14,7 @@ import { getComputeServices, type ComputeServices } from '../compute/computeServ
 export interface JobServices extends ComputeServices {
   blobs: BlobServiceClient;
   secrets: SecretProtector;
+  config: JobLifecycleConfig;
   /**
    * The node roots of a cluster's jobs: Batch AI's on VMs (undefined), and for local nodes one directory per
    * cluster that all its nodes share, standing for the cluster's shared storage.
@@ -33,6 +35,7 @@ export function getJobServices(): JobServices {
     ...getComputeServices(),
     blobs: BlobServiceClient.fromConnectionString(compute.storageConnectionString),
     secrets: new AesGcmSecretProtector(app.secretsEncryptionKey),
+    config: readJobLifecycleConfig(process.env),
     nodeFileSystem: (clusterKey) => {
       if (!local) return undefined;
       const root = path.join(local.dataDir, 'jobfs', clusterTag(clusterKey));

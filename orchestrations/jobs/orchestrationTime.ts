@@ -1,5 +1,18 @@
-// Timer deadlines for the job orchestrators: an instant a number of seconds after the replay-safe current time
-// (kept out of the orchestrator files, where the Date global is banned by the determinism lint).
+// Time arithmetic for the job orchestrators on replay-safe instants (kept out of the orchestrator files, where the
+// Date global is banned by the determinism lint; these functions never read the clock).
 export function secondsAfter(now: Date, seconds: number): Date {
   return new Date(now.getTime() + seconds * 1000);
+}
+
+/** The instant an ISO time names (times carried in orchestration inputs are ISO strings). */
+export function instantOf(iso: string): Date {
+  return new Date(iso);
+}
+
+export function earlierOf(a: Date, b: Date): Date {
+  return a.getTime() <= b.getTime() ? a : b;
+}
+
+export function notBefore(now: Date, instant: Date): boolean {
+  return now.getTime() >= instant.getTime();
 }

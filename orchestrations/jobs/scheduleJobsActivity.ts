@@ -17,7 +17,7 @@ import {
   type NodesGranted,
   type ScheduleJobsResult,
 } from './jobLifecycleContract';
-import { clusterRefOfKey, updateJob } from './jobRecords';
+import { clusterRefOfKey, updateJob, withAttemptsView } from './jobRecords';
 import { getJobServices } from './jobServices';
 
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
@@ -115,21 +115,29 @@ export async function scheduleJobs(
   const started: string[] = [];
   for (const start of decision.starts) {
     const job = byUuid.get(start.jobId)!;
+    const instanceId = jobLifecycleInstanceId(start.jobId);
+    // A job queued a moment ago may not have its lifecycle yet: it asks for scheduling once it exists.
+    if (!(await client.getStatus(instanceId).catch(() => undefined))) continue;
     const stored = await updateJob(services.store, job.record.ref, (current) => {
       if (current.job?.executionState !== 'queued' || current.job.attempts.length + 1 !== start.attempt) {
         return undefined; // terminated or started meanwhile: not ours to start
       }
       const next = transitionJob(current, 'running', { at: new Date(), nodeIds: start.nodeIds });
       delete next.status.queueInfo;
-      return next;
+      return withAttemptsView(next);
     });
     const runtime = stored?.record.job;
     if (!runtime || runtime.executionState !== 'running' || runtime.attempts.length !== start.attempt)
       continue;
     const granted: NodesGranted = { attempt: start.attempt, nodeIds: start.nodeIds };
-    await client.raiseEvent(jobLifecycleInstanceId(start.jobId), nodesGrantedEvent, granted);
     started.push(start.jobId);
     context.log(`Job ${job.record.armId} attempt ${start.attempt} granted nodes ${start.nodeIds.join(', ')}`);
+    try {
+      await client.raiseEvent(instanceId, nodesGrantedEvent, granted);
+    } catch (error: unknown) {
+      // The job is recorded running on its nodes: its lifecycle finds that when it re-checks its record.
+      context.warn(`Could not tell ${instanceId} about its nodes: ${(error as Error).message}`);
+    }
   }
   for (const { jobId, reason } of decision.waiting) {
     const job = byUuid.get(jobId);

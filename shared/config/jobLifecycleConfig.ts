@@ -7,6 +7,8 @@ export interface JobLifecycleConfig {
   maxAttempts: number;
   /** A running job checks that its nodes are still there this often (seconds). */
   nodeCheckSeconds: number;
+  /** A running job's orchestration continues as new after this many watch rounds (bounds its history). */
+  watchRoundsPerEpisode: number;
 }
 
 function positiveInteger(
@@ -30,5 +32,6 @@ export function readJobLifecycleConfig(
   return {
     maxAttempts: positiveInteger(env, 'JOB_MAX_ATTEMPTS', 3, 100),
     nodeCheckSeconds: positiveInteger(env, 'JOB_NODE_CHECK_SECONDS', 30, 3600),
+    watchRoundsPerEpisode: positiveInteger(env, 'JOB_WATCH_ROUNDS_PER_EPISODE', 100, 10_000),
   };
 }

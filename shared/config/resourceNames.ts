@@ -70,3 +70,37 @@ export const jobRejectedCommandsQueue = 'job-commands-rejected';
 export const jobFilesContainer = 'job-files';
 storageQueues.push(jobCommandsQueue, jobRejectedCommandsQueue);
 blobContainers.push(jobFilesContainer);
+
+// Event sources (functions/events, shared/domain/eventSources, shared/adapters/cosmos/cosmosEventSourceStore.ts).
+/** Other services submit jobs here (shared/contracts/jobSubmission.ts). */
+export const jobSubmissionsQueue = 'job-submissions';
+/** Submissions that were malformed or refused (validation, missing workspace), kept with the reason, never retried. */
+export const jobSubmissionsRejectedQueue = 'job-submissions-rejected';
+/** A message per open blob batch, made visible when its window closes, so the batch's job is created then. */
+export const scoringBatchesQueue = 'scoring-batches';
+/** Scoring rules and job schedules. */
+export const eventSourceDefinitionsContainer = 'eventSourceDefinitions';
+/** Open and closed blob batches of batching scoring rules. */
+export const scoringBatchesContainer = 'scoringBatches';
+cosmosContainers.push(
+  {
+    id: eventSourceDefinitionsContainer,
+    partitionKeyPath: '/workspaceKey',
+    why: 'Rules and schedules are managed per workspace (lists and point reads in one partition); the Event Grid function (rules of a container) and the timer (enabled schedules) query across partitions, over few small documents.',
+  },
+  {
+    id: scoringBatchesContainer,
+    partitionKeyPath: '/id',
+    why: 'A batch is only read and replaced by its id (rule, window, part): point operations spread evenly.',
+  },
+);
+storageQueues.push(jobSubmissionsQueue, jobSubmissionsRejectedQueue, scoringBatchesQueue);
+
+// Security (shared/security, shared/adapters/cosmos/cosmosRoleAssignmentStore.ts).
+/** Role assignments of each workspace: one document per workspace. */
+export const workspaceAccessContainer = 'workspaceAccess';
+cosmosContainers.push({
+  id: workspaceAccessContainer,
+  partitionKeyPath: '/workspaceKey',
+  why: "Every API call checks the caller's role on one workspace: a point read of that workspace's single access document (id 'access'), which also makes the last-owner rule one ETag-conditional write; deleting a workspace removes it. Only 'which workspaces can I read' (workspace lists) is cross-partition.",
+});

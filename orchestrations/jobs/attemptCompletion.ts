@@ -1,0 +1,87 @@
+// The job record after an attempt ended (pure): succeeded or failed with exit code, errors and end time, or back
+// to the queue after a preemption while attempts remain. Only the job's current, unfinished attempt may write: a
+// stale attempt (the job was requeued, terminated meanwhile, or deleted and created again) changes nothing.
+import { formatIsoDuration } from '../../shared/domain/duration';
+import { isTerminal, transitionJob, type TransitionDetails } from '../../shared/domain/jobExecutionState';
+import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import type { CompleteJobAttemptInput } from './jobLifecycleContract';
+import { withAttemptsView } from './jobRecords';
+
+export interface CompletionContext {
+  at: Date;
+  /** The end of the failing process's stderr, for executionInfo.errors. */
+  stderrTail?: string;
+  maxAttempts: number;
+}
+
+function transition(
+  current: ResourceRecord,
+  input: CompleteJobAttemptInput,
+  tail: string | undefined,
+  maxAttempts: number,
+  at: Date,
+): ResourceRecord {
+  const outcome = input.outcome;
+  switch (outcome.kind) {
+    case 'preempted': {
+      if (input.attempt < maxAttempts) {
+        return transitionJob(current, 'queued', { at, outcome: 'preempted' });
+      }
+      return transitionJob(current, 'failed', {
+        at,
+        outcome: 'preempted',
+        errors: [
+          {
+            code: 'JobPreempted',
+            message: `The job's nodes were preempted or lost in each of its ${input.attempt} attempt(s), the maximum. Last: ${outcome.reason}`,
+          },
+        ],
+      });
+    }
+    case 'succeeded':
+      return transitionJob(current, 'succeeded', { at, exitCode: outcome.exitCode, outcome: 'succeeded' });
+    case 'failed': {
+      const details: NonNullable<TransitionDetails['errors']>[number]['details'] = [];
+      if (outcome.exitCode !== undefined) details.push({ name: 'exitCode', value: String(outcome.exitCode) });
+      if (tail !== undefined) details.push({ name: 'stderr', value: tail });
+      return transitionJob(current, 'failed', {
+        at,
+        exitCode: outcome.exitCode,
+        outcome: 'failed',
+        errors: [
+          { code: outcome.code, message: outcome.message, ...(details.length > 0 ? { details } : {}) },
+        ],
+      });
+    }
+    case 'terminated':
+      return transitionJob(current, 'failed', {
+        at,
+        outcome: 'terminated',
+        errors: [{ code: 'JobTerminated', message: 'The job was terminated by the user.' }],
+      });
+    case 'wallClockExceeded':
+      return transitionJob(current, 'failed', {
+        at,
+        outcome: 'wallClockExceeded',
+        errors: [
+          {
+            code: 'MaxWallClockTimeExceeded',
+            message: `The job ran longer than its maximum wall clock time (${formatIsoDuration(outcome.maxWallClockSeconds)}) and was stopped.`,
+          },
+        ],
+      });
+  }
+}
+
+/** The record to write, or undefined when this attempt may not write (stale, or the job already ended). */
+export function completedRecord(
+  current: ResourceRecord,
+  input: CompleteJobAttemptInput,
+  context: CompletionContext,
+): ResourceRecord | undefined {
+  const runtime = current.job;
+  if (!runtime || runtime.uuid !== input.lifecycle.jobUuid) return undefined; // another job of that name
+  if (runtime.attempts.length !== input.attempt || isTerminal(runtime.executionState)) return undefined;
+  if (runtime.executionState === 'queued') return undefined; // requeued: this attempt is stale
+  return withAttemptsView(transition(current, input, context.stderrTail, context.maxAttempts, context.at));
+}

@@ -1,0 +1,36 @@
+// Checks that a running attempt's nodes are still there: a node whose record is gone, or that is leaving (an
+// eviction notice, a scale down, except one that waits for job completion) or unusable (lost heartbeats, failed
+// setup), means the gang is broken.
+import * as df from 'durable-functions';
+import {
+  checkJobNodesActivityName,
+  type CheckJobNodesInput,
+  type CheckJobNodesResult,
+} from './jobLifecycleContract';
+import { getJobServices } from './jobServices';
+
+export async function checkJobNodes(input: CheckJobNodesInput): Promise<CheckJobNodesResult> {
+  const { nodes } = getJobServices();
+  const lost: CheckJobNodesResult['lost'] = [];
+  for (const nodeId of input.nodeIds) {
+    const node = await nodes.get(input.clusterKey, nodeId);
+    if (!node) lost.push({ nodeId, reason: `The node ${nodeId} is gone.`, requeue: true });
+    else if (node.state === 'leaving') {
+      // Scale down: 'waitforjobcompletion' lets the job finish, 'terminate' ends it for good, 'requeue' (the
+      // default, and evictions, which name no option) runs it again.
+      const deallocation = node.leaving?.deallocation;
+      if (deallocation === 'waitforjobcompletion') continue;
+      lost.push({
+        nodeId,
+        reason: `The node ${nodeId} is leaving: ${node.leaving?.reason ?? 'no reason given'}.`,
+        requeue: deallocation !== 'terminate',
+      });
+    } else if (node.state === 'unusable') {
+      const reason = `The node ${nodeId} is unusable: ${node.unusableReason ?? 'no reason given'}.`;
+      lost.push({ nodeId, reason, requeue: true });
+    }
+  }
+  return { lost };
+}
+
+df.app.activity(checkJobNodesActivityName, { handler: checkJobNodes });

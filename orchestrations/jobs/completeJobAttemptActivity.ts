@@ -1,0 +1,47 @@
+// Records how a job attempt ended: `succeeded` or `failed` with exit code, end time and errors (the stderr tail of
+// the failing process, termination, wall-clock limit). Only the job's current attempt may write: a stale attempt
+// (the job was requeued or recreated) changes nothing. Writes are ETag-checked read-modify-writes.
+import * as df from 'durable-functions';
+import type { BlobPath } from '../../shared/contracts/nodeTask';
+import {
+  completeJobAttemptActivityName,
+  type CompleteJobAttemptInput,
+  type JobStateView,
+} from './jobLifecycleContract';
+import { completedRecord } from './attemptCompletion';
+import { jobRefOf, updateJob } from './jobRecords';
+import { getJobServices } from './jobServices';
+
+/** How much of the failing process's stderr goes into executionInfo.errors. */
+const stderrTailBytes = 2048;
+
+async function stderrTail(path: BlobPath | undefined): Promise<string | undefined> {
+  if (!path) return undefined;
+  const blob = getJobServices().blobs.getContainerClient(path.container).getBlobClient(path.name);
+  try {
+    const size = (await blob.getProperties()).contentLength ?? 0;
+    if (size === 0) return undefined;
+    const offset = Math.max(0, size - stderrTailBytes);
+    const text = (await blob.downloadToBuffer(offset, size - offset)).toString('utf8');
+    return offset > 0 ? `...${text}` : text;
+  } catch (error: unknown) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function completeJobAttempt(input: CompleteJobAttemptInput): Promise<JobStateView> {
+  const { store, config } = getJobServices();
+  const outcome = input.outcome;
+  const tail = outcome.kind === 'failed' ? await stderrTail(outcome.stderrOf) : undefined;
+  const stored = await updateJob(store, jobRefOf(input.lifecycle.job), (current) =>
+    completedRecord(current, input, { at: new Date(), stderrTail: tail, maxAttempts: config.maxAttempts }),
+  );
+  const runtime = stored?.record.job;
+  if (!runtime || runtime.uuid !== input.lifecycle.jobUuid)
+    return { state: 'missing', attempt: 0, nodeIds: [] };
+  const current = runtime.attempts[runtime.attempts.length - 1];
+  return { state: runtime.executionState, attempt: runtime.attempts.length, nodeIds: current?.nodeIds ?? [] };
+}
+
+df.app.activity(completeJobAttemptActivityName, { handler: completeJobAttempt });

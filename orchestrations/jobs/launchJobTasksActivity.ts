@@ -1,0 +1,171 @@
+// Launches one phase of a job attempt (job preparation, then the toolkit's processes) on the granted nodes: builds
+// the launch plan (toolkit environment, MPI host file, directories), and sends each node its RunTaskMessages with
+// stdout/stderr streamed to the job-files container and task events raised back to the lifecycle. Idempotent: task
+// ids derive from job, attempt and process, and agents ignore a task id they already ran.
+import * as df from 'durable-functions';
+import { jobFilesContainer } from '../../shared/config/resourceNames';
+import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
+import { nodeTaskSchema, type RunTaskMessage } from '../../shared/contracts/nodeTask';
+import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
+import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
+import { parseDurationSeconds } from '../../shared/domain/duration';
+import { isApiError } from '../../shared/domain/errors';
+import { STDOUTERR_DIRECTORY_ID } from '../../shared/domain/jobLayout/jobOutputLayout';
+import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import { openSecrets } from '../../shared/domain/services/secretSealing';
+import type { JsonObject } from '../../shared/domain/specValidator';
+import { buildLaunchPlan } from '../../shared/domain/toolkits/launchPlanBuilder';
+import type { LaunchPlan, NodeLaunch, PlannedProcess } from '../../shared/domain/toolkits/launchPlan';
+import {
+  launchJobTasksActivityName,
+  type LaunchedTask,
+  type LaunchJobTasksInput,
+  type LaunchJobTasksResult,
+} from './jobLifecycleContract';
+import { clusterRefOfKey, jobRefOf } from './jobRecords';
+import { mergedHostFile } from './mergedHostFile';
+import { getJobServices } from './jobServices';
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Secret variable name -> value, from the sealed `properties.secrets[i].value` entries. */
+function secretValues(job: ResourceRecord): Record<string, string> {
+  const opened = openSecrets(getJobServices().secrets, job);
+  const values: Record<string, string> = {};
+  const secrets = Array.isArray(job.spec.secrets) ? job.spec.secrets : [];
+  secrets.forEach((secret, index) => {
+    const value = opened[`properties.secrets[${index}].value`];
+    const name = (secret as JsonObject | null)?.name;
+    if (typeof name === 'string' && value !== undefined) values[name] = value;
+  });
+  return values;
+}
+
+/**
+ * The shell lines that prepare a node before a process runs: the job's directories (Batch AI created them; the
+ * agent only knows the working directory) and the plan's files (the MPI host file). Idempotent.
+ */
+function nodePreamble(plan: LaunchPlan, node: NodeLaunch): string {
+  const directories = [
+    plan.paths.jobTemp,
+    plan.paths.sharedJobTemp,
+    plan.directories.stdOutErr,
+    ...Object.values(plan.directories.outputs),
+  ];
+  const lines = [`mkdir -p ${directories.map(shellQuote).join(' ')}`];
+  for (const file of node.files) {
+    const content = file.path === plan.paths.mpiHostFile ? mergedHostFile(file.content) : file.content;
+    lines.push(`printf '%s' ${shellQuote(content)} > ${shellQuote(file.path)}`);
+  }
+  return lines.join(' && ');
+}
+
+function failure(code: string, message: string): LaunchJobTasksResult {
+  return {
+    tasks: [],
+    maxWallClockSeconds: 0,
+    nodeCheckSeconds: 0,
+    roundsPerEpisode: 0,
+    failure: { code, message },
+  };
+}
+
+export async function launchJobTasks(input: LaunchJobTasksInput): Promise<LaunchJobTasksResult> {
+  const services = getJobServices();
+  const { lifecycle, attempt, phase } = input;
+  const stored = await services.store.get(jobRefOf(lifecycle.job));
+  const job = stored?.record;
+  const runtime = job?.job;
+  if (!job || !runtime || runtime.uuid !== lifecycle.jobUuid) {
+    return failure('JobNotFound', 'The job was deleted before it could start.');
+  }
+  if (runtime.attempts.length !== attempt) {
+    return failure('StaleAttempt', `Attempt ${attempt} is not the job's current attempt.`);
+  }
+  const maxWallClockSeconds = parseDurationSeconds(
+    'properties.constraints.maxWallClockTime',
+    String((job.spec.constraints as JsonObject | undefined)?.maxWallClockTime ?? 'P7D'),
+  );
+  const cluster = await services.store.get(clusterRefOfKey(lifecycle.clusterKey));
+  const clusterMountVolumes = (cluster?.record.spec.nodeSetup as JsonObject | undefined)?.mountVolumes as
+    JsonObject | undefined;
+  const nodeIds = runtime.attempts[attempt - 1].nodeIds;
+  const records = await Promise.all(nodeIds.map((id) => services.nodes.get(lifecycle.clusterKey, id)));
+  let plan: LaunchPlan;
+  let stdOutErrFolder: string;
+  try {
+    plan = buildLaunchPlan({
+      job: {
+        name: job.ref.name,
+        uuid: runtime.uuid,
+        outputDirectoryPathSegment: String(job.status.jobOutputDirectoryPathSegment),
+        properties: job.spec,
+      },
+      attempt,
+      nodes: nodeIds.map((id, index) => ({
+        id,
+        address: services.nodeAddress(id, records[index]?.remoteLogin?.ipAddress),
+        gpus: records[index]?.gpuCount ?? 0,
+      })),
+      secrets: secretValues(job),
+      clusterMountVolumes,
+      fileSystem: services.nodeFileSystem(lifecycle.clusterKey),
+    });
+    stdOutErrFolder = jobDirectoryBlobFolder(job, STDOUTERR_DIRECTORY_ID, attempt, clusterMountVolumes);
+  } catch (error: unknown) {
+    // Bad settings never get better by retrying: the job fails with the reason (naming the field).
+    if (isApiError(error)) return failure('JobLaunchFailed', error.message);
+    throw error;
+  }
+  const tasks: LaunchedTask[] = [];
+  for (const node of plan.nodes) {
+    const processes: PlannedProcess[] =
+      phase === 'preparation' ? (node.jobPreparation ? [node.jobPreparation] : []) : node.processes;
+    const queue = services.queues.getQueueClient(nodeTaskQueueName(lifecycle.clusterKey, node.nodeId));
+    if (processes.length > 0) await queue.createIfNotExists();
+    for (const process of processes) {
+      const task: LaunchedTask = {
+        taskId: `${runtime.uuid}-${attempt}-${process.name}`,
+        nodeId: node.nodeId,
+        name: process.name,
+        isMaster: node.isMaster && process.role !== 'jobPreparation',
+        stdout: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stdoutFile}` },
+        stderr: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stderrFile}` },
+      };
+      const message: RunTaskMessage = {
+        schema: nodeTaskSchema,
+        version: 1,
+        kind: 'runTask',
+        taskId: task.taskId,
+        jobId: job.armId,
+        attempt,
+        // Separate lines, so the user's command line keeps its own operators and exit code.
+        commandLine: [
+          `${nodePreamble(plan, node)} || exit 125`,
+          `cd ${shellQuote(process.workingDirectory)} || exit 125`,
+          process.commandLine,
+        ].join('\n'),
+        workingDirectory: process.workingDirectory,
+        environment: process.environment,
+        stdout: task.stdout,
+        stderr: task.stderr,
+        container: plan.container
+          ? { image: plan.container.image, shmSize: plan.container.shmSize, useGpus: plan.container.useGpus }
+          : undefined,
+        replyTo: input.instanceId,
+      };
+      await queue.sendMessage(encodeQueueMessage(message));
+      tasks.push(task);
+    }
+  }
+  return {
+    tasks,
+    maxWallClockSeconds,
+    nodeCheckSeconds: services.config.nodeCheckSeconds,
+    roundsPerEpisode: services.config.watchRoundsPerEpisode,
+  };
+}
+
+df.app.activity(launchJobTasksActivityName, { handler: launchJobTasks });

@@ -1,0 +1,182 @@
+// End to end through the real app on the local host: jobs submitted over the resource API are scheduled on local
+// nodes, run by the node agents, and recorded with their exit codes; stdout/stderr are listed with working SAS
+// links; failures, termination and the wall-clock limit end jobs `failed` with the reason.
+// Needs `npx tsc -p tsconfig.json` first (the host, the app and the agents run from dist/).
+import { waitFor } from '../support/testEnvironment';
+import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+
+let bed: JobTestBed;
+
+beforeAll(async () => {
+  // Every watch round continues as new: termination and the wall clock must survive episode changes.
+  bed = await startJobTestBed({ JOB_WATCH_ROUNDS_PER_EPISODE: '1', JOB_NODE_CHECK_SECONDS: '1' });
+  await bed.createCluster('c1', 1);
+}, 120_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+interface ExecutionInfo {
+  startTime?: string;
+  endTime?: string;
+  exitCode?: number;
+  errors?: { code: string; message: string; details?: { name: string; value: string }[] }[];
+}
+
+function infoOf(properties: Record<string, unknown>): ExecutionInfo {
+  return (properties.executionInfo ?? {}) as ExecutionInfo;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The job's stdout.txt as listed by listOutputFiles ('' until it exists). */
+async function stdoutOf(job: string): Promise<string> {
+  const listing = await bed.api.send(
+    'POST',
+    bed.api.url(`${experiment}/jobs/${job}/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+  );
+  const files = (listing.body.value ?? []) as { name: string; downloadUrl: string }[];
+  const stdout = files.find((f) => f.name === 'stdout.txt');
+  return stdout ? (await fetch(stdout.downloadUrl)).text() : '';
+}
+
+const ended = (p: Record<string, unknown>): boolean =>
+  p.executionState === 'succeeded' || p.executionState === 'failed';
+
+test('a single-node custom job runs, succeeds with its exit code, and its stdout/stderr download by SAS link', async () => {
+  await bed.putJob(
+    'hello',
+    customJob(bed, 'c1', 'echo "hello from $AZ_BATCHAI_JOB_NAME"; echo "to stderr" >&2; exit 0'),
+  );
+  const done = await bed.waitForJob('hello', 'ended', ended);
+  expect(done.executionState).toBe('succeeded');
+  const info = infoOf(done);
+  expect(info.exitCode).toBe(0);
+  expect(Date.parse(info.endTime ?? '')).toBeGreaterThanOrEqual(Date.parse(info.startTime ?? ''));
+  expect(done.queueInfo).toBeUndefined();
+
+  const listing = await bed.api.send(
+    'POST',
+    bed.api.url(`${experiment}/jobs/hello/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+  );
+  expect(listing.status).toBe(200);
+  const files = listing.body.value as { name: string; fileType: string; downloadUrl: string }[];
+  expect(files.map((f) => f.name).sort()).toEqual(['stderr.txt', 'stdout.txt']);
+  const stdout = files.find((f) => f.name === 'stdout.txt')!;
+  expect(stdout.fileType).toBe('file');
+  // The blob mirrors the Batch AI layout inside the job's Azure file share mount.
+  expect(decodeURIComponent(new URL(stdout.downloadUrl).pathname)).toContain(
+    '/files/storageacct/logs/00000000-0000-0000-0000-000000000000/jobsrg/workspaces/ws/experiments/exp/jobs/hello/',
+  );
+  expect(await (await fetch(stdout.downloadUrl)).text()).toBe('hello from hello\n');
+  const stderr = files.find((f) => f.name === 'stderr.txt')!;
+  expect(await (await fetch(stderr.downloadUrl)).text()).toBe('to stderr\n');
+
+  // The node was given back: the next job runs on it.
+  await bed.putJob('after', customJob(bed, 'c1', 'true'));
+  expect((await bed.waitForJob('after', 'ended', ended)).executionState).toBe('succeeded');
+}, 120_000);
+
+test('a job exiting 3 fails with its exit code and the tail of its stderr, without a retry', async () => {
+  await bed.putJob('fails', customJob(bed, 'c1', 'echo "bad input: no data" >&2; exit 3'));
+  const done = await bed.waitForJob('fails', 'ended', ended);
+  expect(done.executionState).toBe('failed');
+  const info = infoOf(done);
+  expect(info.exitCode).toBe(3);
+  expect(info.errors?.[0]).toMatchObject({ code: 'JobFailed' });
+  expect(info.errors?.[0].details).toEqual(
+    expect.arrayContaining([
+      { name: 'exitCode', value: '3' },
+      { name: 'stderr', value: 'bad input: no data\n' },
+    ]),
+  );
+}, 120_000);
+
+test('terminating a running job stops its process within seconds and fails it as JobTerminated', async () => {
+  await bed.putJob('endless', customJob(bed, 'c1', 'echo $$; exec sleep 600'));
+  await bed.waitForJob('endless', 'running', (p) => p.executionState === 'running');
+  // The process prints its pid first (live stdout): wait for it, so the kill hits a running process.
+  const pid = await waitFor('the pid on live stdout', async () => {
+    const text = await stdoutOf('endless');
+    return /^\d+\n/.test(text) ? Number(text.trim()) : undefined;
+  });
+  expect(processAlive(pid)).toBe(true);
+  const terminate = await bed.api.send('POST', `${experiment}/jobs/endless/terminate`);
+  expect(terminate.status).toBe(202);
+  const done = await bed.waitForJob('endless', 'ended', ended, 45_000);
+  expect(done.executionState).toBe('failed');
+  expect(infoOf(done).errors?.[0]).toMatchObject({ code: 'JobTerminated' });
+  expect(processAlive(pid)).toBe(false);
+  const operation = await bed.api.waitForOperation(terminate);
+  expect(operation.status).toBe('Succeeded');
+}, 120_000);
+
+test('a job running past maxWallClockTime is stopped and fails', async () => {
+  await bed.putJob(
+    'slow',
+    customJob(bed, 'c1', 'exec sleep 600', { constraints: { maxWallClockTime: 'PT3S' } }),
+  );
+  const done = await bed.waitForJob('slow', 'ended', ended, 60_000);
+  expect(done.executionState).toBe('failed');
+  expect(infoOf(done).errors?.[0]).toMatchObject({ code: 'MaxWallClockTimeExceeded' });
+}, 120_000);
+
+test('job preparation runs first with its own output file; user variables and secrets reach the process', async () => {
+  await bed.putJob(
+    'prepared',
+    customJob(
+      bed,
+      'c1',
+      // The secret's value is not in the command line (only in the environment): it is checked piecewise.
+      'test "$TOKEN" = "s3cr3t-$SUFFIX" && echo "main sees $GREETING and $(cat prepared.txt)"',
+      {
+        jobPreparation: { commandLine: 'echo ready > "$AZ_BATCHAI_JOB_TEMP/prepared.txt"; echo preparing' },
+        environmentVariables: [
+          { name: 'GREETING', value: 'hello' },
+          { name: 'SUFFIX', value: 'value' },
+        ],
+        secrets: [{ name: 'TOKEN', value: 's3cr3t-value' }],
+      },
+    ),
+  );
+  const done = await bed.waitForJob('prepared', 'ended', ended);
+  expect(done.executionState).toBe('succeeded');
+  const listing = await bed.api.send(
+    'POST',
+    bed.api.url(`${experiment}/jobs/prepared/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+  );
+  const files = listing.body.value as { name: string; downloadUrl: string }[];
+  const text = async (name: string): Promise<string> =>
+    (await fetch(files.find((f) => f.name === name)!.downloadUrl)).text();
+  expect(await text('stdout-job_prep.txt')).toBe('preparing\n');
+  expect(await text('stdout.txt')).toBe('main sees hello and ready\n');
+  expect(JSON.stringify(await bed.getJob('prepared'))).not.toContain('s3cr3t-value');
+}, 120_000);
+
+test('a failing job preparation fails the job before the main command runs', async () => {
+  await bed.putJob(
+    'badprep',
+    customJob(bed, 'c1', 'echo main ran', { jobPreparation: { commandLine: 'echo no disk >&2; exit 7' } }),
+  );
+  const done = await bed.waitForJob('badprep', 'ended', ended);
+  expect(done.executionState).toBe('failed');
+  expect(infoOf(done)).toMatchObject({ exitCode: 7, errors: [{ code: 'JobPreparationFailed' }] });
+  expect(await stdoutOf('badprep')).toBe('');
+}, 120_000);
+
+test('deleting a running job stops it, then the delete completes', async () => {
+  await bed.putJob('doomed', customJob(bed, 'c1', 'exec sleep 600'));
+  await bed.waitForJob('doomed', 'running', (p) => p.executionState === 'running');
+  const deletion = await bed.api.send('DELETE', `${experiment}/jobs/doomed`);
+  expect(deletion.status).toBe(202);
+  expect((await bed.api.waitForOperation(deletion)).status).toBe('Succeeded');
+  expect((await bed.api.send('GET', `${experiment}/jobs/doomed`)).status).toBe(404);
+}, 120_000);

@@ -1,0 +1,88 @@
+// End to end: on a busy cluster, queued jobs say why they wait (properties.queueInfo) and start in priority order
+// (high before normal before low, first come first served within a priority) when nodes come free.
+// Needs `npx tsc -p tsconfig.json` first.
+import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+
+let bed: JobTestBed;
+
+beforeAll(async () => {
+  bed = await startJobTestBed();
+  await bed.createCluster('busy', 1);
+}, 120_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+interface QueueInfo {
+  position: number;
+  reason: string;
+  message: string;
+  nodesNeeded: number;
+  nodesFree: number;
+}
+
+test('queued jobs explain why they wait, and the high-priority job starts first when the node frees', async () => {
+  await bed.putJob('blocker', customJob(bed, 'busy', 'exec sleep 600'));
+  await bed.waitForJob('blocker', 'running', (p) => p.executionState === 'running');
+  await bed.putJob('low', customJob(bed, 'busy', 'sleep 1', { schedulingPriority: 'low' }));
+  await bed.putJob('normal', customJob(bed, 'busy', 'sleep 1'));
+  await bed.putJob('high', customJob(bed, 'busy', 'sleep 1', { schedulingPriority: 'high' }));
+  await bed.putJob('big', { ...customJob(bed, 'busy', 'true'), nodeCount: 2 });
+
+  // Every pass of the scheduler rewrites the explanations: wait for the one made after all four were queued.
+  const waiting = (p: Record<string, unknown>): boolean => p.queueInfo !== undefined;
+  await bed.waitForJob('big', 'explained', waiting);
+  const low = (
+    await bed.waitForJob('low', 'behind big', (p) => (p.queueInfo as QueueInfo | undefined)?.position === 4)
+  ).queueInfo as QueueInfo;
+  expect(low).toMatchObject({ reason: 'InsufficientFreeNodes', nodesNeeded: 1, nodesFree: 0 });
+  const high = (await bed.getJob('high')).queueInfo as QueueInfo;
+  expect(high).toMatchObject({ position: 1, reason: 'WaitingForRunningJobs', nodesNeeded: 1, nodesFree: 0 });
+  expect(high.message.length).toBeGreaterThan(10);
+  expect((await bed.getJob('normal')).queueInfo).toMatchObject({
+    position: 2,
+    reason: 'InsufficientFreeNodes',
+  });
+  // Normal priority, so ahead of 'low'; it can never fit a 1-node cluster, so it blocks nobody.
+  expect((await bed.getJob('big')).queueInfo).toMatchObject({
+    position: 3,
+    reason: 'ExceedsClusterSize',
+    nodesNeeded: 2,
+  });
+
+  await bed.api.send('POST', `${experiment}/jobs/blocker/terminate`);
+  const ended = (p: Record<string, unknown>): boolean =>
+    p.executionState === 'succeeded' || p.executionState === 'failed';
+  const done = await Promise.all(
+    ['high', 'normal', 'low'].map((name) => bed.waitForJob(name, 'ended', ended)),
+  );
+  for (const job of done) expect(job.executionState).toBe('succeeded');
+  const starts = done.map((job) => Date.parse((job.executionInfo as { startTime: string }).startTime));
+  const ends = done.map((job) => Date.parse((job.executionInfo as { endTime: string }).endTime));
+  // One node: each starts only after the one before it ended.
+  expect(starts[1]).toBeGreaterThanOrEqual(ends[0]);
+  expect(starts[2]).toBeGreaterThanOrEqual(ends[1]);
+  expect((await bed.getJob('big')).executionState).toBe('queued');
+}, 180_000);
+
+test('on an autoscale cluster at zero nodes a job waits for the scale up, then runs on the new node', async () => {
+  await bed.api.put(`${bed.clusterId('auto')}`, {
+    properties: {
+      vmSize: 'STANDARD_D1_V2',
+      scaleSettings: { autoScale: { minimumNodeCount: 0, maximumNodeCount: 1, initialNodeCount: 0 } },
+      userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+    },
+  });
+  await bed.putJob('scaled', customJob(bed, 'auto', 'echo scaled'));
+  const queued = await bed.waitForJob('scaled', 'explained or started', (p) => p.queueInfo !== undefined);
+  expect(['WaitingForScaleUp', 'WaitingForProvisioning']).toContain((queued.queueInfo as QueueInfo).reason);
+  const done = await bed.waitForJob(
+    'scaled',
+    'ended',
+    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
+    90_000,
+  );
+  expect(done.executionState).toBe('succeeded');
+  expect(done.queueInfo).toBeUndefined();
+}, 180_000);

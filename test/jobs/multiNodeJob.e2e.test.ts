@@ -1,0 +1,117 @@
+// End to end: a 3-node PyTorch-style job is gang-scheduled on three local nodes; every rank runs with its RANK,
+// WORLD_SIZE, master address and the host list, and writes its own stdout-<rank>.txt; a custom MPI job runs
+// mpirun over two nodes (when Open MPI is installed). Needs `npx tsc` first.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+
+let bed: JobTestBed;
+
+beforeAll(async () => {
+  bed = await startJobTestBed();
+  await bed.createCluster('trio', 3);
+}, 120_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+test('a 3-node PyTorch job runs ranks 0..2 on three nodes with the host list', async () => {
+  const script = path.join(bed.dataDir, 'train.py');
+  fs.writeFileSync(
+    script,
+    [
+      'import os, sys',
+      'e = os.environ',
+      "print('rank=%s world=%s local=%s task=%s master=%s hosts=%s node=%s args=%s' % (e['RANK'], e['WORLD_SIZE'],",
+      "      e['LOCAL_RANK'], e['AZ_BATCHAI_TASK_INDEX'], e['MASTER_ADDR'], e['AZ_BATCH_HOST_LIST'],",
+      "      e['AZ_BATCHAI_NODE_ID'], ' '.join(sys.argv[1:])))",
+    ].join('\n'),
+  );
+  await bed.putJob('ddp', {
+    cluster: { id: bed.clusterId('trio') },
+    nodeCount: 3,
+    stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/logs',
+    pyTorchSettings: {
+      pythonScriptFilePath: script,
+      pythonInterpreterPath: 'python3',
+      commandLineArgs: '--epochs 1',
+      processCount: 3,
+    },
+  });
+  const done = await bed.waitForJob(
+    'ddp',
+    'ended',
+    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
+  );
+  expect(done.executionState).toBe('succeeded');
+  const listing = await bed.api.send(
+    'POST',
+    bed.api.url(`${experiment}/jobs/ddp/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+  );
+  const files = listing.body.value as { name: string; downloadUrl: string }[];
+  expect(files.map((f) => f.name).sort()).toEqual([
+    'stderr-0.txt',
+    'stderr-1.txt',
+    'stderr-2.txt',
+    'stdout-0.txt',
+    'stdout-1.txt',
+    'stdout-2.txt',
+  ]);
+  const nodes = new Set<string>();
+  for (const rank of [0, 1, 2]) {
+    const file = files.find((f) => f.name === `stdout-${rank}.txt`)!;
+    const line = (await (await fetch(file.downloadUrl)).text()).trim();
+    expect(line).toMatch(
+      new RegExp(
+        `^rank=${rank} world=3 local=0 task=${rank} master=127\\.0\\.0\\.1 hosts=127\\.0\\.0\\.1,127\\.0\\.0\\.1,127\\.0\\.0\\.1 node=node-\\S+ args=--epochs 1$`,
+      ),
+    );
+    nodes.add(/node=(\S+)/.exec(line)![1]);
+  }
+  expect(nodes.size).toBe(3);
+}, 180_000);
+
+// Open MPI is a system package (Debian: openmpi-bin); without it there is nothing to run this against.
+const hasMpirun = spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status === 0;
+
+(hasMpirun ? test : test.skip)(
+  'a custom MPI job runs mpirun with the host file over two nodes',
+  async () => {
+    await bed.createCluster('pair', 2);
+    await bed.putJob('mpi', {
+      cluster: { id: bed.clusterId('pair') },
+      nodeCount: 2,
+      stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/logs',
+      // Local nodes run as this machine's user, which may be root: Open MPI asks for explicit consent then.
+      environmentVariables: [
+        { name: 'OMPI_ALLOW_RUN_AS_ROOT', value: '1' },
+        { name: 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM', value: '1' },
+      ],
+      customMpiSettings: {
+        commandLine:
+          'sh -c \'echo "rank $OMPI_COMM_WORLD_RANK of $OMPI_COMM_WORLD_SIZE hosts $AZ_BATCH_HOST_LIST"\'',
+        processCount: 2,
+      },
+    });
+    const done = await bed.waitForJob(
+      'mpi',
+      'ended',
+      (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
+    );
+    const listing = await bed.api.send(
+      'POST',
+      bed.api.url(`${experiment}/jobs/mpi/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+    );
+    const files = listing.body.value as { name: string; downloadUrl: string }[];
+    const text = async (name: string): Promise<string> =>
+      (await fetch(files.find((f) => f.name === name)!.downloadUrl)).text();
+    expect({ state: done.executionState, stderr: await text('stderr.txt') }).toMatchObject({
+      state: 'succeeded',
+    });
+    const lines = (await text('stdout.txt')).trim().split('\n').sort();
+    expect(lines).toEqual(['rank 0 of 2 hosts 127.0.0.1,127.0.0.1', 'rank 1 of 2 hosts 127.0.0.1,127.0.0.1']);
+  },
+  180_000,
+);

@@ -1,0 +1,171 @@
+// End to end: a preempted node (a spot eviction from the IMDS fake) stops the job's gang, puts the job back in the
+// queue, and the next attempt runs on another node, resuming from the previous attempt's checkpoint through
+// AZ_BATCHAI_PREV_OUTPUT_<id>; attempts are listed and capped. Runs examples/checkpoint-training/train.py.
+// Needs `npx tsc -p tsconfig.json` first.
+import * as path from 'path';
+import { startImdsFake, type ImdsFake } from '../../runtime/fakes/imdsFake';
+import { listNodeDirs, readNodeFile } from '../../shared/adapters/compute/localNodeRegistry';
+import { repoRoot, waitFor } from '../support/testEnvironment';
+import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+
+const trainScript = path.join(repoRoot, 'examples', 'checkpoint-training', 'train.py');
+let imds: ImdsFake;
+let bed: JobTestBed;
+
+beforeAll(async () => {
+  imds = await startImdsFake();
+  bed = await startJobTestBed({
+    COMPUTE_IMDS_URL: imds.baseUrl,
+    JOB_NODE_CHECK_SECONDS: '2',
+    JOB_MAX_ATTEMPTS: '2',
+    // Long watches continue as new after this many rounds: 2 makes every job here cross episodes.
+    JOB_WATCH_ROUNDS_PER_EPISODE: '2',
+  });
+  await Promise.all([
+    bed.createCluster('spot', 2),
+    bed.createCluster('lossy', 2),
+    bed.createCluster('capped', 2),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await bed?.stop();
+  await imds?.stop();
+});
+
+interface Attempt {
+  attempt: number;
+  nodeIds: string[];
+  outcome?: string;
+  startTime?: string;
+  endTime?: string;
+}
+
+async function stdoutOf(job: string): Promise<string> {
+  const listing = await bed.api.send(
+    'POST',
+    bed.api.url(`${experiment}/jobs/${job}/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+  );
+  const files = (listing.body.value ?? []) as { name: string; downloadUrl: string }[];
+  const stdout = files.find((f) => f.name === 'stdout.txt');
+  return stdout ? (await fetch(stdout.downloadUrl)).text() : '';
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ended = (p: Record<string, unknown>): boolean =>
+  p.executionState === 'succeeded' || p.executionState === 'failed';
+
+/** Runs until stopped on attempt 1 (printing its pid first); a later attempt says so and succeeds. */
+function secondAttemptSucceeds(cluster: string): Record<string, unknown> {
+  return customJob(
+    bed,
+    cluster,
+    'if [ -n "$AZ_BATCHAI_PREV_OUTPUT_OUT" ]; then echo "resumed after $AZ_BATCHAI_PREV_OUTPUT_OUT"; exit 0; fi; echo $$; exec sleep 600',
+    { outputDirectories: [{ id: 'OUT', pathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/afs' }] },
+  );
+}
+
+function trainingJob(epochs: number): Record<string, unknown> {
+  return customJob(bed, 'spot', `python3 ${trainScript} --epochs ${epochs} --epoch-seconds 0.5`, {
+    outputDirectories: [{ id: 'MODEL', pathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/afs' }],
+  });
+}
+
+test('a preempted job is requeued and its next attempt resumes from the checkpoint on another node', async () => {
+  await bed.putJob('train', trainingJob(8));
+  await waitFor('epoch 2 on live stdout', async () =>
+    (await stdoutOf('train')).includes('epoch 2 ') ? true : undefined,
+  );
+  const first = ((await bed.getJob('train')).attempts as Attempt[])[0];
+  imds.schedule('Preempt', [first.nodeIds[0]], 5_000);
+
+  const done = await bed.waitForJob(
+    'train',
+    'ended',
+    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
+    90_000,
+  );
+  expect(done.executionState).toBe('succeeded');
+  const attempts = done.attempts as Attempt[];
+  expect(attempts).toHaveLength(2);
+  expect(attempts[0]).toMatchObject({ attempt: 1, outcome: 'preempted' });
+  expect(attempts[1]).toMatchObject({ attempt: 2, outcome: 'succeeded' });
+  expect(attempts[1].nodeIds[0]).not.toBe(first.nodeIds[0]);
+  // The listing shows the latest attempt's files: it resumed where attempt 1 checkpointed.
+  const stdout = await stdoutOf('train');
+  const resumed = /^resumed from epoch (\d+)$/m.exec(stdout);
+  expect(resumed).not.toBeNull();
+  expect(Number(resumed![1])).toBeGreaterThanOrEqual(2);
+  expect(stdout).toContain('epoch 8 loss');
+  expect(stdout).not.toContain('epoch 1 loss');
+
+  // The model and the last checkpoint are listed in the MODEL output directory with working links.
+  const listing = await bed.api.send(
+    'POST',
+    bed.api.url(`${experiment}/jobs/train/listOutputFiles`, { outputdirectoryid: 'MODEL' }),
+  );
+  const files = listing.body.value as { name: string; downloadUrl: string }[];
+  expect(files.map((f) => f.name).sort()).toEqual(['checkpoint.json', 'model.json']);
+  const model = (await (await fetch(files.find((f) => f.name === 'model.json')!.downloadUrl)).json()) as {
+    epochs: number;
+    weight: number;
+  };
+  expect(model.epochs).toBe(8);
+  expect(model.weight).toBeCloseTo(1 - 0.5 ** 8, 6);
+}, 180_000);
+
+test('a node lost without notice (agent killed, no heartbeats) requeues its job onto a healthy node', async () => {
+  await bed.putJob('lost', secondAttemptSucceeds('lossy'));
+  const pid = await waitFor('the pid on live stdout', async () => {
+    const text = await stdoutOf('lost');
+    return /^\d+\n/.test(text) ? Number(text.trim()) : undefined;
+  });
+  const first = ((await bed.getJob('lost')).attempts as Attempt[])[0];
+  const nodeDir = listNodeDirs(bed.dataDir).find((dir) => path.basename(dir) === first.nodeIds[0])!;
+  const node = readNodeFile(nodeDir)!;
+  // The VM is gone: its agent and the job's process die together, and nothing is reported.
+  process.kill(-node.pid, 'SIGKILL');
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+
+  const done = await bed.waitForJob('lost', 'ended', ended, 90_000);
+  expect(done.executionState).toBe('succeeded');
+  const attempts = done.attempts as Attempt[];
+  expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
+  expect(attempts[1].nodeIds[0]).not.toBe(first.nodeIds[0]);
+  expect(await stdoutOf('lost')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+}, 180_000);
+
+test('a job preempted in every allowed attempt fails as JobPreempted with its attempts listed', async () => {
+  await bed.putJob(
+    'unlucky',
+    customJob(bed, 'capped', 'echo "attempt on $AZ_BATCHAI_NODE_ID"; exec sleep 600'),
+  );
+  for (const attempt of [1, 2]) {
+    const running = await bed.waitForJob(
+      'unlucky',
+      `running attempt ${attempt}`,
+      (p) => p.executionState === 'running' && (p.attempts as Attempt[]).length === attempt,
+    );
+    // Preempt only once the process runs (its first line is on stdout), so its SIGTERM is the eviction's.
+    await waitFor(`attempt ${attempt} printing`, async () =>
+      (await stdoutOf('unlucky')).startsWith('attempt on') ? true : undefined,
+    );
+    imds.schedule('Preempt', [(running.attempts as Attempt[])[attempt - 1].nodeIds[0]], 5_000);
+  }
+  const done = await bed.waitForJob('unlucky', 'ended', ended, 90_000);
+  expect(done.executionState).toBe('failed');
+  const attempts = done.attempts as Attempt[];
+  expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'preempted']);
+  expect(new Set(attempts.map((a) => a.nodeIds[0])).size).toBe(2);
+  const errors = (done.executionInfo as { errors: { code: string; message: string }[] }).errors;
+  expect(errors[0].code).toBe('JobPreempted');
+  expect(errors[0].message).toContain('2 attempt(s)');
+}, 180_000);

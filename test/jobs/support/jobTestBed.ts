@@ -1,0 +1,135 @@
+// A test bed for job lifecycle tests: the real app on the local host with Azurite, the Cosmos emulator and local
+// nodes (node-agent processes), a workspace, an experiment and clusters of local nodes, plus job helpers.
+// Needs `npx tsc -p tsconfig.json` first. Always call stop() (it stops every local node and removes temp dirs).
+import { randomBytes } from 'crypto';
+import { stopAllLocalNodes } from '../../../shared/adapters/compute/localNodeRegistry';
+import { ApiClient, SUB, workspacePath } from '../../api/apiClient';
+import { startTestEnvironment, waitFor, type TestEnvironment } from '../../support/testEnvironment';
+
+export const workspace = workspacePath('jobsrg', 'ws');
+export const experiment = `${workspace}/experiments/exp`;
+
+export interface JobTestBed {
+  api: ApiClient;
+  env: TestEnvironment;
+  /** The host's data directory: local nodes live under it (nodes/<clusterTag>/<nodeId>). */
+  dataDir: string;
+  clusterId(name: string): string;
+  /** Creates a cluster of `nodes` local nodes and waits until they are all idle. */
+  createCluster(name: string, nodes: number): Promise<void>;
+  putJob(name: string, properties: Record<string, unknown>): Promise<void>;
+  getJob(name: string): Promise<Record<string, unknown>>;
+  /** Polls the job until `predicate` holds on its properties; returns them. */
+  waitForJob(
+    name: string,
+    what: string,
+    predicate: (properties: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startJobTestBed(settings: Record<string, string> = {}): Promise<JobTestBed> {
+  let env: TestEnvironment | undefined;
+  const stop = async (): Promise<void> => {
+    // Local nodes are detached (they outlive a host crash, as VMs do): stop them before the stack goes.
+    if (env) await stopAllLocalNodes(env.hostDataDir, 2_000).catch(() => 0);
+    await env?.stop();
+  };
+  try {
+    env = await startTestEnvironment({
+      settings: {
+        SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        COMPUTE_HEARTBEAT_SECONDS: '1',
+        COMPUTE_NODE_LOST_AFTER_SECONDS: '10',
+        COMPUTE_MONITOR_INTERVAL_SECONDS: '2',
+        ...settings,
+      },
+    });
+    const api = new ApiClient(env.baseUrl);
+    await api.put(workspace, { location: 'eastus' });
+    await api.put(experiment);
+    const getJob = async (name: string): Promise<Record<string, unknown>> => {
+      const response = await api.send('GET', `${experiment}/jobs/${name}`);
+      if (response.status !== 200) throw new Error(`GET job ${name}: ${response.status} ${response.text}`);
+      return response.body.properties as Record<string, unknown>;
+    };
+    const bed: JobTestBed = {
+      api,
+      env,
+      dataDir: env.hostDataDir,
+      clusterId: (name) => `${workspace}/clusters/${name}`,
+      async createCluster(name, nodes) {
+        await api.put(`${workspace}/clusters/${name}`, {
+          properties: {
+            vmSize: 'STANDARD_D1_V2',
+            scaleSettings: { manual: { targetNodeCount: nodes } },
+            userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+          },
+        });
+        await waitFor(
+          `${nodes} idle node(s) in cluster ${name}`,
+          async () => {
+            const cluster = await api.send('GET', `${workspace}/clusters/${name}`);
+            const counts = (cluster.body.properties as Record<string, Record<string, number>>)
+              .nodeStateCounts;
+            return counts?.idleNodeCount === nodes ? true : undefined;
+          },
+          60_000,
+        );
+      },
+      async putJob(name, properties) {
+        await api.put(`${experiment}/jobs/${name}`, { properties });
+      },
+      getJob,
+      async waitForJob(name, what, predicate, timeoutMs = 60_000) {
+        let last: Record<string, unknown> = {};
+        try {
+          return await waitFor(
+            `job ${name} ${what}`,
+            async () => {
+              last = await getJob(name);
+              return predicate(last) ? last : undefined;
+            },
+            timeoutMs,
+          );
+        } catch (error: unknown) {
+          throw new Error(`${(error as Error).message}\nlast seen: ${JSON.stringify(last)}`);
+        }
+      },
+      stop,
+    };
+    return bed;
+  } catch (error: unknown) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A custom-toolkit job on `cluster` whose stdout/stderr go to a job-level Azure file share mount. */
+export function customJob(
+  bed: JobTestBed,
+  cluster: string,
+  commandLine: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    cluster: { id: bed.clusterId(cluster) },
+    nodeCount: 1,
+    stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/afs',
+    mountVolumes: {
+      azureFileShares: [
+        {
+          accountName: 'storageacct',
+          azureFileUrl: 'https://storageacct.file.core.windows.net/logs',
+          relativeMountPath: 'afs',
+          credentials: { accountKey: 'c2VjcmV0LWtleQ==' },
+        },
+      ],
+    },
+    customToolkitSettings: { commandLine },
+    ...extra,
+  };
+}
+
+export { SUB };
