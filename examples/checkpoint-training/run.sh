@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# With `npm start` running: creates a workspace, an experiment and a one-node cluster, submits the checkpointing
+# training job (job.json beside this file), follows its stdout while it runs, waits for the end and lists the model.
+# BATCHAI_ENDPOINT picks another API (default http://127.0.0.1:7071/api).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+batchai() { node "$repo/dist/cli/main.js" "$@"; }
+g=demo w=ws e=exp
+export BATCHAI_ADMIN_PASSWORD="${BATCHAI_ADMIN_PASSWORD:-Local-only-passw0rd}"
+
+batchai workspace create -g $g -n $w -l eastus -o table
+batchai experiment create -g $g -w $w -n $e -o table
+batchai cluster create -g $g -w $w -n cpu -s STANDARD_D1_V2 -t 1 -u demo -o table
+echo "Waiting for the node to be ready..."
+until batchai cluster show -g $g -w $w -n cpu --query nodeStateCounts.idleNodeCount | grep -q '^1$'; do sleep 1; done
+
+job="train-$(date +%H%M%S)"
+sed "s#REPLACE_WITH_ABSOLUTE_PATH#$repo#" "$repo/examples/checkpoint-training/job.json" > "/tmp/$job.json"
+batchai job create -g $g -w $w -e $e -n "$job" -c cpu -f "/tmp/$job.json" -o table
+echo "Following stdout.txt of $job (Ctrl-C stops following, not the job)..."
+batchai job file stream -g $g -w $w -e $e -j "$job" -f stdout.txt --interval 1
+batchai job wait -g $g -w $w -e $e -n "$job" --interval 1
+batchai job show -g $g -w $w -e $e -n "$job" -o table
+echo "The trained model (download links valid for an hour):"
+batchai job file list -g $g -w $w -e $e -j "$job" -d MODEL -o table
