@@ -1,6 +1,6 @@
 // A timer trigger's schedule: a six-field NCRONTAB expression or a TimeSpan (`hh:mm:ss`, a constant interval),
 // possibly named through an app setting (`%Setting%`), as Azure Functions accepts them.
-import { nextOccurrence, parseNcrontab } from './ncrontab';
+import { nextOccurrence, parseNcrontab } from '../../shared/domain/eventSources/ncrontab';
 import { parseTimeSpan } from './timeSpan';
 
 export interface TimerSchedule {

@@ -1,0 +1,98 @@
+// Queue trigger: jobs submitted by other services on the job-submissions queue. A malformed or refused submission
+// (bad schema, invalid job, missing workspace) is set aside at once in job-submissions-rejected with the reason,
+// never retried; a transient failure throws, so the host retries it and finally moves it to the poison queue.
+import { app, output, type InvocationContext } from '@azure/functions';
+import { jobSubmissionsQueue, jobSubmissionsRejectedQueue } from '../../shared/config/resourceNames';
+import { ContractError } from '../../shared/contracts/contractError';
+import {
+  jobSubmissionResultSchema,
+  parseJobSubmission,
+  redactSubmission,
+  type JobSubmission,
+  type JobSubmissionResult,
+} from '../../shared/contracts/jobSubmission';
+import type { ErrorDetail } from '../../shared/domain/errors';
+import { permanentFailure } from '../../shared/domain/eventSources/failureKind';
+import { submitJob } from '../../shared/domain/eventSources/submissionService';
+import { parseQueuePayload } from '../compute/queuePayload';
+import { getEventSourceServices } from './eventSourceServices';
+
+const rejected = output.storageQueue({
+  queueName: jobSubmissionsRejectedQueue,
+  connection: 'AzureWebJobsStorage',
+});
+
+/** The original message, secrets redacted, as an object when it was JSON and as text otherwise. */
+function originalOf(payload: unknown): unknown {
+  let value = payload;
+  try {
+    value = parseQueuePayload(payload);
+  } catch {
+    return typeof payload === 'string' ? payload : String(payload);
+  }
+  return redactSubmission(value);
+}
+
+export async function handleJobSubmission(payload: unknown, context: InvocationContext): Promise<void> {
+  const reject = (reason: ErrorDetail, submissionId?: string): void => {
+    context.warn(
+      `Rejected job submission${submissionId ? ` '${submissionId}'` : ''}: ${reason.code}${reason.target ? ` (${reason.target})` : ''}: ${reason.message}`,
+    );
+    context.extraOutputs.set(rejected, {
+      queue: jobSubmissionsQueue,
+      reason,
+      ...(submissionId ? { submissionId } : {}),
+      rejectedTime: new Date().toISOString(),
+      dequeueCount: context.triggerMetadata?.dequeueCount,
+      message: originalOf(payload),
+    });
+  };
+  let submission: JobSubmission;
+  let value: unknown;
+  try {
+    value = parseQueuePayload(payload);
+    submission = parseJobSubmission(value);
+  } catch (error: unknown) {
+    if (!(error instanceof ContractError)) throw error;
+    // The sender correlates rejections by its submissionId, when the message got far enough to carry one.
+    const id = (value as { submissionId?: unknown } | undefined)?.submissionId;
+    reject(
+      { code: 'InvalidMessage', message: error.message, target: error.field },
+      typeof id === 'string' && id.length <= 128 ? id : undefined,
+    );
+    return;
+  }
+  const services = await getEventSourceServices();
+  const reply = async (
+    result: Omit<JobSubmissionResult, 'schema' | 'version' | 'submissionId'>,
+  ): Promise<void> => {
+    if (!submission.replyTo) return;
+    await services.queues.send(submission.replyTo, {
+      schema: jobSubmissionResultSchema,
+      version: 1,
+      submissionId: submission.submissionId,
+      ...result,
+    });
+  };
+  try {
+    const job = await submitJob(services.service, submission);
+    context.log(
+      `Submission '${submission.submissionId}': job ${job.jobId} ${job.created ? 'created' : 'already existed'}.`,
+    );
+    await reply({ status: 'accepted', jobId: job.jobId, jobName: job.jobName, alreadyExisted: !job.created });
+  } catch (error: unknown) {
+    const reason = permanentFailure(error);
+    if (!reason) throw error;
+    // The job service names fields of the job body; in the message they sit under `job`.
+    const detail = reason.target ? { ...reason, target: `job.${reason.target}` } : reason;
+    reject(detail, submission.submissionId);
+    await reply({ status: 'rejected', error: detail });
+  }
+}
+
+app.storageQueue('jobSubmissions', {
+  queueName: jobSubmissionsQueue,
+  connection: 'AzureWebJobsStorage',
+  extraOutputs: [rejected],
+  handler: handleJobSubmission,
+});

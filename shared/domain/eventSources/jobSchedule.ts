@@ -1,0 +1,95 @@
+// Job schedules: "run this job template on this NCRONTAB schedule" (scheduled batch scoring), with an overlap
+// policy. The due-time arithmetic is here, pure, so the timer function only reads, decides and records.
+import { ValidationError } from '../errors';
+import type { JsonObject } from '../specValidator';
+import {
+  objectField,
+  oneOfField,
+  optionalBooleanField,
+  optionalStringField,
+  resourceNameField,
+  stringField,
+} from './definitionFields';
+import { validateJobTemplate } from './jobTemplate';
+import { nextOccurrence, parseNcrontab, type CronExpression } from './ncrontab';
+
+export type OverlapPolicy = 'skip' | 'allow';
+
+export interface JobScheduleProperties {
+  /** Six-field NCRONTAB, UTC, at most one occurrence per minute (the evaluating timer ticks every minute). */
+  schedule: string;
+  experimentName: string;
+  jobTemplate: JsonObject;
+  /** skip: a due time is skipped while the job of the previous one is still queued or running. */
+  overlapPolicy: OverlapPolicy;
+  /** Occurrences before this time are never due. Absent: the time the schedule was created. */
+  startTime?: string;
+  enabled: boolean;
+}
+
+export function parseSchedule(path: string, expression: string): CronExpression {
+  let cron: CronExpression;
+  try {
+    cron = parseNcrontab(expression);
+  } catch (error: unknown) {
+    throw new ValidationError(path, `'${path}': ${(error as Error).message}`);
+  }
+  if (cron.seconds.size !== 1) {
+    throw new ValidationError(
+      path,
+      `'${path}' must fire at most once a minute: give one value in the seconds field (e.g. '0 */15 * * * *').`,
+    );
+  }
+  if (!nextOccurrence(cron, new Date())) throw new ValidationError(path, `'${path}' never fires.`);
+  return cron;
+}
+
+export function validateJobScheduleBody(body: unknown): JobScheduleProperties {
+  const root = objectField(body, 'body');
+  const properties = objectField(root.properties, 'properties');
+  const schedule = stringField(properties, 'schedule', 'properties', 256).trim();
+  parseSchedule('properties.schedule', schedule);
+  const result: JobScheduleProperties = {
+    schedule,
+    experimentName: resourceNameField(properties, 'experimentName', 'properties'),
+    jobTemplate: validateJobTemplate('properties.jobTemplate', properties.jobTemplate),
+    overlapPolicy: oneOfField(properties, 'overlapPolicy', 'properties', ['skip', 'allow'] as const, 'skip'),
+    enabled: optionalBooleanField(properties, 'enabled', 'properties', true),
+  };
+  const start = optionalStringField(properties, 'startTime', 'properties', 64);
+  if (start !== undefined) {
+    const time = new Date(start);
+    if (Number.isNaN(time.getTime()))
+      throw new ValidationError('properties.startTime', `'properties.startTime' must be an ISO 8601 time.`);
+    result.startTime = time.toISOString();
+  }
+  return result;
+}
+
+/** How far back a schedule catches up after an outage: older due times are dropped, not run. */
+export const maxCatchUpMs = 7 * 24 * 3600 * 1000;
+
+export interface DueRun {
+  /** The latest occurrence in (cursor, now]: the one run that is due. */
+  dueTime: Date;
+  /** Earlier occurrences in the same interval, collapsed into this run (like a past-due timer runs once). */
+  missed: number;
+}
+
+/** The run due at `now` for a schedule evaluated up to `cursor` (exclusive), or undefined when none is. */
+export function dueRun(cron: CronExpression, cursor: Date, now: Date): DueRun | undefined {
+  let from = cursor;
+  if (now.getTime() - from.getTime() > maxCatchUpMs) from = new Date(now.getTime() - maxCatchUpMs);
+  let due: Date | undefined;
+  let count = 0;
+  for (let t = nextOccurrence(cron, from); t && t.getTime() <= now.getTime(); t = nextOccurrence(cron, t)) {
+    due = t;
+    count += 1;
+  }
+  return due ? { dueTime: due, missed: count - 1 } : undefined;
+}
+
+/** The next occurrence after `after` (for the status shown by GET). */
+export function nextRunTime(schedule: string, after: Date): string | undefined {
+  return nextOccurrence(parseNcrontab(schedule), after)?.toISOString();
+}

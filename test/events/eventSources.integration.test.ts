@@ -1,0 +1,440 @@
+// Event sources through the real host and app (Azurite, Cosmos emulator): queue submissions (idempotent, rejected
+// with the reason at once), Event Grid blob-created events (both schemas) against scoring rules, the handshake,
+// job schedules evaluated by the timer function, and the rules/schedules API. Jobs are asserted CREATED (queued,
+// with the right properties); the cluster has no nodes, so they stay queued. Needs `npx tsc -p tsconfig.json`.
+import { QueueClient } from '@azure/storage-queue';
+import { randomBytes, randomUUID } from 'crypto';
+import { ApiClient, SUB, workspacePath } from '../api/apiClient';
+import { startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
+
+const workspace = workspacePath('eventsrg', 'ws');
+const experiment = `${workspace}/experiments/exp`;
+const clusterId = `${workspace}/clusters/c0`;
+
+let env: TestEnvironment;
+let api: ApiClient;
+
+function jobTemplate(commandLine = 'python score.py {blobName}'): Record<string, unknown> {
+  return {
+    properties: {
+      nodeCount: 1,
+      cluster: { id: clusterId },
+      stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/logs',
+      customToolkitSettings: { commandLine },
+    },
+  };
+}
+
+function queue(name: string): QueueClient {
+  return new QueueClient(env.settings.AzureWebJobsStorage, name);
+}
+
+async function sendSubmission(message: unknown): Promise<void> {
+  const text = typeof message === 'string' ? message : JSON.stringify(message);
+  await queue('job-submissions').sendMessage(Buffer.from(text, 'utf8').toString('base64'));
+}
+
+async function receiveAll(name: string): Promise<Record<string, unknown>[]> {
+  const client = queue(name);
+  if (!(await client.exists())) return [];
+  const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32 });
+  for (const m of receivedMessageItems) await client.deleteMessage(m.messageId, m.popReceipt);
+  return receivedMessageItems.map(
+    (m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as Record<string, unknown>,
+  );
+}
+
+async function getJob(name: string): Promise<Record<string, unknown> | undefined> {
+  const response = await api.send('GET', `${experiment}/jobs/${name}`);
+  return response.status === 200 ? (response.body.properties as Record<string, unknown>) : undefined;
+}
+
+async function listJobNames(): Promise<string[]> {
+  const response = await api.send('GET', `${experiment}/jobs`);
+  return (response.body.value as { name: string }[]).map((j) => j.name);
+}
+
+function submission(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    schema: 'batchai.jobSubmission',
+    version: 1,
+    submissionId: `sub-${randomUUID()}`,
+    subscriptionId: SUB,
+    resourceGroup: 'eventsrg',
+    workspace: 'ws',
+    experiment: 'exp',
+    job: jobTemplate('echo hello'),
+    ...overrides,
+  };
+}
+
+function postEvents(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${env.baseUrl}/runtime/webhooks/eventgrid?functionName=scoringBlobEvents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-functions-key': env.masterKey, ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+function gridBlobEvent(id: string, container: string, blobName: string): Record<string, unknown> {
+  return {
+    id,
+    topic: `/subscriptions/${SUB}/resourceGroups/data/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`,
+    subject: `/blobServices/default/containers/${container}/blobs/${blobName}`,
+    eventType: 'Microsoft.Storage.BlobCreated',
+    eventTime: new Date().toISOString(),
+    dataVersion: '',
+    metadataVersion: '1',
+    data: {
+      api: 'PutBlob',
+      blobType: 'BlockBlob',
+      contentLength: 12,
+      url: `http://127.0.0.1:10000/devstoreaccount1/${container}/${blobName}`,
+    },
+  };
+}
+
+function environmentOf(job: Record<string, unknown>): Record<string, string> {
+  const variables = (job.environmentVariables ?? []) as { name: string; value: string }[];
+  return Object.fromEntries(variables.map((v) => [v.name, v.value]));
+}
+
+beforeAll(async () => {
+  env = await startTestEnvironment({
+    settings: { SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+  });
+  api = new ApiClient(env.baseUrl);
+  await api.put(workspace, { location: 'eastus' });
+  await api.put(experiment);
+  await api.put(clusterId, {
+    properties: {
+      vmSize: 'STANDARD_D1_V2',
+      scaleSettings: { manual: { targetNodeCount: 0 } },
+      userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+describe('queue submissions', () => {
+  it('creates the job of a queued submission once, even when the message is delivered twice', async () => {
+    const message = submission({ jobName: 'from-queue' });
+    await sendSubmission(message);
+    await sendSubmission(message);
+    const job = await waitFor('the submitted job', () => getJob('from-queue'), 30_000);
+    expect(job.executionState).toBe('queued');
+    expect((job.customToolkitSettings as { commandLine: string }).commandLine).toBe('echo hello');
+    expect((job.cluster as { id: string }).id.toLowerCase()).toBe(clusterId.toLowerCase());
+    // Both deliveries are processed (the queue drains), and still one job with that name exists.
+    await waitFor('the submissions queue to drain', async () => {
+      const props = await queue('job-submissions').getProperties();
+      return props.approximateMessagesCount === 0 ? true : undefined;
+    });
+    expect((await listJobNames()).filter((n) => n === 'from-queue')).toHaveLength(1);
+    expect(await receiveAll('job-submissions-rejected')).toEqual([]);
+  });
+
+  it('names a job without jobName after its submissionId and replies on the reply queue', async () => {
+    const replyTo = `replies-${randomBytes(4).toString('hex')}`;
+    const message = submission({ submissionId: 'order-4711', replyTo });
+    await sendSubmission(message);
+    const replies = await waitFor('a reply', async () => {
+      const received = await receiveAll(replyTo);
+      return received.length > 0 ? received : undefined;
+    });
+    expect(replies[0]).toMatchObject({
+      schema: 'batchai.jobSubmissionResult',
+      submissionId: 'order-4711',
+      status: 'accepted',
+      jobName: expect.stringMatching(/^submission-[0-9a-f]{24}$/),
+    });
+    expect(await getJob(replies[0].jobName as string)).toMatchObject({ executionState: 'queued' });
+  });
+
+  it('sets malformed and refused submissions aside at once with the reason, secrets redacted', async () => {
+    await sendSubmission('not json at all {');
+    await sendSubmission(submission({ submissionId: 'bad-version', version: 9 }));
+    await sendSubmission(
+      submission({
+        submissionId: 'bad-node-count',
+        job: {
+          properties: {
+            ...(jobTemplate().properties as object),
+            nodeCount: 0,
+            secrets: [{ name: 'TOKEN', value: 'hunter2-secret' }],
+          },
+        },
+      }),
+    );
+    await sendSubmission(submission({ submissionId: 'no-workspace', workspace: 'missing' }));
+    const rejected: Record<string, unknown>[] = [];
+    await waitFor(
+      'four rejected submissions',
+      async () => {
+        rejected.push(...(await receiveAll('job-submissions-rejected')));
+        return rejected.length >= 4 ? true : undefined;
+      },
+      30_000,
+    );
+    // Set aside on the first delivery (dequeueCount 1), not after maxDequeueCount retries.
+    expect(rejected.map((r) => r.dequeueCount)).toEqual([1, 1, 1, 1]);
+    const bySubmission = new Map(rejected.map((r) => [String(r.submissionId ?? 'unparsed'), r]));
+    expect(bySubmission.get('unparsed')).toMatchObject({
+      reason: { code: 'InvalidMessage', target: 'message' },
+    });
+    expect(bySubmission.get('bad-version')).toMatchObject({
+      reason: { code: 'InvalidMessage', target: 'message.version' },
+    });
+    expect(bySubmission.get('bad-node-count')).toMatchObject({
+      dequeueCount: 1,
+      reason: { target: 'job.properties.nodeCount' },
+    });
+    expect(JSON.stringify(rejected)).not.toContain('hunter2-secret');
+    expect(bySubmission.get('no-workspace')).toMatchObject({ reason: { code: 'ParentResourceNotFound' } });
+    expect(await receiveAll('job-submissions-poison')).toEqual([]);
+  });
+});
+
+describe('Event Grid: blob created -> scoring rules', () => {
+  beforeAll(async () => {
+    const response = await api.send('PUT', `${workspace}/scoringRules/score-csv`, {
+      properties: {
+        source: { container: 'incoming', blobPrefix: 'batch/', blobSuffix: '.csv' },
+        experimentName: 'exp',
+        jobTemplate: jobTemplate('python score.py --input {blobUrl}'),
+      },
+    });
+    expect(response.status).toBe(201);
+  });
+
+  it('answers the subscription validation handshake', async () => {
+    const response = await postEvents([
+      {
+        id: randomUUID(),
+        topic: '/subscriptions/x',
+        subject: '',
+        eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+        eventTime: new Date().toISOString(),
+        data: { validationCode: 'code-123' },
+        dataVersion: '1',
+      },
+    ]);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ validationResponse: 'code-123' });
+  });
+
+  it('creates one job with the blob URL for a matching Event Grid event, also when redelivered', async () => {
+    const event = gridBlobEvent(`grid-${randomUUID()}`, 'incoming', 'batch/day1.csv');
+    expect((await postEvents([event])).status).toBe(200);
+    expect((await postEvents([event])).status).toBe(200);
+    const names = (await listJobNames()).filter((n) => n.startsWith('score-csv-'));
+    expect(names).toHaveLength(1);
+    const job = (await getJob(names[0]))!;
+    expect(job.executionState).toBe('queued');
+    const variables = environmentOf(job);
+    expect(variables.AZ_BATCHAI_INPUT_BLOB_URL).toBe((event.data as { url: string }).url);
+    expect(variables.AZ_BATCHAI_INPUT_BLOB_NAME).toBe('batch/day1.csv');
+    expect(variables.AZ_BATCHAI_INPUT_BLOB_CONTAINER).toBe('incoming');
+    expect((job.customToolkitSettings as { commandLine: string }).commandLine).toBe(
+      `python score.py --input ${(event.data as { url: string }).url}`,
+    );
+  });
+
+  it('creates a job for a matching CloudEvents event and none for non-matching blobs', async () => {
+    const before = new Set(await listJobNames());
+    const cloud = {
+      specversion: '1.0',
+      id: `cloud-${randomUUID()}`,
+      source: `/subscriptions/${SUB}/resourceGroups/data/providers/Microsoft.Storage/storageAccounts/devstoreaccount1`,
+      type: 'Microsoft.Storage.BlobCreated',
+      time: new Date().toISOString(),
+      subject: '/blobServices/default/containers/incoming/blobs/batch/day2.csv',
+      data: { url: 'http://127.0.0.1:10000/devstoreaccount1/incoming/batch/day2.csv' },
+    };
+    const response = await postEvents(cloud, { 'content-type': 'application/cloudevents+json' });
+    expect(response.status).toBe(200);
+    expect((await postEvents([gridBlobEvent(randomUUID(), 'incoming', 'batch/day3.txt')])).status).toBe(200);
+    expect((await postEvents([gridBlobEvent(randomUUID(), 'other', 'batch/day4.csv')])).status).toBe(200);
+    const added = (await listJobNames()).filter((n) => !before.has(n));
+    expect(added).toHaveLength(1);
+    expect(environmentOf((await getJob(added[0]))!).AZ_BATCHAI_INPUT_BLOB_NAME).toBe('batch/day2.csv');
+  });
+});
+
+describe('Event Grid: batching scoring rules', () => {
+  it('gathers blobs arriving within the window into one job listing every blob', async () => {
+    const put = await api.send('PUT', `${workspace}/scoringRules/batched`, {
+      properties: {
+        source: { container: 'batched' },
+        experimentName: 'exp',
+        jobTemplate: jobTemplate('python score.py --count {blobCount}'),
+        batching: { windowSeconds: 3 },
+      },
+    });
+    expect(put.status).toBe(201);
+    // One event time for all three, so they fall in one window whatever the clock does between them.
+    const eventTime = new Date().toISOString();
+    const events: Record<string, unknown>[] = ['a.csv', 'b.csv', 'c.csv'].map((name) => ({
+      ...gridBlobEvent(randomUUID(), 'batched', name),
+      eventTime,
+    }));
+    expect((await postEvents(events)).status).toBe(200);
+    expect((await postEvents([events[1]])).status).toBe(200); // a redelivery adds nothing
+    const name = await waitFor(
+      'the batch job',
+      async () => (await listJobNames()).find((n) => n.startsWith('batched-b')),
+      30_000,
+    );
+    const job = (await getJob(name))!;
+    const variables = environmentOf(job);
+    expect(variables.AZ_BATCHAI_INPUT_BLOB_COUNT).toBe('3');
+    expect(variables.AZ_BATCHAI_INPUT_BLOB_URLS.split('\n')).toEqual(
+      events.map((e) => (e.data as { url: string }).url),
+    );
+    expect((job.customToolkitSettings as { commandLine: string }).commandLine).toBe(
+      'python score.py --count 3',
+    );
+    expect((await listJobNames()).filter((n) => n.startsWith('batched-'))).toEqual([name]);
+  });
+});
+
+describe('Event Grid: compute events', () => {
+  it('logs a scale set event and signals the cluster monitor it names', async () => {
+    const subject = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/batchai-c0-0123456789`;
+    const response = await fetch(`${env.baseUrl}/runtime/webhooks/eventgrid?functionName=computeEvents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-functions-key': env.masterKey },
+      body: JSON.stringify([
+        {
+          id: randomUUID(),
+          topic: `/subscriptions/${SUB}/resourceGroups/rg`,
+          subject,
+          eventType: 'Microsoft.Resources.ResourceDeleteSuccess',
+          eventTime: new Date().toISOString(),
+          data: { operationName: 'Microsoft.Compute/virtualMachineScaleSets/delete' },
+          dataVersion: '',
+        },
+      ]),
+    });
+    expect(response.status).toBe(200);
+    await waitFor('the compute event in the log', async () =>
+      env.hostOutput().includes(`Compute event Microsoft.Resources.ResourceDeleteSuccess`) &&
+      env.hostOutput().includes('clustermonitor-c0-0123456789')
+        ? true
+        : undefined,
+    );
+  });
+});
+
+describe('job schedules', () => {
+  async function tick(): Promise<void> {
+    const response = await fetch(`${env.baseUrl}/admin/functions/jobSchedulesTimer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-functions-key': env.masterKey },
+      body: JSON.stringify({ input: null }),
+    });
+    expect(response.status).toBe(202);
+  }
+
+  it('creates exactly one job for a schedule due in the past, named after its due time', async () => {
+    const startTime = new Date(Date.now() - 3 * 3600_000).toISOString();
+    const put = await api.send('PUT', `${workspace}/jobSchedules/hourly`, {
+      properties: {
+        schedule: '0 0 * * * *',
+        experimentName: 'exp',
+        jobTemplate: jobTemplate('score {scheduledTime}'),
+        startTime,
+      },
+    });
+    expect(put.status).toBe(201);
+    await tick();
+    const schedule = await waitFor('the schedule to record its run', async () => {
+      const response = await api.send('GET', `${workspace}/jobSchedules/hourly`);
+      const properties = response.body.properties as Record<string, unknown>;
+      return properties.lastRun ? properties : undefined;
+    });
+    const lastRun = schedule.lastRun as { result: string; jobName: string; dueTime: string; missed?: number };
+    expect(lastRun.result).toBe('created');
+    expect(lastRun.missed).toBe(2); // three due hours collapsed into the latest
+    const due = new Date();
+    due.setUTCMinutes(0, 0, 0);
+    expect(lastRun.dueTime).toBe(due.toISOString());
+    const job = (await getJob(lastRun.jobName))!;
+    expect(job.executionState).toBe('queued');
+    expect(environmentOf(job).AZ_BATCHAI_SCHEDULED_TIME).toBe(due.toISOString());
+    // The next tick finds nothing due: still one job from this schedule.
+    await tick();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await listJobNames()).filter((n) => n.startsWith('hourly-'))).toEqual([lastRun.jobName]);
+  });
+});
+
+describe('rules and schedules API', () => {
+  it('lists, gets and deletes definitions and names the faulty field of a bad body', async () => {
+    const rulePath = `${workspace}/scoringRules/crud-rule`;
+    const body = {
+      properties: { source: { container: 'crud' }, experimentName: 'exp', jobTemplate: jobTemplate() },
+    };
+    expect((await api.send('PUT', rulePath, body)).status).toBe(201);
+    const updated = await api.send('PUT', rulePath, {
+      properties: { ...body.properties, batching: { windowSeconds: 30 } },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({
+      name: 'crud-rule',
+      type: 'Microsoft.BatchAI/workspaces/scoringRules',
+      properties: { batching: { windowSeconds: 30, maxBlobs: 200 } },
+    });
+    const list = await api.send('GET', `${workspace}/scoringRules`);
+    expect((list.body.value as { name: string }[]).map((r) => r.name)).toContain('crud-rule');
+
+    const bad = async (path: string, badBody: unknown): Promise<string> => {
+      const response = await api.send('PUT', path, badBody);
+      expect(response.status).toBe(400);
+      return (response.body.error as { target: string }).target;
+    };
+    expect(await bad(rulePath, { properties: { ...body.properties, source: {} } })).toBe(
+      'properties.source.container',
+    );
+    expect(await bad(rulePath, { properties: { ...body.properties, experimentName: 'nope' } })).toBe(
+      'properties.experimentName',
+    );
+    expect(
+      await bad(`${workspace}/jobSchedules/s1`, {
+        properties: { schedule: 'every day', experimentName: 'exp', jobTemplate: jobTemplate() },
+      }),
+    ).toBe('properties.schedule');
+    expect(await bad(`${workspace}/scoringRules/bad name!`, body)).toBe('scoringRuleName');
+
+    const missingWorkspace = await api.send('GET', `${workspacePath('eventsrg', 'nows')}/scoringRules/x`);
+    expect(missingWorkspace.status).toBe(404);
+    expect((await api.send('DELETE', rulePath)).status).toBe(200);
+    expect((await api.send('DELETE', rulePath)).status).toBe(204);
+    expect((await api.send('GET', rulePath)).status).toBe(404);
+  });
+});
+
+// Last: it stops the Cosmos emulator for a while.
+describe('queue submissions: transient failures', () => {
+  it('retries a submission while Cosmos is down and finally poisons it, without calling it rejected', async () => {
+    process.kill(env.stack.pids().cosmos, 'SIGKILL');
+    try {
+      await sendSubmission(submission({ submissionId: 'while-cosmos-down' }));
+      const poisoned = await waitFor(
+        'the submission in the poison queue',
+        async () => {
+          const received = await receiveAll('job-submissions-poison');
+          return received.length > 0 ? received : undefined;
+        },
+        110_000,
+      );
+      expect(poisoned[0]).toMatchObject({ submissionId: 'while-cosmos-down' });
+      expect(await receiveAll('job-submissions-rejected')).toEqual([]);
+    } finally {
+      await env.stack.restartCosmos();
+    }
+  }, 150_000);
+});
