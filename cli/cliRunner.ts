@@ -44,7 +44,7 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
     const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const headers: Record<string, string> = {};
     if (io.env.BATCHAI_FUNCTION_KEY) headers['x-functions-key'] = io.env.BATCHAI_FUNCTION_KEY;
-    const token = io.env.BATCHAI_TOKEN;
+    const token = options.text('token');
     let client: BatchAiClient;
     try {
       client = new BatchAiClient({

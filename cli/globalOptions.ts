@@ -21,6 +21,13 @@ export const globalOptions: readonly OptionSpec[] = [
     description: 'Subscription id (env BATCHAI_SUBSCRIPTION_ID; default the zero GUID).',
   },
   {
+    name: 'token',
+    type: 'string',
+    env: 'BATCHAI_TOKEN',
+    description:
+      'Entra ID access token for an API with AUTH_MODE=entra (env BATCHAI_TOKEN), e.g. from `az account get-access-token --resource api://<app-id> --query accessToken -o tsv`.',
+  },
+  {
     name: 'output',
     short: 'o',
     type: 'string',

@@ -38,6 +38,16 @@ param durableBackend string = 'AzureStorage'
 @description('Durable task hub name (host.json hubName); used for the Durable Task Scheduler task hub.')
 param taskHubName string = 'BatchAIHub'
 
+@minLength(1)
+@description('Audience of the API\'s access tokens: its application id URI (api://<app-id>) and/or app id, comma-separated (docs/security.md).')
+param authAudience string
+
+@description('Object ids (users, groups, service principals) that own every workspace, comma-separated; empty: none.')
+param authAdminPrincipals string = ''
+
+@description('Object ids allowed to create workspaces, comma-separated, or * for every caller of the tenant; empty: admins only.')
+param authWorkspaceCreators string = ''
+
 param cosmosServerless bool = true
 param cosmosAutoscaleMaxThroughput int = 4000
 param functionMaximumInstanceCount int = 100
@@ -179,6 +189,12 @@ var appSettings = {
   COMPUTE_STORAGE_QUEUE_ENDPOINT: storage.outputs.queueEndpoint
   COMPUTE_AGENT_PACKAGE_URL: '${storage.outputs.blobEndpoint}${agentPackageContainerName}/${agentPackageBlobName}'
   COMPUTE_SUBNET_ID: network.outputs.nodesSubnetId
+  // API security (shared/security): Entra ID tokens of this tenant, roles per workspace. Never 'none' on Azure.
+  AUTH_MODE: 'entra'
+  AUTH_TENANT_ID: tenant().tenantId
+  AUTH_AUDIENCE: authAudience
+  AUTH_ADMIN_PRINCIPALS: authAdminPrincipals
+  AUTH_WORKSPACE_CREATORS: authWorkspaceCreators
 }
 
 // host.json must say storageProvider { type: 'azureManaged', connectionStringName:

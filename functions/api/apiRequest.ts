@@ -1,6 +1,7 @@
-// Request plumbing shared by the API's trigger adapters: ARM correlation headers, the api-version check, JSON
-// body parsing that never crashes, paging parameters and nextLink, long-running operation headers, and one request
-// telemetry item per call (correlated with the invocation's trace; no bodies, no query strings).
+// Request plumbing shared by the API's trigger adapters: ARM correlation headers, the api-version check, the
+// caller's authentication and authorization (requestAccess.ts), JSON body parsing that never crashes, paging
+// parameters and nextLink, long-running operation headers, and one request telemetry item per call (correlated
+// with the invocation's trace; no bodies, no query strings, no Authorization header).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'crypto';
 import { API_VERSION } from '../../shared/domain/batchAiSpec';
@@ -8,8 +9,11 @@ import { ValidationError } from '../../shared/domain/errors';
 import type { OperationRecord } from '../../shared/domain/operationRecord';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { invocationTelemetry } from '../../shared/telemetry/invocationTracing';
+import { AuthenticationError } from '../../shared/security/accessErrors';
 import { cloudErrorResponse } from './cloudErrorResponse';
 import { getServiceDeps } from './apiServices';
+import { authorizeRequest } from './requestAccess';
+import { getSecurityServices } from './securityServices';
 
 export type ApiHandler = (
   deps: ServiceDeps,
@@ -27,7 +31,7 @@ export function apiEndpoint(
   handler: ApiHandler,
   deps: () => Promise<ServiceDeps> = getServiceDeps,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  return withApiConventions(async (request, context) => handler(await deps(), request, context), {});
+  return withApiConventions(async (request, context) => handler(await deps(), request, context), {}, deps);
 }
 
 /** Wraps a handler that needs no state (operations catalogue, OpenAPI document). */
@@ -35,12 +39,13 @@ export function statelessEndpoint(
   handler: (request: HttpRequest) => Promise<HttpResponseInit>,
   options: HandlerOptions = {},
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  return withApiConventions((request) => handler(request), options);
+  return withApiConventions((request) => handler(request), options, getServiceDeps);
 }
 
 function withApiConventions(
   run: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
   options: HandlerOptions,
+  deps: () => Promise<ServiceDeps>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
     const correlation: Record<string, string> = {
@@ -54,6 +59,7 @@ function withApiConventions(
     let failure: unknown;
     try {
       if (options.apiVersionRequired !== false) checkApiVersion(request);
+      await authorizeRequest(request, context, deps);
       const result = await run(request, context);
       response = {
         ...result,
@@ -61,6 +67,12 @@ function withApiConventions(
       };
     } catch (error: unknown) {
       response = cloudErrorResponse(error, context, correlation);
+      if (error instanceof AuthenticationError) {
+        response.headers = {
+          ...(response.headers as Record<string, string>),
+          'WWW-Authenticate': error.challenge(getSecurityServices().settings.entra?.tenantId),
+        };
+      }
       failure = error;
     }
     recordRequest(request, context, correlation, response.status ?? 200, Date.now() - started, failure);

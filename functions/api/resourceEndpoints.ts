@@ -84,7 +84,7 @@ async function requireParentsOf(deps: ServiceDeps, ref: ResourceRef): Promise<vo
 /** The verbs of one resource kind at its item URL: PUT creates (or confirms), PATCH updates where the spec has it. */
 export interface ItemVerbs {
   kind: ResourceKind;
-  create(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult>;
+  create(deps: ServiceDeps, ref: ResourceRef, body: unknown, request: HttpRequest): Promise<PutResult>;
   update?(deps: ServiceDeps, ref: ResourceRef, body: unknown, ifMatch: string | undefined): Promise<Stored>;
 }
 
@@ -94,7 +94,7 @@ export function resourceItem(verbs: ItemVerbs): ApiHandler {
     const ref = refFromRoute(request, verbs.kind);
     switch (request.method) {
       case 'PUT':
-        return putResponse(request, await verbs.create(deps, ref, await readJsonBody(request)));
+        return putResponse(request, await verbs.create(deps, ref, await readJsonBody(request), request));
       case 'PATCH':
         if (verbs.update) {
           const body = (await readJsonBody(request)) ?? {};

@@ -25,6 +25,20 @@ export function apiRoot(location: Location = window.location): string {
   return `${location.origin}${cut >= 0 ? path.slice(0, cut) : '/api'}`;
 }
 
+/**
+ * Where a signed-in user's Entra ID access token is kept for an API with AUTH_MODE=entra (this tab only; see
+ * docs/security.md). The dashboard has no sign-in flow of its own yet.
+ */
+export const accessTokenStorageKey = 'batchai-access-token';
+
+function accessToken(): string | undefined {
+  try {
+    return sessionStorage.getItem(accessTokenStorageKey)?.trim() || undefined;
+  } catch {
+    return undefined; // storage disabled: anonymous requests, as with AUTH_MODE=none
+  }
+}
+
 const e = encodeURIComponent;
 
 export function providerPath(subscriptionId: string, resourceGroup: string): string {
@@ -55,9 +69,13 @@ export class ApiClient {
     body?: unknown,
     query?: Record<string, string>,
   ): Promise<Response> {
+    const token = accessToken();
     const response = await fetch(this.url(path, query), {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
     });

@@ -118,6 +118,9 @@ export async function deleteWorkspaceRecord(deps: ServiceDeps, ref: ResourceRef)
   );
   if (!(clustersGone && fileServersGone && experimentsGone)) return false;
   await deps.store.delete(workspace);
+  // After the workspace itself: its owners can follow the delete until it is done. A crash in between leaves a
+  // record that a later workspace of that name replaces when it is created.
+  await deps.workspaceAccess?.remove(workspace);
   return true;
 }
 

@@ -5,6 +5,7 @@ import type { JobLifecycle } from '../../ports/jobLifecycle';
 import type { JobOutputFiles } from '../../ports/jobOutputFiles';
 import type { ResourceStore } from '../../ports/resourceStore';
 import type { SecretProtector } from '../../ports/secretProtector';
+import type { WorkspaceAccessStore } from '../../security/workspaceAccessStore';
 
 export interface Quotas {
   /** Clusters per subscription and location (the Usages "Clusters" limit). */
@@ -19,6 +20,8 @@ export interface ServiceDeps {
   compute?: ClusterCompute;
   lifecycle?: JobLifecycle;
   outputFiles?: JobOutputFiles;
+  /** Role assignments per workspace (shared/security): removed with their workspace. */
+  workspaceAccess?: WorkspaceAccessStore;
   quotas: Quotas;
   now: () => Date;
   newId: () => string;
