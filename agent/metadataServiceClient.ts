@@ -1,5 +1,5 @@
 // Client of the Azure Instance Metadata Service (IMDS) as a node agent uses it: the VM's name, the scheduled
-// events document and their acknowledgement. The base URL is configurable (a local fake in tests and on one machine).
+// events document and their acknowledgement, managed identity tokens. The base URL is configurable (a local fake in tests and on one machine).
 
 export interface ScheduledEvent {
   EventId: string;
@@ -64,6 +64,24 @@ export class MetadataServiceClient {
     await this.request('POST', `/metadata/scheduledevents?${scheduledEventsApi}`, {
       StartRequests: eventIds.map((EventId) => ({ EventId })),
     });
+  }
+
+  /** An access token of the VM's user-assigned identity (`clientId`) for `resource` (e.g. https://vault.azure.net). */
+  async identityToken(
+    resource: string,
+    clientId: string,
+  ): Promise<{ token: string; expiresOnTimestamp: number }> {
+    const query = new URLSearchParams({ 'api-version': '2018-02-01', resource, client_id: clientId });
+    const response = await this.request('GET', `/metadata/identity/oauth2/token?${query.toString()}`);
+    const body = (await response.json()) as { access_token?: unknown; expires_on?: unknown };
+    if (typeof body.access_token !== 'string' || !body.access_token) {
+      throw new Error('IMDS answered no access token for the managed identity.');
+    }
+    const expiresOn = Number(body.expires_on);
+    return {
+      token: body.access_token,
+      expiresOnTimestamp: Number.isFinite(expiresOn) ? expiresOn * 1000 : Date.now() + 5 * 60_000,
+    };
   }
 
   /** The VM's name (for a scale set VM, `<scaleSet>_<instanceId>`): a VM node's id. */

@@ -1,6 +1,8 @@
 // The node agent: registers the node, heartbeats, runs the cluster's node setup task once per node, mounts
 // volumes, takes run/kill messages from the node's task queue, streams task output to append blobs, reports exits,
 // and forwards eviction notices (Scheduled Events) to running tasks as SIGTERM. Same program on VMs and local nodes.
+// Secrets arrive sealed with the cluster's node data key: opened in memory into a process's environment, never
+// written to a log, a blob or a file (except a mount's credentials file, only while the mount command runs).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,13 +10,26 @@ import * as path from 'path';
 import type { QueueClient } from '@azure/storage-queue';
 import type { AgentConfig } from '../shared/contracts/agentConfig';
 import { ContractError } from '../shared/contracts/contractError';
-import { nodeEventSchema, type NodeEvent, type NodeEventBody } from '../shared/contracts/nodeEvent';
+import {
+  nodeEventSchema,
+  nodeEventVersion,
+  type NodeEvent,
+  type NodeEventBody,
+  type TaskEndReason,
+} from '../shared/contracts/nodeEvent';
 import { clusterTag, nodeTaskQueueName } from '../shared/contracts/nodeQueueNames';
-import { parseNodeTaskMessage, type BlobPath, type RunTaskMessage } from '../shared/contracts/nodeTask';
+import {
+  parseNodeTaskMessage,
+  type BlobPath,
+  type NodeRemoval,
+  type RunTaskMessage,
+} from '../shared/contracts/nodeTask';
 import { decodeQueueMessage, encodeQueueMessage } from '../shared/contracts/wireEncoding';
+import { openValues, setupSealContext, taskSealContext } from '../shared/crypto/nodeSecretSealing';
 import { createAgentStorage, type AgentStorage } from './agentStorage';
 import { AppendBlobLog } from './appendBlobLog';
 import { MetadataServiceClient, type ScheduledEvent } from './metadataServiceClient';
+import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { TaskProcess, type TaskOutcome } from './taskProcess';
 import { mountRootOf, mountVolumes } from './volumeMounts';
@@ -24,8 +39,8 @@ export const agentVersion = '1.0.0';
 interface RunningTask {
   message: RunTaskMessage;
   process: TaskProcess;
-  /** Set when the agent ended it (kill request, eviction): reported with the exit. */
-  endReason?: string;
+  /** Set when the agent ended it (kill request, eviction, agent stop): reported with the exit. */
+  end?: { reason: TaskEndReason; message: string; nodeRemoval?: NodeRemoval };
 }
 
 interface SetupState {
@@ -52,6 +67,8 @@ export class NodeAgent {
   private pollLoop: Promise<void> | undefined;
   private dockerAvailable: boolean | undefined;
   private mountRoot = '';
+  /** Opens the values sealed for this node; memory only. */
+  private nodeDataKey: Buffer | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -89,6 +106,14 @@ export class NodeAgent {
     this.log('info', `registered node ${this.nodeId} (task queue ${taskQueueName})`);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
     if (this.imds) this.startWatcher(this.imds);
+    try {
+      this.nodeDataKey = await loadNodeDataKey(this.config, { imds: this.imds });
+    } catch (error: unknown) {
+      const message = (error as Error).message;
+      this.log('error', `${message}; taking no tasks`);
+      await this.send({ kind: 'setupCompleted', succeeded: false, message });
+      return;
+    }
     const setup = await this.setupOnce();
     await this.send({ kind: 'setupCompleted', ...setup });
     if (!setup.succeeded) {
@@ -118,7 +143,7 @@ export class NodeAgent {
     this.watcher?.stop();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const task of this.running.values()) {
-      task.endReason ??= 'The node agent stopped.';
+      task.end ??= { reason: 'nodeLost', message: 'The node agent stopped.' };
       task.process.kill('SIGTERM');
     }
     await this.waitForTasks(graceMs);
@@ -138,7 +163,7 @@ export class NodeAgent {
   private async send(body: NodeEventBody): Promise<void> {
     const event = {
       schema: nodeEventSchema,
-      version: 1,
+      version: nodeEventVersion,
       nodeId: this.nodeId,
       clusterKey: this.config.clusterKey,
       time: new Date().toISOString(),
@@ -183,14 +208,19 @@ export class NodeAgent {
     }
     let state: SetupState;
     try {
-      this.mountRoot = await mountVolumes(this.config);
+      this.mountRoot = await mountVolumes(this.config, this.nodeDataKey);
       if (this.config.setupTask) {
         const cwd = path.join(this.config.workRoot, 'setup');
         fs.mkdirSync(cwd, { recursive: true });
+        const secrets = this.openSealed(
+          this.config.setupTask.sealedEnvironment,
+          setupSealContext(this.config.clusterKey),
+          'secrets of the node setup task',
+        );
         const process = new TaskProcess({
           commandLine: this.config.setupTask.commandLine,
           cwd,
-          env: this.taskEnvironment(cwd, this.config.setupTask.environment),
+          env: this.taskEnvironment(cwd, { ...this.config.setupTask.environment, ...secrets }),
           stdout: await this.openLog(this.setupBlob('stdout')),
           stderr: await this.openLog(this.setupBlob('stderr')),
         });
@@ -208,6 +238,13 @@ export class NodeAgent {
     }
     fs.writeFileSync(marker, JSON.stringify(state));
     return state;
+  }
+
+  /** Opens sealed values with the node data key (an error names what failed to open, never a value). */
+  private openSealed(sealed: string | undefined, context: string, what: string): Record<string, string> {
+    if (sealed === undefined) return {};
+    if (!this.nodeDataKey) throw new Error(`This node has no node data key to open the sealed ${what}.`);
+    return openValues(this.nodeDataKey, sealed, context, what);
   }
 
   private taskEnvironment(cwd: string, extra: Record<string, string> | undefined): Record<string, string> {
@@ -264,7 +301,11 @@ export class NodeAgent {
     if (message.kind === 'killTask') {
       const task = this.running.get(message.taskId);
       if (task) {
-        task.endReason = message.reason ?? `Killed on request (${message.signal}).`;
+        task.end ??= {
+          reason: 'killed',
+          message: message.reason ?? `Killed on request (${message.signal}).`,
+          nodeRemoval: message.nodeRemoval,
+        };
         task.process.kill(message.signal);
       }
       return;
@@ -285,16 +326,21 @@ export class NodeAgent {
     };
     let stdout: AppendBlobLog;
     let stderr: AppendBlobLog;
+    let secrets: Record<string, string>;
     try {
+      secrets = this.openSealed(
+        message.sealedEnvironment,
+        taskSealContext(message.taskId),
+        `environment of task ${message.taskId}`,
+      );
       fs.mkdirSync(cwd, { recursive: true });
       stdout = await this.openLog(message.stdout);
       stderr = await this.openLog(message.stderr);
     } catch (error: unknown) {
-      await this.send({
-        kind: 'taskExited',
-        ...report,
-        reason: `The task could not start: ${(error as Error).message}`,
-      });
+      const why = `The task could not start: ${(error as Error).message}`;
+      this.log('warn', `task ${message.taskId}: ${why}`);
+      this.finished.add(message.taskId);
+      await this.send({ kind: 'taskExited', ...report, reason: 'failedToStart', message: why });
       return;
     }
     let container;
@@ -315,7 +361,8 @@ export class NodeAgent {
         await this.send({
           kind: 'taskExited',
           ...report,
-          reason: `No Docker engine on this VM to run ${message.container.image}.`,
+          reason: 'failedToStart',
+          message: `No Docker engine on this VM to run ${message.container.image}.`,
         });
         return;
       }
@@ -323,7 +370,7 @@ export class NodeAgent {
     const process = new TaskProcess({
       commandLine: message.commandLine,
       cwd,
-      env: this.taskEnvironment(cwd, message.environment),
+      env: this.taskEnvironment(cwd, { ...message.environment, ...secrets }),
       stdout,
       stderr,
       container,
@@ -342,7 +389,9 @@ export class NodeAgent {
           ...report,
           exitCode: outcome.exitCode,
           signal: outcome.signal,
-          reason: outcome.error ?? task.endReason,
+          reason: outcome.error ? 'failedToStart' : (task.end?.reason ?? 'exited'),
+          message: outcome.error ?? task.end?.message,
+          nodeRemoval: task.end?.nodeRemoval,
         });
       } catch (error: unknown) {
         this.log('error', `could not report the exit of task ${message.taskId}: ${(error as Error).message}`);
@@ -362,7 +411,7 @@ export class NodeAgent {
       `${event.EventType} scheduled (${event.EventId}, not before ${event.NotBefore ?? 'unknown'})`,
     );
     for (const task of this.running.values()) {
-      task.endReason = `The node was evicted (${event.EventType}).`;
+      task.end = { reason: 'evicted', message: `The node was evicted (${event.EventType}).` };
       task.process.kill('SIGTERM');
     }
     await this.send({

@@ -1,10 +1,13 @@
 // Mounts a cluster's volumes under the node's mount root ($AZ_BATCHAI_MOUNT_ROOT). On VMs: Azure Files over SMB,
 // Blob containers with blobfuse2 (managed identity), NFS, and unmanaged mount commands. On local nodes each
 // mount is a directory that stands for it (jobs see the same paths; nothing is shared over the network).
+// Storage account keys arrive sealed with the node data key: opened in memory, written to a 0600 credentials file
+// only for the cifs mount that reads it, and deleted as soon as the mount command ended.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { AgentConfig, AgentMount } from '../shared/contracts/agentConfig';
+import { mountSealContext, openValues } from '../shared/crypto/nodeSecretSealing';
 
 /** Batch AI's mount root on VMs. */
 export const vmMountRoot = '/mnt/batch/tasks/shared/LS_root/mounts';
@@ -12,6 +15,32 @@ export const vmMountRoot = '/mnt/batch/tasks/shared/LS_root/mounts';
 export interface MountCommand {
   argv: string[];
   env?: Record<string, string>;
+  /** A file the command reads (cifs credentials): written 0600 before it runs, deleted after. */
+  secretFile?: { path: string; content: string };
+}
+
+/** The storage account key of a mount, opened from its sealed credentials (undefined when it has none). */
+export function mountAccountKey(
+  mount: AgentMount,
+  config: AgentConfig,
+  nodeDataKey: Buffer | undefined,
+): string | undefined {
+  if ((mount.kind !== 'azureFileShare' && mount.kind !== 'azureBlob') || !mount.sealedCredentials)
+    return undefined;
+  if (!nodeDataKey) {
+    throw new Error(
+      `The mount '${mount.relativeMountPath}' has sealed credentials but this node has no node data key.`,
+    );
+  }
+  const opened = openValues(
+    nodeDataKey,
+    mount.sealedCredentials,
+    mountSealContext(config.clusterKey, mount.relativeMountPath),
+    `credentials of the mount '${mount.relativeMountPath}'`,
+  );
+  if (!opened.accountKey)
+    throw new Error(`The credentials of the mount '${mount.relativeMountPath}' have no accountKey.`);
+  return opened.accountKey;
 }
 
 export function mountRootOf(config: AgentConfig): string {
@@ -19,12 +48,18 @@ export function mountRootOf(config: AgentConfig): string {
 }
 
 /** The command that mounts `mount` at `target` on a Linux VM. */
-export function vmMountCommand(mount: AgentMount, target: string, config: AgentConfig): MountCommand {
+export function vmMountCommand(
+  mount: AgentMount,
+  target: string,
+  config: AgentConfig,
+  accountKey?: string,
+): MountCommand {
   switch (mount.kind) {
     case 'azureFileShare': {
       const url = new URL(mount.azureFileUrl);
       const share = url.pathname.replace(/^\/+|\/+$/g, '');
-      // The account key is never in custom data: it is delivered to this file (mode 600) by the secret channel.
+      // The account key is never in custom data: it is opened from the sealed credentials and written to this file
+      // (mode 600) only while mount.cifs runs.
       const credentials = path.join(config.workRoot, 'secrets', `${mount.relativeMountPath}.cred`);
       const options = [
         'vers=3.0',
@@ -34,7 +69,12 @@ export function vmMountCommand(mount: AgentMount, target: string, config: AgentC
         'serverino',
         'nofail',
       ];
-      return { argv: ['mount', '-t', 'cifs', `//${url.host}/${share}`, target, '-o', options.join(',')] };
+      return {
+        argv: ['mount', '-t', 'cifs', `//${url.host}/${share}`, target, '-o', options.join(',')],
+        secretFile: accountKey
+          ? { path: credentials, content: `username=${mount.accountName}\npassword=${accountKey}\n` }
+          : undefined,
+      };
     }
     case 'azureBlob': {
       const options = mount.mountOptions ? mount.mountOptions.split(/\s+/).filter(Boolean) : [];
@@ -47,13 +87,20 @@ export function vmMountCommand(mount: AgentMount, target: string, config: AgentC
           `--tmp-path=/mnt/blobfusetmp/${mount.relativeMountPath}`,
           ...options,
         ],
-        env: {
-          AZURE_STORAGE_ACCOUNT: mount.accountName,
-          AZURE_STORAGE_AUTH_TYPE: 'msi',
-          ...(config.storage.managedIdentityClientId
-            ? { AZURE_STORAGE_IDENTITY_CLIENT_ID: config.storage.managedIdentityClientId }
-            : {}),
-        },
+        // With an account key (sealed credentials) blobfuse2 gets it in its environment only; else the identity.
+        env: accountKey
+          ? {
+              AZURE_STORAGE_ACCOUNT: mount.accountName,
+              AZURE_STORAGE_AUTH_TYPE: 'Key',
+              AZURE_STORAGE_ACCESS_KEY: accountKey,
+            }
+          : {
+              AZURE_STORAGE_ACCOUNT: mount.accountName,
+              AZURE_STORAGE_AUTH_TYPE: 'msi',
+              ...(config.storage.managedIdentityClientId
+                ? { AZURE_STORAGE_IDENTITY_CLIENT_ID: config.storage.managedIdentityClientId }
+                : {}),
+            },
       };
     }
     case 'nfs': {
@@ -75,6 +122,20 @@ export function vmMountCommand(mount: AgentMount, target: string, config: AgentC
   }
 }
 
+/** Runs a mount command; its secret file exists (0600) only while it runs. */
+export async function runMountCommand(command: MountCommand): Promise<void> {
+  const file = command.secretFile;
+  if (!file) return run(command);
+  fs.mkdirSync(path.dirname(file.path), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file.path, file.content, { mode: 0o600 });
+  fs.chmodSync(file.path, 0o600);
+  try {
+    await run(command);
+  } finally {
+    fs.rmSync(file.path, { force: true });
+  }
+}
+
 function run(command: MountCommand): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command.argv[0], command.argv.slice(1), {
@@ -90,16 +151,20 @@ function run(command: MountCommand): Promise<void> {
   });
 }
 
-/** Mounts every volume; returns the mount root. Throws naming the mount that failed. */
-export async function mountVolumes(config: AgentConfig): Promise<string> {
+/**
+ * Mounts every volume; returns the mount root. Throws naming the mount that failed. Sealed credentials are opened
+ * on local nodes too (a tampered or foreign value fails the setup the same way), though nothing is mounted there.
+ */
+export async function mountVolumes(config: AgentConfig, nodeDataKey?: Buffer): Promise<string> {
   const root = mountRootOf(config);
   fs.mkdirSync(root, { recursive: true });
   for (const mount of config.mountVolumes) {
     const target = path.join(root, mount.relativeMountPath);
     fs.mkdirSync(target, { recursive: true });
+    const accountKey = mountAccountKey(mount, config, nodeDataKey);
     if (config.mode === 'local') continue;
     try {
-      await run(vmMountCommand(mount, target, config));
+      await runMountCommand(vmMountCommand(mount, target, config, accountKey));
     } catch (error: unknown) {
       throw new Error(`Mounting ${mount.kind} at ${target} failed: ${(error as Error).message}`);
     }

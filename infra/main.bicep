@@ -155,6 +155,20 @@ module keyVault 'modules/keyVault.bicep' = {
   }
 }
 
+// Node data keys (secrets sealed for nodes): written by the app, read by the nodes' identity; a vault of their own,
+// so the node identity can never read SECRETS_ENCRYPTION_KEY. See docs/compute.md (Secrets to nodes).
+module nodeKeyVault 'modules/nodeKeyVault.bicep' = {
+  name: 'nodeKeyVault'
+  params: {
+    location: location
+    tags: tags
+    keyVaultName: 'kvn-${resourceToken}'
+    officerPrincipalId: identities.outputs.functionIdentityPrincipalId
+    readerPrincipalId: identities.outputs.nodeIdentityPrincipalId
+    enablePurgeProtection: keyVaultPurgeProtection
+  }
+}
+
 module computeAccess 'modules/computeAccess.bicep' = {
   name: 'computeAccess'
   params: {
@@ -189,6 +203,7 @@ var appSettings = {
   COMPUTE_STORAGE_QUEUE_ENDPOINT: storage.outputs.queueEndpoint
   COMPUTE_AGENT_PACKAGE_URL: '${storage.outputs.blobEndpoint}${agentPackageContainerName}/${agentPackageBlobName}'
   COMPUTE_SUBNET_ID: network.outputs.nodesSubnetId
+  COMPUTE_KEY_VAULT_URL: nodeKeyVault.outputs.keyVaultUri
   // API security (shared/security): Entra ID tokens of this tenant, roles per workspace. Never 'none' on Azure.
   AUTH_MODE: 'entra'
   AUTH_TENANT_ID: tenant().tenantId

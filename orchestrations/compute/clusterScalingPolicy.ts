@@ -16,7 +16,10 @@ export interface ClusterSnapshot {
   firstPass: boolean;
   poolNodes: PoolNode[];
   records: NodeRecord[];
-  /** Nodes wanted by queued and running jobs (sum of their nodeCount). */
+  /**
+   * Nodes the cluster's work wants: the job scheduler's autoscale demand (running and queued jobs that can fit the
+   * cluster at its maximum size; a job that never fits does not count).
+   */
   queuedWorkNodes: number;
   /** No heartbeat for this long: the node is lost. */
   lostAfterMs: number;
@@ -24,6 +27,11 @@ export interface ClusterSnapshot {
   registerWithinMs: number;
   /** Autoscale removes a node only after it has been idle this long. */
   idleTimeoutMs: number;
+  /**
+   * A node removed with requeue/terminate stays (leaving) until its killed tasks reported their exit, so the job's
+   * lifecycle sees the removal; after this long it goes anyway (an agent that does not answer). Default 60 s.
+   */
+  removalGraceMs?: number;
 }
 
 export interface NodeStateCounts {
@@ -38,8 +46,8 @@ export interface ClusterPlan {
   desired: number;
   markUnusable: { nodeId: string; reason: string }[];
   markLeaving: { nodeId: string; reason: string; deallocation: Deallocation }[];
-  /** Tasks to kill (SIGTERM) before their node is removed (requeue / terminate). */
-  killTasks: { nodeId: string; taskIds: string[] }[];
+  /** Tasks to kill (SIGTERM) before their node is removed (requeue / terminate), with that option. */
+  killTasks: { nodeId: string; taskIds: string[]; nodeRemoval: 'requeue' | 'terminate' }[];
   deleteNodes: string[];
   /** Records of nodes the pool no longer has. */
   deleteRecords: string[];
@@ -103,6 +111,17 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
       plan.deleteNodes.push(node.nodeId); // its jobs finished (or were stopped): release it
       continue;
     }
+    const removal = record?.leaving?.deallocation;
+    const leavingSince = Date.parse(record?.leaving?.since ?? '');
+    if (
+      current === 'leaving' &&
+      (removal === 'requeue' || removal === 'terminate') &&
+      !Number.isNaN(leavingSince) &&
+      s.now - leavingSince > (s.removalGraceMs ?? 60_000)
+    ) {
+      plan.deleteNodes.push(node.nodeId); // its killed tasks never reported: remove it anyway
+      continue;
+    }
     state.set(node.nodeId, current);
   }
 
@@ -129,9 +148,8 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
         plan.markLeaving.push({ nodeId: id, reason: `scale down (${deallocation})`, deallocation });
         state.set(id, 'leaving');
         if (deallocation !== 'waitforjobcompletion') {
-          plan.killTasks.push({ nodeId: id, taskIds: tasks });
-          plan.deleteNodes.push(id);
-          state.delete(id);
+          // Kill now, remove once the exits are in (next passes): the lifecycle learns the option from the exit.
+          plan.killTasks.push({ nodeId: id, taskIds: tasks, nodeRemoval: deallocation });
         }
       } else {
         plan.deleteNodes.push(id);

@@ -10,7 +10,10 @@ import { LocalComputePool } from '../../shared/adapters/compute/localComputePool
 import { VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { readComputeConfig, type ComputeTimings } from '../../shared/config/computeConfig';
+import { createSecretClient, KeyVaultNodeKeys } from '../../shared/adapters/compute/keyVaultNodeKeys';
+import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
 import type { ComputePool } from '../../shared/ports/computePool';
+import type { SecretProtector } from '../../shared/ports/secretProtector';
 import type { NodeStore } from '../../shared/ports/nodeStore';
 import type { ResourceStore } from '../../shared/ports/resourceStore';
 
@@ -20,6 +23,8 @@ export interface ComputeServices {
   store: ResourceStore;
   queues: QueueServiceClient;
   timings: ComputeTimings;
+  /** SECRETS_ENCRYPTION_KEY: opens the cluster's sealed secrets and node data key. */
+  secrets: SecretProtector;
 }
 
 let services: ComputeServices | undefined;
@@ -30,13 +35,14 @@ export function getComputeServices(): ComputeServices {
   const compute = readComputeConfig(process.env);
   const cosmos = createCosmosClient(app.cosmos);
   const settings = compute.pool;
+  const credential = settings.kind === 'vmss' ? new DefaultAzureCredential() : undefined;
   const pool: ComputePool =
     settings.kind === 'local'
       ? new LocalComputePool(settings)
       : new VmssComputePool({
           client: createComputeClient({
             subscriptionId: settings.subscriptionId,
-            credential: new DefaultAzureCredential(),
+            credential: credential!,
             endpoint: settings.armEndpoint,
           }),
           resourceGroup: settings.resourceGroup,
@@ -46,6 +52,12 @@ export function getComputeServices(): ComputeServices {
           storage: { blobEndpoint: settings.blobEndpoint, queueEndpoint: settings.queueEndpoint },
           agentInstallation: { packageUrl: settings.agentPackageUrl },
           defaultSubnetId: settings.subnetId,
+          nodeKeys: settings.keyVaultUrl
+            ? new KeyVaultNodeKeys(
+                createSecretClient({ vaultUrl: settings.keyVaultUrl, credential: credential! }),
+                settings.keyVaultUrl,
+              )
+            : undefined,
         });
   services = {
     pool,
@@ -53,6 +65,7 @@ export function getComputeServices(): ComputeServices {
     store: new CosmosResourceStore(cosmos, app.cosmos.database),
     queues: QueueServiceClient.fromConnectionString(compute.storageConnectionString),
     timings: compute.timings,
+    secrets: new AesGcmSecretProtector(app.secretsEncryptionKey),
   };
   return services;
 }

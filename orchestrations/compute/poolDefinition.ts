@@ -1,12 +1,24 @@
 // Translates a cluster's stored properties (Batch AI ClusterBaseProperties) into the compute pool's definition:
-// size, priority, image, subnet, admin account, node setup task and mount volumes for the agent.
+// size, priority, image, subnet, admin account, node setup task and mount volumes for the agent. The setup task's
+// secrets and the mounts' account keys go in sealed by `seal` (the node data key), never in plain text.
 import type { AgentMount } from '../../shared/contracts/agentConfig';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import type { JsonObject } from '../../shared/domain/specValidator';
 import type { ComputeTimings } from '../../shared/config/computeConfig';
 import { nodeEventsQueue, nodeSetupOutputContainer } from '../../shared/config/resourceNames';
 import type { PoolDefinition, PoolImage } from '../../shared/ports/computePool';
+import { mountSealContext, setupSealContext } from '../../shared/crypto/nodeSecretSealing';
 import { cpuCountOf, gpuCountOf } from './vmSizeResources';
+
+/** Seals name -> value for the nodes, bound to `context` (a real sealer, or a keyed fingerprint for change checks). */
+export type NodeSealer = (values: Record<string, string>, context: string) => string;
+
+/** The cluster's secrets as the node needs them, from the record's opened secrets (by JSON path). */
+export interface ClusterSecrets {
+  /** Opened `encryptedSecrets` of the cluster record. */
+  byPath: Record<string, string>;
+  seal: NodeSealer;
+}
 
 const obj = (v: unknown): JsonObject =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : {};
@@ -26,10 +38,22 @@ function imageOf(spec: JsonObject): PoolImage {
   };
 }
 
-function mountsOf(spec: JsonObject): AgentMount[] {
+function sealedCredentials(
+  clusterKey: string,
+  secrets: ClusterSecrets | undefined,
+  path: string,
+  relativeMountPath: string,
+): string | undefined {
+  const accountKey = secrets?.byPath[`${path}.credentials.accountKey`];
+  if (accountKey === undefined || !secrets) return undefined;
+  return secrets.seal({ accountKey }, mountSealContext(clusterKey, relativeMountPath));
+}
+
+function mountsOf(clusterKey: string, spec: JsonObject, secrets: ClusterSecrets | undefined): AgentMount[] {
   const volumes = obj(obj(spec.nodeSetup).mountVolumes);
   const mounts: AgentMount[] = [];
-  for (const share of list(volumes.azureFileShares)) {
+  const base = 'properties.nodeSetup.mountVolumes';
+  list(volumes.azureFileShares).forEach((share, i) => {
     mounts.push({
       kind: 'azureFileShare',
       relativeMountPath: String(share.relativeMountPath),
@@ -37,17 +61,29 @@ function mountsOf(spec: JsonObject): AgentMount[] {
       accountName: String(share.accountName),
       fileMode: str(share.fileMode),
       directoryMode: str(share.directoryMode),
+      sealedCredentials: sealedCredentials(
+        clusterKey,
+        secrets,
+        `${base}.azureFileShares[${i}]`,
+        String(share.relativeMountPath),
+      ),
     });
-  }
-  for (const blob of list(volumes.azureBlobFileSystems)) {
+  });
+  list(volumes.azureBlobFileSystems).forEach((blob, i) => {
     mounts.push({
       kind: 'azureBlob',
       relativeMountPath: String(blob.relativeMountPath),
       accountName: String(blob.accountName),
       containerName: String(blob.containerName),
       mountOptions: str(blob.mountOptions),
+      sealedCredentials: sealedCredentials(
+        clusterKey,
+        secrets,
+        `${base}.azureBlobFileSystems[${i}]`,
+        String(blob.relativeMountPath),
+      ),
     });
-  }
+  });
   for (const fs of list(volumes.fileServers)) {
     // The NFS server's address comes from the file server resource; until file servers are provisioned, its name.
     const id = String(obj(fs.fileServer).id ?? '');
@@ -73,6 +109,7 @@ export function poolDefinitionOf(
   clusterKey: string,
   cluster: ResourceRecord,
   timings: ComputeTimings,
+  secrets?: ClusterSecrets,
 ): PoolDefinition {
   const spec = cluster.spec;
   const vmSize = String(spec.vmSize);
@@ -81,6 +118,15 @@ export function poolDefinitionOf(
   for (const variable of list(setupTask.environmentVariables)) {
     environment[String(variable.name)] = String(variable.value ?? '');
   }
+  const setupSecrets: Record<string, string> = {};
+  list(setupTask.secrets).forEach((secret, i) => {
+    const value = secrets?.byPath[`properties.nodeSetup.setupTask.secrets[${i}].value`];
+    if (value !== undefined) setupSecrets[String(secret.name)] = value;
+  });
+  const sealedEnvironment =
+    secrets && Object.keys(setupSecrets).length > 0
+      ? secrets.seal(setupSecrets, setupSealContext(clusterKey))
+      : undefined;
   const account = obj(spec.userAccountSettings);
   return {
     clusterKey,
@@ -102,9 +148,9 @@ export function poolDefinitionOf(
       taskPollIntervalMs: 500,
       scheduledEventsPollIntervalMs: 1_000,
       setupTask: str(setupTask.commandLine)
-        ? { commandLine: String(setupTask.commandLine), environment }
+        ? { commandLine: String(setupTask.commandLine), environment, sealedEnvironment }
         : undefined,
-      mountVolumes: mountsOf(spec),
+      mountVolumes: mountsOf(clusterKey, spec, secrets),
     },
   };
 }

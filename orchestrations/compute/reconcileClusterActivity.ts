@@ -1,7 +1,9 @@
 // Activity: one reconciliation pass of a cluster. Reads the cluster, its pool nodes, node records and queued
 // work; applies the scaling policy (lost nodes, scale up/down with the deallocation option, autoscale); writes node
 // states and the cluster's counts and allocation state. Idempotent: a repeated pass converges to the same state.
-import { createHash } from 'crypto';
+// The first pass creates the cluster's node data key (stored only sealed on the cluster record) and hands it to the
+// pool, which delivers it to the nodes; the setup task's secrets and mount keys go into the pool sealed with it.
+import { createHash, createHmac } from 'crypto';
 import * as df from 'durable-functions';
 import type { ClusterRefWire } from '../../shared/contracts/clusterCommand';
 import {
@@ -10,16 +12,18 @@ import {
   type ReconcileResult,
 } from './clusterMonitorContract';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
-import { nodeTaskSchema, type KillTaskMessage } from '../../shared/contracts/nodeTask';
+import { nodeTaskSchema, nodeTaskVersion, type KillTaskMessage } from '../../shared/contracts/nodeTask';
+import { generateNodeDataKey, nodeDataKeyContext, sealValues } from '../../shared/crypto/nodeSecretSealing';
+import { openSecrets } from '../../shared/domain/services/secretSealing';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { PreconditionFailedError } from '../../shared/domain/errors';
 import type { ResourceRef } from '../../shared/domain/resourceId';
-import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
 import type { JsonObject } from '../../shared/domain/specValidator';
-import { ComputePoolError } from '../../shared/ports/computePool';
+import { ComputePoolError, type NodeAccess } from '../../shared/ports/computePool';
 import { planCluster, type ClusterPlan, type Deallocation, type ScaleSettings } from './clusterScalingPolicy';
 import { getComputeServices, type ComputeServices } from './computeServices';
-import { poolDefinitionOf } from './poolDefinition';
+import { poolDefinitionOf, type NodeSealer } from './poolDefinition';
 
 function refOf(cluster: ClusterRefWire): ResourceRef {
   return { kind: 'cluster', ...cluster };
@@ -44,18 +48,52 @@ function scaleSettingsOf(spec: JsonObject): ScaleSettings {
   };
 }
 
-async function queuedWorkNodes(services: ComputeServices, clusterKey: string): Promise<number> {
-  let total = 0;
-  let continuationToken: string | undefined;
-  do {
-    const page = await services.store.listJobsByCluster(clusterKey, ['queued', 'running'], {
-      maxItems: 100,
-      continuationToken,
-    });
-    for (const job of page.items) total += job.record.job?.nodeCount ?? 1;
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
-  return total;
+/**
+ * The cluster's node data key: opened from the record, or created on the first pass and stored sealed with
+ * SECRETS_ENCRYPTION_KEY (ETag; when another pass won the race, its key is used).
+ */
+async function nodeDataKeyOf(services: ComputeServices, ref: ResourceRef, stored: Stored): Promise<Buffer> {
+  let current: Stored | undefined = stored;
+  for (let attempt = 0; attempt < 10 && current; attempt++) {
+    const context = nodeDataKeyContext(current.record.armId);
+    const sealed = current.record.cluster?.sealedNodeDataKey;
+    if (sealed) return Buffer.from(services.secrets.open(sealed, context), 'base64');
+    const key = generateNodeDataKey();
+    const record: ResourceRecord = structuredClone(current.record);
+    record.cluster = {
+      ...record.cluster,
+      sealedNodeDataKey: services.secrets.seal(key.toString('base64'), context),
+    };
+    try {
+      await services.store.replace(record, current.etag);
+      return key;
+    } catch (e: unknown) {
+      if (!(e instanceof PreconditionFailedError)) throw e;
+    }
+    current = await services.store.get(ref);
+  }
+  throw new Error(
+    `The node data key of ${ref.name} could not be stored (the cluster changed or was deleted).`,
+  );
+}
+
+/**
+ * Seals for the nodes (random IV: differs every time) and a keyed fingerprint of the same values (stable, useless
+ * without the key), so the pool is re-applied only when the definition or a secret really changed.
+ */
+function sealers(nodeDataKey: Buffer): { seal: NodeSealer; fingerprint: NodeSealer } {
+  return {
+    seal: (values, context) => sealValues(nodeDataKey, values, context),
+    fingerprint: (values, context) =>
+      createHmac('sha256', nodeDataKey)
+        .update(`${context}\n${JSON.stringify(values)}`)
+        .digest('base64'),
+  };
+}
+
+/** The job scheduler's demand on the record (0 before its first pass: no queued job has been looked at yet). */
+function demandOf(record: ResourceRecord): number {
+  return record.cluster?.autoscaleDemand?.wantedNodeCount ?? 0;
 }
 
 /** Writes the cluster's read-only compute properties when they changed (ETag; re-read on a concurrent change). */
@@ -111,16 +149,25 @@ export async function reconcileCluster(
   }
   const now = new Date();
   const timings = services.timings;
-  const definition = poolDefinitionOf(clusterKey, stored.record, timings);
-  const definitionHash = createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  const nodeDataKey = await nodeDataKeyOf(services, ref, stored);
+  const access = { nodeDataKey };
+  const byPath = openSecrets(services.secrets, stored.record);
+  const { seal, fingerprint } = sealers(nodeDataKey);
+  const fingerprinted = poolDefinitionOf(clusterKey, stored.record, timings, { byPath, seal: fingerprint });
+  const definitionHash = createHash('sha256').update(JSON.stringify(fingerprinted)).digest('hex');
   let poolError: ComputePoolError | undefined;
   try {
-    if (definitionHash !== input.definitionHash) await services.pool.ensurePool(definition);
-    const [poolNodes, records, work] = await Promise.all([
+    if (definitionHash !== input.definitionHash) {
+      await services.pool.ensurePool(
+        poolDefinitionOf(clusterKey, stored.record, timings, { byPath, seal }),
+        access,
+      );
+    }
+    const [poolNodes, records] = await Promise.all([
       services.pool.listNodes(clusterKey),
       services.nodes.list(clusterKey),
-      queuedWorkNodes(services, clusterKey),
     ]);
+    const work = demandOf(stored.record);
     const plan = planCluster({
       now: now.getTime(),
       scale: scaleSettingsOf(stored.record.spec),
@@ -132,7 +179,7 @@ export async function reconcileCluster(
       registerWithinMs: timings.registerWithinMs,
       idleTimeoutMs: timings.autoscaleIdleMs,
     });
-    await applyPlan(services, clusterKey, plan, now);
+    await applyPlan(services, clusterKey, plan, now, access);
     await writeClusterStatus(services, ref, plan, undefined, now);
     const busy = plan.allocationState === 'resizing' || plan.markUnusable.length > 0;
     return {
@@ -169,6 +216,7 @@ async function applyPlan(
   clusterKey: string,
   plan: ClusterPlan,
   now: Date,
+  access: NodeAccess,
 ): Promise<void> {
   const time = now.toISOString();
   for (const { nodeId, reason } of plan.markUnusable) {
@@ -183,16 +231,17 @@ async function applyPlan(
       current ? { ...current, state: 'leaving', leaving: { since: time, reason, deallocation } } : undefined,
     );
   }
-  for (const { nodeId, taskIds } of plan.killTasks) {
+  for (const { nodeId, taskIds, nodeRemoval } of plan.killTasks) {
     const queue = services.queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
     for (const taskId of taskIds) {
       const kill: KillTaskMessage = {
         schema: nodeTaskSchema,
-        version: 1,
+        version: nodeTaskVersion,
         kind: 'killTask',
         taskId,
         signal: 'SIGTERM',
-        reason: 'The node is leaving the cluster (scale down).',
+        reason: `The node is leaving the cluster (scale down, nodeDeallocationOption ${nodeRemoval}).`,
+        nodeRemoval,
       };
       await queue.sendMessage(encodeQueueMessage(kill)).catch(() => undefined); // the node may be gone already
     }
@@ -202,7 +251,7 @@ async function applyPlan(
     await services.queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId)).deleteIfExists();
     await services.nodes.delete(clusterKey, nodeId);
   }
-  if (plan.growTo !== undefined) await services.pool.resize(clusterKey, plan.growTo);
+  if (plan.growTo !== undefined) await services.pool.resize(clusterKey, plan.growTo, access);
 }
 
 df.app.activity(reconcileClusterActivityName, {

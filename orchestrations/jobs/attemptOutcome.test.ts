@@ -1,4 +1,4 @@
-import { attemptOutcome, taskFailed } from './attemptOutcome';
+import { attemptOutcome, nodeLossOf, taskFailed } from './attemptOutcome';
 import type { LaunchedTask, TaskExit } from './jobLifecycleContract';
 
 function task(name: string, isMaster: boolean): LaunchedTask {
@@ -46,11 +46,29 @@ test('a worker ended by a signal fails the attempt without an exit code', () => 
 test('a task that never started fails with the agent reason and the given code', () => {
   const outcome = attemptOutcome(
     [master],
-    exits({ taskId: master.taskId, reason: 'The task could not start: disk full' }),
+    exits({ taskId: master.taskId, reason: 'failedToStart', message: 'The task could not start: disk full' }),
     'JobPreparationFailed',
   );
   expect(outcome).toMatchObject({ kind: 'failed', code: 'JobPreparationFailed' });
   expect(outcome.kind === 'failed' && outcome.message).toContain('disk full');
+});
+
+test('the node loss of an exit comes from its machine-readable reason, not its text', () => {
+  expect(nodeLossOf({ taskId: 't', signal: 'SIGTERM', reason: 'evicted' })).toMatchObject({ requeue: true });
+  // The word 'evicted' in a message of a plain kill means nothing.
+  expect(
+    nodeLossOf({ taskId: 't', signal: 'SIGTERM', reason: 'killed', message: 'evicted' }),
+  ).toBeUndefined();
+  expect(nodeLossOf({ taskId: 't', signal: 'SIGTERM', reason: 'killed', nodeRemoval: 'terminate' })).toEqual({
+    requeue: false,
+    reason: 'The node was removed from the cluster (terminate).',
+  });
+  expect(
+    nodeLossOf({ taskId: 't', signal: 'SIGTERM', reason: 'killed', nodeRemoval: 'requeue' }),
+  ).toMatchObject({
+    requeue: true,
+  });
+  expect(nodeLossOf({ taskId: 't', exitCode: 1, reason: 'exited' })).toBeUndefined();
 });
 
 test('only exit code 0 counts as success', () => {

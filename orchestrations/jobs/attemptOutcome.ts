@@ -1,6 +1,24 @@
 // How an attempt ends from its tasks' exits (pure, so the orchestrator stays small and replay-safe): every task
 // exited 0 -> succeeded; otherwise failed with the master's exit code when it failed, else the first failing task's.
+// Whether a task's end means its node went away (eviction, scale down) comes from the agent's machine-readable
+// reason, never from message text.
 import type { AttemptOutcome, LaunchedTask, TaskExit } from './jobLifecycleContract';
+
+/**
+ * The node under a task went away and says what the job should do: an eviction notice (Spot preemption, platform
+ * Terminate) requeues; a scale down requeues or, with nodeDeallocationOption 'terminate', ends the job. Undefined
+ * when the exit says nothing about its node (the lifecycle then checks the node records).
+ */
+export function nodeLossOf(exit: TaskExit): { requeue: boolean; reason: string } | undefined {
+  if (exit.nodeRemoval) {
+    return {
+      requeue: exit.nodeRemoval === 'requeue',
+      reason: exit.message ?? `The node was removed from the cluster (${exit.nodeRemoval}).`,
+    };
+  }
+  if (exit.reason === 'evicted') return { requeue: true, reason: exit.message ?? 'The node was evicted.' };
+  return undefined;
+}
 
 /** A task failed when it exited with a code other than 0, by a signal, or never started. */
 export function taskFailed(exit: TaskExit): boolean {
@@ -10,7 +28,7 @@ export function taskFailed(exit: TaskExit): boolean {
 function describeExit(task: LaunchedTask, exit: TaskExit): string {
   if (exit.exitCode !== undefined) return `The process '${task.name}' exited with code ${exit.exitCode}.`;
   if (exit.signal) return `The process '${task.name}' was ended by ${exit.signal}.`;
-  return `The process '${task.name}' did not run: ${exit.reason ?? 'no reason given'}.`;
+  return `The process '${task.name}' did not run: ${exit.message ?? 'no reason given'}.`;
 }
 
 /** The outcome once the tasks that matter have exited; `exits` must hold every task that exited. */

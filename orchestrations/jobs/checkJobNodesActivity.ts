@@ -7,9 +7,11 @@ import {
   type CheckJobNodesInput,
   type CheckJobNodesResult,
 } from './jobLifecycleContract';
+import { failIfInjected } from './activityFaultInjection';
 import { getJobServices } from './jobServices';
 
 export async function checkJobNodes(input: CheckJobNodesInput): Promise<CheckJobNodesResult> {
+  failIfInjected(checkJobNodesActivityName);
   const { nodes } = getJobServices();
   const lost: CheckJobNodesResult['lost'] = [];
   for (const nodeId of input.nodeIds) {

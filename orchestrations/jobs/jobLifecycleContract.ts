@@ -1,7 +1,8 @@
 // Names and payloads shared by the job lifecycle orchestrator, the per-cluster job scheduler, their activities and
 // the job-commands trigger (kept apart so orchestrators import no I/O code).
 import type { JobRefWire } from '../../shared/contracts/jobCommand';
-import type { BlobPath } from '../../shared/contracts/nodeTask';
+import type { TaskEndReason } from '../../shared/contracts/nodeEvent';
+import type { BlobPath, NodeRemoval } from '../../shared/contracts/nodeTask';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 
 export const jobLifecycleName = 'JobLifecycle';
@@ -111,6 +112,11 @@ export interface StopJobTasksInput {
   tasks: { taskId: string; nodeId: string }[];
   signal: 'SIGTERM' | 'SIGKILL';
   reason: string;
+  /**
+   * Also stop whatever the attempt's nodes report running for this attempt (task ids `<uuid>-<attempt>-*`): after a
+   * lifecycle failure the orchestration may not know every task a launch sent. Best effort (records may be down).
+   */
+  attemptOf?: { jobUuid: string; attempt: number; nodeIds: string[] };
 }
 
 /** How a task ended, as the node agent reported it (taskExited). */
@@ -118,7 +124,12 @@ export interface TaskExit {
   taskId: string;
   exitCode?: number;
   signal?: string;
-  reason?: string;
+  /** Machine-readable (absent only in histories recorded before version 2 of the node events). */
+  reason?: TaskEndReason;
+  /** For people. */
+  message?: string;
+  /** The task was killed because its node left the cluster with this deallocation option. */
+  nodeRemoval?: NodeRemoval;
 }
 
 export type AttemptOutcome =

@@ -5,7 +5,7 @@
 // attempt, up to the configured cap). Long watches and requeues continue as new, so the history stays bounded.
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
-import { attemptOutcome, taskFailed } from './attemptOutcome';
+import { attemptOutcome, nodeLossOf, taskFailed } from './attemptOutcome';
 import {
   checkJobNodesActivityName,
   collectJobOutputsActivityName,
@@ -39,14 +39,33 @@ const retry = new df.RetryOptions(2_000, 5);
 const queuedRecheckSeconds = 30;
 /** After SIGTERM, tasks get this long to exit before SIGKILL (Azure's eviction notice gives 30 s too). */
 const stopGraceSeconds = 30;
-/** The node agent's reason for tasks it stopped because of an eviction notice. */
-const evictionReason = /evicted/i;
+/** After a lifecycle failure no task events are awaited: SIGKILL follows SIGTERM after this long. */
+const failureStopGraceSeconds = 10;
 
+/** What an attempt has put on nodes so far: what must be stopped if the lifecycle itself fails. */
+interface AttemptProgress {
+  nodeIds: string[];
+  tasks: { taskId: string; nodeId: string }[];
+}
+/** What the node-events trigger raises as `task:<taskId>` (a TaskStarted or TaskExited node event). */
 interface TaskEventPayload {
   kind?: string;
   exitCode?: number;
   signal?: string;
-  reason?: string;
+  reason?: TaskExit['reason'];
+  message?: string;
+  nodeRemoval?: TaskExit['nodeRemoval'];
+}
+
+function exitOf(taskId: string, payload: TaskEventPayload): TaskExit {
+  return {
+    taskId,
+    exitCode: payload.exitCode,
+    signal: payload.signal,
+    reason: payload.reason,
+    message: payload.message,
+    nodeRemoval: payload.nodeRemoval,
+  };
 }
 
 type WatchEnd =
@@ -66,9 +85,13 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
   const base: JobLifecycleInput = { job: input.job, jobUuid: input.jobUuid, clusterKey: input.clusterKey };
   const resumed = input.watching;
   let attempt: number;
+  const progress: AttemptProgress = { nodeIds: [], tasks: [] };
 
-  if (resumed) attempt = resumed.attempt;
-  else {
+  if (resumed) {
+    attempt = resumed.attempt;
+    progress.tasks = resumed.tasks.map(({ taskId, nodeId }) => ({ taskId, nodeId }));
+    progress.nodeIds = [...new Set(progress.tasks.map((task) => task.nodeId))];
+  } else {
     // 1. Queued: ask the scheduler for nodes and wait for the grant (or notice the job ended while queued).
     yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
     const grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
@@ -77,6 +100,7 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     if (first === grantedEvent) {
       recheck.cancel();
       attempt = (grantedEvent.result as NodesGranted).attempt;
+      progress.nodeIds = (grantedEvent.result as NodesGranted).nodeIds;
     } else {
       const view: JobStateView = yield context.df.callActivityWithRetry(
         readJobStateActivityName,
@@ -89,17 +113,20 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
       }
       if (view.state !== 'running') return `The job is ${view.state}; nothing to run.`;
       attempt = view.attempt;
+      progress.nodeIds = view.nodeIds;
     }
   }
 
   // 2. Running: job preparation on every node, then the toolkit's processes.
   let run: AttemptRun;
   try {
-    run = yield* runAttempt(context, base, attempt, resumed);
+    run = yield* runAttempt(context, base, attempt, resumed, progress);
   } catch (error: unknown) {
     // An activity failed all its retries (storage or database down for minutes): the job must not stay running
-    // with its nodes held forever, so it fails with the reason.
+    // with its nodes held forever, so its processes are stopped and it fails with the reason; the scheduler then
+    // sees the nodes free (the final RequestJobScheduling below).
     const message = error instanceof Error ? error.message : String(error);
+    yield* stopAfterFailure(context, base, attempt, progress, message);
     run = { kind: 'done', outcome: { kind: 'failed', code: 'JobLifecycleError', message } };
   }
   if (run.kind === 'continue') {
@@ -128,12 +155,45 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
 
 type AttemptRun = { kind: 'continue'; state: WatchState } | { kind: 'done'; outcome: AttemptOutcome };
 
+/**
+ * Best effort after a lifecycle failure: SIGTERM to every task of the attempt (known ones, and what its nodes
+ * report running), then SIGKILL after a grace period. Each step has its own retries; a step that still fails is
+ * skipped, since failing the job matters more than a perfect stop (agents also end tasks of removed nodes).
+ */
+function* stopAfterFailure(
+  context: OrchestrationContext,
+  base: JobLifecycleInput,
+  attempt: number,
+  progress: AttemptProgress,
+  message: string,
+): Generator<Task, void, unknown> {
+  if (progress.nodeIds.length === 0 && progress.tasks.length === 0) return;
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    const stop: StopJobTasksInput = {
+      clusterKey: base.clusterKey,
+      tasks: progress.tasks,
+      signal,
+      reason: `The job's lifecycle failed: ${message}`,
+      attemptOf: { jobUuid: base.jobUuid, attempt, nodeIds: progress.nodeIds },
+    };
+    try {
+      yield context.df.callActivityWithRetry(stopJobTasksActivityName, retry, stop);
+    } catch {
+      // Storage is still failing: nothing more to try here.
+    }
+    if (signal === 'SIGTERM') {
+      yield context.df.createTimer(secondsAfter(context.df.currentUtcDateTime, failureStopGraceSeconds));
+    }
+  }
+}
+
 /** Runs (or resumes watching) one attempt's phases, then collects its outputs (local nodes). */
 function* runAttempt(
   context: OrchestrationContext,
   base: JobLifecycleInput,
   attempt: number,
   watching: WatchState | undefined,
+  progress: AttemptProgress,
 ): Generator<Task, AttemptRun, unknown> {
   let resumed = watching;
   const terminate = context.df.waitForExternalEvent(terminateEvent);
@@ -161,6 +221,7 @@ function* runAttempt(
         outcome = { kind: 'failed', code: launched.failure.code, message: launched.failure.message };
         break;
       }
+      for (const task of launched.tasks) progress.tasks.push({ taskId: task.taskId, nodeId: task.nodeId });
       deadline ??= secondsAfter(context.df.currentUtcDateTime, launched.maxWallClockSeconds);
       if (launched.tasks.length === 0) continue;
       state = {
@@ -255,16 +316,12 @@ function* watchTasks(
         continue;
       }
       waits.delete(taskId);
-      const exit: TaskExit = {
-        taskId,
-        exitCode: payload.exitCode,
-        signal: payload.signal,
-        reason: payload.reason,
-      };
+      const exit = exitOf(taskId, payload);
       exits[taskId] = exit;
       const nodeId = state.tasks.find((task) => task.taskId === taskId)?.nodeId ?? '';
-      if (exit.reason && evictionReason.test(exit.reason)) {
-        end = preempted([{ nodeId, reason: exit.reason, requeue: true }], exits);
+      const nodeLoss = nodeLossOf(exit);
+      if (nodeLoss) {
+        end = preempted([{ nodeId, reason: nodeLoss.reason, requeue: nodeLoss.requeue }], exits);
       } else if (taskFailed(exit)) {
         // A process killed with its node is a lost node, not a failing job.
         const lost = yield* checkNodes();
@@ -324,12 +381,7 @@ function* stopTasks(
       const payload = ((winner as Task).result ?? {}) as TaskEventPayload;
       if (payload.kind === 'taskExited') {
         waits.delete(taskId);
-        exits[taskId] = {
-          taskId,
-          exitCode: payload.exitCode,
-          signal: payload.signal,
-          reason: payload.reason,
-        };
+        exits[taskId] = exitOf(taskId, payload);
       } else {
         waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`));
       }

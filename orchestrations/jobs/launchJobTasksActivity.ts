@@ -1,11 +1,13 @@
 // Launches one phase of a job attempt (job preparation, then the toolkit's processes) on the granted nodes: builds
 // the launch plan (toolkit environment, MPI host file, directories), and sends each node its RunTaskMessages with
 // stdout/stderr streamed to the job-files container and task events raised back to the lifecycle. Idempotent: task
-// ids derive from job, attempt and process, and agents ignore a task id they already ran.
+// ids derive from job, attempt and process, and agents ignore a task id they already ran. The job's secrets
+// travel only sealed with the cluster's node data key, bound to the task id (`sealedEnvironment`).
 import * as df from 'durable-functions';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
-import { nodeTaskSchema, type RunTaskMessage } from '../../shared/contracts/nodeTask';
+import { nodeTaskSchema, nodeTaskVersion, type RunTaskMessage } from '../../shared/contracts/nodeTask';
+import { nodeDataKeyContext, sealValues, taskSealContext } from '../../shared/crypto/nodeSecretSealing';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
 import { parseDurationSeconds } from '../../shared/domain/duration';
@@ -41,6 +43,34 @@ function secretValues(job: ResourceRecord): Record<string, string> {
     if (typeof name === 'string' && value !== undefined) values[name] = value;
   });
   return values;
+}
+
+/**
+ * Splits a process's environment: secret variables (and any variable whose value is a secret's value, e.g. a
+ * toolkit variable built from one) go sealed; the rest stay readable for diagnosis.
+ */
+function splitEnvironment(
+  environment: Record<string, string>,
+  secrets: Record<string, string>,
+): { plain: Record<string, string>; secret: Record<string, string> } {
+  const values = new Set(Object.values(secrets).filter((value) => value.length > 0));
+  const plain: Record<string, string> = {};
+  const secret: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    const isSecret = name in secrets || [...values].some((v) => value.includes(v));
+    (isSecret ? secret : plain)[name] = value;
+  }
+  return { plain, secret };
+}
+
+/** The cluster's node data key (created by the cluster monitor before its first node). */
+function nodeDataKeyOf(cluster: ResourceRecord | undefined): Buffer {
+  const sealed = cluster?.cluster?.sealedNodeDataKey;
+  if (!cluster || !sealed) {
+    // Transient: the monitor writes it on its first pass, before any node exists (the activity is retried).
+    throw new Error('The cluster has no node data key yet.');
+  }
+  return Buffer.from(getJobServices().secrets.open(sealed, nodeDataKeyContext(cluster.armId)), 'base64');
 }
 
 /**
@@ -95,6 +125,7 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
   const records = await Promise.all(nodeIds.map((id) => services.nodes.get(lifecycle.clusterKey, id)));
   let plan: LaunchPlan;
   let stdOutErrFolder: string;
+  const secrets = secretValues(job);
   try {
     plan = buildLaunchPlan({
       job: {
@@ -109,7 +140,7 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
         address: services.nodeAddress(id, records[index]?.remoteLogin?.ipAddress),
         gpus: records[index]?.gpuCount ?? 0,
       })),
-      secrets: secretValues(job),
+      secrets,
       clusterMountVolumes,
       fileSystem: services.nodeFileSystem(lifecycle.clusterKey),
     });
@@ -119,6 +150,7 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
     if (isApiError(error)) return failure('JobLaunchFailed', error.message);
     throw error;
   }
+  const nodeDataKey = Object.keys(secrets).length > 0 ? nodeDataKeyOf(cluster?.record) : undefined;
   const tasks: LaunchedTask[] = [];
   for (const node of plan.nodes) {
     const processes: PlannedProcess[] =
@@ -134,9 +166,14 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
         stdout: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stdoutFile}` },
         stderr: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stderrFile}` },
       };
+      const environment = splitEnvironment(process.environment, secrets);
+      const sealedEnvironment =
+        nodeDataKey && Object.keys(environment.secret).length > 0
+          ? sealValues(nodeDataKey, environment.secret, taskSealContext(task.taskId))
+          : undefined;
       const message: RunTaskMessage = {
         schema: nodeTaskSchema,
-        version: 1,
+        version: nodeTaskVersion,
         kind: 'runTask',
         taskId: task.taskId,
         jobId: job.armId,
@@ -148,7 +185,8 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
           process.commandLine,
         ].join('\n'),
         workingDirectory: process.workingDirectory,
-        environment: process.environment,
+        environment: environment.plain,
+        sealedEnvironment,
         stdout: task.stdout,
         stderr: task.stderr,
         container: plan.container

@@ -1,9 +1,14 @@
 // One scheduling pass of a cluster (called only by its scheduler orchestration, so passes never overlap): reads
 // the cluster, its nodes and its queued and running jobs, asks the scheduling policy, moves the started jobs to
 // `running` on their gang (ETag-checked), tells their lifecycles, and records why every other job still waits.
+// Its autoscale demand (jobs that can never fit left out) goes on the cluster record for the cluster monitor: one
+// demand figure, so a job larger than the cluster's maximum never scales the pool up.
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { isTerminal, transitionJob } from '../../shared/domain/jobExecutionState';
+import { PreconditionFailedError } from '../../shared/domain/errors';
+import type { AutoscaleDemand } from '../../shared/domain/scheduling/schedulingDecision';
+import { clusterChangedEvent, clusterMonitorInstanceId } from '../compute/clusterMonitorContract';
 import { parseDurationSeconds } from '../../shared/domain/duration';
 import { scheduleCluster } from '../../shared/domain/scheduling/schedulingPolicy';
 import type { SchedulingInput, WaitingJob } from '../../shared/domain/scheduling/schedulingInput';
@@ -54,6 +59,50 @@ export function queueInfoOf(reason: WaitReason): JsonObject {
   if (reason.blockedByJobId) info.blockedByJobId = reason.blockedByJobId;
   if (reason.expectedStartTime) info.expectedStartTime = reason.expectedStartTime;
   return info;
+}
+
+/**
+ * Writes the demand on the cluster record when it changed (ETag; re-read on a concurrent change) and tells the
+ * cluster monitor at once, so a scale up does not wait for its next periodic pass.
+ */
+async function recordAutoscaleDemand(
+  clusterKey: string,
+  demand: AutoscaleDemand,
+  context: InvocationContext,
+): Promise<void> {
+  const { store } = getJobServices();
+  const ref = clusterRefOfKey(clusterKey);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const stored = await store.get(ref);
+    if (!stored) return;
+    const before = stored.record.cluster?.autoscaleDemand;
+    if (
+      before?.wantedNodeCount === demand.wantedNodeCount &&
+      JSON.stringify(before.unsatisfiableJobIds) === JSON.stringify(demand.unsatisfiableJobIds)
+    ) {
+      return;
+    }
+    const record = structuredClone(stored.record);
+    record.cluster = {
+      ...record.cluster,
+      autoscaleDemand: {
+        wantedNodeCount: demand.wantedNodeCount,
+        unsatisfiableJobIds: demand.unsatisfiableJobIds,
+        time: new Date().toISOString(),
+      },
+    };
+    try {
+      await store.replace(record, stored.etag);
+    } catch (error: unknown) {
+      if (error instanceof PreconditionFailedError) continue;
+      throw error;
+    }
+    await df
+      .getClient(context)
+      .raiseEvent(clusterMonitorInstanceId(clusterKey), clusterChangedEvent, { reason: 'autoscaleDemand' })
+      .catch(() => undefined); // no monitor running (yet): its next start reads the record anyway
+    return;
+  }
 }
 
 async function allJobs(clusterKey: string): Promise<Stored[]> {
@@ -111,6 +160,7 @@ export async function scheduleJobs(
     queue,
     limits: clusterLimits(cluster?.record),
   });
+  await recordAutoscaleDemand(clusterKey, decision.autoscale, context);
   const client = df.getClient(context);
   const started: string[] = [];
   for (const start of decision.starts) {

@@ -2,17 +2,35 @@
 // ignores a kill for a task it does not run; a node removed with its queue has nothing left to kill.
 import * as df from 'durable-functions';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
-import { nodeTaskSchema, type KillTaskMessage } from '../../shared/contracts/nodeTask';
+import { nodeTaskSchema, nodeTaskVersion, type KillTaskMessage } from '../../shared/contracts/nodeTask';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { stopJobTasksActivityName, type StopJobTasksInput } from './jobLifecycleContract';
 import { getJobServices } from './jobServices';
 
+/** Tasks of the attempt that its nodes report running (none when the records cannot be read). */
+async function attemptTasks(input: StopJobTasksInput): Promise<{ taskId: string; nodeId: string }[]> {
+  const scope = input.attemptOf;
+  if (!scope) return [];
+  const prefix = `${scope.jobUuid}-${scope.attempt}-`;
+  const found: { taskId: string; nodeId: string }[] = [];
+  for (const nodeId of scope.nodeIds) {
+    const record = await getJobServices()
+      .nodes.get(input.clusterKey, nodeId)
+      .catch(() => undefined);
+    for (const taskId of record?.runningTaskIds ?? [])
+      if (taskId.startsWith(prefix)) found.push({ taskId, nodeId });
+  }
+  return found;
+}
+
 export async function stopJobTasks(input: StopJobTasksInput): Promise<void> {
   const { queues } = getJobServices();
-  for (const task of input.tasks) {
+  const tasks = new Map(input.tasks.map((task) => [task.taskId, task]));
+  for (const task of await attemptTasks(input)) tasks.set(task.taskId, task);
+  for (const task of tasks.values()) {
     const message: KillTaskMessage = {
       schema: nodeTaskSchema,
-      version: 1,
+      version: nodeTaskVersion,
       kind: 'killTask',
       taskId: task.taskId,
       signal: input.signal,

@@ -1,5 +1,6 @@
 // A local fake of the Azure Instance Metadata Service for node agents: the scheduled events document (GET), its
-// acknowledgement (POST StartRequests) and the compute name. Tests (and local runs) schedule Preempt/Terminate.
+// acknowledgement (POST StartRequests), the compute name, and managed identity tokens (GET
+// /metadata/identity/oauth2/token) for configured client ids. Tests (and local runs) schedule Preempt/Terminate.
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -27,7 +28,13 @@ export interface ImdsFake {
   stop(): Promise<void>;
 }
 
-export async function startImdsFake(options: { computeName?: string } = {}): Promise<ImdsFake> {
+export interface ImdsFakeOptions {
+  computeName?: string;
+  /** Managed identity client id -> the access token IMDS hands out for it (any resource). */
+  identityTokens?: Record<string, string>;
+}
+
+export async function startImdsFake(options: ImdsFakeOptions = {}): Promise<ImdsFake> {
   let incarnation = 1;
   const events: FakeScheduledEvent[] = [];
   const acked: string[] = [];
@@ -44,6 +51,24 @@ export async function startImdsFake(options: { computeName?: string } = {}): Pro
     }
     if (!url.searchParams.get('api-version')) {
       answer(400, { error: 'Bad request. api-version was not specified in the request' });
+      return;
+    }
+    if (url.pathname === '/metadata/identity/oauth2/token' && req.method === 'GET') {
+      const clientId = url.searchParams.get('client_id') ?? '';
+      const token = options.identityTokens?.[clientId];
+      if (!token || !url.searchParams.get('resource')) {
+        answer(400, { error: 'invalid_request', error_description: 'Identity not found' });
+        return;
+      }
+      const expiresOn = Math.floor(Date.now() / 1000) + 3600;
+      answer(200, {
+        access_token: token,
+        expires_on: String(expiresOn),
+        expires_in: '3600',
+        resource: url.searchParams.get('resource'),
+        token_type: 'Bearer',
+        client_id: clientId,
+      });
       return;
     }
     if (url.pathname === '/metadata/instance/compute' && req.method === 'GET') {

@@ -37,6 +37,8 @@ export interface VmssComputeSettings {
   subnetId?: string;
   /** Resource Manager endpoint (default Azure public cloud); a local fake in tests. */
   armEndpoint?: string;
+  /** Key Vault where node data keys are published for the VMs (COMPUTE_KEY_VAULT_URL). */
+  keyVaultUrl?: string;
 }
 
 export interface ComputeConfig {
@@ -117,6 +119,7 @@ export function readComputeConfig(env: Env): ComputeConfig {
       agentPackageUrl: required(env, 'COMPUTE_AGENT_PACKAGE_URL'),
       subnetId: env.COMPUTE_SUBNET_ID?.trim() || undefined,
       armEndpoint: env.COMPUTE_ARM_ENDPOINT?.trim() || undefined,
+      keyVaultUrl: env.COMPUTE_KEY_VAULT_URL?.trim() || undefined,
     },
   };
 }

@@ -1,10 +1,13 @@
 // The node agent's configuration: what the control plane gives a node at creation (a JSON file for local nodes,
-// cloud-init custom data on VMs). It holds no secrets on VMs: storage is reached with a managed identity.
+// cloud-init custom data on VMs). It holds no secrets on VMs: storage is reached with a managed identity, and the
+// node data key that opens the sealed secrets is read from Key Vault with that identity. Version 2 added sealing.
 import { ContractError } from './contractError';
 import { checkSchemaHeader } from './schemaVersion';
 import {
   optionalEnvironment,
+  optionalSealed,
   optionalString,
+  rejectPlainSecrets,
   requireInteger,
   requireObject,
   requireOneOf,
@@ -13,6 +16,11 @@ import {
 } from './wireFields';
 
 export const agentConfigSchema = 'batchai.agentConfig';
+export const agentConfigVersion = 2;
+
+/** Plain-text secret fields refused in a mount or the setup task (they travel only sealed). */
+const plainMountSecrets = ['accountKey', 'credentials', 'password', 'sasKey'] as const;
+const plainSetupSecrets = ['secrets', 'secretEnvironment'] as const;
 
 export type AgentMount =
   | {
@@ -22,6 +30,8 @@ export type AgentMount =
       accountName: string;
       fileMode?: string;
       directoryMode?: string;
+      /** `{"accountKey": ...}` sealed with the node data key, bound to the mount (mountSealContext). */
+      sealedCredentials?: string;
     }
   | {
       kind: 'azureBlob';
@@ -29,6 +39,8 @@ export type AgentMount =
       accountName: string;
       containerName: string;
       mountOptions?: string;
+      /** `{"accountKey": ...}` sealed with the node data key; without it blobfuse2 uses the managed identity. */
+      sealedCredentials?: string;
     }
   | {
       kind: 'nfs';
@@ -48,9 +60,15 @@ export interface AgentStorageSettings {
   managedIdentityClientId?: string;
 }
 
+/** Where a VM node reads its node data key: a Key Vault secret (base64), with the node's managed identity. */
+export interface NodeDataKeySource {
+  keyVaultUrl: string;
+  secretName: string;
+}
+
 export interface AgentConfig {
   schema: typeof agentConfigSchema;
-  version: 1;
+  version: 1 | 2;
   /** 'local': a process on this machine, mounts are directories; 'vm': a scale set VM, mounts are real. */
   mode: 'local' | 'vm';
   /** Set for local nodes; on VMs the agent takes the VM name from the Instance Metadata Service. */
@@ -73,8 +91,16 @@ export interface AgentConfig {
    */
   metadataServiceUrl?: string;
   scheduledEventsPollIntervalMs: number;
-  setupTask?: { commandLine: string; environment?: Record<string, string> };
+  /** `sealedEnvironment`: the setup task's secret variables sealed with the node data key (setupSealContext). */
+  setupTask?: { commandLine: string; environment?: Record<string, string>; sealedEnvironment?: string };
   mountVolumes: AgentMount[];
+  /**
+   * Local nodes only: the cluster's node data key (base64 of 32 bytes), in the node's own agent.json (mode 0600).
+   * Refused in 'vm' mode: custom data is readable by anyone who can read the scale set model.
+   */
+  nodeDataKey?: string;
+  /** VM nodes: where the node data key is read (Key Vault, node identity with Key Vault Secrets User). */
+  nodeDataKeySource?: NodeDataKeySource;
 }
 
 function relativePath(obj: WireObject, path: string): string {
@@ -92,6 +118,7 @@ function parseMount(value: unknown, path: string): AgentMount {
   const obj = requireObject(value, path);
   const kind = requireOneOf(obj, 'kind', path, ['azureFileShare', 'azureBlob', 'nfs', 'unmanaged'] as const);
   const relativeMountPath = relativePath(obj, path);
+  rejectPlainSecrets(obj, path, plainMountSecrets);
   switch (kind) {
     case 'azureFileShare':
       return {
@@ -101,6 +128,7 @@ function parseMount(value: unknown, path: string): AgentMount {
         accountName: requireString(obj, 'accountName', path, 64),
         fileMode: optionalString(obj, 'fileMode', path, 4),
         directoryMode: optionalString(obj, 'directoryMode', path, 4),
+        sealedCredentials: optionalSealed(obj, 'sealedCredentials', path),
       };
     case 'azureBlob':
       return {
@@ -109,6 +137,7 @@ function parseMount(value: unknown, path: string): AgentMount {
         accountName: requireString(obj, 'accountName', path, 64),
         containerName: requireString(obj, 'containerName', path, 63),
         mountOptions: optionalString(obj, 'mountOptions', path, 1024),
+        sealedCredentials: optionalSealed(obj, 'sealedCredentials', path),
       };
     case 'nfs':
       return {
@@ -124,7 +153,7 @@ function parseMount(value: unknown, path: string): AgentMount {
 }
 
 export function parseAgentConfig(value: unknown): AgentConfig {
-  const obj = checkSchemaHeader(value, agentConfigSchema, [1]);
+  const obj = checkSchemaHeader(value, agentConfigSchema, [1, agentConfigVersion]);
   const mode = requireOneOf(obj, 'mode', 'config', ['local', 'vm'] as const);
   const storageObj = requireObject(obj.storage, 'config.storage');
   const storage: AgentStorageSettings = {
@@ -148,9 +177,11 @@ export function parseAgentConfig(value: unknown): AgentConfig {
   let setupTask: AgentConfig['setupTask'];
   if (obj.setupTask !== undefined) {
     const task = requireObject(obj.setupTask, 'config.setupTask');
+    rejectPlainSecrets(task, 'config.setupTask', plainSetupSecrets);
     setupTask = {
       commandLine: requireString(task, 'commandLine', 'config.setupTask', 32_768),
       environment: optionalEnvironment(task, 'environment', 'config.setupTask'),
+      sealedEnvironment: optionalSealed(task, 'sealedEnvironment', 'config.setupTask'),
     };
   }
   const mounts = obj.mountVolumes ?? [];
@@ -161,13 +192,39 @@ export function parseAgentConfig(value: unknown): AgentConfig {
   if (metadataServiceUrl !== undefined && !/^https?:\/\//.test(metadataServiceUrl)) {
     throw new ContractError('config.metadataServiceUrl', 'must be an http(s) URL.');
   }
+  const nodeDataKey = optionalString(obj, 'nodeDataKey', 'config', 64);
+  if (nodeDataKey !== undefined) {
+    if (mode === 'vm') {
+      throw new ContractError(
+        'config.nodeDataKey',
+        "is allowed only in 'local' mode: a VM reads its node data key from Key Vault (nodeDataKeySource).",
+      );
+    }
+    const bytes = Buffer.from(nodeDataKey, 'base64');
+    if (bytes.length !== 32 || bytes.toString('base64') !== nodeDataKey) {
+      throw new ContractError('config.nodeDataKey', 'must be base64 of 32 bytes.');
+    }
+  }
+  let nodeDataKeySource: NodeDataKeySource | undefined;
+  if (obj.nodeDataKeySource !== undefined) {
+    const source = requireObject(obj.nodeDataKeySource, 'config.nodeDataKeySource');
+    const keyVaultUrl = requireString(source, 'keyVaultUrl', 'config.nodeDataKeySource', 1024);
+    if (!/^https:\/\//.test(keyVaultUrl)) {
+      throw new ContractError('config.nodeDataKeySource.keyVaultUrl', 'must be an https URL.');
+    }
+    const secretName = requireString(source, 'secretName', 'config.nodeDataKeySource', 127);
+    if (!/^[0-9A-Za-z-]+$/.test(secretName)) {
+      throw new ContractError('config.nodeDataKeySource.secretName', 'must be letters, digits and dashes.');
+    }
+    nodeDataKeySource = { keyVaultUrl, secretName };
+  }
   const nodeId = optionalString(obj, 'nodeId', 'config', 256);
   if (!nodeId && !metadataServiceUrl) {
     throw new ContractError('config.nodeId', 'is required when no metadataServiceUrl is set.');
   }
   return {
     schema: agentConfigSchema,
-    version: 1,
+    version: obj.version as 1 | 2,
     mode,
     nodeId,
     clusterKey: requireString(obj, 'clusterKey', 'config', 1024),
@@ -190,5 +247,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
     ),
     setupTask,
     mountVolumes: mounts.map((m, i) => parseMount(m, `config.mountVolumes[${i}]`)),
+    nodeDataKey,
+    nodeDataKeySource,
   };
 }

@@ -1,6 +1,7 @@
 // Events a node agent sends to the control plane's node-events queue: registration, heartbeats, node setup
 // result, task start/exit, eviction notices and rejected task messages. Versioned and validated on both sides.
 import { ContractError } from './contractError';
+import { nodeRemovals, type NodeRemoval } from './nodeTask';
 import { checkSchemaHeader } from './schemaVersion';
 import {
   optionalInteger,
@@ -15,11 +16,21 @@ import {
 } from './wireFields';
 
 export const nodeEventSchema = 'batchai.nodeEvent';
-export const nodeEventVersion = 1;
+/** Version 2: `taskExited.reason` is a machine-readable TaskEndReason; the text moved to `message`. */
+export const nodeEventVersion = 2;
+
+/**
+ * Why a task ended, for programs: 'exited' (the process ended by itself, exit code or signal), 'killed' (a kill
+ * request), 'evicted' (the node's eviction notice: Spot preemption or a platform Terminate), 'nodeLost' (the node
+ * agent stopped or the node is going away under it), 'failedToStart' (it never ran: bad sealed environment,
+ * no Docker engine, storage error).
+ */
+export const taskEndReasons = ['exited', 'killed', 'evicted', 'nodeLost', 'failedToStart'] as const;
+export type TaskEndReason = (typeof taskEndReasons)[number];
 
 interface NodeEventBase {
   schema: typeof nodeEventSchema;
-  version: 1;
+  version: 1 | 2;
   nodeId: string;
   clusterKey: string;
   /** When the agent produced the event (ISO 8601); stale events are ignored by time. */
@@ -63,8 +74,11 @@ export interface TaskExited extends NodeEventBase {
   /** Exit code of the process; absent when it was ended by a signal or never started. */
   exitCode?: number;
   signal?: string;
-  /** Why the task could not start, or was killed (kill request, eviction). */
-  reason?: string;
+  reason: TaskEndReason;
+  /** For people: why the task could not start, or who ended it (kill request, eviction). */
+  message?: string;
+  /** The kill came with the node's removal (scale down): what the cluster's nodeDeallocationOption wants. */
+  nodeRemoval?: NodeRemoval;
   replyTo?: string;
 }
 
@@ -118,11 +132,11 @@ function taskFields(obj: WireObject): { taskId: string; jobId: string; attempt: 
 }
 
 export function parseNodeEvent(value: unknown): NodeEvent {
-  const obj = checkSchemaHeader(value, nodeEventSchema, [nodeEventVersion]);
+  const obj = checkSchemaHeader(value, nodeEventSchema, [1, nodeEventVersion]);
   const kind = requireOneOf(obj, 'kind', 'message', kinds);
   const base: NodeEventBase = {
     schema: nodeEventSchema,
-    version: 1,
+    version: obj.version as 1 | 2,
     nodeId: requireString(obj, 'nodeId', 'message', 256),
     clusterKey: requireString(obj, 'clusterKey', 'message', 1024),
     time: requireTimestamp(obj, 'time', 'message'),
@@ -167,15 +181,38 @@ export function parseNodeEvent(value: unknown): NodeEvent {
     }
     case 'taskStarted':
       return { ...base, kind, ...taskFields(obj) };
-    case 'taskExited':
+    case 'taskExited': {
+      const exitCode = optionalInteger(obj, 'exitCode', 'message', -2147483648, 2147483647);
+      const signal = optionalString(obj, 'signal', 'message', 32);
+      if (obj.version === 1) {
+        // A version-1 agent sent its reason as text: keep the text for people, and take the machine-readable
+        // reason from the facts alone (an eviction then shows as the node leaving, which the lifecycle checks).
+        const reason: TaskEndReason =
+          exitCode !== undefined ? 'exited' : signal !== undefined ? 'killed' : 'failedToStart';
+        return {
+          ...base,
+          kind,
+          ...taskFields(obj),
+          exitCode,
+          signal,
+          reason,
+          message: optionalString(obj, 'reason', 'message', 4096),
+        };
+      }
       return {
         ...base,
         kind,
         ...taskFields(obj),
-        exitCode: optionalInteger(obj, 'exitCode', 'message', -2147483648, 2147483647),
-        signal: optionalString(obj, 'signal', 'message', 32),
-        reason: optionalString(obj, 'reason', 'message', 4096),
+        exitCode,
+        signal,
+        reason: requireOneOf(obj, 'reason', 'message', taskEndReasons),
+        message: optionalString(obj, 'message', 'message', 4096),
+        nodeRemoval:
+          obj.nodeRemoval === undefined
+            ? undefined
+            : requireOneOf(obj, 'nodeRemoval', 'message', nodeRemovals),
       };
+    }
     case 'evictionNotice':
       return {
         ...base,

@@ -5,7 +5,9 @@ import { checkSchemaHeader } from './schemaVersion';
 import {
   optionalBoolean,
   optionalEnvironment,
+  optionalSealed,
   optionalString,
+  rejectPlainSecrets,
   requireInteger,
   requireObject,
   requireOneOf,
@@ -14,7 +16,10 @@ import {
 } from './wireFields';
 
 export const nodeTaskSchema = 'batchai.nodeTask';
-export const nodeTaskVersion = 1;
+/** Version 2: secret values travel in `sealedEnvironment` (version 1 readers would drop them silently). */
+export const nodeTaskVersion = 2;
+/** Plain-text secret fields a sender might be tempted to add: refused by the reader. */
+const plainSecretFields = ['secrets', 'secretEnvironment', 'secretValues'] as const;
 
 /** A blob the agent writes (append blob for stdout/stderr). */
 export interface BlobPath {
@@ -32,7 +37,7 @@ export interface TaskContainer {
 
 export interface RunTaskMessage {
   schema: typeof nodeTaskSchema;
-  version: 1;
+  version: 1 | 2;
   kind: 'runTask';
   taskId: string;
   jobId: string;
@@ -41,7 +46,13 @@ export interface RunTaskMessage {
   commandLine: string;
   /** Relative to the node's work root, or absolute; created if missing. Default: a per-task directory. */
   workingDirectory?: string;
+  /** Variables without secrets (visible to anyone who can read the queue). */
   environment?: Record<string, string>;
+  /**
+   * Secret variables: JSON of name -> value sealed with the cluster's node data key, bound to `task:<taskId>`
+   * (`shared/crypto/nodeSecretSealing.ts`). The agent opens it in memory only, into the process environment.
+   */
+  sealedEnvironment?: string;
   stdout: BlobPath;
   stderr: BlobPath;
   container?: TaskContainer;
@@ -49,13 +60,19 @@ export interface RunTaskMessage {
   replyTo?: string;
 }
 
+/** Why a task is killed with its node: the node is removed by a scale down with this nodeDeallocationOption. */
+export type NodeRemoval = 'requeue' | 'terminate';
+export const nodeRemovals: readonly NodeRemoval[] = ['requeue', 'terminate'];
+
 export interface KillTaskMessage {
   schema: typeof nodeTaskSchema;
-  version: 1;
+  version: 1 | 2;
   kind: 'killTask';
   taskId: string;
   signal: 'SIGTERM' | 'SIGKILL';
   reason?: string;
+  /** Set by the cluster monitor when the node leaves the cluster: reported back with the exit (TaskExited). */
+  nodeRemoval?: NodeRemoval;
 }
 
 export type NodeTaskMessage = RunTaskMessage | KillTaskMessage;
@@ -89,13 +106,14 @@ function taskContainer(obj: WireObject, path: string): TaskContainer | undefined
 }
 
 export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
-  const obj = checkSchemaHeader(value, nodeTaskSchema, [nodeTaskVersion]);
+  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, nodeTaskVersion]);
+  rejectPlainSecrets(obj, 'message', plainSecretFields);
   const kind = requireOneOf(obj, 'kind', 'message', ['runTask', 'killTask'] as const);
   const taskId = requireString(obj, 'taskId', 'message', 256);
   if (kind === 'killTask') {
     return {
       schema: nodeTaskSchema,
-      version: 1,
+      version: obj.version as 1 | 2,
       kind,
       taskId,
       signal:
@@ -103,11 +121,13 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
           ? 'SIGTERM'
           : requireOneOf(obj, 'signal', 'message', ['SIGTERM', 'SIGKILL'] as const),
       reason: optionalString(obj, 'reason', 'message', 1024),
+      nodeRemoval:
+        obj.nodeRemoval === undefined ? undefined : requireOneOf(obj, 'nodeRemoval', 'message', nodeRemovals),
     };
   }
   return {
     schema: nodeTaskSchema,
-    version: 1,
+    version: obj.version as 1 | 2,
     kind,
     taskId,
     jobId: requireString(obj, 'jobId', 'message', 1024),
@@ -115,6 +135,7 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
     commandLine: requireString(obj, 'commandLine', 'message', 32_768),
     workingDirectory: optionalString(obj, 'workingDirectory', 'message', 1024),
     environment: optionalEnvironment(obj, 'environment', 'message'),
+    sealedEnvironment: optionalSealed(obj, 'sealedEnvironment', 'message'),
     stdout: blobPath(obj, 'stdout', 'message'),
     stderr: blobPath(obj, 'stderr', 'message'),
     container: taskContainer(obj, 'message'),

@@ -117,3 +117,27 @@ export function parseJsonText(text: string, what: string): unknown {
     throw new ContractError(what, 'is not valid JSON.');
   }
 }
+
+/** A value sealed with the node data key (`aesgcm1:iv:tag:ciphertext`, base64 parts); opened only on the node. */
+export function optionalSealed(obj: WireObject, key: string, path: string): string | undefined {
+  const value = optionalString(obj, key, path, 131_072);
+  if (value !== undefined && !/^aesgcm1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]*$/.test(value)) {
+    throw new ContractError(`${path}.${key}`, 'is not a sealed value (aesgcm1:iv:tag:ciphertext).');
+  }
+  return value;
+}
+
+/**
+ * Refuses secret values in plain text: they travel only sealed for the node (`sealed*` fields), so a message or
+ * configuration that carries one in clear is a bug of the sender, not something to pass on.
+ */
+export function rejectPlainSecrets(obj: WireObject, path: string, names: readonly string[]): void {
+  for (const name of names) {
+    if (obj[name] !== undefined) {
+      throw new ContractError(
+        `${path}.${name}`,
+        'is a secret in plain text: secrets reach nodes only sealed with the node data key.',
+      );
+    }
+  }
+}

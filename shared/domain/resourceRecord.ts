@@ -32,6 +32,14 @@ export interface JobRuntime {
   terminationRequestedTime?: string;
 }
 
+/** Cluster fields the compute side keeps on the record (never on the wire: toWire shows spec and status only). */
+export interface ClusterRuntime {
+  /** The cluster's node data key, sealed with SECRETS_ENCRYPTION_KEY and bound to `<armId>#nodeDataKey`. */
+  sealedNodeDataKey?: string;
+  /** The job scheduler's autoscale demand (jobs that can never fit left out), which the cluster monitor follows. */
+  autoscaleDemand?: { wantedNodeCount: number; unsatisfiableJobIds: string[]; time: string };
+}
+
 export interface ResourceRecord {
   kind: ResourceKind;
   ref: ResourceRef;
@@ -47,6 +55,7 @@ export interface ResourceRecord {
   /** Secret values sealed by the SecretProtector, by JSON path of the create body (e.g. properties.secrets[0].value). */
   encryptedSecrets: Record<string, string>;
   job?: JobRuntime;
+  cluster?: ClusterRuntime;
 }
 
 /** A record with the ETag the store read it with (every update must present it). */

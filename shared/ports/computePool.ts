@@ -5,8 +5,25 @@ import type { AgentConfig } from '../contracts/agentConfig';
 /** What every node of a cluster runs with; each adapter adds node identity, work root, storage access and IMDS. */
 export type AgentTemplate = Omit<
   AgentConfig,
-  'schema' | 'version' | 'mode' | 'nodeId' | 'workRoot' | 'storage' | 'metadataServiceUrl'
+  | 'schema'
+  | 'version'
+  | 'mode'
+  | 'nodeId'
+  | 'workRoot'
+  | 'storage'
+  | 'metadataServiceUrl'
+  | 'nodeDataKey'
+  | 'nodeDataKeySource'
 >;
+
+/**
+ * What a pool needs to give its nodes the means to open sealed secrets: the cluster's node data key (32 bytes).
+ * Local pools put it in each node's agent.json (0600); the scale set pool stores it as a Key Vault secret that
+ * the nodes read with their identity. It never goes into a pool definition, custom data or a log.
+ */
+export interface NodeAccess {
+  nodeDataKey: Buffer;
+}
 
 export type PoolImage =
   | { kind: 'marketplace'; publisher: string; offer: string; sku: string; version: string }
@@ -33,10 +50,10 @@ export interface PoolNode {
 
 export interface ComputePool {
   readonly kind: 'local' | 'vmss';
-  /** Creates the pool (with no nodes) or updates its definition. */
-  ensurePool(definition: PoolDefinition): Promise<void>;
+  /** Creates the pool (with no nodes) or updates its definition; publishes the node data key where nodes read it. */
+  ensurePool(definition: PoolDefinition, access?: NodeAccess): Promise<void>;
   /** Sets the number of nodes; shrinking removes nodes the pool chooses (call deleteNodes to choose). */
-  resize(clusterKey: string, targetCount: number): Promise<void>;
+  resize(clusterKey: string, targetCount: number, access?: NodeAccess): Promise<void>;
   /** Removes the given nodes (unknown ids are ignored). */
   deleteNodes(clusterKey: string, nodeIds: string[]): Promise<void>;
   /** Nodes of the pool; empty when the pool does not exist. */

@@ -78,14 +78,37 @@ test('a node without heartbeat for lostAfterMs is marked unusable, then replaced
   expect(second.growTo).toBe(2);
 });
 
-test('scaling down prefers idle nodes; requeue kills the tasks of running victims and removes them', () => {
+test('scaling down prefers idle nodes; requeue kills the tasks of running victims, removed once they exited', () => {
   const records = [node('r1', 'running'), node('i1', 'idle'), node('r2', 'running')];
-  const plan = planCluster(
-    snapshot(records, { scale: { mode: 'manual', targetNodeCount: 1, deallocation: 'requeue' } }),
-  );
-  expect(plan.deleteNodes.sort()).toEqual(['i1', 'r1']);
-  expect(plan.killTasks).toEqual([{ nodeId: 'r1', taskIds: ['r1-task'] }]);
-  expect(plan.counts.runningNodeCount).toBe(1);
+  const scale = { mode: 'manual' as const, targetNodeCount: 1, deallocation: 'requeue' as const };
+  const plan = planCluster(snapshot(records, { scale }));
+  expect(plan.deleteNodes).toEqual(['i1']);
+  expect(plan.killTasks).toEqual([{ nodeId: 'r1', taskIds: ['r1-task'], nodeRemoval: 'requeue' }]);
+  expect(plan.markLeaving).toEqual([
+    { nodeId: 'r1', reason: 'scale down (requeue)', deallocation: 'requeue' },
+  ]);
+  expect(plan.counts).toMatchObject({ runningNodeCount: 1, leavingNodeCount: 1 });
+  // Still running its killed task: it stays leaving; once the exit is in, it goes.
+  const leaving = {
+    ...records[0],
+    state: 'leaving' as const,
+    leaving: { since: iso(5_000), reason: 'scale down (requeue)', deallocation: 'requeue' as const },
+  };
+  expect(planCluster(snapshot([leaving, records[2]], { scale })).deleteNodes).toEqual([]);
+  expect(
+    planCluster(snapshot([{ ...leaving, runningTaskIds: [] }, records[2]], { scale })).deleteNodes,
+  ).toEqual(['r1']);
+  // An agent that never reports is removed after the grace period.
+  const stuck = { ...leaving, leaving: { ...leaving.leaving, since: iso(61_000) } };
+  expect(planCluster(snapshot([stuck, records[2]], { scale })).deleteNodes).toEqual(['r1']);
+});
+
+test('terminate names the option on the kill, so the lifecycle can fail the job instead of requeuing it', () => {
+  const records = [node('r1', 'running'), node('r2', 'running')];
+  const scale = { mode: 'manual' as const, targetNodeCount: 1, deallocation: 'terminate' as const };
+  const plan = planCluster(snapshot(records, { scale }));
+  expect(plan.killTasks).toEqual([{ nodeId: 'r1', taskIds: ['r1-task'], nodeRemoval: 'terminate' }]);
+  expect(plan.markLeaving[0]).toMatchObject({ nodeId: 'r1', deallocation: 'terminate' });
 });
 
 test('waitforjobcompletion marks running victims leaving and removes them only when their tasks are done', () => {

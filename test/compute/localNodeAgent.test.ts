@@ -1,5 +1,6 @@
 // Integration: local nodes (node-agent processes started by the local compute adapter) against Azurite and the
-// IMDS fake: registration, node setup output in blob, live stdout, kill, eviction as SIGTERM, poison messages.
+// IMDS fake: registration, node setup output in blob, live stdout, kill, eviction as SIGTERM, poison messages, and
+// secrets sealed with the node data key (setup task, mount credentials, task environment) opened only on the node.
 // Needs the compiled agent: run `npx tsc -p tsconfig.json` first.
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
@@ -17,6 +18,18 @@ import { startImdsFake, type ImdsFake } from '../../runtime/fakes/imdsFake';
 import { startLocalStack, type LocalStack } from '../../runtime/stack/localStack';
 import { repoRoot, waitFor } from '../support/testEnvironment';
 import { NodeEventCollector } from './support/nodeEventCollector';
+import {
+  generateNodeDataKey,
+  mountSealContext,
+  sealValues,
+  setupSealContext,
+  taskSealContext,
+} from '../../shared/crypto/nodeSecretSealing';
+
+const nodeDataKey = generateNodeDataKey();
+const setupSecret = 'setup-secret-4f1d9a';
+const mountKey = 'bW91bnQta2V5LTc3YzE=';
+const taskSecret = 'task-secret-93be0c';
 
 const agentMain = path.join(repoRoot, 'dist', 'agent', 'main.js');
 const clusterKey =
@@ -54,11 +67,27 @@ function definition(): PoolDefinition {
       taskPollIntervalMs: 100,
       scheduledEventsPollIntervalMs: 200,
       setupTask: {
-        commandLine: 'echo "setup on $AZ_BATCHAI_NODE_ID"; ls "$AZ_BATCHAI_MOUNT_ROOT"',
+        commandLine: `echo "setup on $AZ_BATCHAI_NODE_ID"; ls "$AZ_BATCHAI_MOUNT_ROOT"; test "$SETUP_SECRET" = '${setupSecret.slice(0, 6)}''${setupSecret.slice(6)}'`,
         environment: { GREETING: 'hi' },
+        sealedEnvironment: sealValues(
+          nodeDataKey,
+          { SETUP_SECRET: setupSecret },
+          setupSealContext(clusterKey),
+        ),
       },
       mountVolumes: [
         { kind: 'unmanaged', relativeMountPath: 'data', mountCommand: 'mount -t glusterfs 10.0.0.4:/gfs' },
+        {
+          kind: 'azureFileShare',
+          relativeMountPath: 'afs',
+          azureFileUrl: 'https://acct.file.core.windows.net/share',
+          accountName: 'acct',
+          sealedCredentials: sealValues(
+            nodeDataKey,
+            { accountKey: mountKey },
+            mountSealContext(clusterKey, 'afs'),
+          ),
+        },
       ],
     },
   };
@@ -104,7 +133,7 @@ beforeAll(async () => {
     stopGraceMs: 2_000,
   });
   await pool.ensurePool(definition());
-  await pool.resize(clusterKey, 1);
+  await pool.resize(clusterKey, 1, { nodeDataKey });
   const [node] = await pool.listNodes(clusterKey);
   nodeId = node.nodeId;
 });
@@ -127,7 +156,62 @@ test('a local node registers with its size and reports a successful node setup',
 test("the node setup task's output is in blob storage, and mounts are directories under the mount root", async () => {
   await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
   const stdout = await blobText(nodeSetupOutputContainer, `${clusterTag(clusterKey)}/${nodeId}/stdout.txt`);
-  expect(stdout).toBe(`setup on ${nodeId}\ndata\n`);
+  // The setup task saw its sealed secret (it exits 1 otherwise); the mount's credentials opened.
+  expect(stdout).toBe(`setup on ${nodeId}\nafs\ndata\n`);
+});
+
+test("the node data key is only in the node's own agent.json, readable by its owner only", async () => {
+  const config = path.join(tempDir, 'data', 'nodes', clusterTag(clusterKey), nodeId, 'agent.json');
+  expect(fs.statSync(config).mode & 0o777).toBe(0o600);
+  expect(fs.readFileSync(config, 'utf8')).toContain(nodeDataKey.toString('base64'));
+  // The pool file (shared by the cluster's nodes) holds sealed values only.
+  const poolFile = fs.readFileSync(
+    path.join(tempDir, 'data', 'nodes', clusterTag(clusterKey), 'pool.json'),
+    'utf8',
+  );
+  for (const secret of [setupSecret, mountKey, nodeDataKey.toString('base64')])
+    expect(poolFile).not.toContain(secret);
+});
+
+test('a sealed task environment reaches the process; no secret is in the message, the blobs or the agent log', async () => {
+  await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
+  const message = {
+    ...runTask('sealed', `test "$TOKEN" = '${taskSecret.slice(0, 6)}'"$SUFFIX" && echo token-ok`),
+    environment: { SUFFIX: taskSecret.slice(6) },
+    sealedEnvironment: sealValues(nodeDataKey, { TOKEN: taskSecret }, taskSealContext('sealed')),
+  } as NodeTaskBody;
+  expect(JSON.stringify(message)).not.toContain(taskSecret);
+  await sendTask(message);
+  const exited = await events.waitFor('exit of sealed', 'taskExited', (e) => e.taskId === 'sealed');
+  expect(exited).toMatchObject({ exitCode: 0, reason: 'exited' });
+  expect(await blobText('joblogs', 'sealed/stdout.txt')).toBe('token-ok\n');
+  const log = fs.readFileSync(pool.agentLogPath(clusterKey, nodeId), 'utf8');
+  const setupErr = await blobText(nodeSetupOutputContainer, `${clusterTag(clusterKey)}/${nodeId}/stderr.txt`);
+  for (const secret of [taskSecret, setupSecret, mountKey]) {
+    expect(log).not.toContain(secret);
+    expect(setupErr).not.toContain(secret);
+  }
+});
+
+test('a tampered or misplaced sealed environment is refused with a clear reason, and nothing runs', async () => {
+  await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
+  const sealed = sealValues(nodeDataKey, { TOKEN: taskSecret }, taskSealContext('tampered'));
+  const [format, iv, tag, body] = sealed.split(':');
+  const flipped = Buffer.from(body, 'base64');
+  flipped[0] ^= 1;
+  await sendTask({
+    ...runTask('tampered', 'echo ran'),
+    sealedEnvironment: [format, iv, tag, flipped.toString('base64')].join(':'),
+  } as NodeTaskBody);
+  // Sealed for another task: it does not open here either.
+  await sendTask({ ...runTask('elsewhere', 'echo ran'), sealedEnvironment: sealed } as NodeTaskBody);
+  for (const taskId of ['tampered', 'elsewhere']) {
+    const exited = await events.waitFor(`exit of ${taskId}`, 'taskExited', (e) => e.taskId === taskId);
+    expect(exited).toMatchObject({ reason: 'failedToStart' });
+    expect(exited.exitCode).toBeUndefined();
+    expect(exited.message).toContain(`The sealed environment of task ${taskId} could not be opened`);
+    expect(await blobText('joblogs', `${taskId}/stdout.txt`)).toBe('');
+  }
 });
 
 test('a running process stdout is readable from its append blob while it runs', async () => {
@@ -151,7 +235,7 @@ test('a kill message ends the task with SIGTERM and reports the signal and reaso
   await events.waitFor('start of victim', 'taskStarted', (e) => e.taskId === 'victim');
   await sendTask({ kind: 'killTask', taskId: 'victim', signal: 'SIGTERM', reason: 'job terminated' });
   const exited = await events.waitFor('exit of victim', 'taskExited', (e) => e.taskId === 'victim');
-  expect(exited).toMatchObject({ signal: 'SIGTERM', reason: 'job terminated' });
+  expect(exited).toMatchObject({ signal: 'SIGTERM', reason: 'killed', message: 'job terminated' });
   expect(exited.exitCode).toBeUndefined();
 });
 
@@ -166,7 +250,11 @@ test('a Preempt scheduled event reaches the running process as SIGTERM and is ac
   const notice = await events.waitFor('eviction notice', 'evictionNotice', (e) => e.eventId === eventId);
   expect(notice).toMatchObject({ eventType: 'Preempt', nodeId });
   const exited = await events.waitFor('exit of spot', 'taskExited', (e) => e.taskId === 'spot');
-  expect(exited).toMatchObject({ exitCode: 143, reason: 'The node was evicted (Preempt).' });
+  expect(exited).toMatchObject({
+    exitCode: 143,
+    reason: 'evicted',
+    message: 'The node was evicted (Preempt).',
+  });
   expect(await blobText('joblogs', 'spot/stdout.txt')).toBe('ready\ngot SIGTERM\n');
   await waitFor('the acknowledgement', async () =>
     imds.acknowledged().includes(eventId) ? true : undefined,

@@ -28,7 +28,15 @@ test('a run task message round-trips through the queue encoding', () => {
 });
 
 test.each([
-  [{ ...run, version: 2 }, 'message.version 2 is not supported (this reader understands 1).'],
+  [{ ...run, version: 3 }, 'message.version 3 is not supported (this reader understands 1, 2).'],
+  [
+    { ...run, version: 2, secrets: { TOKEN: 'plain' } },
+    'message.secrets is a secret in plain text: secrets reach nodes only sealed with the node data key.',
+  ],
+  [
+    { ...run, version: 2, sealedEnvironment: 'TOKEN=plain' },
+    'message.sealedEnvironment is not a sealed value (aesgcm1:iv:tag:ciphertext).',
+  ],
   [{ ...run, attempt: 0 }, 'message.attempt must be an integer between 1 and 10000.'],
   [
     { ...run, environment: { 'BAD-NAME': 'x' } },
@@ -91,6 +99,76 @@ test('a VM agent configuration may not carry a storage connection string', () =>
     parseAgentConfig({ ...config, storage: { blobEndpoint: 'https://b', queueEndpoint: 'https://q' } })
       .metadataServiceUrl,
   ).toBe('http://169.254.169.254');
+});
+
+test('version 2 task exits carry a machine-readable reason; version 1 exits get one from their facts', () => {
+  const base = { schema: 'batchai.nodeEvent', nodeId: 'n', clusterKey: 'c', time: '2026-01-01T00:00:00Z' };
+  const exit = { ...base, kind: 'taskExited', taskId: 't', jobId: 'j', attempt: 1, signal: 'SIGTERM' };
+  expect(
+    parseNodeEvent({ ...exit, version: 2, reason: 'evicted', message: 'The node was evicted (Preempt).' }),
+  ).toMatchObject({ reason: 'evicted', message: 'The node was evicted (Preempt).' });
+  expect(() => parseNodeEvent({ ...exit, version: 2, reason: 'The node was evicted.' })).toThrow(
+    "message.reason must be one of 'exited', 'killed', 'evicted', 'nodeLost', 'failedToStart'.",
+  );
+  expect(parseNodeEvent({ ...exit, version: 2, reason: 'killed', nodeRemoval: 'terminate' })).toMatchObject({
+    nodeRemoval: 'terminate',
+  });
+  // A version 1 agent's text is kept for people; the text never decides (an eviction shows as 'killed').
+  expect(parseNodeEvent({ ...exit, version: 1, reason: 'The node was evicted (Preempt).' })).toMatchObject({
+    reason: 'killed',
+    message: 'The node was evicted (Preempt).',
+  });
+});
+
+test('agent configurations refuse plain secrets and a node data key in VM custom data', () => {
+  const local = {
+    schema: 'batchai.agentConfig',
+    version: 2,
+    mode: 'local',
+    nodeId: 'n',
+    clusterKey: 'c',
+    vmSize: 'S',
+    cpuCount: 1,
+    gpuCount: 0,
+    workRoot: '/tmp/n',
+    storage: { connectionString: 'UseDevelopmentStorage=true' },
+    nodeEventsQueue: 'node-events',
+    setupOutputContainer: 'node-setup-output',
+    heartbeatIntervalMs: 1000,
+    taskPollIntervalMs: 1000,
+    scheduledEventsPollIntervalMs: 1000,
+  };
+  const key = Buffer.alloc(32, 1).toString('base64');
+  expect(parseAgentConfig({ ...local, nodeDataKey: key }).nodeDataKey).toBe(key);
+  expect(() => parseAgentConfig({ ...local, nodeDataKey: 'c2hvcnQ=' })).toThrow(
+    'config.nodeDataKey must be base64 of 32 bytes.',
+  );
+  const vm = {
+    ...local,
+    mode: 'vm',
+    storage: { blobEndpoint: 'https://b', queueEndpoint: 'https://q', managedIdentityClientId: 'id' },
+  };
+  expect(() => parseAgentConfig({ ...vm, nodeDataKey: key })).toThrow(
+    "config.nodeDataKey is allowed only in 'local' mode",
+  );
+  expect(
+    parseAgentConfig({
+      ...vm,
+      nodeDataKeySource: { keyVaultUrl: 'https://kv.vault.azure.net', secretName: 'cluster-c-node-key' },
+    }).nodeDataKeySource,
+  ).toEqual({ keyVaultUrl: 'https://kv.vault.azure.net', secretName: 'cluster-c-node-key' });
+  const share = {
+    kind: 'azureFileShare',
+    relativeMountPath: 'afs',
+    azureFileUrl: 'https://a.file.core.windows.net/s',
+    accountName: 'a',
+  };
+  expect(() => parseAgentConfig({ ...local, mountVolumes: [{ ...share, accountKey: 'plain' }] })).toThrow(
+    'config.mountVolumes[0].accountKey is a secret in plain text',
+  );
+  expect(() =>
+    parseAgentConfig({ ...local, setupTask: { commandLine: 'true', secrets: { A: 'plain' } } }),
+  ).toThrow('config.setupTask.secrets is a secret in plain text');
 });
 
 test('a cluster command whose key does not match its cluster is refused', () => {

@@ -233,7 +233,7 @@ test('after its rounds per episode the watch continues as new with its tasks and
   });
 });
 
-test('an activity failing all its retries fails the job with the reason instead of leaving it running', async () => {
+test("an activity failing all its retries stops the attempt's tasks, then fails the job with the reason", async () => {
   const failed = (id: number, s: number): Event => ({
     EventType: 6,
     EventId: -1,
@@ -245,7 +245,7 @@ test('an activity failing all its retries fails the job with the reason instead 
     FailureDetails: { ErrorType: 'Error', ErrorMessage: 'Cosmos DB unavailable' },
   });
   // Launch (main) is task 3; each of its 5 tries fails (3, 5, 7, 9, 11), each followed by a retry timer.
-  const state = await replay(jobLifecycleOrchestrator, input, [
+  const history = [
     completed(0, null),
     raised('nodesGranted', { attempt: 1, nodeIds: ['node-1'] }),
     completed(2, noPreparation),
@@ -259,7 +259,28 @@ test('an activity failing all its retries fails the job with the reason instead 
     fired(10, 31),
     failed(11, 31),
     fired(12, 63), // after the last try's timer the library fails the task with the last error
-  ]);
+  ];
+  // First the attempt's tasks are stopped: SIGTERM to whatever its granted node runs for it...
+  const stopping = flat(await replay(jobLifecycleOrchestrator, input, history)).at(-1)!;
+  expect(stopping).toMatchObject({
+    functionName: 'StopJobTasks',
+    input: {
+      signal: 'SIGTERM',
+      tasks: [],
+      attemptOf: { jobUuid: input.jobUuid, attempt: 1, nodeIds: ['node-1'] },
+    },
+  });
+  // ... then SIGKILL after the grace period ...
+  // (The orchestrator's clock is the last episode start, at(0), in this synthetic history.)
+  history.push(completed(13, null, 64));
+  const grace = flat(await replay(jobLifecycleOrchestrator, input, history)).at(-1)!;
+  expect(grace.fireAt).toBe(at(10));
+  history.push(fired(14, 74));
+  const kill = flat(await replay(jobLifecycleOrchestrator, input, history)).at(-1)!;
+  expect(kill).toMatchObject({ functionName: 'StopJobTasks', input: { signal: 'SIGKILL' } });
+  // ... and the job fails with the reason (the final scheduling request then frees its nodes).
+  history.push(completed(15, null, 75));
+  const state = await replay(jobLifecycleOrchestrator, input, history);
   const last = flat(state).at(-1)!;
   expect(last).toMatchObject({
     functionName: 'CompleteJobAttempt',

@@ -4,9 +4,9 @@ import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { agentConfigSchema, type AgentConfig } from '../../contracts/agentConfig';
+import { agentConfigSchema, agentConfigVersion, type AgentConfig } from '../../contracts/agentConfig';
 import { clusterTag } from '../../contracts/nodeQueueNames';
-import type { ComputePool, PoolDefinition, PoolNode } from '../../ports/computePool';
+import type { ComputePool, NodeAccess, PoolDefinition, PoolNode } from '../../ports/computePool';
 import {
   isNodeProcessAlive,
   nodesRoot,
@@ -73,12 +73,12 @@ export class LocalComputePool implements ComputePool {
     fs.renameSync(path.join(dir, 'pool.json.tmp'), path.join(dir, 'pool.json'));
   }
 
-  async resize(clusterKey: string, targetCount: number): Promise<void> {
+  async resize(clusterKey: string, targetCount: number, access?: NodeAccess): Promise<void> {
     const pool = this.readPool(clusterKey);
     if (!pool) throw new Error(`No local pool for cluster ${clusterKey}: ensurePool first.`);
     const nodes = this.nodeFiles(clusterKey);
     if (nodes.length < targetCount) {
-      for (let i = nodes.length; i < targetCount; i++) this.startNode(pool.definition);
+      for (let i = nodes.length; i < targetCount; i++) this.startNode(pool.definition, access);
     } else if (nodes.length > targetCount) {
       // Dead nodes go first, then the newest (the oldest have been set up longest).
       const ordered = [
@@ -92,22 +92,25 @@ export class LocalComputePool implements ComputePool {
     }
   }
 
-  private startNode(definition: PoolDefinition): string {
+  private startNode(definition: PoolDefinition, access: NodeAccess | undefined): string {
     const nodeId = `node-${randomUUID().slice(0, 8)}`;
     const nodeDir = path.join(this.clusterDir(definition.clusterKey), nodeId);
     fs.mkdirSync(nodeDir, { recursive: true });
     const config: AgentConfig = {
       schema: agentConfigSchema,
-      version: 1,
+      version: agentConfigVersion,
       mode: 'local',
       nodeId,
       workRoot: nodeDir,
       storage: { connectionString: this.options.storageConnectionString },
       metadataServiceUrl: this.options.metadataServiceUrl,
       ...definition.agent,
+      // The node's own copy of the cluster's node data key: only in this file, readable by its owner only.
+      nodeDataKey: access?.nodeDataKey.toString('base64'),
     };
     const configPath = path.join(nodeDir, 'agent.json');
     fs.writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+    fs.chmodSync(configPath, 0o600); // the mode applies only when the file is new
     const logFd = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
     try {
       const child = spawn(process.execPath, [this.agentMain, '--config', configPath], {

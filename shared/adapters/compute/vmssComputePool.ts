@@ -1,16 +1,19 @@
 // The Azure compute adapter: one VM scale set per cluster (@azure/arm-compute), with the cluster's VM size and
 // image, Spot priority (eviction policy Delete) for low-priority clusters, a user-assigned managed identity, the
-// subnet, and cloud-init custom data that installs and starts the node agent. Node ids are the VM names.
+// subnet, and cloud-init custom data that installs and starts the node agent. Node ids are the VM names. The
+// cluster's node data key goes to Key Vault (the VMs read it with their identity), never into custom data.
 import type { ComputeManagementClient, VirtualMachineScaleSet } from '@azure/arm-compute';
-import { agentConfigSchema, type AgentConfig } from '../../contracts/agentConfig';
+import { agentConfigSchema, agentConfigVersion, type AgentConfig } from '../../contracts/agentConfig';
 import { clusterTag } from '../../contracts/nodeQueueNames';
 import {
   ComputePoolError,
   type ComputePool,
+  type NodeAccess,
   type PoolDefinition,
   type PoolNode,
 } from '../../ports/computePool';
 import { cloudInitCustomData, type AgentInstallation } from './cloudInitCustomData';
+import { nodeKeySecretName, type KeyVaultNodeKeys } from './keyVaultNodeKeys';
 
 export interface VmssComputePoolOptions {
   client: ComputeManagementClient;
@@ -25,6 +28,11 @@ export interface VmssComputePoolOptions {
   defaultSubnetId?: string;
   /** Poll interval of long-running operations (default: the SDK's, from Retry-After). */
   pollIntervalMs?: number;
+  /**
+   * Where node data keys are published for the VMs (Key Vault). Without it nodes get no key and refuse every
+   * sealed secret (jobs with secrets, mounts with account keys, setup secrets fail with a clear reason).
+   */
+  nodeKeys?: KeyVaultNodeKeys;
 }
 
 const operationStates: Record<string, PoolNode['state']> = {
@@ -91,12 +99,15 @@ export class VmssComputePool implements ComputePool {
     const o = this.options;
     const agent: AgentConfig = {
       schema: agentConfigSchema,
-      version: 1,
+      version: agentConfigVersion,
       mode: 'vm',
       workRoot: '/mnt/batch/tasks',
       storage: { ...o.storage, managedIdentityClientId: o.managedIdentityClientId },
       metadataServiceUrl: 'http://169.254.169.254',
       ...definition.agent,
+      nodeDataKeySource: o.nodeKeys
+        ? { keyVaultUrl: o.nodeKeys.vaultUrl, secretName: nodeKeySecretName(definition.clusterKey) }
+        : undefined,
     };
     const customData = cloudInitCustomData(agent, {
       ...o.agentInstallation,
@@ -161,7 +172,10 @@ export class VmssComputePool implements ComputePool {
     };
   }
 
-  async ensurePool(definition: PoolDefinition): Promise<void> {
+  async ensurePool(definition: PoolDefinition, access?: NodeAccess): Promise<void> {
+    // Before any VM boots: an agent reads the key at start.
+    if (access && this.options.nodeKeys)
+      await this.options.nodeKeys.publish(definition.clusterKey, access.nodeDataKey);
     const existing = await this.current(definition.clusterKey);
     const capacity = existing?.sku?.capacity ?? 0;
     await this.call(() =>
@@ -227,5 +241,6 @@ export class VmssComputePool implements ComputePool {
         this.lro,
       ),
     );
+    await this.options.nodeKeys?.remove(clusterKey);
   }
 }

@@ -135,7 +135,10 @@ function checkUserName(field: string, name: unknown): string {
   if (typeof name !== 'string' || !variableName.test(name)) {
     throw new ValidationError(field, `'${field}' must be a valid environment variable name.`);
   }
-  if (name.startsWith('AZ_BATCHAI_') || name === 'AZ_BATCH_HOST_LIST') {
+  // AZ_BATCHAI_PARAM_<NAME> is the namespace of sweep parameters (shared/domain/sweeps/trialJobBody.ts): a sweep
+  // passes its trial's values to the job as such user variables.
+  const sweepParameter = name.startsWith('AZ_BATCHAI_PARAM_');
+  if ((name.startsWith('AZ_BATCHAI_') && !sweepParameter) || name === 'AZ_BATCH_HOST_LIST') {
     throw new ValidationError(field, `'${name}' is set by the service; choose another name.`);
   }
   return name;
