@@ -2,11 +2,10 @@
 // (a JSON array of envelopes, or newline-separated JSON, gzip or not), keeps the envelopes for tests and answers
 // like the service ({itemsReceived, itemsAccepted, errors}). Loopback only; its certificate is in ./tls.
 import { randomUUID } from 'crypto';
-import * as fs from 'fs';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
-import * as path from 'path';
 import { gunzipSync } from 'zlib';
+import { loadLoopbackCertificate } from './loopbackCertificate';
 
 /** One telemetry item as the SDK sends it (the fields tests read; the rest stays in `data`). */
 export interface TelemetryEnvelope {
@@ -40,17 +39,6 @@ export interface AppInsightsIngestionFake {
   stop(): Promise<void>;
 }
 
-function tlsDir(): string {
-  const candidates = [
-    path.join(__dirname, 'tls'),
-    path.join(__dirname, '..', '..', '..', 'runtime', 'fakes', 'tls'),
-  ];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, 'loopback.cert.pem')));
-  if (!found)
-    throw new Error(`The ingestion fake's certificate is missing (looked in ${candidates.join(', ')}).`);
-  return found;
-}
-
 function parsePayload(body: Buffer, encoding: string | undefined): unknown[] {
   const raw =
     encoding?.toLowerCase().includes('gzip') || (body[0] === 0x1f && body[1] === 0x8b)
@@ -82,10 +70,7 @@ function envelopeProblem(item: unknown): string | undefined {
 }
 
 export async function startAppInsightsIngestionFake(): Promise<AppInsightsIngestionFake> {
-  const dir = tlsDir();
-  const certificateFile = path.join(dir, 'loopback.cert.pem');
-  const certificate = fs.readFileSync(certificateFile, 'utf8');
-  const key = fs.readFileSync(path.join(dir, 'loopback.key.pem'), 'utf8');
+  const { certificateFile, certificate, key } = loadLoopbackCertificate();
   const instrumentationKey = randomUUID();
   const received: TelemetryEnvelope[] = [];
   const rejected: { method: string; path: string; reason: string }[] = [];

@@ -3,11 +3,10 @@
 // POST .../delete and DELETE 202 + Azure-AsyncOperation + Location, provisioning states, per-instance VMs, and
 // failures ({status:'Failed', error}) such as QuotaExceeded. Loopback only; its certificate is in ./tls.
 import { randomUUID } from 'crypto';
-import * as fs from 'fs';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
-import * as path from 'path';
 import { coresOf } from '../../shared/domain/vmCores';
+import { loadLoopbackCertificate } from './loopbackCertificate';
 
 type Json = Record<string, unknown>;
 
@@ -63,25 +62,13 @@ export interface ArmFake {
   stop(): Promise<void>;
 }
 
-function tlsDir(): string {
-  const candidates = [
-    path.join(__dirname, 'tls'),
-    path.join(__dirname, '..', '..', '..', 'runtime', 'fakes', 'tls'),
-  ];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, 'loopback.cert.pem')));
-  if (!found) throw new Error(`The ARM fake's certificate is missing (looked in ${candidates.join(', ')}).`);
-  return found;
-}
-
 const scaleSetPath =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachineScaleSets\/([^/]+)(\/delete|\/virtualMachines)?$/i;
 const operationPath =
   /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 
 export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFake> {
-  const dir = tlsDir();
-  const certificate = fs.readFileSync(path.join(dir, 'loopback.cert.pem'), 'utf8');
-  const key = fs.readFileSync(path.join(dir, 'loopback.key.pem'), 'utf8');
+  const { certificate, key } = loadLoopbackCertificate();
   const delayMs = options.operationDelayMs ?? 100;
   let coreQuota = options.coreQuota;
   const scaleSets = new Map<string, FakeScaleSet>();

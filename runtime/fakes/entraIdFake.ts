@@ -2,10 +2,9 @@
 // 127.0.0.1 (loopback certificate in ./tls), and a helper that mints RS256 access tokens shaped like Entra's (v1 or
 // v2 issuer, tid, oid, aud, roles, groups). Keys can be rotated to exercise a validator's refresh on unknown kid.
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'crypto';
-import * as fs from 'fs';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
-import * as path from 'path';
+import { loadLoopbackCertificate } from './loopbackCertificate';
 
 export interface MintOptions {
   /** Object id of the caller; default a new GUID. */
@@ -58,17 +57,6 @@ interface SigningKey {
   publicKey: KeyObject;
 }
 
-function tlsDir(): string {
-  const candidates = [
-    path.join(__dirname, 'tls'),
-    path.join(__dirname, '..', '..', '..', 'runtime', 'fakes', 'tls'),
-  ];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, 'loopback.cert.pem')));
-  if (!found)
-    throw new Error(`The Entra ID fake's certificate is missing (looked in ${candidates.join(', ')}).`);
-  return found;
-}
-
 function newKey(): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { kid: randomUUID().replace(/-/g, ''), privateKey, publicKey };
@@ -81,10 +69,7 @@ function base64UrlJson(value: unknown): string {
 export async function startEntraIdFake(
   options: { tenantId?: string; audience?: string } = {},
 ): Promise<EntraIdFake> {
-  const dir = tlsDir();
-  const certificateFile = path.join(dir, 'loopback.cert.pem');
-  const certificate = fs.readFileSync(certificateFile, 'utf8');
-  const tlsKey = fs.readFileSync(path.join(dir, 'loopback.key.pem'), 'utf8');
+  const { certificateFile, certificate, key: tlsKey } = loadLoopbackCertificate();
   const tenantId = (options.tenantId ?? randomUUID()).toLowerCase();
   const audience = options.audience ?? 'api://batchai-test';
   let published: SigningKey[] = [newKey()];

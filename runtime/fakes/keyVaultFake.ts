@@ -2,10 +2,9 @@
 // the bearer challenge (401 + WWW-Authenticate), PUT/GET/DELETE /secrets/{name}, GET /deletedsecrets/{name}, and
 // RBAC by token: a 'secretsOfficer' token may write, a 'secretsUser' token may only read. Loopback cert in ./tls.
 import { randomUUID } from 'crypto';
-import * as fs from 'fs';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
-import * as path from 'path';
+import { loadLoopbackCertificate } from './loopbackCertificate';
 
 export type KeyVaultRole = 'secretsOfficer' | 'secretsUser';
 
@@ -42,21 +41,8 @@ interface StoredSecret {
   deleted?: number;
 }
 
-function tlsDir(): string {
-  const candidates = [
-    path.join(__dirname, 'tls'),
-    path.join(__dirname, '..', '..', '..', 'runtime', 'fakes', 'tls'),
-  ];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, 'loopback.cert.pem')));
-  if (!found)
-    throw new Error(`The Key Vault fake's certificate is missing (looked in ${candidates.join(', ')}).`);
-  return found;
-}
-
 export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<KeyVaultFake> {
-  const dir = tlsDir();
-  const certificate = fs.readFileSync(path.join(dir, 'loopback.cert.pem'), 'utf8');
-  const key = fs.readFileSync(path.join(dir, 'loopback.key.pem'), 'utf8');
+  const { certificate, key } = loadLoopbackCertificate();
   const secrets = new Map<string, StoredSecret>();
   const requests: KeyVaultRequest[] = [];
   let vaultUrl = '';
