@@ -4,8 +4,15 @@ import * as compute from './compute';
 import * as cosmosJournal from './cosmosJournal';
 import * as durable from './durable';
 import * as jobs from './jobs';
+import * as sweeps from './sweeps';
 
-const benchmarks: Record<string, { run(): Promise<void> }> = { cosmosJournal, durable, compute, jobs };
+const benchmarks: Record<string, { run(): Promise<void> }> = {
+  cosmosJournal,
+  durable,
+  compute,
+  jobs,
+  sweeps,
+};
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

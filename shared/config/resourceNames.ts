@@ -104,3 +104,12 @@ cosmosContainers.push({
   partitionKeyPath: '/workspaceKey',
   why: "Every API call checks the caller's role on one workspace: a point read of that workspace's single access document (id 'access'), which also makes the last-owner rule one ETag-conditional write; deleting a workspace removes it. Only 'which workspaces can I read' (workspace lists) is cross-partition.",
 });
+
+// Parameter sweeps (shared/domain/sweeps, orchestrations/sweeps, shared/adapters/cosmos/cosmosSweepStore.ts).
+/** One document per sweep: definition, sealed template secrets, status (counts, best trial, trial list). */
+export const sweepsContainer = 'sweeps';
+cosmosContainers.push({
+  id: sweepsContainer,
+  partitionKeyPath: '/experimentKey',
+  why: "Sweeps are addressed and listed by experiment (their URL), like the experiment's jobs: one partition per experiment serves point reads (id = lower-cased name) and lists; the orchestration's status writes are point replaces.",
+});

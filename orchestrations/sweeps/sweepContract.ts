@@ -1,0 +1,85 @@
+// Names and payloads shared by the sweep orchestration, its activities and the API that starts it.
+import type { ResourceRef } from '../../shared/domain/resourceId';
+import type { SweepDefinition } from '../../shared/domain/sweeps/sweepDefinition';
+import type {
+  CreatedTrial,
+  SweepRunState,
+  SweepStatus,
+  TrialObservation,
+} from '../../shared/domain/sweeps/sweepProgress';
+import type { SweepAddress } from '../../shared/domain/sweeps/sweepStore';
+
+export const sweepOrchestratorName = 'Sweep';
+export const pollSweepTrialsActivityName = 'PollSweepTrials';
+export const createSweepTrialsActivityName = 'CreateSweepTrials';
+export const terminateSweepTrialsActivityName = 'TerminateSweepTrials';
+export const recordSweepStatusActivityName = 'RecordSweepStatus';
+
+/** The job of one trial (trials are jobs of the sweep's experiment). */
+export function trialJobRef(sweep: SweepAddress, name: string): ResourceRef {
+  return { kind: 'job', ...sweep, name };
+}
+
+export function sweepInstanceId(uuid: string): string {
+  return `sweep-${uuid}`;
+}
+
+export interface SweepOrchestrationInput {
+  sweep: SweepAddress;
+  uuid: string;
+  definition: SweepDefinition;
+  /** Seconds between rounds (capped by the early-termination interval). */
+  pollSeconds: number;
+  /** Rounds per episode before continue-as-new (bounded history). */
+  roundsPerEpisode: number;
+  /** Carried over by continue-as-new. */
+  state?: SweepRunState;
+  failedRounds?: number;
+}
+
+/** The sweep's identity as activities check it: a sweep deleted and created again is another sweep. */
+export interface SweepIdentity {
+  sweep: SweepAddress;
+  uuid: string;
+}
+
+export interface ObservedTrial {
+  name: string;
+  attempt: number;
+  stdoutBlob?: string;
+  offset: number;
+  /** Reports of the objective seen so far (numbers the ones printed without a step). */
+  reports: number;
+}
+
+export interface PollSweepTrialsInput extends SweepIdentity {
+  metric: string;
+  trials: ObservedTrial[];
+}
+
+export interface PollSweepTrialsResult {
+  /** The sweep's record is gone or belongs to another sweep of that name: the orchestration ends. */
+  gone: boolean;
+  cancelRequested: boolean;
+  deleteRequested: boolean;
+  trials: TrialObservation[];
+}
+
+export interface CreateSweepTrialsInput extends SweepIdentity {
+  indexes: number[];
+}
+
+export interface CreateSweepTrialsResult {
+  gone: boolean;
+  created: CreatedTrial[];
+}
+
+export interface TerminateSweepTrialsInput extends SweepIdentity {
+  names: string[];
+}
+
+export interface RecordSweepStatusInput extends SweepIdentity {
+  status: SweepStatus;
+  /** The sweep is over and its DELETE is pending: remove the record. */
+  remove: boolean;
+}

@@ -1,0 +1,87 @@
+// Reads a trial's stdout blob incrementally (a Range from the last offset, complete lines only while the job runs)
+// and returns the objective's new reports. The blob is the master process's stdout of the job's current attempt,
+// where the node agent streams it (shared/adapters/storage/jobFileLocation.ts computes the same folder).
+import type { ContainerClient } from '@azure/storage-blob';
+import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
+import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import type { JsonObject } from '../../shared/domain/specValidator';
+import { completeLinesLength, parseMetricText } from '../../shared/domain/sweeps/metricLine';
+import { numberReports } from '../../shared/domain/sweeps/objectiveSeries';
+import type { ObservedTrial } from './sweepContract';
+
+/** At most this much of one trial's stdout is read per round (a chatty trial catches up over several rounds). */
+const maxBytesPerRead = 4 * 1024 * 1024;
+/** The master's stdout file, by toolkit: custom/Python toolkits, per-rank toolkits, TensorFlow workers. */
+const stdoutPreference = ['stdout.txt', 'stdout-0.txt', 'stdout-wk-0.txt'];
+
+export interface TrialStdoutProgress {
+  attempt: number;
+  stdoutBlob?: string;
+  offset: number;
+  points: { step: number; value: number }[];
+}
+
+function statusCodeOf(error: unknown): number | undefined {
+  return error && typeof error === 'object' && 'statusCode' in error
+    ? Number((error as { statusCode: unknown }).statusCode)
+    : undefined;
+}
+
+async function bufferOf(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  if (!stream) return Buffer.alloc(0);
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(typeof part === 'string' ? Buffer.from(part) : part);
+  return Buffer.concat(parts);
+}
+
+async function findStdoutBlob(files: ContainerClient, folder: string): Promise<string | undefined> {
+  const names: string[] = [];
+  for await (const blob of files.listBlobsFlat({ prefix: `${folder}/stdout` })) {
+    const file = blob.name.slice(folder.length + 1);
+    if (!file.includes('/') && !file.startsWith('stdout-job_prep')) names.push(file);
+  }
+  const chosen = stdoutPreference.find((name) => names.includes(name)) ?? names.sort()[0];
+  return chosen === undefined ? undefined : `${folder}/${chosen}`;
+}
+
+/**
+ * New objective reports of `job` since `seen`. `final`: the job has ended, so a last line without a newline counts.
+ * A new attempt (a requeued trial) is read from its own stdout from the start; its reports continue the series.
+ */
+export async function readTrialStdout(
+  files: ContainerClient,
+  job: ResourceRecord,
+  clusterMountVolumes: JsonObject | undefined,
+  seen: ObservedTrial,
+  metric: string,
+  final: boolean,
+): Promise<TrialStdoutProgress> {
+  const attempt = job.job?.attempts.length ?? 0;
+  if (attempt === 0) return { attempt, offset: 0, points: [] };
+  let { stdoutBlob, offset } = seen;
+  if (attempt !== seen.attempt || stdoutBlob === undefined) {
+    const folder = jobDirectoryBlobFolder(job, 'stdouterr', attempt, clusterMountVolumes);
+    stdoutBlob = await findStdoutBlob(files, folder);
+    offset = 0;
+    if (stdoutBlob === undefined) return { attempt, offset: 0, points: [] };
+  }
+  let chunk: Buffer;
+  try {
+    // download (not downloadToBuffer): a range past the end of a growing blob returns what exists.
+    const response = await files.getBlobClient(stdoutBlob).download(offset, maxBytesPerRead);
+    chunk = await bufferOf(response.readableStreamBody);
+  } catch (error: unknown) {
+    const status = statusCodeOf(error);
+    // 416: nothing beyond the offset yet; 404: the blob was not created yet (or was removed).
+    if (status === 416 || status === 404) return { attempt, stdoutBlob, offset, points: [] };
+    throw error;
+  }
+  const length = completeLinesLength(chunk, final && chunk.length < maxBytesPerRead);
+  const reports = parseMetricText(chunk.subarray(0, length).toString('utf8'));
+  return {
+    attempt,
+    stdoutBlob,
+    offset: offset + length,
+    points: numberReports(reports, metric, seen.reports),
+  };
+}

@@ -1,0 +1,220 @@
+// The sweep API's domain services: create (idempotent PUT: the same body confirms, a different one is a 409 naming
+// the property), read, list, cancel and delete. The sweep's orchestration is started through the SweepRunner port.
+import { firstDifference } from '../deepEqual';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors';
+import { validateRef, validateResourceName, type ResourceRef } from '../resourceId';
+import { requireExperiment } from '../services/parentLookup';
+import { sealSecrets } from '../services/secretSealing';
+import type { ServiceDeps } from '../services/serviceDeps';
+import { ValidationError } from '../errors';
+import type { JsonValue } from '../specValidator';
+import type { Page, PageRequest } from '../../ports/resourceStore';
+import type { SecretProtector } from '../../ports/secretProtector';
+import { sweepLimits, validateSweepBody } from './sweepDefinition';
+import { initialRunState, sweepStatus } from './sweepProgress';
+import {
+  sweepArmId,
+  type StoredSweep,
+  type SweepAddress,
+  type SweepRecord,
+  type SweepStore,
+} from './sweepStore';
+
+/** Starts a sweep's orchestration unless it already exists (so a repeated PUT repairs a failed start). */
+export interface SweepRunner {
+  ensureStarted(record: SweepRecord): Promise<void>;
+}
+
+export interface SweepServiceDeps {
+  services: ServiceDeps;
+  sweeps: SweepStore;
+  runner: SweepRunner;
+}
+
+function experimentRef(address: Omit<SweepAddress, 'name'>): ResourceRef {
+  return { kind: 'experiment', ...address, name: address.experiment };
+}
+
+export function validateSweepAddress(address: SweepAddress): void {
+  validateRef(experimentRef(address));
+  validateResourceName('sweepName', address.name);
+  if (address.name.length > sweepLimits.maxSweepNameLength)
+    throw new ValidationError(
+      'sweepName',
+      `The sweep name '${address.name}' is too long: at most ${sweepLimits.maxSweepNameLength} characters, so that its trials' job names ('<sweep>-t<index>') fit in 64.`,
+      'InvalidResourceName',
+    );
+}
+
+/** The plain secrets of a sweep's job template by path, for creating its trials (never for responses). */
+export function openSweepSecrets(protector: SecretProtector, record: SweepRecord): Record<string, string> {
+  const opened: Record<string, string> = {};
+  for (const [path, sealed] of Object.entries(record.encryptedSecrets))
+    opened[path] = protector.open(sealed, `${record.armId.toLowerCase()}#${path}`);
+  return opened;
+}
+
+function sameSecrets(
+  protector: SecretProtector,
+  record: SweepRecord,
+  secrets: Record<string, string>,
+): boolean {
+  const current = openSweepSecrets(protector, record);
+  const paths = new Set([...Object.keys(current), ...Object.keys(secrets)]);
+  return [...paths].every((path) => current[path] === secrets[path]);
+}
+
+function seedFrom(id: string): number {
+  const hex = id.replace(/[^0-9a-f]/gi, '').slice(0, 8);
+  return hex.length > 0 ? parseInt(hex, 16) >>> 0 : 0;
+}
+
+function confirm(deps: SweepServiceDeps, existing: SweepRecord, body: unknown): void {
+  if (existing.deleteRequested)
+    throw new ConflictError('ResourceBeingDeleted', `The sweep '${existing.address.name}' is being deleted.`);
+  const { definition, secrets } = validateSweepBody(body, existing.definition.seed);
+  const diff = firstDifference(
+    existing.definition as unknown as JsonValue,
+    definition as unknown as JsonValue,
+    'properties',
+  );
+  if (diff)
+    throw new ConflictError(
+      'PropertyChangeNotAllowed',
+      `The sweep '${existing.address.name}' already exists and '${diff}' cannot be changed; delete it and create it again.`,
+      diff,
+    );
+  if (!sameSecrets(deps.services.secrets, existing, secrets))
+    throw new ConflictError(
+      'PropertyChangeNotAllowed',
+      `The sweep '${existing.address.name}' already exists with different secret values; delete it and create it again.`,
+      'properties.jobTemplate',
+    );
+}
+
+export async function createSweep(
+  deps: SweepServiceDeps,
+  address: SweepAddress,
+  body: unknown,
+): Promise<{ created: boolean; stored: StoredSweep }> {
+  validateSweepAddress(address);
+  await requireExperiment(deps.services, experimentRef(address), true);
+  const existing = await deps.sweeps.get(address);
+  if (existing) {
+    confirm(deps, existing.record, body);
+    await deps.runner.ensureStarted(existing.record);
+    return { created: false, stored: existing };
+  }
+  const uuid = deps.services.newId();
+  const { definition, secrets } = validateSweepBody(body, seedFrom(deps.services.newId()));
+  const armId = sweepArmId(address);
+  const now = deps.services.now();
+  const record: SweepRecord = {
+    address,
+    armId,
+    uuid,
+    definition,
+    encryptedSecrets: sealSecrets(deps.services.secrets, armId, secrets),
+    creationTime: now.toISOString(),
+    status: sweepStatus(definition, initialRunState(now.getTime()), false),
+    executionStateTransitionTime: now.toISOString(),
+  };
+  let stored: StoredSweep;
+  try {
+    stored = await deps.sweeps.create(record);
+  } catch (error: unknown) {
+    if (!(error instanceof ConflictError)) throw error;
+    const winner = await deps.sweeps.get(address);
+    if (!winner) throw error;
+    confirm(deps, winner.record, body);
+    await deps.runner.ensureStarted(winner.record);
+    return { created: false, stored: winner };
+  }
+  await deps.runner.ensureStarted(stored.record);
+  return { created: true, stored };
+}
+
+export async function getSweep(deps: SweepServiceDeps, address: SweepAddress): Promise<StoredSweep> {
+  validateSweepAddress(address);
+  await requireExperiment(deps.services, experimentRef(address));
+  const found = await deps.sweeps.get(address);
+  if (!found)
+    throw new NotFoundError(
+      `The sweep '${address.name}' was not found in experiment '${address.experiment}' of workspace '${address.workspace}'.`,
+    );
+  return found;
+}
+
+export async function listSweeps(
+  deps: SweepServiceDeps,
+  experiment: Omit<SweepAddress, 'name'>,
+  page: PageRequest,
+): Promise<Page<StoredSweep>> {
+  validateRef(experimentRef(experiment));
+  await requireExperiment(deps.services, experimentRef(experiment));
+  return deps.sweeps.list(experiment, page);
+}
+
+/** Applies `change` to the sweep with its ETag, re-reading on a concurrent write. */
+async function updateSweep(
+  deps: SweepServiceDeps,
+  address: SweepAddress,
+  change: (record: SweepRecord) => SweepRecord | undefined,
+): Promise<StoredSweep> {
+  for (;;) {
+    const current = await getSweep(deps, address);
+    const next = change(current.record);
+    if (!next) return current;
+    try {
+      return await deps.sweeps.replace(next, current.etag);
+    } catch (error: unknown) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
+}
+
+/** Asks the sweep's orchestration to stop its running trials and create no more; a finished sweep is unchanged. */
+export async function cancelSweep(deps: SweepServiceDeps, address: SweepAddress): Promise<StoredSweep> {
+  const stored = await updateSweep(deps, address, (record) =>
+    record.status.executionState !== 'running' || record.cancelRequested
+      ? undefined
+      : { ...record, cancelRequested: true },
+  );
+  await deps.runner.ensureStarted(stored.record);
+  return stored;
+}
+
+/**
+ * Deletes a finished sweep at once ('deleted'); a running one is cancelled first and its orchestration removes the
+ * record when the trials have stopped ('deleting'); 'absent' when there was none. Trial jobs stay in the experiment.
+ */
+export async function deleteSweep(
+  deps: SweepServiceDeps,
+  address: SweepAddress,
+): Promise<'deleted' | 'deleting' | 'absent'> {
+  validateSweepAddress(address);
+  await requireExperiment(deps.services, experimentRef(address));
+  for (;;) {
+    const current = await deps.sweeps.get(address);
+    if (!current) return 'absent';
+    if (current.record.status.executionState !== 'running') {
+      try {
+        if (await deps.sweeps.delete(address, current.etag)) return 'deleted';
+        return 'absent';
+      } catch (error: unknown) {
+        if (!(error instanceof PreconditionFailedError)) throw error;
+        continue;
+      }
+    }
+    try {
+      const marked = await deps.sweeps.replace(
+        { ...current.record, cancelRequested: true, deleteRequested: true },
+        current.etag,
+      );
+      await deps.runner.ensureStarted(marked.record);
+      return 'deleting';
+    } catch (error: unknown) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
+}

@@ -1,0 +1,294 @@
+// Replay tests of the sweep orchestrator: the real durable-functions wrapper runs it against synthetic histories
+// (activity results, timers) and the tests assert the exact actions it asks for and the state it carries over.
+import type { OrchestrationHandler } from 'durable-functions';
+import { DummyOrchestrationContext, createOrchestrator } from 'durable-functions/lib/src/util/testingUtils';
+import type { SweepOrchestrationInput } from '../../orchestrations/sweeps/sweepContract';
+import { sweepOrchestrator } from '../../orchestrations/sweeps/sweepOrchestrator';
+import { validateSweepBody } from '../../shared/domain/sweeps/sweepDefinition';
+import type { SweepRunState } from '../../shared/domain/sweeps/sweepProgress';
+
+const t0 = Date.parse('2030-01-01T00:00:00.000Z');
+const at = (seconds: number): string => new Date(t0 + seconds * 1000).toISOString();
+
+type Event = Record<string, unknown>;
+const started = (input: unknown): Event[] => [
+  { EventType: 12, EventId: -1, IsPlayed: false, Timestamp: at(0) },
+  {
+    EventType: 0,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: at(0),
+    Name: 'Sweep',
+    Input: JSON.stringify(input),
+  },
+];
+const completed = (id: number, result: unknown, s: number): Event => ({
+  EventType: 5,
+  EventId: -1,
+  IsPlayed: false,
+  Timestamp: at(s),
+  TaskScheduledId: id,
+  Result: JSON.stringify(result ?? null),
+});
+const fired = (id: number, s: number): Event[] => [
+  { EventType: 12, EventId: -1, IsPlayed: false, Timestamp: at(s) },
+  { EventType: 11, EventId: -1, IsPlayed: false, Timestamp: at(s), TimerId: id, FireAt: at(s) },
+];
+
+interface Action {
+  actionType: number;
+  functionName?: string;
+  input?: Record<string, unknown>;
+  fireAt?: string;
+}
+interface State {
+  isDone: boolean;
+  actions: Action[][];
+  output?: unknown;
+}
+
+async function replay(handler: OrchestrationHandler, input: unknown, events: Event[]): Promise<State> {
+  const trigger = {
+    history: [...started(input), ...events],
+    input,
+    instanceId: 'sweep-0b1c2d3e-0000-4000-8000-000000000001',
+    isReplaying: false,
+    upperSchemaVersion: 3,
+    maximumShortTimerDuration: '6.00:00:00',
+    longRunningTimerIntervalDuration: '3.00:00:00',
+    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+  };
+  return JSON.parse(
+    JSON.stringify(await createOrchestrator(handler)(trigger, new DummyOrchestrationContext())),
+  ) as State;
+}
+
+const { definition } = validateSweepBody(
+  {
+    properties: {
+      jobTemplate: {
+        cluster: {
+          id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c',
+        },
+        nodeCount: 1,
+        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_TEMP',
+        customToolkitSettings: { commandLine: 'python train.py --lr {parameters.lr}' },
+      },
+      parameters: { lr: { type: 'choice', values: [0.1, 0.01, 0.001] } },
+      sampling: 'grid',
+      maxConcurrentTrials: 2,
+      objective: { metric: 'accuracy', goal: 'maximize' },
+    },
+  },
+  7,
+);
+const sweep = { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', name: 'sw' };
+const uuid = '0b1c2d3e-0000-4000-8000-000000000001';
+const input: SweepOrchestrationInput = { sweep, uuid, definition, pollSeconds: 2, roundsPerEpisode: 2 };
+const polled = (trials: unknown[]) => ({
+  gone: false,
+  cancelRequested: false,
+  deleteRequested: false,
+  trials,
+});
+const names = (state: State): string[] =>
+  state.actions.flat().map((a) => a.functionName ?? (a.actionType === 5 ? 'timer' : `action${a.actionType}`));
+
+test('the first round polls, creates maxConcurrentTrials trials, records the status and waits one poll interval', async () => {
+  const state = await replay(sweepOrchestrator, input, [
+    completed(0, polled([]), 1),
+    completed(
+      1,
+      {
+        gone: false,
+        created: [
+          { index: 0, name: 'sw-t0' },
+          { index: 1, name: 'sw-t1' },
+        ],
+      },
+      1,
+    ),
+    completed(2, true, 1),
+  ]);
+  expect(names(state)).toEqual(['PollSweepTrials', 'CreateSweepTrials', 'RecordSweepStatus', 'timer']);
+  const [, create, record, timer] = state.actions.flat();
+  expect(create.input).toMatchObject({ indexes: [0, 1] });
+  expect(record.input).toMatchObject({
+    remove: false,
+    status: { executionState: 'running', trialCounts: { queued: 2, notStarted: 1 } },
+  });
+  expect(timer.fireAt).toBe(at(2)); // the episode's clock (0 s) + pollSeconds
+});
+
+test('a finished trial frees a slot for the next one; after roundsPerEpisode it continues as new with its state', async () => {
+  const state = await replay(sweepOrchestrator, input, [
+    completed(0, polled([]), 1),
+    completed(
+      1,
+      {
+        gone: false,
+        created: [
+          { index: 0, name: 'sw-t0' },
+          { index: 1, name: 'sw-t1' },
+        ],
+      },
+      1,
+    ),
+    completed(2, true, 1),
+    ...fired(3, 3),
+    completed(
+      4,
+      polled([
+        {
+          name: 'sw-t0',
+          state: 'succeeded',
+          attempt: 1,
+          offset: 40,
+          stdoutBlob: 'b0',
+          points: [{ step: 1, value: 0.6 }],
+        },
+        {
+          name: 'sw-t1',
+          state: 'running',
+          attempt: 1,
+          offset: 20,
+          stdoutBlob: 'b1',
+          points: [{ step: 1, value: 0.7 }],
+        },
+      ]),
+      3,
+    ),
+    completed(5, { gone: false, created: [{ index: 2, name: 'sw-t2' }] }, 3),
+    completed(6, true, 3),
+    ...fired(7, 5),
+  ]);
+  expect(names(state).slice(4)).toEqual([
+    'PollSweepTrials',
+    'CreateSweepTrials',
+    'RecordSweepStatus',
+    'timer',
+    'action4',
+  ]);
+  const actions = state.actions.flat();
+  expect(actions[5].input).toMatchObject({ indexes: [2] });
+  const carried = (actions[8].input as unknown as SweepOrchestrationInput).state as SweepRunState;
+  expect(carried.nextIndex).toBe(3);
+  expect(carried.trials.map((t) => [t.name, t.phase, t.offset])).toEqual([
+    ['sw-t0', 'succeeded', 40],
+    ['sw-t1', 'running', 20],
+    ['sw-t2', 'queued', 0],
+  ]);
+});
+
+test('when the last trial ends it records the best trial and completes succeeded', async () => {
+  const first = await replay(sweepOrchestrator, input, [
+    completed(0, polled([]), 1),
+    completed(
+      1,
+      {
+        gone: false,
+        created: [
+          { index: 0, name: 'sw-t0' },
+          { index: 1, name: 'sw-t1' },
+        ],
+      },
+      1,
+    ),
+    completed(2, true, 1),
+    ...fired(3, 3),
+    completed(
+      4,
+      polled([
+        { name: 'sw-t0', state: 'succeeded', attempt: 1, offset: 40, points: [{ step: 1, value: 0.6 }] },
+        { name: 'sw-t1', state: 'succeeded', attempt: 1, offset: 20, points: [{ step: 1, value: 0.9 }] },
+      ]),
+      3,
+    ),
+    completed(5, { gone: false, created: [{ index: 2, name: 'sw-t2' }] }, 3),
+    completed(6, true, 3),
+    ...fired(7, 5),
+  ]);
+  const carried = first.actions.flat()[8].input as unknown as SweepOrchestrationInput;
+  const state = await replay(sweepOrchestrator, carried, [
+    completed(
+      0,
+      polled([
+        { name: 'sw-t2', state: 'failed', attempt: 1, offset: 0, points: [], error: 'JobFailed: exit 1' },
+      ]),
+      6,
+    ),
+    completed(1, true, 6),
+  ]);
+  expect(names(state)).toEqual(['PollSweepTrials', 'RecordSweepStatus']);
+  expect(state.actions.flat()[1].input).toMatchObject({
+    status: {
+      executionState: 'succeeded',
+      bestTrial: { name: 'sw-t1', parameters: { lr: 0.01 }, metric: 0.9 },
+      trialCounts: { succeeded: 2, failed: 1, notStarted: 0 },
+    },
+  });
+  expect(state.isDone).toBe(true);
+  expect(state.output).toBe('succeeded');
+});
+
+test('a sweep whose record is gone ends without touching its trials', async () => {
+  const state = await replay(sweepOrchestrator, input, [
+    completed(0, { gone: true, cancelRequested: false, deleteRequested: false, trials: [] }, 1),
+  ]);
+  expect(names(state)).toEqual(['PollSweepTrials']);
+  expect(state.output).toBe('gone');
+});
+
+test('a pending DELETE stops the active trials and, once they ended, removes the record', async () => {
+  const running: SweepOrchestrationInput = {
+    ...input,
+    state: {
+      nextIndex: 1,
+      trials: [
+        {
+          index: 0,
+          name: 'sw-t0',
+          phase: 'running',
+          attempt: 1,
+          offset: 0,
+          series: { reports: 0, improvements: [] },
+        },
+      ],
+      lastEvaluationMs: t0,
+      cancelling: false,
+      deleting: false,
+    },
+  };
+  const deleting = { gone: false, cancelRequested: true, deleteRequested: true };
+  const state = await replay(sweepOrchestrator, running, [
+    completed(
+      0,
+      { ...deleting, trials: [{ name: 'sw-t0', state: 'running', attempt: 1, offset: 0, points: [] }] },
+      1,
+    ),
+    completed(1, 1, 1),
+    completed(2, true, 1),
+    ...fired(3, 3),
+    completed(
+      4,
+      { ...deleting, trials: [{ name: 'sw-t0', state: 'failed', attempt: 1, offset: 0, points: [] }] },
+      3,
+    ),
+    completed(5, true, 3),
+  ]);
+  expect(names(state)).toEqual([
+    'PollSweepTrials',
+    'TerminateSweepTrials',
+    'RecordSweepStatus',
+    'timer',
+    'PollSweepTrials',
+    'RecordSweepStatus',
+  ]);
+  const actions = state.actions.flat();
+  expect(actions[1].input).toMatchObject({ names: ['sw-t0'] });
+  expect(actions[5].input).toMatchObject({
+    remove: true,
+    status: { executionState: 'cancelled', trialCounts: { cancelled: 1 } },
+  });
+  expect(state.output).toBe('cancelled');
+});
