@@ -4,6 +4,7 @@
 import { randomUUID } from 'crypto';
 import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
+import { CosmosSweepStore } from '../../shared/adapters/cosmos/cosmosSweepStore';
 import { CosmosRoleAssignmentStore } from '../../shared/adapters/cosmos/cosmosRoleAssignmentStore';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
@@ -24,6 +25,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
       lifecycle: createJobLifecycle(process.env),
       outputFiles: createJobOutputFiles(process.env, store),
       workspaceAccess: new CosmosRoleAssignmentStore(cosmos, config.cosmos.database),
+      sweeps: new CosmosSweepStore(cosmos, config.cosmos.database),
       secrets: new AesGcmSecretProtector(config.secretsEncryptionKey),
       quotas: defaultQuotas,
       now: () => new Date(),

@@ -184,3 +184,25 @@ test('a bad sweep body is a 400 naming the field', async () => {
   expect(response.status).toBe(400);
   expect((response.body.error as { target: string }).target).toBe('properties.parameters.lr.type');
 });
+
+test('deleting the experiment deletes its sweeps (a re-created experiment has none)', async () => {
+  const put = await bed.api.send(
+    'PUT',
+    `${experiment}/sweeps/leftover`,
+    sweepBody(`${node} ${script} --lr {parameters.lr} --epochs 1`, {
+      parameters: { lr: { type: 'choice', values: [0.1] } },
+    }),
+  );
+  expect(put.status).toBe(201);
+  await waitForSweep('leftover', 'succeeded');
+  expect((await bed.api.send('DELETE', experiment)).status).toBe(202);
+  await waitFor('the experiment gone', async () =>
+    (await bed.api.send('GET', experiment)).status === 404 ? true : undefined,
+  );
+  expect([200, 201, 202]).toContain((await bed.api.send('PUT', experiment)).status);
+  await waitFor('the experiment back', async () =>
+    (await bed.api.send('GET', experiment)).status === 200 ? true : undefined,
+  );
+  expect((await bed.api.send('GET', `${experiment}/sweeps/leftover`)).status).toBe(404);
+  expect((await bed.api.send('GET', `${experiment}/sweeps`)).body.value).toEqual([]);
+});

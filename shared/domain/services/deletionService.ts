@@ -3,6 +3,7 @@
 // the lifecycle has stopped it (checked again whenever the operation's status is read).
 import type { ResourceRef } from '../resourceId';
 import { experimentRefOf, workspaceRefOf } from '../resourceId';
+import type { SweepStore } from '../sweeps/sweepStore';
 import type { Stored } from '../resourceRecord';
 import type { ListScope } from '../../ports/resourceStore';
 import { PreconditionFailedError } from '../errors';
@@ -86,8 +87,25 @@ export async function deleteExperimentRecord(deps: ServiceDeps, ref: ResourceRef
     deleteJobRecord(deps, job),
   );
   if (!jobsGone) return false;
+  if (deps.sweeps) await deleteSweepsOf(deps.sweeps, experiment);
   await deps.store.delete(experiment);
   return true;
+}
+
+/** The experiment's sweeps go with it; their orchestrations end when they find their record gone. */
+async function deleteSweepsOf(sweeps: SweepStore, experiment: ResourceRef): Promise<void> {
+  const scope = {
+    subscriptionId: experiment.subscriptionId,
+    resourceGroup: experiment.resourceGroup,
+    workspace: experiment.workspace,
+    experiment: experiment.name,
+  };
+  let continuationToken: string | undefined;
+  do {
+    const page = await sweeps.list(scope, { maxItems: 100, continuationToken });
+    for (const sweep of page.items) await sweeps.delete(sweep.record.address);
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
 }
 
 export async function deleteClusterRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {

@@ -6,6 +6,7 @@ import type { JobOutputFiles } from '../../ports/jobOutputFiles';
 import type { ResourceStore } from '../../ports/resourceStore';
 import type { SecretProtector } from '../../ports/secretProtector';
 import type { WorkspaceAccessStore } from '../../security/workspaceAccessStore';
+import type { SweepStore } from '../sweeps/sweepStore';
 
 export interface Quotas {
   /** Clusters per subscription and location (the Usages "Clusters" limit). */
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   outputFiles?: JobOutputFiles;
   /** Role assignments per workspace (shared/security): removed with their workspace. */
   workspaceAccess?: WorkspaceAccessStore;
+  /** Sweeps live under experiments: an experiment delete removes them (their trials are its jobs). */
+  sweeps?: SweepStore;
   quotas: Quotas;
   now: () => Date;
   newId: () => string;
