@@ -2,10 +2,13 @@
 // one; a wrong word gets the closest command or group suggested.
 import { closestMatch } from './closestMatch';
 import { clusterCommands } from './commands/clusterCommands';
+import { eventSourceCommands } from './commands/eventSourceCommands';
 import { experimentCommands } from './commands/experimentCommands';
 import { fileServerCommands } from './commands/fileServerCommands';
 import { jobCommands } from './commands/jobCommands';
 import { providerCommands } from './commands/providerCommands';
+import { roleAssignmentCommands } from './commands/roleAssignmentCommands';
+import { sweepCommands } from './commands/sweepCommands';
 import { workspaceCommands } from './commands/workspaceCommands';
 import type { CommandSpec } from './commandSpec';
 import { UsageError } from './usageError';
@@ -16,6 +19,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...clusterCommands,
   ...fileServerCommands,
   ...jobCommands,
+  ...sweepCommands,
+  ...eventSourceCommands,
+  ...roleAssignmentCommands,
   ...providerCommands,
 ];
 

@@ -6,7 +6,20 @@ export type OutputFormat = 'json' | 'table' | 'tsv';
 export const OUTPUT_FORMATS: readonly string[] = ['json', 'jsonc', 'table', 'tsv'];
 
 export type OutputView =
-  'workspace' | 'experiment' | 'cluster' | 'fileServer' | 'job' | 'file' | 'node' | 'usage' | 'operation';
+  | 'workspace'
+  | 'experiment'
+  | 'cluster'
+  | 'fileServer'
+  | 'job'
+  | 'file'
+  | 'node'
+  | 'usage'
+  | 'operation'
+  | 'sweep'
+  | 'trial'
+  | 'scoringRule'
+  | 'jobSchedule'
+  | 'roleAssignment';
 
 type Row = Record<string, unknown>;
 
@@ -78,6 +91,8 @@ const views: Record<OutputView, Column[]> = {
     { header: 'Nodes', value: field('nodeCount') },
     { header: 'State', value: field('executionState') },
     { header: 'Exit code', value: field('executionInfo', 'exitCode') },
+    { header: 'Attempts', value: (r) => (Array.isArray(r.attempts) ? r.attempts.length : undefined) },
+    { header: 'Wait reason', value: waitReason },
   ],
   file: [
     { header: 'Name', value: field('name') },
@@ -99,7 +114,69 @@ const views: Record<OutputView, Column[]> = {
     { header: 'Name', value: field('name') },
     { header: 'Description', value: field('display', 'description') },
   ],
+  sweep: [
+    { header: 'Name', value: field('name') },
+    { header: 'Experiment', value: (r) => idSegment(r.id, 'experiments') },
+    { header: 'State', value: field('executionState') },
+    { header: 'Trials', value: (r) => trialTotal(field('trialCounts')(r)) },
+    { header: 'Running', value: field('trialCounts', 'running') },
+    { header: 'Succeeded', value: field('trialCounts', 'succeeded') },
+    { header: 'Failed', value: field('trialCounts', 'failed') },
+    { header: 'Best trial', value: field('bestTrial', 'name') },
+    { header: 'Best metric', value: field('bestTrial', 'metric') },
+  ],
+  trial: [
+    { header: 'Name', value: field('name') },
+    { header: 'State', value: field('state') },
+    { header: 'Metric', value: field('metric') },
+    { header: 'Step', value: field('step') },
+    { header: 'Parameters', value: (r) => parameterText(r.parameters) },
+    { header: 'Reason', value: field('reason') },
+  ],
+  scoringRule: [
+    { header: 'Name', value: field('name') },
+    { header: 'Resource Group', value: field('resourceGroup') },
+    { header: 'Experiment', value: field('experimentName') },
+    { header: 'Container', value: field('source', 'container') },
+    { header: 'Prefix', value: field('source', 'blobPrefix') },
+    { header: 'Enabled', value: field('enabled') },
+  ],
+  jobSchedule: [
+    { header: 'Name', value: field('name') },
+    { header: 'Resource Group', value: field('resourceGroup') },
+    { header: 'Experiment', value: field('experimentName') },
+    { header: 'Schedule', value: field('schedule') },
+    { header: 'Enabled', value: field('enabled') },
+    { header: 'Next run', value: field('nextRunTime') },
+    { header: 'Last job', value: field('lastJobName') },
+  ],
+  roleAssignment: [
+    { header: 'Principal', value: field('principalId') },
+    { header: 'Type', value: field('principalType') },
+    { header: 'Role', value: field('role') },
+    { header: 'Workspace', value: (r) => idSegment(r.id, 'workspaces') },
+  ],
 };
+
+/** A queued job's wait: the reason code and its queue position, e.g. `InsufficientFreeNodes (#2)`. */
+function waitReason(row: Row): string | undefined {
+  const info = row.queueInfo as Row | undefined;
+  if (!info || typeof info.reason !== 'string') return undefined;
+  return typeof info.position === 'number' ? `${info.reason} (#${info.position})` : info.reason;
+}
+
+function trialTotal(counts: unknown): number | undefined {
+  if (!counts || typeof counts !== 'object') return undefined;
+  return Object.values(counts as Row).reduce<number>((sum, n) => sum + (typeof n === 'number' ? n : 0), 0);
+}
+
+/** `lr=0.01 layers=3`: a trial's parameter values on one line. */
+function parameterText(parameters: unknown): string | undefined {
+  if (!parameters || typeof parameters !== 'object') return undefined;
+  return Object.entries(parameters as Row)
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join(' ');
+}
 
 /** A resource as az shows it: `properties` merged into the top level, `resourceGroup` taken from the id. */
 export function flattenResource(value: unknown): unknown {

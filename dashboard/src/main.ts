@@ -10,6 +10,8 @@ import { clustersView } from './views/clustersView.js';
 import { jobDetailView } from './views/jobDetailView.js';
 import { jobsView } from './views/jobsView.js';
 import { submitJobView } from './views/submitJobView.js';
+import { sweepDetailView } from './views/sweepDetailView.js';
+import { sweepsView } from './views/sweepsView.js';
 import type { View, ViewContext } from './views/viewContext.js';
 import { listWorkspaces, workspacesView } from './views/workspacesView.js';
 
@@ -76,6 +78,10 @@ function viewFor(route: DashboardRoute): View {
       return submitJobView(ctx, route.resourceGroup, route.workspace, route.experiment);
     case 'job':
       return jobDetailView(ctx, route.resourceGroup, route.workspace, route.experiment, route.job);
+    case 'sweeps':
+      return sweepsView(ctx, route.resourceGroup, route.workspace, route.experiment);
+    case 'sweep':
+      return sweepDetailView(ctx, route.resourceGroup, route.workspace, route.experiment, route.sweep);
   }
 }
 
@@ -90,6 +96,9 @@ function renderNav(route: DashboardRoute): void {
       {},
       link('Workspaces', { view: 'home' }, route.view === 'home'),
       ws ? link('Jobs', { view: 'jobs', ...ws }, route.view === 'jobs' || route.view === 'job') : null,
+      ws
+        ? link('Sweeps', { view: 'sweeps', ...ws }, route.view === 'sweeps' || route.view === 'sweep')
+        : null,
       ws ? link('Clusters', { view: 'clusters', ...ws }, route.view === 'clusters') : null,
       ws ? link('Submit a job', { view: 'submit', ...ws }, route.view === 'submit') : null,
     ),

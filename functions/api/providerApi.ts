@@ -1,8 +1,8 @@
 // HTTP trigger adapters for provider-level endpoints: the operations catalogue, usages, long-running operation
 // status and results, and the OpenAPI document.
 import { app, type HttpRequest } from '@azure/functions';
-import { openApiDocument } from '../../shared/domain/batchAiSpec';
 import operationsCatalogue from '../../shared/domain/spec/operationsCatalogue.json';
+import { servedOpenApiDocument } from '../../shared/domain/spec/servedOpenApi';
 import { getOperation, operationStatusBody } from '../../shared/domain/services/operationService';
 import { requireResource } from '../../shared/domain/services/parentLookup';
 import { toWire } from '../../shared/domain/services/resourceView';
@@ -54,7 +54,7 @@ export async function openApi(request: HttpRequest) {
   const url = new URL(request.url);
   return jsonResponse(
     200,
-    openApiDocument(url.host, new URL(apiBase(request)).pathname || '/', url.protocol.replace(':', '')),
+    servedOpenApiDocument(url.host, new URL(apiBase(request)).pathname || '/', url.protocol.replace(':', '')),
   );
 }
 

@@ -17,6 +17,17 @@ import type {
   WorkspaceCreateParameters,
   WorkspaceUpdateParameters,
 } from './batchAiTypes';
+import type {
+  JobSchedule,
+  JobScheduleProperties,
+  RoleAssignment,
+  RoleAssignmentParameters,
+  ScoringRule,
+  ScoringRuleProperties,
+  Sweep,
+  SweepCreateParameters,
+  SweepDeleteOutcome,
+} from './extensionTypes';
 import { OperationPoller } from './operationPoller';
 import { pagedIterable, type PagedAsyncIterable } from './pagedIterable';
 import { parseJson, RestPipeline, type BatchAiClientOptions, type RestResponse } from './restPipeline';
@@ -45,6 +56,11 @@ export class BatchAiClient {
   readonly clusters: ClusterOperations;
   readonly fileServers: FileServerOperations;
   readonly jobs: JobOperations;
+  /** Extensions of Batch AI 2018-05-01 (see docs/api.md, Extensions). */
+  readonly sweeps: SweepOperations;
+  readonly scoringRules: WorkspaceChildOperations<ScoringRule, { properties: ScoringRuleProperties }>;
+  readonly jobSchedules: WorkspaceChildOperations<JobSchedule, { properties: JobScheduleProperties }>;
+  readonly roleAssignments: WorkspaceChildOperations<RoleAssignment, RoleAssignmentParameters>;
   private readonly pipeline: RestPipeline;
 
   constructor(options: BatchAiClientOptions) {
@@ -54,6 +70,10 @@ export class BatchAiClient {
     this.clusters = new ClusterOperations(this.pipeline);
     this.fileServers = new FileServerOperations(this.pipeline);
     this.jobs = new JobOperations(this.pipeline);
+    this.sweeps = new SweepOperations(this.pipeline);
+    this.scoringRules = new WorkspaceChildOperations(this.pipeline, 'scoringRules');
+    this.jobSchedules = new WorkspaceChildOperations(this.pipeline, 'jobSchedules');
+    this.roleAssignments = new WorkspaceChildOperations(this.pipeline, 'roleAssignments');
   }
 
   get subscriptionId(): string {
@@ -399,5 +419,91 @@ export class JobOperations extends OperationGroup {
       'POST',
       `${this.path(resourceGroup, workspace, experiment, job)}/listRemoteLoginInformation`,
     );
+  }
+}
+
+export class SweepOperations extends OperationGroup {
+  private path(resourceGroup: string, workspace: string, experiment: string, sweep?: string): string {
+    const base = `${this.workspacePath(resourceGroup, workspace)}/experiments/${segment(experiment)}/sweeps`;
+    return sweep === undefined ? base : `${base}/${segment(sweep)}`;
+  }
+
+  /** Creates and starts a sweep (201); the same body again is a no-op (200), a different one a 409. */
+  createOrUpdate(
+    resourceGroup: string,
+    workspace: string,
+    experiment: string,
+    sweep: string,
+    parameters: SweepCreateParameters,
+  ): Promise<Sweep> {
+    return this.pipeline.json('PUT', this.path(resourceGroup, workspace, experiment, sweep), {
+      body: parameters,
+    });
+  }
+
+  get(resourceGroup: string, workspace: string, experiment: string, sweep: string): Promise<Sweep> {
+    return this.getAt(this.path(resourceGroup, workspace, experiment, sweep));
+  }
+
+  list(
+    resourceGroup: string,
+    workspace: string,
+    experiment: string,
+    options?: ListOptions,
+  ): PagedAsyncIterable<Sweep> {
+    return this.listAt(this.path(resourceGroup, workspace, experiment), options);
+  }
+
+  /** Terminates the running trials and creates no more; the sweep ends `cancelled`. */
+  cancel(resourceGroup: string, workspace: string, experiment: string, sweep: string): Promise<Sweep> {
+    return this.pipeline.json('POST', `${this.path(resourceGroup, workspace, experiment, sweep)}/cancel`);
+  }
+
+  /** Deletes the sweep (its trial jobs stay); a running one is cancelled first and goes once its trials stopped. */
+  async delete(
+    resourceGroup: string,
+    workspace: string,
+    experiment: string,
+    sweep: string,
+  ): Promise<SweepDeleteOutcome> {
+    const response = await this.pipeline.send(
+      'DELETE',
+      this.path(resourceGroup, workspace, experiment, sweep),
+    );
+    return response.status === 202 ? 'deleting' : response.status === 204 ? 'notFound' : 'deleted';
+  }
+}
+
+/** A synchronous child resource of a workspace (scoring rules, job schedules, role assignments). */
+export class WorkspaceChildOperations<T, P> extends OperationGroup {
+  constructor(
+    pipeline: RestPipeline,
+    private readonly segmentName: 'scoringRules' | 'jobSchedules' | 'roleAssignments',
+  ) {
+    super(pipeline);
+  }
+
+  private path(resourceGroup: string, workspace: string, name?: string): string {
+    const base = `${this.workspacePath(resourceGroup, workspace)}/${this.segmentName}`;
+    return name === undefined ? base : `${base}/${segment(name)}`;
+  }
+
+  /** Creates (201) or replaces (200); for role assignments `name` is the principal's object id. */
+  createOrUpdate(resourceGroup: string, workspace: string, name: string, parameters: P): Promise<T> {
+    return this.pipeline.json('PUT', this.path(resourceGroup, workspace, name), { body: parameters });
+  }
+
+  get(resourceGroup: string, workspace: string, name: string): Promise<T> {
+    return this.getAt(this.path(resourceGroup, workspace, name));
+  }
+
+  list(resourceGroup: string, workspace: string, options?: ListOptions): PagedAsyncIterable<T> {
+    return this.listAt(this.path(resourceGroup, workspace), options);
+  }
+
+  /** True when something was deleted, false when nothing existed (204). */
+  async delete(resourceGroup: string, workspace: string, name: string): Promise<boolean> {
+    const response = await this.pipeline.send('DELETE', this.path(resourceGroup, workspace, name));
+    return response.status !== 204;
   }
 }

@@ -1,5 +1,6 @@
 // Wire types of the Batch AI REST API 2018-05-01 as the client sends and receives them (hand-written from
 // shared/domain/spec/batchAi-2018-05-01.json; read-only properties are optional because the server fills them).
+import type { JobAttempt, JobQueueInfo } from './extensionTypes';
 
 export interface ResourceId {
   id: string;
@@ -318,6 +319,10 @@ export interface Job extends ProxyResource {
     executionState?: JobExecutionState;
     executionStateTransitionTime?: string;
     executionInfo?: { startTime?: string; endTime?: string; exitCode?: number; errors?: BatchAiError[] };
+    /** Extension: why the job waits, while it is queued. */
+    queueInfo?: JobQueueInfo;
+    /** Extension: its runs, oldest first. */
+    attempts?: JobAttempt[];
   };
 }
 

@@ -24,6 +24,21 @@ const provisioningStates: Record<string, StateView> = {
   failed: { label: 'Failed', tone: 'danger' },
 };
 
+const sweepStates: Record<string, StateView> = {
+  running: { label: 'Running', tone: 'progress' },
+  succeeded: { label: 'Succeeded', tone: 'success' },
+  failed: { label: 'Failed', tone: 'danger' },
+  cancelled: { label: 'Cancelled', tone: 'warning' },
+};
+
+/** Trial states: a job's, plus the sweep's own notStarted and earlyTerminated. */
+const trialStates: Record<string, StateView> = {
+  ...executionStates,
+  notstarted: { label: 'Not started', tone: 'neutral' },
+  earlyterminated: { label: 'Stopped early', tone: 'warning' },
+  cancelled: { label: 'Cancelled', tone: 'warning' },
+};
+
 const allocationStates: Record<string, StateView> = {
   steady: { label: 'Steady', tone: 'success' },
   resizing: { label: 'Resizing', tone: 'progress' },
@@ -41,6 +56,14 @@ export function executionStateView(state: unknown): StateView {
 
 export function provisioningStateView(state: unknown): StateView {
   return lookup(provisioningStates, state);
+}
+
+export function sweepStateView(state: unknown): StateView {
+  return lookup(sweepStates, state);
+}
+
+export function trialStateView(state: unknown): StateView {
+  return lookup(trialStates, state);
 }
 
 export function allocationStateView(state: unknown): StateView {

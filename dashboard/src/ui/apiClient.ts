@@ -53,6 +53,11 @@ export function jobPath(scope: Scope, experiment: string, job: string): string {
   return `${workspacePath(scope)}/experiments/${e(experiment)}/jobs/${e(job)}`;
 }
 
+export function sweepPath(scope: Scope, experiment: string, sweep?: string): string {
+  const base = `${workspacePath(scope)}/experiments/${e(experiment)}/sweeps`;
+  return sweep === undefined ? base : `${base}/${e(sweep)}`;
+}
+
 export class ApiClient {
   constructor(private readonly root: string = apiRoot()) {}
 

@@ -1,5 +1,6 @@
 // One job: its properties, toolkit, environment variable names, output directories, the live stdout/stderr tail,
 // its files with download links, and terminate/delete (confirmed first).
+import { attemptRows, queueInfoFields } from '../model/jobAttempts.js';
 import { jobRow, type JobWire } from '../model/jobRow.js';
 import { appendChunk, emptyTail, isReset, nextRange, type LogTailState } from '../model/logTail.js';
 import { canTerminate, executionStateView, isActive } from '../model/resourceStates.js';
@@ -43,6 +44,8 @@ export function jobDetailView(
   const terminate = h('button', { type: 'button', class: 'secondary' }, 'Terminate');
   const remove = h('button', { type: 'button', class: 'danger' }, 'Delete');
   const properties = h('dl', { class: 'props' });
+  const queue = h('div', { class: 'card', hidden: true });
+  const attempts = h('div', { class: 'card' });
   const setup = h('div', {});
   const directory = h('select', { id: 'files-dir' });
   const files = h('div', { class: 'live' });
@@ -234,6 +237,57 @@ export function jobDetailView(
     ];
   }
 
+  /** This service's extensions: why a queued job waits, and each run of the job (a preempted job runs again). */
+  function renderQueueAndAttempts(p: Record<string, unknown>): void {
+    const waits = p.executionState === 'queued' ? queueInfoFields(p.queueInfo) : [];
+    queue.hidden = waits.length === 0;
+    morphChildren(queue, [
+      h('h2', { id: 'queue-title' }, 'Why it waits'),
+      h('dl', { class: 'props', 'aria-labelledby': 'queue-title' }, ...waits.flatMap(([k, v]) => row(k, v))),
+    ]);
+    const list = attemptRows(p.attempts);
+    morphChildren(attempts, [
+      h('h2', { id: 'attempts-title' }, 'Attempts'),
+      list.length === 0
+        ? h('p', { class: 'empty' }, 'Not started yet.')
+        : h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { 'aria-labelledby': 'attempts-title' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ...['Attempt', 'Nodes', 'Started', 'Ended', 'Exit code', 'Outcome'].map((c) =>
+                    h('th', { scope: 'col' }, c),
+                  ),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                list.map((a) =>
+                  h(
+                    'tr',
+                    { 'data-key': a.attempt },
+                    h('th', { scope: 'row' }, a.attempt),
+                    h('td', {}, a.nodes),
+                    h('td', {}, formatTimestamp(a.startTime)),
+                    h('td', {}, formatTimestamp(a.endTime)),
+                    h('td', { class: 'num' }, a.exitCode),
+                    h('td', {}, a.outcome),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    ]);
+  }
+
   const element = h(
     'section',
     { 'aria-labelledby': 'job-title' },
@@ -250,6 +304,8 @@ export function jobDetailView(
       h('div', { class: 'card' }, h('h2', {}, 'Properties'), properties),
       h('div', { class: 'card' }, setup),
     ),
+    queue,
+    attempts,
     h(
       'div',
       { class: 'card' },
@@ -307,6 +363,7 @@ export function jobDetailView(
           : []),
       ]);
       morphChildren(setup, renderSetup(p));
+      renderQueueAndAttempts(p);
       const ids = [
         'stdouterr',
         ...(Array.isArray(p.outputDirectories)

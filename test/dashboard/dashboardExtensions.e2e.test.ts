@@ -1,0 +1,161 @@
+// The dashboard's extension pages in headless Chromium against the real app with local nodes: the Sweeps list of
+// an experiment (state, trial progress, best trial), a sweep's page with its trials (parameters, state, metric)
+// and its Cancel button, and the job page's queue information and attempts. Needs `npm run build` first.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { customJob, experiment, startJobTestBed, type JobTestBed } from '../jobs/support/jobTestBed';
+import { repoRoot, waitFor } from '../support/testEnvironment';
+
+const chromiumPath = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(chromiumPath);
+if (!haveChromium) {
+  console.warn(`SKIPPED dashboard extensions e2e: ${chromiumPath} is missing (apt-get install -y chromium).`);
+}
+const describeWithChromium = haveChromium ? describe : describe.skip;
+const script = path.join(repoRoot, 'examples', 'sweep', 'train.js');
+const node = process.execPath;
+
+describeWithChromium('dashboard extension pages in a browser', () => {
+  let bed: JobTestBed | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let userDataDir: string | undefined;
+
+  async function putSweep(name: string, epochs: number, values: number[]): Promise<void> {
+    const response = await bed!.api.send('PUT', `${experiment}/sweeps/${name}`, {
+      properties: {
+        jobTemplate: customJob(
+          bed!,
+          'cpu',
+          `${node} ${script} --lr {parameters.lr} --epochs ${epochs} --epoch-seconds 0.3`,
+        ),
+        parameters: { lr: { type: 'choice', values } },
+        sampling: 'grid',
+        maxConcurrentTrials: 1,
+        objective: { metric: 'accuracy', goal: 'maximize' },
+      },
+    });
+    if (response.status !== 201) throw new Error(`PUT sweep ${name}: ${response.status} ${response.text}`);
+  }
+
+  beforeAll(async () => {
+    for (const built of ['dist/dashboard/main.js', 'dist/dashboard/views/sweepsView.js']) {
+      if (!fs.existsSync(path.join(repoRoot, built)))
+        throw new Error(`${built} is missing: run \`npm run build\` first.`);
+    }
+    bed = await startJobTestBed({ SWEEP_POLL_SECONDS: '1', SWEEP_ROUNDS_PER_EPISODE: '5' });
+    await bed.createCluster('cpu', 1);
+    await bed.createCluster('empty', 0);
+    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-ext-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+      viewport: { width: 1400, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    // The workspace of the test bed is in resource group jobsrg.
+    await page.goto(`${bed.env.baseUrl}/api/dashboard/#/`);
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await bed?.stop();
+    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  const dashboard = (hash: string) => `${bed!.env.baseUrl}/api/dashboard/${hash}`;
+
+  it('lists the sweeps of an experiment with state, trial progress and best trial', async () => {
+    await putSweep('lrs', 2, [0.1, 0.01]);
+    await page.goto(dashboard('#/workspaces/jobsrg/ws/jobs'));
+    await page.getByRole('link', { name: 'Sweeps', exact: true }).click();
+    await page.getByRole('heading', { name: /Sweeps/ }).waitFor();
+    expect(page.url()).toContain('#/workspaces/jobsrg/ws/sweeps');
+    const row = page.getByRole('row', { name: /lrs/ });
+    await row.waitFor();
+    await expectText(row, /Succeeded/, 120_000);
+    await expectText(row, /2 of 2 done/);
+    await expectText(row, /lrs-t1/);
+    await expectText(row, /lr=0\.01/);
+    await page.screenshot({ path: '/tmp/dashboard-sweeps.png', fullPage: true });
+  }, 180_000);
+
+  it('shows a sweep with its trials table (parameters, state, metric) and the best trial', async () => {
+    await page.getByRole('link', { name: 'lrs', exact: true }).click();
+    await page.getByRole('heading', { name: /lrs/ }).waitFor();
+    const trials = page.getByRole('table', { name: 'Trials' });
+    const first = trials.getByRole('row', { name: /lrs-t0/ });
+    await expectText(first, /lr=0\.1/);
+    await expectText(first, /Succeeded/);
+    expect(await first.locator('td.num').first().textContent()).toMatch(/^0\.\d+$/);
+    await expectText(page.locator('.props'), /Best triallrs-t1/);
+    expect(await page.getByRole('button', { name: 'Cancel sweep' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: '/tmp/dashboard-sweep.png', fullPage: true });
+  }, 60_000);
+
+  it('cancels a running sweep from its page after confirmation', async () => {
+    await putSweep('long', 200, [0.1, 0.01, 0.001]);
+    await page.goto(dashboard('#/workspaces/jobsrg/ws/experiments/exp/sweeps/long'));
+    const cancel = page.getByRole('button', { name: 'Cancel sweep' });
+    await waitFor(
+      'a running trial',
+      async () =>
+        /Running/.test(
+          (await page
+            .getByRole('table', { name: 'Trials' })
+            .textContent()
+            .catch(() => '')) ?? '',
+        )
+          ? true
+          : undefined,
+      90_000,
+    );
+    expect(await cancel.isEnabled()).toBe(true);
+    await cancel.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel sweep' }).click();
+    await expectText(page.getByRole('heading', { name: /long/ }), /Cancelled/, 90_000);
+    await expectText(page.getByRole('table', { name: 'Trials' }), /Cancelled/);
+  }, 180_000);
+
+  it('shows why a queued job waits and the attempts of a job that ran', async () => {
+    await bed!.putJob('stuck', customJob(bed!, 'empty', 'echo never'));
+    const queued = await bed!.waitForJob('stuck', 'queueInfo', (p) => p.queueInfo !== undefined);
+    const reason = (queued.queueInfo as { reason: string }).reason;
+    await page.goto(dashboard('#/workspaces/jobsrg/ws/experiments/exp/jobs/stuck'));
+    const queue = page.locator('.card', { has: page.getByRole('heading', { name: 'Why it waits' }) });
+    await expectText(queue, new RegExp(`Wait reason${reason}`));
+    await expectText(queue, /Nodes needed \/ free1 \/ 0/);
+    await page.screenshot({ path: '/tmp/dashboard-queued-job.png', fullPage: true });
+
+    await page.goto(dashboard('#/workspaces/jobsrg/ws/experiments/exp/jobs/lrs-t0'));
+    const attempts = page.getByRole('table', { name: 'Attempts' });
+    const first = attempts.getByRole('row', { name: /^1 / });
+    await expectText(first, /succeeded/);
+    expect(await page.getByRole('heading', { name: 'Why it waits' }).isVisible()).toBe(false);
+    await page.screenshot({ path: '/tmp/dashboard-attempts.png', fullPage: true });
+  }, 120_000);
+});
+
+/** Polls an element's text until it matches (the page refreshes on its own). */
+async function expectText(
+  locator: { textContent(): Promise<string | null> },
+  pattern: RegExp,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await waitFor(
+    `text ${pattern}`,
+    async () => (pattern.test((await locator.textContent()) ?? '') ? true : undefined),
+    timeoutMs,
+  ).catch(async (error: unknown) => {
+    throw new Error(`${(error as Error).message}; text was: ${(await locator.textContent()) ?? ''}`);
+  });
+}
