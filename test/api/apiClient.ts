@@ -47,7 +47,8 @@ export class ApiClient {
     const statusUrl = response.headers.get('azure-asyncoperation');
     if (!statusUrl)
       throw new Error(`No Azure-AsyncOperation header (status ${response.status}): ${response.text}`);
-    const deadline = Date.now() + 30_000;
+    // Generous: a cascade waits for running jobs on local nodes to stop, slow on a loaded 2-core CI machine.
+    const deadline = Date.now() + 120_000;
     for (;;) {
       const status = await this.send('GET', statusUrl);
       if (status.body.status !== 'InProgress') return status.body;
