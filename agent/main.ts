@@ -1,5 +1,6 @@
 // Entry point of the node agent: `node dist/agent/main.js --config FILE` (or env BATCHAI_AGENT_CONFIG=FILE).
-// Logs one JSON line per event to stdout; SIGTERM stops it gracefully (running tasks get SIGTERM first).
+// Logs one JSON line per event to stdout; SIGTERM stops it gracefully (running tasks get SIGTERM first); SIGUSR2
+// makes it poll its task queue at once.
 import * as fs from 'fs';
 import { parseAgentConfig } from '../shared/contracts/agentConfig';
 import { NodeAgent, type AgentLog } from './nodeAgent';
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A local node's pool sends SIGUSR2 right after putting a task message on its queue: poll now.
+  process.on('SIGUSR2', () => agent.wakeTaskPoll());
   await agent.start();
 }
 

@@ -65,6 +65,9 @@ export class NodeAgent {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private pollLoop: Promise<void> | undefined;
+  /** Set by wakeTaskPoll; ends the current wait between task queue polls. */
+  private taskPollWoken = false;
+  private endTaskPollWait: (() => void) | undefined;
   private dockerAvailable: boolean | undefined;
   private mountRoot = '';
   /** Opens the values sealed for this node; memory only. */
@@ -262,9 +265,31 @@ export class NodeAgent {
     };
   }
 
+  /**
+   * Polls the task queue now instead of after the idle interval: local nodes get this (SIGUSR2 from the local
+   * compute pool) when a task message was just sent. Only a hint: a message is found by the next poll anyway.
+   */
+  wakeTaskPoll(): void {
+    this.taskPollWoken = true;
+    this.endTaskPollWait?.();
+  }
+
+  private waitForTaskPoll(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.endTaskPollWait === done) this.endTaskPollWait = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.endTaskPollWait = done;
+    });
+  }
+
   private async pollTasks(): Promise<void> {
     while (!this.stopped) {
       let received = 0;
+      this.taskPollWoken = false;
       try {
         const response = await this.taskQueue.receiveMessages({
           numberOfMessages: 16,
@@ -279,7 +304,10 @@ export class NodeAgent {
       } catch (error: unknown) {
         this.log('warn', `task queue poll failed: ${(error as Error).message}`);
       }
-      if (received === 0 && !this.stopped) await delay(this.config.taskPollIntervalMs);
+      // A wake during the receive may be for a message that receive missed: poll again at once then.
+      if (received === 0 && !this.stopped && !this.taskPollWoken) {
+        await this.waitForTaskPoll(this.config.taskPollIntervalMs);
+      }
     }
   }
 

@@ -13,6 +13,9 @@ function log(message: string): void {
   process.stdout.write(`[start] ${message}\n`);
 }
 
+/** The local cap of the queue triggers' idle polling backoff (see below); host.json says 2 s for Azure. */
+const localMaxPollingInterval = '00:00:01';
+
 /** Restart delays after consecutive crashes; reset once the host has been up for a minute. */
 const restartDelaysMs = [250, 1000, 2000, 5000, 10000, 30000];
 
@@ -30,7 +33,15 @@ async function main(): Promise<void> {
   log(`Azurite blob ${stack.blobEndpoint} queue ${stack.queueEndpoint} table ${stack.tableEndpoint}`);
   log(`Cosmos DB emulator ${stack.cosmosEndpoint}`);
 
-  const env = { ...process.env, ...stack.appSettings(), ...loadOrCreateLocalSecrets(config.dataDir) };
+  const env = {
+    // host.json keeps Azure's queue polling backoff; locally messages sent by the host itself wake their trigger
+    // at once, and this cap bounds the wait for those sent by node agents (node-events). The Functions host's own
+    // app-setting override mechanism, so a value in the environment wins.
+    AzureFunctionsJobHost__extensions__queues__maxPollingInterval: localMaxPollingInterval,
+    ...process.env,
+    ...stack.appSettings(),
+    ...loadOrCreateLocalSecrets(config.dataDir),
+  };
   let host: HostProcess | undefined;
   let stopping = false;
   let crashes = 0;

@@ -1,6 +1,7 @@
 // Queue trigger: node agents' events update the node records (registration, heartbeats, setup result, tasks,
-// evictions); task events are raised to the orchestration named in the task's replyTo. Malformed events are set
-// aside with the reason; they never fail the function (no retry storm, no crash).
+// evictions); task events are raised to the orchestration named in the task's replyTo; a node that becomes ready
+// wakes its cluster's job scheduler. Malformed events are set aside with the reason; they never fail the function
+// (no retry storm, no crash).
 import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { computeRejectedMessagesQueue, nodeEventsQueue } from '../../shared/config/resourceNames';
@@ -8,6 +9,7 @@ import { ContractError } from '../../shared/contracts/contractError';
 import { parseNodeEvent } from '../../shared/contracts/nodeEvent';
 import { getComputeServices } from '../../orchestrations/compute/computeServices';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
+import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
 import { parseQueuePayload, rejectedMessage } from './queuePayload';
 
 const rejected = output.storageQueue({
@@ -31,7 +33,20 @@ app.storageQueue('nodeEvents', {
       return;
     }
     const { nodes } = getComputeServices();
-    await nodes.update(event.clusterKey, event.nodeId, (current) => applyNodeEvent(current, event));
+    let becameIdle = false;
+    await nodes.update(event.clusterKey, event.nodeId, (current) => {
+      const next = applyNodeEvent(current, event);
+      becameIdle = next?.state === 'idle' && current?.state !== 'idle' && current?.state !== 'running';
+      return next;
+    });
+    if (becameIdle) {
+      // A node that just became ready (setup done) may be what a queued job waits for: tell the cluster's job
+      // scheduler now rather than at its next periodic pass. No scheduler running means no job is waiting.
+      await df
+        .getClient(context)
+        .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, {})
+        .catch(() => undefined);
+    }
     if (event.kind === 'evictionNotice' || event.kind === 'taskMessageRejected') {
       context.warn(
         `Node ${event.nodeId}: ${event.kind === 'evictionNotice' ? `${event.eventType} notice` : event.reason}`,

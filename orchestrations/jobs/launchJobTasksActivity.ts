@@ -198,6 +198,7 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
       tasks.push(task);
     }
   }
+  services.pool.wakeNodes?.(lifecycle.clusterKey, [...new Set(tasks.map((task) => task.nodeId))]);
   return {
     tasks,
     maxWallClockSeconds,

@@ -24,7 +24,7 @@ async function attemptTasks(input: StopJobTasksInput): Promise<{ taskId: string;
 }
 
 export async function stopJobTasks(input: StopJobTasksInput): Promise<void> {
-  const { queues } = getJobServices();
+  const { queues, pool } = getJobServices();
   const tasks = new Map(input.tasks.map((task) => [task.taskId, task]));
   for (const task of await attemptTasks(input)) tasks.set(task.taskId, task);
   for (const task of tasks.values()) {
@@ -45,6 +45,7 @@ export async function stopJobTasks(input: StopJobTasksInput): Promise<void> {
       if ((error as { statusCode?: number }).statusCode !== 404) throw error;
     }
   }
+  pool.wakeNodes?.(input.clusterKey, [...new Set([...tasks.values()].map((task) => task.nodeId))]);
 }
 
 df.app.activity(stopJobTasksActivityName, { handler: stopJobTasks });

@@ -84,7 +84,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   fs.mkdirSync(dataDir, { recursive: true });
   const logLevel = parseLogLevel(settings.FUNCTIONS_HOST_LOG_LEVEL);
   const log = createHostLogger(logLevel);
-  const hostJson: HostJsonOptions = readHostJson(appRoot);
+  const hostJson: HostJsonOptions = readHostJson(appRoot, settings);
 
   // The app reads its configuration from process.env, as on Azure where app settings are environment variables.
   for (const [k, v] of Object.entries(settings))

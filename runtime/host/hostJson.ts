@@ -1,6 +1,7 @@
 // Reads the app's host.json (the subset the local host honours) and validates it once at startup.
 import * as fs from 'fs';
 import * as path from 'path';
+import { applyHostJsonOverrides } from './hostJsonOverrides';
 import { durationMs } from './timeSpan';
 
 export interface QueuesOptions {
@@ -92,10 +93,16 @@ export function parseHostJson(raw: Record<string, unknown>): HostJsonOptions {
   };
 }
 
-/** Reads `<appRoot>/host.json`; a missing file means all defaults (as `func` does with a warning). */
-export function readHostJson(appRoot: string): HostJsonOptions {
+/**
+ * Reads `<appRoot>/host.json`; a missing file means all defaults (as `func` does with a warning). App settings
+ * named `AzureFunctionsJobHost__<path>` override its values, as on Azure (`hostJsonOverrides.ts`).
+ */
+export function readHostJson(
+  appRoot: string,
+  settings: Record<string, string | undefined> = {},
+): HostJsonOptions {
   const file = path.join(appRoot, 'host.json');
-  if (!fs.existsSync(file)) return parseHostJson({ version: '2.0' });
+  if (!fs.existsSync(file)) return parseHostJson(applyHostJsonOverrides({ version: '2.0' }, settings));
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -104,5 +111,5 @@ export function readHostJson(appRoot: string): HostJsonOptions {
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new Error(`${file}: expected a JSON object.`);
-  return parseHostJson(raw as Record<string, unknown>);
+  return parseHostJson(applyHostJsonOverrides(raw as Record<string, unknown>, settings));
 }

@@ -60,6 +60,11 @@ export interface ComputePool {
   listNodes(clusterKey: string): Promise<PoolNode[]>;
   /** Removes the pool and every node. */
   deletePool(clusterKey: string): Promise<void>;
+  /**
+   * Optional hint after task messages were put on these nodes' queues: nodes that can be reached directly (local
+   * agent processes) poll at once. Nodes poll their queues anyway; never fails.
+   */
+  wakeNodes?(clusterKey: string, nodeIds: string[]): void;
 }
 
 /** The platform refused a pool operation (quota, capacity, bad image): recorded as a cluster error, not retried. */

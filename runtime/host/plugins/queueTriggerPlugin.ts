@@ -1,13 +1,16 @@
 // queueTrigger on Storage queues (Azurite locally): polls each function's queue with exponential backoff up to
 // host.json maxPollingInterval, fetches batches of batchSize and a new batch when in-flight messages drop to
 // newBatchThreshold, deletes on success, makes a failed message visible again after visibilityTimeout and moves it
-// to `<queue>-poison` (original content kept) once it has been dequeued maxDequeueCount times.
+// to `<queue>-poison` (original content kept) once it has been dequeued maxDequeueCount times. A message put on the
+// queue by this process (`queueSendWatcher.ts`) ends the backoff at once.
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { resolveBindingExpression } from '../bindingExpression';
 import { parseHostJson, type QueuesOptions } from '../hostJson';
 import type { HostServices, RegisteredFunction, RpcTypedData, TriggerPlugin } from '../plugin';
+import { onQueueMessageSent } from '../queueSendWatcher';
 import { queueServiceFor } from '../storageConnection';
 
+/** The first backoff step (as Azure's); a maxPollingInterval below it caps it. */
 const minPollingIntervalMs = 100;
 /** Messages being processed stay invisible this long and are renewed at half of it (Azure: 10 min). */
 const processingVisibilitySeconds = 60;
@@ -23,6 +26,11 @@ class QueueListener {
   private wake: (() => void) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
+  /** A message was sent to this queue since the last receive began: poll again without sleeping. */
+  private poked = false;
+  /** Activity was seen on another queue: the next idle wait starts the backoff again. */
+  private backoffReset = false;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly host: HostServices,
@@ -34,11 +42,22 @@ class QueueListener {
 
   async start(): Promise<void> {
     await this.queue.createIfNotExists();
+    this.unsubscribe = onQueueMessageSent((queueName) => {
+      if (queueName === this.queue.name) {
+        this.poked = true;
+        this.wake?.();
+      } else {
+        // Work elsewhere often brings messages here from other processes soon (a task sent to a node agent ->
+        // its node events): restart the backoff from its first step, without polling at once.
+        this.backoffReset = true;
+      }
+    });
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     this.wake?.();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
@@ -56,13 +75,15 @@ class QueueListener {
   }
 
   private async run(): Promise<void> {
-    let delay = minPollingIntervalMs;
+    const minDelay = Math.min(minPollingIntervalMs, Math.max(this.options.maxPollingIntervalMs, 1));
+    let delay = minDelay;
     while (!this.stopped) {
       if (this.inFlight.size > this.options.newBatchThreshold) {
         await Promise.race([...this.inFlight, this.sleep(this.options.maxPollingIntervalMs)]);
         continue;
       }
       let messages: DequeuedMessageItem[];
+      this.poked = false;
       try {
         const res = await this.queue.receiveMessages({
           numberOfMessages: this.options.batchSize,
@@ -83,12 +104,23 @@ class QueueListener {
         break;
       }
       if (messages.length === 0) {
+        if (this.poked) {
+          delay = minDelay; // sent while this receive was under way: look again now
+          continue;
+        }
+        if (this.backoffReset) {
+          this.backoffReset = false;
+          delay = minDelay;
+        }
         await this.sleep(delay);
-        delay = Math.min(delay * 2, Math.max(this.options.maxPollingIntervalMs, minPollingIntervalMs));
+        delay =
+          this.poked || this.backoffReset
+            ? minDelay
+            : Math.min(delay * 2, Math.max(this.options.maxPollingIntervalMs, minDelay));
         continue;
       }
       // Event-driven after work: poll again at once while messages keep coming.
-      delay = minPollingIntervalMs;
+      delay = minDelay;
       for (const m of messages) {
         const p = this.process(m).catch((err: unknown) => {
           this.host.log.error(

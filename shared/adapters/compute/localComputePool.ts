@@ -105,6 +105,9 @@ export class LocalComputePool implements ComputePool {
       storage: { connectionString: this.options.storageConnectionString },
       metadataServiceUrl: this.options.metadataServiceUrl,
       ...definition.agent,
+      // Local nodes only poll IMDS when a fake is configured: polling it often costs little and shortens the
+      // eviction notice -> requeue path (VMs keep the pool definition's interval).
+      scheduledEventsPollIntervalMs: Math.min(definition.agent.scheduledEventsPollIntervalMs, 250),
       // The node's own copy of the cluster's node data key: only in this file, readable by its owner only.
       nodeDataKey: access?.nodeDataKey.toString('base64'),
     };
@@ -144,6 +147,19 @@ export class LocalComputePool implements ComputePool {
         fs.rmSync(path.join(this.clusterDir(clusterKey), node.nodeId), { recursive: true, force: true });
       }),
     );
+  }
+
+  /** SIGUSR2 to the nodes' agent processes (checked by pid and command line): they poll their task queue now. */
+  wakeNodes(clusterKey: string, nodeIds: string[]): void {
+    const wanted = new Set(nodeIds);
+    for (const node of this.nodeFiles(clusterKey)) {
+      if (!wanted.has(node.nodeId) || !isNodeProcessAlive(node)) continue;
+      try {
+        process.kill(node.pid, 'SIGUSR2');
+      } catch {
+        // Gone meanwhile: nothing to wake.
+      }
+    }
   }
 
   async listNodes(clusterKey: string): Promise<PoolNode[]> {
