@@ -2,16 +2,10 @@
 import { adminAccountOptions } from '../adminAccount';
 import { clusterCreateParameters } from '../clusterParameters';
 import type { CommandSpec } from '../commandSpec';
-import {
-  maxResultsOption,
-  nameOption,
-  noWaitOption,
-  resourceGroupOption,
-  workspaceOption,
-  yesOption,
-} from '../commonOptions';
+import { nameOption, noWaitOption, resourceGroupOption, workspaceOption } from '../commonOptions';
 import { mountOptions } from '../storageMounts';
 import { finish } from './longRunning';
+import { workspaceChildCommands } from './workspaceChildCommands';
 
 const clusterName = nameOption('cluster');
 
@@ -98,32 +92,6 @@ export const clusterCommands: CommandSpec[] = [
     },
   },
   {
-    path: ['cluster', 'show'],
-    summary: 'Show a cluster.',
-    options: [resourceGroupOption, workspaceOption, clusterName],
-    async run({ client, options }) {
-      const value = await client.clusters.get(
-        options.requiredText('resource-group'),
-        options.requiredText('workspace'),
-        options.requiredText('name'),
-      );
-      return { value, view: 'cluster' };
-    },
-  },
-  {
-    path: ['cluster', 'list'],
-    summary: 'List the clusters of a workspace.',
-    options: [resourceGroupOption, workspaceOption, maxResultsOption],
-    async run({ client, options }) {
-      const list = client.clusters.listByWorkspace(
-        options.requiredText('resource-group'),
-        options.requiredText('workspace'),
-        { maxResults: options.integer('max-results') },
-      );
-      return { value: await list.toArray(), view: 'cluster' };
-    },
-  },
-  {
     path: ['cluster', 'resize'],
     summary: 'Resize a cluster to a fixed number of nodes (manual scale).',
     options: [
@@ -183,23 +151,6 @@ export const clusterCommands: CommandSpec[] = [
     },
   },
   {
-    path: ['cluster', 'delete'],
-    summary: 'Delete a cluster.',
-    options: [resourceGroupOption, workspaceOption, clusterName, yesOption, noWaitOption],
-    async run(context) {
-      const { client, options } = context;
-      await finish(
-        context,
-        await client.clusters.beginDelete(
-          options.requiredText('resource-group'),
-          options.requiredText('workspace'),
-          options.requiredText('name'),
-        ),
-      );
-      return {};
-    },
-  },
-  {
     path: ['cluster', 'node', 'list'],
     summary: "List the cluster's nodes with their SSH endpoints.",
     options: [
@@ -216,4 +167,12 @@ export const clusterCommands: CommandSpec[] = [
       return { value: await list.toArray(), view: 'node' };
     },
   },
+  ...workspaceChildCommands({
+    group: 'cluster',
+    noun: 'a cluster',
+    plural: 'clusters',
+    nameOption: clusterName,
+    view: 'cluster',
+    operations: (client) => client.clusters,
+  }),
 ];

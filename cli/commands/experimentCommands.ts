@@ -1,14 +1,8 @@
 // `batchai experiment create|show|list|delete`.
 import type { CommandSpec } from '../commandSpec';
-import {
-  maxResultsOption,
-  nameOption,
-  noWaitOption,
-  resourceGroupOption,
-  workspaceOption,
-  yesOption,
-} from '../commonOptions';
+import { nameOption, noWaitOption, resourceGroupOption, workspaceOption } from '../commonOptions';
 import { finish } from './longRunning';
+import { workspaceChildCommands } from './workspaceChildCommands';
 
 const experimentName = nameOption('experiment');
 
@@ -28,47 +22,13 @@ export const experimentCommands: CommandSpec[] = [
       return { value: await finish(context, poller), view: 'experiment' };
     },
   },
-  {
-    path: ['experiment', 'show'],
-    summary: 'Show an experiment.',
-    options: [resourceGroupOption, workspaceOption, experimentName],
-    async run({ client, options }) {
-      const value = await client.experiments.get(
-        options.requiredText('resource-group'),
-        options.requiredText('workspace'),
-        options.requiredText('name'),
-      );
-      return { value, view: 'experiment' };
-    },
-  },
-  {
-    path: ['experiment', 'list'],
-    summary: 'List the experiments of a workspace.',
-    options: [resourceGroupOption, workspaceOption, maxResultsOption],
-    async run({ client, options }) {
-      const list = client.experiments.listByWorkspace(
-        options.requiredText('resource-group'),
-        options.requiredText('workspace'),
-        { maxResults: options.integer('max-results') },
-      );
-      return { value: await list.toArray(), view: 'experiment' };
-    },
-  },
-  {
-    path: ['experiment', 'delete'],
-    summary: 'Delete an experiment and its jobs.',
-    options: [resourceGroupOption, workspaceOption, experimentName, yesOption, noWaitOption],
-    async run(context) {
-      const { client, options } = context;
-      await finish(
-        context,
-        await client.experiments.beginDelete(
-          options.requiredText('resource-group'),
-          options.requiredText('workspace'),
-          options.requiredText('name'),
-        ),
-      );
-      return {};
-    },
-  },
+  ...workspaceChildCommands({
+    group: 'experiment',
+    noun: 'an experiment',
+    plural: 'experiments',
+    nameOption: experimentName,
+    view: 'experiment',
+    operations: (client) => client.experiments,
+    deleteAlso: ' and its jobs',
+  }),
 ];

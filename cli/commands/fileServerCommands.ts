@@ -3,17 +3,11 @@ import type { DataDisks, FileServerBaseProperties } from '../../shared/client/ba
 import { adminAccount, adminAccountOptions } from '../adminAccount';
 import type { CommandOptions } from '../commandOptions';
 import type { CommandSpec } from '../commandSpec';
-import {
-  maxResultsOption,
-  nameOption,
-  noWaitOption,
-  resourceGroupOption,
-  workspaceOption,
-  yesOption,
-} from '../commonOptions';
+import { nameOption, noWaitOption, resourceGroupOption, workspaceOption } from '../commonOptions';
 import { readConfigFile } from '../configFile';
 import { UsageError } from '../usageError';
 import { finish } from './longRunning';
+import { workspaceChildCommands } from './workspaceChildCommands';
 
 const fileServerName = nameOption('file server');
 
@@ -100,47 +94,12 @@ export const fileServerCommands: CommandSpec[] = [
       return { value: await finish(context, poller), view: 'fileServer' };
     },
   },
-  {
-    path: ['file-server', 'show'],
-    summary: 'Show a file server.',
-    options: [resourceGroupOption, workspaceOption, fileServerName],
-    async run({ client, options }) {
-      const value = await client.fileServers.get(
-        options.requiredText('resource-group'),
-        options.requiredText('workspace'),
-        options.requiredText('name'),
-      );
-      return { value, view: 'fileServer' };
-    },
-  },
-  {
-    path: ['file-server', 'list'],
-    summary: 'List the file servers of a workspace.',
-    options: [resourceGroupOption, workspaceOption, maxResultsOption],
-    async run({ client, options }) {
-      const list = client.fileServers.listByWorkspace(
-        options.requiredText('resource-group'),
-        options.requiredText('workspace'),
-        { maxResults: options.integer('max-results') },
-      );
-      return { value: await list.toArray(), view: 'fileServer' };
-    },
-  },
-  {
-    path: ['file-server', 'delete'],
-    summary: 'Delete a file server.',
-    options: [resourceGroupOption, workspaceOption, fileServerName, yesOption, noWaitOption],
-    async run(context) {
-      const { client, options } = context;
-      await finish(
-        context,
-        await client.fileServers.beginDelete(
-          options.requiredText('resource-group'),
-          options.requiredText('workspace'),
-          options.requiredText('name'),
-        ),
-      );
-      return {};
-    },
-  },
+  ...workspaceChildCommands({
+    group: 'file-server',
+    noun: 'a file server',
+    plural: 'file servers',
+    nameOption: fileServerName,
+    view: 'fileServer',
+    operations: (client) => client.fileServers,
+  }),
 ];
