@@ -4,14 +4,13 @@ import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { clusterCommandsQueue, computeRejectedMessagesQueue } from '../../shared/config/resourceNames';
 import { parseClusterCommand } from '../../shared/contracts/clusterCommand';
-import { ContractError } from '../../shared/contracts/contractError';
 import {
   clusterChangedEvent,
   clusterMonitorInstanceId,
   clusterMonitorName,
   type ReconcileInput,
 } from '../../orchestrations/compute/clusterMonitorContract';
-import { parseQueuePayload, rejectedMessage } from './queuePayload';
+import { acceptQueueMessage } from './queuePayload';
 
 const rejected = output.storageQueue({
   queueName: computeRejectedMessagesQueue,
@@ -25,15 +24,15 @@ app.storageQueue('clusterCommands', {
   extraInputs: [df.input.durableClient()],
   extraOutputs: [rejected],
   handler: async (payload: unknown, context: InvocationContext): Promise<void> => {
-    let command;
-    try {
-      command = parseClusterCommand(parseQueuePayload(payload));
-    } catch (error: unknown) {
-      if (!(error instanceof ContractError)) throw error;
-      context.warn(`Rejected cluster command: ${error.message}`);
-      context.extraOutputs.set(rejected, rejectedMessage(clusterCommandsQueue, error, payload));
-      return;
-    }
+    const command = acceptQueueMessage(
+      payload,
+      parseClusterCommand,
+      clusterCommandsQueue,
+      context,
+      rejected,
+      'cluster command',
+    );
+    if (!command) return;
     const client = df.getClient(context);
     const instanceId = clusterMonitorInstanceId(command.clusterKey);
     const status = await client.getStatus(instanceId).catch(() => undefined);

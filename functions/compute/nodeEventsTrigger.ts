@@ -5,12 +5,11 @@
 import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { computeRejectedMessagesQueue, nodeEventsQueue } from '../../shared/config/resourceNames';
-import { ContractError } from '../../shared/contracts/contractError';
 import { parseNodeEvent } from '../../shared/contracts/nodeEvent';
 import { getComputeServices } from '../../orchestrations/compute/computeServices';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
 import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
-import { parseQueuePayload, rejectedMessage } from './queuePayload';
+import { acceptQueueMessage } from './queuePayload';
 
 const rejected = output.storageQueue({
   queueName: computeRejectedMessagesQueue,
@@ -23,15 +22,15 @@ app.storageQueue('nodeEvents', {
   extraInputs: [df.input.durableClient()],
   extraOutputs: [rejected],
   handler: async (payload: unknown, context: InvocationContext): Promise<void> => {
-    let event;
-    try {
-      event = parseNodeEvent(parseQueuePayload(payload));
-    } catch (error: unknown) {
-      if (!(error instanceof ContractError)) throw error;
-      context.warn(`Rejected node event: ${error.message}`);
-      context.extraOutputs.set(rejected, rejectedMessage(nodeEventsQueue, error, payload));
-      return;
-    }
+    const event = acceptQueueMessage(
+      payload,
+      parseNodeEvent,
+      nodeEventsQueue,
+      context,
+      rejected,
+      'node event',
+    );
+    if (!event) return;
     const { nodes } = getComputeServices();
     let becameIdle = false;
     await nodes.update(event.clusterKey, event.nodeId, (current) => {

@@ -3,7 +3,6 @@
 import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { jobCommandsQueue, jobRejectedCommandsQueue } from '../../shared/config/resourceNames';
-import { ContractError } from '../../shared/contracts/contractError';
 import { parseJobCommand } from '../../shared/contracts/jobCommand';
 import {
   jobLifecycleInstanceId,
@@ -11,7 +10,7 @@ import {
   terminateEvent,
   type JobLifecycleInput,
 } from '../../orchestrations/jobs/jobLifecycleContract';
-import { parseQueuePayload, rejectedMessage } from '../compute/queuePayload';
+import { acceptQueueMessage } from '../compute/queuePayload';
 
 const rejected = output.storageQueue({
   queueName: jobRejectedCommandsQueue,
@@ -24,15 +23,15 @@ app.storageQueue('jobCommands', {
   extraInputs: [df.input.durableClient()],
   extraOutputs: [rejected],
   handler: async (payload: unknown, context: InvocationContext): Promise<void> => {
-    let command;
-    try {
-      command = parseJobCommand(parseQueuePayload(payload));
-    } catch (error: unknown) {
-      if (!(error instanceof ContractError)) throw error;
-      context.warn(`Rejected job command: ${error.message}`);
-      context.extraOutputs.set(rejected, rejectedMessage(jobCommandsQueue, error, payload));
-      return;
-    }
+    const command = acceptQueueMessage(
+      payload,
+      parseJobCommand,
+      jobCommandsQueue,
+      context,
+      rejected,
+      'job command',
+    );
+    if (!command) return;
     const client = df.getClient(context);
     const instanceId = jobLifecycleInstanceId(command.jobUuid);
     if (command.kind === 'terminate') {
