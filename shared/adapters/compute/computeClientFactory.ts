@@ -2,8 +2,7 @@
 // requests through a pipeline policy that sets their agent, never process-wide.
 import { ComputeManagementClient } from '@azure/arm-compute';
 import type { TokenCredential } from '@azure/core-auth';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import * as https from 'https';
+import { trustedCertificatePolicies } from '../trustedCertificatePolicy';
 
 export interface ComputeClientSettings {
   subscriptionId: string;
@@ -15,17 +14,7 @@ export interface ComputeClientSettings {
 }
 
 export function createComputeClient(settings: ComputeClientSettings): ComputeManagementClient {
-  const additionalPolicies: { policy: PipelinePolicy; position: 'perCall' }[] = [];
-  if (settings.trustedCertificate) {
-    const agent = new https.Agent({ ca: settings.trustedCertificate, keepAlive: true });
-    additionalPolicies.push({
-      position: 'perCall',
-      policy: {
-        name: 'scopedTrustedCertificate',
-        sendRequest: (request, next) => next(Object.assign(request, { agent })),
-      },
-    });
-  }
+  const additionalPolicies = trustedCertificatePolicies(settings.trustedCertificate);
   return new ComputeManagementClient(settings.credential, settings.subscriptionId, {
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     additionalPolicies,

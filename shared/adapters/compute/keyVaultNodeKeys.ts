@@ -1,11 +1,10 @@
 // The cluster's node data key as a Key Vault secret (`cluster-<clusterTag>-node-key`, base64): the control plane
 // writes it with its identity (Key Vault Secrets Officer), VM nodes read it with theirs (Key Vault Secrets User).
 import type { TokenCredential } from '@azure/core-auth';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
-import * as https from 'https';
 import { clusterTag } from '../../contracts/nodeQueueNames';
 import { decodeNodeDataKey } from '../../crypto/nodeSecretSealing';
+import { trustedCertificatePolicies } from '../trustedCertificatePolicy';
 
 /** The Key Vault REST version this project speaks (GA since 2023; the local fake implements it). */
 export const keyVaultApiVersion = '7.4';
@@ -22,17 +21,7 @@ export interface SecretClientSettings {
 }
 
 export function createSecretClient(settings: SecretClientSettings): SecretClient {
-  const additionalPolicies: { policy: PipelinePolicy; position: 'perCall' }[] = [];
-  if (settings.trustedCertificate) {
-    const agent = new https.Agent({ ca: settings.trustedCertificate, keepAlive: true });
-    additionalPolicies.push({
-      position: 'perCall',
-      policy: {
-        name: 'scopedTrustedCertificate',
-        sendRequest: (request, next) => next(Object.assign(request, { agent })),
-      },
-    });
-  }
+  const additionalPolicies = trustedCertificatePolicies(settings.trustedCertificate);
   return new SecretClient(settings.vaultUrl, settings.credential, {
     serviceVersion: keyVaultApiVersion,
     // A loopback fake's host is not a *.vault.azure.net name; real vaults keep the check.
