@@ -6,7 +6,25 @@ import { DefaultAzureCredential } from '@azure/identity';
 import https from 'https';
 import type { CosmosSettings } from '../../config/appConfig';
 
+// One client per account and credentials for the whole process, as the Cosmos DB SDK recommends: the API, the
+// activities and the triggers share its connections and its cached metadata.
+const clients = new Map<string, CosmosClient>();
+
 export function createCosmosClient(settings: CosmosSettings): CosmosClient {
+  const cacheKey = JSON.stringify([
+    settings.endpoint,
+    settings.key ?? '',
+    settings.allowSelfSignedCertificate,
+  ]);
+  let client = clients.get(cacheKey);
+  if (!client) {
+    client = newCosmosClient(settings);
+    clients.set(cacheKey, client);
+  }
+  return client;
+}
+
+function newCosmosClient(settings: CosmosSettings): CosmosClient {
   return new CosmosClient({
     endpoint: settings.endpoint,
     ...(settings.key ? { key: settings.key } : { aadCredentials: new DefaultAzureCredential() }),
