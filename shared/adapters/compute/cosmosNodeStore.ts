@@ -2,15 +2,11 @@
 // single-partition query, a heartbeat is a point read plus a replace with IfMatch.
 import type { Container, CosmosClient } from '@azure/cosmos';
 import type { NodeRecord, NodeStore } from '../../ports/nodeStore';
+import { cosmosStatusOf } from '../cosmos/cosmosStatus';
 
 interface NodeDocument extends NodeRecord {
   id: string;
   _etag?: string;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : code === undefined ? undefined : Number(code);
 }
 
 /** Document ids may not contain '/', '\\', '?', '#': node ids are safe, but encode to be sure. */
@@ -46,7 +42,7 @@ export class CosmosNodeStore implements NodeStore {
       const { resource } = await this.container.item(documentId(nodeId), clusterKey).read<NodeDocument>();
       return resource ?? undefined;
     } catch (error: unknown) {
-      if (statusOf(error) === 404) return undefined;
+      if (cosmosStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -77,7 +73,7 @@ export class CosmosNodeStore implements NodeStore {
         }
         return next;
       } catch (error: unknown) {
-        const status = statusOf(error);
+        const status = cosmosStatusOf(error);
         if (status !== 412 && status !== 409 && status !== 404) throw error; // else: changed meanwhile, re-read
       }
     }
@@ -88,7 +84,7 @@ export class CosmosNodeStore implements NodeStore {
     try {
       await this.container.item(documentId(nodeId), clusterKey).delete();
     } catch (error: unknown) {
-      if (statusOf(error) !== 404) throw error;
+      if (cosmosStatusOf(error) !== 404) throw error;
     }
   }
 }

@@ -16,6 +16,7 @@ import type {
 } from '../../domain/eventSources/eventSourceStore';
 import { workspaceKeyOf } from '../../domain/eventSources/eventSourceStore';
 import type { Page, PageRequest } from '../../ports/resourceStore';
+import { cosmosStatusOf } from './cosmosStatus';
 
 interface DefinitionDocument {
   id: string;
@@ -33,14 +34,6 @@ interface BatchDocument {
   id: string;
   batch: BlobBatch;
   _etag?: string;
-}
-
-function statusOf(error: unknown): number | undefined {
-  if (error && typeof error === 'object' && 'code' in error) {
-    const code = (error as { code: unknown }).code;
-    return typeof code === 'number' ? code : Number(code);
-  }
-  return undefined;
 }
 
 function idOf(kind: DefinitionKind, name: string): string {
@@ -84,7 +77,7 @@ export class CosmosEventSourceStore implements EventSourceStore {
         .read<DefinitionDocument>();
       return resource ? this.stored(resource) : undefined;
     } catch (error: unknown) {
-      if (statusOf(error) === 404) return undefined;
+      if (cosmosStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -94,7 +87,7 @@ export class CosmosEventSourceStore implements EventSourceStore {
       const { resource } = await this.definitions.items.create<DefinitionDocument>(this.toDocument(record));
       return this.stored(resource as DefinitionDocument);
     } catch (error: unknown) {
-      if (statusOf(error) === 409)
+      if (cosmosStatusOf(error) === 409)
         throw new ConflictError('ResourceAlreadyExists', `'${record.name}' already exists.`);
       throw error;
     }
@@ -108,7 +101,7 @@ export class CosmosEventSourceStore implements EventSourceStore {
         .replace<DefinitionDocument>(document, { accessCondition: { type: 'IfMatch', condition: etag } });
       return this.stored(resource as DefinitionDocument);
     } catch (error: unknown) {
-      const status = statusOf(error);
+      const status = cosmosStatusOf(error);
       if (status === 412) throw new PreconditionFailedError();
       if (status === 404) throw new NotFoundError(`'${record.name}' no longer exists.`);
       throw error;
@@ -120,7 +113,7 @@ export class CosmosEventSourceStore implements EventSourceStore {
       await this.definitions.item(idOf(kind, name), workspaceKeyOf(workspace)).delete();
       return true;
     } catch (error: unknown) {
-      if (statusOf(error) === 404) return false;
+      if (cosmosStatusOf(error) === 404) return false;
       throw error;
     }
   }
@@ -171,7 +164,7 @@ export class CosmosEventSourceStore implements EventSourceStore {
       const { resource } = await this.batches.item(id, id).read<BatchDocument>();
       return resource ? { batch: resource.batch, etag: resource._etag ?? '' } : undefined;
     } catch (error: unknown) {
-      if (statusOf(error) === 404) return undefined;
+      if (cosmosStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -181,7 +174,7 @@ export class CosmosEventSourceStore implements EventSourceStore {
       const { resource } = await this.batches.items.create<BatchDocument>({ id: batch.id, batch });
       return { batch, etag: resource?._etag ?? '' };
     } catch (error: unknown) {
-      if (statusOf(error) === 409)
+      if (cosmosStatusOf(error) === 409)
         throw new ConflictError('BatchExists', `The batch '${batch.id}' already exists.`);
       throw error;
     }
@@ -197,7 +190,7 @@ export class CosmosEventSourceStore implements EventSourceStore {
         );
       return { batch, etag: resource?._etag ?? '' };
     } catch (error: unknown) {
-      if (statusOf(error) === 412) throw new PreconditionFailedError();
+      if (cosmosStatusOf(error) === 412) throw new PreconditionFailedError();
       throw error;
     }
   }

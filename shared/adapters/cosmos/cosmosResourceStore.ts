@@ -10,6 +10,7 @@ import type { OperationRecord } from '../../domain/operationRecord';
 import type { ResourceRecord, Stored } from '../../domain/resourceRecord';
 import type { ListScope, Page, PageRequest, ResourceStore } from '../../ports/resourceStore';
 import { resourceApiContainers } from './resourceApiContainers';
+import { cosmosStatusOf } from './cosmosStatus';
 
 interface ResourceDocument {
   id: string;
@@ -30,14 +31,6 @@ interface OperationDocument {
   id: string;
   record: OperationRecord;
   _etag?: string;
-}
-
-function statusOf(error: unknown): number | undefined {
-  if (error && typeof error === 'object' && 'code' in error) {
-    const code = (error as { code: unknown }).code;
-    return typeof code === 'number' ? code : Number(code);
-  }
-  return undefined;
 }
 
 function locationKey(location: string): string {
@@ -118,7 +111,7 @@ export class CosmosResourceStore implements ResourceStore {
         .read<ResourceDocument>();
       return resource ? this.stored(resource) : undefined;
     } catch (error: unknown) {
-      if (statusOf(error) === 404) return undefined;
+      if (cosmosStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -131,7 +124,7 @@ export class CosmosResourceStore implements ResourceStore {
       );
       return this.stored(resource as ResourceDocument);
     } catch (error: unknown) {
-      if (statusOf(error) === 409)
+      if (cosmosStatusOf(error) === 409)
         throw new ConflictError('ResourceAlreadyExists', `The resource '${record.ref.name}' already exists.`);
       throw error;
     }
@@ -147,7 +140,7 @@ export class CosmosResourceStore implements ResourceStore {
         });
       return this.stored(resource as ResourceDocument);
     } catch (error: unknown) {
-      const status = statusOf(error);
+      const status = cosmosStatusOf(error);
       if (status === 412) throw new PreconditionFailedError();
       if (status === 404) throw new NotFoundError(`The resource '${record.ref.name}' no longer exists.`);
       throw error;
@@ -162,7 +155,7 @@ export class CosmosResourceStore implements ResourceStore {
         .delete(etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined);
       return true;
     } catch (error: unknown) {
-      const status = statusOf(error);
+      const status = cosmosStatusOf(error);
       if (status === 404) return false;
       if (status === 412) throw new PreconditionFailedError();
       throw error;
@@ -265,7 +258,7 @@ export class CosmosResourceStore implements ResourceStore {
       const { resource } = await this.containers.operations.item(id, id).read<OperationDocument>();
       return resource ? { record: resource.record, etag: resource._etag ?? '' } : undefined;
     } catch (error: unknown) {
-      if (statusOf(error) === 404) return undefined;
+      if (cosmosStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -280,7 +273,7 @@ export class CosmosResourceStore implements ResourceStore {
         );
       return { record: operation, etag: resource?._etag ?? '' };
     } catch (error: unknown) {
-      if (statusOf(error) === 412) throw new PreconditionFailedError();
+      if (cosmosStatusOf(error) === 412) throw new PreconditionFailedError();
       throw error;
     }
   }

@@ -7,6 +7,7 @@ import { keyOf, workspaceRefOf, type ResourceRef } from '../../domain/resourceId
 import { cosmosContainers, workspaceAccessContainer } from '../../config/resourceNames';
 import type { RoleAssignment } from '../../security/roleAssignment';
 import type { WorkspaceAccess, WorkspaceAccessStore } from '../../security/workspaceAccessStore';
+import { cosmosStatusOf } from './cosmosStatus';
 
 interface AccessDocument {
   id: 'access';
@@ -18,14 +19,6 @@ interface AccessDocument {
 }
 
 const documentId = 'access';
-
-function statusOf(error: unknown): number | undefined {
-  if (error && typeof error === 'object' && 'code' in error) {
-    const code = (error as { code: unknown }).code;
-    return typeof code === 'number' ? code : Number(code);
-  }
-  return undefined;
-}
 
 function documentOf(workspace: ResourceRef, assignments: RoleAssignment[]): AccessDocument {
   return {
@@ -54,7 +47,7 @@ export class CosmosRoleAssignmentStore implements WorkspaceAccessStore {
       if (!resource) return { assignments: [] };
       return { assignments: resource.assignments ?? [], etag: resource._etag };
     } catch (error: unknown) {
-      if (statusOf(error) === 404) return { assignments: [] };
+      if (cosmosStatusOf(error) === 404) return { assignments: [] };
       throw error;
     }
   }
@@ -72,7 +65,7 @@ export class CosmosRoleAssignmentStore implements WorkspaceAccessStore {
           .item(documentId, document.workspaceKey)
           .replace(document, { accessCondition: { type: 'IfMatch', condition: etag } });
     } catch (error: unknown) {
-      const status = statusOf(error);
+      const status = cosmosStatusOf(error);
       // 409: someone created the record first; 412: changed since read; 404: removed since read.
       if (status === 409 || status === 412 || status === 404) throw new PreconditionFailedError();
       throw error;
@@ -87,7 +80,7 @@ export class CosmosRoleAssignmentStore implements WorkspaceAccessStore {
     try {
       await this.container.item(documentId, keyOf(workspaceRefOf(workspace))).delete();
     } catch (error: unknown) {
-      if (statusOf(error) !== 404) throw error;
+      if (cosmosStatusOf(error) !== 404) throw error;
     }
   }
 

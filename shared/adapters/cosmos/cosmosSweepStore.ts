@@ -11,6 +11,7 @@ import {
   type SweepStore,
 } from '../../domain/sweeps/sweepStore';
 import type { Page, PageRequest } from '../../ports/resourceStore';
+import { cosmosStatusOf } from './cosmosStatus';
 
 interface SweepDocument {
   id: string;
@@ -18,14 +19,6 @@ interface SweepDocument {
   sortName: string;
   record: SweepRecord;
   _etag?: string;
-}
-
-function statusOf(error: unknown): number | undefined {
-  if (error && typeof error === 'object' && 'code' in error) {
-    const code = (error as { code: unknown }).code;
-    return typeof code === 'number' ? code : Number(code);
-  }
-  return undefined;
 }
 
 export class CosmosSweepStore implements SweepStore {
@@ -55,7 +48,7 @@ export class CosmosSweepStore implements SweepStore {
         .read<SweepDocument>();
       return resource ? this.stored(resource) : undefined;
     } catch (error: unknown) {
-      if (statusOf(error) === 404) return undefined;
+      if (cosmosStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -65,7 +58,7 @@ export class CosmosSweepStore implements SweepStore {
       const { resource } = await this.container.items.create<SweepDocument>(this.toDocument(record));
       return this.stored(resource as SweepDocument);
     } catch (error: unknown) {
-      if (statusOf(error) === 409)
+      if (cosmosStatusOf(error) === 409)
         throw new ConflictError(
           'ResourceAlreadyExists',
           `The sweep '${record.address.name}' already exists.`,
@@ -82,7 +75,7 @@ export class CosmosSweepStore implements SweepStore {
         .replace<SweepDocument>(document, { accessCondition: { type: 'IfMatch', condition: etag } });
       return this.stored(resource as SweepDocument);
     } catch (error: unknown) {
-      const status = statusOf(error);
+      const status = cosmosStatusOf(error);
       if (status === 412) throw new PreconditionFailedError();
       if (status === 404) throw new NotFoundError(`The sweep '${record.address.name}' no longer exists.`);
       throw error;
@@ -96,7 +89,7 @@ export class CosmosSweepStore implements SweepStore {
         .delete(etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined);
       return true;
     } catch (error: unknown) {
-      const status = statusOf(error);
+      const status = cosmosStatusOf(error);
       if (status === 404) return false;
       if (status === 412) throw new PreconditionFailedError();
       throw error;
