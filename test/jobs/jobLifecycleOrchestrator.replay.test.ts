@@ -1,7 +1,17 @@
 // Replay tests of the job lifecycle orchestrator: the real durable-functions wrapper runs it against synthetic
 // histories (activity results, timers, raised events) and the tests assert the exact next action it asks for.
 import type { OrchestrationHandler } from 'durable-functions';
-import { DummyOrchestrationContext, createOrchestrator } from 'durable-functions/lib/src/util/testingUtils';
+import {
+  at,
+  completed,
+  episode,
+  fired,
+  raised,
+  replay as replayOrchestrator,
+  type HistoryEvent,
+  type ReplayAction,
+  type ReplayState,
+} from '../support/orchestratorReplay';
 import { jobLifecycleOrchestrator } from '../../orchestrations/jobs/jobLifecycleOrchestrator';
 import type {
   JobLifecycleInput,
@@ -9,76 +19,11 @@ import type {
   LaunchJobTasksResult,
 } from '../../orchestrations/jobs/jobLifecycleContract';
 
-const t0 = Date.parse('2030-01-01T00:00:00.000Z');
-const at = (seconds: number): string => new Date(t0 + seconds * 1000).toISOString();
-
-type Event = Record<string, unknown>;
-const started = (input: unknown): Event[] => [
-  { EventType: 12, EventId: -1, IsPlayed: false, Timestamp: at(0) },
-  {
-    EventType: 0,
-    EventId: -1,
-    IsPlayed: false,
-    Timestamp: at(0),
-    Name: 'JobLifecycle',
-    Input: JSON.stringify(input),
-  },
-];
-const completed = (id: number, result: unknown, s = 1): Event => ({
-  EventType: 5,
-  EventId: -1,
-  IsPlayed: false,
-  Timestamp: at(s),
-  TaskScheduledId: id,
-  Result: JSON.stringify(result ?? null),
-});
-const raised = (name: string, input: unknown, s = 1): Event => ({
-  EventType: 15,
-  EventId: -1,
-  IsPlayed: false,
-  Timestamp: at(s),
-  Name: name,
-  Input: JSON.stringify(input),
-});
-const fired = (id: number, s: number): Event => ({
-  EventType: 11,
-  EventId: -1,
-  IsPlayed: false,
-  Timestamp: at(s),
-  TimerId: id,
-  FireAt: at(s),
-});
-/** An episode boundary: the orchestrator's clock moves to `s`. */
-const episode = (s: number): Event => ({ EventType: 12, EventId: -1, IsPlayed: false, Timestamp: at(s) });
-
-interface Action {
-  actionType: number;
-  functionName?: string;
-  input?: unknown;
-  externalEventName?: string;
-  fireAt?: string;
-}
-interface State {
-  isDone: boolean;
-  actions: Action[][];
-  output?: unknown;
-}
-
-async function replay(handler: OrchestrationHandler, input: unknown, events: Event[]): Promise<State> {
-  const trigger = {
-    history: [...started(input), ...events],
-    input,
-    instanceId: 'job-0b1c2d3e-0000-4000-8000-000000000001',
-    isReplaying: false,
-    upperSchemaVersion: 3,
-    maximumShortTimerDuration: '6.00:00:00',
-    longRunningTimerIntervalDuration: '3.00:00:00',
-    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-  };
-  return JSON.parse(
-    JSON.stringify(await createOrchestrator(handler)(trigger, new DummyOrchestrationContext())),
-  ) as State;
-}
+type Event = HistoryEvent;
+type Action = ReplayAction;
+type State = ReplayState;
+const replay = (handler: OrchestrationHandler, input: unknown, events: Event[]): Promise<State> =>
+  replayOrchestrator(handler, 'JobLifecycle', 'job-0b1c2d3e-0000-4000-8000-000000000001', input, events);
 
 /** The sequenced actions (activities, timers, continue-as-new) in order, compound ones flattened. */
 function flat(state: State): Action[] {

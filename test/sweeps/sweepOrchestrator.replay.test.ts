@@ -1,67 +1,27 @@
 // Replay tests of the sweep orchestrator: the real durable-functions wrapper runs it against synthetic histories
 // (activity results, timers) and the tests assert the exact actions it asks for and the state it carries over.
 import type { OrchestrationHandler } from 'durable-functions';
-import { DummyOrchestrationContext, createOrchestrator } from 'durable-functions/lib/src/util/testingUtils';
+import {
+  at,
+  completed as completedAt,
+  episode,
+  fired as firedAt,
+  replay as replayOrchestrator,
+  type HistoryEvent,
+  type ReplayState,
+} from '../support/orchestratorReplay';
 import type { SweepOrchestrationInput } from '../../orchestrations/sweeps/sweepContract';
 import { sweepOrchestrator } from '../../orchestrations/sweeps/sweepOrchestrator';
 import { validateSweepBody } from '../../shared/domain/sweeps/sweepDefinition';
 import type { SweepRunState } from '../../shared/domain/sweeps/sweepProgress';
 
-const t0 = Date.parse('2030-01-01T00:00:00.000Z');
-const at = (seconds: number): string => new Date(t0 + seconds * 1000).toISOString();
-
-type Event = Record<string, unknown>;
-const started = (input: unknown): Event[] => [
-  { EventType: 12, EventId: -1, IsPlayed: false, Timestamp: at(0) },
-  {
-    EventType: 0,
-    EventId: -1,
-    IsPlayed: false,
-    Timestamp: at(0),
-    Name: 'Sweep',
-    Input: JSON.stringify(input),
-  },
-];
-const completed = (id: number, result: unknown, s: number): Event => ({
-  EventType: 5,
-  EventId: -1,
-  IsPlayed: false,
-  Timestamp: at(s),
-  TaskScheduledId: id,
-  Result: JSON.stringify(result ?? null),
-});
-const fired = (id: number, s: number): Event[] => [
-  { EventType: 12, EventId: -1, IsPlayed: false, Timestamp: at(s) },
-  { EventType: 11, EventId: -1, IsPlayed: false, Timestamp: at(s), TimerId: id, FireAt: at(s) },
-];
-
-interface Action {
-  actionType: number;
-  functionName?: string;
-  input?: Record<string, unknown>;
-  fireAt?: string;
-}
-interface State {
-  isDone: boolean;
-  actions: Action[][];
-  output?: unknown;
-}
-
-async function replay(handler: OrchestrationHandler, input: unknown, events: Event[]): Promise<State> {
-  const trigger = {
-    history: [...started(input), ...events],
-    input,
-    instanceId: 'sweep-0b1c2d3e-0000-4000-8000-000000000001',
-    isReplaying: false,
-    upperSchemaVersion: 3,
-    maximumShortTimerDuration: '6.00:00:00',
-    longRunningTimerIntervalDuration: '3.00:00:00',
-    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-  };
-  return JSON.parse(
-    JSON.stringify(await createOrchestrator(handler)(trigger, new DummyOrchestrationContext())),
-  ) as State;
-}
+type Event = HistoryEvent;
+type State = ReplayState;
+const completed = (id: number, result: unknown, s: number): Event => completedAt(id, result, s);
+/** A timer firing opens a new episode at its time. */
+const fired = (id: number, s: number): Event[] => [episode(s), firedAt(id, s)];
+const replay = (handler: OrchestrationHandler, input: unknown, events: Event[]): Promise<State> =>
+  replayOrchestrator(handler, 'Sweep', 'sweep-0b1c2d3e-0000-4000-8000-000000000001', input, events);
 
 const { definition } = validateSweepBody(
   {
@@ -254,7 +214,7 @@ test('a pending DELETE stops the active trials and, once they ended, removes the
           series: { reports: 0, improvements: [] },
         },
       ],
-      lastEvaluationMs: t0,
+      lastEvaluationMs: Date.parse(at(0)),
       cancelling: false,
       deleting: false,
     },
