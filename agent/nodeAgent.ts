@@ -35,6 +35,8 @@ import { TaskProcess, type TaskOutcome } from './taskProcess';
 import { mountRootOf, mountVolumes } from './volumeMounts';
 
 export const agentVersion = '1.0.0';
+/** A task that exits sooner than this after its start is reported by its exit alone. */
+const taskStartReportDelayMs = 100;
 
 interface RunningTask {
   message: RunTaskMessage;
@@ -405,13 +407,26 @@ export class NodeAgent {
     });
     const task: RunningTask = { message, process };
     this.running.set(message.taskId, task);
-    await this.send({ kind: 'taskStarted', ...report });
     this.log('info', `task ${message.taskId} started (pid ${process.pid})`);
+    // A process that ends within taskStartReportDelayMs is reported by its exit alone (one event instead of two:
+    // short tasks are common in sweeps and scoring); a longer one is reported started, before its exit.
+    const startReported = Promise.race([
+      process.done.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), taskStartReportDelayMs).unref()),
+    ]).then(async (exited) => {
+      if (!exited) await this.send({ kind: 'taskStarted', ...report });
+    });
     void process.done.then(async (outcome) => {
       this.running.delete(message.taskId);
       this.finished.add(message.taskId);
       this.log('info', `task ${message.taskId} ended: ${describe(outcome)}`);
       try {
+        await startReported.catch((error: unknown) =>
+          this.log(
+            'warn',
+            `could not report the start of task ${message.taskId}: ${(error as Error).message}`,
+          ),
+        );
         await this.send({
           kind: 'taskExited',
           ...report,

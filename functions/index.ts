@@ -24,7 +24,6 @@ import '../orchestrations/jobs/stopJobTasksActivity';
 import '../orchestrations/jobs/completeJobAttemptActivity';
 import '../orchestrations/jobs/readJobStateActivity';
 import '../orchestrations/jobs/checkJobNodesActivity';
-import '../orchestrations/jobs/collectJobOutputsActivity';
 
 // Every invocation runs in its trace context, so orchestrations started from a request join the request's trace;
 // this also validates the telemetry settings at startup rather than at the first request.

@@ -1,5 +1,6 @@
 // Queue trigger: node agents' events update the node records (registration, heartbeats, setup result, tasks,
-// evictions); task events are raised to the orchestration named in the task's replyTo; a node that becomes ready
+// evictions); task exits are raised to the orchestration named in the task's replyTo (a start changes nothing
+// there, so it is not raised: one orchestration episode less per task); a node that becomes ready
 // wakes its cluster's job scheduler. Malformed events are set aside with the reason; they never fail the function
 // (no retry storm, no crash).
 import { app, output, type InvocationContext } from '@azure/functions';
@@ -51,7 +52,7 @@ app.storageQueue('nodeEvents', {
         `Node ${event.nodeId}: ${event.kind === 'evictionNotice' ? `${event.eventType} notice` : event.reason}`,
       );
     }
-    if ((event.kind === 'taskStarted' || event.kind === 'taskExited') && event.replyTo) {
+    if (event.kind === 'taskExited' && event.replyTo) {
       await df
         .getClient(context)
         .raiseEvent(event.replyTo, `task:${event.taskId}`, event)

@@ -1,7 +1,10 @@
-// Records how a job attempt ended: `succeeded` or `failed` with exit code, end time and errors (the stderr tail of
-// the failing process, termination, wall-clock limit). Only the job's current attempt may write: a stale attempt
-// (the job was requeued or recreated) changes nothing. Writes are ETag-checked read-modify-writes.
+// Ends a job attempt: collects its outputs (local nodes), records how it ended (`succeeded` or `failed` with exit
+// code, end time and errors: the stderr tail of the failing process, termination, wall-clock limit; or back to
+// `queued` after a preemption) and asks the cluster's scheduler for a pass, since the attempt's nodes are free.
+// Only the job's current attempt may write: a stale attempt (the job was requeued or recreated) changes nothing.
+// Writes are ETag-checked read-modify-writes; every step is idempotent, so a retried activity is harmless.
 import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
 import type { BlobPath } from '../../shared/contracts/nodeTask';
 import {
   completeJobAttemptActivityName,
@@ -9,6 +12,8 @@ import {
   type JobStateView,
 } from './jobLifecycleContract';
 import { completedRecord } from './attemptCompletion';
+import { collectJobOutputs } from './collectJobOutputs';
+import { requestJobScheduling } from './requestJobSchedulingActivity';
 import { jobRefOf, updateJob } from './jobRecords';
 import { getJobServices } from './jobServices';
 
@@ -30,12 +35,28 @@ async function stderrTail(path: BlobPath | undefined): Promise<string | undefine
   }
 }
 
-export async function completeJobAttempt(input: CompleteJobAttemptInput): Promise<JobStateView> {
+export async function completeJobAttempt(
+  input: CompleteJobAttemptInput,
+  context: InvocationContext,
+): Promise<JobStateView> {
+  const view = await recordAttemptEnd(input);
+  await requestJobScheduling(input.lifecycle.clusterKey, context);
+  return view;
+}
+
+async function recordAttemptEnd(input: CompleteJobAttemptInput): Promise<JobStateView> {
   const { store, config } = getJobServices();
+  const ref = jobRefOf(input.lifecycle.job);
+  const read = await store.get(ref);
+  await collectJobOutputs(input, read?.record);
   const outcome = input.outcome;
   const tail = outcome.kind === 'failed' ? await stderrTail(outcome.stderrOf) : undefined;
-  const stored = await updateJob(store, jobRefOf(input.lifecycle.job), (current) =>
-    completedRecord(current, input, { at: new Date(), stderrTail: tail, maxAttempts: config.maxAttempts }),
+  const stored = await updateJob(
+    store,
+    ref,
+    (current) =>
+      completedRecord(current, input, { at: new Date(), stderrTail: tail, maxAttempts: config.maxAttempts }),
+    read,
   );
   const runtime = stored?.record.job;
   if (!runtime || runtime.uuid !== input.lifecycle.jobUuid)
@@ -44,4 +65,7 @@ export async function completeJobAttempt(input: CompleteJobAttemptInput): Promis
   return { state: runtime.executionState, attempt: runtime.attempts.length, nodeIds: current?.nodeIds ?? [] };
 }
 
-df.app.activity(completeJobAttemptActivityName, { handler: completeJobAttempt });
+df.app.activity(completeJobAttemptActivityName, {
+  extraInputs: [df.input.durableClient()],
+  handler: completeJobAttempt,
+});

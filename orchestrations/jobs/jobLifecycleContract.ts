@@ -22,7 +22,6 @@ export const stopJobTasksActivityName = 'StopJobTasks';
 export const completeJobAttemptActivityName = 'CompleteJobAttempt';
 export const readJobStateActivityName = 'ReadJobState';
 export const checkJobNodesActivityName = 'CheckJobNodes';
-export const collectJobOutputsActivityName = 'CollectJobOutputs';
 
 /** One lifecycle per job: its instance id derives from the job's GUID (so a repeated start is idempotent). */
 export function jobLifecycleInstanceId(jobUuid: string): string {
@@ -70,6 +69,8 @@ export interface ScheduleJobsResult {
 export interface NodesGranted {
   attempt: number;
   nodeIds: string[];
+  /** False when the job has no jobPreparation: its lifecycle launches the main processes at once. */
+  hasPreparation?: boolean;
 }
 
 export interface JobStateView {
@@ -140,6 +141,10 @@ export type AttemptOutcome =
   | { kind: 'preempted'; reason: string }
   | { kind: 'wallClockExceeded'; maxWallClockSeconds: number };
 
+/**
+ * Input of CompleteJobAttempt, which collects the attempt's outputs (local nodes), records the result and asks the
+ * scheduler to reschedule (the attempt's nodes are free): one activity, one step of the lifecycle's history.
+ */
 export interface CompleteJobAttemptInput {
   lifecycle: JobLifecycleInput;
   attempt: number;

@@ -8,7 +8,6 @@ import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from
 import { attemptOutcome, nodeLossOf, taskFailed } from './attemptOutcome';
 import {
   checkJobNodesActivityName,
-  collectJobOutputsActivityName,
   completeJobAttemptActivityName,
   jobLifecycleName,
   launchJobTasksActivityName,
@@ -20,7 +19,6 @@ import {
   type AttemptOutcome,
   type CheckJobNodesInput,
   type CheckJobNodesResult,
-  type CollectJobOutputsInput,
   type CompleteJobAttemptInput,
   type JobLifecycleInput,
   type JobStateView,
@@ -85,6 +83,8 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
   const base: JobLifecycleInput = { job: input.job, jobUuid: input.jobUuid, clusterKey: input.clusterKey };
   const resumed = input.watching;
   let attempt: number;
+  /** Unknown after a re-check of the record: the preparation phase then runs (and is empty without one). */
+  let hasPreparation = true;
   const progress: AttemptProgress = { nodeIds: [], tasks: [] };
 
   if (resumed) {
@@ -99,8 +99,10 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
     if (first === grantedEvent) {
       recheck.cancel();
-      attempt = (grantedEvent.result as NodesGranted).attempt;
-      progress.nodeIds = (grantedEvent.result as NodesGranted).nodeIds;
+      const granted = grantedEvent.result as NodesGranted;
+      attempt = granted.attempt;
+      progress.nodeIds = granted.nodeIds;
+      hasPreparation = granted.hasPreparation !== false;
     } else {
       const view: JobStateView = yield context.df.callActivityWithRetry(
         readJobStateActivityName,
@@ -120,11 +122,11 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
   // 2. Running: job preparation on every node, then the toolkit's processes.
   let run: AttemptRun;
   try {
-    run = yield* runAttempt(context, base, attempt, resumed, progress);
+    run = yield* runAttempt(context, base, attempt, resumed, progress, hasPreparation);
   } catch (error: unknown) {
     // An activity failed all its retries (storage or database down for minutes): the job must not stay running
     // with its nodes held forever, so its processes are stopped and it fails with the reason; the scheduler then
-    // sees the nodes free (the final RequestJobScheduling below).
+    // sees the nodes free (CompleteJobAttempt below asks it for a pass).
     const message = error instanceof Error ? error.message : String(error);
     yield* stopAfterFailure(context, base, attempt, progress, message);
     run = { kind: 'done', outcome: { kind: 'failed', code: 'JobLifecycleError', message } };
@@ -134,7 +136,8 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     return undefined;
   }
 
-  // 3. Record the result (a stale attempt cannot overwrite a newer one) and give the nodes back.
+  // 3. Collect the outputs, record the result (a stale attempt cannot overwrite a newer one) and give the nodes
+  // back (the activity asks the scheduler for a pass).
   const completion: CompleteJobAttemptInput = {
     lifecycle: base,
     attempt,
@@ -149,7 +152,6 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     context.df.continueAsNew(base); // requeued after a preemption: wait for the next grant
     return undefined;
   }
-  yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
   return final.state;
 };
 
@@ -187,19 +189,21 @@ function* stopAfterFailure(
   }
 }
 
-/** Runs (or resumes watching) one attempt's phases, then collects its outputs (local nodes). */
+/** Runs (or resumes watching) one attempt's phases: the job preparation (when the job has one), then the main. */
 function* runAttempt(
   context: OrchestrationContext,
   base: JobLifecycleInput,
   attempt: number,
   watching: WatchState | undefined,
   progress: AttemptProgress,
+  hasPreparation: boolean,
 ): Generator<Task, AttemptRun, unknown> {
   let resumed = watching;
   const terminate = context.df.waitForExternalEvent(terminateEvent);
   let outcome: AttemptOutcome | undefined;
   let deadline: Date | undefined = resumed ? instantOf(resumed.deadline) : undefined;
-  const phases: TaskPhase[] = resumed?.phase === 'main' ? ['main'] : ['preparation', 'main'];
+  const phases: TaskPhase[] =
+    resumed?.phase === 'main' || (!resumed && !hasPreparation) ? ['main'] : ['preparation', 'main'];
   for (const phase of phases) {
     let state: WatchState;
     if (resumed && resumed.phase === phase) {
@@ -254,9 +258,6 @@ function* runAttempt(
     }
     if (outcome) break;
   }
-
-  const collect: CollectJobOutputsInput = { lifecycle: base, attempt };
-  yield context.df.callActivityWithRetry(collectJobOutputsActivityName, retry, collect);
   return { kind: 'done', outcome: outcome ?? { kind: 'succeeded', exitCode: 0 } };
 }
 

@@ -24,14 +24,16 @@ export function clusterRefOfKey(clusterKey: string): ResourceRef {
 /**
  * Applies `change` to the current record and writes it with the ETag it was read with, re-reading on a conflict.
  * `change` returns undefined to leave the record as it is. Returns the stored record (or undefined if it is gone).
+ * `read`: the record as the caller just read it (saves the first read; a stale one only costs a retry).
  */
 export async function updateJob(
   store: ResourceStore,
   ref: ResourceRef,
   change: (current: ResourceRecord) => ResourceRecord | undefined,
+  read?: Stored,
 ): Promise<Stored | undefined> {
   for (let tries = 0; ; tries++) {
-    const current = await store.get(ref);
+    const current = tries === 0 && read ? read : await store.get(ref);
     if (!current) return undefined;
     const next = change(current.record);
     if (!next) return current;

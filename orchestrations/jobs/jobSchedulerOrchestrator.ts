@@ -40,7 +40,12 @@ export const jobSchedulerOrchestrator: OrchestrationHandler = function* (context
     retry,
     input.clusterKey,
   );
-  if (result.activeJobs === 0) return 'idle';
+  if (result.activeJobs === 0) {
+    // A job queued while this pass ran has signalled already: end only when no signal came meanwhile.
+    if ((yield* drainSignals(context)) === 0) return 'idle';
+    context.df.continueAsNew(input);
+    return undefined;
+  }
   const timer: TimerTask = context.df.createTimer(
     secondsAfter(context.df.currentUtcDateTime, result.nextCheckMs / 1000),
   );

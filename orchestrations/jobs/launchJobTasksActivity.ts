@@ -4,6 +4,7 @@
 // ids derive from job, attempt and process, and agents ignore a task id they already ran. The job's secrets
 // travel only sealed with the cluster's node data key, bound to the task id (`sealedEnvironment`).
 import * as df from 'durable-functions';
+import type { QueueClient } from '@azure/storage-queue';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
 import { nodeTaskSchema, nodeTaskVersion, type RunTaskMessage } from '../../shared/contracts/nodeTask';
@@ -102,6 +103,17 @@ function failure(code: string, message: string): LaunchJobTasksResult {
   };
 }
 
+/** Puts a task message on a node's queue, creating the queue only when it does not exist yet (the rare case). */
+async function sendTaskMessage(queue: QueueClient, text: string): Promise<void> {
+  try {
+    await queue.sendMessage(text);
+  } catch (error: unknown) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    await queue.createIfNotExists();
+    await queue.sendMessage(text);
+  }
+}
+
 export async function launchJobTasks(input: LaunchJobTasksInput): Promise<LaunchJobTasksResult> {
   const services = getJobServices();
   const { lifecycle, attempt, phase } = input;
@@ -156,7 +168,6 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
     const processes: PlannedProcess[] =
       phase === 'preparation' ? (node.jobPreparation ? [node.jobPreparation] : []) : node.processes;
     const queue = services.queues.getQueueClient(nodeTaskQueueName(lifecycle.clusterKey, node.nodeId));
-    if (processes.length > 0) await queue.createIfNotExists();
     for (const process of processes) {
       const task: LaunchedTask = {
         taskId: `${runtime.uuid}-${attempt}-${process.name}`,
@@ -194,7 +205,7 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
           : undefined,
         replyTo: input.instanceId,
       };
-      await queue.sendMessage(encodeQueueMessage(message));
+      await sendTaskMessage(queue, encodeQueueMessage(message));
       tasks.push(task);
     }
   }

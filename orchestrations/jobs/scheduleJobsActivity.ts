@@ -14,6 +14,7 @@ import { scheduleCluster } from '../../shared/domain/scheduling/schedulingPolicy
 import type { SchedulingInput, WaitingJob } from '../../shared/domain/scheduling/schedulingInput';
 import type { WaitReason } from '../../shared/domain/scheduling/schedulingDecision';
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
+import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import type { JsonObject } from '../../shared/domain/specValidator';
 import {
   jobLifecycleInstanceId,
@@ -29,9 +30,15 @@ import { getJobServices } from './jobServices';
 const periodicCheckMs = 10_000;
 /**
  * At most this many waiting jobs get their queueInfo rewritten per pass (the first ones in queue order): a pass
- * costs the same with 10 or 1,000 queued jobs, and the positions deeper in the queue catch up on later passes.
+ * costs about the same with 10 or 1,000 queued jobs.
  */
 const queueInfoWritesPerPass = 32;
+/**
+ * A queueInfo whose reason is unchanged (only the position, the free node count or the expected start moved) is
+ * rewritten at most this often: in a busy queue every start moves every position, and one write per queued job per
+ * start would cost more than the jobs. A new reason is written at the next pass.
+ */
+const queueInfoRefreshMs = 15_000;
 /** Parallel record writes within one pass (the grants and queueInfo updates touch distinct jobs). */
 const writeConcurrency = 8;
 
@@ -44,8 +51,8 @@ async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => P
   await Promise.all(lanes);
 }
 
-function maxWallClockSeconds(job: ResourceRecord): number | undefined {
-  const text = (job.spec.constraints as JsonObject | undefined)?.maxWallClockTime;
+function maxWallClockSeconds(entry: JobQueueEntry): number | undefined {
+  const text = entry.maxWallClockTime;
   return typeof text === 'string' ? parseDurationSeconds('constraints.maxWallClockTime', text) : undefined;
 }
 
@@ -64,7 +71,7 @@ function clusterLimits(cluster: ResourceRecord | undefined): SchedulingInput['li
 }
 
 /** The waiting explanation shown on a queued job (`properties.queueInfo`): a Batch AI extension. */
-export function queueInfoOf(reason: WaitReason): JsonObject {
+export function queueInfoOf(reason: WaitReason, updatedTime: string): JsonObject {
   const info: JsonObject = {
     position: reason.position,
     reason: reason.code,
@@ -74,7 +81,27 @@ export function queueInfoOf(reason: WaitReason): JsonObject {
   };
   if (reason.blockedByJobId) info.blockedByJobId = reason.blockedByJobId;
   if (reason.expectedStartTime) info.expectedStartTime = reason.expectedStartTime;
+  info.updatedTime = updatedTime;
   return info;
+}
+
+/**
+ * Whether a waiting job's stored queueInfo must be rewritten: 'reason' when the reason itself changed (its code or
+ * the nodes it needs), 'refresh' when only its figures moved (position, free nodes, the job holding the
+ * reservation, the expected start) and the stored one is older than queueInfoRefreshMs, undefined when it can stay.
+ */
+export function queueInfoChange(
+  stored: JsonObject | undefined,
+  next: JsonObject,
+  nowMs: number,
+): 'reason' | 'refresh' | undefined {
+  if (!stored) return 'reason';
+  const keys = ['reason', 'nodesNeeded'] as const;
+  if (keys.some((key) => stored[key] !== next[key])) return 'reason';
+  const figures = (info: JsonObject): string => JSON.stringify({ ...info, updatedTime: undefined });
+  if (figures(stored) === figures(next)) return undefined;
+  const at = Date.parse(String(stored.updatedTime ?? ''));
+  return Number.isNaN(at) || nowMs - at >= queueInfoRefreshMs ? 'refresh' : undefined;
 }
 
 /**
@@ -83,13 +110,14 @@ export function queueInfoOf(reason: WaitReason): JsonObject {
  */
 async function recordAutoscaleDemand(
   clusterKey: string,
+  read: Stored | undefined,
   demand: AutoscaleDemand,
   context: InvocationContext,
 ): Promise<void> {
   const { store } = getJobServices();
   const ref = clusterRefOfKey(clusterKey);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const stored = await store.get(ref);
+  let stored = read; // the pass's read first; re-read only after a concurrent change
+  for (let attempt = 0; attempt < 10; attempt++, stored = await store.get(ref)) {
     if (!stored) return;
     const before = stored.record.cluster?.autoscaleDemand;
     if (
@@ -121,36 +149,14 @@ async function recordAutoscaleDemand(
   }
 }
 
-async function allJobs(clusterKey: string): Promise<Stored[]> {
-  const { store } = getJobServices();
-  const jobs: Stored[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await store.listJobsByCluster(clusterKey, ['queued', 'running', 'terminating'], {
-      maxItems: 500,
-      continuationToken,
-    });
-    jobs.push(...page.items);
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
-  return jobs;
-}
-
 /** Sets a queued job's queueInfo: one write with the ETag read by this pass, a re-read only on a conflict. */
-async function writeQueueInfo(job: Stored, info: JsonObject): Promise<void> {
+async function writeQueueInfo(entry: JobQueueEntry, info: JsonObject): Promise<void> {
   const { store } = getJobServices();
   const change = (current: ResourceRecord): ResourceRecord | undefined =>
-    current.job?.executionState === 'queued'
+    current.job?.executionState === 'queued' && current.job.uuid === entry.job.uuid
       ? { ...current, status: { ...current.status, queueInfo: info } }
       : undefined;
-  const next = change(job.record);
-  if (!next) return;
-  try {
-    await store.replace(next, job.etag);
-  } catch (error: unknown) {
-    if (!(error instanceof PreconditionFailedError)) throw error;
-    await updateJob(store, job.record.ref, change);
-  }
+  await updateJob(store, entry.ref, change);
 }
 
 export async function scheduleJobs(
@@ -158,51 +164,54 @@ export async function scheduleJobs(
   context: InvocationContext,
 ): Promise<ScheduleJobsResult> {
   const services = getJobServices();
-  const cluster = await services.store.get(clusterRefOfKey(clusterKey));
-  const jobs = await allJobs(clusterKey);
-  const nodes = await services.nodes.list(clusterKey);
+  const [cluster, jobs, nodes] = await Promise.all([
+    services.store.get(clusterRefOfKey(clusterKey)),
+    services.store.listJobQueue(clusterKey, ['queued', 'running', 'terminating']),
+    services.nodes.list(clusterKey),
+  ]);
   const lowPriority = String(cluster?.record.spec.vmPriority ?? '').toLowerCase() === 'lowpriority';
-  const byUuid = new Map(jobs.map((job) => [job.record.job!.uuid, job]));
+  const byUuid = new Map(jobs.map((entry) => [entry.job.uuid, entry]));
   const queue: WaitingJob[] = [];
   const running: SchedulingInput['running'] = [];
-  for (const { record } of jobs) {
-    const runtime = record.job!;
+  for (const entry of jobs) {
+    const runtime = entry.job;
     const current = runtime.attempts[runtime.attempts.length - 1];
     if (runtime.executionState === 'queued') {
       queue.push({
         id: runtime.uuid,
         priority: runtime.priority,
-        submitTime: String(record.status.creationTime),
+        submitTime: entry.creationTime,
         nodeCount: runtime.nodeCount,
         attempt: runtime.attempts.length + 1,
-        maxWallClockSeconds: maxWallClockSeconds(record),
+        maxWallClockSeconds: maxWallClockSeconds(entry),
       });
     } else if (current && !current.endTime) {
       running.push({
         jobId: runtime.uuid,
         nodeIds: current.nodeIds,
-        startTime: current.startTime ?? String(record.status.executionStateTransitionTime),
-        maxWallClockSeconds: maxWallClockSeconds(record),
+        startTime: current.startTime ?? String(entry.executionStateTransitionTime),
+        maxWallClockSeconds: maxWallClockSeconds(entry),
       });
     }
   }
+  const now = new Date();
   const decision = scheduleCluster({
-    now: new Date().toISOString(),
+    now: now.toISOString(),
     nodes: nodes.map((node) => ({ id: node.nodeId, state: node.state, lowPriority })),
     running,
     queue,
     limits: clusterLimits(cluster?.record),
   });
-  await recordAutoscaleDemand(clusterKey, decision.autoscale, context);
+  await recordAutoscaleDemand(clusterKey, cluster, decision.autoscale, context);
   const client = df.getClient(context);
   const started: string[] = [];
   // Each start touches its own job and nodes (the policy already made the decisions): grant them in parallel.
   await forEachLimited(decision.starts, writeConcurrency, async (start) => {
-    const job = byUuid.get(start.jobId)!;
+    const entry = byUuid.get(start.jobId)!;
     const instanceId = jobLifecycleInstanceId(start.jobId);
     // A job queued a moment ago may not have its lifecycle yet: it asks for scheduling once it exists.
     if (!(await client.getStatus(instanceId).catch(() => undefined))) return;
-    const stored = await updateJob(services.store, job.record.ref, (current) => {
+    const stored = await updateJob(services.store, entry.ref, (current) => {
       if (current.job?.executionState !== 'queued' || current.job.attempts.length + 1 !== start.attempt) {
         return undefined; // terminated or started meanwhile: not ours to start
       }
@@ -212,9 +221,13 @@ export async function scheduleJobs(
     });
     const runtime = stored?.record.job;
     if (!runtime || runtime.executionState !== 'running' || runtime.attempts.length !== start.attempt) return;
-    const granted: NodesGranted = { attempt: start.attempt, nodeIds: start.nodeIds };
+    const granted: NodesGranted = {
+      attempt: start.attempt,
+      nodeIds: start.nodeIds,
+      hasPreparation: stored!.record.spec.jobPreparation !== undefined,
+    };
     started.push(start.jobId);
-    context.log(`Job ${job.record.armId} attempt ${start.attempt} granted nodes ${start.nodeIds.join(', ')}`);
+    context.log(`Job ${entry.armId} attempt ${start.attempt} granted nodes ${start.nodeIds.join(', ')}`);
     try {
       await client.raiseEvent(instanceId, nodesGrantedEvent, granted);
     } catch (error: unknown) {
@@ -222,12 +235,23 @@ export async function scheduleJobs(
       context.warn(`Could not tell ${instanceId} about its nodes: ${(error as Error).message}`);
     }
   });
-  const changed = decision.waiting
-    .map(({ jobId, reason }) => ({ job: byUuid.get(jobId), info: queueInfoOf(reason) }))
-    .filter(({ job, info }) => job && JSON.stringify(job.record.status.queueInfo) !== JSON.stringify(info))
-    .slice(0, queueInfoWritesPerPass);
-  await forEachLimited(changed, writeConcurrency, ({ job, info }) => writeQueueInfo(job!, info));
-  const active = jobs.filter((job) => !isTerminal(job.record.job!.executionState)).length;
+  const updatedTime = now.toISOString();
+  const changes = decision.waiting.flatMap(({ jobId, reason }) => {
+    const entry = byUuid.get(jobId);
+    const info = queueInfoOf(reason, updatedTime);
+    const change = entry && queueInfoChange(entry.queueInfo, info, now.getTime());
+    return change ? [{ entry, info, change }] : [];
+  });
+  // New reasons first (they are what a waiting user needs to see), then the refreshes, in queue order.
+  const writes = [
+    ...changes.filter((c) => c.change === 'reason'),
+    ...changes.filter((c) => c.change === 'refresh'),
+  ].slice(0, queueInfoWritesPerPass);
+  for (const { entry, info, change } of writes) {
+    if (change === 'reason') context.log(`Job ${entry.armId} waits: ${String(info.message)}`);
+  }
+  await forEachLimited(writes, writeConcurrency, ({ entry, info }) => writeQueueInfo(entry, info));
+  const active = jobs.filter((entry) => !isTerminal(entry.job.executionState)).length;
   return { activeJobs: active, started, nextCheckMs: periodicCheckMs };
 }
 

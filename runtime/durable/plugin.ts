@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { HostServices, RegisteredFunction, TriggerPlugin } from '../host/plugin';
 import { DurableEngine } from './durableEngine';
 import { defaultPlannerConfig, type PlannerConfig } from './episodePlanner';
+import { serveDurableClientInProcess } from './inProcessClientTransport';
 import { createManagementHandler, durableClientData, webhookPath } from './managementApi';
 import { parseTimeSpanMs } from './timeSpan';
 
@@ -44,6 +45,7 @@ function timeSpanMs(value: unknown, field: string, fallback: number): number {
 
 export function createDurablePlugin(options: DurablePluginOptions = {}): DurablePlugin {
   let engine: DurableEngine | undefined;
+  let stopInProcessClient: (() => void) | undefined;
   return {
     triggerTypes: ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'],
     get engine() {
@@ -94,10 +96,14 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
         bindingType: 'durableClient',
         provide: () => ({ json: JSON.stringify(clientData) }),
       });
-      host.addSystemRoute(webhookPath, createManagementHandler(engine, hubName));
+      const management = createManagementHandler(engine, hubName);
+      host.addSystemRoute(webhookPath, management);
+      stopInProcessClient = serveDurableClientInProcess(host.baseUrl, webhookPath, management);
       engine.start();
     },
     async stop(): Promise<void> {
+      stopInProcessClient?.();
+      stopInProcessClient = undefined;
       await engine?.stop();
     },
   };

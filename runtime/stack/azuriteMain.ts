@@ -1,15 +1,20 @@
 // Child entry of Azurite: starts its Blob, Queue and Table servers programmatically (port 0 = a free port) on disk
-// under --location, prints one ready line ({"ready":true,"blobPort":..,"queuePort":..,"tablePort":..}) on stdout,
-// and closes them on SIGTERM/SIGINT, which saves Azurite's metadata (it otherwise autosaves every 5 s).
+// under --location, plus the queue put notification stream (`queueEventsServer.ts`, --notify-port), prints one
+// ready line ({"ready":true,"blobPort":..,"queuePort":..,"tablePort":..,"notifyPort":..}) on stdout, and closes them
+// on SIGTERM/SIGINT, which saves Azurite's metadata (it otherwise autosaves every 5 s).
 import * as fs from 'fs';
+import type * as http from 'http';
 import * as path from 'path';
 import { ignoreBrokenPipes, readArguments, readPort, requireString } from './childArguments';
+import { startQueueEventsServer, type QueueEventsServer } from './queueEventsServer';
 
 /** The slice of Azurite's server classes this entry uses (the package ships no type declarations). */
 interface AzuriteServer {
   start(): Promise<void>;
   close(): Promise<void>;
   getHttpServerAddress(): string;
+  /** Azurite's ServerBase keeps its Node server here; notifications are told apart by the server that answered. */
+  readonly httpServer: http.Server;
 }
 type Constructor<T> = new (...args: unknown[]) => T;
 
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
   const args = readArguments(process.argv.slice(2));
   const location = requireString(args, 'location');
   const host = args.get('host') ?? '127.0.0.1';
+  const notifyPort = readPort(args, 'notify-port');
   fs.mkdirSync(location, { recursive: true });
 
   const blob = loadConstants('blob/utils/constants');
@@ -130,14 +136,16 @@ async function main(): Promise<void> {
     table: new TableServer(tableConfig),
   };
   const started: AzuriteServer[] = [];
+  let notifications: QueueEventsServer | undefined;
   const closeAll = async (): Promise<void> => {
-    await Promise.all(started.map((server) => server.close()));
+    await Promise.all([...started.map((server) => server.close()), notifications?.close()]);
   };
   try {
     for (const server of [servers.blob, servers.queue, servers.table]) {
       await server.start();
       started.push(server);
     }
+    notifications = await startQueueEventsServer(servers.queue.httpServer, host, notifyPort);
   } catch (error: unknown) {
     await closeAll().catch(() => undefined);
     throw error;
@@ -165,6 +173,7 @@ async function main(): Promise<void> {
     blobPort: portOf(servers.blob),
     queuePort: portOf(servers.queue),
     tablePort: portOf(servers.table),
+    notifyPort: notifications.port,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 }

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { cosmosDatabaseName } from '../../shared/config/resourceNames';
 import { compiledEntry, EmulatorProcess } from './emulatorProcess';
 import { provisionResources } from './provisionResources';
+import { queueEventsPath } from './queueEventsServer';
 
 export interface LocalStackOptions {
   dataDir: string; // Azurite data in <dataDir>/azurite, Cosmos journal in <dataDir>/cosmos
@@ -30,10 +31,20 @@ export interface LocalStackEndpoints {
   tableEndpoint: string;
   cosmosEndpoint: string; // https://127.0.0.1:PORT/
   cosmosKey: string;
+  /**
+   * Local only: http://127.0.0.1:PORT/queue-messages, served by the Azurite child, streams one `<queueName>\n` line
+   * each time any process puts a message on a queue, so the local host's queue triggers wake at once
+   * (runtime/host/queueSendWatcher.ts). A hint: lines may be lost (restart, slow reader); polling covers that.
+   */
+  queueEventsUrl: string;
 }
 
 export interface LocalStack extends LocalStackEndpoints {
-  /** App settings for the function app: AzureWebJobsStorage, COSMOS_ENDPOINT, COSMOS_KEY, COSMOS_DATABASE, COSMOS_ALLOW_SELF_SIGNED=true. */
+  /**
+   * App settings for the function app: AzureWebJobsStorage, COSMOS_ENDPOINT, COSMOS_KEY, COSMOS_DATABASE,
+   * COSMOS_ALLOW_SELF_SIGNED=true, and LOCAL_QUEUE_EVENTS_URL (= queueEventsUrl; read by the local host only, absent
+   * on Azure).
+   */
   appSettings(): Record<string, string>;
   pids(): { azurite: number; cosmos: number };
   /** Restart one emulator on the SAME port and data dir (after a crash or for tests). */
@@ -67,6 +78,7 @@ interface AzuritePorts {
   blobPort: number;
   queuePort: number;
   tablePort: number;
+  notifyPort: number;
 }
 
 function optionalPort(
@@ -115,6 +127,8 @@ async function startAzurite(
       String(ports.queuePort),
       '--table-port',
       String(ports.tablePort),
+      '--notify-port',
+      String(ports.notifyPort),
     ],
     readyTimeoutMs: options.readyTimeoutMs,
     log: options.log,
@@ -125,6 +139,7 @@ async function startAzurite(
       blobPort: readyPort(ready, 'blobPort', 'azurite'),
       queuePort: readyPort(ready, 'queuePort', 'azurite'),
       tablePort: readyPort(ready, 'tablePort', 'azurite'),
+      notifyPort: readyPort(ready, 'notifyPort', 'azurite'),
     },
   };
 }
@@ -181,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     blobPort: optionalPort(options, 'blobPort'),
     queuePort: optionalPort(options, 'queuePort'),
     tablePort: optionalPort(options, 'tablePort'),
+    notifyPort: 0,
   };
   const requestedCosmos = optionalPort(options, 'cosmosPort');
   fs.mkdirSync(path.join(resolved.dataDir, 'azurite'), { recursive: true });
@@ -218,9 +234,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tableEndpoint,
     cosmosEndpoint: `https://${host}:${cosmosPort}/`,
     cosmosKey: cosmosEmulatorKey,
+    queueEventsUrl: `http://${host}:${azuritePorts.notifyPort}${queueEventsPath}`,
   };
   resolved.log(
-    `local stack: azurite pid ${azurite.pid} (blob ${azuritePorts.blobPort}, queue ${azuritePorts.queuePort}, table ${azuritePorts.tablePort}), cosmos pid ${cosmos.pid} (${cosmosPort}), data in ${resolved.dataDir}`,
+    `local stack: azurite pid ${azurite.pid} (blob ${azuritePorts.blobPort}, queue ${azuritePorts.queuePort}, table ${azuritePorts.tablePort}, queue events ${azuritePorts.notifyPort}), cosmos pid ${cosmos.pid} (${cosmosPort}), data in ${resolved.dataDir}`,
   );
 
   let stopped = false;
@@ -258,6 +275,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       COSMOS_KEY: endpoints.cosmosKey,
       COSMOS_DATABASE: cosmosDatabaseName,
       COSMOS_ALLOW_SELF_SIGNED: 'true',
+      LOCAL_QUEUE_EVENTS_URL: endpoints.queueEventsUrl,
     }),
     pids: () => ({ azurite: azurite.pid, cosmos: cosmos.pid }),
     restartCosmos: async () => {

@@ -12,6 +12,8 @@ export interface JobQueueInfo {
   nodesFree?: number;
   blockedByJobId?: string;
   expectedStartTime?: string;
+  /** When the scheduler computed this (the reason is rewritten at once, the figures at most every 15 s). */
+  updatedTime?: string;
 }
 
 /** One run of a job; a preempted job is requeued and runs again as the next attempt. */

@@ -1,7 +1,8 @@
 // The state store of the resource API: one interface over resources and long-running operations. Every update
 // carries the ETag the record was read with, so a lost update is impossible (a stale write fails).
 import type { ResourceKind, ResourceRef } from '../domain/resourceId';
-import type { ResourceRecord, Stored } from '../domain/resourceRecord';
+import type { JobRuntime, ResourceRecord, Stored } from '../domain/resourceRecord';
+import type { JsonObject } from '../domain/specValidator';
 import type { OperationRecord } from '../domain/operationRecord';
 
 /** Which resources a list returns: workspaces of a subscription (optionally one resource group), or children. */
@@ -21,6 +22,18 @@ export interface Page<T> {
   continuationToken?: string;
 }
 
+/** A job as a scheduling pass sees it (`ResourceStore.listJobQueue`): a projection of its record. */
+export interface JobQueueEntry {
+  ref: ResourceRef;
+  armId: string;
+  etag: string;
+  job: JobRuntime;
+  creationTime: string;
+  executionStateTransitionTime?: string;
+  maxWallClockTime?: string;
+  queueInfo?: JsonObject;
+}
+
 export interface ResourceStore {
   get(ref: ResourceRef): Promise<Stored | undefined>;
   /** Creates the record; throws ConflictError when a resource with that key already exists. */
@@ -30,12 +43,11 @@ export interface ResourceStore {
   /** Deletes the record (if `etag` is given, only if it still matches). Returns false when it did not exist. */
   delete(ref: ResourceRef, etag?: string): Promise<boolean>;
   list(scope: ListScope, page: PageRequest): Promise<Page<Stored>>;
-  /** Jobs targeting a cluster (by its lower-cased key), optionally in the given execution states: the scheduler's query. */
-  listJobsByCluster(
-    clusterKey: string,
-    states: string[] | undefined,
-    page: PageRequest,
-  ): Promise<Page<Stored>>;
+  /**
+   * The scheduler's view of a cluster's jobs in the given states: only the fields a scheduling pass needs (a
+   * fraction of each record), every page read.
+   */
+  listJobQueue(clusterKey: string, states: string[]): Promise<JobQueueEntry[]>;
   /** Clusters of a subscription in a location (usages). */
   listClustersInLocation(subscriptionId: string, location: string, page: PageRequest): Promise<Page<Stored>>;
 

@@ -88,13 +88,37 @@ test('a granted job launches job preparation, then the main phase, on attempt 1'
   });
 });
 
+test('a job without job preparation launches its main phase at once; a clean exit completes it', async () => {
+  const granted = raised('nodesGranted', { attempt: 1, nodeIds: ['node-1'], hasPreparation: false });
+  const launching = flat(await replay(jobLifecycleOrchestrator, input, [completed(0, null), granted]));
+  expect(launching.at(-1)).toMatchObject({ functionName: 'LaunchJobTasks', input: { phase: 'main' } });
+  const state = await replay(jobLifecycleOrchestrator, input, [
+    completed(0, null),
+    granted,
+    completed(2, launchedMain()),
+    raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }),
+  ]);
+  expect(flat(state).at(-1)).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { attempt: 1, outcome: { kind: 'succeeded', exitCode: 0 } },
+  });
+  const done = await replay(jobLifecycleOrchestrator, input, [
+    completed(0, null),
+    granted,
+    completed(2, launchedMain()),
+    raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }),
+    completed(4, { state: 'succeeded', attempt: 1, nodeIds: ['node-1'] }),
+  ]);
+  expect(done.isDone).toBe(true);
+  expect(done.output).toBe('succeeded');
+});
+
 test('a main process exiting 3 on a healthy node completes the attempt as JobFailed with exit code 3', async () => {
   const state = await replay(jobLifecycleOrchestrator, input, [
     ...runningMain(),
     raised(`task:${master.taskId}`, { kind: 'taskStarted' }),
     raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 3 }),
     completed(6, { lost: [] }),
-    completed(7, 0),
   ]);
   const last = flat(state).at(-1)!;
   expect(last.functionName).toBe('CompleteJobAttempt');
@@ -111,15 +135,14 @@ test('a node found lost by the periodic check stops the gang and requeues by con
     fired(4, 31),
     completed(5, { lost: [{ nodeId: 'node-1', reason: 'The node node-1 is gone.', requeue: true }] }, 31),
     completed(6, null, 31), // StopJobTasks SIGTERM; the lost node's task is not waited for
-    completed(7, 0, 31), // CollectJobOutputs
-    completed(8, { state: 'queued', attempt: 1, nodeIds: ['node-1'] }, 31),
+    completed(7, { state: 'queued', attempt: 1, nodeIds: ['node-1'] }, 31), // CompleteJobAttempt
   ]);
   const actions = flat(state);
   expect(actions[6]).toMatchObject({
     functionName: 'StopJobTasks',
     input: { signal: 'SIGTERM', tasks: [{ taskId: master.taskId, nodeId: 'node-1' }] },
   });
-  expect(actions[8]).toMatchObject({
+  expect(actions[7]).toMatchObject({
     functionName: 'CompleteJobAttempt',
     input: { outcome: { kind: 'preempted', reason: 'The node node-1 is gone.' } },
   });
@@ -135,7 +158,6 @@ test('a node removed by a scale down with nodeDeallocationOption terminate fails
     fired(4, 31),
     completed(5, { lost: [removed] }, 31),
     completed(6, null, 31), // StopJobTasks SIGTERM
-    completed(7, 0, 31), // CollectJobOutputs
   ]);
   expect(flat(state).at(-1)).toMatchObject({
     functionName: 'CompleteJobAttempt',
@@ -153,7 +175,6 @@ test('the wall clock ends the attempt: tasks get SIGTERM and the outcome names t
     fired(4, 11),
     completed(5, null, 11), // StopJobTasks SIGTERM
     raised(`task:${master.taskId}`, { kind: 'taskExited', signal: 'SIGTERM' }, 12),
-    completed(7, 0, 12), // CollectJobOutputs (6 was the grace timer)
   ]);
   const actions = flat(state);
   expect(actions[4]).toMatchObject({ actionType: 5, fireAt: at(10) }); // the round's timer: the deadline
@@ -223,7 +244,7 @@ test("an activity failing all its retries stops the attempt's tasks, then fails 
   history.push(fired(14, 74));
   const kill = flat(await replay(jobLifecycleOrchestrator, input, history)).at(-1)!;
   expect(kill).toMatchObject({ functionName: 'StopJobTasks', input: { signal: 'SIGKILL' } });
-  // ... and the job fails with the reason (the final scheduling request then frees its nodes).
+  // ... and the job fails with the reason (CompleteJobAttempt then asks the scheduler to reuse its nodes).
   history.push(completed(15, null, 75));
   const state = await replay(jobLifecycleOrchestrator, input, history);
   const last = flat(state).at(-1)!;

@@ -95,6 +95,7 @@ describe('local stack launcher', () => {
       COSMOS_KEY: stack.cosmosKey,
       COSMOS_DATABASE: cosmosDatabaseName,
       COSMOS_ALLOW_SELF_SIGNED: 'true',
+      LOCAL_QUEUE_EVENTS_URL: stack.queueEventsUrl,
     });
     expect(stack.cosmosEndpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
     await writeEverywhere(stack, 'one');

@@ -2,16 +2,20 @@
 // host.json maxPollingInterval, fetches batches of batchSize and a new batch when in-flight messages drop to
 // newBatchThreshold, deletes on success, makes a failed message visible again after visibilityTimeout and moves it
 // to `<queue>-poison` (original content kept) once it has been dequeued maxDequeueCount times. A message put on the
-// queue by this process (`queueSendWatcher.ts`) ends the backoff at once.
+// queue by this process, or locally by any process when app setting LOCAL_QUEUE_EVENTS_URL names the local Azurite's
+// notification stream (`queueSendWatcher.ts`), ends the backoff at once; on Azure the setting is absent and the
+// listeners just poll.
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { resolveBindingExpression } from '../bindingExpression';
 import { parseHostJson, type QueuesOptions } from '../hostJson';
 import type { HostServices, RegisteredFunction, RpcTypedData, TriggerPlugin } from '../plugin';
-import { onQueueMessageSent } from '../queueSendWatcher';
+import { onQueueMessageSent, watchQueueEventsStream } from '../queueSendWatcher';
 import { queueServiceFor } from '../storageConnection';
 
 /** The first backoff step (as Azure's); a maxPollingInterval below it caps it. */
 const minPollingIntervalMs = 100;
+/** Local only (set by runtime/stack/localStack.ts appSettings()): the local Azurite's queue put notifications. */
+const queueEventsSetting = 'LOCAL_QUEUE_EVENTS_URL';
 /** Messages being processed stay invisible this long and are renewed at half of it (Azure: 10 min). */
 const processingVisibilitySeconds = 60;
 
@@ -42,13 +46,14 @@ class QueueListener {
 
   async start(): Promise<void> {
     await this.queue.createIfNotExists();
-    this.unsubscribe = onQueueMessageSent((queueName) => {
+    this.unsubscribe = onQueueMessageSent((queueName, source) => {
       if (queueName === this.queue.name) {
         this.poked = true;
         this.wake?.();
-      } else {
+      } else if (source === 'in-process') {
         // Work elsewhere often brings messages here from other processes soon (a task sent to a node agent ->
-        // its node events): restart the backoff from its first step, without polling at once.
+        // its node events): restart the backoff from its first step, without polling at once. A put elsewhere
+        // reported by the local notification stream says nothing about this queue: that stream is exact.
         this.backoffReset = true;
       }
     });
@@ -213,12 +218,29 @@ class QueueListener {
   }
 }
 
+function readQueueEventsUrl(settings: HostServices['settings']): string | undefined {
+  const value = settings[queueEventsSetting];
+  if (!value) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:') {
+    throw new Error(`App setting ${queueEventsSetting} must be an http:// URL, got "${value}".`);
+  }
+  return value;
+}
+
 export class QueueTriggerPlugin implements TriggerPlugin {
   readonly triggerTypes = ['queueTrigger'];
   private listeners: QueueListener[] = [];
+  private stopQueueEvents: (() => void) | undefined;
 
   async start(host: HostServices, functions: RegisteredFunction[]): Promise<void> {
     const options = parseHostJson(host.hostJson).queues;
+    const queueEventsUrl = readQueueEventsUrl(host.settings);
     for (const fn of functions) {
       const where = `Function "${fn.name}" (queueTrigger)`;
       if (typeof fn.trigger.queueName !== 'string' || fn.trigger.queueName === '') {
@@ -241,9 +263,14 @@ export class QueueTriggerPlugin implements TriggerPlugin {
       await listener.start();
       this.listeners.push(listener);
     }
+    if (queueEventsUrl && this.listeners.length > 0) {
+      this.stopQueueEvents = watchQueueEventsStream(queueEventsUrl, host.log);
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopQueueEvents?.();
+    this.stopQueueEvents = undefined;
     await Promise.all(this.listeners.map((l) => l.stop()));
     this.listeners = [];
   }

@@ -151,9 +151,11 @@ export class LocalComputePool implements ComputePool {
 
   /** SIGUSR2 to the nodes' agent processes (checked by pid and command line): they poll their task queue now. */
   wakeNodes(clusterKey: string, nodeIds: string[]): void {
-    const wanted = new Set(nodeIds);
-    for (const node of this.nodeFiles(clusterKey)) {
-      if (!wanted.has(node.nodeId) || !isNodeProcessAlive(node)) continue;
+    // Only the wanted nodes' files are read (node ids are directory names): this runs at every launch.
+    for (const nodeId of new Set(nodeIds)) {
+      if (!/^[A-Za-z0-9_-]+$/.test(nodeId)) continue;
+      const node = readNodeFile(path.join(this.clusterDir(clusterKey), nodeId));
+      if (!node || node.nodeId !== nodeId || !isNodeProcessAlive(node)) continue;
       try {
         process.kill(node.pid, 'SIGUSR2');
       } catch {

@@ -35,11 +35,16 @@ export async function requireExperiment(
   return requireParent(deps, experimentRefOf(ref), forWrite);
 }
 
+/**
+ * The resource, or ARM's answer for a missing one: ParentResourceNotFound when a parent is missing, else NotFound.
+ * The resource is read first: a child exists only under its parents (deletes cascade from the children up), so a
+ * found one costs one read and the parents are read only to explain a miss.
+ */
 export async function requireResource(deps: ServiceDeps, ref: ResourceRef): Promise<Stored> {
-  if (ref.kind === 'job') await requireExperiment(deps, ref);
-  else if (ref.kind !== 'workspace') await requireWorkspace(deps, ref);
   const found = await deps.store.get(ref);
   if (!found) {
+    if (ref.kind === 'job') await requireExperiment(deps, ref);
+    else if (ref.kind !== 'workspace') await requireWorkspace(deps, ref);
     throw new NotFoundError(
       `The Resource '${kindInfo[ref.kind].type}/${ref.name}' under resource group '${ref.resourceGroup}' was not found.`,
     );

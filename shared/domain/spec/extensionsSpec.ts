@@ -426,6 +426,9 @@ export const extensionDefinitions: Record<string, Json> = {
       nodesFree: readOnly(int('Nodes free now.')),
       blockedByJobId: readOnly(str('The job holding a reservation ahead of it.')),
       expectedStartTime: time('Estimated start.'),
+      updatedTime: time(
+        'When the scheduler computed this: a new reason is written at once, moved figures (position, free nodes) at most every 15 s.',
+      ),
     },
   },
   JobAttempt: {

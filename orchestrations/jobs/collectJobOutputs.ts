@@ -1,17 +1,17 @@
-// Local nodes only: copies an attempt's output directories from the directory standing for their mount into the
+// Local nodes only (part of CompleteJobAttempt): copies an attempt's output directories from the directory standing for their mount into the
 // job-files container, where listOutputFiles finds them (on VMs the outputs live on the real mounted storage and
 // are not copied). Idempotent: a file uploaded twice is the same blob.
 import * as fs from 'fs';
 import * as path from 'path';
-import * as df from 'durable-functions';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
 import { jobDirectoryBlobFolder, nodePathVariables } from '../../shared/adapters/storage/jobFileLocation';
 import { isApiError } from '../../shared/domain/errors';
 import { jobDirectories } from '../../shared/domain/jobLayout/jobOutputLayout';
 import { jobNodePaths } from '../../shared/domain/jobLayout/nodeFileSystem';
 import type { JsonObject } from '../../shared/domain/specValidator';
-import { collectJobOutputsActivityName, type CollectJobOutputsInput } from './jobLifecycleContract';
-import { clusterRefOfKey, jobRefOf } from './jobRecords';
+import type { CollectJobOutputsInput } from './jobLifecycleContract';
+import { clusterRefOfKey } from './jobRecords';
+import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import { getJobServices } from './jobServices';
 
 function filesUnder(root: string): string[] {
@@ -23,14 +23,16 @@ function filesUnder(root: string): string[] {
   });
 }
 
-/** Returns how many files were copied. */
-export async function collectJobOutputs(input: CollectJobOutputsInput): Promise<number> {
+/** Returns how many files were copied. `job`: the job's record as the caller read it. */
+export async function collectJobOutputs(
+  input: CollectJobOutputsInput,
+  job: ResourceRecord | undefined,
+): Promise<number> {
   const services = getJobServices();
   const fileSystem = services.nodeFileSystem(input.lifecycle.clusterKey);
   if (!fileSystem) return 0;
-  const stored = await services.store.get(jobRefOf(input.lifecycle.job));
-  const job = stored?.record;
   if (!job?.job || job.job.uuid !== input.lifecycle.jobUuid) return 0;
+  if (!Array.isArray(job.spec.outputDirectories) || job.spec.outputDirectories.length === 0) return 0;
   const cluster = await services.store.get(clusterRefOfKey(input.lifecycle.clusterKey));
   const clusterMountVolumes = (cluster?.record.spec.nodeSetup as JsonObject | undefined)?.mountVolumes as
     JsonObject | undefined;
@@ -55,5 +57,3 @@ export async function collectJobOutputs(input: CollectJobOutputsInput): Promise<
   }
   return copied;
 }
-
-df.app.activity(collectJobOutputsActivityName, { handler: collectJobOutputs });
