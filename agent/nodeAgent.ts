@@ -60,6 +60,9 @@ export class NodeAgent {
   private taskQueue!: QueueClient;
   private poisonQueue!: QueueClient;
   private readonly running = new Map<string, RunningTask>();
+  private readonly logContainers = new Set<string>();
+  /** Exits being reported (stop() waits for them). */
+  private readonly exitReports = new Set<Promise<void>>();
   /** Tasks already run by this agent: a redelivered run message is not run twice. */
   private readonly finished = new Set<string>();
   private readonly imds: MetadataServiceClient | undefined;
@@ -200,7 +203,11 @@ export class NodeAgent {
 
   private async openLog(blob: BlobPath): Promise<AppendBlobLog> {
     const container = this.storage.blobs.getContainerClient(blob.container);
-    await container.createIfNotExists();
+    // Once per container and agent run (every task writes two logs into the same one).
+    if (!this.logContainers.has(blob.container)) {
+      await container.createIfNotExists();
+      this.logContainers.add(blob.container);
+    }
     return new AppendBlobLog(container.getAppendBlobClient(blob.name));
   }
 
@@ -416,7 +423,7 @@ export class NodeAgent {
     ]).then(async (exited) => {
       if (!exited) await this.send({ kind: 'taskStarted', ...report });
     });
-    void process.done.then(async (outcome) => {
+    const reported = process.done.then(async (outcome) => {
       this.running.delete(message.taskId);
       this.finished.add(message.taskId);
       this.log('info', `task ${message.taskId} ended: ${describe(outcome)}`);
@@ -440,6 +447,8 @@ export class NodeAgent {
         this.log('error', `could not report the exit of task ${message.taskId}: ${(error as Error).message}`);
       }
     });
+    this.exitReports.add(reported);
+    void reported.finally(() => this.exitReports.delete(reported));
   }
 
   private hasDocker(): boolean {
@@ -474,9 +483,13 @@ export class NodeAgent {
     );
   }
 
+  /**
+   * Waits (at most `timeoutMs`) until no task runs and every exit is reported: an exit is what ends a job's
+   * attempt, and a node removed once its tasks ended stops this agent right after its last exit.
+   */
   private async waitForTasks(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.running.size > 0 && Date.now() < deadline) await delay(50);
+    while ((this.running.size > 0 || this.exitReports.size > 0) && Date.now() < deadline) await delay(50);
   }
 }
 

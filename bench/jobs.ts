@@ -121,26 +121,67 @@ async function throughput(bed: JobTestBed): Promise<void> {
     }),
   );
   const submitted = Date.now() - start;
-  // One point read at a time (a list of 500 full job records every few hundred ms would load the machine more
-  // than the jobs do): wait for each job in submission order.
-  for (const name of names) {
-    await poll(
-      `${name} ended`,
-      async () => {
-        const job = await bed.getJob(name);
-        if (job.executionState === 'failed') throw new Error(`${name} failed: ${JSON.stringify(job)}`);
-        if (job.executionState === 'succeeded') return true;
-        await new Promise((r) => setTimeout(r, 50));
-        return undefined;
-      },
-      600_000,
-    );
+  // Watching must not load the machine more than the jobs do: one point read of the last job every 50 ms, then
+  // the experiment's job list (pages of full records) for the others; one still running is watched the same way.
+  const pending = new Set(names);
+  while (pending.size > 0) {
+    const watched = [...pending].at(-1)!;
+    await poll(`${watched} ended`, async () => ((await jobState(bed, watched)) ? true : undefined), 600_000);
+    for (const [name, state] of await jobStates(bed)) {
+      if (state === 'failed') throw new Error(`${name} failed`);
+      if (state === 'succeeded') pending.delete(name);
+    }
   }
   const total = Date.now() - start;
   process.stdout.write(
     `throughput: ${burstJobs} trivial jobs on 4 node slots (4 one-slot local nodes): submitted in ` +
       `${submitted} ms, all succeeded after ${total} ms = ${((burstJobs * 1000) / total).toFixed(1)} jobs/s\n`,
   );
+}
+
+/** The job's execution state once it ended (undefined while queued or running); throws if it failed. */
+async function jobState(bed: JobTestBed, name: string): Promise<string | undefined> {
+  const job = await bed.getJob(name);
+  if (job.executionState === 'failed') throw new Error(`${name} failed: ${JSON.stringify(job)}`);
+  if (job.executionState === 'succeeded') return 'succeeded';
+  await new Promise((r) => setTimeout(r, 50));
+  return undefined;
+}
+
+/** Every job of the experiment with its execution state (all pages of the list). */
+async function jobStates(bed: JobTestBed): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  let url: string | undefined = bed.api.url(`${experiment}/jobs`, { maxresults: '1000' });
+  while (url) {
+    const page = await bed.api.send('GET', url);
+    if (page.status !== 200) throw new Error(`list jobs: ${page.status} ${page.text}`);
+    for (const job of page.body.value as { name: string; properties: { executionState: string } }[]) {
+      states.set(job.name, job.properties.executionState);
+    }
+    url = (page.body.nextLink as string | undefined) || undefined;
+  }
+  return states;
+}
+
+/**
+ * Waits until the cluster has two ready local nodes, neither of them `evicted`: their directories (the local
+ * nodes' "VMs") with the setup marker their agent writes before it reports setup done, and the cluster's counts.
+ */
+async function readyPair(bed: JobTestBed, cluster: string, evicted: string): Promise<void> {
+  const nodesRoot = path.join(bed.dataDir, 'nodes');
+  await poll(`a ready pair of nodes in ${cluster} without ${evicted}`, async () => {
+    const poolDir = fs.readdirSync(nodesRoot).find((dir) => dir.startsWith(`${cluster}-`));
+    const nodes = poolDir
+      ? fs.readdirSync(path.join(nodesRoot, poolDir)).filter((n) => n.startsWith('node-'))
+      : [];
+    const ready = nodes.filter((n) =>
+      fs.existsSync(path.join(nodesRoot, poolDir!, n, 'state', 'setup.json')),
+    );
+    if (nodes.length === 2 && ready.length === 2 && !nodes.includes(evicted)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+    return undefined;
+  });
+  await idleNodes(bed, cluster, 2);
 }
 
 async function idleNodes(bed: JobTestBed, cluster: string, count: number): Promise<void> {
@@ -185,8 +226,9 @@ async function recovery(dir: string): Promise<void> {
       const restarted = await poll(`${name} second process`, async () => startTimes(file)[1]);
       times.push(restarted - notice);
       await bed.waitForJob(name, 'succeeded', (p) => p.executionState === 'succeeded', 120_000);
-      // The evicted node leaves the pool and the cluster monitor replaces it: start the next run on an idle pair.
-      await idleNodes(bed, 'spot', 2);
+      // The evicted node leaves the pool and the cluster monitor replaces it: start the next run on a ready pair
+      // (else the next run's requeued job waits for the replacement node, which is not what is measured).
+      await readyPair(bed, 'spot', node);
     }
     process.stdout.write(
       `preemption recovery (${recoveryRuns} runs): eviction notice -> next attempt's process started: ` +

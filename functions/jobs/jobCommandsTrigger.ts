@@ -1,5 +1,6 @@
 // Queue trigger: job commands from the resource API start a job's lifecycle orchestration ('start', idempotent:
-// one instance per job GUID) or raise 'terminate' to it. Malformed commands are set aside with the reason.
+// one instance per job GUID) and ask its cluster's scheduler for a pass, or raise 'terminate' to it. Malformed
+// commands are set aside with the reason.
 import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { jobCommandsQueue, jobRejectedCommandsQueue } from '../../shared/config/resourceNames';
@@ -10,6 +11,7 @@ import {
   terminateEvent,
   type JobLifecycleInput,
 } from '../../orchestrations/jobs/jobLifecycleContract';
+import { requestJobScheduling } from '../../orchestrations/jobs/requestJobSchedulingActivity';
 import { acceptQueueMessage } from '../compute/queuePayload';
 
 const rejected = output.storageQueue({
@@ -39,12 +41,15 @@ app.storageQueue('jobCommands', {
       return;
     }
     // A redelivered 'start' must not restart a lifecycle that exists (running or finished).
-    if (await client.getStatus(instanceId).catch(() => undefined)) return;
-    const input: JobLifecycleInput = {
-      job: command.job,
-      jobUuid: command.jobUuid,
-      clusterKey: command.clusterKey,
-    };
-    await client.startNew(jobLifecycleName, { instanceId, input });
+    if (!(await client.getStatus(instanceId).catch(() => undefined))) {
+      const input: JobLifecycleInput = {
+        job: command.job,
+        jobUuid: command.jobUuid,
+        clusterKey: command.clusterKey,
+      };
+      await client.startNew(jobLifecycleName, { instanceId, input });
+    }
+    // Once its lifecycle exists, the job can be granted: ask the cluster's scheduler for a pass.
+    await requestJobScheduling(command.clusterKey, context);
   },
 });

@@ -16,7 +16,7 @@ export async function checkJobNodes(input: CheckJobNodesInput): Promise<CheckJob
   const lost: CheckJobNodesResult['lost'] = [];
   for (const nodeId of input.nodeIds) {
     const node = await nodes.get(input.clusterKey, nodeId);
-    if (!node) lost.push({ nodeId, reason: `The node ${nodeId} is gone.`, requeue: true });
+    if (!node) lost.push({ nodeId, reason: `The node ${nodeId} is gone.`, requeue: true, gone: true });
     else if (node.state === 'leaving') {
       // Scale down: 'waitforjobcompletion' lets the job finish, 'terminate' ends it for good, 'requeue' (the
       // default, and evictions, which name no option) runs it again.

@@ -161,7 +161,8 @@ export interface CheckJobNodesInput {
  * false when the cluster removes the node with nodeDeallocationOption 'terminate' (the job must not run again).
  */
 export interface CheckJobNodesResult {
-  lost: { nodeId: string; reason: string; requeue: boolean }[];
+  /** `gone`: the node's record no longer exists (removed, not merely leaving or unusable). */
+  lost: { nodeId: string; reason: string; requeue: boolean; gone?: boolean }[];
 }
 
 export interface CollectJobOutputsInput {

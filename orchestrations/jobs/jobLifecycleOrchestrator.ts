@@ -39,6 +39,11 @@ const queuedRecheckSeconds = 30;
 const stopGraceSeconds = 30;
 /** After a lifecycle failure no task events are awaited: SIGKILL follows SIGTERM after this long. */
 const failureStopGraceSeconds = 10;
+/**
+ * A node found gone by a periodic check gets this long for its tasks' exits to arrive: a node released once its
+ * tasks ended (a scale down with waitforjobcompletion) is gone by the time its last exit reaches the lifecycle.
+ */
+const goneNodeExitGraceSeconds = 5;
 
 /** What an attempt has put on nodes so far: what must be stopped if the lifecycle itself fails. */
 interface AttemptProgress {
@@ -92,8 +97,8 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     progress.tasks = resumed.tasks.map(({ taskId, nodeId }) => ({ taskId, nodeId }));
     progress.nodeIds = [...new Set(progress.tasks.map((task) => task.nodeId))];
   } else {
-    // 1. Queued: ask the scheduler for nodes and wait for the grant (or notice the job ended while queued).
-    yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
+    // 1. Queued: wait for the scheduler's grant (the job-commands trigger that started this asked for a pass, and so
+    // does CompleteJobAttempt after a requeue), or notice the job ended while queued.
     const grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
     const recheck = context.df.createTimer(secondsAfter(context.df.currentUtcDateTime, queuedRecheckSeconds));
     const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
@@ -110,6 +115,8 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
         base,
       );
       if (view.state === 'queued') {
+        // Still waiting after a while: ask again (a signal may have been lost with a scheduler that ended).
+        yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
         context.df.continueAsNew(base);
         return undefined;
       }
@@ -294,20 +301,19 @@ function* watchTasks(
     if (round === state.roundsPerEpisode) {
       return { kind: 'continue', state: { ...state, exits } };
     }
-    // A timer may be yielded only once, so each round makes its own and cancels it when something else won.
     const nextCheck = earlierOf(
       deadline,
       secondsAfter(context.df.currentUtcDateTime, state.nodeCheckSeconds),
     );
-    const timer: TimerTask = context.df.createTimer(nextCheck);
-    const winner: unknown = yield context.df.Task.any([...waits.values(), terminate, timer]);
-    if (winner !== timer) timer.cancel();
+    const winner = yield* firstOf(context, [...waits.values(), terminate], nextCheck);
     if (winner === terminate) end = { kind: 'terminated', exits };
-    else if (winner === timer) {
+    else if (winner === undefined) {
       if (notBefore(context.df.currentUtcDateTime, deadline)) end = { kind: 'wallClockExceeded', exits };
       else {
         const lost = yield* checkNodes();
-        if (lost.length > 0) end = preempted(lost, exits);
+        if (lost.length > 0 && !(yield* exitedCleanly(context, state, lost, waits, exits))) {
+          end = preempted(lost, exits);
+        }
       }
     } else {
       const taskId = [...waits.entries()].find(([, wait]) => wait === winner)?.[0] ?? '';
@@ -332,6 +338,64 @@ function* watchTasks(
   }
   if (waits.size > 0) yield* stopTasks(context, input, state, waits, exits, end ?? { kind: 'exited', exits });
   return end ?? { kind: 'exited', exits };
+}
+
+/**
+ * Whether the tasks of `lost` nodes that are gone (not leaving or unusable: their records were removed) all end
+ * cleanly (exit code 0, no node loss) within goneNodeExitGraceSeconds: then the nodes were released after their
+ * work, not lost. Arriving exits are recorded in `exits` and their waits removed either way.
+ */
+function* exitedCleanly(
+  context: OrchestrationContext,
+  state: WatchState,
+  lost: CheckJobNodesResult['lost'],
+  waits: Map<string, Task>,
+  exits: Record<string, TaskExit>,
+): Generator<Task, boolean, unknown> {
+  const goneIds = new Set(lost.filter((node) => node.gone).map((node) => node.nodeId));
+  if (goneIds.size < lost.length) return false; // a node leaving or unusable right now is lost
+  const pending = () => state.tasks.filter((task) => goneIds.has(task.nodeId) && waits.has(task.taskId));
+  const graceEnd = secondsAfter(context.df.currentUtcDateTime, goneNodeExitGraceSeconds);
+  while (pending().length > 0) {
+    const winner = yield* firstOf(
+      context,
+      pending().map((t) => waits.get(t.taskId)!),
+      graceEnd,
+    );
+    if (winner === undefined) return false;
+    const taskId = [...waits.entries()].find(([, wait]) => wait === winner)?.[0] ?? '';
+    const payload = ((winner as Task).result ?? {}) as TaskEventPayload;
+    if (payload.kind !== 'taskExited') {
+      waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`));
+      continue;
+    }
+    waits.delete(taskId);
+    const exit = exitOf(taskId, payload);
+    exits[taskId] = exit;
+    if (nodeLossOf(exit) || taskFailed(exit)) return false;
+  }
+  return true;
+}
+
+/**
+ * Waits for the first of `tasks` or until `fireAt`: the winning task, or undefined when the time came first. A task
+ * already completed wins at once, without a timer: an external event that arrives while the orchestrator awaits
+ * something else (an activity) completes its waiting task outside any Task.any, and a later Task.any over that
+ * task is never told (durable-functions notifies only the compound task pending at the time). A timer may be
+ * yielded only once, so each wait makes its own and cancels it when something else won.
+ */
+function* firstOf(
+  context: OrchestrationContext,
+  tasks: Task[],
+  fireAt: Date,
+): Generator<Task, Task | undefined, unknown> {
+  const ready = tasks.find((task) => task.isCompleted);
+  if (ready) return ready;
+  const timer: TimerTask = context.df.createTimer(fireAt);
+  const winner: unknown = yield context.df.Task.any([...tasks, timer]);
+  if (winner === timer) return undefined;
+  timer.cancel();
+  return winner as Task;
 }
 
 function preempted(lost: CheckJobNodesResult['lost'], exits: Record<string, TaskExit>): WatchEnd {
@@ -374,10 +438,8 @@ function* stopTasks(
     }
     const graceEnd = secondsAfter(context.df.currentUtcDateTime, stopGraceSeconds);
     while (waits.size > 0) {
-      const timer: TimerTask = context.df.createTimer(graceEnd);
-      const winner: unknown = yield context.df.Task.any([...waits.values(), timer]);
-      if (winner === timer) break;
-      timer.cancel();
+      const winner = yield* firstOf(context, [...waits.values()], graceEnd);
+      if (winner === undefined) break;
       const taskId = [...waits.entries()].find(([, wait]) => wait === winner)?.[0] ?? '';
       const payload = ((winner as Task).result ?? {}) as TaskEventPayload;
       if (payload.kind === 'taskExited') {

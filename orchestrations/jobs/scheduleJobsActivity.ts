@@ -105,15 +105,21 @@ export function queueInfoChange(
 }
 
 /**
- * Writes the demand on the cluster record when it changed (ETag; re-read on a concurrent change) and tells the
- * cluster monitor at once, so a scale up does not wait for its next periodic pass.
+ * Writes the demand on the cluster record when it changed what the cluster monitor does with it (the wanted node
+ * count clamped to the autoscale range, the unsatisfiable jobs; ETag, re-read on a concurrent change) and tells
+ * the monitor at once, so a scale up does not wait for its next periodic pass. A manual-scale cluster does not
+ * follow demand: nothing to write (each started job would otherwise change it, and wake the monitor).
  */
 async function recordAutoscaleDemand(
   clusterKey: string,
   read: Stored | undefined,
+  limits: SchedulingInput['limits'],
   demand: AutoscaleDemand,
   context: InvocationContext,
 ): Promise<void> {
+  if (!limits.autoscale) return;
+  const clamp = (wanted: number): number =>
+    Math.min(limits.maxNodeCount, Math.max(limits.minNodeCount ?? 0, wanted));
   const { store } = getJobServices();
   const ref = clusterRefOfKey(clusterKey);
   let stored = read; // the pass's read first; re-read only after a concurrent change
@@ -121,7 +127,8 @@ async function recordAutoscaleDemand(
     if (!stored) return;
     const before = stored.record.cluster?.autoscaleDemand;
     if (
-      before?.wantedNodeCount === demand.wantedNodeCount &&
+      before !== undefined &&
+      clamp(before.wantedNodeCount) === clamp(demand.wantedNodeCount) &&
       JSON.stringify(before.unsatisfiableJobIds) === JSON.stringify(demand.unsatisfiableJobIds)
     ) {
       return;
@@ -195,14 +202,15 @@ export async function scheduleJobs(
     }
   }
   const now = new Date();
+  const limits = clusterLimits(cluster?.record);
   const decision = scheduleCluster({
     now: now.toISOString(),
     nodes: nodes.map((node) => ({ id: node.nodeId, state: node.state, lowPriority })),
     running,
     queue,
-    limits: clusterLimits(cluster?.record),
+    limits,
   });
-  await recordAutoscaleDemand(clusterKey, cluster, decision.autoscale, context);
+  await recordAutoscaleDemand(clusterKey, cluster, limits, decision.autoscale, context);
   const client = df.getClient(context);
   const started: string[] = [];
   // Each start touches its own job and nodes (the policy already made the decisions): grant them in parallel.

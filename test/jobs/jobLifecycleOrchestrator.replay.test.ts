@@ -61,41 +61,52 @@ const launchedMain = (rounds = 100): LaunchJobTasksResult => ({
   roundsPerEpisode: rounds,
 });
 
-// Sequence numbers: 0 RequestJobScheduling, 1 queued re-check timer, 2 launch (preparation), 3 launch (main),
+// Sequence numbers: 0 queued re-check timer, 1 launch (preparation), 2 launch (main),
 // then per watch round a timer (and a CheckJobNodes when the round needs one).
 const runningMain = (rounds = 100): Event[] => [
-  completed(0, null),
   raised('nodesGranted', { attempt: 1, nodeIds: ['node-1'] }),
-  completed(2, noPreparation),
-  completed(3, launchedMain(rounds)),
+  completed(1, noPreparation),
+  completed(2, launchedMain(rounds)),
 ];
 
 test('a granted job launches job preparation, then the main phase, on attempt 1', async () => {
   const state = await replay(jobLifecycleOrchestrator, input, [
-    completed(0, null),
     raised('nodesGranted', { attempt: 1, nodeIds: ['node-1'] }),
   ]);
   const actions = flat(state);
-  expect(actions.map((a) => a.functionName ?? a.actionType)).toEqual([
-    'RequestJobScheduling',
-    5,
-    'LaunchJobTasks',
-  ]);
-  expect(actions[2].input).toMatchObject({
+  expect(actions.map((a) => a.functionName ?? a.actionType)).toEqual([5, 'LaunchJobTasks']);
+  expect(actions[1].input).toMatchObject({
     attempt: 1,
     phase: 'preparation',
     instanceId: expect.stringMatching(/^job-/),
   });
 });
 
+test('a job still queued at its re-check asks the scheduler again, then continues as new', async () => {
+  const state = await replay(jobLifecycleOrchestrator, input, [
+    episode(30),
+    fired(0, 30),
+    completed(1, { state: 'queued', attempt: 0, nodeIds: [] }, 30), // ReadJobState
+    completed(2, null, 30), // RequestJobScheduling
+  ]);
+  const actions = flat(state);
+  expect(actions.map((a) => a.functionName ?? a.actionType)).toEqual([
+    5,
+    'ReadJobState',
+    'RequestJobScheduling',
+    4,
+  ]);
+  expect(state.isDone).toBe(true);
+  expect(actions.at(-1)).toMatchObject({ actionType: 4, input });
+});
+
 test('a job without job preparation launches its main phase at once; a clean exit completes it', async () => {
   const granted = raised('nodesGranted', { attempt: 1, nodeIds: ['node-1'], hasPreparation: false });
-  const launching = flat(await replay(jobLifecycleOrchestrator, input, [completed(0, null), granted]));
+  const launching = flat(await replay(jobLifecycleOrchestrator, input, [granted]));
   expect(launching.at(-1)).toMatchObject({ functionName: 'LaunchJobTasks', input: { phase: 'main' } });
   const state = await replay(jobLifecycleOrchestrator, input, [
-    completed(0, null),
     granted,
-    completed(2, launchedMain()),
+    completed(1, launchedMain()),
     raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }),
   ]);
   expect(flat(state).at(-1)).toMatchObject({
@@ -103,11 +114,10 @@ test('a job without job preparation launches its main phase at once; a clean exi
     input: { attempt: 1, outcome: { kind: 'succeeded', exitCode: 0 } },
   });
   const done = await replay(jobLifecycleOrchestrator, input, [
-    completed(0, null),
     granted,
-    completed(2, launchedMain()),
+    completed(1, launchedMain()),
     raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }),
-    completed(4, { state: 'succeeded', attempt: 1, nodeIds: ['node-1'] }),
+    completed(3, { state: 'succeeded', attempt: 1, nodeIds: ['node-1'] }),
   ]);
   expect(done.isDone).toBe(true);
   expect(done.output).toBe('succeeded');
@@ -118,7 +128,7 @@ test('a main process exiting 3 on a healthy node completes the attempt as JobFai
     ...runningMain(),
     raised(`task:${master.taskId}`, { kind: 'taskStarted' }),
     raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 3 }),
-    completed(6, { lost: [] }),
+    completed(5, { lost: [] }),
   ]);
   const last = flat(state).at(-1)!;
   expect(last.functionName).toBe('CompleteJobAttempt');
@@ -132,17 +142,17 @@ test('a node found lost by the periodic check stops the gang and requeues by con
   const state = await replay(jobLifecycleOrchestrator, input, [
     ...runningMain(),
     episode(31),
-    fired(4, 31),
-    completed(5, { lost: [{ nodeId: 'node-1', reason: 'The node node-1 is gone.', requeue: true }] }, 31),
-    completed(6, null, 31), // StopJobTasks SIGTERM; the lost node's task is not waited for
-    completed(7, { state: 'queued', attempt: 1, nodeIds: ['node-1'] }, 31), // CompleteJobAttempt
+    fired(3, 31),
+    completed(4, { lost: [{ nodeId: 'node-1', reason: 'The node node-1 is gone.', requeue: true }] }, 31),
+    completed(5, null, 31), // StopJobTasks SIGTERM; the lost node's task is not waited for
+    completed(6, { state: 'queued', attempt: 1, nodeIds: ['node-1'] }, 31), // CompleteJobAttempt
   ]);
   const actions = flat(state);
-  expect(actions[6]).toMatchObject({
+  expect(actions[5]).toMatchObject({
     functionName: 'StopJobTasks',
     input: { signal: 'SIGTERM', tasks: [{ taskId: master.taskId, nodeId: 'node-1' }] },
   });
-  expect(actions[7]).toMatchObject({
+  expect(actions[6]).toMatchObject({
     functionName: 'CompleteJobAttempt',
     input: { outcome: { kind: 'preempted', reason: 'The node node-1 is gone.' } },
   });
@@ -150,14 +160,56 @@ test('a node found lost by the periodic check stops the gang and requeues by con
   expect(actions.at(-1)).toMatchObject({ actionType: 4, input }); // continueAsNew, back to the queue
 });
 
+test('an exit or a terminate that arrives while a node check runs is taken, not missed', async () => {
+  const checking = [...runningMain(), episode(31), fired(3, 31)];
+  const exited = await replay(jobLifecycleOrchestrator, input, [
+    ...checking,
+    raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }, 31),
+    completed(4, { lost: [] }, 31),
+  ]);
+  expect(flat(exited).at(-1)).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { outcome: { kind: 'succeeded', exitCode: 0 } },
+  });
+  const terminated = await replay(jobLifecycleOrchestrator, input, [
+    ...checking,
+    raised('terminate', {}, 31),
+    completed(4, { lost: [] }, 31),
+  ]);
+  expect(flat(terminated).at(-1)).toMatchObject({
+    functionName: 'StopJobTasks',
+    input: { signal: 'SIGTERM', reason: 'The job was terminated by the user.' },
+  });
+});
+
+test("a node found gone whose task's clean exit arrives within the grace was released, not lost", async () => {
+  const gone = { nodeId: 'node-1', reason: 'The node node-1 is gone.', requeue: true, gone: true };
+  const checked = [...runningMain(), episode(31), fired(3, 31), completed(4, { lost: [gone] }, 31)];
+  const waiting = flat(await replay(jobLifecycleOrchestrator, input, checked));
+  expect(waiting.at(-1)).toMatchObject({ actionType: 5, fireAt: at(36) }); // the grace for its exit
+  const state = await replay(jobLifecycleOrchestrator, input, [
+    ...checked,
+    raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }, 32),
+  ]);
+  expect(flat(state).at(-1)).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { outcome: { kind: 'succeeded', exitCode: 0 } },
+  });
+  const silent = await replay(jobLifecycleOrchestrator, input, [...checked, episode(36), fired(5, 36)]);
+  expect(flat(silent).at(-1)).toMatchObject({
+    functionName: 'StopJobTasks',
+    input: { signal: 'SIGTERM', tasks: [{ taskId: master.taskId }] },
+  });
+});
+
 test('a node removed by a scale down with nodeDeallocationOption terminate fails the job instead of requeuing', async () => {
   const removed = { nodeId: 'node-1', reason: 'The node node-1 is leaving: scale down.', requeue: false };
   const state = await replay(jobLifecycleOrchestrator, input, [
     ...runningMain(),
     episode(31),
-    fired(4, 31),
-    completed(5, { lost: [removed] }, 31),
-    completed(6, null, 31), // StopJobTasks SIGTERM
+    fired(3, 31),
+    completed(4, { lost: [removed] }, 31),
+    completed(5, null, 31), // StopJobTasks SIGTERM
   ]);
   expect(flat(state).at(-1)).toMatchObject({
     functionName: 'CompleteJobAttempt',
@@ -167,17 +219,16 @@ test('a node removed by a scale down with nodeDeallocationOption terminate fails
 
 test('the wall clock ends the attempt: tasks get SIGTERM and the outcome names the limit', async () => {
   const state = await replay(jobLifecycleOrchestrator, input, [
-    completed(0, null),
     raised('nodesGranted', { attempt: 1, nodeIds: ['node-1'] }),
-    completed(2, { ...noPreparation, maxWallClockSeconds: 10 }),
-    completed(3, { ...launchedMain(), maxWallClockSeconds: 10 }),
+    completed(1, { ...noPreparation, maxWallClockSeconds: 10 }),
+    completed(2, { ...launchedMain(), maxWallClockSeconds: 10 }),
     episode(11),
-    fired(4, 11),
-    completed(5, null, 11), // StopJobTasks SIGTERM
+    fired(3, 11),
+    completed(4, null, 11), // StopJobTasks SIGTERM
     raised(`task:${master.taskId}`, { kind: 'taskExited', signal: 'SIGTERM' }, 12),
   ]);
   const actions = flat(state);
-  expect(actions[4]).toMatchObject({ actionType: 5, fireAt: at(10) }); // the round's timer: the deadline
+  expect(actions[3]).toMatchObject({ actionType: 5, fireAt: at(10) }); // the round's timer: the deadline
   expect(actions.at(-1)).toMatchObject({
     functionName: 'CompleteJobAttempt',
     input: { outcome: { kind: 'wallClockExceeded', maxWallClockSeconds: 10 } },
@@ -212,19 +263,18 @@ test("an activity failing all its retries stops the attempt's tasks, then fails 
   });
   // Launch (main) is task 3; each of its 5 tries fails (3, 5, 7, 9, 11), each followed by a retry timer.
   const history = [
-    completed(0, null),
     raised('nodesGranted', { attempt: 1, nodeIds: ['node-1'] }),
-    completed(2, noPreparation),
-    failed(3, 1),
-    fired(4, 3),
-    failed(5, 3),
-    fired(6, 7),
-    failed(7, 7),
-    fired(8, 15),
-    failed(9, 15),
-    fired(10, 31),
-    failed(11, 31),
-    fired(12, 63), // after the last try's timer the library fails the task with the last error
+    completed(1, noPreparation),
+    failed(2, 1),
+    fired(3, 3),
+    failed(4, 3),
+    fired(5, 7),
+    failed(6, 7),
+    fired(7, 15),
+    failed(8, 15),
+    fired(9, 31),
+    failed(10, 31),
+    fired(11, 63), // after the last try's timer the library fails the task with the last error
   ];
   // First the attempt's tasks are stopped: SIGTERM to whatever its granted node runs for it...
   const stopping = flat(await replay(jobLifecycleOrchestrator, input, history)).at(-1)!;
@@ -238,14 +288,14 @@ test("an activity failing all its retries stops the attempt's tasks, then fails 
   });
   // ... then SIGKILL after the grace period ...
   // (The orchestrator's clock is the last episode start, at(0), in this synthetic history.)
-  history.push(completed(13, null, 64));
+  history.push(completed(12, null, 64));
   const grace = flat(await replay(jobLifecycleOrchestrator, input, history)).at(-1)!;
   expect(grace.fireAt).toBe(at(10));
-  history.push(fired(14, 74));
+  history.push(fired(13, 74));
   const kill = flat(await replay(jobLifecycleOrchestrator, input, history)).at(-1)!;
   expect(kill).toMatchObject({ functionName: 'StopJobTasks', input: { signal: 'SIGKILL' } });
   // ... and the job fails with the reason (CompleteJobAttempt then asks the scheduler to reuse its nodes).
-  history.push(completed(15, null, 75));
+  history.push(completed(14, null, 75));
   const state = await replay(jobLifecycleOrchestrator, input, history);
   const last = flat(state).at(-1)!;
   expect(last).toMatchObject({

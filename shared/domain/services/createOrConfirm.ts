@@ -43,7 +43,8 @@ export function assertUnchanged(
 
 /**
  * Creates `build()` unless a resource exists; `confirm` checks an existing one against the request (throws on a
- * change). A concurrent create of the same name is resolved the same way: whoever loses re-reads and confirms.
+ * change). The create is tried first (a new resource is the usual PUT: one write, no read); when the name is
+ * taken, by an earlier PUT or a concurrent one, the existing resource is read and confirmed.
  */
 export async function createOrConfirm(
   deps: ServiceDeps,
@@ -52,11 +53,6 @@ export async function createOrConfirm(
   afterCreate?: (stored: Stored) => Promise<void>,
 ): Promise<PutResult> {
   const record = build();
-  const existing = await deps.store.get(record.ref);
-  if (existing) {
-    confirm(existing.record);
-    return { created: false, stored: existing };
-  }
   let stored: Stored;
   try {
     stored = await deps.store.create(record);
