@@ -71,6 +71,11 @@ export interface NodesGranted {
   nodeIds: string[];
   /** False when the job has no jobPreparation: its lifecycle launches the main processes at once. */
   hasPreparation?: boolean;
+  /**
+   * The first phase's launch, done by the scheduler as it granted the nodes (one step less per job). Absent when
+   * that launch failed: the lifecycle then launches the phase itself (launches are idempotent).
+   */
+  launched?: { phase: TaskPhase; result: LaunchJobTasksResult };
 }
 
 export interface JobStateView {

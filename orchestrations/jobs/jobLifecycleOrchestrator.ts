@@ -90,6 +90,7 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
   let attempt: number;
   /** Unknown after a re-check of the record: the preparation phase then runs (and is empty without one). */
   let hasPreparation = true;
+  let launchedAtGrant: NodesGranted['launched'];
   const progress: AttemptProgress = { nodeIds: [], tasks: [] };
 
   if (resumed) {
@@ -108,6 +109,7 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
       attempt = granted.attempt;
       progress.nodeIds = granted.nodeIds;
       hasPreparation = granted.hasPreparation !== false;
+      launchedAtGrant = granted.launched;
     } else {
       const view: JobStateView = yield context.df.callActivityWithRetry(
         readJobStateActivityName,
@@ -129,7 +131,7 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
   // 2. Running: job preparation on every node, then the toolkit's processes.
   let run: AttemptRun;
   try {
-    run = yield* runAttempt(context, base, attempt, resumed, progress, hasPreparation);
+    run = yield* runAttempt(context, base, attempt, resumed, progress, hasPreparation, launchedAtGrant);
   } catch (error: unknown) {
     // An activity failed all its retries (storage or database down for minutes): the job must not stay running
     // with its nodes held forever, so its processes are stopped and it fails with the reason; the scheduler then
@@ -204,6 +206,7 @@ function* runAttempt(
   watching: WatchState | undefined,
   progress: AttemptProgress,
   hasPreparation: boolean,
+  launchedAtGrant: NodesGranted['launched'],
 ): Generator<Task, AttemptRun, unknown> {
   let resumed = watching;
   const terminate = context.df.waitForExternalEvent(terminateEvent);
@@ -223,11 +226,16 @@ function* runAttempt(
         attempt,
         phase,
       };
-      const launched = (yield context.df.callActivityWithRetry(
-        launchJobTasksActivityName,
-        retry,
-        launchInput,
-      )) as LaunchJobTasksResult;
+      // The scheduler launched the first phase as it granted the nodes; otherwise (a later phase, or that launch
+      // failed) the lifecycle launches it.
+      const launched =
+        launchedAtGrant?.phase === phase
+          ? launchedAtGrant.result
+          : ((yield context.df.callActivityWithRetry(
+              launchJobTasksActivityName,
+              retry,
+              launchInput,
+            )) as LaunchJobTasksResult);
       if (launched.failure) {
         outcome = { kind: 'failed', code: launched.failure.code, message: launched.failure.message };
         break;

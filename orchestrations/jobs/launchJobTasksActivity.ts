@@ -14,7 +14,7 @@ import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLoc
 import { parseDurationSeconds } from '../../shared/domain/duration';
 import { isApiError } from '../../shared/domain/errors';
 import { STDOUTERR_DIRECTORY_ID } from '../../shared/domain/jobLayout/jobOutputLayout';
-import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
 import { openSecrets } from '../../shared/domain/services/secretSealing';
 import type { JsonObject } from '../../shared/domain/specValidator';
 import { buildLaunchPlan } from '../../shared/domain/toolkits/launchPlanBuilder';
@@ -114,10 +114,17 @@ async function sendTaskMessage(queue: QueueClient, text: string): Promise<void> 
   }
 }
 
-export async function launchJobTasks(input: LaunchJobTasksInput): Promise<LaunchJobTasksResult> {
+/**
+ * Launches one phase of an attempt. `known`: the job's and cluster's records when the caller (the scheduler, at the
+ * grant) has just read them.
+ */
+export async function launchJobTasks(
+  input: LaunchJobTasksInput,
+  known: { job?: Stored; cluster?: Stored } = {},
+): Promise<LaunchJobTasksResult> {
   const services = getJobServices();
   const { lifecycle, attempt, phase } = input;
-  const stored = await services.store.get(jobRefOf(lifecycle.job));
+  const stored = known.job ?? (await services.store.get(jobRefOf(lifecycle.job)));
   const job = stored?.record;
   const runtime = job?.job;
   if (!job || !runtime || runtime.uuid !== lifecycle.jobUuid) {
@@ -130,7 +137,7 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
     'properties.constraints.maxWallClockTime',
     String((job.spec.constraints as JsonObject | undefined)?.maxWallClockTime ?? 'P7D'),
   );
-  const cluster = await services.store.get(clusterRefOfKey(lifecycle.clusterKey));
+  const cluster = known.cluster ?? (await services.store.get(clusterRefOfKey(lifecycle.clusterKey)));
   const clusterMountVolumes = (cluster?.record.spec.nodeSetup as JsonObject | undefined)?.mountVolumes as
     JsonObject | undefined;
   const nodeIds = runtime.attempts[attempt - 1].nodeIds;
@@ -218,4 +225,6 @@ export async function launchJobTasks(input: LaunchJobTasksInput): Promise<Launch
   };
 }
 
-df.app.activity(launchJobTasksActivityName, { handler: launchJobTasks });
+df.app.activity(launchJobTasksActivityName, {
+  handler: (input: LaunchJobTasksInput) => launchJobTasks(input),
+});

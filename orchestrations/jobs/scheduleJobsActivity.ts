@@ -20,10 +20,13 @@ import {
   jobLifecycleInstanceId,
   nodesGrantedEvent,
   scheduleJobsActivityName,
+  type LaunchJobTasksInput,
   type NodesGranted,
   type ScheduleJobsResult,
+  type TaskPhase,
 } from './jobLifecycleContract';
-import { clusterRefOfKey, updateJob, withAttemptsView } from './jobRecords';
+import { launchJobTasks } from './launchJobTasksActivity';
+import { clusterRefOfKey, jobRefWireOf, updateJob, withAttemptsView } from './jobRecords';
 import { getJobServices } from './jobServices';
 
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
@@ -229,13 +232,25 @@ export async function scheduleJobs(
     });
     const runtime = stored?.record.job;
     if (!runtime || runtime.executionState !== 'running' || runtime.attempts.length !== start.attempt) return;
-    const granted: NodesGranted = {
-      attempt: start.attempt,
-      nodeIds: start.nodeIds,
-      hasPreparation: stored!.record.spec.jobPreparation !== undefined,
-    };
+    const hasPreparation = stored!.record.spec.jobPreparation !== undefined;
+    const granted: NodesGranted = { attempt: start.attempt, nodeIds: start.nodeIds, hasPreparation };
     started.push(start.jobId);
     context.log(`Job ${entry.armId} attempt ${start.attempt} granted nodes ${start.nodeIds.join(', ')}`);
+    // Its first phase is launched now, with the records this pass holds: the lifecycle only watches it.
+    const phase: TaskPhase = hasPreparation ? 'preparation' : 'main';
+    const launch: LaunchJobTasksInput = {
+      lifecycle: { job: jobRefWireOf(entry.ref), jobUuid: start.jobId, clusterKey },
+      instanceId,
+      attempt: start.attempt,
+      phase,
+    };
+    try {
+      granted.launched = { phase, result: await launchJobTasks(launch, { job: stored, cluster }) };
+    } catch (error: unknown) {
+      context.warn(
+        `Launching ${instanceId} at its grant failed (${(error as Error).message}); it launches itself.`,
+      );
+    }
     try {
       await client.raiseEvent(instanceId, nodesGrantedEvent, granted);
     } catch (error: unknown) {

@@ -3,6 +3,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { serverNodeArgs } from '../serverNodeArgs';
 
 export interface EmulatorProcessSpec {
   /** For messages: 'azurite' or 'cosmos'. */
@@ -71,7 +72,7 @@ export class EmulatorProcess {
   static start(
     spec: EmulatorProcessSpec,
   ): Promise<{ process: EmulatorProcess; ready: Record<string, unknown> }> {
-    const child = spawn(process.execPath, [spec.script, ...spec.args], {
+    const child = spawn(process.execPath, [...serverNodeArgs, spec.script, ...spec.args], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

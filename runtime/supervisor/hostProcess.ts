@@ -3,6 +3,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { serverNodeArgs } from '../serverNodeArgs';
 
 export interface HostProcessOptions {
   /** Folder holding the app's package.json and host.json. */
@@ -36,7 +37,7 @@ export class HostProcess {
   private readonly tail: string[] = [];
 
   constructor(private readonly options: HostProcessOptions) {
-    this.child = spawn(process.execPath, [hostMain], {
+    this.child = spawn(process.execPath, [...serverNodeArgs, hostMain], {
       cwd: options.appRoot,
       env: {
         ...options.env,

@@ -82,6 +82,25 @@ test('a granted job launches job preparation, then the main phase, on attempt 1'
   });
 });
 
+test('a phase the scheduler launched at the grant is watched without launching it again', async () => {
+  const granted = raised('nodesGranted', {
+    attempt: 1,
+    nodeIds: ['node-1'],
+    hasPreparation: false,
+    launched: { phase: 'main', result: launchedMain() },
+  });
+  const watching = flat(await replay(jobLifecycleOrchestrator, input, [granted]));
+  expect(watching.map((a) => a.functionName ?? a.actionType)).toEqual([5, 5]); // re-check timer, watch timer
+  const state = await replay(jobLifecycleOrchestrator, input, [
+    granted,
+    raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }),
+  ]);
+  expect(flat(state).at(-1)).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { attempt: 1, outcome: { kind: 'succeeded', exitCode: 0 } },
+  });
+});
+
 test('a job still queued at its re-check asks the scheduler again, then continues as new', async () => {
   const state = await replay(jobLifecycleOrchestrator, input, [
     episode(30),
