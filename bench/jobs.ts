@@ -2,12 +2,14 @@
 // (1) submit-to-start on an idle node: PUT answered -> the trivial job's process starts (it appends
 // `date +%s%N` to a file), p50/p99, plus PUT -> `running` visible in GET and a breakdown of where one job's
 // time goes; (2) throughput: 500 trivial jobs on 4 node slots (4 one-slot local nodes: the local adapter gives
-// every node one slot), jobs/s from the first PUT to the last `succeeded`; (3) preemption recovery: an IMDS Preempt
-// for a running job's node -> the next attempt's process starts. Figures only: the machine is shared.
+// every node one slot), jobs/s from the first PUT to the last `succeeded`, and the CPU each job cost (machine-wide
+// and by process role, from /proc); (3) preemption recovery: an IMDS Preempt for a running job's node -> the next
+// attempt's process starts. Figures only: the machine is shared.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startImdsFake } from '../runtime/fakes/imdsFake';
+import { cpuPerUnit, cpuSnapshot } from './cpuUsage';
 import { webhookPath } from '../runtime/durable/managementApi';
 import { customJob, experiment, startJobTestBed, type JobTestBed } from '../test/jobs/support/jobTestBed';
 
@@ -112,6 +114,7 @@ async function submitToStart(bed: JobTestBed, dir: string): Promise<void> {
 }
 
 async function throughput(bed: JobTestBed): Promise<void> {
+  const cpuBefore = cpuSnapshot();
   const start = Date.now();
   const names = Array.from({ length: burstJobs }, (_, i) => `burst-${i}`);
   let next = 0;
@@ -133,9 +136,11 @@ async function throughput(bed: JobTestBed): Promise<void> {
     }
   }
   const total = Date.now() - start;
+  const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(), burstJobs);
   process.stdout.write(
     `throughput: ${burstJobs} trivial jobs on 4 node slots (4 one-slot local nodes): submitted in ` +
-      `${submitted} ms, all succeeded after ${total} ms = ${((burstJobs * 1000) / total).toFixed(1)} jobs/s\n`,
+      `${submitted} ms, all succeeded after ${total} ms = ${((burstJobs * 1000) / total).toFixed(1)} jobs/s\n` +
+      `  ${cpu}\n`,
   );
 }
 

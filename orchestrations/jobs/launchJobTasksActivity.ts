@@ -15,6 +15,7 @@ import { parseDurationSeconds } from '../../shared/domain/duration';
 import { isApiError } from '../../shared/domain/errors';
 import { STDOUTERR_DIRECTORY_ID } from '../../shared/domain/jobLayout/jobOutputLayout';
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
+import type { NodeRecord } from '../../shared/ports/nodeStore';
 import { openSecrets } from '../../shared/domain/services/secretSealing';
 import type { JsonObject } from '../../shared/domain/specValidator';
 import { buildLaunchPlan } from '../../shared/domain/toolkits/launchPlanBuilder';
@@ -115,12 +116,12 @@ async function sendTaskMessage(queue: QueueClient, text: string): Promise<void> 
 }
 
 /**
- * Launches one phase of an attempt. `known`: the job's and cluster's records when the caller (the scheduler, at the
- * grant) has just read them.
+ * Launches one phase of an attempt. `known`: the job's, cluster's and nodes' records when the caller (the
+ * scheduler, at the grant) has just read them.
  */
 export async function launchJobTasks(
   input: LaunchJobTasksInput,
-  known: { job?: Stored; cluster?: Stored } = {},
+  known: { job?: Stored; cluster?: Stored; nodes?: NodeRecord[] } = {},
 ): Promise<LaunchJobTasksResult> {
   const services = getJobServices();
   const { lifecycle, attempt, phase } = input;
@@ -141,7 +142,11 @@ export async function launchJobTasks(
   const clusterMountVolumes = (cluster?.record.spec.nodeSetup as JsonObject | undefined)?.mountVolumes as
     JsonObject | undefined;
   const nodeIds = runtime.attempts[attempt - 1].nodeIds;
-  const records = await Promise.all(nodeIds.map((id) => services.nodes.get(lifecycle.clusterKey, id)));
+  const records = await Promise.all(
+    nodeIds.map(
+      (id) => known.nodes?.find((node) => node.nodeId === id) ?? services.nodes.get(lifecycle.clusterKey, id),
+    ),
+  );
   let plan: LaunchPlan;
   let stdOutErrFolder: string;
   const secrets = secretValues(job);

@@ -159,9 +159,13 @@ async function recordAutoscaleDemand(
   }
 }
 
-/** Sets a queued job's queueInfo: one write with the ETag read by this pass, a re-read only on a conflict. */
+/**
+ * Sets a queued job's queueInfo: one partial update with the ETag this pass read; on a conflict (the job changed
+ * meanwhile) a read-modify-write that leaves a job no longer queued alone.
+ */
 async function writeQueueInfo(entry: JobQueueEntry, info: JsonObject): Promise<void> {
   const { store } = getJobServices();
+  if (await store.setJobQueueInfo(entry.ref, entry.etag, info)) return;
   const change = (current: ResourceRecord): ResourceRecord | undefined =>
     current.job?.executionState === 'queued' && current.job.uuid === entry.job.uuid
       ? { ...current, status: { ...current.status, queueInfo: info } }
@@ -245,7 +249,7 @@ export async function scheduleJobs(
       phase,
     };
     try {
-      granted.launched = { phase, result: await launchJobTasks(launch, { job: stored, cluster }) };
+      granted.launched = { phase, result: await launchJobTasks(launch, { job: stored, cluster, nodes }) };
     } catch (error: unknown) {
       context.warn(
         `Launching ${instanceId} at its grant failed (${(error as Error).message}); it launches itself.`,

@@ -48,6 +48,11 @@ export interface ResourceStore {
    * fraction of each record), every page read.
    */
   listJobQueue(clusterKey: string, states: string[]): Promise<JobQueueEntry[]>;
+  /**
+   * Sets a job's `status.queueInfo` if the record still has `etag` (one partial update); false when it changed
+   * meanwhile or is gone.
+   */
+  setJobQueueInfo(ref: ResourceRef, etag: string, queueInfo: JsonObject): Promise<boolean>;
   /** Clusters of a subscription in a location (usages). */
   listClustersInLocation(subscriptionId: string, location: string, page: PageRequest): Promise<Page<Stored>>;
 

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError } from '../../dom
 import { experimentRefOf, keyOf, workspaceRefOf, type ResourceRef } from '../../domain/resourceId';
 import type { OperationRecord } from '../../domain/operationRecord';
 import type { ResourceRecord, Stored } from '../../domain/resourceRecord';
+import type { JsonObject } from '../../domain/specValidator';
 import type { JobQueueEntry, ListScope, Page, PageRequest, ResourceStore } from '../../ports/resourceStore';
 import { resourceApiContainers } from './resourceApiContainers';
 import { cosmosStatusOf } from './cosmosStatus';
@@ -143,6 +144,23 @@ export class CosmosResourceStore implements ResourceStore {
       const status = cosmosStatusOf(error);
       if (status === 412) throw new PreconditionFailedError();
       if (status === 404) throw new NotFoundError(`The resource '${record.ref.name}' no longer exists.`);
+      throw error;
+    }
+  }
+
+  async setJobQueueInfo(ref: ResourceRef, etag: string, queueInfo: JsonObject): Promise<boolean> {
+    // One partial update (no read first): the scheduler holds the ETag from its pass's projection.
+    const placement = placementOf(ref);
+    try {
+      await this.containers[placement.container]
+        .item(placement.id, placement.partitionKey)
+        .patch([{ op: 'set', path: '/record/status/queueInfo', value: queueInfo }], {
+          accessCondition: { type: 'IfMatch', condition: etag },
+        });
+      return true;
+    } catch (error: unknown) {
+      const status = cosmosStatusOf(error);
+      if (status === 412 || status === 404) return false;
       throw error;
     }
   }
