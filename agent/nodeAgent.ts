@@ -35,6 +35,8 @@ import { TaskProcess, type TaskOutcome } from './taskProcess';
 import { mountRootOf, mountVolumes } from './volumeMounts';
 
 export const agentVersion = '1.0.0';
+/** Task messages asked for per receive (the Queue service's maximum is 32). */
+const taskBatchSize = 16;
 /** A task that exits sooner than this after its start is reported by its exit alone. */
 const taskStartReportDelayMs = 100;
 
@@ -301,7 +303,7 @@ export class NodeAgent {
       this.taskPollWoken = false;
       try {
         const response = await this.taskQueue.receiveMessages({
-          numberOfMessages: 16,
+          numberOfMessages: taskBatchSize,
           visibilityTimeout: 60,
         });
         received = response.receivedMessageItems.length;
@@ -313,8 +315,10 @@ export class NodeAgent {
       } catch (error: unknown) {
         this.log('warn', `task queue poll failed: ${(error as Error).message}`);
       }
-      // A wake during the receive may be for a message that receive missed: poll again at once then.
-      if (received === 0 && !this.stopped && !this.taskPollWoken) {
+      // Fewer messages than asked for means the queue was empty at the receive: wait for the next wake or poll
+      // interval (a full batch may have more behind it: poll again at once). A wake during the receive may be for
+      // a message that receive missed: poll again at once then.
+      if (received < taskBatchSize && !this.stopped && !this.taskPollWoken) {
         await this.waitForTaskPoll(this.config.taskPollIntervalMs);
       }
     }

@@ -55,6 +55,14 @@ export function onQueueMessageSent(listener: SentListener): () => void {
  * made while disconnected are not reported (polling finds them). Returns the stop function, which leaves no
  * socket or timer behind.
  */
+/** Streams connected now (a count: tests may run several hosts in one process). */
+let connectedStreams = 0;
+
+/** True while a queue events stream is connected: every put is announced, so listeners need not poll again. */
+export function isQueueEventsStreamConnected(): boolean {
+  return connectedStreams > 0;
+}
+
 export function watchQueueEventsStream(url: string, log: Pick<HostLogger, 'info' | 'warn'>): () => void {
   let stopped = false;
   let request: http.ClientRequest | undefined;
@@ -76,9 +84,11 @@ export function watchQueueEventsStream(url: string, log: Pick<HostLogger, 'info'
   function connect(): void {
     retryTimer = undefined;
     let ended = false;
+    let connected = false;
     const endedBecause = (reason: string): void => {
       if (ended) return;
       ended = true;
+      if (connected) connectedStreams--;
       req.destroy();
       retryLater(reason);
     };
@@ -89,6 +99,8 @@ export function watchQueueEventsStream(url: string, log: Pick<HostLogger, 'info'
         return;
       }
       retryDelay = firstRetryMs;
+      connected = true;
+      connectedStreams++;
       if (broken) {
         broken = false;
         log.info(`Queue events stream ${url}: connected again.`);

@@ -9,7 +9,11 @@ import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { resolveBindingExpression } from '../bindingExpression';
 import { parseHostJson, type QueuesOptions } from '../hostJson';
 import type { HostServices, RegisteredFunction, RpcTypedData, TriggerPlugin } from '../plugin';
-import { onQueueMessageSent, watchQueueEventsStream } from '../queueSendWatcher';
+import {
+  isQueueEventsStreamConnected,
+  onQueueMessageSent,
+  watchQueueEventsStream,
+} from '../queueSendWatcher';
 import { queueServiceFor } from '../storageConnection';
 
 /** The first backoff step (as Azure's); a maxPollingInterval below it caps it. */
@@ -28,6 +32,7 @@ function decodeMessage(text: string, encoding: 'base64' | 'none'): string | unde
 class QueueListener {
   private stopped = false;
   private wake: (() => void) | undefined;
+  private wakeOnPoke: (() => void) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
   /** A message was sent to this queue since the last receive began: poll again without sleeping. */
@@ -49,11 +54,12 @@ class QueueListener {
     this.unsubscribe = onQueueMessageSent((queueName, source) => {
       if (queueName === this.queue.name) {
         this.poked = true;
-        this.wake?.();
-      } else if (source === 'in-process') {
+        this.wakeOnPoke?.();
+      } else if (source === 'in-process' && !isQueueEventsStreamConnected()) {
         // Work elsewhere often brings messages here from other processes soon (a task sent to a node agent ->
-        // its node events): restart the backoff from its first step, without polling at once. A put elsewhere
-        // reported by the local notification stream says nothing about this queue: that stream is exact.
+        // its node events): restart the backoff from its first step, without polling at once. Not needed while
+        // the local notification stream is connected: it announces those messages (it is exact), so a put
+        // elsewhere says nothing about this queue.
         this.backoffReset = true;
       }
     });
@@ -63,19 +69,21 @@ class QueueListener {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    this.wake?.();
+    this.wakeOnPoke?.();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Sleeps `ms`; a message put on this queue (or stop) ends it, and so does a finished message unless `onlyPokes`. */
+  private sleep(ms: number, onlyPokes = false): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
         resolve();
       }
-      this.wake = done;
+      this.wakeOnPoke = done;
+      this.wake = onlyPokes ? undefined : done;
     });
   }
 
@@ -124,8 +132,11 @@ class QueueListener {
             : Math.min(delay * 2, Math.max(this.options.maxPollingIntervalMs, minDelay));
         continue;
       }
-      // Event-driven after work: poll again at once while messages keep coming.
+      // Event-driven after work: poll again at once while messages keep coming. With the local notification stream
+      // connected, a batch smaller than batchSize emptied the queue: the next put will be announced, so the
+      // listener waits for it (or the polling cap) instead of asking again at once.
       delay = minDelay;
+      const drained = messages.length < this.options.batchSize && isQueueEventsStreamConnected();
       for (const m of messages) {
         const p = this.process(m).catch((err: unknown) => {
           this.host.log.error(
@@ -137,6 +148,9 @@ class QueueListener {
           this.inFlight.delete(p);
           this.wake?.();
         });
+      }
+      if (drained && !this.poked && !this.stopped) {
+        await this.sleep(Math.max(this.options.maxPollingIntervalMs, minDelay), true);
       }
     }
   }
