@@ -1,7 +1,7 @@
-// Queue trigger: node agents' events update the node records (registration, heartbeats, setup result, tasks,
-// evictions); task exits are raised to the orchestration named in the task's replyTo (a start changes nothing
-// there, so it is not raised: one orchestration episode less per task); a node that becomes ready
-// wakes its cluster's job scheduler. Malformed events are set aside with the reason; they never fail the function
+// Queue trigger: task exits are raised to the orchestration named in the task's replyTo, before anything else (a
+// start changes nothing there, so it is not raised: one orchestration episode less per task); then node agents'
+// events update the node records (registration, heartbeats, setup result, tasks, evictions); a node that becomes
+// ready wakes its cluster's job scheduler. Malformed events are set aside with the reason; they never fail the function
 // (no retry storm, no crash).
 import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -32,6 +32,18 @@ app.storageQueue('nodeEvents', {
       'node event',
     );
     if (!event) return;
+    if (event.kind === 'taskExited' && event.replyTo) {
+      // The job's lifecycle first (its attempt ends on this, and so does the wait of the next job for the node);
+      // a redelivered event is raised again, which the lifecycle ignores once the task's exit is in.
+      await df
+        .getClient(context)
+        .raiseEvent(event.replyTo, `task:${event.taskId}`, event)
+        .catch((error: unknown) =>
+          context.warn(
+            `Could not raise ${event.kind} of task ${event.taskId} to ${event.replyTo}: ${(error as Error).message}`,
+          ),
+        );
+    }
     const { nodes } = getComputeServices();
     let becameIdle = false;
     await nodes.update(event.clusterKey, event.nodeId, (current) => {
@@ -51,16 +63,6 @@ app.storageQueue('nodeEvents', {
       context.warn(
         `Node ${event.nodeId}: ${event.kind === 'evictionNotice' ? `${event.eventType} notice` : event.reason}`,
       );
-    }
-    if (event.kind === 'taskExited' && event.replyTo) {
-      await df
-        .getClient(context)
-        .raiseEvent(event.replyTo, `task:${event.taskId}`, event)
-        .catch((error: unknown) =>
-          context.warn(
-            `Could not raise ${event.kind} of task ${event.taskId} to ${event.replyTo}: ${(error as Error).message}`,
-          ),
-        );
     }
   },
 });
