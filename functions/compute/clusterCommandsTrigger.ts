@@ -10,13 +10,13 @@ import {
   clusterMonitorName,
   type ReconcileInput,
 } from '../../orchestrations/compute/clusterMonitorContract';
+import { startOrSignal } from '../../orchestrations/startOrSignal';
 import { acceptQueueMessage } from './queuePayload';
 
 const rejected = output.storageQueue({
   queueName: computeRejectedMessagesQueue,
   connection: 'AzureWebJobsStorage',
 });
-const active = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
 app.storageQueue('clusterCommands', {
   queueName: clusterCommandsQueue,
@@ -33,22 +33,17 @@ app.storageQueue('clusterCommands', {
       'cluster command',
     );
     if (!command) return;
-    const client = df.getClient(context);
-    const instanceId = clusterMonitorInstanceId(command.clusterKey);
-    const status = await client.getStatus(instanceId).catch(() => undefined);
-    if (!status || !active.has(String(status.runtimeStatus))) {
-      const input: ReconcileInput = {
-        clusterKey: command.clusterKey,
-        cluster: command.cluster,
-        firstPass: true,
-      };
-      try {
-        await client.startNew(clusterMonitorName, { instanceId, input });
-        return;
-      } catch (error: unknown) {
-        context.warn(`Starting ${instanceId} failed (${(error as Error).message}); signalling it instead.`);
-      }
-    }
-    await client.raiseEvent(instanceId, clusterChangedEvent, { kind: command.kind });
+    const input: ReconcileInput = {
+      clusterKey: command.clusterKey,
+      cluster: command.cluster,
+      firstPass: true,
+    };
+    await startOrSignal(context, {
+      orchestrator: clusterMonitorName,
+      instanceId: clusterMonitorInstanceId(command.clusterKey),
+      input,
+      event: clusterChangedEvent,
+      eventData: { kind: command.kind },
+    });
   },
 });

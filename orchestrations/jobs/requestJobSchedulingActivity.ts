@@ -2,6 +2,7 @@
 // has nothing queued or running). Idempotent: an extra signal only causes an extra scheduling pass.
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
+import { startOrSignal } from '../startOrSignal';
 import {
   jobSchedulerInstanceId,
   jobSchedulerName,
@@ -10,23 +11,15 @@ import {
   type JobSchedulerInput,
 } from './jobLifecycleContract';
 
-const active = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
-
 export async function requestJobScheduling(clusterKey: string, context: InvocationContext): Promise<void> {
-  const client = df.getClient(context);
-  const instanceId = jobSchedulerInstanceId(clusterKey);
-  const status = await client.getStatus(instanceId).catch(() => undefined);
-  if (!status || !active.has(String(status.runtimeStatus))) {
-    const input: JobSchedulerInput = { clusterKey };
-    try {
-      await client.startNew(jobSchedulerName, { instanceId, input });
-      return;
-    } catch (error: unknown) {
-      // Another job started it a moment ago: signalling it is what we wanted anyway.
-      context.warn(`Starting ${instanceId} failed (${(error as Error).message}); signalling it instead.`);
-    }
-  }
-  await client.raiseEvent(instanceId, scheduleEvent, {});
+  const input: JobSchedulerInput = { clusterKey };
+  await startOrSignal(context, {
+    orchestrator: jobSchedulerName,
+    instanceId: jobSchedulerInstanceId(clusterKey),
+    input,
+    event: scheduleEvent,
+    eventData: {},
+  });
 }
 
 df.app.activity(requestJobSchedulingActivityName, {
