@@ -359,12 +359,13 @@ export class NodeAgent {
     const cwd = message.workingDirectory
       ? path.resolve(this.config.workRoot, message.workingDirectory)
       : path.join(this.config.workRoot, 'tasks', message.taskId.replace(/[^A-Za-z0-9_.-]/g, '_'));
-    const report = {
+    const started = {
       taskId: message.taskId,
       jobId: message.jobId,
       attempt: message.attempt,
       replyTo: message.replyTo,
     };
+    const report = { ...started, releasesNodeOf: message.releasesNodeOf };
     let stdout: AppendBlobLog;
     let stderr: AppendBlobLog;
     let secrets: Record<string, string>;
@@ -425,7 +426,7 @@ export class NodeAgent {
       process.done.then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), taskStartReportDelayMs).unref()),
     ]).then(async (exited) => {
-      if (!exited) await this.send({ kind: 'taskStarted', ...report });
+      if (!exited) await this.send({ kind: 'taskStarted', ...started });
     });
     const reported = process.done.then(async (outcome) => {
       this.running.delete(message.taskId);

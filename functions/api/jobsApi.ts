@@ -1,5 +1,6 @@
 // HTTP trigger adapters for experiments/jobs (list, create, get, delete, terminate, output files, remote login).
-import { app, type HttpRequest } from '@azure/functions';
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
 import {
   createJob,
   listJobRemoteLogins,
@@ -11,13 +12,25 @@ import { ValidationError } from '../../shared/domain/errors';
 import { acceptedResponse, apiEndpoint, integerQuery, jsonResponse } from './apiRequest';
 import { resourceItem, childList } from './resourceEndpoints';
 import { experimentRoute, jobRoute, refFromRoute } from './routeRefs';
+import { DurableJobLifecycle } from '../jobs/durableJobLifecycle';
 
-export const jobItem = resourceItem({ kind: 'job', create: createJob });
+const jobResource = resourceItem({ kind: 'job', create: createJob });
+
+/**
+ * The services of a request that may queue or stop a job: its lifecycle is driven through this invocation's Durable
+ * client, with the job-commands queue as the fallback (functions/jobs/durableJobLifecycle.ts).
+ */
+function withDurableLifecycle(deps: ServiceDeps, context: InvocationContext): ServiceDeps {
+  return deps.lifecycle ? { ...deps, lifecycle: new DurableJobLifecycle(context, deps.lifecycle) } : deps;
+}
+
+export const jobItem = (deps: ServiceDeps, request: HttpRequest, context: InvocationContext) =>
+  jobResource(withDurableLifecycle(deps, context), request, context);
 
 export const jobList = childList('job', 'experiment');
 
-export async function jobTerminate(deps: ServiceDeps, request: HttpRequest) {
-  const { operation } = await terminateJob(deps, refFromRoute(request, 'job'));
+export async function jobTerminate(deps: ServiceDeps, request: HttpRequest, context: InvocationContext) {
+  const { operation } = await terminateJob(withDurableLifecycle(deps, context), refFromRoute(request, 'job'));
   return acceptedResponse(request, operation);
 }
 
@@ -53,12 +66,14 @@ app.http('jobs', {
   route: jobRoute,
   methods: ['GET', 'PUT', 'DELETE'],
   authLevel: 'anonymous',
+  extraInputs: [df.input.durableClient()],
   handler: apiEndpoint(jobItem),
 });
 app.http('jobTerminate', {
   route: `${jobRoute}/terminate`,
   methods: ['POST'],
   authLevel: 'anonymous',
+  extraInputs: [df.input.durableClient()],
   handler: apiEndpoint(jobTerminate),
 });
 app.http('jobListOutputFiles', {

@@ -1,17 +1,12 @@
-// Queue trigger: job commands from the resource API start a job's lifecycle orchestration ('start', idempotent:
-// one instance per job GUID) and ask its cluster's scheduler for a pass, or raise 'terminate' to it. Malformed
-// commands are set aside with the reason.
+// Queue trigger: job commands sent by the resource API where Durable Functions is not at hand (or failed) start a
+// job's lifecycle orchestration ('start', idempotent: one instance per job GUID) and ask its cluster's scheduler for
+// a pass, or raise 'terminate' to it (orchestrations/jobs/jobCommandRunner.ts). Malformed commands are set aside
+// with the reason.
 import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { jobCommandsQueue, jobRejectedCommandsQueue } from '../../shared/config/resourceNames';
 import { parseJobCommand } from '../../shared/contracts/jobCommand';
-import {
-  jobLifecycleInstanceId,
-  jobLifecycleName,
-  terminateEvent,
-  type JobLifecycleInput,
-} from '../../orchestrations/jobs/jobLifecycleContract';
-import { requestJobScheduling } from '../../orchestrations/jobs/requestJobSchedulingActivity';
+import { runJobCommand } from '../../orchestrations/jobs/jobCommandRunner';
 import { acceptQueueMessage } from '../compute/queuePayload';
 
 const rejected = output.storageQueue({
@@ -34,22 +29,6 @@ app.storageQueue('jobCommands', {
       'job command',
     );
     if (!command) return;
-    const client = df.getClient(context);
-    const instanceId = jobLifecycleInstanceId(command.jobUuid);
-    if (command.kind === 'terminate') {
-      await client.raiseEvent(instanceId, terminateEvent, {});
-      return;
-    }
-    // A redelivered 'start' must not restart a lifecycle that exists (running or finished).
-    if (!(await client.getStatus(instanceId).catch(() => undefined))) {
-      const input: JobLifecycleInput = {
-        job: command.job,
-        jobUuid: command.jobUuid,
-        clusterKey: command.clusterKey,
-      };
-      await client.startNew(jobLifecycleName, { instanceId, input });
-    }
-    // Once its lifecycle exists, the job can be granted: ask the cluster's scheduler for a pass.
-    await requestJobScheduling(command.clusterKey, context);
+    await runJobCommand(context, command);
   },
 });

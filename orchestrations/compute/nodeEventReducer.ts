@@ -1,6 +1,6 @@
 // How a node event changes the node's record: a pure function, so the queue trigger stays thin and the rules
 // (state from setup result and running tasks, stale heartbeats ignored, leaving/unusable kept) are unit-tested.
-import type { NodeEvent } from '../../shared/contracts/nodeEvent';
+import { endHandsNodeBack, type NodeEvent } from '../../shared/contracts/nodeEvent';
 import type { NodeRecord } from '../../shared/ports/nodeStore';
 
 function settle(record: NodeRecord, time: string): NodeRecord {
@@ -70,6 +70,9 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
           ...seen,
           runningTaskIds: record.runningTaskIds.filter((t) => t !== event.taskId),
           runningJobIds: record.runningJobIds.filter((j) => j !== event.jobId),
+          ...(event.releasesNodeOf && endHandsNodeBack(event)
+            ? { releasedBy: { attempt: event.releasesNodeOf, time: event.time } }
+            : {}),
         },
         event.time,
       );

@@ -62,6 +62,19 @@ test('a success records the exit code, the end time and the attempts view', () =
   ]);
 });
 
+test('the end time is when the last process exited (node clock), kept between the start and now', () => {
+  const ended = (endTime: string): string =>
+    String(
+      completedRecord(running(1), input(1, { kind: 'succeeded', exitCode: 0, endTime }), {
+        at,
+        maxAttempts: 3,
+      })!.status.executionInfo!['endTime' as never],
+    );
+  expect(ended('2026-01-01T00:30:00.000Z')).toBe('2026-01-01T00:30:00.000Z');
+  expect(ended('2025-12-31T23:00:00.000Z')).toBe(t0.toISOString()); // a node clock behind the start
+  expect(ended('2026-01-01T02:00:00.000Z')).toBe(at.toISOString()); // a node clock ahead of now
+});
+
 test('a failure carries the exit code and the stderr tail in executionInfo.errors', () => {
   const outcome: AttemptOutcome = { kind: 'failed', exitCode: 3, code: 'JobFailed', message: 'Job failed' };
   const next = completedRecord(running(1), input(1, outcome), { at, maxAttempts: 3, stderrTail: 'boom\n' })!;

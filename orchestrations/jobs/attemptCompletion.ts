@@ -83,5 +83,22 @@ export function completedRecord(
   if (!runtime || runtime.uuid !== input.lifecycle.jobUuid) return undefined; // another job of that name
   if (runtime.attempts.length !== input.attempt || isTerminal(runtime.executionState)) return undefined;
   if (runtime.executionState === 'queued') return undefined; // requeued: this attempt is stale
-  return withAttemptsView(transition(current, input, context.stderrTail, context.maxAttempts, context.at));
+  return withAttemptsView(
+    transition(current, input, context.stderrTail, context.maxAttempts, endOf(current, input, context.at)),
+  );
+}
+
+/**
+ * When the attempt ended: when its last process ended (the node's clock, so a node handed back at its exit never
+ * shows the next job starting before this one ended), kept between the attempt's start and now against clock
+ * skew; now when the exits do not say (termination, wall clock, preemption).
+ */
+function endOf(current: ResourceRecord, input: CompleteJobAttemptInput, now: Date): Date {
+  const outcome = input.outcome;
+  const exited = outcome.kind === 'succeeded' || outcome.kind === 'failed' ? outcome.endTime : undefined;
+  const end = exited === undefined ? NaN : Date.parse(exited);
+  if (Number.isNaN(end)) return now;
+  const attempts = current.job?.attempts ?? [];
+  const start = Date.parse(attempts[attempts.length - 1]?.startTime ?? '');
+  return new Date(Math.min(now.getTime(), Number.isNaN(start) ? end : Math.max(start, end)));
 }

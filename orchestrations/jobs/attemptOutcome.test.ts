@@ -1,4 +1,4 @@
-import { attemptOutcome, nodeLossOf, taskFailed } from './attemptOutcome';
+import { attemptOutcome, nodeLossOf, nodesHandedBack, taskFailed } from './attemptOutcome';
 import type { LaunchedTask, TaskExit } from './jobLifecycleContract';
 
 function task(name: string, isMaster: boolean): LaunchedTask {
@@ -26,6 +26,26 @@ test('every task exiting 0 succeeds with the master exit code', () => {
       exits({ taskId: master.taskId, exitCode: 0 }, { taskId: worker.taskId, exitCode: 0 }),
     ),
   ).toEqual({ kind: 'succeeded', exitCode: 0 });
+});
+
+test('the outcome ends when the last process ended, when every exit says when', () => {
+  const timed = attemptOutcome(
+    [master, worker],
+    exits(
+      { taskId: master.taskId, exitCode: 0, time: '2026-01-01T00:00:02.000Z' },
+      { taskId: worker.taskId, exitCode: 0, time: '2026-01-01T00:00:05.000Z' },
+    ),
+  );
+  expect(timed).toEqual({ kind: 'succeeded', exitCode: 0, endTime: '2026-01-01T00:00:05.000Z' });
+  const untimed = attemptOutcome(
+    [master, worker],
+    exits(
+      { taskId: master.taskId, exitCode: 2, time: '2026-01-01T00:00:02.000Z' },
+      { taskId: worker.taskId, exitCode: 0 },
+    ),
+  );
+  expect(untimed).toMatchObject({ kind: 'failed', exitCode: 2 });
+  expect(untimed.kind === 'failed' && untimed.endTime).toBeUndefined();
 });
 
 test('a failing master gives its exit code and stderr even when a worker failed too', () => {
@@ -75,4 +95,24 @@ test('only exit code 0 counts as success', () => {
   expect(taskFailed({ taskId: 't', exitCode: 0 })).toBe(false);
   expect(taskFailed({ taskId: 't', exitCode: 143 })).toBe(true);
   expect(taskFailed({ taskId: 't' })).toBe(true);
+});
+
+test('the nodes count as handed back only when each had its last task exit by itself', () => {
+  const last = (t: LaunchedTask): LaunchedTask => ({ ...t, releasesNode: true });
+  const both = [last(master), last(worker)];
+  const exited = exits(
+    { taskId: master.taskId, exitCode: 0, reason: 'exited' },
+    { taskId: worker.taskId, exitCode: 4, reason: 'exited' },
+  );
+  expect(nodesHandedBack([master.nodeId, worker.nodeId], both, exited)).toBe(true);
+  // A worker node without a task of its own (custom MPI): the scheduler hears of it at the attempt's end.
+  expect(nodesHandedBack([master.nodeId, worker.nodeId, 'node-mpi'], both, exited)).toBe(false);
+  // A node that runs two processes: none of them is its last task alone.
+  expect(nodesHandedBack([master.nodeId, worker.nodeId], [last(master), worker], exited)).toBe(false);
+  const killed = exits(
+    { taskId: master.taskId, exitCode: 0, reason: 'exited' },
+    { taskId: worker.taskId, signal: 'SIGTERM', reason: 'killed' },
+  );
+  expect(nodesHandedBack([master.nodeId, worker.nodeId], both, killed)).toBe(false);
+  expect(nodesHandedBack([], both, exited)).toBe(false);
 });

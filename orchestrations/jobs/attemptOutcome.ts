@@ -2,6 +2,7 @@
 // exited 0 -> succeeded; otherwise failed with the master's exit code when it failed, else the first failing task's.
 // Whether a task's end means its node went away (eviction, scale down) comes from the agent's machine-readable
 // reason, never from message text.
+import { endHandsNodeBack } from '../../shared/contracts/nodeEvent';
 import type { AttemptOutcome, LaunchedTask, TaskExit } from './jobLifecycleContract';
 
 /**
@@ -31,6 +32,37 @@ function describeExit(task: LaunchedTask, exit: TaskExit): string {
   return `The process '${task.name}' did not run: ${exit.message ?? 'no reason given'}.`;
 }
 
+/**
+ * Whether every node of the attempt was handed back by the exit of its last task (see `endHandsNodeBack`): the
+ * node-events trigger then told the scheduler, and the attempt's end need not. A node without such a task (an MPI
+ * worker that runs no process of its own) keeps the answer false.
+ */
+export function nodesHandedBack(
+  nodeIds: readonly string[],
+  tasks: readonly LaunchedTask[],
+  exits: Readonly<Record<string, TaskExit>>,
+): boolean {
+  return (
+    nodeIds.length > 0 &&
+    nodeIds.every((nodeId) =>
+      tasks.some(
+        (task) =>
+          task.nodeId === nodeId &&
+          task.releasesNode === true &&
+          exits[task.taskId] !== undefined &&
+          endHandsNodeBack(exits[task.taskId]),
+      ),
+    )
+  );
+}
+
+/** When the last of these exits happened, if every one of them says when (ISO 8601). */
+function lastExitTime(exits: readonly TaskExit[]): string | undefined {
+  const times = exits.map((exit) => (exit.time === undefined ? NaN : Date.parse(exit.time)));
+  if (times.length === 0 || times.some((time) => Number.isNaN(time))) return undefined;
+  return new Date(Math.max(...times)).toISOString();
+}
+
 /** The outcome once the tasks that matter have exited; `exits` must hold every task that exited. */
 export function attemptOutcome(
   tasks: readonly LaunchedTask[],
@@ -38,9 +70,10 @@ export function attemptOutcome(
   failureCode = 'JobFailed',
 ): AttemptOutcome {
   const failed = tasks.filter((task) => exits[task.taskId] && taskFailed(exits[task.taskId]));
+  const endTime = lastExitTime(tasks.flatMap((task) => (exits[task.taskId] ? [exits[task.taskId]] : [])));
   if (failed.length === 0) {
     const master = tasks.find((task) => task.isMaster) ?? tasks[0];
-    return { kind: 'succeeded', exitCode: exits[master.taskId]?.exitCode ?? 0 };
+    return { kind: 'succeeded', exitCode: exits[master.taskId]?.exitCode ?? 0, endTime };
   }
   const culprit = failed.find((task) => task.isMaster) ?? failed[0];
   const exit = exits[culprit.taskId];
@@ -53,5 +86,6 @@ export function attemptOutcome(
         ? `Job failed with non-zero exit code. ${describeExit(culprit, exit)}`
         : describeExit(culprit, exit),
     stderrOf: culprit.stderr,
+    endTime,
   };
 }

@@ -1,6 +1,7 @@
 // Ends a job attempt: collects its outputs (local nodes), records how it ended (`succeeded` or `failed` with exit
 // code, end time and errors: the stderr tail of the failing process, termination, wall-clock limit; or back to
-// `queued` after a preemption) and asks the cluster's scheduler for a pass, since the attempt's nodes are free.
+// `queued` after a preemption) and asks the cluster's scheduler for a pass, since the attempt's nodes are free
+// (unless its tasks' exits handed them back already, which told the scheduler then).
 // Only the job's current attempt may write: a stale attempt (the job was requeued or recreated) changes nothing.
 // Writes are ETag-checked read-modify-writes; every step is idempotent, so a retried activity is harmless.
 import * as df from 'durable-functions';
@@ -40,7 +41,10 @@ export async function completeJobAttempt(
   context: InvocationContext,
 ): Promise<JobStateView> {
   const view = await recordAttemptEnd(input);
-  await requestJobScheduling(input.lifecycle.clusterKey, context);
+  // Nodes handed back by their tasks' exits were announced to the scheduler then (node-events trigger).
+  const outcome = input.outcome;
+  const announced = (outcome.kind === 'succeeded' || outcome.kind === 'failed') && outcome.nodesHandedBack;
+  if (!announced) await requestJobScheduling(input.lifecycle.clusterKey, context);
   return view;
 }
 

@@ -3,6 +3,7 @@
 import type { JobRefWire } from '../../shared/contracts/jobCommand';
 import type { TaskEndReason } from '../../shared/contracts/nodeEvent';
 import type { BlobPath, NodeRemoval } from '../../shared/contracts/nodeTask';
+import type { NodeRecord } from '../../shared/ports/nodeStore';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 
 export const jobLifecycleName = 'JobLifecycle';
@@ -86,6 +87,26 @@ export interface JobStateView {
 
 export type TaskPhase = 'preparation' | 'main';
 
+/** One attempt of one job (`<job GUID>/<attempt>`), as node records name the attempt that handed them back. */
+export function attemptKey(jobUuid: string, attempt: number): string {
+  return `${jobUuid}/${attempt}`;
+}
+
+/**
+ * Whether every node of a running attempt was handed back by the attempt's last task on it (its process exited by
+ * itself: `NodeRecord.releasedBy`): the attempt holds no node any more, even before its lifecycle records its end.
+ * One node still at work keeps the whole gang held.
+ */
+export function handedBack(
+  jobUuid: string,
+  attempt: number,
+  nodeIds: readonly string[],
+  nodes: ReadonlyMap<string, NodeRecord>,
+): boolean {
+  const key = attemptKey(jobUuid, attempt);
+  return nodeIds.length > 0 && nodeIds.every((id) => nodes.get(id)?.releasedBy?.attempt === key);
+}
+
 export interface LaunchJobTasksInput {
   lifecycle: JobLifecycleInput;
   instanceId: string;
@@ -101,6 +122,8 @@ export interface LaunchedTask {
   isMaster: boolean;
   stdout: BlobPath;
   stderr: BlobPath;
+  /** The node's only task in the attempt's last phase: its own exit hands the node back (`releasesNodeOf`). */
+  releasesNode?: boolean;
 }
 
 export interface LaunchJobTasksResult {
@@ -136,11 +159,25 @@ export interface TaskExit {
   message?: string;
   /** The task was killed because its node left the cluster with this deallocation option. */
   nodeRemoval?: NodeRemoval;
+  /** When the process ended, by the node's clock (absent in histories recorded before it was kept). */
+  time?: string;
 }
 
 export type AttemptOutcome =
-  | { kind: 'succeeded'; exitCode: number }
-  | { kind: 'failed'; exitCode?: number; code: string; message: string; stderrOf?: BlobPath }
+  /**
+   * `endTime`: when the attempt's last process ended (the exits' times), when every exit says. `nodesHandedBack`:
+   * every node of the attempt was handed back by its last task's exit, and the scheduler was told then.
+   */
+  | { kind: 'succeeded'; exitCode: number; endTime?: string; nodesHandedBack?: boolean }
+  | {
+      kind: 'failed';
+      exitCode?: number;
+      code: string;
+      message: string;
+      stderrOf?: BlobPath;
+      endTime?: string;
+      nodesHandedBack?: boolean;
+    }
   | { kind: 'terminated' }
   /** A node of the gang was preempted or lost: the whole gang stopped, the job goes back to the queue. */
   | { kind: 'preempted'; reason: string }

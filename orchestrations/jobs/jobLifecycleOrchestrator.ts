@@ -5,7 +5,7 @@
 // attempt, up to the configured cap). Long watches and requeues continue as new, so the history stays bounded.
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
-import { attemptOutcome, nodeLossOf, taskFailed } from './attemptOutcome';
+import { attemptOutcome, nodeLossOf, nodesHandedBack, taskFailed } from './attemptOutcome';
 import {
   checkJobNodesActivityName,
   completeJobAttemptActivityName,
@@ -58,6 +58,7 @@ interface TaskEventPayload {
   reason?: TaskExit['reason'];
   message?: string;
   nodeRemoval?: TaskExit['nodeRemoval'];
+  time?: string;
 }
 
 function exitOf(taskId: string, payload: TaskEventPayload): TaskExit {
@@ -68,6 +69,7 @@ function exitOf(taskId: string, payload: TaskEventPayload): TaskExit {
     reason: payload.reason,
     message: payload.message,
     nodeRemoval: payload.nodeRemoval,
+    time: payload.time,
   };
 }
 
@@ -269,7 +271,9 @@ function* runAttempt(
         end.exits,
         phase === 'preparation' ? 'JobPreparationFailed' : 'JobFailed',
       );
-      if (result.kind === 'failed' || phase === 'main') outcome = result;
+      if (phase === 'main' && (result.kind === 'succeeded' || result.kind === 'failed')) {
+        outcome = { ...result, nodesHandedBack: nodesHandedBack(progress.nodeIds, state.tasks, end.exits) };
+      } else if (result.kind === 'failed') outcome = result;
     }
     if (outcome) break;
   }

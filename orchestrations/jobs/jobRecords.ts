@@ -11,17 +11,6 @@ export function jobRefOf(job: JobRefWire): ResourceRef {
   return { kind: 'job', ...job };
 }
 
-/** The wire form of a job's ref (what lifecycles and commands carry). */
-export function jobRefWireOf(ref: ResourceRef): JobRefWire {
-  return {
-    subscriptionId: ref.subscriptionId,
-    resourceGroup: ref.resourceGroup,
-    workspace: ref.workspace,
-    experiment: ref.experiment ?? '',
-    name: ref.name,
-  };
-}
-
 /** The ref of a cluster from its (lower-cased) key or canonical id. */
 export function clusterRefOfKey(clusterKey: string): ResourceRef {
   const parts = clusterKey.split('/');

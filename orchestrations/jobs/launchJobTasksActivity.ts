@@ -21,6 +21,7 @@ import type { JsonObject } from '../../shared/domain/specValidator';
 import { buildLaunchPlan } from '../../shared/domain/toolkits/launchPlanBuilder';
 import type { LaunchPlan, NodeLaunch, PlannedProcess } from '../../shared/domain/toolkits/launchPlan';
 import {
+  attemptKey,
   launchJobTasksActivityName,
   type LaunchedTask,
   type LaunchJobTasksInput,
@@ -188,6 +189,8 @@ export async function launchJobTasks(
         isMaster: node.isMaster && process.role !== 'jobPreparation',
         stdout: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stdoutFile}` },
         stderr: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stderrFile}` },
+        // The last phase's only process on its node: its own exit hands the node back to the scheduler.
+        releasesNode: phase === 'main' && processes.length === 1 ? true : undefined,
       };
       const environment = splitEnvironment(process.environment, secrets);
       const sealedEnvironment =
@@ -216,6 +219,7 @@ export async function launchJobTasks(
           ? { image: plan.container.image, shmSize: plan.container.shmSize, useGpus: plan.container.useGpus }
           : undefined,
         replyTo: input.instanceId,
+        releasesNodeOf: task.releasesNode ? attemptKey(runtime.uuid, attempt) : undefined,
       };
       await sendTaskMessage(queue, encodeQueueMessage(message));
       tasks.push(task);

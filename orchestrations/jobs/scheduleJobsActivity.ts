@@ -17,6 +17,7 @@ import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord'
 import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import type { JsonObject } from '../../shared/domain/specValidator';
 import {
+  handedBack,
   jobLifecycleInstanceId,
   nodesGrantedEvent,
   scheduleJobsActivityName,
@@ -26,7 +27,8 @@ import {
   type TaskPhase,
 } from './jobLifecycleContract';
 import { launchJobTasks } from './launchJobTasksActivity';
-import { clusterRefOfKey, jobRefWireOf, updateJob, withAttemptsView } from './jobRecords';
+import { jobRefWireOf } from '../../shared/contracts/jobCommand';
+import { clusterRefOfKey, updateJob, withAttemptsView } from './jobRecords';
 import { getJobServices } from './jobServices';
 
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
@@ -185,6 +187,7 @@ export async function scheduleJobs(
   ]);
   const lowPriority = String(cluster?.record.spec.vmPriority ?? '').toLowerCase() === 'lowpriority';
   const byUuid = new Map(jobs.map((entry) => [entry.job.uuid, entry]));
+  const nodeById = new Map(nodes.map((node) => [node.nodeId, node]));
   const queue: WaitingJob[] = [];
   const running: SchedulingInput['running'] = [];
   for (const entry of jobs) {
@@ -199,7 +202,11 @@ export async function scheduleJobs(
         attempt: runtime.attempts.length + 1,
         maxWallClockSeconds: maxWallClockSeconds(entry),
       });
-    } else if (current && !current.endTime) {
+    } else if (
+      current &&
+      !current.endTime &&
+      !handedBack(runtime.uuid, runtime.attempts.length, current.nodeIds, nodeById)
+    ) {
       running.push({
         jobId: runtime.uuid,
         nodeIds: current.nodeIds,

@@ -1,5 +1,6 @@
-// Commands from the resource API to the job lifecycle, carried by the job-commands queue: a job was queued
-// ('start') or a running job must be stopped ('terminate'). The queue decouples the API from Durable Functions.
+// Commands from the resource API to the job lifecycle: a job was queued ('start') or a running job must be stopped
+// ('terminate'). The API's HTTP functions carry them out at once; the job-commands queue carries them otherwise (and
+// when that fails), which decouples the API from Durable Functions.
 import { ContractError } from './contractError';
 import { checkSchemaHeader } from './schemaVersion';
 import { requireObject, requireOneOf, requireString } from './wireFields';
@@ -23,6 +24,23 @@ export interface JobCommand {
   /** Lower-cased key of the job's cluster. */
   clusterKey: string;
   job: JobRefWire;
+}
+
+/** The wire form of a job's ref (what job commands and lifecycles carry). */
+export function jobRefWireOf(ref: {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  experiment?: string;
+  name: string;
+}): JobRefWire {
+  return {
+    subscriptionId: ref.subscriptionId,
+    resourceGroup: ref.resourceGroup,
+    workspace: ref.workspace,
+    experiment: ref.experiment ?? '',
+    name: ref.name,
+  };
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

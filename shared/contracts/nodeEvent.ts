@@ -80,6 +80,8 @@ export interface TaskExited extends NodeEventBase {
   /** The kill came with the node's removal (scale down): what the cluster's nodeDeallocationOption wants. */
   nodeRemoval?: NodeRemoval;
   replyTo?: string;
+  /** Echoed from the task's RunTaskMessage (`<job GUID>/<attempt>`): its exit ends the node's part in that attempt. */
+  releasesNodeOf?: string;
 }
 
 export interface EvictionNotice extends NodeEventBase {
@@ -129,6 +131,15 @@ function taskFields(obj: WireObject): { taskId: string; jobId: string; attempt: 
     attempt: requireInteger(obj, 'attempt', 'message', 1, 10_000),
     replyTo: optionalString(obj, 'replyTo', 'message', 256),
   };
+}
+
+/**
+ * Whether a task's end hands its node back before the attempt is recorded as ended, when it was the node's last
+ * task in the attempt (`releasesNodeOf`): only a process that ended by itself does; a kill, an eviction, a lost node
+ * or a removal with the node leaves the node to the lifecycle, which ends the attempt once it has decided.
+ */
+export function endHandsNodeBack(end: { reason?: TaskEndReason; nodeRemoval?: NodeRemoval }): boolean {
+  return end.reason === 'exited' && end.nodeRemoval === undefined;
 }
 
 export function parseNodeEvent(value: unknown): NodeEvent {
@@ -211,6 +222,7 @@ export function parseNodeEvent(value: unknown): NodeEvent {
           obj.nodeRemoval === undefined
             ? undefined
             : requireOneOf(obj, 'nodeRemoval', 'message', nodeRemovals),
+        releasesNodeOf: optionalString(obj, 'releasesNodeOf', 'message', 256),
       };
     }
     case 'evictionNotice':

@@ -58,6 +58,12 @@ export interface RunTaskMessage {
   container?: TaskContainer;
   /** Durable orchestration instance that wants the task's events (raised as `task:<taskId>`). */
   replyTo?: string;
+  /**
+   * `<job GUID>/<attempt>` when this task is the node's only part in the last phase of that job attempt: once it
+   * exits by itself, the node can be granted to the next job before the attempt is recorded as ended. The agent
+   * echoes it in `taskExited`.
+   */
+  releasesNodeOf?: string;
 }
 
 /** Why a task is killed with its node: the node is removed by a scale down with this nodeDeallocationOption. */
@@ -140,6 +146,7 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
     stderr: blobPath(obj, 'stderr', 'message'),
     container: taskContainer(obj, 'message'),
     replyTo: optionalString(obj, 'replyTo', 'message', 256),
+    releasesNodeOf: optionalString(obj, 'releasesNodeOf', 'message', 256),
   };
 }
 

@@ -25,6 +25,11 @@ export interface NodeRecord {
     reason: string;
     deallocation?: 'requeue' | 'terminate' | 'waitforjobcompletion';
   };
+  /**
+   * The job attempt (`<job GUID>/<attempt>`) whose last task on this node exited by itself: the node's part in it
+   * is over, and the scheduler may grant the node again before the attempt is recorded as ended.
+   */
+  releasedBy?: { attempt: string; time: string };
 }
 
 export interface NodeStore {

@@ -1,6 +1,7 @@
 // The cluster monitor's pure decisions: lost nodes, deallocation options, autoscale with idle timeout, counts.
 import { planCluster, type ClusterSnapshot } from '../../orchestrations/compute/clusterScalingPolicy';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
+import { handedBack } from '../../orchestrations/jobs/jobLifecycleContract';
 import type { NodeRecord } from '../../shared/ports/nodeStore';
 
 const now = Date.parse('2026-01-01T00:10:00Z');
@@ -199,4 +200,60 @@ test('node events: setup success makes a node idle, tasks make it running, an ol
     exitCode: 2,
   });
   expect(failed).toMatchObject({ state: 'unusable', unusableReason: 'The node setup task failed.' });
+});
+
+test("node events: a job attempt's last task hands its node back when it exits by itself, not when killed", () => {
+  const base = { schema: 'batchai.nodeEvent' as const, version: 2 as const, nodeId: 'n', clusterKey: 'c' };
+  const idle: NodeRecord = {
+    nodeId: 'n',
+    clusterKey: 'c',
+    state: 'idle',
+    createdTime: iso(10_000),
+    setup: { succeeded: true },
+    runningTaskIds: [],
+    runningJobIds: [],
+  };
+  const exit = {
+    ...base,
+    kind: 'taskExited' as const,
+    time: iso(1_000),
+    taskId: 't',
+    jobId: 'j',
+    attempt: 2,
+  };
+  expect(
+    applyNodeEvent(idle, { ...exit, reason: 'exited', exitCode: 3, releasesNodeOf: 'u/2' }),
+  ).toMatchObject({
+    state: 'idle',
+    releasedBy: { attempt: 'u/2', time: iso(1_000) },
+  });
+  for (const ended of [
+    { reason: 'killed' as const, signal: 'SIGTERM', releasesNodeOf: 'u/2' },
+    { reason: 'evicted' as const, signal: 'SIGTERM', releasesNodeOf: 'u/2' },
+    { reason: 'exited' as const, exitCode: 0, nodeRemoval: 'requeue' as const, releasesNodeOf: 'u/2' },
+    { reason: 'exited' as const, exitCode: 0 }, // not the node's last task in the attempt
+  ]) {
+    expect(applyNodeEvent(idle, { ...exit, ...ended })?.releasedBy).toBeUndefined();
+  }
+});
+
+test('a running attempt holds its gang until every node of it was handed back by that attempt', () => {
+  const node = (nodeId: string, attempt?: string): [string, NodeRecord] => [
+    nodeId,
+    {
+      nodeId,
+      clusterKey: 'c',
+      state: 'idle',
+      createdTime: iso(10_000),
+      runningTaskIds: [],
+      runningJobIds: [],
+      releasedBy: attempt ? { attempt, time: iso(1_000) } : undefined,
+    },
+  ];
+  const nodes = new Map([node('a', 'u/2'), node('b', 'u/2'), node('c', 'u/1'), node('d')]);
+  expect(handedBack('u', 2, ['a', 'b'], nodes)).toBe(true);
+  expect(handedBack('u', 2, ['a', 'd'], nodes)).toBe(false); // one node still at work
+  expect(handedBack('u', 2, ['c'], nodes)).toBe(false); // handed back by an earlier attempt
+  expect(handedBack('v', 2, ['a'], nodes)).toBe(false); // another job (same name or not) never matches
+  expect(handedBack('u', 2, [], nodes)).toBe(false);
 });

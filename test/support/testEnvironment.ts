@@ -100,6 +100,8 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
   let host: HostChild | undefined;
   const cleanup = async (): Promise<void> => {
     if (host && running(host)) {
+      // A profiled host (LOCAL_CPU_PROF_DIR) must exit by itself to write its profile.
+      if (process.env.LOCAL_CPU_PROF_DIR) await host.process.stop(10_000);
       host.process.child.kill('SIGKILL');
       await host.process.exited;
     }

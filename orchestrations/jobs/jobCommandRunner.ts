@@ -1,0 +1,36 @@
+// Carries out a job command, wherever it comes from (the job-commands queue trigger, or the resource API's HTTP
+// functions directly): 'start' starts the job's lifecycle orchestration, one per job GUID (an existing one, running
+// or finished, is left alone: a redelivered or repeated command changes nothing), then asks the cluster's scheduler
+// for a pass; 'terminate' raises terminate to the lifecycle.
+import * as df from 'durable-functions';
+import type { InvocationContext } from '@azure/functions';
+import type { JobCommand } from '../../shared/contracts/jobCommand';
+import {
+  jobLifecycleInstanceId,
+  jobLifecycleName,
+  terminateEvent,
+  type JobLifecycleInput,
+} from './jobLifecycleContract';
+import { requestJobScheduling } from './requestJobSchedulingActivity';
+
+export async function runJobCommand(
+  context: InvocationContext,
+  command: Pick<JobCommand, 'kind' | 'job' | 'jobUuid' | 'clusterKey'>,
+): Promise<void> {
+  const client = df.getClient(context);
+  const instanceId = jobLifecycleInstanceId(command.jobUuid);
+  if (command.kind === 'terminate') {
+    await client.raiseEvent(instanceId, terminateEvent, {});
+    return;
+  }
+  if (!(await client.getStatus(instanceId).catch(() => undefined))) {
+    const input: JobLifecycleInput = {
+      job: command.job,
+      jobUuid: command.jobUuid,
+      clusterKey: command.clusterKey,
+    };
+    await client.startNew(jobLifecycleName, { instanceId, input });
+  }
+  // Once its lifecycle exists, the job can be granted: ask the cluster's scheduler for a pass.
+  await requestJobScheduling(command.clusterKey, context);
+}
