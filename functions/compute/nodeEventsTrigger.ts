@@ -10,6 +10,7 @@ import { parseNodeEvent } from '../../shared/contracts/nodeEvent';
 import { getComputeServices } from '../../orchestrations/compute/computeServices';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
 import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
+import { scheduleSignalNow } from '../../orchestrations/jobs/requestJobSchedulingActivity';
 import { acceptQueueMessage } from './queuePayload';
 
 const rejected = output.storageQueue({
@@ -59,7 +60,7 @@ app.storageQueue('nodeEvents', {
       // running means no job is waiting.
       await df
         .getClient(context)
-        .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, {})
+        .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
         .catch(() => undefined);
     }
     await raised;

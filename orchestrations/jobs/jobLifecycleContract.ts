@@ -16,6 +16,15 @@ export const terminateEvent = 'terminate';
 /** Raised to a cluster's scheduler when a job is queued or nodes were released. */
 export const scheduleEvent = 'schedule';
 
+/**
+ * The data of a `schedule` signal: when it was sent (ISO, the sender's clock), after the change it announces was
+ * written. A pass asked for at or after that time read the change; an older pass did not. A signal without it
+ * always asks for a pass.
+ */
+export interface ScheduleSignal {
+  sentAt?: string;
+}
+
 export const scheduleJobsActivityName = 'ScheduleJobs';
 export const requestJobSchedulingActivityName = 'RequestJobScheduling';
 export const launchJobTasksActivityName = 'LaunchJobTasks';

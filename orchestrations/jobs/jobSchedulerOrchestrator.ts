@@ -1,9 +1,11 @@
 // The job scheduler of one cluster: a singleton orchestration that serialises scheduling decisions (so two jobs
-// can never be granted the same node). Each episode runs one scheduling pass (activity), then waits for a
-// 'schedule' signal or the next periodic check, then continues as new (bounded history). It ends when the cluster
-// has no queued or running job; the next queued job starts it again. Signals that arrived before a pass are all
-// answered by it: the episode consumes them first, so a burst of N signals costs one pass, not N; signals that
-// arrive during a pass ask for one more.
+// can never be granted the same node). It runs a scheduling pass (activity), then waits for a 'schedule' signal
+// sent after that pass was asked for, or for the next periodic check, then runs the next pass; every
+// `passesPerExecution` passes it continues as new (bounded history). A signal carries when it was sent
+// (`ScheduleSignal`): one sent before the pass was asked for announced a change the pass read, so it is consumed
+// without another pass; a burst of N signals (500 jobs submitted at once, or many exits during a pass) costs one
+// pass, not N, and the stale ones cost no round trip. It ends when a pass finds no queued or running job and no
+// newer signal is in; the next queued job starts it again.
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
 import {
@@ -12,54 +14,70 @@ import {
   scheduleJobsActivityName,
   type JobSchedulerInput,
   type ScheduleJobsResult,
+  type ScheduleSignal,
 } from './jobLifecycleContract';
-import { secondsAfter } from './orchestrationTime';
+import { isoBefore, secondsAfter } from './orchestrationTime';
 
 const retry = new df.RetryOptions(2_000, 5);
+/** Passes per execution before continuing as new: each adds a few history events that every replay reads. */
+export const passesPerExecution = 10;
+
+interface PassDue {
+  /** A newer signal came (false: the timer won). */
+  signalled: boolean;
+  /**
+   * The wait left open when the timer won. durable-functions hands an event to the newest open wait of its name,
+   * so this wait, not a later one, receives the next signal (during the next pass, say): it must be watched.
+   */
+  open?: Task;
+}
 
 /**
- * Consumes the 'schedule' signals already received when the episode began (carried over by continue-as-new, or
- * sent while it started): a timer due now loses to events that are already in the history, and wins once they are
- * all taken. A signal that arrives in a later episode, before that timer fired, ends the drain too: under a steady
- * stream of signals a new timer per signal would lose to the next signal again and again, and the pass would wait
- * for a lull. Returns the wait left open when the timer won: the library hands a signal to the newest open wait of
- * its name, so that wait, not a later one, receives the next signal, and the caller must watch it.
+ * Waits until the next pass is due: a signal sent at or after `passAskedAt` (older ones are consumed: the pass
+ * read their change), or the `due` timer. `pending`: the wait an earlier call left open.
  */
-function* drainSignals(context: OrchestrationContext): Generator<Task, Task | undefined, unknown> {
-  const began = context.df.currentUtcDateTime.getTime();
+function* nextPassDue(
+  context: OrchestrationContext,
+  passAskedAt: Date,
+  due: Date,
+  pending: Task | undefined,
+): Generator<Task, PassDue, unknown> {
+  let signal = pending ?? context.df.waitForExternalEvent(scheduleEvent);
   for (;;) {
-    const signal = context.df.waitForExternalEvent(scheduleEvent);
-    const now: TimerTask = context.df.createTimer(context.df.currentUtcDateTime);
-    const winner: unknown = yield context.df.Task.any([signal, now]);
-    if (winner === now) return signal;
-    now.cancel();
-    if (context.df.currentUtcDateTime.getTime() > began) return undefined;
+    if (!signal.isCompleted) {
+      const timer: TimerTask = context.df.createTimer(due);
+      const winner: unknown = yield context.df.Task.any([signal, timer]);
+      if (winner === timer) return { signalled: false, open: signal };
+      timer.cancel();
+    }
+    const data = signal.result as ScheduleSignal | undefined;
+    if (!isoBefore(data?.sentAt, passAskedAt)) return { signalled: true };
+    signal = context.df.waitForExternalEvent(scheduleEvent);
   }
 }
 
 export const jobSchedulerOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<JobSchedulerInput>();
-  const open = yield* drainSignals(context);
-  const result: ScheduleJobsResult = yield context.df.callActivityWithRetry(
-    scheduleJobsActivityName,
-    retry,
-    input.clusterKey,
-  );
-  // A signal sent while the pass ran has completed the open wait already: the next pass at once.
-  const signal = open ?? context.df.waitForExternalEvent(scheduleEvent);
-  if (!signal.isCompleted) {
-    // Nothing queued or running: end, unless a signal is already in (a timer due now loses to it).
-    // Otherwise: the next signal, or the periodic check.
-    const due = result.activeJobs === 0 ? context.df.currentUtcDateTime : undefined;
-    const timer: TimerTask = context.df.createTimer(
-      due ?? secondsAfter(context.df.currentUtcDateTime, result.nextCheckMs / 1000),
+  let open: Task | undefined;
+  for (let pass = 1; ; pass++) {
+    const askedAt = context.df.currentUtcDateTime;
+    const result: ScheduleJobsResult = yield context.df.callActivityWithRetry(
+      scheduleJobsActivityName,
+      retry,
+      input.clusterKey,
     );
-    const winner: unknown = yield context.df.Task.any([timer, signal]);
-    if (winner === timer && result.activeJobs === 0) return 'idle';
-    if (winner !== timer) timer.cancel();
+    const idle = result.activeJobs === 0;
+    // Nothing queued or running: end, unless a newer signal is already in (a timer due now loses to it).
+    const now = context.df.currentUtcDateTime;
+    const due = idle ? now : secondsAfter(now, result.nextCheckMs / 1000);
+    const next: PassDue = yield* nextPassDue(context, askedAt, due, open);
+    open = next.open;
+    if (idle && !next.signalled) return 'idle';
+    if (pass >= passesPerExecution) {
+      context.df.continueAsNew(input);
+      return undefined;
+    }
   }
-  context.df.continueAsNew(input);
-  return undefined;
 };
 
 df.app.orchestration(jobSchedulerName, jobSchedulerOrchestrator);

@@ -13,6 +13,12 @@ export function earlierOf(a: Date, b: Date): Date {
   return a.getTime() <= b.getTime() ? a : b;
 }
 
+/** Whether an ISO time names an instant before `instant` (false when it names none). */
+export function isoBefore(iso: string | undefined, instant: Date): boolean {
+  const time = iso === undefined ? NaN : Date.parse(iso);
+  return !Number.isNaN(time) && time < instant.getTime();
+}
+
 export function notBefore(now: Date, instant: Date): boolean {
   return now.getTime() >= instant.getTime();
 }

@@ -9,6 +9,7 @@ import {
   requestJobSchedulingActivityName,
   scheduleEvent,
   type JobSchedulerInput,
+  type ScheduleSignal,
 } from './jobLifecycleContract';
 
 export async function requestJobScheduling(clusterKey: string, context: InvocationContext): Promise<void> {
@@ -18,8 +19,13 @@ export async function requestJobScheduling(clusterKey: string, context: Invocati
     instanceId: jobSchedulerInstanceId(clusterKey),
     input,
     event: scheduleEvent,
-    eventData: {},
+    eventData: scheduleSignalNow(),
   });
+}
+
+/** A `schedule` signal sent now (after the change it announces was written). */
+export function scheduleSignalNow(): ScheduleSignal {
+  return { sentAt: new Date().toISOString() };
 }
 
 df.app.activity(requestJobSchedulingActivityName, {

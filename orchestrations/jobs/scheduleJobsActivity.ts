@@ -228,7 +228,7 @@ export async function scheduleJobs(
   const client = df.getClient(context);
   const started: string[] = [];
   // Each start touches its own job and nodes (the policy already made the decisions): grant them in parallel.
-  await forEachLimited(decision.starts, writeConcurrency, async (start) => {
+  const granting = forEachLimited(decision.starts, writeConcurrency, async (start) => {
     const entry = byUuid.get(start.jobId)!;
     const instanceId = jobLifecycleInstanceId(start.jobId);
     // A job queued a moment ago may not have its lifecycle yet: it asks for scheduling once it exists.
@@ -284,7 +284,11 @@ export async function scheduleJobs(
   for (const { entry, info, change } of writes) {
     if (change === 'reason') context.log(`Job ${entry.armId} waits: ${String(info.message)}`);
   }
-  await forEachLimited(writes, writeConcurrency, ({ entry, info }) => writeQueueInfo(entry, info));
+  // The waiting jobs' reasons go out while the grants do (distinct jobs): a pass lasts as long as the longer.
+  await Promise.all([
+    granting,
+    forEachLimited(writes, writeConcurrency, ({ entry, info }) => writeQueueInfo(entry, info)),
+  ]);
   const active = jobs.filter((entry) => !isTerminal(entry.job.executionState)).length;
   return { activeJobs: active, started, nextCheckMs: periodicCheckMs };
 }

@@ -148,8 +148,17 @@ export class DurableEngine {
 
   private commit(records: LogRecord[]): Promise<void> {
     for (const record of records) this.state.apply(record);
-    // Running an episode is not an effect (orchestrators are deterministic): start it before the fsync.
-    for (const record of records) if (record.k === 'inbox') this.scheduleInstance(record.id);
+    // Running an episode is not an effect (orchestrators are deterministic): start it before the fsync. So are
+    // the activities and timers it asked for, which run in this process: a crash before the fsync loses them
+    // with the episode that asked for them (the log keeps a prefix of its commits), the episode runs again after
+    // the restart and asks for them again, which activities allow (at-least-once, as on Azure). What another
+    // party was told (an HTTP acknowledgement, an entity's new state) still waits for the fsync.
+    for (const record of records) {
+      if (record.k === 'inbox') this.scheduleInstance(record.id);
+      else if (this.stopped) continue;
+      else if (record.k === 'work') this.enqueueActivity(record.v);
+      else if (record.k === 'timer') this.armTimer(record.v);
+    }
     const durable = this.log.append(records);
     return durable.then(() => this.dispatchEffects(records));
   }
@@ -157,9 +166,7 @@ export class DurableEngine {
   private dispatchEffects(records: LogRecord[]): void {
     if (this.stopped) return;
     for (const record of records) {
-      if (record.k === 'work') this.enqueueActivity(record.v);
-      else if (record.k === 'timer') this.armTimer(record.v);
-      else if (record.k === 'entMsg') this.scheduleEntity(record.id);
+      if (record.k === 'entMsg') this.scheduleEntity(record.id);
       else if (record.k === 'inst' && terminalStatuses.has(record.v.status)) {
         this.historyJson.delete(record.v.instanceId);
         this.notifyCompletion(record.v.instanceId);

@@ -1,8 +1,10 @@
 // Replay tests of a cluster's job scheduler orchestrator (the real durable-functions wrapper over synthetic
-// histories): signals received before the drain's timer fires are answered by one pass; a steady stream of signals
-// cannot hold the pass back; a signal after the timer asks for the next pass.
+// histories): a signal sent before a pass was asked for is answered by it (consumed without another pass, however
+// many there are), a newer one asks for the next pass at once, even when it arrives during a pass after a periodic
+// check; the scheduler ends when idle and continues as new every few passes.
 import type { OrchestrationHandler } from 'durable-functions';
 import {
+  at,
   completed,
   episode,
   fired,
@@ -11,7 +13,10 @@ import {
   type ReplayAction,
   type ReplayState,
 } from '../support/orchestratorReplay';
-import { jobSchedulerOrchestrator } from '../../orchestrations/jobs/jobSchedulerOrchestrator';
+import {
+  jobSchedulerOrchestrator,
+  passesPerExecution,
+} from '../../orchestrations/jobs/jobSchedulerOrchestrator';
 import type { JobSchedulerInput, ScheduleJobsResult } from '../../orchestrations/jobs/jobLifecycleContract';
 
 const input: JobSchedulerInput = { clusterKey: 'c' };
@@ -19,7 +24,7 @@ const replay = (events: Record<string, unknown>[]): Promise<ReplayState> =>
   replayOrchestrator(
     jobSchedulerOrchestrator as OrchestrationHandler,
     'JobScheduler',
-    'job-scheduler-c',
+    'jobscheduler-c',
     input,
     events,
   );
@@ -34,43 +39,64 @@ function flat(state: ReplayState): ReplayAction[] {
   state.actions.flat().forEach(visit);
   return out;
 }
+const names = (state: ReplayState): (string | number)[] =>
+  flat(state).map((a) => a.functionName ?? a.actionType);
 
 const busy: ScheduleJobsResult = { activeJobs: 3, started: [], nextCheckMs: 10_000 };
-const signal = () => raised('schedule', {});
+const nothing: ScheduleJobsResult = { activeJobs: 0, started: [], nextCheckMs: 10_000 };
+/** A signal sent at `sentAt` seconds (the pass of the first episode was asked for at 0). */
+const signal = (sentAt?: number, s = 0.5) =>
+  raised('schedule', sentAt === undefined ? {} : { sentAt: at(sentAt) }, s);
+const pass = 'ScheduleJobs';
 
-test('the signals already received are answered by one pass, after one timer round trip', async () => {
-  const state = await replay([signal(), signal(), signal(), episode(0), fired(3, 0)]);
-  // A timer due now per signal taken (sequence 0-2 cancelled), the last one fired (3), then the pass (4).
+test('the first pass runs at once; signals older than it are consumed without another pass', async () => {
+  expect(names(await replay([]))).toEqual([pass]);
+  const state = await replay([signal(-2), signal(-1), signal(-0.5), completed(0, busy)]);
+  // One pass; each stale signal only swaps the wait's timer (no round trip), the last one waits for the 10 s check.
   const actions = flat(state);
-  expect(actions.map((a) => a.functionName ?? a.actionType)).toEqual([5, 5, 5, 5, 'ScheduleJobs']);
-  expect(state.isDone).toBe(false);
+  expect(actions.filter((a) => a.functionName === pass)).toHaveLength(1);
+  expect(actions.at(-1)).toMatchObject({ actionType: 5, fireAt: at(10) });
 });
 
-test('a steady stream of signals does not hold the pass back', async () => {
-  // The first signal is taken at once; the next one arrives in a later episode, before the drain's timer fired:
-  // the pass starts then, instead of drawing a new timer that the signal after would beat again.
-  const state = await replay([signal(), episode(0.01), signal(), episode(0.02), signal()]);
-  const actions = flat(state);
-  expect(actions.at(-1)).toMatchObject({ functionName: 'ScheduleJobs' });
-  expect(actions).toHaveLength(3); // timers 0 and 1 (both cancelled), then the pass
+test('a signal sent after the pass was asked for (or saying nothing) asks for the next pass at once', async () => {
+  expect(names(await replay([signal(-1), signal(0.2), completed(0, busy)])).at(-1)).toBe(pass);
+  expect(names(await replay([signal(), completed(0, busy)])).at(-1)).toBe(pass);
+  // After the pass, with no signal in yet: one arrives in a later episode.
+  const later = await replay([completed(0, busy), episode(0.7), signal(0.7, 0.7)]);
+  expect(names(later)).toEqual([pass, 5, pass]);
 });
 
-test('a signal that came after the drain asks for the next pass at once; none waits for the periodic check', async () => {
-  const drained = [signal(), episode(0), fired(1, 0)];
-  const next = flat(await replay([...drained, signal(), completed(2, busy)]));
-  expect(next.at(-1)).toMatchObject({ actionType: 4, input }); // continue as new: the next pass
-  const idle = flat(await replay([...drained, completed(2, busy)]));
-  // No signal pending: the pass waits for one or for the periodic check (a timer 10 s on).
-  expect(idle.at(-1)).toMatchObject({ actionType: 5 });
+test('a signal arriving during a pass that followed a periodic check starts the next pass at once', async () => {
+  // Pass 1, no signal, the 10 s check fires (its wait stays open), pass 2 runs; a signal sent during pass 2 is
+  // taken by that open wait: it must start pass 3 at once, not wait for the next check.
+  const state = await replay([
+    completed(0, busy),
+    episode(10),
+    fired(1, 10),
+    episode(10.1),
+    signal(10.1, 10.1),
+    completed(2, busy),
+  ]);
+  expect(names(state)).toEqual([pass, 5, pass, pass]);
 });
 
-test('with nothing queued or running the scheduler ends, unless a signal came during or right after the pass', async () => {
-  const nothing: ScheduleJobsResult = { activeJobs: 0, started: [], nextCheckMs: 10_000 };
-  const drained = [signal(), episode(0), fired(1, 0)];
-  const ended = await replay([...drained, completed(2, nothing), episode(1), fired(3, 1)]);
+test('with nothing queued or running the scheduler ends, unless a newer signal is in', async () => {
+  const ended = await replay([completed(0, nothing), episode(1), fired(1, 1)]);
   expect(ended).toMatchObject({ isDone: true, output: 'idle' });
-  const during = flat(await replay([...drained, signal(), completed(2, nothing)]));
-  expect(during.at(-1)).toMatchObject({ actionType: 4, input });
-  const after = flat(await replay([...drained, completed(2, nothing), episode(1), signal(), fired(3, 1)]));
-  expect(after.at(-1)).toMatchObject({ actionType: 4, input });
+  const staleOnly = await replay([signal(-1), completed(0, nothing), episode(1), fired(2, 1)]);
+  expect(staleOnly).toMatchObject({ isDone: true, output: 'idle' });
+  const newer = await replay([signal(0.3), completed(0, nothing)]);
+  expect(names(newer).at(-1)).toBe(pass);
+});
+
+test(`every ${passesPerExecution} passes it continues as new`, async () => {
+  const events: Record<string, unknown>[] = [];
+  let sequence = 0;
+  for (let n = 1; n <= passesPerExecution; n++) {
+    events.push(signal(n, n - 0.5), completed(sequence, busy), episode(n));
+    sequence += 2; // the pass, then the wait's timer
+  }
+  const state = await replay(events);
+  expect(flat(state).at(-1)).toMatchObject({ actionType: 4, input });
+  expect(flat(state).filter((a) => a.functionName === pass)).toHaveLength(passesPerExecution);
 });
