@@ -8,8 +8,8 @@ import {
   fired,
   raised,
   replay as replayOrchestrator,
+  sequencedActions,
   type HistoryEvent,
-  type ReplayAction,
   type ReplayState,
 } from '../support/orchestratorReplay';
 import { jobLifecycleOrchestrator } from '../../orchestrations/jobs/jobLifecycleOrchestrator';
@@ -20,21 +20,11 @@ import type {
 } from '../../orchestrations/jobs/jobLifecycleContract';
 
 type Event = HistoryEvent;
-type Action = ReplayAction;
 type State = ReplayState;
 const replay = (handler: OrchestrationHandler, input: unknown, events: Event[]): Promise<State> =>
   replayOrchestrator(handler, 'JobLifecycle', 'job-0b1c2d3e-0000-4000-8000-000000000001', input, events);
 
-/** The sequenced actions (activities, timers, continue-as-new) in order, compound ones flattened. */
-function flat(state: State): Action[] {
-  const out: Action[] = [];
-  const visit = (action: Action & { compoundActions?: Action[] }): void => {
-    if (action.compoundActions) action.compoundActions.forEach(visit);
-    else if (action.actionType !== 6) out.push(action); // external-event waits take no sequence number
-  };
-  state.actions.flat().forEach(visit);
-  return out;
-}
+const flat = sequencedActions;
 
 const input: JobLifecycleInput = {
   job: { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', name: 'j' },

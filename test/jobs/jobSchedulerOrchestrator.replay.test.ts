@@ -10,7 +10,7 @@ import {
   fired,
   raised,
   replay as replayOrchestrator,
-  type ReplayAction,
+  sequencedActions,
   type ReplayState,
 } from '../support/orchestratorReplay';
 import {
@@ -29,16 +29,7 @@ const replay = (events: Record<string, unknown>[]): Promise<ReplayState> =>
     events,
   );
 
-/** Sequenced actions (timers, activities, continue-as-new), without the external-event waits. */
-function flat(state: ReplayState): ReplayAction[] {
-  const out: ReplayAction[] = [];
-  const visit = (action: ReplayAction & { compoundActions?: ReplayAction[] }): void => {
-    if (action.compoundActions) action.compoundActions.forEach(visit);
-    else if (action.actionType !== 6) out.push(action);
-  };
-  state.actions.flat().forEach(visit);
-  return out;
-}
+const flat = sequencedActions;
 const names = (state: ReplayState): (string | number)[] =>
   flat(state).map((a) => a.functionName ?? a.actionType);
 

@@ -62,6 +62,17 @@ export interface ReplayState {
   output?: unknown;
 }
 
+/** The sequenced actions (activities, timers, continue-as-new) in order, compound ones flattened. */
+export function sequencedActions(state: ReplayState): ReplayAction[] {
+  const out: ReplayAction[] = [];
+  const visit = (action: ReplayAction & { compoundActions?: ReplayAction[] }): void => {
+    if (action.compoundActions) action.compoundActions.forEach(visit);
+    else if (action.actionType !== 6) out.push(action); // external-event waits take no sequence number
+  };
+  state.actions.flat().forEach(visit);
+  return out;
+}
+
 export async function replay(
   handler: OrchestrationHandler,
   name: string,
