@@ -5,6 +5,7 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { agentConfigSchema, agentConfigVersion, type AgentConfig } from '../../contracts/agentConfig';
+import { cpuProfileArgs } from '../../config/cpuProfile';
 import { clusterTag } from '../../contracts/nodeQueueNames';
 import type { ComputePool, NodeAccess, PoolDefinition, PoolNode } from '../../ports/computePool';
 import {
@@ -116,11 +117,7 @@ export class LocalComputePool implements ComputePool {
     fs.chmodSync(configPath, 0o600); // the mode applies only when the file is new
     const logFd = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
     try {
-      // LOCAL_CPU_PROF_DIR (runtime/serverNodeArgs.ts): the agent writes a V8 CPU profile there when it exits.
-      const profile = process.env.LOCAL_CPU_PROF_DIR
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOCAL_CPU_PROF_DIR}`]
-        : [];
-      const child = spawn(process.execPath, [...profile, this.agentMain, '--config', configPath], {
+      const child = spawn(process.execPath, [...cpuProfileArgs(), this.agentMain, '--config', configPath], {
         cwd: nodeDir,
         // Only what a process needs: app settings (and their secrets) do not leak into nodes and jobs.
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? nodeDir },
