@@ -31,6 +31,7 @@ import { AppendBlobLog } from './appendBlobLog';
 import { MetadataServiceClient, type ScheduledEvent } from './metadataServiceClient';
 import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
+import { prepareOnHost, preparationShell } from './taskPreparation';
 import { TaskProcess, type TaskOutcome } from './taskProcess';
 import { mountRootOf, mountVolumes } from './volumeMounts';
 
@@ -376,6 +377,8 @@ export class NodeAgent {
         `environment of task ${message.taskId}`,
       );
       fs.mkdirSync(cwd, { recursive: true });
+      // A container makes them itself (its shell runs the same steps first): paths outside its mounts are its own.
+      if (message.prepare && !(message.container && this.hasDocker())) prepareOnHost(message.prepare);
       stdout = await this.openLog(message.stdout);
       stderr = await this.openLog(message.stderr);
     } catch (error: unknown) {
@@ -410,7 +413,10 @@ export class NodeAgent {
       }
     }
     const process = new TaskProcess({
-      commandLine: message.commandLine,
+      commandLine:
+        container && message.prepare
+          ? `${preparationShell(message.prepare)} || exit 125\n${message.commandLine}`
+          : message.commandLine,
       cwd,
       env: this.taskEnvironment(cwd, { ...message.environment, ...secrets }),
       stdout,

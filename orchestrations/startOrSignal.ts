@@ -1,8 +1,8 @@
 // Wakes a singleton orchestration that ends when it has nothing to do (a cluster's job scheduler, a cluster's
 // monitor): raises the event when the instance runs, starts it when it does not. Idempotent: an extra event only
 // causes an extra pass. Two callers racing to start it: the loser's start fails and it signals instead.
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
+import { durableClientOf } from './durableClientOf';
 
 const active = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
@@ -16,7 +16,7 @@ export interface WakeTarget {
 }
 
 export async function startOrSignal(context: InvocationContext, target: WakeTarget): Promise<void> {
-  const client = df.getClient(context);
+  const client = durableClientOf(context);
   const { instanceId } = target;
   const status = await client.getStatus(instanceId).catch(() => undefined);
   if (!status || !active.has(String(status.runtimeStatus))) {

@@ -12,6 +12,7 @@ import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
 import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
 import { scheduleSignalNow } from '../../orchestrations/jobs/requestJobSchedulingActivity';
 import { acceptQueueMessage } from './queuePayload';
+import { durableClientOf } from '../../orchestrations/durableClientOf';
 
 const rejected = output.storageQueue({
   queueName: computeRejectedMessagesQueue,
@@ -37,8 +38,7 @@ app.storageQueue('nodeEvents', {
     // the node) at once; a redelivered event is raised again, which the lifecycle ignores once the exit is in.
     const raised =
       event.kind === 'taskExited' && event.replyTo
-        ? df
-            .getClient(context)
+        ? durableClientOf(context)
             .raiseEvent(event.replyTo, `task:${event.taskId}`, event)
             .catch((error: unknown) =>
               context.warn(
@@ -58,8 +58,7 @@ app.storageQueue('nodeEvents', {
       // A node that just became ready (setup done) or was handed back by a finished attempt may be what a queued
       // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. No scheduler
       // running means no job is waiting.
-      await df
-        .getClient(context)
+      await durableClientOf(context)
         .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
         .catch(() => undefined);
     }

@@ -5,6 +5,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { clusterChangedEvent } from '../../orchestrations/compute/clusterMonitorContract';
 import { parseComputeEvent } from '../../shared/domain/eventSources/computeEvent';
+import { durableClientOf } from '../../orchestrations/durableClientOf';
 
 export async function handleComputeEvent(event: unknown, context: InvocationContext): Promise<void> {
   const compute = parseComputeEvent(event);
@@ -19,8 +20,7 @@ export async function handleComputeEvent(event: unknown, context: InvocationCont
   // The monitor's instance id is `clustermonitor-<clusterTag>` (clusterMonitorInstanceId) and its scale set is
   // `batchai-<clusterTag>`, so the event names the instance without a lookup.
   const instanceId = `clustermonitor-${compute.clusterTag}`;
-  await df
-    .getClient(context)
+  await durableClientOf(context)
     .raiseEvent(instanceId, clusterChangedEvent, { kind: 'computeEvent', eventType: compute.eventType })
     .catch((error: unknown) =>
       // No running monitor (cluster deleted or not ours): nothing to wake.

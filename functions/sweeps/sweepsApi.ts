@@ -20,6 +20,7 @@ import { apiEndpoint, jsonResponse, pageBody, pageQuery, readJsonBody } from '..
 import { experimentRoute } from '../api/routeRefs';
 import { DurableSweepRunner } from './durableSweepRunner';
 import { readSweepSettings } from './sweepSettings';
+import { durableClientOf } from '../../orchestrations/durableClientOf';
 
 export const sweepRoute = `${experimentRoute}/sweeps/{sweepName}`;
 
@@ -33,7 +34,7 @@ function sweepDeps(services: ServiceDeps, context: InvocationContext): SweepServ
   return {
     services,
     sweeps: store,
-    runner: new DurableSweepRunner(df.getClient(context), readSweepSettings(process.env)),
+    runner: new DurableSweepRunner(durableClientOf(context), readSweepSettings(process.env)),
   };
 }
 

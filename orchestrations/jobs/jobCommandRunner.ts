@@ -2,7 +2,6 @@
 // functions directly): 'start' starts the job's lifecycle orchestration, one per job GUID (an existing one, running
 // or finished, is left alone: a redelivered or repeated command changes nothing), then asks the cluster's scheduler
 // for a pass; 'terminate' raises terminate to the lifecycle.
-import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { JobCommand } from '../../shared/contracts/jobCommand';
 import {
@@ -12,12 +11,13 @@ import {
   type JobLifecycleInput,
 } from './jobLifecycleContract';
 import { requestJobScheduling } from './requestJobSchedulingActivity';
+import { durableClientOf } from '../durableClientOf';
 
 export async function runJobCommand(
   context: InvocationContext,
   command: Pick<JobCommand, 'kind' | 'job' | 'jobUuid' | 'clusterKey'>,
 ): Promise<void> {
-  const client = df.getClient(context);
+  const client = durableClientOf(context);
   const instanceId = jobLifecycleInstanceId(command.jobUuid);
   if (command.kind === 'terminate') {
     await client.raiseEvent(instanceId, terminateEvent, {});

@@ -33,10 +33,21 @@ export async function updateJob(
   read?: Stored,
 ): Promise<Stored | undefined> {
   for (let tries = 0; ; tries++) {
-    const current = tries === 0 && read ? read : await store.get(ref);
+    // First try: the caller's fresh read, or the record as this process last saw it (usually still current).
+    let recalled = false;
+    let current: Stored | undefined;
+    if (tries === 0 && read) current = read;
+    else if (tries === 0) {
+      const found = await store.getForUpdate(ref);
+      current = found?.stored;
+      recalled = found?.recalled ?? false;
+    } else current = await store.get(ref);
     if (!current) return undefined;
     const next = change(current.record);
-    if (!next) return current;
+    if (!next) {
+      if (recalled) continue; // a remembered copy may be behind: decide on a fresh read
+      return current;
+    }
     try {
       return await store.replace(next, current.etag);
     } catch (error: unknown) {

@@ -7,7 +7,13 @@ import * as df from 'durable-functions';
 import type { QueueClient } from '@azure/storage-queue';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
-import { nodeTaskSchema, nodeTaskVersion, type RunTaskMessage } from '../../shared/contracts/nodeTask';
+import {
+  nodeTaskSchema,
+  nodeTaskVersion,
+  type RunTaskMessage,
+  type TaskPreparation,
+} from '../../shared/contracts/nodeTask';
+import { shellQuote } from '../../shared/domain/shellQuote';
 import { nodeDataKeyContext, sealValues, taskSealContext } from '../../shared/crypto/nodeSecretSealing';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
@@ -30,10 +36,6 @@ import {
 import { clusterRefOfKey, jobRefOf } from './jobRecords';
 import { mergedHostFile } from './mergedHostFile';
 import { getJobServices } from './jobServices';
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** Secret variable name -> value, from the sealed `properties.secrets[i].value` entries. */
 function secretValues(job: ResourceRecord): Record<string, string> {
@@ -77,22 +79,22 @@ function nodeDataKeyOf(cluster: ResourceRecord | undefined): Buffer {
 }
 
 /**
- * The shell lines that prepare a node before a process runs: the job's directories (Batch AI created them; the
- * agent only knows the working directory) and the plan's files (the MPI host file). Idempotent.
+ * What a node needs before a process runs: the job's directories (Batch AI created them; the agent only knows the
+ * working directory) and the plan's files (the MPI host file). The agent makes them (idempotent).
  */
-function nodePreamble(plan: LaunchPlan, node: NodeLaunch): string {
-  const directories = [
-    plan.paths.jobTemp,
-    plan.paths.sharedJobTemp,
-    plan.directories.stdOutErr,
-    ...Object.values(plan.directories.outputs),
-  ];
-  const lines = [`mkdir -p ${directories.map(shellQuote).join(' ')}`];
-  for (const file of node.files) {
-    const content = file.path === plan.paths.mpiHostFile ? mergedHostFile(file.content) : file.content;
-    lines.push(`printf '%s' ${shellQuote(content)} > ${shellQuote(file.path)}`);
-  }
-  return lines.join(' && ');
+function nodePreparation(plan: LaunchPlan, node: NodeLaunch): TaskPreparation {
+  return {
+    directories: [
+      plan.paths.jobTemp,
+      plan.paths.sharedJobTemp,
+      plan.directories.stdOutErr,
+      ...Object.values(plan.directories.outputs),
+    ],
+    files: node.files.map((file) => ({
+      path: file.path,
+      content: file.path === plan.paths.mpiHostFile ? mergedHostFile(file.content) : file.content,
+    })),
+  };
 }
 
 function failure(code: string, message: string): LaunchJobTasksResult {
@@ -205,11 +207,10 @@ export async function launchJobTasks(
         jobId: job.armId,
         attempt,
         // Separate lines, so the user's command line keeps its own operators and exit code.
-        commandLine: [
-          `${nodePreamble(plan, node)} || exit 125`,
-          `cd ${shellQuote(process.workingDirectory)} || exit 125`,
-          process.commandLine,
-        ].join('\n'),
+        commandLine: [`cd ${shellQuote(process.workingDirectory)} || exit 125`, process.commandLine].join(
+          '\n',
+        ),
+        prepare: nodePreparation(plan, node),
         workingDirectory: process.workingDirectory,
         environment: environment.plain,
         sealedEnvironment,

@@ -30,6 +30,7 @@ import { launchJobTasks } from './launchJobTasksActivity';
 import { jobRefWireOf } from '../../shared/contracts/jobCommand';
 import { clusterRefOfKey, updateJob, withAttemptsView } from './jobRecords';
 import { getJobServices } from './jobServices';
+import { durableClientOf } from '../durableClientOf';
 
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
 const periodicCheckMs = 10_000;
@@ -153,8 +154,7 @@ async function recordAutoscaleDemand(
       if (error instanceof PreconditionFailedError) continue;
       throw error;
     }
-    await df
-      .getClient(context)
+    await durableClientOf(context)
       .raiseEvent(clusterMonitorInstanceId(clusterKey), clusterChangedEvent, { reason: 'autoscaleDemand' })
       .catch(() => undefined); // no monitor running (yet): its next start reads the record anyway
     return;
@@ -225,7 +225,7 @@ export async function scheduleJobs(
     limits,
   });
   await recordAutoscaleDemand(clusterKey, cluster, limits, decision.autoscale, context);
-  const client = df.getClient(context);
+  const client = durableClientOf(context);
   const started: string[] = [];
   // Each start touches its own job and nodes (the policy already made the decisions): grant them in parallel.
   const granting = forEachLimited(decision.starts, writeConcurrency, async (start) => {

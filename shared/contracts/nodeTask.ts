@@ -7,6 +7,7 @@ import {
   optionalEnvironment,
   optionalSealed,
   optionalString,
+  optionalStringArray,
   rejectPlainSecrets,
   requireInteger,
   requireObject,
@@ -16,8 +17,12 @@ import {
 } from './wireFields';
 
 export const nodeTaskSchema = 'batchai.nodeTask';
-/** Version 2: secret values travel in `sealedEnvironment` (version 1 readers would drop them silently). */
-export const nodeTaskVersion = 2;
+/**
+ * Version 2: secret values travel in `sealedEnvironment` (version 1 readers would drop them silently). Version 3:
+ * `prepare` (a version 2 reader would run the command without the job's directories).
+ */
+export const nodeTaskVersion = 3;
+type NodeTaskVersion = 1 | 2 | 3;
 /** Plain-text secret fields a sender might be tempted to add: refused by the reader. */
 const plainSecretFields = ['secrets', 'secretEnvironment', 'secretValues'] as const;
 
@@ -37,7 +42,7 @@ export interface TaskContainer {
 
 export interface RunTaskMessage {
   schema: typeof nodeTaskSchema;
-  version: 1 | 2;
+  version: NodeTaskVersion;
   kind: 'runTask';
   taskId: string;
   jobId: string;
@@ -64,6 +69,18 @@ export interface RunTaskMessage {
    * echoes it in `taskExited`.
    */
   releasesNodeOf?: string;
+  /**
+   * What the node needs before the command runs (the job's directories, which Batch AI created, and the plan's
+   * files such as the MPI host file): made by the agent itself on the node, or by the container's shell first.
+   */
+  prepare?: TaskPreparation;
+}
+
+export interface TaskPreparation {
+  /** Created with their parents when missing. */
+  directories: string[];
+  /** Written (replaced) after the directories exist. */
+  files: { path: string; content: string }[];
 }
 
 /** Why a task is killed with its node: the node is removed by a scale down with this nodeDeallocationOption. */
@@ -72,7 +89,7 @@ export const nodeRemovals: readonly NodeRemoval[] = ['requeue', 'terminate'];
 
 export interface KillTaskMessage {
   schema: typeof nodeTaskSchema;
-  version: 1 | 2;
+  version: NodeTaskVersion;
   kind: 'killTask';
   taskId: string;
   signal: 'SIGTERM' | 'SIGKILL';
@@ -94,6 +111,27 @@ function blobPath(obj: WireObject, key: string, path: string): BlobPath {
   return { container, name: requireString(value, 'name', `${path}.${key}`, 1024) };
 }
 
+function taskPreparation(obj: WireObject, path: string): TaskPreparation | undefined {
+  if (obj.prepare === undefined) return undefined;
+  const value = requireObject(obj.prepare, `${path}.prepare`);
+  const directories = optionalStringArray(value, 'directories', `${path}.prepare`) ?? [];
+  const files = value.files === undefined ? [] : value.files;
+  if (!Array.isArray(files) || files.length > 100) {
+    throw new ContractError(`${path}.prepare.files`, 'must be an array of at most 100 files.');
+  }
+  return {
+    directories,
+    files: files.map((file: unknown, i) => {
+      const entry = requireObject(file, `${path}.prepare.files[${i}]`);
+      const content = entry.content;
+      if (typeof content !== 'string' || content.length > 1024 * 1024) {
+        throw new ContractError(`${path}.prepare.files[${i}].content`, 'must be a string of at most 1 MiB.');
+      }
+      return { path: requireString(entry, 'path', `${path}.prepare.files[${i}]`, 1024), content };
+    }),
+  };
+}
+
 function taskContainer(obj: WireObject, path: string): TaskContainer | undefined {
   if (obj.container === undefined) return undefined;
   const value = requireObject(obj.container, `${path}.container`);
@@ -112,14 +150,14 @@ function taskContainer(obj: WireObject, path: string): TaskContainer | undefined
 }
 
 export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
-  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, nodeTaskVersion]);
+  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, 2, nodeTaskVersion]);
   rejectPlainSecrets(obj, 'message', plainSecretFields);
   const kind = requireOneOf(obj, 'kind', 'message', ['runTask', 'killTask'] as const);
   const taskId = requireString(obj, 'taskId', 'message', 256);
   if (kind === 'killTask') {
     return {
       schema: nodeTaskSchema,
-      version: obj.version as 1 | 2,
+      version: obj.version as NodeTaskVersion,
       kind,
       taskId,
       signal:
@@ -133,7 +171,7 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
   }
   return {
     schema: nodeTaskSchema,
-    version: obj.version as 1 | 2,
+    version: obj.version as NodeTaskVersion,
     kind,
     taskId,
     jobId: requireString(obj, 'jobId', 'message', 1024),
@@ -147,6 +185,7 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
     container: taskContainer(obj, 'message'),
     replyTo: optionalString(obj, 'replyTo', 'message', 256),
     releasesNodeOf: optionalString(obj, 'releasesNodeOf', 'message', 256),
+    prepare: taskPreparation(obj, 'message'),
   };
 }
 

@@ -36,6 +36,12 @@ export interface JobQueueEntry {
 
 export interface ResourceStore {
   get(ref: ResourceRef): Promise<Stored | undefined>;
+  /**
+   * For a read-modify-write only: the record as this process last read or wrote it (`recalled`: it may be behind,
+   * the ETag-checked write then fails and the caller reads again), else a read. A caller that decides not to write
+   * after looking at a recalled record must look again at a fresh `get`.
+   */
+  getForUpdate(ref: ResourceRef): Promise<{ stored: Stored; recalled: boolean } | undefined>;
   /** Creates the record; throws ConflictError when a resource with that key already exists. */
   create(record: ResourceRecord): Promise<Stored>;
   /** Replaces the record if its ETag still matches; throws PreconditionFailedError otherwise, NotFoundError if gone. */

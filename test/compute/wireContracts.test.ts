@@ -27,8 +27,25 @@ test('a run task message round-trips through the queue encoding', () => {
   });
 });
 
+test('a version 3 run task carries what the node prepares before the command', () => {
+  const prepare = {
+    directories: ['/jobs/j/tmp', '/jobs/j/out'],
+    files: [{ path: '/jobs/j/tmp/hosts', content: '' }],
+  };
+  expect(parseNodeTaskMessage({ ...run, version: 3, prepare }).kind === 'runTask').toBe(true);
+  expect(parseNodeTaskMessage({ ...run, version: 3, prepare })).toMatchObject({ prepare });
+});
+
 test.each([
-  [{ ...run, version: 3 }, 'message.version 3 is not supported (this reader understands 1, 2).'],
+  [{ ...run, version: 4 }, 'message.version 4 is not supported (this reader understands 1, 2, 3).'],
+  [
+    { ...run, version: 3, prepare: { directories: ['/a', 7] } },
+    'message.prepare.directories[1] must be a string.',
+  ],
+  [
+    { ...run, version: 3, prepare: { files: [{ path: '/h', content: 3 }] } },
+    'message.prepare.files[0].content must be a string of at most 1 MiB.',
+  ],
   [
     { ...run, version: 2, secrets: { TOKEN: 'plain' } },
     'message.secrets is a secret in plain text: secrets reach nodes only sealed with the node data key.',

@@ -7,6 +7,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
+import { nodeTaskVersion } from '../../shared/contracts/nodeTask';
 import { decodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { waitFor } from '../support/testEnvironment';
 import { customJob, startJobTestBed, workspace, type JobTestBed } from './support/jobTestBed';
@@ -72,7 +73,7 @@ test('job secrets travel sealed: the raw queue message, blobs and agent log hold
       expect(text).not.toContain(secret);
       const message = decodeQueueMessage(text) as Record<string, unknown>;
       expect(JSON.stringify(message)).not.toContain(secret);
-      expect(message).toMatchObject({ version: 2, sealedEnvironment: expect.stringMatching(/^aesgcm1:/) });
+      expect(message).toMatchObject({ version: nodeTaskVersion, sealedEnvironment: expect.stringMatching(/^aesgcm1:/) });
     }
   } finally {
     process.kill(pid, 'SIGCONT');

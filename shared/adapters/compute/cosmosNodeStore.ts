@@ -1,8 +1,10 @@
 // Node records in the Cosmos container `nodes` (partition key /clusterKey): the monitor's list is a
-// single-partition query, a heartbeat is a point read plus a replace with IfMatch.
+// single-partition query, an update is a replace with IfMatch on the record as this process last read or wrote it
+// (recentDocuments.ts: no read when that copy is current; a stale one costs a 412 and a fresh read).
 import type { Container, CosmosClient } from '@azure/cosmos';
 import type { NodeRecord, NodeStore } from '../../ports/nodeStore';
 import { cosmosStatusOf } from '../cosmos/cosmosStatus';
+import { recentDocumentsOf, type RecentDocuments } from '../cosmos/recentDocuments';
 
 interface NodeDocument extends NodeRecord {
   id: string;
@@ -22,9 +24,11 @@ function recordOf(doc: NodeDocument): NodeRecord {
 
 export class CosmosNodeStore implements NodeStore {
   private readonly container: Container;
+  private readonly recent: RecentDocuments<NodeDocument>;
 
   constructor(client: CosmosClient, database: string, containerId = 'nodes') {
     this.container = client.database(database).container(containerId);
+    this.recent = recentDocumentsOf(database, containerId);
   }
 
   async list(clusterKey: string): Promise<NodeRecord[]> {
@@ -38,12 +42,16 @@ export class CosmosNodeStore implements NodeStore {
   }
 
   private async read(clusterKey: string, nodeId: string): Promise<NodeDocument | undefined> {
+    const key = `${clusterKey}/${nodeId}`;
     try {
       const { resource } = await this.container.item(documentId(nodeId), clusterKey).read<NodeDocument>();
+      if (resource) this.recent.remember(key, resource, resource._etag);
+      else this.recent.forget(key);
       return resource ?? undefined;
     } catch (error: unknown) {
-      if (cosmosStatusOf(error) === 404) return undefined;
-      throw error;
+      if (cosmosStatusOf(error) !== 404) throw error;
+      this.recent.forget(key);
+      return undefined;
     }
   }
 
@@ -57,22 +65,28 @@ export class CosmosNodeStore implements NodeStore {
     nodeId: string,
     mutate: (current: NodeRecord | undefined) => NodeRecord | undefined,
   ): Promise<NodeRecord | undefined> {
+    const key = `${clusterKey}/${nodeId}`;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const doc = await this.read(clusterKey, nodeId);
+      // First try: the record as this process last saw it, if it did (a copy: `mutate` may change it).
+      const recalled = attempt === 0 ? this.recent.recall(key)?.value : undefined;
+      const doc = recalled ?? (await this.read(clusterKey, nodeId));
       const current = doc ? recordOf(doc) : undefined;
       const next = mutate(current ? structuredClone(current) : undefined);
-      if (!next) return current;
+      if (!next) {
+        if (recalled) continue; // the copy may be behind: decide on a fresh read
+        return current;
+      }
       const body: NodeDocument = { ...next, id: documentId(nodeId), clusterKey, nodeId };
       try {
-        if (doc?._etag) {
-          await this.container.item(body.id, clusterKey).replace(body, {
-            accessCondition: { type: 'IfMatch', condition: doc._etag },
-          });
-        } else {
-          await this.container.items.create(body);
-        }
+        const { resource } = doc?._etag
+          ? await this.container.item(body.id, clusterKey).replace<NodeDocument>(body, {
+              accessCondition: { type: 'IfMatch', condition: doc._etag },
+            })
+          : await this.container.items.create<NodeDocument>(body);
+        this.recent.remember(key, resource ?? body, resource?._etag);
         return next;
       } catch (error: unknown) {
+        this.recent.forget(key);
         const status = cosmosStatusOf(error);
         if (status !== 412 && status !== 409 && status !== 404) throw error; // else: changed meanwhile, re-read
       }
@@ -81,6 +95,7 @@ export class CosmosNodeStore implements NodeStore {
   }
 
   async delete(clusterKey: string, nodeId: string): Promise<void> {
+    this.recent.forget(`${clusterKey}/${nodeId}`);
     try {
       await this.container.item(documentId(nodeId), clusterKey).delete();
     } catch (error: unknown) {

@@ -1,6 +1,7 @@
 // The resource store on Cosmos DB. Containers and partition keys follow the API's access patterns (see
 // resourceApiContainers): every GET is a point read (id + partition key both derive from the URL), every list is a
-// single-partition query, and every update is a replace with IfMatch on the ETag it read.
+// single-partition query, and every update is a replace with IfMatch on the ETag it read. Job records this process
+// last read or wrote are remembered (recentDocuments.ts), so a job's own updates usually skip their read.
 // Only SQL that both Azure Cosmos DB and the local emulator support is used (no OFFSET/LIMIT, DISTINCT, GROUP BY,
 // two-field ORDER BY; the partition key is filtered in WHERE because the emulator ignores the partitionKey option).
 import type { Container, CosmosClient, SqlQuerySpec } from '@azure/cosmos';
@@ -12,6 +13,7 @@ import type { JsonObject } from '../../domain/specValidator';
 import type { JobQueueEntry, ListScope, Page, PageRequest, ResourceStore } from '../../ports/resourceStore';
 import { resourceApiContainers } from './resourceApiContainers';
 import { cosmosStatusOf } from './cosmosStatus';
+import { recentDocumentsOf, type RecentDocuments } from './recentDocuments';
 
 interface ResourceDocument {
   id: string;
@@ -63,11 +65,20 @@ function placementOf(ref: ResourceRef): {
   }
 }
 
+/** A job's key in the remembered records (other kinds are not remembered). */
+function recentKey(ref: ResourceRef): string {
+  const placement = placementOf(ref);
+  return `${placement.partitionKey}/${placement.id}`;
+}
+
 export class CosmosResourceStore implements ResourceStore {
   private readonly containers: Record<'workspaces' | 'workspaceResources' | 'jobs' | 'operations', Container>;
+  /** Job records as last read or written here (the records a job's lifecycle updates again and again). */
+  private readonly recentJobs: RecentDocuments<ResourceRecord>;
 
   constructor(client: CosmosClient, databaseName: string) {
     const database = client.database(databaseName);
+    this.recentJobs = recentDocumentsOf(databaseName, resourceApiContainers.jobs);
     this.containers = {
       workspaces: database.container(resourceApiContainers.workspaces),
       workspaceResources: database.container(resourceApiContainers.workspaceResources),
@@ -104,17 +115,36 @@ export class CosmosResourceStore implements ResourceStore {
     return { record: document.record, etag: document._etag ?? '' };
   }
 
+  /** The record and ETag of a document just read or written by key; a job's is remembered for its next update. */
+  private remembered(document: ResourceDocument): Stored {
+    const stored = this.stored(document);
+    if (stored.record.kind === 'job')
+      this.recentJobs.remember(recentKey(stored.record.ref), stored.record, stored.etag);
+    return stored;
+  }
+
   async get(ref: ResourceRef): Promise<Stored | undefined> {
     const placement = placementOf(ref);
     try {
       const { resource } = await this.containers[placement.container]
         .item(placement.id, placement.partitionKey)
         .read<ResourceDocument>();
-      return resource ? this.stored(resource) : undefined;
+      if (!resource) this.recentJobs.forget(recentKey(ref));
+      return resource ? this.remembered(resource) : undefined;
     } catch (error: unknown) {
-      if (cosmosStatusOf(error) === 404) return undefined;
+      if (cosmosStatusOf(error) === 404) {
+        this.recentJobs.forget(recentKey(ref));
+        return undefined;
+      }
       throw error;
     }
+  }
+
+  async getForUpdate(ref: ResourceRef): Promise<{ stored: Stored; recalled: boolean } | undefined> {
+    const recalled = ref.kind === 'job' ? this.recentJobs.recall(recentKey(ref)) : undefined;
+    if (recalled) return { stored: { record: recalled.value, etag: recalled.etag }, recalled: true };
+    const stored = await this.get(ref);
+    return stored && { stored, recalled: false };
   }
 
   async create(record: ResourceRecord): Promise<Stored> {
@@ -123,7 +153,7 @@ export class CosmosResourceStore implements ResourceStore {
       const { resource } = await this.containers[placement.container].items.create<ResourceDocument>(
         this.toDocument(record),
       );
-      return this.stored(resource as ResourceDocument);
+      return this.remembered(resource as ResourceDocument);
     } catch (error: unknown) {
       if (cosmosStatusOf(error) === 409)
         throw new ConflictError('ResourceAlreadyExists', `The resource '${record.ref.name}' already exists.`);
@@ -139,9 +169,10 @@ export class CosmosResourceStore implements ResourceStore {
         .replace<ResourceDocument>(this.toDocument(record), {
           accessCondition: { type: 'IfMatch', condition: etag },
         });
-      return this.stored(resource as ResourceDocument);
+      return this.remembered(resource as ResourceDocument);
     } catch (error: unknown) {
       const status = cosmosStatusOf(error);
+      if (status === 412 || status === 404) this.recentJobs.forget(recentKey(record.ref));
       if (status === 412) throw new PreconditionFailedError();
       if (status === 404) throw new NotFoundError(`The resource '${record.ref.name}' no longer exists.`);
       throw error;
@@ -152,21 +183,27 @@ export class CosmosResourceStore implements ResourceStore {
     // One partial update (no read first): the scheduler holds the ETag from its pass's projection.
     const placement = placementOf(ref);
     try {
-      await this.containers[placement.container]
+      const { resource } = await this.containers[placement.container]
         .item(placement.id, placement.partitionKey)
-        .patch([{ op: 'set', path: '/record/status/queueInfo', value: queueInfo }], {
+        .patch<ResourceDocument>([{ op: 'set', path: '/record/status/queueInfo', value: queueInfo }], {
           accessCondition: { type: 'IfMatch', condition: etag },
         });
+      if (resource) this.remembered(resource);
+      else this.recentJobs.forget(recentKey(ref));
       return true;
     } catch (error: unknown) {
       const status = cosmosStatusOf(error);
-      if (status === 412 || status === 404) return false;
+      if (status === 412 || status === 404) {
+        this.recentJobs.forget(recentKey(ref));
+        return false;
+      }
       throw error;
     }
   }
 
   async delete(ref: ResourceRef, etag?: string): Promise<boolean> {
     const placement = placementOf(ref);
+    this.recentJobs.forget(recentKey(ref));
     try {
       await this.containers[placement.container]
         .item(placement.id, placement.partitionKey)
