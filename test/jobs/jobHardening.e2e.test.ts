@@ -73,7 +73,10 @@ test('job secrets travel sealed: the raw queue message, blobs and agent log hold
       expect(text).not.toContain(secret);
       const message = decodeQueueMessage(text) as Record<string, unknown>;
       expect(JSON.stringify(message)).not.toContain(secret);
-      expect(message).toMatchObject({ version: nodeTaskVersion, sealedEnvironment: expect.stringMatching(/^aesgcm1:/) });
+      expect(message).toMatchObject({
+        version: nodeTaskVersion,
+        sealedEnvironment: expect.stringMatching(/^aesgcm1:/),
+      });
     }
   } finally {
     process.kill(pid, 'SIGCONT');
