@@ -51,16 +51,18 @@ export async function completeJobAttempt(
 async function recordAttemptEnd(input: CompleteJobAttemptInput): Promise<JobStateView> {
   const { store, config } = getJobServices();
   const ref = jobRefOf(input.lifecycle.job);
-  const read = await store.get(ref);
+  // The outputs need only the job's settings, which never change: the record as this process last saw it serves
+  // (unless it belongs to another job of the same name), and the update below checks its ETag anyway.
+  const found = await store.getForUpdate(ref);
+  const read =
+    found?.recalled && found.stored.record.job?.uuid !== input.lifecycle.jobUuid
+      ? await store.get(ref)
+      : found?.stored;
   await collectJobOutputs(input, read?.record);
   const outcome = input.outcome;
   const tail = outcome.kind === 'failed' ? await stderrTail(outcome.stderrOf) : undefined;
-  const stored = await updateJob(
-    store,
-    ref,
-    (current) =>
-      completedRecord(current, input, { at: new Date(), stderrTail: tail, maxAttempts: config.maxAttempts }),
-    read,
+  const stored = await updateJob(store, ref, (current) =>
+    completedRecord(current, input, { at: new Date(), stderrTail: tail, maxAttempts: config.maxAttempts }),
   );
   const runtime = stored?.record.job;
   if (!runtime || runtime.uuid !== input.lifecycle.jobUuid)
