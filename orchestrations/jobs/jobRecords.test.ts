@@ -1,6 +1,6 @@
 // updateJob over a store whose getForUpdate may hand back a copy that is behind: the ETag-checked write catches
 // it (a fresh read and a second try), and a decision not to write made on such a copy is made again on a fresh read.
-import { PreconditionFailedError } from '../../shared/domain/errors';
+import { NotFoundError, PreconditionFailedError } from '../../shared/domain/errors';
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
 import type { ResourceStore } from '../../shared/ports/resourceStore';
 import { RecentDocuments } from '../../shared/adapters/cosmos/recentDocuments';
@@ -72,6 +72,23 @@ test('no write decided on a remembered copy is decided again on a fresh read', a
   );
   expect((await updateJob(store, ref, toRunning))?.record.status.executionState).toBe('running');
   expect(calls).toEqual(['recall', 'read', 'write@e3']);
+});
+
+test('a remembered copy of a record deleted meanwhile ends in undefined, as a fresh read would', async () => {
+  const calls: string[] = [];
+  const store = {
+    getForUpdate: async () => (
+      calls.push('recall'),
+      { stored: { record: record('queued'), etag: 'e1' }, recalled: true }
+    ),
+    get: async () => (calls.push('read'), undefined),
+    replace: async () => {
+      calls.push('write');
+      throw new NotFoundError('gone');
+    },
+  } as unknown as ResourceStore;
+  expect(await updateJob(store, ref, toRunning)).toBeUndefined();
+  expect(calls).toEqual(['recall', 'write', 'read']);
 });
 
 test('remembered documents are copies, kept up to the capacity, least recently used out first', () => {

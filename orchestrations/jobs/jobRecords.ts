@@ -1,7 +1,7 @@
 // Reading and updating job records for the lifecycle's activities: refs from wire refs and cluster keys, and an
 // ETag-checked read-modify-write that re-reads on a concurrent change (the API may write the job meanwhile).
 import type { JobRefWire } from '../../shared/contracts/jobCommand';
-import { PreconditionFailedError } from '../../shared/domain/errors';
+import { NotFoundError, PreconditionFailedError } from '../../shared/domain/errors';
 import type { ResourceRef } from '../../shared/domain/resourceId';
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
 import type { JsonValue } from '../../shared/domain/specValidator';
@@ -51,6 +51,8 @@ export async function updateJob(
     try {
       return await store.replace(next, current.etag);
     } catch (error: unknown) {
+      // A remembered copy of a record deleted meanwhile (by another instance): the fresh read says it is gone.
+      if (recalled && error instanceof NotFoundError) continue;
       if (!(error instanceof PreconditionFailedError) || tries >= 20) throw error;
     }
   }
