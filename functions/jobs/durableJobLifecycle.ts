@@ -27,7 +27,8 @@ export class DurableJobLifecycle implements JobLifecycle {
   private async run(kind: 'start' | 'terminate', job: ResourceRecord): Promise<boolean> {
     const command = jobCommandOf(kind, job);
     try {
-      await runJobCommand(this.context, command);
+      // jobQueued follows the creation of the job's record (a new GUID): its lifecycle cannot exist yet.
+      await runJobCommand(this.context, command, kind === 'start');
       return true;
     } catch (error: unknown) {
       this.context.warn(

@@ -13,9 +13,14 @@ import {
 import { requestJobScheduling } from './requestJobSchedulingActivity';
 import { durableClientOf } from '../durableClientOf';
 
+/**
+ * `lifecycleIsNew`: the caller has just created the job's record with a new GUID, so its lifecycle cannot exist yet
+ * and is started without asking (one Durable client call less per submitted job).
+ */
 export async function runJobCommand(
   context: InvocationContext,
   command: Pick<JobCommand, 'kind' | 'job' | 'jobUuid' | 'clusterKey'>,
+  lifecycleIsNew = false,
 ): Promise<void> {
   const client = durableClientOf(context);
   const instanceId = jobLifecycleInstanceId(command.jobUuid);
@@ -23,7 +28,7 @@ export async function runJobCommand(
     await client.raiseEvent(instanceId, terminateEvent, {});
     return;
   }
-  if (!(await client.getStatus(instanceId).catch(() => undefined))) {
+  if (lifecycleIsNew || !(await client.getStatus(instanceId).catch(() => undefined))) {
     const input: JobLifecycleInput = {
       job: command.job,
       jobUuid: command.jobUuid,

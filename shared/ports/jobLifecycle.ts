@@ -4,6 +4,7 @@
 import type { ResourceRecord } from '../domain/resourceRecord';
 
 export interface JobLifecycle {
+  /** Called once, right after the job's record was created (with a new GUID): its lifecycle starts. */
   jobQueued(job: ResourceRecord): Promise<void>;
   terminationRequested(job: ResourceRecord): Promise<void>;
 }
