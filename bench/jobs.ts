@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startImdsFake } from '../runtime/fakes/imdsFake';
+import { readComputeConfig } from '../shared/config/computeConfig';
 import { cpuPerUnit, cpuSnapshot } from './cpuUsage';
 import { webhookPath } from '../runtime/durable/managementApi';
 import { customJob, experiment, startJobTestBed, type JobTestBed } from '../test/jobs/support/jobTestBed';
@@ -16,10 +17,27 @@ import { customJob, experiment, startJobTestBed, type JobTestBed } from '../test
 const singleRuns = Number(process.env.BENCH_JOBS_SINGLE ?? 30);
 const burstJobs = Number(process.env.BENCH_JOBS_BURST ?? 500);
 const recoveryRuns = Number(process.env.BENCH_JOBS_RECOVERY ?? 3);
+/**
+ * The compute timings `npm start` runs with (local defaults: heartbeats every 2 s, a monitor pass every 5 s) instead
+ * of the job test bed's quicker ones for tests (1 s, 2 s), whose background traffic is not what a user's machine
+ * carries.
+ */
+function localComputeTimings(): Record<string, string> {
+  const { timings } = readComputeConfig({ AzureWebJobsStorage: 'unused', DATA_DIR: os.tmpdir() });
+  return {
+    COMPUTE_HEARTBEAT_SECONDS: String(timings.heartbeatMs / 1000),
+    COMPUTE_NODE_LOST_AFTER_SECONDS: String(timings.nodeLostAfterMs / 1000),
+    COMPUTE_MONITOR_INTERVAL_SECONDS: String(timings.monitorIntervalMs / 1000),
+  };
+}
+
 /** What `npm start` runs with (runtime/start.ts): host.json's queue polling backoff capped for local runs. */
-const localSettings: Record<string, string> = process.env.BENCH_JOBS_AZURE_POLLING
-  ? {}
-  : { AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:01' };
+const localSettings: Record<string, string> = {
+  ...localComputeTimings(),
+  ...(process.env.BENCH_JOBS_AZURE_POLLING
+    ? {}
+    : { AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:01' }),
+};
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
