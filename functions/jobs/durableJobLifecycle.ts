@@ -7,7 +7,12 @@ import type { InvocationContext } from '@azure/functions';
 import { jobCommandOf } from '../../shared/adapters/storage/queueJobLifecycle';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import type { JobLifecycle } from '../../shared/ports/jobLifecycle';
-import { runJobCommand } from '../../orchestrations/jobs/jobCommandRunner';
+import {
+  abandonJobLifecycle,
+  runJobCommand,
+  startJobLifecycle,
+} from '../../orchestrations/jobs/jobCommandRunner';
+import { requestJobScheduling } from '../../orchestrations/jobs/requestJobSchedulingActivity';
 
 export class DurableJobLifecycle implements JobLifecycle {
   constructor(
@@ -16,7 +21,33 @@ export class DurableJobLifecycle implements JobLifecycle {
     private readonly fallback: JobLifecycle,
   ) {}
 
+  async jobCreating(job: ResourceRecord): Promise<boolean> {
+    try {
+      await startJobLifecycle(this.context, jobCommandOf('start', job));
+      return true;
+    } catch (error: unknown) {
+      this.context.warn(
+        `Job ${job.armId}: its lifecycle could not be started ahead of its record (${(error as Error).message}).`,
+      );
+      return false;
+    }
+  }
+
+  async jobNotCreated(job: ResourceRecord): Promise<void> {
+    // Best effort: a lifecycle left behind finds at its first re-check that its job does not exist, and ends.
+    await abandonJobLifecycle(this.context, jobCommandOf('start', job).jobUuid).catch(() => undefined);
+  }
+
   async jobQueued(job: ResourceRecord): Promise<void> {
+    if (job.job?.lifecycleStarted) {
+      // Started ahead of the record: the scheduler may grant the job now.
+      try {
+        await requestJobScheduling(job.job.clusterKey, this.context);
+        return;
+      } catch (error: unknown) {
+        this.context.warn(`Job ${job.armId}: no scheduling pass asked (${(error as Error).message}).`);
+      }
+    }
     if (!(await this.run('start', job))) await this.fallback.jobQueued(job);
   }
 
@@ -27,8 +58,7 @@ export class DurableJobLifecycle implements JobLifecycle {
   private async run(kind: 'start' | 'terminate', job: ResourceRecord): Promise<boolean> {
     const command = jobCommandOf(kind, job);
     try {
-      // jobQueued follows the creation of the job's record (a new GUID): its lifecycle cannot exist yet.
-      await runJobCommand(this.context, command, kind === 'start');
+      await runJobCommand(this.context, command);
       return true;
     } catch (error: unknown) {
       this.context.warn(

@@ -231,8 +231,9 @@ export async function scheduleJobs(
   const granting = forEachLimited(decision.starts, writeConcurrency, async (start) => {
     const entry = byUuid.get(start.jobId)!;
     const instanceId = jobLifecycleInstanceId(start.jobId);
-    // A job queued a moment ago may not have its lifecycle yet: it asks for scheduling once it exists.
-    if (!(await client.getStatus(instanceId).catch(() => undefined))) return;
+    // A job queued a moment ago may not have its lifecycle yet (one sent through the job-commands queue): it asks
+    // for scheduling once it exists. The API's submissions started it before writing the record.
+    if (!entry.job.lifecycleStarted && !(await client.getStatus(instanceId).catch(() => undefined))) return;
     const stored = await updateJob(services.store, entry.ref, (current) => {
       if (current.job?.executionState !== 'queued' || current.job.attempts.length + 1 !== start.attempt) {
         return undefined; // terminated or started meanwhile: not ours to start

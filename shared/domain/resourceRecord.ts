@@ -30,6 +30,11 @@ export interface JobRuntime {
   executionState: ExecutionState;
   attempts: JobAttempt[];
   terminationRequestedTime?: string;
+  /**
+   * The job's lifecycle was started before this record was written (the API's submissions): a grant need not check
+   * that it exists.
+   */
+  lifecycleStarted?: boolean;
 }
 
 /** Cluster fields the compute side keeps on the record (never on the wire: toWire shows spec and status only). */

@@ -2,6 +2,7 @@
 // nodes, run by the node agents, and recorded with their exit codes; stdout/stderr are listed with working SAS
 // links; failures, termination and the wall-clock limit end jobs `failed` with the reason.
 // Needs `npx tsc -p tsconfig.json` first (the host, the app and the agents run from dist/).
+import { webhookPath } from '../../runtime/durable/managementApi';
 import { waitFor } from '../support/testEnvironment';
 import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
 
@@ -84,6 +85,35 @@ test('a single-node custom job runs, succeeds with its exit code, and its stdout
   await bed.putJob('after', customJob(bed, 'c1', 'true'));
   expect((await bed.waitForJob('after', 'ended', ended)).executionState).toBe('succeeded');
 }, 120_000);
+
+/** The job lifecycle instances (durable HTTP API) by runtime status, keyed by job GUID. */
+async function lifecycles(): Promise<Map<string, string>> {
+  const url = new URL(`${bed.env.baseUrl}${webhookPath}/instances`);
+  url.searchParams.set('code', bed.env.masterKey);
+  url.searchParams.set('instanceIdPrefix', 'job-');
+  const items = (await (await fetch(url)).json()) as { instanceId: string; runtimeStatus: string }[];
+  return new Map(items.map((item) => [item.instanceId.slice('job-'.length), item.runtimeStatus]));
+}
+
+test("a submission starts the job's lifecycle with it; a PUT refused for a changed job leaves none behind", async () => {
+  await bed.putJob('lifecycle-first', customJob(bed, 'c1', 'sleep 30'));
+  const job = await bed.getJob('lifecycle-first');
+  const uuid = String(job.jobOutputDirectoryPathSegment).split('/').at(-1)!;
+  expect(['Running', 'Pending']).toContain((await lifecycles()).get(uuid));
+  const before = await lifecycles();
+  const refused = await bed.api.send('PUT', `${experiment}/jobs/lifecycle-first`, {
+    properties: customJob(bed, 'c1', 'sleep 31'),
+  });
+  expect(refused.status).toBe(409);
+  // The refused PUT started a lifecycle for a GUID that never got a record, and ended it.
+  const started = async () => [...(await lifecycles())].filter(([id]) => !before.has(id));
+  expect(await started()).toHaveLength(1);
+  await waitFor('the unused lifecycle terminated', async () =>
+    (await started())[0][1] === 'Terminated' ? true : undefined,
+  );
+  await bed.api.send('POST', `${experiment}/jobs/lifecycle-first/terminate`);
+  await bed.waitForJob('lifecycle-first', 'ended', (p) => p.executionState === 'failed', 30_000);
+});
 
 test('a job exiting 3 fails with its exit code and the tail of its stderr, without a retry', async () => {
   await bed.putJob('fails', customJob(bed, 'c1', 'echo "bad input: no data" >&2; exit 3'));

@@ -47,35 +47,49 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
   const armId = armIdOf(ref);
   const uuid = deps.newId();
   const now = deps.now().toISOString();
-  return createOrConfirm(
-    deps,
-    (): ResourceRecord => ({
-      kind: 'job',
-      ref,
-      armId,
-      location: experiment.record.location,
-      spec: properties,
-      status: {
-        toolType,
-        jobOutputDirectoryPathSegment: `${ref.subscriptionId}/${ref.resourceGroup}/workspaces/${ref.workspace}/experiments/${ref.experiment}/jobs/${ref.name}/${uuid}`,
-        ...creationStatus(deps),
-        executionState: 'queued',
-        executionStateTransitionTime: now,
+  const record: ResourceRecord = {
+    kind: 'job',
+    ref,
+    armId,
+    location: experiment.record.location,
+    spec: properties,
+    status: {
+      toolType,
+      jobOutputDirectoryPathSegment: `${ref.subscriptionId}/${ref.resourceGroup}/workspaces/${ref.workspace}/experiments/${ref.experiment}/jobs/${ref.name}/${uuid}`,
+      ...creationStatus(deps),
+      executionState: 'queued',
+      executionStateTransitionTime: now,
+    },
+    encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
+    job: {
+      uuid,
+      clusterId: cluster.record.armId,
+      clusterKey: keyOf(cluster.record.ref),
+      priority: properties.schedulingPriority as 'low' | 'normal' | 'high',
+      nodeCount: properties.nodeCount as number,
+      executionState: 'queued',
+      attempts: [],
+    },
+  };
+  // The lifecycle first, where the lifecycle can (the API's Durable client): the scheduler then never finds the
+  // queued job without it, and grants it without asking.
+  const lifecycleStarted = (await deps.lifecycle?.jobCreating?.(record)) === true;
+  if (lifecycleStarted) record.job!.lifecycleStarted = true;
+  let created = false;
+  try {
+    return await createOrConfirm(
+      deps,
+      () => record,
+      (existing) => assertUnchanged(deps, existing, properties, secrets),
+      async (stored) => {
+        created = true;
+        await deps.lifecycle?.jobQueued(stored.record);
       },
-      encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
-      job: {
-        uuid,
-        clusterId: cluster.record.armId,
-        clusterKey: keyOf(cluster.record.ref),
-        priority: properties.schedulingPriority as 'low' | 'normal' | 'high',
-        nodeCount: properties.nodeCount as number,
-        executionState: 'queued',
-        attempts: [],
-      },
-    }),
-    (existing) => assertUnchanged(deps, existing, properties, secrets),
-    async (stored) => deps.lifecycle?.jobQueued(stored.record),
-  );
+    );
+  } finally {
+    // The name was taken (or the create failed): the lifecycle started for this GUID has no job.
+    if (lifecycleStarted && !created) await deps.lifecycle?.jobNotCreated?.(record);
+  }
 }
 
 /**
