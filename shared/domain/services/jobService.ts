@@ -87,7 +87,8 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
       },
     );
   } finally {
-    // The name was taken (or the create failed): the lifecycle started for this GUID has no job.
+    // The job was there already (a repeated PUT, or a refused change) or the create failed: the lifecycle started
+    // for this GUID has no job.
     if (lifecycleStarted && !created) await deps.lifecycle?.jobNotCreated?.(record);
   }
 }
