@@ -149,6 +149,19 @@ test('terminating a running job stops its process within seconds and fails it as
   expect(operation.status).toBe('Succeeded');
 }, 120_000);
 
+test('terminating a queued job fails it as JobTerminated at once, and it never runs', async () => {
+  // Two nodes on a one-node cluster: it waits for ever.
+  await bed.putJob('never', { ...customJob(bed, 'c1', 'echo ran'), nodeCount: 2 });
+  await bed.waitForJob('never', 'explained', (p) => p.queueInfo !== undefined);
+  const terminate = await bed.api.send('POST', `${experiment}/jobs/never/terminate`);
+  expect(terminate.status).toBe(202);
+  expect((await bed.api.waitForOperation(terminate)).status).toBe('Succeeded');
+  const done = await bed.getJob('never');
+  expect(done.executionState).toBe('failed');
+  expect(infoOf(done).errors?.[0]).toMatchObject({ code: 'JobTerminated' });
+  expect(infoOf(done).startTime).toBeUndefined();
+});
+
 test('a job running past maxWallClockTime is stopped and fails', async () => {
   await bed.putJob(
     'slow',
