@@ -4,6 +4,7 @@
 import { ValidationError } from '../errors';
 import { checkJobProperties } from '../jobRules';
 import { isJsonObject, validateCreateBody, type JsonObject, type JsonValue } from '../specValidator';
+import { shellQuote } from '../shellQuote';
 
 /** Variable names the event sources set; a template may not define them itself. */
 export const reservedVariablePrefixes = ['AZ_BATCHAI_INPUT_', 'AZ_BATCHAI_TRIGGER_', 'AZ_BATCHAI_SCHEDULED_'];
@@ -52,7 +53,7 @@ const shellSafe = /^[A-Za-z0-9._/=:+@%,-]*$/;
 
 /** A value as one shell word: unchanged when it holds no special character, else single-quoted. */
 function shellWord(value: string): string {
-  return shellSafe.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  return shellSafe.test(value) ? value : shellQuote(value);
 }
 
 /**
