@@ -24,11 +24,13 @@ import {
   planEpisode,
   prepareEpisode,
   type EpisodeOutcome,
+  type EpisodePlan,
   type PlannerConfig,
 } from './episodePlanner';
 import { EventType, historyEvent, type FailureDetailsWire, type HistoryEvent } from './historyEvent';
 import { normalizeInvocationError } from './invocationFailure';
 import { parseOrchestratorState } from './orchestratorAction';
+import { defaultVersioning, versionMismatch, type VersioningConfig } from './orchestrationVersion';
 import { rpcToJsonText, rpcToValue } from './rpcTypedData';
 
 export type Invoke = (functionName: string, input: InvocationInput) => Promise<InvocationResult>;
@@ -43,6 +45,8 @@ export interface DurableEngineOptions {
   maxConcurrentActivityFunctions: number;
   maxConcurrentOrchestratorFunctions: number;
   planner: PlannerConfig;
+  /** host.json's defaultVersion, versionMatchStrategy and versionFailureStrategy (default: no version). */
+  versioning?: VersioningConfig;
   log?: (message: string) => void;
   compactAfterBytes?: number;
 }
@@ -103,7 +107,13 @@ export class DurableEngine {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly completionWaiters = new Map<string, (() => void)[]>();
   private stopped = false;
+  /** Instances whose version this worker may not run (versionFailureStrategy Reject): their inbox waits. */
+  private readonly versionRejected = new Set<string>();
   private readonly historyJson = new Map<string, { history: HistoryEvent[]; length: number; text: string }>();
+
+  private get versioning(): VersioningConfig {
+    return this.options.versioning ?? defaultVersioning;
+  }
 
   constructor(private readonly options: DurableEngineOptions) {
     this.log = new DurableLog({ directory: options.dataDir, compactAfterBytes: options.compactAfterBytes });
@@ -233,7 +243,7 @@ export class DurableEngine {
   }
 
   private hasProcessableInbox(inst: InstanceState): boolean {
-    if (inst.inbox.length === 0) return false;
+    if (inst.inbox.length === 0 || this.versionRejected.has(inst.instanceId)) return false;
     if (inst.status !== 'Suspended') return true;
     return inst.inbox.some(
       (e) =>
@@ -288,6 +298,15 @@ export class DurableEngine {
       ]);
       return;
     }
+    const mismatch = versionMismatch(inst.version, this.versioning);
+    if (mismatch && this.versioning.failureStrategy === 'Reject') {
+      // Left for a worker whose version may run it: its inbox waits (a terminate still ends it, above).
+      if (!this.versionRejected.has(instanceId)) {
+        this.versionRejected.add(instanceId);
+        this.options.log?.(`durable engine: '${instanceId}' left for another worker: ${mismatch}`);
+      }
+      return;
+    }
     const records: LogRecord[] = [];
     let status = inst.status;
     const controlEvents: HistoryEvent[] = [];
@@ -323,7 +342,13 @@ export class DurableEngine {
       now,
       config,
     );
-    const outcome = await this.invokeOrchestrator(inst, prepared.events);
+    const outcome: EpisodeOutcome = mismatch
+      ? {
+          kind: 'failed',
+          message: mismatch,
+          failure: { ErrorType: 'VersionMismatch', ErrorMessage: mismatch },
+        }
+      : await this.invokeOrchestrator(inst, prepared.events);
     const plan = planEpisode(inst, inst.history, prepared, outcome, config, randomUUID);
 
     records.push({ k: 'inboxDel', id: instanceId, ns: taken });
@@ -379,7 +404,11 @@ export class DurableEngine {
       records.push(
         this.inboxRecord(
           instanceId,
-          historyEvent(EventType.ExecutionStarted, ts, { Name: inst.name, Input: plan.continueAsNew.input }),
+          historyEvent(EventType.ExecutionStarted, ts, {
+            Name: inst.name,
+            Input: plan.continueAsNew.input,
+            Version: inst.version,
+          }),
           executionId,
         ),
       );
@@ -463,7 +492,7 @@ export class DurableEngine {
 
   private createSubOrchestration(
     parent: InstanceState,
-    sub: { taskId: number; name: string; instanceId: string; input?: string; failWith?: string },
+    sub: EpisodePlan['subOrchestrations'][number],
     ts: string,
   ): LogRecord[] {
     const failParent = (message: string): LogRecord =>
@@ -487,7 +516,15 @@ export class DurableEngine {
       ];
     }
     const link = { instanceId: parent.instanceId, executionId: parent.executionId, taskId: sub.taskId };
-    return this.creationRecords(sub.name, sub.instanceId, sub.input, ts, link, parent.traceContext);
+    return this.creationRecords(
+      sub.name,
+      sub.instanceId,
+      sub.input,
+      ts,
+      link,
+      parent.traceContext,
+      sub.version,
+    );
   }
 
   private creationRecords(
@@ -497,6 +534,7 @@ export class DurableEngine {
     ts: string,
     parent?: InstanceMeta['parent'],
     callerTrace?: TraceContext,
+    version = this.versioning.defaultVersion,
   ): LogRecord[] {
     const executionId = randomUUID();
     const meta: InstanceMeta = {
@@ -512,6 +550,7 @@ export class DurableEngine {
       nextSeq: 0,
       lastEpisodeAt: 0,
       traceContext: childTraceContext(callerTrace),
+      version,
     };
     const records: LogRecord[] = [];
     if (this.state.instances.has(instanceId)) records.push({ k: 'del', id: instanceId });
@@ -519,7 +558,7 @@ export class DurableEngine {
     records.push(
       this.inboxRecord(
         instanceId,
-        historyEvent(EventType.ExecutionStarted, ts, { Name: name, Input: input }),
+        historyEvent(EventType.ExecutionStarted, ts, { Name: name, Input: input, Version: version }),
         executionId,
       ),
     );
@@ -807,6 +846,7 @@ export class DurableEngine {
     instanceId: string | undefined,
     input: string | undefined,
     callerTrace?: TraceContext,
+    version?: string,
   ): Promise<string> {
     const functionName = this.orchestrators.get(name.toLowerCase());
     if (!functionName)
@@ -834,7 +874,15 @@ export class DurableEngine {
       );
     }
     await this.commit(
-      this.creationRecords(functionName, id, input, new Date().toISOString(), undefined, callerTrace),
+      this.creationRecords(
+        functionName,
+        id,
+        input,
+        new Date().toISOString(),
+        undefined,
+        callerTrace,
+        version || this.versioning.defaultVersion,
+      ),
     );
     return id;
   }

@@ -29,6 +29,8 @@ export interface RetryTrack {
   /** Activity input (JSON text) or sub-orchestration input (JSON text). */
   input?: string;
   childInstanceId?: string;
+  /** The version a retried sub-orchestration was started with (`callSubOrchestratorWithRetry`'s `version`). */
+  childVersion?: string;
   options: RetryOptionsWire;
   firstAttemptAt: number;
   /** Same counting as the library's RetryableTask.attemptNumber. */
@@ -70,6 +72,8 @@ export interface InstanceMeta {
   lastEpisodeAt: number;
   /** The orchestration's span: a child of the starter's trace context (or of the parent orchestration's). */
   traceContext?: TraceContext;
+  /** The orchestration version stamped at creation (runtime/durable/orchestrationVersion.ts); kept for life. */
+  version?: string;
 }
 
 export interface InstanceState extends InstanceMeta {

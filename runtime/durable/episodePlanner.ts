@@ -13,7 +13,7 @@ import {
 } from './orchestratorAction';
 import { nextRetryDelayMs, validateRetryOptions } from './retryPolicy';
 import { formatTimeSpan } from './timeSpan';
-import type { EntityMessage, InstanceMeta, TaskTrack } from './engineState';
+import type { EntityMessage, InstanceMeta, RetryTrack, TaskTrack } from './engineState';
 
 export interface PlannerConfig {
   maximumShortTimerMs: number;
@@ -34,6 +34,7 @@ export type ImplicitSchedule =
       name: string;
       instanceId: string;
       input?: string;
+      version?: string;
       failWith?: string;
     };
 
@@ -109,6 +110,7 @@ export function prepareEpisode(
               name: track.name,
               instanceId: track.childInstanceId ?? subOrchestrationId(meta.instanceId, seq),
               input: track.input,
+              version: track.childVersion,
               failWith,
             },
       );
@@ -183,6 +185,8 @@ export interface EpisodePlan {
     name: string;
     instanceId: string;
     input?: string;
+    /** As the action asked; the engine stamps the worker's defaultVersion when absent. */
+    version?: string;
     failWith?: string;
   }[];
   entityMessages: PlannedEntityMessage[];
@@ -343,6 +347,7 @@ export function planEpisode(
         name: item.name,
         instanceId: item.instanceId,
         input: item.input,
+        version: item.version,
         failWith: item.failWith,
       });
     }
@@ -447,16 +452,13 @@ function scheduleNewAction(
         InstanceId: instanceId,
         Input: input,
       });
-      plan.subOrchestrations.push({ taskId: seq, name, instanceId, input });
+      const version = action.version || undefined;
+      plan.subOrchestrations.push({ taskId: seq, name, instanceId, input, version });
       if (action.actionType === ActionType.CallSubOrchestratorWithRetry) {
-        plan.tracks[String(seq)] = retryTrack(
-          'orchestrator',
-          name,
-          input,
-          action.instanceId || undefined,
-          action,
-          now,
-        );
+        plan.tracks[String(seq)] = {
+          ...retryTrack('orchestrator', name, input, action.instanceId || undefined, action, now),
+          childVersion: version,
+        };
       }
       return;
     }
@@ -543,7 +545,7 @@ function retryTrack(
   childInstanceId: string | undefined,
   action: OrchestratorAction,
   now: number,
-): TaskTrack {
+): RetryTrack {
   const options = validateRetryOptions(action.retryOptions, `${name}.retryOptions`);
   return {
     kind: 'retry',

@@ -166,7 +166,8 @@ async function route(
 
   if (controller === 'orchestrators' && a && method === 'POST') {
     const input = jsonBody(await readBody(req), 'input');
-    const id = await engine.startNew(a, b, input, callerTraceContext(req));
+    const version = url.searchParams.get('version') ?? undefined;
+    const id = await engine.startNew(a, b, input, callerTraceContext(req), version);
     const links = managementUrls(origin, hubName, id);
     return send(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
   }

@@ -6,6 +6,7 @@ import { DurableEngine } from './durableEngine';
 import { defaultPlannerConfig, type PlannerConfig } from './episodePlanner';
 import { serveDurableClientInProcess } from './inProcessClientTransport';
 import { createManagementHandler, durableClientData, webhookPath } from './managementApi';
+import { parseVersioning } from './orchestrationVersion';
 import { parseTimeSpanMs } from './timeSpan';
 
 export interface DurablePluginOptions {
@@ -89,6 +90,7 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
             10,
           ),
         planner,
+        versioning: parseVersioning(section, prefix),
         log: (m) => host.log.info(m),
       });
       const clientData = durableClientData(host.baseUrl, hubName);

@@ -44,8 +44,11 @@ export interface TestEnvironment {
   hostOutput(): string;
   /** Sends `signal` to the host and waits for it to exit; returns the exit code (null when killed by a signal). */
   killHost(signal?: NodeJS.Signals): Promise<number | null>;
-  /** Starts the host again (same port is not guaranteed: read baseUrl again). */
-  restartHost(): Promise<void>;
+  /**
+   * Starts the host again (same port is not guaranteed: read baseUrl again); `changes` are app settings that hold
+   * from this start on, as a redeployment with new settings.
+   */
+  restartHost(changes?: Record<string, string>): Promise<void>;
   /** Stops the host and the stack and removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -140,8 +143,9 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
         host.process.child.kill(signal);
         return (await host.process.exited).code;
       },
-      async restartHost() {
+      async restartHost(changes?: Record<string, string>) {
         if (host && running(host)) await host.process.stop();
+        Object.assign(settings, changes);
         const next = await startHostChild(appRoot, hostDataDir, settings, echo, readyTimeoutMs);
         host = next.host;
         baseUrl = next.baseUrl;
