@@ -32,7 +32,8 @@ import { MetadataServiceClient, type ScheduledEvent } from './metadataServiceCli
 import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
-import { TaskProcess, type TaskOutcome } from './taskProcess';
+import { TaskLauncher } from './taskLauncher';
+import { TaskProcess, type RunningProcess, type TaskOutcome, type TaskProcessOptions } from './taskProcess';
 import { mountRootOf, mountVolumes } from './volumeMounts';
 
 export const agentVersion = '1.0.0';
@@ -43,7 +44,7 @@ const taskStartReportDelayMs = 100;
 
 interface RunningTask {
   message: RunTaskMessage;
-  process: TaskProcess;
+  process: RunningProcess;
   /** Set when the agent ended it (kill request, eviction, agent stop): reported with the exit. */
   end?: { reason: TaskEndReason; message: string; nodeRemoval?: NodeRemoval };
 }
@@ -77,6 +78,8 @@ export class NodeAgent {
   private taskPollWoken = false;
   private endTaskPollWait: (() => void) | undefined;
   private dockerAvailable: boolean | undefined;
+  /** Starts host processes cheaply (agent/taskLauncher.ts); tasks are spawned directly without it. */
+  private launcher: TaskLauncher | undefined;
   private mountRoot = '';
   /** Opens the values sealed for this node; memory only. */
   private nodeDataKey: Buffer | undefined;
@@ -97,6 +100,7 @@ export class NodeAgent {
     // The config parser guarantees one of the two.
     this.nodeId = this.config.nodeId ?? (await this.imds!.computeName());
     fs.mkdirSync(path.join(this.config.workRoot, 'state'), { recursive: true });
+    this.launcher = new TaskLauncher(path.join(this.config.workRoot, 'state', 'pipes'), this.log);
     this.eventsQueue = this.storage.queues.getQueueClient(this.config.nodeEventsQueue);
     const taskQueueName = nodeTaskQueueName(this.config.clusterKey, this.nodeId);
     this.taskQueue = this.storage.queues.getQueueClient(taskQueueName);
@@ -160,6 +164,7 @@ export class NodeAgent {
     await this.waitForTasks(graceMs);
     for (const task of this.running.values()) task.process.kill('SIGKILL');
     await this.pollLoop;
+    this.launcher?.stop();
   }
 
   private remoteLogin(): { ipAddress: string; port: number } | undefined {
@@ -232,7 +237,7 @@ export class NodeAgent {
           setupSealContext(this.config.clusterKey),
           'secrets of the node setup task',
         );
-        const process = new TaskProcess({
+        const process = await this.startProcess({
           commandLine: this.config.setupTask.commandLine,
           cwd,
           env: this.taskEnvironment(cwd, { ...this.config.setupTask.environment, ...secrets }),
@@ -412,7 +417,7 @@ export class NodeAgent {
         return;
       }
     }
-    const process = new TaskProcess({
+    const process = await this.startProcess({
       commandLine:
         container && message.prepare
           ? `${preparationShell(message.prepare)} || exit 125\n${message.commandLine}`
@@ -425,7 +430,7 @@ export class NodeAgent {
     });
     const task: RunningTask = { message, process };
     this.running.set(message.taskId, task);
-    this.log('info', `task ${message.taskId} started (pid ${process.pid})`);
+    void process.started.then((pid) => this.log('info', `task ${message.taskId} started (pid ${pid})`));
     // A process that ends within taskStartReportDelayMs is reported by its exit alone (one event instead of two:
     // short tasks are common in sweeps and scoring); a longer one is reported started, before its exit.
     const startReported = Promise.race([
@@ -450,8 +455,12 @@ export class NodeAgent {
           ...report,
           exitCode: outcome.exitCode,
           signal: outcome.signal,
-          reason: outcome.error ? 'failedToStart' : (task.end?.reason ?? 'exited'),
-          message: outcome.error ?? task.end?.message,
+          reason: outcome.error
+            ? 'failedToStart'
+            : outcome.lost
+              ? 'nodeLost'
+              : (task.end?.reason ?? 'exited'),
+          message: outcome.error ?? outcome.lost ?? task.end?.message,
           nodeRemoval: task.end?.nodeRemoval,
         });
       } catch (error: unknown) {
@@ -460,6 +469,21 @@ export class NodeAgent {
     });
     this.exitReports.add(reported);
     void reported.finally(() => this.exitReports.delete(reported));
+  }
+
+  /** A task's process: through the task launcher when it runs (a cheaper start), else spawned by the agent. */
+  private async startProcess(options: TaskProcessOptions): Promise<RunningProcess> {
+    if (!options.container && this.launcher && (await this.launcher.usable())) {
+      try {
+        return await this.launcher.launch(options);
+      } catch (error: unknown) {
+        this.log(
+          'warn',
+          `the task launcher could not start a task (${(error as Error).message}): spawning it`,
+        );
+      }
+    }
+    return new TaskProcess(options);
   }
 
   private hasDocker(): boolean {
@@ -506,6 +530,7 @@ export class NodeAgent {
 
 function describe(outcome: TaskOutcome): string {
   if (outcome.error) return outcome.error;
+  if (outcome.lost) return outcome.lost;
   return outcome.exitCode !== undefined ? `exit code ${outcome.exitCode}` : `signal ${outcome.signal}`;
 }
 

@@ -2,21 +2,35 @@
 // group, so a kill reaches every child, with stdout and stderr streamed to append blobs while it runs.
 import { spawn, type ChildProcess } from 'child_process';
 import type { TaskContainer } from '../shared/contracts/nodeTask';
-import type { AppendBlobLog } from './appendBlobLog';
 
 export interface TaskOutcome {
   exitCode?: number;
   signal?: string;
   /** Why it could not start (spawn error), if so. */
   error?: string;
+  /** Why the agent lost track of it (it was ended then), if so: reported as the node's failure, not the task's. */
+  lost?: string;
+}
+
+/** A started task: its outcome, its pid once known, and signals to its process group. */
+export interface RunningProcess {
+  readonly done: Promise<TaskOutcome>;
+  readonly started: Promise<number | undefined>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Where a stream of the task goes (an AppendBlobLog in the agent). */
+export interface OutputSink {
+  write(chunk: Buffer): void;
+  close(): Promise<void>;
 }
 
 export interface TaskProcessOptions {
   commandLine: string;
   cwd: string;
   env: Record<string, string>;
-  stdout: AppendBlobLog;
-  stderr: AppendBlobLog;
+  stdout: OutputSink;
+  stderr: OutputSink;
   /** Run in a container (requires a Docker engine); `mounts` are bind-mounted at the same paths. */
   container?: TaskContainer & { name: string; mounts: string[] };
 }
@@ -45,7 +59,8 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
   return args;
 }
 
-export class TaskProcess {
+/** A task spawned by the agent itself (containers, or where the task launcher cannot run). */
+export class TaskProcess implements RunningProcess {
   readonly done: Promise<TaskOutcome>;
   private readonly child: ChildProcess;
   private exited = false;
@@ -77,8 +92,8 @@ export class TaskProcess {
     });
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
+  get started(): Promise<number | undefined> {
+    return Promise.resolve(this.child.pid);
   }
 
   /** Signals the task's whole process group. */

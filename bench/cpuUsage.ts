@@ -1,5 +1,5 @@
-// CPU time of the bench's own process tree by role (Functions host, Azurite, Cosmos emulator, node agents, the
-// bench itself, short-lived children such as task shells) and of the whole machine, from Linux's /proc: what one
+// CPU time of the bench's own process tree by role (Functions host, Azurite, Cosmos emulator, node agents with their
+// task launchers and tasks, the bench itself, other children) and of the whole machine, from Linux's /proc: what one
 // unit of work costs where. Elsewhere (no /proc) there is nothing to read and the bench says so.
 import * as fs from 'fs';
 
@@ -54,6 +54,18 @@ function inTree(pid: number, processes: Map<number, ProcessTimes>): boolean {
   return false;
 }
 
+/** Whether a process runs under a node agent (its task launcher, and tasks still running). */
+function underAgent(pid: number, processes: Map<number, ProcessTimes>): boolean {
+  for (
+    let current = processes.get(pid)?.ppid;
+    current && current > 1;
+    current = processes.get(current)?.ppid
+  ) {
+    if (processes.get(current)?.role === 'agents') return true;
+  }
+  return false;
+}
+
 /** Machine-wide busy CPU milliseconds (all cores) since boot. */
 function machineBusyMs(): number {
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -74,7 +86,8 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
   const byRole = new Map<string, number>();
   for (const [pid, times] of processes) {
     if (!inTree(pid, processes)) continue;
-    byRole.set(times.role, (byRole.get(times.role) ?? 0) + times.cpuMs);
+    const role = times.role === 'other' && underAgent(pid, processes) ? 'agents' : times.role;
+    byRole.set(role, (byRole.get(role) ?? 0) + times.cpuMs);
   }
   return { machineMs: machineBusyMs(), byRole };
 }

@@ -1,0 +1,167 @@
+// The task launcher (a real python3 helper): a launched task behaves as a directly spawned one (environment,
+// working directory, signal dispositions, exit codes and signals, its own process group), its output streams while
+// it runs, pipes are reused, and a missing or dying helper is handled.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { TaskLauncher, type LaunchOptions } from './taskLauncher';
+import { TaskProcess, type OutputSink, type RunningProcess } from './taskProcess';
+
+class Collected implements OutputSink {
+  text = '';
+  closed = false;
+  write(chunk: Buffer): void {
+    this.text += chunk.toString('utf8');
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+let dir: string;
+let launcher: TaskLauncher;
+const logged: string[] = [];
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'task-launcher-'));
+  launcher = new TaskLauncher(path.join(dir, 'pipes'), (level, message) =>
+    logged.push(`${level}: ${message}`),
+  );
+});
+
+afterAll(() => {
+  launcher.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function options(
+  commandLine: string,
+  env: Record<string, string> = {},
+): LaunchOptions & { out: Collected; err: Collected } {
+  const out = new Collected();
+  const err = new Collected();
+  return {
+    commandLine,
+    cwd: dir,
+    env: { PATH: '/usr/bin:/bin', ...env },
+    stdout: out,
+    stderr: err,
+    out,
+    err,
+  };
+}
+
+async function run(
+  start: (o: LaunchOptions) => Promise<RunningProcess> | RunningProcess,
+  commandLine: string,
+  env?: Record<string, string>,
+): Promise<{ outcome: unknown; out: string; err: string }> {
+  const o = options(commandLine, env);
+  const outcome = await (await start(o)).done;
+  expect(o.out.closed && o.err.closed).toBe(true);
+  return { outcome, out: o.out.text, err: o.err.text };
+}
+
+/**
+ * The SigIgn line without glibc's two internal signals (32, 33): posix_spawn leaves them ignored in the child (as
+ * Python's subprocess does); no program can use them, and a thread library installs its own handler anyway.
+ */
+function withoutLibcSignals<T extends { out: string }>(result: T): T {
+  const out = result.out.replace(/SigIgn:\s+([0-9a-f]+)/, (_, hex: string) => {
+    return `SigIgn: ${(BigInt(`0x${hex}`) & ~0x180000000n).toString(16)}`;
+  });
+  return { ...result, out };
+}
+
+const launched = (o: LaunchOptions): Promise<RunningProcess> => launcher.launch(o);
+const spawned = (o: LaunchOptions): RunningProcess => new TaskProcess(o);
+
+test('a launched task sees what a spawned one sees: environment, directory, signal dispositions', async () => {
+  expect(await launcher.usable()).toBe(true);
+  const probe = "env | sort; pwd; grep -E '^Sig(Ign|Blk)' /proc/$$/status; echo to-stderr >&2; exit 3";
+  const env = { SECRET: "it's\nmulti-line", EMPTY: '' };
+  const viaLauncher = await run(launched, probe, env);
+  expect(withoutLibcSignals(viaLauncher)).toEqual(withoutLibcSignals(await run(spawned, probe, env)));
+  expect(viaLauncher.outcome).toEqual({ exitCode: 3 });
+  expect(viaLauncher.out).toContain(`SECRET=it's\nmulti-line\n`);
+  expect(viaLauncher.out).toContain(`\n${dir}\n`);
+  expect(withoutLibcSignals(viaLauncher).out).toContain('SigIgn: 0\n'); // Python ignores SIGPIPE for itself
+  expect(viaLauncher.err).toBe('to-stderr\n');
+});
+
+test('a signal that ends the task is reported as a signal', async () => {
+  expect((await run(launched, 'kill -KILL $$')).outcome).toEqual({ signal: 'SIGKILL' });
+});
+
+test('kill() reaches the whole process group, children included', async () => {
+  const marker = path.join(dir, 'child-survived');
+  const o = options(`(sleep 1; touch '${marker}') & echo started; wait`);
+  const task = await launcher.launch(o);
+  expect(typeof (await task.started)).toBe('number');
+  for (let i = 0; i < 200 && !o.out.text.includes('started'); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  task.kill('SIGTERM');
+  expect(await task.done).toEqual({ signal: 'SIGTERM' });
+  await new Promise((r) => setTimeout(r, 1_300));
+  expect(fs.existsSync(marker)).toBe(false);
+});
+
+test('output streams while the task runs', async () => {
+  const o = options('echo first; sleep 2; echo second');
+  const task = await launcher.launch(o);
+  for (let i = 0; i < 150 && o.out.text === ''; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(o.out.text).toBe('first\n');
+  expect(await task.done).toEqual({ exitCode: 0 });
+  expect(o.out.text).toBe('first\nsecond\n');
+});
+
+test('tasks beyond one batch of pipes reuse them; concurrent tasks get their own', async () => {
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => run(launched, `echo task-${i}; echo err-${i} >&2`)),
+  );
+  results.forEach((r, i) =>
+    expect(r).toEqual({ outcome: { exitCode: 0 }, out: `task-${i}\n`, err: `err-${i}\n` }),
+  );
+  for (let i = 0; i < 20; i++) expect((await run(launched, `echo again-${i}`)).out).toBe(`again-${i}\n`);
+  expect(fs.readdirSync(path.join(dir, 'pipes')).length).toBeLessThanOrEqual(48);
+});
+
+test('a working directory that does not exist refuses the launch (nothing runs)', async () => {
+  const o = { ...options('echo ran'), cwd: path.join(dir, 'missing') };
+  await expect(launcher.launch(o)).rejects.toThrow(/No such file or directory/);
+  expect(o.out.text).toBe('');
+});
+
+test('without python3 the launcher is not usable and says why', async () => {
+  const lines: string[] = [];
+  const missing = new TaskLauncher(
+    path.join(dir, 'pipes-missing'),
+    (level, m) => lines.push(m),
+    '/nonexistent/python3',
+  );
+  expect(await missing.usable()).toBe(false);
+  await expect(missing.launch(options('true'))).rejects.toThrow(/could not start/);
+  expect(lines.join('\n')).toMatch(/the task launcher could not start: .*ENOENT.*tasks are started directly/);
+});
+
+test('a task whose launcher dies is ended and reported lost, not as its own failure', async () => {
+  const own = new TaskLauncher(path.join(dir, 'pipes-dying'), () => undefined);
+  const o = options('sleep 30');
+  const task = await own.launch(o);
+  const pid = await task.started;
+  const launcherPid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  process.kill(launcherPid, 'SIGKILL');
+  expect(await task.done).toEqual({
+    lost: expect.stringMatching(
+      /^The task was ended: its exit could not be read \(the task launcher exited \(SIGKILL\)\)\.$/,
+    ),
+  });
+  // Killed: gone, or a zombie until its new parent reaps it.
+  const state = (): string =>
+    fs.existsSync(`/proc/${pid}/stat`)
+      ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]
+      : 'gone';
+  for (let i = 0; i < 100 && !['gone', 'Z'].includes(state()); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  expect(['gone', 'Z']).toContain(state());
+});

@@ -1,0 +1,372 @@
+// Starts task processes from a small helper process instead of from the agent. A fork copies the forking process's
+// page tables: from the agent (a Node process of ~100 MB) one task start cost ~15 ms of CPU on the 2-core machine,
+// most of a trivial job's cost on its node. The helper is Python 3 (present wherever cloud-init runs, so on every
+// VM this agent is installed on by cloud-init, and on the local machine): it starts each task with posix_spawn
+// (vfork: no page-table copy) in its own process group, with the same environment, working directory and signal
+// dispositions a direct spawn gives, and reports each exit (code or signal). Output flows through named pipes the
+// helper makes in batches and the agent reads as streams, so it still reaches the append blobs while the task runs.
+// Without Python, or if the helper dies, tasks are spawned directly as before (agent/taskProcess.ts).
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import type { OutputSink, RunningProcess, TaskOutcome } from './taskProcess';
+
+/** The helper (run as `python3 -c`): JSON lines in on stdin, JSON lines out on stdout. */
+export const launcherScript = String.raw`
+import json, os, selectors, signal, sys
+
+children = {}
+
+def send(message):
+    try:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+    except OSError:
+        os._exit(0)
+
+def reap():
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        task = children.pop(pid, None)
+        if task is None:
+            continue
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = "SIG%d" % number
+            send({"op": "exit", "id": task, "signal": name})
+        else:
+            send({"op": "exit", "id": task, "code": os.WEXITSTATUS(status)})
+
+def spawn(message):
+    fds = []
+    try:
+        for fifo in (message["stdout"], message["stderr"]):
+            fds.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            os.set_blocking(fds[-1], True)
+        os.chdir(message["cwd"])
+        try:
+            pid = os.posix_spawn(
+                message["argv"][0],
+                message["argv"],
+                message["env"],
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, fds[0], 1),
+                    (os.POSIX_SPAWN_DUP2, fds[1], 2),
+                ],
+                setpgroup=0,
+                setsigmask=(),
+                setsigdef=default_signals,
+            )
+        finally:
+            os.chdir("/")
+        children[pid] = message["id"]
+        send({"op": "spawned", "id": message["id"], "pid": pid})
+    except Exception as error:
+        send({"op": "failed", "id": message["id"], "message": str(error)})
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+def handle(message):
+    if message["op"] == "spawn":
+        spawn(message)
+    elif message["op"] == "mkfifo":
+        try:
+            for fifo in message["paths"]:
+                os.mkfifo(fifo, 0o600)
+            send({"op": "made", "id": message["id"]})
+        except Exception as error:
+            send({"op": "failed", "id": message["id"], "message": str(error)})
+
+default_signals = signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP}
+os.chdir("/")
+wake_read, wake_write = os.pipe()
+os.set_blocking(wake_read, False)
+os.set_blocking(wake_write, False)
+signal.set_wakeup_fd(wake_write)
+signal.signal(signal.SIGCHLD, lambda number, frame: None)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+selector = selectors.DefaultSelector()
+selector.register(0, selectors.EVENT_READ, "in")
+selector.register(wake_read, selectors.EVENT_READ, "wake")
+pending = b""
+send({"op": "ready"})
+while True:
+    for key, _ in selector.select():
+        if key.data == "wake":
+            try:
+                while os.read(wake_read, 512):
+                    pass
+            except BlockingIOError:
+                pass
+            reap()
+            continue
+        chunk = os.read(0, 65536)
+        if not chunk:
+            reap()
+            sys.exit(0)
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            if line:
+                handle(json.loads(line))
+    reap()
+`;
+
+/** Named pipes made per request to the helper (reused once a task's output ended). */
+const fifoBatch = 8;
+
+interface Reply {
+  op: string;
+  id: number;
+  pid?: number;
+  code?: number;
+  signal?: string;
+  message?: string;
+}
+
+interface FifoPair {
+  stdout: string;
+  stderr: string;
+}
+
+export interface LaunchOptions {
+  commandLine: string;
+  cwd: string;
+  env: Record<string, string>;
+  stdout: OutputSink;
+  stderr: OutputSink;
+}
+
+/** The helper process, or why there is none (then tasks are spawned directly). */
+export class TaskLauncher {
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<boolean>;
+  private readonly replies = new Map<number, (reply: Reply) => void>();
+  private readonly pool: FifoPair[] = [];
+  private nextId = 1;
+  private fifoCount = 0;
+  private making: Promise<void> | undefined;
+  private output = '';
+  private failure: string | undefined;
+
+  constructor(
+    private readonly fifoDir: string,
+    private readonly log: (level: 'info' | 'warn', message: string) => void,
+    python = 'python3',
+  ) {
+    fs.rmSync(fifoDir, { recursive: true, force: true });
+    fs.mkdirSync(fifoDir, { recursive: true, mode: 0o700 });
+    this.child = spawn(python, ['-c', launcherScript], {
+      cwd: '/',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let announce: (ok: boolean) => void = () => undefined;
+    this.ready = new Promise<boolean>((resolve) => (announce = resolve));
+    this.replies.set(0, (reply) => announce(reply.op === 'ready'));
+    const slow = setTimeout(() => this.fail('the task launcher did not start within 10 s'), 10_000);
+    slow.unref();
+    void this.ready.finally(() => clearTimeout(slow));
+    this.child.stdout?.setEncoding('utf8').on('data', (text: string) => this.onOutput(text));
+    this.child.stderr
+      ?.setEncoding('utf8')
+      .on('data', (text: string) => this.log('warn', `task launcher: ${text.trim()}`));
+    this.child.stdin?.on('error', () => undefined); // an exit reports it
+    this.child.once('error', (error: Error) =>
+      this.fail(`the task launcher could not start: ${error.message}`),
+    );
+    this.child.once('exit', (code, signal) =>
+      this.fail(`the task launcher exited (${signal ?? `code ${code}`})`),
+    );
+    void this.ready.then((ok) => {
+      if (ok) this.log('info', `task launcher started (${python}, pid ${this.child.pid})`);
+    });
+  }
+
+  /** Whether tasks can be started here now (false once the helper failed). */
+  async usable(): Promise<boolean> {
+    return (await this.ready) && this.failure === undefined;
+  }
+
+  /** Starts a task through the helper; rejects (nothing started) when the helper cannot. */
+  async launch(options: LaunchOptions): Promise<LaunchedTask> {
+    if (!(await this.usable())) throw new Error(this.failure ?? 'the task launcher is not running');
+    const fifos = await this.takeFifos();
+    const readers = [
+      this.openReader(fifos.stdout, options.stdout),
+      this.openReader(fifos.stderr, options.stderr),
+    ];
+    const id = this.nextId++;
+    const task = new LaunchedTask(readers, [options.stdout, options.stderr], () => this.pool.push(fifos));
+    this.replies.set(id, (reply) => task.onReply(reply));
+    const spawned = await new Promise<Reply>((resolve) => {
+      task.onSpawnReply = resolve;
+      this.send({
+        op: 'spawn',
+        id,
+        argv: ['/bin/sh', '-c', options.commandLine],
+        env: options.env,
+        cwd: options.cwd,
+        stdout: fifos.stdout,
+        stderr: fifos.stderr,
+      });
+    });
+    if (spawned.op !== 'spawned') {
+      this.replies.delete(id);
+      for (const reader of readers) reader.destroy();
+      this.pool.push(fifos);
+      throw new Error(spawned.message ?? 'the task launcher could not start the task');
+    }
+    return task;
+  }
+
+  /** Ends the helper (tasks it started keep running in their own process groups). */
+  stop(): void {
+    this.child.stdin?.end();
+  }
+
+  private openReader(fifo: string, log: OutputSink): net.Socket {
+    // Non-blocking: the helper opens the write end only after this (so no output is lost), and the stream ends
+    // when every writer (the task and any child that inherited it) has closed it.
+    const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const socket = new net.Socket({ fd, readable: true, writable: false });
+    socket.on('data', (chunk: Buffer) => log.write(chunk));
+    return socket;
+  }
+
+  private async takeFifos(): Promise<FifoPair> {
+    while (this.pool.length === 0) {
+      this.making ??= this.makeFifos().finally(() => (this.making = undefined));
+      await this.making;
+    }
+    return this.pool.shift()!;
+  }
+
+  private async makeFifos(): Promise<void> {
+    const pairs: FifoPair[] = [];
+    for (let i = 0; i < fifoBatch; i++) {
+      const n = ++this.fifoCount;
+      pairs.push({
+        stdout: path.join(this.fifoDir, `${n}.out`),
+        stderr: path.join(this.fifoDir, `${n}.err`),
+      });
+    }
+    const id = this.nextId++;
+    const reply = await new Promise<Reply>((resolve) => {
+      this.replies.set(id, resolve);
+      this.send({ op: 'mkfifo', id, paths: pairs.flatMap((p) => [p.stdout, p.stderr]) });
+    });
+    this.replies.delete(id);
+    if (reply.op !== 'made') throw new Error(reply.message ?? 'the task launcher could not make pipes');
+    this.pool.push(...pairs);
+  }
+
+  private send(message: Record<string, unknown>): void {
+    if (this.failure) {
+      const id = message.id as number;
+      queueMicrotask(() => this.replies.get(id)?.({ op: 'failed', id, message: this.failure }));
+      return;
+    }
+    this.child.stdin?.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private onOutput(text: string): void {
+    this.output += text;
+    for (let end = this.output.indexOf('\n'); end >= 0; end = this.output.indexOf('\n')) {
+      const line = this.output.slice(0, end);
+      this.output = this.output.slice(end + 1);
+      let reply: Reply;
+      try {
+        reply = JSON.parse(line) as Reply;
+      } catch {
+        this.log('warn', `task launcher: unexpected output ${JSON.stringify(line.slice(0, 200))}`);
+        continue;
+      }
+      const id = reply.op === 'ready' ? 0 : reply.id;
+      const handler = this.replies.get(id);
+      if (reply.op === 'exit' || reply.op === 'ready') this.replies.delete(id);
+      handler?.(reply);
+    }
+  }
+
+  /** The helper is gone: requests waiting for it fail, and tasks it started are ended (their exits cannot be read). */
+  private fail(reason: string): void {
+    if (this.failure) return;
+    this.failure = reason;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.log('warn', `${reason}: tasks are started directly from now on`);
+    const waiting = [...this.replies.entries()];
+    this.replies.clear();
+    for (const [id, handler] of waiting)
+      handler({ op: id === 0 ? 'ready-failed' : 'failed', id, message: reason });
+  }
+}
+
+/** A task started by the helper: same surface as a directly spawned one. */
+export class LaunchedTask implements RunningProcess {
+  readonly done: Promise<TaskOutcome>;
+  readonly started: Promise<number | undefined>;
+  onSpawnReply: ((reply: Reply) => void) | undefined;
+  private pid: number | undefined;
+  private exited = false;
+  private settle!: (outcome: TaskOutcome) => void;
+  private announce!: (pid: number | undefined) => void;
+
+  constructor(
+    readers: net.Socket[],
+    logs: OutputSink[],
+    private readonly release: () => void,
+  ) {
+    this.started = new Promise((resolve) => (this.announce = resolve));
+    const outcome = new Promise<TaskOutcome>((resolve) => (this.settle = resolve));
+    const ended = readers.map(
+      (reader) => new Promise<void>((resolve) => reader.once('close', () => resolve())),
+    );
+    this.done = Promise.all([outcome, ...ended]).then(async ([result]) => {
+      this.release(); // every writer closed both pipes: they can serve the next task
+      await Promise.all(logs.map((log) => log.close())).catch(() => undefined);
+      return result;
+    });
+  }
+
+  onReply(reply: Reply): void {
+    if (reply.op === 'spawned') {
+      this.pid = reply.pid;
+      this.announce(reply.pid);
+      this.onSpawnReply?.(reply);
+    } else if (reply.op === 'exit') {
+      this.exited = true;
+      this.settle(reply.signal ? { signal: reply.signal } : { exitCode: reply.code ?? 0 });
+    } else if (this.pid === undefined) {
+      this.onSpawnReply?.(reply); // not started: launch() rejects
+    } else {
+      // The helper died with the task running: its exit status is lost, so the task is ended now.
+      this.kill('SIGKILL');
+      this.exited = true;
+      this.settle({
+        lost: `The task was ended: its exit could not be read (${reply.message ?? 'the task launcher failed'}).`,
+      });
+    }
+  }
+
+  /** Signals the task's whole process group. */
+  kill(signal: NodeJS.Signals): void {
+    if (this.exited || this.pid === undefined) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // The group is already gone: the exit reports the outcome.
+    }
+  }
+}
