@@ -59,7 +59,7 @@ export function parseVersioning(section: Record<string, unknown>, prefix: string
 
 /** Why this worker may not run an instance of `version`, or undefined when it may. */
 export function versionMismatch(version: string | undefined, config: VersioningConfig): string | undefined {
-  if (config.matchStrategy === 'None') return undefined;
+  if (config.matchStrategy === 'None' || version === config.defaultVersion) return undefined; // the usual case
   const order = compareVersions(version, config.defaultVersion);
   if (order === 0 || (order < 0 && config.matchStrategy === 'CurrentOrOlder')) return undefined;
   const shown = (v: string | undefined): string => (v ? `'${v}'` : 'none');
