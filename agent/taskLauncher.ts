@@ -159,6 +159,7 @@ export class TaskLauncher {
   private making: Promise<void> | undefined;
   private output = '';
   private failure: string | undefined;
+  private stopping = false;
 
   constructor(
     private readonly fifoDir: string,
@@ -233,6 +234,7 @@ export class TaskLauncher {
 
   /** Ends the helper (tasks it started keep running in their own process groups). */
   stop(): void {
+    this.stopping = true;
     this.child.stdin?.end();
   }
 
@@ -305,7 +307,7 @@ export class TaskLauncher {
     if (this.failure) return;
     this.failure = reason;
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    this.log('warn', `${reason}: tasks are started directly from now on`);
+    if (!this.stopping) this.log('warn', `${reason}: tasks are started directly from now on`);
     const waiting = [...this.replies.entries()];
     this.replies.clear();
     for (const [id, handler] of waiting)
