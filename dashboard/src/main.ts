@@ -12,6 +12,7 @@ import { jobsView } from './views/jobsView.js';
 import { submitJobView } from './views/submitJobView.js';
 import { sweepDetailView } from './views/sweepDetailView.js';
 import { sweepsView } from './views/sweepsView.js';
+import { automationView } from './views/automationView.js';
 import type { View, ViewContext } from './views/viewContext.js';
 import { listWorkspaces, workspacesView } from './views/workspacesView.js';
 
@@ -82,6 +83,8 @@ function viewFor(route: DashboardRoute): View {
       return sweepsView(ctx, route.resourceGroup, route.workspace, route.experiment);
     case 'sweep':
       return sweepDetailView(ctx, route.resourceGroup, route.workspace, route.experiment, route.sweep);
+    case 'automation':
+      return automationView(ctx, route.resourceGroup, route.workspace);
   }
 }
 
@@ -100,6 +103,7 @@ function renderNav(route: DashboardRoute): void {
         ? link('Sweeps', { view: 'sweeps', ...ws }, route.view === 'sweeps' || route.view === 'sweep')
         : null,
       ws ? link('Clusters', { view: 'clusters', ...ws }, route.view === 'clusters') : null,
+      ws ? link('Automation', { view: 'automation', ...ws }, route.view === 'automation') : null,
       ws ? link('Submit a job', { view: 'submit', ...ws }, route.view === 'submit') : null,
     ),
   ]);

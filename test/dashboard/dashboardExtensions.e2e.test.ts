@@ -1,11 +1,18 @@
 // The dashboard's extension pages in headless Chromium against the real app with local nodes: the Sweeps list of
 // an experiment (state, trial progress, best trial), a sweep's page with its trials (parameters, state, metric)
-// and its Cancel button, and the job page's queue information and attempts. Needs `npm run build` first.
+// and its Cancel button, the job page's queue information and attempts, and a workspace's automation (scoring
+// rules, job schedules with their last run). Needs `npm run build` first.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { customJob, experiment, startJobTestBed, type JobTestBed } from '../jobs/support/jobTestBed';
+import {
+  customJob,
+  experiment,
+  startJobTestBed,
+  workspace,
+  type JobTestBed,
+} from '../jobs/support/jobTestBed';
 import { repoRoot, waitFor } from '../support/testEnvironment';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -143,6 +150,96 @@ describeWithChromium('dashboard extension pages in a browser', () => {
     expect(await page.getByRole('heading', { name: 'Why it waits' }).isVisible()).toBe(false);
     await page.screenshot({ path: '/tmp/dashboard-attempts.png', fullPage: true });
   }, 120_000);
+});
+
+describeWithChromium('the automation page in a browser', () => {
+  let bed: JobTestBed | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let userDataDir: string | undefined;
+
+  beforeAll(async () => {
+    bed = await startJobTestBed();
+    await bed.createCluster('cpu', 1);
+    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-automation-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+      viewport: { width: 1400, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await bed?.stop();
+    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it('lists scoring rules and job schedules; a schedule shows its last run and links to its job', async () => {
+    // A template holds no secret values (a rule is stored as written): no mount with an account key.
+    const template = (commandLine: string): Record<string, unknown> => ({
+      properties: {
+        nodeCount: 1,
+        cluster: { id: bed!.clusterId('cpu') },
+        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/logs',
+        customToolkitSettings: { commandLine },
+      },
+    });
+    const rule = await bed!.api.send('PUT', `${workspace}/scoringRules/score-csv`, {
+      properties: {
+        source: { container: 'incoming', blobPrefix: 'batch/', blobSuffix: '.csv' },
+        experimentName: 'exp',
+        jobTemplate: template('echo {blobUrl}'),
+        batching: { windowSeconds: 60, maxBlobs: 50 },
+      },
+    });
+    expect(rule.status).toBe(201);
+    const schedule = await bed!.api.send('PUT', `${workspace}/jobSchedules/hourly`, {
+      properties: {
+        schedule: '0 0 * * * *',
+        experimentName: 'exp',
+        jobTemplate: template('echo scored {scheduledTime}'),
+        startTime: new Date(Date.now() - 2 * 3600_000).toISOString(),
+      },
+    });
+    expect(schedule.status).toBe(201);
+    // The schedule's timer, now (it runs every minute on its own).
+    const tick = await fetch(`${bed!.env.baseUrl}/admin/functions/jobSchedulesTimer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-functions-key': bed!.env.masterKey },
+      body: JSON.stringify({ input: null }),
+    });
+    expect(tick.status).toBe(202);
+
+    await page.goto(`${bed!.env.baseUrl}/api/dashboard/#/workspaces/jobsrg/ws/jobs`);
+    await page.getByRole('link', { name: 'Automation', exact: true }).click();
+    await page.getByRole('heading', { name: /Automation/ }).waitFor();
+    expect(page.url()).toContain('#/workspaces/jobsrg/ws/automation');
+    const ruleRow = page
+      .getByRole('table', { name: 'Scoring rules in ws' })
+      .getByRole('row', { name: /score-csv/ });
+    await expectText(ruleRow, /\(any account\)\/incoming\/batch\/\*\.csv/);
+    await expectText(ruleRow, /a job per 60 s window, up to 50 blobs/);
+    const scheduleRow = page
+      .getByRole('table', { name: 'Job schedules in ws' })
+      .getByRole('row', { name: /hourly/ });
+    await expectText(scheduleRow, /0 0 \* \* \* \*/);
+    await expectText(scheduleRow, /created/);
+    const jobLink = scheduleRow.getByRole('link', { name: /^hourly-/ });
+    const jobName = (await jobLink.textContent()) ?? '';
+    await page.screenshot({ path: '/tmp/dashboard-automation.png', fullPage: true });
+    await jobLink.click();
+    await page.getByRole('heading', { name: new RegExp(jobName) }).waitFor();
+    expect(page.url()).toContain(`#/workspaces/jobsrg/ws/experiments/exp/jobs/${jobName}`);
+  }, 180_000);
 });
 
 /** Polls an element's text until it matches (the page refreshes on its own). */

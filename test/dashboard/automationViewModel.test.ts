@@ -1,0 +1,99 @@
+// Unit tests of the dashboard's automation page model (no DOM): scoring rule and job schedule rows, and its route.
+import { jobScheduleRow, scoringRuleRow } from '../../dashboard/src/model/automationSummary';
+import { parseRoute, routeHash } from '../../dashboard/src/model/dashboardRoute';
+
+test('a scoring rule row: where it looks, for which experiment, and how blobs become jobs', () => {
+  expect(
+    scoringRuleRow({
+      name: 'score-csv',
+      properties: {
+        source: { storageAccount: 'mydata', container: 'incoming', blobPrefix: 'batch/', blobSuffix: '.csv' },
+        experimentName: 'exp',
+        batching: { windowSeconds: 60, maxBlobs: 200 },
+        creationTime: '2026-01-01T00:00:00.000Z',
+      },
+    }),
+  ).toEqual({
+    name: 'score-csv',
+    source: 'mydata/incoming/batch/*.csv',
+    experiment: 'exp',
+    jobs: 'a job per 60 s window, up to 200 blobs',
+    enabled: true,
+    creationTime: '2026-01-01T00:00:00.000Z',
+  });
+  expect(
+    scoringRuleRow({
+      name: 'any',
+      properties: { source: { container: 'in', caseSensitive: true }, experimentName: 'exp', enabled: false },
+    }),
+  ).toMatchObject({
+    source: '(any account)/in/* (case-sensitive)',
+    jobs: 'one job per blob',
+    enabled: false,
+  });
+});
+
+test('a job schedule row: next run, and what the last run did', () => {
+  const base = { schedule: '0 0 2 * * *', experimentName: 'exp', nextRunTime: '2026-01-02T02:00:00.000Z' };
+  expect(
+    jobScheduleRow({
+      name: 'nightly',
+      properties: {
+        ...base,
+        lastRun: {
+          dueTime: '2026-01-01T02:00:00.000Z',
+          result: 'created',
+          jobName: 'nightly-20260101T020000',
+        },
+      },
+    }),
+  ).toEqual({
+    name: 'nightly',
+    schedule: '0 0 2 * * *',
+    experiment: 'exp',
+    overlap: 'skip',
+    enabled: true,
+    nextRunTime: '2026-01-02T02:00:00.000Z',
+    lastJob: 'nightly-20260101T020000',
+    lastRun: 'created',
+    lastRunFailed: false,
+    lastDueTime: '2026-01-01T02:00:00.000Z',
+  });
+  expect(
+    jobScheduleRow({
+      name: 'n',
+      properties: {
+        ...base,
+        lastRun: { dueTime: 'x', result: 'failed', message: 'The experiment was deleted.', missed: 3 },
+      },
+    }),
+  ).toMatchObject({
+    lastJob: '',
+    lastRun: 'failed: The experiment was deleted. (3 missed due times collapsed into it)',
+    lastRunFailed: true,
+  });
+  expect(
+    jobScheduleRow({
+      name: 'n',
+      properties: {
+        ...base,
+        overlapPolicy: 'allow',
+        lastRun: { result: 'skipped', message: 'the previous job still runs' },
+      },
+    }),
+  ).toMatchObject({
+    overlap: 'allow',
+    lastRun: 'skipped: the previous job still runs',
+    lastRunFailed: false,
+  });
+  expect(jobScheduleRow({ name: 'new', properties: base })).toMatchObject({
+    lastRun: 'not run yet',
+    lastJob: '',
+  });
+});
+
+test('the automation route', () => {
+  const route = { view: 'automation', resourceGroup: 'rg', workspace: 'w s' } as const;
+  expect(routeHash(route)).toBe('#/workspaces/rg/w%20s/automation');
+  expect(parseRoute(routeHash(route))).toEqual(route);
+});
