@@ -13,6 +13,7 @@ import { submitJobView } from './views/submitJobView.js';
 import { sweepDetailView } from './views/sweepDetailView.js';
 import { sweepsView } from './views/sweepsView.js';
 import { automationView } from './views/automationView.js';
+import { accessView } from './views/accessView.js';
 import type { View, ViewContext } from './views/viewContext.js';
 import { listWorkspaces, workspacesView } from './views/workspacesView.js';
 
@@ -85,6 +86,8 @@ function viewFor(route: DashboardRoute): View {
       return sweepDetailView(ctx, route.resourceGroup, route.workspace, route.experiment, route.sweep);
     case 'automation':
       return automationView(ctx, route.resourceGroup, route.workspace);
+    case 'access':
+      return accessView(ctx, route.resourceGroup, route.workspace);
   }
 }
 
@@ -104,6 +107,7 @@ function renderNav(route: DashboardRoute): void {
         : null,
       ws ? link('Clusters', { view: 'clusters', ...ws }, route.view === 'clusters') : null,
       ws ? link('Automation', { view: 'automation', ...ws }, route.view === 'automation') : null,
+      ws ? link('Access', { view: 'access', ...ws }, route.view === 'access') : null,
       ws ? link('Submit a job', { view: 'submit', ...ws }, route.view === 'submit') : null,
     ),
   ]);

@@ -240,6 +240,42 @@ describeWithChromium('the automation page in a browser', () => {
     await page.getByRole('heading', { name: new RegExp(jobName) }).waitFor();
     expect(page.url()).toContain(`#/workspaces/jobsrg/ws/experiments/exp/jobs/${jobName}`);
   }, 180_000);
+
+  it('grants, refuses and removes access on the Access page', async () => {
+    const owner = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const reader = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+    await page.getByRole('link', { name: 'Access', exact: true }).click();
+    await page.getByRole('heading', { name: /Access/ }).waitFor();
+    expect(page.url()).toContain('#/workspaces/jobsrg/ws/access');
+    await expectText(page.locator('.live'), /No role assignments yet/);
+
+    const grant = async (principal: string, type: string, role: string): Promise<void> => {
+      await page.getByLabel('Principal id').fill(principal);
+      await page.getByLabel('Type').selectOption(type);
+      await page.getByLabel('Role').selectOption(role);
+      await page.getByRole('button', { name: 'Grant' }).click();
+    };
+    await grant('alice@contoso.com', 'User', 'owner');
+    await expectText(page.locator('.form-error'), /Principal id: 'alice@contoso.com' is not an object id/);
+    await grant(owner, 'User', 'owner');
+    const table = page.getByRole('table', { name: 'Role assignments in ws' });
+    await expectText(table.getByRole('row', { name: new RegExp(owner) }), /Userowner/);
+    await grant(reader, 'Group', 'reader');
+    await expectText(table.getByRole('row', { name: new RegExp(reader) }), /Groupreader/);
+    expect(await page.locator('.form-error').isVisible()).toBe(false);
+    await page.screenshot({ path: '/tmp/dashboard-access.png', fullPage: true });
+
+    // The last owner cannot be removed: the API's 409 shows in the page's alert.
+    await page.getByRole('button', { name: `Remove ${owner}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await expectText(page.getByRole('alert').first(), /LastOwnerCannotBeRemoved/);
+    await page.getByRole('button', { name: `Remove ${reader}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await waitFor('the reader to be gone', async () =>
+      (await table.getByRole('row', { name: new RegExp(reader) }).count()) === 0 ? true : undefined,
+    );
+    expect(await table.getByRole('row', { name: new RegExp(owner) }).count()).toBe(1);
+  }, 120_000);
 });
 
 /** Polls an element's text until it matches (the page refreshes on its own). */

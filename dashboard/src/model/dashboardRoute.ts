@@ -1,6 +1,6 @@
 // The dashboard's address book: the URL hash names the view and the resources it shows, so views are
 // bookmarkable and the browser's back button works (#/workspaces/{rg}/{ws}/jobs, .../experiments/{e}/jobs/{j},
-// .../sweeps, .../experiments/{e}/sweeps/{s}, .../automation).
+// .../sweeps, .../experiments/{e}/sweeps/{s}, .../automation, .../access).
 
 export type DashboardRoute =
   | { view: 'home' }
@@ -10,7 +10,8 @@ export type DashboardRoute =
   | { view: 'job'; resourceGroup: string; workspace: string; experiment: string; job: string }
   | { view: 'sweeps'; resourceGroup: string; workspace: string; experiment?: string }
   | { view: 'sweep'; resourceGroup: string; workspace: string; experiment: string; sweep: string }
-  | { view: 'automation'; resourceGroup: string; workspace: string };
+  | { view: 'automation'; resourceGroup: string; workspace: string }
+  | { view: 'access'; resourceGroup: string; workspace: string };
 
 export function parseRoute(hash: string): DashboardRoute {
   const parts = hash
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): DashboardRoute {
   if (section === 'clusters') return { view: 'clusters', ...ws };
   if (section === 'sweeps') return { view: 'sweeps', ...ws };
   if (section === 'automation') return { view: 'automation', ...ws };
+  if (section === 'access') return { view: 'access', ...ws };
   if (section === 'experiments' && a && b === 'sweeps' && c)
     return { view: 'sweep', ...ws, experiment: a, sweep: c };
   if (section === 'experiments' && a && b === 'sweeps') return { view: 'sweeps', ...ws, experiment: a };
@@ -59,5 +61,7 @@ export function routeHash(route: DashboardRoute): string {
       return `${ws}/experiments/${e(route.experiment)}/sweeps/${e(route.sweep)}`;
     case 'automation':
       return `${ws}/automation`;
+    case 'access':
+      return `${ws}/access`;
   }
 }

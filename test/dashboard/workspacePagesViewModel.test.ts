@@ -1,6 +1,8 @@
-// Unit tests of the dashboard's automation page model (no DOM): scoring rule and job schedule rows, and its route.
+// Unit tests of the dashboard's automation and access page models (no DOM): scoring rule and job schedule rows,
+// role assignment rows and the principal id check, and their routes.
 import { jobScheduleRow, scoringRuleRow } from '../../dashboard/src/model/automationSummary';
 import { parseRoute, routeHash } from '../../dashboard/src/model/dashboardRoute';
+import { checkPrincipalId, roleAssignmentRows } from '../../dashboard/src/model/roleAssignments';
 
 test('a scoring rule row: where it looks, for which experiment, and how blobs become jobs', () => {
   expect(
@@ -92,8 +94,46 @@ test('a job schedule row: next run, and what the last run did', () => {
   });
 });
 
-test('the automation route', () => {
+test('the automation and access routes', () => {
   const route = { view: 'automation', resourceGroup: 'rg', workspace: 'w s' } as const;
   expect(routeHash(route)).toBe('#/workspaces/rg/w%20s/automation');
   expect(parseRoute(routeHash(route))).toEqual(route);
+  const access = { view: 'access', resourceGroup: 'rg', workspace: 'ws' } as const;
+  expect(routeHash(access)).toBe('#/workspaces/rg/ws/access');
+  expect(parseRoute(routeHash(access))).toEqual(access);
+});
+
+test('role assignment rows: owners first, then contributors, then readers', () => {
+  const a = (principalId: string, role: string, extra: Record<string, unknown> = {}) => ({
+    name: principalId,
+    properties: { principalId, role, principalType: 'User', createdOn: '2026-01-01T00:00:00Z', ...extra },
+  });
+  const rows = roleAssignmentRows([
+    a('3', 'reader'),
+    a('2', 'owner', { updatedOn: '2026-02-01T00:00:00Z', createdBy: 'x' }),
+    a('1', 'contributor', { principalType: 'Group' }),
+    a('0', 'owner'),
+  ]);
+  expect(rows.map((r) => `${r.role}:${r.principalId}`)).toEqual([
+    'owner:0',
+    'owner:2',
+    'contributor:1',
+    'reader:3',
+  ]);
+  expect(rows[1]).toEqual({
+    principalId: '2',
+    principalType: 'User',
+    role: 'owner',
+    createdOn: '2026-02-01T00:00:00Z',
+    createdBy: 'x',
+  });
+  expect(rows[2].principalType).toBe('Group');
+});
+
+test('a principal id must be an object id (GUID)', () => {
+  expect(checkPrincipalId(' 0f8fad5b-d9cb-469f-a165-70867728950e ')).toBeUndefined();
+  expect(checkPrincipalId('')).toMatch(/^Principal id: enter/);
+  expect(checkPrincipalId('alice@contoso.com')).toBe(
+    "Principal id: 'alice@contoso.com' is not an object id (a GUID such as 00000000-0000-0000-0000-000000000000).",
+  );
 });
