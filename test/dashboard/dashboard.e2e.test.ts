@@ -3,28 +3,25 @@
 // error, terminate with confirmation. Needs `npm run build` first (the app and the dashboard run from dist/).
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import {
+  describeWithChromium,
+  launchHeadlessChromium,
+  type HeadlessBrowser,
+} from '../support/headlessChromium';
 import { repoRoot, startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
 
-const chromiumPath = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(chromiumPath);
-if (!haveChromium) {
-  // CI installs it (apt-get install -y chromium); a developer machine without it skips with this message.
-  console.warn(`SKIPPED dashboard e2e: ${chromiumPath} is missing (apt-get install -y chromium).`);
-}
-const describeWithChromium = haveChromium ? describe : describe.skip;
+const describeInBrowser = describeWithChromium('dashboard e2e');
 
 const subscription = '00000000-0000-0000-0000-000000000000';
 const provider = `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.BatchAI`;
 const v = 'api-version=2018-05-01';
 
-describeWithChromium('dashboard in a browser', () => {
+describeInBrowser('dashboard in a browser', () => {
   let env: TestEnvironment | undefined;
-  let context: BrowserContext | undefined;
+  let browser: HeadlessBrowser | undefined;
   let page: Page;
-  let userDataDir: string | undefined;
 
   async function api(method: string, resourcePath: string, body?: unknown): Promise<Response> {
     const response = await fetch(`${env!.baseUrl}/api${resourcePath}?${v}`, {
@@ -73,29 +70,13 @@ describeWithChromium('dashboard in a browser', () => {
         environmentVariables: [{ name: 'LEARNING_RATE', value: '0.1' }],
       },
     });
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1400, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchHeadlessChromium('dashboard-chromium');
+    page = browser.page;
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await env?.stop();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
   const dashboard = (hash: string) => `${env!.baseUrl}/api/dashboard/${hash}`;

@@ -3,9 +3,8 @@
 // and its Cancel button, the job page's queue information and attempts, and a workspace's automation (scoring
 // rules, job schedules with their last run). Needs `npm run build` first.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   customJob,
   experiment,
@@ -13,22 +12,21 @@ import {
   workspace,
   type JobTestBed,
 } from '../jobs/support/jobTestBed';
+import {
+  describeWithChromium,
+  launchHeadlessChromium,
+  type HeadlessBrowser,
+} from '../support/headlessChromium';
 import { repoRoot, waitFor } from '../support/testEnvironment';
 
-const chromiumPath = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(chromiumPath);
-if (!haveChromium) {
-  console.warn(`SKIPPED dashboard extensions e2e: ${chromiumPath} is missing (apt-get install -y chromium).`);
-}
-const describeWithChromium = haveChromium ? describe : describe.skip;
+const describeInBrowser = describeWithChromium('dashboard extensions e2e');
 const script = path.join(repoRoot, 'examples', 'sweep', 'train.js');
 const node = process.execPath;
 
-describeWithChromium('dashboard extension pages in a browser', () => {
+describeInBrowser('dashboard extension pages in a browser', () => {
   let bed: JobTestBed | undefined;
-  let context: BrowserContext | undefined;
+  let browser: HeadlessBrowser | undefined;
   let page: Page;
-  let userDataDir: string | undefined;
 
   async function putSweep(name: string, epochs: number, values: number[]): Promise<void> {
     const response = await bed!.api.send('PUT', `${experiment}/sweeps/${name}`, {
@@ -55,28 +53,15 @@ describeWithChromium('dashboard extension pages in a browser', () => {
     bed = await startJobTestBed({ SWEEP_POLL_SECONDS: '1', SWEEP_ROUNDS_PER_EPISODE: '5' });
     await bed.createCluster('cpu', 1);
     await bed.createCluster('empty', 0);
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-ext-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-      viewport: { width: 1400, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchHeadlessChromium('dashboard-ext-chromium');
+    page = browser.page;
     // The workspace of the test bed is in resource group jobsrg.
     await page.goto(`${bed.env.baseUrl}/api/dashboard/#/`);
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await bed?.stop();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
   const dashboard = (hash: string) => `${bed!.env.baseUrl}/api/dashboard/${hash}`;
@@ -152,35 +137,21 @@ describeWithChromium('dashboard extension pages in a browser', () => {
   }, 120_000);
 });
 
-describeWithChromium('the automation page in a browser', () => {
+describeInBrowser('the automation and access pages in a browser', () => {
   let bed: JobTestBed | undefined;
-  let context: BrowserContext | undefined;
+  let browser: HeadlessBrowser | undefined;
   let page: Page;
-  let userDataDir: string | undefined;
 
   beforeAll(async () => {
     bed = await startJobTestBed();
     await bed.createCluster('cpu', 1);
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-automation-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-      viewport: { width: 1400, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchHeadlessChromium('dashboard-automation-chromium');
+    page = browser.page;
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await bed?.stop();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('lists scoring rules and job schedules; a schedule shows its last run and links to its job', async () => {
