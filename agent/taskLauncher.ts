@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import type { OutputSink, RunningProcess, TaskOutcome } from './taskProcess';
+import type { OutputSink, RunningProcess, TaskOutcome, TaskProcessOptions } from './taskProcess';
 
 /** The helper (run as `python3 -c`): JSON lines in on stdin, JSON lines out on stdout. */
 export const launcherScript = String.raw`
@@ -140,13 +140,8 @@ interface FifoPair {
   stderr: string;
 }
 
-export interface LaunchOptions {
-  commandLine: string;
-  cwd: string;
-  env: Record<string, string>;
-  stdout: OutputSink;
-  stderr: OutputSink;
-}
+/** What a direct spawn takes, less the container (containers are started by `docker run` from the agent). */
+export type LaunchOptions = Omit<TaskProcessOptions, 'container'>;
 
 /** The helper process, or why there is none (then tasks are spawned directly). */
 export class TaskLauncher {
