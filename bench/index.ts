@@ -4,6 +4,7 @@ import * as compute from './compute';
 import * as cosmosJournal from './cosmosJournal';
 import * as durable from './durable';
 import * as jobs from './jobs';
+import * as schedulerQueue from './schedulerQueue';
 import * as sweeps from './sweeps';
 
 const benchmarks: Record<string, { run(): Promise<void> }> = {
@@ -11,6 +12,7 @@ const benchmarks: Record<string, { run(): Promise<void> }> = {
   durable,
   compute,
   jobs,
+  schedulerQueue,
   sweeps,
 };
 

@@ -35,8 +35,8 @@ import { durableClientOf } from '../durableClientOf';
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
 const periodicCheckMs = 10_000;
 /**
- * At most this many waiting jobs get their queueInfo rewritten per pass (the first ones in queue order): a pass
- * costs about the same with 10 or 1,000 queued jobs.
+ * At most this many waiting jobs get their queueInfo rewritten per pass (the first ones in queue order): with the
+ * bounded read of the queue's head, a pass costs about the same with 10 or 100,000 queued jobs.
  */
 const queueInfoWritesPerPass = 32;
 /**
@@ -180,13 +180,24 @@ export async function scheduleJobs(
   context: InvocationContext,
 ): Promise<ScheduleJobsResult> {
   const services = getJobServices();
-  const [cluster, jobs, nodes] = await Promise.all([
-    services.store.get(clusterRefOfKey(clusterKey)),
-    services.store.listJobQueue(clusterKey, ['queued', 'running', 'terminating']),
+  const clusterRead = services.store.get(clusterRefOfKey(clusterKey));
+  const [cluster, holding, head, nodes] = await Promise.all([
+    clusterRead,
+    services.store.listActiveJobs(clusterKey),
+    // The head of the queue only: every job that could start on a node that is or could come free, and the
+    // look-ahead to backfill around the head job. Jobs further back wait their turn to be looked at.
+    clusterRead.then((read) =>
+      services.store.listQueueHead(
+        clusterKey,
+        services.config.queueLookAhead + clusterLimits(read?.record).maxNodeCount,
+      ),
+    ),
     services.nodes.list(clusterKey),
   ]);
+  // A queued job stored before its queue order key was can be in both lists.
+  const byUuid = new Map([...holding, ...head].map((entry) => [entry.job.uuid, entry]));
+  const jobs = [...byUuid.values()];
   const lowPriority = String(cluster?.record.spec.vmPriority ?? '').toLowerCase() === 'lowpriority';
-  const byUuid = new Map(jobs.map((entry) => [entry.job.uuid, entry]));
   const nodeById = new Map(nodes.map((node) => [node.nodeId, node]));
   const queue: WaitingJob[] = [];
   const running: SchedulingInput['running'] = [];

@@ -1,5 +1,6 @@
 // Job lifecycle settings, read once from the app settings and validated: how many attempts a job gets when its
-// nodes are preempted or lost, and how often a running job's nodes are checked.
+// nodes are preempted or lost, how often a running job's nodes are checked, and how far into a cluster's queue a
+// scheduling pass looks.
 import { ConfigurationError } from './appConfig';
 
 export interface JobLifecycleConfig {
@@ -9,6 +10,11 @@ export interface JobLifecycleConfig {
   nodeCheckSeconds: number;
   /** A running job's orchestration continues as new after this many watch rounds (bounds its history). */
   watchRoundsPerEpisode: number;
+  /**
+   * A scheduling pass reads the first (this + the cluster's maximum node count) waiting jobs in queue order, not
+   * the whole queue: enough to fill every node that could come free and to backfill around the head job.
+   */
+  queueLookAhead: number;
 }
 
 function positiveInteger(
@@ -33,5 +39,6 @@ export function readJobLifecycleConfig(
     maxAttempts: positiveInteger(env, 'JOB_MAX_ATTEMPTS', 3, 100),
     nodeCheckSeconds: positiveInteger(env, 'JOB_NODE_CHECK_SECONDS', 30, 3600),
     watchRoundsPerEpisode: positiveInteger(env, 'JOB_WATCH_ROUNDS_PER_EPISODE', 100, 10_000),
+    queueLookAhead: positiveInteger(env, 'SCHEDULER_QUEUE_LOOKAHEAD', 100, 10_000),
   };
 }

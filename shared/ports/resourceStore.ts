@@ -50,10 +50,16 @@ export interface ResourceStore {
   delete(ref: ResourceRef, etag?: string): Promise<boolean>;
   list(scope: ListScope, page: PageRequest): Promise<Page<Stored>>;
   /**
-   * The scheduler's view of a cluster's jobs in the given states: only the fields a scheduling pass needs (a
-   * fraction of each record), every page read.
+   * The jobs of a cluster that hold or are giving back nodes (`running`, `terminating`), as a scheduling pass sees
+   * them (a fraction of each record), every page read; also any `queued` job stored without a queue order key
+   * (written before stores kept one), so `listQueueHead` missing it never hides it.
    */
-  listJobQueue(clusterKey: string, states: string[]): Promise<JobQueueEntry[]>;
+  listActiveJobs(clusterKey: string): Promise<JobQueueEntry[]>;
+  /**
+   * The first `limit` `queued` jobs of a cluster in queue order (`queueOrderKey`: priority, submit time, id): a
+   * pass costs the same with a hundred or a hundred thousand jobs waiting.
+   */
+  listQueueHead(clusterKey: string, limit: number): Promise<JobQueueEntry[]>;
   /**
    * Sets a job's `status.queueInfo` if the record still has `etag` (one partial update); false when it changed
    * meanwhile or is gone.

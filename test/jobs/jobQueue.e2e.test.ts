@@ -1,12 +1,14 @@
 // End to end: on a busy cluster, queued jobs say why they wait (properties.queueInfo) and start in priority order
-// (high before normal before low, first come first served within a priority) when nodes come free.
-// Needs `npx tsc -p tsconfig.json` first.
+// (high before normal before low, first come first served within a priority) when nodes come free; a pass looks
+// only at the head of the queue (a look-ahead of 3 here), and jobs further back say the scheduler has not reached
+// them yet. Needs `npx tsc -p tsconfig.json` first.
 import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
 
 let bed: JobTestBed;
 
 beforeAll(async () => {
-  bed = await startJobTestBed();
+  // Look-ahead 3 + 1 node: a pass reads the first 4 waiting jobs of a 1-node cluster's queue.
+  bed = await startJobTestBed({ SCHEDULER_QUEUE_LOOKAHEAD: '3' });
   await bed.createCluster('busy', 1);
 }, 120_000);
 
@@ -15,11 +17,17 @@ afterAll(async () => {
 });
 
 interface QueueInfo {
-  position: number;
+  position?: number;
   reason: string;
   message: string;
   nodesNeeded: number;
   nodesFree: number;
+}
+
+/** The scheduler has written why the job waits (before that, GET answers that it has not reached the job). */
+function explained(p: Record<string, unknown>): boolean {
+  const reason = (p.queueInfo as QueueInfo | undefined)?.reason;
+  return reason !== undefined && reason !== 'NotYetConsidered';
 }
 
 test('queued jobs explain why they wait, and the high-priority job starts first when the node frees', async () => {
@@ -31,8 +39,7 @@ test('queued jobs explain why they wait, and the high-priority job starts first 
   await bed.putJob('big', { ...customJob(bed, 'busy', 'true'), nodeCount: 2 });
 
   // Every pass of the scheduler rewrites the explanations: wait for the one made after all four were queued.
-  const waiting = (p: Record<string, unknown>): boolean => p.queueInfo !== undefined;
-  await bed.waitForJob('big', 'explained', waiting);
+  await bed.waitForJob('big', 'explained', explained);
   const low = (
     await bed.waitForJob('low', 'behind big', (p) => (p.queueInfo as QueueInfo | undefined)?.position === 4)
   ).queueInfo as QueueInfo;
@@ -75,7 +82,7 @@ test('on an autoscale cluster at zero nodes a job waits for the scale up, then r
     },
   });
   await bed.putJob('scaled', customJob(bed, 'auto', 'echo scaled'));
-  const queued = await bed.waitForJob('scaled', 'explained or started', (p) => p.queueInfo !== undefined);
+  const queued = await bed.waitForJob('scaled', 'explained or started', explained);
   expect(['WaitingForScaleUp', 'WaitingForProvisioning']).toContain((queued.queueInfo as QueueInfo).reason);
   const done = await bed.waitForJob(
     'scaled',
@@ -85,4 +92,34 @@ test('on an autoscale cluster at zero nodes a job waits for the scale up, then r
   );
   expect(done.executionState).toBe('succeeded');
   expect(done.queueInfo).toBeUndefined();
+}, 180_000);
+
+test('a pass reads only the head of the queue; a high-priority job submitted last is in it, jobs further back wait their turn', async () => {
+  await bed.createCluster('deep', 1);
+  await bed.putJob('deep-blocker', customJob(bed, 'deep', 'exec sleep 600'));
+  await bed.waitForJob('deep-blocker', 'running', (p) => p.executionState === 'running');
+  const normal = ['deep-1', 'deep-2', 'deep-3', 'deep-4', 'deep-5'];
+  for (const name of normal) await bed.putJob(name, customJob(bed, 'deep', 'true'));
+  await bed.putJob('deep-urgent', customJob(bed, 'deep', 'true', { schedulingPriority: 'high' }));
+
+  // The head is 4 jobs: the high-priority one first, then the normal ones in submit order. The fifth normal job
+  // was never in it, so no pass has explained it.
+  await bed.waitForJob('deep-urgent', 'first in line', (p) => (p.queueInfo as QueueInfo).position === 1);
+  await bed.waitForJob('deep-1', 'second in line', (p) => (p.queueInfo as QueueInfo).position === 2);
+  const beyond = (await bed.getJob('deep-5')).queueInfo as QueueInfo;
+  expect(beyond).toMatchObject({ reason: 'NotYetConsidered', nodesNeeded: 1 });
+  expect(beyond.position).toBeUndefined();
+
+  await bed.api.send('POST', `${experiment}/jobs/deep-blocker/terminate`);
+  const done = await Promise.all(
+    ['deep-urgent', ...normal].map((name) =>
+      bed.waitForJob(name, 'ended', (p) => p.executionState === 'succeeded' || p.executionState === 'failed'),
+    ),
+  );
+  for (const job of done) expect(job.executionState).toBe('succeeded');
+  // One node, so one after the other, in queue order: the job beyond the head ran once the head moved.
+  const times = done.map((job) => job.executionInfo as { startTime: string; endTime: string });
+  for (let i = 1; i < times.length; i++) {
+    expect(Date.parse(times[i].startTime)).toBeGreaterThanOrEqual(Date.parse(times[i - 1].endTime));
+  }
 }, 180_000);

@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError } from '../../dom
 import { experimentRefOf, keyOf, workspaceRefOf, type ResourceRef } from '../../domain/resourceId';
 import type { OperationRecord } from '../../domain/operationRecord';
 import type { ResourceRecord, Stored } from '../../domain/resourceRecord';
+import { queueOrderKey } from '../../domain/scheduling/queueOrder';
 import type { JsonObject } from '../../domain/specValidator';
 import type { JobQueueEntry, ListScope, Page, PageRequest, ResourceStore } from '../../ports/resourceStore';
 import { resourceApiContainers } from './resourceApiContainers';
@@ -26,6 +27,8 @@ interface ResourceDocument {
   experimentKey?: string;
   clusterKey?: string;
   executionState?: string;
+  /** A job's place in its cluster's queue (`queueOrderKey`), for the scheduler's ORDER BY. */
+  queueOrder?: string;
   locationKey?: string;
   _etag?: string;
 }
@@ -103,6 +106,10 @@ export class CosmosResourceStore implements ResourceStore {
       document.experimentKey = placement.partitionKey;
       document.clusterKey = record.job?.clusterKey;
       document.executionState = record.job?.executionState;
+      if (record.job) {
+        const { priority, uuid } = record.job;
+        document.queueOrder = queueOrderKey(priority, String(record.status.creationTime), uuid);
+      }
     } else {
       document.workspaceKey = placement.partitionKey;
       document.subscriptionId = ref.subscriptionId.toLowerCase();
@@ -254,20 +261,38 @@ export class CosmosResourceStore implements ResourceStore {
     );
   }
 
-  async listJobQueue(clusterKey: string, states: string[]): Promise<JobQueueEntry[]> {
-    // Cross-partition by design: jobs are partitioned by experiment (their URL), the scheduler asks by cluster.
-    // A projection: a pass reads a few hundred bytes per job instead of whole records (specs, secrets, status).
+  async listActiveJobs(clusterKey: string): Promise<JobQueueEntry[]> {
+    return this.jobQueueEntries(
+      "FROM c WHERE c.clusterKey = @cluster AND (c.executionState IN ('running', 'terminating') OR " +
+        "(c.executionState = 'queued' AND NOT IS_DEFINED(c.queueOrder)))",
+      clusterKey,
+    );
+  }
+
+  async listQueueHead(clusterKey: string, limit: number): Promise<JobQueueEntry[]> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`listQueueHead: limit ${limit}`);
+    // TOP takes a literal here (the emulator does not take a parameter there); limit is a checked integer.
+    return this.jobQueueEntries(
+      "FROM c WHERE c.clusterKey = @cluster AND c.executionState = 'queued' ORDER BY c.queueOrder",
+      clusterKey,
+      limit,
+    );
+  }
+
+  /**
+   * A scheduling pass's projection of the jobs `from` selects: a few hundred bytes per job instead of whole records
+   * (specs, secrets, status). Cross-partition by design: jobs are partitioned by experiment (their URL), the
+   * scheduler asks by cluster.
+   */
+  private async jobQueueEntries(from: string, clusterKey: string, top?: number): Promise<JobQueueEntry[]> {
     const query: SqlQuerySpec = {
       query:
-        'SELECT c.record.ref AS ref, c.record.armId AS armId, c._etag AS etag, c.record.job AS job, ' +
-        'c.record.status.creationTime AS creationTime, ' +
+        `SELECT ${top === undefined ? '' : `TOP ${top} `}c.record.ref AS ref, c.record.armId AS armId, ` +
+        'c._etag AS etag, c.record.job AS job, c.record.status.creationTime AS creationTime, ' +
         'c.record.status.executionStateTransitionTime AS executionStateTransitionTime, ' +
         'c.record.spec.constraints.maxWallClockTime AS maxWallClockTime, c.record.status.queueInfo AS queueInfo ' +
-        'FROM c WHERE c.clusterKey = @cluster AND ARRAY_CONTAINS(@states, c.executionState)',
-      parameters: [
-        { name: '@cluster', value: clusterKey },
-        { name: '@states', value: states },
-      ],
+        from,
+      parameters: [{ name: '@cluster', value: clusterKey }],
     };
     const entries: JobQueueEntry[] = [];
     const iterator = this.containers.jobs.items.query<JobQueueEntry>(query, { maxItemCount: 1000 });

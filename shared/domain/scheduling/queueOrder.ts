@@ -11,3 +11,11 @@ export function compareQueueOrder(a: WaitingJob, b: WaitingJob): number {
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
 }
+
+/**
+ * The same order as one string, for a store to sort by (a single-field ORDER BY): the priority's rank, then the
+ * submit time as `Date.toISOString` writes it (fixed width, so text order is time order), then the id.
+ */
+export function queueOrderKey(priority: JobPriority, submitTime: string, id: string): string {
+  return `${priorityRank[priority]}|${submitTime}|${id}`;
+}

@@ -4,6 +4,20 @@ import { kindInfo } from '../resourceId';
 import type { ResourceRecord } from '../resourceRecord';
 import type { JsonObject } from '../specValidator';
 
+/**
+ * A queued job's explanation before a scheduling pass has written one: a pass looks only at the head of the
+ * cluster's queue (scheduleJobsActivity), so a job far back in a long queue, or one just submitted, has none yet.
+ */
+export function notYetConsideredQueueInfo(nodesNeeded: number): JsonObject {
+  return {
+    reason: 'NotYetConsidered',
+    message:
+      'Waiting for the scheduler to reach this job: a scheduling pass looks at the head of the cluster queue ' +
+      '(high > normal > low priority, then submit time), and this job has not been among it yet.',
+    nodesNeeded,
+  };
+}
+
 export function toWire(record: ResourceRecord): JsonObject {
   const wire: JsonObject = { id: record.armId, name: record.ref.name, type: kindInfo[record.kind].type };
   if (record.kind === 'workspace') {
@@ -11,5 +25,8 @@ export function toWire(record: ResourceRecord): JsonObject {
     if (record.tags && Object.keys(record.tags).length > 0) wire.tags = record.tags;
   }
   wire.properties = { ...record.spec, ...record.status };
+  if (record.job?.executionState === 'queued' && record.status.queueInfo === undefined) {
+    wire.properties.queueInfo = notYetConsideredQueueInfo(record.job.nodeCount);
+  }
   return wire;
 }

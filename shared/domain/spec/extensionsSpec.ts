@@ -420,7 +420,11 @@ export const extensionDefinitions: Record<string, Json> = {
     description: 'Why a queued job waits (removed when it starts).',
     properties: {
       position: readOnly(int('Position in the cluster queue (1 = next).')),
-      reason: readOnly(str('WaitReason code, e.g. WaitingForRunningJobs, InsufficientFreeNodes.')),
+      reason: readOnly(
+        str(
+          'WaitReason code, e.g. WaitingForRunningJobs, InsufficientFreeNodes; NotYetConsidered while no scheduling pass has reached the job (a pass looks at the head of the queue).',
+        ),
+      ),
       message: readOnly(str('Human-readable explanation.')),
       nodesNeeded: readOnly(int('Nodes the job needs.')),
       nodesFree: readOnly(int('Nodes free now.')),

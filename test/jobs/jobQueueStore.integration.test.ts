@@ -1,0 +1,124 @@
+// The scheduler's reads of a cluster's jobs on the Cosmos emulator: the head of the queue in queue order (priority,
+// then submit time, then id) bounded by a limit, across experiments (partitions); the jobs holding nodes; and a
+// queued job stored before documents carried a queue order key, which the head's ORDER BY would miss.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
+import { resourceApiContainers } from '../../shared/adapters/cosmos/resourceApiContainers';
+import { armIdOf, experimentRefOf, keyOf, type ResourceRef } from '../../shared/domain/resourceId';
+import type { ExecutionState, ResourceRecord } from '../../shared/domain/resourceRecord';
+import { createCosmosClient } from '../../runtime/stack/cosmosClient';
+import { startLocalStack, type LocalStack } from '../../runtime/stack/localStack';
+
+let stack: LocalStack;
+let dataDir: string;
+let store: CosmosResourceStore;
+let database: string;
+const client = (): ReturnType<typeof createCosmosClient> =>
+  createCosmosClient(stack.cosmosEndpoint, stack.cosmosKey);
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'job-queue-store-'));
+  stack = await startLocalStack({ dataDir });
+  database = stack.appSettings().COSMOS_DATABASE;
+  store = new CosmosResourceStore(client(), database);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const clusterKey = 'sub/rg/ws/clusters/c1';
+
+function job(
+  name: string,
+  experiment: string,
+  priority: 'low' | 'normal' | 'high',
+  creationTime: string,
+  executionState: ExecutionState = 'queued',
+  cluster = clusterKey,
+): ResourceRecord {
+  const ref: ResourceRef = {
+    kind: 'job',
+    subscriptionId: 'sub',
+    resourceGroup: 'rg',
+    workspace: 'ws',
+    experiment,
+    name,
+  };
+  return {
+    kind: 'job',
+    ref,
+    armId: armIdOf(ref),
+    location: 'eastus',
+    spec: {},
+    status: { creationTime, executionState },
+    encryptedSecrets: {},
+    job: {
+      uuid: `uuid-${name}`,
+      clusterId: cluster,
+      clusterKey: cluster,
+      priority,
+      nodeCount: 1,
+      executionState,
+      attempts: [],
+    },
+  };
+}
+
+test('the head of the queue: queue order across experiments, at most the limit; the jobs holding nodes apart', async () => {
+  const at = (second: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+  await Promise.all(
+    [
+      job('late-high', 'e2', 'high', at(50)),
+      job('first-normal', 'e1', 'normal', at(1)),
+      job('second-normal', 'e2', 'normal', at(2)),
+      job('early-low', 'e1', 'low', at(0)),
+      job('early-high', 'e1', 'high', at(40)),
+      job('tie-b', 'e1', 'normal', at(3)),
+      job('tie-a', 'e2', 'normal', at(3)),
+      job('running', 'e1', 'normal', at(0), 'running'),
+      job('terminating', 'e2', 'normal', at(0), 'terminating'),
+      job('done', 'e1', 'normal', at(0), 'succeeded'),
+      job('elsewhere', 'e1', 'high', at(0), 'queued', 'sub/rg/ws/clusters/other'),
+    ].map((record) => store.create(record)),
+  );
+  const names = (entries: { ref: ResourceRef }[]): string[] => entries.map((e) => e.ref.name);
+  expect(names(await store.listQueueHead(clusterKey, 100))).toEqual([
+    'early-high',
+    'late-high',
+    'first-normal',
+    'second-normal',
+    'tie-a', // same submit time: the id decides (uuid-tie-a < uuid-tie-b)
+    'tie-b',
+    'early-low',
+  ]);
+  expect(names(await store.listQueueHead(clusterKey, 3))).toEqual([
+    'early-high',
+    'late-high',
+    'first-normal',
+  ]);
+  expect(names(await store.listActiveJobs(clusterKey)).sort()).toEqual(['running', 'terminating']);
+  const [head] = await store.listQueueHead(clusterKey, 1);
+  expect(head).toMatchObject({ armId: expect.stringContaining('/jobs/early-high'), creationTime: at(40) });
+  expect(head.etag).not.toBe('');
+  await expect(store.listQueueHead(clusterKey, 0)).rejects.toThrow(RangeError);
+});
+
+test('a queued job stored without a queue order key is among the active jobs, so no pass misses it', async () => {
+  const legacy = job('legacy', 'e3', 'normal', new Date().toISOString());
+  // As an older version wrote it: the same document less the queue order key.
+  const container = client().database(database).container(resourceApiContainers.jobs);
+  const stored = await store.create(legacy);
+  const document = container.item('legacy', keyOf(experimentRefOf(legacy.ref)));
+  const { resource } = await document.read();
+  expect(resource?.queueOrder).toBeDefined();
+  delete resource!.queueOrder;
+  await document.replace(resource!);
+  expect(stored.record.job?.executionState).toBe('queued');
+  const active = await store.listActiveJobs(clusterKey);
+  expect(active.map((e) => e.ref.name)).toContain('legacy');
+  expect((await store.listQueueHead(clusterKey, 100)).map((e) => e.ref.name)).not.toContain('legacy');
+});
