@@ -57,6 +57,9 @@ interface SetupState {
 
 export type AgentLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
+/** How many finished tasks' exits an agent keeps to answer a repeated run message (oldest dropped first). */
+const finishedTasksKept = 4_096;
+
 export class NodeAgent {
   private storage!: AgentStorage;
   private nodeId!: string;
@@ -67,8 +70,12 @@ export class NodeAgent {
   private readonly logContainers = new Set<string>();
   /** Exits being reported (stop() waits for them). */
   private readonly exitReports = new Set<Promise<void>>();
-  /** Tasks already run by this agent: a redelivered run message is not run twice. */
-  private readonly finished = new Set<string>();
+  /**
+   * The exits of the tasks this agent ran (the latest finishedTasksKept), as first reported: a run message for one
+   * of them again (redelivered, or sent by a lifecycle taken up after that exit was lost) is answered with the same
+   * exit, and the task is not run twice.
+   */
+  private readonly finished = new Map<string, { exit: NodeEventBody; time: string }>();
   private readonly imds: MetadataServiceClient | undefined;
   private watcher: ScheduledEventsWatcher | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -176,16 +183,25 @@ export class NodeAgent {
     return undefined;
   }
 
-  private async send(body: NodeEventBody): Promise<void> {
+  private async send(body: NodeEventBody, time = new Date().toISOString()): Promise<void> {
     const event = {
       schema: nodeEventSchema,
       version: nodeEventVersion,
       nodeId: this.nodeId,
       clusterKey: this.config.clusterKey,
-      time: new Date().toISOString(),
+      time,
       ...body,
     } as NodeEvent;
     await this.eventsQueue.sendMessage(encodeQueueMessage(event));
+  }
+
+  /** Keeps a task's exit (before it is reported) to answer a run message for the same task again. */
+  private rememberExit(taskId: string, exit: NodeEventBody): { exit: NodeEventBody; time: string } {
+    const finished = { exit, time: new Date().toISOString() };
+    this.finished.delete(taskId);
+    this.finished.set(taskId, finished);
+    if (this.finished.size > finishedTasksKept) this.finished.delete(this.finished.keys().next().value!);
+    return finished;
   }
 
   private async heartbeat(): Promise<void> {
@@ -357,7 +373,14 @@ export class NodeAgent {
       }
       return;
     }
-    if (this.running.has(message.taskId) || this.finished.has(message.taskId)) return;
+    if (this.running.has(message.taskId)) return;
+    const finished = this.finished.get(message.taskId);
+    if (finished) {
+      // Its exit again (the node was handed back, if at all, with the first report).
+      this.log('info', `task ${message.taskId} ran already: its exit is reported again`);
+      await this.send({ ...finished.exit, releasesNodeOf: undefined } as NodeEventBody, finished.time);
+      return;
+    }
     await this.startTask(message);
   }
 
@@ -389,8 +412,13 @@ export class NodeAgent {
     } catch (error: unknown) {
       const why = `The task could not start: ${(error as Error).message}`;
       this.log('warn', `task ${message.taskId}: ${why}`);
-      this.finished.add(message.taskId);
-      await this.send({ kind: 'taskExited', ...report, reason: 'failedToStart', message: why });
+      const finished = this.rememberExit(message.taskId, {
+        kind: 'taskExited',
+        ...report,
+        reason: 'failedToStart',
+        message: why,
+      });
+      await this.send(finished.exit, finished.time);
       return;
     }
     let container;
@@ -441,7 +469,15 @@ export class NodeAgent {
     });
     const reported = process.done.then(async (outcome) => {
       this.running.delete(message.taskId);
-      this.finished.add(message.taskId);
+      const finished = this.rememberExit(message.taskId, {
+        kind: 'taskExited',
+        ...report,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        reason: outcome.error ? 'failedToStart' : outcome.lost ? 'nodeLost' : (task.end?.reason ?? 'exited'),
+        message: outcome.error ?? outcome.lost ?? task.end?.message,
+        nodeRemoval: task.end?.nodeRemoval,
+      });
       this.log('info', `task ${message.taskId} ended: ${describe(outcome)}`);
       try {
         await startReported.catch((error: unknown) =>
@@ -450,19 +486,7 @@ export class NodeAgent {
             `could not report the start of task ${message.taskId}: ${(error as Error).message}`,
           ),
         );
-        await this.send({
-          kind: 'taskExited',
-          ...report,
-          exitCode: outcome.exitCode,
-          signal: outcome.signal,
-          reason: outcome.error
-            ? 'failedToStart'
-            : outcome.lost
-              ? 'nodeLost'
-              : (task.end?.reason ?? 'exited'),
-          message: outcome.error ?? outcome.lost ?? task.end?.message,
-          nodeRemoval: task.end?.nodeRemoval,
-        });
+        await this.send(finished.exit, finished.time);
       } catch (error: unknown) {
         this.log('error', `could not report the exit of task ${message.taskId}: ${(error as Error).message}`);
       }

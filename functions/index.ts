@@ -15,6 +15,7 @@ import './compute/nodeEventsTrigger';
 import '../orchestrations/compute/clusterMonitorOrchestrator';
 import '../orchestrations/compute/reconcileClusterActivity';
 import './jobs/jobCommandsTrigger';
+import './jobs/jobReconcilerTimer';
 import '../orchestrations/jobs/jobLifecycleOrchestrator';
 import '../orchestrations/jobs/jobSchedulerOrchestrator';
 import '../orchestrations/jobs/scheduleJobsActivity';

@@ -49,6 +49,12 @@ export interface JobLifecycleInput {
   clusterKey: string;
   /** Set when a long-running attempt continues as new (bounded history): where the watch stands. */
   watching?: WatchState;
+  /**
+   * Set when the lifecycle is started again for a job whose lifecycle had ended while its record still says it is
+   * queued, running or terminating (`restartJobLifecycle`): it reads the record at once instead of waiting for a
+   * grant, and takes the job up where the record says it is.
+   */
+  adopt?: boolean;
 }
 
 /** A running phase of an attempt, as carried across continueAsNew. */

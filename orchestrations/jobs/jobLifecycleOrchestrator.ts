@@ -101,13 +101,21 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     progress.nodeIds = [...new Set(progress.tasks.map((task) => task.nodeId))];
   } else {
     // 1. Queued: wait for the scheduler's grant (the job-commands trigger that started this asked for a pass, and so
-    // does CompleteJobAttempt after a requeue), or notice the job ended while queued.
-    const grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
-    const recheck = context.df.createTimer(secondsAfter(context.df.currentUtcDateTime, queuedRecheckSeconds));
-    const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
-    if (first === grantedEvent) {
-      recheck.cancel();
-      const granted = grantedEvent.result as NodesGranted;
+    // does CompleteJobAttempt after a requeue), or notice the job ended while queued. A lifecycle started again for
+    // a job whose lifecycle had ended (`adopt`) reads the record at once.
+    let granted: NodesGranted | undefined;
+    if (!input.adopt) {
+      const grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
+      const recheck = context.df.createTimer(
+        secondsAfter(context.df.currentUtcDateTime, queuedRecheckSeconds),
+      );
+      const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
+      if (first === grantedEvent) {
+        recheck.cancel();
+        granted = grantedEvent.result as NodesGranted;
+      }
+    }
+    if (granted) {
       attempt = granted.attempt;
       progress.nodeIds = granted.nodeIds;
       hasPreparation = granted.hasPreparation !== false;
@@ -124,7 +132,22 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
         context.df.continueAsNew(base);
         return undefined;
       }
+      if (view.state === 'terminating') {
+        // Taken up while being terminated (the lifecycle that got the request ended): stop what the attempt's nodes
+        // run for it, and record the termination.
+        const progressOfView: AttemptProgress = { nodeIds: view.nodeIds, tasks: [] };
+        yield* stopAttempt(
+          context,
+          base,
+          view.attempt,
+          progressOfView,
+          'The job was terminated by the user.',
+        );
+        return yield* complete(context, base, view.attempt, { kind: 'terminated' });
+      }
       if (view.state !== 'running') return `The job is ${view.state}; nothing to run.`;
+      // Running (a grant whose event was missed, or a lifecycle taken up): its phases are launched again. A node
+      // agent does not run a task twice: it keeps a running one, and answers a finished one with its exit again.
       attempt = view.attempt;
       progress.nodeIds = view.nodeIds;
     }
@@ -139,46 +162,53 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     // with its nodes held forever, so its processes are stopped and it fails with the reason; the scheduler then
     // sees the nodes free (CompleteJobAttempt below asks it for a pass).
     const message = error instanceof Error ? error.message : String(error);
-    yield* stopAfterFailure(context, base, attempt, progress, message);
+    yield* stopAttempt(context, base, attempt, progress, `The job's lifecycle failed: ${message}`);
     run = { kind: 'done', outcome: { kind: 'failed', code: 'JobLifecycleError', message } };
   }
   if (run.kind === 'continue') {
     context.df.continueAsNew({ ...base, watching: run.state });
     return undefined;
   }
+  return yield* complete(context, base, attempt, run.outcome);
+};
 
-  // 3. Collect the outputs, record the result (a stale attempt cannot overwrite a newer one) and give the nodes
-  // back (the activity asks the scheduler for a pass).
-  const completion: CompleteJobAttemptInput = {
-    lifecycle: base,
-    attempt,
-    outcome: run.outcome,
-  };
-  const final: JobStateView = yield context.df.callActivityWithRetry(
+/**
+ * 3. Collects the outputs, records the result (a stale attempt cannot overwrite a newer one) and gives the nodes
+ * back (the activity asks the scheduler for a pass); a requeued job continues as new, waiting for its next grant.
+ */
+function* complete(
+  context: OrchestrationContext,
+  base: JobLifecycleInput,
+  attempt: number,
+  outcome: AttemptOutcome,
+): Generator<Task, string | undefined, unknown> {
+  const completion: CompleteJobAttemptInput = { lifecycle: base, attempt, outcome };
+  const final = (yield context.df.callActivityWithRetry(
     completeJobAttemptActivityName,
     retry,
     completion,
-  );
+  )) as JobStateView;
   if (final.state === 'queued') {
     context.df.continueAsNew(base); // requeued after a preemption: wait for the next grant
     return undefined;
   }
   return final.state;
-};
+}
 
 type AttemptRun = { kind: 'continue'; state: WatchState } | { kind: 'done'; outcome: AttemptOutcome };
 
 /**
- * Best effort after a lifecycle failure: SIGTERM to every task of the attempt (known ones, and what its nodes
- * report running), then SIGKILL after a grace period. Each step has its own retries; a step that still fails is
- * skipped, since failing the job matters more than a perfect stop (agents also end tasks of removed nodes).
+ * Best effort, without waiting for task events (after a lifecycle failure, or for an attempt taken up while being
+ * terminated): SIGTERM to every task of the attempt (known ones, and what its nodes report running), then SIGKILL
+ * after a grace period. Each step has its own retries; a step that still fails is skipped, since ending the job
+ * matters more than a perfect stop (agents also end tasks of removed nodes).
  */
-function* stopAfterFailure(
+function* stopAttempt(
   context: OrchestrationContext,
   base: JobLifecycleInput,
   attempt: number,
   progress: AttemptProgress,
-  message: string,
+  reason: string,
 ): Generator<Task, void, unknown> {
   if (progress.nodeIds.length === 0 && progress.tasks.length === 0) return;
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
@@ -186,7 +216,7 @@ function* stopAfterFailure(
       clusterKey: base.clusterKey,
       tasks: progress.tasks,
       signal,
-      reason: `The job's lifecycle failed: ${message}`,
+      reason,
       attemptOf: { jobUuid: base.jobUuid, attempt, nodeIds: progress.nodeIds },
     };
     try {

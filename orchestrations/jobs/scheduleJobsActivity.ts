@@ -31,6 +31,7 @@ import { jobRefWireOf } from '../../shared/contracts/jobCommand';
 import { clusterRefOfKey, updateJob, withAttemptsView } from './jobRecords';
 import { getJobServices } from './jobServices';
 import { durableClientOf } from '../durableClientOf';
+import { restartJobLifecycle } from './jobCommandRunner';
 
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
 const periodicCheckMs = 10_000;
@@ -277,8 +278,14 @@ export async function scheduleJobs(
     try {
       await client.raiseEvent(instanceId, nodesGrantedEvent, granted);
     } catch (error: unknown) {
-      // The job is recorded running on its nodes: its lifecycle finds that when it re-checks its record.
+      // The job is recorded running on its nodes: a waiting lifecycle finds that when it re-checks its record, and
+      // one that had ended (the record still said queued) is started again to take the job up.
       context.warn(`Could not tell ${instanceId} about its nodes: ${(error as Error).message}`);
+      const restarted = await restartJobLifecycle(client, launch.lifecycle).catch((failure: unknown) => {
+        context.warn(`Could not start ${instanceId} again: ${(failure as Error).message}`);
+        return false;
+      });
+      if (restarted) context.warn(`${instanceId} had ended: started again to take up ${entry.armId}.`);
     }
   });
   const updatedTime = now.toISOString();

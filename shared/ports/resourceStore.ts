@@ -50,11 +50,12 @@ export interface ResourceStore {
   delete(ref: ResourceRef, etag?: string): Promise<boolean>;
   list(scope: ListScope, page: PageRequest): Promise<Page<Stored>>;
   /**
-   * The jobs of a cluster that hold or are giving back nodes (`running`, `terminating`), as a scheduling pass sees
-   * them (a fraction of each record), every page read; also any `queued` job stored without a queue order key
-   * (written before stores kept one), so `listQueueHead` missing it never hides it.
+   * The jobs of a cluster (of every cluster when `clusterKey` is undefined: the job reconciler) that hold or are
+   * giving back nodes (`running`, `terminating`), as a scheduling pass sees them (a fraction of each record), every
+   * page read; also any `queued` job stored without a queue order key (written before stores kept one), so
+   * `listQueueHead` missing it never hides it.
    */
-  listActiveJobs(clusterKey: string): Promise<JobQueueEntry[]>;
+  listActiveJobs(clusterKey?: string): Promise<JobQueueEntry[]>;
   /**
    * The first `limit` `queued` jobs of a cluster in queue order (`queueOrderKey`: priority, submit time, id): a
    * pass costs the same with a hundred or a hundred thousand jobs waiting.

@@ -313,3 +313,42 @@ test("an activity failing all its retries stops the attempt's tasks, then fails 
   });
   expect(JSON.stringify(last.input)).toContain('Cosmos DB unavailable');
 });
+
+test('a lifecycle started to take a job up reads its record at once; a running attempt has its phases launched again', async () => {
+  const adopted: JobLifecycleInput = { ...input, adopt: true };
+  const reading = flat(await replay(jobLifecycleOrchestrator, adopted, []));
+  expect(reading.map((a) => a.functionName ?? a.actionType)).toEqual(['ReadJobState']); // no wait for a grant
+  const state = await replay(jobLifecycleOrchestrator, adopted, [
+    completed(0, { state: 'running', attempt: 2, nodeIds: ['node-1'] }),
+  ]);
+  const launch = flat(state).at(-1)!;
+  // Launched again (a node agent keeps a running task and answers a finished one with its exit).
+  expect(launch).toMatchObject({
+    functionName: 'LaunchJobTasks',
+    input: { attempt: 2, phase: 'preparation' },
+  });
+});
+
+test('a lifecycle taking up a job being terminated stops the attempt without waiting for events, then records it terminated', async () => {
+  const adopted: JobLifecycleInput = { ...input, adopt: true };
+  const history: Event[] = [completed(0, { state: 'terminating', attempt: 1, nodeIds: ['node-1'] })];
+  const stopping = flat(await replay(jobLifecycleOrchestrator, adopted, history)).at(-1)!;
+  expect(stopping).toMatchObject({
+    functionName: 'StopJobTasks',
+    input: {
+      signal: 'SIGTERM',
+      tasks: [],
+      reason: 'The job was terminated by the user.',
+      attemptOf: { jobUuid: input.jobUuid, attempt: 1, nodeIds: ['node-1'] },
+    },
+  });
+  history.push(completed(1, null, 1), fired(2, 11));
+  const kill = flat(await replay(jobLifecycleOrchestrator, adopted, history)).at(-1)!;
+  expect(kill).toMatchObject({ functionName: 'StopJobTasks', input: { signal: 'SIGKILL' } });
+  history.push(completed(3, null, 12));
+  const last = flat(await replay(jobLifecycleOrchestrator, adopted, history)).at(-1)!;
+  expect(last).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { attempt: 1, outcome: { kind: 'terminated' } },
+  });
+});

@@ -261,9 +261,10 @@ export class CosmosResourceStore implements ResourceStore {
     );
   }
 
-  async listActiveJobs(clusterKey: string): Promise<JobQueueEntry[]> {
+  async listActiveJobs(clusterKey?: string): Promise<JobQueueEntry[]> {
     return this.jobQueueEntries(
-      "FROM c WHERE c.clusterKey = @cluster AND (c.executionState IN ('running', 'terminating') OR " +
+      `FROM c WHERE ${clusterKey === undefined ? "c.kind = 'job'" : 'c.clusterKey = @cluster'} AND ` +
+        "(c.executionState IN ('running', 'terminating') OR " +
         "(c.executionState = 'queued' AND NOT IS_DEFINED(c.queueOrder)))",
       clusterKey,
     );
@@ -284,7 +285,11 @@ export class CosmosResourceStore implements ResourceStore {
    * (specs, secrets, status). Cross-partition by design: jobs are partitioned by experiment (their URL), the
    * scheduler asks by cluster.
    */
-  private async jobQueueEntries(from: string, clusterKey: string, top?: number): Promise<JobQueueEntry[]> {
+  private async jobQueueEntries(
+    from: string,
+    clusterKey: string | undefined,
+    top?: number,
+  ): Promise<JobQueueEntry[]> {
     const query: SqlQuerySpec = {
       query:
         `SELECT ${top === undefined ? '' : `TOP ${top} `}c.record.ref AS ref, c.record.armId AS armId, ` +
@@ -292,7 +297,7 @@ export class CosmosResourceStore implements ResourceStore {
         'c.record.status.executionStateTransitionTime AS executionStateTransitionTime, ' +
         'c.record.spec.constraints.maxWallClockTime AS maxWallClockTime, c.record.status.queueInfo AS queueInfo ' +
         from,
-      parameters: [{ name: '@cluster', value: clusterKey }],
+      parameters: clusterKey === undefined ? [] : [{ name: '@cluster', value: clusterKey }],
     };
     const entries: JobQueueEntry[] = [];
     const iterator = this.containers.jobs.items.query<JobQueueEntry>(query, { maxItemCount: 1000 });

@@ -1,0 +1,137 @@
+// End to end: a job whose lifecycle orchestration ended while the job still holds its node (here: the instance is
+// terminated through the Durable management API, as an operator could) is taken up by the job reconciler's timer
+// (run by hand through the admin API) with a new lifecycle: one whose process is still running gets its real exit
+// code; one whose process exited while no lifecycle listened gets the exit again from its node agent; one being
+// terminated has its process stopped and ends terminated. Needs `npx tsc -p tsconfig.json` first.
+import * as fs from 'fs';
+import * as path from 'path';
+import { clusterTag } from '../../shared/contracts/nodeQueueNames';
+import { webhookPath } from '../../runtime/durable/managementApi';
+import { waitFor } from '../support/testEnvironment';
+import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+
+let bed: JobTestBed;
+
+beforeAll(async () => {
+  bed = await startJobTestBed();
+  await bed.createCluster('c1', 1);
+}, 120_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+const ended = (p: Record<string, unknown>): boolean =>
+  p.executionState === 'succeeded' || p.executionState === 'failed';
+
+/** The job's lifecycle instance id (`job-<GUID>`; the GUID ends the job's output path segment). */
+async function lifecycleOf(name: string): Promise<string> {
+  const job = await bed.getJob(name);
+  return `job-${String(job.jobOutputDirectoryPathSegment).split('/').at(-1)}`;
+}
+
+async function durable(method: string, route: string): Promise<Response> {
+  const url = new URL(`${bed.env.baseUrl}${webhookPath}/instances/${route}`);
+  url.searchParams.set('code', bed.env.masterKey);
+  return fetch(url, { method });
+}
+
+/** Terminates the lifecycle instance (the job's record is left as it is) and waits until it has ended. */
+async function endLifecycle(name: string): Promise<void> {
+  const instanceId = await lifecycleOf(name);
+  expect((await durable('POST', `${instanceId}/terminate?reason=test`)).status).toBe(202);
+  await waitFor(`${instanceId} terminated`, async () => {
+    const status = (await (await durable('GET', instanceId)).json()) as { runtimeStatus: string };
+    return status.runtimeStatus === 'Terminated' ? true : undefined;
+  });
+}
+
+async function runReconciler(): Promise<void> {
+  const response = await fetch(`${bed.env.baseUrl}/admin/functions/jobReconciler`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-functions-key': bed.env.masterKey },
+    body: JSON.stringify({ input: '' }),
+  });
+  expect(response.status).toBe(202);
+}
+
+function agentLog(): string {
+  const dir = path.join(bed.dataDir, 'nodes', clusterTag(bed.clusterId('c1').toLowerCase()));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => fs.readFileSync(path.join(dir, e.name, 'agent.log'), 'utf8'))
+    .join('\n');
+}
+
+test('a running job whose lifecycle ended gets a new one that sees its process exit with the real code', async () => {
+  const flag = path.join(bed.dataDir, 'release-still-running');
+  await bed.putJob(
+    'still-running',
+    customJob(bed, 'c1', `while [ ! -e '${flag}' ]; do sleep 0.1; done; echo done; exit 3`),
+  );
+  await bed.waitForJob('still-running', 'running', (p) => p.executionState === 'running');
+  await endLifecycle('still-running');
+  await runReconciler();
+  // The new lifecycle is running (it took the job up) before the process is let go.
+  const instanceId = await lifecycleOf('still-running');
+  await waitFor(`${instanceId} started again`, async () => {
+    const status = (await (await durable('GET', instanceId)).json()) as { runtimeStatus: string };
+    return status.runtimeStatus === 'Running' ? true : undefined;
+  });
+  fs.writeFileSync(flag, '');
+  const done = await bed.waitForJob('still-running', 'ended', ended, 60_000);
+  expect(done.executionState).toBe('failed');
+  expect(done.executionInfo).toMatchObject({ exitCode: 3 });
+  expect((done.attempts as unknown[]).length).toBe(1); // taken up, not run again
+}, 120_000);
+
+test('a job whose process exited while no lifecycle listened gets its exit from the node agent again', async () => {
+  const flag = path.join(bed.dataDir, 'release-exited');
+  const count = path.join(bed.dataDir, 'exited-runs');
+  await bed.putJob(
+    'exited',
+    customJob(bed, 'c1', `echo run >> '${count}'; while [ ! -e '${flag}' ]; do sleep 0.1; done; exit 4`),
+  );
+  await bed.waitForJob('exited', 'running', (p) => p.executionState === 'running');
+  await endLifecycle('exited');
+  fs.writeFileSync(flag, '');
+  await waitFor('the exit reported to no one', async () =>
+    /task \S+ ended: exit code 4/.test(agentLog()) ? true : undefined,
+  );
+  expect((await bed.getJob('exited')).executionState).toBe('running');
+  await runReconciler();
+  const done = await bed.waitForJob('exited', 'ended', ended, 60_000);
+  expect(done.executionState).toBe('failed');
+  expect(done.executionInfo).toMatchObject({ exitCode: 4 });
+  expect(agentLog()).toMatch(/ran already: its exit is reported again/);
+  expect(fs.readFileSync(count, 'utf8')).toBe('run\n'); // the process ran once
+}, 120_000);
+
+test('a job being terminated whose lifecycle ended has its process stopped and ends terminated', async () => {
+  const pidFile = path.join(bed.dataDir, 'terminating.pid');
+  await bed.putJob('terminating', customJob(bed, 'c1', `echo $$ > '${pidFile}'; exec sleep 600`));
+  const pid = await waitFor('the process pid', async () =>
+    fs.existsSync(pidFile) && /^\d+\n$/.test(fs.readFileSync(pidFile, 'utf8'))
+      ? Number(fs.readFileSync(pidFile, 'utf8'))
+      : undefined,
+  );
+  await endLifecycle('terminating');
+  // The terminate request finds no lifecycle to tell: the record says terminating, the process runs on.
+  const terminate = await bed.api.send('POST', `${experiment}/jobs/terminating/terminate`);
+  expect(terminate.status).toBe(202);
+  await bed.waitForJob('terminating', 'terminating', (p) => p.executionState === 'terminating');
+  expect(() => process.kill(pid, 0)).not.toThrow();
+  await runReconciler();
+  const done = await bed.waitForJob('terminating', 'ended', ended, 60_000);
+  expect(done.executionState).toBe('failed');
+  expect(JSON.stringify(done.executionInfo)).toContain('terminated');
+  await waitFor('the process to be stopped', async () => {
+    try {
+      process.kill(pid, 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  });
+}, 120_000);
