@@ -2,8 +2,9 @@
 // One can end while the record does not (its last activity failed all its retries and so did recording the
 // result, an operator terminated or purged the instance, the task hub was changed or lost): the job would then hold
 // its nodes, or wait, for ever. The reconciler finds such jobs among those holding nodes and starts their lifecycle
-// again, which takes each job up from its record (`restartJobLifecycle`). A queued job's ended lifecycle is started
-// again when the scheduler grants it nodes and finds it gone (scheduleJobsActivity).
+// again, which takes each job up from its record (`restartJobLifecycle`). A queued job's lifecycle that is gone
+// altogether is started again when the scheduler grants it nodes (scheduleJobsActivity); one that ended is found
+// here once the job runs.
 import type { DurableClient } from 'durable-functions';
 import { isTerminal } from '../../shared/domain/jobExecutionState';
 import { jobRefWireOf } from '../../shared/contracts/jobCommand';

@@ -31,7 +31,7 @@ import { jobRefWireOf } from '../../shared/contracts/jobCommand';
 import { clusterRefOfKey, updateJob, withAttemptsView } from './jobRecords';
 import { getJobServices } from './jobServices';
 import { durableClientOf } from '../durableClientOf';
-import { restartJobLifecycle } from './jobCommandRunner';
+import { restartJobLifecycle, startJobLifecycle } from './jobCommandRunner';
 
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
 const periodicCheckMs = 10_000;
@@ -243,9 +243,23 @@ export async function scheduleJobs(
   const granting = forEachLimited(decision.starts, writeConcurrency, async (start) => {
     const entry = byUuid.get(start.jobId)!;
     const instanceId = jobLifecycleInstanceId(start.jobId);
-    // A job queued a moment ago may not have its lifecycle yet (one sent through the job-commands queue): it asks
-    // for scheduling once it exists. The API's submissions started it before writing the record.
-    if (!entry.job.lifecycleStarted && !(await client.getStatus(instanceId).catch(() => undefined))) return;
+    // A job sent through the job-commands queue may not have its lifecycle yet (its start command is on its way, or
+    // was lost): it is started here, waiting for the grant below (a start command arriving later finds it). The
+    // API's submissions started it before writing the record.
+    if (!entry.job.lifecycleStarted && !(await client.getStatus(instanceId).catch(() => undefined))) {
+      const lifecycle = {
+        kind: 'start' as const,
+        job: jobRefWireOf(entry.ref),
+        jobUuid: start.jobId,
+        clusterKey,
+      };
+      const begun = await startJobLifecycle(context, lifecycle).then(
+        () => true,
+        // Started meanwhile by its command (409), or Durable failing: granted at a later pass.
+        async () => (await client.getStatus(instanceId).catch(() => undefined)) !== undefined,
+      );
+      if (!begun) return;
+    }
     const stored = await updateJob(services.store, entry.ref, (current) => {
       if (current.job?.executionState !== 'queued' || current.job.attempts.length + 1 !== start.attempt) {
         return undefined; // terminated or started meanwhile: not ours to start
@@ -279,7 +293,8 @@ export async function scheduleJobs(
       await client.raiseEvent(instanceId, nodesGrantedEvent, granted);
     } catch (error: unknown) {
       // The job is recorded running on its nodes: a waiting lifecycle finds that when it re-checks its record, and
-      // one that had ended (the record still said queued) is started again to take the job up.
+      // a missing one (purged, or the task hub lost: 404) is started again to take the job up. One that ended but
+      // is still recorded takes the event silently (410): the job reconciler finds the job running without it.
       context.warn(`Could not tell ${instanceId} about its nodes: ${(error as Error).message}`);
       const restarted = await restartJobLifecycle(client, launch.lifecycle).catch((failure: unknown) => {
         context.warn(`Could not start ${instanceId} again: ${(failure as Error).message}`);

@@ -2,7 +2,8 @@
 // terminated through the Durable management API, as an operator could) is taken up by the job reconciler's timer
 // (run by hand through the admin API) with a new lifecycle: one whose process is still running gets its real exit
 // code; one whose process exited while no lifecycle listened gets the exit again from its node agent; one being
-// terminated has its process stopped and ends terminated. Needs `npx tsc -p tsconfig.json` first.
+// terminated has its process stopped and ends terminated. A queued job whose lifecycle is gone altogether gets a
+// new one from the grant. Needs `npx tsc -p tsconfig.json` first.
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
@@ -134,4 +135,19 @@ test('a job being terminated whose lifecycle ended has its process stopped and e
       return true;
     }
   });
+}, 120_000);
+
+test('a queued job whose lifecycle is gone (purged) gets a new one when the scheduler grants it nodes', async () => {
+  const flag = path.join(bed.dataDir, 'release-blocker');
+  await bed.putJob('blocker', customJob(bed, 'c1', `while [ ! -e '${flag}' ]; do sleep 0.1; done`));
+  await bed.waitForJob('blocker', 'running', (p) => p.executionState === 'running');
+  await bed.putJob('waiting', customJob(bed, 'c1', 'echo granted; exit 5'));
+  await endLifecycle('waiting');
+  expect((await durable('DELETE', await lifecycleOf('waiting'))).status).toBe(200); // purged: no instance at all
+  expect((await bed.getJob('waiting')).executionState).toBe('queued');
+  fs.writeFileSync(flag, ''); // the node comes free: the next pass grants it to 'waiting', whose lifecycle is gone
+  const done = await bed.waitForJob('waiting', 'ended', ended, 60_000);
+  expect(done.executionState).toBe('failed');
+  expect(done.executionInfo).toMatchObject({ exitCode: 5 });
+  expect((done.attempts as unknown[]).length).toBe(1);
 }, 120_000);
