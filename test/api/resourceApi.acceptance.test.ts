@@ -6,7 +6,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import https from 'https';
 import * as path from 'path';
-import { startTestEnvironment, type TestEnvironment } from '../support/testEnvironment';
+import { startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
 import { ApiClient, SUB, workspacePath } from './apiClient';
 
 // Versioned copies of the Batch AI spec examples and recipes' job.json files (see test/fixtures/batchai/README.md).
@@ -205,17 +205,27 @@ describe('spec examples replayed', () => {
         }
       ).executionInfo?.startTime,
     );
-    const files = await api.send(
-      'POST',
-      api.url(`${ws}/experiments/demo_experiment/jobs/demo_job/listOutputFiles`, {
-        outputdirectoryid: 'stdouterr',
-      }),
-    );
-    const names = (files.body.value as { name: string; fileType: string; downloadUrl?: string }[]).map(
-      (f) => f.name,
-    );
-    if (started) expect(names.sort()).toEqual(expect.arrayContaining(['stderr.txt', 'stdout.txt']));
-    else expect(files.body).toEqual({ value: [] });
+    const listStdOutErr = async (): Promise<{ body: Record<string, unknown>; names: string[] }> => {
+      const files = await api.send(
+        'POST',
+        api.url(`${ws}/experiments/demo_experiment/jobs/demo_job/listOutputFiles`, {
+          outputdirectoryid: 'stdouterr',
+        }),
+      );
+      const value = files.body.value as { name: string; fileType: string; downloadUrl?: string }[];
+      return { body: files.body, names: value.map((f) => f.name).sort() };
+    };
+    const first = await listStdOutErr();
+    if (!started && first.names.length === 0) {
+      expect(first.body).toEqual({ value: [] });
+    } else {
+      // Started = granted its node; the node agent creates the log files when it takes the task, a moment later.
+      const names = await waitFor('the started job to have its stdout and stderr', async () => {
+        const listed = (await listStdOutErr()).names;
+        return listed.includes('stdout.txt') && listed.includes('stderr.txt') ? listed : undefined;
+      });
+      expect(names).toEqual(expect.arrayContaining(['stderr.txt', 'stdout.txt']));
+    }
   });
 
   test('TerminateJob, then the Delete examples with cascades', async () => {

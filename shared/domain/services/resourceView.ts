@@ -6,14 +6,16 @@ import type { JsonObject } from '../specValidator';
 
 /**
  * A queued job's explanation before a scheduling pass has written one: a pass looks only at the head of the
- * cluster's queue (scheduleJobsActivity), so a job far back in a long queue, or one just submitted, has none yet.
+ * cluster's queue and writes at most 32 explanations (scheduleJobsActivity), so a job far back in a long queue, or
+ * one just submitted, has none yet.
  */
 export function notYetConsideredQueueInfo(nodesNeeded: number): JsonObject {
   return {
     reason: 'NotYetConsidered',
     message:
-      'Waiting for the scheduler to reach this job: a scheduling pass looks at the head of the cluster queue ' +
-      '(high > normal > low priority, then submit time), and this job has not been among it yet.',
+      "No scheduling pass has explained this job's wait yet: a pass looks at the head of the cluster queue " +
+      '(high > normal > low priority, then submit time) and explains its first waiting jobs; this job is further ' +
+      'back, or was submitted a moment ago.',
     nodesNeeded,
   };
 }
