@@ -30,6 +30,7 @@ import '../orchestrations/jobs/checkJobNodesActivity';
 // this also validates the telemetry settings at startup rather than at the first request.
 registerInvocationTracing(app);
 import './dashboard/dashboardFunction';
+import './dashboard/dashboardConfigFunction';
 import './events/jobSubmissionsTrigger';
 import './events/scoringBlobEventsTrigger';
 import './events/scoringBatchesTrigger';

@@ -13,6 +13,8 @@ export interface SecurityServices {
   policy: AccessPolicy;
   /** Present when AUTH_MODE is `entra`. */
   validator?: BearerTokenValidator;
+  /** The tenant's OpenID metadata and keys, present when AUTH_MODE is `entra`. */
+  keySet?: OpenIdKeySet;
 }
 
 let services: SecurityServices | undefined;
@@ -43,7 +45,7 @@ function build(env: Readonly<Record<string, string | undefined>>): SecurityServi
     clockSkewSeconds: entra.clockSkewSeconds,
     keySet,
   });
-  return { settings, policy, validator };
+  return { settings, policy, validator, keySet };
 }
 
 /** The security services of this process; a configuration error is thrown (and reported) on every request. */

@@ -1,7 +1,10 @@
 // A local OpenID Connect issuer standing in for Entra ID: the tenant's v2.0 metadata and JWKS over HTTPS on
 // 127.0.0.1 (loopback certificate in ./tls), and a helper that mints RS256 access tokens shaped like Entra's (v1 or
 // v2 issuer, tid, oid, aud, roles, groups). Keys can be rotated to exercise a validator's refresh on unknown kid.
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'crypto';
+// It also signs in one configured user through the authorization code flow with PKCE that a single-page app uses
+// (`/authorize` answers at once with a code, no login page; `/token` redeems it, or a refresh token, with CORS).
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'crypto';
+import type { ServerResponse } from 'http';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
 import { loadLoopbackCertificate } from './loopbackCertificate';
@@ -32,6 +35,14 @@ export interface MintOptions {
   claims?: Record<string, unknown>;
 }
 
+/** The user `/authorize` signs in, and how long the tokens `/token` issues live. */
+export interface SignInOptions {
+  oid: string;
+  name: string;
+  /** Seconds an access token from `/token` lives (default 3600). */
+  accessTokenLifetimeSeconds?: number;
+}
+
 export interface EntraIdFake {
   tenantId: string;
   /** The audience tokens are minted for unless told otherwise (`api://batchai-test`). */
@@ -46,8 +57,8 @@ export interface EntraIdFake {
   mintToken(options?: MintOptions): string;
   /** Publishes a new signing key and signs new tokens with it (the old key stays published unless `retireOld`). */
   rotateKey(options?: { retireOld?: boolean }): string;
-  /** How many times the metadata and the JWKS were fetched. */
-  fetches(): { metadata: number; jwks: number };
+  /** How many times the metadata and the JWKS were fetched, and codes and refresh tokens redeemed at `/token`. */
+  fetches(): { metadata: number; jwks: number; codeGrants: number; refreshGrants: number };
   stop(): Promise<void>;
 }
 
@@ -66,8 +77,16 @@ function base64UrlJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
+interface PendingCode {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  scope: string;
+  expires: number;
+}
+
 export async function startEntraIdFake(
-  options: { tenantId?: string; audience?: string } = {},
+  options: { tenantId?: string; audience?: string; signIn?: SignInOptions } = {},
 ): Promise<EntraIdFake> {
   const { certificateFile, certificate, key: tlsKey } = loadLoopbackCertificate();
   const tenantId = (options.tenantId ?? randomUUID()).toLowerCase();
@@ -75,8 +94,88 @@ export async function startEntraIdFake(
   let published: SigningKey[] = [newKey()];
   let current = published[0];
   const unpublished = newKey();
-  const counts = { metadata: 0, jwks: 0 };
+  const counts = { metadata: 0, jwks: 0, codeGrants: 0, refreshGrants: 0 };
+  const codes = new Map<string, PendingCode>();
+  const refreshTokens = new Map<string, { clientId: string; scope: string }>();
   let baseUrl = '';
+  let mint: (options?: MintOptions) => string = () => '';
+
+  /** `/authorize`: checks the request as Entra does for a SPA, then signs the configured user in at once. */
+  const authorize = (url: URL, res: ServerResponse): void => {
+    const q = url.searchParams;
+    const redirectUri = q.get('redirect_uri') ?? '';
+    const fail = (error: string, description: string): void => {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`${error}: ${description}`);
+    };
+    if (!options.signIn) return fail('unauthorized_client', 'this fake was started without a sign-in user');
+    if (!/^https?:\/\//.test(redirectUri))
+      return fail('invalid_request', 'redirect_uri must be an http(s) URL');
+    if (!q.get('client_id')) return fail('invalid_request', 'client_id is required');
+    if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'only code');
+    if (q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge'))
+      return fail('invalid_request', 'PKCE with code_challenge_method=S256 is required for a SPA');
+    const code = randomBytes(24).toString('base64url');
+    codes.set(code, {
+      clientId: q.get('client_id')!,
+      redirectUri,
+      codeChallenge: q.get('code_challenge')!,
+      scope: q.get('scope') ?? '',
+      expires: Date.now() + 600_000,
+    });
+    const back = new URL(redirectUri);
+    back.searchParams.set('code', code);
+    if (q.get('state') !== null) back.searchParams.set('state', q.get('state')!);
+    res.writeHead(302, { location: back.toString() });
+    res.end();
+  };
+
+  /** `/token`: redeems a code (PKCE checked) or a refresh token for the configured user's tokens. */
+  const token = (form: URLSearchParams, res: ServerResponse, origin: string): void => {
+    const reply = (status: number, body: unknown): void => {
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'access-control-allow-origin': origin || '*',
+      });
+      res.end(JSON.stringify(body));
+    };
+    const invalid = (description: string): void =>
+      reply(400, { error: 'invalid_grant', error_description: description });
+    const signIn = options.signIn;
+    if (!signIn) return reply(400, { error: 'unauthorized_client', error_description: 'no sign-in user' });
+    const clientId = form.get('client_id') ?? '';
+    let scope: string;
+    if (form.get('grant_type') === 'authorization_code') {
+      const pending = codes.get(form.get('code') ?? '');
+      codes.delete(form.get('code') ?? ''); // a code is redeemed once
+      if (!pending || pending.expires < Date.now()) return invalid('the code is unknown, used or expired');
+      if (pending.clientId !== clientId) return invalid('the code was issued to another client');
+      if (pending.redirectUri !== form.get('redirect_uri')) return invalid('redirect_uri differs');
+      const verifier = form.get('code_verifier') ?? '';
+      if (createHash('sha256').update(verifier).digest('base64url') !== pending.codeChallenge)
+        return invalid('the code_verifier does not match the code_challenge');
+      counts.codeGrants++;
+      scope = pending.scope;
+    } else if (form.get('grant_type') === 'refresh_token') {
+      const held = refreshTokens.get(form.get('refresh_token') ?? '');
+      refreshTokens.delete(form.get('refresh_token') ?? ''); // rotated, as for a SPA
+      if (!held || held.clientId !== clientId) return invalid('the refresh token is unknown or used');
+      counts.refreshGrants++;
+      scope = held.scope;
+    } else {
+      return reply(400, { error: 'unsupported_grant_type', error_description: 'code or refresh_token' });
+    }
+    const refreshToken = randomBytes(24).toString('base64url');
+    refreshTokens.set(refreshToken, { clientId, scope });
+    const lifetime = signIn.accessTokenLifetimeSeconds ?? 3600;
+    reply(200, {
+      token_type: 'Bearer',
+      scope,
+      expires_in: lifetime,
+      access_token: mint({ oid: signIn.oid, expiresInSeconds: lifetime, claims: { name: signIn.name } }),
+      refresh_token: refreshToken,
+    });
+  };
 
   const server = https.createServer({ cert: certificate, key: tlsKey }, (req, res) => {
     const url = new URL(req.url ?? '/', baseUrl);
@@ -84,6 +183,24 @@ export async function startEntraIdFake(
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(body));
     };
+    if (req.method === 'GET' && url.pathname === `/${tenantId}/oauth2/v2.0/authorize`)
+      return authorize(url, res);
+    if (url.pathname === `/${tenantId}/oauth2/v2.0/token`) {
+      const origin = String(req.headers.origin ?? '');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-origin': origin || '*',
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': 'content-type',
+        });
+        return res.end();
+      }
+      if (req.method !== 'POST') return answer(405, { error: 'method_not_allowed' });
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => token(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), res, origin));
+      return;
+    }
     if (req.method !== 'GET') return answer(405, { error: 'method_not_allowed' });
     if (url.pathname === `/${tenantId}/v2.0/.well-known/openid-configuration`) {
       counts.metadata++;
@@ -119,7 +236,7 @@ export async function startEntraIdFake(
   baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = `${baseUrl}/${tenantId}/v2.0`;
 
-  return {
+  const fake: EntraIdFake = {
     tenantId,
     audience,
     baseUrl,
@@ -166,4 +283,6 @@ export async function startEntraIdFake(
         server.close(() => resolve());
       }),
   };
+  mint = (mintOptions) => fake.mintToken(mintOptions);
+  return fake;
 }

@@ -14,6 +14,15 @@ export interface EntraSettings {
   clockSkewSeconds: number;
   /** PEM file trusted for the metadata and key fetches only (a local HTTPS fake of Entra ID in tests). */
   caFile?: string;
+  /** The dashboard's sign-in (a single-page app registration), when DASHBOARD_CLIENT_ID is set. */
+  dashboard?: DashboardSignInSettings;
+}
+
+export interface DashboardSignInSettings {
+  /** Application (client) id of the app registration with the dashboard's URL as a single-page app redirect URI. */
+  clientId: string;
+  /** Scopes the dashboard asks for: OpenID ones, offline_access (refresh tokens) and the API's. */
+  scopes: string[];
 }
 
 export interface AuthSettings {
@@ -88,7 +97,34 @@ function readEntraSettings(env: Env): EntraSettings {
       `must be an integer from 0 to 600; it is '${skewText}'.`,
     );
   const caFile = env.AUTH_OPENID_CA_FILE?.trim() || undefined;
-  return { tenantId: tenantId.toLowerCase(), openIdConfigurationUrl, audiences, clockSkewSeconds, caFile };
+  const dashboard = readDashboardSignIn(env, audiences);
+  return {
+    tenantId: tenantId.toLowerCase(),
+    openIdConfigurationUrl,
+    audiences,
+    clockSkewSeconds,
+    caFile,
+    ...(dashboard ? { dashboard } : {}),
+  };
+}
+
+/**
+ * DASHBOARD_CLIENT_ID (the single-page app registration the dashboard signs in with) and DASHBOARD_API_SCOPE (the
+ * API's scope, default `<the first api:// audience>/.default`). Unset client id: the dashboard has no sign-in.
+ */
+function readDashboardSignIn(env: Env, audiences: string[]): DashboardSignInSettings | undefined {
+  const clientId = env.DASHBOARD_CLIENT_ID?.trim() ?? '';
+  if (clientId === '') return undefined;
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(clientId))
+    throw new ConfigurationError(
+      'DASHBOARD_CLIENT_ID',
+      `must be an application (client) id, e.g. a GUID; it is '${clientId}'.`,
+    );
+  const fallback = audiences.find((a) => a.startsWith('api://')) ?? audiences[0];
+  const apiScope = env.DASHBOARD_API_SCOPE?.trim() || `${fallback.replace(/\/+$/, '')}/.default`;
+  if (/\s/.test(apiScope))
+    throw new ConfigurationError('DASHBOARD_API_SCOPE', `must be one scope; it is '${apiScope}'.`);
+  return { clientId, scopes: ['openid', 'profile', 'offline_access', apiScope] };
 }
 
 export function readAuthSettings(env: Env): AuthSettings {

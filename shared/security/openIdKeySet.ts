@@ -20,6 +20,9 @@ export interface OpenIdKeySetOptions {
 interface KeySnapshot {
   issuer: string;
   keys: Map<string, KeyObject>;
+  /** Where a browser signs in and redeems codes (absent when the metadata has no https ones). */
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
   fetchedAt: number;
 }
 
@@ -39,6 +42,12 @@ export class OpenIdKeySet {
   /** The issuer the metadata declares (may hold `{tenantid}` for multi-tenant metadata). */
   async issuer(): Promise<string> {
     return (await this.current()).issuer;
+  }
+
+  /** The metadata's authorization and token endpoints (https), for a browser's sign-in. */
+  async signInEndpoints(): Promise<{ authorizationEndpoint: string; tokenEndpoint: string } | undefined> {
+    const { authorizationEndpoint, tokenEndpoint } = await this.current();
+    return authorizationEndpoint && tokenEndpoint ? { authorizationEndpoint, tokenEndpoint } : undefined;
   }
 
   /** The signing key with this `kid`, refreshing once when it is unknown; undefined if the tenant has no such key. */
@@ -81,7 +90,15 @@ export class OpenIdKeySet {
         const parsed = rsaSigningKey(jwk);
         if (parsed) keys.set(parsed.kid, parsed.key);
       }
-      this.snapshot = { issuer, keys, fetchedAt: this.now() };
+      const https = (value: unknown): string | undefined =>
+        typeof value === 'string' && value.startsWith('https://') ? value : undefined;
+      this.snapshot = {
+        issuer,
+        keys,
+        authorizationEndpoint: https(metadata.authorization_endpoint),
+        tokenEndpoint: https(metadata.token_endpoint),
+        fetchedAt: this.now(),
+      };
       return this.snapshot;
     } catch (error: unknown) {
       // Keys we already hold stay valid through a failed refresh; without any, no token can be checked.

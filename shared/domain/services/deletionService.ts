@@ -1,6 +1,6 @@
-// Deletes with their cascades: workspace -> clusters, file servers, experiments -> jobs. A queued or finished job
-// is removed at once; a running one is asked to terminate and marked `deleting`, and the delete completes when
-// the lifecycle has stopped it (checked again whenever the operation's status is read).
+// Deletes with their cascades: workspace -> experiments -> jobs, then clusters and file servers. A queued or
+// finished job is removed at once; a running one is asked to terminate and marked `deleting`, and the delete
+// completes when the lifecycle has stopped it (checked again whenever the operation's status is read).
 import type { ResourceRef } from '../resourceId';
 import { experimentRefOf, workspaceRefOf } from '../resourceId';
 import type { SweepStore } from '../sweeps/sweepStore';
@@ -125,16 +125,20 @@ export async function deleteWorkspaceRecord(deps: ServiceDeps, ref: ResourceRef)
   const workspace = workspaceRefOf(ref);
   if (!(await deps.store.get(workspace))) return true;
   await markDeleting(deps, workspace);
+  // The jobs first: a running job is stopped through its nodes' agents, so its cluster goes only once it has
+  // stopped (released first, the nodes could not report the exits, and each lifecycle would wait out both stop
+  // grace periods before giving up on them).
+  const experimentsGone = await deleteChildren(deps, { kind: 'experiment', workspace }, (e) =>
+    deleteExperimentRecord(deps, e),
+  );
+  if (!experimentsGone) return false;
   const clustersGone = await deleteChildren(deps, { kind: 'cluster', workspace }, (c) =>
     deleteClusterRecord(deps, c),
   );
   const fileServersGone = await deleteChildren(deps, { kind: 'fileServer', workspace }, (f) =>
     deleteFileServerRecord(deps, f),
   );
-  const experimentsGone = await deleteChildren(deps, { kind: 'experiment', workspace }, (e) =>
-    deleteExperimentRecord(deps, e),
-  );
-  if (!(clustersGone && fileServersGone && experimentsGone)) return false;
+  if (!(clustersGone && fileServersGone)) return false;
   await deps.store.delete(workspace);
   // After the workspace itself: its owners can follow the delete until it is done. A crash in between leaves a
   // record that a later workspace of that name replaces when it is created.
