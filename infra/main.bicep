@@ -48,6 +48,9 @@ param authAdminPrincipals string = ''
 @description('Object ids allowed to create workspaces, comma-separated, or * for every caller of the tenant; empty: admins only.')
 param authWorkspaceCreators string = ''
 
+@description('Application (client) id of the app registration the web dashboard signs in with (a single-page app redirect URI https://<function app host>/api/dashboard/); empty: the dashboard has no sign-in (docs/security.md).')
+param dashboardClientId string = ''
+
 param cosmosServerless bool = true
 param cosmosAutoscaleMaxThroughput int = 4000
 param functionMaximumInstanceCount int = 100
@@ -210,6 +213,7 @@ var appSettings = {
   AUTH_AUDIENCE: authAudience
   AUTH_ADMIN_PRINCIPALS: authAdminPrincipals
   AUTH_WORKSPACE_CREATORS: authWorkspaceCreators
+  DASHBOARD_CLIENT_ID: dashboardClientId
 }
 
 // host.json must say storageProvider { type: 'azureManaged', connectionStringName:

@@ -1,8 +1,10 @@
-// The dashboard shell: scope settings, the workspace picker, navigation by URL hash, and the refresh loop that
-// updates the current view in place every few seconds (paused while the tab is hidden).
+// The dashboard shell: the sign-in (where the API asks for tokens), scope settings, the workspace picker,
+// navigation by URL hash, and the refresh loop that updates the current view in place every few seconds (paused
+// while the tab is hidden).
 import { parseRoute, routeHash, type DashboardRoute } from './model/dashboardRoute.js';
 import { parseArmId } from './model/armResourceId.js';
-import { ApiClient } from './ui/apiClient.js';
+import { ApiClient, ApiError, apiRoot } from './ui/apiClient.js';
+import { DashboardAuth, type AuthState } from './ui/signIn.js';
 import { loadSettings, saveSettings, type DashboardSettings } from './ui/dashboardSettings.js';
 import { morphChildren } from './ui/domMorph.js';
 import { h } from './ui/elementBuilder.js';
@@ -34,6 +36,7 @@ const settingsForm = byId<HTMLFormElement>('settings');
 const workspacePicker = byId<HTMLSelectElement>('workspace-picker');
 const nav = byId<HTMLElement>('nav');
 const pauseToggle = byId<HTMLInputElement>('auto-refresh');
+const authStatus = byId<HTMLElement>('auth-status');
 
 const settings: DashboardSettings = loadSettings();
 subscriptionInput.value = settings.subscriptionId;
@@ -42,9 +45,14 @@ resourceGroupInput.value = settings.resourceGroup;
 let current: { route: DashboardRoute; view: View } | undefined;
 let refreshing: Promise<void> | undefined;
 let again = false;
+/** False while the user must sign in first: no view is shown and nothing is refreshed. */
+let ready = false;
+let authState: AuthState = { kind: 'anonymous' };
+
+const auth = new DashboardAuth(apiRoot());
 
 const ctx: ViewContext = {
-  api: new ApiClient(),
+  api: new ApiClient(() => auth.accessToken()),
   settings,
   navigate: (route) => {
     const hash = routeHash(route);
@@ -55,7 +63,76 @@ const ctx: ViewContext = {
   refreshSoon: () => void refresh(),
 };
 
+/** Who is signed in, with Sign out, in the top bar (nothing when the API takes no token). */
+function renderAuthStatus(state: AuthState): void {
+  authState = state;
+  authStatus.hidden = state.kind !== 'signedIn';
+  if (state.kind !== 'signedIn') return authStatus.replaceChildren();
+  authStatus.replaceChildren(
+    h('span', {}, `Signed in as ${state.name}`),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary small',
+        onclick: () => {
+          auth.signOut();
+          showSignIn(
+            auth.canSignIn()
+              ? { kind: 'signedOut', message: 'You are signed out.' }
+              : { kind: 'unavailable', message: 'The token set by hand was removed.' },
+          );
+        },
+      },
+      'Sign out',
+    ),
+  );
+}
+
+/** The page for a user who must sign in first, or who cannot (the deployment has no dashboard sign-in). */
+function showSignIn(state: Extract<AuthState, { kind: 'signedOut' | 'unavailable' }>): void {
+  ready = false;
+  current = undefined;
+  renderAuthStatus(state);
+  morphChildren(nav, []);
+  clearError();
+  statusText.textContent = '';
+  const button =
+    state.kind === 'signedOut'
+      ? h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => void auth.signIn().catch((error: unknown) => reportError(error)),
+          },
+          'Sign in',
+        )
+      : null;
+  main.replaceChildren(
+    h(
+      'section',
+      { class: 'sign-in' },
+      h('h1', {}, state.kind === 'signedOut' ? 'Sign in' : 'Sign-in unavailable'),
+      state.message ? h('p', { role: 'status' }, state.message) : null,
+      h(
+        'p',
+        {},
+        state.kind === 'signedOut'
+          ? 'This Batch AI service needs you to sign in with your organization account (Microsoft Entra ID).'
+          : 'The service needs an access token that this dashboard cannot get for you; see docs/security.md.',
+      ),
+      button,
+    ),
+  );
+}
+
 function reportError(error: unknown): void {
+  if (error instanceof ApiError && error.info.status === 401 && ready && authState.kind === 'signedIn') {
+    // The token was refused (expired and not renewed, or revoked): sign in again.
+    auth.signOut();
+    showSignIn({ kind: 'signedOut', message: `Your sign-in is no longer accepted: ${error.message}` });
+    return;
+  }
   const message = error instanceof Error ? error.message : String(error);
   alertRegion.textContent = message;
   alertRegion.hidden = false;
@@ -114,6 +191,7 @@ function renderNav(route: DashboardRoute): void {
 }
 
 async function show(route: DashboardRoute): Promise<void> {
+  if (!ready) return;
   const view = viewFor(route);
   current = { route, view };
   renderNav(route);
@@ -148,6 +226,7 @@ async function refreshWorkspaces(): Promise<void> {
 
 /** Refreshes the current view; calls that arrive while one runs are folded into one more run. */
 async function refresh(): Promise<void> {
+  if (!ready) return;
   if (refreshing) {
     again = true;
     return refreshing;
@@ -200,4 +279,10 @@ setInterval(() => {
     void refresh();
 }, refreshIntervalMs);
 
-void show(parseRoute(location.hash));
+void (async () => {
+  const state = await auth.start();
+  if (state.kind === 'signedOut' || state.kind === 'unavailable') return showSignIn(state);
+  renderAuthStatus(state);
+  ready = true;
+  await show(parseRoute(location.hash));
+})();

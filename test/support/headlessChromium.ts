@@ -21,7 +21,14 @@ export interface HeadlessBrowser {
   close(): Promise<void>;
 }
 
-export async function launchHeadlessChromium(profilePrefix: string): Promise<HeadlessBrowser> {
+/**
+ * `ignoreHttpsErrors`: accept the local fakes' self-signed loopback certificate (the Entra ID fake's sign-in pages
+ * and token endpoint); never needed for the app itself, which is served over http on loopback.
+ */
+export async function launchHeadlessChromium(
+  profilePrefix: string,
+  options: { ignoreHttpsErrors?: boolean } = {},
+): Promise<HeadlessBrowser> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${profilePrefix}-`));
   try {
     const context = await chromium.launchPersistentContext(userDataDir, {
@@ -38,6 +45,7 @@ export async function launchHeadlessChromium(profilePrefix: string): Promise<Hea
         '--disable-sync',
       ],
       viewport: { width: 1400, height: 900 },
+      ignoreHTTPSErrors: options.ignoreHttpsErrors === true,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     return {

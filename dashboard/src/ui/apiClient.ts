@@ -25,19 +25,8 @@ export function apiRoot(location: Location = window.location): string {
   return `${location.origin}${cut >= 0 ? path.slice(0, cut) : '/api'}`;
 }
 
-/**
- * Where a signed-in user's Entra ID access token is kept for an API with AUTH_MODE=entra (this tab only; see
- * docs/security.md). The dashboard has no sign-in flow of its own yet.
- */
-export const accessTokenStorageKey = 'batchai-access-token';
-
-function accessToken(): string | undefined {
-  try {
-    return sessionStorage.getItem(accessTokenStorageKey)?.trim() || undefined;
-  } catch {
-    return undefined; // storage disabled: anonymous requests, as with AUTH_MODE=none
-  }
-}
+/** The bearer token of the next request (dashboard/src/ui/signIn.ts), or undefined to send none. */
+export type AccessTokenProvider = () => Promise<string | undefined>;
 
 const e = encodeURIComponent;
 
@@ -59,7 +48,10 @@ export function sweepPath(scope: Scope, experiment: string, sweep?: string): str
 }
 
 export class ApiClient {
-  constructor(private readonly root: string = apiRoot()) {}
+  constructor(
+    private readonly accessToken: AccessTokenProvider,
+    private readonly root: string = apiRoot(),
+  ) {}
 
   url(path: string, query: Record<string, string> = {}): string {
     const url = new URL(path.startsWith('http') ? path : `${this.root}${path}`);
@@ -74,7 +66,7 @@ export class ApiClient {
     body?: unknown,
     query?: Record<string, string>,
   ): Promise<Response> {
-    const token = accessToken();
+    const token = await this.accessToken();
     const response = await fetch(this.url(path, query), {
       method,
       headers: {
