@@ -89,6 +89,15 @@ test('the node loss of an exit comes from its machine-readable reason, not its t
     requeue: true,
   });
   expect(nodeLossOf({ taskId: 't', exitCode: 1, reason: 'exited' })).toBeUndefined();
+  // A task its node lost (the agent stopped, or its launcher died): the node's failure, not the program's.
+  const lost = {
+    taskId: 't',
+    signal: 'SIGTERM',
+    reason: 'nodeLost' as const,
+    message: 'The node agent stopped.',
+  };
+  expect(nodeLossOf(lost)).toEqual({ requeue: true, reason: 'The node agent stopped.' });
+  expect(nodeLossOf(lost, false)).toBeUndefined(); // orchestration version 1.0
 });
 
 test('only exit code 0 counts as success', () => {

@@ -7,10 +7,15 @@ import type { AttemptOutcome, LaunchedTask, TaskExit } from './jobLifecycleContr
 
 /**
  * The node under a task went away and says what the job should do: an eviction notice (Spot preemption, platform
- * Terminate) requeues; a scale down requeues or, with nodeDeallocationOption 'terminate', ends the job. Undefined
- * when the exit says nothing about its node (the lifecycle then checks the node records).
+ * Terminate) or a task the node lost (its agent stopped, or its task launcher died) requeues; a scale down
+ * requeues or, with nodeDeallocationOption 'terminate', ends the job. Undefined when the exit says nothing about
+ * its node (the lifecycle then checks the node records).
  */
-export function nodeLossOf(exit: TaskExit): { requeue: boolean; reason: string } | undefined {
+export function nodeLossOf(
+  exit: TaskExit,
+  /** Instances of orchestration version 1.1 and later (host.json): a task its node lost requeues the job. */
+  nodeLostRequeues = true,
+): { requeue: boolean; reason: string } | undefined {
   if (exit.nodeRemoval) {
     return {
       requeue: exit.nodeRemoval === 'requeue',
@@ -18,6 +23,11 @@ export function nodeLossOf(exit: TaskExit): { requeue: boolean; reason: string }
     };
   }
   if (exit.reason === 'evicted') return { requeue: true, reason: exit.message ?? 'The node was evicted.' };
+  // The agent stopped (its node going away) or lost the task's exit status (its task launcher died): the node
+  // failed the task, not the program.
+  if (nodeLostRequeues && exit.reason === 'nodeLost') {
+    return { requeue: true, reason: exit.message ?? 'The node lost the task (its agent stopped).' };
+  }
   return undefined;
 }
 

@@ -31,8 +31,17 @@ import {
   type WatchState,
 } from './jobLifecycleContract';
 import { earlierOf, instantOf, notBefore, secondsAfter } from './orchestrationTime';
+import { compareVersions } from '../../shared/domain/versionOrder';
 
 const retry = new df.RetryOptions(2_000, 5);
+
+/**
+ * Version 1.1 (host.json `defaultVersion`): a task exit whose reason is `nodeLost` requeues the job at once.
+ * Instances of 1.0 keep their path (such an exit checked the node records first), so their histories replay.
+ */
+function nodeLostRequeues(context: OrchestrationContext): boolean {
+  return compareVersions(context.df.version, '1.1') >= 0;
+}
 /** A queued job re-checks its record this often (a missed grant or a termination while queued ends the wait). */
 const queuedRecheckSeconds = 30;
 /** After SIGTERM, tasks get this long to exit before SIGKILL (Azure's eviction notice gives 30 s too). */
@@ -368,7 +377,7 @@ function* watchTasks(
       const exit = exitOf(taskId, payload);
       exits[taskId] = exit;
       const nodeId = state.tasks.find((task) => task.taskId === taskId)?.nodeId ?? '';
-      const nodeLoss = nodeLossOf(exit);
+      const nodeLoss = nodeLossOf(exit, nodeLostRequeues(context));
       if (nodeLoss) {
         end = preempted([{ nodeId, reason: nodeLoss.reason, requeue: nodeLoss.requeue }], exits);
       } else if (taskFailed(exit)) {
@@ -414,7 +423,7 @@ function* exitedCleanly(
     waits.delete(taskId);
     const exit = exitOf(taskId, payload);
     exits[taskId] = exit;
-    if (nodeLossOf(exit) || taskFailed(exit)) return false;
+    if (nodeLossOf(exit, nodeLostRequeues(context)) || taskFailed(exit)) return false;
   }
   return true;
 }

@@ -176,6 +176,50 @@ async function writeQueueInfo(entry: JobQueueEntry, info: JsonObject): Promise<v
   await updateJob(store, entry.ref, change);
 }
 
+/** Queued jobs of a deleted cluster failed per pass (the next pass, 10 s later, takes the next ones). */
+const deletedClusterFailuresPerPass = 500;
+
+/**
+ * The cluster was deleted: its waiting jobs can never run, so they fail with `ClusterNotFound` (their lifecycles
+ * find that at their next re-check). Jobs still holding its released nodes are requeued by their lifecycles when
+ * the nodes are found gone, and fail at the next pass.
+ */
+async function failJobsOfDeletedCluster(
+  clusterKey: string,
+  jobs: JobQueueEntry[],
+  context: InvocationContext,
+): Promise<ScheduleJobsResult> {
+  const { store } = getJobServices();
+  const fail = async (entry: JobQueueEntry): Promise<void> => {
+    const stored = await updateJob(store, entry.ref, (current) =>
+      current.job?.executionState === 'queued' && current.job.uuid === entry.job.uuid
+        ? withAttemptsView(
+            transitionJob(current, 'failed', {
+              at: new Date(),
+              errors: [
+                {
+                  code: 'ClusterNotFound',
+                  message: `The cluster '${current.job.clusterId}' was deleted; the job cannot run.`,
+                },
+              ],
+            }),
+          )
+        : undefined,
+    );
+    if (stored?.record.job?.executionState === 'failed')
+      context.warn(`Job ${entry.armId} failed: its cluster was deleted.`);
+  };
+  let queued = jobs.filter((entry) => entry.job.executionState === 'queued');
+  let failed = 0;
+  while (queued.length > 0 && failed < deletedClusterFailuresPerPass) {
+    await forEachLimited(queued, writeConcurrency, fail);
+    failed += queued.length;
+    queued = await store.listQueueHead(clusterKey, 100);
+  }
+  const holding = jobs.filter((entry) => ['running', 'terminating'].includes(entry.job.executionState));
+  return { activeJobs: holding.length + queued.length, started: [], nextCheckMs: periodicCheckMs };
+}
+
 export async function scheduleJobs(
   clusterKey: string,
   context: InvocationContext,
@@ -198,6 +242,7 @@ export async function scheduleJobs(
   // A queued job stored before its queue order key was can be in both lists.
   const byUuid = new Map([...holding, ...head].map((entry) => [entry.job.uuid, entry]));
   const jobs = [...byUuid.values()];
+  if (!cluster) return failJobsOfDeletedCluster(clusterKey, jobs, context);
   const lowPriority = String(cluster?.record.spec.vmPriority ?? '').toLowerCase() === 'lowpriority';
   const nodeById = new Map(nodes.map((node) => [node.nodeId, node]));
   const queue: WaitingJob[] = [];

@@ -21,8 +21,20 @@ import type {
 
 type Event = HistoryEvent;
 type State = ReplayState;
-const replay = (handler: OrchestrationHandler, input: unknown, events: Event[]): Promise<State> =>
-  replayOrchestrator(handler, 'JobLifecycle', 'job-0b1c2d3e-0000-4000-8000-000000000001', input, events);
+const replay = (
+  handler: OrchestrationHandler,
+  input: unknown,
+  events: Event[],
+  version?: string,
+): Promise<State> =>
+  replayOrchestrator(
+    handler,
+    'JobLifecycle',
+    'job-0b1c2d3e-0000-4000-8000-000000000001',
+    input,
+    events,
+    version,
+  );
 
 const flat = sequencedActions;
 
@@ -351,4 +363,22 @@ test('a lifecycle taking up a job being terminated stops the attempt without wai
     functionName: 'CompleteJobAttempt',
     input: { attempt: 1, outcome: { kind: 'terminated' } },
   });
+});
+
+test('version 1.1: a task its node lost (agent stopped, launcher died) requeues at once; a 1.0 instance checks the nodes first', async () => {
+  const lostExit = raised(
+    `task:${master.taskId}`,
+    { kind: 'taskExited', reason: 'nodeLost', message: 'The node agent stopped.', signal: 'SIGTERM' },
+    2,
+  );
+  const current = flat(await replay(jobLifecycleOrchestrator, input, [...runningMain(), lostExit], '1.1')).at(
+    -1,
+  )!;
+  expect(current).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { attempt: 1, outcome: { kind: 'preempted', reason: 'The node agent stopped.' } },
+  });
+  // The same history recorded by a 1.0 instance replays as it was written: a node check comes first.
+  const older = flat(await replay(jobLifecycleOrchestrator, input, [...runningMain(), lostExit])).at(-1)!;
+  expect(older).toMatchObject({ functionName: 'CheckJobNodes' });
 });

@@ -123,3 +123,25 @@ test('a pass reads only the head of the queue; a high-priority job submitted las
     expect(Date.parse(times[i].startTime)).toBeGreaterThanOrEqual(Date.parse(times[i - 1].endTime));
   }
 }, 180_000);
+
+test('deleting a cluster fails its waiting jobs with ClusterNotFound, and its running job once it loses its node', async () => {
+  await bed.createCluster('doomed', 1);
+  await bed.putJob('doomed-running', customJob(bed, 'doomed', 'exec sleep 600'));
+  await bed.waitForJob('doomed-running', 'running', (p) => p.executionState === 'running');
+  await bed.putJob('doomed-waiting', customJob(bed, 'doomed', 'true'));
+  await bed.waitForJob('doomed-waiting', 'explained', explained);
+  const deleted = await bed.api.send('DELETE', bed.clusterId('doomed'));
+  expect([200, 202, 204]).toContain(deleted.status);
+  const ended = (p: Record<string, unknown>): boolean =>
+    p.executionState === 'succeeded' || p.executionState === 'failed';
+  const codeOf = (p: Record<string, unknown>): string | undefined =>
+    (p.executionInfo as { errors?: { code: string }[] } | undefined)?.errors?.[0]?.code;
+  const waiting = await bed.waitForJob('doomed-waiting', 'failed', ended, 60_000);
+  expect(waiting.executionState).toBe('failed');
+  expect(codeOf(waiting)).toBe('ClusterNotFound');
+  // The running job's node went with the cluster: requeued as for any lost node, then failed the same way.
+  const running = await bed.waitForJob('doomed-running', 'failed', ended, 120_000);
+  expect(running.executionState).toBe('failed');
+  expect(codeOf(running)).toBe('ClusterNotFound');
+  expect((running.attempts as { outcome?: string }[])[0].outcome).toBe('preempted');
+}, 240_000);

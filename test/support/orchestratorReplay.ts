@@ -9,10 +9,18 @@ export const at = (seconds: number): string => new Date(t0 + seconds * 1000).toI
 
 export type HistoryEvent = Record<string, unknown>;
 
-/** OrchestratorStarted + ExecutionStarted of orchestration `name` with `input`, at t0. */
-export const started = (name: string, input: unknown): HistoryEvent[] => [
+/** OrchestratorStarted + ExecutionStarted of orchestration `name` with `input` (and `version`), at t0. */
+export const started = (name: string, input: unknown, version?: string): HistoryEvent[] => [
   { EventType: 12, EventId: -1, IsPlayed: false, Timestamp: at(0) },
-  { EventType: 0, EventId: -1, IsPlayed: false, Timestamp: at(0), Name: name, Input: JSON.stringify(input) },
+  {
+    EventType: 0,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: at(0),
+    Name: name,
+    Input: JSON.stringify(input),
+    ...(version === undefined ? {} : { Version: version }),
+  },
 ];
 /** An episode boundary: the orchestrator's clock moves to `s`. */
 export const episode = (s: number): HistoryEvent => ({
@@ -79,9 +87,11 @@ export async function replay(
   instanceId: string,
   input: unknown,
   events: HistoryEvent[],
+  /** The instance's orchestration version (`context.df.version`); none: an instance from before versions. */
+  version?: string,
 ): Promise<ReplayState> {
   const trigger = {
-    history: [...started(name, input), ...events],
+    history: [...started(name, input, version), ...events],
     input,
     instanceId,
     isReplaying: false,
