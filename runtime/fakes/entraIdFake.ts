@@ -54,6 +54,8 @@ export interface EntraIdFake {
   /** The loopback certificate (PEM) and its file: trust it for the metadata and JWKS fetches only. */
   certificate: string;
   certificateFile: string;
+  /** The API's app settings that make this fake its tenant (AUTH_MODE=entra, its metadata, certificate, audience). */
+  appSettings(): Record<string, string>;
   mintToken(options?: MintOptions): string;
   /** Publishes a new signing key and signs new tokens with it (the old key stays published unless `retireOld`). */
   rotateKey(options?: { retireOld?: boolean }): string;
@@ -244,6 +246,13 @@ export async function startEntraIdFake(
     openIdConfigurationUrl: `${issuer}/.well-known/openid-configuration`,
     certificate,
     certificateFile,
+    appSettings: () => ({
+      AUTH_MODE: 'entra',
+      AUTH_TENANT_ID: tenantId,
+      AUTH_OPENID_CONFIGURATION_URL: `${issuer}/.well-known/openid-configuration`,
+      AUTH_OPENID_CA_FILE: certificateFile,
+      AUTH_AUDIENCE: audience,
+    }),
     mintToken(mint: MintOptions = {}): string {
       const key = mint.signWithUnpublishedKey ? unpublished : current;
       const now = Math.floor(Date.now() / 1000);

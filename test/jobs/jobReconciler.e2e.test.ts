@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 import { webhookPath } from '../../runtime/durable/managementApi';
+import { isAlive } from '../stack/stackProcesses';
 import { waitFor } from '../support/testEnvironment';
 import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
 
@@ -122,19 +123,12 @@ test('a job being terminated whose lifecycle ended has its process stopped and e
   const terminate = await bed.api.send('POST', `${experiment}/jobs/terminating/terminate`);
   expect(terminate.status).toBe(202);
   await bed.waitForJob('terminating', 'terminating', (p) => p.executionState === 'terminating');
-  expect(() => process.kill(pid, 0)).not.toThrow();
+  expect(isAlive(pid)).toBe(true);
   await runReconciler();
   const done = await bed.waitForJob('terminating', 'ended', ended, 60_000);
   expect(done.executionState).toBe('failed');
   expect(JSON.stringify(done.executionInfo)).toContain('terminated');
-  await waitFor('the process to be stopped', async () => {
-    try {
-      process.kill(pid, 0);
-      return undefined;
-    } catch {
-      return true;
-    }
-  });
+  await waitFor('the process to be stopped', async () => (isAlive(pid) ? undefined : true));
 }, 120_000);
 
 test('a queued job whose lifecycle is gone (purged) gets a new one when the scheduler grants it nodes', async () => {

@@ -24,11 +24,7 @@ beforeAll(async () => {
   env = await startTestEnvironment({
     settings: {
       SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      AUTH_MODE: 'entra',
-      AUTH_TENANT_ID: fake.tenantId,
-      AUTH_OPENID_CONFIGURATION_URL: fake.openIdConfigurationUrl,
-      AUTH_OPENID_CA_FILE: fake.certificateFile,
-      AUTH_AUDIENCE: fake.audience,
+      ...fake.appSettings(),
       AUTH_WORKSPACE_CREATORS: creator,
       AUTH_ADMIN_PRINCIPALS: adminGroup,
     },
