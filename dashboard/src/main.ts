@@ -130,7 +130,8 @@ function reportError(error: unknown): void {
   if (error instanceof ApiError && error.info.status === 401 && ready && authState.kind === 'signedIn') {
     // The token was refused (expired and not renewed, or revoked): sign in again.
     auth.signOut();
-    showSignIn({ kind: 'signedOut', message: `Your sign-in is no longer accepted: ${error.message}` });
+    const message = `Your sign-in is no longer accepted: ${error.message}`;
+    showSignIn(auth.canSignIn() ? { kind: 'signedOut', message } : { kind: 'unavailable', message });
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
