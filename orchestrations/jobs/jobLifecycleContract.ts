@@ -55,6 +55,8 @@ export interface JobLifecycleInput {
    * grant, and takes the job up where the record says it is.
    */
   adopt?: boolean;
+  /** A job still queued at its last re-check: the next one comes after this many seconds (doubling, capped). */
+  queuedRecheckSeconds?: number;
 }
 
 /** A running phase of an attempt, as carried across continueAsNew. */

@@ -39,11 +39,23 @@ const retry = new df.RetryOptions(2_000, 5);
  * Version 1.1 (host.json `defaultVersion`): a task exit whose reason is `nodeLost` requeues the job at once.
  * Instances of 1.0 keep their path (such an exit checked the node records first), so their histories replay.
  */
+function recheckSecondsOf(input: JobLifecycleInput): number {
+  const seconds = input.queuedRecheckSeconds;
+  return typeof seconds === 'number' && seconds >= queuedRecheckSeconds
+    ? Math.min(seconds, queuedRecheckMaxSeconds)
+    : queuedRecheckSeconds;
+}
+
 function nodeLostRequeues(context: OrchestrationContext): boolean {
   return compareVersions(context.df.version, '1.1') >= 0;
 }
-/** A queued job re-checks its record this often (a missed grant or a termination while queued ends the wait). */
+/**
+ * A queued job re-checks its record after this long (a missed grant or a termination while queued ends the wait),
+ * then twice as long each time it is still queued, up to the maximum: a queue of ten thousand jobs waiting for
+ * hours costs a few re-checks a second, not hundreds.
+ */
 const queuedRecheckSeconds = 30;
+const queuedRecheckMaxSeconds = 600;
 /** After SIGTERM, tasks get this long to exit before SIGKILL (Azure's eviction notice gives 30 s too). */
 const stopGraceSeconds = 30;
 /** After a lifecycle failure no task events are awaited: SIGKILL follows SIGTERM after this long. */
@@ -116,7 +128,7 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     if (!input.adopt) {
       const grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
       const recheck = context.df.createTimer(
-        secondsAfter(context.df.currentUtcDateTime, queuedRecheckSeconds),
+        secondsAfter(context.df.currentUtcDateTime, recheckSecondsOf(input)),
       );
       const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
       if (first === grantedEvent) {
@@ -138,7 +150,8 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
       if (view.state === 'queued') {
         // Still waiting after a while: ask again (a signal may have been lost with a scheduler that ended).
         yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
-        context.df.continueAsNew(base);
+        const next = Math.min(recheckSecondsOf(input) * 2, queuedRecheckMaxSeconds);
+        context.df.continueAsNew({ ...base, queuedRecheckSeconds: next });
         return undefined;
       }
       if (view.state === 'terminating') {

@@ -22,7 +22,7 @@ export interface Page<T> {
   continuationToken?: string;
 }
 
-/** A job as a scheduling pass sees it (`ResourceStore.listJobQueue`): a projection of its record. */
+/** A job as a scheduling pass sees it (`listActiveJobs`, `listQueueHead`): a projection of its record. */
 export interface JobQueueEntry {
   ref: ResourceRef;
   armId: string;

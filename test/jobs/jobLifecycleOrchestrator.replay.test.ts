@@ -119,6 +119,20 @@ test('a job still queued at its re-check asks the scheduler again, then continue
   ]);
   expect(state.isDone).toBe(true);
   expect(actions.at(-1)).toMatchObject({ actionType: 4, input });
+  // The next re-check comes twice as late, up to 10 minutes.
+  expect(actions.at(-1)!.input).toMatchObject({ queuedRecheckSeconds: 60 });
+  const later = { ...input, queuedRecheckSeconds: 480 };
+  const waiting = flat(await replay(jobLifecycleOrchestrator, later, []));
+  expect(waiting[0].fireAt).toBe(at(480));
+  const next = flat(
+    await replay(jobLifecycleOrchestrator, later, [
+      episode(480),
+      fired(0, 480),
+      completed(1, { state: 'queued', attempt: 0, nodeIds: [] }, 480),
+      completed(2, null, 480),
+    ]),
+  ).at(-1)!;
+  expect(next.input).toMatchObject({ queuedRecheckSeconds: 600 });
 });
 
 test('a job without job preparation launches its main phase at once; a clean exit completes it', async () => {
