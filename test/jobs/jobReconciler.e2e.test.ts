@@ -111,13 +111,7 @@ test('a job whose process exited while no lifecycle listened gets its exit from 
 }, 120_000);
 
 test('a job being terminated whose lifecycle ended has its process stopped and ends terminated', async () => {
-  const pidFile = path.join(bed.dataDir, 'terminating.pid');
-  await bed.putJob('terminating', customJob(bed, 'c1', `echo $$ > '${pidFile}'; exec sleep 600`));
-  const pid = await waitFor('the process pid', async () =>
-    fs.existsSync(pidFile) && /^\d+\n$/.test(fs.readFileSync(pidFile, 'utf8'))
-      ? Number(fs.readFileSync(pidFile, 'utf8'))
-      : undefined,
-  );
+  const pid = await bed.putLongJob('terminating', 'c1');
   await endLifecycle('terminating');
   // The terminate request finds no lifecycle to tell: the record says terminating, the process runs on.
   const terminate = await bed.api.send('POST', `${experiment}/jobs/terminating/terminate`);

@@ -2,8 +2,7 @@
 // processes before failing the job with JobLifecycleError, and the node is free for the next job. The fault is
 // injected with the test-only setting JOB_TEST_FAIL_ACTIVITY (honoured only with local compute).
 // Needs `npx tsc -p tsconfig.json` first.
-import * as fs from 'fs';
-import * as path from 'path';
+import { isAlive } from '../stack/stackProcesses';
 import { waitFor } from '../support/testEnvironment';
 import { customJob, startJobTestBed, type JobTestBed } from './support/jobTestBed';
 
@@ -19,24 +18,9 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test('a lifecycle failure stops the job process, fails the job with JobLifecycleError and frees the node', async () => {
-  const pidFile = path.join(bed.dataDir, 'lifecycle-failure.pid');
-  await bed.putJob('doomed', customJob(bed, 'c1', `echo $$ > '${pidFile}'; exec sleep 600`));
-  const pid = await waitFor('the process pid', async () =>
-    fs.existsSync(pidFile) && /^\d+\n$/.test(fs.readFileSync(pidFile, 'utf8'))
-      ? Number(fs.readFileSync(pidFile, 'utf8'))
-      : undefined,
-  );
-  expect(processAlive(pid)).toBe(true);
+  const pid = await bed.putLongJob('doomed', 'c1');
+  expect(isAlive(pid)).toBe(true);
   const done = await bed.waitForJob(
     'doomed',
     'ended',
@@ -47,7 +31,7 @@ test('a lifecycle failure stops the job process, fails the job with JobLifecycle
   const error = (done.executionInfo as { errors: { code: string; message: string }[] }).errors[0];
   expect(error.code).toBe('JobLifecycleError');
   expect(error.message).toContain('JOB_TEST_FAIL_ACTIVITY');
-  await waitFor('the process to be stopped', async () => (processAlive(pid) ? undefined : true), 30_000);
+  await waitFor('the process to be stopped', async () => (isAlive(pid) ? undefined : true), 30_000);
   // The node was released: a short job (ends before any node check fails it) runs on it.
   await bed.putJob('next', customJob(bed, 'c1', 'echo next'));
   const next = await bed.waitForJob('next', 'running or ended', (p) => p.executionState !== 'queued', 60_000);

@@ -2,6 +2,8 @@
 // nodes (node-agent processes), a workspace, an experiment and clusters of local nodes, plus job helpers.
 // Needs `npx tsc -p tsconfig.json` first. Always call stop() (it stops every local node and removes temp dirs).
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import { stopAllLocalNodes } from '../../../shared/adapters/compute/localNodeRegistry';
 import { ApiClient, SUB, workspacePath } from '../../api/apiClient';
 import { startTestEnvironment, waitFor, type TestEnvironment } from '../../support/testEnvironment';
@@ -18,6 +20,8 @@ export interface JobTestBed {
   /** Creates a cluster of `nodes` local nodes and waits until they are all idle. */
   createCluster(name: string, nodes: number): Promise<void>;
   putJob(name: string, properties: Record<string, unknown>): Promise<void>;
+  /** Submits a job on `cluster` whose process runs for 10 minutes; resolves with its pid once it started. */
+  putLongJob(name: string, cluster: string): Promise<number>;
   getJob(name: string): Promise<Record<string, unknown>>;
   /** Polls the job until `predicate` holds on its properties; returns them. */
   waitForJob(
@@ -80,6 +84,14 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
       },
       async putJob(name, properties) {
         await api.put(`${experiment}/jobs/${name}`, { properties });
+      },
+      async putLongJob(name, cluster) {
+        const pidFile = path.join(env!.hostDataDir, `${name}.pid`);
+        await bed.putJob(name, customJob(bed, cluster, `echo $$ > '${pidFile}'; exec sleep 600`));
+        return waitFor(`the process pid of ${name}`, async () => {
+          const text = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : '';
+          return /^\d+\n$/.test(text) ? Number(text) : undefined;
+        });
       },
       getJob,
       async waitForJob(name, what, predicate, timeoutMs = 60_000) {
