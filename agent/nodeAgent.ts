@@ -515,22 +515,27 @@ export class NodeAgent {
     return this.dockerAvailable;
   }
 
-  /** Forwards the eviction to running tasks as SIGTERM, reports it, and acknowledges once they exited. */
+  /** Reports the eviction, forwards it to running tasks as SIGTERM, and acknowledges once they exited. */
   private async onEviction(event: ScheduledEvent, imds: MetadataServiceClient): Promise<void> {
     this.log(
       'warn',
       `${event.EventType} scheduled (${event.EventId}, not before ${event.NotBefore ?? 'unknown'})`,
     );
-    for (const task of this.running.values()) {
+    const tasks = [...this.running.values()];
+    for (const task of tasks)
       task.end = { reason: 'evicted', message: `The node was evicted (${event.EventType}).` };
-      task.process.kill('SIGTERM');
+    try {
+      // The notice before the SIGTERMs: the node's record says `leaving` before any exit of its tasks can requeue a
+      // job, so the scheduler does not give the job back to this node.
+      await this.send({
+        kind: 'evictionNotice',
+        eventId: event.EventId,
+        eventType: event.EventType as 'Preempt' | 'Terminate',
+        notBefore: event.NotBefore || undefined,
+      });
+    } finally {
+      for (const task of tasks) task.process.kill('SIGTERM');
     }
-    await this.send({
-      kind: 'evictionNotice',
-      eventId: event.EventId,
-      eventType: event.EventType as 'Preempt' | 'Terminate',
-      notBefore: event.NotBefore || undefined,
-    });
     const notBefore = event.NotBefore ? Date.parse(event.NotBefore) : NaN;
     const graceMs = Number.isNaN(notBefore) ? 30_000 : Math.max(0, notBefore - Date.now());
     void this.waitForTasks(graceMs).then(() =>

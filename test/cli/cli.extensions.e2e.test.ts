@@ -7,7 +7,13 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { customJob, experiment, startJobTestBed, type JobTestBed } from '../jobs/support/jobTestBed';
+import {
+  customJob,
+  experiment,
+  startJobTestBed,
+  type JobTestBed,
+  queueInfoExplained,
+} from '../jobs/support/jobTestBed';
 import { repoRoot, waitFor } from '../support/testEnvironment';
 
 const cliMain = path.join(repoRoot, 'dist', 'cli', 'main.js');
@@ -86,7 +92,7 @@ describe('batchai extension commands through the real app', () => {
     await bed.putJob('blocker', customJob(bed, 'cpu', `${node} -e "setTimeout(function(){},120000)"`));
     await bed.waitForJob('blocker', 'running', (p) => p.executionState === 'running');
     await bed.putJob('waiting', customJob(bed, 'cpu', `${node} -e ""`));
-    const queued = await bed.waitForJob('waiting', 'to show queueInfo', (p) => p.queueInfo !== undefined);
+    const queued = await bed.waitForJob('waiting', 'to show queueInfo', queueInfoExplained);
     const reason = (queued.queueInfo as { reason: string }).reason;
     const table = await cliOk(['job', 'show', ...expScope, '-n', 'waiting', '-o', 'table']);
     const [header, , row] = table.split('\n');

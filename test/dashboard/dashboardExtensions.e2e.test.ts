@@ -11,6 +11,7 @@ import {
   startJobTestBed,
   workspace,
   type JobTestBed,
+  queueInfoExplained,
 } from '../jobs/support/jobTestBed';
 import {
   describeWithChromium,
@@ -120,7 +121,7 @@ describeInBrowser('dashboard extension pages in a browser', () => {
 
   it('shows why a queued job waits and the attempts of a job that ran', async () => {
     await bed!.putJob('stuck', customJob(bed!, 'empty', 'echo never'));
-    const queued = await bed!.waitForJob('stuck', 'queueInfo', (p) => p.queueInfo !== undefined);
+    const queued = await bed!.waitForJob('stuck', 'queueInfo', queueInfoExplained);
     const reason = (queued.queueInfo as { reason: string }).reason;
     await page.goto(dashboard('#/workspaces/jobsrg/ws/experiments/exp/jobs/stuck'));
     const queue = page.locator('.card', { has: page.getByRole('heading', { name: 'Why it waits' }) });

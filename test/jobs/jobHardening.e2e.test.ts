@@ -10,7 +10,13 @@ import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 import { nodeTaskVersion } from '../../shared/contracts/nodeTask';
 import { decodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { waitFor } from '../support/testEnvironment';
-import { customJob, startJobTestBed, workspace, type JobTestBed } from './support/jobTestBed';
+import {
+  customJob,
+  startJobTestBed,
+  workspace,
+  type JobTestBed,
+  queueInfoExplained,
+} from './support/jobTestBed';
 
 let bed: JobTestBed;
 const secret = 'hunter2-5b7e0f9c';
@@ -158,7 +164,7 @@ test('a job that can never fit does not scale an autoscale pool up; a job that f
     },
   });
   await bed.putJob('huge', customJob(bed, 'auto', 'true', { nodeCount: 2 }));
-  const waiting = await bed.waitForJob('huge', 'explained', (p) => p.queueInfo !== undefined);
+  const waiting = await bed.waitForJob('huge', 'explained', queueInfoExplained);
   expect((waiting.queueInfo as { reason: string }).reason).toBe('ExceedsClusterSize');
   // Several monitor passes (every 2 s here): the pool must stay at zero.
   for (let i = 0; i < 5; i++) {

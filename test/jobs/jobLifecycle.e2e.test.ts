@@ -4,7 +4,13 @@
 // Needs `npx tsc -p tsconfig.json` first (the host, the app and the agents run from dist/).
 import { webhookPath } from '../../runtime/durable/managementApi';
 import { waitFor } from '../support/testEnvironment';
-import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+import {
+  customJob,
+  experiment,
+  startJobTestBed,
+  type JobTestBed,
+  queueInfoExplained,
+} from './support/jobTestBed';
 
 let bed: JobTestBed;
 
@@ -152,7 +158,7 @@ test('terminating a running job stops its process within seconds and fails it as
 test('terminating a queued job fails it as JobTerminated at once, and it never runs', async () => {
   // Two nodes on a one-node cluster: it waits for ever.
   await bed.putJob('never', { ...customJob(bed, 'c1', 'echo ran'), nodeCount: 2 });
-  await bed.waitForJob('never', 'explained', (p) => p.queueInfo !== undefined);
+  await bed.waitForJob('never', 'explained', queueInfoExplained);
   const terminate = await bed.api.send('POST', `${experiment}/jobs/never/terminate`);
   expect(terminate.status).toBe(202);
   expect((await bed.api.waitForOperation(terminate)).status).toBe('Succeeded');

@@ -2,7 +2,13 @@
 // (high before normal before low, first come first served within a priority) when nodes come free; a pass looks
 // only at the head of the queue (a look-ahead of 3 here), and jobs further back say the scheduler has not reached
 // them yet. Needs `npx tsc -p tsconfig.json` first.
-import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+import {
+  customJob,
+  experiment,
+  queueInfoExplained,
+  startJobTestBed,
+  type JobTestBed,
+} from './support/jobTestBed';
 
 let bed: JobTestBed;
 
@@ -24,12 +30,6 @@ interface QueueInfo {
   nodesFree: number;
 }
 
-/** The scheduler has written why the job waits (before that, GET answers that it has not reached the job). */
-function explained(p: Record<string, unknown>): boolean {
-  const reason = (p.queueInfo as QueueInfo | undefined)?.reason;
-  return reason !== undefined && reason !== 'NotYetConsidered';
-}
-
 test('queued jobs explain why they wait, and the high-priority job starts first when the node frees', async () => {
   await bed.putJob('blocker', customJob(bed, 'busy', 'exec sleep 600'));
   await bed.waitForJob('blocker', 'running', (p) => p.executionState === 'running');
@@ -39,7 +39,7 @@ test('queued jobs explain why they wait, and the high-priority job starts first 
   await bed.putJob('big', { ...customJob(bed, 'busy', 'true'), nodeCount: 2 });
 
   // Every pass of the scheduler rewrites the explanations: wait for the one made after all four were queued.
-  await bed.waitForJob('big', 'explained', explained);
+  await bed.waitForJob('big', 'explained', queueInfoExplained);
   const low = (
     await bed.waitForJob('low', 'behind big', (p) => (p.queueInfo as QueueInfo | undefined)?.position === 4)
   ).queueInfo as QueueInfo;
@@ -82,7 +82,7 @@ test('on an autoscale cluster at zero nodes a job waits for the scale up, then r
     },
   });
   await bed.putJob('scaled', customJob(bed, 'auto', 'echo scaled'));
-  const queued = await bed.waitForJob('scaled', 'explained or started', explained);
+  const queued = await bed.waitForJob('scaled', 'explained or started', queueInfoExplained);
   expect(['WaitingForScaleUp', 'WaitingForProvisioning']).toContain((queued.queueInfo as QueueInfo).reason);
   const done = await bed.waitForJob(
     'scaled',
@@ -129,7 +129,7 @@ test('deleting a cluster fails its waiting jobs with ClusterNotFound, and its ru
   await bed.putJob('doomed-running', customJob(bed, 'doomed', 'exec sleep 600'));
   await bed.waitForJob('doomed-running', 'running', (p) => p.executionState === 'running');
   await bed.putJob('doomed-waiting', customJob(bed, 'doomed', 'true'));
-  await bed.waitForJob('doomed-waiting', 'explained', explained);
+  await bed.waitForJob('doomed-waiting', 'explained', queueInfoExplained);
   const deleted = await bed.api.send('DELETE', bed.clusterId('doomed'));
   expect([200, 202, 204]).toContain(deleted.status);
   const ended = (p: Record<string, unknown>): boolean =>

@@ -145,3 +145,12 @@ export function customJob(
 }
 
 export { SUB };
+
+/**
+ * A scheduling pass has written why the queued job waits (before that, GET answers `NotYetConsidered`: no pass has
+ * reached the job yet).
+ */
+export function queueInfoExplained(properties: Record<string, unknown>): boolean {
+  const reason = (properties.queueInfo as { reason?: string } | undefined)?.reason;
+  return reason !== undefined && reason !== 'NotYetConsidered';
+}
