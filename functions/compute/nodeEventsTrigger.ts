@@ -36,7 +36,9 @@ app.storageQueue('nodeEvents', {
     if (!event) return;
     // The exit to the job's lifecycle (its attempt ends on this) and the node's record (the next job may wait for
     // the node) at once; a redelivered event is raised again, which the lifecycle ignores once the exit is in.
-    const raised =
+    // An exit caused by the node's eviction goes out only once the record says `leaving`: the job it requeues must
+    // not be granted this node again, whatever order the host applies this exit and the eviction notice in.
+    const raise = (): Promise<void> | undefined =>
       event.kind === 'taskExited' && event.replyTo
         ? durableClientOf(context)
             .raiseEvent(event.replyTo, `task:${event.taskId}`, event)
@@ -46,6 +48,8 @@ app.storageQueue('nodeEvents', {
               ),
             )
         : undefined;
+    const evicted = event.kind === 'taskExited' && event.reason === 'evicted';
+    let raised = evicted ? undefined : raise();
     const { nodes } = getComputeServices();
     let freed = false;
     await nodes.update(event.clusterKey, event.nodeId, (current) => {
@@ -62,6 +66,7 @@ app.storageQueue('nodeEvents', {
         .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
         .catch(() => undefined);
     }
+    if (evicted) raised = raise();
     await raised;
     if (event.kind === 'evictionNotice' || event.kind === 'taskMessageRejected') {
       context.warn(

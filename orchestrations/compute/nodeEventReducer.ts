@@ -68,6 +68,14 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
         {
           ...record,
           ...seen,
+          // A task ended by the node's eviction tells what the notice tells, whichever of the two events is applied
+          // first: the node is leaving, so the job this exit requeues cannot be granted it again.
+          ...(event.reason === 'evicted' && record.state !== 'leaving'
+            ? {
+                state: 'leaving' as const,
+                leaving: { since: event.time, reason: 'Evicted (reported with a task exit)' },
+              }
+            : {}),
           runningTaskIds: record.runningTaskIds.filter((t) => t !== event.taskId),
           runningJobIds: record.runningJobIds.filter((j) => j !== event.jobId),
           ...(event.releasesNodeOf && endHandsNodeBack(event)

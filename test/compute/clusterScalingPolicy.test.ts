@@ -237,6 +237,45 @@ test("node events: a job attempt's last task hands its node back when it exits b
   }
 });
 
+test('an exit caused by an eviction marks the node leaving, whether or not the notice was applied first', () => {
+  const running: NodeRecord = {
+    nodeId: 'n',
+    clusterKey: 'c',
+    state: 'running',
+    createdTime: iso(10_000),
+    setup: { succeeded: true },
+    runningTaskIds: ['t'],
+    runningJobIds: ['j'],
+  };
+  const base = { schema: 'batchai.nodeEvent' as const, version: 2 as const, nodeId: 'n', clusterKey: 'c' };
+  const exit = {
+    ...base,
+    kind: 'taskExited' as const,
+    time: iso(1_000),
+    taskId: 't',
+    jobId: 'j',
+    attempt: 1,
+    signal: 'SIGTERM',
+  };
+  expect(applyNodeEvent(running, { ...exit, reason: 'evicted' })).toMatchObject({
+    state: 'leaving',
+    runningTaskIds: [],
+    leaving: { since: iso(1_000), reason: 'Evicted (reported with a task exit)' },
+  });
+  const noticed = applyNodeEvent(running, {
+    ...base,
+    kind: 'evictionNotice',
+    time: iso(2_000),
+    eventId: 'e',
+    eventType: 'Preempt',
+  })!;
+  expect(applyNodeEvent(noticed, { ...exit, reason: 'evicted' })).toMatchObject({
+    state: 'leaving',
+    leaving: noticed.leaving,
+  });
+  expect(applyNodeEvent(running, { ...exit, reason: 'killed' })?.state).toBe('idle');
+});
+
 test('a running attempt holds its gang until every node of it was handed back by that attempt', () => {
   const node = (nodeId: string, attempt?: string): [string, NodeRecord] => [
     nodeId,
