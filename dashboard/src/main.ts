@@ -76,7 +76,7 @@ function renderAuthStatus(state: AuthState): void {
         type: 'button',
         class: 'secondary small',
         onclick: () => {
-          auth.signOut();
+          if (auth.signOutEverywhere()) return; // off to end the identity provider's session
           showSignIn(
             auth.canSignIn()
               ? { kind: 'signedOut', message: 'You are signed out.' }

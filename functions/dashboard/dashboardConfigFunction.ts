@@ -1,6 +1,6 @@
 // GET /api/dashboard-config: how the dashboard signs in. Anonymous, holds no secret: the auth mode and, for Entra
-// ID, the dashboard's app registration (a public client), its scopes and the tenant's authorization and token
-// endpoints (from the OpenID metadata the API already reads for its keys). The dashboard runs the authorization
+// ID, the dashboard's app registration (a public client), its scopes and the tenant's authorization, token and
+// end-session endpoints (from the OpenID metadata the API already reads for its keys). The dashboard runs the authorization
 // code flow with PKCE itself (dashboard/src/ui/signIn.ts).
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { randomUUID } from 'crypto';
@@ -16,6 +16,8 @@ export interface DashboardConfig {
     scope: string;
     authorizationEndpoint: string;
     tokenEndpoint: string;
+    /** Where Sign out sends the browser to end the identity provider's session too (when its metadata names one). */
+    endSessionEndpoint?: string;
   } | null;
   message?: string;
 }

@@ -2,7 +2,8 @@
 // 127.0.0.1 (loopback certificate in ./tls), and a helper that mints RS256 access tokens shaped like Entra's (v1 or
 // v2 issuer, tid, oid, aud, roles, groups). Keys can be rotated to exercise a validator's refresh on unknown kid.
 // It also signs in one configured user through the authorization code flow with PKCE that a single-page app uses
-// (`/authorize` answers at once with a code, no login page; `/token` redeems it, or a refresh token, with CORS).
+// (`/authorize` answers at once with a code, no login page; `/token` redeems it, or a refresh token, with CORS), and
+// ends that session at `/logout` (its refresh tokens stop working; the browser is sent back to the app).
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'crypto';
 import type { ServerResponse } from 'http';
 import * as https from 'https';
@@ -60,7 +61,7 @@ export interface EntraIdFake {
   /** Publishes a new signing key and signs new tokens with it (the old key stays published unless `retireOld`). */
   rotateKey(options?: { retireOld?: boolean }): string;
   /** How many times the metadata and the JWKS were fetched, and codes and refresh tokens redeemed at `/token`. */
-  fetches(): { metadata: number; jwks: number; codeGrants: number; refreshGrants: number };
+  fetches(): { metadata: number; jwks: number; codeGrants: number; refreshGrants: number; signOuts: number };
   stop(): Promise<void>;
 }
 
@@ -96,7 +97,7 @@ export async function startEntraIdFake(
   let published: SigningKey[] = [newKey()];
   let current = published[0];
   const unpublished = newKey();
-  const counts = { metadata: 0, jwks: 0, codeGrants: 0, refreshGrants: 0 };
+  const counts = { metadata: 0, jwks: 0, codeGrants: 0, refreshGrants: 0, signOuts: 0 };
   const codes = new Map<string, PendingCode>();
   const refreshTokens = new Map<string, { clientId: string; scope: string }>();
   let baseUrl = '';
@@ -179,6 +180,19 @@ export async function startEntraIdFake(
     });
   };
 
+  /** `/logout` (RP-initiated logout): ends the session, so its refresh tokens are refused, and goes back. */
+  const logout = (url: URL, res: ServerResponse): void => {
+    const back = url.searchParams.get('post_logout_redirect_uri') ?? '';
+    counts.signOuts++;
+    refreshTokens.clear();
+    if (/^https?:\/\//.test(back)) {
+      res.writeHead(302, { location: back });
+      return void res.end();
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('You signed out of your account.');
+  };
+
   const server = https.createServer({ cert: certificate, key: tlsKey }, (req, res) => {
     const url = new URL(req.url ?? '/', baseUrl);
     const answer = (status: number, body: unknown): void => {
@@ -187,6 +201,7 @@ export async function startEntraIdFake(
     };
     if (req.method === 'GET' && url.pathname === `/${tenantId}/oauth2/v2.0/authorize`)
       return authorize(url, res);
+    if (req.method === 'GET' && url.pathname === `/${tenantId}/oauth2/v2.0/logout`) return logout(url, res);
     if (url.pathname === `/${tenantId}/oauth2/v2.0/token`) {
       const origin = String(req.headers.origin ?? '');
       if (req.method === 'OPTIONS') {
@@ -211,6 +226,7 @@ export async function startEntraIdFake(
         jwks_uri: `${baseUrl}/${tenantId}/discovery/v2.0/keys`,
         authorization_endpoint: `${baseUrl}/${tenantId}/oauth2/v2.0/authorize`,
         token_endpoint: `${baseUrl}/${tenantId}/oauth2/v2.0/token`,
+        end_session_endpoint: `${baseUrl}/${tenantId}/oauth2/v2.0/logout`,
         response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
         subject_types_supported: ['pairwise'],
         id_token_signing_alg_values_supported: ['RS256'],

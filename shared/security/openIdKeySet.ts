@@ -22,6 +22,7 @@ interface KeySnapshot {
   keys: Map<string, KeyObject>;
   /** Where a browser signs in and redeems codes (absent when the metadata has no https ones). */
   authorizationEndpoint?: string;
+  endSessionEndpoint?: string;
   tokenEndpoint?: string;
   fetchedAt: number;
 }
@@ -44,10 +45,16 @@ export class OpenIdKeySet {
     return (await this.current()).issuer;
   }
 
-  /** The metadata's authorization and token endpoints (https), for a browser's sign-in. */
-  async signInEndpoints(): Promise<{ authorizationEndpoint: string; tokenEndpoint: string } | undefined> {
-    const { authorizationEndpoint, tokenEndpoint } = await this.current();
-    return authorizationEndpoint && tokenEndpoint ? { authorizationEndpoint, tokenEndpoint } : undefined;
+  /**
+   * The metadata's authorization and token endpoints (https), for a browser's sign-in, and its end-session
+   * endpoint when it names one (https), for signing out of the identity provider too.
+   */
+  async signInEndpoints(): Promise<
+    { authorizationEndpoint: string; tokenEndpoint: string; endSessionEndpoint?: string } | undefined
+  > {
+    const { authorizationEndpoint, tokenEndpoint, endSessionEndpoint } = await this.current();
+    if (!authorizationEndpoint || !tokenEndpoint) return undefined;
+    return { authorizationEndpoint, tokenEndpoint, ...(endSessionEndpoint ? { endSessionEndpoint } : {}) };
   }
 
   /** The signing key with this `kid`, refreshing once when it is unknown; undefined if the tenant has no such key. */
@@ -97,6 +104,7 @@ export class OpenIdKeySet {
         keys,
         authorizationEndpoint: https(metadata.authorization_endpoint),
         tokenEndpoint: https(metadata.token_endpoint),
+        endSessionEndpoint: https(metadata.end_session_endpoint),
         fetchedAt: this.now(),
       };
       return this.snapshot;

@@ -69,6 +69,7 @@ describeWithChromium('dashboard sign-in (Chromium)')('the dashboard signs in wit
         scope: `openid profile offline_access ${fake.audience}/.default`,
         authorizationEndpoint: `${fake.baseUrl}/${fake.tenantId}/oauth2/v2.0/authorize`,
         tokenEndpoint: `${fake.baseUrl}/${fake.tenantId}/oauth2/v2.0/token`,
+        endSessionEndpoint: `${fake.baseUrl}/${fake.tenantId}/oauth2/v2.0/logout`,
       },
     });
   });
@@ -97,10 +98,30 @@ describeWithChromium('dashboard sign-in (Chromium)')('the dashboard signs in wit
     expect(fake.fetches().codeGrants).toBe(1);
   });
 
-  it('signs out, and refuses a redirect that is not the answer to a sign-in of this tab', async () => {
+  it('signs out of the identity provider too, and refuses a redirect that is not the answer to a sign-in of this tab', async () => {
+    const held = JSON.parse(
+      String(await page.evaluate("sessionStorage.getItem('batchai-sign-in-tokens')")),
+    ) as { refreshToken: string };
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByText('You are signed out.').waitFor();
+    expect(fake.fetches().signOuts).toBe(1);
+    expect(page.url()).toBe(dashboard());
     expect(await page.evaluate("sessionStorage.getItem('batchai-access-token')")).toBeNull();
+    // The session ended at the identity provider: the refresh token the tab held is refused there.
+    const tokenEndpoint = `${fake.baseUrl}/${fake.tenantId}/oauth2/v2.0/token`;
+    const refused = await page.evaluate(
+      async ([url, refreshToken, client]) => {
+        const body = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          client_id: client,
+        });
+        return (await fetch(url, { method: 'POST', body })).status;
+      },
+      [tokenEndpoint, held.refreshToken, clientId] as const,
+    );
+    expect(refused).toBe(400);
     await page.goto(dashboard('?code=forged&state=not-mine#/'));
     await page.getByText('Sign-in failed: the answer does not match a sign-in of this tab.').waitFor();
     expect(page.url()).toBe(dashboard('#/'));

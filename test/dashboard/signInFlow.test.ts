@@ -1,11 +1,12 @@
 // The pure parts of the dashboard's sign-in: PKCE (RFC 7636's own example), the authorization URL and token
-// requests, the redirect back, token answers and when a held token is renewed.
+// requests, the redirect back, token answers, when a held token is renewed, and the sign-out URL.
 import { webcrypto } from 'crypto';
 import {
   authorizationUrl,
   codeChallenge,
   codeRedemptionBody,
   displayNameOf,
+  endSessionUrl,
   heldTokensOf,
   randomToken,
   readRedirect,
@@ -31,6 +32,21 @@ test('the S256 challenge of RFC 7636 appendix B; verifiers are 43 URL-safe chara
   const a = randomToken(crypto);
   expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(randomToken(crypto)).not.toBe(a);
+});
+
+test('sign out goes to the end-session endpoint when the provider names one, and comes back', () => {
+  expect(endSessionUrl(config, 'https://app.example/api/dashboard/')).toBeUndefined();
+  const url = new URL(
+    endSessionUrl(
+      { ...config, endSessionEndpoint: 'https://login.example/tenant/oauth2/v2.0/logout' },
+      'https://app.example/api/dashboard/',
+    )!,
+  );
+  expect(url.origin + url.pathname).toBe('https://login.example/tenant/oauth2/v2.0/logout');
+  expect(Object.fromEntries(url.searchParams)).toEqual({
+    client_id: 'client-1',
+    post_logout_redirect_uri: 'https://app.example/api/dashboard/',
+  });
 });
 
 test('the authorization URL and the token requests carry what a SPA code flow needs', () => {

@@ -9,6 +9,8 @@ export interface SignInConfig {
   scope: string;
   authorizationEndpoint: string;
   tokenEndpoint: string;
+  /** The identity provider's end-session (sign-out) endpoint, when its metadata names one. */
+  endSessionEndpoint?: string;
 }
 
 export interface DashboardAuthConfig {
@@ -74,6 +76,19 @@ export function authorizationUrl(
   url.searchParams.set('state', state);
   url.searchParams.set('code_challenge', challenge);
   url.searchParams.set('code_challenge_method', 'S256');
+  return url.toString();
+}
+
+/**
+ * Where Sign out sends the browser to end the identity provider's session as well (OpenID Connect RP-Initiated
+ * Logout: Entra ID's `/oauth2/v2.0/logout`), coming back to `redirectUri`; undefined when the provider names no
+ * end-session endpoint (then only the tab's tokens are forgotten).
+ */
+export function endSessionUrl(config: SignInConfig, redirectUri: string): string | undefined {
+  if (!config.endSessionEndpoint) return undefined;
+  const url = new URL(config.endSessionEndpoint);
+  url.searchParams.set('client_id', config.clientId);
+  url.searchParams.set('post_logout_redirect_uri', redirectUri);
   return url.toString();
 }
 

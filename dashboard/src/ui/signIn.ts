@@ -7,6 +7,7 @@ import {
   codeChallenge,
   codeRedemptionBody,
   displayNameOf,
+  endSessionUrl,
   heldTokensOf,
   randomToken,
   readRedirect,
@@ -22,6 +23,8 @@ import {
 export const accessTokenStorageKey = 'batchai-access-token';
 const heldTokensKey = 'batchai-sign-in-tokens';
 const pendingKey = 'batchai-sign-in-pending';
+/** Set while the browser is away ending the identity provider's session: the page it comes back to says so. */
+const signedOutKey = 'batchai-signed-out';
 
 function read<T>(key: string): T | undefined {
   try {
@@ -99,6 +102,10 @@ export class DashboardAuth {
       return { kind: 'unavailable', message: config.message ?? 'This deployment has no dashboard sign-in.' };
     }
     this.config = config.signIn;
+    if (read<boolean>(signedOutKey)) {
+      write(signedOutKey, undefined);
+      return { kind: 'signedOut', message: 'You are signed out.' };
+    }
     const redirect = readRedirect(location.search);
     if (redirect.kind !== 'none') {
       const pending = read<PendingSignIn>(pendingKey);
@@ -143,6 +150,21 @@ export class DashboardAuth {
     write(pendingKey, pending);
     const challenge = await codeChallenge(crypto, pending.verifier);
     location.assign(authorizationUrl(this.config, redirectUri(), pending.state, challenge));
+  }
+
+  /**
+   * The user's Sign out: forgets this tab's tokens and, when the identity provider names an end-session endpoint
+   * and the tokens came from a sign-in here, leaves for it so that its session ends too (the browser comes back to
+   * this page). True when the page is being left.
+   */
+  signOutEverywhere(): boolean {
+    const signedIn = read<HeldTokens>(heldTokensKey) !== undefined;
+    this.signOut();
+    const endSession = this.config && signedIn ? endSessionUrl(this.config, redirectUri()) : undefined;
+    if (!endSession) return false;
+    write(signedOutKey, true);
+    location.assign(endSession);
+    return true;
   }
 
   /** Forgets this tab's tokens (the identity provider's own session is left as it is). */
