@@ -35,6 +35,7 @@ import './events/jobSubmissionsTrigger';
 import './events/scoringBlobEventsTrigger';
 import './events/scoringBatchesTrigger';
 import './events/jobSchedulesTimer';
+import './events/scoringBatchesExpiryTimer';
 import './events/eventSourcesApi';
 import './events/computeEventsTrigger';
 import './sweeps/sweepsApi';

@@ -1,5 +1,6 @@
 // Unit tests of the pure event-source rules: job naming, blob event parsing (both schemas), rule validation and
-// matching, template instantiation, schedule validation and due-time arithmetic, submission message validation.
+// matching, template instantiation, schedule validation and due-time arithmetic, submission message validation,
+// the blob batch retention setting.
 import { parseBlobCreatedEvent } from '../../shared/domain/eventSources/blobCreatedEvent';
 import {
   blobBatchJobName,
@@ -13,6 +14,7 @@ import { ruleMatches, validateScoringRuleBody } from '../../shared/domain/eventS
 import { ValidationError } from '../../shared/domain/errors';
 import { parseJobSubmission, redactSubmission } from '../../shared/contracts/jobSubmission';
 import { ContractError } from '../../shared/contracts/contractError';
+import { readBatchRetentionMs } from '../../shared/config/scoringBatchConfig';
 
 const clusterId =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c';
@@ -267,4 +269,15 @@ describe('job submission messages', () => {
     expect(text).not.toContain('"pw"');
     expect(text).toContain('"name":"T"');
   });
+});
+
+test('blob batch retention: 48 hours by default, never shorter than Event Grid redelivers plus a window', () => {
+  expect(readBatchRetentionMs({})).toBe(48 * 3600_000);
+  expect(readBatchRetentionMs({ SCORING_BATCH_RETENTION_HOURS: ' 168 ' })).toBe(168 * 3600_000);
+  expect(readBatchRetentionMs({ SCORING_BATCH_RETENTION_HOURS: '25' })).toBe(25 * 3600_000);
+  for (const bad of ['24', 'two days', '-1']) {
+    expect(() => readBatchRetentionMs({ SCORING_BATCH_RETENTION_HOURS: bad })).toThrow(
+      `SCORING_BATCH_RETENTION_HOURS must be a number of hours of at least 25, got '${bad}'.`,
+    );
+  }
 });

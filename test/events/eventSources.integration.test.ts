@@ -5,6 +5,10 @@
 import { QueueClient } from '@azure/storage-queue';
 import { randomBytes, randomUUID } from 'crypto';
 import { ApiClient, SUB, workspacePath } from '../api/apiClient';
+import { CosmosEventSourceStore } from '../../shared/adapters/cosmos/cosmosEventSourceStore';
+import { blobBatchId, blobBatchJobName } from '../../shared/domain/eventSources/eventJobName';
+import { workspaceKeyOf } from '../../shared/domain/eventSources/eventSourceStore';
+import { createCosmosClient } from '../../runtime/stack/cosmosClient';
 import { startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
 
 const workspace = workspacePath('eventsrg', 'ws');
@@ -298,6 +302,85 @@ describe('Event Grid: batching scoring rules', () => {
       'python score.py --count 3',
     );
     expect((await listJobNames()).filter((n) => n.startsWith('batched-'))).toEqual([name]);
+  });
+
+  it('expires batches past the retention: closed ones are deleted, one whose wake-up was lost is flushed first', async () => {
+    const put = await api.send('PUT', `${workspace}/scoringRules/aged`, {
+      properties: {
+        source: { container: 'aged' },
+        experimentName: 'exp',
+        jobTemplate: jobTemplate('python score.py --count {blobCount}'),
+        batching: { windowSeconds: 60 },
+      },
+    });
+    expect(put.status).toBe(201);
+    const store = new CosmosEventSourceStore(
+      createCosmosClient(env.settings.COSMOS_ENDPOINT, env.settings.COSMOS_KEY),
+      env.settings.COSMOS_DATABASE,
+    );
+    const address = { subscriptionId: SUB, resourceGroup: 'eventsrg', workspace: 'ws' };
+    const minute = (hoursAgo: number): Date =>
+      new Date(Math.floor((Date.now() - hoursAgo * 3600_000) / 60_000) * 60_000);
+    // Three days old, closed by its wake-up (its job created); three days old and still open (its wake-up lost);
+    // an hour old and closed: within the retention (48 hours by default), so kept.
+    const closedOld = minute(72);
+    const lost = minute(71);
+    const recent = minute(1);
+    const event = (name: string, at: Date): Record<string, unknown> => ({
+      ...gridBlobEvent(randomUUID(), 'aged', name),
+      eventTime: new Date(at.getTime() + 5_000).toISOString(),
+    });
+    expect((await postEvents([event('old.csv', closedOld), event('new.csv', recent)])).status).toBe(200);
+    const jobOf = (at: Date): string => blobBatchJobName('aged', at, 0);
+    await waitFor('the two batch jobs', async () => {
+      const names = await listJobNames();
+      return names.includes(jobOf(closedOld)) && names.includes(jobOf(recent)) ? true : undefined;
+    });
+    const idOf = (at: Date): string => blobBatchId(workspaceKeyOf(address), 'aged', at, 0);
+    await store.createBatch({
+      id: idOf(lost),
+      workspace: address,
+      ruleName: 'aged',
+      windowStart: lost.toISOString(),
+      part: 0,
+      blobs: [
+        {
+          eventId: randomUUID(),
+          url: 'http://127.0.0.1:10000/devstoreaccount1/aged/lost.csv',
+          storageAccount: 'devstoreaccount1',
+          container: 'aged',
+          blobName: 'lost.csv',
+        },
+      ],
+    });
+    expect((await listJobNames()).includes(jobOf(lost))).toBe(false);
+    const expire = async (): Promise<void> => {
+      const response = await fetch(`${env.baseUrl}/admin/functions/scoringBatchesExpiry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-functions-key': env.masterKey },
+        body: JSON.stringify({ input: null }),
+      });
+      expect(response.status).toBe(202);
+    };
+    await expire();
+    await waitFor('the lost batch flushed and the old closed one deleted', async () =>
+      (await store.getBatch(idOf(closedOld))) === undefined &&
+      (await store.getBatch(idOf(lost)))?.batch.jobName !== undefined
+        ? true
+        : undefined,
+    );
+    const flushed = (await getJob(jobOf(lost)))!;
+    expect(environmentOf(flushed).AZ_BATCHAI_INPUT_BLOB_NAMES).toBe('lost.csv');
+    expect((await store.getBatch(idOf(recent)))?.batch.jobName).toBe(jobOf(recent));
+    await expire(); // the next run deletes the batch it flushed
+    await waitFor('the flushed batch deleted', async () =>
+      (await store.getBatch(idOf(lost))) === undefined ? true : undefined,
+    );
+    expect((await store.getBatch(idOf(recent)))?.batch.jobName).toBe(jobOf(recent));
+    // The jobs stay: only the bookkeeping of their batches went.
+    expect(await listJobNames()).toEqual(
+      expect.arrayContaining([jobOf(closedOld), jobOf(lost), jobOf(recent)]),
+    );
   });
 });
 

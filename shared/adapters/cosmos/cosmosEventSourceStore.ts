@@ -180,6 +180,28 @@ export class CosmosEventSourceStore implements EventSourceStore {
     }
   }
 
+  async batchesBefore(before: string, limit: number): Promise<{ batch: BlobBatch; etag: string }[]> {
+    const top = Math.max(1, Math.floor(limit));
+    const { resources } = await this.batches.items
+      .query<BatchDocument>({
+        query: `SELECT TOP ${top} * FROM c WHERE c.batch.windowStart < @before`,
+        parameters: [{ name: '@before', value: before }],
+      })
+      .fetchAll();
+    return resources.map((document) => ({ batch: document.batch, etag: document._etag ?? '' }));
+  }
+
+  async deleteBatch(id: string, etag: string): Promise<boolean> {
+    try {
+      await this.batches.item(id, id).delete({ accessCondition: { type: 'IfMatch', condition: etag } });
+      return true;
+    } catch (error: unknown) {
+      const status = cosmosStatusOf(error);
+      if (status === 412 || status === 404) return false;
+      throw error;
+    }
+  }
+
   async replaceBatch(batch: BlobBatch, etag: string): Promise<{ batch: BlobBatch; etag: string }> {
     try {
       const { resource } = await this.batches

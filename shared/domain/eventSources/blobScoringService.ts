@@ -204,6 +204,45 @@ export async function flushBlobBatch(deps: EventSourceDeps, batchId: string): Pr
   }
 }
 
+/**
+ * How long a blob batch is kept after its window started, at least: Event Grid retries a delivery for up to 24
+ * hours, and a redelivered event must still find its batch (else it would open a new one and a second job).
+ */
+export const minBatchRetentionMs = 24 * 3600_000 + 3600_000; // + the longest window (1 hour)
+export const defaultBatchRetentionMs = 48 * 3600_000;
+/** Batches looked at per expiry run (the next run takes the rest). */
+export const batchesExpiredPerRun = 500;
+
+export interface BatchExpiry {
+  /** Closed batches deleted. */
+  deleted: number;
+  /** Batches found still open (their wake-up was lost): flushed now, so their jobs exist; deleted by a later run. */
+  flushed: BatchOutcome[];
+}
+
+/**
+ * Deletes the blob batches older than the retention, so the container does not grow for ever. A batch still open
+ * that long after its window closed lost its wake-up message: it is flushed now (its job created), not dropped.
+ */
+export async function expireBlobBatches(
+  deps: EventSourceDeps,
+  now: Date,
+  retentionMs: number = defaultBatchRetentionMs,
+): Promise<BatchExpiry> {
+  if (!(retentionMs >= minBatchRetentionMs))
+    throw new Error(`The batch retention must be at least ${minBatchRetentionMs / 3600_000} hours.`);
+  const before = new Date(now.getTime() - retentionMs).toISOString();
+  const expiry: BatchExpiry = { deleted: 0, flushed: [] };
+  for (const { batch, etag } of await deps.store.batchesBefore(before, batchesExpiredPerRun)) {
+    if (batch.jobName === undefined && batch.failure === undefined) {
+      expiry.flushed.push(await flushBlobBatch(deps, batch.id));
+    } else if (await deps.store.deleteBatch(batch.id, etag)) {
+      expiry.deleted += 1;
+    }
+  }
+  return expiry;
+}
+
 async function recordBatchFailure(deps: EventSourceDeps, batchId: string, failure: string): Promise<void> {
   for (;;) {
     const found = await deps.store.getBatch(batchId);

@@ -99,4 +99,8 @@ export interface EventSourceStore {
   /** Creates the batch; throws ConflictError when it exists. */
   createBatch(batch: BlobBatch): Promise<{ batch: BlobBatch; etag: string }>;
   replaceBatch(batch: BlobBatch, etag: string): Promise<{ batch: BlobBatch; etag: string }>;
+  /** Up to `limit` batches whose window started before `before` (ISO 8601), across rules and workspaces. */
+  batchesBefore(before: string, limit: number): Promise<{ batch: BlobBatch; etag: string }[]>;
+  /** Deletes the batch if the ETag still matches: false when it changed meanwhile or is gone. */
+  deleteBatch(id: string, etag: string): Promise<boolean>;
 }
