@@ -32,6 +32,7 @@ import { MetadataServiceClient, type ScheduledEvent } from './metadataServiceCli
 import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
+import { JobMounts } from './jobMounts';
 import { TaskLauncher } from './taskLauncher';
 import { TaskProcess, type RunningProcess, type TaskOutcome, type TaskProcessOptions } from './taskProcess';
 import { mountRootOf, mountVolumes } from './volumeMounts';
@@ -90,12 +91,15 @@ export class NodeAgent {
   private mountRoot = '';
   /** Opens the values sealed for this node; memory only. */
   private nodeDataKey: Buffer | undefined;
+  /** The running jobs' own mount volumes (agent/jobMounts.ts). */
+  private readonly jobMounts: JobMounts;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly log: AgentLog,
   ) {
     this.imds = config.metadataServiceUrl ? new MetadataServiceClient(config.metadataServiceUrl) : undefined;
+    this.jobMounts = new JobMounts({ config, nodeDataKey: () => this.nodeDataKey, log });
   }
 
   get id(): string {
@@ -398,18 +402,22 @@ export class NodeAgent {
     let stdout: AppendBlobLog;
     let stderr: AppendBlobLog;
     let secrets: Record<string, string>;
+    // The job's mounts come before its directories: an output directory may be on one of them.
+    let releaseMounts: () => Promise<void> = async () => undefined;
     try {
       secrets = this.openSealed(
         message.sealedEnvironment,
         taskSealContext(message.taskId),
         `environment of task ${message.taskId}`,
       );
+      if (message.jobMounts) releaseMounts = await this.jobMounts.acquire(message.taskId, message.jobMounts);
       fs.mkdirSync(cwd, { recursive: true });
       // A container makes them itself (its shell runs the same steps first): paths outside its mounts are its own.
       if (message.prepare && !(message.container && this.hasDocker())) prepareOnHost(message.prepare);
       stdout = await this.openLog(message.stdout);
       stderr = await this.openLog(message.stderr);
     } catch (error: unknown) {
+      await releaseMounts();
       const why = `The task could not start: ${(error as Error).message}`;
       this.log('warn', `task ${message.taskId}: ${why}`);
       const finished = this.rememberExit(message.taskId, {
@@ -427,7 +435,7 @@ export class NodeAgent {
         container = {
           ...message.container,
           name: `batchai-${message.taskId}`.replace(/[^A-Za-z0-9_.-]/g, '-'),
-          mounts: [this.mountRoot],
+          mounts: [this.mountRoot, ...(message.jobMounts ? JobMounts.targets(message.jobMounts) : [])],
         };
       } else if (this.config.mode === 'local') {
         stderr.write(
@@ -436,6 +444,7 @@ export class NodeAgent {
           ),
         );
       } else {
+        await releaseMounts();
         await this.send({
           kind: 'taskExited',
           ...report,
@@ -469,6 +478,7 @@ export class NodeAgent {
     });
     const reported = process.done.then(async (outcome) => {
       this.running.delete(message.taskId);
+      await releaseMounts();
       const finished = this.rememberExit(message.taskId, {
         kind: 'taskExited',
         ...report,

@@ -19,11 +19,15 @@ export interface MountCommand {
   secretFile?: { path: string; content: string };
 }
 
-/** The storage account key of a mount, opened from its sealed credentials (undefined when it has none). */
+/**
+ * The storage account key of a mount, opened from its sealed credentials (undefined when it has none). `context`:
+ * what they are bound to (a cluster mount's by default; a job mount's are bound to their task).
+ */
 export function mountAccountKey(
   mount: AgentMount,
   config: AgentConfig,
   nodeDataKey: Buffer | undefined,
+  context = mountSealContext(config.clusterKey, mount.relativeMountPath),
 ): string | undefined {
   if ((mount.kind !== 'azureFileShare' && mount.kind !== 'azureBlob') || !mount.sealedCredentials)
     return undefined;
@@ -35,7 +39,7 @@ export function mountAccountKey(
   const opened = openValues(
     nodeDataKey,
     mount.sealedCredentials,
-    mountSealContext(config.clusterKey, mount.relativeMountPath),
+    context,
     `credentials of the mount '${mount.relativeMountPath}'`,
   );
   if (!opened.accountKey)
@@ -47,12 +51,16 @@ export function mountRootOf(config: AgentConfig): string {
   return config.mode === 'local' ? path.join(config.workRoot, 'mounts') : vmMountRoot;
 }
 
-/** The command that mounts `mount` at `target` on a Linux VM. */
+/**
+ * The command that mounts `mount` at `target` on a Linux VM. `name`: what its credentials file and blobfuse2 cache
+ * are named after (unique on the node: a job's mounts add the job to it).
+ */
 export function vmMountCommand(
   mount: AgentMount,
   target: string,
   config: AgentConfig,
   accountKey?: string,
+  name = mount.relativeMountPath,
 ): MountCommand {
   switch (mount.kind) {
     case 'azureFileShare': {
@@ -60,7 +68,7 @@ export function vmMountCommand(
       const share = url.pathname.replace(/^\/+|\/+$/g, '');
       // The account key is never in custom data: it is opened from the sealed credentials and written to this file
       // (mode 600) only while mount.cifs runs.
-      const credentials = path.join(config.workRoot, 'secrets', `${mount.relativeMountPath}.cred`);
+      const credentials = path.join(config.workRoot, 'secrets', `${name}.cred`);
       const options = [
         'vers=3.0',
         `credentials=${credentials}`,
@@ -84,7 +92,7 @@ export function vmMountCommand(
           'mount',
           target,
           `--container-name=${mount.containerName}`,
-          `--tmp-path=/mnt/blobfusetmp/${mount.relativeMountPath}`,
+          `--tmp-path=/mnt/blobfusetmp/${name}`,
           ...options,
         ],
         // With an account key (sealed credentials) blobfuse2 gets it in its environment only; else the identity.
@@ -120,6 +128,29 @@ export function vmMountCommand(
       // Batch AI appended the mount path to the user's command.
       return { argv: ['/bin/sh', '-c', `${mount.mountCommand} "$0"`, target] };
   }
+}
+
+/** The command that unmounts what vmMountCommand mounted at `target`. */
+export function vmUnmountCommand(mount: AgentMount, target: string): MountCommand {
+  return { argv: mount.kind === 'azureBlob' ? ['blobfuse2', 'unmount', target] : ['umount', target] };
+}
+
+/** Whether `target` is a mount point now (Linux: /proc/self/mounts; octal escapes for spaces and the like). */
+export function isMountPoint(target: string, mountsFile = '/proc/self/mounts'): boolean {
+  let table: string;
+  try {
+    table = fs.readFileSync(mountsFile, 'utf8');
+  } catch {
+    return false;
+  }
+  const wanted = path.resolve(target);
+  return table.split('\n').some((line) => {
+    const field = line.split(' ')[1];
+    if (!field) return false;
+    return (
+      field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))) === wanted
+    );
+  });
 }
 
 /** Runs a mount command; its secret file exists (0600) only while it runs. */

@@ -38,50 +38,39 @@ function imageOf(spec: JsonObject): PoolImage {
   };
 }
 
-function sealedCredentials(
-  clusterKey: string,
-  secrets: ClusterSecrets | undefined,
-  path: string,
-  relativeMountPath: string,
-): string | undefined {
-  const accountKey = secrets?.byPath[`${path}.credentials.accountKey`];
-  if (accountKey === undefined || !secrets) return undefined;
-  return secrets.seal({ accountKey }, mountSealContext(clusterKey, relativeMountPath));
-}
+/** A volume's relativeMountPath as the API accepted it, without trailing '/'. */
+const mountPathOf = (volume: JsonObject): string => String(volume.relativeMountPath).replace(/\/+$/, '');
 
-function mountsOf(clusterKey: string, spec: JsonObject, secrets: ClusterSecrets | undefined): AgentMount[] {
-  const volumes = obj(obj(spec.nodeSetup).mountVolumes);
+/**
+ * The agent's mounts of a `mountVolumes` object (the cluster's nodeSetup or a job's), whose JSON path is `base`.
+ * `sealCredentials(path, relativeMountPath)` gives a volume's sealed `{"accountKey"}` from the record's secret at
+ * `<path>.credentials.accountKey`, or undefined when it has none.
+ */
+export function agentMountsOf(
+  volumes: JsonObject,
+  base: string,
+  sealCredentials: (path: string, relativeMountPath: string) => string | undefined,
+): AgentMount[] {
   const mounts: AgentMount[] = [];
-  const base = 'properties.nodeSetup.mountVolumes';
   list(volumes.azureFileShares).forEach((share, i) => {
     mounts.push({
       kind: 'azureFileShare',
-      relativeMountPath: String(share.relativeMountPath),
+      relativeMountPath: mountPathOf(share),
       azureFileUrl: String(share.azureFileUrl),
       accountName: String(share.accountName),
       fileMode: str(share.fileMode),
       directoryMode: str(share.directoryMode),
-      sealedCredentials: sealedCredentials(
-        clusterKey,
-        secrets,
-        `${base}.azureFileShares[${i}]`,
-        String(share.relativeMountPath),
-      ),
+      sealedCredentials: sealCredentials(`${base}.azureFileShares[${i}]`, mountPathOf(share)),
     });
   });
   list(volumes.azureBlobFileSystems).forEach((blob, i) => {
     mounts.push({
       kind: 'azureBlob',
-      relativeMountPath: String(blob.relativeMountPath),
+      relativeMountPath: mountPathOf(blob),
       accountName: String(blob.accountName),
       containerName: String(blob.containerName),
       mountOptions: str(blob.mountOptions),
-      sealedCredentials: sealedCredentials(
-        clusterKey,
-        secrets,
-        `${base}.azureBlobFileSystems[${i}]`,
-        String(blob.relativeMountPath),
-      ),
+      sealedCredentials: sealCredentials(`${base}.azureBlobFileSystems[${i}]`, mountPathOf(blob)),
     });
   });
   for (const fs of list(volumes.fileServers)) {
@@ -89,7 +78,7 @@ function mountsOf(clusterKey: string, spec: JsonObject, secrets: ClusterSecrets 
     const id = String(obj(fs.fileServer).id ?? '');
     mounts.push({
       kind: 'nfs',
-      relativeMountPath: String(fs.relativeMountPath),
+      relativeMountPath: mountPathOf(fs),
       server: id.split('/').pop() || id,
       sourceDirectory: str(fs.sourceDirectory),
       mountOptions: str(fs.mountOptions),
@@ -98,11 +87,23 @@ function mountsOf(clusterKey: string, spec: JsonObject, secrets: ClusterSecrets 
   for (const fsys of list(volumes.unmanagedFileSystems)) {
     mounts.push({
       kind: 'unmanaged',
-      relativeMountPath: String(fsys.relativeMountPath),
+      relativeMountPath: mountPathOf(fsys),
       mountCommand: String(fsys.mountCommand),
     });
   }
   return mounts;
+}
+
+function mountsOf(clusterKey: string, spec: JsonObject, secrets: ClusterSecrets | undefined): AgentMount[] {
+  return agentMountsOf(
+    obj(obj(spec.nodeSetup).mountVolumes),
+    'properties.nodeSetup.mountVolumes',
+    (path, relativeMountPath) => {
+      const accountKey = secrets?.byPath[`${path}.credentials.accountKey`];
+      if (accountKey === undefined || !secrets) return undefined;
+      return secrets.seal({ accountKey }, mountSealContext(clusterKey, relativeMountPath));
+    },
+  );
 }
 
 export function poolDefinitionOf(

@@ -12,7 +12,7 @@ import {
   type ReconcileResult,
 } from './clusterMonitorContract';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
-import { nodeTaskSchema, nodeTaskVersion, type KillTaskMessage } from '../../shared/contracts/nodeTask';
+import { nodeTaskSchema, killTaskVersion, type KillTaskMessage } from '../../shared/contracts/nodeTask';
 import { generateNodeDataKey, nodeDataKeyContext, sealValues } from '../../shared/crypto/nodeSecretSealing';
 import { openSecrets } from '../../shared/domain/services/secretSealing';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
@@ -236,7 +236,7 @@ async function applyPlan(
     for (const taskId of taskIds) {
       const kill: KillTaskMessage = {
         schema: nodeTaskSchema,
-        version: nodeTaskVersion,
+        version: killTaskVersion,
         kind: 'killTask',
         taskId,
         signal: 'SIGTERM',

@@ -2,19 +2,26 @@
 // the launch plan (toolkit environment, MPI host file, directories), and sends each node its RunTaskMessages with
 // stdout/stderr streamed to the job-files container and task events raised back to the lifecycle. Idempotent: task
 // ids derive from job, attempt and process, and agents ignore a task id they already ran. The job's secrets
-// travel only sealed with the cluster's node data key, bound to the task id (`sealedEnvironment`).
+// travel only sealed with the cluster's node data key, bound to the task id (`sealedEnvironment`), and so do the
+// account keys of the job's own mount volumes (`jobMounts`, which the agent mounts before the command runs).
 import * as df from 'durable-functions';
 import type { QueueClient } from '@azure/storage-queue';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
 import {
   nodeTaskSchema,
-  nodeTaskVersion,
+  runTaskVersion,
   type RunTaskMessage,
+  type TaskJobMounts,
   type TaskPreparation,
 } from '../../shared/contracts/nodeTask';
 import { shellQuote } from '../../shared/domain/shellQuote';
-import { nodeDataKeyContext, sealValues, taskSealContext } from '../../shared/crypto/nodeSecretSealing';
+import {
+  jobMountSealContext,
+  nodeDataKeyContext,
+  sealValues,
+  taskSealContext,
+} from '../../shared/crypto/nodeSecretSealing';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
 import { parseDurationSeconds } from '../../shared/domain/duration';
@@ -36,10 +43,10 @@ import {
 import { clusterRefOfKey, jobRefOf } from './jobRecords';
 import { mergedHostFile } from './mergedHostFile';
 import { getJobServices } from './jobServices';
+import { agentMountsOf } from '../compute/poolDefinition';
 
-/** Secret variable name -> value, from the sealed `properties.secrets[i].value` entries. */
-function secretValues(job: ResourceRecord): Record<string, string> {
-  const opened = openSecrets(getJobServices().secrets, job);
+/** Secret variable name -> value, from the opened `properties.secrets[i].value` entries. */
+function secretValues(job: ResourceRecord, opened: Record<string, string>): Record<string, string> {
   const values: Record<string, string> = {};
   const secrets = Array.isArray(job.spec.secrets) ? job.spec.secrets : [];
   secrets.forEach((secret, index) => {
@@ -69,6 +76,30 @@ function splitEnvironment(
 }
 
 /** The cluster's node data key (created by the cluster monitor before its first node). */
+const jobMountVolumesPath = 'properties.mountVolumes';
+
+/**
+ * The job's mount volumes for one task, under the node's job mount root; an account key goes sealed for that task
+ * and that mount only. Undefined when the job has none.
+ */
+function jobMountsFor(
+  job: ResourceRecord,
+  root: string,
+  taskId: string,
+  opened: Record<string, string>,
+  nodeDataKey: Buffer | undefined,
+): TaskJobMounts | undefined {
+  const volumes = job.spec.mountVolumes as JsonObject | undefined;
+  if (!volumes) return undefined;
+  const mounts = agentMountsOf(volumes, jobMountVolumesPath, (path, relativeMountPath) => {
+    const accountKey = opened[`${path}.credentials.accountKey`];
+    if (accountKey === undefined) return undefined;
+    if (!nodeDataKey) throw new Error('The cluster has no node data key yet.');
+    return sealValues(nodeDataKey, { accountKey }, jobMountSealContext(taskId, relativeMountPath));
+  });
+  return mounts.length > 0 ? { root, volumes: mounts } : undefined;
+}
+
 function nodeDataKeyOf(cluster: ResourceRecord | undefined): Buffer {
   const sealed = cluster?.cluster?.sealedNodeDataKey;
   if (!cluster || !sealed) {
@@ -152,7 +183,8 @@ export async function launchJobTasks(
   );
   let plan: LaunchPlan;
   let stdOutErrFolder: string;
-  const secrets = secretValues(job);
+  const opened = openSecrets(services.secrets, job);
+  const secrets = secretValues(job, opened);
   try {
     plan = buildLaunchPlan({
       job: {
@@ -177,7 +209,9 @@ export async function launchJobTasks(
     if (isApiError(error)) return failure('JobLaunchFailed', error.message);
     throw error;
   }
-  const nodeDataKey = Object.keys(secrets).length > 0 ? nodeDataKeyOf(cluster?.record) : undefined;
+  const mountCredentials = Object.keys(opened).some((path) => path.startsWith(`${jobMountVolumesPath}.`));
+  const nodeDataKey =
+    Object.keys(secrets).length > 0 || mountCredentials ? nodeDataKeyOf(cluster?.record) : undefined;
   const tasks: LaunchedTask[] = [];
   for (const node of plan.nodes) {
     const processes: PlannedProcess[] =
@@ -199,9 +233,10 @@ export async function launchJobTasks(
         nodeDataKey && Object.keys(environment.secret).length > 0
           ? sealValues(nodeDataKey, environment.secret, taskSealContext(task.taskId))
           : undefined;
+      const jobMounts = jobMountsFor(job, plan.paths.jobMountRoot, task.taskId, opened, nodeDataKey);
       const message: RunTaskMessage = {
         schema: nodeTaskSchema,
-        version: nodeTaskVersion,
+        version: runTaskVersion({ jobMounts }),
         kind: 'runTask',
         taskId: task.taskId,
         jobId: job.armId,
@@ -211,6 +246,7 @@ export async function launchJobTasks(
           '\n',
         ),
         prepare: nodePreparation(plan, node),
+        jobMounts,
         workingDirectory: process.workingDirectory,
         environment: environment.plain,
         sealedEnvironment,

@@ -2,7 +2,7 @@
 // ignores a kill for a task it does not run; a node removed with its queue has nothing left to kill.
 import * as df from 'durable-functions';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
-import { nodeTaskSchema, nodeTaskVersion, type KillTaskMessage } from '../../shared/contracts/nodeTask';
+import { nodeTaskSchema, killTaskVersion, type KillTaskMessage } from '../../shared/contracts/nodeTask';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { stopJobTasksActivityName, type StopJobTasksInput } from './jobLifecycleContract';
 import { getJobServices } from './jobServices';
@@ -30,7 +30,7 @@ export async function stopJobTasks(input: StopJobTasksInput): Promise<void> {
   for (const task of tasks.values()) {
     const message: KillTaskMessage = {
       schema: nodeTaskSchema,
-      version: nodeTaskVersion,
+      version: killTaskVersion,
       kind: 'killTask',
       taskId: task.taskId,
       signal: input.signal,

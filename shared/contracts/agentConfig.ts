@@ -103,18 +103,26 @@ export interface AgentConfig {
   nodeDataKeySource?: NodeDataKeySource;
 }
 
+/** A mount path the agent can use in paths and commands as it is: `a`, `a/b`; never `.`, `..`, `/a` or `a b`. */
+export function isSafeRelativeMountPath(value: string): boolean {
+  return value
+    .split('/')
+    .every((segment) => /^[A-Za-z0-9_.-]+$/.test(segment) && segment !== '.' && segment !== '..');
+}
+
 function relativePath(obj: WireObject, path: string): string {
   const value = requireString(obj, 'relativeMountPath', path, 256);
-  if (!/^[A-Za-z0-9_.-]+$/.test(value) || value === '.' || value === '..') {
+  if (!isSafeRelativeMountPath(value)) {
     throw new ContractError(
       `${path}.relativeMountPath`,
-      `'${value}' must be one path segment of letters, digits, '_', '.', '-'.`,
+      `'${value}' must be '/'-separated segments of letters, digits, '_', '.', '-' (no '.' or '..').`,
     );
   }
   return value;
 }
 
-function parseMount(value: unknown, path: string): AgentMount {
+/** One mount of the agent's config or of a task's job mounts; plain secrets are refused. */
+export function parseAgentMount(value: unknown, path: string): AgentMount {
   const obj = requireObject(value, path);
   const kind = requireOneOf(obj, 'kind', path, ['azureFileShare', 'azureBlob', 'nfs', 'unmanaged'] as const);
   const relativeMountPath = relativePath(obj, path);
@@ -246,7 +254,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
       60_000,
     ),
     setupTask,
-    mountVolumes: mounts.map((m, i) => parseMount(m, `config.mountVolumes[${i}]`)),
+    mountVolumes: mounts.map((m, i) => parseAgentMount(m, `config.mountVolumes[${i}]`)),
     nodeDataKey,
     nodeDataKeySource,
   };

@@ -1,5 +1,6 @@
 // Messages the control plane sends to one node's task queue: run a task (a job's process or container on this
 // node) or kill one. Defined once here with their validation; the agent and the job lifecycle both use them.
+import { parseAgentMount, type AgentMount } from './agentConfig';
 import { ContractError } from './contractError';
 import { checkSchemaHeader } from './schemaVersion';
 import {
@@ -19,10 +20,20 @@ import {
 export const nodeTaskSchema = 'batchai.nodeTask';
 /**
  * Version 2: secret values travel in `sealedEnvironment` (version 1 readers would drop them silently). Version 3:
- * `prepare` (a version 2 reader would run the command without the job's directories).
+ * `prepare` (a version 2 reader would run the command without the job's directories). Version 4: `jobMounts` (a
+ * version 3 reader would run the command without the job's mounts); a message without them stays version 3, so
+ * agents of the previous release still run it.
  */
-export const nodeTaskVersion = 3;
-type NodeTaskVersion = 1 | 2 | 3;
+export const nodeTaskVersion = 4;
+type NodeTaskVersion = 1 | 2 | 3 | 4;
+
+/** Kill messages hold nothing newer than version 3: agents of the previous release still take them. */
+export const killTaskVersion = 3;
+
+/** The version a run message needs: the lowest that carries everything it holds. */
+export function runTaskVersion(message: { jobMounts?: TaskJobMounts }): NodeTaskVersion {
+  return message.jobMounts ? 4 : 3;
+}
 /** Plain-text secret fields a sender might be tempted to add: refused by the reader. */
 const plainSecretFields = ['secrets', 'secretEnvironment', 'secretValues'] as const;
 
@@ -38,6 +49,14 @@ export interface TaskContainer {
   shmSize?: string;
   /** Adds --gpus all. */
   useGpus?: boolean;
+}
+
+/** The job's own mount volumes (`job.mountVolumes`), mounted before the command runs (version 4). */
+export interface TaskJobMounts {
+  /** AZ_BATCHAI_JOB_MOUNT_ROOT on this node (absolute): each volume is mounted at `<root>/<relativeMountPath>`. */
+  root: string;
+  /** Credentials sealed with the node data key, bound to `jobMountSealContext(taskId, relativeMountPath)`. */
+  volumes: AgentMount[];
 }
 
 export interface RunTaskMessage {
@@ -74,6 +93,8 @@ export interface RunTaskMessage {
    * files such as the MPI host file): made by the agent itself on the node, or by the container's shell first.
    */
   prepare?: TaskPreparation;
+  /** Version 4: the job's mount volumes, mounted on VMs (directories standing for them on local nodes). */
+  jobMounts?: TaskJobMounts;
 }
 
 export interface TaskPreparation {
@@ -132,6 +153,33 @@ function taskPreparation(obj: WireObject, path: string): TaskPreparation | undef
   };
 }
 
+function taskJobMounts(obj: WireObject, path: string): TaskJobMounts | undefined {
+  if (obj.jobMounts === undefined) return undefined;
+  if (obj.version !== 4) {
+    throw new ContractError(`${path}.jobMounts`, 'needs message version 4.');
+  }
+  const value = requireObject(obj.jobMounts, `${path}.jobMounts`);
+  const root = requireString(value, 'root', `${path}.jobMounts`, 1024);
+  if (!root.startsWith('/') || root.split('/').includes('..')) {
+    throw new ContractError(`${path}.jobMounts.root`, `'${root}' must be an absolute path without '..'.`);
+  }
+  const volumes = value.volumes;
+  if (!Array.isArray(volumes) || volumes.length === 0 || volumes.length > 64) {
+    throw new ContractError(`${path}.jobMounts.volumes`, 'must be an array of 1 to 64 mounts.');
+  }
+  const parsed = volumes.map((volume: unknown, i) =>
+    parseAgentMount(volume, `${path}.jobMounts.volumes[${i}]`),
+  );
+  const paths = new Set(parsed.map((volume) => volume.relativeMountPath));
+  if (paths.size !== parsed.length) {
+    throw new ContractError(
+      `${path}.jobMounts.volumes`,
+      'must not mount two volumes at one relativeMountPath.',
+    );
+  }
+  return { root, volumes: parsed };
+}
+
 function taskContainer(obj: WireObject, path: string): TaskContainer | undefined {
   if (obj.container === undefined) return undefined;
   const value = requireObject(obj.container, `${path}.container`);
@@ -150,7 +198,7 @@ function taskContainer(obj: WireObject, path: string): TaskContainer | undefined
 }
 
 export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
-  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, 2, nodeTaskVersion]);
+  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, 2, 3, nodeTaskVersion]);
   rejectPlainSecrets(obj, 'message', plainSecretFields);
   const kind = requireOneOf(obj, 'kind', 'message', ['runTask', 'killTask'] as const);
   const taskId = requireString(obj, 'taskId', 'message', 256);
@@ -186,6 +234,7 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
     replyTo: optionalString(obj, 'replyTo', 'message', 256),
     releasesNodeOf: optionalString(obj, 'releasesNodeOf', 'message', 256),
     prepare: taskPreparation(obj, 'message'),
+    jobMounts: taskJobMounts(obj, 'message'),
   };
 }
 

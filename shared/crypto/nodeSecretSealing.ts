@@ -37,6 +37,11 @@ export function mountSealContext(clusterKey: string, relativeMountPath: string):
   return `mount:${clusterKey.toLowerCase()}:${relativeMountPath}`;
 }
 
+/** A job-level mount's credentials in one task's message: they open only for that task and that mount. */
+export function jobMountSealContext(taskId: string, relativeMountPath: string): string {
+  return `jobmount:${taskId}:${relativeMountPath}`;
+}
+
 /** Parses a base64 node data key, refusing anything but 32 bytes. */
 export function decodeNodeDataKey(base64: string, field: string): Buffer {
   const key = Buffer.from(base64, 'base64');

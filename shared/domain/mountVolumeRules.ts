@@ -1,4 +1,5 @@
 // Rules for MountVolumes beyond the schema: mount paths are relative, distinct, and stay under the mount root.
+import { isSafeRelativeMountPath } from '../contracts/agentConfig';
 import { ValidationError } from './errors';
 import { isJsonObject, type JsonObject } from './specValidator';
 
@@ -20,6 +21,13 @@ export function validateMountVolumes(path: string, volumes: JsonObject): void {
         );
       }
       const key = mountPath.replace(/\/+$/, '');
+      // What nodes mount it at: the agent uses it in paths and mount commands as it is.
+      if (!isSafeRelativeMountPath(key)) {
+        throw new ValidationError(
+          field,
+          `'${field}' must be '/'-separated names of letters, digits, '_', '.', '-'; it is '${mountPath}'.`,
+        );
+      }
       if (seen.has(key))
         throw new ValidationError(field, `The mount path '${mountPath}' is also used by ${seen.get(key)}.`);
       seen.set(key, field);

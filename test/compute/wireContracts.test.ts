@@ -2,7 +2,7 @@
 import { parseAgentConfig } from '../../shared/contracts/agentConfig';
 import { parseClusterCommand } from '../../shared/contracts/clusterCommand';
 import { parseNodeEvent } from '../../shared/contracts/nodeEvent';
-import { parseNodeTaskMessage } from '../../shared/contracts/nodeTask';
+import { parseNodeTaskMessage, runTaskVersion, type TaskJobMounts } from '../../shared/contracts/nodeTask';
 import { decodeQueueMessage, encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 
 const run = {
@@ -36,8 +36,62 @@ test('a version 3 run task carries what the node prepares before the command', (
   expect(parseNodeTaskMessage({ ...run, version: 3, prepare })).toMatchObject({ prepare });
 });
 
+const sealed = 'aesgcm1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA';
+const jobMounts = {
+  root: '/mnt/batch/tasks/shared/LS_root/jobs/u/mounts',
+  volumes: [
+    {
+      kind: 'azureFileShare',
+      relativeMountPath: 'afs',
+      azureFileUrl: 'https://acct.file.core.windows.net/logs',
+      accountName: 'acct',
+      sealedCredentials: sealed,
+    },
+    { kind: 'azureBlob', relativeMountPath: 'data/in', accountName: 'acct', containerName: 'in' },
+  ],
+};
+
+test("a version 4 run task carries the job's own mounts; a message without them stays version 3", () => {
+  expect(parseNodeTaskMessage({ ...run, version: 4, jobMounts })).toMatchObject({ version: 4, jobMounts });
+  expect(runTaskVersion({ jobMounts: jobMounts as TaskJobMounts })).toBe(4);
+  expect(runTaskVersion({})).toBe(3);
+});
+
 test.each([
-  [{ ...run, version: 4 }, 'message.version 4 is not supported (this reader understands 1, 2, 3).'],
+  [{ ...run, version: 5 }, 'message.version 5 is not supported (this reader understands 1, 2, 3, 4).'],
+  [{ ...run, version: 3, jobMounts }, 'message.jobMounts needs message version 4.'],
+  [
+    { ...run, version: 4, jobMounts: { ...jobMounts, root: 'relative/mounts' } },
+    "message.jobMounts.root 'relative/mounts' must be an absolute path without '..'.",
+  ],
+  [
+    { ...run, version: 4, jobMounts: { ...jobMounts, volumes: [] } },
+    'message.jobMounts.volumes must be an array of 1 to 64 mounts.',
+  ],
+  [
+    {
+      ...run,
+      version: 4,
+      jobMounts: { ...jobMounts, volumes: [jobMounts.volumes[0], jobMounts.volumes[0]] },
+    },
+    'message.jobMounts.volumes must not mount two volumes at one relativeMountPath.',
+  ],
+  [
+    {
+      ...run,
+      version: 4,
+      jobMounts: { ...jobMounts, volumes: [{ ...jobMounts.volumes[1], accountKey: 'plain' }] },
+    },
+    'message.jobMounts.volumes[0].accountKey is a secret in plain text',
+  ],
+  [
+    {
+      ...run,
+      version: 4,
+      jobMounts: { ...jobMounts, volumes: [{ ...jobMounts.volumes[1], relativeMountPath: '../etc' }] },
+    },
+    "message.jobMounts.volumes[0].relativeMountPath '../etc' must be '/'-separated segments",
+  ],
   [
     { ...run, version: 3, prepare: { directories: ['/a', 7] } },
     'message.prepare.directories[1] must be a string.',

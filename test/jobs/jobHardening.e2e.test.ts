@@ -1,5 +1,6 @@
-// End to end on local nodes: job secrets never travel in plain text (raw queue messages peeked from Azurite, blobs
-// and agent logs hold no secret value, yet the process sees it); a scale down honours nodeDeallocationOption for a
+// End to end on local nodes: job secrets and the account keys of the job's own mount volumes never travel in plain
+// text (raw queue messages peeked from Azurite, blobs and agent logs hold no secret value, yet the process sees it
+// and its job mount is there); a scale down honours nodeDeallocationOption for a
 // running job (requeue, terminate, waitforjobcompletion); a job that can never fit does not scale an autoscale pool.
 // Needs `npx tsc -p tsconfig.json` first.
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -7,7 +8,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
-import { nodeTaskVersion } from '../../shared/contracts/nodeTask';
+import { nodeTaskVersion, type RunTaskMessage } from '../../shared/contracts/nodeTask';
 import { decodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { waitFor } from '../support/testEnvironment';
 import {
@@ -20,6 +21,7 @@ import {
 
 let bed: JobTestBed;
 const secret = 'hunter2-5b7e0f9c';
+const accountKey = 'c3RvcmFnZS1rZXktOWQ0ZQ==';
 
 beforeAll(async () => {
   // Long enough that a paused agent is not declared lost while the test peeks at its queue.
@@ -52,7 +54,7 @@ async function clusterProperties(name: string): Promise<Record<string, unknown>>
   >;
 }
 
-test('job secrets travel sealed: the raw queue message, blobs and agent log hold no secret; the process sees it', async () => {
+test('job secrets and mount keys travel sealed: queue message, blobs and agent log hold none; the process sees them', async () => {
   await bed.createCluster('peek', 1);
   const [nodeDir] = nodeDirs('peek');
   const { pid } = JSON.parse(fs.readFileSync(path.join(nodeDir, 'node.json'), 'utf8')) as { pid: number };
@@ -61,10 +63,25 @@ test('job secrets travel sealed: the raw queue message, blobs and agent log hold
   try {
     await bed.putJob(
       'sealed',
-      customJob(bed, 'peek', `test "$TOKEN" = 'hunter2-'"$REST" && echo secret-ok`, {
-        environmentVariables: [{ name: 'REST', value: secret.slice(8) }],
-        secrets: [{ name: 'TOKEN', value: secret }],
-      }),
+      customJob(
+        bed,
+        'peek',
+        `test "$TOKEN" = 'hunter2-'"$REST" && test -d "$AZ_BATCHAI_JOB_MOUNT_ROOT/afs" && echo secret-ok`,
+        {
+          environmentVariables: [{ name: 'REST', value: secret.slice(8) }],
+          secrets: [{ name: 'TOKEN', value: secret }],
+          mountVolumes: {
+            azureFileShares: [
+              {
+                accountName: 'jobstore',
+                azureFileUrl: 'https://jobstore.file.core.windows.net/logs',
+                credentials: { accountKey },
+                relativeMountPath: 'afs',
+              },
+            ],
+          },
+        },
+      ),
     );
     const raw = await waitFor('the run message on the node queue', async () => {
       for await (const queue of queues.listQueues({ prefix: 'node-tasks-' })) {
@@ -77,11 +94,25 @@ test('job secrets travel sealed: the raw queue message, blobs and agent log hold
     });
     for (const text of raw) {
       expect(text).not.toContain(secret);
-      const message = decodeQueueMessage(text) as Record<string, unknown>;
+      expect(text).not.toContain(accountKey);
+      const message = decodeQueueMessage(text) as RunTaskMessage;
       expect(JSON.stringify(message)).not.toContain(secret);
+      expect(JSON.stringify(message)).not.toContain(accountKey);
       expect(message).toMatchObject({
         version: nodeTaskVersion,
         sealedEnvironment: expect.stringMatching(/^aesgcm1:/),
+        jobMounts: {
+          root: expect.stringMatching(/\/mounts$/),
+          volumes: [
+            {
+              kind: 'azureFileShare',
+              relativeMountPath: 'afs',
+              accountName: 'jobstore',
+              azureFileUrl: 'https://jobstore.file.core.windows.net/logs',
+              sealedCredentials: expect.stringMatching(/^aesgcm1:/),
+            },
+          ],
+        },
       });
     }
   } finally {
@@ -101,8 +132,10 @@ test('job secrets travel sealed: the raw queue message, blobs and agent log hold
     }
   }
   expect(scanned).toBe(1); // the job's stdout was among them
-  expect(fs.readFileSync(path.join(nodeDir, 'agent.log'), 'utf8')).not.toContain(secret);
-  expect(JSON.stringify(await bed.getJob('sealed'))).not.toContain(secret);
+  for (const value of [secret, accountKey]) {
+    expect(fs.readFileSync(path.join(nodeDir, 'agent.log'), 'utf8')).not.toContain(value);
+    expect(JSON.stringify(await bed.getJob('sealed'))).not.toContain(value);
+  }
 }, 120_000);
 
 async function scaleDownWhileRunning(
