@@ -19,14 +19,15 @@ export function getServiceDeps(): Promise<ServiceDeps> {
     const config = readAppConfig(process.env);
     const cosmos = createCosmosClient(config.cosmos);
     const store = new CosmosResourceStore(cosmos, config.cosmos.database);
+    const secrets = new AesGcmSecretProtector(config.secretsEncryptionKey);
     return {
       store,
       compute: createClusterCompute(process.env, cosmos, config.cosmos.database),
       lifecycle: createJobLifecycle(process.env),
-      outputFiles: createJobOutputFiles(process.env, store),
+      outputFiles: createJobOutputFiles(process.env, store, secrets),
       workspaceAccess: new CosmosRoleAssignmentStore(cosmos, config.cosmos.database),
       sweeps: new CosmosSweepStore(cosmos, config.cosmos.database),
-      secrets: new AesGcmSecretProtector(config.secretsEncryptionKey),
+      secrets,
       quotas: defaultQuotas,
       now: () => new Date(),
       newId: randomUUID,

@@ -1,5 +1,6 @@
 // Builds the resource API's side of the job lifecycle from the app settings: job commands go to the job-commands
-// queue, job files are listed from the job-files container of the app's storage account.
+// queue, job files are listed from the job-files container of the app's storage account (and, for VM nodes' output
+// directories, from the user's storage behind the mount).
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { BlobJobOutputFiles } from '../../shared/adapters/storage/blobJobOutputFiles';
@@ -7,6 +8,8 @@ import { QueueJobLifecycle } from '../../shared/adapters/storage/queueJobLifecyc
 import { readComputeConfig } from '../../shared/config/computeConfig';
 import { jobCommandsQueue, jobFilesContainer } from '../../shared/config/resourceNames';
 import type { ResourceStore } from '../../shared/ports/resourceStore';
+import type { SecretProtector } from '../../shared/ports/secretProtector';
+import { readUserStorageEndpoints } from '../../shared/config/userStorageConfig';
 
 export function createJobLifecycle(env: Readonly<Record<string, string | undefined>>): QueueJobLifecycle {
   const { storageConnectionString } = readComputeConfig(env);
@@ -18,6 +21,7 @@ export function createJobLifecycle(env: Readonly<Record<string, string | undefin
 export function createJobOutputFiles(
   env: Readonly<Record<string, string | undefined>>,
   store: ResourceStore,
+  secrets: SecretProtector,
 ): BlobJobOutputFiles {
   const { storageConnectionString, pool } = readComputeConfig(env);
   return new BlobJobOutputFiles(
@@ -25,5 +29,7 @@ export function createJobOutputFiles(
     jobFilesContainer,
     store,
     pool.kind === 'local', // the lifecycle copies local nodes' outputs into the container
+    secrets,
+    readUserStorageEndpoints(env),
   );
 }

@@ -1,6 +1,7 @@
 // Lists a job's directory (stdouterr or an output directory, of its latest attempt) from the job-files container,
 // with read-only SAS download links: account-key SAS where the client has the key (Azurite, key-based accounts),
-// user-delegation SAS under a managed identity.
+// user-delegation SAS under a managed identity. On VM nodes output directories are not copied there: they are on
+// the user's storage behind the job's or the cluster's mount, and are listed there (userStorageFiles.ts).
 import {
   BlobSASPermissions,
   BlobServiceClient,
@@ -8,14 +9,32 @@ import {
   StorageSharedKeyCredential,
   type UserDelegationKey,
 } from '@azure/storage-blob';
-import { NotImplementedError, ValidationError } from '../../domain/errors';
+import { ConflictError, NotImplementedError, ValidationError } from '../../domain/errors';
+import type { VolumeLocation } from '../../domain/jobLayout/mountedPathResolver';
+import { openSecrets } from '../../domain/services/secretSealing';
+import type { SecretProtector } from '../../ports/secretProtector';
 import { STDOUTERR_DIRECTORY_ID } from '../../domain/jobLayout/jobOutputLayout';
 import type { ResourceRef } from '../../domain/resourceId';
 import type { ResourceRecord } from '../../domain/resourceRecord';
 import type { JsonObject } from '../../domain/specValidator';
 import type { JobFile, JobOutputFiles } from '../../ports/jobOutputFiles';
 import type { ResourceStore } from '../../ports/resourceStore';
-import { jobDirectoryBlobFolder } from './jobFileLocation';
+import { jobDirectoryLocation, volumeBlobFolder } from './jobFileLocation';
+import { listBlobDirectory, listShareDirectory, type UserStorageEndpoints } from './userStorageFiles';
+
+/** How a volume that cannot be listed is named in the answer. */
+function volumeDescription(location: VolumeLocation): string {
+  switch (location.kind) {
+    case 'fileServer':
+      return `the file server '${location.fileServerId}'`;
+    case 'unmanagedFileSystem':
+      return `the unmanaged file system mounted at '${location.relativeMountPath}'`;
+    case 'nodeLocal':
+      return `the nodes' own disks ('${location.path}'), which are not kept after the job`;
+    default:
+      return `the ${location.kind} at '${location.relativeMountPath}'`;
+  }
+}
 
 export class BlobJobOutputFiles implements JobOutputFiles {
   constructor(
@@ -24,6 +43,9 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     private readonly store: ResourceStore,
     /** True when output directories are copied into the container (local nodes); stdouterr always is. */
     private readonly outputsMirrored: boolean,
+    /** Opens the records' secrets (the mounts' account keys), to list outputs on the user's storage. */
+    private readonly secrets?: SecretProtector,
+    private readonly userStorage: UserStorageEndpoints = {},
   ) {}
 
   async list(
@@ -37,13 +59,10 @@ export class BlobJobOutputFiles implements JobOutputFiles {
   ): Promise<JobFile[]> {
     const attempt = job.job?.attempts.length ?? 0;
     if (attempt === 0) return [];
-    if (!this.outputsMirrored && request.outputDirectoryId.toLowerCase() !== STDOUTERR_DIRECTORY_ID) {
-      throw new NotImplementedError(
-        'Listing output directories on the mounted storage of VM nodes is not supported yet; only stdouterr is.',
-      );
-    }
-    const clusterMountVolumes = await this.clusterMountVolumes(job);
-    const folder = jobDirectoryBlobFolder(job, request.outputDirectoryId, attempt, clusterMountVolumes);
+    const cluster = await this.cluster(job);
+    const clusterMountVolumes = (cluster?.spec.nodeSetup as JsonObject | undefined)?.mountVolumes as
+      JsonObject | undefined;
+    const location = jobDirectoryLocation(job, request.outputDirectoryId, attempt, clusterMountVolumes);
     const directory = request.directory
       .split('/')
       .filter((part) => part !== '' && part !== '.')
@@ -51,9 +70,25 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     if (directory.split('/').includes('..')) {
       throw new ValidationError('directory', `'directory' must not contain '..'.`);
     }
+    const expiresOn = new Date(Date.now() + request.linkExpiryInMinutes * 60_000);
+    if (!this.outputsMirrored && request.outputDirectoryId.toLowerCase() !== STDOUTERR_DIRECTORY_ID) {
+      const listing = { directory, expiresOn, maxResults: request.maxResults };
+      if (location.kind === 'azureBlobContainer') {
+        const key = this.accountKey(job, cluster, location);
+        return listBlobDirectory(location, key, listing, this.userStorage);
+      }
+      if (location.kind === 'azureFileShare') {
+        const key = this.accountKey(job, cluster, location);
+        return listShareDirectory(location, key, listing, this.userStorage);
+      }
+      throw new NotImplementedError(
+        `The output directory '${request.outputDirectoryId}' is on ${volumeDescription(location)}: only output ` +
+          'directories on Azure file shares and blob containers can be listed.',
+      );
+    }
+    const folder = volumeBlobFolder(location);
     const prefix = `${folder}/${directory === '' ? '' : `${directory}/`}`;
     const container = this.blobs.getContainerClient(this.containerName);
-    const expiresOn = new Date(Date.now() + request.linkExpiryInMinutes * 60_000);
     const sign = await this.signer(expiresOn);
     const files: JobFile[] = [];
     for await (const item of container.listBlobsByHierarchy('/', { prefix })) {
@@ -76,14 +111,29 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     return files;
   }
 
-  private async clusterMountVolumes(job: ResourceRecord): Promise<JsonObject | undefined> {
+  private async cluster(job: ResourceRecord): Promise<ResourceRecord | undefined> {
     const clusterId = job.job?.clusterId;
     if (!clusterId) return undefined;
     const [, , subscriptionId, , resourceGroup, , , , workspace, , name] = clusterId.split('/');
     const ref: ResourceRef = { kind: 'cluster', subscriptionId, resourceGroup, workspace, name };
-    const cluster = await this.store.get(ref);
-    const nodeSetup = cluster?.record.spec.nodeSetup as JsonObject | undefined;
-    return nodeSetup?.mountVolumes as JsonObject | undefined;
+    return (await this.store.get(ref))?.record;
+  }
+
+  /** The account key of the mount behind `location`, from the job's or the cluster's sealed secrets. */
+  private accountKey(
+    job: ResourceRecord,
+    cluster: ResourceRecord | undefined,
+    location: Extract<VolumeLocation, { kind: 'azureBlobContainer' | 'azureFileShare' }>,
+  ): string {
+    const record = location.scope === 'job' ? job : cluster;
+    const path = `${location.recordPath}.credentials.accountKey`;
+    const key = record && this.secrets ? openSecrets(this.secrets, record)[path] : undefined;
+    if (key !== undefined) return key;
+    throw new ConflictError(
+      'UserStorageCredentialsMissing',
+      `The files of the mount '${location.relativeMountPath}' cannot be listed: its storage account key is not ` +
+        `held (${location.recordPath}.credentials.accountKey; Key Vault references are not resolved yet).`,
+    );
   }
 
   /** Returns a function giving the read-only SAS URL of a blob of the container. */

@@ -58,6 +58,16 @@ export function jobDirectoryBlobFolder(
   attempt: number,
   clusterMountVolumes: JsonObject | undefined,
 ): string {
+  return volumeBlobFolder(jobDirectoryLocation(job, directoryId, attempt, clusterMountVolumes));
+}
+
+/** Where a job directory ('stdouterr' or an output directory id) of one attempt is: the volume behind its path. */
+export function jobDirectoryLocation(
+  job: ResourceRecord,
+  directoryId: string,
+  attempt: number,
+  clusterMountVolumes: JsonObject | undefined,
+): VolumeLocation {
   if (!job.job) throw new Error(`'${job.armId}' is not a job.`);
   const paths = jobNodePaths(batchAiNodeFileSystem, job.job.uuid);
   const directories = jobDirectories(
@@ -77,11 +87,10 @@ export function jobDirectoryBlobFolder(
   if (directory === undefined) {
     throw new ValidationError('outputdirectoryid', `The job has no output directory '${directoryId}'.`);
   }
-  const location = locateOnVolume(directory, {
+  return locateOnVolume(directory, {
     mountRoot: paths.mountRoot,
     jobMountRoot: paths.jobMountRoot,
     jobMountVolumes: job.spec.mountVolumes as JsonObject | undefined,
     clusterMountVolumes,
   });
-  return volumeBlobFolder(location);
 }

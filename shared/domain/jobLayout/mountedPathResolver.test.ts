@@ -29,6 +29,7 @@ test('a path on a job-level file share maps to the share and directory', () => {
   expect(locateOnVolume('/j/mounts/logs/sub/rg/jobs/a/u/outputs', context)).toEqual({
     kind: 'azureFileShare',
     scope: 'job',
+    recordPath: 'properties.mountVolumes.azureFileShares[0]',
     relativeMountPath: 'logs',
     mountPath: '/j/mounts/logs',
     accountName: 'acct',
@@ -55,6 +56,7 @@ test('the deepest mount wins, cluster mounts resolve under the mount root, the s
   expect(locateOnVolume('/mnt/m/afs/out', context)).toMatchObject({
     kind: 'azureFileShare',
     scope: 'cluster',
+    recordPath: 'properties.nodeSetup.mountVolumes.azureFileShares[0]',
     accountName: 'other',
     shareName: 'share',
     directory: 'base/out',

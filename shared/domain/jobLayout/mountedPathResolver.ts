@@ -8,6 +8,8 @@ import { joinPosix, relativeTo } from './posixPath';
 interface MountedBase {
   /** Which mountVolumes the path is under: the job's or the cluster's nodeSetup. */
   scope: 'job' | 'cluster';
+  /** The volume's JSON path in its record (`properties.mountVolumes.azureFileShares[0]`): where its secrets are. */
+  recordPath: string;
   relativeMountPath: string;
   /** Where the volume is mounted on the node. */
   mountPath: string;
@@ -62,6 +64,7 @@ export function locateOnVolume(path: string, context: MountContext): VolumeLocat
   const { candidate, rest } = candidates[0];
   const base = {
     scope: candidate.scope,
+    recordPath: `properties.${candidate.field.replace(/^properties\./, '')}`,
     relativeMountPath: String(candidate.volume.relativeMountPath),
     mountPath: candidate.mountPath,
   };
