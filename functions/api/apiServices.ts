@@ -2,6 +2,9 @@
 // settings (Cosmos store, AES-GCM secret sealing). Compute, the job lifecycle and job files are wired here by the
 // issues that implement those ports.
 import { randomUUID } from 'crypto';
+import { DefaultAzureCredential } from '@azure/identity';
+import { KeyVaultSecretReferences } from '../../shared/adapters/keyVault/keyVaultSecretReferences';
+import { readKeyVaultReferenceSettings } from '../../shared/config/keyVaultReferenceConfig';
 import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
 import { CosmosSweepStore } from '../../shared/adapters/cosmos/cosmosSweepStore';
@@ -20,6 +23,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
     const cosmos = createCosmosClient(config.cosmos);
     const store = new CosmosResourceStore(cosmos, config.cosmos.database);
     const secrets = new AesGcmSecretProtector(config.secretsEncryptionKey);
+    const references = readKeyVaultReferenceSettings(process.env);
     return {
       store,
       compute: createClusterCompute(process.env, cosmos, config.cosmos.database),
@@ -28,6 +32,9 @@ export function getServiceDeps(): Promise<ServiceDeps> {
       workspaceAccess: new CosmosRoleAssignmentStore(cosmos, config.cosmos.database),
       sweeps: new CosmosSweepStore(cosmos, config.cosmos.database),
       secrets,
+      secretReferences: references
+        ? new KeyVaultSecretReferences({ ...references, credential: new DefaultAzureCredential() })
+        : undefined,
       quotas: defaultQuotas,
       now: () => new Date(),
       newId: randomUUID,

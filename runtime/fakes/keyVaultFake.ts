@@ -39,6 +39,8 @@ interface StoredSecret {
   contentType?: string;
   created: number;
   deleted?: number;
+  /** Earlier versions (a PUT adds a version; GET /secrets/{name}/{version} reads any of them). */
+  older?: StoredSecret[];
 }
 
 export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<KeyVaultFake> {
@@ -82,14 +84,17 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
       const current = secrets.get(name);
       const live = current && current.deleted === undefined ? current : undefined;
       if (method === 'GET') {
-        if (!live || (secretMatch[2] && secretMatch[2] !== live.version)) {
+        const wanted = secretMatch[2]
+          ? [live, ...(live?.older ?? [])].find((v) => v?.version === secretMatch[2])
+          : live;
+        if (!wanted) {
           return error(
             404,
             'SecretNotFound',
             `A secret with (name/id) ${name} was not found in this key vault.`,
           );
         }
-        return [200, bundle(name, live, true)];
+        return [200, bundle(name, wanted, true)];
       }
       if (role !== 'secretsOfficer') return forbidden();
       if (method === 'PUT') {
@@ -108,6 +113,7 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
           version: randomUUID().replace(/-/g, ''),
           contentType: typeof parsed.contentType === 'string' ? parsed.contentType : undefined,
           created: Date.now(),
+          older: live ? [{ ...live, older: undefined }, ...(live.older ?? [])] : undefined,
         };
         secrets.set(name, secret);
         return [200, bundle(name, secret, true)];

@@ -405,6 +405,29 @@ describe('behaviour beyond the examples', () => {
       },
       'properties.secrets[0].value',
     ],
+    [
+      'a Key Vault reference this local deployment cannot read (never dropped silently)',
+      {
+        properties: {
+          cluster: { id: clusterId },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+          secrets: [
+            {
+              name: 'A',
+              valueSecretReference: {
+                sourceVault: {
+                  id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv',
+                },
+                secretUrl: 'https://kv.vault.azure.net/secrets/a',
+              },
+            },
+          ],
+        },
+      },
+      'properties.secrets[0].valueSecretReference',
+    ],
   ])('a job body with %s is a 400 naming the field', async (_label, body, target) => {
     const response = await api.send('PUT', `${ws}/experiments/exp/jobs/invalid`, body);
     expect(response.status).toBe(400);

@@ -13,6 +13,7 @@ import {
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
 import { requireResource, requireWorkspace } from './parentLookup';
 import { resolveFileServerMounts } from './referenceResolver';
+import { resolveSecretReferences } from './secretReferences';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 
@@ -27,6 +28,7 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
     'properties.nodeSetup.mountVolumes',
     nodeSetup?.mountVolumes as JsonObject | undefined,
   );
+  const referenced = await resolveSecretReferences(deps, properties);
   const armId = armIdOf(ref);
   const now = deps.now().toISOString();
   return createOrConfirm(
@@ -50,9 +52,9 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
           leavingNodeCount: 0,
         },
       },
-      encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
+      encryptedSecrets: sealSecrets(deps.secrets, armId, { ...secrets, ...referenced }),
     }),
-    (existing) => assertUnchanged(deps, existing, properties, secrets),
+    (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
     async (stored) => deps.compute?.applyScaleSettings(stored.record),
   );
 }

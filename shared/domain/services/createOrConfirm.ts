@@ -20,6 +20,8 @@ export function assertUnchanged(
   existing: ResourceRecord,
   spec: JsonObject,
   secrets: Record<string, string>,
+  /** Secret paths read from Key Vault references: not compared (a rotated secret does not make a PUT a change). */
+  referencedPaths: readonly string[] = [],
 ): void {
   if (existing.status.provisioningState === 'deleting') {
     throw new ConflictError('ResourceBeingDeleted', `The resource '${existing.ref.name}' is being deleted.`);
@@ -32,7 +34,7 @@ export function assertUnchanged(
       diff,
     );
   }
-  if (!sameSecrets(deps.secrets, existing, secrets)) {
+  if (!sameSecrets(deps.secrets, existing, secrets, referencedPaths)) {
     throw new ConflictError(
       'PropertyChangeNotAllowed',
       `The resource '${existing.ref.name}' already exists with different secret values; delete it and create it again.`,

@@ -14,6 +14,7 @@ import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from
 import { recordOperation } from './operationService';
 import { requireExperiment, requireResource } from './parentLookup';
 import { resolveFileServerMounts, resolveReference } from './referenceResolver';
+import { resolveSecretReferences } from './secretReferences';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 
@@ -44,6 +45,7 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
     'properties.mountVolumes',
     properties.mountVolumes as JsonObject | undefined,
   );
+  const referenced = await resolveSecretReferences(deps, properties);
   const armId = armIdOf(ref);
   const uuid = deps.newId();
   const now = deps.now().toISOString();
@@ -60,7 +62,7 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
       executionState: 'queued',
       executionStateTransitionTime: now,
     },
-    encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
+    encryptedSecrets: sealSecrets(deps.secrets, armId, { ...secrets, ...referenced }),
     job: {
       uuid,
       clusterId: cluster.record.armId,
@@ -80,7 +82,7 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
     return await createOrConfirm(
       deps,
       () => record,
-      (existing) => assertUnchanged(deps, existing, properties, secrets),
+      (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
       async (stored) => {
         created = true;
         await deps.lifecycle?.jobQueued(stored.record);

@@ -5,6 +5,7 @@ import type { JobLifecycle } from '../../ports/jobLifecycle';
 import type { JobOutputFiles } from '../../ports/jobOutputFiles';
 import type { ResourceStore } from '../../ports/resourceStore';
 import type { SecretProtector } from '../../ports/secretProtector';
+import type { SecretReferenceResolver } from '../../ports/secretReferences';
 import type { WorkspaceAccessStore } from '../../security/workspaceAccessStore';
 import type { SweepStore } from '../sweeps/sweepStore';
 
@@ -18,6 +19,8 @@ export interface Quotas {
 export interface ServiceDeps {
   store: ResourceStore;
   secrets: SecretProtector;
+  /** Reads users' Key Vault secret references; without it a reference is refused (400). */
+  secretReferences?: SecretReferenceResolver;
   compute?: ClusterCompute;
   lifecycle?: JobLifecycle;
   outputFiles?: JobOutputFiles;

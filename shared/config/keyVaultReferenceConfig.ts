@@ -1,0 +1,49 @@
+// Whether and how the API reads users' Key Vault secret references: on Azure (COMPUTE_BACKEND=vmss) with the app's
+// identity from the Azure clouds' vault hosts; elsewhere only when KEY_VAULT_REFERENCE_HOSTS names hosts to read
+// from (comma-separated: `.suffix` or exact `host[:port]`), with KEY_VAULT_REFERENCE_CA_FILE trusted for them (a
+// local HTTPS fake). Without either, a reference is refused with a 400 that says so.
+import * as fs from 'fs';
+import { ConfigurationError } from './appConfig';
+
+export interface KeyVaultReferenceSettings {
+  /** Undefined: the clouds' Key Vault DNS suffixes. */
+  allowedHosts?: string[];
+  trustedCertificate?: string;
+}
+
+export function readKeyVaultReferenceSettings(
+  env: Readonly<Record<string, string | undefined>>,
+): KeyVaultReferenceSettings | undefined {
+  const hostsText = env.KEY_VAULT_REFERENCE_HOSTS?.trim();
+  const onAzure =
+    (env.COMPUTE_BACKEND?.trim() || (env.COMPUTE_SUBSCRIPTION_ID ? 'vmss' : 'local')).toLowerCase() ===
+    'vmss';
+  if (!hostsText && !onAzure) return undefined;
+  const allowedHosts = hostsText
+    ? hostsText
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter((host) => host !== '')
+    : undefined;
+  for (const host of allowedHosts ?? []) {
+    if (!/^(\.[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9.-]+(:\d{1,5})?)$/.test(host)) {
+      throw new ConfigurationError(
+        'KEY_VAULT_REFERENCE_HOSTS',
+        `has '${host}', which is neither '.suffix' nor 'host[:port]'.`,
+      );
+    }
+  }
+  const caFile = env.KEY_VAULT_REFERENCE_CA_FILE?.trim();
+  let trustedCertificate: string | undefined;
+  if (caFile) {
+    try {
+      trustedCertificate = fs.readFileSync(caFile, 'utf8');
+    } catch (error: unknown) {
+      throw new ConfigurationError(
+        'KEY_VAULT_REFERENCE_CA_FILE',
+        `cannot be read: ${(error as Error).message}`,
+      );
+    }
+  }
+  return { allowedHosts, trustedCertificate };
+}
