@@ -23,18 +23,33 @@ import {
   type BlobPath,
   type NodeRemoval,
   type RunTaskMessage,
+  type TaskRegistry,
 } from '../shared/contracts/nodeTask';
 import { decodeQueueMessage, encodeQueueMessage } from '../shared/contracts/wireEncoding';
-import { openValues, setupSealContext, taskSealContext } from '../shared/crypto/nodeSecretSealing';
+import {
+  openValues,
+  registrySealContext,
+  setupSealContext,
+  taskSealContext,
+} from '../shared/crypto/nodeSecretSealing';
 import { createAgentStorage, type AgentStorage } from './agentStorage';
 import { AppendBlobLog } from './appendBlobLog';
-import { MetadataServiceClient, type ScheduledEvent } from './metadataServiceClient';
+import {
+  MetadataServiceClient,
+  type ScheduledEvent,
+} from '../shared/adapters/identity/metadataServiceClient';
 import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
 import { TaskLauncher } from './taskLauncher';
-import { TaskProcess, type RunningProcess, type TaskOutcome, type TaskProcessOptions } from './taskProcess';
+import {
+  dockerConfigJson,
+  TaskProcess,
+  type RunningProcess,
+  type TaskOutcome,
+  type TaskProcessOptions,
+} from './taskProcess';
 import { mountRootOf, mountVolumes } from './volumeMounts';
 
 export const agentVersion = '1.0.0';
@@ -430,12 +445,29 @@ export class NodeAgent {
       return;
     }
     let container;
+    let registryConfig: string | undefined;
     if (message.container) {
       if (this.hasDocker()) {
+        if (message.container.registry) {
+          try {
+            registryConfig = this.registrySignIn(message.taskId, message.container.registry);
+          } catch (error: unknown) {
+            await releaseMounts();
+            const finished = this.rememberExit(message.taskId, {
+              kind: 'taskExited',
+              ...report,
+              reason: 'failedToStart',
+              message: `The task could not start: ${(error as Error).message}`,
+            });
+            await this.send(finished.exit, finished.time);
+            return;
+          }
+        }
         container = {
           ...message.container,
           name: `batchai-${message.taskId}`.replace(/[^A-Za-z0-9_.-]/g, '-'),
           mounts: [this.mountRoot, ...(message.jobMounts ? JobMounts.targets(message.jobMounts) : [])],
+          configDir: registryConfig,
         };
       } else if (this.config.mode === 'local') {
         stderr.write(
@@ -478,6 +510,7 @@ export class NodeAgent {
     });
     const reported = process.done.then(async (outcome) => {
       this.running.delete(message.taskId);
+      if (registryConfig) fs.rmSync(registryConfig, { recursive: true, force: true });
       await releaseMounts();
       const finished = this.rememberExit(message.taskId, {
         kind: 'taskExited',
@@ -503,6 +536,30 @@ export class NodeAgent {
     });
     this.exitReports.add(reported);
     void reported.finally(() => this.exitReports.delete(reported));
+  }
+
+  /**
+   * A Docker client configuration signed in to the task's private registry, in a directory only this agent's user
+   * reads (0700, the file 0600), for `docker run` to pull with; removed when the task ended. Returns the directory.
+   */
+  private registrySignIn(taskId: string, registry: TaskRegistry): string {
+    const { password } = this.openSealed(
+      registry.sealedPassword,
+      registrySealContext(taskId),
+      `registry password of task ${taskId}`,
+    );
+    if (password === undefined) throw new Error(`The registry sign-in of task ${taskId} has no password.`);
+    const dir = path.join(this.config.workRoot, 'secrets', 'docker', taskId.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      dockerConfigJson(registry.server, registry.username, password),
+      {
+        mode: 0o600,
+      },
+    );
+    return dir;
   }
 
   /** A task's process: through the task launcher when it runs (a cheaper start), else spawned by the agent. */

@@ -1,23 +1,10 @@
 // Where a node gets its cluster's node data key (the key that opens the secrets sealed for it): from its own
 // agent.json on a local node, from Key Vault with the VM's managed identity on a scale set node. Memory only.
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { AgentConfig } from '../shared/contracts/agentConfig';
 import { createSecretClient, KeyVaultNodeKeys } from '../shared/adapters/compute/keyVaultNodeKeys';
 import { decodeNodeDataKey } from '../shared/crypto/nodeSecretSealing';
-import type { MetadataServiceClient } from './metadataServiceClient';
-
-/** A TokenCredential of the VM's user-assigned identity through the (configurable) Instance Metadata Service. */
-export class ImdsTokenCredential implements TokenCredential {
-  constructor(
-    private readonly imds: MetadataServiceClient,
-    private readonly clientId: string,
-  ) {}
-
-  async getToken(scopes: string | string[]): Promise<AccessToken> {
-    const scope = Array.isArray(scopes) ? scopes[0] : scopes;
-    return this.imds.identityToken(scope.replace(/\/\.default$/, ''), this.clientId);
-  }
-}
+import type { MetadataServiceClient } from '../shared/adapters/identity/metadataServiceClient';
+import { ImdsTokenCredential } from '../shared/adapters/identity/imdsTokenCredential';
 
 export interface NodeDataKeyLoadOptions {
   imds?: MetadataServiceClient;

@@ -1,6 +1,9 @@
 // Watches the scheduled events of this node and reports each eviction (Preempt, Terminate) once. Spot VMs get
 // about 30 s of notice: polling every second leaves the job most of it to checkpoint.
-import type { MetadataServiceClient, ScheduledEvent } from './metadataServiceClient';
+import type {
+  MetadataServiceClient,
+  ScheduledEvent,
+} from '../shared/adapters/identity/metadataServiceClient';
 
 const evictionTypes = new Set(['Preempt', 'Terminate']);
 

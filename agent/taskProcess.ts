@@ -31,8 +31,24 @@ export interface TaskProcessOptions {
   env: Record<string, string>;
   stdout: OutputSink;
   stderr: OutputSink;
-  /** Run in a container (requires a Docker engine); `mounts` are bind-mounted at the same paths. */
-  container?: TaskContainer & { name: string; mounts: string[] };
+  /**
+   * Run in a container (requires a Docker engine); `mounts` are bind-mounted at the same paths; `configDir`: a
+   * Docker client configuration directory (a private registry's sign-in) for the docker CLI only.
+   */
+  container?: TaskContainer & { name: string; mounts: string[]; configDir?: string };
+}
+
+/** Where `docker login` keeps Docker Hub's sign-in; any other registry is keyed by its host. */
+const dockerHubKey = 'https://index.docker.io/v1/';
+
+/** A Docker client config.json that signs in to one registry (what `docker login` would write). */
+export function dockerConfigJson(server: string, username: string, password: string): string {
+  const key =
+    server === dockerHubKey || /^(https?:\/\/)?(index\.)?docker\.io\/?/.test(server)
+      ? dockerHubKey
+      : server.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const auth = Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+  return JSON.stringify({ auths: { [key]: { auth } } });
 }
 
 /** The argv of `docker run` for a task's container (exported for tests: no engine exists on the test machine). */
@@ -69,9 +85,11 @@ export class TaskProcess implements RunningProcess {
     const [file, args] = options.container
       ? ['docker', dockerRunArguments(options)]
       : ['/bin/sh', ['-c', options.commandLine]];
+    const configDir = options.container?.configDir;
     this.child = spawn(file, args, {
       cwd: options.cwd,
-      env: options.env,
+      // The docker CLI alone reads DOCKER_CONFIG: it is not among the variables passed into the container.
+      env: configDir ? { ...options.env, DOCKER_CONFIG: configDir } : options.env,
       detached: true, // its own process group: kill() signals the whole tree
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,6 +4,8 @@
 import { randomUUID } from 'crypto';
 import { DefaultAzureCredential } from '@azure/identity';
 import { KeyVaultSecretReferences } from '../../shared/adapters/keyVault/keyVaultSecretReferences';
+import { ImdsTokenCredential } from '../../shared/adapters/identity/imdsTokenCredential';
+import { MetadataServiceClient } from '../../shared/adapters/identity/metadataServiceClient';
 import { readKeyVaultReferenceSettings } from '../../shared/config/keyVaultReferenceConfig';
 import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
@@ -33,7 +35,15 @@ export function getServiceDeps(): Promise<ServiceDeps> {
       sweeps: new CosmosSweepStore(cosmos, config.cosmos.database),
       secrets,
       secretReferences: references
-        ? new KeyVaultSecretReferences({ ...references, credential: new DefaultAzureCredential() })
+        ? new KeyVaultSecretReferences({
+            ...references,
+            credential: references.imds
+              ? new ImdsTokenCredential(
+                  new MetadataServiceClient(references.imds.url),
+                  references.imds.clientId,
+                )
+              : new DefaultAzureCredential(),
+          })
         : undefined,
       quotas: defaultQuotas,
       now: () => new Date(),

@@ -14,11 +14,13 @@ import {
   type RunTaskMessage,
   type TaskJobMounts,
   type TaskPreparation,
+  type TaskRegistry,
 } from '../../shared/contracts/nodeTask';
 import { shellQuote } from '../../shared/domain/shellQuote';
 import {
   jobMountSealContext,
   nodeDataKeyContext,
+  registrySealContext,
   sealValues,
   taskSealContext,
 } from '../../shared/crypto/nodeSecretSealing';
@@ -77,6 +79,27 @@ function splitEnvironment(
 
 /** The cluster's node data key (created by the cluster monitor before its first node). */
 const jobMountVolumesPath = 'properties.mountVolumes';
+const registryPasswordPath = 'properties.containerSettings.imageSourceRegistry.credentials.password';
+/** Where `docker login` goes when the job names no registry server: Docker Hub. */
+const dockerHubServer = 'https://index.docker.io/v1/';
+
+/** The private registry's sign-in for one task, its password sealed for that task; undefined without one. */
+function registryFor(
+  plan: LaunchPlan,
+  taskId: string,
+  opened: Record<string, string>,
+  nodeDataKey: Buffer | undefined,
+): TaskRegistry | undefined {
+  const password = opened[registryPasswordPath];
+  const username = plan.container?.registryUsername;
+  if (password === undefined || username === undefined) return undefined;
+  if (!nodeDataKey) throw new Error('The cluster has no node data key yet.');
+  return {
+    server: plan.container?.registryServerUrl ?? dockerHubServer,
+    username,
+    sealedPassword: sealValues(nodeDataKey, { password }, registrySealContext(taskId)),
+  };
+}
 
 /**
  * The job's mount volumes for one task, under the node's job mount root; an account key goes sealed for that task
@@ -209,9 +232,11 @@ export async function launchJobTasks(
     if (isApiError(error)) return failure('JobLaunchFailed', error.message);
     throw error;
   }
-  const mountCredentials = Object.keys(opened).some((path) => path.startsWith(`${jobMountVolumesPath}.`));
+  const nodeSecrets = Object.keys(opened).some(
+    (path) => path.startsWith(`${jobMountVolumesPath}.`) || path === registryPasswordPath,
+  );
   const nodeDataKey =
-    Object.keys(secrets).length > 0 || mountCredentials ? nodeDataKeyOf(cluster?.record) : undefined;
+    Object.keys(secrets).length > 0 || nodeSecrets ? nodeDataKeyOf(cluster?.record) : undefined;
   const tasks: LaunchedTask[] = [];
   for (const node of plan.nodes) {
     const processes: PlannedProcess[] =
@@ -236,7 +261,7 @@ export async function launchJobTasks(
       const jobMounts = jobMountsFor(job, plan.paths.jobMountRoot, task.taskId, opened, nodeDataKey);
       const message: RunTaskMessage = {
         schema: nodeTaskSchema,
-        version: runTaskVersion({ jobMounts }),
+        version: 3, // the lowest that carries it all, set below
         kind: 'runTask',
         taskId: task.taskId,
         jobId: job.armId,
@@ -253,11 +278,17 @@ export async function launchJobTasks(
         stdout: task.stdout,
         stderr: task.stderr,
         container: plan.container
-          ? { image: plan.container.image, shmSize: plan.container.shmSize, useGpus: plan.container.useGpus }
+          ? {
+              image: plan.container.image,
+              registry: registryFor(plan, task.taskId, opened, nodeDataKey),
+              shmSize: plan.container.shmSize,
+              useGpus: plan.container.useGpus,
+            }
           : undefined,
         replyTo: input.instanceId,
         releasesNodeOf: task.releasesNode ? attemptKey(runtime.uuid, attempt) : undefined,
       };
+      message.version = runTaskVersion(message);
       await sendTaskMessage(queue, encodeQueueMessage(message));
       tasks.push(task);
     }

@@ -1,7 +1,9 @@
 // Whether and how the API reads users' Key Vault secret references: on Azure (COMPUTE_BACKEND=vmss) with the app's
 // identity from the Azure clouds' vault hosts; elsewhere only when KEY_VAULT_REFERENCE_HOSTS names hosts to read
 // from (comma-separated: `.suffix` or exact `host[:port]`), with KEY_VAULT_REFERENCE_CA_FILE trusted for them (a
-// local HTTPS fake). Without either, a reference is refused with a 400 that says so.
+// local HTTPS fake). The app's identity: DefaultAzureCredential, or, with KEY_VAULT_REFERENCE_IMDS_URL, the
+// user-assigned identity AZURE_CLIENT_ID through that Instance Metadata Service (a host where IMDS serves tokens; the
+// IMDS fake in tests). Without hosts or Azure, a reference is refused with a 400 that says so.
 import * as fs from 'fs';
 import { ConfigurationError } from './appConfig';
 
@@ -9,6 +11,8 @@ export interface KeyVaultReferenceSettings {
   /** Undefined: the clouds' Key Vault DNS suffixes. */
   allowedHosts?: string[];
   trustedCertificate?: string;
+  /** Tokens from this Instance Metadata Service for `clientId`, instead of DefaultAzureCredential. */
+  imds?: { url: string; clientId: string };
 }
 
 export function readKeyVaultReferenceSettings(
@@ -45,5 +49,23 @@ export function readKeyVaultReferenceSettings(
       );
     }
   }
-  return { allowedHosts, trustedCertificate };
+  const imdsUrl = env.KEY_VAULT_REFERENCE_IMDS_URL?.trim();
+  let imds: KeyVaultReferenceSettings['imds'];
+  if (imdsUrl) {
+    if (!/^https?:\/\/[^/]+/.test(imdsUrl)) {
+      throw new ConfigurationError(
+        'KEY_VAULT_REFERENCE_IMDS_URL',
+        `must be an http(s) URL; it is '${imdsUrl}'.`,
+      );
+    }
+    const clientId = env.AZURE_CLIENT_ID?.trim();
+    if (!clientId) {
+      throw new ConfigurationError(
+        'AZURE_CLIENT_ID',
+        'is required with KEY_VAULT_REFERENCE_IMDS_URL (the identity).',
+      );
+    }
+    imds = { url: imdsUrl, clientId };
+  }
+  return { allowedHosts, trustedCertificate, ...(imds ? { imds } : {}) };
 }

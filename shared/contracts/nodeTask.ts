@@ -31,8 +31,11 @@ type NodeTaskVersion = 1 | 2 | 3 | 4;
 export const killTaskVersion = 3;
 
 /** The version a run message needs: the lowest that carries everything it holds. */
-export function runTaskVersion(message: { jobMounts?: TaskJobMounts }): NodeTaskVersion {
-  return message.jobMounts ? 4 : 3;
+export function runTaskVersion(message: {
+  jobMounts?: TaskJobMounts;
+  container?: TaskContainer;
+}): NodeTaskVersion {
+  return message.jobMounts || message.container?.registry ? 4 : 3;
 }
 /** Plain-text secret fields a sender might be tempted to add: refused by the reader. */
 const plainSecretFields = ['secrets', 'secretEnvironment', 'secretValues'] as const;
@@ -43,8 +46,18 @@ export interface BlobPath {
   name: string;
 }
 
+/** A private registry's sign-in for pulling the image (version 4). */
+export interface TaskRegistry {
+  /** e.g. `myregistry.azurecr.io`; Docker Hub when the job named none. */
+  server: string;
+  username: string;
+  /** `{"password": ...}` sealed with the node data key, bound to `registrySealContext(taskId)`. */
+  sealedPassword: string;
+}
+
 export interface TaskContainer {
   image: string;
+  registry?: TaskRegistry;
   /** Docker's --shm-size, e.g. '8g'. */
   shmSize?: string;
   /** Adds --gpus all. */
@@ -190,8 +203,23 @@ function taskContainer(obj: WireObject, path: string): TaskContainer | undefined
       `'${shmSize}' is not a size such as '2g' or '512m'.`,
     );
   }
+  rejectPlainSecrets(value, `${path}.container`, ['password', 'registryPassword']);
+  let registry: TaskRegistry | undefined;
+  if (value.registry !== undefined) {
+    if (obj.version !== 4) throw new ContractError(`${path}.container.registry`, 'needs message version 4.');
+    const entry = requireObject(value.registry, `${path}.container.registry`);
+    rejectPlainSecrets(entry, `${path}.container.registry`, ['password']);
+    const sealedPassword = optionalSealed(entry, 'sealedPassword', `${path}.container.registry`);
+    if (!sealedPassword) throw new ContractError(`${path}.container.registry.sealedPassword`, 'is required.');
+    registry = {
+      server: requireString(entry, 'server', `${path}.container.registry`, 1024),
+      username: requireString(entry, 'username', `${path}.container.registry`, 1024),
+      sealedPassword,
+    };
+  }
   return {
     image: requireString(value, 'image', `${path}.container`, 1024),
+    ...(registry ? { registry } : {}),
     shmSize,
     useGpus: optionalBoolean(value, 'useGpus', `${path}.container`),
   };

@@ -37,6 +37,11 @@ export function mountSealContext(clusterKey: string, relativeMountPath: string):
   return `mount:${clusterKey.toLowerCase()}:${relativeMountPath}`;
 }
 
+/** A private registry's password in one task's message: it opens only for that task. */
+export function registrySealContext(taskId: string): string {
+  return `registry:${taskId}`;
+}
+
 /** A job-level mount's credentials in one task's message: they open only for that task and that mount. */
 export function jobMountSealContext(taskId: string, relativeMountPath: string): string {
   return `jobmount:${taskId}:${relativeMountPath}`;

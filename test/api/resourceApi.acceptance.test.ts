@@ -1,11 +1,17 @@
 // Acceptance tests of the Batch AI resource API through the real local host over HTTP (the repo's own app, with
 // Azurite and the Cosmos emulator): spec examples replayed, recipes submitted, validation, paging, concurrency,
-// cascading delete and secrets. Needs `npx tsc -p tsconfig.json` first (the host runs dist/).
+// cascading delete and secrets (a Key Vault reference read from the Key Vault fake with the app's identity through
+// the IMDS fake). Needs `npx tsc -p tsconfig.json` first (the host runs dist/).
 import { CosmosClient } from '@azure/cosmos';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import https from 'https';
 import * as path from 'path';
+import type { AccessToken } from '@azure/core-auth';
+import { createSecretClient } from '../../shared/adapters/compute/keyVaultNodeKeys';
+import { startImdsFake, type ImdsFake } from '../../runtime/fakes/imdsFake';
+import { startKeyVaultFake, type KeyVaultFake } from '../../runtime/fakes/keyVaultFake';
+import { loadLoopbackCertificate } from '../../runtime/fakes/loopbackCertificate';
 import { startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
 import { ApiClient, SUB, workspacePath } from './apiClient';
 
@@ -15,17 +21,44 @@ const examplesDir = path.join(reference, 'spec-examples');
 const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 let env: TestEnvironment;
+let vault: KeyVaultFake;
+let imds: ImdsFake;
+const appClientId = '6f1d3c2a-0b9e-4f7d-8a55-1c2b3d4e5f60';
+/** The value behind the job's Key Vault reference: sealed like the others, never shown. */
+const vaultSecret = 'kv-held-v4lue';
 let api: ApiClient;
 
 beforeAll(async () => {
+  [vault, imds] = await Promise.all([
+    startKeyVaultFake({ tokens: { owner: 'secretsOfficer', 'app-identity': 'secretsUser' } }),
+    startImdsFake({ identityTokens: { [appClientId]: 'app-identity' } }),
+  ]);
+  const owner = createSecretClient({
+    vaultUrl: vault.vaultUrl,
+    credential: {
+      getToken: async (): Promise<AccessToken> => ({
+        token: 'owner',
+        expiresOnTimestamp: Date.now() + 3_600_000,
+      }),
+    },
+    trustedCertificate: vault.certificate,
+  });
+  await owner.setSecret('job-token', vaultSecret);
   env = await startTestEnvironment({
-    settings: { SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+    settings: {
+      SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      KEY_VAULT_REFERENCE_HOSTS: new URL(vault.vaultUrl).host,
+      KEY_VAULT_REFERENCE_CA_FILE: loadLoopbackCertificate().certificateFile,
+      KEY_VAULT_REFERENCE_IMDS_URL: imds.baseUrl,
+      AZURE_CLIENT_ID: appClientId,
+    },
   });
   api = new ApiClient(env.baseUrl);
 }, 120_000);
 
 afterAll(async () => {
   await env?.stop();
+  await Promise.all([vault?.stop(), imds?.stop()]);
 });
 
 function example(name: string): {
@@ -406,7 +439,7 @@ describe('behaviour beyond the examples', () => {
       'properties.secrets[0].value',
     ],
     [
-      'a Key Vault reference this local deployment cannot read (never dropped silently)',
+      'a Key Vault reference outside the vaults this deployment reads (never dropped silently)',
       {
         properties: {
           cluster: { id: clusterId },
@@ -544,8 +577,10 @@ describe('behaviour beyond the examples', () => {
           {
             name: 'KV',
             valueSecretReference: {
-              sourceVault: { id: '/subscriptions/x/vault' },
-              secretUrl: 'https://v.vault.azure.net/secrets/s',
+              sourceVault: {
+                id: '/subscriptions/x/resourceGroups/kv/providers/Microsoft.KeyVault/vaults/team',
+              },
+              secretUrl: `${vault.vaultUrl}/secrets/job-token`,
             },
           },
         ],
@@ -574,13 +609,17 @@ describe('behaviour beyond the examples', () => {
       {
         name: 'KV',
         valueSecretReference: {
-          sourceVault: { id: '/subscriptions/x/vault' },
-          secretUrl: 'https://v.vault.azure.net/secrets/s',
+          sourceVault: { id: '/subscriptions/x/resourceGroups/kv/providers/Microsoft.KeyVault/vaults/team' },
+          secretUrl: `${vault.vaultUrl}/secrets/job-token`,
         },
       },
     ]);
+    // The reference was read with the app's identity (the IMDS token) from the vault.
+    expect(vault.requests).toContainEqual(
+      expect.objectContaining({ method: 'GET', path: '/secrets/job-token/', status: 200 }),
+    );
     const transcript = api.transcript.join('\n');
-    for (const secret of secretValues) expect(transcript).not.toContain(secret);
+    for (const secret of [...secretValues, vaultSecret]) expect(transcript).not.toContain(secret);
     const client = new CosmosClient({
       endpoint: env.stack.cosmosEndpoint,
       key: env.stack.cosmosKey,
@@ -594,7 +633,9 @@ describe('behaviour beyond the examples', () => {
       raw += JSON.stringify(resources);
     }
     expect(raw).toContain('aesgcm1:'); // the secrets are stored, sealed
-    for (const secret of secretValues) expect(raw).not.toContain(secret);
+    for (const secret of [...secretValues, vaultSecret]) expect(raw).not.toContain(secret);
+    // The referenced value is sealed where a value given in the body would be, so nodes get it the same way.
+    expect(raw).toMatch(/"properties\.secrets\[1\]\.value":"aesgcm1:/);
     expect(env.hostOutput()).not.toContain(secretValues[0]);
   });
 

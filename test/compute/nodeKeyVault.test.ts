@@ -11,7 +11,7 @@ import {
 import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
 import { VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
 import { generateNodeDataKey } from '../../shared/crypto/nodeSecretSealing';
-import { MetadataServiceClient } from '../../agent/metadataServiceClient';
+import { MetadataServiceClient } from '../../shared/adapters/identity/metadataServiceClient';
 import { loadNodeDataKey } from '../../agent/nodeDataKeyLoader';
 import { startImdsFake, type ImdsFake } from '../../runtime/fakes/imdsFake';
 import { startKeyVaultFake, type KeyVaultFake } from '../../runtime/fakes/keyVaultFake';

@@ -51,15 +51,33 @@ const jobMounts = {
   ],
 };
 
-test("a version 4 run task carries the job's own mounts; a message without them stays version 3", () => {
+const registry = { server: 'team.azurecr.io', username: 'puller', sealedPassword: sealed };
+
+test("a version 4 run task carries the job's own mounts and a registry sign-in; without them it stays version 3", () => {
   expect(parseNodeTaskMessage({ ...run, version: 4, jobMounts })).toMatchObject({ version: 4, jobMounts });
+  const withRegistry = { ...run, version: 4, container: { ...run.container, registry } };
+  expect(parseNodeTaskMessage(withRegistry)).toMatchObject({ container: { registry } });
   expect(runTaskVersion({ jobMounts: jobMounts as TaskJobMounts })).toBe(4);
+  expect(runTaskVersion({ container: { image: 'x', registry } })).toBe(4);
+  expect(runTaskVersion({ container: { image: 'x' } })).toBe(3);
   expect(runTaskVersion({})).toBe(3);
 });
 
 test.each([
   [{ ...run, version: 5 }, 'message.version 5 is not supported (this reader understands 1, 2, 3, 4).'],
   [{ ...run, version: 3, jobMounts }, 'message.jobMounts needs message version 4.'],
+  [
+    { ...run, version: 3, container: { ...run.container, registry } },
+    'message.container.registry needs message version 4.',
+  ],
+  [
+    { ...run, version: 4, container: { ...run.container, registry: { ...registry, password: 'plain' } } },
+    'message.container.registry.password is a secret in plain text',
+  ],
+  [
+    { ...run, version: 4, container: { ...run.container, registry: { server: 's', username: 'u' } } },
+    'message.container.registry.sealedPassword is required.',
+  ],
   [
     { ...run, version: 4, jobMounts: { ...jobMounts, root: 'relative/mounts' } },
     "message.jobMounts.root 'relative/mounts' must be an absolute path without '..'.",

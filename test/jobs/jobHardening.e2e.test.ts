@@ -22,6 +22,7 @@ import {
 let bed: JobTestBed;
 const secret = 'hunter2-5b7e0f9c';
 const accountKey = 'c3RvcmFnZS1rZXktOWQ0ZQ==';
+const registryPassword = 'acr-password-71c2';
 
 beforeAll(async () => {
   // Long enough that a paused agent is not declared lost while the test peeks at its queue.
@@ -70,6 +71,14 @@ test('job secrets and mount keys travel sealed: queue message, blobs and agent l
         {
           environmentVariables: [{ name: 'REST', value: secret.slice(8) }],
           secrets: [{ name: 'TOKEN', value: secret }],
+          // A private image: no Docker engine here, so the command runs on the host, but the sign-in travels.
+          containerSettings: {
+            imageSourceRegistry: {
+              serverUrl: 'teamregistry.azurecr.io',
+              image: 'teamregistry.azurecr.io/trainer:1',
+              credentials: { username: 'puller', password: registryPassword },
+            },
+          },
           mountVolumes: {
             azureFileShares: [
               {
@@ -95,12 +104,21 @@ test('job secrets and mount keys travel sealed: queue message, blobs and agent l
     for (const text of raw) {
       expect(text).not.toContain(secret);
       expect(text).not.toContain(accountKey);
+      expect(text).not.toContain(registryPassword);
       const message = decodeQueueMessage(text) as RunTaskMessage;
       expect(JSON.stringify(message)).not.toContain(secret);
       expect(JSON.stringify(message)).not.toContain(accountKey);
       expect(message).toMatchObject({
         version: nodeTaskVersion,
         sealedEnvironment: expect.stringMatching(/^aesgcm1:/),
+        container: {
+          image: 'teamregistry.azurecr.io/trainer:1',
+          registry: {
+            server: 'teamregistry.azurecr.io',
+            username: 'puller',
+            sealedPassword: expect.stringMatching(/^aesgcm1:/),
+          },
+        },
         jobMounts: {
           root: expect.stringMatching(/\/mounts$/),
           volumes: [
@@ -132,7 +150,7 @@ test('job secrets and mount keys travel sealed: queue message, blobs and agent l
     }
   }
   expect(scanned).toBe(1); // the job's stdout was among them
-  for (const value of [secret, accountKey]) {
+  for (const value of [secret, accountKey, registryPassword]) {
     expect(fs.readFileSync(path.join(nodeDir, 'agent.log'), 'utf8')).not.toContain(value);
     expect(JSON.stringify(await bed.getJob('sealed'))).not.toContain(value);
   }

@@ -1,0 +1,70 @@
+// The docker side of a task, checked without an engine (none exists on the test machine): the `docker run` argv
+// (variables by name only, so no value is ever in argv; mounts at their own paths; GPUs; shared memory) and the
+// Docker client configuration a private registry's sign-in is written to (only the docker CLI reads it).
+import { dockerConfigJson, dockerRunArguments } from './taskProcess';
+
+const sink = { write: () => undefined, close: async () => undefined };
+
+test('docker run passes variables by name only, bind-mounts at the same paths, asks for GPUs and shared memory', () => {
+  const args = dockerRunArguments({
+    commandLine: 'python train.py',
+    cwd: '/work/tasks/t1',
+    env: { TOKEN: 'hunter2', EPOCHS: '3' },
+    stdout: sink,
+    stderr: sink,
+    container: {
+      image: 'team.azurecr.io/trainer:1',
+      name: 'batchai-t1',
+      mounts: ['/mnt/mounts', '/mnt/jobs/u/mounts/afs'],
+      useGpus: true,
+      shmSize: '8g',
+      configDir: '/work/secrets/docker/t1',
+      registry: { server: 'team.azurecr.io', username: 'puller', sealedPassword: 'aesgcm1:x:y:z' },
+    },
+  });
+  expect(args).toEqual([
+    'run',
+    '--rm',
+    '--name',
+    'batchai-t1',
+    '--network',
+    'host',
+    '-w',
+    '/work/tasks/t1',
+    '-v',
+    '/work/tasks/t1:/work/tasks/t1',
+    '-v',
+    '/mnt/mounts:/mnt/mounts',
+    '-v',
+    '/mnt/jobs/u/mounts/afs:/mnt/jobs/u/mounts/afs',
+    '--gpus',
+    'all',
+    '--shm-size',
+    '8g',
+    '-e',
+    'TOKEN',
+    '-e',
+    'EPOCHS',
+    'team.azurecr.io/trainer:1',
+    '/bin/sh',
+    '-c',
+    'python train.py',
+  ]);
+  expect(args.join(' ')).not.toContain('hunter2');
+  expect(args.join(' ')).not.toContain('DOCKER_CONFIG');
+});
+
+test('a registry sign-in is keyed as docker login keys it: the host, or Docker Hub its own way', () => {
+  const auth = Buffer.from('puller:s3cret', 'utf8').toString('base64');
+  expect(JSON.parse(dockerConfigJson('team.azurecr.io', 'puller', 's3cret'))).toEqual({
+    auths: { 'team.azurecr.io': { auth } },
+  });
+  expect(JSON.parse(dockerConfigJson('https://team.azurecr.io/', 'puller', 's3cret'))).toEqual({
+    auths: { 'team.azurecr.io': { auth } },
+  });
+  for (const hub of ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io']) {
+    expect(JSON.parse(dockerConfigJson(hub, 'puller', 's3cret'))).toEqual({
+      auths: { 'https://index.docker.io/v1/': { auth } },
+    });
+  }
+});
