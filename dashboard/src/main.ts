@@ -59,8 +59,13 @@ const ctx: ViewContext = {
     if (location.hash === hash) void show(route);
     else location.hash = hash;
   },
-  reportError,
-  refreshSoon: () => void refresh(),
+  // What a user's action failed on stays until the next action succeeds or another page is shown: the periodic
+  // refresh must not wipe it before it is read.
+  reportError: (error) => reportError(error, true),
+  refreshSoon: () => {
+    clearError(true); // views call it after an action succeeded
+    void refresh();
+  },
 };
 
 /** Who is signed in, with Sign out, in the top bar (nothing when the API takes no token). */
@@ -95,7 +100,7 @@ function showSignIn(state: Extract<AuthState, { kind: 'signedOut' | 'unavailable
   current = undefined;
   renderAuthStatus(state);
   morphChildren(nav, []);
-  clearError();
+  clearError(true);
   statusText.textContent = '';
   const button =
     state.kind === 'signedOut'
@@ -126,7 +131,10 @@ function showSignIn(state: Extract<AuthState, { kind: 'signedOut' | 'unavailable
   );
 }
 
-function reportError(error: unknown): void {
+/** Whether the alert shows an action's failure (kept by refreshes) rather than a refresh's (gone once one works). */
+let actionError = false;
+
+function reportError(error: unknown, fromAction = false): void {
   if (error instanceof ApiError && error.info.status === 401 && ready && authState.kind === 'signedIn') {
     // The token was refused (expired and not renewed, or revoked): sign in again.
     auth.signOut();
@@ -137,9 +145,13 @@ function reportError(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   alertRegion.textContent = message;
   alertRegion.hidden = false;
+  actionError = fromAction;
 }
 
-function clearError(): void {
+/** Hides the alert; an action's failure only when `evenActionErrors` (another action, another page). */
+function clearError(evenActionErrors = false): void {
+  if (actionError && !evenActionErrors) return;
+  actionError = false;
   if (!alertRegion.hidden) {
     alertRegion.hidden = true;
     alertRegion.textContent = '';
@@ -196,7 +208,7 @@ async function show(route: DashboardRoute): Promise<void> {
   const view = viewFor(route);
   current = { route, view };
   renderNav(route);
-  clearError();
+  clearError(true);
   main.replaceChildren(view.element);
   const heading = view.element.querySelector('h1');
   if (heading) {

@@ -241,10 +241,23 @@ describeInBrowser('the automation and access pages in a browser', () => {
     await page.getByRole('button', { name: `Remove ${owner}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await expectText(page.getByRole('alert').first(), /LastOwnerCannotBeRemoved/);
+    // The periodic refresh (every 3 s) does not wipe an action's failure before it is read.
+    const status = page.locator('#refresh-status');
+    const before = await status.textContent();
+    await waitFor(
+      'a refresh',
+      async () => ((await status.textContent()) !== before ? true : undefined),
+      30_000,
+    );
+    expect(await page.locator('#api-error').textContent()).toMatch(/LastOwnerCannotBeRemoved/);
     await page.getByRole('button', { name: `Remove ${reader}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await waitFor('the reader to be gone', async () =>
       (await table.getByRole('row', { name: new RegExp(reader) }).count()) === 0 ? true : undefined,
+    );
+    // The next action succeeded: the old failure is gone.
+    await waitFor('the alert to go', async () =>
+      (await page.locator('#api-error').isHidden()) ? true : undefined,
     );
     expect(await table.getByRole('row', { name: new RegExp(owner) }).count()).toBe(1);
   }, 120_000);
