@@ -1,6 +1,7 @@
 // A job's own mounts on a node: on VMs mounted once for the job's tasks that run at once and unmounted after the
 // last, account keys opened only for their task and written to a 0600 file only while mount.cifs runs, a failed
-// mount named and what was mounted before it given back; on local nodes directories standing for them. The mount
+// mount named and what was mounted before it given back, a hanging unmount bounded; on local nodes directories
+// standing for them. The mount
 // commands are recorded instead of run (mounting needs root and the storage); the VM commands themselves are
 // checked here too, for cluster and job mounts.
 import * as fs from 'fs';
@@ -188,6 +189,27 @@ test('a failed mount is named, what was mounted before it is unmounted, and a la
     ['blobfuse2', 'unmount'],
     ['umount', path.join(root, 'afs')],
   ]);
+});
+
+test('an unmount that hangs (its server gone) holds the exit report back only until the timeout', async () => {
+  const root = path.join(workRoot, 'jobs', jobGuid, 'mounts');
+  const logged: string[] = [];
+  const commands: string[][] = [];
+  const mounts = new JobMounts({
+    config: config('vm'),
+    nodeDataKey: () => key,
+    log: (_level, message) => logged.push(message),
+    run: (command) => {
+      commands.push(command.argv);
+      return command.argv[0] === 'umount' ? new Promise<void>(() => undefined) : Promise.resolve();
+    },
+    isMountPoint: () => false,
+    unmountTimeoutMs: 50,
+  });
+  const release = await mounts.acquire('t-a', mountsOf(root, share('t-a')));
+  await release();
+  expect(commands.map((argv) => argv[0])).toEqual(['mount', 'umount']);
+  expect(logged).toContainEqual(expect.stringContaining('is taking long'));
 });
 
 test('a volume mounted already (by an agent before a restart) is used and left mounted', async () => {

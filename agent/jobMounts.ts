@@ -35,6 +35,11 @@ export interface JobMountsOptions {
   run?: (command: MountCommand) => Promise<void>;
   /** Whether a path is a mount point now; default: /proc/self/mounts. */
   isMountPoint?: (target: string) => boolean;
+  /**
+   * How long a task's exit report waits for an unmount (a share whose server is gone can hang umount); then the
+   * unmount goes on in the background and the report is sent. Default 30 s.
+   */
+  unmountTimeoutMs?: number;
 }
 
 export class JobMounts {
@@ -136,11 +141,23 @@ export class JobMounts {
     if (entry.users > 0) return;
     this.held.delete(target);
     if (!entry.mountedHere) return;
-    try {
-      await this.run(vmUnmountCommand(entry.mount, target));
-      this.options.log('info', `unmounted ${target}`);
-    } catch (error: unknown) {
-      this.options.log('warn', `could not unmount ${target}: ${(error as Error).message}`);
-    }
+    const unmounted = this.run(vmUnmountCommand(entry.mount, target)).then(
+      () => this.options.log('info', `unmounted ${target}`),
+      (error: unknown) =>
+        this.options.log('warn', `could not unmount ${target}: ${(error as Error).message}`),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.options.log(
+          'warn',
+          `unmounting ${target} is taking long: it goes on while the task's exit is reported`,
+        );
+        resolve();
+      }, this.options.unmountTimeoutMs ?? 30_000);
+      timer.unref();
+    });
+    await Promise.race([unmounted, timedOut]);
+    clearTimeout(timer);
   }
 }
