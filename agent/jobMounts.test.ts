@@ -1,9 +1,8 @@
 // A job's own mounts on a node: on VMs mounted once for the job's tasks that run at once and unmounted after the
 // last, account keys opened only for their task and written to a 0600 file only while mount.cifs runs, a failed
 // mount named and what was mounted before it given back, a hanging unmount bounded; on local nodes directories
-// standing for them. The mount
-// commands are recorded instead of run (mounting needs root and the storage); the VM commands themselves are
-// checked here too, for cluster and job mounts.
+// standing for them. The mount commands are recorded instead of run (mounting needs root and the storage); the VM
+// commands themselves are checked here too, for cluster and job mounts.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
