@@ -77,7 +77,6 @@ function splitEnvironment(
   return { plain, secret };
 }
 
-/** The cluster's node data key (created by the cluster monitor before its first node). */
 const jobMountVolumesPath = 'properties.mountVolumes';
 const registryPasswordPath = 'properties.containerSettings.imageSourceRegistry.credentials.password';
 /** Where `docker login` goes when the job names no registry server: Docker Hub. */
@@ -123,6 +122,7 @@ function jobMountsFor(
   return mounts.length > 0 ? { root, volumes: mounts } : undefined;
 }
 
+/** The cluster's node data key (created by the cluster monitor before its first node). */
 function nodeDataKeyOf(cluster: ResourceRecord | undefined): Buffer {
   const sealed = cluster?.cluster?.sealedNodeDataKey;
   if (!cluster || !sealed) {

@@ -131,8 +131,9 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     if (key !== undefined) return key;
     throw new ConflictError(
       'UserStorageCredentialsMissing',
-      `The files of the mount '${location.relativeMountPath}' cannot be listed: its storage account key is not ` +
-        `held (${location.recordPath}.credentials.accountKey; Key Vault references are not resolved yet).`,
+      `The files of the mount '${location.relativeMountPath}' cannot be listed: the mount has no storage account ` +
+        `key (${location.recordPath}.credentials: without one, its nodes use their managed identity, which this ` +
+        `listing does not).`,
     );
   }
 
