@@ -6,6 +6,18 @@ import type { NodeRecord } from '../../shared/ports/nodeStore';
 
 const now = Date.parse('2026-01-01T00:10:00Z');
 const iso = (msAgo: number): string => new Date(now - msAgo).toISOString();
+const eventBase = { schema: 'batchai.nodeEvent' as const, version: 2 as const, nodeId: 'n', clusterKey: 'c' };
+/** Node 'n' of cluster 'c', set up, idle unless told otherwise. */
+const setUpNode = (changes: Partial<NodeRecord> = {}): NodeRecord => ({
+  nodeId: 'n',
+  clusterKey: 'c',
+  state: 'idle',
+  createdTime: iso(10_000),
+  setup: { succeeded: true },
+  runningTaskIds: [],
+  runningJobIds: [],
+  ...changes,
+});
 
 function node(nodeId: string, state: NodeRecord['state'], extra: Partial<NodeRecord> = {}): NodeRecord {
   return {
@@ -203,18 +215,9 @@ test('node events: setup success makes a node idle, tasks make it running, an ol
 });
 
 test("node events: a job attempt's last task hands its node back when it exits by itself, not when killed", () => {
-  const base = { schema: 'batchai.nodeEvent' as const, version: 2 as const, nodeId: 'n', clusterKey: 'c' };
-  const idle: NodeRecord = {
-    nodeId: 'n',
-    clusterKey: 'c',
-    state: 'idle',
-    createdTime: iso(10_000),
-    setup: { succeeded: true },
-    runningTaskIds: [],
-    runningJobIds: [],
-  };
+  const idle = setUpNode();
   const exit = {
-    ...base,
+    ...eventBase,
     kind: 'taskExited' as const,
     time: iso(1_000),
     taskId: 't',
@@ -238,18 +241,9 @@ test("node events: a job attempt's last task hands its node back when it exits b
 });
 
 test('an exit caused by an eviction marks the node leaving, whether or not the notice was applied first', () => {
-  const running: NodeRecord = {
-    nodeId: 'n',
-    clusterKey: 'c',
-    state: 'running',
-    createdTime: iso(10_000),
-    setup: { succeeded: true },
-    runningTaskIds: ['t'],
-    runningJobIds: ['j'],
-  };
-  const base = { schema: 'batchai.nodeEvent' as const, version: 2 as const, nodeId: 'n', clusterKey: 'c' };
+  const running = setUpNode({ state: 'running', runningTaskIds: ['t'], runningJobIds: ['j'] });
   const exit = {
-    ...base,
+    ...eventBase,
     kind: 'taskExited' as const,
     time: iso(1_000),
     taskId: 't',
@@ -263,7 +257,7 @@ test('an exit caused by an eviction marks the node leaving, whether or not the n
     leaving: { since: iso(1_000), reason: 'Evicted (reported with a task exit)' },
   });
   const noticed = applyNodeEvent(running, {
-    ...base,
+    ...eventBase,
     kind: 'evictionNotice',
     time: iso(2_000),
     eventId: 'e',

@@ -60,6 +60,22 @@ function storageFailure(error: unknown, what: string, accountName: string): JobF
   );
 }
 
+function fileEntry(
+  name: string,
+  downloadUrl: string,
+  properties: { lastModified?: Date; contentLength?: number },
+): JobFile {
+  return {
+    name,
+    fileType: 'file',
+    downloadUrl,
+    properties: {
+      lastModified: properties.lastModified?.toISOString(),
+      contentLength: properties.contentLength,
+    },
+  };
+}
+
 function endpoint(template: string | undefined, accountName: string, fallback: string): string {
   return (template ?? fallback).replace(/\{accountName\}/g, accountName).replace(/\/+$/, '');
 }
@@ -97,15 +113,9 @@ export async function listBlobDirectory(
         },
         credential,
       );
-      files.push({
-        name,
-        fileType: 'file',
-        downloadUrl: `${container.getBlobClient(item.name).url}?${sas.toString()}`,
-        properties: {
-          lastModified: item.properties.lastModified?.toISOString(),
-          contentLength: item.properties.contentLength,
-        },
-      });
+      files.push(
+        fileEntry(name, `${container.getBlobClient(item.name).url}?${sas.toString()}`, item.properties),
+      );
     }
   } catch (error: unknown) {
     return storageFailure(error, `container '${location.containerName}'`, location.accountName);
@@ -142,15 +152,9 @@ export async function listShareDirectory(
         { shareName: location.shareName, filePath, permissions, expiresOn: request.expiresOn },
         credential,
       );
-      files.push({
-        name: item.name,
-        fileType: 'file',
-        downloadUrl: `${directory.getFileClient(item.name).url}?${sas.toString()}`,
-        properties: {
-          lastModified: item.properties.lastModified?.toISOString(),
-          contentLength: item.properties.contentLength,
-        },
-      });
+      files.push(
+        fileEntry(item.name, `${directory.getFileClient(item.name).url}?${sas.toString()}`, item.properties),
+      );
     }
   } catch (error: unknown) {
     // A directory nothing was written to yet does not exist on a share (a blob prefix simply lists nothing).
