@@ -28,6 +28,7 @@ import {
 import { decodeQueueMessage, encodeQueueMessage } from '../shared/contracts/wireEncoding';
 import {
   openValues,
+  performanceCountersSealContext,
   registrySealContext,
   setupSealContext,
   taskSealContext,
@@ -42,6 +43,7 @@ import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
+import { PerformanceCounterReporter } from './performanceCounters';
 import { TaskLauncher } from './taskLauncher';
 import {
   dockerConfigJson,
@@ -106,6 +108,7 @@ export class NodeAgent {
   private mountRoot = '';
   /** Opens the values sealed for this node; memory only. */
   private nodeDataKey: Buffer | undefined;
+  private counters: PerformanceCounterReporter | undefined;
   /** The running jobs' own mount volumes (agent/jobMounts.ts). */
   private readonly jobMounts: JobMounts;
 
@@ -155,6 +158,7 @@ export class NodeAgent {
       await this.send({ kind: 'setupCompleted', succeeded: false, message });
       return;
     }
+    this.startPerformanceCounters();
     const setup = await this.setupOnce();
     await this.send({ kind: 'setupCompleted', ...setup });
     if (!setup.succeeded) {
@@ -165,6 +169,36 @@ export class NodeAgent {
       return;
     }
     this.pollLoop = this.pollTasks();
+  }
+
+  /** The cluster's performance counters to its Application Insights, when it asked for them. */
+  private startPerformanceCounters(): void {
+    const settings = this.config.performanceCounters;
+    if (!settings) return;
+    try {
+      const { instrumentationKey } = this.openSealed(
+        settings.sealedInstrumentationKey,
+        performanceCountersSealContext(this.config.clusterKey),
+        'instrumentation key of the performance counters',
+      );
+      if (!instrumentationKey) throw new Error('The performance counters have no instrumentation key.');
+      this.counters = new PerformanceCounterReporter(
+        settings,
+        instrumentationKey,
+        { clusterKey: this.config.clusterKey, nodeId: this.nodeId, vmSize: this.config.vmSize },
+        this.config.workRoot,
+        this.config.gpuCount,
+        this.log,
+      );
+      this.counters.start();
+      this.log(
+        'info',
+        `performance counters every ${settings.intervalMs / 1000} s to ${settings.ingestionEndpoint}`,
+      );
+    } catch (error: unknown) {
+      // Jobs run without them: the counters are for watching, not for running.
+      this.log('error', `performance counters are not sent: ${(error as Error).message}`);
+    }
   }
 
   private startWatcher(imds: MetadataServiceClient): void {
@@ -182,6 +216,7 @@ export class NodeAgent {
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
     this.watcher?.stop();
+    this.counters?.stop();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const task of this.running.values()) {
       task.end ??= { reason: 'nodeLost', message: 'The node agent stopped.' };

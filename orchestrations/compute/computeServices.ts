@@ -9,7 +9,11 @@ import { CosmosNodeStore } from '../../shared/adapters/compute/cosmosNodeStore';
 import { LocalComputePool } from '../../shared/adapters/compute/localComputePool';
 import { VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
 import { readAppConfig } from '../../shared/config/appConfig';
-import { readComputeConfig, type ComputeTimings } from '../../shared/config/computeConfig';
+import {
+  readComputeConfig,
+  type ComputeTimings,
+  type PerformanceCounterSettings,
+} from '../../shared/config/computeConfig';
 import { createSecretClient, KeyVaultNodeKeys } from '../../shared/adapters/compute/keyVaultNodeKeys';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
 import type { ComputePool } from '../../shared/ports/computePool';
@@ -23,6 +27,7 @@ export interface ComputeServices {
   store: ResourceStore;
   queues: QueueServiceClient;
   timings: ComputeTimings;
+  performanceCounters: PerformanceCounterSettings;
   /** SECRETS_ENCRYPTION_KEY: opens the cluster's sealed secrets and node data key. */
   secrets: SecretProtector;
 }
@@ -65,6 +70,7 @@ export function getComputeServices(): ComputeServices {
     store: new CosmosResourceStore(cosmos, app.cosmos.database),
     queues: QueueServiceClient.fromConnectionString(compute.storageConnectionString),
     timings: compute.timings,
+    performanceCounters: compute.performanceCounters,
     secrets: new AesGcmSecretProtector(app.secretsEncryptionKey),
   };
   return services;

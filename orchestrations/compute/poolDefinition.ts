@@ -1,13 +1,17 @@
 // Translates a cluster's stored properties (Batch AI ClusterBaseProperties) into the compute pool's definition:
 // size, priority, image, subnet, admin account, node setup task and mount volumes for the agent. The setup task's
 // secrets and the mounts' account keys go in sealed by `seal` (the node data key), never in plain text.
-import type { AgentMount } from '../../shared/contracts/agentConfig';
+import type { AgentMount, AgentPerformanceCounters } from '../../shared/contracts/agentConfig';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import type { JsonObject } from '../../shared/domain/specValidator';
-import type { ComputeTimings } from '../../shared/config/computeConfig';
+import type { ComputeTimings, PerformanceCounterSettings } from '../../shared/config/computeConfig';
 import { nodeEventsQueue, nodeSetupOutputContainer } from '../../shared/config/resourceNames';
 import type { PoolDefinition, PoolImage } from '../../shared/ports/computePool';
-import { mountSealContext, setupSealContext } from '../../shared/crypto/nodeSecretSealing';
+import {
+  mountSealContext,
+  performanceCountersSealContext,
+  setupSealContext,
+} from '../../shared/crypto/nodeSecretSealing';
 import { cpuCountOf, gpuCountOf } from './vmSizeResources';
 
 /** Seals name -> value for the nodes, bound to `context` (a real sealer, or a keyed fingerprint for change checks). */
@@ -106,11 +110,39 @@ function mountsOf(clusterKey: string, spec: JsonObject, secrets: ClusterSecrets 
   );
 }
 
+/**
+ * The nodes' performance counter reporting: when the cluster names an Application Insights component with an
+ * instrumentation key (given, or read from Key Vault at create), sealed for the nodes.
+ */
+function performanceCountersOf(
+  clusterKey: string,
+  spec: JsonObject,
+  secrets: ClusterSecrets | undefined,
+  settings: PerformanceCounterSettings | undefined,
+): AgentPerformanceCounters | undefined {
+  const reference = obj(obj(obj(spec.nodeSetup).performanceCountersSettings).appInsightsReference);
+  const instrumentationKey =
+    secrets?.byPath[
+      'properties.nodeSetup.performanceCountersSettings.appInsightsReference.instrumentationKey'
+    ];
+  if (!reference.component || instrumentationKey === undefined || !secrets || !settings) return undefined;
+  return {
+    ingestionEndpoint: settings.ingestionEndpoint,
+    sealedInstrumentationKey: secrets.seal(
+      { instrumentationKey },
+      performanceCountersSealContext(clusterKey),
+    ),
+    intervalMs: settings.intervalMs,
+    ...(settings.certificate ? { ingestionCertificate: settings.certificate } : {}),
+  };
+}
+
 export function poolDefinitionOf(
   clusterKey: string,
   cluster: ResourceRecord,
   timings: ComputeTimings,
   secrets?: ClusterSecrets,
+  performanceCounters?: PerformanceCounterSettings,
 ): PoolDefinition {
   const spec = cluster.spec;
   const vmSize = String(spec.vmSize);
@@ -152,6 +184,7 @@ export function poolDefinitionOf(
         ? { commandLine: String(setupTask.commandLine), environment, sealedEnvironment }
         : undefined,
       mountVolumes: mountsOf(clusterKey, spec, secrets),
+      performanceCounters: performanceCountersOf(clusterKey, spec, secrets, performanceCounters),
     },
   };
 }

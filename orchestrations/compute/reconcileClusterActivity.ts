@@ -153,13 +153,20 @@ export async function reconcileCluster(
   const access = { nodeDataKey };
   const byPath = openSecrets(services.secrets, stored.record);
   const { seal, fingerprint } = sealers(nodeDataKey);
-  const fingerprinted = poolDefinitionOf(clusterKey, stored.record, timings, { byPath, seal: fingerprint });
+  const counters = services.performanceCounters;
+  const fingerprinted = poolDefinitionOf(
+    clusterKey,
+    stored.record,
+    timings,
+    { byPath, seal: fingerprint },
+    counters,
+  );
   const definitionHash = createHash('sha256').update(JSON.stringify(fingerprinted)).digest('hex');
   let poolError: ComputePoolError | undefined;
   try {
     if (definitionHash !== input.definitionHash) {
       await services.pool.ensurePool(
-        poolDefinitionOf(clusterKey, stored.record, timings, { byPath, seal }),
+        poolDefinitionOf(clusterKey, stored.record, timings, { byPath, seal }, counters),
         access,
       );
     }

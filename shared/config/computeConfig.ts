@@ -1,5 +1,6 @@
 // Compute settings, read once from the app settings and validated: which pool adapter (local processes unless an
 // Azure subscription is configured), its parameters, and the monitor's timings.
+import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigurationError } from './appConfig';
 
@@ -41,10 +42,50 @@ export interface VmssComputeSettings {
   keyVaultUrl?: string;
 }
 
+/** Where nodes send the performance counters a cluster asks for (nodeSetup.performanceCountersSettings). */
+export interface PerformanceCounterSettings {
+  /** Application Insights ingestion (PERFORMANCE_COUNTERS_INGESTION_ENDPOINT; default the public cloud's). */
+  ingestionEndpoint: string;
+  /** A node samples and sends this often (PERFORMANCE_COUNTERS_INTERVAL_SECONDS; default 60). */
+  intervalMs: number;
+  /** PEM the agents trust for the ingestion endpoint only (PERFORMANCE_COUNTERS_CA_FILE: a local fake). */
+  certificate?: string;
+}
+
 export interface ComputeConfig {
   storageConnectionString: string;
   pool: LocalComputeSettings | VmssComputeSettings;
   timings: ComputeTimings;
+  performanceCounters: PerformanceCounterSettings;
+}
+
+export const defaultIngestionEndpoint = 'https://dc.services.visualstudio.com/';
+
+function performanceCounterSettings(env: Env): PerformanceCounterSettings {
+  const endpoint = env.PERFORMANCE_COUNTERS_INGESTION_ENDPOINT?.trim() || defaultIngestionEndpoint;
+  if (!/^https:\/\/[^/]+/.test(endpoint)) {
+    throw new ConfigurationError(
+      'PERFORMANCE_COUNTERS_INGESTION_ENDPOINT',
+      `must be an https URL; it is '${endpoint}'.`,
+    );
+  }
+  const caFile = env.PERFORMANCE_COUNTERS_CA_FILE?.trim();
+  let certificate: string | undefined;
+  if (caFile) {
+    try {
+      certificate = fs.readFileSync(caFile, 'utf8');
+    } catch (error: unknown) {
+      throw new ConfigurationError(
+        'PERFORMANCE_COUNTERS_CA_FILE',
+        `cannot be read: ${(error as Error).message}`,
+      );
+    }
+  }
+  return {
+    ingestionEndpoint: endpoint.endsWith('/') ? endpoint : `${endpoint}/`,
+    intervalMs: seconds(env, 'PERFORMANCE_COUNTERS_INTERVAL_SECONDS', 60),
+    certificate,
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -94,6 +135,7 @@ export function readComputeConfig(env: Env): ComputeConfig {
     return {
       storageConnectionString,
       timings,
+      performanceCounters: performanceCounterSettings(env),
       pool: {
         kind: 'local',
         dataDir: path.resolve(dataDir),
@@ -107,6 +149,7 @@ export function readComputeConfig(env: Env): ComputeConfig {
   return {
     storageConnectionString,
     timings,
+    performanceCounters: performanceCounterSettings(env),
     pool: {
       kind: 'vmss',
       subscriptionId: required(env, 'COMPUTE_SUBSCRIPTION_ID'),

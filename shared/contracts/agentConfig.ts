@@ -51,6 +51,17 @@ export type AgentMount =
     }
   | { kind: 'unmanaged'; relativeMountPath: string; mountCommand: string };
 
+/** Node performance counters sent to the cluster's Application Insights (nodeSetup.performanceCountersSettings). */
+export interface AgentPerformanceCounters {
+  /** Application Insights ingestion endpoint (https, ending with '/'); items go to `<endpoint>v2/track`. */
+  ingestionEndpoint: string;
+  /** `{"instrumentationKey": ...}` sealed with the node data key, bound to performanceCountersSealContext. */
+  sealedInstrumentationKey: string;
+  intervalMs: number;
+  /** PEM trusted for the ingestion endpoint only (a local fake). */
+  ingestionCertificate?: string;
+}
+
 export interface AgentStorageSettings {
   /** Local nodes only (the Azurite development account); refused in 'vm' mode. */
   connectionString?: string;
@@ -101,6 +112,7 @@ export interface AgentConfig {
   nodeDataKey?: string;
   /** VM nodes: where the node data key is read (Key Vault, node identity with Key Vault Secrets User). */
   nodeDataKeySource?: NodeDataKeySource;
+  performanceCounters?: AgentPerformanceCounters;
 }
 
 /** A mount path the agent can use in paths and commands as it is: `a`, `a/b`; never `.`, `..`, `/a` or `a b`. */
@@ -226,6 +238,42 @@ export function parseAgentConfig(value: unknown): AgentConfig {
     }
     nodeDataKeySource = { keyVaultUrl, secretName };
   }
+  let performanceCounters: AgentPerformanceCounters | undefined;
+  if (obj.performanceCounters !== undefined) {
+    const counters = requireObject(obj.performanceCounters, 'config.performanceCounters');
+    rejectPlainSecrets(counters, 'config.performanceCounters', ['instrumentationKey']);
+    const ingestionEndpoint = requireString(
+      counters,
+      'ingestionEndpoint',
+      'config.performanceCounters',
+      1024,
+    );
+    if (!/^https:\/\/[^/]+\/(.*\/)?$/.test(ingestionEndpoint)) {
+      throw new ContractError(
+        'config.performanceCounters.ingestionEndpoint',
+        "must be an https URL ending with '/'.",
+      );
+    }
+    const sealedInstrumentationKey = optionalSealed(
+      counters,
+      'sealedInstrumentationKey',
+      'config.performanceCounters',
+    );
+    if (!sealedInstrumentationKey) {
+      throw new ContractError('config.performanceCounters.sealedInstrumentationKey', 'is required.');
+    }
+    performanceCounters = {
+      ingestionEndpoint,
+      sealedInstrumentationKey,
+      intervalMs: requireInteger(counters, 'intervalMs', 'config.performanceCounters', 1_000, 3_600_000),
+      ingestionCertificate: optionalString(
+        counters,
+        'ingestionCertificate',
+        'config.performanceCounters',
+        16_384,
+      ),
+    };
+  }
   const nodeId = optionalString(obj, 'nodeId', 'config', 256);
   if (!nodeId && !metadataServiceUrl) {
     throw new ContractError('config.nodeId', 'is required when no metadataServiceUrl is set.');
@@ -257,5 +305,6 @@ export function parseAgentConfig(value: unknown): AgentConfig {
     mountVolumes: mounts.map((m, i) => parseAgentMount(m, `config.mountVolumes[${i}]`)),
     nodeDataKey,
     nodeDataKeySource,
+    performanceCounters,
   };
 }

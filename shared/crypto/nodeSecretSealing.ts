@@ -37,6 +37,11 @@ export function mountSealContext(clusterKey: string, relativeMountPath: string):
   return `mount:${clusterKey.toLowerCase()}:${relativeMountPath}`;
 }
 
+/** The instrumentation key of a cluster's performance counters, in its nodes' configuration. */
+export function performanceCountersSealContext(clusterKey: string): string {
+  return `perfcounters:${clusterKey.toLowerCase()}`;
+}
+
 /** A private registry's password in one task's message: it opens only for that task. */
 export function registrySealContext(taskId: string): string {
   return `registry:${taskId}`;

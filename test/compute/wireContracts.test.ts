@@ -255,6 +255,21 @@ test('agent configurations refuse plain secrets and a node data key in VM custom
   expect(() => parseAgentConfig({ ...local, mountVolumes: [{ ...share, accountKey: 'plain' }] })).toThrow(
     'config.mountVolumes[0].accountKey is a secret in plain text',
   );
+  const counters = {
+    ingestionEndpoint: 'https://dc.services.visualstudio.com/',
+    sealedInstrumentationKey: 'aesgcm1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA',
+    intervalMs: 60_000,
+  };
+  expect(parseAgentConfig({ ...vm, performanceCounters: counters }).performanceCounters).toEqual(counters);
+  expect(() =>
+    parseAgentConfig({ ...vm, performanceCounters: { ...counters, instrumentationKey: 'plain' } }),
+  ).toThrow('config.performanceCounters.instrumentationKey is a secret in plain text');
+  expect(() =>
+    parseAgentConfig({
+      ...vm,
+      performanceCounters: { ...counters, ingestionEndpoint: 'http://dc.example/' },
+    }),
+  ).toThrow("config.performanceCounters.ingestionEndpoint must be an https URL ending with '/'.");
   expect(() =>
     parseAgentConfig({ ...local, setupTask: { commandLine: 'true', secrets: { A: 'plain' } } }),
   ).toThrow('config.setupTask.secrets is a secret in plain text');
