@@ -43,11 +43,13 @@ import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
+import { expandVariables } from '../shared/domain/jobLayout/variableExpansion';
 import { PerformanceCounterReporter } from './performanceCounters';
 import { TaskLauncher } from './taskLauncher';
 import {
   dockerConfigJson,
   TaskProcess,
+  type OutputSink,
   type RunningProcess,
   type TaskOutcome,
   type TaskProcessOptions,
@@ -55,6 +57,32 @@ import {
 import { mountRootOf, mountVolumes } from './volumeMounts';
 
 export const agentVersion = '1.0.0';
+
+/** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
+function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {
+  if (!dir) return sink;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path.join(dir, name), 'a');
+  } catch {
+    return sink; // the blob keeps the output
+  }
+  const file = fd;
+  return {
+    write(chunk: Buffer): void {
+      sink.write(chunk);
+      try {
+        fs.writeSync(file, chunk);
+      } catch {
+        // a full or gone volume: the blob keeps the output
+      }
+    },
+    async close(): Promise<void> {
+      fs.closeSync(file);
+      await sink.close();
+    },
+  };
+}
 /** Task messages asked for per receive (the Queue service's maximum is 32). */
 const taskBatchSize = 16;
 /** A task that exits sooner than this after its start is reported by its exit alone. */
@@ -307,12 +335,21 @@ export class NodeAgent {
           setupSealContext(this.config.clusterKey),
           'secrets of the node setup task',
         );
+        const outputDir = this.setupOutputDirectory();
         const process = await this.startProcess({
           commandLine: this.config.setupTask.commandLine,
           cwd,
           env: this.taskEnvironment(cwd, { ...this.config.setupTask.environment, ...secrets }),
-          stdout: await this.openLog(this.setupBlob('stdout')),
-          stderr: await this.openLog(this.setupBlob('stderr')),
+          stdout: teeToFile(
+            await this.openLog(this.setupBlob('stdout')),
+            outputDir,
+            `stdout-${this.nodeId}.txt`,
+          ),
+          stderr: teeToFile(
+            await this.openLog(this.setupBlob('stderr')),
+            outputDir,
+            `stderr-${this.nodeId}.txt`,
+          ),
         });
         const outcome = await process.done;
         state = {
@@ -328,6 +365,27 @@ export class NodeAgent {
     }
     fs.writeFileSync(marker, JSON.stringify(state));
     return state;
+  }
+
+  /**
+   * Batch AI's place for the setup output, `{stdOutErrPathPrefix}/{stdOutErrPathSuffix}` (on a mounted volume, so
+   * it outlives the node), made if missing; undefined (output in the blobs only) when there is none or it cannot be
+   * made.
+   */
+  private setupOutputDirectory(): string | undefined {
+    const configured = this.config.setupTask?.stdOutErrPath;
+    if (!configured) return undefined;
+    const dir = expandVariables(configured, { AZ_BATCHAI_MOUNT_ROOT: this.mountRoot });
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      return dir;
+    } catch (error: unknown) {
+      this.log(
+        'warn',
+        `the setup output directory ${dir} cannot be made (${(error as Error).message}): blobs only`,
+      );
+      return undefined;
+    }
   }
 
   /** Opens sealed values with the node data key (an error names what failed to open, never a value). */

@@ -181,7 +181,15 @@ export function poolDefinitionOf(
       taskPollIntervalMs: 500,
       scheduledEventsPollIntervalMs: 1_000,
       setupTask: str(setupTask.commandLine)
-        ? { commandLine: String(setupTask.commandLine), environment, sealedEnvironment }
+        ? {
+            commandLine: String(setupTask.commandLine),
+            environment,
+            sealedEnvironment,
+            stdOutErrPath:
+              str(setupTask.stdOutErrPathPrefix) && cluster.cluster?.setupOutputSuffix
+                ? `${String(setupTask.stdOutErrPathPrefix).replace(/\/+$/, '')}/${cluster.cluster.setupOutputSuffix}`
+                : undefined,
+          }
         : undefined,
       mountVolumes: mountsOf(clusterKey, spec, secrets),
       performanceCounters: performanceCountersOf(clusterKey, spec, secrets, performanceCounters),

@@ -103,7 +103,16 @@ export interface AgentConfig {
   metadataServiceUrl?: string;
   scheduledEventsPollIntervalMs: number;
   /** `sealedEnvironment`: the setup task's secret variables sealed with the node data key (setupSealContext). */
-  setupTask?: { commandLine: string; environment?: Record<string, string>; sealedEnvironment?: string };
+  setupTask?: {
+    commandLine: string;
+    environment?: Record<string, string>;
+    sealedEnvironment?: string;
+    /**
+     * Batch AI's `{stdOutErrPathPrefix}/{stdOutErrPathSuffix}` (variables such as $AZ_BATCHAI_MOUNT_ROOT unexpanded):
+     * the node also writes its setup output there, as `stdout-<node id>.txt` and `stderr-<node id>.txt`.
+     */
+    stdOutErrPath?: string;
+  };
   mountVolumes: AgentMount[];
   /**
    * Local nodes only: the cluster's node data key (base64 of 32 bytes), in the node's own agent.json (mode 0600).
@@ -202,6 +211,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
       commandLine: requireString(task, 'commandLine', 'config.setupTask', 32_768),
       environment: optionalEnvironment(task, 'environment', 'config.setupTask'),
       sealedEnvironment: optionalSealed(task, 'sealedEnvironment', 'config.setupTask'),
+      stdOutErrPath: optionalString(task, 'stdOutErrPath', 'config.setupTask', 2048),
     };
   }
   const mounts = obj.mountVolumes ?? [];

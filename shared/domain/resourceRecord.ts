@@ -39,6 +39,8 @@ export interface JobRuntime {
 
 /** Cluster fields the compute side keeps on the record (never on the wire: toWire shows spec and status only). */
 export interface ClusterRuntime {
+  /** Batch AI's read-only `nodeSetup.setupTask.stdOutErrPathSuffix`: `{sub}/{rg}/workspaces/{ws}/clusters/{name}/{uuid}`. */
+  setupOutputSuffix?: string;
   /** The cluster's node data key, sealed with SECRETS_ENCRYPTION_KEY and bound to `<armId>#nodeDataKey`. */
   sealedNodeDataKey?: string;
   /** The job scheduler's autoscale demand (jobs that can never fit left out), which the cluster monitor follows. */

@@ -53,6 +53,14 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
         },
       },
       encryptedSecrets: sealSecrets(deps.secrets, armId, { ...secrets, ...referenced }),
+      // Where the setup task's output goes below its stdOutErrPathPrefix (Batch AI's read-only suffix).
+      ...(nodeSetup?.setupTask
+        ? {
+            cluster: {
+              setupOutputSuffix: `${ref.subscriptionId}/${ref.resourceGroup}/workspaces/${ref.workspace}/clusters/${ref.name}/${deps.newId()}`,
+            },
+          }
+        : {}),
     }),
     (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
     async (stored) => deps.compute?.applyScaleSettings(stored.record),

@@ -27,6 +27,13 @@ export function toWire(record: ResourceRecord): JsonObject {
     if (record.tags && Object.keys(record.tags).length > 0) wire.tags = record.tags;
   }
   wire.properties = { ...record.spec, ...record.status };
+  const setupTask = (record.spec.nodeSetup as JsonObject | undefined)?.setupTask as JsonObject | undefined;
+  if (setupTask && record.cluster?.setupOutputSuffix) {
+    wire.properties.nodeSetup = {
+      ...(record.spec.nodeSetup as JsonObject),
+      setupTask: { ...setupTask, stdOutErrPathSuffix: record.cluster.setupOutputSuffix },
+    };
+  }
   if (record.job?.executionState === 'queued' && record.status.queueInfo === undefined) {
     wire.properties.queueInfo = notYetConsideredQueueInfo(record.job.nodeCount);
   }

@@ -1,7 +1,9 @@
-// A cluster's performance counters (nodeSetup.performanceCountersSettings) on local nodes through the real host:
-// each node samples CPU, memory, network and its work disk and sends them as metric items with the cluster's
-// instrumentation key to Application Insights ingestion (the local HTTPS fake); the key reaches the node sealed
-// (its agent.json holds no plain key). Needs `npx tsc -p tsconfig.json` first.
+// A cluster's nodeSetup on local nodes through the real host: the setup task's output also lands where Batch AI
+// put it, `{stdOutErrPathPrefix}/{stdOutErrPathSuffix}/stdout-<node>.txt` on the mounted volume, with the read-only
+// suffix shown on GET; and the performance counters (nodeSetup.performanceCountersSettings): each node samples CPU,
+// memory, network and its work disk and sends them as metric items with the cluster's instrumentation key to
+// Application Insights ingestion (the local HTTPS fake); the key reaches the node sealed (its agent.json holds no
+// plain key). Needs `npx tsc -p tsconfig.json` first.
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
@@ -30,13 +32,27 @@ afterAll(async () => {
   await ingestion?.stop();
 });
 
-test("a cluster's nodes send their performance counters to its Application Insights", async () => {
+test("a cluster's nodes write their setup output in Batch AI's layout and send their performance counters", async () => {
   await bed.api.put(`${workspace}/clusters/watched`, {
     properties: {
       vmSize: 'STANDARD_D1_V2',
       scaleSettings: { manual: { targetNodeCount: 1 } },
       userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
       nodeSetup: {
+        setupTask: {
+          commandLine: 'echo setting up $AZ_BATCHAI_NODE_ID; echo a warning >&2',
+          stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/afs/setup',
+        },
+        mountVolumes: {
+          azureFileShares: [
+            {
+              accountName: 'teamstore',
+              azureFileUrl: 'https://teamstore.file.core.windows.net/logs',
+              relativeMountPath: 'afs',
+              credentials: { accountKey: 'dGVhbS1rZXk=' },
+            },
+          ],
+        },
         performanceCountersSettings: {
           appInsightsReference: {
             component: {
@@ -78,6 +94,24 @@ test("a cluster's nodes send their performance counters to its Application Insig
   const clusterDir = path.join(bed.dataDir, 'nodes', clusterTag(bed.clusterId('watched').toLowerCase()));
   await waitFor('the node directory', async () => (fs.existsSync(clusterDir) ? true : undefined));
   const [node] = fs.readdirSync(clusterDir);
+  // The setup output, in the directory standing for the mounted share, under the suffix GET shows.
+  const shown = (await bed.api.send('GET', `${workspace}/clusters/watched`)).body.properties as {
+    nodeSetup: { setupTask: { stdOutErrPathSuffix: string; stdOutErrPathPrefix: string } };
+  };
+  const suffix = shown.nodeSetup.setupTask.stdOutErrPathSuffix;
+  expect(suffix).toMatch(
+    /^00000000-0000-0000-0000-000000000000\/jobsrg\/workspaces\/ws\/clusters\/watched\/[0-9a-f-]{36}$/,
+  );
+  expect(shown.nodeSetup.setupTask.stdOutErrPathPrefix).toBe('$AZ_BATCHAI_MOUNT_ROOT/afs/setup');
+  const outputDir = path.join(clusterDir, node, 'mounts', 'afs', 'setup', suffix);
+  const stdout = await waitFor('the setup output', async () => {
+    const file = path.join(outputDir, `stdout-${node}.txt`);
+    return fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('setting up')
+      ? fs.readFileSync(file, 'utf8')
+      : undefined;
+  });
+  expect(stdout).toBe(`setting up ${node}\n`);
+  expect(fs.readFileSync(path.join(outputDir, `stderr-${node}.txt`), 'utf8')).toBe('a warning\n');
   const config = fs.readFileSync(path.join(clusterDir, node, 'agent.json'), 'utf8');
   expect(config).toContain('sealedInstrumentationKey');
   expect(config).not.toContain(instrumentationKey);
