@@ -22,6 +22,11 @@ export interface ClusterSecrets {
   /** Opened `encryptedSecrets` of the cluster record. */
   byPath: Record<string, string>;
   seal: NodeSealer;
+  /**
+   * A secret the pool's provider itself needs (the admin password for Resource Manager): the value as it is, or, for
+   * the definition that is only hashed, a keyed fingerprint of it. Without it no such secret is passed.
+   */
+  reveal?: (value: string, context: string) => string;
 }
 
 const obj = (v: unknown): JsonObject =>
@@ -137,6 +142,11 @@ function performanceCountersOf(
   };
 }
 
+function adminPasswordOf(secrets: ClusterSecrets | undefined): string | undefined {
+  const password = secrets?.byPath['properties.userAccountSettings.adminUserPassword'];
+  return password !== undefined && secrets?.reveal ? secrets.reveal(password, 'adminPassword') : undefined;
+}
+
 export function poolDefinitionOf(
   clusterKey: string,
   cluster: ResourceRecord,
@@ -170,6 +180,7 @@ export function poolDefinitionOf(
     subnetId: str(obj(spec.subnet).id),
     adminUserName: str(account.adminUserName),
     adminSshPublicKey: str(account.adminUserSshPublicKey),
+    adminPassword: adminPasswordOf(secrets),
     agent: {
       clusterKey,
       vmSize,

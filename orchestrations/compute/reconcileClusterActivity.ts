@@ -81,13 +81,19 @@ async function nodeDataKeyOf(services: ComputeServices, ref: ResourceRef, stored
  * Seals for the nodes (random IV: differs every time) and a keyed fingerprint of the same values (stable, useless
  * without the key), so the pool is re-applied only when the definition or a secret really changed.
  */
-function sealers(nodeDataKey: Buffer): { seal: NodeSealer; fingerprint: NodeSealer } {
+function sealers(nodeDataKey: Buffer): {
+  seal: NodeSealer;
+  fingerprint: NodeSealer;
+  fingerprintValue: (value: string, context: string) => string;
+} {
+  const fingerprint: NodeSealer = (values, context) =>
+    createHmac('sha256', nodeDataKey)
+      .update(`${context}\n${JSON.stringify(values)}`)
+      .digest('base64');
   return {
     seal: (values, context) => sealValues(nodeDataKey, values, context),
-    fingerprint: (values, context) =>
-      createHmac('sha256', nodeDataKey)
-        .update(`${context}\n${JSON.stringify(values)}`)
-        .digest('base64'),
+    fingerprint,
+    fingerprintValue: (value, context) => fingerprint({ value }, context),
   };
 }
 
@@ -152,13 +158,13 @@ export async function reconcileCluster(
   const nodeDataKey = await nodeDataKeyOf(services, ref, stored);
   const access = { nodeDataKey };
   const byPath = openSecrets(services.secrets, stored.record);
-  const { seal, fingerprint } = sealers(nodeDataKey);
+  const { seal, fingerprint, fingerprintValue } = sealers(nodeDataKey);
   const counters = services.performanceCounters;
   const fingerprinted = poolDefinitionOf(
     clusterKey,
     stored.record,
     timings,
-    { byPath, seal: fingerprint },
+    { byPath, seal: fingerprint, reveal: fingerprintValue },
     counters,
   );
   const definitionHash = createHash('sha256').update(JSON.stringify(fingerprinted)).digest('hex');
@@ -166,7 +172,13 @@ export async function reconcileCluster(
   try {
     if (definitionHash !== input.definitionHash) {
       await services.pool.ensurePool(
-        poolDefinitionOf(clusterKey, stored.record, timings, { byPath, seal }, counters),
+        poolDefinitionOf(
+          clusterKey,
+          stored.record,
+          timings,
+          { byPath, seal, reveal: (value) => value },
+          counters,
+        ),
         access,
       );
     }

@@ -37,6 +37,11 @@ export interface PoolDefinition {
   subnetId?: string;
   adminUserName?: string;
   adminSshPublicKey?: string;
+  /**
+   * The admin user's password (userAccountSettings.adminUserPassword): in memory and in the scale set model sent to
+   * Azure Resource Manager only, which stores it and never returns it. With it, SSH accepts passwords.
+   */
+  adminPassword?: string;
   agent: AgentTemplate;
 }
 

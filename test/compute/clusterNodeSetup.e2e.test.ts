@@ -115,6 +115,10 @@ test("a cluster's nodes write their setup output in Batch AI's layout and send t
   const config = fs.readFileSync(path.join(clusterDir, node, 'agent.json'), 'utf8');
   expect(config).toContain('sealedInstrumentationKey');
   expect(config).not.toContain(instrumentationKey);
+  // Nor does the local pool's file hold the admin password (VMs get it through Resource Manager only).
+  const pool = fs.readFileSync(path.join(clusterDir, 'pool.json'), 'utf8');
+  expect(pool).toContain('adminUserName');
+  expect(pool).not.toContain('Passw0rd!');
   // Nor does any answer of the API.
   const got = await bed.api.send('GET', `${workspace}/clusters/watched`);
   expect(got.text).not.toContain(instrumentationKey);

@@ -121,6 +121,20 @@ test('a low-priority cluster becomes a Spot scale set (eviction Delete) with ide
   expect(customData).not.toMatch(/AccountKey|SharedAccessSignature|sig=/);
 });
 
+test('an admin password reaches the scale set model only (password SSH allowed); without one, keys only', async () => {
+  await pool.ensurePool(definition({ adminPassword: 'S3cret-admin!' }));
+  const name = pool.scaleSetName(clusterKey);
+  const osProfile = (arm.scaleSet('rg', name) as WireJson).properties.virtualMachineProfile.osProfile;
+  expect(osProfile.adminPassword).toBe('S3cret-admin!');
+  expect(osProfile.linuxConfiguration.disablePasswordAuthentication).toBe(false);
+  const customData = Buffer.from(osProfile.customData as string, 'base64').toString('utf8');
+  expect(customData).not.toContain('S3cret-admin!');
+  await pool.ensurePool(definition());
+  const keysOnly = (arm.scaleSet('rg', name) as WireJson).properties.virtualMachineProfile.osProfile;
+  expect(keysOnly.adminPassword).toBeUndefined();
+  expect(keysOnly.linuxConfiguration.disablePasswordAuthentication).toBe(true);
+});
+
 test('a dedicated cluster with a marketplace image is a Regular scale set', async () => {
   await pool.ensurePool(
     definition({

@@ -69,7 +69,9 @@ export class LocalComputePool implements ComputePool {
   async ensurePool(definition: PoolDefinition): Promise<void> {
     const dir = this.clusterDir(definition.clusterKey);
     fs.mkdirSync(dir, { recursive: true });
-    const file: PoolFile = { clusterKey: definition.clusterKey, definition };
+    // Local nodes have no SSH: the admin password has no use here, and pool.json must never hold it.
+    const { adminPassword: _unused, ...kept } = definition;
+    const file: PoolFile = { clusterKey: definition.clusterKey, definition: kept };
     fs.writeFileSync(path.join(dir, 'pool.json.tmp'), JSON.stringify(file, null, 2));
     fs.renameSync(path.join(dir, 'pool.json.tmp'), path.join(dir, 'pool.json'));
   }

@@ -131,8 +131,9 @@ export class VmssComputePool implements ComputePool {
         osProfile: {
           computerNamePrefix: 'batchai',
           adminUsername: definition.adminUserName ?? 'batchai',
+          ...(definition.adminPassword ? { adminPassword: definition.adminPassword } : {}),
           linuxConfiguration: {
-            disablePasswordAuthentication: true,
+            disablePasswordAuthentication: !definition.adminPassword,
             ssh: definition.adminSshPublicKey
               ? {
                   publicKeys: [
