@@ -54,9 +54,8 @@ function definition(overrides: Partial<PoolDefinition> = {}): PoolDefinition {
   };
 }
 
-beforeEach(async () => {
-  arm = await startArmFake({ operationDelayMs: 50 });
-  pool = new VmssComputePool({
+function vmssPool(): VmssComputePool {
+  return new VmssComputePool({
     client: createComputeClient({
       subscriptionId: 's',
       credential,
@@ -74,6 +73,11 @@ beforeEach(async () => {
     agentInstallation: { packageUrl: 'https://acct.blob.core.windows.net/agent/batchai-agent.tgz' },
     pollIntervalMs: 20,
   });
+}
+
+beforeEach(async () => {
+  arm = await startArmFake({ operationDelayMs: 50 });
+  pool = vmssPool();
 });
 
 afterEach(async () => {
@@ -129,6 +133,13 @@ test('an admin password reaches the scale set model only (password SSH allowed);
   expect(osProfile.linuxConfiguration.disablePasswordAuthentication).toBe(false);
   const customData = Buffer.from(osProfile.customData as string, 'base64').toString('utf8');
   expect(customData).not.toContain('S3cret-admin!');
+  // An existing scale set keeps the sign-in it was created with: the password is not sent again.
+  await pool.ensurePool(definition({ adminPassword: 'S3cret-admin!' }));
+  const again = arm.requests.filter((r) => r.method === 'PUT').at(-1);
+  expect(JSON.stringify(again)).not.toContain('S3cret-admin!');
+  await arm.stop();
+  arm = await startArmFake({ operationDelayMs: 50 });
+  pool = vmssPool();
   await pool.ensurePool(definition());
   const keysOnly = (arm.scaleSet('rg', name) as WireJson).properties.virtualMachineProfile.osProfile;
   expect(keysOnly.adminPassword).toBeUndefined();

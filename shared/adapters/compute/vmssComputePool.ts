@@ -179,11 +179,20 @@ export class VmssComputePool implements ComputePool {
       await this.options.nodeKeys.publish(definition.clusterKey, access.nodeDataKey);
     const existing = await this.current(definition.clusterKey);
     const capacity = existing?.sku?.capacity ?? 0;
+    const model = this.scaleSetModel(definition, capacity);
+    const linux = existing?.virtualMachineProfile?.osProfile?.linuxConfiguration;
+    if (existing && model.virtualMachineProfile?.osProfile?.linuxConfiguration) {
+      // A scale set keeps the sign-in it was created with (Resource Manager refuses changing it, and never returns
+      // the password): only a set created from here on gets the password. The cluster's settings cannot change.
+      delete model.virtualMachineProfile.osProfile.adminPassword;
+      model.virtualMachineProfile.osProfile.linuxConfiguration.disablePasswordAuthentication =
+        linux?.disablePasswordAuthentication ?? true;
+    }
     await this.call(() =>
       this.options.client.virtualMachineScaleSets.createOrUpdate(
         this.options.resourceGroup,
         this.scaleSetName(definition.clusterKey),
-        this.scaleSetModel(definition, capacity),
+        model,
         this.lro,
       ),
     );
