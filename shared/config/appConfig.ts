@@ -1,4 +1,5 @@
 // App settings, read once from the environment and validated, then passed down (nothing else reads process.env).
+import * as fs from 'fs';
 import { cosmosDatabaseName } from './resourceNames';
 
 export interface CosmosSettings {
@@ -20,6 +21,20 @@ export class ConfigurationError extends Error {
   constructor(setting: string, problem: string) {
     super(`App setting ${setting} ${problem}`);
     this.name = 'ConfigurationError';
+  }
+}
+
+/** The PEM file a `*_CA_FILE` setting names (a certificate trusted for one client only), or undefined when unset. */
+export function readCertificateSetting(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): string | undefined {
+  const file = env[name]?.trim();
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error: unknown) {
+    throw new ConfigurationError(name, `cannot be read: ${(error as Error).message}`);
   }
 }
 

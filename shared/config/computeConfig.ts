@@ -1,8 +1,7 @@
 // Compute settings, read once from the app settings and validated: which pool adapter (local processes unless an
 // Azure subscription is configured), its parameters, and the monitor's timings.
-import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigurationError } from './appConfig';
+import { ConfigurationError, readCertificateSetting } from './appConfig';
 
 export interface ComputeTimings {
   /** Node agents heartbeat this often. */
@@ -69,22 +68,10 @@ function performanceCounterSettings(env: Env): PerformanceCounterSettings {
       `must be an https URL; it is '${endpoint}'.`,
     );
   }
-  const caFile = env.PERFORMANCE_COUNTERS_CA_FILE?.trim();
-  let certificate: string | undefined;
-  if (caFile) {
-    try {
-      certificate = fs.readFileSync(caFile, 'utf8');
-    } catch (error: unknown) {
-      throw new ConfigurationError(
-        'PERFORMANCE_COUNTERS_CA_FILE',
-        `cannot be read: ${(error as Error).message}`,
-      );
-    }
-  }
   return {
     ingestionEndpoint: endpoint.endsWith('/') ? endpoint : `${endpoint}/`,
     intervalMs: seconds(env, 'PERFORMANCE_COUNTERS_INTERVAL_SECONDS', 60),
-    certificate,
+    certificate: readCertificateSetting(env, 'PERFORMANCE_COUNTERS_CA_FILE'),
   };
 }
 

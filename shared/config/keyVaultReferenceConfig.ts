@@ -4,8 +4,7 @@
 // local HTTPS fake). The app's identity: DefaultAzureCredential, or, with KEY_VAULT_REFERENCE_IMDS_URL, the
 // user-assigned identity AZURE_CLIENT_ID through that Instance Metadata Service (a host where IMDS serves tokens; the
 // IMDS fake in tests). Without hosts or Azure, a reference is refused with a 400 that says so.
-import * as fs from 'fs';
-import { ConfigurationError } from './appConfig';
+import { ConfigurationError, readCertificateSetting } from './appConfig';
 
 export interface KeyVaultReferenceSettings {
   /** Undefined: the clouds' Key Vault DNS suffixes. */
@@ -37,18 +36,7 @@ export function readKeyVaultReferenceSettings(
       );
     }
   }
-  const caFile = env.KEY_VAULT_REFERENCE_CA_FILE?.trim();
-  let trustedCertificate: string | undefined;
-  if (caFile) {
-    try {
-      trustedCertificate = fs.readFileSync(caFile, 'utf8');
-    } catch (error: unknown) {
-      throw new ConfigurationError(
-        'KEY_VAULT_REFERENCE_CA_FILE',
-        `cannot be read: ${(error as Error).message}`,
-      );
-    }
-  }
+  const trustedCertificate = readCertificateSetting(env, 'KEY_VAULT_REFERENCE_CA_FILE');
   const imdsUrl = env.KEY_VAULT_REFERENCE_IMDS_URL?.trim();
   let imds: KeyVaultReferenceSettings['imds'];
   if (imdsUrl) {
