@@ -7,6 +7,8 @@ import type { NodeRecord } from '../../shared/ports/nodeStore';
 const now = Date.parse('2026-01-01T00:10:00Z');
 const iso = (msAgo: number): string => new Date(now - msAgo).toISOString();
 const eventBase = { schema: 'batchai.nodeEvent' as const, version: 2 as const, nodeId: 'n', clusterKey: 'c' };
+/** Task 't' of job 'j' exited on node 'n' a second ago (add the attempt and how it ended). */
+const taskExit = { ...eventBase, kind: 'taskExited' as const, time: iso(1_000), taskId: 't', jobId: 'j' };
 /** Node 'n' of cluster 'c', set up, idle unless told otherwise. */
 const setUpNode = (changes: Partial<NodeRecord> = {}): NodeRecord => ({
   nodeId: 'n',
@@ -216,14 +218,7 @@ test('node events: setup success makes a node idle, tasks make it running, an ol
 
 test("node events: a job attempt's last task hands its node back when it exits by itself, not when killed", () => {
   const idle = setUpNode();
-  const exit = {
-    ...eventBase,
-    kind: 'taskExited' as const,
-    time: iso(1_000),
-    taskId: 't',
-    jobId: 'j',
-    attempt: 2,
-  };
+  const exit = { ...taskExit, attempt: 2 };
   expect(
     applyNodeEvent(idle, { ...exit, reason: 'exited', exitCode: 3, releasesNodeOf: 'u/2' }),
   ).toMatchObject({
@@ -242,15 +237,7 @@ test("node events: a job attempt's last task hands its node back when it exits b
 
 test('an exit caused by an eviction marks the node leaving, whether or not the notice was applied first', () => {
   const running = setUpNode({ state: 'running', runningTaskIds: ['t'], runningJobIds: ['j'] });
-  const exit = {
-    ...eventBase,
-    kind: 'taskExited' as const,
-    time: iso(1_000),
-    taskId: 't',
-    jobId: 'j',
-    attempt: 1,
-    signal: 'SIGTERM',
-  };
+  const exit = { ...taskExit, attempt: 1, signal: 'SIGTERM' };
   expect(applyNodeEvent(running, { ...exit, reason: 'evicted' })).toMatchObject({
     state: 'leaving',
     runningTaskIds: [],
