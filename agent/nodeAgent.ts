@@ -46,6 +46,8 @@ import { JobMounts } from './jobMounts';
 import { expandVariables } from '../shared/domain/jobLayout/variableExpansion';
 import { PerformanceCounterReporter } from './performanceCounters';
 import { TaskLauncher } from './taskLauncher';
+import { TaskJournal, type JournalContents, type JournaledExit } from './taskJournal';
+import { isSameProcess, stopProcessGroup } from './orphanProcess';
 import {
   dockerConfigJson,
   TaskProcess,
@@ -105,6 +107,8 @@ export type AgentLog = (level: 'info' | 'warn' | 'error', message: string) => vo
 
 /** How many finished tasks' exits an agent keeps to answer a repeated run message (oldest dropped first). */
 const finishedTasksKept = 4_096;
+/** How long a task the previous agent left running gets between SIGTERM and SIGKILL. */
+const orphanStopGraceMs = 10_000;
 
 export class NodeAgent {
   private storage!: AgentStorage;
@@ -121,7 +125,9 @@ export class NodeAgent {
    * of them again (redelivered, or sent by a lifecycle taken up after that exit was lost) is answered with the same
    * exit, and the task is not run twice.
    */
-  private readonly finished = new Map<string, { exit: NodeEventBody; time: string }>();
+  private readonly finished = new Map<string, JournaledExit>();
+  /** Starts, processes, exits and reports of tasks, for the agent started after this one (agent/taskJournal.ts). */
+  private journal: TaskJournal | undefined;
   private readonly imds: MetadataServiceClient | undefined;
   private watcher: ScheduledEventsWatcher | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -156,8 +162,12 @@ export class NodeAgent {
     this.storage = createAgentStorage(this.config.storage);
     // The config parser guarantees one of the two.
     this.nodeId = this.config.nodeId ?? (await this.imds!.computeName());
-    fs.mkdirSync(path.join(this.config.workRoot, 'state'), { recursive: true });
-    this.launcher = new TaskLauncher(path.join(this.config.workRoot, 'state', 'pipes'), this.log);
+    const stateDir = path.join(this.config.workRoot, 'state');
+    fs.mkdirSync(stateDir, { recursive: true });
+    const { journal, contents: journaled } = TaskJournal.open(stateDir, finishedTasksKept);
+    this.journal = journal;
+    for (const [taskId, finished] of journaled.finished) this.finished.set(taskId, finished);
+    this.launcher = new TaskLauncher(path.join(stateDir, 'pipes'), this.log);
     this.eventsQueue = this.storage.queues.getQueueClient(this.config.nodeEventsQueue);
     const taskQueueName = nodeTaskQueueName(this.config.clusterKey, this.nodeId);
     this.taskQueue = this.storage.queues.getQueueClient(taskQueueName);
@@ -177,6 +187,7 @@ export class NodeAgent {
     });
     this.log('info', `registered node ${this.nodeId} (task queue ${taskQueueName})`);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
+    await this.recoverTasks(journaled);
     if (this.imds) this.startWatcher(this.imds);
     try {
       this.nodeDataKey = await loadNodeDataKey(this.config, { imds: this.imds });
@@ -254,6 +265,56 @@ export class NodeAgent {
     for (const task of this.running.values()) task.process.kill('SIGKILL');
     await this.pollLoop;
     this.launcher?.stop();
+    this.journal?.close();
+    this.journal = undefined;
+  }
+
+  /**
+   * Keeps the promises of the agent that ran on this node before (it crashed, or was updated): a task it started and
+   * never saw end is stopped if its process is still there and reported ended by the node's failure (its job runs
+   * again as a new attempt, never beside that process); exits it recorded but did not report are reported.
+   */
+  private async recoverTasks(journaled: JournalContents): Promise<void> {
+    for (const task of journaled.unfinished) {
+      const { taskId } = task.report;
+      let stopped = false;
+      if (task.container && this.hasDocker()) {
+        stopped =
+          spawnSync('docker', ['rm', '-f', task.container], { stdio: 'ignore', timeout: 60_000 }).status ===
+          0;
+      }
+      if (task.pid !== undefined && task.spawnedAt && isSameProcess(task.pid, task.spawnedAt)) {
+        await stopProcessGroup(task.pid, orphanStopGraceMs);
+        stopped = true;
+      }
+      this.log(
+        'warn',
+        `task ${taskId} was running when the previous agent ended${stopped ? ': stopped' : ''}`,
+      );
+      await this.reportExit(
+        taskId,
+        this.rememberExit(taskId, {
+          kind: 'taskExited',
+          ...task.report,
+          reason: 'nodeLost',
+          message: `The node agent restarted while the task ran${stopped ? ' (its process was stopped)' : ''}.`,
+        }),
+      );
+    }
+    for (const taskId of journaled.unreported) {
+      const finished = this.finished.get(taskId);
+      if (finished) await this.reportExit(taskId, finished);
+    }
+  }
+
+  /** Reports a task's exit; a failure is logged, and the next agent on this node reports it (the journal). */
+  private async reportExit(taskId: string, finished: JournaledExit): Promise<void> {
+    try {
+      await this.send(finished.exit, finished.time);
+      this.journal?.reported(taskId);
+    } catch (error: unknown) {
+      this.log('error', `could not report the exit of task ${taskId}: ${(error as Error).message}`);
+    }
   }
 
   private remoteLogin(): { ipAddress: string; port: number } | undefined {
@@ -278,11 +339,12 @@ export class NodeAgent {
   }
 
   /** Keeps a task's exit (before it is reported) to answer a run message for the same task again. */
-  private rememberExit(taskId: string, exit: NodeEventBody): { exit: NodeEventBody; time: string } {
+  private rememberExit(taskId: string, exit: NodeEventBody): JournaledExit {
     const finished = { exit, time: new Date().toISOString() };
     this.finished.delete(taskId);
     this.finished.set(taskId, finished);
     if (this.finished.size > finishedTasksKept) this.finished.delete(this.finished.keys().next().value!);
+    this.journal?.exited(taskId, finished);
     return finished;
   }
 
@@ -528,13 +590,15 @@ export class NodeAgent {
       await releaseMounts();
       const why = `The task could not start: ${(error as Error).message}`;
       this.log('warn', `task ${message.taskId}: ${why}`);
-      const finished = this.rememberExit(message.taskId, {
-        kind: 'taskExited',
-        ...report,
-        reason: 'failedToStart',
-        message: why,
-      });
-      await this.send(finished.exit, finished.time);
+      await this.reportExit(
+        message.taskId,
+        this.rememberExit(message.taskId, {
+          kind: 'taskExited',
+          ...report,
+          reason: 'failedToStart',
+          message: why,
+        }),
+      );
       return;
     }
     let container;
@@ -546,13 +610,15 @@ export class NodeAgent {
             registryConfig = this.registrySignIn(message.taskId, message.container.registry);
           } catch (error: unknown) {
             await releaseMounts();
-            const finished = this.rememberExit(message.taskId, {
-              kind: 'taskExited',
-              ...report,
-              reason: 'failedToStart',
-              message: `The task could not start: ${(error as Error).message}`,
-            });
-            await this.send(finished.exit, finished.time);
+            await this.reportExit(
+              message.taskId,
+              this.rememberExit(message.taskId, {
+                kind: 'taskExited',
+                ...report,
+                reason: 'failedToStart',
+                message: `The task could not start: ${(error as Error).message}`,
+              }),
+            );
             return;
           }
         }
@@ -570,15 +636,19 @@ export class NodeAgent {
         );
       } else {
         await releaseMounts();
-        await this.send({
-          kind: 'taskExited',
-          ...report,
-          reason: 'failedToStart',
-          message: `No Docker engine on this VM to run ${message.container.image}.`,
-        });
+        await this.reportExit(
+          message.taskId,
+          this.rememberExit(message.taskId, {
+            kind: 'taskExited',
+            ...report,
+            reason: 'failedToStart',
+            message: `No Docker engine on this VM to run ${message.container.image}.`,
+          }),
+        );
         return;
       }
     }
+    this.journal?.started(report, container?.name);
     const process = await this.startProcess({
       commandLine:
         container && message.prepare
@@ -592,7 +662,10 @@ export class NodeAgent {
     });
     const task: RunningTask = { message, process };
     this.running.set(message.taskId, task);
-    void process.started.then((pid) => this.log('info', `task ${message.taskId} started (pid ${pid})`));
+    void process.started.then((pid) => {
+      if (pid !== undefined) this.journal?.spawned(message.taskId, pid);
+      this.log('info', `task ${message.taskId} started (pid ${pid})`);
+    });
     // A process that ends within taskStartReportDelayMs is reported by its exit alone (one event instead of two:
     // short tasks are common in sweeps and scoring); a longer one is reported started, before its exit.
     const startReported = Promise.race([
@@ -615,17 +688,10 @@ export class NodeAgent {
         nodeRemoval: task.end?.nodeRemoval,
       });
       this.log('info', `task ${message.taskId} ended: ${describe(outcome)}`);
-      try {
-        await startReported.catch((error: unknown) =>
-          this.log(
-            'warn',
-            `could not report the start of task ${message.taskId}: ${(error as Error).message}`,
-          ),
-        );
-        await this.send(finished.exit, finished.time);
-      } catch (error: unknown) {
-        this.log('error', `could not report the exit of task ${message.taskId}: ${(error as Error).message}`);
-      }
+      await startReported.catch((error: unknown) =>
+        this.log('warn', `could not report the start of task ${message.taskId}: ${(error as Error).message}`),
+      );
+      await this.reportExit(message.taskId, finished);
     });
     this.exitReports.add(reported);
     void reported.finally(() => this.exitReports.delete(reported));

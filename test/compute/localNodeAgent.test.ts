@@ -3,12 +3,14 @@
 // secrets sealed with the node data key (setup task, mount credentials, task environment) opened only on the node.
 // Needs the compiled agent: run `npx tsc -p tsconfig.json` first.
 import { BlobServiceClient } from '@azure/storage-blob';
+import { spawn } from 'child_process';
 import { QueueServiceClient } from '@azure/storage-queue';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nodeEventsQueue, nodeSetupOutputContainer } from '../../shared/config/resourceNames';
 import { clusterTag, nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
+import type { NodeEvent } from '../../shared/contracts/nodeEvent';
 import { nodeTaskSchema, type NodeTaskBody } from '../../shared/contracts/nodeTask';
 import { decodeQueueMessage, encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { LocalComputePool } from '../../shared/adapters/compute/localComputePool';
@@ -93,8 +95,8 @@ function definition(): PoolDefinition {
   };
 }
 
-async function sendTask(message: NodeTaskBody): Promise<void> {
-  const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
+async function sendTask(message: NodeTaskBody, toNode = nodeId): Promise<void> {
+  const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, toNode));
   await queue.sendMessage(encodeQueueMessage({ schema: nodeTaskSchema, version: 1, ...message }));
 }
 
@@ -309,4 +311,67 @@ test('a node killed with SIGKILL shows as failed in the pool and is removed by d
   );
   await pool.deleteNodes(clusterKey, [second!.nodeId]);
   expect((await pool.listNodes(clusterKey)).map((n) => n.nodeId)).toEqual([nodeId]);
+});
+
+test('an agent started again after a crash stops the task it left running, reports it lost, and runs no finished task twice', async () => {
+  await pool.resize(clusterKey, 2, { nodeDataKey });
+  const node = (await pool.listNodes(clusterKey)).find((n) => n.nodeId !== nodeId)!;
+  await events.waitFor('registration of the node', 'registered', (e) => e.nodeId === node.nodeId);
+  const nodeDir = path.join(tempDir, 'data', 'nodes', clusterTag(clusterKey), node.nodeId);
+  const { pid: agentPid, configPath } = JSON.parse(
+    fs.readFileSync(path.join(nodeDir, 'node.json'), 'utf8'),
+  ) as { pid: number; configPath: string };
+  const ranFile = path.join(tempDir, 'ran-once.txt');
+  const pidFile = path.join(tempDir, 'left-running.pid');
+  const exitsOf = (taskId: string): NodeEvent[] =>
+    events.events.filter((e) => e.kind === 'taskExited' && e.taskId === taskId);
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  await sendTask(runTask('ran-once', `echo ran >> ${ranFile}`), node.nodeId);
+  await events.waitFor('the exit of ran-once', 'taskExited', (e) => e.taskId === 'ran-once');
+  await sendTask(runTask('left-running', `echo $$ > ${pidFile}; exec sleep 600`), node.nodeId);
+  await events.waitFor('the start of left-running', 'taskStarted', (e) => e.taskId === 'left-running');
+  const taskPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  // The agent and its task launcher die; the task, in its own process group, lives on (as under a crashed agent
+  // whose service manager does not stop its processes).
+  process.kill(-agentPid, 'SIGKILL');
+  await waitFor('the agent to be gone', async () => (alive(agentPid) ? undefined : true));
+  expect(alive(taskPid)).toBe(true);
+
+  const restarted = spawn(process.execPath, [agentMain, '--config', configPath], {
+    cwd: nodeDir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? nodeDir },
+    detached: true,
+    stdio: 'ignore',
+  });
+  try {
+    const lost = await events.waitFor('the lost task', 'taskExited', (e) => e.taskId === 'left-running');
+    expect(lost).toMatchObject({
+      reason: 'nodeLost',
+      jobId: 'job-1',
+      attempt: 1,
+      message: 'The node agent restarted while the task ran (its process was stopped).',
+    });
+    expect(alive(taskPid)).toBe(false);
+
+    // The finished task's message again (a lifecycle taken up sends it again): its first exit, not a second run.
+    await sendTask(runTask('ran-once', `echo ran >> ${ranFile}`), node.nodeId);
+    await waitFor('ran-once reported again', async () => {
+      await events.drain();
+      return exitsOf('ran-once').length >= 2 ? true : undefined;
+    });
+    expect(exitsOf('ran-once')[1]).toMatchObject({ reason: 'exited', exitCode: 0 });
+    expect(fs.readFileSync(ranFile, 'utf8')).toBe('ran\n');
+    expect(exitsOf('left-running')).toHaveLength(1);
+  } finally {
+    process.kill(-restarted.pid!, 'SIGKILL');
+    await pool.deleteNodes(clusterKey, [node.nodeId]);
+  }
 });
