@@ -132,6 +132,11 @@ export class NodeAgent {
   private watcher: ScheduledEventsWatcher | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /**
+   * Set by an eviction notice (Preempt, Terminate): the node is going away, so a task sent to it now is not started
+   * but reported evicted at once, and its job is requeued on another node instead of dying with this one.
+   */
+  private evicted: string | undefined;
   private pollLoop: Promise<void> | undefined;
   /** Set by wakeTaskPoll; ends the current wait between task queue polls. */
   private taskPollWoken = false;
@@ -555,6 +560,23 @@ export class NodeAgent {
       await this.send({ ...finished.exit, releasesNodeOf: undefined } as NodeEventBody, finished.time);
       return;
     }
+    if (this.evicted) {
+      this.log('warn', `task ${message.taskId} not started: ${this.evicted}`);
+      await this.reportExit(
+        message.taskId,
+        this.rememberExit(message.taskId, {
+          kind: 'taskExited',
+          taskId: message.taskId,
+          jobId: message.jobId,
+          attempt: message.attempt,
+          replyTo: message.replyTo,
+          releasesNodeOf: message.releasesNodeOf,
+          reason: 'evicted',
+          message: `${this.evicted} The task was not started.`,
+        }),
+      );
+      return;
+    }
     await this.startTask(message);
   }
 
@@ -747,9 +769,9 @@ export class NodeAgent {
       'warn',
       `${event.EventType} scheduled (${event.EventId}, not before ${event.NotBefore ?? 'unknown'})`,
     );
+    this.evicted ??= `The node was evicted (${event.EventType}).`;
     const tasks = [...this.running.values()];
-    for (const task of tasks)
-      task.end = { reason: 'evicted', message: `The node was evicted (${event.EventType}).` };
+    for (const task of tasks) task.end = { reason: 'evicted', message: this.evicted };
     try {
       // The notice before the SIGTERMs: the node's record says `leaving` before any exit of its tasks can requeue a
       // job, so the scheduler does not give the job back to this node.

@@ -241,28 +241,6 @@ test('a kill message ends the task with SIGTERM and reports the signal and reaso
   expect(exited.exitCode).toBeUndefined();
 });
 
-test('a Preempt scheduled event reaches the running process as SIGTERM and is acknowledged', async () => {
-  await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
-  const script = "trap 'echo got SIGTERM; exit 143' TERM; echo ready; while true; do sleep 0.1; done";
-  await sendTask(runTask('spot', script));
-  await waitFor('the job to be ready', async () =>
-    (await blobText('joblogs', 'spot/stdout.txt')).includes('ready') ? true : undefined,
-  );
-  const eventId = imds.schedule('Preempt', [nodeId], 20_000);
-  const notice = await events.waitFor('eviction notice', 'evictionNotice', (e) => e.eventId === eventId);
-  expect(notice).toMatchObject({ eventType: 'Preempt', nodeId });
-  const exited = await events.waitFor('exit of spot', 'taskExited', (e) => e.taskId === 'spot');
-  expect(exited).toMatchObject({
-    exitCode: 143,
-    reason: 'evicted',
-    message: 'The node was evicted (Preempt).',
-  });
-  expect(await blobText('joblogs', 'spot/stdout.txt')).toBe('ready\ngot SIGTERM\n');
-  await waitFor('the acknowledgement', async () =>
-    imds.acknowledged().includes(eventId) ? true : undefined,
-  );
-});
-
 test('a malformed task message is set aside in the poison queue with the reason, and the agent keeps working', async () => {
   await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
   const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
@@ -374,4 +352,38 @@ test('an agent started again after a crash stops the task it left running, repor
     process.kill(-restarted.pid!, 'SIGKILL');
     await pool.deleteNodes(clusterKey, [node.nodeId]);
   }
+});
+
+// Last: the evicted node takes no more work.
+test('a Preempt scheduled event reaches the running process as SIGTERM and is acknowledged; the node then starts no task', async () => {
+  await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
+  const script = "trap 'echo got SIGTERM; exit 143' TERM; echo ready; while true; do sleep 0.1; done";
+  await sendTask(runTask('spot', script));
+  await waitFor('the job to be ready', async () =>
+    (await blobText('joblogs', 'spot/stdout.txt')).includes('ready') ? true : undefined,
+  );
+  const eventId = imds.schedule('Preempt', [nodeId], 20_000);
+  const notice = await events.waitFor('eviction notice', 'evictionNotice', (e) => e.eventId === eventId);
+  expect(notice).toMatchObject({ eventType: 'Preempt', nodeId });
+  const exited = await events.waitFor('exit of spot', 'taskExited', (e) => e.taskId === 'spot');
+  expect(exited).toMatchObject({
+    exitCode: 143,
+    reason: 'evicted',
+    message: 'The node was evicted (Preempt).',
+  });
+  expect(await blobText('joblogs', 'spot/stdout.txt')).toBe('ready\ngot SIGTERM\n');
+  await waitFor('the acknowledgement', async () =>
+    imds.acknowledged().includes(eventId) ? true : undefined,
+  );
+  // A task sent to the node while it goes away (a grant made before its record said leaving) is reported evicted at
+  // once, so its job is requeued elsewhere, and never runs here.
+  const marker = path.join(tempDir, 'ran-after-eviction.txt');
+  await sendTask(runTask('after-eviction', `touch ${marker}`));
+  const refused = await events.waitFor('the refusal', 'taskExited', (e) => e.taskId === 'after-eviction');
+  expect(refused).toMatchObject({
+    reason: 'evicted',
+    message: 'The node was evicted (Preempt). The task was not started.',
+  });
+  expect(refused.exitCode).toBeUndefined();
+  expect(fs.existsSync(marker)).toBe(false);
 });
