@@ -106,6 +106,15 @@ async function blobText(container: string, name: string): Promise<string> {
   return (await client.downloadToBuffer()).toString('utf8');
 }
 
+/** Whether `pid` runs (a zombie, killed and not yet reaped by its new parent, does not). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 function runTask(taskId: string, commandLine: string): NodeTaskBody {
   return {
     kind: 'runTask',
@@ -269,12 +278,16 @@ test('a malformed task message is set aside in the poison queue with the reason,
   });
 });
 
-test('a node killed with SIGKILL shows as failed in the pool and is removed by deleteNodes', async () => {
-  await pool.resize(clusterKey, 2);
+test('a node killed with SIGKILL shows as failed in the pool; deleteNodes removes it and what it still ran', async () => {
+  await pool.resize(clusterKey, 2, { nodeDataKey });
   const nodes = await pool.listNodes(clusterKey);
   const second = nodes.find((n) => n.nodeId !== nodeId);
   expect(second).toBeDefined();
   await events.waitFor('registration of the second node', 'registered', (e) => e.nodeId === second?.nodeId);
+  const pidFile = path.join(tempDir, 'on-killed-node.pid');
+  await sendTask(runTask('on-killed-node', `echo $$ > ${pidFile}; exec sleep 600`), second!.nodeId);
+  await events.waitFor('the start of on-killed-node', 'taskStarted', (e) => e.taskId === 'on-killed-node');
+  const taskPid = Number(fs.readFileSync(pidFile, 'utf8'));
   const file = JSON.parse(
     fs.readFileSync(
       path.join(tempDir, 'data', 'nodes', clusterTag(clusterKey), second!.nodeId, 'node.json'),
@@ -287,8 +300,12 @@ test('a node killed with SIGKILL shows as failed in the pool and is removed by d
       ? true
       : undefined,
   );
+  // The agent died without ending its task (it leads its own process group): the node's removal ends it, as a
+  // deleted VM takes its processes with it.
+  expect(isAlive(taskPid)).toBe(true);
   await pool.deleteNodes(clusterKey, [second!.nodeId]);
   expect((await pool.listNodes(clusterKey)).map((n) => n.nodeId)).toEqual([nodeId]);
+  expect(isAlive(taskPid)).toBe(false);
 });
 
 test('an agent started again after a crash stops the task it left running, reports it lost, and runs no finished task twice', async () => {
@@ -303,14 +320,6 @@ test('an agent started again after a crash stops the task it left running, repor
   const pidFile = path.join(tempDir, 'left-running.pid');
   const exitsOf = (taskId: string): NodeEvent[] =>
     events.events.filter((e) => e.kind === 'taskExited' && e.taskId === taskId);
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   await sendTask(runTask('ran-once', `echo ran >> ${ranFile}`), node.nodeId);
   await events.waitFor('the exit of ran-once', 'taskExited', (e) => e.taskId === 'ran-once');
@@ -320,8 +329,8 @@ test('an agent started again after a crash stops the task it left running, repor
   // The agent and its task launcher die; the task, in its own process group, lives on (as under a crashed agent
   // whose service manager does not stop its processes).
   process.kill(-agentPid, 'SIGKILL');
-  await waitFor('the agent to be gone', async () => (alive(agentPid) ? undefined : true));
-  expect(alive(taskPid)).toBe(true);
+  await waitFor('the agent to be gone', async () => (isAlive(agentPid) ? undefined : true));
+  expect(isAlive(taskPid)).toBe(true);
 
   const restarted = spawn(process.execPath, [agentMain, '--config', configPath], {
     cwd: nodeDir,
@@ -337,7 +346,7 @@ test('an agent started again after a crash stops the task it left running, repor
       attempt: 1,
       message: 'The node agent restarted while the task ran (its process was stopped).',
     });
-    expect(alive(taskPid)).toBe(false);
+    expect(isAlive(taskPid)).toBe(false);
 
     // The finished task's message again (a lifecycle taken up sends it again): its first exit, not a second run.
     await sendTask(runTask('ran-once', `echo ran >> ${ranFile}`), node.nodeId);

@@ -39,25 +39,76 @@ export function isNodeProcessAlive(node: LocalNodeFile): boolean {
   }
 }
 
-/** Stops a node's process group: SIGTERM, then SIGKILL after `graceMs`. Resolves when it is gone. */
+/**
+ * Stops a node as its VM would stop: its agent (SIGTERM, which ends the running tasks first; SIGKILL after
+ * `graceMs`), then whatever still runs for the node (a task whose agent died before it could end it: tasks lead
+ * their own process groups). Resolves when they are gone.
+ */
 export async function stopNodeProcess(node: LocalNodeFile, graceMs: number): Promise<void> {
-  if (!isNodeProcessAlive(node)) return;
-  const signal = (s: NodeJS.Signals): void => {
-    try {
-      process.kill(-node.pid, s); // the agent leads its own process group (detached): tasks go too
-    } catch {
+  if (isNodeProcessAlive(node)) {
+    const signal = (s: NodeJS.Signals): void => {
       try {
-        process.kill(node.pid, s);
+        process.kill(-node.pid, s); // the agent leads its own process group (detached), with its task launcher
       } catch {
-        // already gone
+        try {
+          process.kill(node.pid, s);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    signal('SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (isNodeProcessAlive(node) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (isNodeProcessAlive(node)) signal('SIGKILL');
+    while (isNodeProcessAlive(node)) await new Promise((r) => setTimeout(r, 20));
+  }
+  await killNodeTasks(node.nodeId);
+}
+
+/**
+ * The process groups of the processes started for node `nodeId` (the agent gives every task
+ * AZ_BATCHAI_NODE_ID), from /proc; empty where there is no /proc.
+ */
+export function nodeTaskGroups(nodeId: string): number[] {
+  const marker = Buffer.from(`AZ_BATCHAI_NODE_ID=${nodeId}\0`);
+  const groups = new Set<number>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${name}/environ`);
+      const at = environ.indexOf(marker);
+      if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after "pid (comm) ": state(0) ppid(1) pgrp(2).
+      groups.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return [...groups].filter((group) => group > 1);
+}
+
+/** SIGKILL to what still runs for a stopped node (its VM is gone); waits until it is gone (at most 5 s). */
+async function killNodeTasks(nodeId: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (let groups = nodeTaskGroups(nodeId); groups.length > 0; groups = nodeTaskGroups(nodeId)) {
+    for (const group of groups) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // gone meanwhile
       }
     }
-  };
-  signal('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isNodeProcessAlive(node) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (isNodeProcessAlive(node)) signal('SIGKILL');
-  while (isNodeProcessAlive(node)) await new Promise((r) => setTimeout(r, 20));
+    if (Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export function listNodeDirs(dataDir: string): string[] {
@@ -74,14 +125,16 @@ export function listNodeDirs(dataDir: string): string[] {
 }
 
 /**
- * Stops every local node process of a data directory (for `npm start`'s supervisor on shutdown). Nodes are
- * detached so they survive a host crash; this is the deliberate stop. Their directories stay (the next start finds
- * them dead and the cluster monitor replaces them).
+ * Stops every local node process of a data directory (for `npm start`'s supervisor on shutdown), and what still
+ * runs for nodes whose agent died. Nodes are detached so they survive a host crash; this is the deliberate stop.
+ * Their directories stay (the next start finds them dead and the cluster monitor replaces them). Returns how many
+ * agents were running.
  */
 export async function stopAllLocalNodes(dataDir: string, graceMs = 5_000): Promise<number> {
   const nodes = listNodeDirs(dataDir)
     .map(readNodeFile)
-    .filter((n): n is LocalNodeFile => n !== undefined && isNodeProcessAlive(n));
+    .filter((n): n is LocalNodeFile => n !== undefined);
+  const running = nodes.filter(isNodeProcessAlive).length;
   await Promise.all(nodes.map((n) => stopNodeProcess(n, graceMs)));
-  return nodes.length;
+  return running;
 }
