@@ -4,6 +4,7 @@ import * as compute from './compute';
 import * as cosmosJournal from './cosmosJournal';
 import * as durable from './durable';
 import * as jobs from './jobs';
+import * as requestCosts from './requestCosts';
 import * as schedulerQueue from './schedulerQueue';
 import * as sweeps from './sweeps';
 
@@ -12,6 +13,7 @@ const benchmarks: Record<string, { run(): Promise<void> }> = {
   durable,
   compute,
   jobs,
+  requestCosts,
   schedulerQueue,
   sweeps,
 };
