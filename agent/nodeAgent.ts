@@ -46,7 +46,7 @@ import { JobMounts } from './jobMounts';
 import { expandVariables } from '../shared/domain/jobLayout/variableExpansion';
 import { PerformanceCounterReporter } from './performanceCounters';
 import { TaskLauncher } from './taskLauncher';
-import { TaskJournal, type JournalContents, type JournaledExit } from './taskJournal';
+import { TaskJournal, type JournalContents, type JournaledExit, type TaskReport } from './taskJournal';
 import { isSameProcess, stopProcessGroup } from './orphanProcess';
 import {
   dockerConfigJson,
@@ -562,35 +562,33 @@ export class NodeAgent {
     }
     if (this.evicted) {
       this.log('warn', `task ${message.taskId} not started: ${this.evicted}`);
-      await this.reportExit(
-        message.taskId,
-        this.rememberExit(message.taskId, {
-          kind: 'taskExited',
-          taskId: message.taskId,
-          jobId: message.jobId,
-          attempt: message.attempt,
-          replyTo: message.replyTo,
-          releasesNodeOf: message.releasesNodeOf,
-          reason: 'evicted',
-          message: `${this.evicted} The task was not started.`,
-        }),
-      );
+      await this.notStarted(reportOf(message), 'evicted', `${this.evicted} The task was not started.`);
       return;
     }
     await this.startTask(message);
+  }
+
+  /** A task that does not start: what it acquired is given back, and its exit says why. */
+  private async notStarted(
+    report: TaskReport,
+    reason: 'failedToStart' | 'evicted',
+    why: string,
+    release?: () => Promise<void>,
+  ): Promise<void> {
+    await release?.();
+    await this.reportExit(
+      report.taskId,
+      this.rememberExit(report.taskId, { kind: 'taskExited', ...report, reason, message: why }),
+    );
   }
 
   private async startTask(message: RunTaskMessage): Promise<void> {
     const cwd = message.workingDirectory
       ? path.resolve(this.config.workRoot, message.workingDirectory)
       : path.join(this.config.workRoot, 'tasks', message.taskId.replace(/[^A-Za-z0-9_.-]/g, '_'));
-    const started = {
-      taskId: message.taskId,
-      jobId: message.jobId,
-      attempt: message.attempt,
-      replyTo: message.replyTo,
-    };
-    const report = { ...started, releasesNodeOf: message.releasesNodeOf };
+    const report = reportOf(message);
+    // Only the exit hands the node back.
+    const started = { ...report, releasesNodeOf: undefined };
     let stdout: AppendBlobLog;
     let stderr: AppendBlobLog;
     let secrets: Record<string, string>;
@@ -609,18 +607,9 @@ export class NodeAgent {
       stdout = await this.openLog(message.stdout);
       stderr = await this.openLog(message.stderr);
     } catch (error: unknown) {
-      await releaseMounts();
       const why = `The task could not start: ${(error as Error).message}`;
       this.log('warn', `task ${message.taskId}: ${why}`);
-      await this.reportExit(
-        message.taskId,
-        this.rememberExit(message.taskId, {
-          kind: 'taskExited',
-          ...report,
-          reason: 'failedToStart',
-          message: why,
-        }),
-      );
+      await this.notStarted(report, 'failedToStart', why, releaseMounts);
       return;
     }
     let container;
@@ -631,16 +620,8 @@ export class NodeAgent {
           try {
             registryConfig = this.registrySignIn(message.taskId, message.container.registry);
           } catch (error: unknown) {
-            await releaseMounts();
-            await this.reportExit(
-              message.taskId,
-              this.rememberExit(message.taskId, {
-                kind: 'taskExited',
-                ...report,
-                reason: 'failedToStart',
-                message: `The task could not start: ${(error as Error).message}`,
-              }),
-            );
+            const why = `The task could not start: ${(error as Error).message}`;
+            await this.notStarted(report, 'failedToStart', why, releaseMounts);
             return;
           }
         }
@@ -657,16 +638,8 @@ export class NodeAgent {
           ),
         );
       } else {
-        await releaseMounts();
-        await this.reportExit(
-          message.taskId,
-          this.rememberExit(message.taskId, {
-            kind: 'taskExited',
-            ...report,
-            reason: 'failedToStart',
-            message: `No Docker engine on this VM to run ${message.container.image}.`,
-          }),
-        );
+        const why = `No Docker engine on this VM to run ${message.container.image}.`;
+        await this.notStarted(report, 'failedToStart', why, releaseMounts);
         return;
       }
     }
@@ -803,6 +776,17 @@ export class NodeAgent {
     const deadline = Date.now() + timeoutMs;
     while ((this.running.size > 0 || this.exitReports.size > 0) && Date.now() < deadline) await delay(50);
   }
+}
+
+/** What a task's exit event carries besides its outcome. */
+function reportOf(message: RunTaskMessage): TaskReport {
+  return {
+    taskId: message.taskId,
+    jobId: message.jobId,
+    attempt: message.attempt,
+    replyTo: message.replyTo,
+    releasesNodeOf: message.releasesNodeOf,
+  };
 }
 
 function describe(outcome: TaskOutcome): string {
