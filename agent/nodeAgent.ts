@@ -39,6 +39,7 @@ import {
   MetadataServiceClient,
   type ScheduledEvent,
 } from '../shared/adapters/identity/metadataServiceClient';
+import { ImdsTokenCredential } from '../shared/adapters/identity/imdsTokenCredential';
 import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
@@ -233,6 +234,9 @@ export class NodeAgent {
         this.config.workRoot,
         this.config.gpuCount,
         this.log,
+        settings.managedIdentityClientId && this.imds
+          ? new ImdsTokenCredential(this.imds, settings.managedIdentityClientId)
+          : undefined,
       );
       this.counters.start();
       this.log(

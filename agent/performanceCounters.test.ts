@@ -1,9 +1,17 @@
 // The counters a node reports, read from Linux's own files: CPU time deltas from /proc/stat, memory from
 // /proc/meminfo, network bytes of every interface but loopback from /proc/net/dev, nvidia-smi's CSV; and the
-// metric items Application Insights takes (one metric each, the cluster and node as dimensions).
+// metric items Application Insights takes (one metric each, the cluster and node as dimensions); and how a node signs
+// in to a component (its identity's token, the key alone) against the ingestion fake.
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import * as os from 'os';
+import {
+  startAppInsightsIngestionFake,
+  type AppInsightsIngestionFake,
+} from '../runtime/fakes/appInsightsIngestionFake';
 import {
   cpuUsagePercent,
   metricItems,
+  PerformanceCounterReporter,
   parseCpuTimes,
   parseGpus,
   parseMemory,
@@ -62,5 +70,102 @@ test('each counter is one metric item with the key, the node as role instance an
         properties: { cluster: 'c', node: 'n1', vmSize: 'STANDARD_NC6' },
       },
     },
+  });
+});
+
+describe('signing in to Application Insights', () => {
+  const node = { clusterKey: 'c', nodeId: 'n1', vmSize: 'STANDARD_D2_V3' };
+  let fake: AppInsightsIngestionFake | undefined;
+
+  afterEach(async () => {
+    await fake?.stop();
+    fake = undefined;
+  });
+
+  function identity(token: string): TokenCredential & { calls: number } {
+    const credential = {
+      calls: 0,
+      getToken(scopes: string | string[]): Promise<AccessToken> {
+        credential.calls += 1;
+        expect(scopes).toBe('https://monitor.azure.com//.default');
+        return Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3_600_000 });
+      },
+    };
+    return credential;
+  }
+
+  function reporter(
+    ingestion: AppInsightsIngestionFake,
+    logs: string[],
+    credential?: TokenCredential,
+  ): PerformanceCounterReporter {
+    return new PerformanceCounterReporter(
+      {
+        ingestionEndpoint: ingestion.endpoint,
+        sealedInstrumentationKey: 'unused',
+        intervalMs: 60_000,
+        ingestionCertificate: ingestion.certificate,
+      },
+      ingestion.instrumentationKey,
+      node,
+      os.tmpdir(),
+      0,
+      (level, message) => logs.push(`${level}: ${message}`),
+      credential,
+    );
+  }
+
+  test("a component that takes tokens only gets the counters signed in with the node identity's token", async () => {
+    fake = await startAppInsightsIngestionFake({ localAuthDisabled: true, publisherTokens: ['publisher'] });
+    const logs: string[] = [];
+    const credential = identity('publisher');
+    const counters = reporter(fake, logs, credential);
+    await counters.tick();
+    await counters.tick();
+    expect(fake.envelopes().length).toBeGreaterThanOrEqual(12); // six counters a round
+    expect(fake.rejected()).toEqual([]);
+    expect(credential.calls).toBe(1); // the token is kept until shortly before it expires
+    expect(logs).toEqual([]);
+    counters.stop();
+  });
+
+  test('the key alone is refused there, and an identity without the role falls back to the key where it is taken', async () => {
+    fake = await startAppInsightsIngestionFake({ localAuthDisabled: true, publisherTokens: ['publisher'] });
+    const refused: string[] = [];
+    const keyOnly = reporter(fake, refused);
+    await keyOnly.tick();
+    keyOnly.stop();
+    expect(refused).toEqual([
+      expect.stringMatching(/^warn: could not send performance counters: ingestion answered 401/),
+    ]);
+    expect(fake.envelopes()).toEqual([]);
+    await fake.stop();
+
+    fake = await startAppInsightsIngestionFake({ publisherTokens: ['publisher'] });
+    const logs: string[] = [];
+    const counters = reporter(fake, logs, identity('no-role'));
+    await counters.tick();
+    await counters.tick();
+    counters.stop();
+    expect(fake.envelopes().length).toBeGreaterThanOrEqual(12);
+    // One refusal (403), then the key alone is what the reporter keeps using.
+    expect(fake.rejected().map((r) => r.reason)).toEqual([
+      'The provided credentials have insufficient access to perform the requested operation',
+    ]);
+    expect(logs).toEqual(['info: performance counters are sent with the instrumentation key alone']);
+  });
+
+  test('when neither way is taken, the round fails once in the log naming both answers', async () => {
+    fake = await startAppInsightsIngestionFake({ localAuthDisabled: true, publisherTokens: ['publisher'] });
+    const logs: string[] = [];
+    const counters = reporter(fake, logs, identity('no-role'));
+    await counters.tick();
+    await counters.tick();
+    counters.stop();
+    expect(fake.envelopes()).toEqual([]);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(
+      /^warn: could not send performance counters: with the identity's token: ingestion answered 403.*; with the key alone: ingestion answered 401/,
+    );
   });
 });

@@ -5,6 +5,7 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as https from 'https';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { AgentPerformanceCounters } from '../shared/contracts/agentConfig';
 
 export interface CpuTimes {
@@ -98,11 +99,17 @@ interface Sample {
   network: { received: number; sent: number };
 }
 
+/** The audience of Application Insights ingestion tokens. */
+const ingestionScope = 'https://monitor.azure.com//.default';
+
 export class PerformanceCounterReporter {
   private timer: NodeJS.Timeout | undefined;
   private last: Sample | undefined;
   private failing = false;
   private readonly agent: https.Agent;
+  /** Whether the next round signs in with the identity's token (what worked last) or sends the key alone. */
+  private withToken: boolean;
+  private token: AccessToken | undefined;
 
   constructor(
     private readonly settings: AgentPerformanceCounters,
@@ -111,8 +118,11 @@ export class PerformanceCounterReporter {
     private readonly workRoot: string,
     private readonly gpuCount: number,
     private readonly log: (level: 'info' | 'warn', message: string) => void,
+    /** The node identity, for a component that takes Entra ID tokens only (local authentication disabled). */
+    private readonly credential?: TokenCredential,
   ) {
     this.agent = new https.Agent({ keepAlive: true, ca: settings.ingestionCertificate });
+    this.withToken = credential !== undefined;
   }
 
   start(): void {
@@ -190,15 +200,56 @@ export class PerformanceCounterReporter {
     });
   }
 
-  private send(items: Record<string, unknown>[]): Promise<void> {
+  /**
+   * Sends the items the way that worked last: signed in with the identity's token, or with the key alone. With an
+   * identity, a failed way is followed at once by the other (a component may take only one of them, and a role
+   * assignment may take minutes to apply), and the one that worked is kept.
+   */
+  private async send(items: Record<string, unknown>[]): Promise<void> {
     const body = Buffer.from(JSON.stringify(items), 'utf8');
+    try {
+      await this.post(body, this.withToken);
+    } catch (error: unknown) {
+      if (!this.credential) throw error;
+      try {
+        await this.post(body, !this.withToken);
+      } catch (second: unknown) {
+        const [signedIn, keyOnly] = this.withToken ? [error, second] : [second, error];
+        throw new Error(
+          `with the identity's token: ${(signedIn as Error).message}; with the key alone: ${(keyOnly as Error).message}`,
+        );
+      }
+      this.withToken = !this.withToken;
+      this.log(
+        'info',
+        `performance counters are sent ${this.withToken ? "with the node identity's token" : 'with the instrumentation key alone'}`,
+      );
+    }
+  }
+
+  /** The identity's token for ingestion, kept until 5 minutes before it expires. */
+  private async bearerToken(): Promise<string> {
+    if (!this.token || this.token.expiresOnTimestamp - Date.now() < 5 * 60_000) {
+      const token = await this.credential!.getToken(ingestionScope);
+      if (!token) throw new Error('the managed identity got no token for Application Insights');
+      this.token = token;
+    }
+    return this.token.token;
+  }
+
+  private async post(body: Buffer, withToken: boolean): Promise<void> {
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': body.length,
+    };
+    if (withToken) headers.authorization = `Bearer ${await this.bearerToken()}`;
     return new Promise((resolve, reject) => {
       const request = https.request(
-        new URL('v2/track', this.settings.ingestionEndpoint),
+        new URL('v2.1/track', this.settings.ingestionEndpoint),
         {
           method: 'POST',
           agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
+          headers,
           timeout: 30_000,
         },
         (response) => {

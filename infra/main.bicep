@@ -97,8 +97,10 @@ module monitoring 'modules/monitoring.bicep' = {
     tags: tags
     logAnalyticsName: 'log-${resourceToken}'
     applicationInsightsName: 'appi-${resourceToken}'
+    // The nodes publish their clusters' performance counters when a cluster names this component.
     publisherPrincipalIds: [
       identities.outputs.functionIdentityPrincipalId
+      identities.outputs.nodeIdentityPrincipalId
     ]
   }
 }

@@ -1,6 +1,9 @@
 // A local HTTPS fake of the Application Insights ingestion endpoint: accepts `POST /v2.1/track` and `/v2/track`
 // (a JSON array of envelopes, or newline-separated JSON, gzip or not), keeps the envelopes for tests and answers
-// like the service ({itemsReceived, itemsAccepted, errors}). Loopback only; its certificate is in ./tls.
+// like the service ({itemsReceived, itemsAccepted, errors}). Loopback only; its certificate is in ./tls. Entra ID
+// authentication as the service does it: a bearer token must be one whose identity holds Monitoring Metrics
+// Publisher on the component (403 otherwise), and a component with local authentication disabled refuses items
+// sent with the instrumentation key alone (401).
 import { randomUUID } from 'crypto';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
@@ -69,7 +72,16 @@ function envelopeProblem(item: unknown): string | undefined {
   return undefined;
 }
 
-export async function startAppInsightsIngestionFake(): Promise<AppInsightsIngestionFake> {
+export interface AppInsightsIngestionFakeOptions {
+  /** The component's DisableLocalAuth: only items signed in with a token are taken. */
+  localAuthDisabled?: boolean;
+  /** Bearer tokens of identities holding Monitoring Metrics Publisher on the component. */
+  publisherTokens?: string[];
+}
+
+export async function startAppInsightsIngestionFake(
+  options: AppInsightsIngestionFakeOptions = {},
+): Promise<AppInsightsIngestionFake> {
   const { certificateFile, certificate, key } = loadLoopbackCertificate();
   const instrumentationKey = randomUUID();
   const received: TelemetryEnvelope[] = [];
@@ -93,6 +105,17 @@ export async function startAppInsightsIngestionFake(): Promise<AppInsightsIngest
       };
       if (req.method !== 'POST' || !/^\/v2(\.1)?\/track\/?$/.test(url.pathname)) {
         reject(404, `no ingestion route ${req.method} ${url.pathname}`);
+        return;
+      }
+      const authorization = req.headers.authorization;
+      if (authorization !== undefined) {
+        const token = /^Bearer (.+)$/.exec(authorization)?.[1];
+        if (!token || !(options.publisherTokens ?? []).includes(token)) {
+          reject(403, 'The provided credentials have insufficient access to perform the requested operation');
+          return;
+        }
+      } else if (options.localAuthDisabled) {
+        reject(401, 'Authorization is required: local authentication is disabled on this component');
         return;
       }
       let items: unknown[];

@@ -60,6 +60,12 @@ export interface AgentPerformanceCounters {
   intervalMs: number;
   /** PEM trusted for the ingestion endpoint only (a local fake). */
   ingestionCertificate?: string;
+  /**
+   * Client id of the managed identity whose Entra ID token (from the metadata service) authenticates the items, for
+   * a component that refuses the key alone (local authentication disabled; the identity holds Monitoring Metrics
+   * Publisher on it). Without it, or when the component refuses the token, the instrumentation key alone is used.
+   */
+  managedIdentityClientId?: string;
 }
 
 export interface AgentStorageSettings {
@@ -282,7 +288,19 @@ export function parseAgentConfig(value: unknown): AgentConfig {
         'config.performanceCounters',
         16_384,
       ),
+      managedIdentityClientId: optionalString(
+        counters,
+        'managedIdentityClientId',
+        'config.performanceCounters',
+        64,
+      ),
     };
+    if (performanceCounters.managedIdentityClientId && !metadataServiceUrl) {
+      throw new ContractError(
+        'config.performanceCounters.managedIdentityClientId',
+        'needs metadataServiceUrl (tokens come from the metadata service).',
+      );
+    }
   }
   const nodeId = optionalString(obj, 'nodeId', 'config', 256);
   if (!nodeId && !metadataServiceUrl) {

@@ -125,6 +125,32 @@ test('a low-priority cluster becomes a Spot scale set (eviction Delete) with ide
   expect(customData).not.toMatch(/AccountKey|SharedAccessSignature|sig=/);
 });
 
+test("a cluster's performance counters are signed in with the node identity on its VMs", async () => {
+  const base = definition();
+  const counters = {
+    ingestionEndpoint: 'https://eastus-8.in.applicationinsights.azure.com/',
+    sealedInstrumentationKey: 'aesgcm1:AAAA:BBBB:CCCC',
+    intervalMs: 60_000,
+  };
+  const model = pool.scaleSetModel({ ...base, agent: { ...base.agent, performanceCounters: counters } }, 1);
+  const customData = Buffer.from(model.virtualMachineProfile!.osProfile!.customData!, 'base64').toString(
+    'utf8',
+  );
+  const configB64 = /path: \/etc\/batchai\/agent\.json\n.*\n.*\n\s+content: (\S+)/.exec(customData)?.[1];
+  const config = parseAgentConfig(JSON.parse(Buffer.from(configB64 ?? '', 'base64').toString('utf8')));
+  expect(config.performanceCounters).toEqual({
+    ...counters,
+    ingestionCertificate: undefined,
+    managedIdentityClientId: '11111111-2222-3333-4444-555555555555',
+  });
+  // Without performance counters, none are configured.
+  const plain = Buffer.from(
+    pool.scaleSetModel(base, 1).virtualMachineProfile!.osProfile!.customData!,
+    'base64',
+  );
+  expect(plain.toString('utf8')).not.toContain('performanceCounters');
+});
+
 test('an admin password reaches the scale set model only (password SSH allowed); without one, keys only', async () => {
   await pool.ensurePool(definition({ adminPassword: 'S3cret-admin!' }));
   const name = pool.scaleSetName(clusterKey);

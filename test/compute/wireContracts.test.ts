@@ -270,6 +270,14 @@ test('agent configurations refuse plain secrets and a node data key in VM custom
       performanceCounters: { ...counters, ingestionEndpoint: 'http://dc.example/' },
     }),
   ).toThrow("config.performanceCounters.ingestionEndpoint must be an https URL ending with '/'.");
+  const signedIn = { ...counters, managedIdentityClientId: 'id' };
+  expect(
+    parseAgentConfig({ ...vm, metadataServiceUrl: 'http://169.254.169.254', performanceCounters: signedIn })
+      .performanceCounters,
+  ).toEqual(signedIn);
+  expect(() => parseAgentConfig({ ...local, performanceCounters: signedIn })).toThrow(
+    'config.performanceCounters.managedIdentityClientId needs metadataServiceUrl',
+  );
   expect(() =>
     parseAgentConfig({ ...local, setupTask: { commandLine: 'true', secrets: { A: 'plain' } } }),
   ).toThrow('config.setupTask.secrets is a secret in plain text');

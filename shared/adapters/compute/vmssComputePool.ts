@@ -105,6 +105,15 @@ export class VmssComputePool implements ComputePool {
       storage: { ...o.storage, managedIdentityClientId: o.managedIdentityClientId },
       metadataServiceUrl: 'http://169.254.169.254',
       ...definition.agent,
+      // The node identity signs the performance counters in, for a component that takes Entra ID tokens only.
+      ...(definition.agent.performanceCounters
+        ? {
+            performanceCounters: {
+              ...definition.agent.performanceCounters,
+              managedIdentityClientId: o.managedIdentityClientId,
+            },
+          }
+        : {}),
       nodeDataKeySource: o.nodeKeys
         ? { keyVaultUrl: o.nodeKeys.vaultUrl, secretName: nodeKeySecretName(definition.clusterKey) }
         : undefined,
