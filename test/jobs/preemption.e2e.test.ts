@@ -2,6 +2,8 @@
 // queue, and the next attempt runs on another node, resuming from the previous attempt's checkpoint through
 // AZ_BATCHAI_PREV_OUTPUT_<id>; attempts are listed and capped. Runs examples/checkpoint-training/train.py.
 // Needs `npx tsc -p tsconfig.json` first.
+import { spawn } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { startImdsFake, type ImdsFake } from '../../runtime/fakes/imdsFake';
 import { listNodeDirs, readNodeFile } from '../../shared/adapters/compute/localNodeRegistry';
@@ -25,6 +27,7 @@ beforeAll(async () => {
     bed.createCluster('spot', 2),
     bed.createCluster('lossy', 2),
     bed.createCluster('capped', 2),
+    bed.createCluster('restarted', 1),
   ]);
 }, 120_000);
 
@@ -141,6 +144,49 @@ test('a node lost without notice (agent killed, no heartbeats) requeues its job 
   expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
   expect(attempts[1].nodeIds[0]).not.toBe(first.nodeIds[0]);
   expect(await stdoutOf('lost')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+}, 180_000);
+
+test('a job whose node agent crashed and came back is requeued at once: the agent stops the task it finds in its journal', async () => {
+  await bed.putJob('orphaned', secondAttemptSucceeds('restarted'));
+  const pid = await waitFor('the pid on live stdout', async () => {
+    const text = await stdoutOf('orphaned');
+    return /^\d+\n/.test(text) ? Number(text.trim()) : undefined;
+  });
+  const first = ((await bed.getJob('orphaned')).attempts as Attempt[])[0];
+  const nodeDir = listNodeDirs(bed.dataDir).find((dir) => path.basename(dir) === first.nodeIds[0])!;
+  const node = readNodeFile(nodeDir)!;
+  // The agent crashes (its task launcher with it); the job's process, in its own process group, lives on. A
+  // service manager starts the agent again at once, well before the node's heartbeats are missed.
+  process.kill(-node.pid, 'SIGKILL');
+  await waitFor('the agent to be gone', async () => (processAlive(node.pid) ? undefined : true));
+  const log = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
+  const agent = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'dist', 'agent', 'main.js'), '--config', node.configPath],
+    {
+      cwd: nodeDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? nodeDir },
+      detached: true,
+      stdio: ['ignore', log, log],
+    },
+  );
+  fs.closeSync(log);
+  // The node is the same (its VM lives on): the local pool finds its agent by the new pid.
+  fs.writeFileSync(path.join(nodeDir, 'node.json'), JSON.stringify({ ...node, pid: agent.pid }));
+  try {
+    const done = await bed.waitForJob('orphaned', 'ended', ended, 90_000);
+    expect(done.executionState).toBe('succeeded');
+    const attempts = done.attempts as Attempt[];
+    expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
+    expect(await stdoutOf('orphaned')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+    expect(processAlive(pid)).toBe(false);
+    // The requeue came from the journal (the node was never lost: its agent came back within the heartbeat window).
+    expect(fs.readFileSync(path.join(nodeDir, 'agent.log'), 'utf8')).toContain(
+      'was running when the previous agent ended: stopped',
+    );
+  } finally {
+    if (processAlive(agent.pid!)) process.kill(-agent.pid!, 'SIGKILL');
+  }
 }, 180_000);
 
 test('a job preempted in every allowed attempt fails as JobPreempted with its attempts listed', async () => {
