@@ -96,9 +96,14 @@ test('a preemption requeues while attempts remain, and fails as JobPreempted at 
   const preempted: AttemptOutcome = { kind: 'preempted', reason: 'The node n is leaving.' };
   const requeued = completedRecord(running(1), input(1, preempted), { at, maxAttempts: 2 })!;
   expect(requeued.job!.executionState).toBe('queued');
-  expect(requeued.job!.attempts[0]).toMatchObject({ outcome: 'preempted', endTime: at.toISOString() });
+  expect(requeued.job!.attempts[0]).toMatchObject({
+    outcome: 'preempted',
+    reason: 'The node n is leaving.',
+    endTime: at.toISOString(),
+  });
   const capped = completedRecord(running(2), input(2, preempted), { at, maxAttempts: 2 })!;
   expect(capped.job!.executionState).toBe('failed');
+  expect(capped.job!.attempts[1]).toMatchObject({ outcome: 'preempted', reason: 'The node n is leaving.' });
   expect((capped.status.executionInfo as { errors: { code: string }[] }).errors[0].code).toBe('JobPreempted');
 });
 

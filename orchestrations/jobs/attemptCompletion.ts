@@ -25,11 +25,12 @@ function transition(
   switch (outcome.kind) {
     case 'preempted': {
       if (input.attempt < maxAttempts) {
-        return transitionJob(current, 'queued', { at, outcome: 'preempted' });
+        return transitionJob(current, 'queued', { at, outcome: 'preempted', reason: outcome.reason });
       }
       return transitionJob(current, 'failed', {
         at,
         outcome: 'preempted',
+        reason: outcome.reason,
         errors: [
           {
             code: 'JobPreempted',

@@ -25,6 +25,8 @@ export interface TransitionDetails {
   nodeIds?: string[];
   /** Why an attempt ended (recorded on the current attempt). */
   outcome?: string;
+  /** What happened to a preempted attempt's nodes (recorded on the current attempt). */
+  reason?: string;
 }
 
 /** Returns a new job record in state `to`, or throws ConflictError for a transition the machine does not allow. */
@@ -62,6 +64,7 @@ export function transitionJob(
   } else if (to === 'queued' && current && !current.endTime) {
     current.endTime = at;
     current.outcome = details.outcome ?? 'requeued';
+    if (details.reason) current.reason = details.reason;
   } else if (to === 'succeeded' || to === 'failed') {
     info.endTime = at;
     if (details.exitCode !== undefined) info.exitCode = details.exitCode;
@@ -69,6 +72,7 @@ export function transitionJob(
       current.endTime = at;
       current.exitCode = details.exitCode;
       current.outcome = details.outcome ?? to;
+      if (details.reason) current.reason = details.reason;
     }
   }
   if (details.errors) info.errors = details.errors;

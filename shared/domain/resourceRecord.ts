@@ -16,6 +16,8 @@ export interface JobAttempt {
   exitCode?: number;
   /** Why the attempt ended (e.g. 'succeeded', 'failed', 'preempted', 'terminated'). */
   outcome?: string;
+  /** For a preempted attempt, what happened to its nodes (an eviction, a lost node, an agent restarted). */
+  reason?: string;
 }
 
 /** Job fields the scheduler and the lifecycle query or update without parsing the wire properties. */

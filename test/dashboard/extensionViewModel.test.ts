@@ -122,11 +122,19 @@ test('queueInfo fields and attempts of a job', () => {
         endTime: 'b',
         exitCode: 137,
         outcome: 'preempted',
+        reason: 'The node was evicted (Preempt).',
       },
       { attempt: 2, nodeIds: ['n3'], startTime: 'c' },
     ]),
   ).toEqual([
-    { attempt: '1', nodes: 'n1, n2', startTime: 'a', endTime: 'b', exitCode: '137', outcome: 'preempted' },
+    {
+      attempt: '1',
+      nodes: 'n1, n2',
+      startTime: 'a',
+      endTime: 'b',
+      exitCode: '137',
+      outcome: 'preempted: The node was evicted (Preempt).',
+    },
     { attempt: '2', nodes: 'n3', startTime: 'c', endTime: undefined, exitCode: '', outcome: 'running' },
   ]);
   expect(attemptRows(null)).toEqual([]);

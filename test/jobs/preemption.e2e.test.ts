@@ -40,6 +40,7 @@ interface Attempt {
   attempt: number;
   nodeIds: string[];
   outcome?: string;
+  reason?: string;
   startTime?: string;
   endTime?: string;
 }
@@ -99,7 +100,12 @@ test('a preempted job is requeued and its next attempt resumes from the checkpoi
   expect(done.executionState).toBe('succeeded');
   const attempts = done.attempts as Attempt[];
   expect(attempts).toHaveLength(2);
-  expect(attempts[0]).toMatchObject({ attempt: 1, outcome: 'preempted' });
+  // What the lifecycle saw first: the node's record (leaving: Preempt scheduled) or the task's exit (evicted).
+  expect(attempts[0]).toMatchObject({
+    attempt: 1,
+    outcome: 'preempted',
+    reason: expect.stringMatching(/Preempt/),
+  });
   expect(attempts[1]).toMatchObject({ attempt: 2, outcome: 'succeeded' });
   expect(attempts[1].nodeIds[0]).not.toBe(first.nodeIds[0]);
   // The listing shows the latest attempt's files: it resumed where attempt 1 checkpointed.
@@ -178,6 +184,7 @@ test('a job whose node agent crashed and came back is requeued at once: the agen
     expect(done.executionState).toBe('succeeded');
     const attempts = done.attempts as Attempt[];
     expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
+    expect(attempts[0].reason).toBe('The node agent restarted while the task ran (its process was stopped).');
     expect(await stdoutOf('orphaned')).toMatch(/^resumed after \/\S+\/outputs\n$/);
     expect(processAlive(pid)).toBe(false);
     // The requeue came from the journal (the node was never lost: its agent came back within the heartbeat window).

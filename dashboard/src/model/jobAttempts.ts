@@ -24,8 +24,10 @@ export function attemptRows(attempts: unknown): AttemptRowView[] {
       startTime: str(attempt.startTime) || undefined,
       endTime: str(attempt.endTime) || undefined,
       exitCode: str(attempt.exitCode),
-      // Still running: no outcome yet.
-      outcome: str(attempt.outcome) || (attempt.endTime ? '' : 'running'),
+      // Still running: no outcome yet. A preempted attempt says what happened to its nodes.
+      outcome:
+        [str(attempt.outcome), str(attempt.reason)].filter(Boolean).join(': ') ||
+        (attempt.endTime ? '' : 'running'),
     };
   });
 }

@@ -444,6 +444,11 @@ export const extensionDefinitions: Record<string, Json> = {
       endTime: time('End.'),
       exitCode: readOnly(int('Exit code.')),
       outcome: readOnly(str('succeeded, failed, terminated, wallClockExceeded or preempted.')),
+      reason: readOnly(
+        str(
+          'For a preempted attempt, what happened to its nodes: an eviction, a lost node, a node agent restarted.',
+        ),
+      ),
     },
   },
 };
