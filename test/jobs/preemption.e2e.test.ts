@@ -6,7 +6,11 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startImdsFake, type ImdsFake } from '../../runtime/fakes/imdsFake';
-import { listNodeDirs, readNodeFile } from '../../shared/adapters/compute/localNodeRegistry';
+import {
+  listNodeDirs,
+  readNodeFile,
+  type LocalNodeFile,
+} from '../../shared/adapters/compute/localNodeRegistry';
 import { repoRoot, waitFor } from '../support/testEnvironment';
 import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
 
@@ -77,6 +81,21 @@ function secondAttemptSucceeds(cluster: string): Record<string, unknown> {
   );
 }
 
+/** Submits `secondAttemptSucceeds` as `job` and waits for attempt 1's process: its pid, attempt and node. */
+async function firstAttemptRunning(
+  job: string,
+  cluster: string,
+): Promise<{ pid: number; first: Attempt; nodeDir: string; node: LocalNodeFile }> {
+  await bed.putJob(job, secondAttemptSucceeds(cluster));
+  const pid = await waitFor('the pid on live stdout', async () => {
+    const text = await stdoutOf(job);
+    return /^\d+\n/.test(text) ? Number(text.trim()) : undefined;
+  });
+  const first = ((await bed.getJob(job)).attempts as Attempt[])[0];
+  const nodeDir = listNodeDirs(bed.dataDir).find((dir) => path.basename(dir) === first.nodeIds[0])!;
+  return { pid, first, nodeDir, node: readNodeFile(nodeDir)! };
+}
+
 function trainingJob(epochs: number): Record<string, unknown> {
   return customJob(bed, 'spot', `python3 ${trainScript} --epochs ${epochs} --epoch-seconds 0.5`, {
     outputDirectories: [{ id: 'MODEL', pathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/afs' }],
@@ -132,14 +151,7 @@ test('a preempted job is requeued and its next attempt resumes from the checkpoi
 }, 180_000);
 
 test('a node lost without notice (agent killed, no heartbeats) requeues its job onto a healthy node', async () => {
-  await bed.putJob('lost', secondAttemptSucceeds('lossy'));
-  const pid = await waitFor('the pid on live stdout', async () => {
-    const text = await stdoutOf('lost');
-    return /^\d+\n/.test(text) ? Number(text.trim()) : undefined;
-  });
-  const first = ((await bed.getJob('lost')).attempts as Attempt[])[0];
-  const nodeDir = listNodeDirs(bed.dataDir).find((dir) => path.basename(dir) === first.nodeIds[0])!;
-  const node = readNodeFile(nodeDir)!;
+  const { pid, first, node } = await firstAttemptRunning('lost', 'lossy');
   // The VM is gone: its agent and the job's process die together, and nothing is reported.
   process.kill(-node.pid, 'SIGKILL');
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -153,14 +165,7 @@ test('a node lost without notice (agent killed, no heartbeats) requeues its job 
 }, 180_000);
 
 test('a job whose node agent crashed and came back is requeued at once: the agent stops the task it finds in its journal', async () => {
-  await bed.putJob('orphaned', secondAttemptSucceeds('restarted'));
-  const pid = await waitFor('the pid on live stdout', async () => {
-    const text = await stdoutOf('orphaned');
-    return /^\d+\n/.test(text) ? Number(text.trim()) : undefined;
-  });
-  const first = ((await bed.getJob('orphaned')).attempts as Attempt[])[0];
-  const nodeDir = listNodeDirs(bed.dataDir).find((dir) => path.basename(dir) === first.nodeIds[0])!;
-  const node = readNodeFile(nodeDir)!;
+  const { pid, nodeDir, node } = await firstAttemptRunning('orphaned', 'restarted');
   // The agent crashes (its task launcher with it); the job's process, in its own process group, lives on. A
   // service manager starts the agent again at once, well before the node's heartbeats are missed.
   process.kill(-node.pid, 'SIGKILL');
