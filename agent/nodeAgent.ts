@@ -129,6 +129,8 @@ export class NodeAgent {
   private readonly finished = new Map<string, JournaledExit>();
   /** Starts, processes, exits and reports of tasks, for the agent started after this one (agent/taskJournal.ts). */
   private journal: TaskJournal | undefined;
+  /** Exits whose report failed: sent again after each heartbeat that got through. */
+  private readonly unreported = new Set<string>();
   private readonly imds: MetadataServiceClient | undefined;
   private watcher: ScheduledEventsWatcher | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -316,13 +318,19 @@ export class NodeAgent {
     }
   }
 
-  /** Reports a task's exit; a failure is logged, and the next agent on this node reports it (the journal). */
+  /**
+   * Reports a task's exit. A failure is logged and the exit is sent again with the next heartbeat (and by the next
+   * agent on this node, from the journal): an exit that never arrives would have its job found lost.
+   */
   private async reportExit(taskId: string, finished: JournaledExit): Promise<void> {
     try {
       await this.send(finished.exit, finished.time);
+      this.unreported.delete(taskId);
       this.journal?.reported(taskId);
     } catch (error: unknown) {
-      this.log('error', `could not report the exit of task ${taskId}: ${(error as Error).message}`);
+      if (!this.unreported.has(taskId))
+        this.log('error', `could not report the exit of task ${taskId}: ${(error as Error).message}`);
+      this.unreported.add(taskId);
     }
   }
 
@@ -368,6 +376,12 @@ export class NodeAgent {
       await this.send({ kind: 'heartbeat', runningTaskIds: [...this.running.keys()] });
     } catch (error: unknown) {
       this.log('warn', `heartbeat failed: ${(error as Error).message}`);
+      return;
+    }
+    for (const taskId of [...this.unreported]) {
+      const finished = this.finished.get(taskId);
+      if (finished) await this.reportExit(taskId, finished);
+      else this.unreported.delete(taskId);
     }
   }
 

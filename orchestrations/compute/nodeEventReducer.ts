@@ -16,6 +16,21 @@ function settle(record: NodeRecord, time: string): NodeRecord {
   };
 }
 
+/** At most this many vanished tasks are kept on a node's record (the newest). */
+const vanishedTasksKept = 32;
+
+/** `vanished` without `exited`, the newest vanishedTasksKept; undefined when none is left. */
+function keptVanished(
+  vanished: Record<string, string> | undefined,
+  exited?: string,
+): Record<string, string> | undefined {
+  const entries = Object.entries(vanished ?? {})
+    .filter(([taskId]) => taskId !== exited)
+    .sort(([, a], [, b]) => b.localeCompare(a))
+    .slice(0, vanishedTasksKept);
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
 export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent): NodeRecord | undefined {
   const record: NodeRecord = current ?? {
     nodeId: event.nodeId,
@@ -41,9 +56,22 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
         },
         event.time,
       );
-    case 'heartbeat':
+    case 'heartbeat': {
       if (!fresher) return undefined; // an old heartbeat must not undo newer task events
-      return settle({ ...record, ...seen, runningTaskIds: event.runningTaskIds }, event.time);
+      const listed = new Set(event.runningTaskIds);
+      const vanished = { ...record.vanishedTasks };
+      for (const taskId of record.runningTaskIds) if (!listed.has(taskId)) vanished[taskId] ??= event.time;
+      for (const taskId of listed) delete vanished[taskId];
+      return settle(
+        {
+          ...record,
+          ...seen,
+          runningTaskIds: event.runningTaskIds,
+          vanishedTasks: keptVanished(vanished),
+        },
+        event.time,
+      );
+    }
     case 'setupCompleted':
       return settle(
         {
@@ -78,6 +106,7 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
             : {}),
           runningTaskIds: record.runningTaskIds.filter((t) => t !== event.taskId),
           runningJobIds: record.runningJobIds.filter((j) => j !== event.jobId),
+          vanishedTasks: keptVanished(record.vanishedTasks, event.taskId),
           ...(event.releasesNodeOf && endHandsNodeBack(event)
             ? { releasedBy: { attempt: event.releasesNodeOf, time: event.time } }
             : {}),

@@ -1,6 +1,7 @@
 // Checks that a running attempt's nodes are still there: a node whose record is gone, or that is leaving (an
 // eviction notice, a scale down, except one that waits for job completion) or unusable (lost heartbeats, failed
-// setup), means the gang is broken.
+// setup), means the gang is broken; so does a node whose heartbeats stopped listing one of the attempt's tasks long
+// ago with no exit for it (the node lost the task: its agent started again without its task journal).
 import * as df from 'durable-functions';
 import {
   checkJobNodesActivityName,
@@ -12,7 +13,8 @@ import { getJobServices } from './jobServices';
 
 export async function checkJobNodes(input: CheckJobNodesInput): Promise<CheckJobNodesResult> {
   failIfInjected(checkJobNodesActivityName);
-  const { nodes } = getJobServices();
+  const { nodes, config } = getJobServices();
+  const now = Date.now();
   const lost: CheckJobNodesResult['lost'] = [];
   for (const nodeId of input.nodeIds) {
     const node = await nodes.get(input.clusterKey, nodeId);
@@ -30,6 +32,15 @@ export async function checkJobNodes(input: CheckJobNodesInput): Promise<CheckJob
     } else if (node.state === 'unusable') {
       const reason = `The node ${nodeId} is unusable: ${node.unusableReason ?? 'no reason given'}.`;
       lost.push({ nodeId, reason, requeue: true });
+    } else {
+      const vanished = (input.tasks ?? []).find((task) => {
+        const since = task.nodeId === nodeId ? node.vanishedTasks?.[task.taskId] : undefined;
+        return since !== undefined && now - Date.parse(since) > config.taskVanishedSeconds * 1000;
+      });
+      if (vanished) {
+        const reason = `The node ${nodeId} no longer runs the task ${vanished.taskId} and reported no exit for it (its agent lost the task).`;
+        lost.push({ nodeId, reason, requeue: true });
+      }
     }
   }
   return { lost };

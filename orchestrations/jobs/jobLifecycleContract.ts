@@ -213,6 +213,8 @@ export interface CompleteJobAttemptInput {
 export interface CheckJobNodesInput {
   clusterKey: string;
   nodeIds: string[];
+  /** The attempt's tasks with no exit yet, and their nodes (absent in inputs of earlier releases). */
+  tasks?: { taskId: string; nodeId: string }[];
 }
 
 /**

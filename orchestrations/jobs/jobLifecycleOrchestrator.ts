@@ -352,7 +352,13 @@ function* watchTasks(
       .map((task) => [task.taskId, context.df.waitForExternalEvent(`task:${task.taskId}`)]),
   );
   const checkNodes = function* (): Generator<Task, CheckJobNodesResult['lost'], unknown> {
-    const check: CheckJobNodesInput = { clusterKey: input.clusterKey, nodeIds: gang };
+    const check: CheckJobNodesInput = {
+      clusterKey: input.clusterKey,
+      nodeIds: gang,
+      tasks: state.tasks
+        .filter((task) => waits.has(task.taskId))
+        .map(({ taskId, nodeId }) => ({ taskId, nodeId })),
+    };
     const result = (yield context.df.callActivityWithRetry(
       checkJobNodesActivityName,
       retry,

@@ -8,6 +8,11 @@ export interface JobLifecycleConfig {
   maxAttempts: number;
   /** A running job checks that its nodes are still there this often (seconds). */
   nodeCheckSeconds: number;
+  /**
+   * A task its node's heartbeats stopped listing, with no exit applied, is lost after this long (seconds): longer
+   * than an exit sent before such a heartbeat can take to be applied.
+   */
+  taskVanishedSeconds: number;
   /** A running job's orchestration continues as new after this many watch rounds (bounds its history). */
   watchRoundsPerEpisode: number;
   /**
@@ -38,6 +43,7 @@ export function readJobLifecycleConfig(
   return {
     maxAttempts: positiveInteger(env, 'JOB_MAX_ATTEMPTS', 3, 100),
     nodeCheckSeconds: positiveInteger(env, 'JOB_NODE_CHECK_SECONDS', 30, 3600),
+    taskVanishedSeconds: positiveInteger(env, 'JOB_TASK_VANISHED_SECONDS', 60, 3600),
     watchRoundsPerEpisode: positiveInteger(env, 'JOB_WATCH_ROUNDS_PER_EPISODE', 100, 10_000),
     queueLookAhead: positiveInteger(env, 'SCHEDULER_QUEUE_LOOKAHEAD', 100, 10_000),
   };

@@ -30,6 +30,12 @@ export interface NodeRecord {
    * is over, and the scheduler may grant the node again before the attempt is recorded as ended.
    */
   releasedBy?: { attempt: string; time: string };
+  /**
+   * Tasks a heartbeat stopped listing before their exit was applied (task id -> that heartbeat's time): normally an
+   * exit still on its way; one that stays here means the node lost the task without an exit (its agent started
+   * again without its task journal), and the task's job checks it (checkJobNodes).
+   */
+  vanishedTasks?: Record<string, string>;
 }
 
 export interface NodeStore {

@@ -166,6 +166,34 @@ test('a failed pool node is unusable at once; records of nodes the pool no longe
   expect(plan.deleteRecords).toEqual(['gone']);
 });
 
+test('node events: a task a heartbeat stops listing is kept as vanished until its exit is applied', () => {
+  const running = setUpNode({ state: 'running', runningTaskIds: ['t', 'u'], runningJobIds: ['j', 'k'] });
+  const heartbeat = (msAgo: number, runningTaskIds: string[]) => ({
+    ...eventBase,
+    kind: 'heartbeat' as const,
+    time: iso(msAgo),
+    runningTaskIds,
+  });
+  // The exit of 't' is still on its way (sent before the heartbeat, applied after it).
+  let record = applyNodeEvent(running, heartbeat(3_000, ['u']));
+  expect(record).toMatchObject({ runningTaskIds: ['u'], vanishedTasks: { t: iso(3_000) } });
+  // A later heartbeat keeps the time it first went missing.
+  record = applyNodeEvent(record, heartbeat(2_000, ['u']));
+  expect(record?.vanishedTasks).toEqual({ t: iso(3_000) });
+  // Its exit arrives: nothing is vanished any more.
+  record = applyNodeEvent(record, {
+    ...taskExit,
+    time: iso(1_500),
+    attempt: 1,
+    reason: 'exited',
+    exitCode: 0,
+  });
+  expect(record?.vanishedTasks).toBeUndefined();
+  // An agent that lost its tasks (started again without its journal) lists none: both stay vanished.
+  const restarted = applyNodeEvent(running, heartbeat(1_000, []));
+  expect(restarted).toMatchObject({ state: 'idle', vanishedTasks: { t: iso(1_000), u: iso(1_000) } });
+});
+
 test('node events: setup success makes a node idle, tasks make it running, an old heartbeat changes nothing', () => {
   const base = { schema: 'batchai.nodeEvent' as const, version: 1 as const, nodeId: 'n', clusterKey: 'c' };
   let record = applyNodeEvent(undefined, {

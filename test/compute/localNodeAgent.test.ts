@@ -363,6 +363,23 @@ test('an agent started again after a crash stops the task it left running, repor
   }
 });
 
+test('an exit whose report failed is sent again once the node events queue takes messages again', async () => {
+  const eventsQueue = queues.getQueueClient(nodeEventsQueue);
+  await sendTask(runTask('report-later', 'sleep 1; echo done'));
+  await events.waitFor('the start of report-later', 'taskStarted', (e) => e.taskId === 'report-later');
+  // The queue is gone while the task ends: its exit report fails, and so do heartbeats.
+  await eventsQueue.delete();
+  await new Promise((r) => setTimeout(r, 2_500));
+  await eventsQueue.create();
+  const exited = await events.waitFor(
+    'the exit sent again',
+    'taskExited',
+    (e) => e.taskId === 'report-later',
+  );
+  expect(exited).toMatchObject({ reason: 'exited', exitCode: 0 });
+  expect(events.events.filter((e) => e.kind === 'taskExited' && e.taskId === 'report-later')).toHaveLength(1);
+});
+
 // Last: the evicted node takes no more work.
 test('a Preempt scheduled event reaches the running process as SIGTERM and is acknowledged; the node then starts no task', async () => {
   await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);

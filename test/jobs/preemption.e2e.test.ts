@@ -2,7 +2,7 @@
 // queue, and the next attempt runs on another node, resuming from the previous attempt's checkpoint through
 // AZ_BATCHAI_PREV_OUTPUT_<id>; attempts are listed and capped. Runs examples/checkpoint-training/train.py.
 // Needs `npx tsc -p tsconfig.json` first.
-import { spawn } from 'child_process';
+import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startImdsFake, type ImdsFake } from '../../runtime/fakes/imdsFake';
@@ -24,6 +24,7 @@ beforeAll(async () => {
     COMPUTE_IMDS_URL: imds.baseUrl,
     JOB_NODE_CHECK_SECONDS: '2',
     JOB_MAX_ATTEMPTS: '2',
+    JOB_TASK_VANISHED_SECONDS: '3',
     // Long watches continue as new after this many rounds: 2 makes every job here cross episodes.
     JOB_WATCH_ROUNDS_PER_EPISODE: '2',
   });
@@ -32,6 +33,7 @@ beforeAll(async () => {
     bed.createCluster('lossy', 2),
     bed.createCluster('capped', 2),
     bed.createCluster('restarted', 1),
+    bed.createCluster('reimaged', 1),
   ]);
 }, 120_000);
 
@@ -79,6 +81,27 @@ function secondAttemptSucceeds(cluster: string): Record<string, unknown> {
     'if [ -n "$AZ_BATCHAI_PREV_OUTPUT_OUT" ]; then echo "resumed after $AZ_BATCHAI_PREV_OUTPUT_OUT"; exit 0; fi; echo $$; exec sleep 600',
     { outputDirectories: [{ id: 'OUT', pathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/afs' }] },
   );
+}
+
+/**
+ * Starts a node's agent again, as its service manager would, logging where the first one did; the node is the same
+ * (its VM lives on), so the local pool finds the agent by its new pid.
+ */
+function startAgentAgain(nodeDir: string, node: LocalNodeFile): ChildProcess {
+  const log = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
+  const agent = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'dist', 'agent', 'main.js'), '--config', node.configPath],
+    {
+      cwd: nodeDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? nodeDir },
+      detached: true,
+      stdio: ['ignore', log, log],
+    },
+  );
+  fs.closeSync(log);
+  fs.writeFileSync(path.join(nodeDir, 'node.json'), JSON.stringify({ ...node, pid: agent.pid }));
+  return agent;
 }
 
 /** Submits `secondAttemptSucceeds` as `job` and waits for attempt 1's process: its pid, attempt and node. */
@@ -170,20 +193,7 @@ test('a job whose node agent crashed and came back is requeued at once: the agen
   // service manager starts the agent again at once, well before the node's heartbeats are missed.
   process.kill(-node.pid, 'SIGKILL');
   await waitFor('the agent to be gone', async () => (processAlive(node.pid) ? undefined : true));
-  const log = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
-  const agent = spawn(
-    process.execPath,
-    [path.join(repoRoot, 'dist', 'agent', 'main.js'), '--config', node.configPath],
-    {
-      cwd: nodeDir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? nodeDir },
-      detached: true,
-      stdio: ['ignore', log, log],
-    },
-  );
-  fs.closeSync(log);
-  // The node is the same (its VM lives on): the local pool finds its agent by the new pid.
-  fs.writeFileSync(path.join(nodeDir, 'node.json'), JSON.stringify({ ...node, pid: agent.pid }));
+  const agent = startAgentAgain(nodeDir, node);
   try {
     const done = await bed.waitForJob('orphaned', 'ended', ended, 90_000);
     expect(done.executionState).toBe('succeeded');
@@ -196,6 +206,29 @@ test('a job whose node agent crashed and came back is requeued at once: the agen
     expect(fs.readFileSync(path.join(nodeDir, 'agent.log'), 'utf8')).toContain(
       'was running when the previous agent ended: stopped',
     );
+  } finally {
+    if (processAlive(agent.pid!)) process.kill(-agent.pid!, 'SIGKILL');
+  }
+}, 180_000);
+
+test('a job whose node lost its task without an exit (the agent came back without its journal) is requeued', async () => {
+  const { pid, nodeDir, node } = await firstAttemptRunning('wiped', 'reimaged');
+  // The node restarts from a fresh disk: its processes are gone, and so is the agent's task journal.
+  process.kill(-node.pid, 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
+  await waitFor('the agent to be gone', async () => (processAlive(node.pid) ? undefined : true));
+  fs.rmSync(path.join(nodeDir, 'state', 'tasks.ndjson'));
+  const agent = startAgentAgain(nodeDir, node);
+  try {
+    const done = await bed.waitForJob('wiped', 'ended', ended, 90_000);
+    expect(done.executionState).toBe('succeeded');
+    const attempts = done.attempts as Attempt[];
+    expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
+    // Its heartbeats stopped listing the task and no exit came: the job's node check found it lost.
+    expect(attempts[0].reason).toMatch(
+      /^The node \S+ no longer runs the task \S+ and reported no exit for it/,
+    );
+    expect(await stdoutOf('wiped')).toMatch(/^resumed after \/\S+\/outputs\n$/);
   } finally {
     if (processAlive(agent.pid!)) process.kill(-agent.pid!, 'SIGKILL');
   }
