@@ -16,16 +16,22 @@ function settle(record: NodeRecord, time: string): NodeRecord {
   };
 }
 
-/** At most this many vanished tasks are kept on a node's record (the newest). */
-const vanishedTasksKept = 32;
+/**
+ * Vanished tasks are kept for a job's node check to find (it runs every JOB_NODE_CHECK_SECONDS): at most this many,
+ * the newest, for at most this long, so a node's record stays small.
+ */
+const vanishedTasksKept = 16;
+const vanishedTasksKeptMs = 60 * 60_000;
 
-/** `vanished` without `exited`, the newest vanishedTasksKept; undefined when none is left. */
+/** `vanished` without `exited` and what is too old at `now`; undefined when none is left. */
 function keptVanished(
   vanished: Record<string, string> | undefined,
+  now: string,
   exited?: string,
 ): Record<string, string> | undefined {
+  const oldest = Date.parse(now) - vanishedTasksKeptMs;
   const entries = Object.entries(vanished ?? {})
-    .filter(([taskId]) => taskId !== exited)
+    .filter(([taskId, since]) => taskId !== exited && !(Date.parse(since) < oldest))
     .sort(([, a], [, b]) => b.localeCompare(a))
     .slice(0, vanishedTasksKept);
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
@@ -67,7 +73,7 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
           ...record,
           ...seen,
           runningTaskIds: event.runningTaskIds,
-          vanishedTasks: keptVanished(vanished),
+          vanishedTasks: keptVanished(vanished, event.time),
         },
         event.time,
       );
@@ -106,7 +112,7 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
             : {}),
           runningTaskIds: record.runningTaskIds.filter((t) => t !== event.taskId),
           runningJobIds: record.runningJobIds.filter((j) => j !== event.jobId),
-          vanishedTasks: keptVanished(record.vanishedTasks, event.taskId),
+          vanishedTasks: keptVanished(record.vanishedTasks, event.time, event.taskId),
           ...(event.releasesNodeOf && endHandsNodeBack(event)
             ? { releasedBy: { attempt: event.releasesNodeOf, time: event.time } }
             : {}),

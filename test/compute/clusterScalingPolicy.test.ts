@@ -192,6 +192,12 @@ test('node events: a task a heartbeat stops listing is kept as vanished until it
   // An agent that lost its tasks (started again without its journal) lists none: both stay vanished.
   const restarted = applyNodeEvent(running, heartbeat(1_000, []));
   expect(restarted).toMatchObject({ state: 'idle', vanishedTasks: { t: iso(1_000), u: iso(1_000) } });
+  // Kept for the jobs' node checks to find, not for ever: an hour.
+  const later = applyNodeEvent(
+    { ...restarted!, vanishedTasks: { t: iso(2 * 3_600_000), u: iso(1_000) } },
+    heartbeat(500, []),
+  );
+  expect(later?.vanishedTasks).toEqual({ u: iso(1_000) });
 });
 
 test('node events: setup success makes a node idle, tasks make it running, an old heartbeat changes nothing', () => {
