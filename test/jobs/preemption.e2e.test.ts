@@ -84,10 +84,18 @@ function secondAttemptSucceeds(cluster: string): Record<string, unknown> {
 }
 
 /**
- * Starts a node's agent again, as its service manager would, logging where the first one did; the node is the same
- * (its VM lives on), so the local pool finds the agent by its new pid.
+ * A node's agent crashes (its task launcher with it) and its service manager starts it again, logging where the
+ * first one did. The node stays the same (its VM lives on): the local pool, which takes a dead agent for a dead VM,
+ * must not see the moment between the two, so the old agent is frozen, `whileDown` runs, the new agent is started
+ * and recorded as the node's, and only then is the old one killed.
  */
-function startAgentAgain(nodeDir: string, node: LocalNodeFile): ChildProcess {
+async function restartAgent(
+  nodeDir: string,
+  node: LocalNodeFile,
+  whileDown = (): void => {},
+): Promise<ChildProcess> {
+  process.kill(-node.pid, 'SIGSTOP');
+  whileDown();
   const log = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
   const agent = spawn(
     process.execPath,
@@ -101,6 +109,8 @@ function startAgentAgain(nodeDir: string, node: LocalNodeFile): ChildProcess {
   );
   fs.closeSync(log);
   fs.writeFileSync(path.join(nodeDir, 'node.json'), JSON.stringify({ ...node, pid: agent.pid }));
+  process.kill(-node.pid, 'SIGKILL');
+  await waitFor('the first agent to be gone', async () => (processAlive(node.pid) ? undefined : true));
   return agent;
 }
 
@@ -189,11 +199,9 @@ test('a node lost without notice (agent killed, no heartbeats) requeues its job 
 
 test('a job whose node agent crashed and came back is requeued at once: the agent stops the task it finds in its journal', async () => {
   const { pid, nodeDir, node } = await firstAttemptRunning('orphaned', 'restarted');
-  // The agent crashes (its task launcher with it); the job's process, in its own process group, lives on. A
-  // service manager starts the agent again at once, well before the node's heartbeats are missed.
-  process.kill(-node.pid, 'SIGKILL');
-  await waitFor('the agent to be gone', async () => (processAlive(node.pid) ? undefined : true));
-  const agent = startAgentAgain(nodeDir, node);
+  // The agent crashes; the job's process, in its own process group, lives on. A service manager starts the agent
+  // again at once, well before the node's heartbeats are missed.
+  const agent = await restartAgent(nodeDir, node);
   try {
     const done = await bed.waitForJob('orphaned', 'ended', ended, 90_000);
     expect(done.executionState).toBe('succeeded');
@@ -214,11 +222,10 @@ test('a job whose node agent crashed and came back is requeued at once: the agen
 test('a job whose node lost its task without an exit (the agent came back without its journal) is requeued', async () => {
   const { pid, nodeDir, node } = await firstAttemptRunning('wiped', 'reimaged');
   // The node restarts from a fresh disk: its processes are gone, and so is the agent's task journal.
-  process.kill(-node.pid, 'SIGKILL');
-  process.kill(pid, 'SIGKILL');
-  await waitFor('the agent to be gone', async () => (processAlive(node.pid) ? undefined : true));
-  fs.rmSync(path.join(nodeDir, 'state', 'tasks.ndjson'));
-  const agent = startAgentAgain(nodeDir, node);
+  const agent = await restartAgent(nodeDir, node, () => {
+    process.kill(pid, 'SIGKILL');
+    fs.rmSync(path.join(nodeDir, 'state', 'tasks.ndjson'));
+  });
   try {
     const done = await bed.waitForJob('wiped', 'ended', ended, 90_000);
     expect(done.executionState).toBe('succeeded');
