@@ -49,6 +49,7 @@ import { PerformanceCounterReporter } from './performanceCounters';
 import { TaskLauncher } from './taskLauncher';
 import { TaskJournal, type JournalContents, type JournaledExit, type TaskReport } from './taskJournal';
 import { isSameProcess, stopProcessGroup } from './orphanProcess';
+import { nodeTaskGroups } from '../shared/adapters/compute/nodeTaskProcesses';
 import {
   dockerConfigJson,
   TaskProcess,
@@ -286,21 +287,36 @@ export class NodeAgent {
    * again as a new attempt, never beside that process); exits it recorded but did not report are reported.
    */
   private async recoverTasks(journaled: JournalContents): Promise<void> {
+    const stopped = new Set<string>();
+    await Promise.all(
+      journaled.unfinished.map(async (task) => {
+        if (task.container && this.hasDocker()) {
+          const removed = spawnSync('docker', ['rm', '-f', task.container], {
+            stdio: 'ignore',
+            timeout: 60_000,
+          });
+          if (removed.status === 0) stopped.add(task.report.taskId);
+        }
+        if (task.pid !== undefined && task.spawnedAt && isSameProcess(task.pid, task.spawnedAt)) {
+          await stopProcessGroup(task.pid, orphanStopGraceMs);
+          stopped.add(task.report.taskId);
+        }
+      }),
+    );
+    // Whatever still runs for this node was started before this agent (which started nothing yet), journaled or
+    // not: a task spawned in the moment before its pid line, or one of a journal that was lost.
+    await Promise.all(
+      nodeTaskGroups(this.nodeId).map(async (group) => {
+        this.log('warn', `process group ${group} was left running for this node: stopped`);
+        await stopProcessGroup(group, orphanStopGraceMs);
+      }),
+    );
     for (const task of journaled.unfinished) {
       const { taskId } = task.report;
-      let stopped = false;
-      if (task.container && this.hasDocker()) {
-        stopped =
-          spawnSync('docker', ['rm', '-f', task.container], { stdio: 'ignore', timeout: 60_000 }).status ===
-          0;
-      }
-      if (task.pid !== undefined && task.spawnedAt && isSameProcess(task.pid, task.spawnedAt)) {
-        await stopProcessGroup(task.pid, orphanStopGraceMs);
-        stopped = true;
-      }
+      const processStopped = stopped.has(taskId);
       this.log(
         'warn',
-        `task ${taskId} was running when the previous agent ended${stopped ? ': stopped' : ''}`,
+        `task ${taskId} was running when the previous agent ended${processStopped ? ': stopped' : ''}`,
       );
       await this.reportExit(
         taskId,
@@ -308,7 +324,7 @@ export class NodeAgent {
           kind: 'taskExited',
           ...task.report,
           reason: 'nodeLost',
-          message: `The node agent restarted while the task ran${stopped ? ' (its process was stopped)' : ''}.`,
+          message: `The node agent restarted while the task ran${processStopped ? ' (its process was stopped)' : ''}.`,
         }),
       );
     }

@@ -308,7 +308,7 @@ test('a node killed with SIGKILL shows as failed in the pool; deleteNodes remove
   expect(isAlive(taskPid)).toBe(false);
 });
 
-test('an agent started again after a crash stops the task it left running, reports it lost, and runs no finished task twice', async () => {
+test('an agent started again after a crash stops the tasks it left running, reports them lost, and runs no finished task twice', async () => {
   await pool.resize(clusterKey, 2, { nodeDataKey });
   const node = (await pool.listNodes(clusterKey)).find((n) => n.nodeId !== nodeId)!;
   await events.waitFor('registration of the node', 'registered', (e) => e.nodeId === node.nodeId);
@@ -326,11 +326,25 @@ test('an agent started again after a crash stops the task it left running, repor
   await sendTask(runTask('left-running', `echo $$ > ${pidFile}; exec sleep 600`), node.nodeId);
   await events.waitFor('the start of left-running', 'taskStarted', (e) => e.taskId === 'left-running');
   const taskPid = Number(fs.readFileSync(pidFile, 'utf8'));
-  // The agent and its task launcher die; the task, in its own process group, lives on (as under a crashed agent
+  const unjournaledPidFile = path.join(tempDir, 'unjournaled.pid');
+  await sendTask(runTask('unjournaled', `echo $$ > ${unjournaledPidFile}; exec sleep 600`), node.nodeId);
+  await events.waitFor('the start of unjournaled', 'taskStarted', (e) => e.taskId === 'unjournaled');
+  const unjournaledPid = Number(fs.readFileSync(unjournaledPidFile, 'utf8'));
+  // The agent and its task launcher die; the tasks, in their own process groups, live on (as under a crashed agent
   // whose service manager does not stop its processes).
   process.kill(-agentPid, 'SIGKILL');
   await waitFor('the agent to be gone', async () => (isAlive(agentPid) ? undefined : true));
   expect(isAlive(taskPid)).toBe(true);
+  // The second task's pid never reached the journal (the agent died between the spawn and that line).
+  const journal = path.join(nodeDir, 'state', 'tasks.ndjson');
+  fs.writeFileSync(
+    journal,
+    fs
+      .readFileSync(journal, 'utf8')
+      .split('\n')
+      .filter((line) => !(line.includes('"op":"pid"') && line.includes('"unjournaled"')))
+      .join('\n'),
+  );
 
   const restarted = spawn(process.execPath, [agentMain, '--config', configPath], {
     cwd: nodeDir,
@@ -347,6 +361,17 @@ test('an agent started again after a crash stops the task it left running, repor
       message: 'The node agent restarted while the task ran (its process was stopped).',
     });
     expect(isAlive(taskPid)).toBe(false);
+    // The one without its pid is found by the node's mark on its environment, and stopped all the same.
+    const unjournaled = await events.waitFor(
+      'the task without a pid',
+      'taskExited',
+      (e) => e.taskId === 'unjournaled',
+    );
+    expect(unjournaled).toMatchObject({
+      reason: 'nodeLost',
+      message: 'The node agent restarted while the task ran.',
+    });
+    expect(isAlive(unjournaledPid)).toBe(false);
 
     // The finished task's message again (a lifecycle taken up sends it again): its first exit, not a second run.
     await sendTask(runTask('ran-once', `echo ran >> ${ranFile}`), node.nodeId);

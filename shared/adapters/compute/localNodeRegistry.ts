@@ -2,6 +2,7 @@
 // (pid, config). Processes are checked by pid AND command line, so a reused pid is never mistaken for a node.
 import * as fs from 'fs';
 import * as path from 'path';
+import { nodeTaskGroups } from './nodeTaskProcesses';
 
 export interface LocalNodeFile {
   nodeId: string;
@@ -64,35 +65,6 @@ export async function stopNodeProcess(node: LocalNodeFile, graceMs: number): Pro
     while (isNodeProcessAlive(node)) await new Promise((r) => setTimeout(r, 20));
   }
   await killNodeTasks(node.nodeId);
-}
-
-/**
- * The process groups of the processes started for node `nodeId` (the agent gives every task
- * AZ_BATCHAI_NODE_ID), from /proc; empty where there is no /proc.
- */
-export function nodeTaskGroups(nodeId: string): number[] {
-  const marker = Buffer.from(`AZ_BATCHAI_NODE_ID=${nodeId}\0`);
-  const groups = new Set<number>();
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const environ = fs.readFileSync(`/proc/${name}/environ`);
-      const at = environ.indexOf(marker);
-      if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after "pid (comm) ": state(0) ppid(1) pgrp(2).
-      groups.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return [...groups].filter((group) => group > 1);
 }
 
 /** SIGKILL to what still runs for a stopped node (its VM is gone); waits until it is gone (at most 5 s). */

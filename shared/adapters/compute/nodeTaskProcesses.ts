@@ -1,0 +1,43 @@
+// The processes a node runs for its tasks, found from /proc by the AZ_BATCHAI_NODE_ID the agent gives every task:
+// what a stopped local node (its VM gone) or an agent started again (the one before died) must not leave running.
+import * as fs from 'fs';
+
+/**
+ * The process groups of the processes started for node `nodeId` (the agent gives every task
+ * AZ_BATCHAI_NODE_ID), from /proc; empty where there is no /proc.
+ */
+export function nodeTaskGroups(nodeId: string): number[] {
+  const marker = Buffer.from(`AZ_BATCHAI_NODE_ID=${nodeId}\0`);
+  const groups = new Set<number>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${name}/environ`);
+      const at = environ.indexOf(marker);
+      if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after "pid (comm) ": state(0) ppid(1) pgrp(2).
+      groups.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  const own = ownProcessGroup();
+  return [...groups].filter((group) => group > 1 && group !== own);
+}
+
+/** The caller's process group (never its own to stop), from /proc. */
+function ownProcessGroup(): number | undefined {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
