@@ -283,8 +283,9 @@ export class NodeAgent {
 
   /**
    * Keeps the promises of the agent that ran on this node before (it crashed, or was updated): a task it started and
-   * never saw end is stopped if its process is still there and reported ended by the node's failure (its job runs
-   * again as a new attempt, never beside that process); exits it recorded but did not report are reported.
+   * never saw end is stopped if its process is still there (so is anything else still running for this node) and
+   * reported ended by the node's failure (its job runs again as a new attempt, never beside that process); exits it
+   * recorded but did not report are reported.
    */
   private async recoverTasks(journaled: JournalContents): Promise<void> {
     const stopped = new Set<string>();
