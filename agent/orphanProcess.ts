@@ -1,6 +1,7 @@
 // A process an earlier agent started (agent/taskJournal.ts) and that may still run: found by its pid only if it is
 // the same process (a pid is reused once its process is gone, and after a reboot), and stopped with its group.
 import * as fs from 'fs';
+import { processStatFields } from '../shared/adapters/compute/nodeTaskProcesses';
 
 /** Linux's clock ticks per second for /proc times (USER_HZ). */
 const ticksPerSecond = 100;
@@ -8,9 +9,7 @@ const ticksPerSecond = 100;
 /** When the process `pid` started (ms since the epoch), from /proc; undefined if there is none or no /proc. */
 export function processStartTime(pid: number): number | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "pid (comm) ": state(0) ... starttime(19), in ticks since boot.
-    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const startTicks = Number(processStatFields(pid)[19]); // ticks since boot
     const bootLine = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
     if (!bootLine || !Number.isFinite(startTicks)) return undefined;
     return Number(bootLine[1]) * 1000 + (startTicks * 1000) / ticksPerSecond;

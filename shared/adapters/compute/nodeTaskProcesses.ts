@@ -3,6 +3,15 @@
 import * as fs from 'fs';
 
 /**
+ * The fields of `/proc/<pid>/stat` after "pid (comm) ": state(0) ppid(1) pgrp(2) ... starttime(19); throws when
+ * the process (or /proc) is not there.
+ */
+export function processStatFields(pid: number | 'self'): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
  * The process groups of the processes started for node `nodeId` (the agent gives every task
  * AZ_BATCHAI_NODE_ID), from /proc; empty where there is no /proc.
  */
@@ -21,9 +30,7 @@ export function nodeTaskGroups(nodeId: string): number[] {
       const environ = fs.readFileSync(`/proc/${name}/environ`);
       const at = environ.indexOf(marker);
       if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after "pid (comm) ": state(0) ppid(1) pgrp(2).
-      groups.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]));
+      groups.add(Number(processStatFields(Number(name))[2]));
     } catch {
       // gone meanwhile, or not ours to read
     }
@@ -35,8 +42,7 @@ export function nodeTaskGroups(nodeId: string): number[] {
 /** The caller's process group (never its own to stop), from /proc. */
 function ownProcessGroup(): number | undefined {
   try {
-    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number(processStatFields('self')[2]);
   } catch {
     return undefined;
   }
