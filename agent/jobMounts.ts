@@ -2,7 +2,7 @@
 // `<job mount root>/<relativeMountPath>` ($AZ_BATCHAI_JOB_MOUNT_ROOT) before the first of the job's tasks that
 // needs them runs, shared by the job's tasks that run at once on the node, and unmounted when the last of them
 // ended. On VMs they are real mounts (the commands of agent/volumeMounts.ts); on local nodes each is a directory
-// that stands for it, as the cluster's mounts are. Account keys come sealed for one task and one mount: opened in
+// that stands for it (a file server's: a link to its shared export directory), as the cluster's mounts are. Account keys come sealed for one task and one mount: opened in
 // memory, written to a 0600 file only while mount.cifs runs.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +12,7 @@ import { jobMountSealContext } from '../shared/crypto/nodeSecretSealing';
 import {
   isMountPoint,
   mountAccountKey,
+  prepareLocalMount,
   runMountCommand,
   vmMountCommand,
   vmUnmountCommand,
@@ -124,8 +125,11 @@ export class JobMounts {
     mountedAlready: boolean,
     name: string,
   ): Promise<void> {
+    if (this.options.config.mode !== 'vm') {
+      prepareLocalMount(volume, target);
+      return;
+    }
     fs.mkdirSync(target, { recursive: true });
-    if (this.options.config.mode !== 'vm') return;
     if (mountedAlready) {
       this.options.log('info', `${target} is mounted already (an earlier agent mounted it): used as it is`);
       return;

@@ -1,6 +1,8 @@
 // Mounts a cluster's volumes under the node's mount root ($AZ_BATCHAI_MOUNT_ROOT). On VMs: Azure Files over SMB,
-// Blob containers with blobfuse2 (managed identity), NFS, and unmanaged mount commands. On local nodes each
-// mount is a directory that stands for it (jobs see the same paths; nothing is shared over the network).
+// Blob containers with blobfuse2 (managed identity), NFS (file servers), and unmanaged mount commands. On local
+// nodes each mount is a directory that stands for it (jobs see the same paths; nothing is shared over the
+// network), except a file server's: a link to the directory that stands for its export, which every local node
+// mounting it shares, as NFS clients of one server do.
 // Storage account keys arrive sealed with the node data key: opened in memory, written to a 0600 credentials file
 // only for the cifs mount that reads it, and deleted as soon as the mount command ended.
 import { spawn } from 'child_process';
@@ -48,7 +50,8 @@ export function mountAccountKey(
 }
 
 export function mountRootOf(config: AgentConfig): string {
-  return config.mode === 'local' ? path.join(config.workRoot, 'mounts') : vmMountRoot;
+  if (config.mode === 'vm') return vmMountRoot;
+  return config.localMountRoot ?? path.join(config.workRoot, 'mounts');
 }
 
 /**
@@ -112,6 +115,7 @@ export function vmMountCommand(
       };
     }
     case 'nfs': {
+      if (mount.unavailable) throw new Error(mount.unavailable);
       const source = `${mount.server}:${mount.sourceDirectory ?? '/'}`;
       return {
         argv: [
@@ -127,6 +131,41 @@ export function vmMountCommand(
     case 'unmanaged':
       // Batch AI appended the mount path to the user's command.
       return { argv: ['/bin/sh', '-c', `${mount.mountCommand} "$0"`, target] };
+  }
+}
+
+/**
+ * Local nodes: the directory that stands for a mount at `target`; for a file server, a link to the directory that
+ * stands for its export (made when missing; an empty directory or another link in its place is replaced).
+ */
+export function prepareLocalMount(mount: AgentMount, target: string): void {
+  if (mount.kind === 'nfs' && mount.unavailable) throw new Error(mount.unavailable);
+  const source = mount.kind === 'nfs' ? mount.localExport : undefined;
+  if (!source) {
+    fs.mkdirSync(target, { recursive: true });
+    return;
+  }
+  fs.mkdirSync(source, { recursive: true });
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(target);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isSymbolicLink()) {
+    if (fs.readlinkSync(target) === source) return;
+    fs.unlinkSync(target);
+  } else if (existing?.isDirectory()) {
+    fs.rmdirSync(target); // fails when not empty: files there would be hidden by the mount
+  } else if (existing) {
+    throw new Error(`${target} exists and is not a directory.`);
+  }
+  try {
+    fs.symlinkSync(source, target, 'dir');
+  } catch (error: unknown) {
+    // Another local node of the cluster (they share the mount root) made the same link at the same moment.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || fs.readlinkSync(target) !== source) throw error;
   }
 }
 
@@ -191,10 +230,13 @@ export async function mountVolumes(config: AgentConfig, nodeDataKey?: Buffer): P
   fs.mkdirSync(root, { recursive: true });
   for (const mount of config.mountVolumes) {
     const target = path.join(root, mount.relativeMountPath);
-    fs.mkdirSync(target, { recursive: true });
     const accountKey = mountAccountKey(mount, config, nodeDataKey);
-    if (config.mode === 'local') continue;
     try {
+      if (config.mode === 'local') {
+        prepareLocalMount(mount, target);
+        continue;
+      }
+      fs.mkdirSync(target, { recursive: true });
       await runMountCommand(vmMountCommand(mount, target, config, accountKey));
     } catch (error: unknown) {
       throw new Error(`Mounting ${mount.kind} at ${target} failed: ${(error as Error).message}`);

@@ -13,7 +13,7 @@ import { CosmosSweepStore } from '../../shared/adapters/cosmos/cosmosSweepStore'
 import { CosmosRoleAssignmentStore } from '../../shared/adapters/cosmos/cosmosRoleAssignmentStore';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
-import { createClusterCompute } from '../compute/clusterComputeFactory';
+import { createClusterCompute, createFileServerProvisioning } from '../compute/clusterComputeFactory';
 import { createJobLifecycle, createJobOutputFiles } from '../jobs/jobLifecycleFactory';
 import { defaultQuotas, type ServiceDeps } from '../../shared/domain/services/serviceDeps';
 
@@ -29,6 +29,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
     return {
       store,
       compute: createClusterCompute(process.env, cosmos, config.cosmos.database),
+      fileServers: createFileServerProvisioning(process.env),
       lifecycle: createJobLifecycle(process.env),
       outputFiles: createJobOutputFiles(process.env, store, secrets),
       workspaceAccess: new CosmosRoleAssignmentStore(cosmos, config.cosmos.database),

@@ -1,11 +1,13 @@
 // Builds the resource API's ClusterCompute from the app settings: commands go to the cluster-commands queue of
-// the app's storage account, remote logins come from the node records in Cosmos.
+// the app's storage account, remote logins come from the node records in Cosmos. File server commands go to the
+// file-server-commands queue.
 import type { CosmosClient } from '@azure/cosmos';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { CosmosNodeStore } from '../../shared/adapters/compute/cosmosNodeStore';
 import { QueueClusterCompute } from '../../shared/adapters/compute/queueClusterCompute';
 import { readComputeConfig } from '../../shared/config/computeConfig';
-import { clusterCommandsQueue } from '../../shared/config/resourceNames';
+import { QueueFileServerProvisioning } from '../../shared/adapters/fileServers/queueFileServerProvisioning';
+import { clusterCommandsQueue, fileServerCommandsQueue } from '../../shared/config/resourceNames';
 
 export function createClusterCompute(
   env: Readonly<Record<string, string | undefined>>,
@@ -17,4 +19,15 @@ export function createClusterCompute(
     clusterCommandsQueue,
   );
   return new QueueClusterCompute(queue, new CosmosNodeStore(cosmos, database));
+}
+
+export function createFileServerProvisioning(
+  env: Readonly<Record<string, string | undefined>>,
+): QueueFileServerProvisioning {
+  const config = readComputeConfig(env);
+  return new QueueFileServerProvisioning(
+    QueueServiceClient.fromConnectionString(config.storageConnectionString).getQueueClient(
+      fileServerCommandsQueue,
+    ),
+  );
 }

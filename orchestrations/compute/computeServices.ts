@@ -17,12 +17,18 @@ import {
 import { createSecretClient, KeyVaultNodeKeys } from '../../shared/adapters/compute/keyVaultNodeKeys';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
 import type { ComputePool } from '../../shared/ports/computePool';
+import type { FileServerHosts } from '../../shared/ports/fileServerHosts';
+import { LocalFileServerHosts } from '../../shared/adapters/fileServers/localFileServerHosts';
+import { createNetworkClient } from '../../shared/adapters/fileServers/networkClientFactory';
+import { VmFileServerHosts } from '../../shared/adapters/fileServers/vmFileServerHosts';
 import type { SecretProtector } from '../../shared/ports/secretProtector';
 import type { NodeStore } from '../../shared/ports/nodeStore';
 import type { ResourceStore } from '../../shared/ports/resourceStore';
 
 export interface ComputeServices {
   pool: ComputePool;
+  /** Hosts of file servers: VMs with their disks (vmss settings), directories of this machine (local). */
+  fileServers: FileServerHosts;
   nodes: NodeStore;
   store: ResourceStore;
   queues: QueueServiceClient;
@@ -40,32 +46,42 @@ export function getComputeServices(): ComputeServices {
   const compute = readComputeConfig(process.env);
   const cosmos = createCosmosClient(app.cosmos);
   const settings = compute.pool;
-  const credential = settings.kind === 'vmss' ? new DefaultAzureCredential() : undefined;
-  const pool: ComputePool =
-    settings.kind === 'local'
-      ? new LocalComputePool(settings)
-      : new VmssComputePool({
-          client: createComputeClient({
-            subscriptionId: settings.subscriptionId,
-            credential: credential!,
-            endpoint: settings.armEndpoint,
-          }),
-          resourceGroup: settings.resourceGroup,
-          location: settings.location,
-          managedIdentityId: settings.managedIdentityId,
-          managedIdentityClientId: settings.managedIdentityClientId,
-          storage: { blobEndpoint: settings.blobEndpoint, queueEndpoint: settings.queueEndpoint },
-          agentInstallation: { packageUrl: settings.agentPackageUrl },
-          defaultSubnetId: settings.subnetId,
-          nodeKeys: settings.keyVaultUrl
-            ? new KeyVaultNodeKeys(
-                createSecretClient({ vaultUrl: settings.keyVaultUrl, credential: credential! }),
-                settings.keyVaultUrl,
-              )
-            : undefined,
-        });
+  let pool: ComputePool;
+  let fileServers: FileServerHosts;
+  if (settings.kind === 'local') {
+    pool = new LocalComputePool(settings);
+    fileServers = new LocalFileServerHosts(settings.dataDir);
+  } else {
+    const credential = new DefaultAzureCredential();
+    const arm = { subscriptionId: settings.subscriptionId, credential, endpoint: settings.armEndpoint };
+    const client = createComputeClient(arm);
+    pool = new VmssComputePool({
+      client,
+      resourceGroup: settings.resourceGroup,
+      location: settings.location,
+      managedIdentityId: settings.managedIdentityId,
+      managedIdentityClientId: settings.managedIdentityClientId,
+      storage: { blobEndpoint: settings.blobEndpoint, queueEndpoint: settings.queueEndpoint },
+      agentInstallation: { packageUrl: settings.agentPackageUrl },
+      defaultSubnetId: settings.subnetId,
+      nodeKeys: settings.keyVaultUrl
+        ? new KeyVaultNodeKeys(
+            createSecretClient({ vaultUrl: settings.keyVaultUrl, credential }),
+            settings.keyVaultUrl,
+          )
+        : undefined,
+    });
+    fileServers = new VmFileServerHosts({
+      compute: client,
+      network: createNetworkClient(arm),
+      resourceGroup: settings.resourceGroup,
+      location: settings.location,
+      defaultSubnetId: settings.subnetId,
+    });
+  }
   services = {
     pool,
+    fileServers,
     nodes: new CosmosNodeStore(cosmos, app.cosmos.database),
     store: new CosmosResourceStore(cosmos, app.cosmos.database),
     queues: QueueServiceClient.fromConnectionString(compute.storageConnectionString),

@@ -1,6 +1,7 @@
 // Translates a cluster's stored properties (Batch AI ClusterBaseProperties) into the compute pool's definition:
 // size, priority, image, subnet, admin account, node setup task and mount volumes for the agent. The setup task's
 // secrets and the mounts' account keys go in sealed by `seal` (the node data key), never in plain text.
+import * as path from 'path';
 import type { AgentMount, AgentPerformanceCounters } from '../../shared/contracts/agentConfig';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import type { JsonObject } from '../../shared/domain/specValidator';
@@ -13,6 +14,7 @@ import {
   setupSealContext,
 } from '../../shared/crypto/nodeSecretSealing';
 import { cpuCountOf, gpuCountOf } from './vmSizeResources';
+import { exportRelativePath, fileServerKeyOf, type FileServerEndpoints } from './fileServerEndpoints';
 
 /** Seals name -> value for the nodes, bound to `context` (a real sealer, or a keyed fingerprint for change checks). */
 export type NodeSealer = (values: Record<string, string>, context: string) => string;
@@ -59,6 +61,7 @@ export function agentMountsOf(
   volumes: JsonObject,
   base: string,
   sealCredentials: (path: string, relativeMountPath: string) => string | undefined,
+  fileServers: FileServerEndpoints,
 ): AgentMount[] {
   const mounts: AgentMount[] = [];
   list(volumes.azureFileShares).forEach((share, i) => {
@@ -83,14 +86,23 @@ export function agentMountsOf(
     });
   });
   for (const fs of list(volumes.fileServers)) {
-    // The NFS server's address comes from the file server resource; until file servers are provisioned, its name.
     const id = String(obj(fs.fileServer).id ?? '');
-    mounts.push({
-      kind: 'nfs',
+    const endpoint = fileServers.get(fileServerKeyOf(id)) ?? `The file server '${id}' was not looked up.`;
+    const common = {
+      kind: 'nfs' as const,
       relativeMountPath: mountPathOf(fs),
-      server: id.split('/').pop() || id,
-      sourceDirectory: str(fs.sourceDirectory),
       mountOptions: str(fs.mountOptions),
+    };
+    if (typeof endpoint === 'string') {
+      mounts.push({ ...common, server: id.split('/').pop() || id, unavailable: endpoint });
+      continue;
+    }
+    const rel = exportRelativePath(endpoint.mountPoint, str(fs.sourceDirectory));
+    mounts.push({
+      ...common,
+      server: endpoint.server,
+      sourceDirectory: path.posix.join(endpoint.mountPoint, rel),
+      ...(endpoint.localExport ? { localExport: path.join(endpoint.localExport, rel) } : {}),
     });
   }
   for (const fsys of list(volumes.unmanagedFileSystems)) {
@@ -103,7 +115,12 @@ export function agentMountsOf(
   return mounts;
 }
 
-function mountsOf(clusterKey: string, spec: JsonObject, secrets: ClusterSecrets | undefined): AgentMount[] {
+function mountsOf(
+  clusterKey: string,
+  spec: JsonObject,
+  secrets: ClusterSecrets | undefined,
+  fileServers: FileServerEndpoints,
+): AgentMount[] {
   return agentMountsOf(
     obj(obj(spec.nodeSetup).mountVolumes),
     'properties.nodeSetup.mountVolumes',
@@ -112,6 +129,7 @@ function mountsOf(clusterKey: string, spec: JsonObject, secrets: ClusterSecrets 
       if (accountKey === undefined || !secrets) return undefined;
       return secrets.seal({ accountKey }, mountSealContext(clusterKey, relativeMountPath));
     },
+    fileServers,
   );
 }
 
@@ -153,6 +171,8 @@ export function poolDefinitionOf(
   timings: ComputeTimings,
   secrets?: ClusterSecrets,
   performanceCounters?: PerformanceCounterSettings,
+  /** The mounted file servers' endpoints (fileServerEndpointsOf the cluster's nodeSetup.mountVolumes). */
+  fileServers: FileServerEndpoints = new Map(),
 ): PoolDefinition {
   const spec = cluster.spec;
   const vmSize = String(spec.vmSize);
@@ -202,7 +222,7 @@ export function poolDefinitionOf(
                 : undefined,
           }
         : undefined,
-      mountVolumes: mountsOf(clusterKey, spec, secrets),
+      mountVolumes: mountsOf(clusterKey, spec, secrets, fileServers),
       performanceCounters: performanceCountersOf(clusterKey, spec, secrets, performanceCounters),
     },
   };

@@ -24,6 +24,7 @@ import { ComputePoolError, type NodeAccess } from '../../shared/ports/computePoo
 import { planCluster, type ClusterPlan, type Deallocation, type ScaleSettings } from './clusterScalingPolicy';
 import { getComputeServices, type ComputeServices } from './computeServices';
 import { poolDefinitionOf, type NodeSealer } from './poolDefinition';
+import { fileServerEndpointsOf } from './fileServerEndpoints';
 
 function refOf(cluster: ClusterRefWire): ResourceRef {
   return { kind: 'cluster', ...cluster };
@@ -160,12 +161,17 @@ export async function reconcileCluster(
   const byPath = openSecrets(services.secrets, stored.record);
   const { seal, fingerprint, fingerprintValue } = sealers(nodeDataKey);
   const counters = services.performanceCounters;
+  const fileServers = await fileServerEndpointsOf(
+    services.store,
+    (stored.record.spec.nodeSetup as JsonObject | undefined)?.mountVolumes as JsonObject | undefined,
+  );
   const fingerprinted = poolDefinitionOf(
     clusterKey,
     stored.record,
     timings,
     { byPath, seal: fingerprint, reveal: fingerprintValue },
     counters,
+    fileServers,
   );
   const definitionHash = createHash('sha256').update(JSON.stringify(fingerprinted)).digest('hex');
   let poolError: ComputePoolError | undefined;
@@ -178,6 +184,7 @@ export async function reconcileCluster(
           timings,
           { byPath, seal, reveal: (value) => value },
           counters,
+          fileServers,
         ),
         access,
       );

@@ -1,12 +1,11 @@
 // Composition root of the job lifecycle's activities: the resource store, node records and queues of the compute
 // side, job files in blob storage, the secret protector, and where local nodes keep job directories.
-import * as path from 'path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { readComputeConfig } from '../../shared/config/computeConfig';
 import { readJobLifecycleConfig, type JobLifecycleConfig } from '../../shared/config/jobLifecycleConfig';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
-import { clusterTag } from '../../shared/contracts/nodeQueueNames';
+import { localClusterFileSystem } from '../../shared/adapters/compute/localNodeRegistry';
 import type { NodeFileSystem } from '../../shared/domain/jobLayout/nodeFileSystem';
 import type { SecretProtector } from '../../shared/ports/secretProtector';
 import { getComputeServices, type ComputeServices } from '../compute/computeServices';
@@ -36,11 +35,7 @@ export function getJobServices(): JobServices {
     blobs: BlobServiceClient.fromConnectionString(compute.storageConnectionString),
     secrets: new AesGcmSecretProtector(app.secretsEncryptionKey),
     config: readJobLifecycleConfig(process.env),
-    nodeFileSystem: (clusterKey) => {
-      if (!local) return undefined;
-      const root = path.join(local.dataDir, 'jobfs', clusterTag(clusterKey));
-      return { mountRoot: path.join(root, 'mounts'), jobTempRoot: path.join(root, 'jobs') };
-    },
+    nodeFileSystem: (clusterKey) => (local ? localClusterFileSystem(local.dataDir, clusterKey) : undefined),
     nodeAddress: (nodeId, ipAddress) => (local ? '127.0.0.1' : (ipAddress ?? nodeId)),
   };
   return services;

@@ -46,6 +46,7 @@ import { clusterRefOfKey, jobRefOf } from './jobRecords';
 import { mergedHostFile } from './mergedHostFile';
 import { getJobServices } from './jobServices';
 import { agentMountsOf } from '../compute/poolDefinition';
+import { fileServerEndpointsOf, type FileServerEndpoints } from '../compute/fileServerEndpoints';
 
 /** Secret variable name -> value, from the opened `properties.secrets[i].value` entries. */
 function secretValues(job: ResourceRecord, opened: Record<string, string>): Record<string, string> {
@@ -110,15 +111,21 @@ function jobMountsFor(
   taskId: string,
   opened: Record<string, string>,
   nodeDataKey: Buffer | undefined,
+  fileServers: FileServerEndpoints,
 ): TaskJobMounts | undefined {
   const volumes = job.spec.mountVolumes as JsonObject | undefined;
   if (!volumes) return undefined;
-  const mounts = agentMountsOf(volumes, jobMountVolumesPath, (path, relativeMountPath) => {
-    const accountKey = opened[`${path}.credentials.accountKey`];
-    if (accountKey === undefined) return undefined;
-    if (!nodeDataKey) throw new Error('The cluster has no node data key yet.');
-    return sealValues(nodeDataKey, { accountKey }, jobMountSealContext(taskId, relativeMountPath));
-  });
+  const mounts = agentMountsOf(
+    volumes,
+    jobMountVolumesPath,
+    (path, relativeMountPath) => {
+      const accountKey = opened[`${path}.credentials.accountKey`];
+      if (accountKey === undefined) return undefined;
+      if (!nodeDataKey) throw new Error('The cluster has no node data key yet.');
+      return sealValues(nodeDataKey, { accountKey }, jobMountSealContext(taskId, relativeMountPath));
+    },
+    fileServers,
+  );
   return mounts.length > 0 ? { root, volumes: mounts } : undefined;
 }
 
@@ -237,6 +244,10 @@ export async function launchJobTasks(
   );
   const nodeDataKey =
     Object.keys(secrets).length > 0 || nodeSecrets ? nodeDataKeyOf(cluster?.record) : undefined;
+  const fileServers = await fileServerEndpointsOf(
+    services.store,
+    job.spec.mountVolumes as JsonObject | undefined,
+  );
   const tasks: LaunchedTask[] = [];
   for (const node of plan.nodes) {
     const processes: PlannedProcess[] =
@@ -258,7 +269,14 @@ export async function launchJobTasks(
         nodeDataKey && Object.keys(environment.secret).length > 0
           ? sealValues(nodeDataKey, environment.secret, taskSealContext(task.taskId))
           : undefined;
-      const jobMounts = jobMountsFor(job, plan.paths.jobMountRoot, task.taskId, opened, nodeDataKey);
+      const jobMounts = jobMountsFor(
+        job,
+        plan.paths.jobMountRoot,
+        task.taskId,
+        opened,
+        nodeDataKey,
+        fileServers,
+      );
       const message: RunTaskMessage = {
         schema: nodeTaskSchema,
         version: 3, // the lowest that carries it all, set below

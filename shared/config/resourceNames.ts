@@ -48,6 +48,8 @@ export const nodeEventsQueue = 'node-events';
 export const computeRejectedMessagesQueue = 'compute-messages-rejected';
 /** The resource API asks the cluster monitor to apply scale settings or release a cluster through this queue. */
 export const clusterCommandsQueue = 'cluster-commands';
+/** The resource API asks the file server monitor to provision or remove a file server through this queue. */
+export const fileServerCommandsQueue = 'file-server-commands';
 /** Node setup task output: <clusterTag>/<nodeId>/stdout.txt and stderr.txt. */
 export const nodeSetupOutputContainer = 'node-setup-output';
 cosmosContainers.push({
@@ -55,7 +57,12 @@ cosmosContainers.push({
   partitionKeyPath: '/clusterKey',
   why: "Nodes are read, counted and reconciled per cluster (one partition per cluster: the monitor's query is single-partition), a heartbeat is a point read + replace of one small document, and a cluster's delete removes one partition.",
 });
-storageQueues.push(nodeEventsQueue, computeRejectedMessagesQueue, clusterCommandsQueue);
+storageQueues.push(
+  nodeEventsQueue,
+  computeRejectedMessagesQueue,
+  clusterCommandsQueue,
+  fileServerCommandsQueue,
+);
 blobContainers.push(nodeSetupOutputContainer);
 
 // Job lifecycle (orchestrations/jobs, functions/jobs, shared/adapters/storage).

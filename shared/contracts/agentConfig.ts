@@ -45,9 +45,15 @@ export type AgentMount =
   | {
       kind: 'nfs';
       relativeMountPath: string;
+      /** The file server's internal IP address. */
       server: string;
+      /** The path on the server: its mount point, joined with the volume's sourceDirectory. */
       sourceDirectory?: string;
       mountOptions?: string;
+      /** Local nodes: the directory of this machine that stands for `sourceDirectory` on the server. */
+      localExport?: string;
+      /** Why the file server cannot be mounted (it no longer exists, or is not provisioned): the mount fails so. */
+      unavailable?: string;
     }
   | { kind: 'unmanaged'; relativeMountPath: string; mountCommand: string };
 
@@ -96,6 +102,11 @@ export interface AgentConfig {
   gpuCount: number;
   /** The node's own directory: task working dirs, mounts (local), state. */
   workRoot: string;
+  /**
+   * Local nodes: the cluster's mount root ($AZ_BATCHAI_MOUNT_ROOT), one directory its local nodes share, where
+   * jobs find the cluster's mounts; default `<workRoot>/mounts`.
+   */
+  localMountRoot?: string;
   storage: AgentStorageSettings;
   nodeEventsQueue: string;
   /** Container of node setup output: `<clusterTag>/<nodeId>/stdout.txt` and `stderr.txt`. */
@@ -181,6 +192,8 @@ export function parseAgentMount(value: unknown, path: string): AgentMount {
         server: requireString(obj, 'server', path, 256),
         sourceDirectory: optionalString(obj, 'sourceDirectory', path, 1024),
         mountOptions: optionalString(obj, 'mountOptions', path, 1024),
+        localExport: optionalString(obj, 'localExport', path, 4096),
+        unavailable: optionalString(obj, 'unavailable', path, 1024),
       };
     case 'unmanaged':
       return { kind, relativeMountPath, mountCommand: requireString(obj, 'mountCommand', path, 4096) };
@@ -316,6 +329,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
     cpuCount: requireInteger(obj, 'cpuCount', 'config', 1, 4096),
     gpuCount: requireInteger(obj, 'gpuCount', 'config', 0, 64),
     workRoot: requireString(obj, 'workRoot', 'config', 1024),
+    localMountRoot: optionalString(obj, 'localMountRoot', 'config', 1024),
     storage,
     nodeEventsQueue: requireString(obj, 'nodeEventsQueue', 'config', 63),
     setupOutputContainer: requireString(obj, 'setupOutputContainer', 'config', 63),

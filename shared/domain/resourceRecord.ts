@@ -65,6 +65,15 @@ export interface ResourceRecord {
   encryptedSecrets: Record<string, string>;
   job?: JobRuntime;
   cluster?: ClusterRuntime;
+  fileServer?: FileServerRuntime;
+}
+
+/** File server fields the file server monitor keeps on the record (never on the wire). */
+export interface FileServerRuntime {
+  /** Local hosts: the directory of this machine that stands for the NFS export (local nodes link to it). */
+  localExport?: string;
+  /** Why provisioning failed (the create operation's error). */
+  error?: { code: string; message: string };
 }
 
 /** A record with the ETag the store read it with (every update must present it). */

@@ -6,6 +6,7 @@
 // plain key). Needs `npx tsc -p tsconfig.json` first.
 import * as fs from 'fs';
 import * as path from 'path';
+import { localClusterFileSystem } from '../../shared/adapters/compute/localNodeRegistry';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 import {
   startAppInsightsIngestionFake,
@@ -103,7 +104,9 @@ test("a cluster's nodes write their setup output in Batch AI's layout and send t
     /^00000000-0000-0000-0000-000000000000\/jobsrg\/workspaces\/ws\/clusters\/watched\/[0-9a-f-]{36}$/,
   );
   expect(shown.nodeSetup.setupTask.stdOutErrPathPrefix).toBe('$AZ_BATCHAI_MOUNT_ROOT/afs/setup');
-  const outputDir = path.join(clusterDir, node, 'mounts', 'afs', 'setup', suffix);
+  // Local nodes share the cluster's mount root, as a cluster's VMs share the volumes mounted there.
+  const { mountRoot } = localClusterFileSystem(bed.dataDir, bed.clusterId('watched').toLowerCase());
+  const outputDir = path.join(mountRoot, 'afs', 'setup', suffix);
   const stdout = await waitFor('the setup output', async () => {
     const file = path.join(outputDir, `stdout-${node}.txt`);
     return fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('setting up')

@@ -14,6 +14,7 @@ import {
   readNodeFile,
   stopNodeProcess,
   type LocalNodeFile,
+  localClusterFileSystem,
 } from './localNodeRegistry';
 
 export interface LocalComputePoolOptions {
@@ -105,6 +106,7 @@ export class LocalComputePool implements ComputePool {
       mode: 'local',
       nodeId,
       workRoot: nodeDir,
+      localMountRoot: localClusterFileSystem(this.options.dataDir, definition.clusterKey).mountRoot,
       storage: { connectionString: this.options.storageConnectionString },
       metadataServiceUrl: this.options.metadataServiceUrl,
       ...definition.agent,

@@ -2,6 +2,7 @@
 // (pid, config). Processes are checked by pid AND command line, so a reused pid is never mistaken for a node.
 import * as fs from 'fs';
 import * as path from 'path';
+import { clusterTag } from '../../contracts/nodeQueueNames';
 import { nodeTaskGroups } from './nodeTaskProcesses';
 
 export interface LocalNodeFile {
@@ -13,6 +14,18 @@ export interface LocalNodeFile {
 
 export function nodesRoot(dataDir: string): string {
   return path.join(dataDir, 'nodes');
+}
+
+/**
+ * What a local cluster's nodes share, as a cluster's VMs share their mounted volumes: `<dataDir>/jobfs/<clusterTag>`,
+ * with `mounts/` ($AZ_BATCHAI_MOUNT_ROOT) and `jobs/` (job temp directories).
+ */
+export function localClusterFileSystem(
+  dataDir: string,
+  clusterKey: string,
+): { mountRoot: string; jobTempRoot: string } {
+  const root = path.join(dataDir, 'jobfs', clusterTag(clusterKey));
+  return { mountRoot: path.join(root, 'mounts'), jobTempRoot: path.join(root, 'jobs') };
 }
 
 export function readNodeFile(nodeDir: string): LocalNodeFile | undefined {

@@ -53,6 +53,8 @@ export async function createOrConfirm(
   build: () => ResourceRecord,
   confirm: (existing: ResourceRecord) => void,
   afterCreate?: (stored: Stored) => Promise<void>,
+  /** False when the resource is still being made after the PUT: its operation stays InProgress until it is. */
+  createdNow = true,
 ): Promise<PutResult> {
   const record = build();
   let stored: Stored;
@@ -66,11 +68,11 @@ export async function createOrConfirm(
     return { created: false, stored: winner };
   }
   await afterCreate?.(stored);
-  const operation = await recordOperation(deps, 'create', stored.record, true);
+  const operation = await recordOperation(deps, 'create', stored.record, createdNow);
   return { created: true, stored, operation };
 }
 
-export function creationStatus(deps: ServiceDeps): JsonObject {
+export function creationStatus(deps: ServiceDeps, provisioningState = 'succeeded'): JsonObject {
   const now = deps.now().toISOString();
-  return { creationTime: now, provisioningState: 'succeeded', provisioningStateTransitionTime: now };
+  return { creationTime: now, provisioningState, provisioningStateTransitionTime: now };
 }

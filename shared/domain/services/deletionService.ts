@@ -1,4 +1,5 @@
-// Deletes with their cascades: workspace -> experiments -> jobs, then clusters and file servers. A queued or
+// Deletes with their cascades: workspace -> experiments -> jobs, then clusters and file servers (a file server
+// goes once the file server monitor has removed its host). A queued or
 // finished job is removed at once; a running one is asked to terminate and marked `deleting`, and the delete
 // completes when the lifecycle has stopped it (checked again whenever the operation's status is read).
 import type { ResourceRef } from '../resourceId';
@@ -116,9 +117,20 @@ export async function deleteClusterRecord(deps: ServiceDeps, ref: ResourceRef): 
   return true;
 }
 
+/**
+ * Marks a file server `deleting` and asks for its host's removal; the file server monitor deletes the record once
+ * the host is gone. Without a provisioner (nothing was ever provisioned) the record goes at once.
+ */
 export async function deleteFileServerRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
-  await deps.store.delete(ref);
-  return true;
+  if (!deps.fileServers) {
+    await deps.store.delete(ref);
+    return true;
+  }
+  const marked = await markDeleting(deps, ref);
+  if (!marked) return true;
+  // Again at every check of the operation: a start of the monitor lost with a message is made up for.
+  await deps.fileServers.fileServerChanged(marked.record);
+  return false;
 }
 
 export async function deleteWorkspaceRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {

@@ -1,5 +1,6 @@
-// File servers: recorded with their VM size, disks and SSH settings. Provisioning the NFS VM is a later issue;
-// until then the record has no mountSettings (no address exists to report).
+// File servers: recorded `creating` with their VM size, disks and SSH settings; the file server monitor
+// (orchestrations/compute/fileServerMonitor*) provisions the host and records `succeeded` with its mountSettings
+// (or `failed`). The create operation stays InProgress until then.
 import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
 import { checkFileServerProperties } from '../clusterRules';
 import { validateCreateBody } from '../specValidator';
@@ -26,9 +27,11 @@ export async function createFileServer(
       armId,
       location: workspace.record.location,
       spec: properties,
-      status: creationStatus(deps),
+      status: creationStatus(deps, 'creating'),
       encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
     }),
     (existing) => assertUnchanged(deps, existing, properties, secrets),
+    async (stored) => deps.fileServers?.fileServerChanged(stored.record),
+    false,
   );
 }

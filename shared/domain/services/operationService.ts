@@ -55,12 +55,42 @@ async function reconcile(
     done = !job || terminalExecutionStates.has(String(job.record.job?.executionState));
   } else if (operation.action === 'delete') {
     done = await finishPendingDelete(deps, operation.resource);
+  } else if (operation.action === 'create') {
+    return finishCreate(deps, stored);
   }
   if (!done) return stored;
   return deps.store.replaceOperation(
     { ...operation, status: 'Succeeded', endTime: deps.now().toISOString() },
     stored.etag,
   );
+}
+
+/**
+ * A create that outlives its PUT (a file server being provisioned): Succeeded or Failed (with the reason) once the
+ * resource says so; Canceled when it was deleted first.
+ */
+async function finishCreate(
+  deps: ServiceDeps,
+  stored: Stored<OperationRecord>,
+): Promise<Stored<OperationRecord>> {
+  const operation = stored.record;
+  const resource = await deps.store.get(operation.resource);
+  const state = resource?.record.status.provisioningState;
+  const endTime = deps.now().toISOString();
+  if (!resource || state === 'deleting') {
+    return deps.store.replaceOperation({ ...operation, status: 'Canceled', endTime }, stored.etag);
+  }
+  if (state === 'succeeded') {
+    return deps.store.replaceOperation({ ...operation, status: 'Succeeded', endTime }, stored.etag);
+  }
+  if (state === 'failed') {
+    const error = resource.record.fileServer?.error ?? {
+      code: 'ProvisioningFailed',
+      message: `The ${resource.record.kind} '${resource.record.ref.name}' failed to provision.`,
+    };
+    return deps.store.replaceOperation({ ...operation, status: 'Failed', endTime, error }, stored.etag);
+  }
+  return stored;
 }
 
 /** The ARM operation status body (Azure-AsyncOperation). */

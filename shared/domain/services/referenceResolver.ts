@@ -1,5 +1,6 @@
 // Resolves resource ids given in bodies (a job's cluster, mounted file servers): they must name an existing
-// resource, and are stored in their canonical form (the service normalised ids the same way).
+// resource (a file server: one provisioned, so nodes have an address to mount), and are stored in their canonical
+// form (the service normalised ids the same way).
 import { ValidationError } from '../errors';
 import { parseChildId } from '../resourceId';
 import type { Stored } from '../resourceRecord';
@@ -26,6 +27,16 @@ export async function resolveReference(
     throw new ValidationError(
       field,
       `The ${kind === 'cluster' ? 'cluster' : 'file server'} '${id}' is being deleted.`,
+      'InvalidResourceReference',
+    );
+  }
+  const state = found.record.status.provisioningState;
+  if (kind === 'fileServer' && state !== 'succeeded') {
+    throw new ValidationError(
+      field,
+      state === 'failed'
+        ? `The file server '${id}' failed to provision; delete it and create it again.`
+        : `The file server '${id}' is ${String(state)}: it can be mounted once its provisioningState is succeeded.`,
       'InvalidResourceReference',
     );
   }

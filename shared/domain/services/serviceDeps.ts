@@ -1,5 +1,6 @@
 // What the domain services need from the outside world, passed in once by the composition root
 // (functions/api/apiServices.ts) or by tests. Optional members are seams later issues implement.
+import type { FileServerProvisioning } from '../../ports/fileServerProvisioning';
 import type { ClusterCompute } from '../../ports/clusterCompute';
 import type { JobLifecycle } from '../../ports/jobLifecycle';
 import type { JobOutputFiles } from '../../ports/jobOutputFiles';
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   /** Reads users' Key Vault secret references; without it a reference is refused (400). */
   secretReferences?: SecretReferenceResolver;
   compute?: ClusterCompute;
+  /** Provisions and removes file servers; without it a file server stays `creating` (nothing provisions it). */
+  fileServers?: FileServerProvisioning;
   lifecycle?: JobLifecycle;
   outputFiles?: JobOutputFiles;
   /** Role assignments per workspace (shared/security): removed with their workspace. */

@@ -17,8 +17,8 @@ export interface JobTestBed {
   /** The host's data directory: local nodes live under it (nodes/<clusterTag>/<nodeId>). */
   dataDir: string;
   clusterId(name: string): string;
-  /** Creates a cluster of `nodes` local nodes and waits until they are all idle. */
-  createCluster(name: string, nodes: number): Promise<void>;
+  /** Creates a cluster of `nodes` local nodes (`extra`: more properties) and waits until they are all idle. */
+  createCluster(name: string, nodes: number, extra?: Record<string, unknown>): Promise<void>;
   putJob(name: string, properties: Record<string, unknown>): Promise<void>;
   /** Submits a job on `cluster` whose process runs for 10 minutes; resolves with its pid once it started. */
   putLongJob(name: string, cluster: string): Promise<number>;
@@ -63,12 +63,13 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
       env,
       dataDir: env.hostDataDir,
       clusterId: (name) => `${workspace}/clusters/${name}`,
-      async createCluster(name, nodes) {
+      async createCluster(name, nodes, extra = {}) {
         await api.put(`${workspace}/clusters/${name}`, {
           properties: {
             vmSize: 'STANDARD_D1_V2',
             scaleSettings: { manual: { targetNodeCount: nodes } },
             userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+            ...extra,
           },
         });
         await waitFor(
