@@ -1,7 +1,9 @@
-// What the function app's identity needs to run clusters: create, scale and delete VM scale sets in this resource
-// group (Virtual Machine Contributor, which also holds subnets/join/action and networkSecurityGroups/join/action,
-// so no Network Contributor is needed to place nodes in the nodes subnet) and attach the nodes' user-assigned
-// identity to those scale sets (Managed Identity Operator, scoped to that one identity).
+// What the function app's identity needs to run clusters and file servers: create, scale and delete VM scale sets,
+// and file servers' VMs with their disks, network interfaces and setup extension, in this resource group (Virtual
+// Machine Contributor, which also holds networkInterfaces/*, subnets/join/action and
+// networkSecurityGroups/join/action, so no Network Contributor is needed to place nodes and file servers in the
+// nodes subnet) and attach the nodes' user-assigned identity to those scale sets (Managed Identity Operator, scoped
+// to that one identity).
 
 param functionPrincipalId string
 param nodeIdentityName string

@@ -12,6 +12,7 @@ import {
   type PoolDefinition,
   type PoolNode,
 } from '../../ports/computePool';
+import { armRefusalOf } from './armRefusal';
 import { cloudInitCustomData, type AgentInstallation } from './cloudInitCustomData';
 import { nodeKeySecretName, type KeyVaultNodeKeys } from './keyVaultNodeKeys';
 
@@ -45,18 +46,8 @@ const operationStates: Record<string, PoolNode['state']> = {
 
 /** ARM/SDK failures (quota, capacity, bad image) become ComputePoolErrors; transient ones propagate (retried). */
 function asPoolError(error: unknown): unknown {
-  const e = error as { code?: unknown; message?: unknown; statusCode?: unknown };
-  // A failed long-running operation: core-lro reports "The long-running operation has failed. CODE. MESSAGE".
-  const lro = /^The long-running operation has failed\. ([A-Za-z]+)\. ([\s\S]*)$/.exec(
-    String(e?.message ?? ''),
-  );
-  if (lro) return new ComputePoolError(lro[1], lro[2]);
-  const code = typeof e?.code === 'string' ? e.code : undefined;
-  const status = Number(e?.statusCode ?? 0);
-  if (code && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-    return new ComputePoolError(code, String(e.message ?? code));
-  }
-  return error;
+  const refusal = armRefusalOf(error);
+  return refusal ? new ComputePoolError(refusal.code, refusal.message) : error;
 }
 
 export class VmssComputePool implements ComputePool {

@@ -12,6 +12,7 @@ import type {
 } from '@azure/arm-compute';
 import type { NetworkInterface, NetworkManagementClient } from '@azure/arm-network';
 import { clusterTag } from '../../contracts/nodeQueueNames';
+import { armRefusalOf, type ArmRefusal } from '../compute/armRefusal';
 import type {
   FileServerHostSpec,
   FileServerHostState,
@@ -31,7 +32,7 @@ export interface VmFileServerHostsOptions {
   pollIntervalMs?: number;
 }
 
-type Failure = { code: string; message: string };
+type Failure = ArmRefusal;
 
 /** Name of the CustomScript extension that sets the server up. */
 export const fileServerSetupExtensionName = 'batchai-fileserver-setup';
@@ -127,25 +128,6 @@ export function fileServerSetupScript(diskCount: number): string {
     'echo "file server ready: $device at $MOUNT_POINT, exported over NFS"',
     '',
   ].join('\n');
-}
-
-/**
- * A refusal by Resource Manager (a 4xx other than not found, timeout and throttling, or a failed long-running
- * operation), or undefined for anything transient (rethrown: the caller tries again).
- */
-function refusalOf(error: unknown): Failure | undefined {
-  const e = error as { code?: unknown; message?: unknown; statusCode?: unknown } | undefined;
-  // A failed long-running operation: core-lro reports "The long-running operation has failed. CODE. MESSAGE".
-  const lro = /^The long-running operation has failed\. ([A-Za-z]+)\. ([\s\S]*)$/.exec(
-    String(e?.message ?? ''),
-  );
-  if (lro) return { code: lro[1], message: lro[2] };
-  const code = typeof e?.code === 'string' ? e.code : undefined;
-  const status = Number(e?.statusCode ?? 0);
-  if (code && status >= 400 && status < 500 && status !== 404 && status !== 408 && status !== 429) {
-    return { code, message: String(e?.message ?? code) };
-  }
-  return undefined;
 }
 
 const isNotFound = (error: unknown): boolean => (error as { statusCode?: unknown })?.statusCode === 404;
@@ -375,7 +357,7 @@ export class VmFileServerHosts implements FileServerHosts {
     try {
       await create();
     } catch (error: unknown) {
-      const refusal = refusalOf(error);
+      const refusal = armRefusalOf(error);
       if (refusal) return { state: 'failed', ...refusal };
       throw error;
     }
