@@ -123,6 +123,12 @@ const operationPath =
 /** The api-version each provider's operation URLs carry. */
 const operationApiVersions = { Compute: '2024-07-01', Network: '2024-05-01' };
 
+/** Resource Manager's answer to a PUT without a location. */
+const locationRequired = [
+  'LocationRequired',
+  'The location property is required for this definition.',
+] as const;
+
 export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFake> {
   const { certificate, key } = loadLoopbackCertificate();
   const delayMs = options.operationDelayMs ?? 100;
@@ -480,12 +486,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         return reply.send(200, networkInterfaceWire(nic));
       case 'PUT': {
         const input = body as Json | undefined;
-        if (!input || typeof input.location !== 'string')
-          return reply.fail(
-            400,
-            'LocationRequired',
-            'The location property is required for this definition.',
-          );
+        if (!input || typeof input.location !== 'string') return reply.fail(400, ...locationRequired);
         const configurations = (input.properties as Json | undefined)?.ipConfigurations;
         if (!Array.isArray(configurations) || configurations.length === 0) {
           return reply.fail(
@@ -623,12 +624,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         return reply.send(200, virtualMachineWire(vm, withInstanceView));
       case 'PUT': {
         const input = body as Json | undefined;
-        if (!input || typeof input.location !== 'string')
-          return reply.fail(
-            400,
-            'LocationRequired',
-            'The location property is required for this definition.',
-          );
+        if (!input || typeof input.location !== 'string') return reply.fail(400, ...locationRequired);
         const invalid = invalidVirtualMachine(input, !vm);
         if (invalid) return reply.fail(400, 'InvalidParameter', invalid);
         if (vm?.provisioningState === 'Deleting')
@@ -708,12 +704,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       case 'PUT': {
         const input = body as Json | undefined;
         const props = input?.properties as Json | undefined;
-        if (!input || typeof input.location !== 'string')
-          return reply.fail(
-            400,
-            'LocationRequired',
-            'The location property is required for this definition.',
-          );
+        if (!input || typeof input.location !== 'string') return reply.fail(400, ...locationRequired);
         for (const field of ['publisher', 'type', 'typeHandlerVersion']) {
           if (typeof props?.[field] !== 'string')
             return reply.fail(400, 'InvalidParameter', `Required parameter '${field}' is missing (null).`);
@@ -890,8 +881,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           const input = body as Json | undefined;
           const sku = input?.sku as Json | undefined;
           const props = input?.properties as Json | undefined;
-          if (!input || typeof input.location !== 'string')
-            return fail(400, 'LocationRequired', 'The location property is required for this definition.');
+          if (!input || typeof input.location !== 'string') return fail(400, ...locationRequired);
           if (!sku || typeof sku.name !== 'string' || typeof sku.capacity !== 'number') {
             return fail(
               400,

@@ -41,16 +41,6 @@ function filesBelow(dir: string): string[] {
     .sort();
 }
 
-async function stdoutOf(job: string): Promise<string> {
-  const listing = await bed.api.send(
-    'POST',
-    bed.api.url(`${experiment}/jobs/${job}/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
-  );
-  const files = (listing.body.value ?? []) as { name: string; downloadUrl: string }[];
-  const stdout = files.find((f) => f.name === 'stdout.txt');
-  return stdout ? (await fetch(stdout.downloadUrl)).text() : '';
-}
-
 test('a file server is provisioned, shared by the nodes and jobs that mount it, and removed with its files', async () => {
   const put = await bed.api.send('PUT', fileServer, fileServerBody);
   expect(put.status).toBe(202);
@@ -101,7 +91,7 @@ test('a file server is provisioned, shared by the nodes and jobs that mount it, 
     (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
   );
   expect(JSON.stringify(done)).toContain('"executionState":"succeeded"');
-  expect(await stdoutOf('writers')).toBe('2\n2\n');
+  expect(await bed.stdoutOf('writers')).toBe('2\n2\n');
   // On this machine the export is one directory: both nodes' files are in it, under the mounted sourceDirectory.
   const servers = path.join(bed.dataDir, 'fileservers');
   const [server] = fs.readdirSync(servers);
@@ -127,7 +117,7 @@ test('a file server is provisioned, shared by the nodes and jobs that mount it, 
     (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
   );
   expect(escapedJob.executionState).toBe('succeeded');
-  expect((await stdoutOf('escape')).split('\n').filter(Boolean).sort()).toEqual(['shared']);
+  expect((await bed.stdoutOf('escape')).split('\n').filter(Boolean).sort()).toEqual(['shared']);
 
   const deleted = await bed.api.send('DELETE', fileServer);
   expect(deleted.status).toBe(202);

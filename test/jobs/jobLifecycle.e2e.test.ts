@@ -44,17 +44,6 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** The job's stdout.txt as listed by listOutputFiles ('' until it exists). */
-async function stdoutOf(job: string): Promise<string> {
-  const listing = await bed.api.send(
-    'POST',
-    bed.api.url(`${experiment}/jobs/${job}/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
-  );
-  const files = (listing.body.value ?? []) as { name: string; downloadUrl: string }[];
-  const stdout = files.find((f) => f.name === 'stdout.txt');
-  return stdout ? (await fetch(stdout.downloadUrl)).text() : '';
-}
-
 const ended = (p: Record<string, unknown>): boolean =>
   p.executionState === 'succeeded' || p.executionState === 'failed';
 
@@ -141,7 +130,7 @@ test('terminating a running job stops its process within seconds and fails it as
   await bed.waitForJob('endless', 'running', (p) => p.executionState === 'running');
   // The process prints its pid first (live stdout): wait for it, so the kill hits a running process.
   const pid = await waitFor('the pid on live stdout', async () => {
-    const text = await stdoutOf('endless');
+    const text = await bed.stdoutOf('endless');
     return /^\d+\n/.test(text) ? Number(text.trim()) : undefined;
   });
   expect(processAlive(pid)).toBe(true);
@@ -218,7 +207,7 @@ test('a failing job preparation fails the job before the main command runs', asy
   const done = await bed.waitForJob('badprep', 'ended', ended);
   expect(done.executionState).toBe('failed');
   expect(infoOf(done)).toMatchObject({ exitCode: 7, errors: [{ code: 'JobPreparationFailed' }] });
-  expect(await stdoutOf('badprep')).toBe('');
+  expect(await bed.stdoutOf('badprep')).toBe('');
 }, 120_000);
 
 test('deleting a running job stops it, then the delete completes', async () => {

@@ -51,16 +51,6 @@ interface Attempt {
   endTime?: string;
 }
 
-async function stdoutOf(job: string): Promise<string> {
-  const listing = await bed.api.send(
-    'POST',
-    bed.api.url(`${experiment}/jobs/${job}/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
-  );
-  const files = (listing.body.value ?? []) as { name: string; downloadUrl: string }[];
-  const stdout = files.find((f) => f.name === 'stdout.txt');
-  return stdout ? (await fetch(stdout.downloadUrl)).text() : '';
-}
-
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -121,7 +111,7 @@ async function firstAttemptRunning(
 ): Promise<{ pid: number; first: Attempt; nodeDir: string; node: LocalNodeFile }> {
   await bed.putJob(job, secondAttemptSucceeds(cluster));
   const pid = await waitFor('the pid on live stdout', async () => {
-    const text = await stdoutOf(job);
+    const text = await bed.stdoutOf(job);
     return /^\d+\n/.test(text) ? Number(text.trim()) : undefined;
   });
   const first = ((await bed.getJob(job)).attempts as Attempt[])[0];
@@ -138,7 +128,7 @@ function trainingJob(epochs: number): Record<string, unknown> {
 test('a preempted job is requeued and its next attempt resumes from the checkpoint on another node', async () => {
   await bed.putJob('train', trainingJob(8));
   await waitFor('epoch 2 on live stdout', async () =>
-    (await stdoutOf('train')).includes('epoch 2 ') ? true : undefined,
+    (await bed.stdoutOf('train')).includes('epoch 2 ') ? true : undefined,
   );
   const first = ((await bed.getJob('train')).attempts as Attempt[])[0];
   imds.schedule('Preempt', [first.nodeIds[0]], 5_000);
@@ -161,7 +151,7 @@ test('a preempted job is requeued and its next attempt resumes from the checkpoi
   expect(attempts[1]).toMatchObject({ attempt: 2, outcome: 'succeeded' });
   expect(attempts[1].nodeIds[0]).not.toBe(first.nodeIds[0]);
   // The listing shows the latest attempt's files: it resumed where attempt 1 checkpointed.
-  const stdout = await stdoutOf('train');
+  const stdout = await bed.stdoutOf('train');
   const resumed = /^resumed from epoch (\d+)$/m.exec(stdout);
   expect(resumed).not.toBeNull();
   expect(Number(resumed![1])).toBeGreaterThanOrEqual(2);
@@ -194,7 +184,7 @@ test('a node lost without notice (agent killed, no heartbeats) requeues its job 
   const attempts = done.attempts as Attempt[];
   expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
   expect(attempts[1].nodeIds[0]).not.toBe(first.nodeIds[0]);
-  expect(await stdoutOf('lost')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+  expect(await bed.stdoutOf('lost')).toMatch(/^resumed after \/\S+\/outputs\n$/);
 }, 180_000);
 
 test('a job whose node agent crashed and came back is requeued at once: the agent stops the task it finds in its journal', async () => {
@@ -208,7 +198,7 @@ test('a job whose node agent crashed and came back is requeued at once: the agen
     const attempts = done.attempts as Attempt[];
     expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
     expect(attempts[0].reason).toBe('The node agent restarted while the task ran (its process was stopped).');
-    expect(await stdoutOf('orphaned')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+    expect(await bed.stdoutOf('orphaned')).toMatch(/^resumed after \/\S+\/outputs\n$/);
     expect(processAlive(pid)).toBe(false);
     // The requeue came from the journal (the node was never lost: its agent came back within the heartbeat window).
     expect(fs.readFileSync(path.join(nodeDir, 'agent.log'), 'utf8')).toContain(
@@ -235,7 +225,7 @@ test('a job whose node lost its task without an exit (the agent came back withou
     expect(attempts[0].reason).toMatch(
       /^The node \S+ no longer runs the task \S+ and reported no exit for it/,
     );
-    expect(await stdoutOf('wiped')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+    expect(await bed.stdoutOf('wiped')).toMatch(/^resumed after \/\S+\/outputs\n$/);
   } finally {
     if (processAlive(agent.pid!)) process.kill(-agent.pid!, 'SIGKILL');
   }
@@ -254,7 +244,7 @@ test('a job preempted in every allowed attempt fails as JobPreempted with its at
     );
     // Preempt only once the process runs (its first line is on stdout), so its SIGTERM is the eviction's.
     await waitFor(`attempt ${attempt} printing`, async () =>
-      (await stdoutOf('unlucky')).startsWith('attempt on') ? true : undefined,
+      (await bed.stdoutOf('unlucky')).startsWith('attempt on') ? true : undefined,
     );
     imds.schedule('Preempt', [(running.attempts as Attempt[])[attempt - 1].nodeIds[0]], 5_000);
   }

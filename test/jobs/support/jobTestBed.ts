@@ -23,6 +23,8 @@ export interface JobTestBed {
   /** Submits a job on `cluster` whose process runs for 10 minutes; resolves with its pid once it started. */
   putLongJob(name: string, cluster: string): Promise<number>;
   getJob(name: string): Promise<Record<string, unknown>>;
+  /** The job's stdout.txt as listOutputFiles lists it, downloaded by its SAS link ('' until it exists). */
+  stdoutOf(name: string): Promise<string>;
   /** Polls the job until `predicate` holds on its properties; returns them. */
   waitForJob(
     name: string,
@@ -95,6 +97,15 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
         });
       },
       getJob,
+      async stdoutOf(name) {
+        const listing = await api.send(
+          'POST',
+          api.url(`${experiment}/jobs/${name}/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+        );
+        const files = (listing.body.value ?? []) as { name: string; downloadUrl: string }[];
+        const stdout = files.find((f) => f.name === 'stdout.txt');
+        return stdout ? (await fetch(stdout.downloadUrl)).text() : '';
+      },
       async waitForJob(name, what, predicate, timeoutMs = 60_000) {
         let last: Record<string, unknown> = {};
         try {
