@@ -2,8 +2,9 @@
 // `<job mount root>/<relativeMountPath>` ($AZ_BATCHAI_JOB_MOUNT_ROOT) before the first of the job's tasks that
 // needs them runs, shared by the job's tasks that run at once on the node, and unmounted when the last of them
 // ended. On VMs they are real mounts (the commands of agent/volumeMounts.ts); on local nodes each is a directory
-// that stands for it (a file server's: a link to its shared export directory), as the cluster's mounts are. Account keys come sealed for one task and one mount: opened in
-// memory, written to a 0600 file only while mount.cifs runs.
+// that stands for it (a file server's: a link to its shared export directory), as the cluster's mounts are.
+// Account keys come sealed for one task and one mount: opened in memory, written to a 0600 file only while
+// mount.cifs runs.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { AgentConfig, AgentMount } from '../shared/contracts/agentConfig';

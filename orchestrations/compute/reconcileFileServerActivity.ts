@@ -75,7 +75,8 @@ export async function reconcileFileServer(
   services: ComputeServices = getComputeServices(),
 ): Promise<FileServerReconcileResult> {
   const hosts = services.fileServers;
-  const checkMs = hosts.kind === 'local' ? 1_000 : 15_000;
+  // At the cluster monitor's pace (COMPUTE_MONITOR_INTERVAL_SECONDS): a local host is ready, or gone, at once.
+  const checkMs = services.timings.monitorIntervalMs;
   const ref: ResourceRef = { kind: 'fileServer', ...input.fileServer };
   const stored = await services.store.get(ref);
   const state = stored ? String(stored.record.status.provisioningState) : 'gone';

@@ -41,6 +41,8 @@ export async function startImdsFake(options: ImdsFakeOptions = {}): Promise<Imds
   let pollCount = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://imds');
+    // As IMDS does, a trailing '/' names the same endpoint (MSAL's managed identity client sends one).
+    if (url.pathname.length > 1) url.pathname = url.pathname.replace(/\/+$/, '');
     const answer = (status: number, body: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));

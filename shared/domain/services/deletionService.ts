@@ -1,7 +1,7 @@
 // Deletes with their cascades: workspace -> experiments -> jobs, then clusters and file servers (a file server
-// goes once the file server monitor has removed its host). A queued or
-// finished job is removed at once; a running one is asked to terminate and marked `deleting`, and the delete
-// completes when the lifecycle has stopped it (checked again whenever the operation's status is read).
+// goes once the file server monitor has removed its host). A queued or finished job is removed at once; a running
+// one is asked to terminate and marked `deleting`, and the delete completes when the lifecycle has stopped it
+// (checked again whenever the operation's status is read).
 import type { ResourceRef } from '../resourceId';
 import { experimentRefOf, workspaceRefOf } from '../resourceId';
 import type { SweepStore } from '../sweeps/sweepStore';
