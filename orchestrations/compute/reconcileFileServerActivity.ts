@@ -1,6 +1,6 @@
 // Activity: one pass of a file server's monitor. A `creating` record's host is advanced one step (FileServerHosts
 // ensure) and, once ready or failed, the record says so: `succeeded` with Batch AI's mountSettings, or `failed`
-// with the reason (the create operation reports it). A `deleting` record's host is removed, then the record. A
+// with the reason in `errors` (the create operation reports it too). A `deleting` record's host is removed, then the record. A
 // record already gone leaves nothing of its host behind. Idempotent: a repeated pass converges to the same state.
 import * as df from 'durable-functions';
 import { PreconditionFailedError } from '../../shared/domain/errors';
@@ -65,7 +65,8 @@ function settled(
     next.fileServer = host.localExport ? { localExport: host.localExport } : {};
   } else {
     next.status.provisioningState = 'failed';
-    next.fileServer = { error: { code: host.code, message: host.message } };
+    // An extension of Batch AI's FileServer (it had no field for it); the create operation reports the same.
+    next.status.errors = [{ code: host.code, message: host.message }];
   }
   return next;
 }

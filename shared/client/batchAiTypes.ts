@@ -232,6 +232,8 @@ export interface FileServer extends ProxyResource {
     provisioningStateTransitionTime?: string;
     creationTime?: string;
     provisioningState?: ProvisioningState;
+    /** Extension: why it failed to provision. */
+    errors?: BatchAiError[];
   };
 }
 

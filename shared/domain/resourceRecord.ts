@@ -72,8 +72,6 @@ export interface ResourceRecord {
 export interface FileServerRuntime {
   /** Local hosts: the directory of this machine that stands for the NFS export (local nodes link to it). */
   localExport?: string;
-  /** Why provisioning failed (the create operation's error). */
-  error?: { code: string; message: string };
 }
 
 /** A record with the ETag the store read it with (every update must present it). */

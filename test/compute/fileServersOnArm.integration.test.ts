@@ -112,7 +112,10 @@ test('without a subnet a file server fails, its operation says why, and it canno
   expect(operation).toMatchObject({ status: 'Failed', error: { code: 'SubnetRequired' } });
   expect(String((operation.error as { message: string }).message)).toContain('properties.subnet');
   const got = await api.send('GET', `${workspace}/fileServers/nosubnet`);
-  expect(got.body.properties).toMatchObject({ provisioningState: 'failed' });
+  expect(got.body.properties).toMatchObject({
+    provisioningState: 'failed',
+    errors: [{ code: 'SubnetRequired', message: (operation.error as { message: string }).message }],
+  });
   const refused = await api.send('PUT', `${workspace}/clusters/onfailed`, clusterBody('nosubnet'));
   expect(refused.status).toBe(400);
   expect(refused.body.error).toMatchObject({ target: mountField });

@@ -59,6 +59,13 @@ describeInBrowser('dashboard in a browser', () => {
         userAccountSettings: { adminUserName: 'me', adminUserSshPublicKey: 'ssh-rsa AAAAB3NzaC1yc2E test' },
       },
     });
+    await api('PUT', `${provider}/workspaces/ws/fileServers/share`, {
+      properties: {
+        vmSize: 'STANDARD_D2_V2',
+        sshConfiguration: { userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Fs-Passw0rd!' } },
+        dataDisks: { diskSizeInGB: 64, diskCount: 2, storageAccountType: 'Standard_LRS' },
+      },
+    });
     await api('PUT', `${provider}/workspaces/ws/experiments/exp`);
     await api('PUT', `${provider}/workspaces/ws/experiments/exp/jobs/job-api`, {
       properties: {
@@ -101,6 +108,17 @@ describeInBrowser('dashboard in a browser', () => {
     await expectText(row, /No nodes/);
     await expectText(row, /Steady/);
     expect(await row.getByRole('button', { name: 'Resize cpu' }).isVisible()).toBe(true);
+  });
+
+  it('lists the file servers with their disks and where nodes mount them from, and deletes one', async () => {
+    const row = page.getByRole('row', { name: /share/ });
+    await row.waitFor();
+    await expectText(row, /2 × 64 GB Standard_LRS, RAID 0/);
+    await expectText(row, /127\.0\.0\.1:\/mnt\/data/);
+    await expectText(row, /Succeeded/);
+    await row.getByRole('button', { name: 'Delete share' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expectText(page.locator('#file-servers-title + .live'), /No file servers in this workspace/);
   });
 
   it('submits a pasted job.json from the form and lists the job', async () => {

@@ -1,7 +1,8 @@
-// Unit tests of the dashboard's automation and access page models (no DOM): scoring rule and job schedule rows,
-// role assignment rows and the principal id check, and their routes.
+// Unit tests of the dashboard's automation, access and file server page models (no DOM): scoring rule and job
+// schedule rows, role assignment rows and the principal id check, file server rows, and their routes.
 import { jobScheduleRow, scoringRuleRow } from '../../dashboard/src/model/automationSummary';
 import { parseRoute, routeHash } from '../../dashboard/src/model/dashboardRoute';
+import { fileServerRow } from '../../dashboard/src/model/fileServerSummary';
 import { checkPrincipalId, roleAssignmentRows } from '../../dashboard/src/model/roleAssignments';
 
 test('a scoring rule row: where it looks, for which experiment, and how blobs become jobs', () => {
@@ -136,4 +137,51 @@ test('a principal id must be an object id (GUID)', () => {
   expect(checkPrincipalId('alice@contoso.com')).toBe(
     "Principal id: 'alice@contoso.com' is not an object id (a GUID such as 00000000-0000-0000-0000-000000000000).",
   );
+});
+
+test('a file server row: its disks in words, where nodes mount it from, and why it failed', () => {
+  expect(
+    fileServerRow({
+      name: 'nfs',
+      properties: {
+        vmSize: 'Standard_D4s_v3',
+        dataDisks: {
+          diskCount: 4,
+          diskSizeInGB: 512,
+          storageAccountType: 'Premium_LRS',
+          cachingType: 'readonly',
+        },
+        mountSettings: { mountPoint: '/mnt/data', fileServerInternalIP: '10.0.0.4' },
+        provisioningState: 'succeeded',
+        creationTime: '2026-01-01T00:00:00.000Z',
+      },
+    }),
+  ).toEqual({
+    name: 'nfs',
+    vmSize: 'Standard_D4s_v3',
+    disks: '4 × 512 GB Premium_LRS, RAID 0, caching readonly',
+    mount: '10.0.0.4:/mnt/data',
+    provisioningState: 'succeeded',
+    errors: '',
+    creationTime: '2026-01-01T00:00:00.000Z',
+  });
+  expect(
+    fileServerRow({
+      name: 'bad',
+      properties: {
+        dataDisks: {
+          diskCount: 1,
+          diskSizeInGB: 10,
+          storageAccountType: 'Standard_LRS',
+          cachingType: 'none',
+        },
+        provisioningState: 'failed',
+        errors: [{ code: 'SubnetRequired', message: 'A file server needs a subnet.' }],
+      },
+    }),
+  ).toMatchObject({
+    disks: '1 × 10 GB Standard_LRS',
+    mount: '',
+    errors: 'SubnetRequired: A file server needs a subnet.',
+  });
 });

@@ -1,5 +1,6 @@
 // Clusters of a workspace: VM size, priority, allocation state, node state counts as a bar, scale settings;
-// resize a manually scaled cluster; create a cluster from a small form.
+// resize a manually scaled cluster; create a cluster from a small form. Below them, the workspace's file servers:
+// disks, where nodes mount them from, state and why one failed; delete one.
 import { parseArmId } from '../model/armResourceId.js';
 import {
   buildClusterBody,
@@ -9,10 +10,12 @@ import {
   isManuallyScaled,
   type ScaleSettingsWire,
 } from '../model/clusterSummary.js';
+import { fileServerRow } from '../model/fileServerSummary.js';
 import { checkResourceName } from '../model/jobSubmission.js';
 import { allocationStateView, provisioningStateView } from '../model/resourceStates.js';
 import { formatTimestamp } from '../model/timeFormat.js';
 import { workspacePath } from '../ui/apiClient.js';
+import { confirmAction } from '../ui/confirmDialog.js';
 import { morphChildren } from '../ui/domMorph.js';
 import { h } from '../ui/elementBuilder.js';
 import { nodeBar, showFormError, stateBadge } from '../ui/stateBadge.js';
@@ -180,6 +183,25 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
       .catch((error: unknown) => showFormError(createError, errorText(error)));
   });
 
+  // File servers: created with the API or the CLI (`batchai file-server create`), listed and deleted here.
+  const fileServersLive = h('div', { class: 'live' });
+  fileServersLive.addEventListener('click', (event) => {
+    const button = (event.target as Element).closest('button[data-delete-file-server]');
+    if (!button) return;
+    const serverName = button.getAttribute('data-delete-file-server') ?? '';
+    void confirmAction(
+      'Delete file server',
+      `Delete the file server ${serverName} and every file on it? Nodes that mount it lose their files.`,
+      'Delete',
+    ).then((confirmed) => {
+      if (!confirmed) return;
+      ctx.api
+        .change('DELETE', `${workspacePath(scope)}/fileServers/${encodeURIComponent(serverName)}`)
+        .then(() => ctx.refreshSoon())
+        .catch((error: unknown) => ctx.reportError(error));
+    });
+  });
+
   const element = h(
     'section',
     { 'aria-labelledby': 'clusters-title' },
@@ -187,12 +209,87 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
     live,
     resizeForm,
     createForm,
+    h('h2', { id: 'file-servers-title' }, 'File servers'),
+    fileServersLive,
   );
+
+  async function refreshFileServers(): Promise<void> {
+    const path = `${workspacePath(scope)}/fileServers`;
+    const servers = (await ctx.api.list<ClusterWire>(path)).items.map(fileServerRow);
+    morphChildren(fileServersLive, [
+      servers.length === 0
+        ? h(
+            'p',
+            { class: 'empty' },
+            'No file servers in this workspace. Create one with `batchai file-server create`; clusters and jobs mount it by name.',
+          )
+        : h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              {},
+              h('caption', { class: 'visually-hidden' }, `File servers in ${workspace}`),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ...['Name', 'VM size', 'Data disks', 'Mount from', 'Provisioning', 'Created', ''].map((c) =>
+                    h('th', { scope: 'col' }, c),
+                  ),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                servers.map((server) =>
+                  h(
+                    'tr',
+                    { 'data-key': server.name },
+                    h('th', { scope: 'row' }, server.name),
+                    h('td', {}, server.vmSize),
+                    h('td', {}, server.disks),
+                    h('td', {}, server.mount ? h('code', {}, server.mount) : '—'),
+                    h(
+                      'td',
+                      {},
+                      stateBadge(provisioningStateView(server.provisioningState)),
+                      server.errors ? h('div', { class: 'error-text' }, server.errors) : null,
+                    ),
+                    h('td', {}, formatTimestamp(server.creationTime)),
+                    h(
+                      'td',
+                      {},
+                      server.provisioningState === 'deleting'
+                        ? null
+                        : h(
+                            'button',
+                            {
+                              type: 'button',
+                              class: 'small secondary',
+                              'data-delete-file-server': server.name,
+                              'aria-label': `Delete ${server.name}`,
+                            },
+                            'Delete',
+                          ),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    ]);
+  }
 
   return {
     element,
     async refresh() {
-      const clusters = await listClusters(ctx, resourceGroup, workspace);
+      const [clusters] = await Promise.all([
+        listClusters(ctx, resourceGroup, workspace),
+        refreshFileServers(),
+      ]);
       const rows = clusters.map((c) => {
         const p = c.properties ?? {};
         const scale = p.scaleSettings as ScaleSettingsWire | undefined;

@@ -84,9 +84,11 @@ async function finishCreate(
     return deps.store.replaceOperation({ ...operation, status: 'Succeeded', endTime }, stored.etag);
   }
   if (state === 'failed') {
-    const error = resource.record.fileServer?.error ?? {
-      code: 'ProvisioningFailed',
-      message: `The ${resource.record.kind} '${resource.record.ref.name}' failed to provision.`,
+    const [reported] = (resource.record.status.errors ?? []) as { code?: string; message?: string }[];
+    const error = {
+      code: reported?.code ?? 'ProvisioningFailed',
+      message:
+        reported?.message ?? `The ${resource.record.kind} '${resource.record.ref.name}' failed to provision.`,
     };
     return deps.store.replaceOperation({ ...operation, status: 'Failed', endTime, error }, stored.etag);
   }

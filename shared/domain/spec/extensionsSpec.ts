@@ -1,5 +1,6 @@
 // The OpenAPI (swagger 2.0) description of this service's extensions of Batch AI 2018-05-01: sweeps, scoring rules,
-// job schedules, role assignments, the operation status/result URLs and the job's queueInfo/attempts properties.
+// job schedules, role assignments, the operation status/result URLs, the job's queueInfo/attempts properties and a
+// failed file server's errors.
 // Kept apart from the untouched Batch AI spec and merged into it at serve time (servedOpenApi.ts).
 
 type Json = Record<string, unknown>;
@@ -455,6 +456,17 @@ export const extensionDefinitions: Record<string, Json> = {
 
 /** Extension properties added to existing Batch AI definitions (definition name -> properties). */
 export const extensionProperties: Record<string, Record<string, Json>> = {
+  FileServerProperties: {
+    errors: {
+      ...readOnly({
+        type: 'array',
+        items: ref('BatchAIError'),
+        description:
+          'Why the file server failed to provision (provisioningState failed); its create operation reports the same.',
+      }),
+      'x-batchai-extension': true,
+    },
+  },
   JobProperties: {
     queueInfo: { ...readOnly(ref('JobQueueInfo')), 'x-batchai-extension': true },
     attempts: {
