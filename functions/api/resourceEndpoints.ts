@@ -61,7 +61,7 @@ export async function deleteResource(
     await requireParentsOf(deps, ref);
     return { status: 204 };
   }
-  const done = await finishPendingDelete(deps, ref);
+  const done = await finishPendingDelete(deps, ref, true);
   const operation = await recordOperation(deps, 'delete', existing.record, done);
   return acceptedResponse(request, operation);
 }

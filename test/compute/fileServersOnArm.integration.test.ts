@@ -133,6 +133,10 @@ test('a file server is made (interface, VM, NFS setup), mounted by a cluster by 
   expect((await api.send('GET', `${workspace}/fileServers/nfs`)).body.properties).toMatchObject({
     provisioningState: 'creating',
   });
+  // The same PUT again answers the file server as it is (and asks for it to be made again: idempotent).
+  const again = await api.send('PUT', `${workspace}/fileServers/nfs`, fileServerBody(true));
+  expect(again.status).toBe(200);
+  expect(again.body.properties).toMatchObject({ provisioningState: 'creating' });
   const early = await api.send('PUT', `${workspace}/clusters/early`, clusterBody('nfs'));
   expect(early.status).toBe(400);
   expect(early.body.error).toMatchObject({ target: mountField });

@@ -31,7 +31,7 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
   const referenced = await resolveSecretReferences(deps, properties);
   const armId = armIdOf(ref);
   const now = deps.now().toISOString();
-  return createOrConfirm(
+  const result = await createOrConfirm(
     deps,
     () => ({
       kind: 'cluster',
@@ -65,6 +65,10 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
     (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
     async (stored) => deps.compute?.applyScaleSettings(stored.record),
   );
+  // The same PUT again (an earlier one may have failed after recording the cluster, before its monitor was asked):
+  // asked again; idempotent, it costs the monitor one pass.
+  if (!result.created) await deps.compute?.applyScaleSettings(result.stored.record);
+  return result;
 }
 
 /** PATCH: only scale settings change (ClusterUpdateParameters). */

@@ -119,17 +119,25 @@ export async function deleteClusterRecord(deps: ServiceDeps, ref: ResourceRef): 
 
 /**
  * Marks a file server `deleting` and asks for its host's removal; the file server monitor deletes the record once
- * the host is gone. Without a provisioner (nothing was ever provisioned) the record goes at once.
+ * the host is gone. The ask goes when the mark is new, or when the caller asked for the delete again (a DELETE
+ * whose earlier ask failed); not at each check of the operation (the monitor checks at its own pace). Without a
+ * provisioner (nothing was ever provisioned) the record goes at once.
  */
-export async function deleteFileServerRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
+export async function deleteFileServerRecord(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  requested = false,
+): Promise<boolean> {
   if (!deps.fileServers) {
     await deps.store.delete(ref);
     return true;
   }
+  const before = await deps.store.get(ref);
+  if (!before) return true;
   const marked = await markDeleting(deps, ref);
   if (!marked) return true;
-  // Again at every check of the operation: a start of the monitor lost with a message is made up for.
-  await deps.fileServers.fileServerChanged(marked.record);
+  if (requested || before.record.status.provisioningState !== 'deleting')
+    await deps.fileServers.fileServerChanged(marked.record);
   return false;
 }
 
@@ -158,7 +166,10 @@ export async function deleteWorkspaceRecord(deps: ServiceDeps, ref: ResourceRef)
   return true;
 }
 
-const deleters = {
+const deleters: Record<
+  ResourceRef['kind'],
+  (deps: ServiceDeps, ref: ResourceRef, requested: boolean) => Promise<boolean>
+> = {
   workspace: deleteWorkspaceRecord,
   experiment: deleteExperimentRecord,
   job: deleteJobRecord,
@@ -166,7 +177,14 @@ const deleters = {
   fileServer: deleteFileServerRecord,
 };
 
-/** Runs a delete again (all steps are idempotent); true when the resource is gone. */
-export function finishPendingDelete(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
-  return deleters[ref.kind](deps, ref);
+/**
+ * Runs a delete again (all steps are idempotent); true when the resource is gone. `requested`: a DELETE request
+ * (not a check of its operation), so what must be asked of other components is asked again.
+ */
+export function finishPendingDelete(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  requested = false,
+): Promise<boolean> {
+  return deleters[ref.kind](deps, ref, requested);
 }

@@ -19,7 +19,7 @@ export async function createFileServer(
   checkFileServerProperties(properties);
   const workspace = await requireWorkspace(deps, ref, true);
   const armId = armIdOf(ref);
-  return createOrConfirm(
+  const result = await createOrConfirm(
     deps,
     () => ({
       kind: 'fileServer',
@@ -34,4 +34,8 @@ export async function createFileServer(
     async (stored) => deps.fileServers?.fileServerChanged(stored.record),
     false,
   );
+  // The same PUT again while it is being made (an earlier PUT may have failed after recording it): asked again.
+  if (!result.created && result.stored.record.status.provisioningState === 'creating')
+    await deps.fileServers?.fileServerChanged(result.stored.record);
+  return result;
 }
