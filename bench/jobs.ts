@@ -134,7 +134,24 @@ async function submitToStart(bed: JobTestBed, dir: string): Promise<void> {
   );
 }
 
+/**
+ * Function invocations per job in a slice of the host's log (its "Executing 'Functions.<name>'" lines), by
+ * function, most frequent first: what the host's share of a job's CPU is spent on.
+ */
+function invocationsPerJob(log: string, jobs: number): string {
+  const counts = new Map<string, number>();
+  for (const match of log.matchAll(/Executing 'Functions\.([^']+)'/g)) {
+    counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+  }
+  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  const parts = [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${(n / jobs).toFixed(2)}`);
+  return `function invocations per job: ${(total / jobs).toFixed(2)} (${parts.join(', ')})`;
+}
+
 async function throughput(bed: JobTestBed): Promise<void> {
+  const logBefore = bed.env.hostOutput().length;
   const cpuBefore = cpuSnapshot();
   const start = Date.now();
   const names = Array.from({ length: burstJobs }, (_, i) => `burst-${i}`);
@@ -164,7 +181,8 @@ async function throughput(bed: JobTestBed): Promise<void> {
   process.stdout.write(
     `throughput: ${burstJobs} trivial jobs on 4 node slots (4 one-slot local nodes): submitted in ` +
       `${submitted} ms, all succeeded after ${total} ms = ${((burstJobs * 1000) / total).toFixed(1)} jobs/s\n` +
-      `  ${cpu}\n`,
+      `  ${cpu}\n` +
+      `  ${invocationsPerJob(bed.env.hostOutput().slice(logBefore), burstJobs)}\n`,
   );
 }
 
