@@ -17,6 +17,7 @@ import '../orchestrations/compute/reconcileClusterActivity';
 import './compute/fileServerCommandsTrigger';
 import '../orchestrations/compute/fileServerMonitorOrchestrator';
 import '../orchestrations/compute/reconcileFileServerActivity';
+import './compute/monitorReconcilerTimer';
 import './jobs/jobCommandsTrigger';
 import './jobs/jobReconcilerTimer';
 import '../orchestrations/jobs/jobLifecycleOrchestrator';

@@ -6,6 +6,11 @@ import { durableClientOf } from './durableClientOf';
 
 const active = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
+/** Whether an instance of this runtime status is still there to take events (not ended, failed or gone). */
+export function isActiveStatus(runtimeStatus: unknown): boolean {
+  return active.has(String(runtimeStatus));
+}
+
 export interface WakeTarget {
   orchestrator: string;
   instanceId: string;
@@ -19,7 +24,7 @@ export async function startOrSignal(context: InvocationContext, target: WakeTarg
   const client = durableClientOf(context);
   const { instanceId } = target;
   const status = await client.getStatus(instanceId).catch(() => undefined);
-  if (!status || !active.has(String(status.runtimeStatus))) {
+  if (!status || !isActiveStatus(status.runtimeStatus)) {
     try {
       await client.startNew(target.orchestrator, { instanceId, input: target.input });
       return;

@@ -66,6 +66,11 @@ export interface ResourceStore {
    * meanwhile or is gone.
    */
   setJobQueueInfo(ref: ResourceRef, etag: string, queueInfo: JsonObject): Promise<boolean>;
+  /**
+   * Every cluster, and every file server being made or removed (`creating`, `deleting`), of every workspace: the
+   * resources whose monitor orchestration must be running (the monitor reconciler).
+   */
+  listMonitored(page: PageRequest): Promise<Page<Stored>>;
   /** Clusters of a subscription in a location (usages). */
   listClustersInLocation(subscriptionId: string, location: string, page: PageRequest): Promise<Page<Stored>>;
 

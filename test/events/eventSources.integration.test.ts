@@ -369,7 +369,8 @@ describe('Event Grid: batching scoring rules', () => {
         ? true
         : undefined,
     );
-    const flushed = (await getJob(jobOf(lost)))!;
+    // The batch names its job before the job is created (a flush that stops in between creates it at its retry).
+    const flushed = await waitFor('the flushed batch job', () => getJob(jobOf(lost)));
     expect(environmentOf(flushed).AZ_BATCHAI_INPUT_BLOB_NAMES).toBe('lost.csv');
     expect((await store.getBatch(idOf(recent)))?.batch.jobName).toBe(jobOf(recent));
     await expire(); // the next run deletes the batch it flushed

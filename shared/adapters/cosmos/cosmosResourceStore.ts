@@ -308,6 +308,18 @@ export class CosmosResourceStore implements ResourceStore {
     return entries;
   }
 
+  listMonitored(page: PageRequest): Promise<Page<Stored>> {
+    return this.page(
+      'workspaceResources',
+      {
+        query:
+          "SELECT * FROM c WHERE c.kind = 'cluster' OR (c.kind = 'fileServer' AND " +
+          "(c.record.status.provisioningState = 'creating' OR c.record.status.provisioningState = 'deleting'))",
+      },
+      page,
+    );
+  }
+
   listClustersInLocation(subscriptionId: string, location: string, page: PageRequest): Promise<Page<Stored>> {
     return this.page(
       'workspaceResources',
