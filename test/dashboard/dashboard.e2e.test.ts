@@ -110,7 +110,7 @@ describeInBrowser('dashboard in a browser', () => {
     expect(await row.getByRole('button', { name: 'Resize cpu' }).isVisible()).toBe(true);
   });
 
-  it('lists the file servers with their disks and where nodes mount them from, and deletes one', async () => {
+  it('lists the file servers with their disks and where nodes mount them from, deletes one and creates one', async () => {
     const row = page.getByRole('row', { name: /share/ });
     await row.waitFor();
     await expectText(row, /2 × 64 GB Standard_LRS, RAID 0/);
@@ -119,6 +119,14 @@ describeInBrowser('dashboard in a browser', () => {
     await row.getByRole('button', { name: 'Delete share' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expectText(page.locator('#file-servers-title + .live'), /No file servers in this workspace/);
+    // One made from the form.
+    await page.getByLabel('File server name').fill('formfs');
+    await page.getByLabel('Data disks').fill('1');
+    await page.getByRole('button', { name: 'Create file server' }).click();
+    const created = page.getByRole('row', { name: /formfs/ });
+    await created.waitFor();
+    await expectText(created, /1 × 128 GB Standard_LRS/);
+    await expectText(created, /Succeeded/);
   });
 
   it('submits a pasted job.json from the form and lists the job', async () => {

@@ -2,7 +2,7 @@
 // schedule rows, role assignment rows and the principal id check, file server rows, and their routes.
 import { jobScheduleRow, scoringRuleRow } from '../../dashboard/src/model/automationSummary';
 import { parseRoute, routeHash } from '../../dashboard/src/model/dashboardRoute';
-import { fileServerRow } from '../../dashboard/src/model/fileServerSummary';
+import { buildFileServerBody, fileServerRow } from '../../dashboard/src/model/fileServerSummary';
 import { checkPrincipalId, roleAssignmentRows } from '../../dashboard/src/model/roleAssignments';
 
 test('a scoring rule row: where it looks, for which experiment, and how blobs become jobs', () => {
@@ -183,5 +183,45 @@ test('a file server row: its disks in words, where nodes mount it from, and why 
     disks: '1 × 10 GB Standard_LRS',
     mount: '',
     errors: 'SubnetRequired: A file server needs a subnet.',
+  });
+});
+
+test('the file server form builds the PUT body, or names the field that is wrong', () => {
+  const form = {
+    vmSize: ' STANDARD_D2S_V3 ',
+    diskCount: '2',
+    diskSizeInGB: '128',
+    storageAccountType: 'Premium_LRS',
+    adminUserName: 'admin',
+    adminUserSshPublicKey: '',
+    subnetId:
+      '/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes',
+  };
+  expect(buildFileServerBody(form)).toEqual({
+    ok: true,
+    body: {
+      properties: {
+        vmSize: 'STANDARD_D2S_V3',
+        dataDisks: { diskCount: 2, diskSizeInGB: 128, storageAccountType: 'Premium_LRS' },
+        sshConfiguration: { userAccountSettings: { adminUserName: 'admin' } },
+        subnet: { id: form.subnetId },
+      },
+    },
+  });
+  expect(buildFileServerBody({ ...form, subnetId: '' })).toMatchObject({ ok: true });
+  expect(buildFileServerBody({ ...form, diskCount: '0' })).toMatchObject({ ok: false, field: 'diskCount' });
+  expect(buildFileServerBody({ ...form, diskSizeInGB: 'big' })).toMatchObject({
+    ok: false,
+    field: 'diskSizeInGB',
+  });
+  expect(buildFileServerBody({ ...form, storageAccountType: 'Ultra' })).toMatchObject({
+    ok: false,
+    field: 'storageAccountType',
+  });
+  expect(buildFileServerBody({ ...form, subnetId: 'nodes' })).toMatchObject({ ok: false, field: 'subnet' });
+  expect(buildFileServerBody({ ...form, vmSize: 'big' })).toMatchObject({ ok: false, field: 'vmSize' });
+  expect(buildFileServerBody({ ...form, adminUserName: ' ' })).toMatchObject({
+    ok: false,
+    field: 'adminUserName',
   });
 });

@@ -26,7 +26,7 @@ export function isManuallyScaled(scale: ScaleSettingsWire | undefined): boolean 
 
 export type FormResult<T> = { ok: true; body: T } | { ok: false; field: string; message: string };
 
-function wholeNumber(field: string, text: string, min: number, max: number): number | string {
+export function wholeNumber(field: string, text: string, min: number, max: number): number | string {
   if (!/^\d+$/.test(text.trim())) return `${field} must be a whole number.`;
   const n = Number(text.trim());
   if (n < min || n > max) return `${field} must be from ${min} to ${max}.`;

@@ -1,6 +1,6 @@
 // Clusters of a workspace: VM size, priority, allocation state, node state counts as a bar, scale settings;
 // resize a manually scaled cluster; create a cluster from a small form. Below them, the workspace's file servers:
-// disks, where nodes mount them from, state and why one failed; delete one.
+// disks, where nodes mount them from, state and why one failed; create one from a small form, delete one.
 import { parseArmId } from '../model/armResourceId.js';
 import {
   buildClusterBody,
@@ -10,7 +10,7 @@ import {
   isManuallyScaled,
   type ScaleSettingsWire,
 } from '../model/clusterSummary.js';
-import { fileServerRow } from '../model/fileServerSummary.js';
+import { buildFileServerBody, fileServerRow, fileServerStorageSkus } from '../model/fileServerSummary.js';
 import { checkResourceName } from '../model/jobSubmission.js';
 import { allocationStateView, provisioningStateView } from '../model/resourceStates.js';
 import { formatTimestamp } from '../model/timeFormat.js';
@@ -183,7 +183,7 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
       .catch((error: unknown) => showFormError(createError, errorText(error)));
   });
 
-  // File servers: created with the API or the CLI (`batchai file-server create`), listed and deleted here.
+  // File servers: listed, created (the form below) and deleted here.
   const fileServersLive = h('div', { class: 'live' });
   fileServersLive.addEventListener('click', (event) => {
     const button = (event.target as Element).closest('button[data-delete-file-server]');
@@ -202,6 +202,75 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
     });
   });
 
+  // File server create form (the create operation completes when the server is ready: minutes on Azure).
+  const fsError = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const fsName = h('input', { id: 'fs-name', required: true, autocomplete: 'off' });
+  const fsVmSize = h('input', { id: 'fs-vmsize', required: true, value: 'STANDARD_D2S_V3' });
+  const fsDiskCount = h('input', { id: 'fs-disks', type: 'number', min: 1, max: 64, value: '2' });
+  const fsDiskSize = h('input', { id: 'fs-disksize', type: 'number', min: 1, value: '128' });
+  const fsSku = h(
+    'select',
+    { id: 'fs-sku' },
+    fileServerStorageSkus.map((sku) => h('option', { value: sku }, sku)),
+  );
+  const fsAdmin = h('input', { id: 'fs-admin', required: true, value: 'batchai', autocomplete: 'off' });
+  const fsSsh = h('input', {
+    id: 'fs-ssh',
+    autocomplete: 'off',
+    placeholder: 'ssh-rsa AAAA... (optional locally)',
+  });
+  const fsSubnet = h('input', {
+    id: 'fs-subnet',
+    autocomplete: 'off',
+    placeholder: "/subscriptions/.../subnets/... (optional: the deployment's)",
+  });
+  const fileServerForm = h(
+    'form',
+    { class: 'card inline-form', 'aria-labelledby': 'fs-create-title' },
+    h('h2', { id: 'fs-create-title' }, 'Create a file server'),
+    h(
+      'div',
+      { class: 'fields' },
+      field('fs-name', 'File server name', fsName),
+      field('fs-vmsize', 'File server VM size', fsVmSize),
+      field('fs-disks', 'Data disks', fsDiskCount),
+      field('fs-disksize', 'Disk size (GB)', fsDiskSize),
+      field('fs-sku', 'Disk type', fsSku),
+    ),
+    h(
+      'div',
+      { class: 'fields' },
+      field('fs-admin', 'File server admin user name', fsAdmin),
+      field('fs-ssh', 'File server admin SSH public key', fsSsh),
+      field('fs-subnet', 'Subnet', fsSubnet),
+    ),
+    fsError,
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create file server')),
+  );
+  fileServerForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const nameProblem = checkResourceName('File server name', fsName.value);
+    if (nameProblem) return showFormError(fsError, nameProblem);
+    const built = buildFileServerBody({
+      vmSize: fsVmSize.value,
+      diskCount: fsDiskCount.value,
+      diskSizeInGB: fsDiskSize.value,
+      storageAccountType: fsSku.value,
+      adminUserName: fsAdmin.value,
+      adminUserSshPublicKey: fsSsh.value,
+      subnetId: fsSubnet.value,
+    });
+    if (!built.ok) return showFormError(fsError, built.message);
+    showFormError(fsError, undefined);
+    ctx.api
+      .change('PUT', `${workspacePath(scope)}/fileServers/${encodeURIComponent(fsName.value)}`, built.body)
+      .then(() => {
+        fsName.value = '';
+        ctx.refreshSoon();
+      })
+      .catch((error: unknown) => showFormError(fsError, errorText(error)));
+  });
+
   const element = h(
     'section',
     { 'aria-labelledby': 'clusters-title' },
@@ -211,6 +280,7 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
     createForm,
     h('h2', { id: 'file-servers-title' }, 'File servers'),
     fileServersLive,
+    fileServerForm,
   );
 
   async function refreshFileServers(): Promise<void> {
@@ -221,7 +291,7 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
         ? h(
             'p',
             { class: 'empty' },
-            'No file servers in this workspace. Create one with `batchai file-server create`; clusters and jobs mount it by name.',
+            'No file servers in this workspace. Create one below; clusters and jobs mount it by its id.',
           )
         : h(
             'div',
