@@ -58,6 +58,20 @@ export function buildResizeBody(
   };
 }
 
+/** The admin account of a cluster's nodes or a file server (`userAccountSettings`): a name, an optional key. */
+export function adminAccountOf(form: {
+  adminUserName: string;
+  adminUserSshPublicKey: string;
+}): FormResult<Record<string, string>> {
+  const adminUserName = form.adminUserName.trim();
+  if (adminUserName === '')
+    return { ok: false, field: 'adminUserName', message: 'Admin user name is required.' };
+  const account: Record<string, string> = { adminUserName };
+  const key = form.adminUserSshPublicKey.trim();
+  if (key !== '') account.adminUserSshPublicKey = key;
+  return { ok: true, body: account };
+}
+
 export interface ClusterForm {
   vmSize: string;
   vmPriority: string;
@@ -96,14 +110,17 @@ export function buildClusterBody(form: ClusterForm): FormResult<{ properties: Re
     if (typeof target === 'string') return { ok: false, field: 'targetNodeCount', message: target };
     scaleSettings = { manual: { targetNodeCount: target, nodeDeallocationOption: 'requeue' } };
   }
-  const adminUserName = form.adminUserName.trim();
-  if (adminUserName === '')
-    return { ok: false, field: 'adminUserName', message: 'Admin user name is required.' };
-  const userAccountSettings: Record<string, string> = { adminUserName };
-  const key = form.adminUserSshPublicKey.trim();
-  if (key !== '') userAccountSettings.adminUserSshPublicKey = key;
+  const userAccountSettings = adminAccountOf(form);
+  if (!userAccountSettings.ok) return userAccountSettings;
   return {
     ok: true,
-    body: { properties: { vmSize, vmPriority: form.vmPriority, scaleSettings, userAccountSettings } },
+    body: {
+      properties: {
+        vmSize,
+        vmPriority: form.vmPriority,
+        scaleSettings,
+        userAccountSettings: userAccountSettings.body,
+      },
+    },
   };
 }

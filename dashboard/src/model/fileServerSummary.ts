@@ -1,6 +1,6 @@
 // File server facts for the clusters page: its data disks in words, where nodes mount it from, why it failed, and
 // the PUT body of the create form (validated, naming the field). Pure: no DOM, so unit tests run it under Node.
-import { wholeNumber, type FormResult } from './clusterSummary.js';
+import { adminAccountOf, wholeNumber, type FormResult } from './clusterSummary.js';
 
 export interface FileServerRow {
   name: string;
@@ -74,12 +74,8 @@ export function buildFileServerBody(
       message: `Disk type must be ${fileServerStorageSkus.join(' or ')}.`,
     };
   }
-  const adminUserName = form.adminUserName.trim();
-  if (adminUserName === '')
-    return { ok: false, field: 'adminUserName', message: 'Admin user name is required.' };
-  const userAccountSettings: Record<string, string> = { adminUserName };
-  const key = form.adminUserSshPublicKey.trim();
-  if (key !== '') userAccountSettings.adminUserSshPublicKey = key;
+  const userAccountSettings = adminAccountOf(form);
+  if (!userAccountSettings.ok) return userAccountSettings;
   const subnetId = form.subnetId.trim();
   if (
     subnetId !== '' &&
@@ -100,7 +96,7 @@ export function buildFileServerBody(
       properties: {
         vmSize,
         dataDisks: { diskCount, diskSizeInGB, storageAccountType: form.storageAccountType },
-        sshConfiguration: { userAccountSettings },
+        sshConfiguration: { userAccountSettings: userAccountSettings.body },
         ...(subnetId ? { subnet: { id: subnetId } } : {}),
       },
     },
