@@ -1,7 +1,6 @@
 // The monitor reconciler through the real app on the local host: a cluster whose monitor orchestration was ended
 // (as an operator could, through the Durable management API) gets it back from the reconciler's timer, and the
 // monitor it starts serves the cluster (a resize takes effect). Needs `npx tsc -p tsconfig.json` first.
-import { webhookPath } from '../../runtime/durable/managementApi';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 import { startJobTestBed, workspace, type JobTestBed } from '../jobs/support/jobTestBed';
 import { waitFor } from '../support/testEnvironment';
@@ -17,14 +16,8 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function durable(method: string, route: string): Promise<Response> {
-  const url = new URL(`${bed.env.baseUrl}${webhookPath}/instances/${route}`);
-  url.searchParams.set('code', bed.env.masterKey);
-  return fetch(url, { method });
-}
-
 async function runtimeStatus(instanceId: string): Promise<string> {
-  const response = await durable('GET', instanceId);
+  const response = await bed.env.durableInstances('GET', instanceId);
   // 202 while it runs, 200 once it ended (the Durable HTTP API); 404 when there is none.
   return response.status === 200 || response.status === 202
     ? ((await response.json()) as { runtimeStatus: string }).runtimeStatus
@@ -34,16 +27,12 @@ async function runtimeStatus(instanceId: string): Promise<string> {
 test('a cluster whose monitor ended gets a new one from the reconciler, which serves the cluster', async () => {
   const instanceId = `clustermonitor-${clusterTag(bed.clusterId('c1').toLowerCase())}`;
   expect(['Running', 'Pending', 'ContinuedAsNew']).toContain(await runtimeStatus(instanceId));
-  expect((await durable('POST', `${instanceId}/terminate?reason=test`)).status).toBe(202);
+  expect((await bed.env.durableInstances('POST', `${instanceId}/terminate?reason=test`)).status).toBe(202);
   await waitFor(`${instanceId} terminated`, async () =>
     (await runtimeStatus(instanceId)) === 'Terminated' ? true : undefined,
   );
 
-  const response = await fetch(`${bed.env.baseUrl}/admin/functions/monitorReconciler`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-functions-key': bed.env.masterKey },
-    body: JSON.stringify({ input: '' }),
-  });
+  const response = await bed.env.invokeFunction('monitorReconciler');
   expect(response.status).toBe(202);
   await waitFor(`${instanceId} running again`, async () =>
     ['Running', 'Pending', 'ContinuedAsNew'].includes(await runtimeStatus(instanceId)) ? true : undefined,

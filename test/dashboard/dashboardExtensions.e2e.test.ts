@@ -184,11 +184,7 @@ describeInBrowser('the automation and access pages in a browser', () => {
     });
     expect(schedule.status).toBe(201);
     // The schedule's timer, now (it runs every minute on its own).
-    const tick = await fetch(`${bed!.env.baseUrl}/admin/functions/jobSchedulesTimer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-functions-key': bed!.env.masterKey },
-      body: JSON.stringify({ input: null }),
-    });
+    const tick = await bed!.env.invokeFunction('jobSchedulesTimer');
     expect(tick.status).toBe(202);
 
     await page.goto(`${bed!.env.baseUrl}/api/dashboard/#/workspaces/jobsrg/ws/jobs`);

@@ -355,11 +355,7 @@ describe('Event Grid: batching scoring rules', () => {
     });
     expect((await listJobNames()).includes(jobOf(lost))).toBe(false);
     const expire = async (): Promise<void> => {
-      const response = await fetch(`${env.baseUrl}/admin/functions/scoringBatchesExpiry`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-functions-key': env.masterKey },
-        body: JSON.stringify({ input: null }),
-      });
+      const response = await env.invokeFunction('scoringBatchesExpiry');
       expect(response.status).toBe(202);
     };
     await expire();
@@ -415,11 +411,7 @@ describe('Event Grid: compute events', () => {
 
 describe('job schedules', () => {
   async function tick(): Promise<void> {
-    const response = await fetch(`${env.baseUrl}/admin/functions/jobSchedulesTimer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-functions-key': env.masterKey },
-      body: JSON.stringify({ input: null }),
-    });
+    const response = await env.invokeFunction('jobSchedulesTimer');
     expect(response.status).toBe(202);
   }
 

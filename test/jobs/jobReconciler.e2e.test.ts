@@ -7,7 +7,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
-import { webhookPath } from '../../runtime/durable/managementApi';
 import { isAlive } from '../stack/stackProcesses';
 import { waitFor } from '../support/testEnvironment';
 import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
@@ -32,28 +31,20 @@ async function lifecycleOf(name: string): Promise<string> {
   return `job-${String(job.jobOutputDirectoryPathSegment).split('/').at(-1)}`;
 }
 
-async function durable(method: string, route: string): Promise<Response> {
-  const url = new URL(`${bed.env.baseUrl}${webhookPath}/instances/${route}`);
-  url.searchParams.set('code', bed.env.masterKey);
-  return fetch(url, { method });
-}
-
 /** Terminates the lifecycle instance (the job's record is left as it is) and waits until it has ended. */
 async function endLifecycle(name: string): Promise<void> {
   const instanceId = await lifecycleOf(name);
-  expect((await durable('POST', `${instanceId}/terminate?reason=test`)).status).toBe(202);
+  expect((await bed.env.durableInstances('POST', `${instanceId}/terminate?reason=test`)).status).toBe(202);
   await waitFor(`${instanceId} terminated`, async () => {
-    const status = (await (await durable('GET', instanceId)).json()) as { runtimeStatus: string };
+    const status = (await (await bed.env.durableInstances('GET', instanceId)).json()) as {
+      runtimeStatus: string;
+    };
     return status.runtimeStatus === 'Terminated' ? true : undefined;
   });
 }
 
 async function runReconciler(): Promise<void> {
-  const response = await fetch(`${bed.env.baseUrl}/admin/functions/jobReconciler`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-functions-key': bed.env.masterKey },
-    body: JSON.stringify({ input: '' }),
-  });
+  const response = await bed.env.invokeFunction('jobReconciler');
   expect(response.status).toBe(202);
 }
 
@@ -78,7 +69,9 @@ test('a running job whose lifecycle ended gets a new one that sees its process e
   // The new lifecycle is running (it took the job up) before the process is let go.
   const instanceId = await lifecycleOf('still-running');
   await waitFor(`${instanceId} started again`, async () => {
-    const status = (await (await durable('GET', instanceId)).json()) as { runtimeStatus: string };
+    const status = (await (await bed.env.durableInstances('GET', instanceId)).json()) as {
+      runtimeStatus: string;
+    };
     return status.runtimeStatus === 'Running' ? true : undefined;
   });
   fs.writeFileSync(flag, '');
@@ -131,7 +124,7 @@ test('a queued job whose lifecycle is gone (purged) gets a new one when the sche
   await bed.waitForJob('blocker', 'running', (p) => p.executionState === 'running');
   await bed.putJob('waiting', customJob(bed, 'c1', 'echo granted; exit 5'));
   await endLifecycle('waiting');
-  expect((await durable('DELETE', await lifecycleOf('waiting'))).status).toBe(200); // purged: no instance at all
+  expect((await bed.env.durableInstances('DELETE', await lifecycleOf('waiting'))).status).toBe(200); // purged: no instance at all
   expect((await bed.getJob('waiting')).executionState).toBe('queued');
   fs.writeFileSync(flag, ''); // the node comes free: the next pass grants it to 'waiting', whose lifecycle is gone
   const done = await bed.waitForJob('waiting', 'ended', ended, 60_000);

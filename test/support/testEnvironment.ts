@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startLocalStack, type LocalStack } from '../../runtime/stack/localStack';
+import { webhookPath } from '../../runtime/durable/managementApi';
 import { HostProcess } from '../../runtime/supervisor/hostProcess';
 import { stopAllLocalNodes } from '../../shared/adapters/compute/localNodeRegistry';
 
@@ -42,6 +43,10 @@ export interface TestEnvironment {
   functionKey: string;
   /** Everything the current host process printed so far (stdout and stderr). */
   hostOutput(): string;
+  /** Runs a non-HTTP function now (the admin endpoint, with the master key): 202 when it was started. */
+  invokeFunction(name: string): Promise<Response>;
+  /** A request to the durable HTTP API's `instances/<route>` (master key). */
+  durableInstances(method: string, route: string): Promise<Response>;
   /** Sends `signal` to the host and waits for it to exit; returns the exit code (null when killed by a signal). */
   killHost(signal?: NodeJS.Signals): Promise<number | null>;
   /**
@@ -137,6 +142,17 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       masterKey,
       functionKey,
       hostOutput: () => host?.output.join('') ?? '',
+      invokeFunction: (name) =>
+        fetch(`${baseUrl}/admin/functions/${name}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-functions-key': masterKey },
+          body: JSON.stringify({ input: null }),
+        }),
+      durableInstances: (method, route) => {
+        const url = new URL(`${baseUrl}${webhookPath}/instances/${route}`);
+        url.searchParams.set('code', masterKey);
+        return fetch(url, { method });
+      },
       async killHost(signal: NodeJS.Signals = 'SIGTERM') {
         if (!host) return null;
         if (!running(host)) return host.process.child.exitCode;
