@@ -4,7 +4,7 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { stopAllLocalNodes } from '../../../shared/adapters/compute/localNodeRegistry';
+import { listNodeDirs, stopAllLocalNodes } from '../../../shared/adapters/compute/localNodeRegistry';
 import { ApiClient, SUB, workspacePath } from '../../api/apiClient';
 import { startTestEnvironment, waitFor, type TestEnvironment } from '../../support/testEnvironment';
 
@@ -118,7 +118,9 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
             timeoutMs,
           );
         } catch (error: unknown) {
-          throw new Error(`${(error as Error).message}\nlast seen: ${JSON.stringify(last)}`);
+          throw new Error(
+            `${(error as Error).message}\nlast seen: ${JSON.stringify(last)}\n${diagnostics(env!)}`,
+          );
         }
       },
       stop,
@@ -128,6 +130,23 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
     await stop();
     throw error;
   }
+}
+
+/**
+ * What a timed-out wait prints besides the job, so that a failure seen once in CI can be read: the end of every
+ * local node's agent log, and the host's warnings and errors.
+ */
+function diagnostics(env: TestEnvironment): string {
+  const tail = (text: string, lines: number): string => text.trimEnd().split('\n').slice(-lines).join('\n');
+  const agents = listNodeDirs(env.hostDataDir).map((dir) => {
+    const log = path.join(dir, 'agent.log');
+    return `--- ${dir}/agent.log\n${fs.existsSync(log) ? tail(fs.readFileSync(log, 'utf8'), 15) : '(none)'}`;
+  });
+  const warnings = env
+    .hostOutput()
+    .split('\n')
+    .filter((line) => /\[(warning|error)\]|"level":"(warning|error)"/.test(line));
+  return [...agents, `--- host warnings and errors\n${warnings.slice(-20).join('\n')}`].join('\n');
 }
 
 /** A custom-toolkit job on `cluster` whose stdout/stderr go to a job-level Azure file share mount. */
