@@ -41,6 +41,7 @@ import {
 } from '../shared/adapters/identity/metadataServiceClient';
 import { ImdsTokenCredential } from '../shared/adapters/identity/imdsTokenCredential';
 import { loadNodeDataKey } from './nodeDataKeyLoader';
+import { clusterSshEnvironment, deriveClusterSshKey, installClusterSshKey } from './clusterSsh';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
@@ -152,6 +153,8 @@ export class NodeAgent {
   /** Opens the values sealed for this node; memory only. */
   private nodeDataKey: Buffer | undefined;
   private counters: PerformanceCounterReporter | undefined;
+  /** Open MPI's ssh launcher settings for the intra-cluster key (VM nodes). */
+  private clusterSshEnvironment: Record<string, string> = {};
   /** The running jobs' own mount volumes (agent/jobMounts.ts). */
   private readonly jobMounts: JobMounts;
 
@@ -207,6 +210,7 @@ export class NodeAgent {
       return;
     }
     this.startPerformanceCounters();
+    if (this.config.mode === 'vm' && this.nodeDataKey) this.installClusterSsh(this.nodeDataKey);
     const setup = await this.setupOnce();
     await this.send({ kind: 'setupCompleted', ...setup });
     if (!setup.succeeded) {
@@ -490,6 +494,23 @@ export class NodeAgent {
     }
   }
 
+  /**
+   * Lets mpirun on this node start ranks on the gang's other nodes over SSH (agent/clusterSsh.ts). Without it a
+   * multi-node MPI job fails to launch, a single-node one still runs: the node takes tasks either way.
+   */
+  private installClusterSsh(nodeDataKey: Buffer): void {
+    try {
+      const keyPath = installClusterSshKey(
+        os.homedir(),
+        deriveClusterSshKey(nodeDataKey, this.config.clusterKey),
+      );
+      this.clusterSshEnvironment = clusterSshEnvironment(keyPath);
+      this.log('info', `intra-cluster SSH key installed at ${keyPath}`);
+    } catch (error: unknown) {
+      this.log('error', `intra-cluster SSH could not be set up: ${(error as Error).message}`);
+    }
+  }
+
   /** Opens sealed values with the node data key (an error names what failed to open, never a value). */
   private openSealed(sealed: string | undefined, context: string, what: string): Record<string, string> {
     if (sealed === undefined) return {};
@@ -497,7 +518,12 @@ export class NodeAgent {
     return openValues(this.nodeDataKey, sealed, context, what);
   }
 
-  private taskEnvironment(cwd: string, extra: Record<string, string> | undefined): Record<string, string> {
+  /** `onHost` false: a container's; the cluster's SSH key is on the host, not in the container. */
+  private taskEnvironment(
+    cwd: string,
+    extra: Record<string, string> | undefined,
+    onHost = true,
+  ): Record<string, string> {
     const inherited: Record<string, string> = {};
     for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
       const value = process.env[name];
@@ -505,6 +531,11 @@ export class NodeAgent {
     }
     return {
       ...inherited,
+      // Tasks run as the agent's user, root on a VM: Open MPI refuses root unless told this is meant.
+      ...(process.getuid?.() === 0
+        ? { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' }
+        : {}),
+      ...(onHost ? this.clusterSshEnvironment : {}),
       AZ_BATCHAI_MOUNT_ROOT: this.mountRoot,
       AZ_BATCHAI_NODE_ID: this.nodeId,
       AZ_BATCHAI_TASK_WORKING_DIR: cwd,
@@ -685,7 +716,7 @@ export class NodeAgent {
           ? `${preparationShell(message.prepare)} || exit 125\n${message.commandLine}`
           : message.commandLine,
       cwd,
-      env: this.taskEnvironment(cwd, { ...message.environment, ...secrets }),
+      env: this.taskEnvironment(cwd, { ...message.environment, ...secrets }, !container),
       stdout,
       stderr,
       container,

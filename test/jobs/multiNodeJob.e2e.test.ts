@@ -84,11 +84,8 @@ const hasMpirun = spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status
       cluster: { id: bed.clusterId('pair') },
       nodeCount: 2,
       stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/logs',
-      // Local nodes run as this machine's user, which may be root: Open MPI asks for explicit consent then.
-      environmentVariables: [
-        { name: 'OMPI_ALLOW_RUN_AS_ROOT', value: '1' },
-        { name: 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM', value: '1' },
-      ],
+      // No OMPI_ALLOW_RUN_AS_ROOT here: local nodes run as this machine's user, root in CI, and the agent gives
+      // tasks run as root Open MPI's consent itself.
       customMpiSettings: {
         commandLine:
           'sh -c \'echo "rank $OMPI_COMM_WORLD_RANK of $OMPI_COMM_WORLD_SIZE hosts $AZ_BATCH_HOST_LIST"\'',

@@ -1,0 +1,140 @@
+// mpirun across two "nodes" over real SSH with the key each VM node's agent derives and installs
+// (agent/clusterSsh.ts): the worker is an OpenSSH server on 127.0.0.2 (Open MPI takes it for another host), whose
+// authorized_keys is what the worker's agent installed; the master's ranks launch through ssh with the agent's
+// environment. Needs Open MPI and the OpenSSH server (Debian: openmpi-bin, openssh-server; .ci/run installs both)
+// and root (sshd switches to the user it signs in).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { clusterSshEnvironment, deriveClusterSshKey, installClusterSshKey } from '../../agent/clusterSsh';
+
+const sshd = '/usr/sbin/sshd';
+const runnable =
+  process.getuid?.() === 0 &&
+  fs.existsSync(sshd) &&
+  spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status === 0;
+
+const clusterKey = 'rg/ws/mpi';
+const nodeDataKey = Buffer.alloc(32, 42);
+const workerAddress = '127.0.0.2';
+let dir: string;
+let server: ChildProcess | undefined;
+let port: number;
+
+async function freePort(host: string): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, host, resolve));
+  const { port: free } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return free;
+}
+
+async function waitForPort(host: string, target: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(target, host, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(
+    `sshd did not listen on ${host}:${target}: ${fs.readFileSync(path.join(dir, 'sshd.log'), 'utf8')}`,
+  );
+}
+
+beforeAll(async () => {
+  if (!runnable) return;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-ssh-mpi-'));
+  // The worker node's agent installs the cluster's key for its user.
+  const workerHome = path.join(dir, 'worker-home');
+  installClusterSshKey(workerHome, deriveClusterSshKey(nodeDataKey, clusterKey));
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
+  port = await freePort(workerAddress);
+  fs.writeFileSync(
+    path.join(dir, 'sshd_config'),
+    [
+      `ListenAddress ${workerAddress}:${port}`,
+      `HostKey ${path.join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${path.join(workerHome, '.ssh', 'authorized_keys')}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      'StrictModes no', // the temp directory is world-writable
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      '',
+    ].join('\n'),
+  );
+  fs.mkdirSync('/run/sshd', { recursive: true }); // its privilege separation directory
+  server = spawn(sshd, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'sshd.log'), 'a')],
+  });
+  await waitForPort(workerAddress, port);
+}, 30_000);
+
+afterAll(() => {
+  server?.kill('SIGTERM');
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** mpirun on the master with the master agent's environment for a node data key: one rank here, one on the worker. */
+function mpirunFromMaster(masterKey: Buffer): { status: number | null; stdout: string; stderr: string } {
+  const masterHome = fs.mkdtempSync(path.join(dir, 'master-home-'));
+  const keyPath = installClusterSshKey(masterHome, deriveClusterSshKey(masterKey, clusterKey));
+  const result = spawnSync(
+    'mpirun',
+    [
+      '--host',
+      `127.0.0.1:1,${workerAddress}:1`,
+      '-np',
+      '2',
+      'sh',
+      '-c',
+      'echo "rank $OMPI_COMM_WORLD_RANK ssh=${SSH_CONNECTION:-none}"',
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        HOME: masterHome,
+        OMPI_ALLOW_RUN_AS_ROOT: '1',
+        OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
+        ...clusterSshEnvironment(keyPath, port),
+      },
+    },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+(runnable ? test : test.skip)(
+  "mpirun on the master starts a rank on another node of the cluster over SSH with the agents' key",
+  () => {
+    const run = mpirunFromMaster(nodeDataKey);
+    expect(run).toMatchObject({ status: 0 });
+    const lines = run.stdout.trim().split('\n').sort();
+    expect(lines).toHaveLength(2);
+    // One rank ran here, the other through an SSH session to the worker's address.
+    expect(lines.filter((line) => line.endsWith('ssh=none'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes(` ${workerAddress} ${port}`))).toHaveLength(1);
+  },
+  90_000,
+);
+
+(runnable ? test : test.skip)(
+  "a node of another cluster (another node data key) cannot start ranks on this cluster's nodes",
+  () => {
+    const run = mpirunFromMaster(Buffer.alloc(32, 43));
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`root@${workerAddress}: Permission denied (publickey)`);
+    expect(run.stdout).not.toContain(`${workerAddress} ${port}`);
+  },
+  90_000,
+);
