@@ -42,6 +42,7 @@ import {
 import { ImdsTokenCredential } from '../shared/adapters/identity/imdsTokenCredential';
 import { loadNodeDataKey } from './nodeDataKeyLoader';
 import { clusterSshEnvironment, deriveClusterSshKey, installClusterSshKey } from './clusterSsh';
+import { PreparedImages, preparedImageName, runDocker } from './preparedImages';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
@@ -157,6 +158,10 @@ export class NodeAgent {
   private clusterSshEnvironment: Record<string, string> = {};
   /** The running jobs' own mount volumes (agent/jobMounts.ts). */
   private readonly jobMounts: JobMounts;
+  /** What job preparations in containers installed, for the processes after them (agent/preparedImages.ts). */
+  private readonly preparedImages = new PreparedImages(runDocker, (level, message) =>
+    this.log(level, message),
+  );
 
   constructor(
     private readonly config: AgentConfig,
@@ -200,6 +205,8 @@ export class NodeAgent {
     this.log('info', `registered node ${this.nodeId} (task queue ${taskQueueName})`);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
     await this.recoverTasks(journaled);
+    // Local nodes may share one Docker engine: only a VM's agent owns all the prepared images it finds.
+    if (this.config.mode === 'vm' && this.hasDocker()) await this.preparedImages.removeLeftovers();
     if (this.imds) this.startWatcher(this.imds);
     try {
       this.nodeDataKey = await loadNodeDataKey(this.config, { imds: this.imds });
@@ -637,7 +644,7 @@ export class NodeAgent {
   /** A task that does not start: what it acquired is given back, and its exit says why. */
   private async notStarted(
     report: TaskReport,
-    reason: 'failedToStart' | 'evicted',
+    reason: 'failedToStart' | 'evicted' | 'nodeLost',
     why: string,
     release?: () => Promise<void>,
   ): Promise<void> {
@@ -678,11 +685,26 @@ export class NodeAgent {
       await this.notStarted(report, 'failedToStart', why, releaseMounts);
       return;
     }
-    let container;
+    let container: TaskProcessOptions['container'];
     let registryConfig: string | undefined;
+    /** The image this task's container is kept as (a job preparation), or starts from (the processes after it). */
+    let keepAs: string | undefined;
+    let preparedImage: string | undefined;
     if (message.container) {
       if (this.hasDocker()) {
-        if (message.container.registry) {
+        if (message.container.prepared) {
+          const image = preparedImageName(this.nodeId, message.jobId, message.attempt);
+          if (message.container.prepared === 'keep') keepAs = image;
+          else if (await this.preparedImages.use(image)) preparedImage = image;
+          else {
+            // What the preparation installed is gone (an agent restart removes leftovers): run it again elsewhere.
+            const why = `This node no longer has what the job preparation installed (image ${image}).`;
+            await this.notStarted(report, 'nodeLost', why, releaseMounts);
+            return;
+          }
+        }
+        // A prepared image is this node's own: nothing to pull.
+        if (message.container.registry && !preparedImage) {
           try {
             registryConfig = this.registrySignIn(message.taskId, message.container.registry);
           } catch (error: unknown) {
@@ -693,6 +715,7 @@ export class NodeAgent {
         }
         container = {
           ...message.container,
+          image: preparedImage ?? message.container.image,
           name: `batchai-${message.taskId}`.replace(/[^A-Za-z0-9_.-]/g, '-'),
           mounts: [this.mountRoot, ...(message.jobMounts ? JobMounts.targets(message.jobMounts) : [])],
           configDir: registryConfig,
@@ -735,7 +758,14 @@ export class NodeAgent {
     ]).then(async (exited) => {
       if (!exited) await this.send({ kind: 'taskStarted', ...started });
     });
-    const reported = process.done.then(async (outcome) => {
+    const reported = process.done.then(async (ended) => {
+      let outcome = ended;
+      if (keepAs && container) {
+        const succeeded = outcome.exitCode === 0 && !outcome.error && !outcome.lost;
+        const failure = await this.preparedImages.keep(container.name, keepAs, succeeded);
+        if (failure) outcome = { error: failure };
+      }
+      if (preparedImage) this.preparedImages.release(preparedImage);
       this.running.delete(message.taskId);
       if (registryConfig) fs.rmSync(registryConfig, { recursive: true, force: true });
       await releaseMounts();

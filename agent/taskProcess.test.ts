@@ -68,3 +68,16 @@ test('a registry sign-in is keyed as docker login keys it: the host, or Docker H
     });
   }
 });
+
+test("a job preparation's container is kept after it exits, for the node to commit what it installed", () => {
+  const args = dockerRunArguments({
+    commandLine: 'pip install horovod',
+    cwd: '/work/tasks/t0',
+    env: {},
+    stdout: sink,
+    stderr: sink,
+    container: { image: 'tensorflow/tensorflow:1.8.0-gpu', name: 'batchai-t0', mounts: [], prepared: 'keep' },
+  });
+  expect(args.slice(0, 3)).toEqual(['run', '--name', 'batchai-t0']);
+  expect(args).not.toContain('--rm');
+});

@@ -57,7 +57,8 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
   if (!c) throw new Error('dockerRunArguments needs a container.');
   const args = [
     'run',
-    '--rm',
+    // A job preparation's container is kept until the node committed it (agent/preparedImages.ts).
+    ...(c.prepared === 'keep' ? [] : ['--rm']),
     '--name',
     c.name,
     '--network',

@@ -301,6 +301,8 @@ export async function launchJobTasks(
               registry: registryFor(plan, task.taskId, opened, nodeDataKey),
               shmSize: plan.container.shmSize,
               useGpus: plan.container.useGpus,
+              // The preparation and the processes after it share what it installed, as in one container.
+              ...(node.jobPreparation ? { prepared: phase === 'preparation' ? 'keep' : 'use' } : {}),
             }
           : undefined,
         replyTo: input.instanceId,

@@ -22,10 +22,11 @@ export const nodeTaskSchema = 'batchai.nodeTask';
  * Version 2: secret values travel in `sealedEnvironment` (version 1 readers would drop them silently). Version 3:
  * `prepare` (a version 2 reader would run the command without the job's directories). Version 4: `jobMounts` (a
  * version 3 reader would run the command without the job's mounts); a message without them stays version 3, so
- * agents of the previous release still run it.
+ * agents of the previous release still run it. Version 5: a container's `prepared` (a version 4 reader would run the
+ * job's processes without what its preparation installed).
  */
-export const nodeTaskVersion = 4;
-type NodeTaskVersion = 1 | 2 | 3 | 4;
+export const nodeTaskVersion = 5;
+type NodeTaskVersion = 1 | 2 | 3 | 4 | 5;
 
 /** Kill messages hold nothing newer than version 3: agents of the previous release still take them. */
 export const killTaskVersion = 3;
@@ -35,8 +36,10 @@ export function runTaskVersion(message: {
   jobMounts?: TaskJobMounts;
   container?: TaskContainer;
 }): NodeTaskVersion {
+  if (message.container?.prepared) return 5;
   return message.jobMounts || message.container?.registry ? 4 : 3;
 }
+
 /** Plain-text secret fields a sender might be tempted to add: refused by the reader. */
 const plainSecretFields = ['secrets', 'secretEnvironment', 'secretValues'] as const;
 
@@ -62,7 +65,17 @@ export interface TaskContainer {
   shmSize?: string;
   /** Adds --gpus all. */
   useGpus?: boolean;
+  /**
+   * Version 5. Batch AI ran a job's preparation and its processes in one container per node, so the processes
+   * found what the preparation installed. `keep`, on the preparation's task: once its command exited 0, the node
+   * keeps its container's file system as a local image of that job attempt. `use`, on the processes after it: they
+   * start from that image (`image` still names the job's image); the node removes it once no task uses it.
+   */
+  prepared?: PreparedContainer;
 }
+
+export type PreparedContainer = 'keep' | 'use';
+const preparedContainers: readonly PreparedContainer[] = ['keep', 'use'];
 
 /** The job's own mount volumes (`job.mountVolumes`), mounted before the command runs (version 4). */
 export interface TaskJobMounts {
@@ -168,7 +181,7 @@ function taskPreparation(obj: WireObject, path: string): TaskPreparation | undef
 
 function taskJobMounts(obj: WireObject, path: string): TaskJobMounts | undefined {
   if (obj.jobMounts === undefined) return undefined;
-  if (obj.version !== 4) {
+  if ((obj.version as number) < 4) {
     throw new ContractError(`${path}.jobMounts`, 'needs message version 4.');
   }
   const value = requireObject(obj.jobMounts, `${path}.jobMounts`);
@@ -206,7 +219,9 @@ function taskContainer(obj: WireObject, path: string): TaskContainer | undefined
   rejectPlainSecrets(value, `${path}.container`, ['password', 'registryPassword']);
   let registry: TaskRegistry | undefined;
   if (value.registry !== undefined) {
-    if (obj.version !== 4) throw new ContractError(`${path}.container.registry`, 'needs message version 4.');
+    if ((obj.version as number) < 4) {
+      throw new ContractError(`${path}.container.registry`, 'needs message version 4.');
+    }
     const entry = requireObject(value.registry, `${path}.container.registry`);
     rejectPlainSecrets(entry, `${path}.container.registry`, ['password']);
     const sealedPassword = optionalSealed(entry, 'sealedPassword', `${path}.container.registry`);
@@ -217,16 +232,23 @@ function taskContainer(obj: WireObject, path: string): TaskContainer | undefined
       sealedPassword,
     };
   }
+  let prepared: PreparedContainer | undefined;
+  if (value.prepared !== undefined) {
+    if ((obj.version as number) < 5)
+      throw new ContractError(`${path}.container.prepared`, 'needs message version 5.');
+    prepared = requireOneOf(value, 'prepared', `${path}.container`, preparedContainers);
+  }
   return {
     image: requireString(value, 'image', `${path}.container`, 1024),
     ...(registry ? { registry } : {}),
     shmSize,
     useGpus: optionalBoolean(value, 'useGpus', `${path}.container`),
+    ...(prepared ? { prepared } : {}),
   };
 }
 
 export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
-  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, 2, 3, nodeTaskVersion]);
+  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, 2, 3, 4, nodeTaskVersion]);
   rejectPlainSecrets(obj, 'message', plainSecretFields);
   const kind = requireOneOf(obj, 'kind', 'message', ['runTask', 'killTask'] as const);
   const taskId = requireString(obj, 'taskId', 'message', 256);

@@ -63,9 +63,24 @@ test("a version 4 run task carries the job's own mounts and a registry sign-in; 
   expect(runTaskVersion({})).toBe(3);
 });
 
+test("a version 5 run task says whether the node keeps its container's preparation or starts from it", () => {
+  for (const prepared of ['keep', 'use'] as const) {
+    const message = { ...run, version: 5, container: { ...run.container, prepared } };
+    expect(parseNodeTaskMessage(message)).toMatchObject({ version: 5, container: { prepared } });
+    expect(runTaskVersion({ container: { image: 'x', prepared } })).toBe(5);
+  }
+  // Later fields stay readable in a version 5 message.
+  expect(parseNodeTaskMessage({ ...run, version: 5, jobMounts })).toMatchObject({ version: 5, jobMounts });
+});
+
 test.each([
-  [{ ...run, version: 5 }, 'message.version 5 is not supported (this reader understands 1, 2, 3, 4).'],
+  [{ ...run, version: 6 }, 'message.version 6 is not supported (this reader understands 1, 2, 3, 4, 5).'],
   [{ ...run, version: 3, jobMounts }, 'message.jobMounts needs message version 4.'],
+  [
+    { ...run, version: 4, container: { ...run.container, prepared: 'keep' } },
+    'message.container.prepared needs message version 5.',
+  ],
+  [{ ...run, version: 5, container: { ...run.container, prepared: 'reuse' } }, 'message.container.prepared'],
   [
     { ...run, version: 3, container: { ...run.container, registry } },
     'message.container.registry needs message version 4.',

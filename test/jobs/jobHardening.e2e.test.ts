@@ -8,7 +8,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
-import { nodeTaskVersion, type RunTaskMessage } from '../../shared/contracts/nodeTask';
+import type { RunTaskMessage } from '../../shared/contracts/nodeTask';
 import { decodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { waitFor } from '../support/testEnvironment';
 import {
@@ -109,7 +109,7 @@ test('job secrets and mount keys travel sealed: queue message, blobs and agent l
       expect(JSON.stringify(message)).not.toContain(secret);
       expect(JSON.stringify(message)).not.toContain(accountKey);
       expect(message).toMatchObject({
-        version: nodeTaskVersion,
+        version: 4, // a registry sign-in and the job's mounts; no preparation to keep
         sealedEnvironment: expect.stringMatching(/^aesgcm1:/),
         container: {
           image: 'teamregistry.azurecr.io/trainer:1',

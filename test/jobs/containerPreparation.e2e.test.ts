@@ -1,0 +1,107 @@
+// End to end on local nodes with a stand-in docker CLI (test/fixtures/fakeDocker: no Docker engine exists here; it
+// runs each container's command on the host and keeps its file system as a directory): what a job's preparation
+// installed in its container is there for the job's processes on that node, as in Batch AI (its Horovod recipe
+// installs Horovod in jobPreparation), and a job without a preparation runs from its own image as before.
+// Needs `npx tsc -p tsconfig.json` first.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { customJob, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+
+let bed: JobTestBed;
+let binDir: string;
+
+beforeAll(async () => {
+  binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-docker-'));
+  fs.copyFileSync(
+    path.join(__dirname, '..', 'fixtures', 'fakeDocker', 'docker'),
+    path.join(binDir, 'docker'),
+  );
+  fs.chmodSync(path.join(binDir, 'docker'), 0o755);
+  // The node agents inherit the host's PATH: they find this docker first.
+  bed = await startJobTestBed({ PATH: `${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}` });
+  await bed.createCluster('boxes', 1);
+}, 120_000);
+
+afterAll(async () => {
+  await bed?.stop();
+  if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
+});
+
+const ended = (p: Record<string, unknown>): boolean =>
+  p.executionState === 'succeeded' || p.executionState === 'failed';
+
+function dockerCalls(): string[] {
+  return fs
+    .readFileSync(path.join(binDir, 'state', 'calls.log'), 'utf8')
+    .trim()
+    .split('\n');
+}
+
+test("the job's processes start from what its preparation installed in the container on that node", async () => {
+  await bed.putJob(
+    'horovod',
+    customJob(bed, 'boxes', 'cat "$FAKE_CONTAINER_ROOT/site-packages/horovod"', {
+      containerSettings: { imageSourceRegistry: { image: 'tensorflow/tensorflow:1.8.0-gpu' } },
+      jobPreparation: {
+        commandLine:
+          'mkdir -p "$FAKE_CONTAINER_ROOT/site-packages" && echo "horovod 0.13.4" > "$FAKE_CONTAINER_ROOT/site-packages/horovod"',
+      },
+    }),
+  );
+  const done = await bed.waitForJob('horovod', 'ended', ended);
+  expect(done.executionState).toBe('succeeded');
+  expect(await bed.stdoutOf('horovod')).toBe('horovod 0.13.4\n');
+
+  const calls = dockerCalls();
+  const preparation = calls.findIndex((c) => c.startsWith('run ') && c.includes('-job_prep-'));
+  expect(preparation).toBeGreaterThanOrEqual(0);
+  const prepCall = calls[preparation].split(' ');
+  expect(prepCall).not.toContain('--rm'); // kept until committed
+  expect(prepCall).toContain('tensorflow/tensorflow:1.8.0-gpu');
+  const container = prepCall[prepCall.indexOf('--name') + 1];
+  const commit = calls.find((c) => c.startsWith(`commit ${container} `))!;
+  expect(commit).toMatch(/^commit \S+ batchai-prepared-[0-9a-f]{32}$/);
+  const image = commit.split(' ')[2];
+  expect(calls.indexOf(`rm -f ${container}`)).toBeGreaterThan(calls.indexOf(commit));
+  const main = calls.find((c) => c.startsWith('run ') && c.includes(` ${image} `))!;
+  expect(main.split(' ')).toContain('--rm');
+  expect(calls.indexOf(main)).toBeGreaterThan(calls.indexOf(commit));
+  // The prepared container itself is gone.
+  expect(fs.existsSync(path.join(binDir, 'state', 'containers', container))).toBe(false);
+}, 120_000);
+
+test('a container job without a preparation runs from its own image, removed with its container, nothing kept', async () => {
+  const before = dockerCalls().length;
+  await bed.putJob(
+    'plain',
+    customJob(bed, 'boxes', 'echo "in $FAKE_CONTAINER_ROOT"', {
+      containerSettings: { imageSourceRegistry: { image: 'python:3.12-slim' } },
+    }),
+  );
+  const done = await bed.waitForJob('plain', 'ended', ended);
+  expect(done.executionState).toBe('succeeded');
+  const calls = dockerCalls().slice(before);
+  const runs = calls.filter((c) => c.startsWith('run '));
+  expect(runs).toHaveLength(1);
+  expect(runs[0].split(' ')).toEqual(expect.arrayContaining(['--rm', 'python:3.12-slim']));
+  expect(calls.filter((c) => c.startsWith('commit '))).toEqual([]);
+}, 120_000);
+
+test('a preparation that fails keeps nothing and fails the job with its exit code', async () => {
+  const before = dockerCalls().length;
+  await bed.putJob(
+    'broken',
+    customJob(bed, 'boxes', 'echo never', {
+      containerSettings: { imageSourceRegistry: { image: 'tensorflow/tensorflow:1.8.0-gpu' } },
+      jobPreparation: { commandLine: 'echo "no such package" >&2; exit 3' },
+    }),
+  );
+  const done = await bed.waitForJob('broken', 'ended', ended);
+  expect(done.executionState).toBe('failed');
+  expect((done.executionInfo as { errors: { code: string }[] }).errors[0].code).toBe('JobPreparationFailed');
+  const calls = dockerCalls().slice(before);
+  expect(calls.filter((c) => c.startsWith('commit '))).toEqual([]);
+  const container = calls.find((c) => c.startsWith('run '))!.split(' ')[2];
+  expect(calls).toContain(`rm -f ${container}`);
+}, 120_000);
