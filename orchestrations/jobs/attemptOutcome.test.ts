@@ -125,3 +125,14 @@ test('the nodes count as handed back only when each had its last task exit by it
   expect(nodesHandedBack([master.nodeId, worker.nodeId], both, killed)).toBe(false);
   expect(nodesHandedBack([], both, exited)).toBe(false);
 });
+
+test('a master stopped because a worker failed is not the cause: the worker is', () => {
+  const outcome = attemptOutcome(
+    [master, worker],
+    exits(
+      { taskId: worker.taskId, exitCode: 2, reason: 'exited' },
+      { taskId: master.taskId, exitCode: 143, reason: 'killed' },
+    ),
+  );
+  expect(outcome).toMatchObject({ kind: 'failed', exitCode: 2, stderrOf: worker.stderr });
+});

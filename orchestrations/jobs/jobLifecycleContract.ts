@@ -141,6 +141,11 @@ export interface LaunchedTask {
   stderr: BlobPath;
   /** The node's only task in the attempt's last phase: its own exit hands the node back (`releasesNodeOf`). */
   releasesNode?: boolean;
+  /**
+   * A `nodeHost` process: it only holds its node for the job (mounts, directories, container) and is stopped once
+   * the job's processes ended; that end is not the job's. Ending by itself before that fails the attempt.
+   */
+  hostsNode?: boolean;
 }
 
 export interface LaunchJobTasksResult {

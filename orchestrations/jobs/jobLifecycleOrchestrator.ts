@@ -335,7 +335,9 @@ function* runAttempt(
 /**
  * Waits until every task exited, a task failed (the others are then stopped), a node of the gang was lost, the
  * wall clock ran out or the user terminated the job; stops what still runs (SIGTERM, then SIGKILL after the grace
- * period). After `roundsPerEpisode` rounds with nothing decided it returns the state to continue as new.
+ * period). Node hosts (`hostsNode`) are not waited for: once every other task exited they are stopped, and how
+ * they ended then is left out of the attempt's exits. After `roundsPerEpisode` rounds with nothing decided it
+ * returns the state to continue as new.
  */
 function* watchTasks(
   context: OrchestrationContext,
@@ -351,6 +353,8 @@ function* watchTasks(
       .filter((task) => !exits[task.taskId])
       .map((task) => [task.taskId, context.df.waitForExternalEvent(`task:${task.taskId}`)]),
   );
+  const hosts = new Set(state.tasks.filter((task) => task.hostsNode).map((task) => task.taskId));
+  const working = (): boolean => [...waits.keys()].some((taskId) => !hosts.has(taskId));
   const checkNodes = function* (): Generator<Task, CheckJobNodesResult['lost'], unknown> {
     const check: CheckJobNodesInput = {
       clusterKey: input.clusterKey,
@@ -367,7 +371,7 @@ function* watchTasks(
     return result.lost;
   };
   let end: WatchEnd | undefined;
-  for (let round = 0; waits.size > 0 && end === undefined; round++) {
+  for (let round = 0; working() && end === undefined; round++) {
     if (round === state.roundsPerEpisode) {
       return { kind: 'continue', state: { ...state, exits } };
     }
@@ -406,8 +410,16 @@ function* watchTasks(
       }
     }
   }
-  if (waits.size > 0) yield* stopTasks(context, input, state, waits, exits, end ?? { kind: 'exited', exits });
-  return end ?? { kind: 'exited', exits };
+  if (end === undefined) {
+    // The job's processes all ended: what still runs only held their nodes.
+    const done: WatchEnd = { kind: 'exited', exits: { ...exits } };
+    if (waits.size > 0) {
+      yield* stopTasks(context, input, state, waits, exits, done, "The job's processes ended.");
+    }
+    return done;
+  }
+  if (waits.size > 0) yield* stopTasks(context, input, state, waits, exits, end);
+  return end;
 }
 
 /**
@@ -486,6 +498,7 @@ function* stopTasks(
   waits: Map<string, Task>,
   exits: Record<string, TaskExit>,
   end: WatchEnd,
+  reason?: string,
 ): Generator<Task, void, unknown> {
   const why = end.kind;
   const reasons: Partial<Record<WatchEnd['kind'], string>> = {
@@ -498,7 +511,7 @@ function* stopTasks(
       clusterKey: input.clusterKey,
       tasks: state.tasks.filter((task) => waits.has(task.taskId)),
       signal,
-      reason: reasons[why] ?? 'Another process of the job failed.',
+      reason: reason ?? reasons[why] ?? 'Another process of the job failed.',
     };
     if (stop.tasks.length === 0) return;
     yield context.df.callActivityWithRetry(stopJobTasksActivityName, retry, stop);

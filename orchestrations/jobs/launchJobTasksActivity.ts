@@ -261,8 +261,11 @@ export async function launchJobTasks(
         isMaster: node.isMaster && process.role !== 'jobPreparation',
         stdout: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stdoutFile}` },
         stderr: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stderrFile}` },
-        // The last phase's only process on its node: its own exit hands the node back to the scheduler.
-        releasesNode: phase === 'main' && processes.length === 1 ? true : undefined,
+        // The last phase's only process on its node: its own exit hands the node back to the scheduler. A node
+        // host ends when stopped, not by itself: its node is given back with the attempt's end.
+        releasesNode:
+          phase === 'main' && processes.length === 1 && process.role !== 'nodeHost' ? true : undefined,
+        ...(process.role === 'nodeHost' ? { hostsNode: true } : {}),
       };
       const environment = splitEnvironment(process.environment, secrets);
       const sealedEnvironment =

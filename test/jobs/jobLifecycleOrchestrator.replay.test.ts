@@ -396,3 +396,74 @@ test('version 1.1: a task its node lost (agent stopped, launcher died) requeues 
   const older = flat(await replay(jobLifecycleOrchestrator, input, [...runningMain(), lostExit])).at(-1)!;
   expect(older).toMatchObject({ functionName: 'CheckJobNodes' });
 });
+
+const nodeHost: LaunchedTask = {
+  taskId: '0b1c2d3e-0000-4000-8000-000000000001-1-job_node-1',
+  nodeId: 'node-2',
+  name: 'job_node-1',
+  isMaster: false,
+  stdout: { container: 'job-files', name: 'x/stdout-job_node-1.txt' },
+  stderr: { container: 'job-files', name: 'x/stderr-job_node-1.txt' },
+  hostsNode: true,
+};
+const gangGranted = raised('nodesGranted', {
+  attempt: 1,
+  nodeIds: ['node-1', 'node-2'],
+  hasPreparation: false,
+});
+const launchedWithHost: LaunchJobTasksResult = { ...noPreparation, tasks: [master, nodeHost] };
+
+test("a node host is stopped once the job's processes ended, and how it ended is not the job's outcome", async () => {
+  const masterDone = raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0, reason: 'exited' });
+  const stopping = flat(
+    await replay(jobLifecycleOrchestrator, input, [gangGranted, completed(1, launchedWithHost), masterDone]),
+  );
+  expect(stopping.at(-1)).toMatchObject({
+    functionName: 'StopJobTasks',
+    input: {
+      signal: 'SIGTERM',
+      reason: "The job's processes ended.",
+      tasks: [{ taskId: nodeHost.taskId, nodeId: 'node-2' }],
+    },
+  });
+  const done = flat(
+    await replay(jobLifecycleOrchestrator, input, [
+      gangGranted,
+      completed(1, launchedWithHost),
+      masterDone,
+      completed(3, null),
+      raised(`task:${nodeHost.taskId}`, { kind: 'taskExited', exitCode: 143, reason: 'killed' }),
+    ]),
+  );
+  expect(done.at(-1)).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { outcome: { kind: 'succeeded', exitCode: 0, nodesHandedBack: false } },
+  });
+});
+
+test('a node host ending by itself while the job runs fails the attempt with its exit, not the stopped master', async () => {
+  const state = flat(
+    await replay(jobLifecycleOrchestrator, input, [
+      gangGranted,
+      completed(1, launchedWithHost),
+      raised(`task:${nodeHost.taskId}`, { kind: 'taskExited', exitCode: 125, reason: 'exited' }),
+      completed(3, { lost: [] }),
+      completed(4, null), // StopJobTasks SIGTERM to the master
+      raised(`task:${master.taskId}`, { kind: 'taskExited', signal: 'SIGTERM', reason: 'killed' }),
+    ]),
+  );
+  expect(state[4]).toMatchObject({
+    functionName: 'StopJobTasks',
+    input: {
+      signal: 'SIGTERM',
+      reason: 'Another process of the job failed.',
+      tasks: [{ taskId: master.taskId }],
+    },
+  });
+  const complete = state.at(-1)!;
+  expect(complete.functionName).toBe('CompleteJobAttempt');
+  expect(complete.input).toMatchObject({
+    outcome: { kind: 'failed', exitCode: 125, code: 'JobFailed', stderrOf: nodeHost.stderr },
+  });
+  expect(JSON.stringify(complete.input)).toContain("The process 'job_node-1' exited with code 125.");
+});

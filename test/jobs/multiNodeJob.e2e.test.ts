@@ -1,9 +1,11 @@
 // End to end: a 3-node PyTorch-style job is gang-scheduled on three local nodes; every rank runs with its RANK,
 // WORLD_SIZE, master address and the host list, and writes its own stdout-<rank>.txt; a custom MPI job runs
-// mpirun over two nodes (when Open MPI is installed). Needs `npx tsc` first.
+// mpirun over two nodes (when Open MPI is installed); the other nodes of a job that runs its command on the master
+// only are held for it until the command ended. Needs `npx tsc` first.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { listNodeDirs } from '../../shared/adapters/compute/localNodeRegistry';
 import { experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
 
 let bed: JobTestBed;
@@ -72,6 +74,40 @@ test('a 3-node PyTorch job runs ranks 0..2 on three nodes with the host list', a
   }
   expect(nodes.size).toBe(3);
 }, 180_000);
+
+test("a job's other nodes are held for it by a host task, stopped once its command ended", async () => {
+  await bed.putJob('held', {
+    cluster: { id: bed.clusterId('trio') },
+    nodeCount: 2,
+    stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/logs',
+    // The command runs on the master only (Batch AI's custom toolkit); the other node is the job's all the same.
+    customToolkitSettings: {
+      commandLine: 'sleep 0.5; echo "master on $AZ_BATCHAI_NODE_ID"',
+    },
+  });
+  const done = await bed.waitForJob(
+    'held',
+    'ended',
+    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
+  );
+  expect(done.executionState).toBe('succeeded');
+  const [master, other] = (done.attempts as { nodeIds: string[] }[])[0].nodeIds;
+  const listing = await bed.api.send(
+    'POST',
+    bed.api.url(`${experiment}/jobs/held/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+  );
+  const names = (listing.body.value as { name: string }[]).map((f) => f.name);
+  expect(names).toEqual(
+    expect.arrayContaining(['stdout.txt', 'stdout-job_node-1.txt', 'stderr-job_node-1.txt']),
+  );
+  // The other node ran the job's host task from the master's launch to its end, stopped by SIGTERM: exit code 0.
+  const otherDir = listNodeDirs(bed.dataDir).find((dir) => path.basename(dir) === other)!;
+  const log = fs.readFileSync(path.join(otherDir, 'agent.log'), 'utf8');
+  expect(log).toMatch(/task \S+-1-job_node-1 started/);
+  expect(log).toMatch(/task \S+-1-job_node-1 ended: exit code 0/);
+  const masterDir = listNodeDirs(bed.dataDir).find((dir) => path.basename(dir) === master)!;
+  expect(fs.readFileSync(path.join(masterDir, 'agent.log'), 'utf8')).not.toContain('job_node');
+}, 120_000);
 
 // Open MPI is a system package (Debian: openmpi-bin); without it there is nothing to run this against.
 const hasMpirun = spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status === 0;

@@ -21,6 +21,13 @@ export const stdOutErrFileNames = {
     const suffix = nodeIndex === 0 ? '' : `-${nodeIndex}`;
     return { stdout: `stdout-job_prep${suffix}.txt`, stderr: `stderr-job_prep${suffix}.txt` };
   },
+  /**
+   * A node of the gang that runs none of the toolkit's processes itself (MPI workers, a custom toolkit's other
+   * nodes): what its holding task or container printed, e.g. an image that could not be pulled there.
+   */
+  nodeHost(nodeIndex: number): { stdout: string; stderr: string } {
+    return { stdout: `stdout-job_node-${nodeIndex}.txt`, stderr: `stderr-job_node-${nodeIndex}.txt` };
+  },
   /** Per-task files: TensorFlow `stdout-wk-<i>.txt` / `stdout-ps-<i>.txt`, per-rank `stdout-<i>.txt`. */
   task(kind: 'worker' | 'parameterServer' | 'rank', index: number): { stdout: string; stderr: string } {
     const tag = kind === 'worker' ? `wk-${index}` : kind === 'parameterServer' ? `ps-${index}` : `${index}`;

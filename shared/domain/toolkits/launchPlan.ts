@@ -42,7 +42,14 @@ export interface LaunchPlanInput {
   };
 }
 
-export type ProcessRole = 'jobPreparation' | 'master' | 'mpiLauncher' | 'worker' | 'parameterServer' | 'rank';
+export type ProcessRole =
+  | 'jobPreparation'
+  | 'master'
+  | 'mpiLauncher'
+  | 'worker'
+  | 'parameterServer'
+  | 'rank'
+  | 'nodeHost';
 
 export interface PlannedProcess {
   /** Unique within the attempt (e.g. 'master', 'wk-1', 'ps-0', 'rank-3', 'job_prep-0'): a task id suffix. */
@@ -68,7 +75,11 @@ export interface NodeLaunch {
   files: { path: string; content: string }[];
   /** The job preparation command; must succeed on every node before the toolkit's processes start. */
   jobPreparation?: PlannedProcess;
-  /** The toolkit's processes on this node (empty on MPI worker nodes: mpirun on the master starts their ranks). */
+  /**
+   * The toolkit's processes on this node. A node that runs none itself (an MPI worker: mpirun on the master starts
+   * its ranks; a custom toolkit's other nodes) gets one `nodeHost` process instead: it holds the job's mounts,
+   * directories and container there while the job runs, and is stopped when the job's processes ended.
+   */
   processes: PlannedProcess[];
 }
 

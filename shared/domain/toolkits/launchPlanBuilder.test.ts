@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ValidationError } from '../errors';
 import type { JsonObject } from '../specValidator';
-import { buildLaunchPlan } from './launchPlanBuilder';
+import { buildLaunchPlan, nodeHostCommandLine } from './launchPlanBuilder';
 import { redactedEnvironment, type AllocatedNode, type LaunchPlan, type LaunchPlanInput } from './launchPlan';
 
 const segment = 'sub/rg/workspaces/ws/experiments/exp/jobs/job1/u-1';
@@ -101,7 +101,16 @@ describe('custom toolkit', () => {
     const p = plan({ ...fixture('getjob-custom'), nodeCount: 2 });
     expect(p.toolType).toBe('custom');
     expect(p.nodes[0].processes).toHaveLength(1);
-    expect(p.nodes[1].processes).toEqual([]);
+    // The other node only holds the job's mounts, directories and container while the command runs.
+    expect(p.nodes[1].processes).toEqual([
+      expect.objectContaining({
+        name: 'job_node-1',
+        role: 'nodeHost',
+        commandLine: nodeHostCommandLine,
+        stdoutFile: 'stdout-job_node-1.txt',
+        stderrFile: 'stderr-job_node-1.txt',
+      }),
+    ]);
     expect(p.nodes[0].processes[0]).toMatchObject({
       name: 'master',
       commandLine: `echo hi | tee ${root}/mounts/azfiles/${segment}/outputs/files/hi.txt`,
@@ -124,7 +133,7 @@ describe('MPI toolkits', () => {
     expect(launcher.commandLine).toContain(
       `python -u ${jobMounts}/scripts/classification_samples/batch_image_label.py`,
     );
-    expect(p.nodes[1].processes).toEqual([]);
+    expect(p.nodes[1].processes.map((x) => x.role)).toEqual(['nodeHost']);
     expect(p.nodes[1].files).toEqual([
       { path: `${root}/jobs/u-1/hostfile`, content: '10.0.0.4 slots=1\n10.0.0.5 slots=1\n' },
     ]);

@@ -54,7 +54,7 @@ export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
     isMaster: nodeIndex === 0,
     files: [{ path: context.paths.mpiHostFile, content: hostFile }],
     jobPreparation: jobPreparation(context, nodeIndex),
-    processes: perNode[nodeIndex],
+    processes: perNode[nodeIndex].length > 0 ? perNode[nodeIndex] : [nodeHost(context, nodeIndex)],
   }));
   return {
     jobName: input.job.name,
@@ -78,6 +78,23 @@ function toolkitOf(properties: JsonObject): string {
     );
   }
   return present[0];
+}
+
+/**
+ * Waits until stopped (SIGTERM ends it at once, with code 0, also as a container's first process, which gets no
+ * default signal handling).
+ */
+export const nodeHostCommandLine = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait; done";
+
+function nodeHost(context: JobLaunchContext, nodeIndex: number) {
+  const files = stdOutErrFileNames.nodeHost(nodeIndex);
+  return makeProcess(context, nodeIndex, {
+    name: `job_node-${nodeIndex}`,
+    role: 'nodeHost',
+    commandLine: nodeHostCommandLine,
+    stdoutFile: files.stdout,
+    stderrFile: files.stderr,
+  });
 }
 
 function jobPreparation(context: JobLaunchContext, nodeIndex: number) {
