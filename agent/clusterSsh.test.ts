@@ -3,10 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  attemptLabel,
   clusterSshEnvironment,
   clusterSshKeyFileName,
   deriveClusterSshKey,
   installClusterSshKey,
+  installContainerSsh,
 } from './clusterSsh';
 
 const key = Buffer.alloc(32, 7);
@@ -63,4 +65,26 @@ test("Open MPI's ssh launcher gets the key, no host key prompt, and a port only 
       '-i /root/.ssh/k -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR',
   });
   expect(clusterSshEnvironment('/k', 2222).OMPI_MCA_plm_rsh_args).toMatch(/ -p 2222$/);
+});
+
+test("a job's containers get a copy of the key and Open MPI's launcher into the attempt's container elsewhere", () => {
+  const dir = path.join(home, 'container-ssh');
+  const pair = deriveClusterSshKey(key, 'rg/ws/gpu');
+  expect(installContainerSsh(dir, pair)).toEqual({ OMPI_MCA_plm_rsh_agent: '/batchai/ssh/rsh' });
+  expect(fs.readFileSync(path.join(dir, 'key'), 'utf8')).toBe(pair.privateKeyFile);
+  expect(fs.statSync(path.join(dir, 'key')).mode & 0o777).toBe(0o600);
+  expect(fs.statSync(path.join(dir, 'rsh')).mode & 0o777).toBe(0o755);
+  const launcher = fs.readFileSync(path.join(dir, 'rsh'), 'utf8');
+  expect(launcher).toContain('exec ssh -i "$(dirname "$0")/key" -o IdentitiesOnly=yes');
+  expect(launcher).toContain('docker exec -i "$(docker ps -q --filter label=batchai.attempt=');
+  expect(launcher).not.toContain(' -p ');
+  expect(spawnSync('sh', ['-n', path.join(dir, 'rsh')]).status).toBe(0);
+});
+
+test('every node of an attempt labels its containers alike; another attempt or job differently', () => {
+  const label = attemptLabel('/subscriptions/s/jobs/train', 1);
+  expect(label).toMatch(/^[0-9a-f]{24}$/);
+  expect(attemptLabel('/subscriptions/s/jobs/train', 1)).toBe(label);
+  expect(attemptLabel('/subscriptions/s/jobs/train', 2)).not.toBe(label);
+  expect(attemptLabel('/subscriptions/s/jobs/test', 1)).not.toBe(label);
 });

@@ -115,7 +115,11 @@ export function installClusterSshKey(home: string, key: ClusterSshKey): string {
  * tests (an sshd on a free port); nodes use 22.
  */
 export function clusterSshEnvironment(keyPath: string, port?: number): Record<string, string> {
-  const args = [
+  return { OMPI_MCA_plm_rsh_agent: 'ssh', OMPI_MCA_plm_rsh_args: sshOptions(keyPath, port) };
+}
+
+function sshOptions(keyPath: string, port?: number): string {
+  return [
     `-i ${keyPath}`,
     '-o IdentitiesOnly=yes',
     '-o StrictHostKeyChecking=no',
@@ -123,6 +127,46 @@ export function clusterSshEnvironment(keyPath: string, port?: number): Record<st
     '-o BatchMode=yes',
     '-o LogLevel=ERROR',
     ...(port === undefined ? [] : [`-p ${port}`]),
-  ];
-  return { OMPI_MCA_plm_rsh_agent: 'ssh', OMPI_MCA_plm_rsh_args: args.join(' ') };
+  ].join(' ');
+}
+
+/** Where a job's containers find the cluster's key and Open MPI's remote launcher (mounted read-only). */
+export const containerSshMount = '/batchai/ssh';
+/** Labels every container of a job attempt, so a node's launcher can find the attempt's container on another. */
+export const attemptLabelName = 'batchai.attempt';
+
+/** The value of `attemptLabelName`: the same on every node of the attempt. */
+export function attemptLabel(jobId: string, attempt: number): string {
+  return crypto.createHash('sha256').update(`${jobId}\n${attempt}`).digest('hex').slice(0, 24);
+}
+
+/**
+ * The launcher Open MPI runs (as `plm_rsh_agent`) in a job's container to start its daemon on another node of the
+ * gang: it signs in to that node over SSH with the cluster's key and starts the daemon in the attempt's container
+ * there (the node's host task, labelled with the attempt), so every rank runs in the job's image.
+ * `BATCHAI_ATTEMPT_LABEL` comes from the container's environment.
+ */
+export function containerRemoteLauncher(port?: number): string {
+  const options = sshOptions('"$(dirname "$0")/key"', port);
+  return [
+    '#!/bin/sh',
+    "# Open MPI's remote launcher in a job's container (written by the node agent): the daemon starts in the job's",
+    '# container on the other node.',
+    'host="$1"',
+    'shift',
+    `exec ssh ${options} "$host" \\`,
+    `  'docker exec -i "$(docker ps -q --filter label=${attemptLabelName}='"$BATCHAI_ATTEMPT_LABEL"' | head -n 1)"' "$@"`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Writes what a job's containers on this node mount at `containerSshMount` (a copy of the key, the launcher) into
+ * `dir`, and returns the environment that points Open MPI at it. Idempotent.
+ */
+export function installContainerSsh(dir: string, key: ClusterSshKey, port?: number): Record<string, string> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeIfChanged(path.join(dir, 'key'), key.privateKeyFile, 0o600);
+  writeIfChanged(path.join(dir, 'rsh'), containerRemoteLauncher(port), 0o755);
+  return { OMPI_MCA_plm_rsh_agent: `${containerSshMount}/rsh` };
 }

@@ -41,7 +41,14 @@ import {
 } from '../shared/adapters/identity/metadataServiceClient';
 import { ImdsTokenCredential } from '../shared/adapters/identity/imdsTokenCredential';
 import { loadNodeDataKey } from './nodeDataKeyLoader';
-import { clusterSshEnvironment, deriveClusterSshKey, installClusterSshKey } from './clusterSsh';
+import {
+  attemptLabel,
+  attemptLabelName,
+  clusterSshEnvironment,
+  deriveClusterSshKey,
+  installClusterSshKey,
+  installContainerSsh,
+} from './clusterSsh';
 import { PreparedImages, preparedImageName, runDocker } from './preparedImages';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
@@ -156,6 +163,8 @@ export class NodeAgent {
   private counters: PerformanceCounterReporter | undefined;
   /** Open MPI's ssh launcher settings for the intra-cluster key (VM nodes). */
   private clusterSshEnvironment: Record<string, string> = {};
+  /** The same for tasks in containers: the directory they mount (key and launcher) and their environment. */
+  private containerSsh: { dir: string; environment: Record<string, string> } | undefined;
   /** The running jobs' own mount volumes (agent/jobMounts.ts). */
   private readonly jobMounts: JobMounts;
   /** What job preparations in containers installed, for the processes after them (agent/preparedImages.ts). */
@@ -507,11 +516,11 @@ export class NodeAgent {
    */
   private installClusterSsh(nodeDataKey: Buffer): void {
     try {
-      const keyPath = installClusterSshKey(
-        os.homedir(),
-        deriveClusterSshKey(nodeDataKey, this.config.clusterKey),
-      );
+      const key = deriveClusterSshKey(nodeDataKey, this.config.clusterKey);
+      const keyPath = installClusterSshKey(os.homedir(), key);
       this.clusterSshEnvironment = clusterSshEnvironment(keyPath);
+      const dir = path.join(this.config.workRoot, 'state', 'container-ssh');
+      this.containerSsh = { dir, environment: installContainerSsh(dir, key) };
       this.log('info', `intra-cluster SSH key installed at ${keyPath}`);
     } catch (error: unknown) {
       this.log('error', `intra-cluster SSH could not be set up: ${(error as Error).message}`);
@@ -525,11 +534,11 @@ export class NodeAgent {
     return openValues(this.nodeDataKey, sealed, context, what);
   }
 
-  /** `onHost` false: a container's; the cluster's SSH key is on the host, not in the container. */
+  /** `remoteLaunch`: how Open MPI starts ranks on other nodes (on the host by default; a container has its own). */
   private taskEnvironment(
     cwd: string,
     extra: Record<string, string> | undefined,
-    onHost = true,
+    remoteLaunch = this.clusterSshEnvironment,
   ): Record<string, string> {
     const inherited: Record<string, string> = {};
     for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
@@ -542,7 +551,7 @@ export class NodeAgent {
       ...(process.getuid?.() === 0
         ? { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' }
         : {}),
-      ...(onHost ? this.clusterSshEnvironment : {}),
+      ...remoteLaunch,
       AZ_BATCHAI_MOUNT_ROOT: this.mountRoot,
       AZ_BATCHAI_NODE_ID: this.nodeId,
       AZ_BATCHAI_TASK_WORKING_DIR: cwd,
@@ -690,6 +699,8 @@ export class NodeAgent {
     /** The image this task's container is kept as (a job preparation), or starts from (the processes after it). */
     let keepAs: string | undefined;
     let preparedImage: string | undefined;
+    /** Labels the attempt's containers on every node: Open MPI's launcher finds the one on its node by it. */
+    const attemptTag = attemptLabel(message.jobId, message.attempt);
     if (message.container) {
       if (this.hasDocker()) {
         if (message.container.prepared) {
@@ -715,6 +726,8 @@ export class NodeAgent {
         }
         container = {
           ...message.container,
+          labels: { [attemptLabelName]: attemptTag },
+          sshDir: this.containerSsh?.dir,
           image: preparedImage ?? message.container.image,
           name: `batchai-${message.taskId}`.replace(/[^A-Za-z0-9_.-]/g, '-'),
           mounts: [this.mountRoot, ...(message.jobMounts ? JobMounts.targets(message.jobMounts) : [])],
@@ -739,7 +752,16 @@ export class NodeAgent {
           ? `${preparationShell(message.prepare)} || exit 125\n${message.commandLine}`
           : message.commandLine,
       cwd,
-      env: this.taskEnvironment(cwd, { ...message.environment, ...secrets }, !container),
+      env: this.taskEnvironment(
+        cwd,
+        { ...message.environment, ...secrets },
+        container
+          ? {
+              ...this.containerSsh?.environment,
+              BATCHAI_ATTEMPT_LABEL: attemptTag,
+            }
+          : undefined,
+      ),
       stdout,
       stderr,
       container,

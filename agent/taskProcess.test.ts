@@ -81,3 +81,29 @@ test("a job preparation's container is kept after it exits, for the node to comm
   expect(args.slice(0, 3)).toEqual(['run', '--name', 'batchai-t0']);
   expect(args).not.toContain('--rm');
 });
+
+test("a VM node's container gets the attempt's label and the cluster's key and launcher, read-only", () => {
+  const args = dockerRunArguments({
+    commandLine: 'mpirun -np 4 python train.py',
+    cwd: '/work/tasks/t2',
+    env: {},
+    stdout: sink,
+    stderr: sink,
+    container: {
+      image: 'horovod/horovod',
+      name: 'batchai-t2',
+      mounts: [],
+      labels: { 'batchai.attempt': 'a1b2' },
+      sshDir: '/work/state/container-ssh',
+    },
+  });
+  const image = args.indexOf('horovod/horovod');
+  expect(args.slice(0, image)).toEqual(
+    expect.arrayContaining([
+      '--label',
+      'batchai.attempt=a1b2',
+      '-v',
+      '/work/state/container-ssh:/batchai/ssh:ro',
+    ]),
+  );
+});

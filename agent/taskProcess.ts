@@ -2,6 +2,7 @@
 // group, so a kill reaches every child, with stdout and stderr streamed to append blobs while it runs.
 import { spawn, type ChildProcess } from 'child_process';
 import type { TaskContainer } from '../shared/contracts/nodeTask';
+import { containerSshMount } from './clusterSsh';
 
 export interface TaskOutcome {
   exitCode?: number;
@@ -35,7 +36,15 @@ export interface TaskProcessOptions {
    * Run in a container (requires a Docker engine); `mounts` are bind-mounted at the same paths; `configDir`: a
    * Docker client configuration directory (a private registry's sign-in) for the docker CLI only.
    */
-  container?: TaskContainer & { name: string; mounts: string[]; configDir?: string };
+  container?: TaskContainer & {
+    name: string;
+    mounts: string[];
+    configDir?: string;
+    /** `docker run --label`s (the job attempt's, for Open MPI's launcher on another node). */
+    labels?: Record<string, string>;
+    /** The cluster's key and Open MPI's launcher, mounted read-only at `containerSshMount` (VM nodes). */
+    sshDir?: string;
+  };
 }
 
 /** Where `docker login` keeps Docker Hub's sign-in; any other registry is keyed by its host. */
@@ -69,6 +78,8 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
     `${options.cwd}:${options.cwd}`,
   ];
   for (const mount of c.mounts) args.push('-v', `${mount}:${mount}`);
+  if (c.sshDir) args.push('-v', `${c.sshDir}:${containerSshMount}:ro`);
+  for (const [name, value] of Object.entries(c.labels ?? {})) args.push('--label', `${name}=${value}`);
   if (c.useGpus) args.push('--gpus', 'all');
   if (c.shmSize) args.push('--shm-size', c.shmSize);
   for (const name of Object.keys(options.env)) args.push('-e', name); // values come from the environment, not argv

@@ -1,14 +1,22 @@
 // mpirun across two "nodes" over real SSH with the key each VM node's agent derives and installs
 // (agent/clusterSsh.ts): the worker is an OpenSSH server on 127.0.0.2 (Open MPI takes it for another host), whose
 // authorized_keys is what the worker's agent installed; the master's ranks launch through ssh with the agent's
-// environment. Needs Open MPI and the OpenSSH server (Debian: openmpi-bin, openssh-server; .ci/run installs both)
-// and root (sshd switches to the user it signs in).
+// environment, on the host or, for a job in containers, into the attempt's container on the worker (a stand-in
+// docker CLI there, test/fixtures/fakeDocker: no Docker engine exists here). Needs Open MPI and the OpenSSH server
+// (Debian: openmpi-bin, openssh-server; .ci/run installs both) and root (sshd switches to the user it signs in).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clusterSshEnvironment, deriveClusterSshKey, installClusterSshKey } from '../../agent/clusterSsh';
+import {
+  attemptLabelName,
+  clusterSshEnvironment,
+  deriveClusterSshKey,
+  installClusterSshKey,
+  installContainerSsh,
+} from '../../agent/clusterSsh';
+import { nodeHostCommandLine } from '../../shared/domain/toolkits/launchPlanBuilder';
 
 const sshd = '/usr/sbin/sshd';
 const runnable =
@@ -22,6 +30,7 @@ const workerAddress = '127.0.0.2';
 let dir: string;
 let server: ChildProcess | undefined;
 let port: number;
+const hosts: ChildProcess[] = [];
 
 async function freePort(host: string): Promise<number> {
   const probe = net.createServer();
@@ -68,9 +77,17 @@ beforeAll(async () => {
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
+      // The worker's docker CLI: the stand-in.
+      `SetEnv PATH=${path.join(dir, 'bin')}:/usr/bin:/bin`,
       '',
     ].join('\n'),
   );
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.copyFileSync(
+    path.join(__dirname, '..', 'fixtures', 'fakeDocker', 'docker'),
+    path.join(dir, 'bin', 'docker'),
+  );
+  fs.chmodSync(path.join(dir, 'bin', 'docker'), 0o755);
   fs.mkdirSync('/run/sshd', { recursive: true }); // its privilege separation directory
   server = spawn(sshd, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], {
     stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'sshd.log'), 'a')],
@@ -79,6 +96,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(() => {
+  for (const host of hosts) if (host.exitCode === null) process.kill(-host.pid!, 'SIGKILL');
   server?.kill('SIGTERM');
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -138,3 +156,71 @@ function mpirunFromMaster(masterKey: Buffer): { status: number | null; stdout: s
   },
   90_000,
 );
+
+(runnable ? test : test.skip)(
+  "in a job's containers, mpirun starts the other node's rank in the attempt's container there",
+  async () => {
+    // The worker node runs the attempt's host task in the job's container, labelled with the attempt.
+    const label = 'a1b2c3';
+    const host = spawn(
+      path.join(dir, 'bin', 'docker'),
+      [
+        'run',
+        '--rm',
+        '--name',
+        'batchai-host',
+        '--label',
+        `${attemptLabelName}=${label}`,
+        'horovod/horovod',
+        '/bin/sh',
+        '-c',
+        nodeHostCommandLine,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    hosts.push(host);
+    await waitForFile(path.join(dir, 'bin', 'state', 'running', 'batchai-host'));
+
+    // The master's agent writes the key and the launcher its containers mount; mpirun runs "in" its container.
+    const sshDir = path.join(dir, 'master-container-ssh');
+    const environment = installContainerSsh(sshDir, deriveClusterSshKey(nodeDataKey, clusterKey), port);
+    expect(environment).toEqual({ OMPI_MCA_plm_rsh_agent: '/batchai/ssh/rsh' });
+    const run = spawnSync(
+      'mpirun',
+      [
+        '--host',
+        `127.0.0.1:1,${workerAddress}:1`,
+        '-np',
+        '2',
+        'sh',
+        '-c',
+        'echo "rank $OMPI_COMM_WORLD_RANK in=${FAKE_EXEC_IN:-none} ssh=${SSH_CONNECTION:-none}"',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          OMPI_ALLOW_RUN_AS_ROOT: '1',
+          OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
+          // The container sees the launcher at /batchai/ssh; here it is where the agent wrote it.
+          OMPI_MCA_plm_rsh_agent: path.join(sshDir, 'rsh'),
+          BATCHAI_ATTEMPT_LABEL: label,
+        },
+      },
+    );
+    expect({ status: run.status, stderr: run.stderr }).toMatchObject({ status: 0 });
+    const lines = run.stdout.trim().split('\n').sort();
+    expect(lines).toHaveLength(2);
+    expect(lines.filter((line) => line.includes('in=none ssh=none'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes(`in=batchai-host ssh=127.0.0.1`))).toHaveLength(1);
+  },
+  90_000,
+);
+
+async function waitForFile(file: string): Promise<void> {
+  for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!fs.existsSync(file)) throw new Error(`${file} did not appear`);
+}

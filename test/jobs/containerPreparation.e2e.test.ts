@@ -32,10 +32,9 @@ const ended = (p: Record<string, unknown>): boolean =>
   p.executionState === 'succeeded' || p.executionState === 'failed';
 
 function dockerCalls(): string[] {
-  return fs
-    .readFileSync(path.join(binDir, 'state', 'calls.log'), 'utf8')
-    .trim()
-    .split('\n');
+  const log = path.join(binDir, 'state', 'calls.log');
+  if (!fs.existsSync(log)) return [];
+  return fs.readFileSync(log, 'utf8').trim().split('\n');
 }
 
 test("the job's processes start from what its preparation installed in the container on that node", async () => {
@@ -104,4 +103,32 @@ test('a preparation that fails keeps nothing and fails the job with its exit cod
   expect(calls.filter((c) => c.startsWith('commit '))).toEqual([]);
   const container = calls.find((c) => c.startsWith('run '))!.split(' ')[2];
   expect(calls).toContain(`rm -f ${container}`);
+}, 120_000);
+
+test("a multi-node job in containers runs the job's container on every node, all labelled with the attempt", async () => {
+  await bed.createCluster('pair', 2);
+  const before = dockerCalls().length;
+  await bed.putJob('gang', {
+    ...customJob(bed, 'pair', 'echo "master in $FAKE_CONTAINER_ROOT"'),
+    nodeCount: 2,
+    containerSettings: { imageSourceRegistry: { image: 'horovod/horovod:0.13' } },
+  });
+  const done = await bed.waitForJob('gang', 'ended', ended);
+  expect(done.executionState).toBe('succeeded');
+  const runs = dockerCalls()
+    .slice(before)
+    .filter((c) => c.startsWith('run '))
+    .map((c) => c.split(' '));
+  expect(runs).toHaveLength(2); // the master's command, and the other node's host container
+  const labels = runs.map((args) => args[args.indexOf('--label') + 1]);
+  expect(labels[0]).toMatch(/^batchai\.attempt=[0-9a-f]{24}$/);
+  expect(labels[1]).toBe(labels[0]);
+  expect(runs.map((args) => args[args.indexOf('--name') + 1]).sort()).toEqual([
+    expect.stringMatching(/-1-job_node-1$/),
+    expect.stringMatching(/-1-master$/),
+  ]);
+  // Local nodes have no intra-cluster SSH: nothing of it is mounted.
+  expect(runs.flat().join(' ')).not.toContain('/batchai/ssh');
+  // The host container was stopped with the job: none is left running.
+  expect(fs.readdirSync(path.join(binDir, 'state', 'running'))).toEqual([]);
 }, 120_000);
