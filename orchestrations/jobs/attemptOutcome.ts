@@ -1,5 +1,6 @@
 // How an attempt ends from its tasks' exits (pure, so the orchestrator stays small and replay-safe): every task
-// exited 0 -> succeeded; otherwise failed with the exit code of the master when it failed by itself, else of the first task that
+// exited 0 -> succeeded; otherwise failed with the exit code of the master when it failed by itself, else of the
+// first task that did (a process stopped because another one failed is not the cause).
 // Whether a task's end means its node went away (eviction, scale down) comes from the agent's machine-readable
 // reason, never from message text.
 import { endHandsNodeBack } from '../../shared/contracts/nodeEvent';
@@ -87,7 +88,8 @@ export function attemptOutcome(
   }
   // A process stopped because another one failed is not the cause: prefer those that failed by themselves.
   const own = failed.filter((task) => exits[task.taskId].reason !== 'killed');
-  const culprit = own.find((task) => task.isMaster) ?? own[0] ?? failed.find((task) => task.isMaster) ?? failed[0];
+  const culprit =
+    own.find((task) => task.isMaster) ?? own[0] ?? failed.find((task) => task.isMaster) ?? failed[0];
   const exit = exits[culprit.taskId];
   return {
     kind: 'failed',

@@ -43,13 +43,7 @@ export interface LaunchPlanInput {
 }
 
 export type ProcessRole =
-  | 'jobPreparation'
-  | 'master'
-  | 'mpiLauncher'
-  | 'worker'
-  | 'parameterServer'
-  | 'rank'
-  | 'nodeHost';
+  'jobPreparation' | 'master' | 'mpiLauncher' | 'worker' | 'parameterServer' | 'rank' | 'nodeHost';
 
 export interface PlannedProcess {
   /** Unique within the attempt (e.g. 'master', 'wk-1', 'ps-0', 'rank-3', 'job_prep-0'): a task id suffix. */
