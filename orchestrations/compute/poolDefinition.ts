@@ -8,6 +8,7 @@ import type { JsonObject } from '../../shared/domain/specValidator';
 import type { ComputeTimings, PerformanceCounterSettings } from '../../shared/config/computeConfig';
 import { nodeEventsQueue, nodeSetupOutputContainer } from '../../shared/config/resourceNames';
 import type { PoolDefinition, PoolImage } from '../../shared/ports/computePool';
+import { batchAiDefaultImage, bootImage } from '../../shared/domain/nodeImages';
 import {
   mountSealContext,
   performanceCountersSealContext,
@@ -36,17 +37,18 @@ const obj = (v: unknown): JsonObject =>
 const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.map(obj) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
-function imageOf(spec: JsonObject): PoolImage {
+/** The image the cluster's VMs boot: its own, or for Batch AI's retired ones the node image (nodeImages.ts). */
+function imageOf(spec: JsonObject, vmSize: string): PoolImage {
   const ref = obj(obj(spec.virtualMachineConfiguration).imageReference);
   const custom = str(ref.virtualMachineImageId);
   if (custom) return { kind: 'custom', imageId: custom };
-  return {
-    kind: 'marketplace',
-    publisher: str(ref.publisher) ?? 'Canonical',
-    offer: str(ref.offer) ?? 'UbuntuServer',
-    sku: str(ref.sku) ?? '16.04-LTS',
-    version: str(ref.version) ?? 'latest',
+  const named = {
+    publisher: str(ref.publisher) ?? batchAiDefaultImage.publisher,
+    offer: str(ref.offer) ?? batchAiDefaultImage.offer,
+    sku: str(ref.sku) ?? batchAiDefaultImage.sku,
+    version: str(ref.version) ?? batchAiDefaultImage.version,
   };
+  return { kind: 'marketplace', ...bootImage(named, vmSize) };
 }
 
 /** A volume's relativeMountPath as the API accepted it, without trailing '/'. */
@@ -196,7 +198,7 @@ export function poolDefinitionOf(
     vmSize,
     vmPriority:
       String(spec.vmPriority ?? 'dedicated').toLowerCase() === 'lowpriority' ? 'lowpriority' : 'dedicated',
-    image: imageOf(spec),
+    image: imageOf(spec, vmSize),
     subnetId: str(obj(spec.subnet).id),
     adminUserName: str(account.adminUserName),
     adminSshPublicKey: str(account.adminUserSshPublicKey),

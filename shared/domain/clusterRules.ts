@@ -3,6 +3,7 @@
 import { ValidationError } from './errors';
 import { validateMountVolumes } from './mountVolumeRules';
 import type { JsonObject } from './specValidator';
+import { batchAiDefaultImage } from './nodeImages';
 
 /** Batch AI supported every size except STANDARD_A0 and the premium-storage series (GS, DS, DSv2). */
 export function checkVmSize(path: string, vmSize: string): void {
@@ -69,10 +70,9 @@ export function checkClusterProperties(properties: JsonObject): void {
   checkVmSize('properties.vmSize', String(properties.vmSize));
   properties.scaleSettings ??= { manual: { targetNodeCount: 0, nodeDeallocationOption: 'requeue' } };
   checkScaleSettings('properties.scaleSettings', properties.scaleSettings as JsonObject);
-  // Without an image the service used Ubuntu 16.04 LTS (the CLI's 'UbuntuLTS' alias), as its examples show.
-  properties.virtualMachineConfiguration ??= {
-    imageReference: { publisher: 'Canonical', offer: 'UbuntuServer', sku: '16.04-LTS', version: 'latest' },
-  };
+  // Without an image the service used Ubuntu 16.04 LTS (the CLI's 'UbuntuLTS' alias), as its examples show; its
+  // VMs boot today's node image instead (nodeImages.ts).
+  properties.virtualMachineConfiguration ??= { imageReference: { ...batchAiDefaultImage } };
   const nodeSetup = properties.nodeSetup as JsonObject | undefined;
   if (nodeSetup?.mountVolumes)
     validateMountVolumes('properties.nodeSetup.mountVolumes', nodeSetup.mountVolumes as JsonObject);

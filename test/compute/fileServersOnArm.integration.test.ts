@@ -167,6 +167,17 @@ test('a file server is made (interface, VM, NFS setup), mounted by a cluster by 
   const scaleSet = await waitFor('the cluster scale set', async () => arm.scaleSet(nodesGroup, scaleSetName));
   const profile = (scaleSet.properties as Record<string, Record<string, Record<string, unknown>>>)
     .virtualMachineProfile;
+  // Named no image: GET shows Batch AI's default, its VMs boot today's node image (that one cannot run the agent).
+  const cluster = await api.send('GET', `${workspace}/clusters/withnfs`);
+  expect((cluster.body.properties as Record<string, unknown>).virtualMachineConfiguration).toEqual({
+    imageReference: { publisher: 'Canonical', offer: 'UbuntuServer', sku: '16.04-LTS', version: 'latest' },
+  });
+  expect(profile.storageProfile.imageReference).toEqual({
+    publisher: 'microsoft-dsvm',
+    offer: 'ubuntu-hpc',
+    sku: '2204',
+    version: 'latest',
+  });
   const customData = Buffer.from(String(profile.osProfile.customData), 'base64').toString('utf8');
   const configB64 = /path: \/etc\/batchai\/agent\.json\n.*\n.*\n\s+content: (\S+)/.exec(customData)?.[1];
   const config = parseAgentConfig(JSON.parse(Buffer.from(configB64 ?? '', 'base64').toString('utf8')));

@@ -1,5 +1,6 @@
 // The scale set adapter against the local HTTPS fake of Azure Resource Manager, through the real
 // @azure/arm-compute client and its long-running-operation pollers.
+import { execFileSync } from 'child_process';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { parseAgentConfig } from '../../shared/contracts/agentConfig';
 import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
@@ -123,6 +124,12 @@ test('a low-priority cluster becomes a Spot scale set (eviction Delete) with ide
     connectionString: undefined,
   });
   expect(customData).not.toMatch(/AccountKey|SharedAccessSignature|sig=/);
+  // The install script is valid shell; it installs Docker only on an image without it, and goes on without it.
+  const script = /path: \/opt\/batchai\/install\.sh\n.*\n\s+content: \|\n((?: {6}.*\n)+)/
+    .exec(customData)?.[1]
+    .replace(/^ {6}/gm, '');
+  expect(script).toContain('if ! command -v docker >/dev/null; then');
+  expect(() => execFileSync('bash', ['-n'], { input: script })).not.toThrow();
 });
 
 test("a cluster's performance counters are signed in with the node identity on its VMs", async () => {

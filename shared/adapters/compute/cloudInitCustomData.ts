@@ -29,8 +29,12 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
   const script = [
     'set -eu',
     `mkdir -p ${installDir}`,
-    'if ! command -v node >/dev/null || [ "$(node -p process.versions.node.split(\\".\\")[0])" -lt 20 ]; then',
+    `if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then`,
     '  curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs',
+    'fi',
+    // Jobs with containerSettings need Docker: the node image has it (with the NVIDIA runtime), plain Ubuntu not.
+    'if ! command -v docker >/dev/null; then',
+    '  (apt-get update && apt-get install -y docker.io) || echo "Docker could not be installed: container jobs will fail on this node" >&2',
     'fi',
     ...fetchPackage,
     `tar -xzf ${installDir}/agent.tgz -C ${installDir}`,
