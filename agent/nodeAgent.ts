@@ -154,7 +154,7 @@ export class NodeAgent {
   /** Set by wakeTaskPoll; ends the current wait between task queue polls. */
   private taskPollWoken = false;
   private endTaskPollWait: (() => void) | undefined;
-  private dockerAvailable: boolean | undefined;
+  private dockerAvailable: { yes: boolean; at: number } | undefined;
   /** Starts host processes cheaply (agent/taskLauncher.ts); tasks are spawned directly without it. */
   private launcher: TaskLauncher | undefined;
   private mountRoot = '';
@@ -849,9 +849,17 @@ export class NodeAgent {
     return new TaskProcess(options);
   }
 
+  /** Whether a Docker engine answers. A "no" is asked again after a while: at boot the engine may start later. */
   private hasDocker(): boolean {
-    this.dockerAvailable ??= spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-    return this.dockerAvailable;
+    const now = Date.now();
+    if (
+      this.dockerAvailable === undefined ||
+      (!this.dockerAvailable.yes && now - this.dockerAvailable.at > 30_000)
+    ) {
+      const yes = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+      this.dockerAvailable = { yes, at: now };
+    }
+    return this.dockerAvailable.yes;
   }
 
   /** Reports the eviction, forwards it to running tasks as SIGTERM, and acknowledges once they exited. */

@@ -44,7 +44,8 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
   const unit = [
     '[Unit]',
     'Description=Batch AI node agent',
-    'After=network-online.target',
+    // The Docker engine, when the image has one, before the agent asks for it.
+    'After=network-online.target docker.service',
     'Wants=network-online.target',
     '[Service]',
     `ExecStart=/usr/bin/env node ${installDir}/dist/agent/main.js --config ${configPath}`,
