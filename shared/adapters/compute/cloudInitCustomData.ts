@@ -19,22 +19,52 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     );
   }
   const configB64 = Buffer.from(JSON.stringify(config, null, 2), 'utf8').toString('base64');
+  const tokenUrl =
+    'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01' +
+    `&resource=https%3A%2F%2Fstorage.azure.com%2F&client_id=${install.managedIdentityClientId ?? ''}`;
   const fetchPackage = install.managedIdentityClientId
     ? [
-        // A token for Storage from the Instance Metadata Service, for the user-assigned identity.
-        `TOKEN=$(curl -sf -H Metadata:true "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com%2F&client_id=${install.managedIdentityClientId}" | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
-        `curl -sfL -H "Authorization: Bearer $TOKEN" -H "x-ms-version: 2021-08-06" -o ${installDir}/agent.tgz '${install.packageUrl}'`,
+        // A token for Storage from the Instance Metadata Service, for the user-assigned identity: at first boot the
+        // identity may not be there yet.
+        'TOKEN=',
+        'for attempt in $(seq 1 60); do',
+        `  TOKEN=$(curl -sf -H Metadata:true "${tokenUrl}" | sed -nE 's/.*"access_token":"([^"]+)".*/\\1/p') || true`,
+        '  [ -n "$TOKEN" ] && break',
+        '  sleep 10',
+        'done',
+        'if [ -z "$TOKEN" ]; then echo "No token for the node identity from the metadata service" >&2; exit 1; fi',
+        `fetch -H "Authorization: Bearer $TOKEN" -H "x-ms-version: 2021-08-06" -o ${installDir}/agent.tgz '${install.packageUrl}'`,
       ]
-    : [`curl -sfL -o ${installDir}/agent.tgz '${install.packageUrl}'`];
+    : [`fetch -o ${installDir}/agent.tgz '${install.packageUrl}'`];
   const script = [
-    'set -eu',
+    'set -euo pipefail',
+    'export DEBIAN_FRONTEND=noninteractive',
     `mkdir -p ${installDir}`,
-    `if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then`,
-    '  curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs',
+    // At first boot the network may come late and apt's lock may be held (cloud-init, unattended upgrades).
+    'fetch() { curl -fsSL --retry 10 --retry-delay 5 --retry-connrefused "$@"; }',
+    'apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }',
+    `node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }`,
+    'if [ "$(node_major)" -lt 20 ]; then',
+    '  fetch -o /tmp/nodesource_setup.sh https://deb.nodesource.com/setup_20.x',
+    '  bash /tmp/nodesource_setup.sh',
+    '  apt_get install -y nodejs',
+    'fi',
+    'if [ "$(node_major)" -lt 20 ]; then echo "Node.js 20 could not be installed: no node agent" >&2; exit 1; fi',
+    // Mount helpers for Azure Files (cifs), NFS file servers and blob containers (blobfuse2, Microsoft's repository).
+    'if ! command -v mount.cifs >/dev/null || ! command -v mount.nfs >/dev/null || ! command -v blobfuse2 >/dev/null; then',
+    '  (',
+    '    if [ ! -f /etc/apt/sources.list.d/microsoft-prod.list ]; then',
+    '      . /etc/os-release',
+    '      fetch -o /tmp/packages-microsoft-prod.deb "https://packages.microsoft.com/config/ubuntu/${VERSION_ID}/packages-microsoft-prod.deb"',
+    '      dpkg -i /tmp/packages-microsoft-prod.deb',
+    '    fi',
+    '    apt_get update && apt_get install -y cifs-utils nfs-common fuse3 blobfuse2',
+    '  ) || echo "The mount helpers could not all be installed: mounts that need them will fail on this node" >&2',
     'fi',
     // Jobs with containerSettings need Docker: the node image has it (with the NVIDIA runtime), plain Ubuntu not.
     'if ! command -v docker >/dev/null; then',
-    '  (apt-get update && apt-get install -y docker.io) || echo "Docker could not be installed: container jobs will fail on this node" >&2',
+    '  (apt_get update && apt_get install -y docker.io) ||',
+    '    echo "Docker could not be installed: container jobs will fail on this node" >&2',
     'fi',
     ...fetchPackage,
     `tar -xzf ${installDir}/agent.tgz -C ${installDir}`,
@@ -47,6 +77,8 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     // The Docker engine, when the image has one, before the agent asks for it.
     'After=network-online.target docker.service',
     'Wants=network-online.target',
+    // After a reboot, the temporary disk holding the work root is mounted late (it waits for cloud-init).
+    `RequiresMountsFor=${config.workRoot}`,
     '[Service]',
     `ExecStart=/usr/bin/env node ${installDir}/dist/agent/main.js --config ${configPath}`,
     'Restart=always',

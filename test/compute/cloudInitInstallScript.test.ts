@@ -1,0 +1,130 @@
+// The install script a scale set VM runs at first boot (shared/adapters/compute/cloudInitCustomData.ts), run by bash
+// against stand-ins for the machine's commands (curl, apt-get, node, systemctl, ...) in a temp directory: it installs
+// what is missing, waits for the node identity's token, and installs and starts the agent, or stops with the reason
+// without starting a broken agent.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { cloudInitCustomData } from '../../shared/adapters/compute/cloudInitCustomData';
+import type { AgentConfig } from '../../shared/contracts/agentConfig';
+
+const packageUrl = 'https://acct.blob.core.windows.net/node-agent/batchai-agent.tgz';
+let dir: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloud-init-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function installScript(): string {
+  const customData = cloudInitCustomData(
+    { storage: {}, workRoot: '/mnt/batch/tasks' } as unknown as AgentConfig,
+    {
+      packageUrl,
+      managedIdentityClientId: 'node-client-id',
+    },
+  );
+  const script = /path: \/opt\/batchai\/install\.sh\n.*\n\s+content: \|\n((?: {6}.*\n)+)/
+    .exec(customData)![1]
+    .replace(/^ {6}/gm, '');
+  // The machine's directories, moved into the temp directory.
+  return script.replaceAll('/tmp/', `${dir}/tmp-`).replaceAll('/opt/batchai', path.join(dir, 'opt'));
+}
+
+/** A stand-in command: a bash script that logs its arguments to calls.log, then runs `body`. */
+function stub(name: string, body = ''): void {
+  fs.writeFileSync(
+    path.join(dir, 'bin', name),
+    `#!/bin/bash\necho "${name} $*" >> ${dir}/calls.log\n${body}\n`,
+    { mode: 0o755 },
+  );
+}
+
+function machine(options: { node?: number; tokenFailures: number; nodesourceFails?: boolean }): void {
+  fs.mkdirSync(path.join(dir, 'bin'));
+  // Real tools the script uses besides the stand-ins.
+  for (const tool of ['bash', 'sed', 'seq', 'tar', 'gzip', 'mkdir', 'cat', 'rm', 'cp', 'touch']) {
+    const real = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+    fs.symlinkSync(real, path.join(dir, 'bin', tool));
+  }
+  const nodeStub = (major: number): string =>
+    `#!/bin/bash\necho "node $*" >> ${dir}/calls.log\necho ${major}\n`;
+  if (options.node) fs.writeFileSync(path.join(dir, 'bin', 'node'), nodeStub(options.node), { mode: 0o755 });
+  // apt-get installing nodejs after NodeSource's setup brings Node 20.
+  fs.writeFileSync(path.join(dir, 'node20'), nodeStub(20), { mode: 0o755 });
+  stub(
+    'apt-get',
+    `[[ "$*" == *"install -y nodejs"* ]] && [ -f ${dir}/nodesource-ran ] && cp ${dir}/node20 ${dir}/bin/node; exit 0`,
+  );
+  for (const helper of ['mount.cifs', 'mount.nfs', 'blobfuse2', 'docker', 'systemctl', 'sleep']) stub(helper);
+  fs.mkdirSync(path.join(dir, 'pkg', 'dist', 'agent'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'pkg', 'dist', 'agent', 'main.js'), '');
+  spawnSync('tar', ['-czf', path.join(dir, 'agent.tgz'), '-C', path.join(dir, 'pkg'), 'dist']);
+  fs.writeFileSync(path.join(dir, 'token-failures'), String(options.tokenFailures));
+  stub(
+    'curl',
+    [
+      'out=""; prev=""; for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done',
+      'case "$*" in',
+      '  *metadata/identity*)',
+      `    n=$(cat ${dir}/token-failures); if [ "$n" -gt 0 ]; then echo $((n-1)) > ${dir}/token-failures; exit 7; fi`,
+      '    echo \'{"access_token":"tok-123","expires_in":"3600"}\' ;;',
+      options.nodesourceFails
+        ? '  *setup_20.x*) exit 6 ;;'
+        : `  *setup_20.x*) echo "touch ${dir}/nodesource-ran" > "$out" ;;`,
+      `  *batchai-agent.tgz*) cp ${dir}/agent.tgz "$out" ;;`,
+      '  *) exit 22 ;;',
+      'esac',
+    ].join('\n'),
+  );
+}
+
+function run(): { status: number | null; stderr: string; calls: string[] } {
+  const result = spawnSync('bash', ['-c', installScript()], {
+    encoding: 'utf8',
+    env: { PATH: path.join(dir, 'bin'), HOME: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
+  });
+  const log = path.join(dir, 'calls.log');
+  const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
+  return { status: result.status, stderr: result.stderr, calls };
+}
+
+test('a fresh VM gets Node 20, waits for its identity, installs the agent with its token and starts it', () => {
+  machine({ tokenFailures: 2 });
+  const { status, stderr, calls } = run();
+  expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+  expect(calls.filter((c) => c.startsWith('apt-get'))).toEqual([
+    'apt-get -o DPkg::Lock::Timeout=600 install -y nodejs',
+  ]);
+  // Two refusals from the metadata service, two pauses, then the token.
+  expect(calls.filter((c) => c.includes('metadata/identity'))).toHaveLength(3);
+  expect(calls.filter((c) => c.startsWith('sleep'))).toEqual(['sleep 10', 'sleep 10']);
+  const download = calls.find((c) => c.includes('batchai-agent.tgz'))!;
+  expect(download).toContain('-H Authorization: Bearer tok-123');
+  expect(download).toContain('--retry 10');
+  expect(fs.existsSync(path.join(dir, 'opt', 'dist', 'agent', 'main.js'))).toBe(true);
+  expect(calls.slice(-2)).toEqual([
+    'systemctl daemon-reload',
+    'systemctl enable --now batchai-agent.service',
+  ]);
+});
+
+test('a VM whose Node cannot be brought to 20 stops with the reason and starts no agent', () => {
+  machine({ node: 12, tokenFailures: 0, nodesourceFails: true });
+  const { status, calls } = run();
+  expect(status).not.toBe(0);
+  expect(calls.some((c) => c.startsWith('systemctl'))).toBe(false);
+  expect(calls.some((c) => c.includes('batchai-agent.tgz'))).toBe(false);
+});
+
+test('a VM whose identity never gets a token stops with the reason and starts no agent', () => {
+  machine({ node: 20, tokenFailures: 1000 });
+  const { status, stderr, calls } = run();
+  expect(status).toBe(1);
+  expect(stderr).toContain('No token for the node identity from the metadata service');
+  expect(calls.filter((c) => c.includes('metadata/identity'))).toHaveLength(60);
+  expect(calls.some((c) => c.startsWith('systemctl'))).toBe(false);
+});
