@@ -76,7 +76,11 @@ test("a job's containers get a copy of the key and Open MPI's launcher into the 
   expect(fs.statSync(path.join(dir, 'rsh')).mode & 0o777).toBe(0o755);
   const launcher = fs.readFileSync(path.join(dir, 'rsh'), 'utf8');
   expect(launcher).toContain('exec ssh -i "$(dirname "$0")/key" -o IdentitiesOnly=yes');
-  expect(launcher).toContain('docker exec -i "$(docker ps -q --filter label=batchai.attempt=');
+  // It waits for the other node's container (its image may still be pulled), then runs the daemon in it.
+  expect(launcher).toContain(
+    `'c=; for i in $(seq 1 300); do c=$(docker ps -q --filter label=batchai.attempt='"$BATCHAI_ATTEMPT_LABEL"'`,
+  );
+  expect(launcher).toContain('docker exec -i "$c"\' "$@"');
   expect(launcher).not.toContain(' -p ');
   expect(spawnSync('sh', ['-n', path.join(dir, 'rsh')]).status).toBe(0);
 });

@@ -154,8 +154,9 @@ export function containerRemoteLauncher(port?: number): string {
     '# container on the other node.',
     'host="$1"',
     'shift',
+    // The other node's container may still be starting (its image being pulled): wait for it, up to 10 minutes.
     `exec ssh ${options} "$host" \\`,
-    `  'docker exec -i "$(docker ps -q --filter label=${attemptLabelName}='"$BATCHAI_ATTEMPT_LABEL"' | head -n 1)"' "$@"`,
+    `  'c=; for i in $(seq 1 300); do c=$(docker ps -q --filter label=${attemptLabelName}='"$BATCHAI_ATTEMPT_LABEL"' | head -n 1); [ -n "$c" ] && break; sleep 2; done; docker exec -i "$c"' "$@"`,
     '',
   ].join('\n');
 }

@@ -534,17 +534,21 @@ export class NodeAgent {
     return openValues(this.nodeDataKey, sealed, context, what);
   }
 
-  /** `remoteLaunch`: how Open MPI starts ranks on other nodes (on the host by default; a container has its own). */
+  /**
+   * A task's variables. In a container (`inContainer`) the image keeps its own PATH, HOME, LANG and TMPDIR, and Open
+   * MPI starts ranks on other nodes in their containers (agent/clusterSsh.ts).
+   */
   private taskEnvironment(
     cwd: string,
     extra: Record<string, string> | undefined,
-    remoteLaunch = this.clusterSshEnvironment,
+    inContainer = false,
   ): Record<string, string> {
     const inherited: Record<string, string> = {};
-    for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
+    for (const name of inContainer ? [] : ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
       const value = process.env[name];
       if (value !== undefined) inherited[name] = value;
     }
+    const remoteLaunch = inContainer ? this.containerSsh?.environment : this.clusterSshEnvironment;
     return {
       ...inherited,
       // Tasks run as the agent's user, root on a VM: Open MPI refuses root unless told this is meant.
@@ -754,13 +758,12 @@ export class NodeAgent {
       cwd,
       env: this.taskEnvironment(
         cwd,
-        { ...message.environment, ...secrets },
-        container
-          ? {
-              ...this.containerSsh?.environment,
-              BATCHAI_ATTEMPT_LABEL: attemptTag,
-            }
-          : undefined,
+        {
+          ...(container ? { BATCHAI_ATTEMPT_LABEL: attemptTag } : {}),
+          ...message.environment,
+          ...secrets,
+        },
+        container !== undefined,
       ),
       stdout,
       stderr,

@@ -24,6 +24,7 @@ test('docker run passes variables by name only, bind-mounts at the same paths, a
   });
   expect(args).toEqual([
     'run',
+    '--init',
     '--rm',
     '--name',
     'batchai-t1',
@@ -78,7 +79,7 @@ test("a job preparation's container is kept after it exits, for the node to comm
     stderr: sink,
     container: { image: 'tensorflow/tensorflow:1.8.0-gpu', name: 'batchai-t0', mounts: [], prepared: 'keep' },
   });
-  expect(args.slice(0, 3)).toEqual(['run', '--name', 'batchai-t0']);
+  expect(args.slice(0, 4)).toEqual(['run', '--init', '--name', 'batchai-t0']);
   expect(args).not.toContain('--rm');
 });
 

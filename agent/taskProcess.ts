@@ -66,6 +66,8 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
   if (!c) throw new Error('dockerRunArguments needs a container.');
   const args = [
     'run',
+    // A small init as the container's first process: the command's shell gets signals as it would on a host.
+    '--init',
     // A job preparation's container is kept until the node committed it (agent/preparedImages.ts).
     ...(c.prepared === 'keep' ? [] : ['--rm']),
     '--name',
@@ -87,10 +89,21 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
   return args;
 }
 
+/** The agent's own PATH and HOME, for the docker client (a container keeps its image's). */
+function hostVariables(): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME']) {
+    const value = process.env[name];
+    if (value !== undefined) variables[name] = value;
+  }
+  return variables;
+}
+
 /** A task spawned by the agent itself (containers, or where the task launcher cannot run). */
 export class TaskProcess implements RunningProcess {
   readonly done: Promise<TaskOutcome>;
   private readonly child: ChildProcess;
+  private readonly container: string | undefined;
   private exited = false;
 
   constructor(options: TaskProcessOptions) {
@@ -98,10 +111,18 @@ export class TaskProcess implements RunningProcess {
       ? ['docker', dockerRunArguments(options)]
       : ['/bin/sh', ['-c', options.commandLine]];
     const configDir = options.container?.configDir;
+    this.container = options.container?.name;
     this.child = spawn(file, args, {
       cwd: options.cwd,
-      // The docker CLI alone reads DOCKER_CONFIG: it is not among the variables passed into the container.
-      env: configDir ? { ...options.env, DOCKER_CONFIG: configDir } : options.env,
+      // The docker CLI runs with the agent's PATH and HOME and alone reads DOCKER_CONFIG: none of these is among the
+      // variables passed into the container (`-e`), which keeps its image's own.
+      env: options.container
+        ? {
+            ...hostVariables(),
+            ...options.env,
+            ...(configDir ? { DOCKER_CONFIG: configDir } : {}),
+          }
+        : options.env,
       detached: true, // its own process group: kill() signals the whole tree
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -126,13 +147,17 @@ export class TaskProcess implements RunningProcess {
     return Promise.resolve(this.child.pid);
   }
 
-  /** Signals the task's whole process group. */
+  /** Signals the task's whole process group, and its container (the docker client passes on no SIGKILL). */
   kill(signal: NodeJS.Signals): void {
     if (this.exited || this.child.pid === undefined) return;
     try {
       process.kill(-this.child.pid, signal);
     } catch {
       // The group is already gone: 'close' reports the outcome.
+    }
+    if (this.container) {
+      const killer = spawn('docker', ['kill', `--signal=${signal}`, this.container], { stdio: 'ignore' });
+      killer.on('error', () => undefined); // the container ended meanwhile, or no docker CLI: nothing to stop
     }
   }
 }

@@ -31,6 +31,7 @@ let dir: string;
 let server: ChildProcess | undefined;
 let port: number;
 const hosts: ChildProcess[] = [];
+const launched: ChildProcess[] = [];
 
 async function freePort(host: string): Promise<number> {
   const probe = net.createServer();
@@ -97,6 +98,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   for (const host of hosts) if (host.exitCode === null) process.kill(-host.pid!, 'SIGKILL');
+  for (const child of launched) if (child.exitCode === null) child.kill('SIGKILL');
   server?.kill('SIGTERM');
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -158,14 +160,52 @@ function mpirunFromMaster(masterKey: Buffer): { status: number | null; stdout: s
 );
 
 (runnable ? test : test.skip)(
-  "in a job's containers, mpirun starts the other node's rank in the attempt's container there",
+  "in a job's containers, mpirun starts the other node's rank in the attempt's container there, once it runs",
   async () => {
-    // The worker node runs the attempt's host task in the job's container, labelled with the attempt.
+    // The master's agent writes the key and the launcher its containers mount; mpirun runs "in" its container.
     const label = 'a1b2c3';
+    const sshDir = path.join(dir, 'master-container-ssh');
+    const environment = installContainerSsh(sshDir, deriveClusterSshKey(nodeDataKey, clusterKey), port);
+    expect(environment).toEqual({ OMPI_MCA_plm_rsh_agent: '/batchai/ssh/rsh' });
+    const mpirun = spawn(
+      'mpirun',
+      [
+        '--host',
+        `127.0.0.1:1,${workerAddress}:1`,
+        '-np',
+        '2',
+        'sh',
+        '-c',
+        'echo "rank $OMPI_COMM_WORLD_RANK in=${FAKE_EXEC_IN:-none} ssh=${SSH_CONNECTION:-none}"',
+      ],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          OMPI_ALLOW_RUN_AS_ROOT: '1',
+          OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
+          // The container sees the launcher at /batchai/ssh; here it is where the agent wrote it.
+          OMPI_MCA_plm_rsh_agent: path.join(sshDir, 'rsh'),
+          BATCHAI_ATTEMPT_LABEL: label,
+        },
+      },
+    );
+    launched.push(mpirun);
+    let stdout = '';
+    let stderr = '';
+    mpirun.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    mpirun.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = new Promise<number | null>((resolve) => mpirun.on('close', resolve));
+
+    // The worker's container (the attempt's host task, labelled with the attempt) starts only after mpirun: its
+    // image was still being pulled, say. The launcher waits for it.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const host = spawn(
       path.join(dir, 'bin', 'docker'),
       [
         'run',
+        '--init',
         '--rm',
         '--name',
         'batchai-host',
@@ -179,48 +219,12 @@ function mpirunFromMaster(masterKey: Buffer): { status: number | null; stdout: s
       { detached: true, stdio: 'ignore' },
     );
     hosts.push(host);
-    await waitForFile(path.join(dir, 'bin', 'state', 'running', 'batchai-host'));
 
-    // The master's agent writes the key and the launcher its containers mount; mpirun runs "in" its container.
-    const sshDir = path.join(dir, 'master-container-ssh');
-    const environment = installContainerSsh(sshDir, deriveClusterSshKey(nodeDataKey, clusterKey), port);
-    expect(environment).toEqual({ OMPI_MCA_plm_rsh_agent: '/batchai/ssh/rsh' });
-    const run = spawnSync(
-      'mpirun',
-      [
-        '--host',
-        `127.0.0.1:1,${workerAddress}:1`,
-        '-np',
-        '2',
-        'sh',
-        '-c',
-        'echo "rank $OMPI_COMM_WORLD_RANK in=${FAKE_EXEC_IN:-none} ssh=${SSH_CONNECTION:-none}"',
-      ],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH,
-          HOME: dir,
-          OMPI_ALLOW_RUN_AS_ROOT: '1',
-          OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
-          // The container sees the launcher at /batchai/ssh; here it is where the agent wrote it.
-          OMPI_MCA_plm_rsh_agent: path.join(sshDir, 'rsh'),
-          BATCHAI_ATTEMPT_LABEL: label,
-        },
-      },
-    );
-    expect({ status: run.status, stderr: run.stderr }).toMatchObject({ status: 0 });
-    const lines = run.stdout.trim().split('\n').sort();
+    expect({ status: await status, stderr }).toMatchObject({ status: 0 });
+    const lines = stdout.trim().split('\n').sort();
     expect(lines).toHaveLength(2);
     expect(lines.filter((line) => line.includes('in=none ssh=none'))).toHaveLength(1);
     expect(lines.filter((line) => line.includes(`in=batchai-host ssh=127.0.0.1`))).toHaveLength(1);
   },
   90_000,
 );
-
-async function waitForFile(file: string): Promise<void> {
-  for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!fs.existsSync(file)) throw new Error(`${file} did not appear`);
-}

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { waitFor } from '../support/testEnvironment';
 import { customJob, startJobTestBed, type JobTestBed } from './support/jobTestBed';
 
 let bed: JobTestBed;
@@ -101,7 +102,8 @@ test('a preparation that fails keeps nothing and fails the job with its exit cod
   expect((done.executionInfo as { errors: { code: string }[] }).errors[0].code).toBe('JobPreparationFailed');
   const calls = dockerCalls().slice(before);
   expect(calls.filter((c) => c.startsWith('commit '))).toEqual([]);
-  const container = calls.find((c) => c.startsWith('run '))!.split(' ')[2];
+  const run = calls.find((c) => c.startsWith('run '))!.split(' ');
+  const container = run[run.indexOf('--name') + 1];
   expect(calls).toContain(`rm -f ${container}`);
 }, 120_000);
 
@@ -129,6 +131,18 @@ test("a multi-node job in containers runs the job's container on every node, all
   ]);
   // Local nodes have no intra-cluster SSH: nothing of it is mounted.
   expect(runs.flat().join(' ')).not.toContain('/batchai/ssh');
+  // The containers keep their image's PATH and HOME; a shell of their own gets signals through docker's init.
+  for (const args of runs) {
+    expect(args.slice(0, 2)).toEqual(['run', '--init']);
+    expect(args.filter((arg, i) => args[i - 1] === '-e')).not.toEqual(expect.arrayContaining(['PATH']));
+    expect(args.filter((arg, i) => args[i - 1] === '-e')).not.toEqual(expect.arrayContaining(['HOME']));
+  }
+  // The other node's container was stopped through the engine too, not only its docker client.
+  const host = runs.find((args) => args[args.indexOf('--name') + 1].endsWith('-1-job_node-1'))!;
+  const kill = `kill --signal=SIGTERM ${host[host.indexOf('--name') + 1]}`;
+  await waitFor('the docker kill of the host container', async () =>
+    dockerCalls().includes(kill) ? true : undefined,
+  );
   // The host container was stopped with the job: none is left running.
   expect(fs.readdirSync(path.join(binDir, 'state', 'running'))).toEqual([]);
 }, 120_000);
