@@ -10,7 +10,13 @@ import type { AgentConfig, AgentMount } from '../shared/contracts/agentConfig';
 import type { TaskJobMounts } from '../shared/contracts/nodeTask';
 import { generateNodeDataKey, jobMountSealContext, sealValues } from '../shared/crypto/nodeSecretSealing';
 import { JobMounts } from './jobMounts';
-import { isMountPoint, vmMountCommand, vmUnmountCommand, type MountCommand } from './volumeMounts';
+import {
+  isMountPoint,
+  remountVolumes,
+  vmMountCommand,
+  vmUnmountCommand,
+  type MountCommand,
+} from './volumeMounts';
 
 const key = generateNodeDataKey();
 let workRoot: string;
@@ -161,8 +167,13 @@ test('credentials sealed for another task or another mount do not open, and noth
 test('a failed mount is named, what was mounted before it is unmounted, and a later task tries again', async () => {
   const root = path.join(workRoot, 'jobs', jobGuid, 'mounts');
   let failBlob = true;
+  // blobfuse2 runs in a scope unit of its own (systemd-run ... -- blobfuse2 mount ...).
+  const bare = (argv: string[]): string[] =>
+    argv[0] === 'systemd-run' ? argv.slice(argv.indexOf('--') + 1) : argv;
   const run = recorder((argv) =>
-    argv[0] === 'blobfuse2' && argv[1] === 'mount' && failBlob ? 'container not found' : undefined,
+    bare(argv)[0] === 'blobfuse2' && bare(argv)[1] === 'mount' && failBlob
+      ? 'container not found'
+      : undefined,
   );
   const mounts = jobMounts('vm', run);
   const blob: AgentMount = {
@@ -174,7 +185,7 @@ test('a failed mount is named, what was mounted before it is unmounted, and a la
   await expect(mounts.acquire('t-a', mountsOf(root, share('t-a'), blob))).rejects.toThrow(
     `Mounting azureBlob at ${path.join(root, 'bfs')} failed: container not found`,
   );
-  expect(run.commands.map((argv) => argv.slice(0, 2))).toEqual([
+  expect(run.commands.map((argv) => bare(argv).slice(0, 2))).toEqual([
     ['mount', '-t'],
     ['blobfuse2', 'mount'],
     ['umount', path.join(root, 'afs')],
@@ -182,7 +193,7 @@ test('a failed mount is named, what was mounted before it is unmounted, and a la
   failBlob = false;
   const release = await mounts.acquire('t-b', mountsOf(root, share('t-b'), blob));
   await release();
-  expect(run.commands.slice(3).map((argv) => argv.slice(0, 2))).toEqual([
+  expect(run.commands.slice(3).map((argv) => bare(argv).slice(0, 2))).toEqual([
     ['mount', '-t'],
     ['blobfuse2', 'mount'],
     ['blobfuse2', 'unmount'],
@@ -243,6 +254,11 @@ test('VM mount commands: blobfuse2 with a key in its environment only, or the ma
   };
   expect(vmMountCommand(blob, '/mnt/x/bfs', vm, 'a2V5')).toEqual({
     argv: [
+      'systemd-run',
+      '--scope',
+      '--quiet',
+      '--collect',
+      '--',
       'blobfuse2',
       'mount',
       '/mnt/x/bfs',
@@ -300,4 +316,49 @@ test('mount points are read from the mount table, with its octal escapes', () =>
   expect(isMountPoint('/mnt/jobs/a b/afs/', table)).toBe(true);
   expect(isMountPoint('/mnt/jobs/a b', table)).toBe(false);
   expect(isMountPoint('/proc', path.join(workRoot, 'missing'))).toBe(false);
+});
+
+test('an agent starting on a VM set up before mounts again what a reboot or its restart took, and leaves the rest', async () => {
+  const vm: AgentConfig = {
+    ...config('vm'),
+    storage: { ...config('vm').storage, managedIdentityClientId: 'mi-client' },
+    mountVolumes: [
+      { kind: 'nfs', relativeMountPath: 'kept', server: 'fs1', sourceDirectory: '/export' },
+      { kind: 'azureBlob', relativeMountPath: 'dead', accountName: 'acct', containerName: 'data' },
+      { kind: 'nfs', relativeMountPath: 'gone', server: 'fs1', sourceDirectory: '/export' },
+    ],
+  };
+  const root = path.join(workRoot, 'mounts');
+  const commands: string[][] = [];
+  const { mounted } = await remountVolumes(vm, undefined, {
+    root,
+    run: async (command: MountCommand) => {
+      commands.push(command.argv);
+    },
+    // 'kept' is mounted and answers; 'dead' is mounted but its daemon is gone; 'gone' is not mounted (a reboot).
+    isMountPoint: (target) => !target.endsWith('gone'),
+    answers: (target) => target.endsWith('kept'),
+  });
+  expect(mounted).toEqual([path.join(root, 'dead'), path.join(root, 'gone')]);
+  expect(commands.map((argv) => argv.filter((a) => !a.startsWith('--tmp-path')).join(' '))).toEqual([
+    `umount -l ${root}/dead`,
+    `systemd-run --scope --quiet --collect -- blobfuse2 mount ${root}/dead --container-name=data`,
+    `mount -t nfs fs1:/export ${root}/gone`,
+  ]);
+});
+
+test('a volume that cannot be mounted again fails the restart naming it', async () => {
+  const vm: AgentConfig = {
+    ...config('vm'),
+    mountVolumes: [{ kind: 'nfs', relativeMountPath: 'gone', server: 'fs1', sourceDirectory: '/export' }],
+  };
+  await expect(
+    remountVolumes(vm, undefined, {
+      root: path.join(workRoot, 'mounts'),
+      run: async () => {
+        throw new Error('mount.nfs: Connection timed out');
+      },
+      isMountPoint: () => false,
+    }),
+  ).rejects.toThrow(`Mounting nfs at ${workRoot}/mounts/gone failed: mount.nfs: Connection timed out`);
 });

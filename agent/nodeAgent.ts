@@ -67,7 +67,7 @@ import {
   type TaskOutcome,
   type TaskProcessOptions,
 } from './taskProcess';
-import { mountRootOf, mountVolumes } from './volumeMounts';
+import { mountRootOf, mountVolumes, remountVolumes } from './volumeMounts';
 
 export const agentVersion = '1.0.0';
 
@@ -444,7 +444,18 @@ export class NodeAgent {
     const marker = path.join(this.config.workRoot, 'state', 'setup.json');
     if (fs.existsSync(marker)) {
       this.mountRoot = mountRootOf(this.config);
-      return JSON.parse(fs.readFileSync(marker, 'utf8')) as SetupState;
+      const state = JSON.parse(fs.readFileSync(marker, 'utf8')) as SetupState;
+      // A reboot took the VM's mounts, an agent restart may have taken a blob mount's daemon: jobs must not write
+      // into the empty directories under them.
+      if (state.succeeded && this.config.mode === 'vm') {
+        try {
+          const { mounted } = await remountVolumes(this.config, this.nodeDataKey);
+          if (mounted.length > 0) this.log('info', `mounted again: ${mounted.join(', ')}`);
+        } catch (error: unknown) {
+          return { succeeded: false, message: (error as Error).message };
+        }
+      }
+      return state;
     }
     let state: SetupState;
     try {

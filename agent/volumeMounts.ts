@@ -91,6 +91,13 @@ export function vmMountCommand(
       const options = mount.mountOptions ? mount.mountOptions.split(/\s+/).filter(Boolean) : [];
       return {
         argv: [
+          // Its daemon in a scope unit of its own: it outlives a restart of the agent's service, whose stop kills
+          // what is left in the agent's control group.
+          'systemd-run',
+          '--scope',
+          '--quiet',
+          '--collect',
+          '--',
           'blobfuse2',
           'mount',
           target,
@@ -230,17 +237,74 @@ export async function mountVolumes(config: AgentConfig, nodeDataKey?: Buffer): P
   fs.mkdirSync(root, { recursive: true });
   for (const mount of config.mountVolumes) {
     const target = path.join(root, mount.relativeMountPath);
-    const accountKey = mountAccountKey(mount, config, nodeDataKey);
-    try {
-      if (config.mode === 'local') {
-        prepareLocalMount(mount, target);
-        continue;
-      }
-      fs.mkdirSync(target, { recursive: true });
-      await runMountCommand(vmMountCommand(mount, target, config, accountKey));
-    } catch (error: unknown) {
-      throw new Error(`Mounting ${mount.kind} at ${target} failed: ${(error as Error).message}`);
-    }
+    await mountOne(mount, target, config, nodeDataKey, runMountCommand);
   }
   return root;
+}
+
+async function mountOne(
+  mount: AgentMount,
+  target: string,
+  config: AgentConfig,
+  nodeDataKey: Buffer | undefined,
+  runCommand: (command: MountCommand) => Promise<void>,
+): Promise<void> {
+  const accountKey = mountAccountKey(mount, config, nodeDataKey);
+  try {
+    if (config.mode === 'local') {
+      prepareLocalMount(mount, target);
+      return;
+    }
+    fs.mkdirSync(target, { recursive: true });
+    await runCommand(vmMountCommand(mount, target, config, accountKey));
+  } catch (error: unknown) {
+    throw new Error(`Mounting ${mount.kind} at ${target} failed: ${(error as Error).message}`);
+  }
+}
+
+export interface RemountOptions {
+  /** Runs a mount or unmount command (tests replace it); default: the command itself. */
+  run?: (command: MountCommand) => Promise<void>;
+  /** Whether a path is a mount point now; default: /proc/self/mounts. */
+  isMountPoint?: (target: string) => boolean;
+  /** Whether a mount answers; false for a FUSE mount whose daemon is gone (ENOTCONN). */
+  answers?: (target: string) => boolean;
+  /** Where the volumes are mounted; default: mountRootOf(config). */
+  root?: string;
+}
+
+/**
+ * A VM whose node was set up before (its agent restarted, or the VM rebooted): mounts again each volume that is not
+ * mounted now, after taking away one whose daemon died (a blob mount answering "Transport endpoint is not
+ * connected"). Mounted ones are left as they are. Returns the mount root; throws naming the mount that failed.
+ */
+export async function remountVolumes(
+  config: AgentConfig,
+  nodeDataKey: Buffer | undefined,
+  options: RemountOptions = {},
+): Promise<{ root: string; mounted: string[] }> {
+  const runCommand = options.run ?? runMountCommand;
+  const mountedNow = options.isMountPoint ?? isMountPoint;
+  const answers = options.answers ?? mountAnswers;
+  const root = options.root ?? mountRootOf(config);
+  const mounted: string[] = [];
+  for (const mount of config.mountVolumes) {
+    const target = path.join(root, mount.relativeMountPath);
+    if (mountedNow(target)) {
+      if (answers(target)) continue;
+      await runCommand({ argv: ['umount', '-l', target] }).catch(() => undefined);
+    }
+    await mountOne(mount, target, config, nodeDataKey, runCommand);
+    mounted.push(target);
+  }
+  return { root, mounted };
+}
+
+function mountAnswers(target: string): boolean {
+  try {
+    fs.statSync(target);
+    return true;
+  } catch {
+    return false;
+  }
 }
