@@ -433,7 +433,12 @@ export class NodeAgent {
     const container = this.storage.blobs.getContainerClient(blob.container);
     // Once per container and agent run (every task writes two logs into the same one).
     if (!this.logContainers.has(blob.container)) {
-      await container.createIfNotExists();
+      try {
+        await container.createIfNotExists();
+      } catch (error: unknown) {
+        // On Azure the node identity may write into the container (infra/ made it) but not create containers.
+        if ((error as { statusCode?: number }).statusCode !== 403) throw error;
+      }
       this.logContainers.add(blob.container);
     }
     return new AppendBlobLog(container.getAppendBlobClient(blob.name));

@@ -125,6 +125,8 @@ module storageAccess 'modules/storageAccess.bicep' = {
     functionPrincipalId: identities.outputs.functionIdentityPrincipalId
     nodePrincipalId: identities.outputs.nodeIdentityPrincipalId
     agentPackageContainerName: agentPackageContainerName
+    // The app's blob containers are the ones node agents write (job-files, node-setup-output).
+    nodeBlobContainerNames: appResources.blobContainers
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
   }
