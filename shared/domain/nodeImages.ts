@@ -3,6 +3,7 @@
 // needs glibc 2.28; 16.04 has 2.23, 18.04 2.27) and are retired: they run as the current node image instead, Azure's
 // Ubuntu-HPC 22.04 (NVIDIA drivers, Docker with the NVIDIA runtime, InfiniBand, HPC-X), or, on the few sizes that
 // boot only generation 1 images, Ubuntu Server 22.04 (gen 1). Any other image runs as named.
+import { bootsGeneration1Only } from './vmSizeFeatures';
 
 export interface MarketplaceImage {
   publisher: string;
@@ -35,12 +36,6 @@ export const batchAiDefaultImage: MarketplaceImage = {
   version: 'latest',
 };
 
-/**
- * Sizes that boot generation 1 images only, among those still offered: the A series (A, Av2), D v1 and the first
- * NC and NV (retired, kept for old cluster definitions).
- */
-const generation1Only = /^standard_(a\d+(m?_v2)?|d\d+|n[cv]\d+r?)$/i;
-
 /** Images of Batch AI's era that cannot run the node agent. */
 function retired(image: MarketplaceImage): boolean {
   const publisher = image.publisher.toLowerCase();
@@ -53,5 +48,5 @@ function retired(image: MarketplaceImage): boolean {
 /** The image a cluster of `vmSize` boots for the image it names. */
 export function bootImage(image: MarketplaceImage, vmSize: string): MarketplaceImage {
   if (!retired(image)) return image;
-  return generation1Only.test(vmSize) ? generation1NodeImage : nodeImage;
+  return bootsGeneration1Only(vmSize) ? generation1NodeImage : nodeImage;
 }

@@ -202,6 +202,17 @@ test('a dedicated cluster with a marketplace image is a Regular scale set', asyn
     sku: '16.04-LTS',
     version: 'latest',
   });
+  // Not an InfiniBand size: the set may span placement groups (past 100 VMs).
+  expect(
+    (arm.scaleSet('rg', pool.scaleSetName(clusterKey)) as WireJson).properties.singlePlacementGroup,
+  ).toBe(false);
+});
+
+test('an InfiniBand size keeps its VMs in one placement group, so they reach each other over RDMA', async () => {
+  await pool.ensurePool(definition({ vmSize: 'Standard_HB120rs_v3' }));
+  const model = arm.scaleSet('rg', pool.scaleSetName(clusterKey)) as WireJson;
+  expect(model.sku.name).toBe('Standard_HB120rs_v3');
+  expect(model.properties.singlePlacementGroup).toBe(true);
 });
 
 test('resize, list and delete chosen instances go through PATCH and POST .../delete long-running operations', async () => {

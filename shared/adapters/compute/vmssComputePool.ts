@@ -5,6 +5,7 @@
 import type { ComputeManagementClient, VirtualMachineScaleSet } from '@azure/arm-compute';
 import { agentConfigSchema, agentConfigVersion, type AgentConfig } from '../../contracts/agentConfig';
 import { clusterTag } from '../../contracts/nodeQueueNames';
+import { rdmaCapable } from '../../domain/vmSizeFeatures';
 import {
   ComputePoolError,
   type ComputePool,
@@ -123,7 +124,8 @@ export class VmssComputePool implements ComputePool {
       identity: { type: 'UserAssigned', userAssignedIdentities: { [o.managedIdentityId]: {} } },
       overprovision: false, // node ids must be stable: no extra VMs that are deleted later
       upgradePolicy: { mode: 'Manual' },
-      singlePlacementGroup: false,
+      // InfiniBand joins the VMs of one placement group only (at most 100): RDMA sizes get one, others may grow past.
+      singlePlacementGroup: rdmaCapable(definition.vmSize),
       virtualMachineProfile: {
         priority: spot ? 'Spot' : 'Regular',
         ...(spot ? { evictionPolicy: 'Delete', billingProfile: { maxPrice: -1 } } : {}),

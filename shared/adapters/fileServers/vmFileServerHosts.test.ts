@@ -126,7 +126,7 @@ test('the VM has the size, data disks, admin and network interface of the file s
   expect(props.storageProfile.imageReference).toEqual({
     publisher: 'Canonical',
     offer: '0001-com-ubuntu-server-jammy',
-    sku: '22_04-lts',
+    sku: '22_04-lts-gen2',
     version: 'latest',
   });
   expect(props.storageProfile.osDisk).toMatchObject({
@@ -174,6 +174,14 @@ test('the VM has the size, data disks, admin and network interface of the file s
     'utf8',
   );
   expect(script).toBe(fileServerSetupScript(2));
+});
+
+test('a size that boots only generation 1 images gets the generation 1 Ubuntu image', async () => {
+  const hosts = vmHosts();
+  const small = { ...spec({ vmSize: 'Standard_A4_v2' }), key: `${key}-a` };
+  await settle(hosts, small);
+  const body = arm.virtualMachine('rg', hosts.namesOf(small.key).vm) as WireJson;
+  expect(body.properties.storageProfile.imageReference.sku).toBe('22_04-lts');
 });
 
 test('an admin password goes to the VM only (password sign-in allowed), never into the setup script', async () => {

@@ -3,6 +3,7 @@
 // CustomScript extension; no public IP (nodes reach it inside the virtual network). The file server monitor calls
 // ensure() every few seconds, so each call advances at most one step and returns at once: a VM or an extension is
 // started, never waited for.
+import { bootsGeneration1Only } from '../../domain/vmSizeFeatures';
 import type {
   CachingTypes,
   ComputeManagementClient,
@@ -294,7 +295,8 @@ export class VmFileServerHosts implements FileServerHosts {
         imageReference: {
           publisher: 'Canonical',
           offer: '0001-com-ubuntu-server-jammy',
-          sku: '22_04-lts', // generation 1: boots on every size, the Batch AI era's gen1-only ones included
+          // Generation 2, as the newest sizes require, unless the size boots generation 1 only.
+          sku: bootsGeneration1Only(spec.vmSize) ? '22_04-lts' : '22_04-lts-gen2',
           version: 'latest',
         },
         osDisk: {
