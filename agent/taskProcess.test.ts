@@ -1,7 +1,7 @@
 // The docker side of a task, checked without an engine (none exists on the test machine): the `docker run` argv
 // (variables by name only, so no value is ever in argv; mounts at their own paths; GPUs; shared memory) and the
 // Docker client configuration a private registry's sign-in is written to (only the docker CLI reads it).
-import { dockerConfigJson, dockerRunArguments } from './taskProcess';
+import { containerSignalCommands, dockerConfigJson, dockerRunArguments } from './taskProcess';
 
 const sink = { write: () => undefined, close: async () => undefined };
 
@@ -24,7 +24,6 @@ test('docker run passes variables by name only, bind-mounts at the same paths, a
   });
   expect(args).toEqual([
     'run',
-    '--init',
     '--rm',
     '--name',
     'batchai-t1',
@@ -79,7 +78,7 @@ test("a job preparation's container is kept after it exits, for the node to comm
     stderr: sink,
     container: { image: 'tensorflow/tensorflow:1.8.0-gpu', name: 'batchai-t0', mounts: [], prepared: 'keep' },
   });
-  expect(args.slice(0, 4)).toEqual(['run', '--init', '--name', 'batchai-t0']);
+  expect(args.slice(0, 3)).toEqual(['run', '--name', 'batchai-t0']);
   expect(args).not.toContain('--rm');
 });
 
@@ -107,4 +106,14 @@ test("a VM node's container gets the attempt's label and the cluster's key and l
       '/work/state/container-ssh:/batchai/ssh:ro',
     ]),
   );
+});
+
+test("a container's every process gets a stop signal, as a host task's process group does; SIGKILL ends it", () => {
+  expect(containerSignalCommands('batchai-t3', 'SIGTERM')).toEqual([
+    ['kill', '--signal=SIGTERM', 'batchai-t3'],
+    ['exec', 'batchai-t3', 'sh', '-c', 'kill -TERM -1'],
+  ]);
+  expect(containerSignalCommands('batchai-t3', 'SIGKILL')).toEqual([
+    ['kill', '--signal=SIGKILL', 'batchai-t3'],
+  ]);
 });

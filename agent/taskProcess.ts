@@ -66,8 +66,6 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
   if (!c) throw new Error('dockerRunArguments needs a container.');
   const args = [
     'run',
-    // A small init as the container's first process: the command's shell gets signals as it would on a host.
-    '--init',
     // A job preparation's container is kept until the node committed it (agent/preparedImages.ts).
     ...(c.prepared === 'keep' ? [] : ['--rm']),
     '--name',
@@ -87,6 +85,16 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
   for (const name of Object.keys(options.env)) args.push('-e', name); // values come from the environment, not argv
   args.push(c.image, '/bin/sh', '-c', options.commandLine);
   return args;
+}
+
+/**
+ * The docker commands that signal a container's processes: its first one (`docker kill`), and, unless the signal is
+ * SIGKILL (which ends the container), all the others (`kill -<SIG> -1` inside it: every process but init and itself).
+ */
+export function containerSignalCommands(container: string, signal: NodeJS.Signals): string[][] {
+  const commands = [['kill', `--signal=${signal}`, container]];
+  if (signal !== 'SIGKILL') commands.push(['exec', container, 'sh', '-c', `kill -${signal.slice(3)} -1`]);
+  return commands;
 }
 
 /** The agent's own PATH and HOME, for the docker client (a container keeps its image's). */
@@ -147,7 +155,12 @@ export class TaskProcess implements RunningProcess {
     return Promise.resolve(this.child.pid);
   }
 
-  /** Signals the task's whole process group, and its container (the docker client passes on no SIGKILL). */
+  /**
+   * Signals the task's whole process group; in a container, every process of the container, as a host task's group
+   * would be: the docker client passes a signal to the container's first process only (its shell, which as PID 1
+   * ignores SIGTERM unless it traps it, and which waits for the command it runs), and passes on no SIGKILL. So a
+   * job's program gets SIGTERM itself, to checkpoint before its node goes, and SIGKILL ends the container.
+   */
   kill(signal: NodeJS.Signals): void {
     if (this.exited || this.child.pid === undefined) return;
     try {
@@ -156,8 +169,10 @@ export class TaskProcess implements RunningProcess {
       // The group is already gone: 'close' reports the outcome.
     }
     if (this.container) {
-      const killer = spawn('docker', ['kill', `--signal=${signal}`, this.container], { stdio: 'ignore' });
-      killer.on('error', () => undefined); // the container ended meanwhile, or no docker CLI: nothing to stop
+      for (const args of containerSignalCommands(this.container, signal)) {
+        const docker = spawn('docker', args, { stdio: 'ignore' });
+        docker.on('error', () => undefined); // the container ended meanwhile, or no docker CLI: nothing to stop
+      }
     }
   }
 }

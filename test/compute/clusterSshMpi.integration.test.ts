@@ -32,6 +32,8 @@ let server: ChildProcess | undefined;
 let port: number;
 const hosts: ChildProcess[] = [];
 const launched: ChildProcess[] = [];
+/** This run's attempt label: what a remote launcher still waiting for its container is found by, to stop it. */
+const attemptTag = `t${process.pid}x${Date.now()}`;
 
 async function freePort(host: string): Promise<number> {
   const probe = net.createServer();
@@ -99,6 +101,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const host of hosts) if (host.exitCode === null) process.kill(-host.pid!, 'SIGKILL');
   for (const child of launched) if (child.exitCode === null) child.kill('SIGKILL');
+  spawnSync('pkill', ['-f', `batchai.attempt=${attemptTag}`]);
   server?.kill('SIGTERM');
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -163,7 +166,7 @@ function mpirunFromMaster(masterKey: Buffer): { status: number | null; stdout: s
   "in a job's containers, mpirun starts the other node's rank in the attempt's container there, once it runs",
   async () => {
     // The master's agent writes the key and the launcher its containers mount; mpirun runs "in" its container.
-    const label = 'a1b2c3';
+    const label = attemptTag;
     const sshDir = path.join(dir, 'master-container-ssh');
     const environment = installContainerSsh(sshDir, deriveClusterSshKey(nodeDataKey, clusterKey), port);
     expect(environment).toEqual({ OMPI_MCA_plm_rsh_agent: '/batchai/ssh/rsh' });
@@ -205,7 +208,6 @@ function mpirunFromMaster(masterKey: Buffer): { status: number | null; stdout: s
       path.join(dir, 'bin', 'docker'),
       [
         'run',
-        '--init',
         '--rm',
         '--name',
         'batchai-host',

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { waitFor } from '../support/testEnvironment';
-import { customJob, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
 
 let bed: JobTestBed;
 let binDir: string;
@@ -131,18 +131,48 @@ test("a multi-node job in containers runs the job's container on every node, all
   ]);
   // Local nodes have no intra-cluster SSH: nothing of it is mounted.
   expect(runs.flat().join(' ')).not.toContain('/batchai/ssh');
-  // The containers keep their image's PATH and HOME; a shell of their own gets signals through docker's init.
+  // The containers keep their image's PATH and HOME.
   for (const args of runs) {
-    expect(args.slice(0, 2)).toEqual(['run', '--init']);
     expect(args.filter((arg, i) => args[i - 1] === '-e')).not.toEqual(expect.arrayContaining(['PATH']));
     expect(args.filter((arg, i) => args[i - 1] === '-e')).not.toEqual(expect.arrayContaining(['HOME']));
   }
   // The other node's container was stopped through the engine too, not only its docker client.
   const host = runs.find((args) => args[args.indexOf('--name') + 1].endsWith('-1-job_node-1'))!;
-  const kill = `kill --signal=SIGTERM ${host[host.indexOf('--name') + 1]}`;
-  await waitFor('the docker kill of the host container', async () =>
-    dockerCalls().includes(kill) ? true : undefined,
+  const name = host[host.indexOf('--name') + 1];
+  await waitFor('the docker kill and the kill in the host container', async () =>
+    dockerCalls().includes(`kill --signal=SIGTERM ${name}`) &&
+    dockerCalls().includes(`exec ${name} sh -c kill -TERM -1`)
+      ? true
+      : undefined,
   );
   // The host container was stopped with the job: none is left running.
   expect(fs.readdirSync(path.join(binDir, 'state', 'running'))).toEqual([]);
+}, 120_000);
+
+test("terminating a job in a container gives its program (not only the container's shell) SIGTERM to checkpoint", async () => {
+  const program = [
+    'import signal, sys, time',
+    'def stop(*_):',
+    '    print("checkpoint saved", flush=True)',
+    '    sys.exit(0)',
+    'signal.signal(signal.SIGTERM, stop)',
+    'print("training", flush=True)',
+    'time.sleep(600)',
+  ].join('\n');
+  const script = path.join(binDir, 'train.py');
+  fs.writeFileSync(script, program);
+  await bed.putJob(
+    'checkpoint',
+    customJob(bed, 'boxes', `python3 -u ${script}`, {
+      containerSettings: { imageSourceRegistry: { image: 'pytorch/pytorch:latest' } },
+    }),
+  );
+  await waitFor('the program running', async () =>
+    (await bed.stdoutOf('checkpoint')).includes('training') ? true : undefined,
+  );
+  await bed.api.send('POST', `${experiment}/jobs/checkpoint/terminate`);
+  const done = await bed.waitForJob('checkpoint', 'ended', ended);
+  expect(done.executionState).toBe('failed');
+  expect((done.executionInfo as { errors: { code: string }[] }).errors[0].code).toBe('JobTerminated');
+  expect(await bed.stdoutOf('checkpoint')).toBe('training\ncheckpoint saved\n');
 }, 120_000);
