@@ -2,7 +2,7 @@
 // the app's storage account, remote logins come from the node records in Cosmos. File server commands go to the
 // file-server-commands queue.
 import type { CosmosClient } from '@azure/cosmos';
-import { QueueServiceClient } from '@azure/storage-queue';
+import { queueServiceClient } from '../../shared/adapters/storage/storageClients';
 import { CosmosNodeStore } from '../../shared/adapters/compute/cosmosNodeStore';
 import { QueueClusterCompute } from '../../shared/adapters/compute/queueClusterCompute';
 import { readComputeConfig } from '../../shared/config/computeConfig';
@@ -15,9 +15,7 @@ export function createClusterCompute(
   database: string,
 ): QueueClusterCompute {
   const config = readComputeConfig(env);
-  const queue = QueueServiceClient.fromConnectionString(config.storageConnectionString).getQueueClient(
-    clusterCommandsQueue,
-  );
+  const queue = queueServiceClient(config.storage).getQueueClient(clusterCommandsQueue);
   return new QueueClusterCompute(queue, new CosmosNodeStore(cosmos, database));
 }
 
@@ -26,8 +24,6 @@ export function createFileServerProvisioning(
 ): QueueFileServerProvisioning {
   const config = readComputeConfig(env);
   return new QueueFileServerProvisioning(
-    QueueServiceClient.fromConnectionString(config.storageConnectionString).getQueueClient(
-      fileServerCommandsQueue,
-    ),
+    queueServiceClient(config.storage).getQueueClient(fileServerCommandsQueue),
   );
 }

@@ -1,8 +1,8 @@
 // Composition root of the event sources: the resource API's service dependencies (one createJob path), the
 // definitions store on Cosmos and the queue sender (replies, batch wake-ups), built once per process.
-import { QueueServiceClient } from '@azure/storage-queue';
 import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
 import { CosmosEventSourceStore } from '../../shared/adapters/cosmos/cosmosEventSourceStore';
+import { queueServiceClient } from '../../shared/adapters/storage/storageClients';
 import { QueueMessageSender } from '../../shared/adapters/storage/queueMessageSender';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { readComputeConfig } from '../../shared/config/computeConfig';
@@ -19,11 +19,8 @@ let services: Promise<EventSourceServices> | undefined;
 export function getEventSourceServices(): Promise<EventSourceServices> {
   services ??= getServiceDeps().then((service) => {
     const config = readAppConfig(process.env);
-    const { storageConnectionString } = readComputeConfig(process.env);
-    const queues = new QueueMessageSender(
-      QueueServiceClient.fromConnectionString(storageConnectionString),
-      scoringBatchesQueue,
-    );
+    const { storage } = readComputeConfig(process.env);
+    const queues = new QueueMessageSender(queueServiceClient(storage), scoringBatchesQueue);
     return {
       service,
       store: new CosmosEventSourceStore(createCosmosClient(config.cosmos), config.cosmos.database),

@@ -1,8 +1,7 @@
 // Builds the resource API's side of the job lifecycle from the app settings: job commands go to the job-commands
 // queue, job files are listed from the job-files container of the app's storage account (and, for VM nodes' output
 // directories, from the user's storage behind the mount).
-import { BlobServiceClient } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
+import { blobServiceClient, queueServiceClient } from '../../shared/adapters/storage/storageClients';
 import { BlobJobOutputFiles } from '../../shared/adapters/storage/blobJobOutputFiles';
 import { QueueJobLifecycle } from '../../shared/adapters/storage/queueJobLifecycle';
 import { readComputeConfig } from '../../shared/config/computeConfig';
@@ -12,10 +11,8 @@ import type { SecretProtector } from '../../shared/ports/secretProtector';
 import { readUserStorageEndpoints } from '../../shared/config/userStorageConfig';
 
 export function createJobLifecycle(env: Readonly<Record<string, string | undefined>>): QueueJobLifecycle {
-  const { storageConnectionString } = readComputeConfig(env);
-  return new QueueJobLifecycle(
-    QueueServiceClient.fromConnectionString(storageConnectionString).getQueueClient(jobCommandsQueue),
-  );
+  const { storage } = readComputeConfig(env);
+  return new QueueJobLifecycle(queueServiceClient(storage).getQueueClient(jobCommandsQueue));
 }
 
 export function createJobOutputFiles(
@@ -23,9 +20,9 @@ export function createJobOutputFiles(
   store: ResourceStore,
   secrets: SecretProtector,
 ): BlobJobOutputFiles {
-  const { storageConnectionString, pool } = readComputeConfig(env);
+  const { storage, pool } = readComputeConfig(env);
   return new BlobJobOutputFiles(
-    BlobServiceClient.fromConnectionString(storageConnectionString),
+    blobServiceClient(storage),
     jobFilesContainer,
     store,
     pool.kind === 'local', // the lifecycle copies local nodes' outputs into the container

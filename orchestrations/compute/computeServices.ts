@@ -1,7 +1,8 @@
 // Composition root of the compute side (activities and node-event triggers): the pool adapter chosen by the
 // settings, node records, the resource store and the storage queues, built once per process.
 import { DefaultAzureCredential } from '@azure/identity';
-import { QueueServiceClient } from '@azure/storage-queue';
+import type { QueueServiceClient } from '@azure/storage-queue';
+import { queueServiceClient } from '../../shared/adapters/storage/storageClients';
 import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
 import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
@@ -84,7 +85,7 @@ export function getComputeServices(): ComputeServices {
     fileServers,
     nodes: new CosmosNodeStore(cosmos, app.cosmos.database),
     store: new CosmosResourceStore(cosmos, app.cosmos.database),
-    queues: QueueServiceClient.fromConnectionString(compute.storageConnectionString),
+    queues: queueServiceClient(compute.storage),
     timings: compute.timings,
     performanceCounters: compute.performanceCounters,
     secrets: new AesGcmSecretProtector(app.secretsEncryptionKey),

@@ -1,6 +1,7 @@
 // Composition root of the job lifecycle's activities: the resource store, node records and queues of the compute
 // side, job files in blob storage, the secret protector, and where local nodes keep job directories.
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { blobServiceClient } from '../../shared/adapters/storage/storageClients';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { readComputeConfig } from '../../shared/config/computeConfig';
 import { readJobLifecycleConfig, type JobLifecycleConfig } from '../../shared/config/jobLifecycleConfig';
@@ -32,7 +33,7 @@ export function getJobServices(): JobServices {
   const local = compute.pool.kind === 'local' ? compute.pool : undefined;
   services = {
     ...getComputeServices(),
-    blobs: BlobServiceClient.fromConnectionString(compute.storageConnectionString),
+    blobs: blobServiceClient(compute.storage),
     secrets: new AesGcmSecretProtector(app.secretsEncryptionKey),
     config: readJobLifecycleConfig(process.env),
     nodeFileSystem: (clusterKey) => (local ? localClusterFileSystem(local.dataDir, clusterKey) : undefined),

@@ -1,6 +1,6 @@
 // Composition root of the sweep activities: the resource API's services (createJob, terminateJob, the store),
 // the sweeps' Cosmos store and the job-files container where trials' stdout is streamed.
-import { BlobServiceClient } from '@azure/storage-blob';
+import { blobServiceClient } from '../../shared/adapters/storage/storageClients';
 import { getServiceDeps } from '../../functions/api/apiServices';
 import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
 import { CosmosSweepStore } from '../../shared/adapters/cosmos/cosmosSweepStore';
@@ -22,12 +22,11 @@ let services: Promise<SweepActivityServices> | undefined;
 export function getSweepActivityServices(): Promise<SweepActivityServices> {
   services ??= getServiceDeps().then((deps) => {
     const config = readAppConfig(process.env);
-    const { storageConnectionString } = readComputeConfig(process.env);
+    const { storage } = readComputeConfig(process.env);
     return {
       deps,
       sweeps: new CosmosSweepStore(createCosmosClient(config.cosmos), config.cosmos.database),
-      jobFiles:
-        BlobServiceClient.fromConnectionString(storageConnectionString).getContainerClient(jobFilesContainer),
+      jobFiles: blobServiceClient(storage).getContainerClient(jobFilesContainer),
     };
   });
   services.catch(() => (services = undefined));

@@ -2,6 +2,7 @@
 // Azure subscription is configured), its parameters, and the monitor's timings.
 import * as path from 'path';
 import { ConfigurationError, readCertificateSetting } from './appConfig';
+import { readStorageAccess, type StorageAccess } from './storageAccess';
 
 export interface ComputeTimings {
   /** Node agents heartbeat this often. */
@@ -52,7 +53,8 @@ export interface PerformanceCounterSettings {
 }
 
 export interface ComputeConfig {
-  storageConnectionString: string;
+  /** The app's storage account (the Functions host's connection). */
+  storage: StorageAccess;
   pool: LocalComputeSettings | VmssComputeSettings;
   timings: ComputeTimings;
   performanceCounters: PerformanceCounterSettings;
@@ -94,7 +96,7 @@ function required(env: Env, name: string): string {
 }
 
 export function readComputeConfig(env: Env): ComputeConfig {
-  const storageConnectionString = required(env, 'AzureWebJobsStorage');
+  const storage = readStorageAccess(env);
   const backend = (
     env.COMPUTE_BACKEND?.trim() || (env.COMPUTE_SUBSCRIPTION_ID ? 'vmss' : 'local')
   ).toLowerCase();
@@ -119,14 +121,18 @@ export function readComputeConfig(env: Env): ComputeConfig {
     const dataDir = env.COMPUTE_DATA_DIR?.trim() || env.DATA_DIR?.trim();
     if (!dataDir)
       throw new ConfigurationError('DATA_DIR', 'is required for local compute (nodes live under it).');
+    // Local node agents get the connection string in their own configuration (the development account's).
+    if (storage.kind !== 'connectionString') {
+      throw new ConfigurationError('AzureWebJobsStorage', 'must be a connection string for local compute.');
+    }
     return {
-      storageConnectionString,
+      storage,
       timings,
       performanceCounters: performanceCounterSettings(env),
       pool: {
         kind: 'local',
         dataDir: path.resolve(dataDir),
-        storageConnectionString,
+        storageConnectionString: storage.connectionString,
         metadataServiceUrl: env.COMPUTE_IMDS_URL?.trim() || undefined,
       },
     };
@@ -134,7 +140,7 @@ export function readComputeConfig(env: Env): ComputeConfig {
   if (backend !== 'vmss')
     throw new ConfigurationError('COMPUTE_BACKEND', `must be 'local' or 'vmss'; it is '${backend}'.`);
   return {
-    storageConnectionString,
+    storage,
     timings,
     performanceCounters: performanceCounterSettings(env),
     pool: {

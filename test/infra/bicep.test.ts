@@ -181,11 +181,9 @@ describe('infra security settings', () => {
 });
 
 describe('infra app settings', () => {
-  // Settings the app requires that infra deliberately does not set, and why (docs/deploy-azure.md, "Gaps").
-  const notSetOnAzure: Record<string, string> = {
-    COSMOS_KEY: 'Cosmos DB has local auth disabled: the app must use its managed identity',
-    AzureWebJobsStorage: 'identity-based: AzureWebJobsStorage__accountName/__credential/__clientId instead',
-  };
+  // Settings the app requires that infra deliberately does not set, and why (none now: the storage connection and
+  // Cosmos DB are reached with the managed identity, shared/config/storageAccess.ts and cosmosClientFactory.ts).
+  const notSetOnAzure: Record<string, string> = {};
 
   test('the function app gets every setting shared/config requires', () => {
     const configDir = path.join(root, 'shared', 'config');
