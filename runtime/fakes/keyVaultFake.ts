@@ -76,7 +76,7 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
       return error(400, 'BadParameter', 'The api-version is missing or not supported (7.4 expected).');
     }
     const secretMatch = /^\/secrets\/([0-9A-Za-z-]{1,127})(?:\/([0-9a-f]*))?\/?$/.exec(url.pathname);
-    const deletedMatch = /^\/deletedsecrets\/([0-9A-Za-z-]{1,127})\/?$/.exec(url.pathname);
+    const deletedMatch = /^\/deletedsecrets\/([0-9A-Za-z-]{1,127})(\/recover)?\/?$/.exec(url.pathname);
     const forbidden = (): [number, unknown] =>
       error(403, 'Forbidden', `Caller is not authorized to perform action on resource (${method}).`);
     if (secretMatch) {
@@ -129,6 +129,13 @@ export async function startKeyVaultFake(options: KeyVaultFakeOptions): Promise<K
       const name = deletedMatch[1];
       const current = secrets.get(name);
       if (role !== 'secretsOfficer') return forbidden();
+      if (deletedMatch[2]) {
+        if (method !== 'POST' || current?.deleted === undefined) {
+          return error(404, 'SecretNotFound', `A deleted secret ${name} was not found.`);
+        }
+        current.deleted = undefined; // recovered: live again, with its versions
+        return [200, bundle(name, current, true)];
+      }
       if (method === 'GET' && current?.deleted !== undefined) return [200, deletedBundle(name, current)];
       if (method === 'DELETE' && current?.deleted !== undefined) {
         secrets.delete(name); // purge

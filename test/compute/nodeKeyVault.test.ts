@@ -166,3 +166,23 @@ test('releasing the pool deletes the key; the scale set custom data names the se
   await keys.remove(clusterKey);
   expect(vault.secretValue(nodeKeySecretName(clusterKey))).toBeUndefined();
 });
+
+test('a cluster made again under the name of one deleted days ago recovers its soft-deleted secret and gets its own key', async () => {
+  const again = `${clusterKey}-again`;
+  const keys = controlPlaneKeys();
+  await keys.publish(again, generateNodeDataKey());
+  await keys.remove(again);
+  expect(vault.secretValue(nodeKeySecretName(again))).toBeUndefined(); // deleted but recoverable
+  const newKey = generateNodeDataKey();
+  await keys.publish(again, newKey);
+  expect(vault.secretValue(nodeKeySecretName(again))).toBe(newKey.toString('base64'));
+  const loaded = await loadNodeDataKey(
+    {
+      ...vmConfig(),
+      clusterKey: again,
+      nodeDataKeySource: { keyVaultUrl: vault.vaultUrl, secretName: nodeKeySecretName(again) },
+    },
+    { imds: new MetadataServiceClient(imds.baseUrl), trustedCertificate: vault.certificate },
+  );
+  expect(loaded?.equals(newKey)).toBe(true);
+});

@@ -232,6 +232,12 @@ test('resize, list and delete chosen instances go through PATCH and POST .../del
   expect(arm.instances('rg', name)).toHaveLength(2);
   await pool.deletePool(clusterKey);
   expect(await pool.listNodes(clusterKey)).toEqual([]);
+  // Deleting again (a retried release, or its resource group gone) finds nothing to delete: done, not failed.
+  await expect(pool.deletePool(clusterKey)).resolves.toBeUndefined();
+  // The model says which orchestration mode its node ids and instance operations assume.
+  expect(
+    arm.requests.find((r) => r.method === 'PUT' && (r.body as WireJson)?.properties?.orchestrationMode)?.body,
+  ).toMatchObject({ properties: { orchestrationMode: 'Uniform' } });
 });
 
 test('exceeding the core quota fails the resize with a ComputePoolError QuotaExceeded, not a crash', async () => {

@@ -49,7 +49,16 @@ export class KeyVaultNodeKeys {
     } catch (error: unknown) {
       if (statusOf(error) !== 404) throw error;
     }
-    await this.client.setSecret(name, value, { contentType: 'base64 AES-256 node data key' });
+    const write = () => this.client.setSecret(name, value, { contentType: 'base64 AES-256 node data key' });
+    try {
+      await write();
+    } catch (error: unknown) {
+      // A cluster of the same name deleted within the vault's retention left the secret deleted but recoverable
+      // (and, with purge protection, not purgeable): recover it, then write this cluster's key over it.
+      if (statusOf(error) !== 409) throw error;
+      await (await this.client.beginRecoverDeletedSecret(name)).pollUntilDone();
+      await write();
+    }
   }
 
   async read(clusterKey: string): Promise<Buffer> {

@@ -46,6 +46,10 @@ const operationStates: Record<string, PoolNode['state']> = {
 };
 
 /** ARM/SDK failures (quota, capacity, bad image) become ComputePoolErrors; transient ones propagate (retried). */
+function isNotFound(error: unknown): boolean {
+  return error instanceof ComputePoolError && /NotFound$/.test(error.code);
+}
+
 function asPoolError(error: unknown): unknown {
   const refusal = armRefusalOf(error);
   return refusal ? new ComputePoolError(refusal.code, refusal.message) : error;
@@ -122,6 +126,8 @@ export class VmssComputePool implements ComputePool {
       tags: { 'batchai-cluster': definition.clusterKey.slice(0, 256) },
       sku: { name: definition.vmSize, tier: 'Standard', capacity },
       identity: { type: 'UserAssigned', userAssignedIdentities: { [o.managedIdentityId]: {} } },
+      // Node ids are `<set>_<instanceId>`, nodes are listed and deleted by instance id: the Uniform mode's model.
+      orchestrationMode: 'Uniform',
       overprovision: false, // node ids must be stable: no extra VMs that are deleted later
       upgradePolicy: { mode: 'Manual' },
       // InfiniBand joins the VMs of one placement group only (at most 100): RDMA sizes get one, others may grow past.
@@ -246,13 +252,18 @@ export class VmssComputePool implements ComputePool {
   }
 
   async deletePool(clusterKey: string): Promise<void> {
-    await this.call(() =>
-      this.options.client.virtualMachineScaleSets.delete(
-        this.options.resourceGroup,
-        this.scaleSetName(clusterKey),
-        this.lro,
-      ),
-    );
+    try {
+      await this.call(() =>
+        this.options.client.virtualMachineScaleSets.delete(
+          this.options.resourceGroup,
+          this.scaleSetName(clusterKey),
+          this.lro,
+        ),
+      );
+    } catch (error: unknown) {
+      // Gone already (a retry after the delete went through, or its resource group was removed): nothing to delete.
+      if ((error as { statusCode?: number }).statusCode !== 404 && !isNotFound(error)) throw error;
+    }
     await this.options.nodeKeys?.remove(clusterKey);
   }
 }
