@@ -50,6 +50,7 @@ import {
   installContainerSsh,
 } from './clusterSsh';
 import { PreparedImages, preparedImageName, runDocker } from './preparedImages';
+import { detectGpuCount } from './gpuCount';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
@@ -207,7 +208,8 @@ export class NodeAgent {
       kind: 'registered',
       vmSize: this.config.vmSize,
       cpuCount: this.config.cpuCount,
-      gpuCount: this.config.gpuCount,
+      // A VM counts its GPUs; a local node has the ones its size says (none to count on this machine).
+      gpuCount: this.config.mode === 'vm' ? detectGpuCount(this.config.gpuCount) : this.config.gpuCount,
       agentVersion,
       remoteLogin: this.remoteLogin(),
     });
