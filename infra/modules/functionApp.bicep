@@ -1,4 +1,4 @@
-// The Function App on the Flex Consumption plan (FC1, Linux, Node 20): code deployed by azd into a blob container
+// The Function App on the Flex Consumption plan (FC1, Linux, Node 22): code deployed by azd into a blob container
 // read with the app's user-assigned identity, VNet integration, identity-based AzureWebJobsStorage and Entra ID
 // authentication to Application Insights. No keys or connection strings with secrets in the app settings.
 
@@ -16,7 +16,7 @@ param applicationInsightsConnectionString string
 param virtualNetworkSubnetId string
 @description('App settings specific to this app (merged over the platform ones).')
 param appSettings object
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100

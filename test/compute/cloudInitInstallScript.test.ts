@@ -51,11 +51,11 @@ function machine(options: { node?: number; tokenFailures: number; nodesourceFail
   const nodeStub = (major: number): string =>
     `#!/bin/bash\necho "node $*" >> ${dir}/calls.log\necho ${major}\n`;
   if (options.node) fs.writeFileSync(path.join(dir, 'bin', 'node'), nodeStub(options.node), { mode: 0o755 });
-  // apt-get installing nodejs after NodeSource's setup brings Node 20.
-  fs.writeFileSync(path.join(dir, 'node20'), nodeStub(20), { mode: 0o755 });
+  // apt-get installing nodejs after NodeSource's setup brings Node 22.
+  fs.writeFileSync(path.join(dir, 'node22'), nodeStub(22), { mode: 0o755 });
   stub(
     'apt-get',
-    `[[ "$*" == *"install -y nodejs"* ]] && [ -f ${dir}/nodesource-ran ] && cp ${dir}/node20 ${dir}/bin/node; exit 0`,
+    `[[ "$*" == *"install -y nodejs"* ]] && [ -f ${dir}/nodesource-ran ] && cp ${dir}/node22 ${dir}/bin/node; exit 0`,
   );
   for (const helper of ['mount.cifs', 'mount.nfs', 'blobfuse2', 'docker', 'systemctl', 'sleep']) stub(helper);
   fs.mkdirSync(path.join(dir, 'pkg', 'dist', 'agent'), { recursive: true });
@@ -71,8 +71,8 @@ function machine(options: { node?: number; tokenFailures: number; nodesourceFail
       `    n=$(cat ${dir}/token-failures); if [ "$n" -gt 0 ]; then echo $((n-1)) > ${dir}/token-failures; exit 7; fi`,
       '    echo \'{"access_token":"tok-123","expires_in":"3600"}\' ;;',
       options.nodesourceFails
-        ? '  *setup_20.x*) exit 6 ;;'
-        : `  *setup_20.x*) echo "touch ${dir}/nodesource-ran" > "$out" ;;`,
+        ? '  *setup_22.x*) exit 6 ;;'
+        : `  *setup_22.x*) echo "touch ${dir}/nodesource-ran" > "$out" ;;`,
       `  *batchai-agent.tgz*) cp ${dir}/agent.tgz "$out" ;;`,
       '  *) exit 22 ;;',
       'esac',
@@ -92,7 +92,7 @@ function run(): { status: number | null; stderr: string; calls: string[] } {
   return { status: result.status, stderr: result.stderr, calls };
 }
 
-test('a fresh VM gets Node 20, waits for its identity, installs the agent with its token and starts it', () => {
+test('a fresh VM gets Node 22, waits for its identity, installs the agent with its token and starts it', () => {
   machine({ tokenFailures: 2 });
   const { status, stderr, calls } = run();
   expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
@@ -112,8 +112,8 @@ test('a fresh VM gets Node 20, waits for its identity, installs the agent with i
   ]);
 });
 
-test('a VM whose Node cannot be brought to 20 stops with the reason and starts no agent', () => {
-  machine({ node: 12, tokenFailures: 0, nodesourceFails: true });
+test('a VM whose Node cannot be brought to 22 stops with the reason and starts no agent', () => {
+  machine({ node: 20, tokenFailures: 0, nodesourceFails: true });
   const { status, calls } = run();
   expect(status).not.toBe(0);
   expect(calls.some((c) => c.startsWith('systemctl'))).toBe(false);
@@ -121,7 +121,7 @@ test('a VM whose Node cannot be brought to 20 stops with the reason and starts n
 });
 
 test('a VM whose identity never gets a token stops with the reason and starts no agent', () => {
-  machine({ node: 20, tokenFailures: 1000 });
+  machine({ node: 22, tokenFailures: 1000 });
   const { status, stderr, calls } = run();
   expect(status).toBe(1);
   expect(stderr).toContain('No token for the node identity from the metadata service');

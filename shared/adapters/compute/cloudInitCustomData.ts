@@ -44,12 +44,13 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     'fetch() { curl -fsSL --retry 10 --retry-delay 5 --retry-connrefused "$@"; }',
     'apt_get() { apt-get -o DPkg::Lock::Timeout=600 "$@"; }',
     `node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }`,
-    'if [ "$(node_major)" -lt 20 ]; then',
-    '  fetch -o /tmp/nodesource_setup.sh https://deb.nodesource.com/setup_20.x',
+    // Node.js 22 (20 reached its end of life in April 2026; some Azure SDK packages already need 22).
+    'if [ "$(node_major)" -lt 22 ]; then',
+    '  fetch -o /tmp/nodesource_setup.sh https://deb.nodesource.com/setup_22.x',
     '  bash /tmp/nodesource_setup.sh',
     '  apt_get install -y nodejs',
     'fi',
-    'if [ "$(node_major)" -lt 20 ]; then echo "Node.js 20 could not be installed: no node agent" >&2; exit 1; fi',
+    'if [ "$(node_major)" -lt 22 ]; then echo "Node.js 22 could not be installed: no node agent" >&2; exit 1; fi',
     // Mount helpers for Azure Files (cifs), NFS file servers and blob containers (blobfuse2, Microsoft's repository).
     'if ! command -v mount.cifs >/dev/null || ! command -v mount.nfs >/dev/null || ! command -v blobfuse2 >/dev/null; then',
     '  (',
