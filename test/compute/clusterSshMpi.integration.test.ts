@@ -106,21 +106,18 @@ afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** mpirun's arguments for two ranks running `command`: one here (the master), one on the worker. */
+function twoRanks(command: string): string[] {
+  return ['--host', `127.0.0.1:1,${workerAddress}:1`, '-np', '2', 'sh', '-c', command];
+}
+
 /** mpirun on the master with the master agent's environment for a node data key: one rank here, one on the worker. */
 function mpirunFromMaster(masterKey: Buffer): { status: number | null; stdout: string; stderr: string } {
   const masterHome = fs.mkdtempSync(path.join(dir, 'master-home-'));
   const keyPath = installClusterSshKey(masterHome, deriveClusterSshKey(masterKey, clusterKey));
   const result = spawnSync(
     'mpirun',
-    [
-      '--host',
-      `127.0.0.1:1,${workerAddress}:1`,
-      '-np',
-      '2',
-      'sh',
-      '-c',
-      'echo "rank $OMPI_COMM_WORLD_RANK ssh=${SSH_CONNECTION:-none}"',
-    ],
+    twoRanks('echo "rank $OMPI_COMM_WORLD_RANK ssh=${SSH_CONNECTION:-none}"'),
     {
       encoding: 'utf8',
       timeout: 60_000,
@@ -172,15 +169,7 @@ function mpirunFromMaster(masterKey: Buffer): { status: number | null; stdout: s
     expect(environment).toEqual({ OMPI_MCA_plm_rsh_agent: '/batchai/ssh/rsh' });
     const mpirun = spawn(
       'mpirun',
-      [
-        '--host',
-        `127.0.0.1:1,${workerAddress}:1`,
-        '-np',
-        '2',
-        'sh',
-        '-c',
-        'echo "rank $OMPI_COMM_WORLD_RANK in=${FAKE_EXEC_IN:-none} ssh=${SSH_CONNECTION:-none}"',
-      ],
+      twoRanks('echo "rank $OMPI_COMM_WORLD_RANK in=${FAKE_EXEC_IN:-none} ssh=${SSH_CONNECTION:-none}"'),
       {
         cwd: dir,
         env: {
