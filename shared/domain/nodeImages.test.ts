@@ -25,7 +25,7 @@ test('sizes that boot only generation 1 images get Ubuntu Server 22.04 gen 1 ins
   for (const size of ['STANDARD_A2_v2', 'Standard_A4m_v2', 'STANDARD_D1', 'STANDARD_NC6', 'standard_nv12']) {
     expect(bootImage(batchAiDefaultImage, size)).toEqual(generation1NodeImage);
   }
-  for (const size of ['STANDARD_D1_V2', 'STANDARD_NC6s_v3', 'Standard_ND40rs_v2', 'Standard_F4s_v2']) {
+  for (const size of ['Standard_D4s_v3', 'STANDARD_NC6s_v3', 'Standard_ND40rs_v2', 'Standard_F4s_v2']) {
     expect(bootImage(batchAiDefaultImage, size)).toEqual(nodeImage);
   }
 });

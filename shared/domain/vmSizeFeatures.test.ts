@@ -29,18 +29,31 @@ test('InfiniBand sizes are told by the r among their feature letters', () => {
   }
 });
 
-test('generation 1 only: the A series, D v1 and the first NC and NV', () => {
+test('generation 1 only: the older families without premium storage, H, the first NC and NV, and NVv4', () => {
   for (const size of [
     'STANDARD_A2_v2',
     'Standard_A4m_v2',
     'STANDARD_D1',
+    'STANDARD_D1_V2',
+    'Standard_D4_v3',
+    'Standard_E8_v3',
+    'Standard_F4',
+    'Standard_H16r',
     'STANDARD_NC6',
     'Standard_NC24r',
     'standard_nv12',
+    'Standard_NV8as_v4',
   ]) {
-    expect(bootsGeneration1Only(size)).toBe(true);
+    expect([size, bootsGeneration1Only(size)]).toEqual([size, true]);
   }
-  for (const size of ['STANDARD_D1_V2', 'STANDARD_NC6s_v3', 'Standard_ND40rs_v2', 'Standard_F4s_v2']) {
-    expect(bootsGeneration1Only(size)).toBe(false);
+  for (const size of [
+    'Standard_DS2_v2',
+    'Standard_D4s_v3',
+    'STANDARD_NC6s_v3',
+    'Standard_ND40rs_v2',
+    'Standard_F4s_v2',
+    'Standard_HB120rs_v3',
+  ]) {
+    expect([size, bootsGeneration1Only(size)]).toEqual([size, false]);
   }
 });

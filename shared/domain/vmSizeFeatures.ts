@@ -2,11 +2,14 @@
 // boots, its InfiniBand network).
 
 /**
- * Sizes that boot generation 1 images only, among those still offered: the A series (A, Av2), D v1 and the first
- * NC and NV (retired, kept for old cluster definitions).
+ * Sizes that boot generation 1 images only: the ones without premium storage of the older families (A and Av2; D,
+ * Dv2 and Dv3 without `s`; Ev3 without `s`; F v1), H, and the first NC and NV, and NVv4. Sizes with premium storage
+ * (`s`) of those families, and the newer families, boot generation 2.
  */
 export function bootsGeneration1Only(vmSize: string): boolean {
-  return /^standard_(a\d+(m?_v2)?|d\d+|n[cv]\d+r?)$/i.test(vmSize);
+  return /^standard_(a\d+(m?_v2)?|d\d+(_v[23])?|e\d+(-\d+)?_v3|f\d+|h\d+[mr]*|n[cv]\d+r?|nv\d+as_v4)$/i.test(
+    vmSize,
+  );
 }
 
 /**

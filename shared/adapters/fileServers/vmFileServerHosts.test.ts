@@ -126,7 +126,7 @@ test('the VM has the size, data disks, admin and network interface of the file s
   expect(props.storageProfile.imageReference).toEqual({
     publisher: 'Canonical',
     offer: '0001-com-ubuntu-server-jammy',
-    sku: '22_04-lts-gen2',
+    sku: '22_04-lts', // D4_v3 boots generation 1 only
     version: 'latest',
   });
   expect(props.storageProfile.osDisk).toMatchObject({
@@ -176,12 +176,12 @@ test('the VM has the size, data disks, admin and network interface of the file s
   expect(script).toBe(fileServerSetupScript(2));
 });
 
-test('a size that boots only generation 1 images gets the generation 1 Ubuntu image', async () => {
+test('a size that boots generation 2 gets the generation 2 Ubuntu image, as the newest sizes require', async () => {
   const hosts = vmHosts();
-  const small = { ...spec({ vmSize: 'Standard_A4_v2' }), key: `${key}-a` };
-  await settle(hosts, small);
-  const body = arm.virtualMachine('rg', hosts.namesOf(small.key).vm) as WireJson;
-  expect(body.properties.storageProfile.imageReference.sku).toBe('22_04-lts');
+  const premium = { ...spec({ vmSize: 'Standard_D4s_v5' }), key: `${key}-s` };
+  await settle(hosts, premium);
+  const body = arm.virtualMachine('rg', hosts.namesOf(premium.key).vm) as WireJson;
+  expect(body.properties.storageProfile.imageReference.sku).toBe('22_04-lts-gen2');
 });
 
 test('an admin password goes to the VM only (password sign-in allowed), never into the setup script', async () => {
