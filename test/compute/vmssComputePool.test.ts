@@ -215,6 +215,14 @@ test('an InfiniBand size keeps its VMs in one placement group, so they reach eac
   expect(model.properties.singlePlacementGroup).toBe(true);
 });
 
+test('an existing scale set keeps its placement group setting (Resource Manager refuses changing it to one)', async () => {
+  await pool.ensurePool(definition({ vmSize: 'Standard_D4s_v3' }));
+  await pool.ensurePool(definition({ vmSize: 'Standard_HB120rs_v3' }));
+  const model = arm.scaleSet('rg', pool.scaleSetName(clusterKey)) as WireJson;
+  expect(model.properties.singlePlacementGroup).toBe(false);
+  expect(model.properties.orchestrationMode).toBe('Uniform');
+});
+
 test('resize, list and delete chosen instances go through PATCH and POST .../delete long-running operations', async () => {
   await pool.ensurePool(definition());
   await pool.resize(clusterKey, 3);

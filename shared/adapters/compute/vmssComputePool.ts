@@ -188,6 +188,11 @@ export class VmssComputePool implements ComputePool {
     const existing = await this.current(definition.clusterKey);
     const capacity = existing?.sku?.capacity ?? 0;
     const model = this.scaleSetModel(definition, capacity);
+    if (existing) {
+      // Neither can change on an existing set (a set made before InfiniBand sizes got one placement group keeps it).
+      model.singlePlacementGroup = existing.singlePlacementGroup ?? model.singlePlacementGroup;
+      model.orchestrationMode = existing.orchestrationMode ?? model.orchestrationMode;
+    }
     const linux = existing?.virtualMachineProfile?.osProfile?.linuxConfiguration;
     if (existing && model.virtualMachineProfile?.osProfile?.linuxConfiguration) {
       // A scale set keeps the sign-in it was created with (Resource Manager refuses changing it, and never returns
