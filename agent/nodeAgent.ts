@@ -768,21 +768,22 @@ export class NodeAgent {
       }
     }
     this.journal?.started(report, container?.name);
+    const env = this.taskEnvironment(
+      cwd,
+      {
+        ...(container ? { BATCHAI_ATTEMPT_LABEL: attemptTag } : {}),
+        ...message.environment,
+        ...secrets,
+      },
+      container !== undefined,
+    );
     const process = await this.startProcess({
       commandLine:
         container && message.prepare
           ? `${preparationShell(message.prepare)} || exit 125\n${message.commandLine}`
           : message.commandLine,
       cwd,
-      env: this.taskEnvironment(
-        cwd,
-        {
-          ...(container ? { BATCHAI_ATTEMPT_LABEL: attemptTag } : {}),
-          ...message.environment,
-          ...secrets,
-        },
-        container !== undefined,
-      ),
+      env,
       stdout,
       stderr,
       container,
@@ -805,7 +806,7 @@ export class NodeAgent {
       let outcome = ended;
       if (keepAs && container) {
         const succeeded = outcome.exitCode === 0 && !outcome.error && !outcome.lost;
-        const failure = await this.preparedImages.keep(container.name, keepAs, succeeded);
+        const failure = await this.preparedImages.keep(container.name, keepAs, succeeded, Object.keys(env));
         if (failure) outcome = { error: failure };
       }
       if (preparedImage) this.preparedImages.release(preparedImage);

@@ -7,7 +7,7 @@ function engine(images: Set<string>, failing: string[] = []) {
     calls.push(args.join(' '));
     if (failing.includes(args[0]))
       return { status: 1, output: `Error response from daemon: ${args[0]} refused` };
-    if (args[0] === 'commit') images.add(args[2]);
+    if (args[0] === 'commit') images.add(args[args.length - 1]);
     if (args[0] === 'image') return { status: images.has(args[4]) ? 0 : 1, output: '' };
     if (args[0] === 'rmi') return { status: images.delete(args[1]) ? 0 : 1, output: 'No such image' };
     if (args[0] === 'images') return { status: 0, output: [...images, 'python'].join('\n') };
@@ -78,4 +78,18 @@ test('a missing image is reported, and a starting agent removes the prepared ima
   expect(calls).not.toContain('rmi python');
   await sleep(30);
   expect(calls.filter((call) => call.startsWith('rmi'))).toHaveLength(2); // nothing scheduled for the missing one
+});
+
+test("the image keeps none of the preparation's variables, and goes when no process comes to use it", async () => {
+  const images = new Set<string>();
+  const { calls, docker } = engine(images);
+  const prepared = new PreparedImages(docker, quiet, 10, 30);
+  await prepared.keep('batchai-t1', 'batchai-prepared-a', true, ['TOKEN', 'AZ_BATCHAI_JOB_TEMP']);
+  expect(calls[0]).toBe(
+    'commit --change ENV TOKEN= --change ENV AZ_BATCHAI_JOB_TEMP= batchai-t1 batchai-prepared-a',
+  );
+  expect(images.has('batchai-prepared-a')).toBe(true);
+  // The attempt ended or moved before its processes started here: nothing uses the image, and it is removed.
+  await sleep(60);
+  expect(images.has('batchai-prepared-a')).toBe(false);
 });

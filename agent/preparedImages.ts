@@ -34,18 +34,33 @@ export class PreparedImages {
     private readonly log: (level: 'info' | 'warn', message: string) => void,
     /** How long an unused image is kept: the attempt's processes on a node start together, not at once. */
     private readonly unusedGraceMs = 60_000,
+    /**
+     * How long a kept image waits for its first user: the processes start once every node's preparation ended;
+     * an attempt ended or moved meanwhile (terminated, preempted elsewhere) never uses it.
+     */
+    private readonly firstUseGraceMs = 60 * 60_000,
   ) {}
 
   /**
    * After a preparation's container ended: commits it to `image` when its command succeeded, then removes it.
-   * Returns why it could not be kept, if so.
+   * `variables`, the names the container got from the agent (secrets among them), are emptied in the image's
+   * settings: the processes started from it get their own values, and no value stays on disk. Returns why it could
+   * not be kept, if so.
    */
-  async keep(container: string, image: string, succeeded: boolean): Promise<string | undefined> {
+  async keep(
+    container: string,
+    image: string,
+    succeeded: boolean,
+    variables: readonly string[] = [],
+  ): Promise<string | undefined> {
     let failure: string | undefined;
     if (succeeded) {
-      const committed = await this.docker(['commit', container, image]);
+      const changes = variables.flatMap((name) => ['--change', `ENV ${name}=`]);
+      const committed = await this.docker(['commit', ...changes, container, image]);
       if (committed.status !== 0) {
         failure = `The job preparation's container could not be kept for the job's processes: ${committed.output}`;
+      } else if (!this.users.has(image)) {
+        this.scheduleRemoval(image, this.firstUseGraceMs);
       }
     }
     const removed = await this.docker(['rm', '-f', container]);
@@ -74,11 +89,15 @@ export class PreparedImages {
       return;
     }
     this.users.delete(image);
+    this.scheduleRemoval(image, this.unusedGraceMs);
+  }
+
+  private scheduleRemoval(image: string, afterMs: number): void {
     clearTimeout(this.removals.get(image));
     const timer = setTimeout(() => {
       this.removals.delete(image);
       void this.remove(image);
-    }, this.unusedGraceMs);
+    }, afterMs);
     timer.unref();
     this.removals.set(image, timer);
   }
