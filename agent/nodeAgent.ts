@@ -70,7 +70,8 @@ import {
 } from './taskProcess';
 import { mountRootOf, mountVolumes, remountVolumes } from './volumeMounts';
 
-export const agentVersion = '1.0.0';
+/** Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`). */
+export const agentVersion = '1.1.0';
 
 /** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
 function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {

@@ -58,6 +58,7 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
           cpuCount: event.cpuCount,
           gpuCount: event.gpuCount,
           remoteLogin: event.remoteLogin,
+          agentVersion: event.agentVersion,
           registeredTime: event.time,
         },
         event.time,

@@ -9,7 +9,9 @@ import type { QueueClient } from '@azure/storage-queue';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
 import {
+  agentAtLeast,
   nodeTaskSchema,
+  preparedContainersSince,
   runTaskVersion,
   type RunTaskMessage,
   type TaskJobMounts,
@@ -248,6 +250,7 @@ export async function launchJobTasks(
     services.store,
     job.spec.mountVolumes as JsonObject | undefined,
   );
+  const preparedKept = records.every((record) => agentAtLeast(record?.agentVersion, preparedContainersSince));
   const tasks: LaunchedTask[] = [];
   for (const node of plan.nodes) {
     const processes: PlannedProcess[] =
@@ -305,7 +308,10 @@ export async function launchJobTasks(
               shmSize: plan.container.shmSize,
               useGpus: plan.container.useGpus,
               // The preparation and the processes after it share what it installed, as in one container.
-              ...(node.jobPreparation ? { prepared: phase === 'preparation' ? 'keep' : 'use' } : {}),
+              // Only when every node's agent keeps it (an older one refuses the message: its task would never end).
+              ...(node.jobPreparation && preparedKept
+                ? { prepared: phase === 'preparation' ? 'keep' : 'use' }
+                : {}),
             }
           : undefined,
         replyTo: input.instanceId,

@@ -28,6 +28,23 @@ export const nodeTaskSchema = 'batchai.nodeTask';
 export const nodeTaskVersion = 5;
 type NodeTaskVersion = 1 | 2 | 3 | 4 | 5;
 
+/**
+ * The first node agent release that reads version 5 (`container.prepared`): nodes made before an upgrade keep
+ * their agent, so a launch sends it only to nodes that registered this release or a later one.
+ */
+export const preparedContainersSince = '1.1.0';
+
+/** Whether an agent of `version` (from its registration; none: a release before versions were compared) is at `since`. */
+export function agentAtLeast(version: string | undefined, since: string): boolean {
+  if (!version) return false;
+  const parts = (text: string): number[] => text.split('.').map((part) => Number.parseInt(part, 10) || 0);
+  const [have, want] = [parts(version), parts(since)];
+  for (let i = 0; i < Math.max(have.length, want.length); i++) {
+    if ((have[i] ?? 0) !== (want[i] ?? 0)) return (have[i] ?? 0) > (want[i] ?? 0);
+  }
+  return true;
+}
+
 /** Kill messages hold nothing newer than version 3: agents of the previous release still take them. */
 export const killTaskVersion = 3;
 

@@ -12,6 +12,8 @@ export interface NodeRecord {
   cpuCount?: number;
   gpuCount?: number;
   remoteLogin?: { ipAddress: string; port: number };
+  /** The node agent's release, from its registration: what its task messages may carry. */
+  agentVersion?: string;
   registeredTime?: string;
   lastHeartbeatTime?: string;
   setup?: { succeeded: boolean; exitCode?: number; message?: string };

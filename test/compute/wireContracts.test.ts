@@ -2,7 +2,13 @@
 import { parseAgentConfig } from '../../shared/contracts/agentConfig';
 import { parseClusterCommand } from '../../shared/contracts/clusterCommand';
 import { parseNodeEvent } from '../../shared/contracts/nodeEvent';
-import { parseNodeTaskMessage, runTaskVersion, type TaskJobMounts } from '../../shared/contracts/nodeTask';
+import {
+  agentAtLeast,
+  parseNodeTaskMessage,
+  preparedContainersSince,
+  runTaskVersion,
+  type TaskJobMounts,
+} from '../../shared/contracts/nodeTask';
 import { decodeQueueMessage, encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 
 const run = {
@@ -308,4 +314,12 @@ test('a cluster command whose key does not match its cluster is refused', () => 
   };
   expect(() => parseClusterCommand(command)).toThrow('message.clusterKey does not match message.cluster.');
   expect(() => decodeQueueMessage('%%%')).toThrow('message is neither JSON nor base64-encoded JSON.');
+});
+
+test("a node's agent release says whether its task messages may keep a preparation's container", () => {
+  expect(agentAtLeast('1.1.0', preparedContainersSince)).toBe(true);
+  expect(agentAtLeast('1.10.0', '1.9.2')).toBe(true);
+  expect(agentAtLeast('1.0.0', preparedContainersSince)).toBe(false);
+  expect(agentAtLeast('1.1', '1.1.0')).toBe(true);
+  expect(agentAtLeast(undefined, preparedContainersSince)).toBe(false);
 });
