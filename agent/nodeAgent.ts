@@ -21,6 +21,7 @@ import { clusterTag, nodeTaskQueueName } from '../shared/contracts/nodeQueueName
 import {
   parseNodeTaskMessage,
   type BlobPath,
+  type KillTaskMessage,
   type NodeRemoval,
   type RunTaskMessage,
   type TaskRegistry,
@@ -170,6 +171,8 @@ export class NodeAgent {
   /** The running jobs' own mount volumes (agent/jobMounts.ts). */
   private readonly jobMounts: JobMounts;
   /** What job preparations in containers installed, for the processes after them (agent/preparedImages.ts). */
+  /** Kill messages for tasks not running (yet): their run message, coming later, starts nothing. */
+  private readonly killedBeforeRun = new Map<string, KillTaskMessage>();
   private readonly preparedImages = new PreparedImages(runDocker, (level, message) =>
     this.log(level, message),
   );
@@ -647,17 +650,33 @@ export class NodeAgent {
     }
     if (message.kind === 'killTask') {
       const task = this.running.get(message.taskId);
-      if (task) {
-        task.end ??= {
-          reason: 'killed',
-          message: message.reason ?? `Killed on request (${message.signal}).`,
-          nodeRemoval: message.nodeRemoval,
-        };
-        task.process.kill(message.signal);
+      if (task) this.kill(task, message);
+      else if (!this.finished.has(message.taskId)) {
+        // Queue messages come in any order: its run message may still come (or be starting): it must not run then.
+        this.killedBeforeRun.set(message.taskId, message);
+        if (this.killedBeforeRun.size > finishedTasksKept) {
+          this.killedBeforeRun.delete(this.killedBeforeRun.keys().next().value!);
+        }
       }
       return;
     }
     if (this.running.has(message.taskId)) return;
+    const killed = this.killedBeforeRun.get(message.taskId);
+    if (killed) {
+      this.killedBeforeRun.delete(message.taskId);
+      this.log('info', `task ${message.taskId} not started: it was stopped before its run message came`);
+      await this.reportExit(
+        message.taskId,
+        this.rememberExit(message.taskId, {
+          kind: 'taskExited',
+          ...reportOf(message),
+          reason: 'killed',
+          message: killed.reason ?? `Stopped (${killed.signal}) before it started.`,
+          nodeRemoval: killed.nodeRemoval,
+        }),
+      );
+      return;
+    }
     const finished = this.finished.get(message.taskId);
     if (finished) {
       // Its exit again (the node was handed back, if at all, with the first report).
@@ -671,6 +690,15 @@ export class NodeAgent {
       return;
     }
     await this.startTask(message);
+  }
+
+  private kill(task: RunningTask, message: KillTaskMessage): void {
+    task.end ??= {
+      reason: 'killed',
+      message: message.reason ?? `Killed on request (${message.signal}).`,
+      nodeRemoval: message.nodeRemoval,
+    };
+    task.process.kill(message.signal);
   }
 
   /** A task that does not start: what it acquired is given back, and its exit says why. */
@@ -791,6 +819,12 @@ export class NodeAgent {
     });
     const task: RunningTask = { message, process };
     this.running.set(message.taskId, task);
+    // A kill that came while the task was being started.
+    const killedMeanwhile = this.killedBeforeRun.get(message.taskId);
+    if (killedMeanwhile) {
+      this.killedBeforeRun.delete(message.taskId);
+      this.kill(task, killedMeanwhile);
+    }
     void process.started.then((pid) => {
       if (pid !== undefined) this.journal?.spawned(message.taskId, pid);
       this.log('info', `task ${message.taskId} started (pid ${pid})`);

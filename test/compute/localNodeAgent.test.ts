@@ -250,6 +250,22 @@ test('a kill message ends the task with SIGTERM and reports the signal and reaso
   expect(exited.exitCode).toBeUndefined();
 });
 
+test('a kill that comes before its run message (queues keep no order) stops the task before it starts', async () => {
+  await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
+  await sendTask({
+    kind: 'killTask',
+    taskId: 'overtaken',
+    signal: 'SIGTERM',
+    reason: "The job's processes ended.",
+  });
+  await sendTask(runTask('overtaken', 'touch ran; sleep 600'));
+  const exited = await events.waitFor('exit of overtaken', 'taskExited', (e) => e.taskId === 'overtaken');
+  expect(exited).toMatchObject({ reason: 'killed', message: "The job's processes ended." });
+  expect(exited.exitCode).toBeUndefined();
+  await events.drain();
+  expect(events.events.some((e) => e.kind === 'taskStarted' && e.taskId === 'overtaken')).toBe(false);
+});
+
 test('a malformed task message is set aside in the poison queue with the reason, and the agent keeps working', async () => {
   await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
   const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
