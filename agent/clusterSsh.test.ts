@@ -50,7 +50,7 @@ test('installing is idempotent, keeps the other authorized keys and replaces an 
   const lines = fs.readFileSync(path.join(sshDir, 'authorized_keys'), 'utf8').trimEnd().split('\n');
   expect(lines).toEqual([
     'ssh-rsa AAAAB3Nza admin@laptop',
-    `from="10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8",no-agent-forwarding,no-port-forwarding,no-X11-forwarding ${pair.publicKey}`,
+    `from="10.0.0.0/8,172.16.0.0/12,192.168.0.0/16",no-agent-forwarding,no-port-forwarding,no-X11-forwarding ${pair.publicKey}`,
   ]);
   expect(fs.statSync(sshDir).mode & 0o777).toBe(0o700);
   expect(fs.statSync(keyPath).mode & 0o777).toBe(0o600);

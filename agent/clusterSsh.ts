@@ -19,10 +19,11 @@ export const clusterSshKeyComment = 'batchai-intra-cluster';
 /** The key's file name under ~/.ssh (the public key beside it with `.pub`). */
 export const clusterSshKeyFileName = 'batchai_cluster_ed25519';
 /**
- * Where the key is accepted from: the cluster's nodes have private addresses only (no public IP on their NICs),
- * so a key that leaked off a node still cannot sign in from the internet.
+ * Where the key is accepted from: the cluster's nodes have private addresses only (no public IP on their NICs), so
+ * a key that leaked off a node still cannot sign in from the internet; not from the node itself (loopback), which
+ * mpirun never needs (its own ranks start directly), so a job's container cannot use it to become root on its host.
  */
-const acceptedSources = '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8';
+export const privateSources = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
 
@@ -93,7 +94,11 @@ function writeIfChanged(file: string, content: string, mode: number): void {
  * authorized_keys (replacing the line an earlier start wrote; other lines are kept). Returns the private key's
  * path. Idempotent.
  */
-export function installClusterSshKey(home: string, key: ClusterSshKey): string {
+export function installClusterSshKey(
+  home: string,
+  key: ClusterSshKey,
+  acceptedSources: readonly string[] = privateSources,
+): string {
   const dir = path.join(home, '.ssh');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
@@ -104,7 +109,7 @@ export function installClusterSshKey(home: string, key: ClusterSshKey): string {
   const kept = (fs.existsSync(authorizedKeys) ? fs.readFileSync(authorizedKeys, 'utf8') : '')
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.trimEnd().endsWith(` ${clusterSshKeyComment}`));
-  const line = `from="${acceptedSources}",no-agent-forwarding,no-port-forwarding,no-X11-forwarding ${key.publicKey}`;
+  const line = `from="${acceptedSources.join(',')}",no-agent-forwarding,no-port-forwarding,no-X11-forwarding ${key.publicKey}`;
   writeIfChanged(authorizedKeys, [...kept, line, ''].join('\n'), 0o600);
   return keyPath;
 }

@@ -557,20 +557,25 @@ export class NodeAgent {
   }
 
   /**
-   * A task's variables. In a container (`inContainer`) the image keeps its own PATH, HOME, LANG and TMPDIR, and Open
-   * MPI starts ranks on other nodes in their containers (agent/clusterSsh.ts).
+   * A task's variables. In a container the image keeps its own PATH, HOME, LANG and TMPDIR, and Open MPI starts
+   * ranks on other nodes in their containers when it mounts the cluster's key (agent/clusterSsh.ts).
    */
   private taskEnvironment(
     cwd: string,
     extra: Record<string, string> | undefined,
-    inContainer = false,
+    container?: { sshDir?: string },
   ): Record<string, string> {
+    const inContainer = container !== undefined;
     const inherited: Record<string, string> = {};
     for (const name of inContainer ? [] : ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
       const value = process.env[name];
       if (value !== undefined) inherited[name] = value;
     }
-    const remoteLaunch = inContainer ? this.containerSsh?.environment : this.clusterSshEnvironment;
+    const remoteLaunch = container
+      ? container.sshDir
+        ? this.containerSsh?.environment
+        : {}
+      : this.clusterSshEnvironment;
     return {
       ...inherited,
       // Tasks run as the agent's user, root on a VM: Open MPI refuses root unless told this is meant.
@@ -752,6 +757,7 @@ export class NodeAgent {
     let preparedImage: string | undefined;
     /** Labels the attempt's containers on every node: Open MPI's launcher finds the one on its node by it. */
     const attemptTag = attemptLabel(message.jobId, message.attempt);
+    const multiNode = (message.environment?.AZ_BATCH_HOST_LIST ?? '').includes(',');
     if (message.container) {
       if (this.hasDocker()) {
         if (message.container.prepared) {
@@ -778,7 +784,8 @@ export class NodeAgent {
         container = {
           ...message.container,
           labels: { [attemptLabelName]: attemptTag },
-          sshDir: this.containerSsh?.dir,
+          // Only a job spread over nodes starts ranks on the others: a single node's container gets no key.
+          sshDir: multiNode ? this.containerSsh?.dir : undefined,
           image: preparedImage ?? message.container.image,
           name: `batchai-${message.taskId}`.replace(/[^A-Za-z0-9_.-]/g, '-'),
           mounts: [this.mountRoot, ...(message.jobMounts ? JobMounts.targets(message.jobMounts) : [])],
@@ -804,7 +811,7 @@ export class NodeAgent {
         ...message.environment,
         ...secrets,
       },
-      container !== undefined,
+      container,
     );
     const process = await this.startProcess({
       commandLine:

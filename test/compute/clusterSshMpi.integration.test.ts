@@ -15,6 +15,7 @@ import {
   deriveClusterSshKey,
   installClusterSshKey,
   installContainerSsh,
+  privateSources,
 } from '../../agent/clusterSsh';
 import { nodeHostCommandLine } from '../../shared/domain/toolkits/launchPlanBuilder';
 
@@ -65,7 +66,11 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-ssh-mpi-'));
   // The worker node's agent installs the cluster's key for its user.
   const workerHome = path.join(dir, 'worker-home');
-  installClusterSshKey(workerHome, deriveClusterSshKey(nodeDataKey, clusterKey));
+  // Loopback stands for the cluster's subnet here (nodes accept the key from private addresses only).
+  installClusterSshKey(workerHome, deriveClusterSshKey(nodeDataKey, clusterKey), [
+    ...privateSources,
+    '127.0.0.0/8',
+  ]);
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
   port = await freePort(workerAddress);
   fs.writeFileSync(
