@@ -41,7 +41,13 @@ function stub(name: string, body = ''): void {
   );
 }
 
-function machine(options: { node?: number; tokenFailures: number; nodesourceFails?: boolean }): void {
+function machine(options: {
+  node?: number;
+  tokenFailures: number;
+  nodesourceFails?: boolean;
+  /** The image has the mount helpers and Docker (default). */
+  helpers?: boolean;
+}): void {
   fs.mkdirSync(path.join(dir, 'bin'));
   // Real tools the script uses besides the stand-ins.
   for (const tool of ['bash', 'sed', 'seq', 'tar', 'gzip', 'mkdir', 'cat', 'rm', 'cp', 'touch']) {
@@ -57,7 +63,8 @@ function machine(options: { node?: number; tokenFailures: number; nodesourceFail
     'apt-get',
     `[[ "$*" == *"install -y nodejs"* ]] && [ -f ${dir}/nodesource-ran ] && cp ${dir}/node22 ${dir}/bin/node; exit 0`,
   );
-  for (const helper of ['mount.cifs', 'mount.nfs', 'blobfuse2', 'docker', 'systemctl', 'sleep']) stub(helper);
+  const helpers = options.helpers === false ? [] : ['mount.cifs', 'mount.nfs', 'blobfuse2', 'docker'];
+  for (const command of [...helpers, 'dpkg', 'systemctl', 'sleep']) stub(command);
   fs.mkdirSync(path.join(dir, 'pkg', 'dist', 'agent'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'pkg', 'dist', 'agent', 'main.js'), '');
   spawnSync('tar', ['-czf', path.join(dir, 'agent.tgz'), '-C', path.join(dir, 'pkg'), 'dist']);
@@ -74,6 +81,7 @@ function machine(options: { node?: number; tokenFailures: number; nodesourceFail
         ? '  *setup_22.x*) exit 6 ;;'
         : `  *setup_22.x*) echo "touch ${dir}/nodesource-ran" > "$out" ;;`,
       `  *batchai-agent.tgz*) cp ${dir}/agent.tgz "$out" ;;`,
+      '  *packages-microsoft-prod.deb*) echo deb > "$out" ;;',
       '  *) exit 22 ;;',
       'esac',
     ].join('\n'),
@@ -127,4 +135,21 @@ test('a VM whose identity never gets a token stops with the reason and starts no
   expect(stderr).toContain('No token for the node identity from the metadata service');
   expect(calls.filter((c) => c.includes('metadata/identity'))).toHaveLength(60);
   expect(calls.some((c) => c.startsWith('systemctl'))).toBe(false);
+});
+
+test("an image without the mount helpers or Docker gets them (blobfuse2 from Microsoft's repository)", () => {
+  machine({ node: 22, tokenFailures: 0, helpers: false });
+  const { status, calls } = run();
+  expect(status).toBe(0);
+  expect(calls.find((c) => c.startsWith('curl') && c.includes('packages-microsoft-prod.deb'))).toContain(
+    'https://packages.microsoft.com/config/ubuntu/',
+  );
+  expect(calls.filter((c) => c.startsWith('dpkg'))).toHaveLength(1);
+  expect(calls.filter((c) => c.startsWith('apt-get'))).toEqual([
+    'apt-get -o DPkg::Lock::Timeout=600 update',
+    'apt-get -o DPkg::Lock::Timeout=600 install -y cifs-utils nfs-common fuse3 blobfuse2',
+    'apt-get -o DPkg::Lock::Timeout=600 update',
+    'apt-get -o DPkg::Lock::Timeout=600 install -y docker.io',
+  ]);
+  expect(calls.slice(-1)).toEqual(['systemctl enable --now batchai-agent.service']);
 });
