@@ -20,6 +20,7 @@ import {
 import { clusterTag, nodeTaskQueueName } from '../shared/contracts/nodeQueueNames';
 import {
   parseNodeTaskMessage,
+  refusedRunTaskOf,
   type BlobPath,
   type KillTaskMessage,
   type NodeRemoval,
@@ -641,8 +642,10 @@ export class NodeAgent {
   /** Handles one message; a malformed one is set aside (poison queue, with the reason) and reported. */
   private async handleMessage(text: string): Promise<void> {
     let message;
+    let decoded: unknown;
     try {
-      message = parseNodeTaskMessage(decodeQueueMessage(text));
+      decoded = decodeQueueMessage(text);
+      message = parseNodeTaskMessage(decoded);
     } catch (error: unknown) {
       if (!(error instanceof ContractError)) throw error;
       const reason = `Rejected task message: ${error.message}`;
@@ -651,6 +654,13 @@ export class NodeAgent {
         encodeQueueMessage({ reason, rejectedTime: new Date().toISOString(), messageText: text }),
       );
       await this.send({ kind: 'taskMessageRejected', reason });
+      // A run message this agent cannot read (one of a newer release, say) still names its task: its job hears
+      // that it did not start instead of waiting for an exit that would never come.
+      const refused = refusedRunTaskOf(decoded);
+      if (refused && !this.running.has(refused.taskId) && !this.finished.has(refused.taskId)) {
+        const why = `The node agent (release ${agentVersion}) cannot read the task's message: ${error.message}`;
+        await this.notStarted(refused, 'failedToStart', why);
+      }
       return;
     }
     if (message.kind === 'killTask') {

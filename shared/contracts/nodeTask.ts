@@ -311,3 +311,22 @@ export type NodeTaskBody = NodeTaskMessage extends infer M
     ? Omit<M, 'schema' | 'version'>
     : never
   : never;
+
+/**
+ * What a reader needs to answer a run message it refused (a newer version, a field it does not know): the task and
+ * where its exit goes. Best effort on an unvalidated value; undefined unless it names a run task plainly.
+ */
+export function refusedRunTaskOf(
+  value: unknown,
+): { taskId: string; jobId: string; attempt: number; replyTo?: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const o = value as Record<string, unknown>;
+  const text = (v: unknown, max: number): string | undefined =>
+    typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined;
+  const taskId = text(o.taskId, 256);
+  const jobId = text(o.jobId, 1024);
+  const attempt =
+    typeof o.attempt === 'number' && Number.isInteger(o.attempt) && o.attempt >= 1 ? o.attempt : 0;
+  if (o.schema !== nodeTaskSchema || o.kind !== 'runTask' || !taskId || !jobId || !attempt) return undefined;
+  return { taskId, jobId, attempt, replyTo: text(o.replyTo, 256) };
+}

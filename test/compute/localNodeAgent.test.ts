@@ -294,6 +294,23 @@ test('a malformed task message is set aside in the poison queue with the reason,
   });
 });
 
+test('a run message this agent cannot read (a newer version) is answered: its task did not start, and why', async () => {
+  await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
+  const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
+  await queue.sendMessage(
+    encodeQueueMessage({ ...runTask('from-the-future', 'echo never'), schema: nodeTaskSchema, version: 99 }),
+  );
+  const exited = await events.waitFor(
+    'exit of from-the-future',
+    'taskExited',
+    (e) => e.taskId === 'from-the-future',
+  );
+  expect(exited).toMatchObject({ reason: 'failedToStart', jobId: 'job-1', attempt: 1 });
+  expect(exited.message).toMatch(
+    /^The node agent \(release \d+\.\d+\.\d+\) cannot read the task's message: message\.version 99 is not supported/,
+  );
+});
+
 test('a node killed with SIGKILL shows as failed in the pool; deleteNodes removes it and what it still ran', async () => {
   await pool.resize(clusterKey, 2, { nodeDataKey });
   const nodes = await pool.listNodes(clusterKey);

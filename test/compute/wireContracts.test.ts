@@ -6,6 +6,7 @@ import {
   agentAtLeast,
   parseNodeTaskMessage,
   preparedContainersSince,
+  refusedRunTaskOf,
   runTaskVersion,
   type TaskJobMounts,
 } from '../../shared/contracts/nodeTask';
@@ -322,4 +323,14 @@ test("a node's agent release says whether its task messages may keep a preparati
   expect(agentAtLeast('1.0.0', preparedContainersSince)).toBe(false);
   expect(agentAtLeast('1.1', '1.1.0')).toBe(true);
   expect(agentAtLeast(undefined, preparedContainersSince)).toBe(false);
+});
+
+test('a refused run message still names its task and where its exit goes; anything else names nothing', () => {
+  const future = { ...run, version: 99, replyTo: 'job-0b1c', somethingNew: { x: 1 } };
+  expect(refusedRunTaskOf(future)).toEqual({ taskId: 't1', jobId: 'j', attempt: 1, replyTo: 'job-0b1c' });
+  expect(refusedRunTaskOf({ ...future, kind: 'killTask' })).toBeUndefined();
+  expect(refusedRunTaskOf({ ...future, taskId: '' })).toBeUndefined();
+  expect(refusedRunTaskOf({ ...future, attempt: 0 })).toBeUndefined();
+  expect(refusedRunTaskOf({ ...future, schema: 'other' })).toBeUndefined();
+  expect(refusedRunTaskOf('text')).toBeUndefined();
 });
