@@ -25,6 +25,12 @@ const runnable =
   fs.existsSync(sshd) &&
   spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status === 0;
 
+if (!runnable) {
+  console.warn(
+    'clusterSshMpi: skipped, it needs root, /usr/sbin/sshd (openssh-server) and mpirun (openmpi-bin).',
+  );
+}
+
 const clusterKey = 'rg/ws/mpi';
 const nodeDataKey = Buffer.alloc(32, 42);
 const workerAddress = '127.0.0.2';
