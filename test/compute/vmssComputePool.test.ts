@@ -56,7 +56,11 @@ function definition(overrides: Partial<PoolDefinition> = {}): PoolDefinition {
 }
 
 function vmssPool(): VmssComputePool {
-  return new VmssComputePool({
+  return new VmssComputePool(vmssPoolOptions());
+}
+
+function vmssPoolOptions(): ConstructorParameters<typeof VmssComputePool>[0] {
+  return {
     client: createComputeClient({
       subscriptionId: 's',
       credential,
@@ -73,7 +77,7 @@ function vmssPool(): VmssComputePool {
     },
     agentInstallation: { packageUrl: 'https://acct.blob.core.windows.net/agent/batchai-agent.tgz' },
     pollIntervalMs: 20,
-  });
+  };
 }
 
 beforeEach(async () => {
@@ -208,6 +212,23 @@ test('a dedicated cluster with a marketplace image is a Regular scale set', asyn
   ).toBe(false);
 });
 
+test('deleting a scale set whose resource group is gone (404) is done, not a failure the release retries forever', async () => {
+  const gone = Object.assign(new Error('Resource group rg could not be found.'), {
+    statusCode: 404,
+    code: 'ResourceGroupNotFound',
+  });
+  const client = createComputeClient({ subscriptionId: 's', credential, endpoint: arm.endpoint });
+  client.virtualMachineScaleSets.delete = () => Promise.reject(gone) as never;
+  const orphan = new VmssComputePool({ ...vmssPoolOptions(), client });
+  await expect(orphan.deletePool(clusterKey)).resolves.toBeUndefined();
+  // Any other refusal still fails the release.
+  client.virtualMachineScaleSets.delete = () =>
+    Promise.reject(
+      Object.assign(new Error('Denied.'), { statusCode: 403, code: 'AuthorizationFailed' }),
+    ) as never;
+  await expect(orphan.deletePool(clusterKey)).rejects.toMatchObject({ code: 'AuthorizationFailed' });
+});
+
 test('an InfiniBand size keeps its VMs in one placement group, so they reach each other over RDMA', async () => {
   await pool.ensurePool(definition({ vmSize: 'Standard_HB120rs_v3' }));
   const model = arm.scaleSet('rg', pool.scaleSetName(clusterKey)) as WireJson;
@@ -240,7 +261,7 @@ test('resize, list and delete chosen instances go through PATCH and POST .../del
   expect(arm.instances('rg', name)).toHaveLength(2);
   await pool.deletePool(clusterKey);
   expect(await pool.listNodes(clusterKey)).toEqual([]);
-  // Deleting again (a retried release, or its resource group gone) finds nothing to delete: done, not failed.
+  // Deleting again (a retried release) finds nothing to delete: Resource Manager answers 204, done.
   await expect(pool.deletePool(clusterKey)).resolves.toBeUndefined();
   // The model says which orchestration mode its node ids and instance operations assume.
   expect(
