@@ -9,7 +9,7 @@ import {
 } from '../../shared/domain/services/jobService';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { ValidationError } from '../../shared/domain/errors';
-import { acceptedResponse, apiEndpoint, integerQuery, jsonResponse } from './apiRequest';
+import { acceptedResponse, apiEndpoint, integerQuery, jsonResponse, pageBody, pageQuery } from './apiRequest';
 import { resourceItem, childList } from './resourceEndpoints';
 import { experimentRoute, jobRoute, refFromRoute } from './routeRefs';
 import { DurableJobLifecycle } from '../jobs/durableJobLifecycle';
@@ -43,13 +43,15 @@ export async function jobOutputFiles(deps: ServiceDeps, request: HttpRequest) {
       'MissingRequiredParameter',
     );
   }
-  const files = await listOutputFiles(deps, refFromRoute(request, 'job'), {
+  const page = pageQuery(request);
+  const { files, continuationToken } = await listOutputFiles(deps, refFromRoute(request, 'job'), {
     outputDirectoryId,
     directory: request.query.get('directory') || '.',
     linkExpiryInMinutes: integerQuery(request, 'linkexpiryinminutes', 5, 600, 60),
-    maxResults: integerQuery(request, 'maxresults', 1, 1000, 1000),
+    maxResults: page.maxItems,
+    continuationToken: page.continuationToken,
   });
-  return jsonResponse(200, { value: files });
+  return jsonResponse(200, pageBody(request, files, continuationToken));
 }
 
 export async function jobRemoteLogins(deps: ServiceDeps, request: HttpRequest) {

@@ -141,27 +141,41 @@ export async function startAzureFilesFake(): Promise<AzureFilesFake> {
       if (path !== '' && ![...files.keys()].some((name) => name.startsWith(prefix))) {
         return fail(res, 404, 'ResourceNotFound', 'The specified resource does not exist.');
       }
+      // Entries in name order, files and directories together; a page holds `maxresults` (default 5,000) and its
+      // NextMarker names where the next page starts (opaque to clients; here the next entry's name, base64).
       const directories = new Set<string>();
-      const entries: string[] = [];
-      for (const [name, file] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const entries: { name: string; xml: string }[] = [];
+      for (const [name, file] of files.entries()) {
         if (!name.startsWith(prefix)) continue;
         const [first, ...deeper] = name.slice(prefix.length).split('/');
         if (deeper.length > 0) {
           directories.add(first);
           continue;
         }
-        entries.push(
-          `<File><Name>${xmlEscape(first)}</Name><Properties><Content-Length>${file.content.length}</Content-Length>` +
+        entries.push({
+          name: first,
+          xml:
+            `<File><Name>${xmlEscape(first)}</Name><Properties><Content-Length>${file.content.length}</Content-Length>` +
             `<Last-Modified>${file.lastModified.toUTCString()}</Last-Modified></Properties></File>`,
-        );
+        });
       }
-      for (const directory of [...directories].sort())
-        entries.push(`<Directory><Name>${xmlEscape(directory)}</Name><Properties /></Directory>`);
+      for (const directory of directories)
+        entries.push({
+          name: directory,
+          xml: `<Directory><Name>${xmlEscape(directory)}</Name><Properties /></Directory>`,
+        });
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const marker = Buffer.from(url.searchParams.get('marker') ?? '', 'base64').toString('utf8');
+      const maxResults = Number(url.searchParams.get('maxresults') ?? 5000);
+      const start = entries.findIndex((entry) => entry.name >= marker);
+      const page = start < 0 ? [] : entries.slice(start, start + maxResults);
+      const next = start < 0 ? undefined : entries[start + maxResults];
+      const nextMarker = next ? Buffer.from(next.name, 'utf8').toString('base64') : '';
       res.writeHead(200, { 'content-type': 'application/xml', 'x-ms-version': '2025-11-05' });
       return res.end(
         `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://127.0.0.1/${xmlEscape(account)}/" ` +
-          `ShareName="${xmlEscape(share)}" DirectoryPath="${xmlEscape(path)}"><Entries>${entries.join('')}</Entries>` +
-          `<NextMarker /></EnumerationResults>`,
+          `ShareName="${xmlEscape(share)}" DirectoryPath="${xmlEscape(path)}"><Entries>${page.map((e) => e.xml).join('')}</Entries>` +
+          `<NextMarker>${nextMarker}</NextMarker></EnumerationResults>`,
       );
     }
     if (req.method === 'GET') {

@@ -9,14 +9,22 @@ export interface JobFile {
   properties?: { lastModified?: string; contentLength?: number };
 }
 
+/** One page of a directory: at most `maxResults` entries, and where the next page starts when there is one. */
+export interface JobFilesPage {
+  files: JobFile[];
+  /** The storage service's continuation marker (opaque); absent on the last page. */
+  continuationToken?: string;
+}
+
+export interface JobFilesRequest {
+  outputDirectoryId: string;
+  directory: string;
+  linkExpiryInMinutes: number;
+  maxResults: number;
+  /** From the previous page; absent for the first. */
+  continuationToken?: string;
+}
+
 export interface JobOutputFiles {
-  list(
-    job: ResourceRecord,
-    request: {
-      outputDirectoryId: string;
-      directory: string;
-      linkExpiryInMinutes: number;
-      maxResults: number;
-    },
-  ): Promise<JobFile[]>;
+  list(job: ResourceRecord, request: JobFilesRequest): Promise<JobFilesPage>;
 }

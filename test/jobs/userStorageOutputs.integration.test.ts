@@ -146,12 +146,37 @@ function lister(): BlobJobOutputFiles {
   );
 }
 
-const request = (outputDirectoryId: string, directory = '') => ({
+const request = (
+  outputDirectoryId: string,
+  directory = '',
+  maxResults = 100,
+  continuationToken?: string,
+) => ({
   outputDirectoryId,
   directory,
   linkExpiryInMinutes: 10,
-  maxResults: 100,
+  maxResults,
+  continuationToken,
 });
+
+/** Every entry of a directory, listed `pageSize` at a time; also the size of each page. */
+async function allPages(
+  record: ResourceRecord,
+  id: string,
+  directory: string,
+  pageSize: number,
+): Promise<{ names: string[]; sizes: number[] }> {
+  const names: string[] = [];
+  const sizes: number[] = [];
+  let token: string | undefined;
+  do {
+    const page = await lister().list(record, request(id, directory, pageSize, token));
+    names.push(...page.files.map((f) => `${f.name}${f.fileType === 'directory' ? '/' : ''}`));
+    sizes.push(page.files.length);
+    token = page.continuationToken;
+  } while (token && sizes.length < 10);
+  return { names, sizes };
+}
 
 async function download(url: string): Promise<string> {
   const response = await fetch(url);
@@ -173,14 +198,14 @@ test('an output directory on a blob container is listed there, with links that d
   await container.create();
   await container.uploadBlockBlob(`${segment}/outputs/model.bin`, 'weights', 7);
   await container.uploadBlockBlob(`${segment}/outputs/checkpoints/epoch-1.bin`, 'epoch one', 9);
-  const listed = await lister().list(record, request('model'));
+  const listed = (await lister().list(record, request('model'))).files;
   expect(listed.map(({ name, fileType }) => ({ name, fileType }))).toEqual([
     { name: 'checkpoints', fileType: 'directory' },
     { name: 'model.bin', fileType: 'file' },
   ]);
   expect(listed[1].properties?.contentLength).toBe(7);
   expect(await download(listed[1].downloadUrl!)).toBe('weights');
-  const deeper = await lister().list(record, request('MODEL', 'checkpoints'));
+  const deeper = (await lister().list(record, request('MODEL', 'checkpoints'))).files;
   expect(deeper.map((f) => f.name)).toEqual(['epoch-1.bin']);
   expect(await download(deeper[0].downloadUrl!)).toBe('epoch one');
 });
@@ -189,7 +214,7 @@ test('an output directory on an Azure file share is listed there; the share fake
   const record = job(mountVolumes, keys);
   files.putFile('userfiles', 'logs', `${segment}/outputs/tb/events.out`, 'scalars');
   files.putFile('userfiles', 'logs', `${segment}/outputs/tb/run-2/events.out`, 'more');
-  const listed = await lister().list(record, request('LOGS'));
+  const listed = (await lister().list(record, request('LOGS'))).files;
   expect(listed.map(({ name, fileType }) => ({ name, fileType }))).toEqual([
     { name: 'events.out', fileType: 'file' },
     { name: 'run-2', fileType: 'directory' },
@@ -203,12 +228,12 @@ test('an output directory on an Azure file share is listed there; the share fake
   expect((await fetch(listed[0].downloadUrl!.replace(/sig=[^&]+/, 'sig=AAAA'))).status).toBe(403);
   expect(files.refusals()).toBe(refusedBefore + 1);
   // Nothing written there yet: an empty list, not an error.
-  expect(await lister().list(job(mountVolumes, keys), request('LOGS', 'not-yet'))).toEqual([]);
+  expect(await lister().list(job(mountVolumes, keys), request('LOGS', 'not-yet'))).toEqual({ files: [] });
 });
 
 test("a directory on a cluster mount is listed with the cluster's key, below the share URL's own directory", async () => {
   files.putFile('userfiles', 'logs', `team/${segment}/outputs/shared.txt`, 'from the cluster mount');
-  const listed = await lister().list(job(mountVolumes, keys), request('SHARED'));
+  const listed = (await lister().list(job(mountVolumes, keys), request('SHARED'))).files;
   expect(listed.map((f) => f.name)).toEqual(['shared.txt']);
   expect(await download(listed[0].downloadUrl!)).toBe('from the cluster mount');
 });
@@ -254,4 +279,25 @@ test('what cannot be listed says why: node-local disks, a wrong key, a missing s
     httpStatus: 409,
     code: 'UserStorageCredentialsMissing',
   });
+});
+
+test('large directories come page by page, on a blob container and on a file share, nothing left out', async () => {
+  const record = job(mountVolumes, keys);
+  const container = BlobServiceClient.fromConnectionString(stack.storageConnectionString).getContainerClient(
+    'usermodels',
+  );
+  await container.createIfNotExists();
+  for (const name of ['a.bin', 'b.bin', 'c/one.bin', 'd.bin', 'e.bin'])
+    await container.uploadBlockBlob(`${segment}/outputs/paged/${name}`, name, name.length);
+  expect(await allPages(record, 'MODEL', 'paged', 2)).toEqual({
+    names: ['a.bin', 'b.bin', 'c/', 'd.bin', 'e.bin'],
+    sizes: [2, 2, 1],
+  });
+  for (const name of ['a.txt', 'b/x.txt', 'c.txt', 'd.txt', 'e.txt'])
+    files.putFile('userfiles', 'logs', `${segment}/outputs/tb/paged/${name}`, name);
+  expect(await allPages(record, 'LOGS', 'paged', 2)).toEqual({
+    names: ['a.txt', 'b/', 'c.txt', 'd.txt', 'e.txt'],
+    sizes: [2, 2, 1],
+  });
+  expect(await allPages(record, 'LOGS', 'paged', 1000)).toMatchObject({ sizes: [5] });
 });

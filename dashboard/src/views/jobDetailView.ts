@@ -3,6 +3,7 @@
 import { attemptRows, queueInfoFields } from '../model/jobAttempts.js';
 import { jobRow, type JobWire } from '../model/jobRow.js';
 import { appendChunk, emptyTail, isReset, nextRange, type LogTailState } from '../model/logTail.js';
+import { accumulatePages, type AccumulatedList, type ArmPage } from '../model/pageAccumulator.js';
 import { canTerminate, executionStateView, isActive } from '../model/resourceStates.js';
 import { formatBytes, formatTimestamp, runDuration } from '../model/timeFormat.js';
 import { jobPath } from '../ui/apiClient.js';
@@ -87,18 +88,21 @@ export function jobDetailView(
     void refreshLog().catch(ctx.reportError);
   });
 
-  async function listFiles(outputDirectoryId: string): Promise<JobFile[]> {
-    const response = await ctx.api.request('POST', `${path}/listOutputFiles`, undefined, {
-      outputdirectoryid: outputDirectoryId,
-    });
-    const body = (await response.json()) as { value?: JobFile[] };
-    return body.value ?? [];
+  /** The directory's entries, page after page (nextLink), up to 1,000. */
+  async function listFiles(outputDirectoryId: string): Promise<AccumulatedList<JobFile>> {
+    const first = ctx.api.url(`${path}/listOutputFiles`, { outputdirectoryid: outputDirectoryId });
+    const page = async (url: string): Promise<ArmPage<JobFile>> =>
+      (await (await ctx.api.request('POST', url)).json()) as ArmPage<JobFile>;
+    return accumulatePages<JobFile>(first, page, 1000);
   }
 
   async function refreshFiles(): Promise<void> {
     const id = directory.value || 'stdouterr';
-    const list = await listFiles(id);
+    const { items: list, truncated } = await listFiles(id);
     morphChildren(files, [
+      ...(truncated
+        ? [h('p', { class: 'muted' }, `The first ${list.length} entries; the directory has more.`)]
+        : []),
       list.length === 0
         ? h('p', { class: 'empty' }, 'No files yet (a job has files once it has run).')
         : h(
@@ -123,7 +127,9 @@ export function jobDetailView(
   }
 
   async function refreshLog(): Promise<void> {
-    const list = (await listFiles('stdouterr')).filter((f) => f.fileType !== 'directory' && f.downloadUrl);
+    const list = (await listFiles('stdouterr')).items.filter(
+      (f) => f.fileType !== 'directory' && f.downloadUrl,
+    );
     const names = list.map((f) => f.name);
     const chosen = names.includes(logFile.value)
       ? logFile.value

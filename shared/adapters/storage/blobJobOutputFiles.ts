@@ -17,10 +17,16 @@ import { STDOUTERR_DIRECTORY_ID } from '../../domain/jobLayout/jobOutputLayout';
 import type { ResourceRef } from '../../domain/resourceId';
 import type { ResourceRecord } from '../../domain/resourceRecord';
 import type { JsonObject } from '../../domain/specValidator';
-import type { JobFile, JobOutputFiles } from '../../ports/jobOutputFiles';
+import type { JobFile, JobFilesPage, JobFilesRequest, JobOutputFiles } from '../../ports/jobOutputFiles';
 import type { ResourceStore } from '../../ports/resourceStore';
 import { jobDirectoryLocation, volumeBlobFolder } from './jobFileLocation';
-import { listBlobDirectory, listShareDirectory, type UserStorageEndpoints } from './userStorageFiles';
+import {
+  firstPage,
+  inNameOrder,
+  listBlobDirectory,
+  listShareDirectory,
+  type UserStorageEndpoints,
+} from './userStorageFiles';
 
 /** How a volume that cannot be listed is named in the answer. */
 function volumeDescription(location: VolumeLocation): string {
@@ -48,17 +54,9 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     private readonly userStorage: UserStorageEndpoints = {},
   ) {}
 
-  async list(
-    job: ResourceRecord,
-    request: {
-      outputDirectoryId: string;
-      directory: string;
-      linkExpiryInMinutes: number;
-      maxResults: number;
-    },
-  ): Promise<JobFile[]> {
+  async list(job: ResourceRecord, request: JobFilesRequest): Promise<JobFilesPage> {
     const attempt = job.job?.attempts.length ?? 0;
-    if (attempt === 0) return [];
+    if (attempt === 0) return { files: [] };
     const cluster = await this.cluster(job);
     const clusterMountVolumes = (cluster?.spec.nodeSetup as JsonObject | undefined)?.mountVolumes as
       JsonObject | undefined;
@@ -72,7 +70,12 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     }
     const expiresOn = new Date(Date.now() + request.linkExpiryInMinutes * 60_000);
     if (!this.outputsMirrored && request.outputDirectoryId.toLowerCase() !== STDOUTERR_DIRECTORY_ID) {
-      const listing = { directory, expiresOn, maxResults: request.maxResults };
+      const listing = {
+        directory,
+        expiresOn,
+        maxResults: request.maxResults,
+        continuationToken: request.continuationToken,
+      };
       if (location.kind === 'azureBlobContainer') {
         const key = this.accountKey(job, cluster, location);
         return listBlobDirectory(location, key, listing, this.userStorage);
@@ -90,25 +93,29 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     const prefix = `${folder}/${directory === '' ? '' : `${directory}/`}`;
     const container = this.blobs.getContainerClient(this.containerName);
     const sign = await this.signer(expiresOn);
-    const files: JobFile[] = [];
-    for await (const item of container.listBlobsByHierarchy('/', { prefix })) {
-      if (files.length >= request.maxResults) break;
-      const name = item.name.slice(prefix.length);
-      if (item.kind === 'prefix') {
-        files.push({ name: name.replace(/\/$/, ''), fileType: 'directory' });
-      } else {
-        files.push({
-          name,
-          fileType: 'file',
-          downloadUrl: sign(item.name),
-          properties: {
-            lastModified: item.properties.lastModified?.toISOString(),
-            contentLength: item.properties.contentLength,
-          },
-        });
-      }
+    const { segment, continuationToken } = await firstPage(
+      container
+        .listBlobsByHierarchy('/', { prefix })
+        .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+    );
+    const files: JobFile[] = segment.blobPrefixes
+      ? segment.blobPrefixes.map((p) => ({
+          name: p.name.slice(prefix.length).replace(/\/$/, ''),
+          fileType: 'directory',
+        }))
+      : [];
+    for (const item of segment.blobItems) {
+      files.push({
+        name: item.name.slice(prefix.length),
+        fileType: 'file',
+        downloadUrl: sign(item.name),
+        properties: {
+          lastModified: item.properties.lastModified?.toISOString(),
+          contentLength: item.properties.contentLength,
+        },
+      });
     }
-    return files;
+    return { files: inNameOrder(files), continuationToken: continuationToken || undefined };
   }
 
   private async cluster(job: ResourceRecord): Promise<ResourceRecord | undefined> {

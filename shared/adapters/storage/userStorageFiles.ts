@@ -16,7 +16,7 @@ import {
 } from '@azure/storage-file-share';
 import { ConflictError } from '../../domain/errors';
 import type { VolumeLocation } from '../../domain/jobLayout/mountedPathResolver';
-import type { JobFile } from '../../ports/jobOutputFiles';
+import type { JobFile, JobFilesPage } from '../../ports/jobOutputFiles';
 
 export interface UserStorageEndpoints {
   /** `{accountName}` stands for the account; default `https://{accountName}.blob.core.windows.net`. */
@@ -30,6 +30,20 @@ export interface ListRequest {
   directory: string;
   expiresOn: Date;
   maxResults: number;
+  /** Where the previous page ended (the storage service's marker); absent for the first page. */
+  continuationToken?: string;
+}
+
+/** A page's entries in name order, directories among files (the services return them in two lists). */
+export function inNameOrder(files: JobFile[]): JobFile[] {
+  return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The one page a `byPage({ maxPageSize, continuationToken })` listing is asked for. */
+export async function firstPage<T>(pages: AsyncIterableIterator<T>): Promise<T> {
+  const { value, done } = await pages.next();
+  if (done) throw new Error('The storage listing returned no page.');
+  return value;
 }
 
 type BlobLocation = Extract<VolumeLocation, { kind: 'azureBlobContainer' }>;
@@ -39,9 +53,9 @@ type ShareLocation = Extract<VolumeLocation, { kind: 'azureFileShare' }>;
  * What the user's storage answered, for the caller: a directory not written yet lists empty; a missing share or
  * container, refused credentials or an unreachable account are 409s that say which (never a 500).
  */
-function storageFailure(error: unknown, what: string, accountName: string): JobFile[] {
+function storageFailure(error: unknown, what: string, accountName: string): JobFilesPage {
   const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
-  if (statusCode === 404 && (code === 'ResourceNotFound' || code === 'ParentNotFound')) return [];
+  if (statusCode === 404 && (code === 'ResourceNotFound' || code === 'ParentNotFound')) return { files: [] };
   if (statusCode === 404) {
     throw new ConflictError(
       'UserStorageNotFound',
@@ -86,7 +100,7 @@ export async function listBlobDirectory(
   accountKey: string,
   request: ListRequest,
   endpoints: UserStorageEndpoints = {},
-): Promise<JobFile[]> {
+): Promise<JobFilesPage> {
   const credential = new BlobKeyCredential(location.accountName, accountKey);
   const service = new BlobServiceClient(
     endpoint(endpoints.blobTemplate, location.accountName, 'https://{accountName}.blob.core.windows.net'),
@@ -95,15 +109,17 @@ export async function listBlobDirectory(
   const container = service.getContainerClient(location.containerName);
   const prefix = `${location.blobPrefix}${request.directory === '' ? '' : `${request.directory}/`}`;
   const permissions = BlobSASPermissions.parse('r');
-  const files: JobFile[] = [];
   try {
-    for await (const item of container.listBlobsByHierarchy('/', { prefix })) {
-      if (files.length >= request.maxResults) break;
-      const name = item.name.slice(prefix.length);
-      if (item.kind === 'prefix') {
-        files.push({ name: name.replace(/\/$/, ''), fileType: 'directory' });
-        continue;
-      }
+    const { segment, continuationToken } = await firstPage(
+      container
+        .listBlobsByHierarchy('/', { prefix })
+        .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+    );
+    const files: JobFile[] = (segment.blobPrefixes ?? []).map((p) => ({
+      name: p.name.slice(prefix.length).replace(/\/$/, ''),
+      fileType: 'directory',
+    }));
+    for (const item of segment.blobItems) {
       const sas = generateBlobSASQueryParameters(
         {
           containerName: location.containerName,
@@ -113,14 +129,13 @@ export async function listBlobDirectory(
         },
         credential,
       );
-      files.push(
-        fileEntry(name, `${container.getBlobClient(item.name).url}?${sas.toString()}`, item.properties),
-      );
+      const url = `${container.getBlobClient(item.name).url}?${sas.toString()}`;
+      files.push(fileEntry(item.name.slice(prefix.length), url, item.properties));
     }
+    return { files: inNameOrder(files), continuationToken: continuationToken || undefined };
   } catch (error: unknown) {
     return storageFailure(error, `container '${location.containerName}'`, location.accountName);
   }
-  return files;
 }
 
 /** The directory's files and subdirectories on an Azure file share (one level). */
@@ -129,7 +144,7 @@ export async function listShareDirectory(
   accountKey: string,
   request: ListRequest,
   endpoints: UserStorageEndpoints = {},
-): Promise<JobFile[]> {
+): Promise<JobFilesPage> {
   const credential = new FileKeyCredential(location.accountName, accountKey);
   const service = new ShareServiceClient(
     endpoint(endpoints.fileTemplate, location.accountName, new URL(location.azureFileUrl).origin),
@@ -139,26 +154,28 @@ export async function listShareDirectory(
   const path = [location.directory, request.directory].filter((part) => part !== '').join('/');
   const directory = share.getDirectoryClient(path);
   const permissions = FileSASPermissions.parse('r');
-  const files: JobFile[] = [];
   try {
-    for await (const item of directory.listFilesAndDirectories({ includeTimestamps: true })) {
-      if (files.length >= request.maxResults) break;
-      if (item.kind === 'directory') {
-        files.push({ name: item.name, fileType: 'directory' });
-        continue;
-      }
+    const { segment, continuationToken } = await firstPage(
+      directory
+        .listFilesAndDirectories({ includeTimestamps: true })
+        .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+    );
+    const files: JobFile[] = segment.directoryItems.map((item) => ({
+      name: item.name,
+      fileType: 'directory',
+    }));
+    for (const item of segment.fileItems) {
       const filePath = path === '' ? item.name : `${path}/${item.name}`;
       const sas = generateFileSASQueryParameters(
         { shareName: location.shareName, filePath, permissions, expiresOn: request.expiresOn },
         credential,
       );
-      files.push(
-        fileEntry(item.name, `${directory.getFileClient(item.name).url}?${sas.toString()}`, item.properties),
-      );
+      const url = `${directory.getFileClient(item.name).url}?${sas.toString()}`;
+      files.push(fileEntry(item.name, url, item.properties));
     }
+    return { files: inNameOrder(files), continuationToken: continuationToken || undefined };
   } catch (error: unknown) {
     // A directory nothing was written to yet does not exist on a share (a blob prefix simply lists nothing).
     return storageFailure(error, `share '${location.shareName}'`, location.accountName);
   }
-  return files;
 }

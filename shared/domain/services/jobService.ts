@@ -8,7 +8,7 @@ import { armIdOf, keyOf, validateRef, type ResourceRef } from '../resourceId';
 import type { OperationRecord } from '../operationRecord';
 import type { ResourceRecord, Stored } from '../resourceRecord';
 import { isJsonObject, validateCreateBody, type JsonObject } from '../specValidator';
-import type { JobFile } from '../../ports/jobOutputFiles';
+import type { JobFilesPage, JobFilesRequest } from '../../ports/jobOutputFiles';
 import type { RemoteLogin } from '../../ports/clusterCompute';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
 import { recordOperation } from './operationService';
@@ -134,18 +134,11 @@ export async function terminateJob(
   }
 }
 
-export interface OutputFilesRequest {
-  outputDirectoryId: string;
-  directory: string;
-  linkExpiryInMinutes: number;
-  maxResults: number;
-}
-
 export async function listOutputFiles(
   deps: ServiceDeps,
   ref: ResourceRef,
-  request: OutputFilesRequest,
-): Promise<JobFile[]> {
+  request: JobFilesRequest,
+): Promise<JobFilesPage> {
   validateRef(ref);
   const job = await requireResource(deps, ref);
   const outputs = Array.isArray(job.record.spec.outputDirectories)
@@ -160,13 +153,13 @@ export async function listOutputFiles(
   }
   if (request.directory.split('/').includes('..'))
     throw new ValidationError('directory', `'directory' must not contain '..'.`);
-  if (job.record.job?.attempts.length === 0) return []; // It never ran: no file exists yet.
+  if (job.record.job?.attempts.length === 0) return { files: [] }; // It never ran: no file exists yet.
   if (!deps.outputFiles) {
     throw new NotImplementedError(
       'Listing job files needs the job storage component, which this deployment does not configure.',
     );
   }
-  return (await deps.outputFiles.list(job.record, request)).slice(0, request.maxResults);
+  return deps.outputFiles.list(job.record, request);
 }
 
 export async function listJobRemoteLogins(deps: ServiceDeps, ref: ResourceRef): Promise<RemoteLogin[]> {
