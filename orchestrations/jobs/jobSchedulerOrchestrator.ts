@@ -6,6 +6,12 @@
 // without another pass; a burst of N signals (500 jobs submitted at once, or many exits during a pass) costs one
 // pass, not N, and the stale ones cost no round trip. It ends when a pass finds no queued or running job and no
 // newer signal is in; the next queued job starts it again.
+//
+// No wait for signals is yielded twice (version 1.2 on). durable-functions lists a wait once per yield and hands
+// an event to the newest entry of its name; a wait left open by the periodic check and yielded again was listed
+// twice, so once it had taken a signal its stale entry could take the next one, sent during the pass that signal
+// started, and that signal was lost: its job waited for the next check, 10 s later. Instances from before 1.2
+// keep that path (their histories were written by it).
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
 import {
@@ -17,6 +23,7 @@ import {
   type ScheduleSignal,
 } from './jobLifecycleContract';
 import { isoBefore, secondsAfter } from './orchestrationTime';
+import { compareVersions } from '../../shared/domain/versionOrder';
 
 const retry = new df.RetryOptions(2_000, 5);
 /** Passes per execution before continuing as new: each adds a few history events that every replay reads. */
@@ -56,16 +63,27 @@ function* nextPassDue(
   }
 }
 
-export const jobSchedulerOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<JobSchedulerInput>();
+/** Instances from this version on never yield a wait twice (above). */
+export const singleYieldWaitsSince = '1.2';
+
+/** Whether a signal (a completed wait's result) was sent at or after the pass was asked for. */
+function newerThan(wait: Task, passAskedAt: Date): boolean {
+  return !isoBefore((wait.result as ScheduleSignal | undefined)?.sentAt, passAskedAt);
+}
+
+/** The scheduler of instances before 1.2, kept for those still running. */
+function* reusedWaitScheduler(
+  context: OrchestrationContext,
+  input: JobSchedulerInput,
+): Generator<Task, unknown> {
   let open: Task | undefined;
   for (let pass = 1; ; pass++) {
     const askedAt = context.df.currentUtcDateTime;
-    const result: ScheduleJobsResult = yield context.df.callActivityWithRetry(
+    const result = (yield context.df.callActivityWithRetry(
       scheduleJobsActivityName,
       retry,
       input.clusterKey,
-    );
+    )) as ScheduleJobsResult;
     const idle = result.activeJobs === 0;
     // Nothing queued or running: end, unless a newer signal is already in (a timer due now loses to it).
     const now = context.df.currentUtcDateTime;
@@ -73,6 +91,44 @@ export const jobSchedulerOrchestrator: OrchestrationHandler = function* (context
     const next: PassDue = yield* nextPassDue(context, askedAt, due, open);
     open = next.open;
     if (idle && !next.signalled) return 'idle';
+    if (pass >= passesPerExecution) {
+      context.df.continueAsNew(input);
+      return undefined;
+    }
+  }
+}
+
+export const jobSchedulerOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<JobSchedulerInput>();
+  if (compareVersions(context.df.version, singleYieldWaitsSince) < 0)
+    return yield* reusedWaitScheduler(context, input);
+  // Waits the periodic check left open: each was yielded once and is only looked at, never yielded again. The
+  // newest takes the next signal while a pass runs (or the one after, and so on).
+  let leftOpen: Task[] = [];
+  for (let pass = 1; ; pass++) {
+    const askedAt = context.df.currentUtcDateTime;
+    const result = (yield context.df.callActivityWithRetry(
+      scheduleJobsActivityName,
+      retry,
+      input.clusterKey,
+    )) as ScheduleJobsResult;
+    let signalled = leftOpen.some((wait) => wait.isCompleted && newerThan(wait, askedAt));
+    leftOpen = leftOpen.filter((wait) => !wait.isCompleted);
+    const idle = result.activeJobs === 0;
+    // Nothing queued or running: end, unless a newer signal is already in (a timer due now loses to it).
+    const now = context.df.currentUtcDateTime;
+    const due = idle ? now : secondsAfter(now, result.nextCheckMs / 1000);
+    while (!signalled) {
+      const wait = context.df.waitForExternalEvent(scheduleEvent);
+      const timer: TimerTask = context.df.createTimer(due);
+      if ((yield context.df.Task.any([wait, timer])) === timer) {
+        leftOpen.push(wait);
+        break;
+      }
+      timer.cancel();
+      signalled = newerThan(wait, askedAt); // an older one is consumed: the pass read its change
+    }
+    if (idle && !signalled) return 'idle';
     if (pass >= passesPerExecution) {
       context.df.continueAsNew(input);
       return undefined;
