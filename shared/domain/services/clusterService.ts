@@ -1,6 +1,6 @@
 // Clusters: recorded with their scale settings, image and node setup. Nodes are the compute component's work
 // (ClusterCompute port): until it exists, a cluster has no nodes and a steady allocation state, and says so.
-import { PreconditionFailedError, ValidationError } from '../errors';
+import { PreconditionFailedError } from '../errors';
 import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
 import type { Stored } from '../resourceRecord';
 import { checkClusterProperties, checkScaleSettings } from '../clusterRules';
@@ -71,7 +71,10 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
   return result;
 }
 
-/** PATCH: only scale settings change (ClusterUpdateParameters). */
+/**
+ * PATCH: only scale settings change (ClusterUpdateParameters). Without them (the spec does not require them; the
+ * SDK's update() without options sends none) nothing changes and the cluster is answered as it is, as ARM does.
+ */
 export async function updateCluster(
   deps: ServiceDeps,
   ref: ResourceRef,
@@ -81,17 +84,11 @@ export async function updateCluster(
   validateRef(ref);
   const { value } = validateAgainstDefinition('ClusterUpdateParameters', body);
   const scaleSettings = isJsonObject(value.properties) ? value.properties.scaleSettings : undefined;
-  if (!isJsonObject(scaleSettings)) {
-    throw new ValidationError(
-      'properties.scaleSettings',
-      `The property 'properties.scaleSettings' is required.`,
-      'MissingRequiredProperty',
-    );
-  }
-  checkScaleSettings('properties.scaleSettings', scaleSettings);
+  if (isJsonObject(scaleSettings)) checkScaleSettings('properties.scaleSettings', scaleSettings);
   for (;;) {
     const current = await requireResource(deps, ref);
     if (ifMatch && current.etag !== ifMatch) throw new PreconditionFailedError();
+    if (!isJsonObject(scaleSettings)) return current;
     const record = structuredClone(current.record);
     record.spec.scaleSettings = scaleSettings;
     try {

@@ -87,8 +87,14 @@ export async function updateWorkspace(
 ): Promise<Stored> {
   validateRef(ref);
   const { value } = validateAgainstDefinition('WorkspaceUpdateParameters', body);
-  const tags = (value.tags as Record<string, string> | undefined) ?? {};
+  const tags = value.tags as Record<string, string> | undefined;
   checkTags(tags);
   const stored = await requireResource(deps, workspaceRefOf(ref));
+  // A PATCH changes what it names (ARM's merge semantics): without tags (the SDK's update() without options),
+  // the tags stay; `{}` removes them.
+  if (!tags) {
+    if (ifMatch && stored.etag !== ifMatch) throw new PreconditionFailedError();
+    return stored;
+  }
   return updateTags(deps, stored, tags, ifMatch);
 }
