@@ -211,6 +211,8 @@ var appSettings = {
   COMPUTE_AGENT_PACKAGE_URL: '${storage.outputs.blobEndpoint}${agentPackageContainerName}/${agentPackageBlobName}'
   COMPUTE_SUBNET_ID: network.outputs.nodesSubnetId
   COMPUTE_KEY_VAULT_URL: nodeKeyVault.outputs.keyVaultUri
+  // Never read for a user's Key Vault reference (shared/config/keyVaultReferenceConfig.ts): the app's own vaults.
+  KEY_VAULT_REFERENCE_DENIED_VAULTS: '${keyVault.outputs.keyVaultName},${nodeKeyVault.outputs.keyVaultName}'
   // API security (shared/security): Entra ID tokens of this tenant, roles per workspace. Never 'none' on Azure.
   AUTH_MODE: 'entra'
   AUTH_TENANT_ID: tenant().tenantId

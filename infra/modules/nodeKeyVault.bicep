@@ -54,3 +54,4 @@ resource reader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output keyVaultUri string = vault.properties.vaultUri
+output keyVaultName string = vault.name

@@ -4,6 +4,9 @@
 // local HTTPS fake). The app's identity: DefaultAzureCredential, or, with KEY_VAULT_REFERENCE_IMDS_URL, the
 // user-assigned identity AZURE_CLIENT_ID through that Instance Metadata Service (a host where IMDS serves tokens; the
 // IMDS fake in tests). Without hosts or Azure, a reference is refused with a 400 that says so.
+// The deployment's own vaults are never read for a reference, whatever the identity may read there (it holds the
+// key that seals every secret, and the clusters' node keys): KEY_VAULT_REFERENCE_DENIED_VAULTS (comma-separated
+// vault names; infra sets the app's two) and the vault of COMPUTE_KEY_VAULT_URL.
 import { ConfigurationError, readCertificateSetting } from './appConfig';
 
 export interface KeyVaultReferenceSettings {
@@ -12,6 +15,33 @@ export interface KeyVaultReferenceSettings {
   trustedCertificate?: string;
   /** Tokens from this Instance Metadata Service for `clientId`, instead of DefaultAzureCredential. */
   imds?: { url: string; clientId: string };
+  /** Vault names (lower case) a reference may never name: the deployment's own. */
+  deniedVaults: string[];
+}
+
+/** The deployment's own vaults (names, lower case): listed, and the node keys' vault. */
+function deniedVaultsOf(env: Readonly<Record<string, string | undefined>>): string[] {
+  const names = (env.KEY_VAULT_REFERENCE_DENIED_VAULTS ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!/^[a-z0-9-]{1,127}$/.test(name)) {
+      throw new ConfigurationError(
+        'KEY_VAULT_REFERENCE_DENIED_VAULTS',
+        `has '${name}', which is not a vault name.`,
+      );
+    }
+  }
+  const nodeKeys = env.COMPUTE_KEY_VAULT_URL?.trim();
+  if (nodeKeys) {
+    try {
+      names.push(new URL(nodeKeys).hostname.split('.')[0].toLowerCase());
+    } catch {
+      throw new ConfigurationError('COMPUTE_KEY_VAULT_URL', `must be a URL; it is '${nodeKeys}'.`);
+    }
+  }
+  return [...new Set(names)];
 }
 
 export function readKeyVaultReferenceSettings(
@@ -55,5 +85,5 @@ export function readKeyVaultReferenceSettings(
     }
     imds = { url: imdsUrl, clientId };
   }
-  return { allowedHosts, trustedCertificate, ...(imds ? { imds } : {}) };
+  return { allowedHosts, trustedCertificate, deniedVaults: deniedVaultsOf(env), ...(imds ? { imds } : {}) };
 }

@@ -2,6 +2,7 @@
 // consistent counts, the default image, data disks.
 import { ValidationError } from './errors';
 import { validateMountVolumes } from './mountVolumeRules';
+import { hasParentSegment } from './jobLayout/posixPath';
 import type { JsonObject } from './specValidator';
 import { batchAiDefaultImage } from './nodeImages';
 
@@ -74,6 +75,11 @@ export function checkClusterProperties(properties: JsonObject): void {
   // VMs boot today's node image instead (nodeImages.ts).
   properties.virtualMachineConfiguration ??= { imageReference: { ...batchAiDefaultImage } };
   const nodeSetup = properties.nodeSetup as JsonObject | undefined;
+  const setupOutput = (nodeSetup?.setupTask as JsonObject | undefined)?.stdOutErrPathPrefix;
+  if (typeof setupOutput === 'string' && hasParentSegment(setupOutput)) {
+    const field = 'properties.nodeSetup.setupTask.stdOutErrPathPrefix';
+    throw new ValidationError(field, `'${field}' must not contain a '..' segment; it is '${setupOutput}'.`);
+  }
   if (nodeSetup?.mountVolumes)
     validateMountVolumes('properties.nodeSetup.mountVolumes', nodeSetup.mountVolumes as JsonObject);
 }

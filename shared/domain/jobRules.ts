@@ -2,6 +2,7 @@
 // unique ids and names, and the toolType the service derives from the toolkit.
 import { ValidationError } from './errors';
 import { validateMountVolumes } from './mountVolumeRules';
+import { hasParentSegment } from './jobLayout/posixPath';
 import { isJsonObject, type JsonObject, type JsonValue } from './specValidator';
 
 /** Toolkit settings property -> toolType (`pytorch` is missing from the spec's enum but the service returned it). */
@@ -90,6 +91,20 @@ export function checkJobProperties(properties: JsonObject): string {
     outputs.map((d, index) => ({ value: String(d.id), index })),
     'output directory id',
   );
+  // The job's files are listed (with links) below these paths, and its outputs copied there: a '..' could reach
+  // another job's or another workspace's folders.
+  const paths: [string, unknown][] = [
+    ['properties.stdOutErrPathPrefix', properties.stdOutErrPathPrefix],
+    ...outputs.flatMap((d, index): [string, unknown][] => [
+      [`properties.outputDirectories[${index}].pathPrefix`, d.pathPrefix],
+      [`properties.outputDirectories[${index}].pathSuffix`, d.pathSuffix],
+    ]),
+  ];
+  for (const [field, value] of paths) {
+    if (typeof value === 'string' && hasParentSegment(value)) {
+      throw new ValidationError(field, `'${field}' must not contain a '..' segment; it is '${value}'.`);
+    }
+  }
   outputs.forEach((d, index) => {
     if (String(d.id).toLowerCase() === reservedOutputDirectoryId) {
       throw new ValidationError(

@@ -31,6 +31,8 @@ export class OpenIdKeySet {
   private snapshot: KeySnapshot | undefined;
   private loading: Promise<KeySnapshot> | undefined;
   private lastAttempt = Number.NEGATIVE_INFINITY;
+  /** Why the last fetch failed when no keys were held (answered again until the next attempt is due). */
+  private lastFailure: AuthenticationUnavailableError | undefined;
   /** How many times metadata and keys were fetched (for tests and diagnostics). */
   fetchCount = 0;
 
@@ -70,6 +72,12 @@ export class OpenIdKeySet {
   private async current(): Promise<KeySnapshot> {
     const maxAge = this.options.maxAgeMs ?? 12 * 3600_000;
     if (this.snapshot && this.now() - this.snapshot.fetchedAt < maxAge) return this.snapshot;
+    // Stale, and the last fetch was moments ago (it failed: the provider is down): keep what we have, or the
+    // failure, until the next attempt is due, instead of a fetch per request.
+    if (this.now() - this.lastAttempt < (this.options.minRefreshIntervalMs ?? 30_000)) {
+      if (this.snapshot) return this.snapshot;
+      if (this.lastFailure) throw this.lastFailure;
+    }
     return this.refresh();
   }
 
@@ -107,14 +115,16 @@ export class OpenIdKeySet {
         endSessionEndpoint: https(metadata.end_session_endpoint),
         fetchedAt: this.now(),
       };
+      this.lastFailure = undefined;
       return this.snapshot;
     } catch (error: unknown) {
       // Keys we already hold stay valid through a failed refresh; without any, no token can be checked.
       if (this.snapshot) return this.snapshot;
       const reason = error instanceof Error ? error.message : String(error);
-      throw new AuthenticationUnavailableError(
+      this.lastFailure = new AuthenticationUnavailableError(
         `The signing keys of the identity provider could not be fetched, so the access token cannot be checked now: ${reason}.`,
       );
+      throw this.lastFailure;
     }
   }
 }

@@ -461,6 +461,65 @@ describe('behaviour beyond the examples', () => {
       },
       'properties.secrets[0].valueSecretReference',
     ],
+    [
+      "another workspace's cluster (refused whether it exists or not: roles are per workspace)",
+      {
+        properties: {
+          cluster: { id: clusterId.replace('/workspaces/ws1/', '/workspaces/ws2/') },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+        },
+      },
+      'properties.cluster.id',
+    ],
+    [
+      "another workspace's file server",
+      {
+        properties: {
+          cluster: { id: clusterId },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+          mountVolumes: {
+            fileServers: [
+              {
+                fileServer: {
+                  id: clusterId.replace('/workspaces/ws1/clusters/gpu', '/workspaces/ws2/fileServers/fs'),
+                },
+                relativeMountPath: 'nfs',
+              },
+            ],
+          },
+        },
+      },
+      'properties.mountVolumes.fileServers[0].fileServer.id',
+    ],
+    [
+      "a '..' in an output directory's suffix (its files would be listed outside the job's folder)",
+      {
+        properties: {
+          cluster: { id: clusterId },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '/x',
+          customToolkitSettings: {},
+          outputDirectories: [{ id: 'M', pathPrefix: '/x', pathSuffix: 'model/../../../../other' }],
+        },
+      },
+      'properties.outputDirectories[0].pathSuffix',
+    ],
+    [
+      "a '..' in stdOutErrPathPrefix",
+      {
+        properties: {
+          cluster: { id: clusterId },
+          nodeCount: 1,
+          stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_MOUNT_ROOT/afs/..',
+          customToolkitSettings: {},
+        },
+      },
+      'properties.stdOutErrPathPrefix',
+    ],
   ])('a job body with %s is a 400 naming the field', async (_label, body, target) => {
     const response = await api.send('PUT', `${ws}/experiments/exp/jobs/invalid`, body);
     expect(response.status).toBe(400);

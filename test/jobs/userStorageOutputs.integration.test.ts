@@ -301,3 +301,41 @@ test('large directories come page by page, on a blob container and on a file sha
   });
   expect(await allPages(record, 'LOGS', 'paged', 1000)).toMatchObject({ sizes: [5] });
 });
+
+test('files are listed only at the storage account named, on an Azure cloud: never at a host a body chose', async () => {
+  const onAzure = new BlobJobOutputFiles(
+    BlobServiceClient.fromConnectionString(stack.storageConnectionString),
+    'job-files',
+    store,
+    false,
+    protector,
+  );
+  const elsewhere = (url: string, accountName = 'userfiles'): ResourceRecord =>
+    job(
+      {
+        ...mountVolumes,
+        azureFileShares: [
+          { ...(mountVolumes.azureFileShares as JsonObject[])[0], azureFileUrl: url, accountName },
+        ],
+      },
+      keys,
+    );
+  const refused = async (record: ResourceRecord): Promise<unknown> =>
+    onAzure.list(record, request('LOGS')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  expect(await refused(elsewhere('https://169.254.169.254/logs'))).toMatchObject({
+    httpStatus: 409,
+    code: 'UserStorageNotListable',
+  });
+  expect(await refused(elsewhere('https://userfiles.file.core.windows.net.evil.example/logs'))).toMatchObject(
+    {
+      code: 'UserStorageNotListable',
+    },
+  );
+  expect(await refused(elsewhere('https://x.file.core.windows.net/logs', 'evil.host/x#'))).toMatchObject({
+    code: 'UserStorageNotListable',
+    message: expect.stringContaining('is not a storage account name'),
+  });
+});

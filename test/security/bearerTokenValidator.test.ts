@@ -163,3 +163,40 @@ test('unreachable metadata is a 503 AuthenticationServiceUnavailable, not an aut
   });
   await expect(validator.validate(fake.mintToken())).rejects.toBeInstanceOf(AuthenticationUnavailableError);
 });
+
+test('while the provider is down, stale keys (or the failure) are answered without a fetch per request', async () => {
+  let clock = 0;
+  let down = false;
+  const fetcher = httpsJsonFetcher({ trustedCertificate: fake.certificate, timeoutMs: 5000 });
+  const keySet = new OpenIdKeySet({
+    configurationUrl: fake.openIdConfigurationUrl,
+    fetchJson: async (url) => {
+      if (down) throw new Error('connection refused');
+      return fetcher(url);
+    },
+    maxAgeMs: 1_000,
+    minRefreshIntervalMs: 30_000,
+    now: () => clock,
+  });
+  await keySet.issuer();
+  expect(keySet.fetchCount).toBe(1);
+  down = true;
+  clock = 31_000; // stale: one attempt, which fails; the old keys stay
+  for (let i = 0; i < 5; i++) await expect(keySet.issuer()).resolves.toEqual(expect.any(String));
+  expect(keySet.fetchCount).toBe(2);
+  clock = 62_000; // the next attempt is due
+  await keySet.issuer();
+  expect(keySet.fetchCount).toBe(3);
+  // Never any keys: the failure is answered again until the next attempt is due.
+  const empty = new OpenIdKeySet({
+    configurationUrl: fake.openIdConfigurationUrl,
+    fetchJson: async () => {
+      throw new Error('connection refused');
+    },
+    minRefreshIntervalMs: 30_000,
+    now: () => clock,
+  });
+  for (let i = 0; i < 3; i++)
+    await expect(empty.issuer()).rejects.toBeInstanceOf(AuthenticationUnavailableError);
+  expect(empty.fetchCount).toBe(1);
+});

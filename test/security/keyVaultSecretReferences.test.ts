@@ -164,14 +164,52 @@ test('references are read on Azure, or where hosts are configured; a malformed h
   expect(readKeyVaultReferenceSettings({ COMPUTE_BACKEND: 'vmss' })).toEqual({
     allowedHosts: undefined,
     trustedCertificate: undefined,
+    deniedVaults: [],
   });
   expect(
     readKeyVaultReferenceSettings({ KEY_VAULT_REFERENCE_HOSTS: '.vault.azure.net, 127.0.0.1:8443' }),
   ).toEqual({
     allowedHosts: ['.vault.azure.net', '127.0.0.1:8443'],
     trustedCertificate: undefined,
+    deniedVaults: [],
   });
+  // The deployment's own vaults: the listed ones and the node keys' vault.
+  expect(
+    readKeyVaultReferenceSettings({
+      COMPUTE_BACKEND: 'vmss',
+      KEY_VAULT_REFERENCE_DENIED_VAULTS: 'kv-abc, KV-ABC',
+      COMPUTE_KEY_VAULT_URL: 'https://kvn-abc.vault.azure.net/',
+    })?.deniedVaults,
+  ).toEqual(['kv-abc', 'kvn-abc']);
   expect(() => readKeyVaultReferenceSettings({ KEY_VAULT_REFERENCE_HOSTS: 'https://x' })).toThrow(
     "App setting KEY_VAULT_REFERENCE_HOSTS has 'https://x', which is neither '.suffix' nor 'host[:port]'.",
   );
+});
+
+test("the deployment's own vaults are never read for a reference, by the name sourceVault gives or by the URL's host", async () => {
+  const own = new KeyVaultSecretReferences({
+    credential: staticCredential('batchai-app'),
+    allowedHosts: [new URL(vault.vaultUrl).host],
+    trustedCertificate: vault.certificate,
+    deniedVaults: ['kv-abc'],
+  });
+  const reference = {
+    sourceVaultId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/KV-abc',
+    secretUrl: `${vault.vaultUrl}/secrets/storage-key`,
+  };
+  await expect(own.resolve(reference)).rejects.toThrow(
+    "The vault 'KV-abc' holds this service's own keys: its secrets cannot be referenced.",
+  );
+  const onAzure = new KeyVaultSecretReferences({
+    credential: staticCredential('batchai-app'),
+    deniedVaults: ['kv-abc'],
+  });
+  await expect(
+    onAzure.resolve({
+      ...reference,
+      secretUrl: 'https://kv-abc.vault.azure.net/secrets/secrets-encryption-key',
+    }),
+  ).rejects.toThrow('holds this service');
+  // Another vault is read as before.
+  await expect(own.resolve({ ...reference, sourceVaultId: vaultId })).resolves.toBe('a2V5LXR3bw==');
 });

@@ -1,7 +1,8 @@
 // Reads the secrets users reference from their own Key Vaults (Batch AI's KeyVaultSecretReference), with the app's
 // identity (the user grants it Key Vault Secrets User on the vault). Only Key Vault hosts are contacted (the Azure
 // clouds' vault DNS suffixes, or the hosts an operator lists), and the vault named by `sourceVault.id` must be the
-// one in `secretUrl`: a body cannot make the app send its token, or a request, anywhere else.
+// one in `secretUrl`: a body cannot make the app send its token, or a request, anywhere else. The deployment's own
+// vaults are refused: the identity reads them for the service (the sealing key, node keys), never for a user.
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { createSecretClient } from '../compute/keyVaultNodeKeys';
@@ -25,6 +26,8 @@ export interface KeyVaultSecretReferencesOptions {
   allowedHosts?: string[];
   /** PEM trusted for these clients only (the local HTTPS fake). */
   trustedCertificate?: string;
+  /** Vault names never read for a reference (the deployment's own). */
+  deniedVaults?: string[];
 }
 
 function statusOf(error: unknown): { status?: number; code?: string } {
@@ -71,6 +74,13 @@ export class KeyVaultSecretReferences implements SecretReferenceResolver {
     if (bySuffix && url.hostname.slice(0, -bySuffix.length).toLowerCase() !== vaultName.toLowerCase()) {
       throw new SecretReferenceError(
         `The secret URL is in vault '${url.hostname}', not in the vault '${vaultName}' that sourceVault.id names.`,
+      );
+    }
+    const denied = this.options.deniedVaults ?? [];
+    const hostVault = url.hostname.split('.')[0].toLowerCase();
+    if (denied.includes(vaultName.toLowerCase()) || denied.includes(hostVault)) {
+      throw new SecretReferenceError(
+        `The vault '${vaultName}' holds this service's own keys: its secrets cannot be referenced.`,
       );
     }
     const client = this.clientFor(url.origin);

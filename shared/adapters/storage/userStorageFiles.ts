@@ -90,8 +90,39 @@ function fileEntry(
   };
 }
 
+/** The Azure clouds' storage DNS suffixes: files are listed only at `<accountName>.(blob|file).<suffix>`. */
+const fileHostSuffixes = [
+  'core.windows.net',
+  'core.chinacloudapi.cn',
+  'core.usgovcloudapi.net',
+  'core.cloudapi.de',
+];
+
+/**
+ * The endpoint the listing calls, from the template (or the default) with the account's name. The name comes from a
+ * body, so it must be a storage account name, and a share's own URL must be that account's on an Azure cloud: the
+ * control plane never sends requests (from inside its network) to hosts a user chose.
+ */
 function endpoint(template: string | undefined, accountName: string, fallback: string): string {
-  return (template ?? fallback).replace(/\{accountName\}/g, accountName).replace(/\/+$/, '');
+  if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+    throw new ConflictError(
+      'UserStorageNotListable',
+      `'${accountName}' is not a storage account name (3 to 24 lower-case letters and digits): its files cannot be listed.`,
+    );
+  }
+  const url = (template ?? fallback).replace(/\{accountName\}/g, accountName).replace(/\/+$/, '');
+  if (template === undefined) {
+    const host = new URL(url).hostname.toLowerCase();
+    const allowed = (suffix: string): boolean =>
+      host === `${accountName}.blob.${suffix}` || host === `${accountName}.file.${suffix}`;
+    if (!fileHostSuffixes.some(allowed)) {
+      throw new ConflictError(
+        'UserStorageNotListable',
+        `'${host}' is not the Azure Files or Blob endpoint of storage account '${accountName}': its files cannot be listed.`,
+      );
+    }
+  }
+  return url;
 }
 
 /** The directory's files and subdirectories in a blob container (one level, like `ls`). */

@@ -59,6 +59,21 @@ test('a prefix that refers to an undefined variable or is relative is an error n
   expect(() => attemptFolder(0)).toThrow("'attempt'");
 });
 
+test("a '..' segment in a prefix or a suffix is an error: the directories stay below {prefix}/{segment}", () => {
+  const bad = (properties: JsonObject) => () => jobDirectories(properties, segment, 1, variables);
+  expect(bad({ stdOutErrPathPrefix: '/l/../x' })).toThrow(
+    "'properties.stdOutErrPathPrefix' must not contain",
+  );
+  const output = (pathSuffix: string): JsonObject => ({
+    stdOutErrPathPrefix: '/l',
+    outputDirectories: [{ id: 'X', pathPrefix: '/l', pathSuffix }],
+  });
+  expect(bad(output('../../../../..'))).toThrow("'properties.outputDirectories[0].pathSuffix'");
+  expect(jobDirectories(output('a..b/c.'), segment, 1, variables).outputs.X).toBe(
+    `/l/${segment}/outputs/a..b/c.`,
+  );
+});
+
 test('file names follow Batch AI: job_prep, TensorFlow wk/ps, per-rank', () => {
   expect(stdOutErrFileNames.jobPreparation(0)).toEqual({
     stdout: 'stdout-job_prep.txt',

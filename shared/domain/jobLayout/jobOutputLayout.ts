@@ -98,7 +98,10 @@ export function jobDirectories(
     const suffix =
       directory.pathSuffix === undefined
         ? undefined
-        : expandVariables(requireText(`${field}.pathSuffix`, directory.pathSuffix), variables);
+        : withoutParentSegment(
+            `${field}.pathSuffix`,
+            expandVariables(requireText(`${field}.pathSuffix`, directory.pathSuffix), variables),
+          );
     outputs[id] = outputDirectory(prefix, segment, suffix, attempt);
     previousOutputs[id] = attempt > 1 ? outputDirectory(prefix, segment, suffix, attempt - 1) : '';
   });
@@ -127,6 +130,7 @@ function resolvePrefix(field: string, value: unknown, variables: Readonly<Record
       `'${field}' refers to $${unresolved[0]}, which is not defined on the job's nodes.`,
     );
   }
+  withoutParentSegment(field, expanded);
   if (!expanded.startsWith('/')) {
     throw new ValidationError(
       field,
@@ -134,6 +138,16 @@ function resolvePrefix(field: string, value: unknown, variables: Readonly<Record
     );
   }
   return expanded;
+}
+
+/**
+ * A path that stays below where it is joined: no '..' segment (submissions are refused with one, `jobRules.ts`;
+ * this also covers records written before that rule and values of variables).
+ */
+function withoutParentSegment(field: string, path: string): string {
+  if (path.split('/').includes('..'))
+    throw new ValidationError(field, `'${field}' must not contain a '..' segment; it is '${path}'.`);
+  return path;
 }
 
 function requireText(field: string, value: unknown): string {

@@ -21,3 +21,8 @@ export function relativeTo(root: string, path: string): string | undefined {
   const prefix = base.endsWith('/') ? base : `${base}/`;
   return target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
 }
+
+/** Whether a path has a '..' segment ('/'-separated; a backslash counts as a separator too). */
+export function hasParentSegment(path: string): boolean {
+  return path.split(/[\\/]/).includes('..');
+}

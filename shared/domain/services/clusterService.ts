@@ -27,6 +27,7 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
     deps,
     'properties.nodeSetup.mountVolumes',
     nodeSetup?.mountVolumes as JsonObject | undefined,
+    ref,
   );
   const referenced = await resolveSecretReferences(deps, properties);
   const armId = armIdOf(ref);

@@ -39,11 +39,13 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
     'properties.cluster.id',
     properties.cluster as JsonObject,
     'cluster',
+    ref,
   );
   await resolveFileServerMounts(
     deps,
     'properties.mountVolumes',
     properties.mountVolumes as JsonObject | undefined,
+    ref,
   );
   const referenced = await resolveSecretReferences(deps, properties);
   const armId = armIdOf(ref);
