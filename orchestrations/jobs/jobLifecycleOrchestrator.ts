@@ -49,6 +49,14 @@ function recheckSecondsOf(input: JobLifecycleInput): number {
 function nodeLostRequeues(context: OrchestrationContext): boolean {
   return compareVersions(context.df.version, '1.1') >= 0;
 }
+
+/**
+ * Version 1.2 on: a grant that arrives while a queued job's record is read, or while the scheduler is asked again,
+ * is taken (older instances: lost, see the queued phase).
+ */
+function grantsTakenDuringRead(context: OrchestrationContext): boolean {
+  return compareVersions(context.df.version, '1.2') >= 0;
+}
 /**
  * A queued job re-checks its record after this long (a missed grant or a termination while queued ends the wait),
  * then twice as long each time it is still queued, up to the maximum: a queue of ten thousand jobs waiting for
@@ -125,8 +133,9 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     // does CompleteJobAttempt after a requeue), or notice the job ended while queued. A lifecycle started again for
     // a job whose lifecycle had ended (`adopt`) reads the record at once.
     let granted: NodesGranted | undefined;
+    let grantedEvent: Task | undefined;
     if (!input.adopt) {
-      const grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
+      grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
       const recheck = context.df.createTimer(
         secondsAfter(context.df.currentUtcDateTime, recheckSecondsOf(input)),
       );
@@ -136,42 +145,53 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
         granted = grantedEvent.result as NodesGranted;
       }
     }
+    // A grant that came while the record was read or the scheduler asked again (the wait stayed open and took it;
+    // a record read before the grant still says queued) is taken, not lost with a continue-as-new, which left the
+    // job running unwatched until the next re-check, up to 10 minutes later.
+    const grantMeanwhile = (): NodesGranted | undefined =>
+      grantedEvent?.isCompleted && grantsTakenDuringRead(context)
+        ? (grantedEvent.result as NodesGranted)
+        : undefined;
+    let view: JobStateView | undefined;
+    if (!granted) {
+      view = (yield context.df.callActivityWithRetry(readJobStateActivityName, retry, base)) as JobStateView;
+      if (view.state === 'queued' || view.state === 'running') granted = grantMeanwhile();
+      if (!granted && view.state === 'queued') {
+        // Still waiting after a while: ask again (a signal may have been lost with a scheduler that ended).
+        yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
+        granted = grantMeanwhile();
+        if (!granted) {
+          const next = Math.min(recheckSecondsOf(input) * 2, queuedRecheckMaxSeconds);
+          context.df.continueAsNew({ ...base, queuedRecheckSeconds: next });
+          return undefined;
+        }
+      }
+    }
     if (granted) {
       attempt = granted.attempt;
       progress.nodeIds = granted.nodeIds;
       hasPreparation = granted.hasPreparation !== false;
       launchedAtGrant = granted.launched;
     } else {
-      const view: JobStateView = yield context.df.callActivityWithRetry(
-        readJobStateActivityName,
-        retry,
-        base,
-      );
-      if (view.state === 'queued') {
-        // Still waiting after a while: ask again (a signal may have been lost with a scheduler that ended).
-        yield context.df.callActivityWithRetry(requestJobSchedulingActivityName, retry, input.clusterKey);
-        const next = Math.min(recheckSecondsOf(input) * 2, queuedRecheckMaxSeconds);
-        context.df.continueAsNew({ ...base, queuedRecheckSeconds: next });
-        return undefined;
-      }
-      if (view.state === 'terminating') {
+      const read = view as JobStateView; // read above, not queued: there was no grant
+      if (read.state === 'terminating') {
         // Taken up while being terminated (the lifecycle that got the request ended): stop what the attempt's nodes
         // run for it, and record the termination.
-        const progressOfView: AttemptProgress = { nodeIds: view.nodeIds, tasks: [] };
+        const progressOfView: AttemptProgress = { nodeIds: read.nodeIds, tasks: [] };
         yield* stopAttempt(
           context,
           base,
-          view.attempt,
+          read.attempt,
           progressOfView,
           'The job was terminated by the user.',
         );
-        return yield* complete(context, base, view.attempt, { kind: 'terminated' });
+        return yield* complete(context, base, read.attempt, { kind: 'terminated' });
       }
-      if (view.state !== 'running') return `The job is ${view.state}; nothing to run.`;
+      if (read.state !== 'running') return `The job is ${read.state}; nothing to run.`;
       // Running (a grant whose event was missed, or a lifecycle taken up): its phases are launched again. A node
       // agent does not run a task twice: it keeps a running one, and answers a finished one with its exit again.
-      attempt = view.attempt;
-      progress.nodeIds = view.nodeIds;
+      attempt = read.attempt;
+      progress.nodeIds = read.nodeIds;
     }
   }
 

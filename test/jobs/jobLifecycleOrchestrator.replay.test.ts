@@ -135,6 +135,62 @@ test('a job still queued at its re-check asks the scheduler again, then continue
   expect(next.input).toMatchObject({ queuedRecheckSeconds: 600 });
 });
 
+test('1.2: a grant arriving while a queued job is re-checked is taken; older instances lost it', async () => {
+  const grant = raised(
+    'nodesGranted',
+    {
+      attempt: 1,
+      nodeIds: ['node-1'],
+      hasPreparation: false,
+      launched: { phase: 'main', result: launchedMain() },
+    },
+    30.1,
+  );
+  // The re-check timer fired; the grant comes while ReadJobState runs, which read the record before it.
+  const duringRead = [
+    episode(30),
+    fired(0, 30),
+    episode(30.1),
+    grant,
+    completed(1, { state: 'queued', attempt: 0, nodeIds: [] }, 30.2),
+  ];
+  const taken = flat(await replay(jobLifecycleOrchestrator, input, duringRead, '1.2'));
+  expect(taken.map((a) => a.functionName ?? a.actionType)).toEqual([5, 'ReadJobState', 5]); // watching the main phase
+  const lost = await replay(jobLifecycleOrchestrator, input, duringRead, '1.1');
+  expect(flat(lost).map((a) => a.functionName ?? a.actionType)).toEqual([
+    5,
+    'ReadJobState',
+    'RequestJobScheduling',
+  ]);
+  // While the scheduler is asked again.
+  const duringAsk = [
+    episode(30),
+    fired(0, 30),
+    completed(1, { state: 'queued', attempt: 0, nodeIds: [] }, 30),
+    episode(30.1),
+    grant,
+    completed(2, null, 30.2),
+  ];
+  const takenLater = await replay(jobLifecycleOrchestrator, input, duringAsk, '1.2');
+  expect(flat(takenLater).map((a) => a.functionName ?? a.actionType)).toEqual([
+    5,
+    'ReadJobState',
+    'RequestJobScheduling',
+    5,
+  ]);
+  expect(takenLater.isDone).toBe(false);
+  const continued = await replay(jobLifecycleOrchestrator, input, duringAsk, '1.1');
+  expect(flat(continued).at(-1)).toMatchObject({ actionType: 4 }); // continue as new: the grant lost
+  // The exit of the main phase then completes the job.
+  const exited = await replay(
+    jobLifecycleOrchestrator,
+    input,
+    [...duringRead, raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }, 31)],
+    '1.2',
+  );
+  expect(flat(exited).at(-1)).toMatchObject({ functionName: 'CompleteJobAttempt', input: { attempt: 1 } });
+});
+
 test('a job without job preparation launches its main phase at once; a clean exit completes it', async () => {
   const granted = raised('nodesGranted', { attempt: 1, nodeIds: ['node-1'], hasPreparation: false });
   const launching = flat(await replay(jobLifecycleOrchestrator, input, [granted]));
