@@ -81,7 +81,7 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
   if (lifecycleStarted) record.job!.lifecycleStarted = true;
   let created = false;
   try {
-    return await createOrConfirm(
+    const result = await createOrConfirm(
       deps,
       () => record,
       (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
@@ -90,6 +90,13 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
         await deps.lifecycle?.jobQueued(stored.record);
       },
     );
+    // The same job again (a retried PUT, a redelivered submission) that is still queued with no lifecycle known
+    // to exist: the first request may have failed after the record was written, before its lifecycle was asked
+    // for, and nothing else would start it on an idle cluster. Asking again is idempotent.
+    const existing = result.stored.record.job;
+    if (!result.created && existing?.executionState === 'queued' && !existing.lifecycleStarted)
+      await deps.lifecycle?.jobQueued(result.stored.record);
+    return result;
   } finally {
     // The job was there already (a repeated PUT, or a refused change) or the create failed: the lifecycle started
     // for this GUID has no job.

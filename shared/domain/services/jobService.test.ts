@@ -1,0 +1,96 @@
+// createJob asked again for a job that exists (a retried PUT, a redelivered queue submission): a job still queued
+// whose lifecycle is not known to exist has it asked for again (the first request may have failed between writing
+// the record and asking), and a job whose lifecycle exists, or that left the queue, is only confirmed.
+import { randomBytes, randomUUID } from 'crypto';
+import { AesGcmSecretProtector } from '../../crypto/aesGcmSecretProtector';
+import { ConflictError } from '../errors';
+import { armIdOf, keyOf, type ResourceRef } from '../resourceId';
+import type { ResourceRecord, Stored } from '../resourceRecord';
+import type { ResourceStore } from '../../ports/resourceStore';
+import type { JobLifecycle } from '../../ports/jobLifecycle';
+import { createJob } from './jobService';
+import type { ServiceDeps } from './serviceDeps';
+
+const scope = { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws' };
+const workspace: ResourceRef = { kind: 'workspace', ...scope, name: 'ws' };
+const experiment: ResourceRef = { kind: 'experiment', ...scope, name: 'exp' };
+const cluster: ResourceRef = { kind: 'cluster', ...scope, name: 'c' };
+const job: ResourceRef = { kind: 'job', ...scope, experiment: 'exp', name: 'j' };
+
+function memoryStore(): { store: ResourceStore; records: Map<string, Stored> } {
+  const records = new Map<string, Stored>();
+  const put = (record: ResourceRecord): Stored => {
+    const stored = { record: structuredClone(record), etag: randomUUID() };
+    records.set(keyOf(record.ref), stored);
+    return stored;
+  };
+  for (const ref of [workspace, experiment, cluster]) {
+    put({
+      kind: ref.kind,
+      ref,
+      armId: armIdOf(ref),
+      location: 'eastus',
+      spec: {},
+      status: {},
+    } as ResourceRecord);
+  }
+  const store = {
+    get: async (ref: ResourceRef) => records.get(keyOf(ref)),
+    create: async (record: ResourceRecord) => {
+      if (records.has(keyOf(record.ref))) throw new ConflictError('Conflict', 'exists');
+      return put(record);
+    },
+    createOperation: async (operation: unknown) => ({ record: operation, etag: 'e' }),
+  } as unknown as ResourceStore;
+  return { store, records };
+}
+
+function depsWith(store: ResourceStore, lifecycle: JobLifecycle): ServiceDeps {
+  return {
+    store,
+    lifecycle,
+    secrets: new AesGcmSecretProtector(randomBytes(32)),
+    now: () => new Date('2030-01-01T00:00:00Z'),
+    newId: randomUUID,
+  } as unknown as ServiceDeps;
+}
+
+const body = {
+  properties: {
+    cluster: { id: armIdOf(cluster) },
+    nodeCount: 1,
+    stdOutErrPathPrefix: '/x',
+    customToolkitSettings: { commandLine: 'true' },
+  },
+};
+
+test('a repeated create of a queued job with no lifecycle known asks for its lifecycle again', async () => {
+  const { store, records } = memoryStore();
+  const asked: string[] = [];
+  let failNext = true;
+  const lifecycle = {
+    jobQueued: async (record: ResourceRecord) => {
+      asked.push(record.armId);
+      if (failNext) {
+        failNext = false;
+        throw new Error('queue unavailable');
+      }
+    },
+    terminationRequested: async () => undefined,
+  } as JobLifecycle;
+  const deps = depsWith(store, lifecycle);
+  // The first request writes the record, then fails to ask for the lifecycle.
+  await expect(createJob(deps, job, structuredClone(body))).rejects.toThrow('queue unavailable');
+  expect(records.get(keyOf(job))?.record.job?.executionState).toBe('queued');
+  // Its retry finds the job: asked again.
+  const retried = await createJob(deps, job, structuredClone(body));
+  expect(retried.created).toBe(false);
+  expect(asked).toEqual([armIdOf(job), armIdOf(job)]);
+  // A job that left the queue, or whose lifecycle was started ahead of its record, is only confirmed.
+  records.get(keyOf(job))!.record.job!.executionState = 'running';
+  await createJob(deps, job, structuredClone(body));
+  records.get(keyOf(job))!.record.job!.executionState = 'queued';
+  records.get(keyOf(job))!.record.job!.lifecycleStarted = true;
+  await createJob(deps, job, structuredClone(body));
+  expect(asked).toHaveLength(2);
+});
