@@ -58,6 +58,7 @@ import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
 import { expandVariables } from '../shared/domain/jobLayout/variableExpansion';
 import { PerformanceCounterReporter } from './performanceCounters';
+import { inJobsSlice, raiseJobProcessFence } from './jobProcessFence';
 import { TaskLauncher } from './taskLauncher';
 import { TaskJournal, type JournalContents, type JournaledExit, type TaskReport } from './taskJournal';
 import { isSameProcess, stopProcessGroup } from './orphanProcess';
@@ -161,6 +162,8 @@ export class NodeAgent {
   private dockerAvailable: { yes: boolean; at: number } | undefined;
   /** Starts host processes cheaply (agent/taskLauncher.ts); tasks are spawned directly without it. */
   private launcher: TaskLauncher | undefined;
+  /** Job processes run in the jobs' slice, away from the Instance Metadata Service (VMs; jobProcessFence.ts). */
+  private fenced = false;
   private mountRoot = '';
   /** Opens the values sealed for this node; memory only. */
   private nodeDataKey: Buffer | undefined;
@@ -199,7 +202,13 @@ export class NodeAgent {
     const { journal, contents: journaled } = TaskJournal.open(stateDir, finishedTasksKept);
     this.journal = journal;
     for (const [taskId, finished] of journaled.finished) this.finished.set(taskId, finished);
-    this.launcher = new TaskLauncher(path.join(stateDir, 'pipes'), this.log);
+    if (this.config.mode === 'vm') this.fenced = await raiseJobProcessFence(this.log);
+    this.launcher = new TaskLauncher(
+      path.join(stateDir, 'pipes'),
+      this.log,
+      'python3',
+      this.fenced ? inJobsSlice : undefined,
+    );
     this.eventsQueue = this.storage.queues.getQueueClient(this.config.nodeEventsQueue);
     const taskQueueName = nodeTaskQueueName(this.config.clusterKey, this.nodeId);
     this.taskQueue = this.storage.queues.getQueueClient(taskQueueName);
@@ -909,7 +918,8 @@ export class NodeAgent {
   }
 
   /** A task's process: through the task launcher when it runs (a cheaper start), else spawned by the agent. */
-  private async startProcess(options: TaskProcessOptions): Promise<RunningProcess> {
+  private async startProcess(given: TaskProcessOptions): Promise<RunningProcess> {
+    const options: TaskProcessOptions = { ...given, fenced: this.fenced };
     if (!options.container && this.launcher && (await this.launcher.usable())) {
       try {
         return await this.launcher.launch(options);

@@ -167,3 +167,20 @@ test('a task whose launcher dies is ended and reported lost, not as its own fail
     await new Promise((r) => setTimeout(r, 10));
   expect(['gone', 'Z']).toContain(state());
 });
+
+test('the launcher can be started through a wrapper (on VMs: a scope of the jobs slice), and its tasks with it', async () => {
+  const marker = path.join(dir, 'wrapped');
+  const wrapped = new TaskLauncher(
+    path.join(dir, 'pipes-wrapped'),
+    () => undefined,
+    'python3',
+    (argv) => ['/bin/sh', '-c', `echo "$PPID" > '${marker}'; exec "$@"`, 'wrapper', ...argv],
+  );
+  try {
+    const task = await wrapped.launch(options('exit 4'));
+    expect(await task.done).toEqual({ exitCode: 4 });
+    expect(fs.readFileSync(marker, 'utf8')).toMatch(/^\d+\n$/);
+  } finally {
+    await wrapped.stop();
+  }
+});

@@ -160,10 +160,13 @@ export class TaskLauncher {
     private readonly fifoDir: string,
     private readonly log: (level: 'info' | 'warn', message: string) => void,
     python = 'python3',
+    /** How the helper is started (VM nodes: in the jobs' slice, so every task it starts is there too). */
+    command: (argv: string[]) => string[] = (argv) => argv,
   ) {
     fs.rmSync(fifoDir, { recursive: true, force: true });
     fs.mkdirSync(fifoDir, { recursive: true, mode: 0o700 });
-    this.child = spawn(python, ['-c', launcherScript], {
+    const [file, ...args] = command([python, '-c', launcherScript]);
+    this.child = spawn(file, args, {
       cwd: '/',
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       stdio: ['pipe', 'pipe', 'pipe'],

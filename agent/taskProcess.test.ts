@@ -82,6 +82,20 @@ test("a job preparation's container is kept after it exits, for the node to comm
   expect(args).not.toContain('--rm');
 });
 
+test("a fenced node's containers run in the jobs' slice, away from the Instance Metadata Service", () => {
+  const options = {
+    commandLine: 'python train.py',
+    cwd: '/work/tasks/t0',
+    env: {},
+    stdout: sink,
+    stderr: sink,
+    container: { image: 'pytorch/pytorch', name: 'batchai-t0', mounts: [] },
+  };
+  const fenced = dockerRunArguments({ ...options, fenced: true });
+  expect(fenced[fenced.indexOf('--cgroup-parent') + 1]).toBe('batchai-jobs.slice');
+  expect(dockerRunArguments(options)).not.toContain('--cgroup-parent');
+});
+
 test("a VM node's container gets the attempt's label and the cluster's key and launcher, read-only", () => {
   const args = dockerRunArguments({
     commandLine: 'mpirun -np 4 python train.py',

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import type { TaskContainer } from '../shared/contracts/nodeTask';
 import { containerSshMount } from './clusterSsh';
+import { inJobsSlice, jobsSlice } from './jobProcessFence';
 
 export interface TaskOutcome {
   exitCode?: number;
@@ -45,6 +46,8 @@ export interface TaskProcessOptions {
     /** The cluster's key and Open MPI's launcher, mounted read-only at `containerSshMount` (VM nodes). */
     sshDir?: string;
   };
+  /** Run in the jobs' slice, which may not reach the Instance Metadata Service (VM nodes: jobProcessFence.ts). */
+  fenced?: boolean;
 }
 
 /** Where `docker login` keeps Docker Hub's sign-in; any other registry is keyed by its host. */
@@ -80,6 +83,7 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
   for (const mount of c.mounts) args.push('-v', `${mount}:${mount}`);
   if (c.sshDir) args.push('-v', `${c.sshDir}:${containerSshMount}:ro`);
   for (const [name, value] of Object.entries(c.labels ?? {})) args.push('--label', `${name}=${value}`);
+  if (options.fenced) args.push('--cgroup-parent', jobsSlice);
   if (c.useGpus) args.push('--gpus', 'all');
   if (c.shmSize) args.push('--shm-size', c.shmSize);
   for (const name of Object.keys(options.env)) args.push('-e', name); // values come from the environment, not argv
@@ -115,9 +119,11 @@ export class TaskProcess implements RunningProcess {
   private exited = false;
 
   constructor(options: TaskProcessOptions) {
-    const [file, args] = options.container
-      ? ['docker', dockerRunArguments(options)]
-      : ['/bin/sh', ['-c', options.commandLine]];
+    const [file, ...args] = options.container
+      ? ['docker', ...dockerRunArguments(options)]
+      : options.fenced
+        ? inJobsSlice(['/bin/sh', '-c', options.commandLine])
+        : ['/bin/sh', '-c', options.commandLine];
     const configDir = options.container?.configDir;
     this.container = options.container?.name;
     this.child = spawn(file, args, {

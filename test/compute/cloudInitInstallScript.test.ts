@@ -153,3 +153,20 @@ test("an image without the mount helpers or Docker gets them (blobfuse2 from Mic
   ]);
   expect(calls.slice(-1)).toEqual(['systemctl enable --now batchai-agent.service']);
 });
+
+test("the jobs' slice has a unit of its own, which the agent's unit wants and starts after", () => {
+  const customData = cloudInitCustomData(
+    { storage: {}, workRoot: '/mnt/batch/tasks' } as unknown as AgentConfig,
+    { packageUrl, managedIdentityClientId: 'node-client-id' },
+  );
+  const file = (name: string): string =>
+    /content: \|\n((?: {6}.*\n?)+)/
+      .exec(customData.slice(customData.indexOf(`path: /etc/systemd/system/${name}`)))![1]
+      .replace(/^ {6}/gm, '');
+  expect(file('batchai-jobs.slice')).toBe(
+    '[Unit]\nDescription=Batch AI job processes (no Instance Metadata Service)\n\n[Slice]\n',
+  );
+  const agentUnit = file('batchai-agent.service');
+  expect(agentUnit).toMatch(/^After=.*batchai-jobs\.slice$/m);
+  expect(agentUnit).toMatch(/^Wants=.*batchai-jobs\.slice$/m);
+});

@@ -1,6 +1,7 @@
 // The cloud-init document a scale set VM boots with: it writes the node agent's configuration (no secrets: the
 // agent reaches Storage with the VM's managed identity), installs Node.js and the agent, and runs it under systemd.
 import type { AgentConfig } from '../../contracts/agentConfig';
+import { jobsSlice, jobsSliceUnit } from '../../contracts/jobsSlice';
 
 export interface AgentInstallation {
   /** URL of the agent package (a tarball of the built app with dist/agent), readable by the VM. */
@@ -76,8 +77,9 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     '[Unit]',
     'Description=Batch AI node agent',
     // The Docker engine, when the image has one, before the agent asks for it.
-    'After=network-online.target docker.service',
-    'Wants=network-online.target',
+    // The slice its jobs run in (agent/jobProcessFence.ts) exists before the agent fences it off from IMDS.
+    `After=network-online.target docker.service ${jobsSlice}`,
+    `Wants=network-online.target ${jobsSlice}`,
     // After a reboot, the temporary disk holding the work root is mounted late (it waits for cloud-init).
     `RequiresMountsFor=${config.workRoot}`,
     '[Service]',
@@ -101,6 +103,10 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     "    permissions: '0644'",
     '    encoding: b64',
     `    content: ${configB64}`,
+    `  - path: /etc/systemd/system/${jobsSlice}`,
+    "    permissions: '0644'",
+    '    content: |',
+    indent(jobsSliceUnit.trimEnd()),
     '  - path: /etc/systemd/system/batchai-agent.service',
     "    permissions: '0644'",
     '    content: |',
