@@ -21,6 +21,7 @@ import type { ResourceRef } from '../../shared/domain/resourceId';
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
 import type { JsonObject } from '../../shared/domain/specValidator';
 import { ComputePoolError, type NodeAccess } from '../../shared/ports/computePool';
+import type { NodeRecord } from '../../shared/ports/nodeStore';
 import { planCluster, type ClusterPlan, type Deallocation, type ScaleSettings } from './clusterScalingPolicy';
 import { getComputeServices, type ComputeServices } from './computeServices';
 import { poolDefinitionOf, type NodeSealer } from './poolDefinition';
@@ -103,11 +104,50 @@ function demandOf(record: ResourceRecord): number {
   return record.cluster?.autoscaleDemand?.wantedNodeCount ?? 0;
 }
 
+/** Nodes named in a node-setup error's details, at most (the count says how many failed). */
+const setupFailuresDetailed = 10;
+
+/**
+ * The cluster's `errors` as Batch AI gave them: "errors encountered by various compute nodes during node setup",
+ * one error for the nodes whose setup task failed (each node's exit code and reason in its details), after the
+ * platform's refusal when there is one.
+ */
+export function clusterErrorsOf(
+  records: NodeRecord[],
+  poolError: ComputePoolError | undefined,
+): { code: string; message: string; details?: { name: string; value: string }[] }[] {
+  const errors: { code: string; message: string; details?: { name: string; value: string }[] }[] = [];
+  if (poolError) errors.push({ code: poolError.code, message: poolError.message });
+  const failed = records
+    .filter((record) => record.setup && !record.setup.succeeded && record.state === 'unusable')
+    .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  if (failed.length > 0) {
+    errors.push({
+      code: 'NodeSetupTaskFailed',
+      message:
+        `The node setup task failed on ${failed.length} node(s), which are unusable: see its output ` +
+        `(nodeSetup.setupTask.stdOutErrPathPrefix) and the details.`,
+      details: failed.slice(0, setupFailuresDetailed).map((record) => ({
+        name: record.nodeId,
+        value:
+          [
+            record.setup?.exitCode === undefined ? undefined : `exit code ${record.setup.exitCode}`,
+            record.setup?.message,
+          ]
+            .filter((part) => part !== undefined && part !== '')
+            .join(': ') || 'failed',
+      })),
+    });
+  }
+  return errors;
+}
+
 /** Writes the cluster's read-only compute properties when they changed (ETag; re-read on a concurrent change). */
 async function writeClusterStatus(
   services: ComputeServices,
   ref: ResourceRef,
   plan: ClusterPlan,
+  records: NodeRecord[],
   error: ComputePoolError | undefined,
   now: Date,
 ): Promise<void> {
@@ -123,7 +163,8 @@ async function writeClusterStatus(
     }
     status.currentNodeCount = plan.currentNodeCount;
     status.nodeStateCounts = { ...plan.counts };
-    if (error) status.errors = [{ code: error.code, message: error.message }];
+    const errors = clusterErrorsOf(records, error);
+    if (errors.length > 0) status.errors = errors;
     else delete status.errors;
     if (JSON.stringify(status) === before) return;
     try {
@@ -206,7 +247,7 @@ export async function reconcileCluster(
       idleTimeoutMs: timings.autoscaleIdleMs,
     });
     await applyPlan(services, clusterKey, plan, now, access);
-    await writeClusterStatus(services, ref, plan, undefined, now);
+    await writeClusterStatus(services, ref, plan, records, undefined, now);
     const busy = plan.allocationState === 'resizing' || plan.markUnusable.length > 0;
     return {
       released: false,
@@ -233,7 +274,7 @@ export async function reconcileCluster(
     registerWithinMs: timings.registerWithinMs,
     idleTimeoutMs: timings.autoscaleIdleMs,
   });
-  await writeClusterStatus(services, ref, { ...plan, allocationState: 'steady' }, poolError, now);
+  await writeClusterStatus(services, ref, { ...plan, allocationState: 'steady' }, records, poolError, now);
   return { released: false, nextCheckMs: timings.monitorIntervalMs, definitionHash: undefined };
 }
 

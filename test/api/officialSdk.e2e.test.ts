@@ -322,6 +322,33 @@ test('a cluster with autoscale, node setup, image, SSH key and subnet round-trip
   expect((await refusal(client.clusters.get(rg, ws, 'auto'))).statusCode).toBe(404);
 });
 
+test("a setup task that fails leaves its node unusable and says so in the cluster's errors, per node", async () => {
+  await client.clusters.create(rg, ws, 'broken', {
+    vmSize: 'STANDARD_D1_V2',
+    scaleSettings: { manual: { targetNodeCount: 1 } },
+    nodeSetup: {
+      setupTask: { commandLine: 'exit 7', stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/afs' },
+      mountVolumes: shareMount,
+    },
+    userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+  });
+  const deadline = Date.now() + 60_000;
+  let got = await client.clusters.get(rg, ws, 'broken');
+  while (!got.errors?.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    got = await client.clusters.get(rg, ws, 'broken');
+  }
+  expect(got.nodeStateCounts?.unusableNodeCount).toBe(1);
+  expect(got.errors).toEqual([
+    {
+      code: 'NodeSetupTaskFailed',
+      message: expect.stringContaining('failed on 1 node(s)'),
+      details: [{ name: expect.any(String), value: expect.stringMatching(/^exit code 7/) }],
+    },
+  ]);
+  await client.clusters.deleteMethod(rg, ws, 'broken');
+});
+
 test('a file server is created, read, listed and deleted through the SDK', async () => {
   const created = await client.fileServers.create(rg, ws, 'nfs', {
     vmSize: 'STANDARD_D2_V2',
