@@ -34,7 +34,7 @@ function sweepDeps(services: ServiceDeps, context: InvocationContext): SweepServ
   return {
     services,
     sweeps: store,
-    runner: new DurableSweepRunner(durableClientOf(context), readSweepSettings(process.env)),
+    runner: new DurableSweepRunner(durableClientOf(context), readSweepSettings(process.env), services),
   };
 }
 

@@ -26,7 +26,8 @@ export async function createSweepTrials(input: CreateSweepTrialsInput): Promise<
   // In index order, one after the other: trials queue first come first served, in the order of the sweep.
   for (const index of input.indexes) {
     const name = trialJobName(input.sweep.name, index);
-    const body = trialJobBody(definition.jobTemplate, trialParameters(definition, index), secrets);
+    const parameters = trialParameters(definition, index, input.clampSamples ?? true);
+    const body = trialJobBody(definition.jobTemplate, parameters, secrets);
     try {
       await createJob(services.deps, trialJobRef(input.sweep, name), body);
       created.push({ index, name });

@@ -1,5 +1,6 @@
 // Observes a sweep's active trials: each trial job's state and attempt, and the objective's new reports from its
-// stdout; plus whether the sweep was cancelled, is being deleted, or is gone. Read-only, so safe to retry.
+// stdout (an ended job whose stdout was not read to the end is marked `unread`, and read on next round); plus
+// whether the sweep was cancelled, is being deleted, or is gone. Read-only, so safe to retry.
 import * as df from 'durable-functions';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import type { JsonObject } from '../../shared/domain/specValidator';
@@ -78,6 +79,7 @@ async function observe(
     offset: progress.offset,
     points: progress.points,
     ...(error ? { error } : {}),
+    ...(ended && !progress.atEnd ? { unread: true } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // Writes the sweep's status (execution state, counts, best trial, trial list) on its record with the record's
 // ETag, keeping what the API wrote meanwhile (cancel and delete requests); removes the record when the sweep is
-// over and its DELETE is pending. Writes nothing to a record of another sweep of the same name.
+// over and its DELETE is pending, also when the DELETE came after the orchestration's last poll (the record would
+// otherwise stay `deleting` for ever). Writes nothing to a record of another sweep of the same name.
 import * as df from 'durable-functions';
 import { NotFoundError, PreconditionFailedError } from '../../shared/domain/errors';
 import { recordSweepStatusActivityName, type RecordSweepStatusInput } from './sweepContract';
@@ -12,7 +13,9 @@ export async function recordSweepStatus(input: RecordSweepStatusInput): Promise<
     const current = await sweeps.get(input.sweep);
     if (!current || current.record.uuid !== input.uuid) return false;
     try {
-      if (input.remove) return await sweeps.delete(input.sweep, current.etag);
+      const final = input.final ?? input.status.executionState !== 'running';
+      if (input.remove || (final && current.record.deleteRequested === true))
+        return await sweeps.delete(input.sweep, current.etag);
       const changedState = current.record.status.executionState !== input.status.executionState;
       await sweeps.replace(
         {

@@ -67,6 +67,8 @@ export interface PollSweepTrialsResult {
 
 export interface CreateSweepTrialsInput extends SweepIdentity {
   indexes: number[];
+  /** False for instances older than 1.2: random floats as they computed them (not clamped into their range). */
+  clampSamples?: boolean;
 }
 
 export interface CreateSweepTrialsResult {
@@ -82,4 +84,9 @@ export interface RecordSweepStatusInput extends SweepIdentity {
   status: SweepStatus;
   /** The sweep is over and its DELETE is pending: remove the record. */
   remove: boolean;
+  /**
+   * The orchestration's last write (the sweep is over): a DELETE that came after its last poll removes the record
+   * then. Absent in inputs of older instances, whose last write was the only one not `running`.
+   */
+  final?: boolean;
 }

@@ -2,20 +2,26 @@
 // plan (cancel, early termination, new trials up to maxConcurrentTrials, in bounded batches), writes the status
 // when it changed, and waits; when every trial has ended it records the best trial and ends. Rounds continue as
 // new after `roundsPerEpisode`, carrying the compact state, so a sweep of any length has a bounded history.
+// Version 1.2 on, a sweep that fails first terminates the trials it started, and its replays apply the 1.2 rules
+// (sweepProgress.ts `SweepRules`); older instances keep their path.
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import {
+  abandonTrials,
   applyCreated,
   applyObservations,
+  currentSweepRules,
   initialRunState,
   isActive,
   isFinished,
   planRound,
   roundWaitSeconds,
   statusFingerprint,
+  sweepRulesBefore12,
   sweepStatus,
   type SweepRunState,
 } from '../../shared/domain/sweeps/sweepProgress';
+import { compareVersions } from '../../shared/domain/versionOrder';
 import { secondsAfter } from '../jobs/orchestrationTime';
 import {
   createSweepTrialsActivityName,
@@ -32,6 +38,8 @@ import {
 const retry = new df.RetryOptions(2_000, 5);
 /** Consecutive rounds whose activities failed all their retries before the sweep is recorded as failed. */
 const maxFailedRounds = 5;
+/** The orchestration version from which a failing sweep terminates its trials and the 1.2 sweep rules apply. */
+export const sweepTerminatesTrialsOnFailureSince = '1.2';
 
 export const sweepOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<SweepOrchestrationInput>();
@@ -39,6 +47,8 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
   const identity = { sweep, uuid };
   let state: SweepRunState = input.state ?? initialRunState(context.df.currentUtcDateTime.getTime());
   let failedRounds = input.failedRounds ?? 0;
+  const since12 = compareVersions(context.df.version, sweepTerminatesTrialsOnFailureSince) >= 0;
+  const rules = since12 ? currentSweepRules : sweepRulesBefore12;
 
   for (let round = 0; round < input.roundsPerEpisode; round++) {
     try {
@@ -60,7 +70,7 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
         pollInput,
       );
       if (observed.gone) return 'gone';
-      state = applyObservations(definition, state, observed.trials);
+      state = applyObservations(definition, state, observed.trials, rules);
 
       const plan = planRound(
         definition,
@@ -80,20 +90,21 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
         const created: CreateSweepTrialsResult = yield context.df.callActivityWithRetry(
           createSweepTrialsActivityName,
           retry,
-          { ...identity, indexes: plan.create },
+          { ...identity, indexes: plan.create, ...(rules.clampsSamples ? {} : { clampSamples: false }) },
         );
         if (created.gone) return 'gone';
         state = applyCreated(state, created.created);
       }
 
       const finished = isFinished(definition, state);
-      const status = sweepStatus(definition, state, finished);
+      const status = sweepStatus(definition, state, finished, rules);
       const fingerprint = statusFingerprint(status);
       if (fingerprint !== state.recordedFingerprint || (finished && state.deleting)) {
         yield context.df.callActivityWithRetry(recordSweepStatusActivityName, retry, {
           ...identity,
           status,
           remove: finished && state.deleting,
+          final: finished,
         });
         state = { ...state, recordedFingerprint: fingerprint };
       }
@@ -105,10 +116,26 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
       failedRounds++;
       if (failedRounds >= maxFailedRounds) {
         const reason = `The sweep stopped after ${failedRounds} failed rounds: ${error instanceof Error ? error.message : String(error)}`;
+        if (since12) {
+          // Stop the trials it started, so none runs on untracked; if that fails too, they stay listed as running
+          // and a cancel or DELETE of the failed sweep starts an orchestration that stops them.
+          const abandoned = abandonTrials(state, 'The sweep failed.');
+          try {
+            if (abandoned.stop.length > 0)
+              yield context.df.callActivityWithRetry(terminateSweepTrialsActivityName, retry, {
+                ...identity,
+                names: abandoned.stop,
+              });
+            state = abandoned.state;
+          } catch {
+            // recorded with its trials still active
+          }
+        }
         yield context.df.callActivityWithRetry(recordSweepStatusActivityName, retry, {
           ...identity,
-          status: { ...sweepStatus(definition, state, true), executionState: 'failed', error: reason },
+          status: { ...sweepStatus(definition, state, true, rules), executionState: 'failed', error: reason },
           remove: false,
+          final: true,
         });
         return 'failed';
       }

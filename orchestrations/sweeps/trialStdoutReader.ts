@@ -9,8 +9,11 @@ import { completeLinesLength, parseMetricText } from '../../shared/domain/sweeps
 import { numberReports } from '../../shared/domain/sweeps/objectiveSeries';
 import type { ObservedTrial } from './sweepContract';
 
-/** At most this much of one trial's stdout is read per round (a chatty trial catches up over several rounds). */
-const maxBytesPerRead = 4 * 1024 * 1024;
+/**
+ * At most this much of one trial's stdout is read per round (a chatty trial catches up over several rounds; an
+ * ended one is read on until the end before it counts as ended).
+ */
+export const maxBytesPerRead = 4 * 1024 * 1024;
 /** The master's stdout file, by toolkit: custom/Python toolkits, per-rank toolkits, TensorFlow workers. */
 const stdoutPreference = ['stdout.txt', 'stdout-0.txt', 'stdout-wk-0.txt'];
 
@@ -19,6 +22,8 @@ export interface TrialStdoutProgress {
   stdoutBlob?: string;
   offset: number;
   points: { step: number; value: number }[];
+  /** The read reached the end of what the blob holds (or there is none): nothing is left to read for now. */
+  atEnd: boolean;
 }
 
 function statusCodeOf(error: unknown): number | undefined {
@@ -57,13 +62,13 @@ export async function readTrialStdout(
   final: boolean,
 ): Promise<TrialStdoutProgress> {
   const attempt = job.job?.attempts.length ?? 0;
-  if (attempt === 0) return { attempt, offset: 0, points: [] };
+  if (attempt === 0) return { attempt, offset: 0, points: [], atEnd: true };
   let { stdoutBlob, offset } = seen;
   if (attempt !== seen.attempt || stdoutBlob === undefined) {
     const folder = jobDirectoryBlobFolder(job, 'stdouterr', attempt, clusterMountVolumes);
     stdoutBlob = await findStdoutBlob(files, folder);
     offset = 0;
-    if (stdoutBlob === undefined) return { attempt, offset: 0, points: [] };
+    if (stdoutBlob === undefined) return { attempt, offset: 0, points: [], atEnd: true };
   }
   let chunk: Buffer;
   try {
@@ -73,15 +78,17 @@ export async function readTrialStdout(
   } catch (error: unknown) {
     const status = statusCodeOf(error);
     // 416: nothing beyond the offset yet; 404: the blob was not created yet (or was removed).
-    if (status === 416 || status === 404) return { attempt, stdoutBlob, offset, points: [] };
+    if (status === 416 || status === 404) return { attempt, stdoutBlob, offset, points: [], atEnd: true };
     throw error;
   }
-  const length = completeLinesLength(chunk, final && chunk.length < maxBytesPerRead);
+  const atEnd = chunk.length < maxBytesPerRead;
+  const length = completeLinesLength(chunk, final && atEnd);
   const reports = parseMetricText(chunk.subarray(0, length).toString('utf8'));
   return {
     attempt,
     stdoutBlob,
     offset: offset + length,
     points: numberReports(reports, metric, seen.reports),
+    atEnd,
   };
 }

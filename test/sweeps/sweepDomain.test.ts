@@ -380,3 +380,121 @@ describe('round planner', () => {
     expect(sweepStatus(withPolicy, state, false).trialCounts.earlyTerminated).toBe(1);
   });
 });
+
+describe('names of Object.prototype', () => {
+  const withCommandLine = (commandLine: string) => ({ ...template, customToolkitSettings: { commandLine } });
+
+  test('a placeholder naming an Object.prototype member is an unknown parameter, named in the 400', () => {
+    for (const commandLine of ['python train.py {{constructor}}', 'python train.py {parameters.toString}']) {
+      expect(targetOf(() => validateSweepBody(body({ jobTemplate: withCommandLine(commandLine) }), 1))).toBe(
+        'properties.jobTemplate.customToolkitSettings.commandLine',
+      );
+    }
+  });
+
+  test('the parameter names __proto__, constructor and prototype are refused, naming the field', () => {
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      // JSON.parse, as the API reads bodies: '__proto__' is then an own key of the object.
+      const parameters = JSON.parse(
+        `{"lr":{"type":"choice","values":[0.1]},"${name}":{"type":"int","min":1,"max":2}}`,
+      );
+      let error: unknown;
+      try {
+        validateSweepBody(body({ parameters }), 1);
+      } catch (caught: unknown) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).target).toBe(`properties.parameters.${name}`);
+      expect((error as ValidationError).message).toContain(`'${name}' is reserved`);
+    }
+  });
+
+  test('substitution replaces only the trial parameters, never inherited members', () => {
+    const trial = trialJobBody(
+      withCommandLine('run {{constructor}} {parameters.lr} {parameters.toString}'),
+      { lr: 0.5 },
+      {},
+    );
+    expect(trial.properties.customToolkitSettings).toEqual({
+      commandLine: 'run {{constructor}} 0.5 {parameters.toString}',
+    });
+  });
+});
+
+describe('random floats within their range', () => {
+  test('a value rounded to 6 digits never passes the bounds of its range', () => {
+    const space = {
+      sampling: 'random' as const,
+      seed: 3,
+      parameters: {
+        u: { type: 'uniform' as const, min: 0.999999, max: 0.9999999 },
+        g: { type: 'loguniform' as const, min: 0.1234561, max: 0.1234569 },
+      },
+    };
+    const values = Array.from({ length: 200 }, (_, i) => trialParameters(space, i));
+    for (const { u, g } of values) {
+      expect(u).toBeGreaterThanOrEqual(0.999999);
+      expect(u).toBeLessThanOrEqual(0.9999999);
+      expect(g).toBeGreaterThanOrEqual(0.1234561);
+      expect(g).toBeLessThanOrEqual(0.1234569);
+    }
+    // Rounded values within the range stay as they were (6 significant digits), only the ones past it move.
+    expect(values.map((v) => v.u)).toContain(0.9999999);
+    expect(values.map((v) => v.u)).toContain(0.999999);
+    // Instances older than 1.2 replay the unclamped values they computed.
+    expect(Array.from({ length: 200 }, (_, i) => trialParameters(space, i, false).u)).toContain(1);
+  });
+});
+
+describe('thinned metric history', () => {
+  test('the first improvement is kept when the history is thinned, so the best value up to step 0 stays known', () => {
+    // 300 improving reports from step 0: more than the 256 points kept, so the history is thinned.
+    const s = series(Array.from({ length: 300 }, (_, i): [number, number] => [i, i / 1000]));
+    expect(s.improvements.length).toBeLessThanOrEqual(257);
+    expect(s.improvements[0]).toEqual([0, 0]);
+    expect(bestUpTo(s, 0, 'maximize')).toBe(0);
+    expect(bestUpTo(s, 299, 'maximize')).toBe(0.299);
+    // Instances older than 1.2 replay the old thinning.
+    const old = addReports(
+      emptySeries(),
+      Array.from({ length: 300 }, (_, i) => ({ step: i, value: i / 1000 })),
+      'maximize',
+      false,
+    );
+    expect(bestUpTo(old, 0, 'maximize')).toBeUndefined();
+  });
+});
+
+describe('a trial that ends with stdout left to read', () => {
+  const { definition } = validateSweepBody(body({ maxTrials: 4 }), 1) as { definition: SweepDefinition };
+
+  test('it stays active until its stdout is read to the end, holding no slot and never stopped, then counts as ended', () => {
+    let state = applyCreated(initialRunState(0), [
+      { index: 0, name: 'sw-t0' },
+      { index: 1, name: 'sw-t1' },
+    ]);
+    state = applyObservations(definition, state, [
+      {
+        name: 'sw-t0',
+        state: 'succeeded',
+        attempt: 1,
+        offset: 4,
+        points: [{ step: 0, value: 0.5 }],
+        unread: true,
+      },
+      { name: 'sw-t1', state: 'running', attempt: 1, offset: 1, points: [] },
+    ]);
+    expect(state.trials[0]).toMatchObject({ phase: 'running', ended: 'succeeded' });
+    expect(isFinished(definition, state)).toBe(false);
+    const plan = planRound(definition, state, 1000, false);
+    expect(plan.create).toEqual([2]); // its slot is free: only sw-t1 runs
+    expect(planRound(definition, state, 1000, true).stop.map((s) => s.name)).toEqual(['sw-t1']);
+    state = applyObservations(definition, plan.state, [
+      { name: 'sw-t0', state: 'succeeded', attempt: 1, offset: 9, points: [{ step: 1, value: 0.93 }] },
+    ]);
+    expect(state.trials[0].phase).toBe('succeeded');
+    expect(state.trials[0].ended).toBeUndefined();
+    expect(sweepStatus(definition, state, false).bestTrial).toMatchObject({ name: 'sw-t0', metric: 0.93 });
+  });
+});

@@ -252,3 +252,119 @@ test('a pending DELETE stops the active trials and, once they ended, removes the
   });
   expect(state.output).toBe('cancelled');
 });
+
+describe('a sweep that fails after repeated failed rounds', () => {
+  /** TaskFailed for the task scheduled as number `id`. */
+  const failedAt = (id: number, s: number): Event => ({
+    EventType: 6,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: at(s),
+    TaskScheduledId: id,
+    Reason: 'Cosmos DB unavailable',
+    Details: 'Cosmos DB unavailable',
+  });
+  /**
+   * An activity that failed all 5 attempts from task number `first`: each failure is followed by the host's retry
+   * timer (the last one ends the retries), so it takes the numbers `first` to `first + 9`.
+   */
+  const failedAllAttempts = (first: number, s: number): Event[] =>
+    [0, 1, 2, 3, 4].flatMap((attempt) => [
+      failedAt(first + 2 * attempt, s + 2 * attempt),
+      ...fired(first + 2 * attempt + 1, s + 2 * attempt + 1),
+    ]);
+  const failedPoll = failedAllAttempts(0, 1);
+  // Its fifth failed round in a row (four carried over), with one trial running and one ended still being read.
+  const failing: SweepOrchestrationInput = {
+    ...input,
+    failedRounds: 4,
+    state: {
+      nextIndex: 2,
+      trials: [
+        {
+          index: 0,
+          name: 'sw-t0',
+          phase: 'running',
+          attempt: 1,
+          offset: 0,
+          series: { reports: 0, improvements: [] },
+        },
+        {
+          index: 1,
+          name: 'sw-t1',
+          phase: 'running',
+          ended: 'succeeded',
+          attempt: 1,
+          offset: 9,
+          series: { reports: 1, lastStep: 0, last: 0.7, improvements: [[0, 0.7]] },
+        },
+      ],
+      lastEvaluationMs: Date.parse(at(0)),
+      cancelling: false,
+      deleting: false,
+    },
+  };
+  const replayAt = (version: string | undefined, events: Event[]) =>
+    replayOrchestrator(sweepOrchestrator, 'Sweep', `sweep-${uuid}`, failing, events, version);
+  const activities = (state: State) => state.actions.flat().filter((a) => a.functionName !== undefined);
+
+  test('version 1.2 on, it terminates the trials that run before recording failed, the trials then ended', async () => {
+    const state = await replayAt('1.2', [...failedPoll, completed(10, 1, 11), completed(11, true, 11)]);
+    const [, terminate, record] = activities(state).filter(
+      (a) => a.functionName !== 'PollSweepTrials' || a === activities(state)[0],
+    );
+    expect(
+      activities(state)
+        .map((a) => a.functionName)
+        .slice(-2),
+    ).toEqual(['TerminateSweepTrials', 'RecordSweepStatus']);
+    expect(terminate.input).toMatchObject({ names: ['sw-t0'] });
+    expect(record.input).toMatchObject({
+      final: true,
+      status: {
+        executionState: 'failed',
+        error: expect.stringContaining('after 5 failed rounds') as unknown,
+        trialCounts: { running: 0, queued: 0, cancelled: 1, succeeded: 1 },
+        bestTrial: { name: 'sw-t1', metric: 0.7 },
+      },
+    });
+    expect(state.output).toBe('failed');
+  });
+
+  test('when the terminations fail too, the trials stay listed as running so a cancel or DELETE can stop them', async () => {
+    const state = await replayAt('1.2', [
+      ...failedPoll,
+      ...failedAllAttempts(10, 11),
+      completed(20, true, 21),
+    ]);
+    const record = activities(state).at(-1);
+    expect(record?.functionName).toBe('RecordSweepStatus');
+    expect(record?.input).toMatchObject({
+      status: { executionState: 'failed', trialCounts: { running: 2 } },
+    });
+    expect(state.output).toBe('failed');
+  });
+
+  test('an instance from before 1.2 keeps its path: it records failed without terminating', async () => {
+    const state = await replayAt(undefined, [...failedPoll, completed(10, true, 11)]);
+    expect(
+      activities(state)
+        .map((a) => a.functionName)
+        .slice(-2),
+    ).toEqual(['PollSweepTrials', 'RecordSweepStatus']);
+    expect(activities(state).at(-1)?.input).toMatchObject({
+      status: { executionState: 'failed', trialCounts: { running: 2 } },
+    });
+    expect(state.output).toBe('failed');
+  });
+});
+
+test('an instance from before 1.2 creates trials with the samples it computed; a 1.2 one with clamped samples', async () => {
+  const firstRound = [completed(0, polled([]), 1)];
+  const create = async (version?: string) =>
+    (
+      await replayOrchestrator(sweepOrchestrator, 'Sweep', `sweep-${uuid}`, input, firstRound, version)
+    ).actions.flat()[1].input;
+  expect(await create(undefined)).toMatchObject({ indexes: [0, 1], clampSamples: false });
+  expect(await create('1.2')).toEqual({ sweep, uuid, indexes: [0, 1] });
+});

@@ -34,11 +34,15 @@ export function numberReports(
     .map((r, i) => ({ step: r.step ?? seen + i, value: r.value }));
 }
 
-/** The series after more (numbered) reports. */
+/**
+ * The series after more (numbered) reports. `keepFirstImprovement`: thinning keeps the first point, so the best value
+ * up to the earliest steps stays known (false only for sweep orchestrations older than 1.2, which dropped it).
+ */
 export function addReports(
   series: ObjectiveSeries,
   points: { step: number; value: number }[],
   goal: Goal,
+  keepFirstImprovement = true,
 ): ObjectiveSeries {
   let improvements = series.improvements;
   let best = improvements.length > 0 ? improvements[improvements.length - 1][1] : undefined;
@@ -52,7 +56,9 @@ export function addReports(
     }
   }
   if (improvements.length > maxImprovements)
-    improvements = improvements.filter((_, i) => i % 2 === 1 || i === improvements.length - 1);
+    improvements = improvements.filter(
+      (_, i) => (keepFirstImprovement && i === 0) || i % 2 === 1 || i === improvements.length - 1,
+    );
   return { reports: series.reports + points.length, lastStep, last, improvements };
 }
 

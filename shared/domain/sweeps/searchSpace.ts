@@ -22,7 +22,13 @@ function gridValue(spec: ParameterSpec, position: number): ParameterValue {
   throw new Error(`A '${spec.type}' parameter has no grid.`);
 }
 
-function sample(spec: ParameterSpec, next: () => number): ParameterValue {
+/** `value` rounded, kept within [min, max] (rounding to 6 digits can pass a bound given with more digits). */
+function roundedWithin(value: number, min: number, max: number, clamp: boolean): number {
+  const r = rounded(value);
+  return clamp ? Math.min(max, Math.max(min, r)) : r;
+}
+
+function sample(spec: ParameterSpec, next: () => number, clamp: boolean): ParameterValue {
   const u = next();
   switch (spec.type) {
     case 'choice':
@@ -30,14 +36,22 @@ function sample(spec: ParameterSpec, next: () => number): ParameterValue {
     case 'int':
       return spec.min + Math.min(spec.max - spec.min, Math.floor(u * (spec.max - spec.min + 1)));
     case 'uniform':
-      return rounded(spec.min + u * (spec.max - spec.min));
+      return roundedWithin(spec.min + u * (spec.max - spec.min), spec.min, spec.max, clamp);
     case 'loguniform':
-      return rounded(Math.exp(Math.log(spec.min) + u * (Math.log(spec.max) - Math.log(spec.min))));
+      return roundedWithin(
+        Math.exp(Math.log(spec.min) + u * (Math.log(spec.max) - Math.log(spec.min))),
+        spec.min,
+        spec.max,
+        clamp,
+      );
   }
 }
 
-/** The parameter values of trial `index` (0-based). */
-export function trialParameters(space: SearchSpace, index: number): ParameterSet {
+/**
+ * The parameter values of trial `index` (0-based). `clamp`: random floats are kept within their range after
+ * rounding (false only for sweep orchestrations older than 1.2, so their replays compute the values they did).
+ */
+export function trialParameters(space: SearchSpace, index: number, clamp = true): ParameterSet {
   const names = Object.keys(space.parameters);
   const result: ParameterSet = {};
   if (space.sampling === 'grid') {
@@ -52,6 +66,6 @@ export function trialParameters(space: SearchSpace, index: number): ParameterSet
     return Object.fromEntries(names.map((name) => [name, result[name]]));
   }
   const next = seededRandom(space.seed, index);
-  for (const name of names) result[name] = sample(space.parameters[name], next);
+  for (const name of names) result[name] = sample(space.parameters[name], next, clamp);
   return result;
 }

@@ -59,6 +59,8 @@ export const sweepLimits = {
 };
 
 const parameterNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Names an object's prototype chain gives meaning to: as a parameter each would vanish or be shadowed. */
+const reservedParameterNames = new Set(['__proto__', 'constructor', 'prototype']);
 const metricNamePattern = /^[A-Za-z_][\w.-]{0,127}$/;
 
 function fail(target: string, message: string, code?: string): never {
@@ -153,7 +155,7 @@ function checkJobTemplate(
       'MissingRequiredProperty',
     );
   for (const { name, path } of placeholderNames(raw, 'properties.jobTemplate')) {
-    if (!(name in parameters))
+    if (!Object.hasOwn(parameters, name))
       fail(
         path,
         `'${path}' refers to the parameter '${name}', which 'properties.parameters' does not define.`,
@@ -199,6 +201,8 @@ export function validateSweepBody(body: unknown, defaultSeed: number): Validated
         target,
         `The parameter name '${name}' is invalid: letters, digits and '_', not starting with a digit.`,
       );
+    if (reservedParameterNames.has(name))
+      fail(target, `The parameter name '${name}' is reserved: choose another name.`);
     const clash = envNames.get(name.toUpperCase());
     if (clash)
       fail(

@@ -24,6 +24,12 @@ export interface TrialState {
   stdoutBlob?: string;
   offset: number;
   series: ObjectiveSeries;
+  /**
+   * The job has ended but its stdout was not read to the end yet (more than one read's worth was left): the trial
+   * is read on, and counts as ended (with this outcome) only then, so its last reports are not lost. It holds no
+   * slot, is not judged and is not stopped.
+   */
+  ended?: 'succeeded' | 'failed';
 }
 
 export interface SweepRunState {
@@ -33,6 +39,11 @@ export interface SweepRunState {
   lastEvaluationMs?: number;
   cancelling: boolean;
   deleting: boolean;
+  /**
+   * The sweep had failed (its orchestration could not go on) when this orchestration was started again to stop the
+   * trials it left running: it creates no trial and stays failed with this error.
+   */
+  failure?: string;
   /** Fingerprint of the last status written, so an unchanged round writes nothing. */
   recordedFingerprint?: string;
 }
@@ -48,6 +59,8 @@ export interface TrialObservation {
   points: { step: number; value: number }[];
   /** The job's error message when it failed. */
   error?: string;
+  /** The job has ended but its stdout was not read to the end yet (read on next round). */
+  unread?: boolean;
 }
 
 export interface CreatedTrial {
@@ -95,6 +108,21 @@ export interface RoundPlan {
 
 /** At most this many trials are created by one activity call (bounded fan-out per round). */
 export const trialsPerCreationBatch = 20;
+/** The reason of a trial stopped because its sweep was cancelled (or deleted). */
+export const sweepCancelledReason = 'The sweep was cancelled.';
+
+/**
+ * Rules that changed with orchestration version 1.2: an older instance's replay applies the old ones, so it decides
+ * what it decided when its history was written (docs/durable-engine.md, "Changing an orchestrator").
+ */
+export interface SweepRules {
+  /** Thinning a trial's improvement points keeps the first one (objectiveSeries.ts). */
+  keepsFirstImprovement: boolean;
+  /** Random floats are clamped into their range after rounding (searchSpace.ts). */
+  clampsSamples: boolean;
+}
+export const currentSweepRules: SweepRules = { keepsFirstImprovement: true, clampsSamples: true };
+export const sweepRulesBefore12: SweepRules = { keepsFirstImprovement: false, clampsSamples: false };
 
 export function initialRunState(nowMs: number): SweepRunState {
   return { nextIndex: 0, trials: [], lastEvaluationMs: nowMs, cancelling: false, deleting: false };
@@ -102,6 +130,11 @@ export function initialRunState(nowMs: number): SweepRunState {
 
 export function isActive(trial: TrialState): boolean {
   return trial.phase === 'queued' || trial.phase === 'running';
+}
+
+/** Active and its job not ended: it holds a slot, may be judged, and is stopped on cancel. */
+function isRunningJob(trial: TrialState): boolean {
+  return isActive(trial) && trial.ended === undefined;
 }
 
 function endPhase(trial: TrialState, jobSucceeded: boolean): TrialPhase {
@@ -116,19 +149,28 @@ export function applyObservations(
   definition: SweepDefinition,
   state: SweepRunState,
   observations: TrialObservation[],
+  rules: SweepRules = currentSweepRules,
 ): SweepRunState {
   const byName = new Map(observations.map((o) => [o.name, o]));
   const trials = state.trials.map((trial): TrialState => {
     const seen = byName.get(trial.name);
     if (!seen || !isActive(trial)) return trial;
-    const series = addReports(trial.series, seen.points, definition.objective.goal);
+    const series = addReports(
+      trial.series,
+      seen.points,
+      definition.objective.goal,
+      rules.keepsFirstImprovement,
+    );
+    const { ended: _ended, ...rest } = trial;
     const next: TrialState = {
-      ...trial,
+      ...rest,
       attempt: seen.attempt,
       offset: seen.offset,
       series,
       ...(seen.stdoutBlob !== undefined ? { stdoutBlob: seen.stdoutBlob } : {}),
     };
+    if (seen.unread && (seen.state === 'succeeded' || seen.state === 'failed'))
+      return { ...next, phase: 'running', ended: seen.state };
     switch (seen.state) {
       case 'queued':
       case 'running':
@@ -184,8 +226,8 @@ export function planRound(
   };
   if (next.cancelling) {
     const stop = next.trials
-      .filter((t) => isActive(t) && t.stop === undefined)
-      .map((t) => ({ name: t.name, reason: 'The sweep was cancelled.' }));
+      .filter((t) => isRunningJob(t) && t.stop === undefined)
+      .map((t) => ({ name: t.name, reason: sweepCancelledReason }));
     return { state: markStopped(next, stop, 'cancel'), create: [], stop };
   }
   let stop: StopDecision[] = [];
@@ -197,13 +239,17 @@ export function planRound(
       next.trials.map((t) => ({
         name: t.name,
         status:
-          isActive(t) && t.stop === undefined ? 'running' : t.phase === 'succeeded' ? 'finished' : 'other',
+          isRunningJob(t) && t.stop === undefined
+            ? 'running'
+            : t.phase === 'succeeded'
+              ? 'finished'
+              : 'other',
         series: t.series,
       })),
     );
     next = markStopped({ ...next, lastEvaluationMs: nowMs }, stop, 'early');
   }
-  const active = next.trials.filter(isActive).length;
+  const active = next.trials.filter(isRunningJob).length;
   const free = Math.max(0, definition.maxConcurrentTrials - active);
   const remaining = definition.maxTrials - next.nextIndex;
   const count = Math.min(free, remaining, trialsPerCreationBatch);
@@ -220,6 +266,25 @@ function markStopped(state: SweepRunState, stop: StopDecision[], kind: 'early' |
       reasons.has(t.name) ? { ...t, stop: kind, reason: reasons.get(t.name) } : t,
     ),
   };
+}
+
+/**
+ * A sweep that cannot go on: the trials whose jobs still run (to terminate), and the state once they were asked to,
+ * every active trial then counted as ended (stopped ones as cancelled with `reason`).
+ */
+export function abandonTrials(
+  state: SweepRunState,
+  reason: string,
+): { stop: string[]; state: SweepRunState } {
+  const stop = state.trials.filter((t) => isRunningJob(t) && t.stop === undefined).map((t) => t.name);
+  const trials = state.trials.map((t): TrialState => {
+    if (!isActive(t)) return t;
+    const { ended, ...rest } = t;
+    if (ended !== undefined) return { ...rest, phase: endPhase(t, ended === 'succeeded') };
+    if (t.stop !== undefined) return { ...rest, phase: endPhase(t, false) };
+    return { ...rest, phase: 'cancelled', stop: 'cancel', reason };
+  });
+  return { stop, state: { ...state, trials } };
 }
 
 /** How long the orchestration waits between rounds. */
@@ -240,7 +305,9 @@ export function sweepStatus(
   definition: SweepDefinition,
   state: SweepRunState,
   finished: boolean,
+  rules: SweepRules = currentSweepRules,
 ): SweepStatus {
+  const parametersOf = (index: number) => trialParameters(definition, index, rules.clampsSamples);
   const counts: TrialCounts = {
     notStarted: state.cancelling ? 0 : definition.maxTrials - state.nextIndex,
     queued: 0,
@@ -258,6 +325,7 @@ export function sweepStatus(
   const best = state.trials.find((t) => t.index === bestIndex);
   let executionState: SweepExecutionState = 'running';
   if (finished) executionState = state.cancelling ? 'cancelled' : best ? 'succeeded' : 'failed';
+  if (state.failure !== undefined) executionState = 'failed';
   return {
     executionState,
     trialCounts: counts,
@@ -265,18 +333,19 @@ export function sweepStatus(
       ? {
           bestTrial: {
             name: best.name,
-            parameters: trialParameters(definition, best.index),
+            parameters: parametersOf(best.index),
             metric: best.series.last as number,
           },
         }
       : {}),
     trials: state.trials.map((t) => ({
       name: t.name,
-      parameters: trialParameters(definition, t.index),
+      parameters: parametersOf(t.index),
       state: t.phase,
       ...(t.series.last !== undefined ? { metric: t.series.last, step: t.series.lastStep } : {}),
       ...(t.reason ? { reason: t.reason } : {}),
     })),
+    ...(state.failure !== undefined ? { error: state.failure } : {}),
   };
 }
 

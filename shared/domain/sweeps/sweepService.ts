@@ -12,6 +12,7 @@ import type { Page, PageRequest } from '../../ports/resourceStore';
 import type { SecretProtector } from '../../ports/secretProtector';
 import { sweepLimits, validateSweepBody } from './sweepDefinition';
 import { initialRunState, sweepStatus } from './sweepProgress';
+import { hasActiveTrials } from './sweepRecovery';
 import {
   sweepArmId,
   type StoredSweep,
@@ -20,7 +21,10 @@ import {
   type SweepStore,
 } from './sweepStore';
 
-/** Starts a sweep's orchestration unless it already exists (so a repeated PUT repairs a failed start). */
+/**
+ * Starts a sweep's orchestration unless it runs (so a repeated PUT repairs a failed start or a failed instance), and
+ * again for a sweep that is over but left trials running once it is cancelled or deleted (to stop them).
+ */
 export interface SweepRunner {
   ensureStarted(record: SweepRecord): Promise<void>;
 }
@@ -173,19 +177,25 @@ async function updateSweep(
   }
 }
 
-/** Asks the sweep's orchestration to stop its running trials and create no more; a finished sweep is unchanged. */
+/** The sweep's orchestration still has trials to observe or stop (a failed sweep may have left some running). */
+function stillRuns(record: SweepRecord): boolean {
+  return record.status.executionState === 'running' || hasActiveTrials(record.status);
+}
+
+/**
+ * Asks the sweep's orchestration to stop its running trials and create no more; a finished sweep is unchanged
+ * (except one that failed and left trials running: they are stopped, and it stays failed).
+ */
 export async function cancelSweep(deps: SweepServiceDeps, address: SweepAddress): Promise<StoredSweep> {
   const stored = await updateSweep(deps, address, (record) =>
-    record.status.executionState !== 'running' || record.cancelRequested
-      ? undefined
-      : { ...record, cancelRequested: true },
+    !stillRuns(record) || record.cancelRequested ? undefined : { ...record, cancelRequested: true },
   );
   await deps.runner.ensureStarted(stored.record);
   return stored;
 }
 
 /**
- * Deletes a finished sweep at once ('deleted'); a running one is cancelled first and its orchestration removes the
+ * Deletes a finished sweep at once ('deleted'); a running one (or a failed one that left trials running) is cancelled first and its orchestration removes the
  * record when the trials have stopped ('deleting'); 'absent' when there was none. Trial jobs stay in the experiment.
  */
 export async function deleteSweep(
@@ -197,7 +207,7 @@ export async function deleteSweep(
   for (;;) {
     const current = await deps.sweeps.get(address);
     if (!current) return 'absent';
-    if (current.record.status.executionState !== 'running') {
+    if (!stillRuns(current.record)) {
       try {
         if (await deps.sweeps.delete(address, current.etag)) return 'deleted';
         return 'absent';

@@ -40,7 +40,7 @@ function substitute(value: JsonValue, parameters: ParameterSet): JsonValue {
   if (typeof value === 'string')
     return value.replace(placeholder, (whole, a?: string, b?: string) => {
       const name = a ?? b ?? '';
-      return name in parameters ? formatParameterValue(parameters[name]) : whole;
+      return Object.hasOwn(parameters, name) ? formatParameterValue(parameters[name]) : whole;
     });
   if (Array.isArray(value)) return value.map((item) => substitute(item, parameters));
   if (isJsonObject(value))

@@ -1,0 +1,99 @@
+// The sweep service's cancel and DELETE of a sweep that failed while trials ran: the trials it left running are
+// stopped (the orchestration is started again for them), and one that left none is unchanged or deleted at once.
+import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import { validateSweepBody } from '../../shared/domain/sweeps/sweepDefinition';
+import type { SweepStatus } from '../../shared/domain/sweeps/sweepProgress';
+import { cancelSweep, deleteSweep, type SweepServiceDeps } from '../../shared/domain/sweeps/sweepService';
+import type { SweepRecord } from '../../shared/domain/sweeps/sweepStore';
+import { MemorySweepStore } from './support/memorySweepStore';
+
+const { definition } = validateSweepBody(
+  {
+    properties: {
+      jobTemplate: {
+        cluster: {
+          id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c',
+        },
+        nodeCount: 1,
+        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_TEMP',
+        customToolkitSettings: { commandLine: 'python train.py --lr {parameters.lr}' },
+      },
+      parameters: { lr: { type: 'choice', values: [0.1, 0.01] } },
+      sampling: 'grid',
+      objective: { metric: 'accuracy', goal: 'maximize' },
+    },
+  },
+  7,
+);
+const address = { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', name: 'sw' };
+const failed = (trialState: 'running' | 'cancelled'): SweepStatus => ({
+  executionState: 'failed',
+  error: 'The sweep stopped after 5 failed rounds: down',
+  trialCounts: {
+    notStarted: 0,
+    queued: 0,
+    running: 0,
+    succeeded: 1,
+    failed: 0,
+    earlyTerminated: 0,
+    cancelled: 0,
+  },
+  trials: [
+    { name: 'sw-t0', parameters: { lr: 0.1 }, state: 'succeeded', metric: 0.8, step: 1 },
+    { name: 'sw-t1', parameters: { lr: 0.01 }, state: trialState },
+  ],
+});
+
+async function setUp(status: SweepStatus) {
+  const sweeps = new MemorySweepStore();
+  const record: SweepRecord = {
+    address,
+    armId: '/subscriptions/s/.../sweeps/sw',
+    uuid: '0b1c2d3e-0000-4000-8000-000000000004',
+    definition,
+    encryptedSecrets: {},
+    creationTime: '2030-01-01T00:00:00.000Z',
+    executionStateTransitionTime: '2030-01-01T00:00:00.000Z',
+    status,
+  };
+  await sweeps.create(record);
+  const started: SweepRecord[] = [];
+  // The workspace and the experiment exist.
+  const services = {
+    store: {
+      get: () => Promise.resolve({ record: { status: { provisioningState: 'succeeded' } }, etag: 'e' }),
+    },
+  } as unknown as ServiceDeps;
+  const deps: SweepServiceDeps = {
+    services,
+    sweeps,
+    runner: { ensureStarted: (r) => Promise.resolve(void started.push(r)) },
+  };
+  return { deps, sweeps, started };
+}
+
+test('cancel of a failed sweep that left a trial running asks for the stop and starts its orchestration', async () => {
+  const { deps, sweeps, started } = await setUp(failed('running'));
+  await cancelSweep(deps, address);
+  expect((await sweeps.get(address))?.record).toMatchObject({
+    cancelRequested: true,
+    status: { executionState: 'failed' },
+  });
+  expect(started.map((r) => r.cancelRequested)).toEqual([true]);
+});
+
+test('DELETE of a failed sweep that left a trial running is accepted and waits for the trial to stop', async () => {
+  const { deps, sweeps, started } = await setUp(failed('running'));
+  expect(await deleteSweep(deps, address)).toBe('deleting');
+  expect((await sweeps.get(address))?.record).toMatchObject({ cancelRequested: true, deleteRequested: true });
+  expect(started.map((r) => r.deleteRequested)).toEqual([true]);
+});
+
+test('a failed sweep whose trials all ended: cancel changes nothing and DELETE removes it at once', async () => {
+  const { deps, sweeps, started } = await setUp(failed('cancelled'));
+  await cancelSweep(deps, address);
+  expect((await sweeps.get(address))?.record.cancelRequested).toBeUndefined();
+  expect(await deleteSweep(deps, address)).toBe('deleted');
+  expect(await sweeps.get(address)).toBeUndefined();
+  expect(started.map((r) => r.cancelRequested)).toEqual([undefined]);
+});
