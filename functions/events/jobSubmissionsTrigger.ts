@@ -83,10 +83,9 @@ export async function handleJobSubmission(payload: unknown, context: InvocationC
   } catch (error: unknown) {
     const reason = permanentFailure(error);
     if (!reason) throw error;
-    // The job service names fields of the job body; in the message they sit under `job`.
-    const detail = reason.target ? { ...reason, target: `job.${reason.target}` } : reason;
-    reject(detail, submission.submissionId);
-    await reply({ status: 'rejected', error: detail });
+    // submitJob names the field as a path in the message (`message.jobName`, `job.properties.nodeCount`).
+    reject(reason, submission.submissionId);
+    await reply({ status: 'rejected', error: reason });
   }
 }
 

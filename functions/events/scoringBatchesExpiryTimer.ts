@@ -1,6 +1,7 @@
 // Timer trigger: once an hour, blob batches older than the retention (SCORING_BATCH_RETENTION_HOURS, default 48,
-// at least 25: Event Grid's 24 hours of redeliveries plus the longest window) are deleted; one still open that long
-// lost its wake-up and is flushed instead (shared/domain/eventSources/blobScoringService.ts).
+// at least 25: Event Grid's 24 hours of redeliveries plus the longest window) are deleted; one still without its job
+// that long (its wake-up lost, or its flush failed until the wake-up was given up) is flushed instead
+// (shared/domain/eventSources/blobScoringService.ts).
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { readBatchRetentionMs } from '../../shared/config/scoringBatchConfig';
 import { expireBlobBatches } from '../../shared/domain/eventSources/blobScoringService';
@@ -14,8 +15,8 @@ export async function handleScoringBatchesExpiry(_timer: Timer, context: Invocat
   const { deleted, flushed } = await expireBlobBatches(services, services.service.now(), retentionMs);
   for (const outcome of flushed) {
     context.warn(
-      `Batch ${outcome.batchId} was still open ${retentionMs / 3600_000} hours after its window (its wake-up was ` +
-        `lost): flushed, ${outcome.result}${outcome.jobName ? ` ${outcome.jobName}` : ''}` +
+      `Batch ${outcome.batchId} still had no job ${retentionMs / 3600_000} hours after its window (its wake-up ` +
+        `was lost or its flush failed): flushed, ${outcome.result}${outcome.jobName ? ` ${outcome.jobName}` : ''}` +
         `${outcome.error ? `: ${outcome.error.code}: ${outcome.error.message}` : ''}`,
     );
   }

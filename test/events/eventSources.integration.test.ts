@@ -6,8 +6,22 @@ import { QueueClient } from '@azure/storage-queue';
 import { randomBytes, randomUUID } from 'crypto';
 import { ApiClient, SUB, workspacePath } from '../api/apiClient';
 import { CosmosEventSourceStore } from '../../shared/adapters/cosmos/cosmosEventSourceStore';
-import { blobBatchId, blobBatchJobName } from '../../shared/domain/eventSources/eventJobName';
-import { workspaceKeyOf } from '../../shared/domain/eventSources/eventSourceStore';
+import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
+import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
+import { putDefinition } from '../../shared/domain/eventSources/definitionService';
+import type { EventSourceDeps } from '../../shared/domain/eventSources/eventSourceDeps';
+import {
+  blobBatchId,
+  blobBatchJobName,
+  scheduledJobName,
+} from '../../shared/domain/eventSources/eventJobName';
+import {
+  workspaceKeyOf,
+  type EventSourceStore,
+  type JobScheduleRecord,
+} from '../../shared/domain/eventSources/eventSourceStore';
+import { runDueSchedules } from '../../shared/domain/eventSources/scheduleService';
+import { defaultQuotas } from '../../shared/domain/services/serviceDeps';
 import { createCosmosClient } from '../../runtime/stack/cosmosClient';
 import { startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
 
@@ -17,6 +31,14 @@ const clusterId = `${workspace}/clusters/c0`;
 
 let env: TestEnvironment;
 let api: ApiClient;
+const secretsKey = randomBytes(32);
+
+function eventSourceStore(): CosmosEventSourceStore {
+  return new CosmosEventSourceStore(
+    createCosmosClient(env.settings.COSMOS_ENDPOINT, env.settings.COSMOS_KEY),
+    env.settings.COSMOS_DATABASE,
+  );
+}
 
 function jobTemplate(commandLine = 'python score.py {blobName}'): Record<string, unknown> {
   return {
@@ -105,7 +127,7 @@ function environmentOf(job: Record<string, unknown>): Record<string, string> {
 
 beforeAll(async () => {
   env = await startTestEnvironment({
-    settings: { SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+    settings: { SECRETS_ENCRYPTION_KEY: secretsKey.toString('base64') },
   });
   api = new ApiClient(env.baseUrl);
   await api.put(workspace, { location: 'eastus' });
@@ -199,6 +221,31 @@ describe('queue submissions', () => {
     expect(JSON.stringify(rejected)).not.toContain('hunter2-secret');
     expect(bySubmission.get('no-workspace')).toMatchObject({ reason: { code: 'ParentResourceNotFound' } });
     expect(await receiveAll('job-submissions-poison')).toEqual([]);
+  });
+});
+
+describe('queue submissions: invalid addresses', () => {
+  it("names the message's own field when its jobName, workspace or resource group is invalid", async () => {
+    await sendSubmission(submission({ submissionId: 'bad-job-name', jobName: 'no spaces allowed' }));
+    await sendSubmission(submission({ submissionId: 'bad-workspace', workspace: 'bad/ws' }));
+    await sendSubmission(submission({ submissionId: 'bad-group', resourceGroup: 'bad group!' }));
+    const rejected: Record<string, unknown>[] = [];
+    await waitFor(
+      'three rejected submissions',
+      async () => {
+        rejected.push(...(await receiveAll('job-submissions-rejected')));
+        return rejected.length >= 3 ? true : undefined;
+      },
+      30_000,
+    );
+    const targets = Object.fromEntries(
+      rejected.map((r) => [String(r.submissionId), (r.reason as { target?: string }).target]),
+    );
+    expect(targets).toEqual({
+      'bad-job-name': 'message.jobName',
+      'bad-workspace': 'message.workspace',
+      'bad-group': 'message.resourceGroup',
+    });
   });
 });
 
@@ -314,10 +361,7 @@ describe('Event Grid: batching scoring rules', () => {
       },
     });
     expect(put.status).toBe(201);
-    const store = new CosmosEventSourceStore(
-      createCosmosClient(env.settings.COSMOS_ENDPOINT, env.settings.COSMOS_KEY),
-      env.settings.COSMOS_DATABASE,
-    );
+    const store = eventSourceStore();
     const address = { subscriptionId: SUB, resourceGroup: 'eventsrg', workspace: 'ws' };
     const minute = (hoursAgo: number): Date =>
       new Date(Math.floor((Date.now() - hoursAgo * 3600_000) / 60_000) * 60_000);
@@ -377,6 +421,82 @@ describe('Event Grid: batching scoring rules', () => {
     // The jobs stay: only the bookkeeping of their batches went.
     expect(await listJobNames()).toEqual(
       expect.arrayContaining([jobOf(closedOld), jobOf(lost), jobOf(recent)]),
+    );
+  });
+});
+
+describe('Event Grid: batches whose flush failed after closing them', () => {
+  // A flush closes its batch (names the job) before creating the job; when the creation fails on every delivery
+  // (Cosmos briefly down), the wake-up is given up with the batch closed and no job. Seeded here as that state.
+  const address = { subscriptionId: SUB, resourceGroup: 'eventsrg', workspace: 'ws' };
+  const minute = (hoursAgo: number): Date =>
+    new Date(Math.floor((Date.now() - hoursAgo * 3600_000) / 60_000) * 60_000);
+  const idOf = (at: Date): string => blobBatchId(workspaceKeyOf(address), 'stuck', at, 0);
+  const jobOf = (at: Date): string => blobBatchJobName('stuck', at, 0);
+
+  async function seedClosedBatch(at: Date, eventId: string, blobName: string): Promise<void> {
+    await eventSourceStore().createBatch({
+      id: idOf(at),
+      workspace: address,
+      ruleName: 'stuck',
+      windowStart: at.toISOString(),
+      part: 0,
+      blobs: [
+        {
+          eventId,
+          url: `http://127.0.0.1:10000/devstoreaccount1/stuck/${blobName}`,
+          storageAccount: 'devstoreaccount1',
+          container: 'stuck',
+          blobName,
+        },
+      ],
+      jobName: jobOf(at),
+    });
+  }
+
+  beforeAll(async () => {
+    const put = await api.send('PUT', `${workspace}/scoringRules/stuck`, {
+      properties: {
+        source: { container: 'stuck' },
+        experimentName: 'exp',
+        jobTemplate: jobTemplate('python score.py --count {blobCount}'),
+        batching: { windowSeconds: 60 },
+      },
+    });
+    expect(put.status).toBe(201);
+  });
+
+  it('creates the job of a closed batch without one at expiry, and deletes the batch only after that', async () => {
+    const at = minute(70);
+    await seedClosedBatch(at, randomUUID(), 'closed-old.csv');
+    const store = eventSourceStore();
+    expect(await getJob(jobOf(at))).toBeUndefined();
+    expect((await env.invokeFunction('scoringBatchesExpiry')).status).toBe(202);
+    const job = await waitFor('the closed batch job', () => getJob(jobOf(at)));
+    expect(environmentOf(job).AZ_BATCHAI_INPUT_BLOB_NAMES).toBe('closed-old.csv');
+    await waitFor('the job recorded on the batch', async () =>
+      (await store.getBatch(idOf(at)))?.batch.jobCreated === true ? true : undefined,
+    );
+    expect((await env.invokeFunction('scoringBatchesExpiry')).status).toBe(202);
+    await waitFor('the batch deleted', async () =>
+      (await store.getBatch(idOf(at))) === undefined ? true : undefined,
+    );
+    expect((await listJobNames()).filter((n) => n === jobOf(at))).toEqual([jobOf(at)]);
+  });
+
+  it('flushes a closed batch without a job again when Event Grid redelivers one of its events', async () => {
+    const at = minute(0.1);
+    const eventId = `stuck-${randomUUID()}`;
+    await seedClosedBatch(at, eventId, 'closed-recent.csv');
+    const redelivered = {
+      ...gridBlobEvent(eventId, 'stuck', 'closed-recent.csv'),
+      eventTime: new Date(at.getTime() + 5_000).toISOString(),
+    };
+    expect((await postEvents([redelivered])).status).toBe(200);
+    const job = await waitFor('the closed batch job', () => getJob(jobOf(at)), 30_000);
+    expect(environmentOf(job).AZ_BATCHAI_INPUT_BLOB_NAMES).toBe('closed-recent.csv');
+    await waitFor('the job recorded on the batch', async () =>
+      (await eventSourceStore().getBatch(idOf(at)))?.batch.jobCreated === true ? true : undefined,
     );
   });
 });
@@ -445,6 +565,167 @@ describe('job schedules', () => {
     await tick();
     await new Promise((r) => setTimeout(r, 1500));
     expect((await listJobNames()).filter((n) => n.startsWith('hourly-'))).toEqual([lastRun.jobName]);
+  });
+});
+
+// The schedule service driven from the test with its own clock (in 2100, so the host's own ticks, on the real
+// clock, never find these schedules due), against the same Cosmos emulator, seeing only the schedules named.
+describe('job schedules: start time, re-enabling and outcomes', () => {
+  let clock = new Date(0);
+  let deps: EventSourceDeps;
+  const address = { subscriptionId: SUB, resourceGroup: 'eventsrg', workspace: 'ws' };
+
+  function onlySchedules(store: EventSourceStore, names: string[]): EventSourceStore {
+    return Object.assign(Object.create(store) as EventSourceStore, {
+      enabledSchedules: async () =>
+        (await store.enabledSchedules()).filter((s) => names.includes(s.record.name)),
+    });
+  }
+
+  function scheduleBody(properties: Record<string, unknown>): Record<string, unknown> {
+    return {
+      properties: {
+        schedule: '0 0 * * * *',
+        experimentName: 'exp',
+        jobTemplate: jobTemplate('score {scheduledTime}'),
+        ...properties,
+      },
+    };
+  }
+
+  async function put(name: string, at: string, properties: Record<string, unknown>): Promise<void> {
+    clock = new Date(at);
+    await putDefinition(deps, 'jobSchedule', address, name, scheduleBody(properties));
+  }
+
+  async function tick(name: string, at: string): Promise<Record<string, unknown> | undefined> {
+    clock = new Date(at);
+    const outcomes = await runDueSchedules({ ...deps, store: onlySchedules(deps.store, [name]) }, clock);
+    const outcome = outcomes.find((o) => o.schedule === name);
+    return outcome && { result: outcome.result, dueTime: outcome.dueTime, jobName: outcome.jobName };
+  }
+
+  beforeAll(() => {
+    const cosmos = createCosmosClient(env.settings.COSMOS_ENDPOINT, env.settings.COSMOS_KEY);
+    deps = {
+      service: {
+        store: new CosmosResourceStore(cosmos, env.settings.COSMOS_DATABASE),
+        secrets: new AesGcmSecretProtector(secretsKey),
+        quotas: defaultQuotas,
+        now: () => clock,
+        newId: randomUUID,
+      },
+      store: eventSourceStore(),
+      batches: { scheduleFlush: async () => undefined },
+    };
+  });
+
+  it('runs no occurrence before a startTime that a PUT moved later, and runs the one at startTime', async () => {
+    await put('later-start', '2100-01-01T00:30:00Z', { startTime: '2100-01-01T00:00:00Z' });
+    await put('later-start', '2100-01-01T00:40:00Z', { startTime: '2100-01-01T05:00:00Z' });
+    expect(await tick('later-start', '2100-01-01T03:30:00Z')).toBeUndefined();
+    expect(await tick('later-start', '2100-01-01T05:00:00Z')).toEqual({
+      result: 'created',
+      dueTime: '2100-01-01T05:00:00.000Z',
+      jobName: 'later-start-21000101T050000',
+    });
+  });
+
+  it('runs no catch-up job for due times that passed while the schedule was disabled', async () => {
+    // overlapPolicy allow: the earlier job stays queued (the cluster has no nodes), and must not hide the outcome.
+    const properties = { startTime: '2100-02-01T00:00:00Z', overlapPolicy: 'allow' };
+    await put('paused', '2100-02-01T00:30:00Z', properties);
+    expect(await tick('paused', '2100-02-01T01:00:30Z')).toMatchObject({
+      result: 'created',
+      dueTime: '2100-02-01T01:00:00.000Z',
+    });
+    await put('paused', '2100-02-01T01:10:00Z', { ...properties, enabled: false });
+    await put('paused', '2100-02-01T05:30:00Z', { ...properties, enabled: true });
+    expect(await tick('paused', '2100-02-01T05:40:00Z')).toBeUndefined();
+    expect(await tick('paused', '2100-02-01T06:00:00Z')).toEqual({
+      result: 'created',
+      dueTime: '2100-02-01T06:00:00.000Z',
+      jobName: 'paused-21000201T060000',
+    });
+    expect((await listJobNames()).filter((n) => n.startsWith('paused-')).sort()).toEqual([
+      'paused-21000201T010000',
+      'paused-21000201T060000',
+    ]);
+  });
+
+  it('reports a due time whose job an earlier tick created as existing, and keeps it as the last job', async () => {
+    const jobName = scheduledJobName('rerun', new Date('2100-03-01T01:00:00Z'));
+    await put('rerun', '2100-03-01T00:30:00Z', { startTime: '2100-03-01T00:30:00Z' });
+    // What a concurrent tick on another instance leaves: the due time's job, the schedule not yet updated.
+    await api.put(`${experiment}/jobs/${jobName}`, jobTemplate('score earlier'));
+    expect(await tick('rerun', '2100-03-01T01:00:30Z')).toEqual({
+      result: 'existing',
+      dueTime: '2100-03-01T01:00:00.000Z',
+      jobName,
+    });
+    const stored = await deps.store.get('jobSchedule', address, 'rerun');
+    const status = (stored!.record as JobScheduleRecord).status;
+    expect(status.lastJobName).toBe(jobName);
+    expect(status.lastOutcome).toMatchObject({ result: 'existing', jobName });
+  });
+});
+
+describe('rules and schedules of a deleted workspace', () => {
+  it('are not inherited by a workspace created again under the same name', async () => {
+    const reborn = workspacePath('eventsrg', 'reborn');
+    const rule = `${reborn}/scoringRules/inherited-rule`;
+    const schedule = `${reborn}/jobSchedules/inherited-schedule`;
+    await api.put(reborn, { location: 'eastus' });
+    await api.put(`${reborn}/experiments/exp`);
+    const template = jobTemplate('python score.py {blobName}');
+    expect(
+      (
+        await api.send('PUT', rule, {
+          properties: { source: { container: 'reborn' }, experimentName: 'exp', jobTemplate: template },
+        })
+      ).status,
+    ).toBe(201);
+    const scheduleBody = {
+      properties: { schedule: '0 0 2 * * *', experimentName: 'exp', jobTemplate: template },
+    };
+    expect((await api.send('PUT', schedule, scheduleBody)).status).toBe(201);
+
+    const deleted = await api.send('DELETE', reborn);
+    expect(deleted.status).toBe(202);
+    expect((await api.waitForOperation(deleted)).status).toBe('Succeeded');
+    await api.put(reborn, { location: 'eastus' });
+    await api.put(`${reborn}/experiments/exp`);
+
+    expect((await api.send('GET', rule)).status).toBe(404);
+    expect((await api.send('GET', schedule)).status).toBe(404);
+    expect((await api.send('GET', `${reborn}/scoringRules`)).body.value).toEqual([]);
+    expect((await api.send('GET', `${reborn}/jobSchedules`)).body.value).toEqual([]);
+    // The new owner's PUT creates a new schedule (201), with nothing of the old one's status.
+    const created = await api.send('PUT', schedule, scheduleBody);
+    expect(created.status).toBe(201);
+    expect(created.body.properties).not.toHaveProperty('lastRun');
+  });
+
+  it('are removed by the timer, not run, once their workspace was deleted', async () => {
+    const gone = workspacePath('eventsrg', 'gone');
+    const address = { subscriptionId: SUB, resourceGroup: 'eventsrg', workspace: 'gone' };
+    await api.put(gone, { location: 'eastus' });
+    await api.put(`${gone}/experiments/exp`);
+    expect(
+      (
+        await api.send('PUT', `${gone}/jobSchedules/orphan`, {
+          properties: { schedule: '0 0 2 * * *', experimentName: 'exp', jobTemplate: jobTemplate() },
+        })
+      ).status,
+    ).toBe(201);
+    const deleted = await api.send('DELETE', gone);
+    expect((await api.waitForOperation(deleted)).status).toBe('Succeeded');
+    const store = eventSourceStore();
+    expect(await store.get('jobSchedule', address, 'orphan')).toBeDefined();
+    expect((await env.invokeFunction('jobSchedulesTimer')).status).toBe(202);
+    await waitFor('the orphaned schedule removed', async () =>
+      (await store.get('jobSchedule', address, 'orphan')) === undefined ? true : undefined,
+    );
   });
 });
 

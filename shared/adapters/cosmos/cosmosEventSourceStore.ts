@@ -108,12 +108,20 @@ export class CosmosEventSourceStore implements EventSourceStore {
     }
   }
 
-  async delete(kind: DefinitionKind, workspace: WorkspaceAddress, name: string): Promise<boolean> {
+  async delete(
+    kind: DefinitionKind,
+    workspace: WorkspaceAddress,
+    name: string,
+    etag?: string,
+  ): Promise<boolean> {
     try {
-      await this.definitions.item(idOf(kind, name), workspaceKeyOf(workspace)).delete();
+      await this.definitions
+        .item(idOf(kind, name), workspaceKeyOf(workspace))
+        .delete(etag === undefined ? {} : { accessCondition: { type: 'IfMatch', condition: etag } });
       return true;
     } catch (error: unknown) {
-      if (cosmosStatusOf(error) === 404) return false;
+      const status = cosmosStatusOf(error);
+      if (status === 404 || status === 412) return false;
       throw error;
     }
   }

@@ -12,6 +12,7 @@ import { workspaceKeyOf, type BlobBatch, type ScoringRuleRecord } from './eventS
 import { permanentFailure } from './failureKind';
 import { instantiateJobTemplate, type EnvironmentVariable } from './jobTemplate';
 import { blobPlaceholders, blobVariables, ruleMatches } from './scoringRule';
+import { belongsToWorkspace, WorkspaceStamps } from './workspaceStamp';
 
 /** A batch's job is created this long after its window closes, for events still in flight. */
 export const batchGraceMs = 2_000;
@@ -42,7 +43,11 @@ export async function handleBlobCreated(
     ruleMatches(rule.record.properties, blob),
   );
   const outcomes: RuleOutcome[] = [];
-  for (const { record: rule } of rules) {
+  const stamps = new WorkspaceStamps(deps.service);
+  for (const stored of rules) {
+    // A rule left by an earlier workspace of the same name is removed, never run.
+    if (!(await stamps.isCurrent(deps.store, stored))) continue;
+    const rule = stored.record;
     const base = { rule: rule.name, workspace: workspaceKeyOf(rule.workspace) };
     try {
       if (rule.properties.batching) {
@@ -100,6 +105,7 @@ async function addToBatch(
         windowStart: windowStart.toISOString(),
         part,
         blobs: [entry],
+        ...(rule.workspaceStamp !== undefined ? { workspaceStamp: rule.workspaceStamp } : {}),
       };
       try {
         await deps.store.createBatch(batch);
@@ -111,8 +117,9 @@ async function addToBatch(
       return id;
     }
     if (found.batch.blobs.some((b) => b.eventId === blob.eventId)) {
-      // A redelivery: the earlier attempt may have stopped before asking for the flush, so ask again.
-      if (!found.batch.jobName) await deps.batches.scheduleFlush(id, flushAt());
+      // A redelivery: the earlier attempt may have stopped before asking for the flush, or the flush may have
+      // closed the batch and failed before its job existed (its wake-up given up): ask again.
+      if (!batchDone(found.batch)) await deps.batches.scheduleFlush(id, flushAt());
       return id;
     }
     if (
@@ -133,17 +140,24 @@ async function addToBatch(
   throw new Error(`The batches of rule '${rule.name}' for window ${windowStart.toISOString()} are all full.`);
 }
 
+/** A batch needs no more flushing once its job exists or it failed for good. */
+function batchDone(batch: BlobBatch): boolean {
+  return batch.jobCreated === true || batch.failure !== undefined;
+}
+
 export interface BatchOutcome {
   batchId: string;
-  result: 'created' | 'existing' | 'failed' | 'missing';
+  /** pending: the job could not be created yet (a transient failure); a later flush retries it. */
+  result: 'created' | 'existing' | 'failed' | 'missing' | 'pending';
   jobName?: string;
   blobCount?: number;
   error?: ErrorDetail;
 }
 
 /**
- * Closes the batch (no blob is added afterwards) and creates its job from the closed list. Safe to run more than
- * once: a closed batch creates the same job under the same name again, which createJob answers with the existing one.
+ * Closes the batch (no blob is added afterwards), creates its job from the closed list, then records that the job
+ * exists. Safe to run more than once: a closed batch whose job is not recorded creates the same job under the same
+ * name again, which createJob answers with the existing one; a batch whose job is recorded is left as it is.
  */
 export async function flushBlobBatch(deps: EventSourceDeps, batchId: string): Promise<BatchOutcome> {
   let batch: BlobBatch;
@@ -153,6 +167,13 @@ export async function flushBlobBatch(deps: EventSourceDeps, batchId: string): Pr
     if (found.batch.failure !== undefined) {
       return { batchId, result: 'failed', error: { code: 'BatchFailed', message: found.batch.failure } };
     }
+    if (found.batch.jobCreated === true)
+      return {
+        batchId,
+        result: 'existing',
+        jobName: found.batch.jobName,
+        blobCount: found.batch.blobs.length,
+      };
     if (found.batch.jobName !== undefined) {
       batch = found.batch;
       break;
@@ -171,7 +192,11 @@ export async function flushBlobBatch(deps: EventSourceDeps, batchId: string): Pr
   const jobName = batch.jobName!;
   const rule = await deps.store.get('scoringRule', batch.workspace, batch.ruleName);
   try {
-    if (!rule || rule.record.kind !== 'scoringRule') {
+    if (
+      !rule ||
+      rule.record.kind !== 'scoringRule' ||
+      !(await sameRuleIncarnation(deps, batch, rule.record))
+    ) {
       throw new ConflictError(
         'ScoringRuleNotFound',
         `The scoring rule '${batch.ruleName}' was deleted before its batch's job was created.`,
@@ -195,6 +220,7 @@ export async function flushBlobBatch(deps: EventSourceDeps, batchId: string): Pr
       }),
     );
     const result = await createJobOnce(deps.service, jobRef(rule.record, jobName), body);
+    await recordJobCreated(deps, batchId);
     return { batchId, result, jobName, blobCount: batch.blobs.length };
   } catch (error: unknown) {
     const reason = permanentFailure(error);
@@ -216,13 +242,15 @@ export const batchesExpiredPerRun = 500;
 export interface BatchExpiry {
   /** Closed batches deleted. */
   deleted: number;
-  /** Batches found still open (their wake-up was lost): flushed now, so their jobs exist; deleted by a later run. */
+  /** Batches found without their job (wake-up lost, or flush failed): flushed now; deleted by a later run. */
   flushed: BatchOutcome[];
 }
 
 /**
  * Deletes the blob batches older than the retention, so the container does not grow for ever. A batch still open
- * that long after its window closed lost its wake-up message: it is flushed now (its job created), not dropped.
+ * that long after its window closed lost its wake-up message, and one closed without a recorded job had its flush
+ * fail until the wake-up was given up: either is flushed now (its job created), not dropped, and deleted by a later
+ * run once its job exists.
  */
 export async function expireBlobBatches(
   deps: EventSourceDeps,
@@ -234,13 +262,49 @@ export async function expireBlobBatches(
   const before = new Date(now.getTime() - retentionMs).toISOString();
   const expiry: BatchExpiry = { deleted: 0, flushed: [] };
   for (const { batch, etag } of await deps.store.batchesBefore(before, batchesExpiredPerRun)) {
-    if (batch.jobName === undefined && batch.failure === undefined) {
-      expiry.flushed.push(await flushBlobBatch(deps, batch.id));
+    if (!batchDone(batch)) {
+      expiry.flushed.push(await flushForExpiry(deps, batch.id));
     } else if (await deps.store.deleteBatch(batch.id, etag)) {
       expiry.deleted += 1;
     }
   }
   return expiry;
+}
+
+/** A flush by the expiry timer: a transient failure of one batch leaves it for the next run, not the others. */
+async function flushForExpiry(deps: EventSourceDeps, batchId: string): Promise<BatchOutcome> {
+  try {
+    return await flushBlobBatch(deps, batchId);
+  } catch (error: unknown) {
+    return {
+      batchId,
+      result: 'pending',
+      error: { code: 'TransientFailure', message: (error as Error).message },
+    };
+  }
+}
+
+/** The rule is the one that opened the batch, in the workspace it was opened in (not a later one of that name). */
+async function sameRuleIncarnation(
+  deps: EventSourceDeps,
+  batch: BlobBatch,
+  rule: ScoringRuleRecord,
+): Promise<boolean> {
+  if (batch.workspaceStamp !== undefined && rule.workspaceStamp !== batch.workspaceStamp) return false;
+  return belongsToWorkspace(rule, await new WorkspaceStamps(deps.service).current(rule.workspace));
+}
+
+async function recordJobCreated(deps: EventSourceDeps, batchId: string): Promise<void> {
+  for (;;) {
+    const found = await deps.store.getBatch(batchId);
+    if (!found || found.batch.jobCreated === true) return;
+    try {
+      await deps.store.replaceBatch({ ...found.batch, jobCreated: true }, found.etag);
+      return;
+    } catch (error: unknown) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
 }
 
 async function recordBatchFailure(deps: EventSourceDeps, batchId: string, failure: string): Promise<void> {

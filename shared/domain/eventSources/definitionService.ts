@@ -4,17 +4,26 @@
 import { armIdOf, validateRef, validateResourceName, type ResourceRef } from '../resourceId';
 import { requireWorkspace } from '../services/parentLookup';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors';
+import type { Stored } from '../resourceRecord';
 import type { JsonObject } from '../specValidator';
 import type { Page, PageRequest } from '../../ports/resourceStore';
 import type { EventSourceDeps } from './eventSourceDeps';
 import type {
   DefinitionKind,
   DefinitionRecord,
+  JobScheduleRecord,
+  JobScheduleStatus,
   StoredDefinition,
   WorkspaceAddress,
 } from './eventSourceStore';
-import { nextRunTime, validateJobScheduleBody } from './jobSchedule';
+import {
+  evaluationFloor,
+  nextRunTime,
+  validateJobScheduleBody,
+  type JobScheduleProperties,
+} from './jobSchedule';
 import { validateScoringRuleBody } from './scoringRule';
+import { belongsToWorkspace, removeStaleDefinition, workspaceStampOf } from './workspaceStamp';
 
 export const definitionInfo: Record<
   DefinitionKind,
@@ -34,10 +43,50 @@ export const definitionInfo: Record<
   },
 };
 
-async function checkWorkspace(deps: EventSourceDeps, workspace: WorkspaceAddress): Promise<void> {
+/** The workspace's incarnation stamp; ParentResourceNotFound when it does not exist. */
+async function checkWorkspace(deps: EventSourceDeps, workspace: WorkspaceAddress): Promise<string> {
   const ref: ResourceRef = { kind: 'workspace', ...workspace, name: workspace.workspace };
   validateRef(ref);
-  await requireWorkspace(deps.service, ref);
+  const stored: Stored = await requireWorkspace(deps.service, ref);
+  return workspaceStampOf(stored);
+}
+
+/** The definition as the current workspace has it: one left by an earlier workspace of that name is removed. */
+async function currentDefinition(
+  deps: EventSourceDeps,
+  kind: DefinitionKind,
+  workspace: WorkspaceAddress,
+  name: string,
+  stamp: string,
+): Promise<StoredDefinition | undefined> {
+  const found = await deps.store.get(kind, workspace, name);
+  if (!found || belongsToWorkspace(found.record, stamp)) return found;
+  await removeStaleDefinition(deps.store, found);
+  return undefined;
+}
+
+const latest = (...times: (Date | undefined)[]): Date =>
+  new Date(Math.max(...times.map((t) => t?.getTime() ?? -Infinity)));
+
+/**
+ * Where the evaluation of a saved schedule resumes. Due times already handled stay handled (no second job for
+ * them); occurrences before startTime are never due; a schedule enabled again starts from now, without running
+ * what fell due while it was disabled.
+ */
+function scheduleStatus(
+  previous: JobScheduleRecord | undefined,
+  properties: JobScheduleProperties,
+  now: Date,
+): JobScheduleStatus {
+  const floor = evaluationFloor(properties);
+  if (!previous) return { evaluatedUntil: (floor ?? now).toISOString() };
+  const enabledAgain = !previous.properties.enabled && properties.enabled;
+  const evaluatedUntil = latest(
+    new Date(previous.status.evaluatedUntil),
+    floor,
+    enabledAgain ? now : undefined,
+  ).toISOString();
+  return { ...previous.status, evaluatedUntil };
 }
 
 export async function putDefinition(
@@ -48,7 +97,7 @@ export async function putDefinition(
   body: unknown,
 ): Promise<{ created: boolean; stored: StoredDefinition }> {
   validateResourceName(definitionInfo[kind].nameField, name);
-  await checkWorkspace(deps, workspace);
+  const workspaceStamp = await checkWorkspace(deps, workspace);
   const rule = kind === 'scoringRule' ? validateScoringRuleBody(body) : undefined;
   const schedule = kind === 'jobSchedule' ? validateJobScheduleBody(body) : undefined;
   const experimentName = (rule ?? schedule)!.experimentName;
@@ -64,22 +113,34 @@ export async function putDefinition(
       `The experiment '${experimentName}' does not exist in workspace '${workspace.workspace}'.`,
     );
   }
-  const now = deps.service.now().toISOString();
+  const nowTime = deps.service.now();
+  const now = nowTime.toISOString();
   for (;;) {
-    const existing = await deps.store.get(kind, workspace, name);
-    const base = { workspace, name, createdTime: existing?.record.createdTime ?? now, updatedTime: now };
+    const found = await deps.store.get(kind, workspace, name);
+    // One left by an earlier workspace of this name is replaced as if it did not exist (nothing of it is kept).
+    const existing = found && belongsToWorkspace(found.record, workspaceStamp) ? found : undefined;
+    const base = {
+      workspace,
+      name,
+      createdTime: existing?.record.createdTime ?? now,
+      updatedTime: now,
+      workspaceStamp,
+    };
     let record: DefinitionRecord;
     if (rule) {
       record = { kind: 'scoringRule', ...base, properties: rule };
     } else {
-      const previous = existing?.record.kind === 'jobSchedule' ? existing.record.status : undefined;
-      // Due times already handled stay handled when the schedule is edited (no second job for them).
-      const status = previous ?? { evaluatedUntil: schedule!.startTime ?? now };
-      record = { kind: 'jobSchedule', ...base, properties: schedule!, status };
+      const previous = existing?.record.kind === 'jobSchedule' ? existing.record : undefined;
+      record = {
+        kind: 'jobSchedule',
+        ...base,
+        properties: schedule!,
+        status: scheduleStatus(previous, schedule!, nowTime),
+      };
     }
     try {
-      if (!existing) return { created: true, stored: await deps.store.create(record) };
-      return { created: false, stored: await deps.store.replace(record, existing.etag) };
+      if (!found) return { created: true, stored: await deps.store.create(record) };
+      return { created: !existing, stored: await deps.store.replace(record, found.etag) };
     } catch (error: unknown) {
       // A concurrent PUT or tick changed it: read again and apply this PUT over it.
       if (!(
@@ -99,8 +160,8 @@ export async function getDefinition(
   name: string,
 ): Promise<StoredDefinition> {
   validateResourceName(definitionInfo[kind].nameField, name);
-  await checkWorkspace(deps, workspace);
-  const found = await deps.store.get(kind, workspace, name);
+  const stamp = await checkWorkspace(deps, workspace);
+  const found = await currentDefinition(deps, kind, workspace, name, stamp);
   if (!found) {
     throw new NotFoundError(
       `The ${definitionInfo[kind].label} '${name}' was not found in workspace '${workspace.workspace}'.`,
@@ -116,8 +177,9 @@ export async function deleteDefinition(
   name: string,
 ): Promise<boolean> {
   validateResourceName(definitionInfo[kind].nameField, name);
-  await checkWorkspace(deps, workspace);
-  return deps.store.delete(kind, workspace, name);
+  const stamp = await checkWorkspace(deps, workspace);
+  const found = await currentDefinition(deps, kind, workspace, name, stamp);
+  return found !== undefined && (await deps.store.delete(kind, workspace, name));
 }
 
 export async function listDefinitions(
@@ -126,8 +188,14 @@ export async function listDefinitions(
   workspace: WorkspaceAddress,
   page: PageRequest,
 ): Promise<Page<StoredDefinition>> {
-  await checkWorkspace(deps, workspace);
-  return deps.store.list(kind, workspace, page);
+  const stamp = await checkWorkspace(deps, workspace);
+  const listed = await deps.store.list(kind, workspace, page);
+  const items: StoredDefinition[] = [];
+  for (const item of listed.items) {
+    if (belongsToWorkspace(item.record, stamp)) items.push(item);
+    else await removeStaleDefinition(deps.store, item);
+  }
+  return { ...listed, items };
 }
 
 /** The ARM-style wire form: id, name, type, properties (input + read-only status). */
@@ -139,7 +207,7 @@ export function definitionView(record: DefinitionRecord, now: Date): JsonObject 
   properties.creationTime = record.createdTime;
   properties.lastModifiedTime = record.updatedTime;
   if (record.kind === 'jobSchedule') {
-    const from = new Date(Math.max(now.getTime(), new Date(record.status.evaluatedUntil).getTime()));
+    const from = latest(now, new Date(record.status.evaluatedUntil), evaluationFloor(record.properties));
     const next = record.properties.enabled ? nextRunTime(record.properties.schedule, from) : undefined;
     if (next) properties.nextRunTime = next;
     if (record.status.lastJobName) properties.lastJobName = record.status.lastJobName;

@@ -20,7 +20,8 @@ export function workspaceKeyOf(workspace: WorkspaceAddress): string {
 /** The outcome of the last due time of a schedule (shown by GET, so a user can see why no job appeared). */
 export interface ScheduleOutcome {
   dueTime: string;
-  result: 'created' | 'skipped' | 'failed';
+  /** existing: the job of this due time was there already (an earlier tick created it). */
+  result: 'created' | 'existing' | 'skipped' | 'failed';
   jobName?: string;
   message?: string;
   /** Earlier due times collapsed into this one after an outage. */
@@ -39,6 +40,11 @@ interface DefinitionBase {
   name: string;
   createdTime: string;
   updatedTime: string;
+  /**
+   * The workspace incarnation the definition was saved under (workspaceStamp.ts): a workspace deleted and created
+   * again under the same name does not inherit it. Absent on definitions saved before stamps existed.
+   */
+  workspaceStamp?: string;
 }
 
 export interface ScoringRuleRecord extends DefinitionBase {
@@ -76,8 +82,15 @@ export interface BlobBatch {
   windowStart: string;
   part: number;
   blobs: BatchedBlob[];
-  /** Set when the batch's job was created: later blobs of the window go to the next part. */
+  /**
+   * Set when the batch was closed (its job's name chosen): later blobs of the window go to the next part. The job
+   * itself may not exist yet: a flush that closed the batch can fail before creating it.
+   */
   jobName?: string;
+  /** Set once the job named `jobName` exists (created by this flush or an earlier one): the batch is done. */
+  jobCreated?: boolean;
+  /** The stamp of the rule that opened it: only that rule's incarnation creates its job. */
+  workspaceStamp?: string;
   /** Why the batch's job could not be created (a permanent failure: the rule was deleted, the template refused). */
   failure?: string;
 }
@@ -88,7 +101,8 @@ export interface EventSourceStore {
   create(record: DefinitionRecord): Promise<StoredDefinition>;
   /** Replaces it if the ETag still matches: PreconditionFailedError otherwise, NotFoundError when gone. */
   replace(record: DefinitionRecord, etag: string): Promise<StoredDefinition>;
-  delete(kind: DefinitionKind, workspace: WorkspaceAddress, name: string): Promise<boolean>;
+  /** Deletes it (only if its ETag still matches, when `etag` is given); false when it is gone or changed. */
+  delete(kind: DefinitionKind, workspace: WorkspaceAddress, name: string, etag?: string): Promise<boolean>;
   list(kind: DefinitionKind, workspace: WorkspaceAddress, page: PageRequest): Promise<Page<StoredDefinition>>;
   /** Enabled scoring rules on a container (lower-case name), across workspaces: the Event Grid function's query. */
   rulesForContainer(container: string): Promise<StoredDefinition<ScoringRuleRecord>[]>;

@@ -66,6 +66,16 @@ export function validateJobScheduleBody(body: unknown): JobScheduleProperties {
   return result;
 }
 
+/**
+ * The exclusive lower bound that startTime puts on due times (an occurrence at startTime itself is due), or
+ * undefined without a startTime.
+ */
+export function evaluationFloor(properties: Pick<JobScheduleProperties, 'startTime'>): Date | undefined {
+  return properties.startTime === undefined
+    ? undefined
+    : new Date(new Date(properties.startTime).getTime() - 1);
+}
+
 /** How far back a schedule catches up after an outage: older due times are dropped, not run. */
 export const maxCatchUpMs = 7 * 24 * 3600 * 1000;
 

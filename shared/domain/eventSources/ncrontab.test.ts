@@ -37,6 +37,13 @@ describe('ncrontab', () => {
     expect(next('0 0 0 13 * FRI', '2024-03-14T00:00:00Z')).toBe('2024-09-13T00:00:00.000Z');
   });
 
+  it('steps days of week from a start value up to Saturday, not round to Sunday', () => {
+    expect([...parseNcrontab('0 0 0 * * 1/2').daysOfWeek]).toEqual([1, 3, 5]);
+    // 2024-03-09 is a Saturday: after Friday's run comes Monday's, not Sunday's.
+    expect(next('0 0 0 * * 1/2', '2024-03-08T12:00:00Z')).toBe('2024-03-11T00:00:00.000Z');
+    expect([...parseNcrontab('0 0 0 * * */3').daysOfWeek]).toEqual([0, 3, 6]);
+  });
+
   it('handles leap days and impossible dates', () => {
     expect(next('0 0 0 29 2 *', '2024-03-01T00:00:00Z')).toBe('2028-02-29T00:00:00.000Z');
     expect(next('0 0 0 30 2 *', '2024-03-01T00:00:00Z')).toBeUndefined();

@@ -6,6 +6,8 @@ interface FieldSpec {
   name: string;
   min: number;
   max: number;
+  /** The top of `*` and of `n/step` when it is below max (day of week: 7 is another name for Sunday, 0). */
+  stepMax?: number;
   names?: string[];
 }
 
@@ -20,7 +22,13 @@ const fields: FieldSpec[] = [
     max: 12,
     names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
   },
-  { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+  {
+    name: 'day-of-week',
+    min: 0,
+    max: 7,
+    stepMax: 6,
+    names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+  },
 ];
 
 export interface CronExpression {
@@ -71,7 +79,7 @@ function parseField(text: string, spec: FieldSpec, expression: string): Set<numb
     let to: number;
     if (rangePart === '*' || rangePart === '?') {
       from = spec.min;
-      to = spec.name === 'day-of-week' ? 6 : spec.max;
+      to = spec.stepMax ?? spec.max;
     } else if (rangePart.includes('-')) {
       const [a, b, more] = rangePart.split('-');
       if (more !== undefined) throw new Error(`NCRONTAB "${expression}": invalid range "${rangePart}".`);
@@ -80,8 +88,8 @@ function parseField(text: string, spec: FieldSpec, expression: string): Set<numb
       if (from > to) throw new Error(`NCRONTAB "${expression}": range "${rangePart}" goes backwards.`);
     } else {
       from = parseValue(rangePart, spec, expression);
-      // `5/15` means "from 5 to the end, every 15".
-      to = stepPart !== undefined ? spec.max : from;
+      // `5/15` means "from 5 to the end, every 15"; NCrontab's days of week end at 6 (`1/2` is 1,3,5, not 1,3,5,0).
+      to = stepPart !== undefined ? (spec.stepMax ?? spec.max) : from;
     }
     for (let v = from; v <= to; v += step) values.add(spec.name === 'day-of-week' && v === 7 ? 0 : v);
   }

@@ -1,6 +1,7 @@
 // Scheduled batch scoring: at each tick, every enabled schedule with an occurrence in (evaluatedUntil, now] gets
 // one job for the latest such occurrence, named after the schedule and that due time, so a repeated or concurrent
 // tick finds the job instead of making another. The schedule's status records what happened to each due time.
+// Occurrences before the schedule's startTime are never due.
 import { PreconditionFailedError, NotFoundError } from '../errors';
 import type { ExecutionState } from '../resourceRecord';
 import type { ResourceRef } from '../resourceId';
@@ -9,8 +10,9 @@ import { scheduledJobName } from './eventJobName';
 import type { EventSourceDeps } from './eventSourceDeps';
 import type { JobScheduleRecord, ScheduleOutcome, StoredDefinition } from './eventSourceStore';
 import { permanentFailure } from './failureKind';
-import { dueRun, parseSchedule } from './jobSchedule';
+import { dueRun, evaluationFloor, parseSchedule } from './jobSchedule';
 import { instantiateJobTemplate } from './jobTemplate';
+import { WorkspaceStamps } from './workspaceStamp';
 
 const activeStates: ReadonlySet<ExecutionState> = new Set(['queued', 'running', 'terminating']);
 
@@ -30,8 +32,11 @@ export async function runDueSchedules(
   log: (message: string) => void = () => undefined,
 ): Promise<ScheduleTickOutcome[]> {
   const outcomes: ScheduleTickOutcome[] = [];
+  const stamps = new WorkspaceStamps(deps.service);
   for (const stored of await deps.store.enabledSchedules()) {
     try {
+      // A schedule left by an earlier workspace of the same name is removed, never run.
+      if (!(await stamps.isCurrent(deps.store, stored))) continue;
       const outcome = await runSchedule(deps, stored, now);
       if (outcome)
         outcomes.push({
@@ -53,11 +58,13 @@ async function runSchedule(
   now: Date,
 ): Promise<ScheduleOutcome | undefined> {
   const schedule = stored.record;
-  const due = dueRun(
-    parseSchedule('properties.schedule', schedule.properties.schedule),
-    new Date(schedule.status.evaluatedUntil),
-    now,
+  const cursor = new Date(
+    Math.max(
+      new Date(schedule.status.evaluatedUntil).getTime(),
+      evaluationFloor(schedule.properties)?.getTime() ?? -Infinity,
+    ),
   );
+  const due = dueRun(parseSchedule('properties.schedule', schedule.properties.schedule), cursor, now);
   if (!due) return undefined;
   const outcome = await decide(deps, schedule, due.dueTime);
   if (due.missed > 0) outcome.missed = due.missed;
@@ -65,7 +72,10 @@ async function runSchedule(
     ...schedule,
     status: {
       evaluatedUntil: due.dueTime.toISOString(),
-      lastJobName: outcome.result === 'created' ? outcome.jobName : schedule.status.lastJobName,
+      lastJobName:
+        outcome.result === 'created' || outcome.result === 'existing'
+          ? outcome.jobName
+          : schedule.status.lastJobName,
       lastOutcome: outcome,
     },
   };
@@ -106,8 +116,8 @@ async function decide(
     ],
   );
   try {
-    await createJobOnce(deps.service, jobRef(schedule, jobName), body);
-    return { dueTime: dueText, result: 'created', jobName };
+    const result = await createJobOnce(deps.service, jobRef(schedule, jobName), body);
+    return { dueTime: dueText, result, jobName };
   } catch (error: unknown) {
     const reason = permanentFailure(error);
     if (!reason) throw error;

@@ -1,6 +1,8 @@
 // Jobs submitted by queue message: the submission's job body goes through createJob (validation, sealed secrets,
 // `queued`, lifecycle started) under a name fixed by the submission, so a redelivered message finds its job.
-import type { ResourceRef } from '../resourceId';
+// Errors name the field as a path in the message: its own fields as `message.<field>`, the job body's as `job.<path>`.
+import { ConflictError, ValidationError } from '../errors';
+import { validateRef, type ResourceRef } from '../resourceId';
 import { createJob } from '../services/jobService';
 import type { ServiceDeps } from '../services/serviceDeps';
 import { submissionJobName } from './eventJobName';
@@ -22,6 +24,34 @@ export interface SubmittedJob {
   created: boolean;
 }
 
+/** The message field that holds each part of the job's address (validateRef names them as in a request path). */
+const addressFields: Record<string, string> = {
+  subscriptionId: 'message.subscriptionId',
+  resourceGroupName: 'message.resourceGroup',
+  workspaceName: 'message.workspace',
+  experimentName: 'message.experiment',
+  jobName: 'message.jobName',
+};
+
+function checkAddress(ref: ResourceRef): void {
+  try {
+    validateRef(ref);
+  } catch (error: unknown) {
+    const field = error instanceof ValidationError ? addressFields[error.target ?? ''] : undefined;
+    if (!field || !(error instanceof ValidationError)) throw error;
+    throw new ValidationError(field, error.message, error.code);
+  }
+}
+
+/** The job service names fields of the job body; in the message they sit under `job`. */
+function inJobBody(error: unknown): unknown {
+  if (error instanceof ValidationError && error.target)
+    return new ValidationError(`job.${error.target}`, error.message, error.code);
+  if (error instanceof ConflictError && error.target)
+    return new ConflictError(error.code, error.message, `job.${error.target}`);
+  return error;
+}
+
 export async function submitJob(deps: ServiceDeps, request: SubmissionRequest): Promise<SubmittedJob> {
   const ref: ResourceRef = {
     kind: 'job',
@@ -31,6 +61,11 @@ export async function submitJob(deps: ServiceDeps, request: SubmissionRequest): 
     experiment: request.experiment,
     name: request.jobName ?? submissionJobName(request.submissionId),
   };
-  const result = await createJob(deps, ref, request.job);
-  return { jobId: result.stored.record.armId, jobName: ref.name, created: result.created };
+  checkAddress(ref);
+  try {
+    const result = await createJob(deps, ref, request.job);
+    return { jobId: result.stored.record.armId, jobName: ref.name, created: result.created };
+  } catch (error: unknown) {
+    throw inJobBody(error);
+  }
 }
