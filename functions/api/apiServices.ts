@@ -10,6 +10,7 @@ import { readKeyVaultReferenceSettings } from '../../shared/config/keyVaultRefer
 import { createCosmosClient } from '../../shared/adapters/cosmos/cosmosClientFactory';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
 import { CosmosSweepStore } from '../../shared/adapters/cosmos/cosmosSweepStore';
+import { CosmosEventSourceStore } from '../../shared/adapters/cosmos/cosmosEventSourceStore';
 import { CosmosRoleAssignmentStore } from '../../shared/adapters/cosmos/cosmosRoleAssignmentStore';
 import { readAppConfig } from '../../shared/config/appConfig';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
@@ -34,6 +35,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
       outputFiles: createJobOutputFiles(process.env, store, secrets),
       workspaceAccess: new CosmosRoleAssignmentStore(cosmos, config.cosmos.database),
       sweeps: new CosmosSweepStore(cosmos, config.cosmos.database),
+      eventSources: new CosmosEventSourceStore(cosmos, config.cosmos.database),
       secrets,
       secretReferences: references
         ? new KeyVaultSecretReferences({

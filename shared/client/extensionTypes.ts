@@ -138,7 +138,7 @@ export interface JobSchedule extends ProxyResource {
     lastJobName?: string;
     lastRun?: {
       dueTime?: string;
-      result?: 'created' | 'skipped' | 'failed';
+      result?: 'created' | 'existing' | 'skipped' | 'failed';
       jobName?: string;
       message?: string;
       missed?: number;

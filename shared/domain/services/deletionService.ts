@@ -5,6 +5,7 @@
 import type { ResourceRef } from '../resourceId';
 import { experimentRefOf, workspaceRefOf } from '../resourceId';
 import type { SweepStore } from '../sweeps/sweepStore';
+import type { EventSourceStore } from '../eventSources/eventSourceStore';
 import type { Stored } from '../resourceRecord';
 import type { ListScope } from '../../ports/resourceStore';
 import { PreconditionFailedError } from '../errors';
@@ -163,7 +164,26 @@ export async function deleteWorkspaceRecord(deps: ServiceDeps, ref: ResourceRef)
   // After the workspace itself: its owners can follow the delete until it is done. A crash in between leaves a
   // record that a later workspace of that name replaces when it is created.
   await deps.workspaceAccess?.remove(workspace);
+  // Its scoring rules and job schedules too (a workspace created again under this name must not inherit them; one
+  // left by a crash here is still ignored and removed by its stamp, eventSources/workspaceStamp.ts).
+  if (deps.eventSources) await deleteEventSourcesOf(deps.eventSources, workspace);
   return true;
+}
+
+async function deleteEventSourcesOf(store: EventSourceStore, workspace: ResourceRef): Promise<void> {
+  const address = {
+    subscriptionId: workspace.subscriptionId,
+    resourceGroup: workspace.resourceGroup,
+    workspace: workspace.workspace,
+  };
+  for (const kind of ['scoringRule', 'jobSchedule'] as const) {
+    let continuationToken: string | undefined;
+    do {
+      const page = await store.list(kind, address, { maxItems: 100, continuationToken });
+      for (const definition of page.items) await store.delete(kind, address, definition.record.name);
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
 }
 
 const deleters: Record<

@@ -9,6 +9,7 @@ import type { SecretProtector } from '../../ports/secretProtector';
 import type { SecretReferenceResolver } from '../../ports/secretReferences';
 import type { WorkspaceAccessStore } from '../../security/workspaceAccessStore';
 import type { SweepStore } from '../sweeps/sweepStore';
+import type { EventSourceStore } from '../eventSources/eventSourceStore';
 
 export interface Quotas {
   /** Clusters per subscription and location (the Usages "Clusters" limit). */
@@ -31,6 +32,8 @@ export interface ServiceDeps {
   workspaceAccess?: WorkspaceAccessStore;
   /** Sweeps live under experiments: an experiment delete removes them (their trials are its jobs). */
   sweeps?: SweepStore;
+  /** Scoring rules and job schedules live under workspaces: a workspace delete removes them. */
+  eventSources?: EventSourceStore;
   quotas: Quotas;
   now: () => Date;
   newId: () => string;

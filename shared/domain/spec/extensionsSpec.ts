@@ -392,7 +392,7 @@ export const extensionDefinitions: Record<string, Json> = {
         description: 'The last due time handled.',
         properties: {
           dueTime: str('Due time.', { format: 'date-time' }),
-          result: str('created, skipped or failed.'),
+          result: str('created, existing (its job was there already), skipped or failed.'),
           jobName: str('The job.'),
           message: str('Why it was skipped or failed.'),
           missed: int('Due times collapsed into this one.'),
