@@ -137,14 +137,14 @@ describe('spec examples replayed', () => {
     'body.id': 'compared case-insensitively below (examples mix fileservers/fileServers)',
   };
 
-  beforeAll(async () => {
-    // The PutCluster example mounts a file server 'fileservercedd134b' of workspace 'demo_workspaces': create it.
-    await api.put(workspacePath(rg, 'demo_workspaces'), { location: 'eastus' });
-    await api.put(
-      `${workspacePath(rg, 'demo_workspaces')}/fileServers/fileservercedd134b`,
-      example('PutFileServer').parameters.parameters,
-    );
-  });
+  /**
+   * The PutCluster example mounts a file server 'fileservercedd134b' of workspace 'demo_workspaces' (sic): a cluster
+   * may mount only its own workspace's file servers, so the example is replayed with its own workspace there.
+   */
+  const ownWorkspace = <T>(value: T): T =>
+    JSON.parse(
+      JSON.stringify(value).replaceAll('/workspaces/demo_workspaces/', '/workspaces/demo_workspace/'),
+    ) as T;
 
   const steps: [string, string, string, number][] = [
     ['PutWorkspace', 'PUT', ws, 200],
@@ -162,7 +162,9 @@ describe('spec examples replayed', () => {
   ];
 
   test.each(steps)('%s answers like the example', async (name, method, resourcePath) => {
-    const ex = example(name);
+    const ex = ownWorkspace(example(name));
+    if (name === 'PutCluster')
+      await api.put(`${ws}/fileServers/fileservercedd134b`, example('PutFileServer').parameters.parameters);
     let response;
     if (method === 'PUT') {
       const first = await api.send('PUT', resourcePath, ex.parameters.parameters);
