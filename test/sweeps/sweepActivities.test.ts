@@ -8,7 +8,6 @@ import { pollSweepTrials } from '../../orchestrations/sweeps/pollSweepTrialsActi
 import { recordSweepStatus } from '../../orchestrations/sweeps/recordSweepStatusActivity';
 import { maxBytesPerRead } from '../../orchestrations/sweeps/trialStdoutReader';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
-import { validateSweepBody } from '../../shared/domain/sweeps/sweepDefinition';
 import {
   applyCreated,
   applyObservations,
@@ -18,30 +17,14 @@ import {
 } from '../../shared/domain/sweeps/sweepProgress';
 import type { SweepRecord } from '../../shared/domain/sweeps/sweepStore';
 import { MemorySweepStore } from './support/memorySweepStore';
+import { testSweepDefinition } from './support/sweepDefinition';
 
 let services: SweepActivityServices;
 jest.mock('../../orchestrations/sweeps/sweepServices', () => ({
   getSweepActivityServices: () => Promise.resolve(services),
 }));
 
-const { definition } = validateSweepBody(
-  {
-    properties: {
-      jobTemplate: {
-        cluster: {
-          id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c',
-        },
-        nodeCount: 1,
-        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_TEMP',
-        customToolkitSettings: { commandLine: 'python train.py --lr {parameters.lr}' },
-      },
-      parameters: { lr: { type: 'choice', values: [0.1, 0.01] } },
-      sampling: 'grid',
-      objective: { metric: 'accuracy', goal: 'maximize' },
-    },
-  },
-  7,
-);
+const definition = testSweepDefinition([0.1, 0.01]);
 const sweep = { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', name: 'sw' };
 const uuid = '0b1c2d3e-0000-4000-8000-000000000003';
 const running: SweepStatus = {

@@ -12,8 +12,8 @@ import {
 } from '../support/orchestratorReplay';
 import type { SweepOrchestrationInput } from '../../orchestrations/sweeps/sweepContract';
 import { sweepOrchestrator } from '../../orchestrations/sweeps/sweepOrchestrator';
-import { validateSweepBody } from '../../shared/domain/sweeps/sweepDefinition';
 import type { SweepRunState } from '../../shared/domain/sweeps/sweepProgress';
+import { testSweepDefinition } from './support/sweepDefinition';
 
 type Event = HistoryEvent;
 type State = ReplayState;
@@ -23,25 +23,7 @@ const fired = (id: number, s: number): Event[] => [episode(s), firedAt(id, s)];
 const replay = (handler: OrchestrationHandler, input: unknown, events: Event[]): Promise<State> =>
   replayOrchestrator(handler, 'Sweep', 'sweep-0b1c2d3e-0000-4000-8000-000000000001', input, events);
 
-const { definition } = validateSweepBody(
-  {
-    properties: {
-      jobTemplate: {
-        cluster: {
-          id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c',
-        },
-        nodeCount: 1,
-        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_TEMP',
-        customToolkitSettings: { commandLine: 'python train.py --lr {parameters.lr}' },
-      },
-      parameters: { lr: { type: 'choice', values: [0.1, 0.01, 0.001] } },
-      sampling: 'grid',
-      maxConcurrentTrials: 2,
-      objective: { metric: 'accuracy', goal: 'maximize' },
-    },
-  },
-  7,
-);
+const definition = testSweepDefinition([0.1, 0.01, 0.001], { sampling: 'grid', maxConcurrentTrials: 2 });
 const sweep = { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', name: 'sw' };
 const uuid = '0b1c2d3e-0000-4000-8000-000000000001';
 const input: SweepOrchestrationInput = { sweep, uuid, definition, pollSeconds: 2, roundsPerEpisode: 2 };

@@ -8,32 +8,17 @@ import { sweepOrchestrator } from '../../orchestrations/sweeps/sweepOrchestrator
 import type { Stored } from '../../shared/domain/resourceRecord';
 import type { ResourceRef } from '../../shared/domain/resourceId';
 import type { ResourceStore } from '../../shared/ports/resourceStore';
-import { validateSweepBody } from '../../shared/domain/sweeps/sweepDefinition';
 import type { SweepRunState, SweepStatus } from '../../shared/domain/sweeps/sweepProgress';
 import { recoveredRunState } from '../../shared/domain/sweeps/sweepRecovery';
 import type { SweepRecord } from '../../shared/domain/sweeps/sweepStore';
 import { completed, episode, fired, replay } from '../support/orchestratorReplay';
+import { testSweepDefinition } from './support/sweepDefinition';
 
-const { definition } = validateSweepBody(
-  {
-    properties: {
-      jobTemplate: {
-        cluster: {
-          id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c',
-        },
-        nodeCount: 1,
-        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_TEMP',
-        customToolkitSettings: { commandLine: 'python train.py --lr {parameters.lr}' },
-      },
-      parameters: { lr: { type: 'choice', values: [0.1, 0.01, 0.001] } },
-      sampling: 'random',
-      maxTrials: 50,
-      maxConcurrentTrials: 4,
-      objective: { metric: 'accuracy', goal: 'maximize' },
-    },
-  },
-  7,
-);
+const definition = testSweepDefinition([0.1, 0.01, 0.001], {
+  sampling: 'random',
+  maxTrials: 50,
+  maxConcurrentTrials: 4,
+});
 const address = { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', name: 'sw' };
 const uuid = '0b1c2d3e-0000-4000-8000-000000000002';
 const sweepCreated = '2030-01-01T00:00:00.000Z';

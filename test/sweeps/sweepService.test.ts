@@ -1,30 +1,13 @@
 // The sweep service's cancel and DELETE of a sweep that failed while trials ran: the trials it left running are
 // stopped (the orchestration is started again for them), and one that left none is unchanged or deleted at once.
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
-import { validateSweepBody } from '../../shared/domain/sweeps/sweepDefinition';
 import type { SweepStatus } from '../../shared/domain/sweeps/sweepProgress';
 import { cancelSweep, deleteSweep, type SweepServiceDeps } from '../../shared/domain/sweeps/sweepService';
 import type { SweepRecord } from '../../shared/domain/sweeps/sweepStore';
 import { MemorySweepStore } from './support/memorySweepStore';
+import { testSweepDefinition } from './support/sweepDefinition';
 
-const { definition } = validateSweepBody(
-  {
-    properties: {
-      jobTemplate: {
-        cluster: {
-          id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c',
-        },
-        nodeCount: 1,
-        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_TEMP',
-        customToolkitSettings: { commandLine: 'python train.py --lr {parameters.lr}' },
-      },
-      parameters: { lr: { type: 'choice', values: [0.1, 0.01] } },
-      sampling: 'grid',
-      objective: { metric: 'accuracy', goal: 'maximize' },
-    },
-  },
-  7,
-);
+const definition = testSweepDefinition([0.1, 0.01]);
 const address = { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', name: 'sw' };
 const failed = (trialState: 'running' | 'cancelled'): SweepStatus => ({
   executionState: 'failed',
