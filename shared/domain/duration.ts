@@ -1,15 +1,19 @@
 // Durations on the wire: Batch AI accepts ISO 8601 ("P7D", "PT1H30M") and .NET TimeSpan text ("7.00:00:00",
-// "01:30:00") and answers in ISO 8601 ("P7D"), so both are parsed to seconds and written back in ISO form.
+// "01:30:00") and answers in ISO 8601 ("P7D"), so both are parsed to seconds and written back in ISO form. Years and
+// months count as .NET's XmlConvert.ToTimeSpan counts them (the service's parser): a year 365 days, a month 30
+// days, twelve months a year ("P1M" = 30 days, "P13M" = 395 days).
 import { ValidationError } from './errors';
 
-const isoPattern = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+const isoPattern = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 const timeSpanPattern = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/;
 
 export function parseDurationSeconds(field: string, text: string): number {
   const iso = isoPattern.exec(text);
   if (iso && text.length > 1 && !/T$/i.test(text)) {
-    const [, d, h, m, s] = iso;
-    return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
+    const [, y, mo, d, h, m, s] = iso;
+    const months = Number(mo ?? 0);
+    const days = (Number(y ?? 0) + Math.floor(months / 12)) * 365 + (months % 12) * 30 + Number(d ?? 0);
+    return days * 86400 + Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
   }
   const span = timeSpanPattern.exec(text);
   if (span) {
