@@ -151,6 +151,8 @@ async function writeClusterStatus(
   error: ComputePoolError | undefined,
   now: Date,
 ): Promise<void> {
+  // A plan applied without the platform's refusal sized the pool: the initial size has been asked for.
+  const allocated = error === undefined;
   for (let attempt = 0; attempt < 10; attempt++) {
     const stored = await services.store.get(ref);
     if (!stored) return;
@@ -166,7 +168,9 @@ async function writeClusterStatus(
     const errors = clusterErrorsOf(records, error);
     if (errors.length > 0) status.errors = errors;
     else delete status.errors;
-    if (JSON.stringify(status) === before) return;
+    const firstAllocation = allocated && record.cluster?.initialAllocationTime === undefined;
+    if (firstAllocation) record.cluster = { ...record.cluster, initialAllocationTime: now.toISOString() };
+    if (JSON.stringify(status) === before && !firstAllocation) return;
     try {
       await services.store.replace(record, stored.etag);
       return;
@@ -238,7 +242,8 @@ export async function reconcileCluster(
     const plan = planCluster({
       now: now.getTime(),
       scale: scaleSettingsOf(stored.record.spec),
-      firstPass: input.firstPass,
+      // The initial size applies once per cluster, not once per monitor instance.
+      firstPass: input.firstPass && stored.record.cluster?.initialAllocationTime === undefined,
       poolNodes,
       records,
       queuedWorkNodes: work,

@@ -47,6 +47,11 @@ export interface ClusterRuntime {
   sealedNodeDataKey?: string;
   /** The job scheduler's autoscale demand (jobs that can never fit left out), which the cluster monitor follows. */
   autoscaleDemand?: { wantedNodeCount: number; unsatisfiableJobIds: string[]; time: string };
+  /**
+   * When the monitor first sized the pool (autoscale's `initialNodeCount` applies to that pass only): a monitor
+   * started again later (after a failure, a PATCH) must not grow an idle cluster back to its initial size.
+   */
+  initialAllocationTime?: string;
 }
 
 export interface ResourceRecord {

@@ -6,6 +6,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { nodeSetupOutputContainer } from '../../shared/config/resourceNames';
+import { clusterMonitorInstanceId } from '../../orchestrations/compute/clusterMonitorContract';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 import { readNodeFile } from '../../shared/adapters/compute/localNodeRegistry';
 import { ApiClient, SUB, workspacePath } from '../api/apiClient';
@@ -70,6 +71,7 @@ beforeAll(async () => {
       COMPUTE_HEARTBEAT_SECONDS: '0.5',
       COMPUTE_NODE_LOST_AFTER_SECONDS: '3',
       COMPUTE_MONITOR_INTERVAL_SECONDS: '1',
+      COMPUTE_AUTOSCALE_IDLE_SECONDS: '2',
     },
   });
   api = new ApiClient(env.baseUrl);
@@ -163,4 +165,44 @@ test('scaling to zero and deleting the cluster release every node', async () => 
     async () => (fs.existsSync(nodesDir()) ? undefined : true),
     60_000,
   );
+});
+
+test("autoscale's initial node count applies once per cluster, not again when its monitor starts again", async () => {
+  const autoPath = `${workspacePath('rg', 'ws')}/clusters/auto`;
+  const autoKey = clusterKey.replace(/\/local$/, '/auto');
+  const autoScale = { minimumNodeCount: 0, maximumNodeCount: 2, initialNodeCount: 1 };
+  await api.put(autoPath, {
+    properties: {
+      vmSize: 'STANDARD_D1_V2',
+      scaleSettings: { autoScale },
+      userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+    },
+  });
+  const current = async (): Promise<number> =>
+    ((await api.send('GET', autoPath)).body.properties as ClusterView).currentNodeCount;
+  await waitFor('the initial node', async () => ((await current()) === 1 ? true : undefined), 60_000);
+  await waitFor(
+    'the idle cluster scaled to zero',
+    async () => ((await current()) === 0 ? true : undefined),
+    60_000,
+  );
+  // Its monitor stops (as after a failure an operator cleaned up); a change of the cluster starts a new one.
+  const instance = `${env.baseUrl}/runtime/webhooks/durabletask/instances/${clusterMonitorInstanceId(autoKey)}`;
+  expect((await fetch(`${instance}/terminate?reason=test`, { method: 'POST' })).status).toBe(202);
+  await waitFor('the monitor terminated', async () => {
+    const status = (await (await fetch(instance)).json()) as { runtimeStatus: string };
+    return status.runtimeStatus === 'Terminated' ? true : undefined;
+  });
+  const patched = await api.send('PATCH', autoPath, { properties: { scaleSettings: { autoScale } } });
+  expect(patched.status).toBe(200);
+  await waitFor('a new monitor', async () => {
+    const status = (await (await fetch(instance)).json()) as { runtimeStatus: string };
+    return status.runtimeStatus === 'Running' ? true : undefined;
+  });
+  // Its passes (one a second) leave the idle cluster at zero: the initial size was asked for already.
+  for (let i = 0; i < 8; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await current()).toBe(0);
+  }
+  await api.send('DELETE', autoPath);
 });
