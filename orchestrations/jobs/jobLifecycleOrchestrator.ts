@@ -50,6 +50,11 @@ function nodeLostRequeues(context: OrchestrationContext): boolean {
   return compareVersions(context.df.version, '1.1') >= 0;
 }
 
+/** Version 1.2 on: a watch continues as new after a round its timer won, not after one an event won. */
+function rollsOverQuietly(context: OrchestrationContext): boolean {
+  return compareVersions(context.df.version, '1.2') >= 0;
+}
+
 /**
  * Version 1.2 on: a grant that arrives while a queued job's record is read, or while the scheduler is asked again,
  * is taken (older instances: lost, see the queued phase).
@@ -391,8 +396,14 @@ function* watchTasks(
     return result.lost;
   };
   let end: WatchEnd | undefined;
+  /** The last round was won by the periodic check's timer (no event), or none ran yet. */
+  let quiet = true;
   for (let round = 0; working() && end === undefined; round++) {
-    if (round === state.roundsPerEpisode) {
+    // Continue as new after the episode's rounds, from a quiet round only (1.2 on): an event delivered in the same
+    // batch as the one that ended a round is dropped by continue-as-new (the extension keeps no unprocessed events
+    // for JavaScript orchestrations), and a task's exit must not be lost with it. A timer's round can still share
+    // its batch with an event, but it comes every `nodeCheckSeconds`, not with every exit of a gang.
+    if (round >= state.roundsPerEpisode && (quiet || !rollsOverQuietly(context))) {
       return { kind: 'continue', state: { ...state, exits } };
     }
     const nextCheck = earlierOf(
@@ -400,6 +411,7 @@ function* watchTasks(
       secondsAfter(context.df.currentUtcDateTime, state.nodeCheckSeconds),
     );
     const winner = yield* firstOf(context, [...waits.values(), terminate], nextCheck);
+    quiet = winner === undefined;
     if (winner === terminate) end = { kind: 'terminated', exits };
     else if (winner === undefined) {
       if (notBefore(context.df.currentUtcDateTime, deadline)) end = { kind: 'wallClockExceeded', exits };

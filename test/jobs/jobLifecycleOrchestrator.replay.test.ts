@@ -341,6 +341,36 @@ test('after its rounds per episode the watch continues as new with its tasks and
   });
 });
 
+test('1.2: the watch continues as new after a round its timer won, never right after an event (which could drop the next)', async () => {
+  const started = raised(`task:${master.taskId}`, { kind: 'taskStarted' });
+  // Its one round was won by an event: it watches on, so an exit in the same batch is taken.
+  const afterEvent = await replay(jobLifecycleOrchestrator, input, [...runningMain(1), started], '1.2');
+  expect(afterEvent.isDone).toBe(false);
+  expect(flat(afterEvent).at(-1)).toMatchObject({ actionType: 5 });
+  const exited = await replay(
+    jobLifecycleOrchestrator,
+    input,
+    [...runningMain(1), started, raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 })],
+    '1.2',
+  );
+  expect(flat(exited).at(-1)).toMatchObject({ functionName: 'CompleteJobAttempt', input: { attempt: 1 } });
+  // A round its timer won (the node check found nothing) ends the episode.
+  const quiet = await replay(
+    jobLifecycleOrchestrator,
+    input,
+    [...runningMain(1), episode(30), fired(3, 30), completed(4, { lost: [] }, 30)],
+    '1.2',
+  );
+  expect(flat(quiet).map((a) => a.functionName ?? a.actionType)).toEqual([
+    5,
+    'LaunchJobTasks',
+    'LaunchJobTasks',
+    5,
+    'CheckJobNodes',
+    4,
+  ]);
+});
+
 test("an activity failing all its retries stops the attempt's tasks, then fails the job with the reason", async () => {
   const failed = (id: number, s: number): Event => ({
     EventType: 6,
