@@ -129,6 +129,21 @@ test('a changed orchestrator fails with a non-determinism error naming the diffe
   expect(plan.output).toContain("activity 'Other'");
 });
 
+test('an orchestrator that now schedules fewer steps than history recorded fails as non-deterministic too', async () => {
+  const r = new Replayer(twoSteps);
+  await r.episode([started], t0);
+  await r.episode([completed(0, 'a-out', 10)], t0 + 10); // B scheduled as task 1
+  r.swap(function* (context) {
+    yield context.df.callActivity('A', 1);
+    yield context.df.waitForExternalEvent('go'); // B removed: it now waits where B was
+  });
+  const plan = await r.episode([completed(1, 'b-out', 20)], t0 + 20);
+  expect(plan.status).toBe('Failed');
+  expect(plan.output).toContain(
+    "history says task 1 scheduled activity 'B', but the orchestrator code now schedules nothing",
+  );
+});
+
 test('retry: a failed attempt allocates a timer, then the retry attempt, before the next user task', async () => {
   const r = new Replayer(function* (context) {
     const options = new df.RetryOptions(100, 3);

@@ -392,6 +392,16 @@ export function planEpisode(
     }
     scheduleNewAction(seqAction, plan, meta, now, config, newId);
   }
+  if (cursor < scheduled.length) {
+    // The code now schedules fewer steps than history recorded (a step was removed, or moved behind a wait): the
+    // Durable Task runtime fails such an instance, and so does this engine, so the change shows up locally too.
+    const event = scheduled[cursor];
+    const message = new NonDeterminismError(
+      `history says task ${event.EventId ?? cursor} scheduled ${describeScheduled(event)}, but the orchestrator ` +
+        `code now schedules nothing at that step. Was the orchestrator code changed after this instance started?`,
+    ).message;
+    return fail(message, { ErrorType: 'NonDeterministicOrchestrationException', ErrorMessage: message });
+  }
   if (state.isDone) {
     if (flat.continueAsNew) {
       const input = toJson(unwrapProcessedInput(flat.continueAsNew.input));
