@@ -15,6 +15,7 @@ import {
   nodeEventVersion,
   type NodeEvent,
   type NodeEventBody,
+  type NodeSetupOutcome,
   type TaskEndReason,
 } from '../shared/contracts/nodeEvent';
 import { clusterTag, nodeTaskQueueName } from '../shared/contracts/nodeQueueNames';
@@ -22,7 +23,6 @@ import {
   parseNodeTaskMessage,
   refusedRunTaskOf,
   type BlobPath,
-  type KillTaskMessage,
   type NodeRemoval,
   type RunTaskMessage,
   type TaskRegistry,
@@ -60,7 +60,14 @@ import { expandVariables } from '../shared/domain/jobLayout/variableExpansion';
 import { PerformanceCounterReporter } from './performanceCounters';
 import { inJobsSlice, raiseJobProcessFence } from './jobProcessFence';
 import { TaskLauncher } from './taskLauncher';
-import { TaskJournal, type JournalContents, type JournaledExit, type TaskReport } from './taskJournal';
+import {
+  TaskJournal,
+  type JournalContents,
+  type JournaledExit,
+  type JournaledKill,
+  type TaskReport,
+} from './taskJournal';
+import { poisonCopyOf } from './poisonTaskMessage';
 import { isSameProcess, stopProcessGroup } from './orphanProcess';
 import { nodeTaskGroups } from '../shared/adapters/compute/nodeTaskProcesses';
 import {
@@ -73,8 +80,11 @@ import {
 } from './taskProcess';
 import { mountRootOf, mountVolumes, remountVolumes } from './volumeMounts';
 
-/** Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`). */
-export const agentVersion = '1.1.0';
+/**
+ * Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`; 1.1.1:
+ * the same, and heartbeats carry the setup outcome).
+ */
+export const agentVersion = '1.1.1';
 
 /** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
 function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {
@@ -105,6 +115,13 @@ function teeToFile(sink: OutputSink, dir: string | undefined, name: string): Out
 const taskBatchSize = 16;
 /** A task that exits sooner than this after its start is reported by its exit alone. */
 const taskStartReportDelayMs = 100;
+/**
+ * A task message delivered more often than this is given up (every delivery before failed, or its agent died while
+ * handling it): set aside in the poison queue, and its task, if it names one, reported as not started.
+ */
+export const maxTaskMessageDeliveries = 5;
+/** How many messages' last handling failure are kept, to say why one was given up. */
+const failuresKept = 256;
 
 interface RunningTask {
   message: RunTaskMessage;
@@ -113,11 +130,7 @@ interface RunningTask {
   end?: { reason: TaskEndReason; message: string; nodeRemoval?: NodeRemoval };
 }
 
-interface SetupState {
-  succeeded: boolean;
-  exitCode?: number;
-  message?: string;
-}
+type SetupState = NodeSetupOutcome;
 
 export type AgentLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -174,9 +187,16 @@ export class NodeAgent {
   private containerSsh: { dir: string; environment: Record<string, string> } | undefined;
   /** The running jobs' own mount volumes (agent/jobMounts.ts). */
   private readonly jobMounts: JobMounts;
+  /**
+   * Kill messages for tasks not running (yet): their run message, coming later, starts nothing. Journaled, so a run
+   * message that comes after an agent restart is answered the same.
+   */
+  private readonly killedBeforeRun = new Map<string, JournaledKill>();
+  /** The node setup's outcome once known: sent with every heartbeat, so a lost `setupCompleted` is repaired. */
+  private setup: SetupState | undefined;
+  /** The last failure handling each task message (by message id), for the reason it is given up with. */
+  private readonly messageFailures = new Map<string, string>();
   /** What job preparations in containers installed, for the processes after them (agent/preparedImages.ts). */
-  /** Kill messages for tasks not running (yet): their run message, coming later, starts nothing. */
-  private readonly killedBeforeRun = new Map<string, KillTaskMessage>();
   private readonly preparedImages = new PreparedImages(runDocker, (level, message) =>
     this.log(level, message),
   );
@@ -202,6 +222,7 @@ export class NodeAgent {
     const { journal, contents: journaled } = TaskJournal.open(stateDir, finishedTasksKept);
     this.journal = journal;
     for (const [taskId, finished] of journaled.finished) this.finished.set(taskId, finished);
+    for (const [taskId, kill] of journaled.killedBeforeRun) this.killedBeforeRun.set(taskId, kill);
     if (this.config.mode === 'vm') this.fenced = await raiseJobProcessFence(this.log);
     this.launcher = new TaskLauncher(
       path.join(stateDir, 'pipes'),
@@ -238,12 +259,14 @@ export class NodeAgent {
     } catch (error: unknown) {
       const message = (error as Error).message;
       this.log('error', `${message}; taking no tasks`);
-      await this.send({ kind: 'setupCompleted', succeeded: false, message });
+      this.setup = { succeeded: false, message };
+      await this.send({ kind: 'setupCompleted', ...this.setup });
       return;
     }
     this.startPerformanceCounters();
     if (this.config.mode === 'vm' && this.nodeDataKey) this.installClusterSsh(this.nodeDataKey);
     const setup = await this.setupOnce();
+    this.setup = setup;
     await this.send({ kind: 'setupCompleted', ...setup });
     if (!setup.succeeded) {
       this.log(
@@ -426,7 +449,7 @@ export class NodeAgent {
       return;
     }
     try {
-      await this.send({ kind: 'heartbeat', runningTaskIds: [...this.running.keys()] });
+      await this.send({ kind: 'heartbeat', runningTaskIds: [...this.running.keys()], setup: this.setup });
     } catch (error: unknown) {
       this.log('warn', `heartbeat failed: ${(error as Error).message}`);
       return;
@@ -633,8 +656,7 @@ export class NodeAgent {
         received = response.receivedMessageItems.length;
         for (const item of response.receivedMessageItems) {
           if (this.stopped) break;
-          await this.handleMessage(item.messageText);
-          await this.taskQueue.deleteMessage(item.messageId, item.popReceipt);
+          await this.takeMessage(item);
         }
       } catch (error: unknown) {
         this.log('warn', `task queue poll failed: ${(error as Error).message}`);
@@ -645,6 +667,80 @@ export class NodeAgent {
       if (received < taskBatchSize && !this.stopped && !this.taskPollWoken) {
         await this.waitForTaskPoll(this.config.taskPollIntervalMs);
       }
+    }
+  }
+
+  /**
+   * Handles one received message and deletes it. One whose handling fails is left to come back (after the
+   * visibility timeout) while the rest of the batch goes on; one delivered too often is given up.
+   */
+  private async takeMessage(item: {
+    messageId: string;
+    popReceipt: string;
+    messageText: string;
+    dequeueCount: number;
+  }): Promise<void> {
+    try {
+      if (item.dequeueCount > maxTaskMessageDeliveries) {
+        await this.giveUpMessage(
+          item.messageText,
+          item.dequeueCount,
+          this.messageFailures.get(item.messageId),
+        );
+      } else {
+        await this.handleMessage(item.messageText);
+      }
+      this.messageFailures.delete(item.messageId);
+      await this.taskQueue.deleteMessage(item.messageId, item.popReceipt);
+    } catch (error: unknown) {
+      const failure = (error as Error).message;
+      this.log(
+        'warn',
+        `task message ${item.messageId} (delivery ${item.dequeueCount}) failed, it comes back: ${failure}`,
+      );
+      this.messageFailures.delete(item.messageId);
+      this.messageFailures.set(item.messageId, failure.slice(0, 512));
+      if (this.messageFailures.size > failuresKept)
+        this.messageFailures.delete(this.messageFailures.keys().next().value!);
+    }
+  }
+
+  /**
+   * A message every earlier delivery of which failed (or whose agent died while handling it): set aside, and its
+   * task, when a run message names one this agent has not run, reported as not started, so its job does not wait.
+   */
+  private async giveUpMessage(text: string, deliveries: number, lastFailure?: string): Promise<void> {
+    const reason = `The node agent gave up on the task message after ${deliveries} deliveries${lastFailure ? ` (the last failure: ${lastFailure})` : ''}.`;
+    this.log('error', reason);
+    let decoded: unknown;
+    let task: TaskReport | undefined;
+    try {
+      decoded = decodeQueueMessage(text);
+      const message = parseNodeTaskMessage(decoded);
+      if (message.kind === 'runTask') task = reportOf(message);
+    } catch {
+      task = refusedRunTaskOf(decoded);
+    }
+    await this.setAside(text, reason);
+    if (task && !this.running.has(task.taskId) && !this.finished.has(task.taskId)) {
+      await this.notStarted(task, 'failedToStart', reason);
+    }
+  }
+
+  /**
+   * Copies a message to the poison queue (cut to fit) with the reason, and reports the rejection. Each step is
+   * tried on its own: neither failing keeps the message in the task queue.
+   */
+  private async setAside(text: string, reason: string): Promise<void> {
+    try {
+      await this.poisonQueue.sendMessage(poisonCopyOf(reason, text, new Date().toISOString()));
+    } catch (error: unknown) {
+      this.log('error', `could not set a task message aside: ${(error as Error).message}`);
+    }
+    try {
+      await this.send({ kind: 'taskMessageRejected', reason });
+    } catch (error: unknown) {
+      this.log('warn', `could not report a rejected task message: ${(error as Error).message}`);
     }
   }
 
@@ -659,10 +755,7 @@ export class NodeAgent {
       if (!(error instanceof ContractError)) throw error;
       const reason = `Rejected task message: ${error.message}`;
       this.log('warn', reason);
-      await this.poisonQueue.sendMessage(
-        encodeQueueMessage({ reason, rejectedTime: new Date().toISOString(), messageText: text }),
-      );
-      await this.send({ kind: 'taskMessageRejected', reason });
+      await this.setAside(text, reason);
       // A run message this agent cannot read (one of a newer release, say) still names its task: its job hears
       // that it did not start instead of waiting for an exit that would never come.
       const refused = refusedRunTaskOf(decoded);
@@ -676,11 +769,19 @@ export class NodeAgent {
       const task = this.running.get(message.taskId);
       if (task) this.kill(task, message);
       else if (!this.finished.has(message.taskId)) {
-        // Queue messages come in any order: its run message may still come (or be starting): it must not run then.
-        this.killedBeforeRun.set(message.taskId, message);
+        // Queue messages come in any order: its run message may still come (or be starting, or come to the next
+        // agent on this node): it must not run then.
+        const kill: JournaledKill = {
+          signal: message.signal,
+          reason: message.reason,
+          nodeRemoval: message.nodeRemoval,
+        };
+        this.killedBeforeRun.delete(message.taskId);
+        this.killedBeforeRun.set(message.taskId, kill);
         if (this.killedBeforeRun.size > finishedTasksKept) {
           this.killedBeforeRun.delete(this.killedBeforeRun.keys().next().value!);
         }
+        this.journal?.killedBeforeRun(message.taskId, kill);
       }
       return;
     }
@@ -716,7 +817,7 @@ export class NodeAgent {
     await this.startTask(message);
   }
 
-  private kill(task: RunningTask, message: KillTaskMessage): void {
+  private kill(task: RunningTask, message: JournaledKill): void {
     task.end ??= {
       reason: 'killed',
       message: message.reason ?? `Killed on request (${message.signal}).`,
@@ -954,7 +1055,9 @@ export class NodeAgent {
     );
     this.evicted ??= `The node was evicted (${event.EventType}).`;
     const tasks = [...this.running.values()];
-    for (const task of tasks) task.end = { reason: 'evicted', message: this.evicted };
+    // A task being ended already (a kill for a scale-down or by its user) keeps that first reason: a terminate
+    // removal reported as an eviction would requeue its job instead of ending it.
+    for (const task of tasks) task.end ??= { reason: 'evicted', message: this.evicted };
     try {
       // The notice before the SIGTERMs: the node's record says `leaving` before any exit of its tasks can requeue a
       // job, so the scheduler does not give the job back to this node.

@@ -24,7 +24,12 @@ function exitOf(taskId: string, exitCode: number): NodeEventBody {
 
 test('an agent started again finds the tasks left running, the exits it kept and those not yet reported', () => {
   const first = TaskJournal.open(dir, 10);
-  expect(first.contents).toEqual({ finished: new Map(), unfinished: [], unreported: [] });
+  expect(first.contents).toEqual({
+    finished: new Map(),
+    unfinished: [],
+    unreported: [],
+    killedBeforeRun: new Map(),
+  });
   const journal = first.journal;
   journal.started(report('done'));
   journal.spawned('done', 101);
@@ -96,4 +101,32 @@ test('a long-running agent rewrites its journal with only what it keeps', () => 
   expect([...contents.finished.keys()]).toEqual(['t18', 't19']);
   expect(contents.unfinished.map((task) => task.report.taskId)).toEqual(['still-running']);
   expect(fs.statSync(path.join(dir, 'tasks.ndjson')).mode & 0o777).toBe(0o600);
+});
+
+test('a kill that came before its run message outlives the agent until that task has an exit, and only the latest are kept', () => {
+  const { journal } = TaskJournal.open(dir, 2);
+  journal.killedBeforeRun('answered', { signal: 'SIGTERM', reason: 'job terminated' });
+  journal.killedBeforeRun('dropped', { signal: 'SIGKILL' });
+  journal.killedBeforeRun('waiting', { signal: 'SIGTERM', reason: 'removed', nodeRemoval: 'terminate' });
+  journal.killedBeforeRun('waiting-too', { signal: 'SIGKILL' });
+  // The run message of 'answered' came: the agent reported it killed (an exit line).
+  journal.exited('answered', {
+    exit: { kind: 'taskExited', ...report('answered'), reason: 'killed', message: 'job terminated' },
+    time: '2026-12-06T00:00:00.000Z',
+  });
+  // The agent dies here: no close.
+
+  const { contents, journal: second } = TaskJournal.open(dir, 2);
+  expect([...contents.killedBeforeRun]).toEqual([
+    ['waiting', { signal: 'SIGTERM', reason: 'removed', nodeRemoval: 'terminate' }],
+    ['waiting-too', { signal: 'SIGKILL' }],
+  ]);
+  // Kept through the rewrite on open, and through the one of a long-running agent.
+  for (let i = 0; i < 20; i++) {
+    second.started(report(`t${i}`));
+    second.exited(`t${i}`, { exit: exitOf(`t${i}`, 0), time: '2026-12-06T00:00:00.000Z' });
+    second.reported(`t${i}`);
+  }
+  second.close();
+  expect(TaskJournal.open(dir, 2).contents.killedBeforeRun).toEqual(contents.killedBeforeRun);
 });

@@ -6,12 +6,14 @@
 //   waiting for an exit nobody would send;
 // - an exit not yet reported is reported;
 // - a run message for a task that ended (redelivered, or sent again by a lifecycle taken up) is answered with the
-//   exit it had, not run a second time.
+//   exit it had, not run a second time;
+// - a kill that came before its task's run message (queue messages keep no order) still stops that run message.
 // No fsync: the journal is for an agent process that died, not for a machine that did (a reboot ends the processes
 // with it, and the job's node is then lost by heartbeat).
 import * as fs from 'fs';
 import * as path from 'path';
 import type { NodeEventBody } from '../shared/contracts/nodeEvent';
+import type { NodeRemoval } from '../shared/contracts/nodeTask';
 
 export interface JournaledExit {
   exit: NodeEventBody;
@@ -38,19 +40,29 @@ export interface UnfinishedTask {
   container?: string;
 }
 
+/** A kill for a task not run (yet): its run message, if it comes, starts nothing and reports this. */
+export interface JournaledKill {
+  signal: 'SIGTERM' | 'SIGKILL';
+  reason?: string;
+  nodeRemoval?: NodeRemoval;
+}
+
 export interface JournalContents {
   /** Exits in the order they happened, the latest `keep`. */
   finished: Map<string, JournaledExit>;
   unfinished: UnfinishedTask[];
   /** Exits recorded but not (known to be) reported, in order. */
   unreported: string[];
+  /** Kills that came before their task's run message, not yet answered, the latest `keep`. */
+  killedBeforeRun: Map<string, JournaledKill>;
 }
 
 type Line =
   | { op: 'start'; report: TaskReport; container?: string }
   | { op: 'pid'; taskId: string; pid: number; at: string }
   | { op: 'exit'; taskId: string; exit: NodeEventBody; time: string }
-  | { op: 'reported'; taskId: string };
+  | { op: 'reported'; taskId: string }
+  | { op: 'killedBeforeRun'; taskId: string; kill: JournaledKill };
 
 const fileName = 'tasks.ndjson';
 
@@ -59,6 +71,7 @@ export function readJournal(text: string, keep: number): JournalContents {
   const starts = new Map<string, UnfinishedTask>();
   const finished = new Map<string, JournaledExit>();
   const unreported = new Set<string>();
+  const killedBeforeRun = new Map<string, JournaledKill>();
   for (const raw of text.split('\n')) {
     if (!raw) continue;
     let line: Line;
@@ -69,6 +82,8 @@ export function readJournal(text: string, keep: number): JournalContents {
     }
     switch (line.op) {
       case 'start':
+        // A task started after its kill was stopped at once: its exit (or its loss) is what answers it now.
+        killedBeforeRun.delete(line.report.taskId);
         starts.set(line.report.taskId, { report: line.report, container: line.container });
         break;
       case 'pid': {
@@ -77,6 +92,7 @@ export function readJournal(text: string, keep: number): JournalContents {
         break;
       }
       case 'exit':
+        killedBeforeRun.delete(line.taskId);
         starts.delete(line.taskId);
         finished.delete(line.taskId);
         finished.set(line.taskId, { exit: line.exit, time: line.time });
@@ -90,9 +106,14 @@ export function readJournal(text: string, keep: number): JournalContents {
       case 'reported':
         unreported.delete(line.taskId);
         break;
+      case 'killedBeforeRun':
+        killedBeforeRun.delete(line.taskId);
+        killedBeforeRun.set(line.taskId, line.kill);
+        if (killedBeforeRun.size > keep) killedBeforeRun.delete(killedBeforeRun.keys().next().value!);
+        break;
     }
   }
-  return { finished, unfinished: [...starts.values()], unreported: [...unreported] };
+  return { finished, unfinished: [...starts.values()], unreported: [...unreported], killedBeforeRun };
 }
 
 export class TaskJournal {
@@ -136,13 +157,19 @@ export class TaskJournal {
     this.append({ op: 'reported', taskId });
   }
 
+  /** A kill for a task not run yet; the task's exit (recorded when its run message is answered) settles it. */
+  killedBeforeRun(taskId: string, kill: JournaledKill): void {
+    this.append({ op: 'killedBeforeRun', taskId, kill });
+  }
+
   close(): void {
     fs.closeSync(this.fd);
   }
 
   private append(line: Line): void {
     fs.writeSync(this.fd, `${JSON.stringify(line)}\n`);
-    // Four lines a task: past that many tasks beyond what is kept, the file is rewritten with only what is kept.
+    // Four lines a task (and one for a kill before its run): past that many tasks beyond what is kept, the file is
+    // rewritten with only what is kept (at most `keep` exits and `keep` kills, and the tasks still running).
     if (++this.lines > 4 * 2 * this.keep) {
       const contents = readJournal(fs.readFileSync(this.file, 'utf8'), this.keep);
       fs.closeSync(this.fd);
@@ -163,6 +190,8 @@ export class TaskJournal {
       lines.push({ op: 'exit', taskId, exit: finished.exit, time: finished.time });
       if (!unreported.has(taskId)) lines.push({ op: 'reported', taskId });
     }
+    for (const [taskId, kill] of contents.killedBeforeRun)
+      lines.push({ op: 'killedBeforeRun', taskId, kill });
     const temporary = `${this.file}.tmp`;
     fs.writeFileSync(temporary, lines.map((line) => `${JSON.stringify(line)}\n`).join(''), { mode: 0o600 });
     fs.renameSync(temporary, this.file);

@@ -75,6 +75,9 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
           ...seen,
           runningTaskIds: event.runningTaskIds,
           vanishedTasks: keptVanished(vanished, event.time),
+          // The setup outcome every heartbeat carries (agents 1.1.1 on): a lost setupCompleted cannot leave the
+          // node preparing for ever.
+          setup: record.setup ?? event.setup,
         },
         event.time,
       );

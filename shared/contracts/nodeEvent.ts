@@ -46,16 +46,26 @@ export interface NodeRegistered extends NodeEventBase {
   remoteLogin?: { ipAddress: string; port: number };
 }
 
-export interface NodeHeartbeat extends NodeEventBase {
-  kind: 'heartbeat';
-  runningTaskIds: string[];
-}
-
-export interface NodeSetupCompleted extends NodeEventBase {
-  kind: 'setupCompleted';
+/** The node setup's outcome, as `setupCompleted` reports it. */
+export interface NodeSetupOutcome {
   succeeded: boolean;
   exitCode?: number;
   message?: string;
+}
+
+export interface NodeHeartbeat extends NodeEventBase {
+  kind: 'heartbeat';
+  runningTaskIds: string[];
+  /**
+   * The node setup's outcome once known (agents of release 1.1.1 on; optional, so older readers, which skip fields
+   * they do not know, and older agents keep working): lets the control plane repair a node whose `setupCompleted`
+   * was lost.
+   */
+  setup?: NodeSetupOutcome;
+}
+
+export interface NodeSetupCompleted extends NodeEventBase, NodeSetupOutcome {
+  kind: 'setupCompleted';
 }
 
 export interface TaskStarted extends NodeEventBase {
@@ -133,6 +143,16 @@ function taskFields(obj: WireObject): { taskId: string; jobId: string; attempt: 
   };
 }
 
+function setupOutcome(obj: WireObject, at: string): NodeSetupOutcome {
+  const succeeded = obj.succeeded;
+  if (typeof succeeded !== 'boolean') throw new ContractError(`${at}.succeeded`, 'must be true or false.');
+  return {
+    succeeded,
+    exitCode: optionalInteger(obj, 'exitCode', at, -2147483648, 2147483647),
+    message: optionalString(obj, 'message', at, 4096),
+  };
+}
+
 /**
  * Whether a task's end hands its node back before the attempt is recorded as ended, when it was the node's last
  * task in the attempt (`releasesNodeOf`): only a process that ended by itself does; a kill, an eviction, a lost node
@@ -177,19 +197,13 @@ export function parseNodeEvent(value: unknown): NodeEvent {
         ...base,
         kind,
         runningTaskIds: optionalStringArray(obj, 'runningTaskIds', 'message') ?? [],
+        setup:
+          obj.setup === undefined
+            ? undefined
+            : setupOutcome(requireObject(obj.setup, 'message.setup'), 'message.setup'),
       };
-    case 'setupCompleted': {
-      const succeeded = obj.succeeded;
-      if (typeof succeeded !== 'boolean')
-        throw new ContractError('message.succeeded', 'must be true or false.');
-      return {
-        ...base,
-        kind,
-        succeeded,
-        exitCode: optionalInteger(obj, 'exitCode', 'message', -2147483648, 2147483647),
-        message: optionalString(obj, 'message', 'message', 4096),
-      };
-    }
+    case 'setupCompleted':
+      return { ...base, kind, ...setupOutcome(obj, 'message') };
     case 'taskStarted':
       return { ...base, kind, ...taskFields(obj) };
     case 'taskExited': {

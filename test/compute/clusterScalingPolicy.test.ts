@@ -250,6 +250,29 @@ test('node events: setup success makes a node idle, tasks make it running, an ol
   expect(failed).toMatchObject({ state: 'unusable', unusableReason: 'The node setup task failed.' });
 });
 
+test('node events: a heartbeat carrying the setup outcome settles a node whose setupCompleted was lost', () => {
+  const base = { schema: 'batchai.nodeEvent' as const, version: 1 as const, nodeId: 'n', clusterKey: 'c' };
+  const registered = applyNodeEvent(undefined, {
+    ...base,
+    kind: 'registered',
+    time: iso(5_000),
+    vmSize: 'S',
+    cpuCount: 1,
+    gpuCount: 0,
+    agentVersion: '1.1.1',
+  });
+  expect(registered?.state).toBe('preparing');
+  const beat = { ...base, kind: 'heartbeat' as const, runningTaskIds: [] };
+  // An older agent's heartbeat says nothing of setup: still preparing.
+  expect(applyNodeEvent(registered, { ...beat, time: iso(4_000) })?.state).toBe('preparing');
+  expect(
+    applyNodeEvent(registered, { ...beat, time: iso(4_000), setup: { succeeded: true, exitCode: 0 } }),
+  ).toMatchObject({ state: 'idle', setup: { succeeded: true, exitCode: 0 } });
+  expect(
+    applyNodeEvent(registered, { ...beat, time: iso(4_000), setup: { succeeded: false, exitCode: 3 } }),
+  ).toMatchObject({ state: 'unusable', unusableReason: 'The node setup task failed.' });
+});
+
 test("node events: a job attempt's last task hands its node back when it exits by itself, not when killed", () => {
   const idle = setUpNode();
   const exit = { ...taskExit, attempt: 2 };

@@ -164,6 +164,17 @@ test('a local node registers with its size and reports a successful node setup',
   await events.waitFor('a heartbeat', 'heartbeat', (e) => e.nodeId === nodeId);
 });
 
+test('every heartbeat after the node setup carries its outcome, so a lost setupCompleted can be repaired', async () => {
+  await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
+  const after = events.events.length;
+  const heartbeat = await events.waitFor(
+    'a heartbeat after the setup result',
+    'heartbeat',
+    (e) => e.nodeId === nodeId && events.events.indexOf(e) >= after,
+  );
+  expect(heartbeat.setup).toEqual({ succeeded: true, exitCode: 0 });
+});
+
 test("the node setup task's output is in blob storage, and mounts are directories under the mount root", async () => {
   await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
   const stdout = await blobText(nodeSetupOutputContainer, `${clusterTag(clusterKey)}/${nodeId}/stdout.txt`);
@@ -294,6 +305,51 @@ test('a malformed task message is set aside in the poison queue with the reason,
   });
 });
 
+test('a large run message this agent cannot read is set aside cut to fit the poison queue, answered, and deleted', async () => {
+  await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
+  const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
+  // Plain JSON (which agents also read) near the queue's 64 KiB limit: its copy, wrapped again, would not fit.
+  const text = JSON.stringify({
+    ...runTask('large-and-unreadable', `echo ${'x'.repeat(60_000)}`),
+    schema: nodeTaskSchema,
+    version: 99,
+  });
+  await queue.sendMessage(text);
+  await sendTask(runTask('after-large', 'echo still alive'));
+  const refused = await events.waitFor(
+    'exit of large-and-unreadable',
+    'taskExited',
+    (e) => e.taskId === 'large-and-unreadable',
+  );
+  expect(refused).toMatchObject({ reason: 'failedToStart', jobId: 'job-1', attempt: 1 });
+  expect(
+    await events.waitFor('exit of after-large', 'taskExited', (e) => e.taskId === 'after-large'),
+  ).toMatchObject({ reason: 'exited', exitCode: 0 });
+  const poison = queues.getQueueClient(`${nodeTaskQueueName(clusterKey, nodeId)}-poison`);
+  const copy = await waitFor('the poison copy', async () => {
+    const peeked = await poison.peekMessages({ numberOfMessages: 32 });
+    return peeked.peekedMessageItems
+      .map(
+        (m) =>
+          decodeQueueMessage(m.messageText) as {
+            reason: string;
+            messageText: string;
+            messageTextTruncated?: { originalLength: number; keptLength: number };
+          },
+      )
+      .find((m) => m.messageText.includes('large-and-unreadable'));
+  });
+  expect(copy.reason).toMatch(/^Rejected task message: message\.version 99 is not supported/);
+  expect(copy.messageTextTruncated).toEqual({
+    originalLength: text.length,
+    keptLength: copy.messageText.length,
+  });
+  expect(text.startsWith(copy.messageText)).toBe(true);
+  expect(copy.messageText.length).toBeLessThan(text.length);
+  // Deleted, not left to come back every 60 s.
+  expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+});
+
 test('a run message this agent cannot read (a newer version) is answered: its task did not start, and why', async () => {
   await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
   const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
@@ -421,6 +477,94 @@ test('an agent started again after a crash stops the tasks it left running, repo
   }
 });
 
+test('a restarted agent keeps a kill that overtook its run message, and gives up on messages delivered too often', async () => {
+  await pool.resize(clusterKey, 2, { nodeDataKey });
+  const node = (await pool.listNodes(clusterKey)).find((n) => n.nodeId !== nodeId)!;
+  await events.waitFor('setup of the node', 'setupCompleted', (e) => e.nodeId === node.nodeId);
+  const nodeDir = path.join(tempDir, 'data', 'nodes', clusterTag(clusterKey), node.nodeId);
+  const { pid: agentPid, configPath } = JSON.parse(
+    fs.readFileSync(path.join(nodeDir, 'node.json'), 'utf8'),
+  ) as { pid: number; configPath: string };
+  const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, node.nodeId));
+  const journal = path.join(nodeDir, 'state', 'tasks.ndjson');
+
+  await sendTask(
+    {
+      kind: 'killTask',
+      taskId: 'killed-then-restarted',
+      signal: 'SIGTERM',
+      reason: 'job terminated',
+      nodeRemoval: 'terminate',
+    },
+    node.nodeId,
+  );
+  await waitFor('the kill handled', async () =>
+    fs.readFileSync(journal, 'utf8').includes('killed-then-restarted') &&
+    (await queue.getProperties()).approximateMessagesCount === 0
+      ? true
+      : undefined,
+  );
+  process.kill(-agentPid, 'SIGKILL');
+  await waitFor('the agent to be gone', async () => (isAlive(agentPid) ? undefined : true));
+
+  // Messages every earlier delivery of which failed (here: received and let go 5 times while no agent ran).
+  const givenUpMarker = path.join(tempDir, 'given-up-ran.txt');
+  await sendTask(runTask('given-up', `touch ${givenUpMarker}`), node.nodeId);
+  await queue.sendMessage('never readable');
+  for (let delivery = 0; delivery < 5; delivery++) {
+    const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 30 });
+    expect(received.receivedMessageItems).toHaveLength(2);
+    for (const item of received.receivedMessageItems)
+      await queue.updateMessage(item.messageId, item.popReceipt, item.messageText, 0);
+  }
+  const killedMarker = path.join(tempDir, 'killed-then-restarted-ran.txt');
+  await sendTask(runTask('killed-then-restarted', `touch ${killedMarker}; sleep 600`), node.nodeId);
+
+  const restarted = spawn(process.execPath, [agentMain, '--config', configPath], {
+    cwd: nodeDir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? nodeDir },
+    detached: true,
+    stdio: 'ignore',
+  });
+  try {
+    const killed = await events.waitFor(
+      'the exit of killed-then-restarted',
+      'taskExited',
+      (e) => e.taskId === 'killed-then-restarted',
+    );
+    expect(killed).toMatchObject({ reason: 'killed', message: 'job terminated', nodeRemoval: 'terminate' });
+    expect(killed.exitCode).toBeUndefined();
+    expect(fs.existsSync(killedMarker)).toBe(false);
+
+    const givenUp = await events.waitFor(
+      'the exit of given-up',
+      'taskExited',
+      (e) => e.taskId === 'given-up',
+    );
+    expect(givenUp).toMatchObject({
+      reason: 'failedToStart',
+      jobId: 'job-1',
+      attempt: 1,
+      message: 'The node agent gave up on the task message after 6 deliveries.',
+    });
+    expect(fs.existsSync(givenUpMarker)).toBe(false);
+    const poison = queues.getQueueClient(`${nodeTaskQueueName(clusterKey, node.nodeId)}-poison`);
+    const setAside = await waitFor('the unreadable message set aside', async () => {
+      const peeked = await poison.peekMessages({ numberOfMessages: 32 });
+      return peeked.peekedMessageItems
+        .map((m) => decodeQueueMessage(m.messageText) as { reason: string; messageText: string })
+        .find((m) => m.messageText === 'never readable');
+    });
+    expect(setAside.reason).toBe('The node agent gave up on the task message after 6 deliveries.');
+    await waitFor('the task queue emptied', async () =>
+      (await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined,
+    );
+  } finally {
+    process.kill(-restarted.pid!, 'SIGKILL');
+    await pool.deleteNodes(clusterKey, [node.nodeId]);
+  }
+});
+
 test('an exit whose report failed is sent again once the node events queue takes messages again', async () => {
   const eventsQueue = queues.getQueueClient(nodeEventsQueue);
   await sendTask(runTask('report-later', 'sleep 1; echo done'));
@@ -443,8 +587,25 @@ test('a Preempt scheduled event reaches the running process as SIGTERM and is ac
   await events.waitFor('setup result', 'setupCompleted', (e) => e.nodeId === nodeId);
   const script = "trap 'echo got SIGTERM; exit 143' TERM; echo ready; while true; do sleep 0.1; done";
   await sendTask(runTask('spot', script));
-  await waitFor('the job to be ready', async () =>
-    (await blobText('joblogs', 'spot/stdout.txt')).includes('ready') ? true : undefined,
+  // A task being ended for a terminate scale-down that checkpoints on the first SIGTERM and exits on the second.
+  const slow =
+    "n=0; trap 'n=$((n+1)); echo got SIGTERM $n; [ $n -ge 2 ] && exit 143' TERM; echo ready; while true; do sleep 0.1; done";
+  await sendTask(runTask('removed', slow));
+  await waitFor('the jobs to be ready', async () =>
+    (await blobText('joblogs', 'spot/stdout.txt')).includes('ready') &&
+    (await blobText('joblogs', 'removed/stdout.txt')).includes('ready')
+      ? true
+      : undefined,
+  );
+  await sendTask({
+    kind: 'killTask',
+    taskId: 'removed',
+    signal: 'SIGTERM',
+    reason: 'The node is removed (scale down).',
+    nodeRemoval: 'terminate',
+  });
+  await waitFor('the first SIGTERM', async () =>
+    (await blobText('joblogs', 'removed/stdout.txt')).includes('got SIGTERM 1') ? true : undefined,
   );
   const eventId = imds.schedule('Preempt', [nodeId], 20_000);
   const notice = await events.waitFor('eviction notice', 'evictionNotice', (e) => e.eventId === eventId);
@@ -456,6 +617,14 @@ test('a Preempt scheduled event reaches the running process as SIGTERM and is ac
     message: 'The node was evicted (Preempt).',
   });
   expect(await blobText('joblogs', 'spot/stdout.txt')).toBe('ready\ngot SIGTERM\n');
+  // The eviction's SIGTERM ended it, but it was being ended for the removal first: that reason is kept.
+  const removed = await events.waitFor('exit of removed', 'taskExited', (e) => e.taskId === 'removed');
+  expect(removed).toMatchObject({
+    exitCode: 143,
+    reason: 'killed',
+    message: 'The node is removed (scale down).',
+    nodeRemoval: 'terminate',
+  });
   await waitFor('the acknowledgement', async () =>
     imds.acknowledged().includes(eventId) ? true : undefined,
   );
