@@ -13,12 +13,19 @@ export interface ReconcileInput {
   firstPass: boolean;
   /** Hash of the pool definition last applied (the pool is re-applied only when it changes). */
   definitionHash?: string;
+  /** When the previous pass ran (ISO, the activity's clock): a long gap means the control plane was not running. */
+  previousPassAt?: string;
+  /** Silence before this time (ISO) does not count against nodes (clusterScalingPolicy.ts `heartbeatsDueFrom`). */
+  heartbeatsDueFrom?: string;
 }
 
 export interface ReconcileResult {
   released: boolean;
   nextCheckMs: number;
   definitionHash?: string;
+  /** When this pass ran, and the grace it found or carried on: for the next pass's input. */
+  passAt?: string;
+  heartbeatsDueFrom?: string;
 }
 
 /** One monitor per cluster: its instance id derives from the cluster key. */

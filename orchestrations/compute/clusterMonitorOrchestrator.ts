@@ -50,7 +50,13 @@ export const clusterMonitor: OrchestrationHandler = function* (context: Orchestr
   }
   if (result.released) return 'released';
   yield* nextCheck(context, result.nextCheckMs);
-  context.df.continueAsNew({ ...input, firstPass: false, definitionHash: result.definitionHash });
+  context.df.continueAsNew({
+    ...input,
+    firstPass: false,
+    definitionHash: result.definitionHash,
+    previousPassAt: result.passAt,
+    heartbeatsDueFrom: result.heartbeatsDueFrom,
+  });
   return undefined;
 };
 

@@ -32,6 +32,12 @@ export interface ClusterSnapshot {
    * lifecycle sees the removal; after this long it goes anyway (an agent that does not answer). Default 60 s.
    */
   removalGraceMs?: number;
+  /**
+   * Silence before this time does not count against a node: the control plane itself was not running (its monitor
+   * passed longer ago than the lost-after time, say after a restart of the host), so the node events of that time
+   * may still wait on their queue. Heartbeats are expected again from then on.
+   */
+  heartbeatsDueFrom?: number;
 }
 
 export interface NodeStateCounts {
@@ -89,21 +95,35 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
     allocationState: 'steady',
   };
   const state = new Map<string, NodeState>();
-  for (const node of s.poolNodes) {
+  // Instances the platform is deleting already: neither counted nor deleted again (Resource Manager refuses a
+  // delete naming an instance that is no longer active, which would fail the whole pass).
+  const livePool = s.poolNodes.filter((n) => n.state !== 'deleting');
+  for (const node of livePool) {
     const record = records.get(node.nodeId);
     let current: NodeState = record?.state ?? 'preparing';
     if (current === 'unusable' && record?.unusableReason?.startsWith('lost')) {
       plan.deleteNodes.push(node.nodeId); // marked lost on an earlier pass: replace it now
       continue;
     }
-    if (current !== 'unusable' && current !== 'leaving') {
-      const lastSeen = Date.parse(record?.lastHeartbeatTime ?? record?.createdTime ?? node.createdTime ?? '');
+    if (current !== 'unusable') {
+      const lastSeen = Math.max(
+        Date.parse(record?.lastHeartbeatTime ?? record?.createdTime ?? node.createdTime ?? ''),
+        s.heartbeatsDueFrom ?? Number.NEGATIVE_INFINITY,
+      );
       const allowance = record?.lastHeartbeatTime ? s.lostAfterMs : s.registerWithinMs;
-      if (node.state === 'failed') {
-        plan.markUnusable.push({ nodeId: node.nodeId, reason: 'lost: the VM or node process failed' });
-        current = 'unusable';
-      } else if (!Number.isNaN(lastSeen) && s.now - lastSeen > allowance) {
-        plan.markUnusable.push({ nodeId: node.nodeId, reason: lostReason });
+      const lost =
+        node.state === 'failed'
+          ? 'lost: the VM or node process failed'
+          : !Number.isNaN(lastSeen) && s.now - lastSeen > allowance
+            ? lostReason
+            : undefined;
+      if (lost && current === 'leaving') {
+        // Leaving, and gone: no exit will come from it, so nothing is left to wait for (its jobs find the node gone).
+        plan.deleteNodes.push(node.nodeId);
+        continue;
+      }
+      if (lost) {
+        plan.markUnusable.push({ nodeId: node.nodeId, reason: lost });
         current = 'unusable';
       }
     }
@@ -126,7 +146,7 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
   }
 
   const active = [...state].filter(([, st]) => st !== 'leaving');
-  const remainingPool = s.poolNodes.length - plan.deleteNodes.length;
+  const remainingPool = livePool.length - plan.deleteNodes.length;
   if (active.length < plan.desired) {
     plan.growTo = remainingPool + (plan.desired - active.length);
   } else if (active.length > plan.desired) {
@@ -162,7 +182,7 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
     const key = `${st}NodeCount` as keyof NodeStateCounts;
     plan.counts[key]++;
   }
-  const growth = plan.growTo === undefined ? 0 : plan.growTo - (s.poolNodes.length - plan.deleteNodes.length);
+  const growth = plan.growTo === undefined ? 0 : plan.growTo - remainingPool;
   plan.counts.preparingNodeCount += Math.max(0, growth);
   plan.currentNodeCount = state.size + Math.max(0, growth);
   const joining = s.poolNodes.some(

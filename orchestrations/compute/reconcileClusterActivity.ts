@@ -239,6 +239,7 @@ export async function reconcileCluster(
       services.nodes.list(clusterKey),
     ]);
     const work = demandOf(stored.record);
+    const heartbeatsDueFrom = heartbeatGraceOf(input, now, timings);
     const plan = planCluster({
       now: now.getTime(),
       scale: scaleSettingsOf(stored.record.spec),
@@ -250,6 +251,7 @@ export async function reconcileCluster(
       lostAfterMs: timings.nodeLostAfterMs,
       registerWithinMs: timings.registerWithinMs,
       idleTimeoutMs: timings.autoscaleIdleMs,
+      heartbeatsDueFrom: heartbeatsDueFrom === undefined ? undefined : Date.parse(heartbeatsDueFrom),
     });
     await applyPlan(services, clusterKey, plan, now, access);
     await writeClusterStatus(services, ref, plan, records, undefined, now);
@@ -260,6 +262,8 @@ export async function reconcileCluster(
         ? Math.min(timings.monitorIntervalMs, timings.heartbeatMs)
         : timings.monitorIntervalMs,
       definitionHash,
+      passAt: now.toISOString(),
+      heartbeatsDueFrom,
     };
   } catch (error: unknown) {
     if (!(error instanceof ComputePoolError)) throw error; // transient: the activity is retried
@@ -280,7 +284,36 @@ export async function reconcileCluster(
     idleTimeoutMs: timings.autoscaleIdleMs,
   });
   await writeClusterStatus(services, ref, { ...plan, allocationState: 'steady' }, records, poolError, now);
-  return { released: false, nextCheckMs: timings.monitorIntervalMs, definitionHash: undefined };
+  return {
+    released: false,
+    nextCheckMs: timings.monitorIntervalMs,
+    definitionHash: undefined,
+    passAt: now.toISOString(),
+    heartbeatsDueFrom: heartbeatGraceOf(input, now, timings),
+  };
+}
+
+/**
+ * From when nodes' silence counts again (undefined: it always does). A pass that comes much later than the previous
+ * one (more than an interval and the lost-after time) follows a pause of the control plane, a host down or
+ * restarting: node events then wait on their queue, and every node would look lost. So silence counts only from
+ * this pass on, for one lost-after time, while the backlog is read.
+ */
+export function heartbeatGraceOf(
+  input: Pick<ReconcileInput, 'previousPassAt' | 'heartbeatsDueFrom'>,
+  now: Date,
+  timings: { monitorIntervalMs: number; nodeLostAfterMs: number },
+): string | undefined {
+  const previous = Date.parse(input.previousPassAt ?? '');
+  if (
+    !Number.isNaN(previous) &&
+    now.getTime() - previous > timings.monitorIntervalMs + timings.nodeLostAfterMs
+  )
+    return now.toISOString();
+  const carried = Date.parse(input.heartbeatsDueFrom ?? '');
+  return !Number.isNaN(carried) && now.getTime() - carried <= timings.nodeLostAfterMs
+    ? input.heartbeatsDueFrom
+    : undefined;
 }
 
 async function applyPlan(

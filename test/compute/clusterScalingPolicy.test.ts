@@ -1,6 +1,7 @@
 // The cluster monitor's pure decisions: lost nodes, deallocation options, autoscale with idle timeout, counts.
 import { planCluster, type ClusterSnapshot } from '../../orchestrations/compute/clusterScalingPolicy';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
+import { heartbeatGraceOf } from '../../orchestrations/compute/reconcileClusterActivity';
 import { handedBack } from '../../orchestrations/jobs/jobLifecycleContract';
 import type { NodeRecord } from '../../shared/ports/nodeStore';
 
@@ -333,4 +334,75 @@ test('a running attempt holds its gang until every node of it was handed back by
   expect(handedBack('u', 2, ['c'], nodes)).toBe(false); // handed back by an earlier attempt
   expect(handedBack('v', 2, ['a'], nodes)).toBe(false); // another job (same name or not) never matches
   expect(handedBack('u', 2, [], nodes)).toBe(false);
+});
+
+test('a leaving node that is gone (no heartbeat, or its VM failed) is deleted at once: no exit will come from it', () => {
+  const draining = node('a', 'running', {
+    state: 'leaving',
+    leaving: { reason: 'scale down', deallocation: 'waitforjobcompletion', since: iso(5_000) },
+  });
+  const stale = { ...draining, lastHeartbeatTime: iso(11_000) };
+  expect(
+    planCluster(
+      snapshot([stale], {
+        scale: { mode: 'manual', targetNodeCount: 0, deallocation: 'waitforjobcompletion' },
+      }),
+    ).deleteNodes,
+  ).toEqual(['a']);
+  const failedVm = snapshot([draining], {
+    scale: { mode: 'manual', targetNodeCount: 0, deallocation: 'waitforjobcompletion' },
+  });
+  failedVm.poolNodes[0].state = 'failed';
+  expect(planCluster(failedVm).deleteNodes).toEqual(['a']);
+  // Alive and still running its job: it stays.
+  expect(
+    planCluster(
+      snapshot([draining], {
+        scale: { mode: 'manual', targetNodeCount: 0, deallocation: 'waitforjobcompletion' },
+      }),
+    ).deleteNodes,
+  ).toEqual([]);
+});
+
+test('an instance the platform is deleting already is neither counted nor deleted again', () => {
+  const gone = snapshot(
+    [node('a', 'leaving', { leaving: { reason: 'evicted', since: iso(1_000) } }), node('b', 'idle')],
+    {
+      scale: { mode: 'manual', targetNodeCount: 1, deallocation: 'requeue' },
+    },
+  );
+  gone.poolNodes[0].state = 'deleting';
+  const plan = planCluster(gone);
+  expect(plan.deleteNodes).toEqual([]);
+  expect(plan.currentNodeCount).toBe(1);
+  expect(plan.growTo).toBeUndefined();
+  expect(plan.allocationState).toBe('resizing'); // until it is gone
+});
+
+test('after a pause of the control plane, silence before it does not make nodes lost', () => {
+  const quiet = [
+    node('a', 'idle', { lastHeartbeatTime: iso(60_000) }),
+    node('b', 'running', { lastHeartbeatTime: iso(60_000) }),
+  ];
+  expect(planCluster(snapshot(quiet)).markUnusable).toHaveLength(2);
+  expect(planCluster(snapshot(quiet, { heartbeatsDueFrom: now - 1_000 })).markUnusable).toEqual([]);
+  // Once the grace is over without a heartbeat, they are lost after all.
+  expect(planCluster(snapshot(quiet, { heartbeatsDueFrom: now - 11_000 })).markUnusable).toHaveLength(2);
+});
+
+test('the grace starts at a pass that follows a long gap, and lasts one lost-after time', () => {
+  const timings = { monitorIntervalMs: 5_000, nodeLostAfterMs: 10_000 };
+  const at = (ms: number): Date => new Date(now + ms);
+  expect(
+    heartbeatGraceOf({ previousPassAt: new Date(now).toISOString() }, at(5_000), timings),
+  ).toBeUndefined();
+  expect(heartbeatGraceOf({ previousPassAt: new Date(now).toISOString() }, at(16_000), timings)).toBe(
+    at(16_000).toISOString(),
+  );
+  const carried = { previousPassAt: at(16_000).toISOString(), heartbeatsDueFrom: at(16_000).toISOString() };
+  expect(heartbeatGraceOf(carried, at(21_000), timings)).toBe(at(16_000).toISOString());
+  expect(
+    heartbeatGraceOf({ ...carried, previousPassAt: at(21_000).toISOString() }, at(27_000), timings),
+  ).toBeUndefined();
+  expect(heartbeatGraceOf({}, at(0), timings)).toBeUndefined(); // a monitor's first pass
 });
