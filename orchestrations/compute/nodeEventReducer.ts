@@ -17,20 +17,21 @@ function settle(record: NodeRecord, time: string): NodeRecord {
 }
 
 /**
- * Vanished tasks are kept for a job's node check to find (it runs every JOB_NODE_CHECK_SECONDS): at most this many,
- * the newest, for at most this long, so a node's record stays small.
+ * Vanished tasks are kept for a job's node check to find (it runs every JOB_NODE_CHECK_SECONDS), and exited ones for
+ * a late `taskStarted` to be recognised: at most this many of each, the newest, for at most this long, so a node's
+ * record stays small.
  */
 const vanishedTasksKept = 16;
 const vanishedTasksKeptMs = 60 * 60_000;
 
-/** `vanished` without `exited` and what is too old at `now`; undefined when none is left. */
-function keptVanished(
-  vanished: Record<string, string> | undefined,
+/** `times` (task id -> time) without `exited` and what is too old at `now`; undefined when none is left. */
+function keptTaskTimes(
+  times: Record<string, string> | undefined,
   now: string,
   exited?: string,
 ): Record<string, string> | undefined {
   const oldest = Date.parse(now) - vanishedTasksKeptMs;
-  const entries = Object.entries(vanished ?? {})
+  const entries = Object.entries(times ?? {})
     .filter(([taskId, since]) => taskId !== exited && !(Date.parse(since) < oldest))
     .sort(([, a], [, b]) => b.localeCompare(a))
     .slice(0, vanishedTasksKept);
@@ -74,7 +75,7 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
           ...record,
           ...seen,
           runningTaskIds: event.runningTaskIds,
-          vanishedTasks: keptVanished(vanished, event.time),
+          vanishedTasks: keptTaskTimes(vanished, event.time),
           // The setup outcome every heartbeat carries (agents 1.1.1 on): a lost setupCompleted cannot leave the
           // node preparing for ever.
           setup: record.setup ?? event.setup,
@@ -92,6 +93,8 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
         event.time,
       );
     case 'taskStarted':
+      if (record.exitedTasks?.[event.taskId] !== undefined)
+        return fresher ? { ...record, ...seen } : undefined;
       return settle(
         {
           ...record,
@@ -116,7 +119,8 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
             : {}),
           runningTaskIds: record.runningTaskIds.filter((t) => t !== event.taskId),
           runningJobIds: record.runningJobIds.filter((j) => j !== event.jobId),
-          vanishedTasks: keptVanished(record.vanishedTasks, event.time, event.taskId),
+          vanishedTasks: keptTaskTimes(record.vanishedTasks, event.time, event.taskId),
+          exitedTasks: keptTaskTimes({ ...record.exitedTasks, [event.taskId]: event.time }, event.time),
           ...(event.releasesNodeOf && endHandsNodeBack(event)
             ? { releasedBy: { attempt: event.releasesNodeOf, time: event.time } }
             : {}),

@@ -38,6 +38,11 @@ export interface NodeRecord {
    * again without its task journal), and the task's job checks it (checkJobNodes).
    */
   vanishedTasks?: Record<string, string>;
+  /**
+   * Tasks whose exit was applied (task id -> the exit's time), the newest few: a `taskStarted` applied after its
+   * task's exit (events are handled concurrently, in any order) must not make the node run a task that ended.
+   */
+  exitedTasks?: Record<string, string>;
 }
 
 export interface NodeStore {

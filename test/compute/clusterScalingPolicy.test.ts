@@ -406,3 +406,28 @@ test('the grace starts at a pass that follows a long gap, and lasts one lost-aft
   ).toBeUndefined();
   expect(heartbeatGraceOf({}, at(0), timings)).toBeUndefined(); // a monitor's first pass
 });
+
+test('node events: a taskStarted applied after its task exit (they are handled concurrently) leaves no ghost task', () => {
+  const exited = applyNodeEvent(setUpNode(), { ...taskExit, attempt: 1, reason: 'exited', exitCode: 0 });
+  expect(exited).toMatchObject({ state: 'idle', runningTaskIds: [], exitedTasks: { t: iso(1_000) } });
+  const late = applyNodeEvent(exited, {
+    ...eventBase,
+    kind: 'taskStarted',
+    time: iso(1_100),
+    taskId: 't',
+    jobId: 'j',
+    attempt: 1,
+  });
+  expect(late).toBeUndefined(); // nothing to change: the node stays idle
+  // Another task still starts.
+  expect(
+    applyNodeEvent(exited, {
+      ...eventBase,
+      kind: 'taskStarted',
+      time: iso(500),
+      taskId: 'u',
+      jobId: 'k',
+      attempt: 1,
+    }),
+  ).toMatchObject({ state: 'running', runningTaskIds: ['u'] });
+});
