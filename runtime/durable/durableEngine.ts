@@ -158,6 +158,10 @@ export class DurableEngine {
 
   private commit(records: LogRecord[]): Promise<void> {
     for (const record of records) this.state.apply(record);
+    // Into the log first: work started below may commit at once (an activity that fails without running), and its
+    // records must follow these in the log, or a restart replays its result before the work it ends and runs it
+    // again.
+    const durable = this.log.append(records);
     // Running an episode is not an effect (orchestrators are deterministic): start it before the fsync. So are
     // the activities and timers it asked for, which run in this process: a crash before the fsync loses them
     // with the episode that asked for them (the log keeps a prefix of its commits), the episode runs again after
@@ -169,7 +173,6 @@ export class DurableEngine {
       else if (record.k === 'work') this.enqueueActivity(record.v);
       else if (record.k === 'timer') this.armTimer(record.v);
     }
-    const durable = this.log.append(records);
     return durable.then(() => this.dispatchEffects(records));
   }
 

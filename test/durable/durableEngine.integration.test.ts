@@ -251,3 +251,16 @@ test('a bad request names the problem', async () => {
   expect(res.status).toBe(400);
   expect(await res.text()).toContain('NoSuchOrchestrator');
 });
+
+test('an activity the app does not have fails its call once, and a restart does not run it again', async () => {
+  const links = await start('MissingActivity');
+  expect((await completion(links)).output).toMatch(/^caught: .*NoSuchActivity/);
+  await env.restartHost();
+  const url = `${env.baseUrl}/runtime/webhooks/durabletask/instances/${links.id}?showHistory=true`;
+  const after = await waitFor('the instance after the restart', async () => {
+    const res = await fetch(url);
+    return res.status === 200 ? ((await res.json()) as Status) : undefined;
+  });
+  expect(after.runtimeStatus).toBe('Completed');
+  expect((after.historyEvents ?? []).filter((e) => e.EventType === 'TaskFailed')).toHaveLength(1);
+});
