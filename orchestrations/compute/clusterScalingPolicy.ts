@@ -38,6 +38,11 @@ export interface ClusterSnapshot {
    * may still wait on their queue. Heartbeats are expected again from then on.
    */
   heartbeatsDueFrom?: number;
+  /**
+   * Nodes a running job's current attempt was granted (job records): a node granted a moment ago still looks idle
+   * until its task's start is applied, and a scale-down must not take it for an idle one.
+   */
+  grantedNodeIds?: ReadonlySet<string>;
 }
 
 export interface NodeStateCounts {
@@ -152,14 +157,20 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
   } else if (active.length > plan.desired) {
     let excess = active.length - plan.desired;
     const rank: Record<NodeState, number> = { unusable: 0, preparing: 1, idle: 2, running: 3, leaving: 9 };
+    const granted = (id: string): boolean => s.grantedNodeIds?.has(id) === true;
+    // A granted node counts as running: the last a manual scale-down takes, never autoscale's idle victim.
+    const rankOf = ([id, st]: [string, NodeState]): number =>
+      st === 'idle' && granted(id) ? rank.running : rank[st];
     const victims = active
       .filter(([id, st]) => {
         if (s.scale.mode === 'manual') return true;
         if (st === 'unusable') return true;
         const idleSince = Date.parse(records.get(id)?.idleSince ?? '');
-        return st === 'idle' && !Number.isNaN(idleSince) && s.now - idleSince >= s.idleTimeoutMs;
+        return (
+          st === 'idle' && !granted(id) && !Number.isNaN(idleSince) && s.now - idleSince >= s.idleTimeoutMs
+        );
       })
-      .sort((a, b) => rank[a[1]] - rank[b[1]]);
+      .sort((a, b) => rankOf(a) - rankOf(b));
     const deallocation = s.scale.mode === 'manual' ? s.scale.deallocation : 'waitforjobcompletion';
     for (const [id, st] of victims) {
       if (excess-- <= 0) break;

@@ -22,6 +22,7 @@ import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord'
 import type { JsonObject } from '../../shared/domain/specValidator';
 import { ComputePoolError, type NodeAccess } from '../../shared/ports/computePool';
 import type { NodeRecord } from '../../shared/ports/nodeStore';
+import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import { planCluster, type ClusterPlan, type Deallocation, type ScaleSettings } from './clusterScalingPolicy';
 import { getComputeServices, type ComputeServices } from './computeServices';
 import { poolDefinitionOf, type NodeSealer } from './poolDefinition';
@@ -97,6 +98,15 @@ function sealers(nodeDataKey: Buffer): {
     fingerprint,
     fingerprintValue: (value, context) => fingerprint({ value }, context),
   };
+}
+
+/** The nodes of the running (or terminating) jobs' current attempts. */
+export function grantedNodesOf(jobs: JobQueueEntry[]): Set<string> {
+  const held = jobs
+    .filter((entry) => entry.job.executionState === 'running' || entry.job.executionState === 'terminating')
+    .map((entry) => entry.job.attempts.at(-1))
+    .filter((attempt) => attempt !== undefined && attempt.endTime === undefined);
+  return new Set(held.flatMap((attempt) => attempt!.nodeIds));
 }
 
 /** The job scheduler's demand on the record (0 before its first pass: no queued job has been looked at yet). */
@@ -234,9 +244,10 @@ export async function reconcileCluster(
         access,
       );
     }
-    const [poolNodes, records] = await Promise.all([
+    const [poolNodes, records, activeJobs] = await Promise.all([
       services.pool.listNodes(clusterKey),
       services.nodes.list(clusterKey),
+      services.store.listActiveJobs(clusterKey),
     ]);
     const work = demandOf(stored.record);
     const heartbeatsDueFrom = heartbeatGraceOf(input, now, timings);
@@ -252,6 +263,7 @@ export async function reconcileCluster(
       registerWithinMs: timings.registerWithinMs,
       idleTimeoutMs: timings.autoscaleIdleMs,
       heartbeatsDueFrom: heartbeatsDueFrom === undefined ? undefined : Date.parse(heartbeatsDueFrom),
+      grantedNodeIds: grantedNodesOf(activeJobs),
     });
     await applyPlan(services, clusterKey, plan, now, access);
     await writeClusterStatus(services, ref, plan, records, undefined, now);

@@ -1,7 +1,8 @@
 // The cluster monitor's pure decisions: lost nodes, deallocation options, autoscale with idle timeout, counts.
 import { planCluster, type ClusterSnapshot } from '../../orchestrations/compute/clusterScalingPolicy';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
-import { heartbeatGraceOf } from '../../orchestrations/compute/reconcileClusterActivity';
+import { grantedNodesOf, heartbeatGraceOf } from '../../orchestrations/compute/reconcileClusterActivity';
+import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import { handedBack } from '../../orchestrations/jobs/jobLifecycleContract';
 import type { NodeRecord } from '../../shared/ports/nodeStore';
 
@@ -430,4 +431,37 @@ test('node events: a taskStarted applied after its task exit (they are handled c
       attempt: 1,
     }),
   ).toMatchObject({ state: 'running', runningTaskIds: ['u'] });
+});
+
+test('a node a running job was just granted (still idle on its record) is not the idle node a scale-down takes', () => {
+  const records = [node('a', 'idle'), node('b', 'idle')];
+  const auto = { mode: 'auto' as const, minimumNodeCount: 0, maximumNodeCount: 2, initialNodeCount: 0 };
+  // Autoscale: demand for one node, two idle long enough; 'a' was granted to a job a moment ago.
+  const plan = planCluster(
+    snapshot(records, { scale: auto, queuedWorkNodes: 1, grantedNodeIds: new Set(['a']) }),
+  );
+  expect(plan.deleteNodes).toEqual(['b']);
+  // Manual scale-down takes the granted node last.
+  const manual = planCluster(
+    snapshot(records, {
+      scale: { mode: 'manual', targetNodeCount: 1, deallocation: 'requeue' },
+      grantedNodeIds: new Set(['a']),
+    }),
+  );
+  expect(manual.deleteNodes).toEqual(['b']);
+  // Without the grant, the pool's order decides.
+  expect(planCluster(snapshot(records, { scale: auto, queuedWorkNodes: 1 })).deleteNodes).toEqual(['a']);
+});
+
+test('the granted nodes are those of running and terminating jobs whose current attempt is open', () => {
+  const entry = (executionState: string, attempts: { nodeIds: string[]; endTime?: string }[]) =>
+    ({ job: { executionState, attempts } }) as unknown as JobQueueEntry;
+  expect(
+    grantedNodesOf([
+      entry('running', [{ nodeIds: ['old'], endTime: iso(9_000) }, { nodeIds: ['a', 'b'] }]),
+      entry('terminating', [{ nodeIds: ['c'] }]),
+      entry('queued', [{ nodeIds: ['d'], endTime: iso(5_000) }]),
+      entry('running', []),
+    ]),
+  ).toEqual(new Set(['a', 'b', 'c']));
 });
