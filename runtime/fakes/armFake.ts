@@ -861,6 +861,19 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
           fail(400, 'InvalidParameter', "Required parameter 'instanceIds' is missing (null).");
           return;
         }
+        // As Resource Manager: an instance that is not active (unknown, or being deleted) refuses the whole request.
+        const inactive = (ids as string[]).find((i) => {
+          const state = set.instances.get(i)?.provisioningState;
+          return state === undefined || state === 'Deleting';
+        });
+        if (inactive !== undefined) {
+          fail(
+            400,
+            'InvalidParameter',
+            `The provided instanceId ${inactive} is not an active Virtual Machine Scale Set VM instanceId.`,
+          );
+          return;
+        }
         for (const i of ids as string[]) {
           const vm = set.instances.get(i);
           if (vm) vm.provisioningState = 'Deleting';

@@ -7,6 +7,7 @@ import { createComputeClient } from '../../shared/adapters/compute/computeClient
 import { VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
 import { ComputePoolError, type PoolDefinition } from '../../shared/ports/computePool';
 import { startArmFake, type ArmFake } from '../../runtime/fakes/armFake';
+import { waitFor } from '../support/testEnvironment';
 
 // The fake's wire bodies are untyped JSON (the ARM shape with 'properties'); tests read them as such.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -252,13 +253,25 @@ test('resize, list and delete chosen instances go through PATCH and POST .../del
   expect(nodes.map((n) => n.nodeId)).toEqual([`${name}_0`, `${name}_1`, `${name}_2`]);
   expect(nodes.every((n) => n.state === 'running')).toBe(true);
   await pool.deleteNodes(clusterKey, [`${name}_1`, 'not-a-node-of-this-set']);
+  // Started, not waited for: the instance is deleting, then gone.
+  expect((await pool.listNodes(clusterKey)).find((n) => n.nodeId === `${name}_1`)?.state).toBe('deleting');
+  await waitFor('the instance gone', async () =>
+    (await pool.listNodes(clusterKey)).length === 2 ? true : undefined,
+  );
   expect((await pool.listNodes(clusterKey)).map((n) => n.nodeId)).toEqual([`${name}_0`, `${name}_2`]);
   expect(arm.requests.find((r) => r.method === 'POST')?.body).toEqual({ instanceIds: ['1'] });
+  // An instance no longer active makes Resource Manager refuse the request: asked again for the active ones.
+  await pool.deleteNodes(clusterKey, [`${name}_0`, `${name}_1`]);
+  const deletes = arm.requests.filter((r) => r.method === 'POST').map((r) => r.body);
+  expect(deletes.slice(-2)).toEqual([{ instanceIds: ['0', '1'] }, { instanceIds: ['0'] }]);
+  await waitFor('the other instance gone', async () =>
+    (await pool.listNodes(clusterKey)).length === 1 ? true : undefined,
+  );
   arm.failInstance('rg', name, '2');
   expect((await pool.listNodes(clusterKey)).find((n) => n.nodeId === `${name}_2`)?.state).toBe('failed');
   // ensurePool again (settings re-applied) keeps the current capacity.
   await pool.ensurePool(definition());
-  expect(arm.instances('rg', name)).toHaveLength(2);
+  expect(arm.instances('rg', name)).toHaveLength(1);
   await pool.deletePool(clusterKey);
   expect(await pool.listNodes(clusterKey)).toEqual([]);
   // Deleting again (a retried release) finds nothing to delete: Resource Manager answers 204, done.

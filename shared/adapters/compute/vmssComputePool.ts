@@ -55,6 +55,12 @@ function asPoolError(error: unknown): unknown {
   return refusal ? new ComputePoolError(refusal.code, refusal.message) : error;
 }
 
+/** Resource Manager's refusal of an instance delete naming an instance that is not active (being deleted, gone). */
+function notActiveInstance(error: unknown): boolean {
+  const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
+  return statusCode === 400 && code === 'InvalidParameter' && /not an active/i.test(message ?? '');
+}
+
 export class VmssComputePool implements ComputePool {
   readonly kind = 'vmss';
 
@@ -222,18 +228,34 @@ export class VmssComputePool implements ComputePool {
     );
   }
 
+  /**
+   * Starts deleting the instances and returns once Resource Manager accepted it: the operation is not waited for
+   * (with terminate notifications it waits up to their 5 minutes for a node that may be dead, which held the whole
+   * monitor pass); the next passes see the instances `deleting`, and then gone. An instance that is no longer active
+   * (deleted meanwhile) makes Resource Manager refuse the whole request: it is asked again for the active ones.
+   */
   async deleteNodes(clusterKey: string, nodeIds: string[]): Promise<void> {
     const prefix = `${this.scaleSetName(clusterKey)}_`;
-    const instanceIds = nodeIds.filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length));
-    if (instanceIds.length === 0) return;
-    await this.call(() =>
-      this.options.client.virtualMachineScaleSets.deleteInstances(
-        this.options.resourceGroup,
-        this.scaleSetName(clusterKey),
-        { instanceIds },
-        { ...this.lro, forceDeletion: false },
-      ),
-    );
+    let instanceIds = nodeIds.filter((id) => id.startsWith(prefix)).map((id) => id.slice(prefix.length));
+    for (let attempt = 0; instanceIds.length > 0; attempt++) {
+      try {
+        await this.options.client.virtualMachineScaleSets
+          .deleteInstances(
+            this.options.resourceGroup,
+            this.scaleSetName(clusterKey),
+            { instanceIds },
+            { ...this.lro, forceDeletion: false },
+          )
+          .submitted();
+        return;
+      } catch (error: unknown) {
+        if (attempt > 0 || !notActiveInstance(error)) throw asPoolError(error);
+        const active = new Set(
+          (await this.listNodes(clusterKey)).filter((n) => n.state !== 'deleting').map((n) => n.nodeId),
+        );
+        instanceIds = instanceIds.filter((id) => active.has(`${prefix}${id}`));
+      }
+    }
   }
 
   async listNodes(clusterKey: string): Promise<PoolNode[]> {
