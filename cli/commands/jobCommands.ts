@@ -63,12 +63,21 @@ function jobRef(context: CommandContext, flag: 'name' | 'job'): [string, string,
 
 const FINISHED = new Set(['succeeded', 'failed']);
 
-/** az sets the process exit code to the job's: its exitCode, else 0 for succeeded and 1 for failed. */
+/**
+ * az sets the process exit code to the job's: its exitCode, else 0 for succeeded and 1 for failed. A process exit
+ * code is 0 to 255: a job's code outside it, or one the shell would read as 0 (256, 512), exits 1 when non-zero.
+ */
 export function jobExitCode(job: Job): number {
   const exitCode = job.properties?.executionInfo?.exitCode;
-  if (job.properties?.executionState === 'failed')
-    return typeof exitCode === 'number' && exitCode !== 0 ? exitCode : 1;
-  return typeof exitCode === 'number' ? exitCode : 0;
+  const code =
+    job.properties?.executionState === 'failed'
+      ? typeof exitCode === 'number' && exitCode !== 0
+        ? exitCode
+        : 1
+      : typeof exitCode === 'number'
+        ? exitCode
+        : 0;
+  return code >= 0 && code <= 255 ? code : 1;
 }
 
 export const jobCommands: CommandSpec[] = [

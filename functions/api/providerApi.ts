@@ -42,7 +42,14 @@ export async function operationResult(deps: ServiceDeps, request: HttpRequest) {
       headers: { Location: operationUrls(request, operation).result, 'Retry-After': '1' },
     };
   }
-  if (operation.status !== 'Succeeded') return jsonResponse(409, { error: operation.error });
+  if (operation.status !== 'Succeeded') {
+    // Always a CloudError: a Canceled operation (its resource deleted first) has no error of its own.
+    const error = operation.error ?? {
+      code: 'OperationCanceled',
+      message: `The operation was canceled: the ${operation.resource.kind} '${operation.resource.name}' was deleted before it completed.`,
+    };
+    return jsonResponse(409, { error });
+  }
   if (operation.action === 'create') {
     const stored = await requireResource(deps, operation.resource);
     return jsonResponse(200, toWire(stored.record), stored.etag);

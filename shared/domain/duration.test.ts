@@ -13,6 +13,8 @@ test('ISO 8601 and TimeSpan text; years are 365 days, months 30, twelve months a
 });
 
 test('anything else is refused naming the field', () => {
+  expect(() => parseDurationSeconds('f', 'P99999999999D')).toThrow('is longer than the longest duration');
+  expect(parseDurationSeconds('f', 'P10675199D')).toBe(10675199 * 86400);
   for (const bad of ['P', 'PT', '-P1D', 'P1W', '1 day', 'P1DT'])
     expect(() => parseDurationSeconds('properties.constraints.maxWallClockTime', bad)).toThrow(
       /^'.*' is not a valid duration/,

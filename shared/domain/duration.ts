@@ -7,7 +7,17 @@ import { ValidationError } from './errors';
 const isoPattern = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 const timeSpanPattern = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/;
 
+/** .NET's TimeSpan.MaxValue in seconds (10,675,199 days): the longest duration the service's parser took. */
+const maxDurationSeconds = 922_337_203_685;
+
 export function parseDurationSeconds(field: string, text: string): number {
+  const seconds = durationSeconds(field, text);
+  if (seconds > maxDurationSeconds)
+    throw new ValidationError(field, `'${text}' is longer than the longest duration (10675199 days).`);
+  return seconds;
+}
+
+function durationSeconds(field: string, text: string): number {
   const iso = isoPattern.exec(text);
   if (iso && text.length > 1 && !/T$/i.test(text)) {
     const [, y, mo, d, h, m, s] = iso;

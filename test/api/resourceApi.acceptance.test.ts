@@ -551,6 +551,37 @@ describe('behaviour beyond the examples', () => {
     expect((await api.send('GET', `${workspacePath(rg, 'missing')}/clusters/x`)).body.error).toMatchObject({
       code: 'ParentResourceNotFound',
     });
+    // A location is a region's name: it goes into operation URLs and headers.
+    const longLocation = await api.send('PUT', workspacePath(rg, 'farfaraway'), {
+      location: 'x'.repeat(100_000),
+    });
+    expect(longLocation.status).toBe(400);
+    expect(longLocation.body.error).toMatchObject({ code: 'InvalidLocation', target: 'location' });
+    // An operation id that is not a GUID names no operation (never a 500 from the store's refusal).
+    for (const id of ['a%23b', 'a%5Cb', 'nope']) {
+      const status = await api.send(
+        'GET',
+        `/subscriptions/${SUB}/providers/Microsoft.BatchAI/locations/eastus/operationstatuses/${id}`,
+      );
+      expect(status.status).toBe(404);
+      expect(status.body.error).toMatchObject({ code: 'ResourceNotFound' });
+    }
+    // A page token the store refuses is the caller's error.
+    for (const token of ['abc', '%00', Buffer.from('{"x":1}').toString('base64url')]) {
+      const page = await api.send(
+        'GET',
+        `${api.url(`${ws}/experiments`, { maxresults: '1' })}&$skiptoken=${token}`,
+      );
+      expect(page.status).toBe(400);
+      expect(page.body.error).toMatchObject({ target: '$skiptoken' });
+    }
+  });
+
+  test("If-Match '*' on PATCH means any existing resource; a stale ETag is still refused", async () => {
+    const any = await api.send('PATCH', ws, { tags: { owner: 'me' } }, { 'if-match': '*' });
+    expect(any.status).toBe(200);
+    const stale = await api.send('PATCH', ws, { tags: { owner: 'you' } }, { 'if-match': '"not-the-etag"' });
+    expect(stale.status).toBe(412);
   });
 
   test('a repeated PUT is idempotent and changing an immutable property is a 409', async () => {

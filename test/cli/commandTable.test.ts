@@ -1,6 +1,7 @@
 // Unit tests of command lookup: the longest command path wins, groups are recognised, typos get a suggestion.
 import { COMMANDS, resolveCommand } from '../../cli/commandTable';
 import { UsageError } from '../../cli/usageError';
+import { jobExitCode } from '../../cli/commands/jobCommands';
 
 test('every command path is unique and every command runs something', () => {
   const paths = COMMANDS.map((c) => c.path.join(' '));
@@ -40,4 +41,14 @@ test('a misspelt command suggests the closest one in its group', () => {
   expect(() => resolveCommand(['cluster', 'lst'])).toThrow(UsageError);
   expect(() => resolveCommand(['cluster', 'lst'])).toThrow("Did you mean 'list'?");
   expect(() => resolveCommand(['fileserver', 'list'])).toThrow("Did you mean 'file-server'?");
+});
+
+test("job wait's exit code is the job's when a process can exit with it, else 1 for a failure", () => {
+  const job = (executionState: string, exitCode?: number) =>
+    ({ properties: { executionState, executionInfo: { exitCode } } }) as Parameters<typeof jobExitCode>[0];
+  expect(jobExitCode(job('succeeded', 0))).toBe(0);
+  expect(jobExitCode(job('failed', 3))).toBe(3);
+  expect(jobExitCode(job('failed'))).toBe(1);
+  expect(jobExitCode(job('failed', 256))).toBe(1); // a shell would read 256 as 0
+  expect(jobExitCode(job('failed', -9))).toBe(1);
 });

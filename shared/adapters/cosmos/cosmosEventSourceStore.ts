@@ -1,6 +1,7 @@
 // The event sources' store on Cosmos DB: scoring rules and job schedules in one container partitioned by
 // workspace (kind + lower-cased name as id), blob batches in another (point reads by id). Only SQL that both
 // Azure Cosmos DB and the local emulator support; the partition key is filtered in WHERE (see local-stack notes).
+import { withContinuationToken } from '../continuationToken';
 import type { Container, CosmosClient, SqlQuerySpec } from '@azure/cosmos';
 import { eventSourceDefinitionsContainer, scoringBatchesContainer } from '../../config/resourceNames';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../domain/errors';
@@ -141,7 +142,7 @@ export class CosmosEventSourceStore implements EventSourceStore {
       },
       { maxItemCount: page.maxItems, continuationToken: page.continuationToken },
     );
-    const response = await iterator.fetchNext();
+    const response = await withContinuationToken(page.continuationToken, () => iterator.fetchNext());
     return {
       items: (response.resources ?? []).map((document) => this.stored(document)),
       continuationToken: response.continuationToken || undefined,

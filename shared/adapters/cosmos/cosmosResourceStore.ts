@@ -4,6 +4,7 @@
 // last read or wrote are remembered (recentDocuments.ts), so a job's own updates usually skip their read.
 // Only SQL that both Azure Cosmos DB and the local emulator support is used (no OFFSET/LIMIT, DISTINCT, GROUP BY,
 // two-field ORDER BY; the partition key is filtered in WHERE because the emulator ignores the partitionKey option).
+import { withContinuationToken } from '../continuationToken';
 import type { Container, CosmosClient, SqlQuerySpec } from '@azure/cosmos';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../domain/errors';
 import { experimentRefOf, keyOf, workspaceRefOf, type ResourceRef } from '../../domain/resourceId';
@@ -344,7 +345,7 @@ export class CosmosResourceStore implements ResourceStore {
       maxItemCount: page.maxItems,
       continuationToken: page.continuationToken,
     });
-    const response = await iterator.fetchNext();
+    const response = await withContinuationToken(page.continuationToken, () => iterator.fetchNext());
     const items = (response.resources ?? []).map((document) => this.stored(document));
     return { items, continuationToken: response.continuationToken || undefined };
   }

@@ -1,5 +1,6 @@
 // The sweeps' store on Cosmos DB: one document per sweep in the `sweeps` container, partitioned by experiment
 // (the sweeps of an experiment are listed in one partition; id = lower-cased name). Only SQL the emulator supports.
+import { withContinuationToken } from '../continuationToken';
 import type { Container, CosmosClient } from '@azure/cosmos';
 import { sweepsContainer } from '../../config/resourceNames';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../domain/errors';
@@ -104,7 +105,7 @@ export class CosmosSweepStore implements SweepStore {
       },
       { maxItemCount: page.maxItems, continuationToken: page.continuationToken },
     );
-    const response = await iterator.fetchNext();
+    const response = await withContinuationToken(page.continuationToken, () => iterator.fetchNext());
     return {
       items: (response.resources ?? []).map((document) => this.stored(document)),
       continuationToken: response.continuationToken || undefined,

@@ -2,6 +2,7 @@
 // with read-only SAS download links: account-key SAS where the client has the key (Azurite, key-based accounts),
 // user-delegation SAS under a managed identity. On VM nodes output directories are not copied there: they are on
 // the user's storage behind the job's or the cluster's mount, and are listed there (userStorageFiles.ts).
+import { withContinuationToken } from '../continuationToken';
 import {
   BlobSASPermissions,
   BlobServiceClient,
@@ -93,10 +94,12 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     const prefix = `${folder}/${directory === '' ? '' : `${directory}/`}`;
     const container = this.blobs.getContainerClient(this.containerName);
     const sign = await this.signer(expiresOn);
-    const { segment, continuationToken } = await firstPage(
-      container
-        .listBlobsByHierarchy('/', { prefix })
-        .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+    const { segment, continuationToken } = await withContinuationToken(request.continuationToken, () =>
+      firstPage(
+        container
+          .listBlobsByHierarchy('/', { prefix })
+          .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+      ),
     );
     const files: JobFile[] = segment.blobPrefixes
       ? segment.blobPrefixes.map((p) => ({

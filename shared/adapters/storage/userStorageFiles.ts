@@ -2,6 +2,7 @@
 // over SMB, a blob container through blobfuse2), signed in with the mount's account key, with read-only SAS links
 // signed by that key. Endpoints follow the account name (USER_STORAGE_BLOB_ENDPOINT / USER_STORAGE_FILE_ENDPOINT
 // templates for other clouds and local servers; a share's own URL otherwise).
+import { withContinuationToken } from '../continuationToken';
 import {
   BlobSASPermissions,
   BlobServiceClient,
@@ -14,7 +15,7 @@ import {
   ShareServiceClient,
   StorageSharedKeyCredential as FileKeyCredential,
 } from '@azure/storage-file-share';
-import { ConflictError } from '../../domain/errors';
+import { ConflictError, ValidationError } from '../../domain/errors';
 import type { VolumeLocation } from '../../domain/jobLayout/mountedPathResolver';
 import type { JobFile, JobFilesPage } from '../../ports/jobOutputFiles';
 
@@ -141,10 +142,12 @@ export async function listBlobDirectory(
   const prefix = `${location.blobPrefix}${request.directory === '' ? '' : `${request.directory}/`}`;
   const permissions = BlobSASPermissions.parse('r');
   try {
-    const { segment, continuationToken } = await firstPage(
-      container
-        .listBlobsByHierarchy('/', { prefix })
-        .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+    const { segment, continuationToken } = await withContinuationToken(request.continuationToken, () =>
+      firstPage(
+        container
+          .listBlobsByHierarchy('/', { prefix })
+          .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+      ),
     );
     const files: JobFile[] = (segment.blobPrefixes ?? []).map((p) => ({
       name: p.name.slice(prefix.length).replace(/\/$/, ''),
@@ -165,6 +168,7 @@ export async function listBlobDirectory(
     }
     return { files: inNameOrder(files), continuationToken: continuationToken || undefined };
   } catch (error: unknown) {
+    if (error instanceof ValidationError) throw error; // the caller's page token
     return storageFailure(error, `container '${location.containerName}'`, location.accountName);
   }
 }
@@ -186,10 +190,12 @@ export async function listShareDirectory(
   const directory = share.getDirectoryClient(path);
   const permissions = FileSASPermissions.parse('r');
   try {
-    const { segment, continuationToken } = await firstPage(
-      directory
-        .listFilesAndDirectories({ includeTimestamps: true })
-        .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+    const { segment, continuationToken } = await withContinuationToken(request.continuationToken, () =>
+      firstPage(
+        directory
+          .listFilesAndDirectories({ includeTimestamps: true })
+          .byPage({ maxPageSize: request.maxResults, continuationToken: request.continuationToken }),
+      ),
     );
     const files: JobFile[] = segment.directoryItems.map((item) => ({
       name: item.name,
@@ -206,6 +212,7 @@ export async function listShareDirectory(
     }
     return { files: inNameOrder(files), continuationToken: continuationToken || undefined };
   } catch (error: unknown) {
+    if (error instanceof ValidationError) throw error; // the caller's page token
     // A directory nothing was written to yet does not exist on a share (a blob prefix simply lists nothing).
     return storageFailure(error, `share '${location.shareName}'`, location.accountName);
   }

@@ -1,5 +1,6 @@
 // Clusters: recorded with their scale settings, image and node setup. Nodes are the compute component's work
 // (ClusterCompute port): until it exists, a cluster has no nodes and a steady allocation state, and says so.
+import { etagMatches } from './etagMatch';
 import { PreconditionFailedError } from '../errors';
 import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
 import type { Stored } from '../resourceRecord';
@@ -88,7 +89,7 @@ export async function updateCluster(
   if (isJsonObject(scaleSettings)) checkScaleSettings('properties.scaleSettings', scaleSettings);
   for (;;) {
     const current = await requireResource(deps, ref);
-    if (ifMatch && current.etag !== ifMatch) throw new PreconditionFailedError();
+    if (!etagMatches(ifMatch, current.etag)) throw new PreconditionFailedError();
     if (!isJsonObject(scaleSettings)) return current;
     const record = structuredClone(current.record);
     record.spec.scaleSettings = scaleSettings;

@@ -41,6 +41,7 @@ function memoryStore(): { store: ResourceStore; records: Map<string, Stored> } {
       return put(record);
     },
     createOperation: async (operation: unknown) => ({ record: operation, etag: 'e' }),
+    delete: async (ref: ResourceRef) => records.delete(keyOf(ref)),
   } as unknown as ResourceStore;
   return { store, records };
 }
@@ -93,4 +94,24 @@ test('a repeated create of a queued job with no lifecycle known asks for its lif
   records.get(keyOf(job))!.record.job!.lifecycleStarted = true;
   await createJob(deps, job, structuredClone(body));
   expect(asked).toHaveLength(2);
+});
+
+test('a job written while its experiment began to be deleted goes again: the request fails as if the delete came first', async () => {
+  const { store, records } = memoryStore();
+  const create = store.create.bind(store);
+  // The experiment's delete begins between the job's checks and its write.
+  store.create = async (record) => {
+    records.get(keyOf(experiment))!.record.status.provisioningState = 'deleting';
+    return create(record);
+  };
+  const queued: string[] = [];
+  const lifecycle = {
+    jobQueued: async (record: ResourceRecord) => void queued.push(record.armId),
+    terminationRequested: async () => undefined,
+  } as JobLifecycle;
+  await expect(createJob(depsWith(store, lifecycle), job, structuredClone(body))).rejects.toMatchObject({
+    code: 'ParentResourceBeingDeleted',
+  });
+  expect(records.has(keyOf(job))).toBe(false);
+  expect(queued).toEqual([]);
 });

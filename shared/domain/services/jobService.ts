@@ -12,7 +12,7 @@ import type { JobFilesPage, JobFilesRequest } from '../../ports/jobOutputFiles';
 import type { RemoteLogin } from '../../ports/clusterCompute';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
 import { recordOperation } from './operationService';
-import { requireExperiment, requireResource } from './parentLookup';
+import { recheckExperiment, requireExperiment, requireResource } from './parentLookup';
 import { resolveFileServerMounts, resolveReference } from './referenceResolver';
 import { resolveSecretReferences } from './secretReferences';
 import { sealSecrets } from './secretSealing';
@@ -86,6 +86,14 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
       () => record,
       (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
       async (stored) => {
+        // Its experiment may have begun to be deleted since it was checked above, and the delete's listing of its
+        // jobs missed this one: then this job goes again, and the request fails as if the delete had come first.
+        try {
+          await recheckExperiment(deps, ref);
+        } catch (error: unknown) {
+          await deps.store.delete(stored.record.ref, stored.etag);
+          throw error;
+        }
         created = true;
         await deps.lifecycle?.jobQueued(stored.record);
       },

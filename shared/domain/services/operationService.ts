@@ -1,7 +1,7 @@
 // Long-running operations: every PUT, DELETE and terminate records one; its status is what the
 // Azure-AsyncOperation URL reports. Operations that wait for another component (a running job being terminated,
 // a delete waiting for running jobs) are re-checked when their status is read, so no background poller is needed.
-import { NotFoundError } from '../errors';
+import { NotFoundError, PreconditionFailedError } from '../errors';
 import type { OperationAction, OperationRecord } from '../operationRecord';
 import type { ResourceRecord, Stored } from '../resourceRecord';
 import { finishPendingDelete } from './deletionService';
@@ -36,13 +36,24 @@ export async function getOperation(
   subscriptionId: string,
   id: string,
 ): Promise<OperationRecord> {
-  const stored = await deps.store.getOperation(id);
-  if (!stored || stored.record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
-    throw new NotFoundError(`The operation '${id}' was not found.`);
+  // Operation ids are GUIDs: anything else names no operation (and may hold characters the store refuses).
+  if (!operationIdPattern.test(id)) throw new NotFoundError(`The operation '${id}' was not found.`);
+  for (let attempt = 0; ; attempt++) {
+    const stored = await deps.store.getOperation(id);
+    if (!stored || stored.record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
+      throw new NotFoundError(`The operation '${id}' was not found.`);
+    }
+    if (stored.record.status !== 'InProgress') return stored.record;
+    try {
+      return (await reconcile(deps, stored)).record;
+    } catch (error: unknown) {
+      // Another reader completed it first (clients poll concurrently): read what it wrote.
+      if (!(error instanceof PreconditionFailedError) || attempt >= 3) throw error;
+    }
   }
-  if (stored.record.status !== 'InProgress') return stored.record;
-  return (await reconcile(deps, stored)).record;
 }
+
+export const operationIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function reconcile(
   deps: ServiceDeps,

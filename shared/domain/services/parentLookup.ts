@@ -22,6 +22,14 @@ async function requireParent(deps: ServiceDeps, ref: ResourceRef, forWrite: bool
   return parent;
 }
 
+/**
+ * The experiment of `ref` again, after a child was written under it: a delete that began in between (its listing of
+ * the children may have missed the new one) shows as `deleting` or gone, and the new child must go.
+ */
+export function recheckExperiment(deps: ServiceDeps, ref: ResourceRef): Promise<Stored> {
+  return requireParent(deps, experimentRefOf(ref), true);
+}
+
 export function requireWorkspace(deps: ServiceDeps, ref: ResourceRef, forWrite = false): Promise<Stored> {
   return requireParent(deps, workspaceRefOf(ref), forWrite);
 }

@@ -1,4 +1,5 @@
 // Workspaces: the tracked resource (location, tags) that holds clusters, file servers and experiments.
+import { etagMatches } from './etagMatch';
 import { ValidationError } from '../errors';
 import { armIdOf, validateRef, workspaceRefOf, type ResourceRef } from '../resourceId';
 import type { Stored } from '../resourceRecord';
@@ -29,6 +30,14 @@ export async function createWorkspace(
   const { value } = validateAgainstDefinition('WorkspaceCreateParameters', body);
   const location = String(value.location).trim();
   if (!location) throw new ValidationError('location', `'location' must not be empty.`);
+  // An Azure region's name ('eastus', 'East US 2'): it goes into operation URLs and headers as it is.
+  if (!/^[A-Za-z0-9][A-Za-z0-9 ]{0,63}$/.test(location)) {
+    throw new ValidationError(
+      'location',
+      `'location' must be an Azure region's name (letters, digits and spaces, at most 64 characters).`,
+      'InvalidLocation',
+    );
+  }
   const tags = value.tags as Record<string, string> | undefined;
   checkTags(tags);
   const workspace = workspaceRefOf(ref);
@@ -69,7 +78,7 @@ async function updateTags(
 ): Promise<Stored> {
   let current = stored;
   for (;;) {
-    if (ifMatch && current.etag !== ifMatch) throw new PreconditionFailedError();
+    if (!etagMatches(ifMatch, current.etag)) throw new PreconditionFailedError();
     try {
       return await deps.store.replace({ ...current.record, tags }, current.etag);
     } catch (error: unknown) {
@@ -93,7 +102,7 @@ export async function updateWorkspace(
   // A PATCH changes what it names (ARM's merge semantics): without tags (the SDK's update() without options),
   // the tags stay; `{}` removes them.
   if (!tags) {
-    if (ifMatch && stored.etag !== ifMatch) throw new PreconditionFailedError();
+    if (!etagMatches(ifMatch, stored.etag)) throw new PreconditionFailedError();
     return stored;
   }
   return updateTags(deps, stored, tags, ifMatch);
