@@ -3,11 +3,11 @@
 // 2.2.1, the last release, on its ms-rest-azure-js pipeline: its serializers, its long-running operation poller,
 // its paging and its CloudError parsing) against the real local stack, with a job that really runs on a local node.
 // Needs `npx tsc -p tsconfig.json` first.
-import { BatchAIManagementClient } from '@azure/arm-batchai';
+import type { BatchAIManagementClient } from '@azure/arm-batchai';
 import type { BatchAIManagementModels } from '@azure/arm-batchai';
-import { TokenCredentials } from '@azure/ms-rest-js';
 import { startJobTestBed, type JobTestBed } from '../jobs/support/jobTestBed';
-import { SUB, workspacePath } from './apiClient';
+import { workspacePath } from './apiClient';
+import { officialSdkClient } from './officialSdkClient';
 
 const rg = 'sdkrg';
 const ws = 'sdkws';
@@ -19,11 +19,7 @@ let client: BatchAIManagementClient;
 
 beforeAll(async () => {
   bed = await startJobTestBed({ JOB_NODE_CHECK_SECONDS: '1' });
-  // Locally AUTH_MODE=none: the token is sent and not checked. Polling every 100 ms instead of the SDK's 30 s.
-  client = new BatchAIManagementClient(new TokenCredentials('local'), SUB, {
-    baseUri: `${bed.env.baseUrl}/api`,
-    longRunningOperationRetryTimeout: 0.1,
-  });
+  client = officialSdkClient(bed.env.baseUrl);
 }, 120_000);
 
 afterAll(async () => {

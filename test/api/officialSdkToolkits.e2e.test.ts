@@ -6,11 +6,11 @@
 // Needs `npx tsc -p tsconfig.json` first.
 import * as fs from 'fs';
 import * as path from 'path';
-import { BatchAIManagementClient } from '@azure/arm-batchai';
+import type { BatchAIManagementClient } from '@azure/arm-batchai';
 import type { BatchAIManagementModels } from '@azure/arm-batchai';
-import { TokenCredentials } from '@azure/ms-rest-js';
 import { startJobTestBed, type JobTestBed } from '../jobs/support/jobTestBed';
-import { SUB, workspacePath } from './apiClient';
+import { workspacePath } from './apiClient';
+import { officialSdkClient } from './officialSdkClient';
 
 const rg = 'sdkrg';
 const ws = 'sdkws';
@@ -24,10 +24,7 @@ let script: string;
 
 beforeAll(async () => {
   bed = await startJobTestBed({ JOB_NODE_CHECK_SECONDS: '1' });
-  client = new BatchAIManagementClient(new TokenCredentials('local'), SUB, {
-    baseUri: `${bed.env.baseUrl}/api`,
-    longRunningOperationRetryTimeout: 0.1,
-  });
+  client = officialSdkClient(bed.env.baseUrl);
   await client.workspaces.create(rg, ws, { location: 'eastus' });
   await client.experiments.create(rg, ws, exp);
   const user = { adminUserName: 'me', adminUserPassword: 'Passw0rd!' };
