@@ -108,7 +108,9 @@ function recordRequest(
 }
 
 function checkApiVersion(request: HttpRequest): void {
-  const version = request.query.get('api-version');
+  // Resource Manager reads query parameter names case-insensitively (`API-VERSION` works there too).
+  const name = [...request.query.keys()].find((key) => key.toLowerCase() === 'api-version');
+  const version = name === undefined ? null : request.query.get(name);
   if (!version) {
     throw new ValidationError(
       'api-version',

@@ -546,6 +546,8 @@ describe('behaviour beyond the examples', () => {
     expect(
       (await api.send('GET', api.url(ws, { 'api-version': '2017-09-01-preview' }))).body.error,
     ).toMatchObject({ code: 'InvalidApiVersionParameter' });
+    // As Resource Manager reads it: the parameter's name in any case.
+    expect((await api.send('GET', `${api.baseUrl}/api${ws}?API-VERSION=2018-05-01`)).status).toBe(200);
     const malformed = await api.send('PUT', `${ws}/clusters/c2`, undefined, {}, '{"properties": {"vmSize": ');
     expect(malformed.status).toBe(400);
     expect((await api.send('GET', `${workspacePath(rg, 'missing')}/clusters/x`)).body.error).toMatchObject({
