@@ -114,8 +114,15 @@ test('a preparation that fails keeps nothing and fails the job with its exit cod
 test("a multi-node job in containers runs the job's container on every node, all labelled with the attempt", async () => {
   await bed.createCluster('pair', 2);
   const before = dockerCalls().length;
+  // The master waits (up to 30 s) for the other node's container: a master that ended first would have the other
+  // node's container stopped before its run message was even taken, and nothing would be left to see there.
+  const runsSoFar = dockerCalls().filter((c) => c.startsWith('run ')).length;
+  const log = path.join(binDir, 'state', 'calls.log');
+  const bothRunning =
+    `for i in $(seq 300); do [ "$(grep -c '^run ' '${log}')" -ge ${runsSoFar + 2} ] && break; sleep 0.1; done; ` +
+    'echo "master in $FAKE_CONTAINER_ROOT"';
   await bed.putJob('gang', {
-    ...customJob(bed, 'pair', 'echo "master in $FAKE_CONTAINER_ROOT"'),
+    ...customJob(bed, 'pair', bothRunning),
     nodeCount: 2,
     containerSettings: { imageSourceRegistry: { image: 'horovod/horovod:0.13' } },
   });
