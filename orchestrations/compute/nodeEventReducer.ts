@@ -21,8 +21,8 @@ function settle(record: NodeRecord, time: string): NodeRecord {
  * a late `taskStarted` to be recognised: at most this many of each, the newest, for at most this long, so a node's
  * record stays small.
  */
-const vanishedTasksKept = 16;
-const vanishedTasksKeptMs = 60 * 60_000;
+const taskTimesKept = 16;
+const taskTimesKeptMs = 60 * 60_000;
 
 /** `times` (task id -> time) without `exited` and what is too old at `now`; undefined when none is left. */
 function keptTaskTimes(
@@ -30,11 +30,11 @@ function keptTaskTimes(
   now: string,
   exited?: string,
 ): Record<string, string> | undefined {
-  const oldest = Date.parse(now) - vanishedTasksKeptMs;
+  const oldest = Date.parse(now) - taskTimesKeptMs;
   const entries = Object.entries(times ?? {})
     .filter(([taskId, since]) => taskId !== exited && !(Date.parse(since) < oldest))
     .sort(([, a], [, b]) => b.localeCompare(a))
-    .slice(0, vanishedTasksKept);
+    .slice(0, taskTimesKept);
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 

@@ -10,3 +10,20 @@ export function officialSdkClient(hostBaseUrl: string): BatchAIManagementClient 
     longRunningOperationRetryTimeout: 0.1,
   });
 }
+
+/** Waits (up to 60 s) until the cluster has `count` idle nodes, as the SDK reads it. */
+export async function waitForIdleClusterNodes(
+  client: BatchAIManagementClient,
+  resourceGroup: string,
+  workspace: string,
+  cluster: string,
+  count: number,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const got = await client.clusters.get(resourceGroup, workspace, cluster);
+    if (got.nodeStateCounts?.idleNodeCount === count) return;
+    if (Date.now() > deadline) throw new Error(`cluster ${cluster}: ${JSON.stringify(got.nodeStateCounts)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

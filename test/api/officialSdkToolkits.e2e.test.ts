@@ -10,7 +10,7 @@ import type { BatchAIManagementClient } from '@azure/arm-batchai';
 import type { BatchAIManagementModels } from '@azure/arm-batchai';
 import { startJobTestBed, type JobTestBed } from '../jobs/support/jobTestBed';
 import { workspacePath } from './apiClient';
-import { officialSdkClient } from './officialSdkClient';
+import { officialSdkClient, waitForIdleClusterNodes } from './officialSdkClient';
 
 const rg = 'sdkrg';
 const ws = 'sdkws';
@@ -62,14 +62,9 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function waitForIdleNodes(cluster: string, count: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const got = await client.clusters.get(rg, ws, cluster);
-    if (got.nodeStateCounts?.idleNodeCount === count) return;
-    if (Date.now() > deadline) throw new Error(`cluster ${cluster}: ${JSON.stringify(got.nodeStateCounts)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Waits until the cluster has `count` idle nodes. */
+function waitForIdleNodes(cluster: string, count: number): Promise<void> {
+  return waitForIdleClusterNodes(client, rg, ws, cluster, count);
 }
 
 async function waitForJobEnd(job: string): Promise<BatchAIManagementModels.Job> {

@@ -397,14 +397,20 @@ test('a node killed with SIGKILL shows as failed in the pool; deleteNodes remove
   expect(isAlive(taskPid)).toBe(false);
 });
 
-test('an agent started again after a crash stops the tasks it left running, reports them lost, and runs no finished task twice', async () => {
+/** Grows the cluster to a second node and waits for its agent's `kind` event: the node, its directory, its agent. */
+async function secondNode(kind: 'registered' | 'setupCompleted') {
   await pool.resize(clusterKey, 2, { nodeDataKey });
   const node = (await pool.listNodes(clusterKey)).find((n) => n.nodeId !== nodeId)!;
-  await events.waitFor('registration of the node', 'registered', (e) => e.nodeId === node.nodeId);
+  await events.waitFor(`${kind} of the node`, kind, (e) => e.nodeId === node.nodeId);
   const nodeDir = path.join(tempDir, 'data', 'nodes', clusterTag(clusterKey), node.nodeId);
   const { pid: agentPid, configPath } = JSON.parse(
     fs.readFileSync(path.join(nodeDir, 'node.json'), 'utf8'),
   ) as { pid: number; configPath: string };
+  return { node, nodeDir, agentPid, configPath };
+}
+
+test('an agent started again after a crash stops the tasks it left running, reports them lost, and runs no finished task twice', async () => {
+  const { node, nodeDir, agentPid, configPath } = await secondNode('registered');
   const ranFile = path.join(tempDir, 'ran-once.txt');
   const pidFile = path.join(tempDir, 'left-running.pid');
   const exitsOf = (taskId: string): NodeEvent[] =>
@@ -478,13 +484,7 @@ test('an agent started again after a crash stops the tasks it left running, repo
 });
 
 test('a restarted agent keeps a kill that overtook its run message, and gives up on messages delivered too often', async () => {
-  await pool.resize(clusterKey, 2, { nodeDataKey });
-  const node = (await pool.listNodes(clusterKey)).find((n) => n.nodeId !== nodeId)!;
-  await events.waitFor('setup of the node', 'setupCompleted', (e) => e.nodeId === node.nodeId);
-  const nodeDir = path.join(tempDir, 'data', 'nodes', clusterTag(clusterKey), node.nodeId);
-  const { pid: agentPid, configPath } = JSON.parse(
-    fs.readFileSync(path.join(nodeDir, 'node.json'), 'utf8'),
-  ) as { pid: number; configPath: string };
+  const { node, nodeDir, agentPid, configPath } = await secondNode('setupCompleted');
   const queue = queues.getQueueClient(nodeTaskQueueName(clusterKey, node.nodeId));
   const journal = path.join(nodeDir, 'state', 'tasks.ndjson');
 
