@@ -10,6 +10,7 @@ import './api/fileServersApi';
 import './api/jobsApi';
 import './api/providerApi';
 import './api/roleAssignmentsApi';
+import './api/pendingOperationsTimer';
 import './compute/clusterCommandsTrigger';
 import './compute/nodeEventsTrigger';
 import '../orchestrations/compute/clusterMonitorOrchestrator';

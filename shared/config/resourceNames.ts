@@ -31,7 +31,7 @@ export const cosmosContainers: CosmosContainerSpec[] = [
   {
     id: 'operations',
     partitionKeyPath: '/id',
-    why: 'Long-running operation statuses are only read by id (the Azure-AsyncOperation URL): point reads spread evenly.',
+    why: 'Long-running operation statuses are read by id (the Azure-AsyncOperation URL): point reads spread evenly. Only the pendingOperations timer queries across partitions, for the few still in progress.',
   },
 ];
 

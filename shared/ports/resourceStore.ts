@@ -77,4 +77,9 @@ export interface ResourceStore {
   createOperation(operation: OperationRecord): Promise<Stored<OperationRecord>>;
   getOperation(id: string): Promise<Stored<OperationRecord> | undefined>;
   replaceOperation(operation: OperationRecord, etag: string): Promise<Stored<OperationRecord>>;
+  /**
+   * Operations still `InProgress` (every subscription, cross-partition): those waiting for another component (a
+   * running job being stopped, a cascade, a file server), advanced by a timer so none depends on a client polling.
+   */
+  listInProgressOperations(page: PageRequest): Promise<Page<Stored<OperationRecord>>>;
 }

@@ -218,3 +218,28 @@ test('deleting a running job stops it, then the delete completes', async () => {
   expect((await bed.api.waitForOperation(deletion)).status).toBe('Succeeded');
   expect((await bed.api.send('GET', `${experiment}/jobs/doomed`)).status).toBe(404);
 }, 120_000);
+
+test('a delete nobody polls still completes: the experiment of a running job goes once the job has stopped', async () => {
+  const other = `${experiment}-unpolled`;
+  await bed.api.put(other);
+  await bed.api.put(`${other}/jobs/orphan`, { properties: customJob(bed, 'c1', 'exec sleep 600') });
+  const jobState = async (): Promise<string | undefined> => {
+    const response = await bed.api.send('GET', `${other}/jobs/orphan`);
+    return response.status === 200
+      ? String((response.body.properties as Record<string, unknown>).executionState)
+      : undefined;
+  };
+  await waitFor('orphan running', async () => ((await jobState()) === 'running' ? true : undefined));
+  // The DELETE is answered 202 (its job runs); its operation is never read (`--no-wait`).
+  expect((await bed.api.send('DELETE', other)).status).toBe(202);
+  await waitFor('orphan stopped', async () => {
+    const state = await jobState();
+    return state === undefined || state === 'failed' ? true : undefined;
+  });
+  // The pendingOperations timer (here run by hand; it also runs every 30 s) finishes the cascade.
+  expect((await bed.env.invokeFunction('pendingOperations')).status).toBe(202);
+  await waitFor('the experiment gone', async () =>
+    (await bed.api.send('GET', other)).status === 404 ? true : undefined,
+  );
+  expect((await bed.api.send('GET', `${other}/jobs/orphan`)).status).toBe(404);
+}, 120_000);

@@ -368,6 +368,19 @@ export class CosmosResourceStore implements ResourceStore {
     }
   }
 
+  async listInProgressOperations(page: PageRequest): Promise<Page<Stored<OperationRecord>>> {
+    const iterator = this.containers.operations.items.query<OperationDocument>(
+      "SELECT * FROM c WHERE c.record.status = 'InProgress'",
+      { maxItemCount: page.maxItems, continuationToken: page.continuationToken },
+    );
+    const response = await withContinuationToken(page.continuationToken, () => iterator.fetchNext());
+    const items = (response.resources ?? []).map((document) => ({
+      record: document.record,
+      etag: document._etag ?? '',
+    }));
+    return { items, continuationToken: response.continuationToken || undefined };
+  }
+
   async replaceOperation(operation: OperationRecord, etag: string): Promise<Stored<OperationRecord>> {
     try {
       const { resource } = await this.containers.operations

@@ -2,6 +2,7 @@
 // goes once the file server monitor has removed its host). A queued or finished job is removed at once; a running
 // one is asked to terminate and marked `deleting`, and the delete completes when the lifecycle has stopped it
 // (checked again whenever the operation's status is read).
+import { isDeepStrictEqual } from 'util';
 import type { ResourceRef } from '../resourceId';
 import { experimentRefOf, workspaceRefOf } from '../resourceId';
 import type { SweepStore } from '../sweeps/sweepStore';
@@ -40,6 +41,10 @@ async function markDeleting(
     }
     const updated = { record, etag: stored.etag };
     extra?.(updated);
+    // Asked again (a poll, the pendingOperations timer) with nothing to change: no write.
+    if (stored.record.status.provisioningState === 'deleting' && isDeepStrictEqual(record, stored.record)) {
+      return stored;
+    }
     try {
       return await deps.store.replace(record, stored.etag);
     } catch (error: unknown) {

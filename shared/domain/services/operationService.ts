@@ -1,6 +1,8 @@
 // Long-running operations: every PUT, DELETE and terminate records one; its status is what the
 // Azure-AsyncOperation URL reports. Operations that wait for another component (a running job being terminated,
-// a delete waiting for running jobs) are re-checked when their status is read, so no background poller is needed.
+// a delete waiting for running jobs, a file server being made) are re-checked when their status is read, and by
+// the `pendingOperations` timer (`advanceInProgressOperations`): as on Azure, a delete nobody polls (`--no-wait`)
+// still completes, and a cascade still removes the parent once its running jobs have stopped.
 import { NotFoundError, PreconditionFailedError } from '../errors';
 import type { OperationAction, OperationRecord } from '../operationRecord';
 import type { ResourceRecord, Stored } from '../resourceRecord';
@@ -51,6 +53,42 @@ export async function getOperation(
       if (!(error instanceof PreconditionFailedError) || attempt >= 3) throw error;
     }
   }
+}
+
+export interface AdvanceOperationsResult {
+  /** Operations found in progress. */
+  checked: number;
+  /** Ids of those that completed now. */
+  completed: string[];
+  /** Ids and reasons of those that could not be advanced (the next round tries again). */
+  failed: { id: string; message: string }[];
+}
+
+/**
+ * Advances every operation still in progress as reading its status would (all steps are idempotent, and a
+ * concurrent reader's completing write wins: that operation is left as it wrote it).
+ */
+export async function advanceInProgressOperations(
+  deps: ServiceDeps,
+  pageSize = 100,
+): Promise<AdvanceOperationsResult> {
+  const result: AdvanceOperationsResult = { checked: 0, completed: [], failed: [] };
+  let continuationToken: string | undefined;
+  do {
+    const page = await deps.store.listInProgressOperations({ maxItems: pageSize, continuationToken });
+    for (const stored of page.items) {
+      result.checked++;
+      try {
+        const advanced = await reconcile(deps, stored);
+        if (advanced.record.status !== 'InProgress') result.completed.push(stored.record.id);
+      } catch (error: unknown) {
+        if (error instanceof PreconditionFailedError) continue;
+        result.failed.push({ id: stored.record.id, message: (error as Error).message });
+      }
+    }
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return result;
 }
 
 export const operationIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
