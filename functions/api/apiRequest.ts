@@ -5,7 +5,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'crypto';
 import { API_VERSION } from '../../shared/domain/batchAiSpec';
-import { ValidationError } from '../../shared/domain/errors';
+import { UnsupportedMediaTypeError, ValidationError } from '../../shared/domain/errors';
 import type { OperationRecord } from '../../shared/domain/operationRecord';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { invocationTelemetry } from '../../shared/telemetry/invocationTracing';
@@ -127,10 +127,23 @@ function checkApiVersion(request: HttpRequest): void {
   }
 }
 
-/** Parses the JSON body; an empty body is undefined; malformed JSON is a 400 (the parser's text is not echoed: it can quote secrets). */
+/** JSON media types: `application/json`, `text/json` and `+json` suffixes, parameters (charset) ignored. */
+const jsonMediaType = /^\s*(?:application\/(?:[\w.+-]+\+)?json|text\/json)\s*(?:;.*)?$/i;
+
+/**
+ * Parses the JSON body; an empty body is undefined; malformed JSON is a 400 (the parser's text is not echoed: it
+ * can quote secrets). A body declared in another media type (curl's `-d` sends a form type unless told) is a 415
+ * naming `Content-Type`, as Resource Manager answers; a body without a declared type is read as JSON.
+ */
 export async function readJsonBody(request: HttpRequest): Promise<unknown> {
   const text = await request.text();
   if (text.trim() === '') return undefined;
+  const contentType = request.headers.get('content-type');
+  if (contentType !== null && contentType.trim() !== '' && !jsonMediaType.test(contentType)) {
+    throw new UnsupportedMediaTypeError(
+      `The request content type '${contentType.slice(0, 100)}' is not supported; send the body as 'application/json'.`,
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -57,6 +57,14 @@ export class PreconditionFailedError extends ApiError {
   }
 }
 
+/** A request body in a media type the API does not read (only JSON): names the header in `target`. */
+export class UnsupportedMediaTypeError extends ApiError {
+  readonly httpStatus = 415;
+  constructor(message: string) {
+    super('UnsupportedMediaType', message, 'Content-Type');
+  }
+}
+
 /** A capability that a later component provides and that is not configured in this deployment. */
 export class NotImplementedError extends ApiError {
   readonly httpStatus = 501;

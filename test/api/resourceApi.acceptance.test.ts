@@ -550,6 +550,24 @@ describe('behaviour beyond the examples', () => {
     expect((await api.send('GET', `${api.baseUrl}/api${ws}?API-VERSION=2018-05-01`)).status).toBe(200);
     const malformed = await api.send('PUT', `${ws}/clusters/c2`, undefined, {}, '{"properties": {"vmSize": ');
     expect(malformed.status).toBe(400);
+    // A body in another media type (curl -d without a content type sends a form) is a 415 naming the header; JSON
+    // with a charset, a +json type, or no declared type is read.
+    const form = await api.send(
+      'PUT',
+      `${ws}/experiments/formexp`,
+      undefined,
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      '{}',
+    );
+    expect(form.status).toBe(415);
+    expect(form.body.error).toMatchObject({ code: 'UnsupportedMediaType', target: 'Content-Type' });
+    expect((await api.send('GET', `${ws}/experiments/formexp`)).status).toBe(404);
+    for (const type of ['application/json; charset=utf-8', 'application/merge-patch+json', 'TEXT/JSON']) {
+      const put = await api.send('PUT', `${ws}/experiments/typed`, undefined, { 'content-type': type }, '{}');
+      expect(put.status).toBeLessThan(300);
+    }
     expect((await api.send('GET', `${workspacePath(rg, 'missing')}/clusters/x`)).body.error).toMatchObject({
       code: 'ParentResourceNotFound',
     });
