@@ -6,6 +6,7 @@ import { listChildren } from '../../shared/domain/services/listService';
 import type { Stored } from '../../shared/domain/resourceRecord';
 import type { PutResult } from '../../shared/domain/services/createOrConfirm';
 import { finishPendingDelete } from '../../shared/domain/services/deletionService';
+import { assertPreconditions } from '../../shared/domain/services/etagMatch';
 import { recordOperation } from '../../shared/domain/services/operationService';
 import { requireResource } from '../../shared/domain/services/parentLookup';
 import { toWire } from '../../shared/domain/services/resourceView';
@@ -57,6 +58,7 @@ export async function deleteResource(
   const ref: ResourceRef = refFromRoute(request, kind);
   validateRef(ref);
   const existing = await deps.store.get(ref);
+  assertPreconditions(conditionsOf(request), existing);
   if (!existing) {
     await requireParentsOf(deps, ref);
     return { status: 204 };
@@ -81,6 +83,15 @@ async function requireParentsOf(deps: ServiceDeps, ref: ResourceRef): Promise<vo
   }
 }
 
+/** `If-Match` / `If-None-Match` of a PUT or DELETE (absent or empty: no condition). */
+function conditionsOf(request: HttpRequest): { ifMatch?: string; ifNoneMatch?: string } {
+  const value = (name: string): string | undefined => {
+    const header = request.headers.get(name);
+    return header === null || header.trim() === '' ? undefined : header;
+  };
+  return { ifMatch: value('if-match'), ifNoneMatch: value('if-none-match') };
+}
+
 /** The verbs of one resource kind at its item URL: PUT creates (or confirms), PATCH updates where the spec has it. */
 export interface ItemVerbs {
   kind: ResourceKind;
@@ -93,8 +104,19 @@ export function resourceItem(verbs: ItemVerbs): ApiHandler {
   return async (deps, request) => {
     const ref = refFromRoute(request, verbs.kind);
     switch (request.method) {
-      case 'PUT':
-        return putResponse(request, await verbs.create(deps, ref, await readJsonBody(request), request));
+      case 'PUT': {
+        const body = await readJsonBody(request);
+        const conditions = conditionsOf(request);
+        if (conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined) {
+          validateRef(ref);
+          assertPreconditions(conditions, await deps.store.get(ref));
+        }
+        const result = await verbs.create(deps, ref, body, request);
+        // Created by a concurrent PUT between the check and the create: not this request's resource.
+        if (conditions.ifNoneMatch !== undefined && !result.created)
+          assertPreconditions(conditions, result.stored);
+        return putResponse(request, result);
+      }
       case 'PATCH':
         if (verbs.update) {
           const body = (await readJsonBody(request)) ?? {};

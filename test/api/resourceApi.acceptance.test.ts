@@ -604,6 +604,32 @@ describe('behaviour beyond the examples', () => {
     expect(stale.status).toBe(412);
   });
 
+  test('PUT and DELETE honour If-Match and If-None-Match', async () => {
+    const exp = `${ws}/experiments/conditional`;
+    // If-Match names an existing resource: a PUT that would create is refused, and nothing is created.
+    expect((await api.send('PUT', exp, {}, { 'if-match': '*' })).status).toBe(412);
+    expect((await api.send('GET', exp)).status).toBe(404);
+    // If-None-Match '*' creates only: the first PUT creates, the repeated one is refused.
+    const created = await api.send('PUT', exp, {}, { 'if-none-match': '*' });
+    expect(created.status).toBeLessThan(300);
+    const again = await api.send('PUT', exp, {}, { 'if-none-match': '*' });
+    expect(again.status).toBe(412);
+    expect(again.body.error).toMatchObject({ code: 'PreconditionFailed' });
+    const etag = (await api.send('GET', exp)).headers.get('etag')!;
+    expect(etag).toBeTruthy();
+    expect((await api.send('PUT', exp, {}, { 'if-match': etag })).status).toBe(200);
+    // A DELETE with a stale ETag leaves the resource; with the current one it goes.
+    expect((await api.send('DELETE', exp, undefined, { 'if-match': '"stale"' })).status).toBe(412);
+    expect((await api.send('GET', exp)).status).toBe(200);
+    const deleted = await api.send('DELETE', exp, undefined, { 'if-match': etag });
+    expect([200, 202, 204]).toContain(deleted.status);
+    if (deleted.status === 202) await api.waitForOperation(deleted);
+    expect((await api.send('GET', exp)).status).toBe(404);
+    // If-Match on a resource that is gone is refused (If-None-Match is not).
+    expect((await api.send('DELETE', exp, undefined, { 'if-match': '*' })).status).toBe(412);
+    expect((await api.send('DELETE', exp, undefined, { 'if-none-match': '*' })).status).toBe(204);
+  });
+
   test('a repeated PUT is idempotent and changing an immutable property is a 409', async () => {
     const body = {
       properties: {
