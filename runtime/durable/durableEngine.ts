@@ -415,7 +415,6 @@ export class DurableEngine {
           executionId,
         ),
       );
-      for (const e of plan.continueAsNew.carryOver) records.push(this.inboxRecord(instanceId, e));
     } else {
       records.push({ k: 'inst', v: this.metaOf(inst, meta) });
     }

@@ -176,7 +176,7 @@ test('a long timer is split into segments and completes on the final one', async
   expect(done.status).toBe('Completed');
 });
 
-test('an external event raised before the wait is kept, and unconsumed ones carry over continueAsNew', async () => {
+test('an external event raised before the wait is kept, and unconsumed ones are dropped at continueAsNew', async () => {
   const r = new Replayer(function* (context) {
     const v: unknown = yield context.df.waitForExternalEvent('E');
     context.df.continueAsNew(v);
@@ -187,5 +187,6 @@ test('an external event raised before the wait is kept, and unconsumed ones carr
   const plan = await r.episode([started, raised(1, 1), raised(2, 2)], t0 + 3);
   expect(plan.status).toBe('ContinuedAsNew');
   expect(plan.continueAsNew?.input).toBe('1');
-  expect(plan.continueAsNew?.carryOver.map((e) => e.Input)).toEqual(['2']);
+  // As the extension does for JavaScript orchestrations: the second event goes with the old execution.
+  expect(plan.continueAsNew).toEqual({ input: '1' });
 });

@@ -190,7 +190,7 @@ export interface EpisodePlan {
     failWith?: string;
   }[];
   entityMessages: PlannedEntityMessage[];
-  continueAsNew?: { input?: string; carryOver: HistoryEvent[] };
+  continueAsNew?: { input?: string };
 }
 
 const toJson = (value: unknown): string | undefined =>
@@ -406,10 +406,10 @@ export function planEpisode(
     if (flat.continueAsNew) {
       const input = toJson(unwrapProcessedInput(flat.continueAsNew.input));
       plan.status = 'ContinuedAsNew';
-      plan.continueAsNew = {
-        input,
-        carryOver: unconsumedEvents([...history, ...prepared.events], flat.waits),
-      };
+      // External events this execution received and no wait consumed are dropped, as the extension drops them for
+      // JavaScript (its `ContinueAsNew(input)` keeps `preserveUnprocessedEvents` false; the library has no flag).
+      // Events not yet delivered to this execution stay in the inbox for the next one.
+      plan.continueAsNew = { input };
       plan.appended.push(historyEvent(EventType.ContinueAsNew, ts, { Input: input, IsPlayed: true }));
     } else {
       plan.status = 'Completed';
@@ -570,26 +570,3 @@ function retryTrack(
   };
 }
 
-/**
- * External events this execution received but did not consume, to carry over a continueAsNew. The library hands
- * events of one name to waits in arrival order, so the first (number of waits) events of each name were consumed.
- */
-export function unconsumedEvents(events: HistoryEvent[], waits: string[]): HistoryEvent[] {
-  const entityRequestIds = new Set<string>();
-  for (const e of events) {
-    if (e.EventType === EventType.EventSent && e.Input) {
-      const id = (JSON.parse(e.Input) as { id?: unknown }).id;
-      if (typeof id === 'string') entityRequestIds.add(id);
-    }
-  }
-  const remainingWaits = new Map<string, number>();
-  for (const name of waits) remainingWaits.set(name, (remainingWaits.get(name) ?? 0) + 1);
-  const carry: HistoryEvent[] = [];
-  for (const e of events) {
-    if (e.EventType !== EventType.EventRaised || !e.Name || entityRequestIds.has(e.Name)) continue;
-    const left = remainingWaits.get(e.Name) ?? 0;
-    if (left > 0) remainingWaits.set(e.Name, left - 1);
-    else carry.push({ ...e, IsPlayed: false });
-  }
-  return carry;
-}

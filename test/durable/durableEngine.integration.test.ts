@@ -143,9 +143,16 @@ test('events raised before the orchestrator waits for them are delivered', async
   expect((await completion(links)).output).toEqual([1, 2]);
 });
 
-test('continueAsNew restarts with the new input and carries unprocessed events over', async () => {
+test('continueAsNew restarts with the new input; an event raised to the next execution reaches it', async () => {
   const links = await start('CounterLoop', { count: 0, seen: [] });
-  for (const v of ['a', 'b', 'c']) await client('raise', { instanceId: links.id, name: 'Tick', data: v });
+  for (const [count, v] of ['a', 'b', 'c'].entries()) {
+    // Each tick once the execution that waits for it runs (one raised into a finishing execution is dropped).
+    await waitFor(`execution ${count}`, async () => {
+      const s = await status(links);
+      return (s.input as { count?: number } | undefined)?.count === count ? true : undefined;
+    });
+    await client('raise', { instanceId: links.id, name: 'Tick', data: v });
+  }
   expect((await completion(links)).output).toEqual({ count: 3, seen: ['a', 'b', 'c'] });
 });
 
