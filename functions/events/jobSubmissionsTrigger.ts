@@ -1,6 +1,7 @@
 // Queue trigger: jobs submitted by other services on the job-submissions queue. A malformed or refused submission
 // (bad schema, invalid job, missing workspace) is set aside at once in job-submissions-rejected with the reason,
 // never retried; a transient failure throws, so the host retries it and finally moves it to the poison queue.
+import { createHash } from 'crypto';
 import { app, output, type InvocationContext } from '@azure/functions';
 import { jobSubmissionsQueue, jobSubmissionsRejectedQueue } from '../../shared/config/resourceNames';
 import { ContractError } from '../../shared/contracts/contractError';
@@ -22,13 +23,21 @@ const rejected = output.storageQueue({
   connection: 'AzureWebJobsStorage',
 });
 
-/** The original message, secrets redacted, as an object when it was JSON and as text otherwise. */
+/**
+ * The original message with its secrets redacted. One that is not JSON cannot be redacted (a truncated message may
+ * still hold secret values), so only its length and SHA-256 are kept: the sender finds it by that hash.
+ */
 function originalOf(payload: unknown): unknown {
   let value = payload;
   try {
     value = parseQueuePayload(payload);
   } catch {
-    return typeof payload === 'string' ? payload : String(payload);
+    const text = typeof payload === 'string' ? payload : String(payload);
+    return {
+      unreadable: 'The message is not JSON; its text is not kept (it may hold secret values).',
+      length: text.length,
+      sha256: createHash('sha256').update(text, 'utf8').digest('hex'),
+    };
   }
   return redactSubmission(value);
 }

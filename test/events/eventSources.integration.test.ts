@@ -3,7 +3,7 @@
 // job schedules evaluated by the timer function, and the rules/schedules API. Jobs are asserted CREATED (queued,
 // with the right properties); the cluster has no nodes, so they stay queued. Needs `npx tsc -p tsconfig.json`.
 import { QueueClient } from '@azure/storage-queue';
-import { randomBytes, randomUUID } from 'crypto';
+import { createHash, randomBytes, randomUUID } from 'crypto';
 import { ApiClient, SUB, workspacePath } from '../api/apiClient';
 import { CosmosEventSourceStore } from '../../shared/adapters/cosmos/cosmosEventSourceStore';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
@@ -181,7 +181,10 @@ describe('queue submissions', () => {
   });
 
   it('sets malformed and refused submissions aside at once with the reason, secrets redacted', async () => {
-    await sendSubmission('not json at all {');
+    // Truncated JSON: not redactable, so its text (with the secret) must not be copied.
+    const truncated =
+      '{"submissionId":"cut","job":{"properties":{"secrets":[{"name":"T","value":"cut-secret-9"}]';
+    await sendSubmission(truncated);
     await sendSubmission(submission({ submissionId: 'bad-version', version: 9 }));
     await sendSubmission(
       submission({
@@ -210,7 +213,12 @@ describe('queue submissions', () => {
     const bySubmission = new Map(rejected.map((r) => [String(r.submissionId ?? 'unparsed'), r]));
     expect(bySubmission.get('unparsed')).toMatchObject({
       reason: { code: 'InvalidMessage', target: 'message' },
+      message: {
+        length: truncated.length,
+        sha256: createHash('sha256').update(truncated).digest('hex'),
+      },
     });
+    expect(JSON.stringify(rejected)).not.toContain('cut-secret-9');
     expect(bySubmission.get('bad-version')).toMatchObject({
       reason: { code: 'InvalidMessage', target: 'message.version' },
     });
