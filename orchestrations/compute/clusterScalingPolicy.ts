@@ -1,5 +1,6 @@
 // The cluster monitor's decisions as a pure function of one snapshot (scale settings, pool nodes, node records,
-// queued work, the clock): which nodes are lost, which leave, how many to add, and the counts the API shows.
+// queued work, the clock): which nodes are lost, which leave, how many to add (autoscale: usable ones, replacing a
+// setup-failed node at the maximum), and the counts the API shows.
 import type { PoolNode } from '../../shared/ports/computePool';
 import type { NodeRecord, NodeState } from '../../shared/ports/nodeStore';
 
@@ -100,6 +101,7 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
     allocationState: 'steady',
   };
   const state = new Map<string, NodeState>();
+  const granted = (id: string): boolean => s.grantedNodeIds?.has(id) === true;
   // Instances the platform is deleting already: neither counted nor deleted again (Resource Manager refuses a
   // delete naming an instance that is no longer active, which would fail the whole pass).
   const livePool = s.poolNodes.filter((n) => n.state !== 'deleting');
@@ -151,13 +153,11 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
   }
 
   const active = [...state].filter(([, st]) => st !== 'leaving');
-  const remainingPool = livePool.length - plan.deleteNodes.length;
-  if (active.length < plan.desired) {
-    plan.growTo = remainingPool + (plan.desired - active.length);
-  } else if (active.length > plan.desired) {
+  const settingUp = [...state.values()].includes('preparing');
+  let growth = s.scale.mode === 'manual' ? Math.max(0, plan.desired - active.length) : 0;
+  if (active.length > plan.desired) {
     let excess = active.length - plan.desired;
     const rank: Record<NodeState, number> = { unusable: 0, preparing: 1, idle: 2, running: 3, leaving: 9 };
-    const granted = (id: string): boolean => s.grantedNodeIds?.has(id) === true;
     // A granted node counts as running: the last a manual scale-down takes, never autoscale's idle victim.
     const rankOf = ([id, st]: [string, NodeState]): number =>
       st === 'idle' && granted(id) ? rank.running : rank[st];
@@ -188,14 +188,40 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
       }
     }
   }
+  if (s.scale.mode === 'auto') {
+    // Autoscale's desired count is usable nodes (the scheduler's demand counts the nodes its jobs need), so an
+    // unusable node does not satisfy it: add the missing usable nodes while the cluster stays within its maximum.
+    const present = [...state].filter(([, st]) => st !== 'leaving');
+    const usable = present.filter(([, st]) => st !== 'unusable').length;
+    const missing = Math.max(0, plan.desired - usable);
+    growth = Math.min(missing, Math.max(0, s.scale.maximumNodeCount - present.length));
+    // At the maximum and still short: replace a node whose setup failed (lost ones are replaced on their own), one
+    // per pass and only while no node is being added or set up, so a setup that fails every time costs one node at
+    // a time, each after the previous one failed, rather than a loop of many.
+    const replaceable = present.find(([id, st]) => {
+      const record = records.get(id);
+      return (
+        st === 'unusable' &&
+        record?.state === 'unusable' &&
+        record.runningTaskIds.length === 0 &&
+        !granted(id)
+      );
+    });
+    if (missing > 0 && growth === 0 && !settingUp && replaceable) {
+      plan.deleteNodes.push(replaceable[0]);
+      state.delete(replaceable[0]);
+      growth = 1;
+    }
+  }
+  const remainingPool = livePool.length - plan.deleteNodes.length;
+  if (growth > 0) plan.growTo = remainingPool + growth;
 
   for (const st of state.values()) {
     const key = `${st}NodeCount` as keyof NodeStateCounts;
     plan.counts[key]++;
   }
-  const growth = plan.growTo === undefined ? 0 : plan.growTo - remainingPool;
-  plan.counts.preparingNodeCount += Math.max(0, growth);
-  plan.currentNodeCount = state.size + Math.max(0, growth);
+  plan.counts.preparingNodeCount += growth;
+  plan.currentNodeCount = state.size + growth;
   const joining = s.poolNodes.some(
     (n) =>
       n.state === 'creating' || n.state === 'deleting' || (!records.has(n.nodeId) && state.has(n.nodeId)),

@@ -5,6 +5,7 @@ import { grantedNodesOf, heartbeatGraceOf } from '../../orchestrations/compute/r
 import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import { handedBack } from '../../orchestrations/jobs/jobLifecycleContract';
 import type { NodeRecord } from '../../shared/ports/nodeStore';
+import { scheduleCluster } from '../../shared/domain/scheduling/schedulingPolicy';
 
 const now = Date.parse('2026-01-01T00:10:00Z');
 const iso = (msAgo: number): string => new Date(now - msAgo).toISOString();
@@ -464,4 +465,110 @@ test('the granted nodes are those of running and terminating jobs whose current 
       entry('running', []),
     ]),
   ).toEqual(new Set(['a', 'b', 'c']));
+});
+
+/** A node whose node setup task failed (the reducer's record of it). */
+const setupFailed = (nodeId: string, extra: Partial<NodeRecord> = {}): NodeRecord =>
+  node(nodeId, 'unusable', {
+    setup: { succeeded: false, exitCode: 1 },
+    unusableReason: 'The node setup task failed.',
+    ...extra,
+  });
+const autoscale = (maximumNodeCount: number) => ({
+  mode: 'auto' as const,
+  minimumNodeCount: 0,
+  maximumNodeCount,
+  initialNodeCount: 0,
+});
+
+test('autoscale: a node whose setup failed is not capacity, the missing usable node is added within the maximum', () => {
+  const records = [node('a', 'idle'), node('b', 'idle'), setupFailed('c')];
+  const plan = planCluster(snapshot(records, { scale: autoscale(4), queuedWorkNodes: 3 }));
+  expect(plan).toMatchObject({ desired: 3, growTo: 4, deleteNodes: [], allocationState: 'resizing' });
+  expect(plan.counts).toMatchObject({ idleNodeCount: 2, unusableNodeCount: 1, preparingNodeCount: 1 });
+  expect(plan.currentNodeCount).toBe(4);
+});
+
+test("autoscale: the scheduler's demand for a gang waiting on an unusable node's room is met, and the gang starts", () => {
+  const limits = { maxNodeCount: 4, minNodeCount: 0, autoscale: true };
+  const queue = [{ id: 'H', priority: 'normal' as const, submitTime: iso(60_000), nodeCount: 3, attempt: 1 }];
+  const decide = (nodes: NodeRecord[]) =>
+    scheduleCluster({
+      now: new Date(now).toISOString(),
+      nodes: nodes.map((r) => ({ id: r.nodeId, state: r.state })),
+      running: [],
+      queue,
+      limits,
+    });
+  // The first scale-up for H made three nodes; one failed its setup.
+  const records = [node('a', 'idle'), node('b', 'idle'), setupFailed('c')];
+  const waiting = decide(records);
+  expect(waiting.starts).toEqual([]);
+  expect(waiting.waiting[0].reason.code).toBe('WaitingForScaleUp');
+  const plan = planCluster(
+    snapshot(records, { scale: autoscale(4), queuedWorkNodes: waiting.autoscale.wantedNodeCount }),
+  );
+  expect(plan.growTo).toBe(4);
+  // The node added registers and sets up: H starts on three usable nodes.
+  const started = decide([...records, node('d', 'idle')]);
+  expect(started.starts).toEqual([expect.objectContaining({ jobId: 'H', nodeIds: ['a', 'b', 'd'] })]);
+});
+
+test('autoscale at its maximum and short of usable nodes replaces a setup-failed node, one per pass, none while one sets up', () => {
+  const scale = autoscale(3);
+  const records = [node('a', 'idle'), setupFailed('b'), setupFailed('c')];
+  const first = planCluster(snapshot(records, { scale, queuedWorkNodes: 3 }));
+  expect(first).toMatchObject({ deleteNodes: ['b'], growTo: 3, allocationState: 'resizing' });
+  expect(first.counts).toMatchObject({ idleNodeCount: 1, unusableNodeCount: 1, preparingNodeCount: 1 });
+  // The replacement is still being created and set up: nothing else is replaced meanwhile.
+  const replacing = snapshot([records[0], records[2]], { scale, queuedWorkNodes: 3 });
+  replacing.poolNodes.push({ nodeId: 'd', state: 'creating', createdTime: iso(1_000) });
+  const second = planCluster(replacing);
+  expect(second.deleteNodes).toEqual([]);
+  expect(second.growTo).toBeUndefined();
+  // Its setup failed too: the next pass replaces one node again, not more.
+  const third = planCluster(
+    snapshot([records[0], records[2], setupFailed('d')], { scale, queuedWorkNodes: 3 }),
+  );
+  expect(third).toMatchObject({ deleteNodes: ['c'], growTo: 3 });
+  // A node still running tasks, or granted to a job, is not taken for a replacement.
+  const busy = setupFailed('b', { runningTaskIds: ['t'] });
+  const kept = planCluster(
+    snapshot([node('a', 'idle'), busy, setupFailed('c')], {
+      scale,
+      queuedWorkNodes: 3,
+      grantedNodeIds: new Set(['c']),
+    }),
+  );
+  expect(kept.deleteNodes).toEqual([]);
+  expect(kept.growTo).toBeUndefined();
+});
+
+test('autoscale with enough usable nodes still removes unusable ones at once, down to zero when idle', () => {
+  const scale = autoscale(4);
+  const surplus = planCluster(
+    snapshot([node('a', 'idle'), node('b', 'idle'), setupFailed('c')], { scale, queuedWorkNodes: 2 }),
+  );
+  expect(surplus).toMatchObject({ deleteNodes: ['c'] });
+  expect(surplus.growTo).toBeUndefined();
+  const idle = planCluster(
+    snapshot([setupFailed('a'), node('b', 'idle', { idleSince: iso(25_000) })], {
+      scale,
+      queuedWorkNodes: 0,
+    }),
+  );
+  expect(idle.deleteNodes.sort()).toEqual(['a', 'b']);
+  expect(idle.growTo).toBeUndefined();
+  expect(idle.currentNodeCount).toBe(0);
+});
+
+test('manual scale keeps a setup-failed node as one of targetNodeCount (visible, as in Batch AI), never replaced', () => {
+  const records = [node('a', 'idle'), node('b', 'idle'), setupFailed('c')];
+  const plan = planCluster(
+    snapshot(records, { scale: { mode: 'manual', targetNodeCount: 3, deallocation: 'requeue' } }),
+  );
+  expect(plan.deleteNodes).toEqual([]);
+  expect(plan.growTo).toBeUndefined();
+  expect(plan.counts).toMatchObject({ idleNodeCount: 2, unusableNodeCount: 1 });
+  expect(plan.allocationState).toBe('steady');
 });
