@@ -3,6 +3,7 @@
 import { ValidationError } from './errors';
 import { validateMountVolumes } from './mountVolumeRules';
 import { hasParentSegment } from './jobLayout/posixPath';
+import { serviceVariableConflict } from './jobLayout/serviceVariables';
 import { isJsonObject, type JsonObject, type JsonValue } from './specValidator';
 
 /** Toolkit settings property -> toolType (`pytorch` is missing from the spec's enum but the service returned it). */
@@ -127,6 +128,11 @@ export function checkJobProperties(properties: JsonObject): string {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable.value)) {
       throw new ValidationError(path, `'${variable.value}' is not a valid environment variable name.`);
     }
+    const conflict = serviceVariableConflict(
+      variable.value,
+      inputs.map((d) => String(d.id)),
+    );
+    if (conflict) throw new ValidationError(path, conflict);
     if (names.has(variable.value))
       throw new ValidationError(
         path,

@@ -5,6 +5,7 @@ import { ValidationError } from '../errors';
 import { jobDirectories, type JobDirectories } from '../jobLayout/jobOutputLayout';
 import { batchAiNodeFileSystem, jobNodePaths, type JobNodePaths } from '../jobLayout/nodeFileSystem';
 import { expandVariables } from '../jobLayout/variableExpansion';
+import { serviceVariableConflict } from '../jobLayout/serviceVariables';
 import type { JsonObject } from '../specValidator';
 import type { AllocatedNode, LaunchPlanInput, PlannedProcess, ProcessRole } from './launchPlan';
 
@@ -77,14 +78,14 @@ export function createLaunchContext(input: LaunchPlanInput): JobLaunchContext {
   const user: Record<string, string> = {};
   objects(properties.environmentVariables).forEach((variable, index) => {
     const field = `properties.environmentVariables[${index}]`;
-    const name = checkUserName(`${field}.name`, variable.name);
+    const name = checkUserName(`${field}.name`, variable.name, Object.keys(directories.inputs));
     // Batch AI let user variables refer to its own ($AZ_BATCHAI_INPUT_DATA/...): environment values are not shell-expanded.
     user[name] = expandVariables(String(variable.value ?? ''), shared);
   });
   const secrets: Record<string, string> = {};
   objects(properties.secrets).forEach((secret, index) => {
     const field = `properties.secrets[${index}]`;
-    const name = checkUserName(`${field}.name`, secret.name);
+    const name = checkUserName(`${field}.name`, secret.name, Object.keys(directories.inputs));
     const value = input.secrets?.[name];
     if (value === undefined)
       throw new ValidationError(`${field}.value`, `No value was given for the secret variable '${name}'.`);
@@ -131,16 +132,12 @@ export function gpusOf(node: AllocatedNode): number {
   return typeof node.gpus === 'number' && node.gpus > 0 ? Math.floor(node.gpus) : 0;
 }
 
-function checkUserName(field: string, name: unknown): string {
+function checkUserName(field: string, name: unknown, inputDirectoryIds: Iterable<string>): string {
   if (typeof name !== 'string' || !variableName.test(name)) {
     throw new ValidationError(field, `'${field}' must be a valid environment variable name.`);
   }
-  // AZ_BATCHAI_PARAM_<NAME> is the namespace of sweep parameters (shared/domain/sweeps/trialJobBody.ts): a sweep
-  // passes its trial's values to the job as such user variables.
-  const sweepParameter = name.startsWith('AZ_BATCHAI_PARAM_');
-  if ((name.startsWith('AZ_BATCHAI_') && !sweepParameter) || name === 'AZ_BATCH_HOST_LIST') {
-    throw new ValidationError(field, `'${name}' is set by the service; choose another name.`);
-  }
+  const conflict = serviceVariableConflict(name, inputDirectoryIds);
+  if (conflict) throw new ValidationError(field, conflict);
   return name;
 }
 
