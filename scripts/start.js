@@ -1,4 +1,6 @@
-// `npm start`: compile the TypeScript if dist/ is missing or older than the sources, then run the launcher.
+// `npm start`: compile the TypeScript (the app, and the dashboard's browser code) if its output is missing or older
+// than its sources, then run the launcher. The launcher stops everything it started on SIGINT or SIGTERM; npm does
+// not pass a SIGTERM sent to it on to this process, so the launcher is also stopped when its parent goes away.
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -6,7 +8,18 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'dist', 'runtime', 'start.js');
-const sourceDirs = ['functions', 'orchestrations', 'shared', 'runtime', 'agent', 'cli'];
+const projects = [
+  {
+    config: 'tsconfig.json',
+    output: entry,
+    sources: ['functions', 'orchestrations', 'shared', 'runtime', 'agent', 'cli'],
+  },
+  {
+    config: path.join('dashboard', 'tsconfig.json'),
+    output: path.join(root, 'dist', 'dashboard', 'main.js'),
+    sources: [path.join('dashboard', 'src')],
+  },
+];
 
 function newestSource(dir, newest) {
   if (!fs.existsSync(dir)) return newest;
@@ -18,18 +31,29 @@ function newestSource(dir, newest) {
   return newest;
 }
 
-const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : 0;
-const sources = sourceDirs.reduce((n, d) => newestSource(path.join(root, d), n), 0);
-if (built === 0 || sources > built) {
-  process.stdout.write('[start] building (tsc)...\n');
+for (const project of projects) {
+  const built = fs.existsSync(project.output) ? fs.statSync(project.output).mtimeMs : 0;
+  const sources = project.sources.reduce((n, d) => newestSource(path.join(root, d), n), 0);
+  if (built !== 0 && sources <= built) continue;
+  process.stdout.write(`[start] building (tsc -p ${project.config})...\n`);
   execFileSync(
     process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(root, project.config)],
     {
       stdio: 'inherit',
       cwd: root,
     },
   );
-  fs.utimesSync(entry, new Date(), new Date());
+  fs.utimesSync(project.output, new Date(), new Date());
 }
+
+const parent = process.ppid;
 require(entry);
+// npm (and the shell it runs us in) may exit on SIGTERM without passing it on: this process then has a new parent.
+const parentWatch = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(parentWatch);
+  process.stdout.write('[start] the process that started npm start is gone: stopping\n');
+  process.kill(process.pid, 'SIGTERM');
+}, 1000);
+parentWatch.unref();

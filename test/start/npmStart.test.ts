@@ -97,4 +97,35 @@ describe('npm start', () => {
     for (const pid of [newPid, first.azurite, first.cosmos]) expect(alive(pid)).toBe(false);
     expect(fs.existsSync(path.join(dataDir, 'local-secrets.json'))).toBe(true);
   });
+
+  test('stops everything when the process that started it is gone (npm exits on SIGTERM without passing it on)', async () => {
+    const ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-parent-'));
+    const port = await freePort();
+    // As npm runs it: through a shell that stays its parent.
+    const shell = spawn('sh', ['-c', `"${process.execPath}" scripts/start.js; true`], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(port), DATA_DIR: ownDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    shell.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    shell.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    try {
+      const ready = await waitFor('the started line', () => {
+        const line = text.split('\n').find((l) => l.startsWith('{"started":true'));
+        return line ? (JSON.parse(line) as (typeof started)[number]) : undefined;
+      });
+      started.push(ready);
+      shell.kill('SIGKILL');
+      await waitFor(
+        'the host and the emulators to stop',
+        () => ([ready.hostPid, ready.azurite, ready.cosmos].some(alive) ? undefined : true),
+        30_000,
+      );
+      expect(text).toContain('is gone: stopping');
+    } finally {
+      if (shell.exitCode === null) shell.kill('SIGKILL');
+      fs.rmSync(ownDir, { recursive: true, force: true });
+    }
+  });
 });
