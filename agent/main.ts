@@ -1,8 +1,11 @@
 // Entry point of the node agent: `node dist/agent/main.js --config FILE` (or env BATCHAI_AGENT_CONFIG=FILE).
-// Logs one JSON line per event to stdout; SIGTERM stops it gracefully (running tasks get SIGTERM first); SIGUSR2
-// makes it poll its task queue at once.
+// Logs one JSON line per event to stdout; with APPLICATIONINSIGHTS_CONNECTION_STRING in its environment it also
+// sends its task runs and failures to Application Insights (agent/agentTelemetry.ts). SIGTERM stops it gracefully
+// (running tasks get SIGTERM first); SIGUSR2 makes it poll its task queue at once.
 import * as fs from 'fs';
 import { parseAgentConfig } from '../shared/contracts/agentConfig';
+import type { TelemetryHandle } from '../shared/telemetry/telemetryFactory';
+import { openAgentTelemetry } from './agentTelemetry';
 import { NodeAgent, type AgentLog } from './nodeAgent';
 
 function configPath(): string {
@@ -15,16 +18,25 @@ function configPath(): string {
 const log: AgentLog = (level, message) =>
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, message })}\n`);
 
+let telemetry: TelemetryHandle | undefined;
+
+/** Sends what telemetry holds (items are exported in batches), then exits. */
+async function exit(code: number): Promise<never> {
+  await telemetry?.shutdown().catch(() => undefined);
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
   const file = configPath();
   const config = parseAgentConfig(JSON.parse(fs.readFileSync(file, 'utf8')) as unknown);
-  const agent = new NodeAgent(config, log);
+  telemetry = openAgentTelemetry(process.env);
+  const agent = new NodeAgent(config, log, telemetry?.telemetry);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1);
     stopping = true;
     log('info', `${signal}: stopping`);
-    void agent.stop().then(() => process.exit(0));
+    void agent.stop().then(() => exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -33,7 +45,8 @@ async function main(): Promise<void> {
   await agent.start();
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   log('error', `the node agent failed: ${(error as Error).message}`);
-  process.exit(1);
+  telemetry?.telemetry.exception(error, { stage: 'agent' });
+  await exit(1);
 });

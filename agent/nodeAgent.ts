@@ -79,6 +79,8 @@ import {
   type TaskProcessOptions,
 } from './taskProcess';
 import { mountRootOf, mountVolumes, remountVolumes } from './volumeMounts';
+import type { Telemetry } from '../shared/telemetry/telemetry';
+import { TaskRunTelemetry } from './agentTelemetry';
 
 /**
  * Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`; 1.1.1:
@@ -126,6 +128,8 @@ const failuresKept = 256;
 interface RunningTask {
   message: RunTaskMessage;
   process: RunningProcess;
+  /** The run's telemetry (undefined: the agent has none). */
+  run?: TaskRunTelemetry;
   /** Set when the agent ended it (kill request, eviction, agent stop): reported with the exit. */
   end?: { reason: TaskEndReason; message: string; nodeRemoval?: NodeRemoval };
 }
@@ -201,10 +205,15 @@ export class NodeAgent {
     this.log(level, message),
   );
 
+  /** Application Insights, when configured (agent/agentTelemetry.ts); bound to the node once it is known. */
+  private telemetry: Telemetry | undefined;
+
   constructor(
     private readonly config: AgentConfig,
     private readonly log: AgentLog,
+    telemetry?: Telemetry,
   ) {
+    this.telemetry = telemetry?.withProperties({ clusterKey: config.clusterKey });
     this.imds = config.metadataServiceUrl ? new MetadataServiceClient(config.metadataServiceUrl) : undefined;
     this.jobMounts = new JobMounts({ config, nodeDataKey: () => this.nodeDataKey, log });
   }
@@ -217,6 +226,7 @@ export class NodeAgent {
     this.storage = createAgentStorage(this.config.storage);
     // The config parser guarantees one of the two.
     this.nodeId = this.config.nodeId ?? (await this.imds!.computeName());
+    this.telemetry = this.telemetry?.withProperties({ nodeId: this.nodeId });
     const stateDir = path.join(this.config.workRoot, 'state');
     fs.mkdirSync(stateDir, { recursive: true });
     const { journal, contents: journaled } = TaskJournal.open(stateDir, finishedTasksKept);
@@ -259,6 +269,7 @@ export class NodeAgent {
     } catch (error: unknown) {
       const message = (error as Error).message;
       this.log('error', `${message}; taking no tasks`);
+      this.telemetry?.exception(error, { stage: 'nodeDataKey' });
       this.setup = { succeeded: false, message };
       await this.send({ kind: 'setupCompleted', ...this.setup });
       return;
@@ -269,10 +280,9 @@ export class NodeAgent {
     this.setup = setup;
     await this.send({ kind: 'setupCompleted', ...setup });
     if (!setup.succeeded) {
-      this.log(
-        'error',
-        `node setup failed: ${setup.message ?? `exit code ${setup.exitCode}`}; taking no tasks`,
-      );
+      const why = `node setup failed: ${setup.message ?? `exit code ${setup.exitCode}`}; taking no tasks`;
+      this.log('error', why);
+      this.telemetry?.exception(new Error(why), { stage: 'nodeSetup', exitCode: setup.exitCode });
       return;
     }
     this.pollLoop = this.pollTasks();
@@ -338,6 +348,7 @@ export class NodeAgent {
     this.launcher?.stop();
     this.journal?.close();
     this.journal = undefined;
+    await this.telemetry?.flush().catch(() => undefined);
   }
 
   /**
@@ -404,8 +415,12 @@ export class NodeAgent {
       this.unreported.delete(taskId);
       this.journal?.reported(taskId);
     } catch (error: unknown) {
-      if (!this.unreported.has(taskId))
+      if (!this.unreported.has(taskId)) {
         this.log('error', `could not report the exit of task ${taskId}: ${(error as Error).message}`);
+        this.telemetry
+          ?.withCorrelation(traceOf(finished.exit))
+          .exception(error, { taskId, stage: 'reportExit' });
+      }
       this.unreported.add(taskId);
     }
   }
@@ -698,6 +713,11 @@ export class NodeAgent {
         'warn',
         `task message ${item.messageId} (delivery ${item.dequeueCount}) failed, it comes back: ${failure}`,
       );
+      this.telemetry?.exception(error, {
+        stage: 'taskMessage',
+        messageId: item.messageId,
+        delivery: item.dequeueCount,
+      });
       this.messageFailures.delete(item.messageId);
       this.messageFailures.set(item.messageId, failure.slice(0, 512));
       if (this.messageFailures.size > failuresKept)
@@ -790,6 +810,7 @@ export class NodeAgent {
     if (killed) {
       this.killedBeforeRun.delete(message.taskId);
       this.log('info', `task ${message.taskId} not started: it was stopped before its run message came`);
+      TaskRunTelemetry.of(this.telemetry, message)?.ended({ reason: 'killed' }, killed.reason);
       await this.reportExit(
         message.taskId,
         this.rememberExit(message.taskId, {
@@ -811,7 +832,13 @@ export class NodeAgent {
     }
     if (this.evicted) {
       this.log('warn', `task ${message.taskId} not started: ${this.evicted}`);
-      await this.notStarted(reportOf(message), 'evicted', `${this.evicted} The task was not started.`);
+      await this.notStarted(
+        reportOf(message),
+        'evicted',
+        `${this.evicted} The task was not started.`,
+        undefined,
+        TaskRunTelemetry.of(this.telemetry, message),
+      );
       return;
     }
     await this.startTask(message);
@@ -832,8 +859,10 @@ export class NodeAgent {
     reason: 'failedToStart' | 'evicted' | 'nodeLost',
     why: string,
     release?: () => Promise<void>,
+    run?: TaskRunTelemetry,
   ): Promise<void> {
     await release?.();
+    run?.ended({ reason }, why);
     await this.reportExit(
       report.taskId,
       this.rememberExit(report.taskId, { kind: 'taskExited', ...report, reason, message: why }),
@@ -845,6 +874,7 @@ export class NodeAgent {
       ? path.resolve(this.config.workRoot, message.workingDirectory)
       : path.join(this.config.workRoot, 'tasks', message.taskId.replace(/[^A-Za-z0-9_.-]/g, '_'));
     const report = reportOf(message);
+    const run = TaskRunTelemetry.of(this.telemetry, message);
     // Only the exit hands the node back.
     const started = { ...report, releasesNodeOf: undefined };
     let stdout: AppendBlobLog;
@@ -867,7 +897,8 @@ export class NodeAgent {
     } catch (error: unknown) {
       const why = `The task could not start: ${(error as Error).message}`;
       this.log('warn', `task ${message.taskId}: ${why}`);
-      await this.notStarted(report, 'failedToStart', why, releaseMounts);
+      run?.telemetry.exception(error, { stage: 'taskStart' });
+      await this.notStarted(report, 'failedToStart', why, releaseMounts, run);
       return;
     }
     let container: TaskProcessOptions['container'];
@@ -887,7 +918,7 @@ export class NodeAgent {
           else {
             // What the preparation installed is gone (an agent restart removes leftovers): run it again elsewhere.
             const why = `This node no longer has what the job preparation installed (image ${image}).`;
-            await this.notStarted(report, 'nodeLost', why, releaseMounts);
+            await this.notStarted(report, 'nodeLost', why, releaseMounts, run);
             return;
           }
         }
@@ -897,7 +928,8 @@ export class NodeAgent {
             registryConfig = this.registrySignIn(message.taskId, message.container.registry);
           } catch (error: unknown) {
             const why = `The task could not start: ${(error as Error).message}`;
-            await this.notStarted(report, 'failedToStart', why, releaseMounts);
+            run?.telemetry.exception(error, { stage: 'registrySignIn' });
+            await this.notStarted(report, 'failedToStart', why, releaseMounts, run);
             return;
           }
         }
@@ -919,7 +951,7 @@ export class NodeAgent {
         );
       } else {
         const why = `No Docker engine on this VM to run ${message.container.image}.`;
-        await this.notStarted(report, 'failedToStart', why, releaseMounts);
+        await this.notStarted(report, 'failedToStart', why, releaseMounts, run);
         return;
       }
     }
@@ -944,7 +976,7 @@ export class NodeAgent {
       stderr,
       container,
     });
-    const task: RunningTask = { message, process };
+    const task: RunningTask = { message, process, run };
     this.running.set(message.taskId, task);
     // A kill that came while the task was being started.
     const killedMeanwhile = this.killedBeforeRun.get(message.taskId);
@@ -975,16 +1007,18 @@ export class NodeAgent {
       this.running.delete(message.taskId);
       if (registryConfig) fs.rmSync(registryConfig, { recursive: true, force: true });
       await releaseMounts();
-      const finished = this.rememberExit(message.taskId, {
-        kind: 'taskExited',
+      const exit = {
+        kind: 'taskExited' as const,
         ...report,
         exitCode: outcome.exitCode,
         signal: outcome.signal,
         reason: outcome.error ? 'failedToStart' : outcome.lost ? 'nodeLost' : (task.end?.reason ?? 'exited'),
         message: outcome.error ?? outcome.lost ?? task.end?.message,
         nodeRemoval: task.end?.nodeRemoval,
-      });
+      } satisfies NodeEventBody;
+      const finished = this.rememberExit(message.taskId, exit);
       this.log('info', `task ${message.taskId} ended: ${describe(outcome)}`);
+      run?.ended(exit, exit.message);
       await startReported.catch((error: unknown) =>
         this.log('warn', `could not report the start of task ${message.taskId}: ${(error as Error).message}`),
       );
@@ -1099,7 +1133,16 @@ function reportOf(message: RunTaskMessage): TaskReport {
     attempt: message.attempt,
     replyTo: message.replyTo,
     releasesNodeOf: message.releasesNodeOf,
+    traceParent: message.traceParent,
+    traceState: message.traceState,
   };
+}
+
+/** The trace context a task event carries (none for node events). */
+function traceOf(event: NodeEventBody): { traceParent: string; traceState?: string } | undefined {
+  return 'traceParent' in event && event.traceParent
+    ? { traceParent: event.traceParent, traceState: event.traceState }
+    : undefined;
 }
 
 function describe(outcome: TaskOutcome): string {

@@ -27,6 +27,9 @@ export interface TaskReport {
   attempt: number;
   replyTo?: string;
   releasesNodeOf?: string;
+  /** The task's W3C trace context (from its run message): its events, even one sent by the next agent, carry it. */
+  traceParent?: string;
+  traceState?: string;
 }
 
 /** A task an earlier agent started and never saw end. */

@@ -2,11 +2,18 @@
 // there, so it is not raised: one orchestration episode less per task) while node agents' events update the node
 // records (registration, heartbeats, setup result, tasks, evictions); a node that becomes ready, or that a job
 // attempt's last task just handed back, wakes its cluster's job scheduler. Malformed events are set aside with the
-// reason; they never fail the function (no retry storm, no crash).
+// reason; they never fail the function (no retry storm, no crash). A task's event is handled in its task's trace
+// (the trace context the agent echoes from the run message), so what this emits and raises joins the job's trace.
 import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { computeRejectedMessagesQueue, nodeEventsQueue } from '../../shared/config/resourceNames';
-import { parseNodeEvent } from '../../shared/contracts/nodeEvent';
+import { parseNodeEvent, type NodeEvent } from '../../shared/contracts/nodeEvent';
+import type { NodeRecord } from '../../shared/ports/nodeStore';
+import { invocationTelemetry } from '../../shared/telemetry/invocationTracing';
+import type { Telemetry } from '../../shared/telemetry/telemetry';
+import { childTraceContext, type TraceContext } from '../../shared/telemetry/traceContext';
+import { runInTraceContext } from '../../shared/telemetry/traceContextPropagation';
+import { telemetryExported } from '../../shared/telemetry/telemetryFactory';
 import { getComputeServices } from '../../orchestrations/compute/computeServices';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
 import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
@@ -18,6 +25,38 @@ const rejected = output.storageQueue({
   queueName: computeRejectedMessagesQueue,
   connection: 'AzureWebJobsStorage',
 });
+
+/** The span this invocation handles a task's event in: a child of the task's trace context, if it carries one. */
+function eventTraceOf(event: NodeEvent): TraceContext | undefined {
+  if ((event.kind !== 'taskStarted' && event.kind !== 'taskExited') || !event.traceParent) return undefined;
+  return childTraceContext({ traceParent: event.traceParent, traceState: event.traceState });
+}
+
+/** What Application Insights gets about an event: a task's start or exit, and a node's change of state. */
+function reportEvent(
+  telemetry: Telemetry,
+  event: NodeEvent,
+  current: NodeRecord | undefined,
+  next: NodeRecord | undefined,
+): void {
+  if (event.kind === 'taskStarted' || event.kind === 'taskExited') {
+    telemetry.event(event.kind === 'taskStarted' ? 'NodeTaskStarted' : 'NodeTaskExited', {
+      taskId: event.taskId,
+      jobId: event.jobId,
+      attempt: event.attempt,
+      ...(event.kind === 'taskExited'
+        ? { exitCode: event.exitCode, signal: event.signal, reason: event.reason }
+        : {}),
+    });
+  }
+  // Low cost: only when a node's state changes (not per heartbeat), no query.
+  if (next?.state !== current?.state) {
+    telemetry.metric('NodeStateChanges', 1, {
+      state: next?.state ?? 'removed',
+      previousState: current?.state ?? 'new',
+    });
+  }
+}
 
 app.storageQueue('nodeEvents', {
   queueName: nodeEventsQueue,
@@ -34,44 +73,62 @@ app.storageQueue('nodeEvents', {
       'node event',
     );
     if (!event) return;
-    // The exit to the job's lifecycle (its attempt ends on this) and the node's record (the next job may wait for
-    // the node) at once; a redelivered event is raised again, which the lifecycle ignores once the exit is in.
-    // An exit caused by the node's eviction goes out only once the record says `leaving`: the job it requeues must
-    // not be granted this node again, whatever order the host applies this exit and the eviction notice in.
-    const raise = (): Promise<void> | undefined =>
-      event.kind === 'taskExited' && event.replyTo
-        ? durableClientOf(context)
-            .raiseEvent(event.replyTo, `task:${event.taskId}`, event)
-            .catch((error: unknown) =>
-              context.warn(
-                `Could not raise ${event.kind} of task ${event.taskId} to ${event.replyTo}: ${(error as Error).message}`,
-              ),
-            )
-        : undefined;
-    const evicted = event.kind === 'taskExited' && event.reason === 'evicted';
-    let raised = evicted ? undefined : raise();
-    const { nodes } = getComputeServices();
-    let freed = false;
-    await nodes.update(event.clusterKey, event.nodeId, (current) => {
-      const next = applyNodeEvent(current, event);
-      const becameIdle = next?.state === 'idle' && current?.state !== 'idle' && current?.state !== 'running';
-      freed = becameIdle || (next?.releasedBy !== undefined && next.releasedBy !== current?.releasedBy);
-      return next;
-    });
-    if (freed) {
-      // A node that just became ready (setup done) or was handed back by a finished attempt may be what a queued
-      // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. No scheduler
-      // running means no job is waiting.
-      await durableClientOf(context)
-        .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
-        .catch(() => undefined);
-    }
-    if (evicted) raised = raise();
-    await raised;
-    if (event.kind === 'evictionNotice' || event.kind === 'taskMessageRejected') {
-      context.warn(
-        `Node ${event.nodeId}: ${event.kind === 'evictionNotice' ? `${event.eventType} notice` : event.reason}`,
-      );
-    }
+    if (!telemetryExported()) return handleNodeEvent(event, context, undefined);
+    const trace = eventTraceOf(event);
+    const telemetry = invocationTelemetry({
+      invocationId: context.invocationId,
+      functionName: context.functionName,
+      traceContext: trace ?? context.traceContext,
+    }).withProperties({ nodeId: event.nodeId, clusterKey: event.clusterKey, nodeEvent: event.kind });
+    return runInTraceContext(trace, () => handleNodeEvent(event, context, telemetry));
   },
 });
+
+async function handleNodeEvent(
+  event: NodeEvent,
+  context: InvocationContext,
+  telemetry: Telemetry | undefined,
+): Promise<void> {
+  // The exit to the job's lifecycle (its attempt ends on this) and the node's record (the next job may wait for
+  // the node) at once; a redelivered event is raised again, which the lifecycle ignores once the exit is in.
+  // An exit caused by the node's eviction goes out only once the record says `leaving`: the job it requeues must
+  // not be granted this node again, whatever order the host applies this exit and the eviction notice in.
+  const raise = (): Promise<void> | undefined =>
+    event.kind === 'taskExited' && event.replyTo
+      ? durableClientOf(context)
+          .raiseEvent(event.replyTo, `task:${event.taskId}`, event)
+          .catch((error: unknown) =>
+            context.warn(
+              `Could not raise ${event.kind} of task ${event.taskId} to ${event.replyTo}: ${(error as Error).message}`,
+            ),
+          )
+      : undefined;
+  const evicted = event.kind === 'taskExited' && event.reason === 'evicted';
+  let raised = evicted ? undefined : raise();
+  const { nodes } = getComputeServices();
+  let freed = false;
+  let change: { current: NodeRecord | undefined; next: NodeRecord | undefined } | undefined;
+  await nodes.update(event.clusterKey, event.nodeId, (current) => {
+    const next = applyNodeEvent(current, event);
+    const becameIdle = next?.state === 'idle' && current?.state !== 'idle' && current?.state !== 'running';
+    freed = becameIdle || (next?.releasedBy !== undefined && next.releasedBy !== current?.releasedBy);
+    change = { current, next };
+    return next;
+  });
+  if (telemetry && change) reportEvent(telemetry, event, change.current, change.next);
+  if (freed) {
+    // A node that just became ready (setup done) or was handed back by a finished attempt may be what a queued
+    // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. No scheduler
+    // running means no job is waiting.
+    await durableClientOf(context)
+      .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
+      .catch(() => undefined);
+  }
+  if (evicted) raised = raise();
+  await raised;
+  if (event.kind === 'evictionNotice' || event.kind === 'taskMessageRejected') {
+    context.warn(
+      `Node ${event.nodeId}: ${event.kind === 'evictionNotice' ? `${event.eventType} notice` : event.reason}`,
+    );
+  }
+}

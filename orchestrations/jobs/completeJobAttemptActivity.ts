@@ -4,9 +4,15 @@
 // (unless its tasks' exits handed them back already, which told the scheduler then).
 // Only the job's current attempt may write: a stale attempt (the job was requeued or recreated) changes nothing.
 // Writes are ETag-checked read-modify-writes; every step is idempotent, so a retried activity is harmless.
+// With Application Insights, the attempt's end is reported once: an event in the job's trace and the queue wait,
+// attempt and job duration metrics (docs/observability.md).
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { BlobPath } from '../../shared/contracts/nodeTask';
+import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import { invocationTelemetry } from '../../shared/telemetry/invocationTracing';
+import type { Telemetry } from '../../shared/telemetry/telemetry';
+import { telemetryExported } from '../../shared/telemetry/telemetryFactory';
 import {
   completeJobAttemptActivityName,
   type CompleteJobAttemptInput,
@@ -40,7 +46,7 @@ export async function completeJobAttempt(
   input: CompleteJobAttemptInput,
   context: InvocationContext,
 ): Promise<JobStateView> {
-  const view = await recordAttemptEnd(input);
+  const view = await recordAttemptEnd(input, context);
   // Nodes handed back by their tasks' exits were announced to the scheduler then (node-events trigger).
   const outcome = input.outcome;
   const announced = (outcome.kind === 'succeeded' || outcome.kind === 'failed') && outcome.nodesHandedBack;
@@ -48,7 +54,10 @@ export async function completeJobAttempt(
   return view;
 }
 
-async function recordAttemptEnd(input: CompleteJobAttemptInput): Promise<JobStateView> {
+async function recordAttemptEnd(
+  input: CompleteJobAttemptInput,
+  context: InvocationContext,
+): Promise<JobStateView> {
   const { store, config } = getJobServices();
   const ref = jobRefOf(input.lifecycle.job);
   // The outputs need only the job's settings, which never change: the record as this process last saw it serves
@@ -67,6 +76,7 @@ async function recordAttemptEnd(input: CompleteJobAttemptInput): Promise<JobStat
   const runtime = stored?.record.job;
   if (!runtime || runtime.uuid !== input.lifecycle.jobUuid)
     return { state: 'missing', attempt: 0, nodeIds: [] };
+  if (telemetryExported()) reportAttemptEnd(invocationTelemetry(context), input, read?.record, stored.record);
   const current = runtime.attempts[runtime.attempts.length - 1];
   return { state: runtime.executionState, attempt: runtime.attempts.length, nodeIds: current?.nodeIds ?? [] };
 }
@@ -75,3 +85,58 @@ df.app.activity(completeJobAttemptActivityName, {
   extraInputs: [df.input.durableClient()],
   handler: completeJobAttempt,
 });
+
+/** Seconds from one ISO time to another; undefined when either is missing. */
+function secondsBetween(from: unknown, to: unknown): number | undefined {
+  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
+  const seconds = (Date.parse(to) - Date.parse(from)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+/**
+ * The attempt's end, once (a retried activity finds it recorded already in the record it read): `JobAttemptEnded`
+ * in the job's trace; `JobAttemptSeconds` (its start to its end), at the first attempt's end `JobQueueWaitSeconds`
+ * (submission to first start), at the job's end `JobDurationSeconds` (first start to end). Dimensions: the
+ * cluster's ARM id and the outcome.
+ */
+function reportAttemptEnd(
+  telemetry: Telemetry,
+  input: CompleteJobAttemptInput,
+  before: ResourceRecord | undefined,
+  after: ResourceRecord,
+): void {
+  const runtime = after.job;
+  const attempt = runtime?.attempts[input.attempt - 1];
+  if (!runtime || !attempt?.endTime) return;
+  const earlier = before?.job?.uuid === runtime.uuid ? before.job.attempts[input.attempt - 1] : undefined;
+  if (earlier?.endTime) return;
+  const cluster = runtime.clusterId;
+  const outcome = attempt.outcome ?? input.outcome.kind;
+  const attemptSeconds = secondsBetween(attempt.startTime, attempt.endTime);
+  const queueWaitSeconds =
+    input.attempt === 1 ? secondsBetween(after.status.creationTime, attempt.startTime) : undefined;
+  const jobEnded = runtime.executionState === 'succeeded' || runtime.executionState === 'failed';
+  const jobSeconds = jobEnded ? secondsBetween(runtime.attempts[0]?.startTime, attempt.endTime) : undefined;
+  const measurements: Record<string, number> = {};
+  if (attemptSeconds !== undefined) measurements.attemptSeconds = attemptSeconds;
+  if (queueWaitSeconds !== undefined) measurements.queueWaitSeconds = queueWaitSeconds;
+  if (jobSeconds !== undefined) measurements.jobSeconds = jobSeconds;
+  telemetry.event(
+    'JobAttemptEnded',
+    {
+      jobId: after.armId,
+      cluster,
+      attempt: input.attempt,
+      outcome,
+      exitCode: attempt.exitCode,
+      executionState: runtime.executionState,
+    },
+    measurements,
+  );
+  if (attemptSeconds !== undefined)
+    telemetry.metric('JobAttemptSeconds', attemptSeconds, { cluster, outcome });
+  if (queueWaitSeconds !== undefined) telemetry.metric('JobQueueWaitSeconds', queueWaitSeconds, { cluster });
+  if (jobSeconds !== undefined) {
+    telemetry.metric('JobDurationSeconds', jobSeconds, { cluster, outcome: runtime.executionState });
+  }
+}

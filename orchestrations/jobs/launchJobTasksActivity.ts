@@ -27,6 +27,7 @@ import {
   taskSealContext,
 } from '../../shared/crypto/nodeSecretSealing';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
+import { activeTraceContext } from '../../shared/telemetry/traceContextPropagation';
 import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
 import { parseDurationSeconds } from '../../shared/domain/duration';
 import { isApiError } from '../../shared/domain/errors';
@@ -190,6 +191,9 @@ export async function launchJobTasks(
   known: { job?: Stored; cluster?: Stored; nodes?: NodeRecord[] } = {},
 ): Promise<LaunchJobTasksResult> {
   const services = getJobServices();
+  // The invocation's trace (this activity's, or the scheduler activity's that grants and launches at once): the
+  // node agents report the tasks in it, so a job's trace goes on from here to its nodes and back.
+  const trace = activeTraceContext();
   const { lifecycle, attempt, phase } = input;
   const stored = known.job ?? (await services.store.get(jobRefOf(lifecycle.job)));
   const job = stored?.record;
@@ -316,6 +320,7 @@ export async function launchJobTasks(
           : undefined,
         replyTo: input.instanceId,
         releasesNodeOf: task.releasesNode ? attemptKey(runtime.uuid, attempt) : undefined,
+        ...trace,
       };
       message.version = runTaskVersion(message);
       await sendTaskMessage(queue, encodeQueueMessage(message));

@@ -1,7 +1,7 @@
 // Events a node agent sends to the control plane's node-events queue: registration, heartbeats, node setup
 // result, task start/exit, eviction notices and rejected task messages. Versioned and validated on both sides.
 import { ContractError } from './contractError';
-import { nodeRemovals, type NodeRemoval } from './nodeTask';
+import { nodeRemovals, optionalTraceContext, type NodeRemoval, type WireTraceContext } from './nodeTask';
 import { checkSchemaHeader } from './schemaVersion';
 import {
   optionalInteger,
@@ -16,7 +16,11 @@ import {
 } from './wireFields';
 
 export const nodeEventSchema = 'batchai.nodeEvent';
-/** Version 2: `taskExited.reason` is a machine-readable TaskEndReason; the text moved to `message`. */
+/**
+ * Version 2: `taskExited.reason` is a machine-readable TaskEndReason; the text moved to `message`. Task events may
+ * carry their task's trace context (`traceParent`, `traceState`, from its RunTaskMessage) in any version: a reader
+ * that skips it handles the event the same, outside the job's trace.
+ */
 export const nodeEventVersion = 2;
 
 /**
@@ -68,7 +72,7 @@ export interface NodeSetupCompleted extends NodeEventBase, NodeSetupOutcome {
   kind: 'setupCompleted';
 }
 
-export interface TaskStarted extends NodeEventBase {
+export interface TaskStarted extends NodeEventBase, WireTraceContext {
   kind: 'taskStarted';
   taskId: string;
   jobId: string;
@@ -76,7 +80,7 @@ export interface TaskStarted extends NodeEventBase {
   replyTo?: string;
 }
 
-export interface TaskExited extends NodeEventBase {
+export interface TaskExited extends NodeEventBase, WireTraceContext {
   kind: 'taskExited';
   taskId: string;
   jobId: string;
@@ -134,12 +138,15 @@ const kinds = [
   'taskMessageRejected',
 ] as const;
 
-function taskFields(obj: WireObject): { taskId: string; jobId: string; attempt: number; replyTo?: string } {
+function taskFields(
+  obj: WireObject,
+): { taskId: string; jobId: string; attempt: number; replyTo?: string } & WireTraceContext {
   return {
     taskId: requireString(obj, 'taskId', 'message', 256),
     jobId: requireString(obj, 'jobId', 'message', 1024),
     attempt: requireInteger(obj, 'attempt', 'message', 1, 10_000),
     replyTo: optionalString(obj, 'replyTo', 'message', 256),
+    ...optionalTraceContext(obj),
   };
 }
 

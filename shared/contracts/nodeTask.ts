@@ -23,7 +23,8 @@ export const nodeTaskSchema = 'batchai.nodeTask';
  * `prepare` (a version 2 reader would run the command without the job's directories). Version 4: `jobMounts` (a
  * version 3 reader would run the command without the job's mounts); a message without them stays version 3, so
  * agents of the previous release still run it. Version 5: a container's `prepared` (a version 4 reader would run the
- * job's processes without what its preparation installed).
+ * job's processes without what its preparation installed). The trace context (`traceParent`, `traceState`) needs no
+ * version: a reader that skips it runs the task the same, only outside the job's trace.
  */
 export const nodeTaskVersion = 5;
 type NodeTaskVersion = 1 | 2 | 3 | 4 | 5;
@@ -138,6 +139,33 @@ export interface RunTaskMessage {
   prepare?: TaskPreparation;
   /** Version 4: the job's mount volumes, mounted on VMs (directories standing for them on local nodes). */
   jobMounts?: TaskJobMounts;
+  /**
+   * W3C trace context of the invocation that sent the task (any version; older agents skip it): the agent's
+   * telemetry for the task and the node events about it carry it, so they join the job's distributed trace.
+   */
+  traceParent?: string;
+  traceState?: string;
+}
+
+/** The W3C trace context a task message or a node event carries (both fields optional on the wire). */
+export interface WireTraceContext {
+  traceParent?: string;
+  traceState?: string;
+}
+
+const traceParentShape = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-[0-9a-f-]*)?$/;
+
+/**
+ * The trace context of a message: a malformed one is dropped, never refused (W3C Trace Context: a bad header is
+ * ignored), so telemetry can never stop a task or an event.
+ */
+export function optionalTraceContext(obj: WireObject): WireTraceContext {
+  const parent = obj.traceParent;
+  if (typeof parent !== 'string' || parent.length > 256 || !traceParentShape.test(parent)) return {};
+  const state = obj.traceState;
+  return typeof state === 'string' && state.length > 0 && state.length <= 512
+    ? { traceParent: parent, traceState: state }
+    : { traceParent: parent };
 }
 
 export interface TaskPreparation {
@@ -302,6 +330,7 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
     releasesNodeOf: optionalString(obj, 'releasesNodeOf', 'message', 256),
     prepare: taskPreparation(obj, 'message'),
     jobMounts: taskJobMounts(obj, 'message'),
+    ...optionalTraceContext(obj),
   };
 }
 

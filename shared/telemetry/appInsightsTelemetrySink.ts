@@ -15,6 +15,11 @@ export interface AppInsightsSinkOptions {
   samplingPercentage: number;
   /** Agent for the ingestion calls only (e.g. trusting a local fake's certificate); the process stays untouched. */
   ingestionAgent?: https.Agent;
+  /**
+   * Whether the SDK collects outgoing calls and the process's performance counters on its own (default true). The
+   * node agent turns it off: it polls its queues all the time, and reports its own node's counters.
+   */
+  autoCollect?: boolean;
 }
 
 const severityLevel: Readonly<Record<Severity, KnownSeverityLevel>> = {
@@ -53,7 +58,9 @@ export class AppInsightsTelemetrySink implements TelemetrySink {
     // Incoming HTTP belongs to the Functions host (it reports one request per invocation; our API reports its own):
     // auto-collected server spans would duplicate them. Outgoing calls (Cosmos, Storage, ARM) stay collected.
     config.enableAutoCollectRequests = false;
-    config.enableAutoCollectDependencies = true;
+    const autoCollect = options.autoCollect ?? true;
+    config.enableAutoCollectDependencies = autoCollect;
+    config.enableAutoCollectPerformance = autoCollect;
     config.enableAutoCollectConsole = false;
     config.enableSendLiveMetrics = false;
     const parse = config.parseConfig.bind(config);

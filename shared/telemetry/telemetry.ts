@@ -31,7 +31,7 @@ export interface Correlation {
   traceState?: string;
 }
 
-/** An incoming request handled by this process (one API call). */
+/** Incoming work handled by this process (one API call; a task a node agent ran for a queue message). */
 export interface RequestTelemetry {
   /** e.g. `GET /subscriptions/{subscriptionId}/.../jobs/{jobName}` (a route template, never a URL with values). */
   name: string;
@@ -41,7 +41,8 @@ export interface RequestTelemetry {
   method?: string;
   /** Route template (e.g. `/subscriptions/{subscriptionId}/...`): groups requests in the portal. */
   route?: string;
-  resultCode: number;
+  /** The HTTP status; for work that is not HTTP, its own result (e.g. a task's exit code or signal). */
+  resultCode: number | string;
   durationMs: number;
   success: boolean;
   properties?: TelemetryProperties;

@@ -20,10 +20,13 @@ export interface TelemetryHandle {
 export interface TelemetryFactoryOptions {
   /** Console adapter's output (tests capture lines); default stdout/stderr. */
   consoleWriter?: LineWriter;
+  /** Application Insights: let the SDK collect outgoing calls and performance counters (default true). */
+  autoCollect?: boolean;
 }
 
 function loadAppInsightsSink(
   settings: NonNullable<TelemetryConfig['applicationInsights']>,
+  autoCollect: boolean | undefined,
 ): AppInsightsTelemetrySink {
   // Loaded on demand: requiring the SDK costs hundreds of milliseconds that a console-only process should not pay.
   const { AppInsightsTelemetrySink: Sink } =
@@ -47,6 +50,7 @@ function loadAppInsightsSink(
     connectionString: settings.connectionString,
     samplingPercentage: settings.samplingPercentage,
     ingestionAgent,
+    autoCollect,
   });
 }
 
@@ -55,7 +59,7 @@ export function createTelemetry(
   options: TelemetryFactoryOptions = {},
 ): TelemetryHandle {
   if (config.applicationInsights) {
-    const sink = loadAppInsightsSink(config.applicationInsights);
+    const sink = loadAppInsightsSink(config.applicationInsights, options.autoCollect);
     return {
       telemetry: new BoundTelemetry(sink, config.minimumSeverity),
       destination: 'applicationInsights',
@@ -85,4 +89,12 @@ export function getTelemetryHandle(
 
 export function getTelemetry(): Telemetry {
   return getTelemetryHandle().telemetry;
+}
+
+/**
+ * Whether telemetry leaves the process (Application Insights). Items emitted per task or per job check it, so a
+ * console-only run (local, benchmarks) pays nothing for them.
+ */
+export function telemetryExported(): boolean {
+  return getTelemetryHandle().destination === 'applicationInsights';
 }

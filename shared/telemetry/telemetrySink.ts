@@ -19,7 +19,7 @@ export type TelemetryItem =
       url?: string;
       method?: string;
       route?: string;
-      resultCode: number;
+      resultCode: number | string;
       durationMs: number;
       success: boolean;
       properties: Record<string, string>;

@@ -112,3 +112,18 @@ export function runInTraceContext<T>(traceContext: Partial<TraceContext> | undef
   });
   return otelContext.with(active, fn);
 }
+
+/**
+ * The active OpenTelemetry span context as a W3C trace context (inside a function: its invocation's, or a span the
+ * SDK started within it); undefined outside any trace. For context that must travel in a message, not a header.
+ */
+export function activeTraceContext(): TraceContext | undefined {
+  const span = trace.getSpanContext(otelContext.active());
+  if (!span || !trace.isSpanContextValid(span)) return undefined;
+  const active: TraceContext = {
+    traceParent: formatTraceParent({ traceId: span.traceId, spanId: span.spanId, flags: span.traceFlags }),
+  };
+  const state = span.traceState?.serialize();
+  if (state) active.traceState = state;
+  return active;
+}
