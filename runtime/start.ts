@@ -80,6 +80,8 @@ async function main(): Promise<void> {
       `  OpenAPI:    ${baseUrl}/api/openapi.json`,
       `  Dashboard:  ${baseUrl}/api/dashboard/`,
       `  Data:       ${config.dataDir}`,
+      // Azurite's well-known development account (not a secret): for queue submissions and storage tools.
+      `  Storage:    AzureWebJobsStorage='${String(env.AzureWebJobsStorage)}'`,
       '  Stop with Ctrl-C.',
       '',
     ].join('\n') + '\n',

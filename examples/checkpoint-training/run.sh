@@ -21,5 +21,7 @@ echo "Following stdout.txt of $job (Ctrl-C stops following, not the job)..."
 batchai job file stream -g $g -w $w -e $e -j "$job" -f stdout.txt --interval 1
 batchai job wait -g $g -w $w -e $e -n "$job" --interval 1
 batchai job show -g $g -w $w -e $e -n "$job" -o table
-echo "The trained model (download links valid for an hour):"
+echo "The trained model:"
 batchai job file list -g $g -w $w -e $e -j "$job" -d MODEL -o table
+echo "Its download links (valid for an hour; curl -o checkpoint.json '<link>'):"
+batchai job file list -g $g -w $w -e $e -j "$job" -d MODEL --query '[].downloadUrl'
