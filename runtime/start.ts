@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       `  Dashboard:  ${baseUrl}/api/dashboard/`,
       `  Data:       ${config.dataDir}`,
       // Azurite's well-known development account (not a secret): for queue submissions and storage tools.
-      `  Storage:    AzureWebJobsStorage='${String(env.AzureWebJobsStorage)}'`,
+      `  Storage:    AzureWebJobsStorage='${stack.appSettings().AzureWebJobsStorage}'`,
       '  Stop with Ctrl-C.',
       '',
     ].join('\n') + '\n',
