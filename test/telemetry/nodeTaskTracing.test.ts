@@ -37,9 +37,9 @@ const runTask = {
 
 describe('trace context on the node wire', () => {
   it('a run message carries the trace context without a newer version', () => {
-    const message = { ...runTask, traceParent, traceState: 'vendor=1' };
-    expect(runTaskVersion(message)).toBe(3);
-    expect(parseNodeTaskMessage(message)).toMatchObject({ traceParent, traceState: 'vendor=1' });
+    const parsed = parseNodeTaskMessage({ ...runTask, traceParent, traceState: 'vendor=1' });
+    expect(parsed).toMatchObject({ traceParent, traceState: 'vendor=1' });
+    expect(parsed.kind === 'runTask' && runTaskVersion(parsed)).toBe(3);
   });
 
   it('a run message without one still reads, and a malformed one is dropped rather than refused', () => {
