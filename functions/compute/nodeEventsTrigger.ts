@@ -13,7 +13,7 @@ import { invocationTelemetry } from '../../shared/telemetry/invocationTracing';
 import type { Telemetry } from '../../shared/telemetry/telemetry';
 import { childTraceContext, type TraceContext } from '../../shared/telemetry/traceContext';
 import { runInTraceContext } from '../../shared/telemetry/traceContextPropagation';
-import { telemetryExported } from '../../shared/telemetry/telemetryFactory';
+import { getTelemetry, telemetryExported } from '../../shared/telemetry/telemetryFactory';
 import { getComputeServices } from '../../orchestrations/compute/computeServices';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
 import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
@@ -51,7 +51,9 @@ function reportEvent(
   }
   // Low cost: only when a node's state changes (not per heartbeat), no query.
   if (next?.state !== current?.state) {
-    telemetry.metric('NodeStateChanges', 1, {
+    // From the process telemetry: per-invocation properties would make every item its own series.
+    getTelemetry().metric('NodeStateChanges', 1, {
+      clusterKey: event.clusterKey,
       state: next?.state ?? 'removed',
       previousState: current?.state ?? 'new',
     });

@@ -12,7 +12,7 @@ import type { BlobPath } from '../../shared/contracts/nodeTask';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import { invocationTelemetry } from '../../shared/telemetry/invocationTracing';
 import type { Telemetry } from '../../shared/telemetry/telemetry';
-import { telemetryExported } from '../../shared/telemetry/telemetryFactory';
+import { getTelemetry, telemetryExported } from '../../shared/telemetry/telemetryFactory';
 import {
   completeJobAttemptActivityName,
   type CompleteJobAttemptInput,
@@ -133,10 +133,11 @@ function reportAttemptEnd(
     },
     measurements,
   );
-  if (attemptSeconds !== undefined)
-    telemetry.metric('JobAttemptSeconds', attemptSeconds, { cluster, outcome });
-  if (queueWaitSeconds !== undefined) telemetry.metric('JobQueueWaitSeconds', queueWaitSeconds, { cluster });
+  // Metrics from the process telemetry: the invocation's properties would make every value its own series.
+  const metrics = getTelemetry();
+  if (attemptSeconds !== undefined) metrics.metric('JobAttemptSeconds', attemptSeconds, { cluster, outcome });
+  if (queueWaitSeconds !== undefined) metrics.metric('JobQueueWaitSeconds', queueWaitSeconds, { cluster });
   if (jobSeconds !== undefined) {
-    telemetry.metric('JobDurationSeconds', jobSeconds, { cluster, outcome: runtime.executionState });
+    metrics.metric('JobDurationSeconds', jobSeconds, { cluster, outcome: runtime.executionState });
   }
 }
