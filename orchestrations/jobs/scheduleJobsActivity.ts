@@ -16,6 +16,7 @@ import type { WaitReason } from '../../shared/domain/scheduling/schedulingDecisi
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
 import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import type { JsonObject } from '../../shared/domain/specValidator';
+import { notYetConsideredQueueInfo } from '../../shared/domain/services/resourceView';
 import {
   handedBack,
   jobLifecycleInstanceId,
@@ -40,6 +41,22 @@ const periodicCheckMs = 10_000;
  * bounded read of the queue's head, a pass costs about the same with 10 or 100,000 queued jobs.
  */
 const queueInfoWritesPerPass = 32;
+
+/**
+ * How often a cluster's passes also look beyond the head (jobs too large for the cluster, jobs the head left
+ * behind): two queries more, so not at every pass of a busy queue. Per process; another instance looking too is
+ * harmless.
+ */
+const housekeepingEveryMs = 5_000;
+const lastHousekeeping = new Map<string, number>();
+
+function housekeepingDue(clusterKey: string, nowMs: number): boolean {
+  const last = lastHousekeeping.get(clusterKey);
+  if (last !== undefined && nowMs - last < housekeepingEveryMs) return false;
+  if (lastHousekeeping.size > 10_000) lastHousekeeping.clear();
+  lastHousekeeping.set(clusterKey, nowMs);
+  return true;
+}
 /**
  * A queueInfo whose reason is unchanged (only the position, the free node count or the expected start moved) is
  * rewritten at most this often: in a busy queue every start moves every position, and one write per queued job per
@@ -113,7 +130,7 @@ export function queueInfoChange(
 
 /**
  * Writes the demand on the cluster record when it changed what the cluster monitor does with it (the wanted node
- * count clamped to the autoscale range, the unsatisfiable jobs; ETag, re-read on a concurrent change) and tells
+ * count clamped to the autoscale range; ETag, re-read on a concurrent change) and tells
  * the monitor at once, so a scale up does not wait for its next periodic pass. A manual-scale cluster does not
  * follow demand: nothing to write (each started job would otherwise change it, and wake the monitor).
  */
@@ -133,13 +150,9 @@ async function recordAutoscaleDemand(
   for (let attempt = 0; attempt < 10; attempt++, stored = await store.get(ref)) {
     if (!stored) return;
     const before = stored.record.cluster?.autoscaleDemand;
-    if (
-      before !== undefined &&
-      clamp(before.wantedNodeCount) === clamp(demand.wantedNodeCount) &&
-      JSON.stringify(before.unsatisfiableJobIds) === JSON.stringify(demand.unsatisfiableJobIds)
-    ) {
-      return;
-    }
+    // The monitor follows the wanted count only; the unsatisfiable jobs ride along (as the pass that last changed
+    // the count saw them: a pass sees the jobs too large for the cluster only now and then).
+    if (before !== undefined && clamp(before.wantedNodeCount) === clamp(demand.wantedNodeCount)) return;
     const record = structuredClone(stored.record);
     record.cluster = {
       ...record.cluster,
@@ -226,21 +239,34 @@ export async function scheduleJobs(
 ): Promise<ScheduleJobsResult> {
   const services = getJobServices();
   const clusterRead = services.store.get(clusterRefOfKey(clusterKey));
-  const [cluster, holding, head, nodes] = await Promise.all([
+  const housekeeping = housekeepingDue(clusterKey, Date.now());
+  const [cluster, holding, queued, nodes] = await Promise.all([
     clusterRead,
     services.store.listActiveJobs(clusterKey),
     // The head of the queue only: every job that could start on a node that is or could come free, and the
-    // look-ahead to backfill around the head job. Jobs further back wait their turn to be looked at.
-    clusterRead.then((read) =>
-      services.store.listQueueHead(
-        clusterKey,
-        services.config.queueLookAhead + clusterLimits(read?.record).maxNodeCount,
-      ),
-    ),
+    // look-ahead to backfill around the head job. Jobs further back wait their turn to be looked at. Jobs that need
+    // more nodes than the cluster can ever have are not in it (they would fill it and hide jobs that fit): now and
+    // then a pass explains those not yet told, and tells the jobs the head left behind that they are not looked
+    // at any more.
+    clusterRead.then(async (read) => {
+      const maxNodeCount = read ? clusterLimits(read.record).maxNodeCount : undefined;
+      const limit = services.config.queueLookAhead + (maxNodeCount ?? 0);
+      const head = await services.store.listQueueHead(clusterKey, limit, maxNodeCount);
+      if (!housekeeping || maxNodeCount === undefined) return { head, oversized: [], behind: [] };
+      const last = head.length === limit ? head[head.length - 1].queueOrder : undefined;
+      const [oversized, behind] = await Promise.all([
+        services.store.listOversizedQueued(clusterKey, maxNodeCount, queueInfoWritesPerPass),
+        last === undefined
+          ? Promise.resolve([])
+          : services.store.listExplainedBehindHead(clusterKey, last, maxNodeCount, queueInfoWritesPerPass),
+      ]);
+      return { head, oversized, behind };
+    }),
     services.nodes.list(clusterKey),
   ]);
+  const { head, oversized, behind } = queued;
   // A queued job stored before its queue order key was can be in both lists.
-  const byUuid = new Map([...holding, ...head].map((entry) => [entry.job.uuid, entry]));
+  const byUuid = new Map([...holding, ...head, ...oversized].map((entry) => [entry.job.uuid, entry]));
   const jobs = [...byUuid.values()];
   if (!cluster) return failJobsOfDeletedCluster(clusterKey, jobs, context);
   const lowPriority = String(cluster?.record.spec.vmPriority ?? '').toLowerCase() === 'lowpriority';
@@ -363,10 +389,19 @@ export async function scheduleJobs(
   for (const { entry, info, change } of writes) {
     if (change === 'reason') context.log(`Job ${entry.armId} waits: ${String(info.message)}`);
   }
+  // Jobs the head left behind: back to NotYetConsidered (their old position and expected start are not true now).
+  const leftBehind = behind
+    .filter((entry) => !byUuid.has(entry.job.uuid))
+    .map((entry) => ({
+      entry,
+      info: { ...notYetConsideredQueueInfo(entry.job.nodeCount), updatedTime },
+    }));
   // The waiting jobs' reasons go out while the grants do (distinct jobs): a pass lasts as long as the longer.
   await Promise.all([
     granting,
-    forEachLimited(writes, writeConcurrency, ({ entry, info }) => writeQueueInfo(entry, info)),
+    forEachLimited([...writes, ...leftBehind], writeConcurrency, ({ entry, info }) =>
+      writeQueueInfo(entry, info),
+    ),
   ]);
   const active = jobs.filter((entry) => !isTerminal(entry.job.executionState)).length;
   return { activeJobs: active, started, nextCheckMs: periodicCheckMs };

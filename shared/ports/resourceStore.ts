@@ -32,6 +32,8 @@ export interface JobQueueEntry {
   executionStateTransitionTime?: string;
   maxWallClockTime?: string;
   queueInfo?: JsonObject;
+  /** The job's place in its cluster's queue (`queueOrderKey`), while it is queued. */
+  queueOrder?: string;
 }
 
 export interface ResourceStore {
@@ -60,7 +62,23 @@ export interface ResourceStore {
    * The first `limit` `queued` jobs of a cluster in queue order (`queueOrderKey`: priority, submit time, id): a
    * pass costs the same with a hundred or a hundred thousand jobs waiting.
    */
-  listQueueHead(clusterKey: string, limit: number): Promise<JobQueueEntry[]>;
+  listQueueHead(clusterKey: string, limit: number, maxNodeCount?: number): Promise<JobQueueEntry[]>;
+  /**
+   * With `maxNodeCount`, the head leaves out jobs needing more nodes than the cluster can ever have (so they never
+   * fill it and hide jobs that fit); this lists up to `limit` of those, in queue order, whose `queueInfo` does not
+   * not yet say so (`ExceedsClusterSize`, or `ClusterHasNoNodes` for a cluster of 0 nodes).
+   */
+  listOversizedQueued(clusterKey: string, maxNodeCount: number, limit: number): Promise<JobQueueEntry[]>;
+  /**
+   * Up to `limit` queued jobs that fit (`maxNodeCount`) behind the head (queue order after `afterQueueOrder`) whose
+   * `queueInfo` still explains a wait from when they were in it: they are back to `NotYetConsidered`.
+   */
+  listExplainedBehindHead(
+    clusterKey: string,
+    afterQueueOrder: string,
+    maxNodeCount: number,
+    limit: number,
+  ): Promise<JobQueueEntry[]>;
   /**
    * Sets a job's `status.queueInfo` if the record still has `etag` (one partial update); false when it changed
    * meanwhile or is gone.

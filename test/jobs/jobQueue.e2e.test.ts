@@ -41,7 +41,7 @@ test('queued jobs explain why they wait, and the high-priority job starts first 
   // Every pass of the scheduler rewrites the explanations: wait for the one made after all four were queued.
   await bed.waitForJob('big', 'explained', queueInfoExplained);
   const low = (
-    await bed.waitForJob('low', 'behind big', (p) => (p.queueInfo as QueueInfo | undefined)?.position === 4)
+    await bed.waitForJob('low', 'third', (p) => (p.queueInfo as QueueInfo | undefined)?.position === 3)
   ).queueInfo as QueueInfo;
   expect(low).toMatchObject({ reason: 'InsufficientFreeNodes', nodesNeeded: 1, nodesFree: 0 });
   const high = (await bed.getJob('high')).queueInfo as QueueInfo;
@@ -51,7 +51,8 @@ test('queued jobs explain why they wait, and the high-priority job starts first 
     position: 2,
     reason: 'InsufficientFreeNodes',
   });
-  // Normal priority, so ahead of 'low'; it can never fit a 1-node cluster, so it blocks nobody.
+  // Normal priority, so ahead of 'low'; it can never fit a 1-node cluster, so it blocks nobody and takes no
+  // place ('low' is third).
   expect((await bed.getJob('big')).queueInfo).toMatchObject({
     position: 3,
     reason: 'ExceedsClusterSize',
@@ -109,10 +110,21 @@ test('a pass reads only the head of the queue; a high-priority job submitted las
   const beyond = (await bed.getJob('deep-5')).queueInfo as QueueInfo;
   expect(beyond).toMatchObject({ reason: 'NotYetConsidered', nodesNeeded: 1 });
   expect(beyond.position).toBeUndefined();
+  // Three more high-priority jobs take the head: 'deep-1' is out of it, and no longer says it is second.
+  const urgent = ['deep-urgent-2', 'deep-urgent-3', 'deep-urgent-4'];
+  for (const name of urgent)
+    await bed.putJob(name, customJob(bed, 'deep', 'true', { schedulingPriority: 'high' }));
+  await bed.waitForJob('deep-urgent-4', 'in line', (p) => (p.queueInfo as QueueInfo).position === 4);
+  await bed.waitForJob(
+    'deep-1',
+    'left behind',
+    (p) => (p.queueInfo as QueueInfo).reason === 'NotYetConsidered',
+    30_000,
+  );
 
   await bed.api.send('POST', `${experiment}/jobs/deep-blocker/terminate`);
   const done = await Promise.all(
-    ['deep-urgent', ...normal].map((name) =>
+    ['deep-urgent', ...urgent, ...normal].map((name) =>
       bed.waitForJob(name, 'ended', (p) => p.executionState === 'succeeded' || p.executionState === 'failed'),
     ),
   );
@@ -121,6 +133,28 @@ test('a pass reads only the head of the queue; a high-priority job submitted las
   const times = done.map((job) => job.executionInfo as { startTime: string; endTime: string });
   for (let i = 1; i < times.length; i++) {
     expect(Date.parse(times[i].startTime)).toBeGreaterThanOrEqual(Date.parse(times[i - 1].endTime));
+  }
+}, 180_000);
+
+test('jobs too large for the cluster never fill the head: a job that fits behind them runs, and they say why they wait', async () => {
+  await bed.createCluster('narrow', 1);
+  // More 2-node jobs than the head holds (look-ahead 3 + 1 node), then a 1-node job.
+  const large = ['wide-1', 'wide-2', 'wide-3', 'wide-4', 'wide-5'];
+  for (const name of large) await bed.putJob(name, { ...customJob(bed, 'narrow', 'true'), nodeCount: 2 });
+  await bed.putJob('fits', customJob(bed, 'narrow', 'echo fits'));
+  const done = await bed.waitForJob(
+    'fits',
+    'ended',
+    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
+    60_000,
+  );
+  expect(done.executionState).toBe('succeeded');
+  for (const name of large) {
+    const waiting = await bed.waitForJob(name, 'explained', (p) =>
+      ['ExceedsClusterSize'].includes(String((p.queueInfo as QueueInfo | undefined)?.reason)),
+    );
+    expect(waiting.executionState).toBe('queued');
+    expect(waiting.queueInfo).toMatchObject({ nodesNeeded: 2 });
   }
 }, 180_000);
 

@@ -122,3 +122,54 @@ test('a queued job stored without a queue order key is among the active jobs, so
   expect(active.map((e) => e.ref.name)).toContain('legacy');
   expect((await store.listQueueHead(clusterKey, 100)).map((e) => e.ref.name)).not.toContain('legacy');
 });
+
+test('jobs larger than the cluster stay out of the head and are listed apart until explained; so are the explained jobs behind it', async () => {
+  const cluster = 'sub/rg/ws/clusters/small';
+  const at = (second: number): string => new Date(Date.UTC(2026, 0, 2, 0, 0, second)).toISOString();
+  const sized = (name: string, second: number, nodeCount: number): ResourceRecord => {
+    const record = job(name, 'e4', 'normal', at(second), 'queued', cluster);
+    record.job!.nodeCount = nodeCount;
+    return record;
+  };
+  // Three jobs of 3 nodes ahead of one of 1 node, on a cluster of at most 2 nodes.
+  for (const record of [
+    sized('big-0', 0, 3),
+    sized('big-1', 1, 3),
+    sized('big-2', 2, 3),
+    sized('small', 3, 1),
+  ])
+    await store.create(record);
+  const names = (entries: { ref: ResourceRef }[]): string[] => entries.map((e) => e.ref.name);
+  expect(names(await store.listQueueHead(cluster, 2))).toEqual(['big-0', 'big-1']); // without a maximum
+  const head = await store.listQueueHead(cluster, 2, 2);
+  expect(names(head)).toEqual(['small']);
+  expect(head[0].queueOrder).toEqual(expect.any(String));
+  expect(names(await store.listOversizedQueued(cluster, 2, 10))).toEqual(['big-0', 'big-1', 'big-2']);
+  expect(names(await store.listOversizedQueued(cluster, 2, 1))).toEqual(['big-0']);
+  // Once explained, a large job is not listed again.
+  const [big0] = await store.listOversizedQueued(cluster, 2, 1);
+  expect(
+    await store.setJobQueueInfo(big0.ref, big0.etag, { reason: 'ExceedsClusterSize', nodesNeeded: 3 }),
+  ).toBe(true);
+  expect(names(await store.listOversizedQueued(cluster, 2, 10))).toEqual(['big-1', 'big-2']);
+  // With a larger maximum they fit: in the head, in queue order.
+  expect(names(await store.listQueueHead(cluster, 10, 3))).toEqual(['big-0', 'big-1', 'big-2', 'small']);
+
+  // Jobs behind a head (after its last queue order key) whose queueInfo explains a wait, except NotYetConsidered.
+  for (const record of [sized('later-a', 10, 1), sized('later-b', 11, 1), sized('later-c', 12, 2)])
+    await store.create(record);
+  const all = await store.listQueueHead(cluster, 10, 2);
+  expect(names(all)).toEqual(['small', 'later-a', 'later-b', 'later-c']);
+  const byName = new Map(all.map((e) => [e.ref.name, e]));
+  await store.setJobQueueInfo(byName.get('later-a')!.ref, byName.get('later-a')!.etag, {
+    reason: 'InsufficientFreeNodes',
+  });
+  await store.setJobQueueInfo(byName.get('later-b')!.ref, byName.get('later-b')!.etag, {
+    reason: 'NotYetConsidered',
+  });
+  await store.setJobQueueInfo(byName.get('small')!.ref, byName.get('small')!.etag, {
+    reason: 'WaitingForRunningJobs',
+  });
+  const behind = await store.listExplainedBehindHead(cluster, byName.get('small')!.queueOrder!, 2, 10);
+  expect(names(behind)).toEqual(['later-a']);
+});

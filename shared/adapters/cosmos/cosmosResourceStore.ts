@@ -5,7 +5,7 @@
 // Only SQL that both Azure Cosmos DB and the local emulator support is used (no OFFSET/LIMIT, DISTINCT, GROUP BY,
 // two-field ORDER BY; the partition key is filtered in WHERE because the emulator ignores the partitionKey option).
 import { withContinuationToken } from '../continuationToken';
-import type { Container, CosmosClient, SqlQuerySpec } from '@azure/cosmos';
+import type { Container, CosmosClient, SqlParameter, SqlQuerySpec } from '@azure/cosmos';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../domain/errors';
 import { experimentRefOf, keyOf, workspaceRefOf, type ResourceRef } from '../../domain/resourceId';
 import type { OperationRecord } from '../../domain/operationRecord';
@@ -73,6 +73,13 @@ function placementOf(ref: ResourceRef): {
 function recentKey(ref: ResourceRef): string {
   const placement = placementOf(ref);
   return `${placement.partitionKey}/${placement.id}`;
+}
+
+/** A queued job the cluster can ever run: at most `@max` nodes (a job stored without its node count counts as one). */
+const fitsWithin = '(NOT IS_DEFINED(c.record.job.nodeCount) OR c.record.job.nodeCount <= @max)';
+
+function checkLimit(method: string, limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`${method}: limit ${limit}`);
 }
 
 export class CosmosResourceStore implements ResourceStore {
@@ -271,13 +278,53 @@ export class CosmosResourceStore implements ResourceStore {
     );
   }
 
-  async listQueueHead(clusterKey: string, limit: number): Promise<JobQueueEntry[]> {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`listQueueHead: limit ${limit}`);
+  async listQueueHead(clusterKey: string, limit: number, maxNodeCount?: number): Promise<JobQueueEntry[]> {
+    checkLimit('listQueueHead', limit);
     // TOP takes a literal here (the emulator does not take a parameter there); limit is a checked integer.
     return this.jobQueueEntries(
-      "FROM c WHERE c.clusterKey = @cluster AND c.executionState = 'queued' ORDER BY c.queueOrder",
+      "FROM c WHERE c.clusterKey = @cluster AND c.executionState = 'queued'" +
+        (maxNodeCount === undefined ? '' : ` AND ${fitsWithin}`) +
+        ' ORDER BY c.queueOrder',
       clusterKey,
       limit,
+      maxNodeCount === undefined ? [] : [{ name: '@max', value: maxNodeCount }],
+    );
+  }
+
+  async listOversizedQueued(
+    clusterKey: string,
+    maxNodeCount: number,
+    limit: number,
+  ): Promise<JobQueueEntry[]> {
+    checkLimit('listOversizedQueued', limit);
+    return this.jobQueueEntries(
+      "FROM c WHERE c.clusterKey = @cluster AND c.executionState = 'queued' AND c.record.job.nodeCount > @max " +
+        'AND (NOT IS_DEFINED(c.record.status.queueInfo) OR ' +
+        "(c.record.status.queueInfo.reason != 'ExceedsClusterSize' AND " +
+        "c.record.status.queueInfo.reason != 'ClusterHasNoNodes')) ORDER BY c.queueOrder",
+      clusterKey,
+      limit,
+      [{ name: '@max', value: maxNodeCount }],
+    );
+  }
+
+  async listExplainedBehindHead(
+    clusterKey: string,
+    afterQueueOrder: string,
+    maxNodeCount: number,
+    limit: number,
+  ): Promise<JobQueueEntry[]> {
+    checkLimit('listExplainedBehindHead', limit);
+    return this.jobQueueEntries(
+      "FROM c WHERE c.clusterKey = @cluster AND c.executionState = 'queued' AND c.queueOrder > @after " +
+        `AND ${fitsWithin} AND IS_DEFINED(c.record.status.queueInfo) ` +
+        "AND c.record.status.queueInfo.reason != 'NotYetConsidered' ORDER BY c.queueOrder",
+      clusterKey,
+      limit,
+      [
+        { name: '@after', value: afterQueueOrder },
+        { name: '@max', value: maxNodeCount },
+      ],
     );
   }
 
@@ -290,15 +337,20 @@ export class CosmosResourceStore implements ResourceStore {
     from: string,
     clusterKey: string | undefined,
     top?: number,
+    extraParameters: SqlParameter[] = [],
   ): Promise<JobQueueEntry[]> {
     const query: SqlQuerySpec = {
       query:
         `SELECT ${top === undefined ? '' : `TOP ${top} `}c.record.ref AS ref, c.record.armId AS armId, ` +
         'c._etag AS etag, c.record.job AS job, c.record.status.creationTime AS creationTime, ' +
         'c.record.status.executionStateTransitionTime AS executionStateTransitionTime, ' +
-        'c.record.spec.constraints.maxWallClockTime AS maxWallClockTime, c.record.status.queueInfo AS queueInfo ' +
+        'c.record.spec.constraints.maxWallClockTime AS maxWallClockTime, c.record.status.queueInfo AS queueInfo, ' +
+        'c.queueOrder AS queueOrder ' +
         from,
-      parameters: clusterKey === undefined ? [] : [{ name: '@cluster', value: clusterKey }],
+      parameters: [
+        ...(clusterKey === undefined ? [] : [{ name: '@cluster', value: clusterKey }]),
+        ...extraParameters,
+      ],
     };
     const entries: JobQueueEntry[] = [];
     const iterator = this.containers.jobs.items.query<JobQueueEntry>(query, { maxItemCount: 1000 });

@@ -55,10 +55,17 @@ export function scheduleCluster(raw: SchedulingInput): SchedulingDecision {
     nodesUsable: capacity.usableCount(),
     nodesProvisioning: capacity.provisioningCount(),
   };
-  const waiting = blocked.map(({ job, kind }, index) => ({
-    jobId: job.id,
-    reason: waitReason(kind, job, index + 1, counts, input, capacity, head?.job, finalShadow),
-  }));
+  // A job's position counts the waiting jobs ahead of it that can run: one too large for the cluster blocks nobody
+  // (and a pass does not always see those: scheduleJobsActivity reads them apart, now and then).
+  let runnableAhead = 0;
+  const waiting = blocked.map(({ job, kind }) => {
+    const position = runnableAhead + 1;
+    if (kind !== 'unsatisfiable') runnableAhead++;
+    return {
+      jobId: job.id,
+      reason: waitReason(kind, job, position, counts, input, capacity, head?.job, finalShadow),
+    };
+  });
   const unsatisfiable = blocked
     .filter((entry) => entry.kind === 'unsatisfiable')
     .map((entry) => entry.job.id);
