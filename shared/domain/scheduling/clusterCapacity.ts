@@ -1,10 +1,14 @@
 // The scheduler's working view of a cluster: free slots per node, when each busy node is expected to free a slot,
-// nodes still provisioning and nodes the cluster may still add. Availability times are numbers so they sort:
-// a start time in ms, then PROVISIONING (finite but unknown), then UNKNOWN_END (no wall-clock bound known).
+// nodes still provisioning and nodes the cluster may still add. Availability times are numbers so they sort: a
+// time in ms (a node being provisioned, or one the cluster may add, is expected `provisioningEstimateMs` from now:
+// an estimate, so it ranks before a busy node that frees hours later, and a backfill may not outlast it), then
+// UNKNOWN_END (no wall-clock bound known).
 import type { SchedulingInput, WaitingJob } from './schedulingInput';
 
-export const PROVISIONING = Number.MAX_VALUE;
 export const UNKNOWN_END = Number.POSITIVE_INFINITY;
+
+/** How long a node being provisioned (or added by autoscale) is expected to take: a VM's usual boot and setup. */
+export const provisioningEstimateMs = 10 * 60_000;
 
 interface NodeHold {
   jobId: string;
@@ -25,6 +29,8 @@ export interface Shadow {
   /** When the `need`-th node becomes available (see the module comment for the scale). */
   time: number;
   nodes: CapacityNode[];
+  /** The `need`-th node is one being provisioned or still to add: `time` is an estimate. */
+  waitsForProvisioning: boolean;
 }
 
 export class ClusterCapacity {
@@ -104,7 +110,7 @@ export class ClusterCapacity {
   }
 
   availability(node: CapacityNode): number {
-    if (node.provisioning) return PROVISIONING;
+    if (node.provisioning) return this.nowMs + provisioningEstimateMs;
     if (node.holds.length < node.slots) return this.nowMs;
     return Math.min(...node.holds.map((hold) => hold.end));
   }
@@ -115,12 +121,12 @@ export class ClusterCapacity {
     const ranked = this.nodes
       .map((node) => ({ node, at: this.availability(node) }))
       .sort((a, b) => a.at - b.at || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
-    return { time: ranked[need - 1].at, nodes: ranked.slice(0, need).map((entry) => entry.node) };
-  }
-
-  /** Nodes free now or provisioning: what a job can count on when the first end among the others is unknown. */
-  freeOrProvisioningCount(): number {
-    return this.nodes.filter((node) => node.provisioning || node.holds.length < node.slots).length;
+    const binding = ranked[need - 1];
+    return {
+      time: binding.at,
+      nodes: ranked.slice(0, need).map((entry) => entry.node),
+      waitsForProvisioning: binding.node.provisioning,
+    };
   }
 
   /** Jobs whose end frees one of `nodes`. */

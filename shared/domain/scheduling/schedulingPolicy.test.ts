@@ -316,15 +316,46 @@ describe('wait reasons', () => {
     const decision = scheduleCluster(
       input({
         nodes: idleNodes(2),
-        queue: [job('gang', 4), job('s', 1, { maxWallClockSeconds: 60 })],
-        running: [{ jobId: 'r', nodeIds: ['n0'], startTime: minutesAgo(1), maxWallClockSeconds: hour }],
+        queue: [job('gang', 4), job('s', 1, { maxWallClockSeconds: 5 * 60 * 60 })],
+        running: [{ jobId: 'r', nodeIds: ['n0'], startTime: minutesAgo(1), maxWallClockSeconds: 60 }],
         limits: { maxNodeCount: 4, autoscale: true },
       }),
     );
     expect(reasonOf(decision, 'gang')).toMatchObject({ code: 'WaitingForScaleUp' });
     expect(reasonOf(decision, 'gang').message).toContain('autoscale must add 2 nodes');
-    // n1 is the only free node and the gang needs it when the new nodes arrive: the 1-minute job must not take it.
+    // n1 is the only free node and the gang needs it when the new nodes arrive: the 5-hour job must not take it.
     expect(reasonOf(decision, 's').code).toBe('BlockedByReservation');
+  });
+
+  test('new nodes are expected in minutes: a backfill may not outlast them, and a gang that also waits for a running job names it', () => {
+    // Manual cluster of 4: A (7 h) runs on n0, n1 and n2 are idle, n3 is provisioning; the gang needs 3 nodes.
+    const provisioning = input({
+      nodes: [...idleNodes(3), { id: 'n3', state: 'preparing' }],
+      queue: [job('gang', 3), job('long', 1, { maxWallClockSeconds: 6 * hour })],
+      running: [{ jobId: 'A', nodeIds: ['n0'], startTime: minutesAgo(1), maxWallClockSeconds: 7 * hour }],
+      limits: { maxNodeCount: 4, autoscale: false },
+    });
+    const first = scheduleCluster(provisioning);
+    // The gang gets n1, n2 and n3 (minutes away), not A's node hours away: the 6-hour job may not take n1 or n2.
+    expect(reasonOf(first, 'gang')).toMatchObject({ code: 'WaitingForProvisioning' });
+    expect(first.reservation?.nodeIds).toEqual(['n1', 'n2', 'n3']);
+    expect(first.starts).toEqual([]);
+    expect(reasonOf(first, 'long').code).toBe('BlockedByReservation');
+
+    // Cluster of 3: n0 idle, A (1 h) on n1, n2 provisioning; the gang needs all 3, so it waits for A: a 5-minute job
+    // on n0 cannot delay it.
+    const waitsForA = scheduleCluster(
+      input({
+        nodes: [...idleNodes(2), { id: 'n2', state: 'preparing' }],
+        queue: [job('gang', 3), job('short', 1, { maxWallClockSeconds: 5 * 60 })],
+        running: [{ jobId: 'A', nodeIds: ['n1'], startTime: minutesAgo(1), maxWallClockSeconds: hour }],
+        limits: { maxNodeCount: 3, autoscale: false },
+      }),
+    );
+    expect(waitsForA.starts.map((start) => start.jobId)).toEqual(['short']);
+    expect(reasonOf(waitsForA, 'gang')).toMatchObject({ code: 'WaitingForRunningJobs' });
+    expect(reasonOf(waitsForA, 'gang').message).toContain('A');
+    expect(reasonOf(waitsForA, 'gang').message).toContain('1 node still provisioning');
   });
 
   test('a job that does not fit the free nodes waits behind the reservation holder', () => {

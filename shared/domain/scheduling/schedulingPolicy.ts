@@ -3,7 +3,7 @@
 // when that cannot push the reservation back, so a large gang never starves behind a stream of small jobs.
 // Pure and deterministic: same input, same decision.
 import { autoscaleDemand } from './autoscaleDemand';
-import { ClusterCapacity, endOf, PROVISIONING, type Shadow } from './clusterCapacity';
+import { ClusterCapacity, endOf, UNKNOWN_END, type Shadow } from './clusterCapacity';
 import { compareQueueOrder } from './queueOrder';
 import type { JobStart, SchedulingDecision, WaitReason } from './schedulingDecision';
 import { parseTime, readSchedulingInput, type SchedulingInput, type WaitingJob } from './schedulingInput';
@@ -79,7 +79,7 @@ export function scheduleCluster(raw: SchedulingInput): SchedulingDecision {
               .filter((node) => !node.virtual)
               .map((node) => node.id)
               .sort(),
-            expectedStartTime: knownTime(finalShadow.time),
+            expectedStartTime: knownTime(finalShadow),
           }
         : undefined,
     waiting,
@@ -96,9 +96,9 @@ export function scheduleCluster(raw: SchedulingInput): SchedulingDecision {
 }
 
 /**
- * EASY backfill test: with `job` placed, the reservation holder must still get its nodes by its shadow time.
- * When that time is not a known instant the test is conservative: with nodes provisioning, only nodes free now or
- * provisioning count (a running job's end may come after provisioning); with an unknown end, nothing is backfilled.
+ * EASY backfill test: with `job` placed, the reservation holder must still get its nodes by its shadow time (an
+ * estimate when it waits for nodes being provisioned: a backfill may not outlast that estimate). When the shadow
+ * time is unknown (a job without a wall-clock bound holds a node it needs), nothing is backfilled.
  */
 function cannotDelay(
   capacity: ClusterCapacity,
@@ -107,19 +107,18 @@ function cannotDelay(
   end: number,
   head: { job: WaitingJob; shadow: Shadow },
 ): boolean {
+  if (head.shadow.time === UNKNOWN_END) return false;
   const trial = capacity.clone();
   trial.place(job.id, nodeIds, end);
-  const need = head.job.nodeCount;
-  if (head.shadow.time < PROVISIONING) {
-    const after = trial.shadow(need);
-    return after !== undefined && after.time <= head.shadow.time;
-  }
-  if (head.shadow.time === PROVISIONING) return trial.freeOrProvisioningCount() >= need;
-  return false;
+  const after = trial.shadow(head.job.nodeCount);
+  return after !== undefined && after.time <= head.shadow.time;
 }
 
-function knownTime(ms: number): string | undefined {
-  return ms < PROVISIONING ? new Date(ms).toISOString() : undefined;
+/** The shadow's time as an instant a user may be told: not an estimate, not unknown. */
+function knownTime(shadow: Shadow): string | undefined {
+  return shadow.waitsForProvisioning || shadow.time === UNKNOWN_END
+    ? undefined
+    : new Date(shadow.time).toISOString();
 }
 
 function plural(count: number, noun: string): string {
@@ -163,14 +162,14 @@ function waitReason(
   if (kind === 'reservation' && shadow) {
     const reservedVirtual = shadow.nodes.filter((node) => node.virtual).length;
     const reservedProvisioning = shadow.nodes.filter((node) => node.provisioning && !node.virtual).length;
-    if (shadow.time === PROVISIONING && reservedVirtual > 0 && autoscale) {
+    if (shadow.waitsForProvisioning && reservedVirtual > 0 && autoscale) {
       return {
         ...base,
         code: 'WaitingForScaleUp',
         message: `${place}: first in line, ${needs}, ${counts.nodesFree} free; autoscale must add ${plural(reservedVirtual, 'node')} (maximum ${maxNodeCount}).`,
       };
     }
-    if (shadow.time === PROVISIONING) {
+    if (shadow.waitsForProvisioning) {
       const coming = reservedProvisioning + reservedVirtual;
       return {
         ...base,
@@ -179,7 +178,14 @@ function waitReason(
       };
     }
     const holders = capacity.holdersOf(shadow.nodes);
-    const expected = knownTime(shadow.time);
+    const expected = knownTime(shadow);
+    // Nodes still to come are expected before the running jobs end: the jobs bind, the nodes are said too.
+    const alsoComing =
+      reservedVirtual > 0 && autoscale
+        ? `; autoscale must also add ${plural(reservedVirtual, 'node')} (maximum ${maxNodeCount})`
+        : reservedProvisioning + reservedVirtual > 0
+          ? `; ${plural(reservedProvisioning + reservedVirtual, 'node')} still provisioning`
+          : '';
     return {
       ...base,
       code: 'WaitingForRunningJobs',
@@ -188,8 +194,9 @@ function waitReason(
       message:
         `${place}: first in line, ${needs}, ${counts.nodesFree} free; nodes are reserved for it and ` +
         (expected
-          ? `expected by ${expected} when ${holders.join(', ')} end(s) at the latest.`
-          : `free when ${holders.join(', ')} end(s) (no wall-clock bound known).`),
+          ? `expected by ${expected} when ${holders.join(', ')} end(s) at the latest`
+          : `free when ${holders.join(', ')} end(s) (no wall-clock bound known)`) +
+        `${alsoComing}.`,
     };
   }
   const headId = head?.id ?? '';
