@@ -13,6 +13,7 @@ import { CosmosSweepStore } from '../../shared/adapters/cosmos/cosmosSweepStore'
 import { CosmosEventSourceStore } from '../../shared/adapters/cosmos/cosmosEventSourceStore';
 import { CosmosRoleAssignmentStore } from '../../shared/adapters/cosmos/cosmosRoleAssignmentStore';
 import { readAppConfig } from '../../shared/config/appConfig';
+import { activeTraceContext } from '../../shared/telemetry/traceContextPropagation';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
 import { createClusterCompute, createFileServerProvisioning } from '../compute/clusterComputeFactory';
 import { createJobLifecycle, createJobOutputFiles } from '../jobs/jobLifecycleFactory';
@@ -49,6 +50,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
           })
         : undefined,
       quotas: defaultQuotas,
+      traceContext: activeTraceContext,
       now: () => new Date(),
       newId: randomUUID,
     };

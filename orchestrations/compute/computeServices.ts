@@ -1,5 +1,6 @@
 // Composition root of the compute side (activities and node-event triggers): the pool adapter chosen by the
 // settings, node records, the resource store and the storage queues, built once per process.
+import { agentTelemetrySettings } from '../../shared/telemetry/agentTelemetrySettings';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { queueServiceClient } from '../../shared/adapters/storage/storageClients';
@@ -63,7 +64,10 @@ export function getComputeServices(): ComputeServices {
       managedIdentityId: settings.managedIdentityId,
       managedIdentityClientId: settings.managedIdentityClientId,
       storage: { blobEndpoint: settings.blobEndpoint, queueEndpoint: settings.queueEndpoint },
-      agentInstallation: { packageUrl: settings.agentPackageUrl },
+      agentInstallation: {
+        packageUrl: settings.agentPackageUrl,
+        environment: agentTelemetrySettings(process.env),
+      },
       defaultSubnetId: settings.subnetId,
       nodeKeys: settings.keyVaultUrl
         ? new KeyVaultNodeKeys(

@@ -191,9 +191,6 @@ export async function launchJobTasks(
   known: { job?: Stored; cluster?: Stored; nodes?: NodeRecord[] } = {},
 ): Promise<LaunchJobTasksResult> {
   const services = getJobServices();
-  // The invocation's trace (this activity's, or the scheduler activity's that grants and launches at once): the
-  // node agents report the tasks in it, so a job's trace goes on from here to its nodes and back.
-  const trace = activeTraceContext();
   const { lifecycle, attempt, phase } = input;
   const stored = known.job ?? (await services.store.get(jobRefOf(lifecycle.job)));
   const job = stored?.record;
@@ -201,6 +198,10 @@ export async function launchJobTasks(
   if (!job || !runtime || runtime.uuid !== lifecycle.jobUuid) {
     return failure('JobNotFound', 'The job was deleted before it could start.');
   }
+  // The job's trace (its submission's), else the invocation's (this activity's, or the scheduler activity's that
+  // grants and launches at once): the node agents report the tasks in it, so a job's trace goes on to its nodes
+  // and back, whichever activity launched them.
+  const trace = runtime.trace ?? activeTraceContext();
   if (runtime.attempts.length !== attempt) {
     return failure('StaleAttempt', `Attempt ${attempt} is not the job's current attempt.`);
   }

@@ -37,6 +37,8 @@ export interface JobRuntime {
    * that it exists.
    */
   lifecycleStarted?: boolean;
+  /** The submission's W3C trace context (when it was traced): the job's node tasks report in this trace. */
+  trace?: { traceParent: string; traceState?: string };
 }
 
 /** Cluster fields the compute side keeps on the record (never on the wire: toWire shows spec and status only). */

@@ -170,3 +170,28 @@ test("the jobs' slice has a unit of its own, which the agent's unit wants and st
   expect(agentUnit).toMatch(/^After=.*batchai-jobs\.slice$/m);
   expect(agentUnit).toMatch(/^Wants=.*batchai-jobs\.slice$/m);
 });
+
+test("the agent's telemetry settings go to an environment file only root reads, which its unit loads", () => {
+  const connection = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://x/';
+  const customData = cloudInitCustomData(
+    { storage: {}, workRoot: '/mnt/batch/tasks' } as unknown as AgentConfig,
+    {
+      packageUrl,
+      managedIdentityClientId: 'node-client-id',
+      environment: { APPLICATIONINSIGHTS_CONNECTION_STRING: connection },
+    },
+  );
+  const entry = customData.slice(customData.indexOf('path: /etc/batchai/agent.env'));
+  expect(entry).toMatch(/^path: \/etc\/batchai\/agent\.env\n {4}permissions: '0600'\n {4}encoding: b64\n/);
+  const content = /content: (\S+)/.exec(entry)![1];
+  expect(Buffer.from(content, 'base64').toString('utf8')).toBe(
+    `APPLICATIONINSIGHTS_CONNECTION_STRING=${connection}\n`,
+  );
+  expect(customData).toMatch(/^ {6}EnvironmentFile=-\/etc\/batchai\/agent\.env$/m);
+  expect(() =>
+    cloudInitCustomData({ storage: {}, workRoot: '/w' } as unknown as AgentConfig, {
+      packageUrl,
+      environment: { TELEMETRY_MIN_LEVEL: 'info\nExecStart=/bin/evil' },
+    }),
+  ).toThrow(/TELEMETRY_MIN_LEVEL/);
+});

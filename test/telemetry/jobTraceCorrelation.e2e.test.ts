@@ -2,14 +2,8 @@
 // fake: a job PUT with a `traceparent` is one distributed trace from the API request through the job's lifecycle
 // activities to the node agent's task run and back through the node-events trigger; an activity that fails is an
 // exception in that trace, once per failed invocation. Needs `npx tsc -p tsconfig.json` first.
-import { spawn } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
-import {
-  listNodeDirs,
-  readNodeFile,
-  type LocalNodeFile,
-} from '../../shared/adapters/compute/localNodeRegistry';
+import { listNodeDirs } from '../../shared/adapters/compute/localNodeRegistry';
 import {
   startAppInsightsIngestionFake,
   type AppInsightsIngestionFake,
@@ -17,38 +11,11 @@ import {
 } from '../../runtime/fakes/appInsightsIngestionFake';
 import { ApiClient } from '../api/apiClient';
 import { customJob, experiment, startJobTestBed, type JobTestBed } from '../jobs/support/jobTestBed';
-import { repoRoot, waitFor } from '../support/testEnvironment';
+import { waitFor } from '../support/testEnvironment';
 
-const agentMain = path.join(repoRoot, 'dist', 'agent', 'main.js');
 let fake: AppInsightsIngestionFake;
 let bed: JobTestBed;
 let telemetrySettings: Record<string, string>;
-
-/**
- * Starts the node's agent again with the telemetry settings in its environment (the local compute pool gives its
- * agents only PATH and HOME): the same program, configuration and node, as a VM's agent configured for it.
- */
-function restartAgentWithTelemetry(nodeDir: string, node: LocalNodeFile): void {
-  process.kill(-node.pid, 'SIGKILL');
-  const logFd = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
-  try {
-    const child = spawn(process.execPath, [agentMain, '--config', node.configPath], {
-      cwd: nodeDir,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? nodeDir,
-        ...telemetrySettings,
-      },
-      detached: true,
-      stdio: ['ignore', logFd, logFd],
-    });
-    child.unref();
-    // At once, so the pool (and the test bed's cleanup) sees the node alive: it checks this pid.
-    fs.writeFileSync(path.join(nodeDir, 'node.json'), JSON.stringify({ ...node, pid: child.pid }));
-  } finally {
-    fs.closeSync(logFd);
-  }
-}
 
 beforeAll(async () => {
   fake = await startAppInsightsIngestionFake();
@@ -58,19 +25,9 @@ beforeAll(async () => {
     OTEL_TRACES_SAMPLER: 'always_on',
     APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: 'true',
   };
+  // The host passes the telemetry settings on to the local nodes' agents.
   bed = await startJobTestBed(telemetrySettings);
   await bed.createCluster('traced', 1);
-  const [nodeDir] = listNodeDirs(bed.dataDir);
-  const node = readNodeFile(nodeDir)!;
-  restartAgentWithTelemetry(nodeDir, node);
-  await waitFor(
-    'the node agent to register again',
-    async () =>
-      fs.readFileSync(path.join(nodeDir, 'agent.log'), 'utf8').match(/registered node/g)?.length === 2
-        ? true
-        : undefined,
-    30_000,
-  );
 }, 180_000);
 
 afterAll(async () => {
@@ -96,16 +53,15 @@ function find(
 
 test('a job PUT with traceparent: request, lifecycle activity, agent task run and node-events trigger share its trace', async () => {
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-  // A job preparation: the job's own lifecycle launches its main process (the first phase comes from the
-  // cluster's scheduler, in the scheduler's trace).
+  // No job preparation: the main process is the first phase, launched by the cluster's scheduler at the grant,
+  // in the job's trace all the same (the job keeps its submission's trace context). The grant comes from a pass
+  // that another job's exit wakes (the job runs on the cluster's only node), not from this job's submission.
+  await bed.putJob('ahead', customJob(bed, 'traced', 'sleep 3'));
+  await bed.waitForJob('ahead', 'running', (p) => p.executionState === 'running', 60_000);
   const submitted = await bed.api.send(
     'PUT',
     `${experiment}/jobs/traced`,
-    {
-      properties: customJob(bed, 'traced', 'echo traced-main', {
-        jobPreparation: { commandLine: 'echo traced-prep' },
-      }),
-    },
+    { properties: customJob(bed, 'traced', 'echo traced-main') },
     { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
   );
   expect(submitted.status).toBeLessThan(300);

@@ -8,9 +8,12 @@ export interface AgentInstallation {
   packageUrl: string;
   /** When set, the package is a blob fetched with a token of this managed identity (client id). */
   managedIdentityClientId?: string;
+  /** The agent's environment (its telemetry settings: `agentTelemetrySettings`), in a file only root reads. */
+  environment?: Record<string, string>;
 }
 
 const configPath = '/etc/batchai/agent.json';
+const environmentPath = '/etc/batchai/agent.env';
 const installDir = '/opt/batchai';
 
 export function cloudInitCustomData(config: AgentConfig, install: AgentInstallation): string {
@@ -20,6 +23,15 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     );
   }
   const configB64 = Buffer.from(JSON.stringify(config, null, 2), 'utf8').toString('base64');
+  const environment = Object.entries(install.environment ?? {}).map(([name, value]) => {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || /[\r\n]/.test(value)) {
+      throw new Error(`The agent environment setting '${name}' cannot go into a systemd environment file.`);
+    }
+    return `${name}=${value}`;
+  });
+  const environmentB64 = Buffer.from(environment.map((line) => `${line}\n`).join(''), 'utf8').toString(
+    'base64',
+  );
   const tokenUrl =
     'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01' +
     `&resource=https%3A%2F%2Fstorage.azure.com%2F&client_id=${install.managedIdentityClientId ?? ''}`;
@@ -83,6 +95,7 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     // After a reboot, the temporary disk holding the work root is mounted late (it waits for cloud-init).
     `RequiresMountsFor=${config.workRoot}`,
     '[Service]',
+    `EnvironmentFile=-${environmentPath}`,
     `ExecStart=/usr/bin/env node ${installDir}/dist/agent/main.js --config ${configPath}`,
     'Restart=always',
     'RestartSec=5',
@@ -103,6 +116,10 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     "    permissions: '0644'",
     '    encoding: b64',
     `    content: ${configB64}`,
+    `  - path: ${environmentPath}`,
+    "    permissions: '0600'",
+    '    encoding: b64',
+    `    content: ${environmentB64}`,
     `  - path: /etc/systemd/system/${jobsSlice}`,
     "    permissions: '0644'",
     '    content: |',

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { agentConfigSchema, agentConfigVersion, type AgentConfig } from '../../contracts/agentConfig';
 import { cpuProfileArgs } from '../../config/cpuProfile';
 import { clusterTag } from '../../contracts/nodeQueueNames';
+import { agentTelemetrySettings } from '../../telemetry/agentTelemetrySettings';
 import type { ComputePool, NodeAccess, PoolDefinition, PoolNode } from '../../ports/computePool';
 import {
   isNodeProcessAlive,
@@ -123,8 +124,13 @@ export class LocalComputePool implements ComputePool {
     try {
       const child = spawn(process.execPath, [...cpuProfileArgs(), this.agentMain, '--config', configPath], {
         cwd: nodeDir,
-        // Only what a process needs: app settings (and their secrets) do not leak into nodes and jobs.
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? nodeDir },
+        // Only what a process needs: app settings (and their secrets) do not leak into nodes and jobs. The agent's
+        // telemetry settings go to the agent (it passes none of them on to its tasks).
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? nodeDir,
+          ...agentTelemetrySettings(process.env),
+        },
         detached: true, // own process group: survives the host, as a VM survives the control plane
         stdio: ['ignore', logFd, logFd],
       });

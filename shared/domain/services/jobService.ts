@@ -75,6 +75,8 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
       attempts: [],
     },
   };
+  const trace = deps.traceContext?.();
+  if (trace) record.job!.trace = trace;
   // The lifecycle first, where the lifecycle can (the API's Durable client): the scheduler then never finds the
   // queued job without it, and grants it without asking.
   const lifecycleStarted = (await deps.lifecycle?.jobCreating?.(record)) === true;

@@ -35,6 +35,11 @@ export interface ServiceDeps {
   /** Scoring rules and job schedules live under workspaces: a workspace delete removes them. */
   eventSources?: EventSourceStore;
   quotas: Quotas;
+  /**
+   * The W3C trace context of the request (or message) being served, when telemetry traces it: a job keeps its
+   * submission's, so its node tasks report in that trace, whichever activity launches them.
+   */
+  traceContext?: () => { traceParent: string; traceState?: string } | undefined;
   now: () => Date;
   newId: () => string;
 }
