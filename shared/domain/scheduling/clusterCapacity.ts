@@ -59,7 +59,11 @@ export class ClusterCapacity {
       // A node that left or became unusable holds no capacity; its job is the lifecycle's to requeue.
       for (const id of allocation.nodeIds) byId.get(id)?.holds.push({ jobId: allocation.jobId, end });
     }
-    const present = input.nodes.filter((node) => node.state !== 'leaving').length;
+    // Autoscale replaces unusable nodes (the cluster monitor deletes them to make room when nodes are short): their
+    // room counts as nodes the cluster may add. A manual cluster keeps them within its target.
+    const present = input.nodes.filter(
+      (node) => node.state !== 'leaving' && !(input.limits.autoscale && node.state === 'unusable'),
+    ).length;
     const growth = Math.max(0, input.limits.maxNodeCount - present);
     for (let i = 0; i < growth; i++) {
       nodes.push({

@@ -462,3 +462,18 @@ describe('input validation', () => {
     );
   });
 });
+
+test('an unusable node takes room in a manual cluster, not under autoscale (which replaces it)', () => {
+  const nodes = [...idleNodes(2), { id: 'bad', state: 'unusable' as const }];
+  const manual = scheduleCluster(
+    input({ nodes, queue: [job('gang', 3)], limits: { maxNodeCount: 3, autoscale: false } }),
+  );
+  expect(reasonOf(manual, 'gang')).toMatchObject({ code: 'ExceedsClusterSize' });
+  expect(reasonOf(manual, 'gang').message).toContain('1 unusable');
+  const autoscaled = scheduleCluster(
+    input({ nodes, queue: [job('gang', 3)], limits: { maxNodeCount: 3, autoscale: true } }),
+  );
+  expect(reasonOf(autoscaled, 'gang')).toMatchObject({ code: 'WaitingForScaleUp' });
+  expect(autoscaled.autoscale.wantedNodeCount).toBe(3);
+  expect(autoscaled.autoscale.unsatisfiableJobIds).toEqual([]);
+});

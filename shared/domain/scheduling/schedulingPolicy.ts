@@ -150,7 +150,8 @@ function waitReason(
     const limit = autoscale
       ? `autoscale maximumNodeCount is ${maxNodeCount}`
       : `targetNodeCount is ${maxNodeCount}`;
-    const unusable = input.nodes.filter((node) => node.state === 'unusable').length;
+    // Unusable nodes take room only in a manual cluster (autoscale replaces them).
+    const unusable = autoscale ? 0 : input.nodes.filter((node) => node.state === 'unusable').length;
     return {
       ...base,
       code: 'ExceedsClusterSize',
