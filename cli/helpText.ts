@@ -13,6 +13,10 @@ const GROUP_SUMMARIES: Record<string, string> = {
   job: 'Commands to manage jobs.',
   'job file': "Commands to list and stream a job's output files.",
   'job node': "Commands to work with a job's nodes.",
+  sweep: 'Commands to run and follow parameter sweeps (an extension of this service).',
+  'scoring-rule': 'Commands to manage scoring rules: jobs for blobs created in a container (an extension).',
+  'job-schedule': 'Commands to manage job schedules: jobs created on an NCRONTAB schedule (an extension).',
+  'role-assignment': 'Commands to manage who may read, change or own a workspace (an extension).',
   operation: "The provider's operations.",
 };
 

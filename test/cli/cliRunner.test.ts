@@ -83,6 +83,13 @@ test('-h prints help for groups and commands and exits 0', async () => {
   expect(t.out.join('')).toContain('Subgroups:');
   expect(await runCli(['job', 'file', 'stream', '-h'], t.commandIo)).toBe(0);
   expect(t.out.join('')).toContain('--file-name -f [Required]');
+  // Every subgroup of the top level says what it is for.
+  const top = io([]);
+  expect(await runCli(['-h'], top.commandIo)).toBe(0);
+  const subgroups = top.out.join('').split('Subgroups:')[1].split('Commands:')[0];
+  const lines = subgroups.split('\n').filter((line) => line.includes(':'));
+  expect(lines.length).toBeGreaterThan(5);
+  for (const line of lines) expect(line).toMatch(/: \S/);
 });
 
 test('job wait exits with the job exit code once it has finished', async () => {
