@@ -569,4 +569,3 @@ function retryTrack(
     waitingOnTimer: false,
   };
 }
-
