@@ -1,11 +1,13 @@
 // `npm start`: brings up the whole system on one machine (Azurite, the Cosmos DB emulator, the local Functions
 // host with the app) and supervises it: a crashed host is restarted while storage lives on, as on Azure.
+import * as fs from 'fs';
 import * as path from 'path';
 import { stopAllLocalNodes } from '../shared/adapters/compute/localNodeRegistry';
 import { startLocalStack, LocalStack } from './stack/localStack';
 import { HostProcess } from './supervisor/hostProcess';
 import { loadOrCreateLocalSecrets } from './supervisor/localSecrets';
 import { readStartConfig } from './supervisor/startConfig';
+import { preferredStackPorts, saveStackPorts } from './supervisor/stackPorts';
 
 const appRoot = path.resolve(__dirname, '..', '..');
 
@@ -22,14 +24,13 @@ const restartDelaysMs = [250, 1000, 2000, 5000, 10000, 30000];
 async function main(): Promise<void> {
   const config = readStartConfig(process.env, appRoot);
   log(`data directory ${config.dataDir}`);
+  fs.mkdirSync(config.dataDir, { recursive: true });
   const stack: LocalStack = await startLocalStack({
     dataDir: config.dataDir,
-    blobPort: config.blobPort,
-    queuePort: config.queuePort,
-    tablePort: config.tablePort,
-    cosmosPort: config.cosmosPort,
+    ...(await preferredStackPorts(config.dataDir, config)),
     log: (line) => log(line),
   });
+  saveStackPorts(config.dataDir, stack);
   log(`Azurite blob ${stack.blobEndpoint} queue ${stack.queueEndpoint} table ${stack.tableEndpoint}`);
   log(`Cosmos DB emulator ${stack.cosmosEndpoint}`);
 

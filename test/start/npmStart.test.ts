@@ -96,6 +96,29 @@ describe('npm start', () => {
     expect(await exited).toBe(0);
     for (const pid of [newPid, first.azurite, first.cosmos]) expect(alive(pid)).toBe(false);
     expect(fs.existsSync(path.join(dataDir, 'local-secrets.json'))).toBe(true);
+
+    // Started again on the same data: the emulators take their ports again (links given before keep working).
+    const blobLine = (text: string): string | undefined => /Azurite blob (\S+)/.exec(text)?.[1];
+    const firstBlob = blobLine(output)!;
+    expect(firstBlob).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    let again = '';
+    const second = spawn(process.execPath, [startJs], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    launcher = second;
+    second.stdout?.on('data', (chunk: Buffer) => (again += chunk.toString()));
+    second.stderr?.on('data', (chunk: Buffer) => (again += chunk.toString()));
+    const restarted = await waitFor('the started line again', () => {
+      const line = again.split('\n').find((l) => l.startsWith('{"started":true'));
+      return line ? (JSON.parse(line) as (typeof started)[number]) : undefined;
+    });
+    started.push(restarted);
+    expect(blobLine(again)).toBe(firstBlob);
+    const secondExit = new Promise<number | null>((resolve) => second.once('exit', (code) => resolve(code)));
+    second.kill('SIGTERM');
+    expect(await secondExit).toBe(0);
   });
 
   test('stops everything when the process that started it is gone (npm exits on SIGTERM without passing it on)', async () => {
