@@ -219,6 +219,23 @@ test('deleting a running job stops it, then the delete completes', async () => {
   expect((await bed.api.send('GET', `${experiment}/jobs/doomed`)).status).toBe(404);
 }, 120_000);
 
+test('an operation left in progress never deletes a job created again under the same name', async () => {
+  await bed.putJob('reborn', customJob(bed, 'c1', 'exec sleep 600'));
+  await bed.waitForJob('reborn', 'running', (p) => p.executionState === 'running');
+  const first = await bed.api.send('DELETE', `${experiment}/jobs/reborn`);
+  expect(first.status).toBe(202); // its operation is not read now
+  await bed.waitForJob('reborn', 'stopped', (p) => p.executionState === 'failed');
+  const second = await bed.api.send('DELETE', `${experiment}/jobs/reborn`);
+  if (second.status === 202) await bed.api.waitForOperation(second);
+  expect((await bed.api.send('GET', `${experiment}/jobs/reborn`)).status).toBe(404);
+  await bed.putJob('reborn', customJob(bed, 'c1', 'true'));
+  // The first DELETE's operation, read (or advanced by the timer) now, finds another job: it is done, nothing more.
+  expect((await bed.api.waitForOperation(first)).status).toBe('Succeeded');
+  const again = await bed.api.send('GET', `${experiment}/jobs/reborn`);
+  expect(again.status).toBe(200);
+  expect((again.body.properties as Record<string, unknown>).provisioningState).not.toBe('deleting');
+}, 120_000);
+
 test('a delete nobody polls still completes: the experiment of a running job goes once the job has stopped', async () => {
   const other = `${experiment}-unpolled`;
   await bed.api.put(other);

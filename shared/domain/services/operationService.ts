@@ -101,9 +101,20 @@ async function reconcile(
   let done = false;
   if (operation.action === 'terminate') {
     const job = await deps.store.get(operation.resource);
-    done = !job || terminalExecutionStates.has(String(job.record.job?.executionState));
+    done =
+      !job ||
+      terminalExecutionStates.has(String(job.record.job?.executionState)) ||
+      String(job.record.status.creationTime) > operation.startTime; // another job of that name since
   } else if (operation.action === 'delete') {
-    done = await finishPendingDelete(deps, operation.resource);
+    // Only the resource this DELETE marked `deleting` is taken further. Once it is gone, a resource created again
+    // under its name is another one: not `deleting`, or being deleted by a DELETE of its own; this operation is
+    // done (a stale operation, or one left by an earlier version, must never delete it).
+    const current = await deps.store.get(operation.resource);
+    done =
+      !current ||
+      current.record.status.provisioningState !== 'deleting' ||
+      String(current.record.status.creationTime) > operation.startTime ||
+      (await finishPendingDelete(deps, operation.resource));
   } else if (operation.action === 'create') {
     return finishCreate(deps, stored);
   }
