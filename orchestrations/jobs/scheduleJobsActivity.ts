@@ -48,6 +48,8 @@ const queueInfoWritesPerPass = 32;
  * harmless.
  */
 const housekeepingEveryMs = 5_000;
+/** How old the explanation of a job too large for its cluster may grow before a pass writes it again. */
+const oversizedRefreshMs = 5 * 60_000;
 const lastHousekeeping = new Map<string, number>();
 
 function housekeepingDue(clusterKey: string, nowMs: number): boolean {
@@ -240,6 +242,8 @@ export async function scheduleJobs(
   const services = getJobServices();
   const clusterRead = services.store.get(clusterRefOfKey(clusterKey));
   const housekeeping = housekeepingDue(clusterKey, Date.now());
+  // Jobs too large for the cluster are out of the head: their explanation is refreshed this often (a resize).
+  const explainedBefore = new Date(Date.now() - oversizedRefreshMs).toISOString();
   const [cluster, holding, queued, nodes] = await Promise.all([
     clusterRead,
     services.store.listActiveJobs(clusterKey),
@@ -255,7 +259,7 @@ export async function scheduleJobs(
       if (!housekeeping || maxNodeCount === undefined) return { head, oversized: [], behind: [] };
       const last = head.length === limit ? head[head.length - 1].queueOrder : undefined;
       const [oversized, behind] = await Promise.all([
-        services.store.listOversizedQueued(clusterKey, maxNodeCount, queueInfoWritesPerPass),
+        services.store.listOversizedQueued(clusterKey, maxNodeCount, explainedBefore, queueInfoWritesPerPass),
         last === undefined
           ? Promise.resolve([])
           : services.store.listExplainedBehindHead(clusterKey, last, maxNodeCount, queueInfoWritesPerPass),
@@ -375,10 +379,13 @@ export async function scheduleJobs(
     }
   });
   const updatedTime = now.toISOString();
+  const oversizedIds = new Set(oversized.map((entry) => entry.job.uuid));
   const changes = decision.waiting.flatMap(({ jobId, reason }) => {
     const entry = byUuid.get(jobId);
     const info = queueInfoOf(reason, updatedTime);
-    const change = entry && queueInfoChange(entry.queueInfo, info, now.getTime());
+    const stale = String(entry?.queueInfo?.updatedTime ?? '') < explainedBefore && oversizedIds.has(jobId);
+    const change =
+      entry && (queueInfoChange(entry.queueInfo, info, now.getTime()) ?? (stale ? 'refresh' : undefined));
     return change ? [{ entry, info, change }] : [];
   });
   // New reasons first (they are what a waiting user needs to see), then the refreshes, in queue order.

@@ -66,9 +66,15 @@ export interface ResourceStore {
   /**
    * With `maxNodeCount`, the head leaves out jobs needing more nodes than the cluster can ever have (so they never
    * fill it and hide jobs that fit); this lists up to `limit` of those, in queue order, whose `queueInfo` does not
-   * not yet say so (`ExceedsClusterSize`, or `ClusterHasNoNodes` for a cluster of 0 nodes).
+   * not yet say so (`ExceedsClusterSize`, or `ClusterHasNoNodes` for a cluster of 0 nodes), or said so before
+   * `explainedBefore` (the cluster may have been resized since: its figures are refreshed).
    */
-  listOversizedQueued(clusterKey: string, maxNodeCount: number, limit: number): Promise<JobQueueEntry[]>;
+  listOversizedQueued(
+    clusterKey: string,
+    maxNodeCount: number,
+    explainedBefore: string,
+    limit: number,
+  ): Promise<JobQueueEntry[]>;
   /**
    * Up to `limit` queued jobs that fit (`maxNodeCount`) behind the head (queue order after `afterQueueOrder`) whose
    * `queueInfo` still explains a wait from when they were in it: they are back to `NotYetConsidered`.

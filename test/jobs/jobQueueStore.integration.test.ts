@@ -144,14 +144,33 @@ test('jobs larger than the cluster stay out of the head and are listed apart unt
   const head = await store.listQueueHead(cluster, 2, 2);
   expect(names(head)).toEqual(['small']);
   expect(head[0].queueOrder).toEqual(expect.any(String));
-  expect(names(await store.listOversizedQueued(cluster, 2, 10))).toEqual(['big-0', 'big-1', 'big-2']);
-  expect(names(await store.listOversizedQueued(cluster, 2, 1))).toEqual(['big-0']);
+  expect(names(await store.listOversizedQueued(cluster, 2, '2000-01-01T00:00:00.000Z', 10))).toEqual([
+    'big-0',
+    'big-1',
+    'big-2',
+  ]);
+  expect(names(await store.listOversizedQueued(cluster, 2, '2000-01-01T00:00:00.000Z', 1))).toEqual([
+    'big-0',
+  ]);
   // Once explained, a large job is not listed again.
-  const [big0] = await store.listOversizedQueued(cluster, 2, 1);
+  const [big0] = await store.listOversizedQueued(cluster, 2, '2000-01-01T00:00:00.000Z', 1);
   expect(
-    await store.setJobQueueInfo(big0.ref, big0.etag, { reason: 'ExceedsClusterSize', nodesNeeded: 3 }),
+    await store.setJobQueueInfo(big0.ref, big0.etag, {
+      reason: 'ExceedsClusterSize',
+      nodesNeeded: 3,
+      updatedTime: '2026-01-02T00:00:00.000Z',
+    }),
   ).toBe(true);
-  expect(names(await store.listOversizedQueued(cluster, 2, 10))).toEqual(['big-1', 'big-2']);
+  expect(names(await store.listOversizedQueued(cluster, 2, '2000-01-01T00:00:00.000Z', 10))).toEqual([
+    'big-1',
+    'big-2',
+  ]);
+  // Until its explanation is older than asked: then it is listed again, to be refreshed.
+  expect(names(await store.listOversizedQueued(cluster, 2, '2026-06-01T00:00:00.000Z', 10))).toEqual([
+    'big-0',
+    'big-1',
+    'big-2',
+  ]);
   // With a larger maximum they fit: in the head, in queue order.
   expect(names(await store.listQueueHead(cluster, 10, 3))).toEqual(['big-0', 'big-1', 'big-2', 'small']);
 

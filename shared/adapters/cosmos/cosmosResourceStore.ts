@@ -294,6 +294,7 @@ export class CosmosResourceStore implements ResourceStore {
   async listOversizedQueued(
     clusterKey: string,
     maxNodeCount: number,
+    explainedBefore: string,
     limit: number,
   ): Promise<JobQueueEntry[]> {
     checkLimit('listOversizedQueued', limit);
@@ -301,10 +302,14 @@ export class CosmosResourceStore implements ResourceStore {
       "FROM c WHERE c.clusterKey = @cluster AND c.executionState = 'queued' AND c.record.job.nodeCount > @max " +
         'AND (NOT IS_DEFINED(c.record.status.queueInfo) OR ' +
         "(c.record.status.queueInfo.reason != 'ExceedsClusterSize' AND " +
-        "c.record.status.queueInfo.reason != 'ClusterHasNoNodes')) ORDER BY c.queueOrder",
+        "c.record.status.queueInfo.reason != 'ClusterHasNoNodes') OR " +
+        'c.record.status.queueInfo.updatedTime < @before) ORDER BY c.queueOrder',
       clusterKey,
       limit,
-      [{ name: '@max', value: maxNodeCount }],
+      [
+        { name: '@max', value: maxNodeCount },
+        { name: '@before', value: explainedBefore },
+      ],
     );
   }
 
