@@ -7,6 +7,7 @@ import type { Stored } from '../../shared/domain/resourceRecord';
 import type { PutResult } from '../../shared/domain/services/createOrConfirm';
 import { finishPendingDelete } from '../../shared/domain/services/deletionService';
 import { assertPreconditions } from '../../shared/domain/services/etagMatch';
+import { ConflictError } from '../../shared/domain/errors';
 import { recordOperation } from '../../shared/domain/services/operationService';
 import { requireResource } from '../../shared/domain/services/parentLookup';
 import { toWire } from '../../shared/domain/services/resourceView';
@@ -111,7 +112,12 @@ export function resourceItem(verbs: ItemVerbs): ApiHandler {
           validateRef(ref);
           assertPreconditions(conditions, await deps.store.get(ref));
         }
-        const result = await verbs.create(deps, ref, body, request);
+        const result = await verbs.create(deps, ref, body, request).catch(async (error: unknown) => {
+          // A concurrent PUT created it with another body (409): under If-None-Match that is a failed condition.
+          if (conditions.ifNoneMatch !== undefined && error instanceof ConflictError)
+            assertPreconditions(conditions, await deps.store.get(ref));
+          throw error;
+        });
         // Created by a concurrent PUT between the check and the create: not this request's resource.
         if (conditions.ifNoneMatch !== undefined && !result.created)
           assertPreconditions(conditions, result.stored);
