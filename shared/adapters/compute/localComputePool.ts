@@ -189,6 +189,11 @@ export class LocalComputePool implements ComputePool {
       this.nodeFiles(clusterKey).map((n) => n.nodeId),
     );
     fs.rmSync(this.clusterDir(clusterKey), { recursive: true, force: true });
+    // What its nodes shared goes with them, as a cluster's VMs and their disks do: a cluster created again under
+    // the name (in a workspace created again, say) must not find the old jobs' files. File server exports live
+    // elsewhere (their mount points here are links, removed, not followed).
+    const shared = localClusterFileSystem(this.options.dataDir, clusterKey);
+    fs.rmSync(path.dirname(shared.mountRoot), { recursive: true, force: true });
   }
 
   /** The node's agent log (local diagnostics). */
