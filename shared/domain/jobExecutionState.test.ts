@@ -41,6 +41,16 @@ test('a preempted job goes back to queued with its attempt closed, then runs a s
   expect(job.job!.executionState).toBe('queued'); // the input record is not mutated
 });
 
+test('a job leaving the queue drops why it waited: terminated while queued, it shows no wait reason', () => {
+  const waiting = structuredClone(job);
+  waiting.status.queueInfo = { reason: 'ExceedsClusterSize', position: 1, message: 'too large' };
+  const terminated = transitionJob(waiting, 'failed', { at: new Date() });
+  expect(terminated.status.queueInfo).toBeUndefined();
+  expect(
+    transitionJob(waiting, 'running', { at: new Date(), nodeIds: ['n1'] }).status.queueInfo,
+  ).toBeUndefined();
+});
+
 test('a finished job cannot move again', () => {
   const failed = transitionJob(job, 'failed', { at: new Date() });
   expect(() => transitionJob(failed, 'running', { at: new Date() })).toThrow(

@@ -77,5 +77,7 @@ export function transitionJob(
   }
   if (details.errors) info.errors = details.errors;
   if (Object.keys(info).length > 0) next.status.executionInfo = info as never;
+  // Why a job waits is only true while it waits (a job terminated in the queue ends with its last reason otherwise).
+  if (to !== 'queued') delete next.status.queueInfo;
   return next;
 }
