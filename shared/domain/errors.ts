@@ -36,8 +36,10 @@ export class NotFoundError extends ApiError {
   constructor(
     message: string,
     code: 'ResourceNotFound' | 'ParentResourceNotFound' | 'NotFound' = 'ResourceNotFound',
+    /** The request path's parameter naming the missing resource (`workspaceName`), when one does. */
+    target?: string,
   ) {
-    super(code, message);
+    super(code, message, target);
   }
 }
 

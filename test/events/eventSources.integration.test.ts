@@ -227,7 +227,9 @@ describe('queue submissions', () => {
       reason: { target: 'job.properties.nodeCount' },
     });
     expect(JSON.stringify(rejected)).not.toContain('hunter2-secret');
-    expect(bySubmission.get('no-workspace')).toMatchObject({ reason: { code: 'ParentResourceNotFound' } });
+    expect(bySubmission.get('no-workspace')).toMatchObject({
+      reason: { code: 'ParentResourceNotFound', target: 'message.workspace' },
+    });
     expect(await receiveAll('job-submissions-poison')).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Jobs submitted by queue message: the submission's job body goes through createJob (validation, sealed secrets,
 // `queued`, lifecycle started) under a name fixed by the submission, so a redelivered message finds its job.
 // Errors name the field as a path in the message: its own fields as `message.<field>`, the job body's as `job.<path>`.
-import { ConflictError, ValidationError } from '../errors';
+import { ApiError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { validateRef, type ResourceRef } from '../resourceId';
 import { createJob } from '../services/jobService';
 import type { ServiceDeps } from '../services/serviceDeps';
@@ -43,8 +43,16 @@ function checkAddress(ref: ResourceRef): void {
   }
 }
 
-/** The job service names fields of the job body; in the message they sit under `job`. */
+/**
+ * The job service names fields of the job body; in the message they sit under `job`. A missing or departing parent
+ * is named by its path parameter (`workspaceName`): in the message, the field that holds it.
+ */
 function inJobBody(error: unknown): unknown {
+  const addressField = error instanceof ApiError ? addressFields[error.target ?? ''] : undefined;
+  if (addressField && error instanceof NotFoundError)
+    return new NotFoundError(error.message, error.code as 'ParentResourceNotFound', addressField);
+  if (addressField && error instanceof ConflictError)
+    return new ConflictError(error.code, error.message, addressField);
   if (error instanceof ValidationError && error.target)
     return new ValidationError(`job.${error.target}`, error.message, error.code);
   if (error instanceof ConflictError && error.target)

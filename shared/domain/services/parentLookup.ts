@@ -11,12 +11,14 @@ async function requireParent(deps: ServiceDeps, ref: ResourceRef, forWrite: bool
     throw new NotFoundError(
       `The parent ${kindInfo[ref.kind].label} '${ref.name}' was not found in resource group '${ref.resourceGroup}'.`,
       'ParentResourceNotFound',
+      `${ref.kind}Name`,
     );
   }
   if (forWrite && parent.record.status.provisioningState === 'deleting') {
     throw new ConflictError(
       'ParentResourceBeingDeleted',
       `The parent ${kindInfo[ref.kind].label} '${ref.name}' is being deleted.`,
+      `${ref.kind}Name`,
     );
   }
   return parent;
