@@ -128,6 +128,33 @@ describe('scoring rules', () => {
     expect(ruleMatches(rule({ container: 'incoming' }, { enabled: false }), blob)).toBe(false);
   });
 
+  it('refuses a placeholder its jobs would never get: one blob in a batch, a batch count per blob', () => {
+    // The template names {blobUrl} and {blobName}: fine per blob, refused for a batching rule.
+    expect(() => rule({ container: 'incoming' })).not.toThrow();
+    expect(fieldOf(() => rule({ container: 'incoming' }, { batching: { windowSeconds: 60 } }))).toBe(
+      'properties.jobTemplate.properties.customToolkitSettings.commandLine',
+    );
+    const counting = {
+      properties: {
+        ...template.properties,
+        customToolkitSettings: { commandLine: 'score --count {blobCount}' },
+      },
+    };
+    const withTemplate = (extra: object) =>
+      validateScoringRuleBody({
+        properties: {
+          source: { container: 'incoming' },
+          experimentName: 'exp',
+          jobTemplate: counting,
+          ...extra,
+        },
+      });
+    expect(() => withTemplate({ batching: { windowSeconds: 60 } })).not.toThrow();
+    expect(fieldOf(() => withTemplate({}))).toBe(
+      'properties.jobTemplate.properties.customToolkitSettings.commandLine',
+    );
+  });
+
   it('names the faulty field of a bad rule', () => {
     expect(fieldOf(() => rule({}))).toBe('properties.source.container');
     expect(fieldOf(() => rule({ container: 'Bad_Name' }))).toBe('properties.source.container');

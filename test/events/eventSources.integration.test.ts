@@ -747,7 +747,11 @@ describe('rules and schedules API', () => {
   it('lists, gets and deletes definitions and names the faulty field of a bad body', async () => {
     const rulePath = `${workspace}/scoringRules/crud-rule`;
     const body = {
-      properties: { source: { container: 'crud' }, experimentName: 'exp', jobTemplate: jobTemplate() },
+      properties: {
+        source: { container: 'crud' },
+        experimentName: 'exp',
+        jobTemplate: jobTemplate('python score.py --from-env'),
+      },
     };
     expect((await api.send('PUT', rulePath, body)).status).toBe(201);
     const updated = await api.send('PUT', rulePath, {

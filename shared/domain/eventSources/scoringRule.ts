@@ -1,7 +1,7 @@
 // Scoring rules: "when a blob lands in this container (prefix/suffix filter, like Event Grid's subjectBeginsWith /
 // subjectEndsWith), run this job template over it", one job per blob or one job per batching window.
 import { ValidationError } from '../errors';
-import type { JsonObject } from '../specValidator';
+import { isJsonObject, type JsonObject, type JsonValue } from '../specValidator';
 import type { BlobCreatedEvent } from './blobCreatedEvent';
 import {
   integerField,
@@ -89,7 +89,44 @@ export function validateScoringRuleBody(body: unknown): ScoringRuleProperties {
           : integerField(batching, 'maxBlobs', 'properties.batching', 1, maxBlobsPerBatch),
     };
   }
+  // A placeholder the rule's jobs never get would reach the command line as it is written.
+  const unavailable = rule.batching ? ['blobUrl', 'blobName', 'eventId'] : ['blobCount'];
+  const misplaced = placeholderIn(rule.jobTemplate, unavailable, 'properties.jobTemplate');
+  if (misplaced) {
+    throw new ValidationError(
+      misplaced.path,
+      rule.batching
+        ? `'{${misplaced.name}}' names one blob, but a batching rule's job scores many: use $AZ_BATCHAI_INPUT_BLOB_URLS or $AZ_BATCHAI_INPUT_BLOB_NAMES (one per line), or {blobCount}, {containerName}, {storageAccount}.`
+        : `'{${misplaced.name}}' is set for batches only (properties.batching); a job per blob has {blobUrl}, {blobName}, {containerName}, {storageAccount}, {eventId}.`,
+    );
+  }
   return rule;
+}
+
+/** The first `{name}` among `names` in the template's strings, with its path. */
+function placeholderIn(
+  node: JsonValue,
+  names: readonly string[],
+  path: string,
+): { name: string; path: string } | undefined {
+  if (typeof node === 'string') {
+    const name = names.find((candidate) => node.includes(`{${candidate}}`));
+    return name ? { name, path } : undefined;
+  }
+  if (Array.isArray(node)) {
+    for (const [index, item] of node.entries()) {
+      const found = placeholderIn(item, names, `${path}[${index}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (isJsonObject(node)) {
+    for (const [key, child] of Object.entries(node)) {
+      const found = placeholderIn(child, names, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** Does the blob pass the rule's filter? (Disabled rules match nothing.) */
