@@ -246,6 +246,7 @@ export const jobCommands: CommandSpec[] = [
         io.stderr(
           `The job ended (${String(outcome.executionState)}) without creating '${options.text('file-name')}'.\n`,
         );
+        return { exitCode: 1 }; // nothing was streamed: a script must not take that for the file
       }
       return {};
     },

@@ -318,7 +318,7 @@ describe('batchai CLI through the real app', () => {
       '--interval',
       '0.2',
     ]);
-    expect(stream.code).toBe(0);
+    expect(stream.code).toBe(1); // nothing was streamed
     expect(stream.stderr).toContain("without creating 'stdout.txt'");
   });
 
