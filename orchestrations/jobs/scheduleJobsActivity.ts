@@ -97,11 +97,21 @@ function clusterLimits(cluster: ResourceRecord | undefined): SchedulingInput['li
 }
 
 /** The waiting explanation shown on a queued job (`properties.queueInfo`): a Batch AI extension. */
-export function queueInfoOf(reason: WaitReason, updatedTime: string): JsonObject {
+export function queueInfoOf(
+  reason: WaitReason,
+  updatedTime: string,
+  /** A job's name by its GUID: the message names the jobs it waits for as their users know them. */
+  nameOf: (jobId: string) => string | undefined = () => undefined,
+): JsonObject {
+  let message = reason.message;
+  for (const id of [reason.blockedByJobId, ...(reason.waitingForJobIds ?? [])]) {
+    const name = id === undefined ? undefined : nameOf(id);
+    if (id && name) message = message.replaceAll(id, name);
+  }
   const info: JsonObject = {
     position: reason.position,
     reason: reason.code,
-    message: reason.message,
+    message,
     nodesNeeded: reason.nodesNeeded,
     nodesFree: reason.nodesFree,
   };
@@ -382,7 +392,7 @@ export async function scheduleJobs(
   const oversizedIds = new Set(oversized.map((entry) => entry.job.uuid));
   const changes = decision.waiting.flatMap(({ jobId, reason }) => {
     const entry = byUuid.get(jobId);
-    const info = queueInfoOf(reason, updatedTime);
+    const info = queueInfoOf(reason, updatedTime, (id) => byUuid.get(id)?.ref.name);
     const stale = String(entry?.queueInfo?.updatedTime ?? '') < explainedBefore && oversizedIds.has(jobId);
     const change =
       entry && (queueInfoChange(entry.queueInfo, info, now.getTime()) ?? (stale ? 'refresh' : undefined));
