@@ -21,7 +21,10 @@ export type WaitReasonCode =
 export interface WaitReason {
   code: WaitReasonCode;
   message: string;
-  /** 1-based place among the jobs still waiting after this decision (priority, then submit time, then id). */
+  /**
+   * 1-based place among the jobs still waiting after this decision (priority, then submit time, then id), counting
+   * only the jobs ahead that can run (one too large for the cluster takes no place).
+   */
   position: number;
   nodesNeeded: number;
   /** Nodes with a free slot after this decision's starts. */
