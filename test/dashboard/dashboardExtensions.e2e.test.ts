@@ -169,7 +169,7 @@ describeInBrowser('the automation and access pages in a browser', () => {
       properties: {
         source: { container: 'incoming', blobPrefix: 'batch/', blobSuffix: '.csv' },
         experimentName: 'exp',
-        jobTemplate: template('echo {blobUrl}'),
+        jobTemplate: template('echo {blobCount}'),
         batching: { windowSeconds: 60, maxBlobs: 50 },
       },
     });
