@@ -43,10 +43,27 @@ async function waitFor<T>(
   }
 }
 
+interface Started {
+  hostPid: number;
+  azurite: number;
+  cosmos: number;
+  baseUrl: string;
+}
+
+/** Waits for the launcher's `{"started":true,...}` line in `output()`. */
+function startedLine(output: () => string, what: string): Promise<Started> {
+  return waitFor(what, () => {
+    const line = output()
+      .split('\n')
+      .find((l) => l.startsWith('{"started":true'));
+    return line ? (JSON.parse(line) as Started) : undefined;
+  });
+}
+
 describe('npm start', () => {
   let launcher: ChildProcess | undefined;
   let output = '';
-  const started: { hostPid: number; azurite: number; cosmos: number; baseUrl: string }[] = [];
+  const started: Started[] = [];
   let dataDir = '';
 
   afterAll(async () => {
@@ -66,10 +83,7 @@ describe('npm start', () => {
     });
     launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const first = await waitFor('the started line', () => {
-      const line = output.split('\n').find((l) => l.startsWith('{"started":true'));
-      return line ? (JSON.parse(line) as (typeof started)[number]) : undefined;
-    });
+    const first = await startedLine(() => output, 'the started line');
     started.push(first);
     expect(first.baseUrl).toBe(`http://127.0.0.1:${port}`);
     const before = await fetch(`${first.baseUrl}/api/no-such-route`);
@@ -110,10 +124,7 @@ describe('npm start', () => {
     launcher = second;
     second.stdout?.on('data', (chunk: Buffer) => (again += chunk.toString()));
     second.stderr?.on('data', (chunk: Buffer) => (again += chunk.toString()));
-    const restarted = await waitFor('the started line again', () => {
-      const line = again.split('\n').find((l) => l.startsWith('{"started":true'));
-      return line ? (JSON.parse(line) as (typeof started)[number]) : undefined;
-    });
+    const restarted = await startedLine(() => again, 'the started line again');
     started.push(restarted);
     expect(blobLine(again)).toBe(firstBlob);
     const secondExit = new Promise<number | null>((resolve) => second.once('exit', (code) => resolve(code)));
@@ -134,10 +145,7 @@ describe('npm start', () => {
     shell.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
     shell.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
     try {
-      const ready = await waitFor('the started line', () => {
-        const line = text.split('\n').find((l) => l.startsWith('{"started":true'));
-        return line ? (JSON.parse(line) as (typeof started)[number]) : undefined;
-      });
+      const ready = await startedLine(() => text, 'the started line');
       started.push(ready);
       shell.kill('SIGKILL');
       await waitFor(
