@@ -146,6 +146,20 @@ test('without python3 the launcher is not usable and says why', async () => {
   expect(lines.join('\n')).toMatch(/the task launcher could not start: .*ENOENT.*tasks are started directly/);
 });
 
+test("a SIGTERM to the agent's process group leaves the launcher to report its tasks' real exits", async () => {
+  // As when a node is stopped (npm start's Ctrl-C, systemd): the agent stops its tasks and then the launcher, which
+  // must still be there to report how each task ended (not that its exit could not be read).
+  const own = new TaskLauncher(path.join(dir, 'pipes-term'), () => undefined);
+  const task = await own.launch(options('sleep 30'));
+  const pid = await task.started;
+  const launcherPid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  process.kill(launcherPid, 'SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  task.kill('SIGTERM');
+  expect(await task.done).toEqual({ signal: 'SIGTERM' });
+  own.stop();
+});
+
 test('a task whose launcher dies is ended and reported lost, not as its own failure', async () => {
   const own = new TaskLauncher(path.join(dir, 'pipes-dying'), () => undefined);
   const o = options('sleep 30');
