@@ -256,6 +256,16 @@ describe('early termination', () => {
     expect(stop[0].reason).toContain('median 0.75');
   });
 
+  test('a stop reason shows its figures as a person reads them, not as binary fractions', () => {
+    const trials: TrialProgress[] = [
+      { name: 'a', status: 'finished', series: series([[3, 0.6111125000000001]]) },
+      { name: 'b', status: 'finished', series: series([[3, 0.6111125000000001]]) },
+      { name: 'bad', status: 'running', series: series([[3, 0.1 + 0.2]]) },
+    ];
+    const [stop] = trialsToStop(median, 'maximize', trials);
+    expect(stop.reason).toContain('best value 0.3 is worse than the median 0.611113 of 2');
+  });
+
   test('median stopping waits for delayEvaluation and for a finished trial', () => {
     const early: TrialProgress[] = [
       { name: 'done', status: 'finished', series: series([[0, 0.9]]) },

@@ -45,7 +45,7 @@ export function trialsToStop(
       if (isBetter(m, own, goal))
         decisions.push({
           name: trial.name,
-          reason: `Median stopping at step ${step}: best value ${own} is worse than the median ${m} of ${references.length} finished trial(s).`,
+          reason: `Median stopping at step ${step}: best value ${figure(own)} is worse than the median ${figure(m)} of ${references.length} finished trial(s).`,
         });
       continue;
     }
@@ -61,8 +61,13 @@ export function trialsToStop(
     if (isBetter(threshold, own, goal))
       decisions.push({
         name: trial.name,
-        reason: `Bandit policy at step ${step}: best value ${own} is outside slack ${slack} of the best trial's ${best}.`,
+        reason: `Bandit policy at step ${step}: best value ${figure(own)} is outside slack ${figure(slack)} of the best trial's ${figure(best)}.`,
       });
   }
   return decisions;
+}
+
+/** A metric value as a person reads it: at most 6 significant digits (0.6111125000000001 -> 0.611113). */
+function figure(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(6))) : String(value);
 }
