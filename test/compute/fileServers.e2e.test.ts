@@ -10,6 +10,7 @@ import {
   startJobTestBed,
   workspace,
   type JobTestBed,
+  jobEnded,
 } from '../jobs/support/jobTestBed';
 
 let bed: JobTestBed;
@@ -85,11 +86,7 @@ test('a file server is provisioned, shared by the nodes and jobs that mount it, 
       },
     ),
   );
-  const done = await bed.waitForJob(
-    'writers',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-  );
+  const done = await bed.waitForJob('writers', 'ended', jobEnded);
   expect(JSON.stringify(done)).toContain('"executionState":"succeeded"');
   expect(await bed.stdoutOf('writers')).toBe('2\n2\n');
   // On this machine the export is one directory: both nodes' files are in it, under the mounted sourceDirectory.
@@ -111,11 +108,7 @@ test('a file server is provisioned, shared by the nodes and jobs that mount it, 
     }),
   });
   expect(escaped.status).toBe(202);
-  const escapedJob = await bed.waitForJob(
-    'escape',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-  );
+  const escapedJob = await bed.waitForJob('escape', 'ended', jobEnded);
   expect(escapedJob.executionState).toBe('succeeded');
   expect((await bed.stdoutOf('escape')).split('\n').filter(Boolean).sort()).toEqual(['shared']);
 

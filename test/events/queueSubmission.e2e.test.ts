@@ -3,7 +3,14 @@
 // (with the trigger variables the schedule sets), and a job carrying a scoring rule's variables. Needs
 // `npx tsc -p tsconfig.json`.
 import { QueueClient } from '@azure/storage-queue';
-import { customJob, experiment, startJobTestBed, SUB, type JobTestBed } from '../jobs/support/jobTestBed';
+import {
+  customJob,
+  experiment,
+  startJobTestBed,
+  SUB,
+  type JobTestBed,
+  jobEnded,
+} from '../jobs/support/jobTestBed';
 import { waitFor } from '../support/testEnvironment';
 import { submissionJobName } from '../../shared/domain/eventSources/eventJobName';
 
@@ -36,18 +43,10 @@ test('a queued submission runs to succeeded on a local node', async () => {
   const queue = new QueueClient(bed.env.settings.AzureWebJobsStorage, 'job-submissions');
   await queue.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'));
   const name = submissionJobName('e2e-order-1');
-  const done = await bed.waitForJob(
-    name,
-    'to finish',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-    90_000,
-  );
+  const done = await bed.waitForJob(name, 'to finish', jobEnded, 90_000);
   expect(done.executionState).toBe('succeeded');
   expect((done.executionInfo as { exitCode?: number } | undefined)?.exitCode).toBe(0);
 }, 150_000);
-
-const ended = (p: Record<string, unknown>): boolean =>
-  p.executionState === 'succeeded' || p.executionState === 'failed';
 
 test("a job schedule's job runs with the schedule's variables", async () => {
   const workspace = experiment.slice(0, experiment.indexOf('/experiments/'));
@@ -79,7 +78,7 @@ test("a job schedule's job runs with the schedule's variables", async () => {
     ).lastRun;
     return run?.result === 'created' ? run : undefined;
   });
-  const done = await bed.waitForJob(lastRun.jobName, 'to finish', ended, 90_000);
+  const done = await bed.waitForJob(lastRun.jobName, 'to finish', jobEnded, 90_000);
   expect(done.executionState).toBe('succeeded');
   expect(done.environmentVariables).toEqual(
     expect.arrayContaining([{ name: 'AZ_BATCHAI_SCHEDULED_TIME', value: lastRun.dueTime }]),
@@ -97,7 +96,7 @@ test("a job with a scoring rule's input variables runs; one shadowing an input d
       environmentVariables: variables,
     }),
   );
-  const done = await bed.waitForJob('scored', 'to finish', ended, 90_000);
+  const done = await bed.waitForJob('scored', 'to finish', jobEnded, 90_000);
   expect(done.executionState).toBe('succeeded');
   expect(await bed.stdoutOf('scored')).toBe('https://acct.blob.core.windows.net/in/a.csv event-1\n');
   // Names the service sets are refused at the PUT, naming the field, not at launch.

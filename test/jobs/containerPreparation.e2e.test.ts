@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { waitFor } from '../support/testEnvironment';
-import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+import { customJob, experiment, startJobTestBed, type JobTestBed, jobEnded } from './support/jobTestBed';
 
 let bed: JobTestBed;
 let binDir: string;
@@ -29,9 +29,6 @@ afterAll(async () => {
   if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
 });
 
-const ended = (p: Record<string, unknown>): boolean =>
-  p.executionState === 'succeeded' || p.executionState === 'failed';
-
 function dockerCalls(): string[] {
   const log = path.join(binDir, 'state', 'calls.log');
   if (!fs.existsSync(log)) return [];
@@ -49,7 +46,7 @@ test("the job's processes start from what its preparation installed in the conta
       },
     }),
   );
-  const done = await bed.waitForJob('horovod', 'ended', ended);
+  const done = await bed.waitForJob('horovod', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   expect(await bed.stdoutOf('horovod')).toBe('horovod 0.13.4\n');
 
@@ -83,7 +80,7 @@ test('a container job without a preparation runs from its own image, removed wit
       containerSettings: { imageSourceRegistry: { image: 'python:3.12-slim' } },
     }),
   );
-  const done = await bed.waitForJob('plain', 'ended', ended);
+  const done = await bed.waitForJob('plain', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   const calls = dockerCalls().slice(before);
   const runs = calls.filter((c) => c.startsWith('run '));
@@ -101,7 +98,7 @@ test('a preparation that fails keeps nothing and fails the job with its exit cod
       jobPreparation: { commandLine: 'echo "no such package" >&2; exit 3' },
     }),
   );
-  const done = await bed.waitForJob('broken', 'ended', ended);
+  const done = await bed.waitForJob('broken', 'ended', jobEnded);
   expect(done.executionState).toBe('failed');
   expect((done.executionInfo as { errors: { code: string }[] }).errors[0].code).toBe('JobPreparationFailed');
   const calls = dockerCalls().slice(before);
@@ -126,7 +123,7 @@ test("a multi-node job in containers runs the job's container on every node, all
     nodeCount: 2,
     containerSettings: { imageSourceRegistry: { image: 'horovod/horovod:0.13' } },
   });
-  const done = await bed.waitForJob('gang', 'ended', ended);
+  const done = await bed.waitForJob('gang', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   const runs = dockerCalls()
     .slice(before)
@@ -183,7 +180,7 @@ test("terminating a job in a container gives its program (not only the container
     (await bed.stdoutOf('checkpoint')).includes('training') ? true : undefined,
   );
   await bed.api.send('POST', `${experiment}/jobs/checkpoint/terminate`);
-  const done = await bed.waitForJob('checkpoint', 'ended', ended);
+  const done = await bed.waitForJob('checkpoint', 'ended', jobEnded);
   expect(done.executionState).toBe('failed');
   expect((done.executionInfo as { errors: { code: string }[] }).errors[0].code).toBe('JobTerminated');
   expect(await bed.stdoutOf('checkpoint')).toBe('training\ncheckpoint saved\n');

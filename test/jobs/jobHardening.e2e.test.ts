@@ -17,6 +17,7 @@ import {
   workspace,
   type JobTestBed,
   queueInfoExplained,
+  jobEnded,
 } from './support/jobTestBed';
 
 let bed: JobTestBed;
@@ -32,9 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed?.stop();
 });
-
-const ended = (p: Record<string, unknown>): boolean =>
-  p.executionState === 'succeeded' || p.executionState === 'failed';
 
 function clusterKeyOf(name: string): string {
   return `${bed.clusterId(name)}`.toLowerCase();
@@ -136,7 +134,7 @@ test('job secrets and mount keys travel sealed: queue message, blobs and agent l
   } finally {
     process.kill(pid, 'SIGCONT');
   }
-  const done = await bed.waitForJob('sealed', 'ended', ended);
+  const done = await bed.waitForJob('sealed', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   // Nothing stored anywhere in Storage holds the value: every blob of every container.
   const blobs = BlobServiceClient.fromConnectionString(bed.env.settings.AzureWebJobsStorage);
@@ -185,7 +183,7 @@ test('scale down with requeue: the running job goes back to the queue (attempt p
 
 test('scale down with terminate: the running job ends failed, not requeued', async () => {
   await scaleDownWhileRunning('tm', 'removed', 'terminate', 'exec sleep 600');
-  const done = await bed.waitForJob('removed', 'ended', ended, 60_000);
+  const done = await bed.waitForJob('removed', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('failed');
   expect((done.executionInfo as { errors: { code: string }[] }).errors[0].code).toBe(
     'JobTerminatedByNodeRemoval',
@@ -199,7 +197,7 @@ test('scale down with waitforjobcompletion: the job finishes, then the node goes
     const counts = (await clusterProperties('wf')).nodeStateCounts as Record<string, number>;
     return counts.leavingNodeCount === 1 ? true : undefined;
   });
-  const done = await bed.waitForJob('finishing', 'ended', ended, 60_000);
+  const done = await bed.waitForJob('finishing', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('succeeded');
   await waitFor('the node removed', async () =>
     (await clusterProperties('wf')).currentNodeCount === 0 ? true : undefined,
@@ -223,7 +221,7 @@ test('a job that can never fit does not scale an autoscale pool up; a job that f
     expect((await clusterProperties('auto')).currentNodeCount).toBe(0);
   }
   await bed.putJob('fits', customJob(bed, 'auto', 'echo fits'));
-  const done = await bed.waitForJob('fits', 'ended', ended, 90_000);
+  const done = await bed.waitForJob('fits', 'ended', jobEnded, 90_000);
   expect(done.executionState).toBe('succeeded');
   await bed.api.send('POST', `${workspace}/experiments/exp/jobs/huge/terminate`);
 }, 150_000);

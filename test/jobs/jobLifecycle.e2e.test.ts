@@ -10,6 +10,7 @@ import {
   startJobTestBed,
   type JobTestBed,
   queueInfoExplained,
+  jobEnded,
 } from './support/jobTestBed';
 
 let bed: JobTestBed;
@@ -44,15 +45,12 @@ function processAlive(pid: number): boolean {
   }
 }
 
-const ended = (p: Record<string, unknown>): boolean =>
-  p.executionState === 'succeeded' || p.executionState === 'failed';
-
 test('a single-node custom job runs, succeeds with its exit code, and its stdout/stderr download by SAS link', async () => {
   await bed.putJob(
     'hello',
     customJob(bed, 'c1', 'echo "hello from $AZ_BATCHAI_JOB_NAME"; echo "to stderr" >&2; exit 0'),
   );
-  const done = await bed.waitForJob('hello', 'ended', ended);
+  const done = await bed.waitForJob('hello', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   const info = infoOf(done);
   expect(info.exitCode).toBe(0);
@@ -78,7 +76,7 @@ test('a single-node custom job runs, succeeds with its exit code, and its stdout
 
   // The node was given back: the next job runs on it.
   await bed.putJob('after', customJob(bed, 'c1', 'true'));
-  expect((await bed.waitForJob('after', 'ended', ended)).executionState).toBe('succeeded');
+  expect((await bed.waitForJob('after', 'ended', jobEnded)).executionState).toBe('succeeded');
 }, 120_000);
 
 /** The job lifecycle instances (durable HTTP API) by runtime status, keyed by job GUID. */
@@ -112,7 +110,7 @@ test("a submission starts the job's lifecycle with it; a PUT refused for a chang
 
 test('a job exiting 3 fails with its exit code and the tail of its stderr, without a retry', async () => {
   await bed.putJob('fails', customJob(bed, 'c1', 'echo "bad input: no data" >&2; exit 3'));
-  const done = await bed.waitForJob('fails', 'ended', ended);
+  const done = await bed.waitForJob('fails', 'ended', jobEnded);
   expect(done.executionState).toBe('failed');
   const info = infoOf(done);
   expect(info.exitCode).toBe(3);
@@ -136,7 +134,7 @@ test('terminating a running job stops its process within seconds and fails it as
   expect(processAlive(pid)).toBe(true);
   const terminate = await bed.api.send('POST', `${experiment}/jobs/endless/terminate`);
   expect(terminate.status).toBe(202);
-  const done = await bed.waitForJob('endless', 'ended', ended, 45_000);
+  const done = await bed.waitForJob('endless', 'ended', jobEnded, 45_000);
   expect(done.executionState).toBe('failed');
   expect(infoOf(done).errors?.[0]).toMatchObject({ code: 'JobTerminated' });
   expect(processAlive(pid)).toBe(false);
@@ -162,7 +160,7 @@ test('a job running past maxWallClockTime is stopped and fails', async () => {
     'slow',
     customJob(bed, 'c1', 'exec sleep 600', { constraints: { maxWallClockTime: 'PT3S' } }),
   );
-  const done = await bed.waitForJob('slow', 'ended', ended, 60_000);
+  const done = await bed.waitForJob('slow', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('failed');
   expect(infoOf(done).errors?.[0]).toMatchObject({ code: 'MaxWallClockTimeExceeded' });
 }, 120_000);
@@ -185,7 +183,7 @@ test('job preparation runs first with its own output file; user variables and se
       },
     ),
   );
-  const done = await bed.waitForJob('prepared', 'ended', ended);
+  const done = await bed.waitForJob('prepared', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   const listing = await bed.api.send(
     'POST',
@@ -204,7 +202,7 @@ test('a failing job preparation fails the job before the main command runs', asy
     'badprep',
     customJob(bed, 'c1', 'echo main ran', { jobPreparation: { commandLine: 'echo no disk >&2; exit 7' } }),
   );
-  const done = await bed.waitForJob('badprep', 'ended', ended);
+  const done = await bed.waitForJob('badprep', 'ended', jobEnded);
   expect(done.executionState).toBe('failed');
   expect(infoOf(done)).toMatchObject({ exitCode: 7, errors: [{ code: 'JobPreparationFailed' }] });
   expect(await bed.stdoutOf('badprep')).toBe('');

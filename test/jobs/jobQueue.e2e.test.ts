@@ -8,6 +8,7 @@ import {
   queueInfoExplained,
   startJobTestBed,
   type JobTestBed,
+  jobEnded,
 } from './support/jobTestBed';
 
 let bed: JobTestBed;
@@ -60,10 +61,8 @@ test('queued jobs explain why they wait, and the high-priority job starts first 
   });
 
   await bed.api.send('POST', `${experiment}/jobs/blocker/terminate`);
-  const ended = (p: Record<string, unknown>): boolean =>
-    p.executionState === 'succeeded' || p.executionState === 'failed';
   const done = await Promise.all(
-    ['high', 'normal', 'low'].map((name) => bed.waitForJob(name, 'ended', ended)),
+    ['high', 'normal', 'low'].map((name) => bed.waitForJob(name, 'ended', jobEnded)),
   );
   for (const job of done) expect(job.executionState).toBe('succeeded');
   const starts = done.map((job) => Date.parse((job.executionInfo as { startTime: string }).startTime));
@@ -85,12 +84,7 @@ test('on an autoscale cluster at zero nodes a job waits for the scale up, then r
   await bed.putJob('scaled', customJob(bed, 'auto', 'echo scaled'));
   const queued = await bed.waitForJob('scaled', 'explained or started', queueInfoExplained);
   expect(['WaitingForScaleUp', 'WaitingForProvisioning']).toContain((queued.queueInfo as QueueInfo).reason);
-  const done = await bed.waitForJob(
-    'scaled',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-    90_000,
-  );
+  const done = await bed.waitForJob('scaled', 'ended', jobEnded, 90_000);
   expect(done.executionState).toBe('succeeded');
   expect(done.queueInfo).toBeUndefined();
 }, 180_000);
@@ -124,9 +118,7 @@ test('a pass reads only the head of the queue; a high-priority job submitted las
 
   await bed.api.send('POST', `${experiment}/jobs/deep-blocker/terminate`);
   const done = await Promise.all(
-    ['deep-urgent', ...urgent, ...normal].map((name) =>
-      bed.waitForJob(name, 'ended', (p) => p.executionState === 'succeeded' || p.executionState === 'failed'),
-    ),
+    ['deep-urgent', ...urgent, ...normal].map((name) => bed.waitForJob(name, 'ended', jobEnded)),
   );
   for (const job of done) expect(job.executionState).toBe('succeeded');
   // One node, so one after the other, in queue order: the job beyond the head ran once the head moved.
@@ -142,12 +134,7 @@ test('jobs too large for the cluster never fill the head: a job that fits behind
   const large = ['wide-1', 'wide-2', 'wide-3', 'wide-4', 'wide-5'];
   for (const name of large) await bed.putJob(name, { ...customJob(bed, 'narrow', 'true'), nodeCount: 2 });
   await bed.putJob('fits', customJob(bed, 'narrow', 'echo fits'));
-  const done = await bed.waitForJob(
-    'fits',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-    60_000,
-  );
+  const done = await bed.waitForJob('fits', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('succeeded');
   for (const name of large) {
     const waiting = await bed.waitForJob(name, 'explained', (p) =>
@@ -166,15 +153,13 @@ test('deleting a cluster fails its waiting jobs with ClusterNotFound, and its ru
   await bed.waitForJob('doomed-waiting', 'explained', queueInfoExplained);
   const deleted = await bed.api.send('DELETE', bed.clusterId('doomed'));
   expect([200, 202, 204]).toContain(deleted.status);
-  const ended = (p: Record<string, unknown>): boolean =>
-    p.executionState === 'succeeded' || p.executionState === 'failed';
   const codeOf = (p: Record<string, unknown>): string | undefined =>
     (p.executionInfo as { errors?: { code: string }[] } | undefined)?.errors?.[0]?.code;
-  const waiting = await bed.waitForJob('doomed-waiting', 'failed', ended, 60_000);
+  const waiting = await bed.waitForJob('doomed-waiting', 'failed', jobEnded, 60_000);
   expect(waiting.executionState).toBe('failed');
   expect(codeOf(waiting)).toBe('ClusterNotFound');
   // The running job's node went with the cluster: requeued as for any lost node, then failed the same way.
-  const running = await bed.waitForJob('doomed-running', 'failed', ended, 120_000);
+  const running = await bed.waitForJob('doomed-running', 'failed', jobEnded, 120_000);
   expect(running.executionState).toBe('failed');
   expect(codeOf(running)).toBe('ClusterNotFound');
   expect((running.attempts as { outcome?: string }[])[0].outcome).toBe('preempted');

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 import { isAlive } from '../stack/stackProcesses';
 import { waitFor } from '../support/testEnvironment';
-import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+import { customJob, experiment, startJobTestBed, type JobTestBed, jobEnded } from './support/jobTestBed';
 
 let bed: JobTestBed;
 
@@ -21,9 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed?.stop();
 });
-
-const ended = (p: Record<string, unknown>): boolean =>
-  p.executionState === 'succeeded' || p.executionState === 'failed';
 
 /** The job's lifecycle instance id (`job-<GUID>`; the GUID ends the job's output path segment). */
 async function lifecycleOf(name: string): Promise<string> {
@@ -75,7 +72,7 @@ test('a running job whose lifecycle ended gets a new one that sees its process e
     return status.runtimeStatus === 'Running' ? true : undefined;
   });
   fs.writeFileSync(flag, '');
-  const done = await bed.waitForJob('still-running', 'ended', ended, 60_000);
+  const done = await bed.waitForJob('still-running', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('failed');
   expect(done.executionInfo).toMatchObject({ exitCode: 3 });
   expect((done.attempts as unknown[]).length).toBe(1); // taken up, not run again
@@ -96,7 +93,7 @@ test('a job whose process exited while no lifecycle listened gets its exit from 
   );
   expect((await bed.getJob('exited')).executionState).toBe('running');
   await runReconciler();
-  const done = await bed.waitForJob('exited', 'ended', ended, 60_000);
+  const done = await bed.waitForJob('exited', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('failed');
   expect(done.executionInfo).toMatchObject({ exitCode: 4 });
   expect(agentLog()).toMatch(/ran already: its exit is reported again/);
@@ -112,7 +109,7 @@ test('a job being terminated whose lifecycle ended has its process stopped and e
   await bed.waitForJob('terminating', 'terminating', (p) => p.executionState === 'terminating');
   expect(isAlive(pid)).toBe(true);
   await runReconciler();
-  const done = await bed.waitForJob('terminating', 'ended', ended, 60_000);
+  const done = await bed.waitForJob('terminating', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('failed');
   expect(JSON.stringify(done.executionInfo)).toContain('terminated');
   await waitFor('the process to be stopped', async () => (isAlive(pid) ? undefined : true));
@@ -127,7 +124,7 @@ test('a queued job whose lifecycle is gone (purged) gets a new one when the sche
   expect((await bed.env.durableInstances('DELETE', await lifecycleOf('waiting'))).status).toBe(200); // purged: no instance at all
   expect((await bed.getJob('waiting')).executionState).toBe('queued');
   fs.writeFileSync(flag, ''); // the node comes free: the next pass grants it to 'waiting', whose lifecycle is gone
-  const done = await bed.waitForJob('waiting', 'ended', ended, 60_000);
+  const done = await bed.waitForJob('waiting', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('failed');
   expect(done.executionInfo).toMatchObject({ exitCode: 5 });
   expect((done.attempts as unknown[]).length).toBe(1);

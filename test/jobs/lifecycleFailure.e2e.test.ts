@@ -4,7 +4,7 @@
 // Needs `npx tsc -p tsconfig.json` first.
 import { isAlive } from '../stack/stackProcesses';
 import { waitFor } from '../support/testEnvironment';
-import { customJob, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+import { customJob, startJobTestBed, type JobTestBed, jobEnded } from './support/jobTestBed';
 
 let bed: JobTestBed;
 
@@ -21,12 +21,7 @@ afterAll(async () => {
 test('a lifecycle failure stops the job process, fails the job with JobLifecycleError and frees the node', async () => {
   const pid = await bed.putLongJob('doomed', 'c1');
   expect(isAlive(pid)).toBe(true);
-  const done = await bed.waitForJob(
-    'doomed',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-    90_000,
-  );
+  const done = await bed.waitForJob('doomed', 'ended', jobEnded, 90_000);
   expect(done.executionState).toBe('failed');
   const error = (done.executionInfo as { errors: { code: string; message: string }[] }).errors[0];
   expect(error.code).toBe('JobLifecycleError');

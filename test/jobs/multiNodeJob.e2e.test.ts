@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { listNodeDirs } from '../../shared/adapters/compute/localNodeRegistry';
-import { experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+import { experiment, startJobTestBed, type JobTestBed, jobEnded } from './support/jobTestBed';
 
 let bed: JobTestBed;
 
@@ -42,11 +42,7 @@ test('a 3-node PyTorch job runs ranks 0..2 on three nodes with the host list', a
       processCount: 3,
     },
   });
-  const done = await bed.waitForJob(
-    'ddp',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-  );
+  const done = await bed.waitForJob('ddp', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   const listing = await bed.api.send(
     'POST',
@@ -85,11 +81,7 @@ test("a job's other nodes are held for it by a host task, stopped once its comma
       commandLine: 'sleep 0.5; echo "master on $AZ_BATCHAI_NODE_ID"',
     },
   });
-  const done = await bed.waitForJob(
-    'held',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-  );
+  const done = await bed.waitForJob('held', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   const [master, other] = (done.attempts as { nodeIds: string[] }[])[0].nodeIds;
   const listing = await bed.api.send(
@@ -128,11 +120,7 @@ const hasMpirun = spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status
         processCount: 2,
       },
     });
-    const done = await bed.waitForJob(
-      'mpi',
-      'ended',
-      (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-    );
+    const done = await bed.waitForJob('mpi', 'ended', jobEnded);
     const listing = await bed.api.send(
       'POST',
       bed.api.url(`${experiment}/jobs/mpi/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),

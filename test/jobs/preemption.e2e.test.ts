@@ -12,7 +12,7 @@ import {
   type LocalNodeFile,
 } from '../../shared/adapters/compute/localNodeRegistry';
 import { repoRoot, waitFor } from '../support/testEnvironment';
-import { customJob, experiment, startJobTestBed, type JobTestBed } from './support/jobTestBed';
+import { customJob, experiment, startJobTestBed, type JobTestBed, jobEnded } from './support/jobTestBed';
 
 const trainScript = path.join(repoRoot, 'examples', 'checkpoint-training', 'train.py');
 let imds: ImdsFake;
@@ -59,9 +59,6 @@ function processAlive(pid: number): boolean {
     return false;
   }
 }
-
-const ended = (p: Record<string, unknown>): boolean =>
-  p.executionState === 'succeeded' || p.executionState === 'failed';
 
 /** Runs until stopped on attempt 1 (printing its pid first); a later attempt says so and succeeds. */
 function secondAttemptSucceeds(cluster: string): Record<string, unknown> {
@@ -133,12 +130,7 @@ test('a preempted job is requeued and its next attempt resumes from the checkpoi
   const first = ((await bed.getJob('train')).attempts as Attempt[])[0];
   imds.schedule('Preempt', [first.nodeIds[0]], 5_000);
 
-  const done = await bed.waitForJob(
-    'train',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-    90_000,
-  );
+  const done = await bed.waitForJob('train', 'ended', jobEnded, 90_000);
   expect(done.executionState).toBe('succeeded');
   const attempts = done.attempts as Attempt[];
   expect(attempts).toHaveLength(2);
@@ -179,7 +171,7 @@ test('a node lost without notice (agent killed, no heartbeats) requeues its job 
   process.kill(-node.pid, 'SIGKILL');
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
 
-  const done = await bed.waitForJob('lost', 'ended', ended, 90_000);
+  const done = await bed.waitForJob('lost', 'ended', jobEnded, 90_000);
   expect(done.executionState).toBe('succeeded');
   const attempts = done.attempts as Attempt[];
   expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
@@ -193,7 +185,7 @@ test('a job whose node agent crashed and came back is requeued at once: the agen
   // again at once, well before the node's heartbeats are missed.
   const agent = await restartAgent(nodeDir, node);
   try {
-    const done = await bed.waitForJob('orphaned', 'ended', ended, 90_000);
+    const done = await bed.waitForJob('orphaned', 'ended', jobEnded, 90_000);
     expect(done.executionState).toBe('succeeded');
     const attempts = done.attempts as Attempt[];
     expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
@@ -217,7 +209,7 @@ test('a job whose node lost its task without an exit (the agent came back withou
     fs.rmSync(path.join(nodeDir, 'state', 'tasks.ndjson'));
   });
   try {
-    const done = await bed.waitForJob('wiped', 'ended', ended, 90_000);
+    const done = await bed.waitForJob('wiped', 'ended', jobEnded, 90_000);
     expect(done.executionState).toBe('succeeded');
     const attempts = done.attempts as Attempt[];
     expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
@@ -248,7 +240,7 @@ test('a job preempted in every allowed attempt fails as JobPreempted with its at
     );
     imds.schedule('Preempt', [(running.attempts as Attempt[])[attempt - 1].nodeIds[0]], 5_000);
   }
-  const done = await bed.waitForJob('unlucky', 'ended', ended, 90_000);
+  const done = await bed.waitForJob('unlucky', 'ended', jobEnded, 90_000);
   expect(done.executionState).toBe('failed');
   const attempts = done.attempts as Attempt[];
   expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'preempted']);

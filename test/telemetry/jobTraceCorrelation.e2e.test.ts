@@ -10,7 +10,13 @@ import {
   type TelemetryEnvelope,
 } from '../../runtime/fakes/appInsightsIngestionFake';
 import { ApiClient } from '../api/apiClient';
-import { customJob, experiment, startJobTestBed, type JobTestBed } from '../jobs/support/jobTestBed';
+import {
+  customJob,
+  experiment,
+  startJobTestBed,
+  type JobTestBed,
+  jobEnded,
+} from '../jobs/support/jobTestBed';
 import { waitFor } from '../support/testEnvironment';
 
 let fake: AppInsightsIngestionFake;
@@ -65,12 +71,7 @@ test('a job PUT with traceparent: request, lifecycle activity, agent task run an
     { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
   );
   expect(submitted.status).toBeLessThan(300);
-  const done = await bed.waitForJob(
-    'traced',
-    'ended',
-    (p) => p.executionState === 'succeeded' || p.executionState === 'failed',
-    120_000,
-  );
+  const done = await bed.waitForJob('traced', 'ended', jobEnded, 120_000);
   expect(done.executionState).toBe('succeeded');
   const [nodeDir] = listNodeDirs(bed.dataDir);
   const nodeId = path.basename(nodeDir);

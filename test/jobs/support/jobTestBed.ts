@@ -149,6 +149,10 @@ function diagnostics(env: TestEnvironment): string {
   return [...agents, `--- host warnings and errors\n${warnings.slice(-20).join('\n')}`].join('\n');
 }
 
+/** A job's properties say it has ended (succeeded or failed): what `waitForJob` usually waits for. */
+export const jobEnded = (p: Record<string, unknown>): boolean =>
+  p.executionState === 'succeeded' || p.executionState === 'failed';
+
 /** A custom-toolkit job on `cluster` whose stdout/stderr go to a job-level Azure file share mount. */
 export function customJob(
   bed: JobTestBed,
