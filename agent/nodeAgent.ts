@@ -56,6 +56,7 @@ import { detectGpuCount } from './gpuCount';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
+import { wipeJobTemps } from './jobTempCleanup';
 import { expandVariables } from '../shared/domain/jobLayout/variableExpansion';
 import { PerformanceCounterReporter } from './performanceCounters';
 import { inJobsSlice, raiseJobProcessFence } from './jobProcessFence';
@@ -150,6 +151,8 @@ export class NodeAgent {
   private taskQueue!: QueueClient;
   private poisonQueue!: QueueClient;
   private readonly running = new Map<string, RunningTask>();
+  /** $AZ_BATCHAI_JOB_TEMP of the last task started (VMs wipe the other jobs' as another job starts). */
+  private lastJobTemp: string | undefined;
   private readonly logContainers = new Set<string>();
   /** Exits being reported (stop() waits for them). */
   private readonly exitReports = new Set<Promise<void>>();
@@ -869,6 +872,27 @@ export class NodeAgent {
     );
   }
 
+  /**
+   * On a VM, the job temp directories of jobs with no task running here are wiped as a task of another job starts
+   * (agent/jobTempCleanup.ts). Local nodes share their cluster's directory: the host removes a job's when it ends.
+   */
+  private wipeOtherJobTemps(message: RunTaskMessage): void {
+    const jobTemp = message.environment?.AZ_BATCHAI_JOB_TEMP;
+    const root = message.environment?.AZ_BATCHAI_JOB_TEMP_DIR;
+    if (this.config.mode !== 'vm' || !jobTemp || !root || path.dirname(jobTemp) !== path.resolve(root))
+      return;
+    if (this.lastJobTemp === jobTemp) return; // the same job as the last task: nothing new to wipe
+    this.lastJobTemp = jobTemp;
+    const keep = new Set([path.basename(jobTemp)]);
+    for (const task of this.running.values()) {
+      const other = task.message.environment?.AZ_BATCHAI_JOB_TEMP;
+      if (other && path.dirname(other) === path.resolve(root)) keep.add(path.basename(other));
+    }
+    const wipe = wipeJobTemps(root, keep, (text) => this.log('warn', text));
+    if (wipe.wiped.length > 0)
+      this.log('info', `wiping ${wipe.wiped.length} earlier job temp directory(ies)`);
+  }
+
   private async startTask(message: RunTaskMessage): Promise<void> {
     const cwd = message.workingDirectory
       ? path.resolve(this.config.workRoot, message.workingDirectory)
@@ -888,6 +912,7 @@ export class NodeAgent {
         taskSealContext(message.taskId),
         `environment of task ${message.taskId}`,
       );
+      this.wipeOtherJobTemps(message);
       if (message.jobMounts) releaseMounts = await this.jobMounts.acquire(message.taskId, message.jobMounts);
       fs.mkdirSync(cwd, { recursive: true });
       // A container makes them itself (its shell runs the same steps first): paths outside its mounts are its own.

@@ -1,6 +1,7 @@
 // Local nodes only (part of CompleteJobAttempt): copies an attempt's output directories from the directory standing for their mount into the
 // job-files container, where listOutputFiles finds them (on VMs the outputs live on the real mounted storage and
-// are not copied). Idempotent: a file uploaded twice is the same blob.
+// are not copied). Idempotent: a file uploaded twice is the same blob. Once the job has ended, its temp directory,
+// which its cluster's local nodes share, is removed (a VM's agent wipes its own disk's: agent/jobTempCleanup.ts).
 import * as fs from 'fs';
 import * as path from 'path';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
@@ -56,4 +57,14 @@ export async function collectJobOutputs(
     }
   }
   return copied;
+}
+
+/**
+ * Removes an ended job's temp directory ($AZ_BATCHAI_JOB_TEMP, by job GUID) from its local cluster's shared
+ * directory, after its outputs were collected. Nothing on VMs. Idempotent.
+ */
+export async function removeLocalJobTemp(clusterKey: string, jobUuid: string): Promise<void> {
+  const fileSystem = getJobServices().nodeFileSystem(clusterKey);
+  if (!fileSystem || !/^[A-Za-z0-9-]+$/.test(jobUuid)) return;
+  await fs.promises.rm(jobNodePaths(fileSystem, jobUuid).jobTemp, { recursive: true, force: true });
 }

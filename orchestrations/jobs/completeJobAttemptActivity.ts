@@ -1,4 +1,4 @@
-// Ends a job attempt: collects its outputs (local nodes), records how it ended (`succeeded` or `failed` with exit
+// Ends a job attempt: collects its outputs (local nodes; their temp directory goes once the job ended), records how it ended (`succeeded` or `failed` with exit
 // code, end time and errors: the stderr tail of the failing process, termination, wall-clock limit; or back to
 // `queued` after a preemption) and asks the cluster's scheduler for a pass, since the attempt's nodes are free
 // (unless its tasks' exits handed them back already, which told the scheduler then).
@@ -9,6 +9,7 @@
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { BlobPath } from '../../shared/contracts/nodeTask';
+import { isTerminal } from '../../shared/domain/jobExecutionState';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import { invocationTelemetry } from '../../shared/telemetry/invocationTracing';
 import type { Telemetry } from '../../shared/telemetry/telemetry';
@@ -19,7 +20,7 @@ import {
   type JobStateView,
 } from './jobLifecycleContract';
 import { completedRecord } from './attemptCompletion';
-import { collectJobOutputs } from './collectJobOutputs';
+import { collectJobOutputs, removeLocalJobTemp } from './collectJobOutputs';
 import { requestJobScheduling } from './requestJobSchedulingActivity';
 import { jobRefOf, updateJob } from './jobRecords';
 import { getJobServices } from './jobServices';
@@ -76,6 +77,7 @@ async function recordAttemptEnd(
   const runtime = stored?.record.job;
   if (!runtime || runtime.uuid !== input.lifecycle.jobUuid)
     return { state: 'missing', attempt: 0, nodeIds: [] };
+  if (isTerminal(runtime.executionState)) await removeLocalJobTemp(input.lifecycle.clusterKey, runtime.uuid);
   if (telemetryExported()) reportAttemptEnd(invocationTelemetry(context), input, read?.record, stored.record);
   const current = runtime.attempts[runtime.attempts.length - 1];
   return { state: runtime.executionState, attempt: runtime.attempts.length, nodeIds: current?.nodeIds ?? [] };

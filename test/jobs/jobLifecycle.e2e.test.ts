@@ -2,6 +2,8 @@
 // nodes, run by the node agents, and recorded with their exit codes; stdout/stderr are listed with working SAS
 // links; failures, termination and the wall-clock limit end jobs `failed` with the reason.
 // Needs `npx tsc -p tsconfig.json` first (the host, the app and the agents run from dist/).
+import * as fs from 'fs';
+import * as path from 'path';
 import { webhookPath } from '../../runtime/durable/managementApi';
 import { waitFor } from '../support/testEnvironment';
 import {
@@ -77,6 +79,30 @@ test('a single-node custom job runs, succeeds with its exit code, and its stdout
   // The node was given back: the next job runs on it.
   await bed.putJob('after', customJob(bed, 'c1', 'true'));
   expect((await bed.waitForJob('after', 'ended', jobEnded)).executionState).toBe('succeeded');
+}, 120_000);
+
+test("an ended job's temp directory, which its cluster's local nodes share, is removed after its outputs", async () => {
+  await bed.putJob(
+    'scratch',
+    customJob(
+      bed,
+      'c1',
+      'echo "$AZ_BATCHAI_JOB_TEMP"; mkdir -p "$AZ_BATCHAI_JOB_TEMP/work" && echo x > "$AZ_BATCHAI_JOB_TEMP/work/f"',
+    ),
+  );
+  const done = await bed.waitForJob('scratch', 'ended', jobEnded);
+  expect(done.executionState).toBe('succeeded');
+  const jobTemp = (await bed.stdoutOf('scratch')).trim();
+  const uuid = String(done.jobOutputDirectoryPathSegment).split('/').at(-1)!;
+  expect(jobTemp.startsWith(bed.dataDir)).toBe(true);
+  expect(jobTemp.endsWith(`/${uuid}`)).toBe(true);
+  // Removed in the activity that records the end, right after the record's write that the GET saw.
+  await waitFor(
+    'the job temp directory removed',
+    async () => (fs.existsSync(jobTemp) ? undefined : true),
+    10_000,
+  );
+  expect(fs.existsSync(path.dirname(jobTemp))).toBe(true);
 }, 120_000);
 
 /** The job lifecycle instances (durable HTTP API) by runtime status, keyed by job GUID. */
