@@ -5,7 +5,7 @@ import type { ResourceKind, ResourceRef } from '../../shared/domain/resourceId';
 import { listChildren } from '../../shared/domain/services/listService';
 import type { Stored } from '../../shared/domain/resourceRecord';
 import type { PutResult } from '../../shared/domain/services/createOrConfirm';
-import { finishPendingDelete } from '../../shared/domain/services/deletionService';
+import { claimForDelete, finishPendingDelete } from '../../shared/domain/services/deletionService';
 import { assertPreconditions } from '../../shared/domain/services/etagMatch';
 import { ConflictError } from '../../shared/domain/errors';
 import { recordOperation } from '../../shared/domain/services/operationService';
@@ -59,9 +59,18 @@ export async function deleteResource(
   const ref: ResourceRef = refFromRoute(request, kind);
   validateRef(ref);
   const existing = await deps.store.get(ref);
-  assertPreconditions(conditionsOf(request), existing);
+  const conditions = conditionsOf(request);
+  assertPreconditions(conditions, existing);
   if (!existing) {
     await requireParentsOf(deps, ref);
+    return { status: 204 };
+  }
+  if (
+    (conditions.ifMatch?.trim() || conditions.ifNoneMatch?.trim()) &&
+    (await claimForDelete(deps, existing)) === 'gone'
+  ) {
+    // Deleted by another request since it was read: what If-Match named no longer exists.
+    assertPreconditions(conditions, undefined);
     return { status: 204 };
   }
   const done = await finishPendingDelete(deps, ref, true);

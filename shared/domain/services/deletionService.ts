@@ -9,7 +9,7 @@ import type { SweepStore } from '../sweeps/sweepStore';
 import type { EventSourceStore } from '../eventSources/eventSourceStore';
 import type { Stored } from '../resourceRecord';
 import type { ListScope } from '../../ports/resourceStore';
-import { PreconditionFailedError } from '../errors';
+import { NotFoundError, PreconditionFailedError } from '../errors';
 import type { ServiceDeps } from './serviceDeps';
 
 const activeExecutionStates = new Set(['running', 'terminating']);
@@ -50,6 +50,30 @@ async function markDeleting(
     } catch (error: unknown) {
       if (!(error instanceof PreconditionFailedError)) throw error;
     }
+  }
+}
+
+/**
+ * A conditional DELETE (If-Match, If-None-Match) holds for `stored` as read: the record is marked `deleting` with
+ * that read's ETag before anything else, so a change made since (another writer) fails the request (412) instead of
+ * being deleted. A record being deleted already is left as it is (the condition held for it). 'gone': deleted
+ * meanwhile.
+ */
+export async function claimForDelete(deps: ServiceDeps, stored: Stored): Promise<'claimed' | 'gone'> {
+  if (stored.record.status.provisioningState === 'deleting') return 'claimed';
+  const record = structuredClone(stored.record);
+  record.status.provisioningState = 'deleting';
+  record.status.provisioningStateTransitionTime = deps.now().toISOString();
+  try {
+    await deps.store.replace(record, stored.etag);
+    return 'claimed';
+  } catch (error: unknown) {
+    if (error instanceof NotFoundError) return 'gone';
+    if (error instanceof PreconditionFailedError)
+      throw new PreconditionFailedError(
+        'The resource was modified while the delete began, after its If-Match or If-None-Match was checked; read it again and retry.',
+      );
+    throw error;
   }
 }
 
