@@ -21,6 +21,7 @@ import '../orchestrations/compute/reconcileFileServerActivity';
 import './compute/monitorReconcilerTimer';
 import './jobs/jobCommandsTrigger';
 import './jobs/jobReconcilerTimer';
+import './jobs/durableHistoryPurgeTimer';
 import '../orchestrations/jobs/jobLifecycleOrchestrator';
 import '../orchestrations/jobs/jobSchedulerOrchestrator';
 import '../orchestrations/jobs/scheduleJobsActivity';

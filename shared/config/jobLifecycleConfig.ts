@@ -20,6 +20,11 @@ export interface JobLifecycleConfig {
    * the whole queue: enough to fill every node that could come free and to backfill around the head job.
    */
   queueLookAhead: number;
+  /**
+   * Finished orchestration instances (a job's lifecycle, a sweep's run, a deleted cluster's monitor) are purged
+   * from the task hub once created this many days ago (0: at the next purge); their records keep what users see.
+   */
+  historyRetentionDays: number;
 }
 
 function positiveInteger(
@@ -37,6 +42,20 @@ function positiveInteger(
   return value;
 }
 
+function wholeDays(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 3650) {
+    throw new ConfigurationError(name, `must be an integer from 0 to 3650 (days); it is '${text}'.`);
+  }
+  return value;
+}
+
 export function readJobLifecycleConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): JobLifecycleConfig {
@@ -46,5 +65,6 @@ export function readJobLifecycleConfig(
     taskVanishedSeconds: positiveInteger(env, 'JOB_TASK_VANISHED_SECONDS', 60, 3600),
     watchRoundsPerEpisode: positiveInteger(env, 'JOB_WATCH_ROUNDS_PER_EPISODE', 100, 10_000),
     queueLookAhead: positiveInteger(env, 'SCHEDULER_QUEUE_LOOKAHEAD', 100, 10_000),
+    historyRetentionDays: wholeDays(env, 'DURABLE_HISTORY_RETENTION_DAYS', 7),
   };
 }

@@ -13,7 +13,12 @@ export class ApiClient {
   /** Every response text seen, for the "no secret in any response" check. */
   readonly transcript: string[] = [];
 
-  constructor(readonly baseUrl: string) {}
+  /** `base`: the API's base URL, or where to read it (a test host restarted on another port). */
+  constructor(private readonly base: string | (() => string)) {}
+
+  get baseUrl(): string {
+    return typeof this.base === 'string' ? this.base : this.base();
+  }
 
   url(path: string, query: Record<string, string> = {}): string {
     const url = new URL(`${this.baseUrl}/api${path}`);

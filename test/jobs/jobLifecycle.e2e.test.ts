@@ -284,3 +284,38 @@ test('a delete nobody polls still completes: the experiment of a running job goe
   );
   expect((await bed.api.send('GET', `${other}/jobs/orphan`)).status).toBe(404);
 }, 120_000);
+
+test('finished orchestration instances are purged after the retention; running ones and the records stay', async () => {
+  await bed.putJob('purged', customJob(bed, 'c1', 'true'));
+  const done = await bed.waitForJob('purged', 'ended', jobEnded);
+  const uuid = String(done.jobOutputDirectoryPathSegment).split('/').at(-1)!;
+  await waitFor('its lifecycle completed', async () =>
+    (await lifecycles()).get(uuid) === 'Completed' ? true : undefined,
+  );
+  const all = async (): Promise<{ instanceId: string; runtimeStatus: string }[]> => {
+    const url = new URL(`${bed.env.baseUrl}${webhookPath}/instances`);
+    url.searchParams.set('code', bed.env.masterKey);
+    url.searchParams.set('top', '1000');
+    return (await (await fetch(url)).json()) as { instanceId: string; runtimeStatus: string }[];
+  };
+  const running = (await all()).filter((i) => i.runtimeStatus === 'Running').map((i) => i.instanceId);
+  expect(running.length).toBeGreaterThan(0); // the cluster's monitor and scheduler at least
+  // The default retention (7 days) keeps it.
+  expect((await bed.env.invokeFunction('durableHistoryPurge')).status).toBe(202);
+  expect((await lifecycles()).get(uuid)).toBe('Completed');
+  // With none, the next purge removes every finished instance, and only those.
+  await bed.env.restartHost({ DURABLE_HISTORY_RETENTION_DAYS: '0' });
+  expect((await bed.env.invokeFunction('durableHistoryPurge')).status).toBe(202);
+  await waitFor('finished instances purged', async () =>
+    (await all()).some((i) => ['Completed', 'Failed', 'Terminated'].includes(i.runtimeStatus))
+      ? undefined
+      : true,
+  );
+  expect((await lifecycles()).has(uuid)).toBe(false);
+  const left = new Set((await all()).map((i) => i.instanceId));
+  for (const id of running) expect(left.has(id)).toBe(true);
+  expect((await bed.getJob('purged')).executionState).toBe('succeeded');
+  // The cluster still runs jobs.
+  await bed.putJob('after-purge', customJob(bed, 'c1', 'true'));
+  expect((await bed.waitForJob('after-purge', 'ended', jobEnded)).executionState).toBe('succeeded');
+}, 120_000);

@@ -52,7 +52,9 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
         ...settings,
       },
     });
-    const api = new ApiClient(env.baseUrl);
+    const started = env;
+    // Follows the host when a test restarts it (on a new port).
+    const api = new ApiClient(() => started.baseUrl);
     await api.put(workspace, { location: 'eastus' });
     await api.put(experiment);
     const getJob = async (name: string): Promise<Record<string, unknown>> => {
