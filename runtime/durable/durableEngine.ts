@@ -88,6 +88,7 @@ export interface StatusPayload {
 
 const parseJson = (text: string | undefined): unknown =>
   text === undefined ? null : (JSON.parse(text) as unknown);
+const historyOpening = '"history":[';
 const lower = (names: string[]): Map<string, string> => new Map(names.map((n) => [n.toLowerCase(), n]));
 
 export class DurableEngine {
@@ -106,6 +107,12 @@ export class DurableEngine {
   private readonly armedTimers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly completionWaiters = new Map<string, (() => void)[]>();
+  /** Instances whose next episode waits for a turn of the event loop, or for a back-off after a crash. */
+  private readonly deferredInstances = new Map<
+    string,
+    { timeout: NodeJS.Timeout; immediate?: undefined } | { immediate: NodeJS.Immediate; timeout?: undefined }
+  >();
+  private readonly episodeCrashes = new Map<string, number>();
   private stopped = false;
   /** Instances whose version this worker may not run (versionFailureStrategy Reject): their inbox waits. */
   private readonly versionRejected = new Set<string>();
@@ -150,6 +157,11 @@ export class DurableEngine {
     this.stopped = true;
     for (const handle of this.armedTimers.values()) clearTimeout(handle);
     this.armedTimers.clear();
+    for (const deferred of this.deferredInstances.values()) {
+      if (deferred.timeout) clearTimeout(deferred.timeout);
+      else clearImmediate(deferred.immediate);
+    }
+    this.deferredInstances.clear();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.log.close();
   }
@@ -232,17 +244,45 @@ export class DurableEngine {
       this.runningInstances.add(id);
       void this.track(
         this.runEpisode(id)
-          .catch((error: unknown) =>
-            this.options.log?.(`durable engine: episode of '${id}' crashed: ${String(error)}`),
+          .then(
+            () => {
+              this.episodeCrashes.delete(id);
+              return 0;
+            },
+            (error: unknown) => {
+              // Not a planning error (those fail the orchestration): the log refused a commit, or a bug. Run it
+              // again later, never at once: a crash that repeats must not spin the event loop.
+              const crashes = (this.episodeCrashes.get(id) ?? 0) + 1;
+              this.episodeCrashes.set(id, crashes);
+              const delay = Math.min(60_000, 250 * 2 ** Math.min(crashes - 1, 8));
+              this.options.log?.(
+                `durable engine: episode of '${id}' crashed (${crashes} time(s), next try in ${delay} ms): ${String(error)}`,
+              );
+              return delay;
+            },
           )
-          .finally(() => {
+          .then((delay) => {
             this.runningInstances.delete(id);
+            // Messages that arrived meanwhile run in a next episode, after a turn of the event loop.
+            this.readyInstances.delete(id);
             const inst = this.state.instances.get(id);
-            if (inst && this.hasProcessableInbox(inst)) this.readyInstances.add(id);
+            if (inst && this.hasProcessableInbox(inst)) this.scheduleLater(id, delay);
             this.pumpInstances();
           }),
       );
     }
+  }
+
+  private scheduleLater(instanceId: string, delay: number): void {
+    if (this.stopped || this.deferredInstances.has(instanceId)) return;
+    const run = (): void => {
+      this.deferredInstances.delete(instanceId);
+      this.scheduleInstance(instanceId);
+    };
+    this.deferredInstances.set(
+      instanceId,
+      delay > 0 ? { timeout: setTimeout(run, delay) } : { immediate: setImmediate(run) },
+    );
   }
 
   private hasProcessableInbox(inst: InstanceState): boolean {
@@ -339,20 +379,39 @@ export class DurableEngine {
     }
 
     const config = this.options.planner;
-    const prepared = prepareEpisode(
-      inst,
-      relevant.map((e) => e.event),
-      now,
-      config,
-    );
-    const outcome: EpisodeOutcome = mismatch
-      ? {
-          kind: 'failed',
-          message: mismatch,
-          failure: { ErrorType: 'VersionMismatch', ErrorMessage: mismatch },
-        }
-      : await this.invokeOrchestrator(inst, prepared.events);
-    const plan = planEpisode(inst, inst.history, prepared, outcome, config, randomUUID);
+    let plan: EpisodePlan;
+    try {
+      const prepared = prepareEpisode(
+        inst,
+        relevant.map((e) => e.event),
+        now,
+        config,
+      );
+      const outcome: EpisodeOutcome = mismatch
+        ? {
+            kind: 'failed',
+            message: mismatch,
+            failure: { ErrorType: 'VersionMismatch', ErrorMessage: mismatch },
+          }
+        : await this.invokeOrchestrator(inst, prepared.events);
+      plan = planEpisode(inst, inst.history, prepared, outcome, config, randomUUID);
+    } catch (error: unknown) {
+      // An episode that cannot be prepared or planned would fail the same way each time it runs again: the
+      // orchestration fails, as the Durable Task runtime fails an orchestration it cannot process.
+      const message = `The local Durable Task engine could not run an episode of '${inst.name}': ${
+        error instanceof Error ? error.message : String(error)
+      }`;
+      this.options.log?.(`durable engine: '${instanceId}' failed: ${message}`);
+      const started = historyEvent(EventType.OrchestratorStarted, ts);
+      plan = planEpisode(
+        inst,
+        inst.history,
+        { events: [started], implicit: [], tracks: inst.tracks, nextSeq: inst.nextSeq, now },
+        { kind: 'failed', message, failure: { ErrorType: 'EpisodeFailed', ErrorMessage: message } },
+        config,
+        randomUUID,
+      );
+    }
 
     records.push({ k: 'inboxDel', id: instanceId, ns: taken });
     if (!plan.continueAsNew) records.push({ k: 'hist', id: instanceId, ev: plan.appended });
@@ -429,7 +488,11 @@ export class DurableEngine {
     }
     const input = buildOrchestratorInput(inst, [], events, this.options.planner);
     input.isReplaying = inst.history.length > 0;
-    const json = JSON.stringify(input).replace('"history":[', `"history":[${this.playedHistoryJson(inst)}`);
+    // Spliced by slicing, not String.replace: a replacement string would expand $', $&, $` and $$ found in
+    // recorded values (inputs, results, event data).
+    const text = JSON.stringify(input);
+    const at = text.indexOf(historyOpening) + historyOpening.length;
+    const json = text.slice(0, at) + this.playedHistoryJson(inst) + text.slice(at);
     try {
       const result = await this.options.invoke(functionName, {
         triggerData: { json },
@@ -610,7 +673,7 @@ export class DurableEngine {
         FailureDetails: details,
       });
     if (item.failWith) {
-      event = failed(item.failWith, { ErrorType: 'RetryTimeoutExpired', ErrorMessage: item.failWith });
+      event = failed(item.failWith, { ErrorType: 'TaskNotRun', ErrorMessage: item.failWith });
     } else if (!functionName) {
       const message = `The function '${item.name}' doesn't exist, is disabled, or is not an activity function.`;
       event = failed(message, { ErrorType: 'FunctionNotFound', ErrorMessage: message });

@@ -11,7 +11,7 @@ import {
   type OrchestratorStateWire,
   type SequencedAction,
 } from './orchestratorAction';
-import { nextRetryDelayMs, validateRetryOptions } from './retryPolicy';
+import { nextRetryDelayMs, noAttemptFailure, validateRetryOptions } from './retryPolicy';
 import { formatTimeSpan } from './timeSpan';
 import type { EntityMessage, InstanceMeta, RetryTrack, TaskTrack } from './engineState';
 
@@ -264,8 +264,30 @@ const schedulingTypes: ReadonlySet<number> = new Set([
   EventType.EventSent,
 ]);
 
-/** Checks the returned actions against history and plans the effects of the new ones. */
+/**
+ * Checks the returned actions against history and plans the effects of the new ones. Actions the engine cannot
+ * carry out (an unsupported action type, a timer without a date, invalid retry options) fail the orchestration,
+ * as the Durable Task runtime fails an orchestration whose actions it cannot process.
+ */
 export function planEpisode(
+  meta: Pick<InstanceMeta, 'instanceId' | 'executionId' | 'customStatus'>,
+  history: HistoryEvent[],
+  prepared: PreparedEpisode,
+  outcome: EpisodeOutcome,
+  config: PlannerConfig,
+  newId: () => string,
+): EpisodePlan {
+  try {
+    return planActions(meta, history, prepared, outcome, config, newId);
+  } catch (error: unknown) {
+    if (outcome.kind === 'failed') throw error; // planning a failure schedules nothing new: cannot throw
+    const message = `Invalid orchestrator action: ${error instanceof Error ? error.message : String(error)}`;
+    const failure = { ErrorType: 'InvalidOrchestratorAction', ErrorMessage: message };
+    return planActions(meta, history, prepared, { kind: 'failed', message, failure }, config, newId);
+  }
+}
+
+function planActions(
   meta: Pick<InstanceMeta, 'instanceId' | 'executionId' | 'customStatus'>,
   history: HistoryEvent[],
   prepared: PreparedEpisode,
@@ -444,10 +466,13 @@ function scheduleNewAction(
       const name = action.functionName ?? '';
       const input = toJson(unwrapProcessedInput(action.input));
       push({ EventType: EventType.TaskScheduled, EventId: seq, Name: name, Input: input });
-      plan.activities.push({ taskId: seq, name, input });
+      let failWith: string | undefined;
       if (action.actionType === ActionType.CallActivityWithRetry) {
-        plan.tracks[String(seq)] = retryTrack('activity', name, input, undefined, action, now);
+        const track = retryTrack('activity', name, input, undefined, action, now);
+        plan.tracks[String(seq)] = track;
+        failWith = noAttemptFailure(`Activity '${name}'`, track.options);
       }
+      plan.activities.push({ taskId: seq, name, input, failWith });
       return;
     }
     case ActionType.CallSubOrchestrator:
@@ -463,13 +488,13 @@ function scheduleNewAction(
         Input: input,
       });
       const version = action.version || undefined;
-      plan.subOrchestrations.push({ taskId: seq, name, instanceId, input, version });
+      let failWith: string | undefined;
       if (action.actionType === ActionType.CallSubOrchestratorWithRetry) {
-        plan.tracks[String(seq)] = {
-          ...retryTrack('orchestrator', name, input, action.instanceId || undefined, action, now),
-          childVersion: version,
-        };
+        const track = retryTrack('orchestrator', name, input, action.instanceId || undefined, action, now);
+        plan.tracks[String(seq)] = { ...track, childVersion: version };
+        failWith = noAttemptFailure(`Sub-orchestration '${name}'`, track.options);
       }
+      plan.subOrchestrations.push({ taskId: seq, name, instanceId, input, version, failWith });
       return;
     }
     case ActionType.CreateTimer: {

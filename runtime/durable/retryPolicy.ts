@@ -39,7 +39,17 @@ export function validateRetryOptions(value: unknown, field: string): RetryOption
   if (typeof first !== 'number' || !(first > 0)) {
     throw new Error(`${field}.firstRetryIntervalInMilliseconds: expected a number > 0`);
   }
-  if (typeof max !== 'number' || !(max >= 1))
-    throw new Error(`${field}.maxNumberOfAttempts: expected a number >= 1`);
+  // maxNumberOfAttempts < 1 is accepted (the library accepts it): no attempt runs and the task fails (see
+  // noAttemptFailure), as DurableTask.Core's RetryInterceptor runs no attempt and throws.
+  if (typeof max !== 'number' || Number.isNaN(max))
+    throw new Error(`${field}.maxNumberOfAttempts: expected a number`);
   return value as RetryOptionsWire;
+}
+
+/** The failure of a task whose RetryOptions allow no attempt at all (maxNumberOfAttempts < 1). */
+export function noAttemptFailure(what: string, options: RetryOptionsWire): string | undefined {
+  return options.maxNumberOfAttempts >= 1
+    ? undefined
+    : `${what} was not run: its RetryOptions.maxNumberOfAttempts is ${options.maxNumberOfAttempts} ` +
+        '(at least 1 attempt is needed)';
 }
