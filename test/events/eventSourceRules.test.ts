@@ -256,6 +256,63 @@ describe('job schedules', () => {
     );
     expect(fieldOf(() => validateJobScheduleBody(body({ startTime: 'soon' })))).toBe('properties.startTime');
   });
+
+  it('reads day and month names only as their three letters or in full, not what merely starts with one', () => {
+    const body = (schedule: string) => ({
+      properties: { schedule, experimentName: 'exp', jobTemplate: template },
+    });
+    for (const schedule of [
+      '0 0 2 * * MONKEY',
+      '0 0 2 * * FRIDAYS',
+      '0 0 2 * JANUARYX *',
+      '0 0 2 * * MONTUE',
+    ])
+      expect(fieldOf(() => validateJobScheduleBody(body(schedule)))).toBe('properties.schedule');
+    expect(() => validateJobScheduleBody(body('0 0 2 * * MONKEY'))).toThrow(
+      /"MONKEY" is not a valid day-of-week/,
+    );
+    // Abbreviations and full names (as NCrontab takes them), in any case, also in ranges.
+    expect([...parseSchedule('p', '0 0 2 * * Monday-fri').daysOfWeek]).toEqual([1, 2, 3, 4, 5]);
+    expect([...parseSchedule('p', '0 0 2 * * sunday,SAT').daysOfWeek]).toEqual([0, 6]);
+    expect([...parseSchedule('p', '0 0 2 * February-mar *').months]).toEqual([2, 3]);
+    expect([...parseSchedule('p', '0 0 2 * DEC,may *').months]).toEqual([12, 5]);
+  });
+
+  it('takes a startTime only as an ISO 8601 date-time with a time zone', () => {
+    const startOf = (startTime: string) =>
+      validateJobScheduleBody({
+        properties: { schedule: '0 0 2 * * *', experimentName: 'exp', jobTemplate: template, startTime },
+      }).startTime;
+    expect(startOf('2026-01-01T02:00:00Z')).toBe('2026-01-01T02:00:00.000Z');
+    expect(startOf('2026-01-01T03:30:00+01:30')).toBe('2026-01-01T02:00:00.000Z');
+    expect(startOf('2025-12-31T21:00-05:00')).toBe('2026-01-01T02:00:00.000Z');
+    expect(startOf('2026-01-01t02:00:00.123456z')).toBe('2026-01-01T02:00:00.123Z');
+    expect(startOf('2024-02-29T00:00:00Z')).toBe('2024-02-29T00:00:00.000Z');
+    for (const bad of [
+      '1',
+      '0',
+      'Jan 5',
+      '2026-01-01', // a date alone
+      '2026-01-01T02:00:00', // no zone: it would be read in the host's own time zone
+      '2026-01-01 02:00:00Z',
+      '2026-02-30T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T02:00:00+0100',
+      '2026-01-01T02:00:00+25:00',
+      '+002026-01-01T02:00:00Z',
+      'Thu, 01 Jan 2026 02:00:00 GMT',
+    ]) {
+      let error: unknown;
+      try {
+        startOf(bad);
+      } catch (e: unknown) {
+        error = e;
+      }
+      expect([bad, (error as ValidationError | undefined)?.target]).toEqual([bad, 'properties.startTime']);
+    }
+  });
 });
 
 describe('job submission messages', () => {

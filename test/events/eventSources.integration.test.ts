@@ -8,7 +8,7 @@ import { ApiClient, SUB, workspacePath } from '../api/apiClient';
 import { CosmosEventSourceStore } from '../../shared/adapters/cosmos/cosmosEventSourceStore';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
-import { putDefinition } from '../../shared/domain/eventSources/definitionService';
+import { definitionView, putDefinition } from '../../shared/domain/eventSources/definitionService';
 import type { EventSourceDeps } from '../../shared/domain/eventSources/eventSourceDeps';
 import {
   blobBatchId,
@@ -255,6 +255,64 @@ describe('queue submissions: invalid addresses', () => {
       'bad-job-name': 'message.jobName',
       'bad-workspace': 'message.workspace',
       'bad-group': 'message.resourceGroup',
+    });
+  });
+});
+
+describe('queue submissions: redelivered after their cluster was deleted', () => {
+  it('confirms the job the message created before, and still refuses another body under that name', async () => {
+    const doomed = `${workspace}/clusters/doomed`;
+    await api.put(doomed, {
+      properties: {
+        vmSize: 'STANDARD_D1_V2',
+        scaleSettings: { manual: { targetNodeCount: 0 } },
+        userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+      },
+    });
+    const replyTo = `replies-${randomBytes(4).toString('hex')}`;
+    const properties = { ...(jobTemplate('echo once').properties as object), cluster: { id: doomed } };
+    const message = submission({ jobName: 'outlives-its-cluster', replyTo, job: { properties } });
+    const other = submission({
+      jobName: 'outlives-its-cluster',
+      replyTo,
+      job: { properties: { ...properties, customToolkitSettings: { commandLine: 'echo other' } } },
+    });
+    const replies: Record<string, unknown>[] = [];
+    const collect = (count: number) => async () => {
+      replies.push(...(await receiveAll(replyTo)));
+      return replies.length >= count ? true : undefined;
+    };
+    await sendSubmission(message);
+    await waitFor('the first reply', collect(1), 30_000);
+    expect(replies[0]).toMatchObject({ status: 'accepted', alreadyExisted: false });
+
+    const deleted = await api.send('DELETE', doomed);
+    expect(deleted.status).toBe(202);
+    expect((await api.waitForOperation(deleted)).status).toBe('Succeeded');
+    expect((await api.send('GET', doomed)).status).toBe(404);
+    // The same message again (a redelivery: its visibility timeout ran out before it was deleted), and another
+    // body naming the same job.
+    await sendSubmission(message);
+    await sendSubmission(other);
+    await waitFor('two more replies', collect(3), 30_000);
+    const bySubmission = new Map(replies.slice(1).map((r) => [r.submissionId, r]));
+    expect(bySubmission.get(message.submissionId)).toMatchObject({
+      status: 'accepted',
+      alreadyExisted: true,
+      jobName: 'outlives-its-cluster',
+    });
+    expect(bySubmission.get(other.submissionId)).toMatchObject({
+      status: 'rejected',
+      error: { target: 'job.properties.cluster.id' },
+    });
+    const rejected: Record<string, unknown>[] = [];
+    await waitFor('the rejected copy', async () => {
+      rejected.push(...(await receiveAll('job-submissions-rejected')));
+      return rejected.length > 0 ? true : undefined;
+    });
+    expect(rejected.map((r) => r.submissionId)).toEqual([other.submissionId]);
+    expect(await getJob('outlives-its-cluster')).toMatchObject({
+      customToolkitSettings: { commandLine: 'echo once' },
     });
   });
 });
@@ -661,6 +719,51 @@ describe('job schedules: start time, re-enabling and outcomes', () => {
       'paused-21000201T010000',
       'paused-21000201T060000',
     ]);
+  });
+
+  it('takes a startTime moved earlier or removed at once (a typo of 2105 for 2100 is not binding)', async () => {
+    const nextRunTime = async (name: string): Promise<unknown> => {
+      const stored = await deps.store.get('jobSchedule', address, name);
+      return (definitionView(stored!.record, clock).properties as Record<string, unknown>).nextRunTime;
+    };
+    await put('typo', '2100-04-01T00:30:00Z', { startTime: '2105-01-01T00:00:00Z' });
+    expect(await nextRunTime('typo')).toBe('2105-01-01T00:00:00.000Z');
+    expect(await tick('typo', '2100-04-01T00:35:00Z')).toBeUndefined();
+    // Corrected: the latest due time since the startTime is due at once, as if the schedule had been saved so.
+    await put('typo', '2100-04-01T00:40:00Z', { startTime: '2100-04-01T00:00:00Z' });
+    expect(await nextRunTime('typo')).toBe('2100-04-01T01:00:00.000Z');
+    expect(await tick('typo', '2100-04-01T00:45:00Z')).toEqual({
+      result: 'created',
+      dueTime: '2100-04-01T00:00:00.000Z',
+      jobName: 'typo-21000401T000000',
+    });
+    // Moved earlier again: what was handled stays handled.
+    await put('typo', '2100-04-01T00:50:00Z', { startTime: '2099-12-01T00:00:00Z' });
+    expect(await tick('typo', '2100-04-01T00:55:00Z')).toBeUndefined();
+    expect(await tick('typo', '2100-04-01T01:00:30Z')).toMatchObject({ dueTime: '2100-04-01T01:00:00.000Z' });
+
+    // Removed: from the schedule's creation on, as without a startTime from the start.
+    await put('typo-removed', '2100-04-01T05:30:00Z', { startTime: '2105-01-01T00:00:00Z' });
+    await put('typo-removed', '2100-04-01T05:40:00Z', {});
+    expect(await nextRunTime('typo-removed')).toBe('2100-04-01T06:00:00.000Z');
+    expect(await tick('typo-removed', '2100-04-01T05:50:00Z')).toBeUndefined();
+    expect(await tick('typo-removed', '2100-04-01T06:00:30Z')).toEqual({
+      result: 'created',
+      dueTime: '2100-04-01T06:00:00.000Z',
+      jobName: 'typo-removed-21000401T060000',
+    });
+
+    // Saved by an earlier version, which stored the future startTime as the evaluated time: a PUT drops it.
+    await put('typo-legacy', '2100-04-01T07:30:00Z', { startTime: '2105-01-01T00:00:00Z' });
+    const legacy = (await deps.store.get('jobSchedule', address, 'typo-legacy'))!;
+    const record = legacy.record as JobScheduleRecord;
+    await deps.store.replace(
+      { ...record, status: { evaluatedUntil: '2104-12-31T23:59:59.999Z' } },
+      legacy.etag,
+    );
+    expect(await nextRunTime('typo-legacy')).toBe('2105-01-01T00:00:00.000Z');
+    await put('typo-legacy', '2100-04-01T07:40:00Z', {});
+    expect(await nextRunTime('typo-legacy')).toBe('2100-04-01T08:00:00.000Z');
   });
 
   it('reports a due time whose job an earlier tick created as existing, and keeps it as the last job', async () => {

@@ -17,8 +17,8 @@ import type {
   WorkspaceAddress,
 } from './eventSourceStore';
 import {
-  evaluationFloor,
   nextRunTime,
+  scheduleCursor,
   validateJobScheduleBody,
   type JobScheduleProperties,
 } from './jobSchedule';
@@ -65,28 +65,30 @@ async function currentDefinition(
   return undefined;
 }
 
-const latest = (...times: (Date | undefined)[]): Date =>
-  new Date(Math.max(...times.map((t) => t?.getTime() ?? -Infinity)));
-
 /**
- * Where the evaluation of a saved schedule resumes. Due times already handled stay handled (no second job for
- * them); occurrences before startTime are never due; a schedule enabled again starts from now, without running
- * what fell due while it was disabled.
+ * The status a saved schedule keeps. Due times already handled stay handled (no second job for them); a schedule
+ * enabled again starts from now, without running what fell due while it was disabled. The startTime is not written
+ * here: the tick and GET take the later of this and the current startTime (scheduleCursor), so a startTime moved
+ * earlier or removed takes effect at once.
  */
 function scheduleStatus(
   previous: JobScheduleRecord | undefined,
   properties: JobScheduleProperties,
   now: Date,
 ): JobScheduleStatus {
-  const floor = evaluationFloor(properties);
-  if (!previous) return { evaluatedUntil: (floor ?? now).toISOString() };
+  if (!previous) return {};
+  const { evaluatedUntil: recorded, ...status } = previous.status;
+  let handled = recorded === undefined ? undefined : new Date(recorded);
+  // A time in the future is no due time a tick handled (those are at most the tick's now; the last run's own one is
+  // kept, against clock skew between instances): earlier versions stored a future startTime here. Dropped, it no
+  // longer holds the schedule back once that startTime is moved earlier or removed.
+  if (handled && handled.getTime() > now.getTime() && recorded !== status.lastOutcome?.dueTime) {
+    const lastDue = status.lastOutcome?.dueTime;
+    handled = lastDue === undefined ? undefined : new Date(lastDue);
+  }
   const enabledAgain = !previous.properties.enabled && properties.enabled;
-  const evaluatedUntil = latest(
-    new Date(previous.status.evaluatedUntil),
-    floor,
-    enabledAgain ? now : undefined,
-  ).toISOString();
-  return { ...previous.status, evaluatedUntil };
+  if (enabledAgain && (!handled || handled.getTime() < now.getTime())) handled = now;
+  return handled ? { ...status, evaluatedUntil: handled.toISOString() } : status;
 }
 
 export async function putDefinition(
@@ -207,7 +209,8 @@ export function definitionView(record: DefinitionRecord, now: Date): JsonObject 
   properties.creationTime = record.createdTime;
   properties.lastModifiedTime = record.updatedTime;
   if (record.kind === 'jobSchedule') {
-    const from = latest(now, new Date(record.status.evaluatedUntil), evaluationFloor(record.properties));
+    const cursor = scheduleCursor(record);
+    const from = cursor.getTime() > now.getTime() ? cursor : now;
     const next = record.properties.enabled ? nextRunTime(record.properties.schedule, from) : undefined;
     if (next) properties.nextRunTime = next;
     if (record.status.lastJobName) properties.lastJobName = record.status.lastJobName;

@@ -29,8 +29,13 @@ export interface ScheduleOutcome {
 }
 
 export interface JobScheduleStatus {
-  /** Due times up to and including this one have been handled. */
-  evaluatedUntil: string;
+  /**
+   * Due times up to and including this one have been handled: run, skipped or failed by a tick, or passed over while
+   * the schedule was disabled. Absent until one has. Never the startTime: scheduleCursor (jobSchedule.ts) takes the
+   * later of this and the current startTime. (Versions before that stored the startTime here: a PUT drops such a
+   * time when it is in the future and not the last run's.)
+   */
+  evaluatedUntil?: string;
   lastJobName?: string;
   lastOutcome?: ScheduleOutcome;
 }

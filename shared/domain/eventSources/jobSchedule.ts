@@ -57,13 +57,45 @@ export function validateJobScheduleBody(body: unknown): JobScheduleProperties {
     enabled: optionalBooleanField(properties, 'enabled', 'properties', true),
   };
   const start = optionalStringField(properties, 'startTime', 'properties', 64);
-  if (start !== undefined) {
-    const time = new Date(start);
-    if (Number.isNaN(time.getTime()))
-      throw new ValidationError('properties.startTime', `'properties.startTime' must be an ISO 8601 time.`);
-    result.startTime = time.toISOString();
-  }
+  if (start !== undefined) result.startTime = isoDateTime('properties.startTime', start).toISOString();
   return result;
+}
+
+const isoDateTimePattern =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):(\d{2}))$/i;
+
+/**
+ * An ISO 8601 date-time with its zone (`Z` or an offset such as `+02:00`), e.g. `2026-01-01T02:00:00Z`. Nothing
+ * else: `new Date` also takes `1`, `Jan 5`, and a time without a zone in the host's own time zone.
+ */
+export function isoDateTime(path: string, text: string): Date {
+  const invalid = (): ValidationError =>
+    new ValidationError(
+      path,
+      `'${path}' must be an ISO 8601 date-time with a time zone, 'Z' or an offset (e.g. '2026-01-01T02:00:00Z' ` +
+        `or '2026-01-01T03:00:00+01:00'), not '${text}'.`,
+    );
+  const match = isoDateTimePattern.exec(text);
+  if (!match) throw invalid();
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0));
+  const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const offsetMinutes = match[8]
+    ? 0
+    : (match[9] === '-' ? -1 : 1) * (Number(match[10]) * 60 + Number(match[11]));
+  const local = new Date(0);
+  local.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999
+  if (
+    local.getUTCMonth() !== month - 1 || // also a day past the month's end (02-30), which would roll over
+    local.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    Number(match[10] ?? 0) > 23 ||
+    Number(match[11] ?? 0) > 59
+  )
+    throw invalid();
+  local.setUTCHours(hour, minute, second, millis);
+  return new Date(local.getTime() - offsetMinutes * 60_000);
 }
 
 /**
@@ -74,6 +106,21 @@ export function evaluationFloor(properties: Pick<JobScheduleProperties, 'startTi
   return properties.startTime === undefined
     ? undefined
     : new Date(new Date(properties.startTime).getTime() - 1);
+}
+
+/**
+ * Where the evaluation of a schedule stands (exclusive): the later of the due times handled (its status) and the
+ * floor of its current startTime, or of its creation time without one. The floor is never stored in the status,
+ * so a startTime moved earlier or removed takes effect, without running again what was handled.
+ */
+export function scheduleCursor(schedule: {
+  properties: Pick<JobScheduleProperties, 'startTime'>;
+  status: { evaluatedUntil?: string };
+  createdTime: string;
+}): Date {
+  const floor = evaluationFloor(schedule.properties) ?? new Date(schedule.createdTime);
+  const handled = schedule.status.evaluatedUntil;
+  return handled === undefined || new Date(handled).getTime() < floor.getTime() ? floor : new Date(handled);
 }
 
 /** How far back a schedule catches up after an outage: older due times are dropped, not run. */

@@ -8,6 +8,7 @@ interface FieldSpec {
   max: number;
   /** The top of `*` and of `n/step` when it is below max (day of week: 7 is another name for Sunday, 0). */
   stepMax?: number;
+  /** Full English names, in value order from min; a value is named by its first three letters or its full name. */
   names?: string[];
 }
 
@@ -20,14 +21,27 @@ const fields: FieldSpec[] = [
     name: 'month',
     min: 1,
     max: 12,
-    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+    names: [
+      'JANUARY',
+      'FEBRUARY',
+      'MARCH',
+      'APRIL',
+      'MAY',
+      'JUNE',
+      'JULY',
+      'AUGUST',
+      'SEPTEMBER',
+      'OCTOBER',
+      'NOVEMBER',
+      'DECEMBER',
+    ],
   },
   {
     name: 'day-of-week',
     min: 0,
     max: 7,
     stepMax: 6,
-    names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+    names: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'],
   },
 ];
 
@@ -42,13 +56,18 @@ export interface CronExpression {
 }
 
 function parseValue(text: string, spec: FieldSpec, expression: string): number {
-  const upper = text.toUpperCase();
-  const byName = spec.names?.findIndex((n) => upper === n || (n.length > 3 && upper === n.slice(0, 3)));
-  if (byName !== undefined && byName >= 0) return spec.name === 'month' ? byName + 1 : byName;
-  // Full names (MONDAY, JANUARY) are accepted by their first three letters.
-  if (spec.names && /^[A-Z]{4,}$/.test(upper)) {
-    const prefix = spec.names.findIndex((n) => upper.startsWith(n));
-    if (prefix >= 0) return spec.name === 'month' ? prefix + 1 : prefix;
+  if (spec.names && /^[A-Za-z]+$/.test(text)) {
+    // Exactly the three-letter abbreviation or the full name (MON, Monday), in any case: nothing that merely
+    // starts with one (MONKEY, FRIDAYS), which would be a typo silently read as a day.
+    const upper = text.toUpperCase();
+    const index = spec.names.findIndex((n) => upper === n || upper === n.slice(0, 3));
+    if (index < 0) {
+      throw new Error(
+        `NCRONTAB "${expression}": "${text}" is not a valid ${spec.name} value (use a number or a name such as ` +
+          `${spec.names[1].slice(0, 3)} or ${spec.names[1][0]}${spec.names[1].slice(1).toLowerCase()}).`,
+      );
+    }
+    return spec.min + index;
   }
   if (!/^\d+$/.test(text)) {
     throw new Error(`NCRONTAB "${expression}": "${text}" is not a valid ${spec.name} value.`);

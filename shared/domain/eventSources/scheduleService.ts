@@ -1,7 +1,7 @@
 // Scheduled batch scoring: at each tick, every enabled schedule with an occurrence in (evaluatedUntil, now] gets
 // one job for the latest such occurrence, named after the schedule and that due time, so a repeated or concurrent
 // tick finds the job instead of making another. The schedule's status records what happened to each due time.
-// Occurrences before the schedule's startTime are never due.
+// Occurrences before the schedule's startTime (or its creation, without one) are never due.
 import { PreconditionFailedError, NotFoundError } from '../errors';
 import type { ExecutionState } from '../resourceRecord';
 import type { ResourceRef } from '../resourceId';
@@ -10,7 +10,7 @@ import { scheduledJobName } from './eventJobName';
 import type { EventSourceDeps } from './eventSourceDeps';
 import type { JobScheduleRecord, ScheduleOutcome, StoredDefinition } from './eventSourceStore';
 import { permanentFailure } from './failureKind';
-import { dueRun, evaluationFloor, parseSchedule } from './jobSchedule';
+import { dueRun, parseSchedule, scheduleCursor } from './jobSchedule';
 import { instantiateJobTemplate } from './jobTemplate';
 import { WorkspaceStamps } from './workspaceStamp';
 
@@ -58,12 +58,7 @@ async function runSchedule(
   now: Date,
 ): Promise<ScheduleOutcome | undefined> {
   const schedule = stored.record;
-  const cursor = new Date(
-    Math.max(
-      new Date(schedule.status.evaluatedUntil).getTime(),
-      evaluationFloor(schedule.properties)?.getTime() ?? -Infinity,
-    ),
-  );
+  const cursor = scheduleCursor(schedule);
   const due = dueRun(parseSchedule('properties.schedule', schedule.properties.schedule), cursor, now);
   if (!due) return undefined;
   const outcome = await decide(deps, schedule, due.dueTime);
