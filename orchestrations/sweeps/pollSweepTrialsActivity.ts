@@ -1,6 +1,7 @@
 // Observes a sweep's active trials: each trial job's state and attempt, and the objective's new reports from its
-// stdout (an ended job whose stdout was not read to the end is marked `unread`, and read on next round); plus
-// whether the sweep was cancelled, is being deleted, or is gone. Read-only, so safe to retry.
+// stdout (an ended job whose stdout was not read to the end is marked `unread`, and read on next round, unless the
+// sweep is being cancelled or deleted: then its trial ends with what was read); plus whether the sweep was
+// cancelled, is being deleted, or is gone. Read-only, so safe to retry.
 import * as df from 'durable-functions';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import type { JsonObject } from '../../shared/domain/specValidator';
@@ -54,6 +55,7 @@ async function observe(
   input: PollSweepTrialsInput,
   trial: ObservedTrial,
   volumes: Map<string, JsonObject | undefined>,
+  stopping: boolean,
 ): Promise<TrialObservation> {
   const stored = await services.deps.store.get(trialJobRef(input.sweep, trial.name));
   const job = stored?.record;
@@ -79,7 +81,8 @@ async function observe(
     offset: progress.offset,
     points: progress.points,
     ...(error ? { error } : {}),
-    ...(ended && !progress.atEnd ? { unread: true } : {}),
+    // A cancel or DELETE does not wait for the rest of an ended job's stdout.
+    ...(ended && !progress.atEnd && !stopping ? { unread: true } : {}),
   };
 }
 
@@ -89,10 +92,13 @@ export async function pollSweepTrials(input: PollSweepTrialsInput): Promise<Poll
   if (!sweep || sweep.record.uuid !== input.uuid)
     return { gone: true, cancelRequested: false, deleteRequested: false, trials: [] };
   const volumes = new Map<string, JsonObject | undefined>();
+  const stopping = sweep.record.cancelRequested === true || sweep.record.deleteRequested === true;
   const trials: TrialObservation[] = [];
   for (let i = 0; i < input.trials.length; i += parallelReads) {
     const batch = input.trials.slice(i, i + parallelReads);
-    trials.push(...(await Promise.all(batch.map((trial) => observe(services, input, trial, volumes)))));
+    trials.push(
+      ...(await Promise.all(batch.map((trial) => observe(services, input, trial, volumes, stopping)))),
+    );
   }
   return {
     gone: false,

@@ -69,6 +69,11 @@ export interface CreateSweepTrialsInput extends SweepIdentity {
   indexes: number[];
   /** False for instances older than 1.2: random floats as they computed them (not clamped into their range). */
   clampSamples?: boolean;
+  /**
+   * The orchestration time of the round that asks for these trials (absent in inputs of older instances): a job of
+   * a trial's name created well before it was not created by this call, and is never adopted.
+   */
+  requestedAt?: string;
 }
 
 export interface CreateSweepTrialsResult {

@@ -90,7 +90,12 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
         const created: CreateSweepTrialsResult = yield context.df.callActivityWithRetry(
           createSweepTrialsActivityName,
           retry,
-          { ...identity, indexes: plan.create, ...(rules.clampsSamples ? {} : { clampSamples: false }) },
+          {
+            ...identity,
+            indexes: plan.create,
+            ...(rules.clampsSamples ? {} : { clampSamples: false }),
+            requestedAt: context.df.currentUtcDateTime.toISOString(),
+          },
         );
         if (created.gone) return 'gone';
         state = applyCreated(state, created.created);

@@ -1,17 +1,18 @@
-// Reads a trial's stdout blob incrementally (a Range from the last offset, complete lines only while the job runs)
-// and returns the objective's new reports. The blob is the master process's stdout of the job's current attempt,
+// Reads a trial's stdout blob incrementally (a Range from the last offset, complete lines only while the job runs;
+// a line longer than one read is dropped) and returns the objective's new reports. The blob is the master process's stdout of the job's current attempt,
 // where the node agent streams it (shared/adapters/storage/jobFileLocation.ts computes the same folder).
 import type { ContainerClient } from '@azure/storage-blob';
 import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import type { JsonObject } from '../../shared/domain/specValidator';
-import { completeLinesLength, parseMetricText } from '../../shared/domain/sweeps/metricLine';
+import { isLineEnd, parseMetricText, takeLines } from '../../shared/domain/sweeps/metricLine';
 import { numberReports } from '../../shared/domain/sweeps/objectiveSeries';
 import type { ObservedTrial } from './sweepContract';
 
 /**
  * At most this much of one trial's stdout is read per round (a chatty trial catches up over several rounds; an
- * ended one is read on until the end before it counts as ended).
+ * ended one is read on until the end before it counts as ended). A line longer than this is dropped, so every full
+ * read moves the offset on.
  */
 export const maxBytesPerRead = 4 * 1024 * 1024;
 /** The master's stdout file, by toolkit: custom/Python toolkits, per-rank toolkits, TensorFlow workers. */
@@ -70,25 +71,34 @@ export async function readTrialStdout(
     offset = 0;
     if (stdoutBlob === undefined) return { attempt, offset: 0, points: [], atEnd: true };
   }
-  let chunk: Buffer;
+  // From the byte before the offset (when there is one): whether the offset starts a line or falls inside a line
+  // too long for one read, which is being dropped.
+  const lookBack = offset > 0 ? 1 : 0;
+  let read: Buffer;
   try {
     // download (not downloadToBuffer): a range past the end of a growing blob returns what exists.
-    const response = await files.getBlobClient(stdoutBlob).download(offset, maxBytesPerRead);
-    chunk = await bufferOf(response.readableStreamBody);
+    const response = await files
+      .getBlobClient(stdoutBlob)
+      .download(offset - lookBack, maxBytesPerRead + lookBack);
+    read = await bufferOf(response.readableStreamBody);
   } catch (error: unknown) {
     const status = statusCodeOf(error);
     // 416: nothing beyond the offset yet; 404: the blob was not created yet (or was removed).
     if (status === 416 || status === 404) return { attempt, stdoutBlob, offset, points: [], atEnd: true };
     throw error;
   }
-  const atEnd = chunk.length < maxBytesPerRead;
-  const length = completeLinesLength(chunk, final && atEnd);
-  const reports = parseMetricText(chunk.subarray(0, length).toString('utf8'));
+  const midLine = lookBack === 1 && read.length > 0 && !isLineEnd(read[0]);
+  const chunk = read.subarray(Math.min(lookBack, read.length));
+  const full = chunk.length >= maxBytesPerRead;
+  const { skipped, length } = takeLines(chunk, midLine, full, final);
+  const reports = parseMetricText(chunk.subarray(skipped, skipped + length).toString('utf8'));
+  const next = offset + skipped + length;
   return {
     attempt,
     stdoutBlob,
-    offset: offset + length,
+    offset: next,
     points: numberReports(reports, metric, seen.reports),
-    atEnd,
+    // An ended job's log whose reading no longer moves on is at its end, whatever the read returned.
+    atEnd: !full || (final && next === offset),
   };
 }

@@ -1,6 +1,7 @@
 // End to end through the real app on the local host: a parameter sweep runs its trials as ordinary jobs on local
 // nodes, never more than maxConcurrentTrials at a time, reads their metric lines from stdout, and reports the best
-// trial; an early-termination policy stops a clearly bad trial; cancel stops the running trials.
+// trial; an early-termination policy stops a clearly bad trial; cancel stops the running trials; a line longer than
+// one read does not stop the sweep; a sweep created again under its name never adopts the old trial jobs.
 // Needs `npx tsc -p tsconfig.json` first (the host, the app and the agents run from dist/).
 import * as path from 'path';
 import { repoRoot, waitFor } from '../support/testEnvironment';
@@ -183,6 +184,60 @@ test('a bad sweep body is a 400 naming the field', async () => {
   );
   expect(response.status).toBe(400);
   expect((response.body.error as { target: string }).target).toBe('properties.parameters.lr.type');
+});
+
+test('a trial printing a line longer than one read (4 MB) ends, and the metric line after it counts', async () => {
+  // No newline for 5 MB (a progress bar rewriting itself with '\r' would not need one, this does), then the metric.
+  const print = `process.stdout.write('x'.repeat(5 * 1024 * 1024)); console.log('\\n##batchai[metric] accuracy={parameters.lr} step=1')`;
+  const put = await bed.api.send(
+    'PUT',
+    `${experiment}/sweeps/longline`,
+    sweepBody(`${node} -e "${print}"`, { parameters: { lr: { type: 'choice', values: [0.5] } } }),
+  );
+  expect(put.status).toBe(201);
+  const done = await waitForSweep('longline', 'succeeded');
+  expect(done.bestTrial).toEqual({ name: 'longline-t0', parameters: { lr: 0.5 }, metric: 0.5 });
+});
+
+test('a sweep deleted and created again under its name is refused while its trial jobs exist, never adopting them', async () => {
+  const body = (accuracy: number) =>
+    sweepBody(`${node} -e "console.log('##batchai[metric] accuracy=${accuracy} step=1')"`, {
+      parameters: { lr: { type: 'choice', values: [0.1] } },
+    });
+  expect((await bed.api.send('PUT', `${experiment}/sweeps/again`, body(0.1))).status).toBe(201);
+  await waitForSweep('again', 'succeeded');
+  const old = await bed.getJob('again-t0');
+  expect((await bed.api.send('DELETE', `${experiment}/sweeps/again`)).status).toBe(200);
+  // The trial job stays: the same name again (the same body or another) is a 409 naming it.
+  for (const accuracy of [0.1, 0.9]) {
+    const refused = await bed.api.send('PUT', `${experiment}/sweeps/again`, body(accuracy));
+    expect(refused.status).toBe(409);
+    const error = refused.body.error as { code: string; target: string; message: string };
+    expect(error).toMatchObject({ code: 'TrialJobNameTaken', target: 'name' });
+    expect(error.message).toContain(`'again-t0'`);
+    expect((await bed.api.send('GET', `${experiment}/sweeps/again`)).status).toBe(404);
+  }
+  // Once that job is deleted the sweep is created, and its trial is a new job that runs.
+  const deletion = await bed.api.send('DELETE', `${experiment}/jobs/again-t0`);
+  if (deletion.status === 202) await bed.api.waitForOperation(deletion);
+  expect((await bed.api.send('GET', `${experiment}/jobs/again-t0`)).status).toBe(404);
+  expect((await bed.api.send('PUT', `${experiment}/sweeps/again`, body(0.9))).status).toBe(201);
+  const done = await waitForSweep('again', 'succeeded');
+  expect(done.bestTrial).toMatchObject({ name: 'again-t0', metric: 0.9 });
+  expect((await bed.getJob('again-t0')).creationTime).not.toBe(old.creationTime);
+});
+
+test("an objective named 'step' (the step of a metric line) is a 400 naming the field", async () => {
+  const response = await bed.api.send(
+    'PUT',
+    `${experiment}/sweeps/bystep`,
+    sweepBody(`${node} ${script} --lr {parameters.lr}`, {
+      parameters: { lr: { type: 'choice', values: [0.1] } },
+      objective: { metric: 'step', goal: 'maximize' },
+    }),
+  );
+  expect(response.status).toBe(400);
+  expect((response.body.error as { target: string }).target).toBe('properties.objective.metric');
 });
 
 test('deleting the experiment deletes its sweeps (a re-created experiment has none)', async () => {

@@ -3,7 +3,12 @@
 import { ValidationError } from '../../shared/domain/errors';
 import { bestTrialIndex } from '../../shared/domain/sweeps/bestTrial';
 import { trialsToStop, type TrialProgress } from '../../shared/domain/sweeps/earlyTermination';
-import { completeLinesLength, parseMetricLine, parseMetricText } from '../../shared/domain/sweeps/metricLine';
+import {
+  completeLinesLength,
+  parseMetricLine,
+  parseMetricText,
+  takeLines,
+} from '../../shared/domain/sweeps/metricLine';
 import { addReports, bestUpTo, emptySeries, numberReports } from '../../shared/domain/sweeps/objectiveSeries';
 import { trialParameters } from '../../shared/domain/sweeps/searchSpace';
 import { validateSweepBody, type SweepDefinition } from '../../shared/domain/sweeps/sweepDefinition';
@@ -137,6 +142,36 @@ describe('sweep body validation', () => {
     ).toBe('properties.parameters.lr.min');
   });
 
+  test("the objective 'step' is refused: a metric line's step= numbers the report and is never a metric", () => {
+    expect(parseMetricLine('##batchai[metric] step=3')).toEqual([]);
+    expect(
+      targetOf(() => validateSweepBody(body({ objective: { metric: 'step', goal: 'maximize' } }), 1)),
+    ).toBe('properties.objective.metric');
+    // Other names that merely contain it are metrics like any other.
+    expect(
+      targetOf(() => validateSweepBody(body({ objective: { metric: 'steps', goal: 'maximize' } }), 1)),
+    ).toBeUndefined();
+  });
+
+  test('a continuous range whose width is not a finite number is refused, naming its max', () => {
+    const random = (spec: Record<string, unknown>) =>
+      body({
+        parameters: { lr: spec, layers: { type: 'int', min: 1, max: 3 } },
+        sampling: 'random',
+        maxTrials: 2,
+      });
+    for (const type of ['uniform', 'loguniform']) {
+      const min = type === 'uniform' ? -1.7e308 : 1e-300;
+      expect(targetOf(() => validateSweepBody(random({ type, min, max: 1.7e308 }), 1))).toBe(
+        type === 'uniform' ? 'properties.parameters.lr.max' : undefined,
+      );
+    }
+    // The widest range that is still finite samples inside it, not at a bound every time.
+    const { definition } = validateSweepBody(random({ type: 'uniform', min: -8e307, max: 8e307 }), 1);
+    const samples = [0, 1, 2, 3].map((i) => trialParameters(definition, i).lr);
+    expect(new Set(samples).size).toBe(4);
+  });
+
   test('a placeholder naming no parameter and a bad job template are reported under jobTemplate', () => {
     const unknown = {
       ...template,
@@ -200,6 +235,19 @@ describe('metric lines', () => {
     expect(completeLinesLength(chunk, false)).toBe(22);
     expect(completeLinesLength(chunk, true)).toBe(chunk.length);
     expect(completeLinesLength(Buffer.from('partial'), false)).toBe(0);
+  });
+
+  test('every full read moves on: a line longer than a read is dropped up to its end, never half parsed', () => {
+    const b = (text: string) => Buffer.from(text);
+    // A full read from a line start that ends no line: all of it is dropped.
+    expect(takeLines(b('xxxxxxxx'), false, true, false)).toEqual({ skipped: 8, length: 0 });
+    // The read after it (inside that line): the rest of the line is skipped, the next lines are taken.
+    expect(takeLines(b('xx a=1\nok\npart'), true, true, false)).toEqual({ skipped: 7, length: 3 });
+    expect(takeLines(b('still the long line'), true, false, false)).toEqual({ skipped: 19, length: 0 });
+    // A read that is not full waits for the end of its last line, unless the log is final.
+    expect(takeLines(b('ok\npart'), false, false, false)).toEqual({ skipped: 0, length: 3 });
+    expect(takeLines(b('ok\npart'), false, false, true)).toEqual({ skipped: 0, length: 7 });
+    expect(completeLinesLength(b('10%\r20%\r30'), false)).toBe(8);
   });
 
   test('reports without a step are numbered after the ones already seen', () => {

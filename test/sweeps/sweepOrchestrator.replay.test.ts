@@ -341,12 +341,14 @@ describe('a sweep that fails after repeated failed rounds', () => {
   });
 });
 
-test('an instance from before 1.2 creates trials with the samples it computed; a 1.2 one with clamped samples', async () => {
+test('an instance from before 1.2 creates trials with the samples it computed; a 1.2 one with clamped samples; both give the round time', async () => {
   const firstRound = [completed(0, polled([]), 1)];
   const create = async (version?: string) =>
     (
       await replayOrchestrator(sweepOrchestrator, 'Sweep', `sweep-${uuid}`, input, firstRound, version)
     ).actions.flat()[1].input;
   expect(await create(undefined)).toMatchObject({ indexes: [0, 1], clampSamples: false });
-  expect(await create('1.2')).toEqual({ sweep, uuid, indexes: [0, 1] });
+  // The round's orchestration time: a job of a trial's name created well before it is never adopted.
+  const requestedAt = '2030-01-01T00:00:00.000Z';
+  expect(await create('1.2')).toEqual({ sweep, uuid, indexes: [0, 1], requestedAt });
 });

@@ -9,6 +9,8 @@ export interface MetricReport {
 }
 
 const prefix = '##batchai[metric]';
+/** The pair that numbers a report (`step=N`): never a metric of its own. */
+export const stepPairName = 'step';
 const pairPattern = /^([A-Za-z_][\w.-]{0,127})=(\S+)$/;
 
 /** The metrics of one line (empty when it is not a metric line). */
@@ -22,7 +24,7 @@ export function parseMetricLine(line: string): MetricReport[] {
     if (!match) continue;
     const value = Number(match[2]);
     if (match[2].trim() === '' || !Number.isFinite(value)) continue;
-    if (match[1] === 'step') {
+    if (match[1] === stepPairName) {
       if (Number.isInteger(value) && value >= 0) step = value;
       continue;
     }
@@ -31,9 +33,20 @@ export function parseMetricLine(line: string): MetricReport[] {
   return values.map((v) => (step === undefined ? v : { ...v, step }));
 }
 
-/** The metrics of a block of text, in order. */
+/** The metrics of a block of text, in order. A line ends at '\n', '\r\n' or a lone '\r' (progress bars). */
 export function parseMetricText(text: string): MetricReport[] {
-  return text.split('\n').flatMap(parseMetricLine);
+  return text.split(/\r\n|\r|\n/).flatMap(parseMetricLine);
+}
+
+/** The index of the first '\n' or '\r' of `chunk`, or -1. */
+function firstLineEnd(chunk: Buffer): number {
+  const ends = [chunk.indexOf(0x0a), chunk.indexOf(0x0d)].filter((i) => i >= 0);
+  return ends.length === 0 ? -1 : Math.min(...ends);
+}
+
+/** Whether `byte` ends a line. */
+export function isLineEnd(byte: number): boolean {
+  return byte === 0x0a || byte === 0x0d;
 }
 
 /**
@@ -42,6 +55,31 @@ export function parseMetricText(text: string): MetricReport[] {
  */
 export function completeLinesLength(chunk: Buffer, final: boolean): number {
   if (final) return chunk.length;
-  const lastNewline = chunk.lastIndexOf(0x0a);
-  return lastNewline + 1;
+  return Math.max(chunk.lastIndexOf(0x0a), chunk.lastIndexOf(0x0d)) + 1;
+}
+
+/** Where a read of a log at an offset leaves it: `skipped` bytes dropped, then `length` bytes of lines to parse. */
+export interface LineSpan {
+  skipped: number;
+  length: number;
+}
+
+/**
+ * What to take of `chunk`, read from a log at some offset, so the offset always moves on. `midLine`: the byte before
+ * the offset ended no line (a line longer than one read is being dropped: the rest of it, up to its end, is
+ * skipped); `full`: the read returned all it could (the log may hold more); `final`: the log is complete. A full read
+ * that starts a line and ends none holds one line longer than a read: it is dropped like a malformed metric line,
+ * and the lines after it are read as usual.
+ */
+export function takeLines(chunk: Buffer, midLine: boolean, full: boolean, final: boolean): LineSpan {
+  let skipped = 0;
+  if (midLine) {
+    const end = firstLineEnd(chunk);
+    if (end < 0) return { skipped: chunk.length, length: 0 };
+    skipped = end + 1;
+  }
+  const rest = chunk.subarray(skipped);
+  const length = completeLinesLength(rest, final && !full);
+  if (length === 0 && full && skipped === 0 && rest.length > 0) return { skipped: rest.length, length: 0 };
+  return { skipped, length };
 }

@@ -3,6 +3,7 @@
 import { ValidationError } from '../errors';
 import { checkJobProperties } from '../jobRules';
 import { isJsonObject, validateCreateBody, type JsonObject } from '../specValidator';
+import { stepPairName } from './metricLine';
 import { trialParameters } from './searchSpace';
 import { placeholderNames, substituteParameters } from './trialJobBody';
 
@@ -119,6 +120,12 @@ function checkParameter(target: string, raw: unknown, sampling: Sampling): Param
   const min = requireNumber(`${target}.min`, raw.min);
   const max = requireNumber(`${target}.max`, raw.max);
   if (max <= min) fail(`${target}.max`, `'${target}.max' (${max}) must be greater than min (${min}).`);
+  // A sample is min + u * (max - min): a width past the largest double would make every sample the same bound.
+  if (!Number.isFinite(max - min))
+    fail(
+      `${target}.max`,
+      `The range of '${target}' is too wide: max - min (${max} - ${min}) must be a finite number.`,
+    );
   if (type === 'loguniform' && min <= 0)
     fail(`${target}.min`, `'${target}.min' must be greater than 0 for a loguniform parameter; it is ${min}.`);
   return { type, min, max };
@@ -245,6 +252,12 @@ export function validateSweepBody(body: unknown, defaultSeed: number): Validated
     fail(
       'properties.objective.metric',
       `'properties.objective.metric' must be a metric name (letters, digits, '_', '.', '-').`,
+    );
+  // In a metric line `step=N` numbers the report (metricLine.ts): it is never a metric of its own.
+  if (metric === stepPairName)
+    fail(
+      'properties.objective.metric',
+      `'properties.objective.metric' cannot be '${stepPairName}': in a metric line 'step=N' is the report's step, not a metric. Print the objective under another name.`,
     );
   const goal = requireOneOf('properties.objective.goal', p.objective.goal, ['maximize', 'minimize'] as const);
   let earlyTermination: EarlyTerminationSpec | undefined;

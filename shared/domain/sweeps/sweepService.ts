@@ -1,5 +1,6 @@
 // The sweep API's domain services: create (idempotent PUT: the same body confirms, a different one is a 409 naming
-// the property), read, list, cancel and delete. The sweep's orchestration is started through the SweepRunner port.
+// the property; a new sweep whose trials' job names are taken by jobs of the experiment is a 409 naming them), read,
+// list, cancel and delete. The sweep's orchestration is started through the SweepRunner port.
 import { firstDifference } from '../deepEqual';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors';
 import { validateRef, validateResourceName, type ResourceRef } from '../resourceId';
@@ -13,6 +14,7 @@ import type { SecretProtector } from '../../ports/secretProtector';
 import { sweepLimits, validateSweepBody } from './sweepDefinition';
 import { initialRunState, sweepStatus } from './sweepProgress';
 import { hasActiveTrials } from './sweepRecovery';
+import { trialJobName } from './trialJobBody';
 import {
   sweepArmId,
   type StoredSweep,
@@ -96,6 +98,50 @@ function confirm(deps: SweepServiceDeps, existing: SweepRecord, body: unknown): 
     );
 }
 
+/** Job names looked up at the same time when a new sweep checks that its trials' names are free. */
+const parallelNameChecks = 50;
+/** At most this many taken names are quoted in the 409. */
+const namesQuoted = 5;
+
+/**
+ * The jobs of the experiment named as trials of a new sweep (`<sweep>-t<index>`, index < maxTrials; job names are
+ * case-insensitive): a sweep deleted earlier leaves its trial jobs, and a user may have created one by hand.
+ */
+async function takenTrialNames(
+  deps: SweepServiceDeps,
+  address: SweepAddress,
+  maxTrials: number,
+): Promise<string[]> {
+  const taken: string[] = [];
+  for (let from = 0; from < maxTrials; from += parallelNameChecks) {
+    const indexes = Array.from(
+      { length: Math.min(parallelNameChecks, maxTrials - from) },
+      (_, i) => from + i,
+    );
+    const jobs = await Promise.all(
+      indexes.map((index) =>
+        deps.services.store.get({ kind: 'job', ...address, name: trialJobName(address.name, index) }),
+      ),
+    );
+    for (const job of jobs) if (job) taken.push(job.record.ref.name);
+  }
+  return taken;
+}
+
+function trialNamesTaken(address: SweepAddress, maxTrials: number, taken: string[]): ConflictError {
+  const quoted = taken.slice(0, namesQuoted).map((name) => `'${name}'`);
+  const more = taken.length > namesQuoted ? ` and ${taken.length - namesQuoted} more` : '';
+  const range =
+    maxTrials === 1
+      ? `'${trialJobName(address.name, 0)}'`
+      : `'${trialJobName(address.name, 0)}' to '${trialJobName(address.name, maxTrials - 1)}'`;
+  return new ConflictError(
+    'TrialJobNameTaken',
+    `The sweep '${address.name}' cannot be created: its trials are the jobs ${range}, and experiment '${address.experiment}' already has jobs of those names (${quoted.join(', ')}${more}), left by an earlier sweep of that name or created otherwise. Delete those jobs or choose another sweep name.`,
+    'name',
+  );
+}
+
 export async function createSweep(
   deps: SweepServiceDeps,
   address: SweepAddress,
@@ -111,6 +157,10 @@ export async function createSweep(
   }
   const uuid = deps.services.newId();
   const { definition, secrets } = validateSweepBody(body, seedFrom(deps.services.newId()));
+  // A trial never adopts a job it did not create (createSweepTrialsActivity.ts): a new sweep whose trial names are
+  // taken would run nothing, so it is refused before it starts.
+  const taken = await takenTrialNames(deps, address, definition.maxTrials);
+  if (taken.length > 0) throw trialNamesTaken(address, definition.maxTrials, taken);
   const armId = sweepArmId(address);
   const now = deps.services.now();
   const record: SweepRecord = {
@@ -196,7 +246,8 @@ export async function cancelSweep(deps: SweepServiceDeps, address: SweepAddress)
 
 /**
  * Deletes a finished sweep at once ('deleted'); a running one (or a failed one that left trials running) is cancelled first and its orchestration removes the
- * record when the trials have stopped ('deleting'); 'absent' when there was none. Trial jobs stay in the experiment.
+ * record when the trials have stopped ('deleting'); 'absent' when there was none. Trial jobs stay in the experiment
+ * (so a sweep created again under that name is refused until they are deleted: `createSweep`).
  */
 export async function deleteSweep(
   deps: SweepServiceDeps,
