@@ -647,6 +647,35 @@ describe('behaviour beyond the examples', () => {
     expect((changed.body.error as { target: string }).target).toBe('properties.vmSize');
   });
 
+  test('the same job PUT again after its cluster was deleted is confirmed; another body names the cluster', async () => {
+    const gone = `${ws}/clusters/gone`;
+    await api.put(gone, {
+      properties: {
+        vmSize: 'STANDARD_NC6',
+        scaleSettings: { manual: { targetNodeCount: 0 } },
+        userAccountSettings: { adminUserName: 'me', adminUserSshPublicKey: 'ssh-rsa AAAAB3NzaC1yc2E me' },
+      },
+    });
+    const job = `${ws}/experiments/exp/jobs/outlived`;
+    const body = {
+      properties: {
+        cluster: { id: `${clusterId.replace(/\/gpu$/, '/gone').replace('/workspaces/', '/workspace/')}` },
+        nodeCount: 1,
+        stdOutErrPathPrefix: '$AZ_BATCHAI_JOB_TEMP',
+        customToolkitSettings: { commandLine: 'true' },
+      },
+    };
+    expect((await api.send('PUT', job, body)).status).toBeLessThan(300);
+    expect((await api.waitForOperation(await api.send('DELETE', gone))).status).toBe('Succeeded');
+    const again = await api.send('PUT', job, body);
+    expect(again.status).toBe(200);
+    const changed = await api.send('PUT', job, {
+      properties: { ...body.properties, customToolkitSettings: { commandLine: 'false' } },
+    });
+    expect(changed.status).toBe(400);
+    expect((changed.body.error as { target: string }).target).toBe('properties.cluster.id');
+  });
+
   test('lists page with maxresults and a working nextLink', async () => {
     for (let i = 0; i < 5; i += 1)
       await api.put(`${ws}/fileServers/fs${i}`, {

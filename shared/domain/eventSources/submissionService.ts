@@ -2,14 +2,9 @@
 // `queued`, lifecycle started) under a name fixed by the submission, so a redelivered message finds its job.
 // Errors name the field as a path in the message: its own fields as `message.<field>`, the job body's as `job.<path>`.
 import { ApiError, ConflictError, NotFoundError, ValidationError } from '../errors';
-import { checkJobProperties } from '../jobRules';
 import { validateRef, type ResourceRef } from '../resourceId';
-import type { Stored } from '../resourceRecord';
-import { assertUnchanged } from '../services/createOrConfirm';
 import { createJob } from '../services/jobService';
-import { secretReferencesOf } from '../services/secretReferences';
 import type { ServiceDeps } from '../services/serviceDeps';
-import { isJsonObject, validateCreateBody, type JsonObject } from '../specValidator';
 import { submissionJobName } from './eventJobName';
 
 export interface SubmissionRequest {
@@ -79,41 +74,7 @@ export async function submitJob(deps: ServiceDeps, request: SubmissionRequest): 
     const result = await createJob(deps, ref, structuredClone(request.job));
     return { jobId: result.stored.record.armId, jobName: ref.name, created: result.created };
   } catch (error: unknown) {
-    // A redelivery of the message that created the job, after its cluster (a file server, a Key Vault secret) went:
-    // what it asked for is done, so it is confirmed, not refused because the request no longer validates.
-    const existing = error instanceof ValidationError ? await sameJob(deps, ref, request.job) : undefined;
-    if (existing) return { jobId: existing.record.armId, jobName: ref.name, created: false };
+    // A redelivery after its job's cluster (a file server, a Key Vault secret) went is confirmed by createJob.
     throw inJobBody(error);
-  }
-}
-
-/** Kept as given, except the singular 'workspace' segment the job service corrects (referenceResolver.ts). */
-const normalizedId = (holder: unknown): void => {
-  if (isJsonObject(holder) && typeof holder.id === 'string')
-    holder.id = holder.id.replace(/\/workspace\//i, '/workspaces/');
-};
-
-/**
- * The job of that name when it holds exactly what `body` asks for (what createJob would confirm as an identical
- * PUT, without resolving its references, which may be gone by now); otherwise undefined.
- */
-async function sameJob(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<Stored | undefined> {
-  const found = await deps.store.get(ref);
-  if (!found) return undefined;
-  try {
-    // The job service's own normalization of the body (jobService.ts createJob), which is pure.
-    const { secrets, properties } = validateCreateBody('JobCreateParameters', structuredClone(body));
-    checkJobProperties(properties);
-    const constraints = (properties.constraints as JsonObject | undefined) ?? {};
-    constraints.maxWallClockTime ??= 'P7D';
-    properties.constraints = constraints;
-    normalizedId(properties.cluster);
-    const mounts = (properties.mountVolumes as JsonObject | undefined)?.fileServers;
-    if (Array.isArray(mounts)) for (const mount of mounts) normalizedId((mount as JsonObject).fileServer);
-    const referenced = secretReferencesOf(properties, 'properties').map((r) => r.valuePath);
-    assertUnchanged(deps, found.record, properties, secrets, referenced);
-    return found;
-  } catch {
-    return undefined; // another body (or one invalid in itself): the original error stands
   }
 }

@@ -13,8 +13,8 @@ import type { RemoteLogin } from '../../ports/clusterCompute';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
 import { recordOperation } from './operationService';
 import { recheckExperiment, requireExperiment, requireResource } from './parentLookup';
-import { resolveFileServerMounts, resolveReference } from './referenceResolver';
-import { resolveSecretReferences } from './secretReferences';
+import { normalizeReferenceId, resolveFileServerMounts, resolveReference } from './referenceResolver';
+import { resolveSecretReferences, secretReferencesOf } from './secretReferences';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 
@@ -34,20 +34,31 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
   }
   properties.constraints = constraints;
   const experiment = await requireExperiment(deps, ref, true);
-  const cluster = await resolveReference(
-    deps,
-    'properties.cluster.id',
-    properties.cluster as JsonObject,
-    'cluster',
-    ref,
-  );
-  await resolveFileServerMounts(
-    deps,
-    'properties.mountVolumes',
-    properties.mountVolumes as JsonObject | undefined,
-    ref,
-  );
-  const referenced = await resolveSecretReferences(deps, properties);
+  let cluster: Stored;
+  let referenced: Record<string, string>;
+  try {
+    cluster = await resolveReference(
+      deps,
+      'properties.cluster.id',
+      properties.cluster as JsonObject,
+      'cluster',
+      ref,
+    );
+    await resolveFileServerMounts(
+      deps,
+      'properties.mountVolumes',
+      properties.mountVolumes as JsonObject | undefined,
+      ref,
+    );
+    referenced = await resolveSecretReferences(deps, properties);
+  } catch (error: unknown) {
+    // The same job again (a retried PUT, a redelivered submission) after its cluster, a file server or a Key Vault
+    // secret went: what it asked for is done, so it is confirmed rather than refused for what no longer resolves.
+    const existing =
+      error instanceof ValidationError ? await sameJob(deps, ref, properties, secrets) : undefined;
+    if (existing) return { created: false, stored: existing };
+    throw error;
+  }
   const armId = armIdOf(ref);
   const uuid = deps.newId();
   const now = deps.now().toISOString();
@@ -111,6 +122,29 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
     // The job was there already (a repeated PUT, or a refused change) or the create failed: the lifecycle started
     // for this GUID has no job.
     if (lifecycleStarted && !created) await deps.lifecycle?.jobNotCreated?.(record);
+  }
+}
+
+/** The job of that name when it holds exactly `properties` and `secrets` (what an identical PUT confirms). */
+async function sameJob(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  properties: JsonObject,
+  secrets: Record<string, string>,
+): Promise<Stored | undefined> {
+  const found = await deps.store.get(ref);
+  if (!found) return undefined;
+  const body = structuredClone(properties);
+  normalizeReferenceId(body.cluster);
+  const mounts = (body.mountVolumes as JsonObject | undefined)?.fileServers;
+  if (Array.isArray(mounts))
+    for (const mount of mounts) normalizeReferenceId((mount as JsonObject).fileServer);
+  const referenced = secretReferencesOf(body, 'properties').map((reference) => reference.valuePath);
+  try {
+    assertUnchanged(deps, found.record, body, secrets, referenced);
+    return found;
+  } catch {
+    return undefined; // another body: the original error stands
   }
 }
 

@@ -6,7 +6,7 @@
 import { ValidationError } from '../errors';
 import { parseChildId, type ResourceRef } from '../resourceId';
 import type { Stored } from '../resourceRecord';
-import type { JsonObject } from '../specValidator';
+import { isJsonObject, type JsonObject } from '../specValidator';
 import type { ServiceDeps } from './serviceDeps';
 
 /** Whether `a` and `b` are in the same workspace (names compare case-insensitively, as ARM's do). */
@@ -59,9 +59,14 @@ export async function resolveReference(
       'InvalidResourceReference',
     );
   }
-  // Kept as given (the service echoed ids as sent), except the singular 'workspace' segment it corrected.
-  holder.id = id.replace(/\/workspace\//i, '/workspaces/');
+  normalizeReferenceId(holder);
   return found;
+}
+
+/** Kept as given (the service echoed ids as sent), except the singular 'workspace' segment it corrected. */
+export function normalizeReferenceId(holder: unknown): void {
+  if (isJsonObject(holder) && typeof holder.id === 'string')
+    holder.id = holder.id.replace(/\/workspace\//i, '/workspaces/');
 }
 
 export async function resolveFileServerMounts(
