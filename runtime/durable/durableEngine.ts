@@ -113,6 +113,13 @@ export class DurableEngine {
     { timeout: NodeJS.Timeout; immediate?: undefined } | { immediate: NodeJS.Immediate; timeout?: undefined }
   >();
   private readonly episodeCrashes = new Map<string, number>();
+  /**
+   * Per instance, the last commit that changed it and is not yet durable (settled, never rejected), and the last
+   * commit of all: answers to clients (status, list, 404/409/410/412 refusals) wait for them, so a client never
+   * sees a state that a crash would take back.
+   */
+  private readonly pendingByInstance = new Map<string, Promise<void>>();
+  private lastCommit: Promise<void> = Promise.resolve();
   private stopped = false;
   /** Instances whose version this worker may not run (versionFailureStrategy Reject): their inbox waits. */
   private readonly versionRejected = new Set<string>();
@@ -174,6 +181,7 @@ export class DurableEngine {
     // records must follow these in the log, or a restart replays its result before the work it ends and runs it
     // again.
     const durable = this.log.append(records);
+    this.trackPending(records, durable);
     // Running an episode is not an effect (orchestrators are deterministic): start it before the fsync. So are
     // the activities and timers it asked for, which run in this process: a crash before the fsync loses them
     // with the episode that asked for them (the log keeps a prefix of its commits), the episode runs again after
@@ -186,6 +194,40 @@ export class DurableEngine {
       else if (record.k === 'timer') this.armTimer(record.v);
     }
     return durable.then(() => this.dispatchEffects(records));
+  }
+
+  private trackPending(records: LogRecord[], durable: Promise<void>): void {
+    const settled = durable.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lastCommit = settled;
+    const ids = new Set<string>();
+    for (const record of records) {
+      if (record.k === 'inst') ids.add(record.v.instanceId);
+      else if (record.k === 'ent')
+        ids.add(record.v.id); // entity ids start with '@', instance ids never do
+      else if (
+        record.k === 'hist' ||
+        record.k === 'histReset' ||
+        record.k === 'inbox' ||
+        record.k === 'inboxDel' ||
+        record.k === 'del'
+      )
+        ids.add(record.id);
+    }
+    for (const id of ids) this.pendingByInstance.set(id, settled);
+    void settled.then(() => {
+      for (const id of ids) if (this.pendingByInstance.get(id) === settled) this.pendingByInstance.delete(id);
+    });
+  }
+
+  /**
+   * The last commit of the instance that is not yet durable. Callers wait in a loop with no other await before
+   * acting on what they read: `for (let p = pendingOf(id); p; p = pendingOf(id)) await p;`.
+   */
+  private pendingOf(instanceId: string): Promise<void> | undefined {
+    return this.pendingByInstance.get(instanceId);
   }
 
   private dispatchEffects(records: LogRecord[]): void {
@@ -931,6 +973,7 @@ export class DurableEngine {
         `instanceId: '${id}' is not valid (no '@' prefix, '/', '\\', '#', '?' or control characters)`,
       );
     }
+    for (let p = this.pendingOf(id); p; p = this.pendingOf(id)) await p;
     const existing = this.state.instances.get(id);
     if (existing && !terminalStatuses.has(existing.status)) {
       throw new ClientError(
@@ -960,6 +1003,7 @@ export class DurableEngine {
 
   /** Queues a control or external event; 410 when the instance already finished. */
   private async sendToInstance(instanceId: string, event: HistoryEvent): Promise<void> {
+    for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
     const inst = this.requireInstance(instanceId);
     if (terminalStatuses.has(inst.status))
       throw new ClientError(410, `Instance '${instanceId}' is ${inst.status}.`);
@@ -1000,6 +1044,7 @@ export class DurableEngine {
    * again; the orchestrator then replays as if they were still pending.
    */
   async rewind(instanceId: string, reason: string | undefined): Promise<void> {
+    for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
     const inst = this.requireInstance(instanceId);
     if (inst.status !== 'Failed') {
       throw new ClientError(
@@ -1057,6 +1102,19 @@ export class DurableEngine {
     await this.commit(records);
   }
 
+  /**
+   * The instance's status as a client may be told it: once every change made to it so far is durable (a crash
+   * cannot take back what this answers).
+   */
+  async statusOf(instanceId: string, options: StatusOptions = {}): Promise<StatusPayload | undefined> {
+    for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
+    return this.getStatus(instanceId, options);
+  }
+
+  /**
+   * The instance's status in memory, which may include commits not yet durable: for the engine's own callers that
+   * already waited (waitForCompletion); answers to clients use statusOf.
+   */
   getStatus(instanceId: string, options: StatusOptions = {}): StatusPayload | undefined {
     const inst = this.state.instances.get(instanceId);
     if (!inst) return undefined;
@@ -1102,13 +1160,17 @@ export class DurableEngine {
       .sort((a, b) => a.createdTime.localeCompare(b.createdTime) || a.instanceId.localeCompare(b.instanceId));
   }
 
-  /** One page of matching instances; the continuation token is the position after the page. */
-  list(
+  /**
+   * One page of matching instances; the continuation token is the position after the page. Answers once the
+   * commits made before the call are durable, and each listed instance's later ones too.
+   */
+  async list(
     query: InstanceQuery,
     pageSize: number,
     continuation: string | undefined,
     showInput: boolean,
-  ): { items: StatusPayload[]; next?: string } {
+  ): Promise<{ items: StatusPayload[]; next?: string }> {
+    await this.lastCommit;
     let start = 0;
     if (continuation) {
       const decoded = Number(Buffer.from(continuation, 'base64').toString('utf8'));
@@ -1119,6 +1181,8 @@ export class DurableEngine {
     const all = this.matching(query);
     const page = all.slice(start, start + pageSize);
     const end = start + page.length;
+    for (const inst of page)
+      for (let p = this.pendingOf(inst.instanceId); p; p = this.pendingOf(inst.instanceId)) await p;
     return {
       items: page.map((inst) => this.toStatus(inst, showInput)),
       next: end < all.length ? Buffer.from(String(end), 'utf8').toString('base64') : undefined,
@@ -1126,6 +1190,7 @@ export class DurableEngine {
   }
 
   async purge(instanceId: string): Promise<number> {
+    for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
     const inst = this.requireInstance(instanceId);
     if (!terminalStatuses.has(inst.status)) {
       throw new ClientError(
@@ -1138,6 +1203,7 @@ export class DurableEngine {
   }
 
   async purgeBy(query: InstanceQuery): Promise<number> {
+    await this.lastCommit;
     const targets = this.matching(query).filter((inst) => terminalStatuses.has(inst.status));
     if (targets.length === 0) return 0;
     await this.commit(targets.map((inst): LogRecord => ({ k: 'del', id: inst.instanceId })));
@@ -1174,8 +1240,10 @@ export class DurableEngine {
     ]);
   }
 
-  readEntity(name: string, key: string): { exists: boolean; state: unknown } {
-    const entity = this.state.entities.get(`@${name.toLowerCase()}@${key}`);
+  async readEntity(name: string, key: string): Promise<{ exists: boolean; state: unknown }> {
+    const id = `@${name.toLowerCase()}@${key}`;
+    for (let p = this.pendingOf(id); p; p = this.pendingOf(id)) await p;
+    const entity = this.state.entities.get(id);
     if (!entity || !entity.exists) return { exists: false, state: undefined };
     return { exists: true, state: parseJson(entity.state) };
   }

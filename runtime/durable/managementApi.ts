@@ -174,7 +174,7 @@ async function route(
   if (controller === 'entities' && a && b !== undefined) {
     const key = b === '$' ? '' : b;
     if (method === 'GET') {
-      const entity = engine.readEntity(a, key);
+      const entity = await engine.readEntity(a, key);
       return entity.exists ? send(res, 200, entity.state) : send(res, 404);
     }
     if (method === 'POST' || method === 'DELETE') {
@@ -197,7 +197,7 @@ async function route(
         const top = Number(url.searchParams.get('top') ?? '100');
         if (!Number.isInteger(top) || top < 1) throw new ClientError(400, 'top: expected a positive integer');
         const token = req.headers['x-ms-continuation-token'];
-        const page = engine.list(
+        const page = await engine.list(
           parseQuery(url),
           top,
           typeof token === 'string' && token.length > 0 ? token : undefined,
@@ -216,7 +216,7 @@ async function route(
     }
     if (!b) {
       if (method === 'GET') {
-        const status = engine.getStatus(a, {
+        const status = await engine.statusOf(a, {
           showHistory: flag(url, 'showHistory'),
           showHistoryOutput: flag(url, 'showHistoryOutput'),
           showInput: flag(url, 'showInput'),
