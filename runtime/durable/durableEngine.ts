@@ -48,6 +48,8 @@ export interface DurableEngineOptions {
   /** host.json's defaultVersion, versionMatchStrategy and versionFailureStrategy (default: no version). */
   versioning?: VersioningConfig;
   log?: (message: string) => void;
+  /** Errors (a failed log write, a damaged log found at replay); `log` when absent. */
+  error?: (message: string) => void;
   compactAfterBytes?: number;
 }
 
@@ -121,6 +123,8 @@ export class DurableEngine {
   private readonly pendingByInstance = new Map<string, Promise<void>>();
   private lastCommit: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Set when the log failed a write: memory no longer matches the log, so the engine does no more work. */
+  private failure: Error | undefined;
   /** Instances whose version this worker may not run (versionFailureStrategy Reject): their inbox waits. */
   private readonly versionRejected = new Set<string>();
   private readonly historyJson = new Map<string, { history: HistoryEvent[]; length: number; text: string }>();
@@ -130,7 +134,12 @@ export class DurableEngine {
   }
 
   constructor(private readonly options: DurableEngineOptions) {
-    this.log = new DurableLog({ directory: options.dataDir, compactAfterBytes: options.compactAfterBytes });
+    this.log = new DurableLog({
+      directory: options.dataDir,
+      compactAfterBytes: options.compactAfterBytes,
+      log: (m) => (options.error ?? options.log)?.(m),
+      onFailure: (error) => this.halt(error),
+    });
     this.orchestrators = lower(options.orchestrators);
     this.activities = lower(options.activities);
     this.entityFunctions = lower(options.entities);
@@ -157,6 +166,24 @@ export class DurableEngine {
       `durable engine: hub '${this.options.hubName}' resumed ${this.state.instances.size} instances, ` +
         `${this.state.work.size} activities, ${this.state.timers.size} timers from ${path.join(this.options.dataDir)}`,
     );
+  }
+
+  /**
+   * Fail-stop after the log refused a commit: memory already holds commits the log does not, so nothing more is
+   * run or answered from it; clients get 503 until the host is restarted and replays the log.
+   */
+  private halt(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.stopped = true;
+    for (const handle of this.armedTimers.values()) clearTimeout(handle);
+    this.armedTimers.clear();
+    (this.options.error ?? this.options.log)?.(`durable engine: stopped, restart the host: ${error.message}`);
+  }
+
+  /** Clients are refused once the engine stopped on a log failure. */
+  private refuseIfFailed(): void {
+    if (this.failure) throw new ClientError(503, this.failure.message);
   }
 
   /** Stops dispatching new work, waits for in-flight invocations and pending commits. */
@@ -955,6 +982,7 @@ export class DurableEngine {
     callerTrace?: TraceContext,
     version?: string,
   ): Promise<string> {
+    this.refuseIfFailed();
     const functionName = this.orchestrators.get(name.toLowerCase());
     if (!functionName)
       throw new ClientError(
@@ -974,6 +1002,7 @@ export class DurableEngine {
       );
     }
     for (let p = this.pendingOf(id); p; p = this.pendingOf(id)) await p;
+    this.refuseIfFailed();
     const existing = this.state.instances.get(id);
     if (existing && !terminalStatuses.has(existing.status)) {
       throw new ClientError(
@@ -1003,7 +1032,9 @@ export class DurableEngine {
 
   /** Queues a control or external event; 410 when the instance already finished. */
   private async sendToInstance(instanceId: string, event: HistoryEvent): Promise<void> {
+    this.refuseIfFailed();
     for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
+    this.refuseIfFailed();
     const inst = this.requireInstance(instanceId);
     if (terminalStatuses.has(inst.status))
       throw new ClientError(410, `Instance '${instanceId}' is ${inst.status}.`);
@@ -1044,7 +1075,9 @@ export class DurableEngine {
    * again; the orchestrator then replays as if they were still pending.
    */
   async rewind(instanceId: string, reason: string | undefined): Promise<void> {
+    this.refuseIfFailed();
     for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
+    this.refuseIfFailed();
     const inst = this.requireInstance(instanceId);
     if (inst.status !== 'Failed') {
       throw new ClientError(
@@ -1107,7 +1140,9 @@ export class DurableEngine {
    * cannot take back what this answers).
    */
   async statusOf(instanceId: string, options: StatusOptions = {}): Promise<StatusPayload | undefined> {
+    this.refuseIfFailed();
     for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
+    this.refuseIfFailed();
     return this.getStatus(instanceId, options);
   }
 
@@ -1170,7 +1205,9 @@ export class DurableEngine {
     continuation: string | undefined,
     showInput: boolean,
   ): Promise<{ items: StatusPayload[]; next?: string }> {
+    this.refuseIfFailed();
     await this.lastCommit;
+    this.refuseIfFailed();
     let start = 0;
     if (continuation) {
       const decoded = Number(Buffer.from(continuation, 'base64').toString('utf8'));
@@ -1183,6 +1220,7 @@ export class DurableEngine {
     const end = start + page.length;
     for (const inst of page)
       for (let p = this.pendingOf(inst.instanceId); p; p = this.pendingOf(inst.instanceId)) await p;
+    this.refuseIfFailed();
     return {
       items: page.map((inst) => this.toStatus(inst, showInput)),
       next: end < all.length ? Buffer.from(String(end), 'utf8').toString('base64') : undefined,
@@ -1190,7 +1228,9 @@ export class DurableEngine {
   }
 
   async purge(instanceId: string): Promise<number> {
+    this.refuseIfFailed();
     for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
+    this.refuseIfFailed();
     const inst = this.requireInstance(instanceId);
     if (!terminalStatuses.has(inst.status)) {
       throw new ClientError(
@@ -1203,7 +1243,9 @@ export class DurableEngine {
   }
 
   async purgeBy(query: InstanceQuery): Promise<number> {
+    this.refuseIfFailed();
     await this.lastCommit;
+    this.refuseIfFailed();
     const targets = this.matching(query).filter((inst) => terminalStatuses.has(inst.status));
     if (targets.length === 0) return 0;
     await this.commit(targets.map((inst): LogRecord => ({ k: 'del', id: inst.instanceId })));
@@ -1217,6 +1259,7 @@ export class DurableEngine {
     input: string | undefined,
     callerTrace?: TraceContext,
   ): Promise<void> {
+    this.refuseIfFailed();
     if (!this.entityFunctions.has(name.toLowerCase())) {
       throw new ClientError(
         400,
@@ -1241,8 +1284,10 @@ export class DurableEngine {
   }
 
   async readEntity(name: string, key: string): Promise<{ exists: boolean; state: unknown }> {
+    this.refuseIfFailed();
     const id = `@${name.toLowerCase()}@${key}`;
     for (let p = this.pendingOf(id); p; p = this.pendingOf(id)) await p;
+    this.refuseIfFailed();
     const entity = this.state.entities.get(id);
     if (!entity || !entity.exists) return { exists: false, state: undefined };
     return { exists: true, state: parseJson(entity.state) };

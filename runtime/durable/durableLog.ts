@@ -8,6 +8,14 @@ export interface DurableLogOptions {
   directory: string;
   /** Compact when the current log file grows beyond this many bytes. */
   compactAfterBytes?: number;
+  /** Reports problems found at replay (a damaged line followed by good ones). */
+  log?: (message: string) => void;
+  /**
+   * Called once when a write or fsync fails: the log was cut back to its last durable commit and refuses every
+   * later commit, while the caller's memory may already hold the refused ones (it must stop, and restart from
+   * the log).
+   */
+  onFailure?: (error: Error) => void;
 }
 
 interface PendingCommit {
@@ -30,6 +38,9 @@ export class DurableLog<TRecord, TSnapshot> {
   private generation = 0;
   private fd: number | undefined;
   private bytesInGeneration = 0;
+  /** Bytes of the current generation's file known to be written and synced: a failed write is cut back to it. */
+  private durableBytes = 0;
+  private failure: Error | undefined;
   private pending: PendingCommit[] = [];
   private flushing = false;
   private closed = false;
@@ -41,6 +52,14 @@ export class DurableLog<TRecord, TSnapshot> {
   constructor(options: DurableLogOptions) {
     this.directory = options.directory;
     this.compactAfterBytes = options.compactAfterBytes ?? 64 * 1024 * 1024;
+    this.options = options;
+  }
+
+  private readonly options: DurableLogOptions;
+
+  /** Set once a write failed: the log accepts no more commits. */
+  get failed(): Error | undefined {
+    return this.failure;
   }
 
   /** Reads the snapshot and every log line after it; opens a fresh generation for new commits. */
@@ -68,22 +87,38 @@ export class DurableLog<TRecord, TSnapshot> {
       if (generation < snapshotGeneration) continue;
       const text = fs.readFileSync(this.logPath(generation), 'utf8');
       let start = 0;
+      let lineNumber = 0;
+      const damaged: number[] = [];
       while (start < text.length) {
         const end = text.indexOf('\n', start);
         if (end < 0) break; // torn tail: never acknowledged
         const line = text.slice(start, end);
         start = end + 1;
+        lineNumber++;
         if (line.length === 0) continue;
+        let parsed: TRecord[];
         try {
-          commits.push(JSON.parse(line) as TRecord[]);
+          parsed = JSON.parse(line) as TRecord[];
         } catch {
-          break; // torn or zero-filled tail
+          damaged.push(lineNumber); // a torn or zero-filled tail when nothing valid follows
+          continue;
         }
+        if (damaged.length > 0) {
+          // A damaged line followed by commits: not a torn tail. Its commit was never acknowledged (a failed
+          // write); the later ones were, so they are kept.
+          this.options.log?.(
+            `durable log: ${this.logPath(generation)} is damaged: line(s) ${damaged.join(', ')} are not commits ` +
+              `but line ${lineNumber} is; the damaged lines are skipped`,
+          );
+          damaged.length = 0;
+        }
+        commits.push(parsed);
       }
     }
     this.generation = Math.max(snapshotGeneration, generations.at(-1) ?? 0) + 1;
     this.fd = fs.openSync(this.logPath(this.generation), 'a');
     this.bytesInGeneration = 0;
+    this.durableBytes = 0;
     this.syncDirectory();
     return { snapshot, commits };
   }
@@ -95,6 +130,7 @@ export class DurableLog<TRecord, TSnapshot> {
 
   /** Appends one atomic group of records; resolves when it is durable. */
   append(records: TRecord[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('durable log is closed'));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ line: JSON.stringify(records) + '\n', resolve, reject });
@@ -115,11 +151,10 @@ export class DurableLog<TRecord, TSnapshot> {
     const buffer = Buffer.from(batch.map((p) => p.line).join(''), 'utf8');
     const fd = this.fd;
     const done = (error: unknown): void => {
-      for (const p of batch) {
-        if (error) p.reject(error);
-        else p.resolve();
-      }
+      if (error) return this.fail(fd, error, batch);
+      for (const p of batch) p.resolve();
       this.bytesInGeneration += buffer.length;
+      this.durableBytes += buffer.length;
       // Compact only between commits, so the snapshot holds exactly what the older logs hold.
       if (!error && this.bytesInGeneration > this.compactAfterBytes && this.pending.length === 0)
         this.compact();
@@ -134,11 +169,38 @@ export class DurableLog<TRecord, TSnapshot> {
   }
 
   /**
+   * A write or fsync failed (disk full, I/O error): part of the batch may be in the file, and after a failed fsync
+   * the page cache no longer says what is on disk. The file is cut back to its last durable commit, and the log
+   * fails stop: this batch, the commits waiting behind it and every later one are refused, so nothing is
+   * acknowledged after a gap, and the owner (whose memory already holds the refused commits) must restart.
+   */
+  private fail(fd: number, error: unknown, batch: PendingCommit[]): void {
+    const cause = error instanceof Error ? error.message : String(error);
+    let cut = `cut back to its last durable commit (${this.durableBytes} bytes)`;
+    try {
+      fs.ftruncateSync(fd, this.durableBytes);
+      fs.fdatasyncSync(fd);
+    } catch (truncateError: unknown) {
+      cut = `could not be cut back (${String(truncateError)}): its last line is skipped at replay`;
+    }
+    const failure = new Error(
+      `durable log: writing ${this.logPath(this.generation)} failed (${cause}); the file was ${cut}. ` +
+        'It accepts no more commits: restart the host to resume from the log',
+    );
+    this.failure = failure;
+    const refused = [...batch, ...this.pending];
+    this.pending = [];
+    this.flushing = false;
+    for (const p of refused) p.reject(failure);
+    this.options.onFailure?.(failure);
+  }
+
+  /**
    * Starts a new log generation and writes a snapshot of the state as of this instant; older logs are deleted
    * once the snapshot is renamed into place. A crash at any point leaves snapshot + logs that replay correctly.
    */
   compact(): void {
-    if (!this.snapshotProvider || this.compacting || this.fd === undefined) return;
+    if (!this.snapshotProvider || this.compacting || this.fd === undefined || this.failure) return;
     this.compacting = true;
     const oldGeneration = this.generation;
     const state = this.snapshotProvider();
@@ -146,6 +208,7 @@ export class DurableLog<TRecord, TSnapshot> {
     const oldFd = this.fd;
     this.fd = fs.openSync(this.logPath(this.generation), 'a');
     this.bytesInGeneration = 0;
+    this.durableBytes = 0;
     this.syncDirectory();
     const tmp = path.join(this.directory, `${snapshotFile}.tmp`);
     const content = JSON.stringify({ generation: this.generation, state });

@@ -92,6 +92,7 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
         planner,
         versioning: parseVersioning(section, prefix),
         log: (m) => host.log.info(m),
+        error: (m) => host.log.error(m),
       });
       const clientData = durableClientData(host.baseUrl, hubName);
       host.registerInputBinding({

@@ -2,7 +2,9 @@
 // a failed write stops the engine without losing acknowledged commits, and replays are faithful.
 import type { OrchestrationHandler } from 'durable-functions';
 import * as fs from 'fs';
+import * as path from 'path';
 import { ClientError, type DurableEngine } from '../../runtime/durable/durableEngine';
+import { DurableLog } from '../../runtime/durable/durableLog';
 import { makeEngine, sleep, tempDir, until } from './engineHarness';
 
 const realFs = jest.requireActual<typeof fs>('fs');
@@ -99,4 +101,89 @@ test('status, 409 and 410 answers wait until what they report is durable', async
     'status: after the fsync: Terminated',
     'terminate: after the fsync: undefined',
   ]);
+});
+
+/** The next log write puts half its bytes in the file, then fails as a full disk does. */
+function failNextWrite(): void {
+  const original = realFs.write;
+  jest
+    .spyOn(realFs, 'write')
+    .mockImplementationOnce(((
+      fd: number,
+      buffer: Buffer,
+      offset: number,
+      length: number,
+      position: number | null,
+      callback: (error: unknown, written: number) => void,
+    ) =>
+      original(fd, buffer, offset, Math.ceil(length / 2), position, (_error, written) =>
+        callback(
+          Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+          written,
+        ),
+      )) as unknown as typeof fs.write);
+}
+
+const logFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => /^log-\d+\.ndjson$/.test(f));
+
+test('a failed write is cut back and stops the log: nothing is acknowledged after a gap', async () => {
+  const dir = newDir();
+  const failures: Error[] = [];
+  const log = new DurableLog<number, unknown>({ directory: dir, onFailure: (e) => failures.push(e) });
+  log.open();
+  await log.append([1]);
+  failNextWrite();
+  const second = log.append([2, 'x'.length]);
+  await expect(second).rejects.toThrow(/ENOSPC/);
+  // Space came back: the log still refuses, as its owner's memory holds the refused commit.
+  await expect(log.append([3])).rejects.toThrow(/accepts no more commits/);
+  expect(failures).toHaveLength(1);
+  await log.close();
+
+  for (const file of logFiles(dir)) {
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    for (const line of text.split('\n').filter((l) => l.length > 0))
+      expect(() => JSON.parse(line)).not.toThrow();
+  }
+  const messages: string[] = [];
+  const reopened = new DurableLog<number, unknown>({ directory: dir, log: (m) => messages.push(m) });
+  expect(reopened.open().commits).toEqual([[1]]);
+  expect(messages).toEqual([]);
+  await reopened.close();
+});
+
+test('replay keeps the commits after a damaged line and reports it; a torn last line is ignored quietly', async () => {
+  const dir = newDir();
+  fs.writeFileSync(path.join(dir, 'log-1.ndjson'), '[1]\n[2,{"k":\n[3]\n[4]\n[5,');
+  fs.writeFileSync(path.join(dir, 'log-2.ndjson'), '[6]\n\0\0\0\0\n');
+  const messages: string[] = [];
+  const log = new DurableLog<number, unknown>({ directory: dir, log: (m) => messages.push(m) });
+  expect(log.open().commits).toEqual([[1], [3], [4], [6]]);
+  expect(messages).toHaveLength(1);
+  expect(messages[0]).toMatch(/log-1\.ndjson is damaged: line\(s\) 2 are not commits/);
+  await log.close();
+});
+
+test('after a failed write the engine refuses work with 503 and resumes from the log after a restart', async () => {
+  const dir = newDir();
+  const messages: string[] = [];
+  const options = { orchestrators: { Wait: waitThenHello }, activities, messages };
+  const engine = started(makeEngine(dir, options));
+  await engine.startNew('Wait', 'a', undefined);
+  await until('a running', () => engine.getStatus('a')?.runtimeStatus === 'Running');
+  await engine.statusOf('a');
+
+  failNextWrite();
+  await expect(engine.raiseEvent('a', 'go', '"lost"')).rejects.toThrow(/ENOSPC/);
+  await expect(engine.startNew('Wait', 'b', undefined)).rejects.toMatchObject({ status: 503 });
+  await expect(engine.statusOf('a')).rejects.toMatchObject({ status: 503 });
+  await expect(engine.raiseEvent('a', 'go', '"again"')).rejects.toMatchObject({ status: 503 });
+  expect(messages.some((m) => m.includes('stopped, restart the host'))).toBe(true);
+  await engine.stop();
+
+  const restarted = started(makeEngine(dir, options));
+  expect((await restarted.statusOf('a'))?.runtimeStatus).toBe('Running');
+  await restarted.raiseEvent('a', 'go', '"kept"');
+  await restarted.waitForCompletion('a');
+  expect((await restarted.statusOf('a'))?.output).toBe('Hello kept');
 });
