@@ -17,7 +17,10 @@ import { getTelemetry, telemetryExported } from '../../shared/telemetry/telemetr
 import { getComputeServices } from '../../orchestrations/compute/computeServices';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
 import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
-import { scheduleSignalNow } from '../../orchestrations/jobs/requestJobSchedulingActivity';
+import {
+  requestJobScheduling,
+  scheduleSignalNow,
+} from '../../orchestrations/jobs/requestJobSchedulingActivity';
 import { acceptQueueMessage } from './queuePayload';
 import { durableClientOf } from '../../orchestrations/durableClientOf';
 
@@ -120,11 +123,17 @@ async function handleNodeEvent(
   if (telemetry && change) reportEvent(telemetry, event, change.current, change.next);
   if (freed) {
     // A node that just became ready (setup done) or was handed back by a finished attempt may be what a queued
-    // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. No scheduler
-    // running means no job is waiting.
+    // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. A scheduler that
+    // ended idle is started again: jobs too large for the cluster leave it idle, and this node may be the one a
+    // resize added for them.
     await durableClientOf(context)
       .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
-      .catch(() => undefined);
+      .catch(() => requestJobScheduling(event.clusterKey, context))
+      .catch((error: unknown) =>
+        context.warn(
+          `Could not ask the job scheduler of ${event.clusterKey} for a pass: ${(error as Error).message}`,
+        ),
+      );
   }
   if (evicted) raised = raise();
   await raised;

@@ -10,6 +10,7 @@ import {
   type JobTestBed,
   jobEnded,
 } from './support/jobTestBed';
+import { waitFor } from '../support/testEnvironment';
 
 let bed: JobTestBed;
 
@@ -164,3 +165,31 @@ test('deleting a cluster fails its waiting jobs with ClusterNotFound, and its ru
   expect(codeOf(running)).toBe('ClusterNotFound');
   expect((running.attempts as { outcome?: string }[])[0].outcome).toBe('preempted');
 }, 240_000);
+
+test('a job waiting for a resize starts once the nodes the resize added are ready, its idle scheduler woken', async () => {
+  await bed.createCluster('small', 1);
+  await bed.putJob('needs-two', { ...customJob(bed, 'small', 'echo two'), nodeCount: 2 });
+  const waiting = await bed.waitForJob('needs-two', 'explained', (p) =>
+    ['ExceedsClusterSize'].includes(String((p.queueInfo as QueueInfo | undefined)?.reason)),
+  );
+  // Past the lifecycle's first re-check (30 s; the next is 60 s later), so only the new node can start it soon:
+  // the cluster's scheduler ended idle, since a job too large for the cluster is no job it can run.
+  const uuid = String(waiting.jobOutputDirectoryPathSegment).split('/').at(-1)!;
+  await waitFor(
+    "the lifecycle's first re-check",
+    async () => {
+      const status = (await (await bed.env.durableInstances('GET', `job-${uuid}?showInput=true`)).json()) as {
+        input?: { queuedRecheckSeconds?: number };
+      };
+      return (status.input?.queuedRecheckSeconds ?? 0) >= 60 ? true : undefined;
+    },
+    60_000,
+  );
+  const patch = await bed.api.send('PATCH', bed.clusterId('small'), {
+    properties: { scaleSettings: { manual: { targetNodeCount: 2 } } },
+  });
+  expect(patch.status).toBe(200);
+  // Well within the next re-check: the node event of the added node asks for a pass.
+  const done = await bed.waitForJob('needs-two', 'ended', jobEnded, 40_000);
+  expect(done.executionState).toBe('succeeded');
+}, 180_000);
