@@ -219,6 +219,7 @@ export class DurableEngine {
       else if (this.stopped) continue;
       else if (record.k === 'work') this.enqueueActivity(record.v);
       else if (record.k === 'timer') this.armTimer(record.v);
+      else if (record.k === 'timerDone') this.disarmTimer(record.id);
     }
     return durable.then(() => this.dispatchEffects(records));
   }
@@ -437,9 +438,13 @@ export class DurableEngine {
       await this.commit(records);
       return;
     }
-    const relevant = entries.filter(
-      (e) => !isControl(e) && (!e.executionId || e.executionId === inst.executionId),
-    );
+    // ExecutionStarted first, as in Azure's history: after continueAsNew it is queued behind events raised while
+    // the previous episode ran.
+    const isStart = (e: { event: HistoryEvent }): number =>
+      e.event.EventType === EventType.ExecutionStarted ? 0 : 1;
+    const relevant = entries
+      .filter((e) => !isControl(e) && (!e.executionId || e.executionId === inst.executionId))
+      .sort((a, b) => isStart(a) - isStart(b));
     if (relevant.length === 0) {
       records.push({ k: 'inboxDel', id: instanceId, ns: taken });
       records.push({ k: 'inst', v: this.metaOf(inst, { status, lastUpdatedTime: ts }) });
@@ -523,6 +528,8 @@ export class DurableEngine {
     }
     if (plan.continueAsNew) {
       const executionId = randomUUID();
+      // The old execution's timers would fire into nothing (their execution id no longer matches): dropped.
+      records.push(...this.timerDropRecords(inst));
       records.push({ k: 'histReset', id: instanceId });
       Object.assign(meta, {
         executionId,
@@ -591,6 +598,15 @@ export class DurableEngine {
     return cache.text;
   }
 
+  /** Records that drop the instance's pending timers (its execution ended or continued as new). */
+  private timerDropRecords(inst: InstanceState): LogRecord[] {
+    const records: LogRecord[] = [];
+    for (const timer of this.state.timers.values()) {
+      if (timer.instanceId === inst.instanceId) records.push({ k: 'timerDone', id: timer.id });
+    }
+    return records;
+  }
+
   /** Records that notify a parent orchestration and drop this execution's pending timers. */
   private completionRecords(
     inst: InstanceState,
@@ -598,10 +614,7 @@ export class DurableEngine {
     output: string | undefined,
     failure: FailureDetailsWire | undefined,
   ): LogRecord[] {
-    const records: LogRecord[] = [];
-    for (const timer of this.state.timers.values()) {
-      if (timer.instanceId === inst.instanceId) records.push({ k: 'timerDone', id: timer.id });
-    }
+    const records = this.timerDropRecords(inst);
     const parent = inst.parent;
     if (!parent) return records;
     const ts = new Date().toISOString();
@@ -769,6 +782,13 @@ export class DurableEngine {
   }
 
   // ---------------------------------------------------------------- timers
+
+  private disarmTimer(timerId: string): void {
+    const handle = this.armedTimers.get(timerId);
+    if (handle === undefined) return;
+    clearTimeout(handle);
+    this.armedTimers.delete(timerId);
+  }
 
   private armTimer(timer: TimerItem): void {
     if (this.stopped || this.armedTimers.has(timer.id)) return;
