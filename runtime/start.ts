@@ -5,6 +5,7 @@ import * as path from 'path';
 import { stopAllLocalNodes } from '../shared/adapters/compute/localNodeRegistry';
 import { startLocalStack, LocalStack } from './stack/localStack';
 import { HostProcess } from './supervisor/hostProcess';
+import { HostLogFile, hostLineOutput } from './supervisor/hostLogOutput';
 import { loadOrCreateLocalSecrets } from './supervisor/localSecrets';
 import { readStartConfig } from './supervisor/startConfig';
 import { preferredStackPorts, saveStackPorts } from './supervisor/stackPorts';
@@ -43,6 +44,10 @@ async function main(): Promise<void> {
     ...stack.appSettings(),
     ...loadOrCreateLocalSecrets(config.dataDir),
   };
+  const hostLog = new HostLogFile(path.join(config.dataDir, 'logs', 'host.log'));
+  const hostLines = hostLineOutput(hostLog, process.env.START_VERBOSE === '1', (line, stream) =>
+    (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`),
+  );
   let host: HostProcess | undefined;
   let stopping = false;
   let crashes = 0;
@@ -53,7 +58,7 @@ async function main(): Promise<void> {
       port: config.port,
       dataDir: config.dataDir,
       env,
-      onLine: (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`),
+      onLine: hostLines,
     });
     host = current;
     const startedAt = Date.now();
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
       `  OpenAPI:    ${baseUrl}/api/openapi.json`,
       `  Dashboard:  ${baseUrl}/api/dashboard/`,
       `  Data:       ${config.dataDir}`,
+      `  Host log:   ${hostLog.file} (the console leaves out each successful invocation's lines; START_VERBOSE=1 shows them)`,
       // Azurite's well-known development account (not a secret): for queue submissions and storage tools.
       `  Storage:    AzureWebJobsStorage='${stack.appSettings().AzureWebJobsStorage}'`,
       '  Stop with Ctrl-C.',
@@ -112,6 +118,7 @@ async function main(): Promise<void> {
     clearInterval(watchdog);
     log(`${signal}: stopping`);
     await host?.stop();
+    await hostLog.close();
     const nodes = await stopAllLocalNodes(config.dataDir);
     if (nodes > 0) log(`stopped ${nodes} local node(s)`);
     await stack.stop();
