@@ -115,6 +115,12 @@ export class DurableLog<TRecord, TSnapshot> {
         commits.push(parsed);
       }
     }
+    // Logs the snapshot covers (a compaction stopped before deleting them) and empty logs (a start without
+    // commits) hold nothing to replay: deleted, so restarts of an idle engine leave no files behind.
+    for (const generation of generations) {
+      const file = this.logPath(generation);
+      if (generation < snapshotGeneration || fs.statSync(file).size === 0) fs.rmSync(file, { force: true });
+    }
     this.generation = Math.max(snapshotGeneration, generations.at(-1) ?? 0) + 1;
     this.fd = fs.openSync(this.logPath(this.generation), 'a');
     this.bytesInGeneration = 0;

@@ -187,3 +187,20 @@ test('after a failed write the engine refuses work with 503 and resumes from the
   await restarted.waitForCompletion('a');
   expect((await restarted.statusOf('a'))?.output).toBe('Hello kept');
 });
+
+test('restarts without commits leave no empty logs behind', async () => {
+  const dir = newDir();
+  const engine = makeEngine(dir, { orchestrators: { Wait: waitThenHello }, activities });
+  engine.start();
+  await engine.startNew('Wait', 'idle', undefined);
+  await engine.stop();
+  for (let i = 0; i < 3; i++) {
+    const again = makeEngine(dir, { orchestrators: { Wait: waitThenHello }, activities });
+    again.start();
+    await again.stop();
+  }
+  expect(logFiles(dir).length).toBeLessThanOrEqual(1);
+  const last = makeEngine(dir, { orchestrators: { Wait: waitThenHello }, activities });
+  started(last);
+  expect((await last.statusOf('idle'))?.runtimeStatus).toBe('Running');
+});
