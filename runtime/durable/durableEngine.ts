@@ -653,6 +653,21 @@ export class DurableEngine {
         }),
         parent.executionId,
       );
+    if (typeof sub.failWith === 'object') {
+      // The retry timeout expired: this attempt fails with the last attempt's failure, unchanged.
+      return [
+        this.inboxRecord(
+          parent.instanceId,
+          historyEvent(EventType.SubOrchestrationInstanceFailed, ts, {
+            TaskScheduledId: sub.taskId,
+            Reason: sub.failWith.reason ?? `Sub-orchestration '${sub.name}' failed`,
+            Details: sub.failWith.details ?? '',
+            FailureDetails: sub.failWith.failureDetails,
+          }),
+          parent.executionId,
+        ),
+      ];
+    }
     if (sub.failWith) return [failParent(sub.failWith)];
     const existing = this.state.instances.get(sub.instanceId);
     if (existing && !terminalStatuses.has(existing.status)) {
@@ -754,7 +769,15 @@ export class DurableEngine {
         Details: details.StackTrace ?? '',
         FailureDetails: details,
       });
-    if (item.failWith) {
+    if (typeof item.failWith === 'object') {
+      // The retry timeout expired: this attempt fails with the last attempt's failure, unchanged.
+      event = historyEvent(EventType.TaskFailed, ts(), {
+        TaskScheduledId: item.taskId,
+        Reason: item.failWith.reason ?? `Activity function '${item.name}' failed`,
+        Details: item.failWith.details ?? '',
+        FailureDetails: item.failWith.failureDetails,
+      });
+    } else if (item.failWith) {
       event = failed(item.failWith, { ErrorType: 'TaskNotRun', ErrorMessage: item.failWith });
     } else if (!functionName) {
       const message = `The function '${item.name}' doesn't exist, is disabled, or is not an activity function.`;

@@ -1,7 +1,7 @@
 // The engine's whole durable state (instances with histories and inboxes, activity work items, timers, entities)
 // and the reducer that applies log records to it: the same code runs live and when replaying the log at start.
 import type { TraceContext } from '../../shared/telemetry/traceContext';
-import type { HistoryEvent } from './historyEvent';
+import type { FailureDetailsWire, HistoryEvent } from './historyEvent';
 import type { RetryOptionsWire } from './orchestratorAction';
 
 export type RuntimeStatus =
@@ -36,6 +36,15 @@ export interface RetryTrack {
   /** Same counting as the library's RetryableTask.attemptNumber. */
   attempt: number;
   waitingOnTimer: boolean;
+  /** The last attempt's failure: attempts the retry timeout leaves no time for fail with it. */
+  lastFailure?: TaskFailure;
+}
+
+/** A failure as its TaskFailed / SubOrchestrationInstanceFailed event carried it. */
+export interface TaskFailure {
+  reason?: string;
+  details?: string;
+  failureDetails?: FailureDetailsWire;
 }
 
 /** A timer longer than maximumShortTimerDuration, fired as a chain of shorter timers (the library's LongTimerTask). */
@@ -89,8 +98,11 @@ export interface ActivityWorkItem {
   name: string;
   /** JSON text of the activity input (undefined when none). */
   input?: string;
-  /** When set, the attempt is failed without running (retry timeout expired). */
-  failWith?: string;
+  /**
+   * When set, the attempt is failed without running: with this message (retry options allowing no attempt), or
+   * with the last attempt's failure (the retry timeout expired).
+   */
+  failWith?: string | TaskFailure;
   /** The activity's span (child of its orchestration's), kept so a re-dispatch after a crash reuses it. */
   traceContext?: TraceContext;
 }

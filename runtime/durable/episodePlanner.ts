@@ -13,7 +13,7 @@ import {
 } from './orchestratorAction';
 import { nextRetryDelayMs, noAttemptFailure, validateRetryOptions } from './retryPolicy';
 import { formatTimeSpan } from './timeSpan';
-import type { EntityMessage, InstanceMeta, RetryTrack, TaskTrack } from './engineState';
+import type { EntityMessage, InstanceMeta, RetryTrack, TaskFailure, TaskTrack } from './engineState';
 
 export interface PlannerConfig {
   maximumShortTimerMs: number;
@@ -27,7 +27,7 @@ export const defaultPlannerConfig: PlannerConfig = {
 
 export type ImplicitSchedule =
   | { kind: 'timer'; seq: number; fireAt: string }
-  | { kind: 'activity'; seq: number; name: string; input?: string; failWith?: string }
+  | { kind: 'activity'; seq: number; name: string; input?: string; failWith?: string | TaskFailure }
   | {
       kind: 'orchestrator';
       seq: number;
@@ -35,7 +35,7 @@ export type ImplicitSchedule =
       instanceId: string;
       input?: string;
       version?: string;
-      failWith?: string;
+      failWith?: string | TaskFailure;
     };
 
 export interface PreparedEpisode {
@@ -88,7 +88,12 @@ export function prepareEpisode(
       const delay = nextRetryDelayMs(track.options, track.attempt, track.firstAttemptAt, now);
       const seq = nextSeq++;
       delete tracks[key];
-      tracks[String(seq)] = { ...track, waitingOnTimer: true, attempt: track.attempt + 1 };
+      const lastFailure: TaskFailure = {
+        reason: event.Reason,
+        details: event.Details,
+        failureDetails: event.FailureDetails,
+      };
+      tracks[String(seq)] = { ...track, waitingOnTimer: true, attempt: track.attempt + 1, lastFailure };
       implicit.push({ kind: 'timer', seq, fireAt: iso(now + (delay ?? 0)) });
       implicitEvents.push(event);
     } else if (track.kind === 'retry' && event.EventType === EventType.TimerFired && track.waitingOnTimer) {
@@ -100,7 +105,8 @@ export function prepareEpisode(
       const seq = nextSeq++;
       tracks[String(seq)] = { ...track, waitingOnTimer: false };
       const timedOut = nextRetryDelayMs(track.options, 0, track.firstAttemptAt, now) === undefined;
-      const failWith = timedOut ? 'Retry timeout expired before this attempt could run' : undefined;
+      // As DurableTask.Core's RetryInterceptor, which then rethrows the last attempt's exception.
+      const failWith = timedOut ? (track.lastFailure ?? {}) : undefined;
       implicit.push(
         track.target === 'activity'
           ? { kind: 'activity', seq, name: track.name, input: track.input, failWith }
@@ -178,7 +184,7 @@ export interface EpisodePlan {
   failure?: FailureDetailsWire;
   tracks: Record<string, TaskTrack>;
   nextSeq: number;
-  activities: { taskId: number; name: string; input?: string; failWith?: string }[];
+  activities: { taskId: number; name: string; input?: string; failWith?: string | TaskFailure }[];
   timers: { timerId: number; fireAt: string }[];
   subOrchestrations: {
     taskId: number;
@@ -187,7 +193,7 @@ export interface EpisodePlan {
     input?: string;
     /** As the action asked; the engine stamps the worker's defaultVersion when absent. */
     version?: string;
-    failWith?: string;
+    failWith?: string | TaskFailure;
   }[];
   entityMessages: PlannedEntityMessage[];
   continueAsNew?: { input?: string };
@@ -488,7 +494,7 @@ function scheduleNewAction(
         Input: input,
       });
       const version = action.version || undefined;
-      let failWith: string | undefined;
+      let failWith: string | TaskFailure | undefined;
       if (action.actionType === ActionType.CallSubOrchestratorWithRetry) {
         const track = retryTrack('orchestrator', name, input, action.instanceId || undefined, action, now);
         plan.tracks[String(seq)] = { ...track, childVersion: version };
