@@ -13,19 +13,35 @@ import type {
   RpcTypedData,
 } from './plugin';
 
+export interface RunningInvocation {
+  functionName: string;
+  invocationId: string;
+  startedAt: number;
+}
+
 /** Bindings the host handles itself (not through output handlers). */
 const hostHandledOutputTypes = new Set(['http']);
 
 export class FunctionInvoker {
   readonly inputProviders = new Map<string, InputBindingProvider>();
   readonly outputHandlers = new Map<string, OutputBindingHandler>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new Map<Promise<unknown>, RunningInvocation>();
 
+  /**
+   * `onFunctionTimeout` is called when an invocation exceeds host.json functionTimeout: the invocation fails with
+   * a timeout error, but its code cannot be stopped, so the host shuts down as the Functions host does.
+   */
   constructor(
     private readonly core: FunctionsCoreApi,
     private readonly functions: ReadonlyMap<string, RegisteredFunction>,
     private readonly functionTimeoutMs: number | undefined,
+    private readonly onFunctionTimeout?: (functionName: string, invocationId: string) => void,
   ) {}
+
+  /** Invocations under way (for the shutdown log). */
+  running(): RunningInvocation[] {
+    return [...this.inFlight.values()];
+  }
 
   get inFlightCount(): number {
     return this.inFlight.size;
@@ -53,8 +69,9 @@ export class FunctionInvoker {
   }
 
   invoke(functionName: string, input: InvocationInput): Promise<InvocationResult> {
-    const p = this.run(functionName, input);
-    this.inFlight.add(p);
+    const invocationId = input.invocationId ?? randomUUID();
+    const p = this.run(functionName, { ...input, invocationId });
+    this.inFlight.set(p, { functionName, invocationId, startedAt: Date.now() });
     const forget = (): void => {
       this.inFlight.delete(p);
     };
@@ -68,7 +85,7 @@ export class FunctionInvoker {
     while (this.inFlight.size > 0 && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...this.inFlight]),
+        Promise.allSettled([...this.inFlight.keys()]),
         new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now())))),
       ]);
       clearTimeout(timer);
@@ -180,6 +197,7 @@ export class FunctionInvoker {
         postContext.result = await this.withTimeout(
           invocationModel.invokeFunction(context, preContext.inputs, preContext.functionCallback),
           functionName,
+          invocationId,
         );
       } catch (err: unknown) {
         postContext.error = err;
@@ -240,16 +258,20 @@ export class FunctionInvoker {
     }
   }
 
-  private withTimeout<T>(p: Promise<T>, functionName: string): Promise<T> {
+  private withTimeout<T>(p: Promise<T>, functionName: string, invocationId: string): Promise<T> {
     const limit = this.functionTimeoutMs;
     if (!limit) return p;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new Error(`Timeout value of ${limit} ms exceeded by function 'Functions.${functionName}'.`)),
-        limit,
-      );
+      timer = setTimeout(() => {
+        reject(
+          new Error(
+            `Timeout value of ${limit} ms exceeded by function 'Functions.${functionName}' (Id: '${invocationId}'). Initiating cancellation.`,
+          ),
+        );
+        // The code keeps running (nothing can stop it in this process): as on Azure, the host shuts down.
+        this.onFunctionTimeout?.(functionName, invocationId);
+      }, limit);
     });
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }

@@ -27,6 +27,7 @@ import { EventGridTriggerPlugin } from './plugins/eventGridTriggerPlugin';
 import { HttpTriggerPlugin } from './plugins/httpTriggerPlugin';
 import { QueueTriggerPlugin } from './plugins/queueTriggerPlugin';
 import { TimerTriggerPlugin } from './plugins/timerTriggerPlugin';
+import { releaseTimeoutMs, shutdownTimeoutMs } from './shutdownTimeout';
 
 export interface HostOptions {
   /** Folder with the app's package.json (`main` = entry file or glob) and host.json. */
@@ -41,7 +42,10 @@ export interface HostOptions {
   settings?: Record<string, string | undefined>;
   /** Extra trigger plugins (e.g. the Durable Task engine). */
   plugins?: TriggerPlugin[];
-  /** Deadline for in-flight invocations at stop. Default 30 s. */
+  /**
+   * Deadline for in-flight invocations at stop; after it the host logs those still running, gives their work back
+   * (plugins' release) and stops without them. Default: app setting FUNCTIONS_HOST_SHUTDOWN_TIMEOUT_MS, else 30 s.
+   */
   shutdownTimeoutMs?: number;
 }
 
@@ -54,7 +58,13 @@ export interface RunningHost {
   services: HostServices;
   keysFile: string;
   invoke(functionName: string, input: InvocationInput): Promise<InvocationResult>;
+  /** Graceful stop (idempotent: every call returns the same promise). */
   stop(): Promise<void>;
+  /**
+   * Resolves once the host has stopped, whoever stopped it: exitCode 1 when the host shut itself down (a function
+   * timeout, as the Functions host does), 0 after stop(). The process entry exits with it.
+   */
+  stopped: Promise<{ exitCode: number; reason: string }>;
 }
 
 function createHostLogger(sinkLevel: ReturnType<typeof parseLogLevel>): HostLogger {
@@ -133,7 +143,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     ? { ...(await pm.getCapabilities({})) }
     : {};
 
-  const invoker = new FunctionInvoker(core, functions, hostJson.functionTimeoutMs);
+  const drainTimeoutMs = options.shutdownTimeoutMs ?? shutdownTimeoutMs(settings);
+  // Set below; a function timeout can only happen once the plugins run.
+  const lifecycle: { onFunctionTimeout?: () => void } = {};
+  const invoker = new FunctionInvoker(core, functions, hostJson.functionTimeoutMs, () =>
+    lifecycle.onFunctionTimeout?.(),
+  );
   invoker.outputHandlers.set('queue', new QueueOutputBinding(settings, hostJson.queues.messageEncoding));
   invoker.outputHandlers.set('blob', new BlobOutputBinding(settings));
   const keys = new HostKeyStore(dataDir, settings);
@@ -197,19 +212,55 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   new AdminApi(services).mount();
 
   const started: TriggerPlugin[] = [];
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
+  let stopping: Promise<void> | undefined;
+  let stopResult = { exitCode: 0, reason: 'stopped' };
+  let resolveStopped: (r: { exitCode: number; reason: string }) => void = () => undefined;
+  const stopped = new Promise<{ exitCode: number; reason: string }>((r) => (resolveStopped = r));
+  /** Awaits `work` until `deadline` (epoch ms); false when it was still pending then. Errors are logged. */
+  const within = async (work: () => Promise<void>, deadline: number, what: string): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        work().then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now())))),
+      ]);
+    } catch (err: unknown) {
+      log.error(`${what} failed: ${(err as Error)?.message ?? String(err)}`);
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const doStop = async (): Promise<void> => {
+    // One deadline for everything in flight, whatever its trigger: plugins only stop taking work.
+    const deadline = Date.now() + drainTimeoutMs;
     for (const p of [...started].reverse()) {
-      try {
-        await p.stop();
-      } catch (err: unknown) {
-        log.error(`Stopping a plugin failed: ${(err as Error)?.message ?? String(err)}`);
+      if (!(await within(() => p.stop(), deadline, 'Stopping a plugin'))) {
+        log.warn(`Plugin for ${p.triggerTypes.join(', ')} did not stop by the shutdown deadline.`);
       }
     }
-    const left = await invoker.drain(options.shutdownTimeoutMs ?? 30_000);
-    if (left > 0) log.warn(`${left} invocation(s) still running at the shutdown deadline.`);
+    const left = await invoker.drain(Math.max(0, deadline - Date.now()));
+    if (left > 0) {
+      const now = Date.now();
+      for (const r of invoker.running()) {
+        log.warn(
+          `Invocation 'Functions.${r.functionName}' (Id=${r.invocationId}) is still running after ${
+            now - r.startedAt
+          } ms at the shutdown deadline (${drainTimeoutMs} ms): the host stops without it.`,
+        );
+      }
+    }
+    // Finish what ended, give back what still runs (e.g. queue messages become visible at once).
+    const releaseDeadline = Date.now() + releaseTimeoutMs;
+    for (const p of started) {
+      const release = p.release?.bind(p);
+      if (!release) continue;
+      if (!(await within(() => release(releaseDeadline), releaseDeadline, 'Releasing work of a plugin'))) {
+        log.warn(
+          `Plugin for ${p.triggerTypes.join(', ')} did not release its work in ${releaseTimeoutMs} ms.`,
+        );
+      }
+    }
     try {
       await core.executeHooks('appTerminate', {
         get hookData() {
@@ -228,6 +279,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     });
     // A later startHost in this process loads the app afresh.
     for (const k of appModules) delete require.cache[k];
+  };
+  const stop = (): Promise<void> => {
+    stopping ??= doStop().finally(() => resolveStopped(stopResult));
+    return stopping;
+  };
+  lifecycle.onFunctionTimeout = () => {
+    if (stopping) return;
+    // As the Functions host: the timed-out code cannot be stopped, so the host restarts (its supervisor starts it
+    // again after the non-zero exit), which ends that code.
+    log.error('A function timeout has occurred. Host is shutting down.');
+    stopResult = { exitCode: 1, reason: 'functionTimeout' };
+    void stop();
   };
 
   try {
@@ -257,5 +320,6 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     keysFile: keys.filePath,
     invoke: (name, input) => invoker.invoke(name, input),
     stop,
+    stopped,
   };
 }

@@ -1,6 +1,6 @@
 // Process entry of the local Functions host (what `func start` is on Azure's tooling): reads APP_ROOT, PORT, DATA_DIR
 // and the app settings from the environment (over local.settings.json), starts the host, prints the functions and a
-// machine-readable ready line, and stops gracefully on SIGTERM/SIGINT.
+// machine-readable ready line, and stops gracefully on SIGTERM/SIGINT (exit 0) or after a function timeout (exit 1).
 import * as fs from 'fs';
 import * as path from 'path';
 import { startHost, type RunningHost } from './host';
@@ -51,6 +51,9 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
   process.stdout.write(JSON.stringify({ hostReady: true, baseUrl: host.baseUrl, pid: process.pid }) + '\n');
 
+  // However the host stops (a signal below, or itself after a function timeout: exit code 1, so that a supervisor
+  // restarts it), the process ends then, which also ends invocations still running past the shutdown deadline.
+  void host.stopped.then(({ exitCode }) => process.exit(exitCode));
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -59,13 +62,10 @@ async function main(): Promise<void> {
     }
     stopping = true;
     process.stdout.write(`${signal} received: stopping the Functions host.\n`);
-    host.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`Graceful stop failed: ${(err as Error)?.message ?? String(err)}\n`);
-        process.exit(1);
-      },
-    );
+    host.stop().catch((err: unknown) => {
+      process.stderr.write(`Graceful stop failed: ${(err as Error)?.message ?? String(err)}\n`);
+      process.exit(1);
+    });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

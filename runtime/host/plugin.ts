@@ -166,6 +166,16 @@ export interface TriggerPlugin {
   triggerTypes: string[];
   /** Called once after the app is loaded and the HTTP listener is up, with the functions of its trigger types. */
   start(host: HostServices, functions: RegisteredFunction[]): Promise<void>;
-  /** Stop polling/timers and wait for in-flight invocations (graceful shutdown). */
+  /**
+   * Graceful shutdown, step 1: stop taking new work (polling, timers, requests) and return soon. Do not wait for
+   * in-flight invocations: the host waits for them, up to its shutdown deadline (HostOptions.shutdownTimeoutMs).
+   */
   stop(): Promise<void>;
+  /**
+   * Graceful shutdown, step 2 (optional), after the host's drain: finish the bookkeeping of work whose invocation
+   * ended (e.g. delete a processed queue message) and give back the work of invocations still running at the
+   * deadline (e.g. make their queue messages visible again), since the process ends without them. `deadline`
+   * (epoch ms) bounds it; the host does not wait longer.
+   */
+  release?(deadline: number): Promise<void>;
 }

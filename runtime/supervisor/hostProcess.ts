@@ -3,6 +3,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { defaultShutdownTimeoutMs, supervisorGraceMs } from '../host/shutdownTimeout';
 import { serverNodeArgs } from '../serverNodeArgs';
 
 export interface HostProcessOptions {
@@ -105,13 +106,27 @@ export class HostProcess {
     });
   }
 
-  /** Graceful stop: SIGTERM, then SIGKILL after the grace period. */
-  async stop(graceMs = 15_000): Promise<void> {
+  /**
+   * Graceful stop: SIGTERM, then SIGKILL after the grace period. The default grace is longer than the host's
+   * drain deadline (FUNCTIONS_HOST_SHUTDOWN_TIMEOUT_MS in its environment, default 30 s), so the host can give back
+   * unfinished work and run appTerminate hooks before it exits.
+   */
+  async stop(graceMs = this.defaultGraceMs()): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** The grace `stop()` gives by default (see supervisorGraceMs). */
+  defaultGraceMs(): number {
+    try {
+      return supervisorGraceMs(this.options.env);
+    } catch {
+      // An invalid setting: the host refuses to start with it, so this grace hardly matters.
+      return supervisorGraceMs({}) + defaultShutdownTimeoutMs;
+    }
   }
 
   private tailText(): string {

@@ -29,8 +29,21 @@ function decodeMessage(text: string, encoding: 'base64' | 'none'): string | unde
   return Buffer.from(text, 'base64').toString('utf8');
 }
 
+/** A message being handled: its current pop receipt, and whether it was given back at shutdown. */
+interface Handling {
+  m: DequeuedMessageItem;
+  receipt: { popReceipt: string };
+  /** True while the function runs (the message is renewed); false once it is being deleted or released. */
+  invoking: boolean;
+  /** Given back at shutdown while the function still ran: nothing more to do with it afterwards. */
+  released: boolean;
+  renew: NodeJS.Timeout | undefined;
+  done: Promise<void>;
+}
+
 class QueueListener {
   private stopped = false;
+  private readonly handling = new Set<Handling>();
   private wake: (() => void) | undefined;
   private wakeOnPoke: (() => void) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
@@ -66,12 +79,31 @@ class QueueListener {
     this.loop = this.run();
   }
 
+  /** Stops receiving (a receive under way gives its messages back); in-flight messages are left to release(). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     this.wakeOnPoke?.();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * After the host's drain: messages whose function finished are deleted/released as usual (awaited); those whose
+   * function still runs stop being renewed and become visible again now, for the next host to take.
+   */
+  async release(): Promise<void> {
+    await Promise.allSettled(
+      [...this.handling].map(async (h) => {
+        if (!h.invoking) return h.done;
+        h.invoking = false;
+        h.released = true;
+        clearInterval(h.renew);
+        await this.queue.updateMessage(h.m.messageId, h.receipt.popReceipt, h.m.messageText, 0);
+        this.host.log.warn(
+          `Function "${this.fn.name}": message ${h.m.messageId} made visible again (its invocation was still running at shutdown).`,
+        );
+      }),
+    );
   }
 
   /** Sleeps `ms`; a message put on this queue (or stop) ends it, and so does a finished message unless `onlyPokes`. */
@@ -138,7 +170,7 @@ class QueueListener {
       delay = minDelay;
       const drained = messages.length < this.options.batchSize && isQueueEventsStreamConnected();
       for (const m of messages) {
-        const p = this.process(m).catch((err: unknown) => {
+        const p = this.handle(m).catch((err: unknown) => {
           this.host.log.error(
             `Queue "${this.queue.name}": handling message ${m.messageId} failed: ${(err as Error).message}`,
           );
@@ -155,8 +187,22 @@ class QueueListener {
     }
   }
 
-  private async process(m: DequeuedMessageItem): Promise<void> {
-    const receipt = { popReceipt: m.popReceipt };
+  private handle(m: DequeuedMessageItem): Promise<void> {
+    const h: Handling = {
+      m,
+      receipt: { popReceipt: m.popReceipt },
+      invoking: false,
+      released: false,
+      renew: undefined,
+      done: Promise.resolve(),
+    };
+    h.done = this.process(h).finally(() => this.handling.delete(h));
+    this.handling.add(h);
+    return h.done;
+  }
+
+  private async process(h: Handling): Promise<void> {
+    const { m, receipt } = h;
     if (m.dequeueCount > this.options.maxDequeueCount) {
       await this.moveToPoison(
         m,
@@ -174,7 +220,8 @@ class QueueListener {
       );
       return;
     }
-    const renew = setInterval(
+    h.invoking = true;
+    h.renew = setInterval(
       () => {
         this.queue
           .updateMessage(m.messageId, receipt.popReceipt, m.messageText, processingVisibilitySeconds)
@@ -201,8 +248,11 @@ class QueueListener {
     } catch {
       ok = false;
     } finally {
-      clearInterval(renew);
+      clearInterval(h.renew);
     }
+    // Given back at shutdown while it ran: the pop receipt is stale and the message belongs to the next host.
+    if (h.released) return;
+    h.invoking = false;
     if (ok) {
       await this.queue.deleteMessage(m.messageId, receipt.popReceipt);
     } else if (m.dequeueCount >= this.options.maxDequeueCount) {
@@ -286,6 +336,10 @@ export class QueueTriggerPlugin implements TriggerPlugin {
     this.stopQueueEvents?.();
     this.stopQueueEvents = undefined;
     await Promise.all(this.listeners.map((l) => l.stop()));
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.listeners.map((l) => l.release()));
     this.listeners = [];
   }
 }

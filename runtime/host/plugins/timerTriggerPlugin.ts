@@ -20,6 +20,8 @@ class TimerRunner {
   private stopped = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  /** A run is under way (the host's drain waits for it, not stop()). */
+  private firing = false;
   private readonly statusFile: string;
 
   constructor(
@@ -36,10 +38,15 @@ class TimerRunner {
     this.loop = this.run();
   }
 
-  async stop(): Promise<void> {
+  /** No more runs; a run under way is left to the host's drain. */
+  stop(): void {
     this.stopped = true;
     this.wake?.();
-    await this.loop;
+  }
+
+  /** After the drain: lets a run that ended write its status; one still running is abandoned. */
+  async release(): Promise<void> {
+    if (!this.firing) await this.loop;
   }
 
   private sleepUntil(when: number): Promise<void> {
@@ -92,6 +99,7 @@ class TimerRunner {
         IsPastDue: isPastDue,
       }),
     };
+    this.firing = true;
     try {
       await invokeWithRetry(
         this.host,
@@ -102,6 +110,8 @@ class TimerRunner {
       );
     } catch {
       // Logged by the invoker; a failed run does not stop the schedule.
+    } finally {
+      this.firing = false;
     }
   }
 
@@ -167,7 +177,11 @@ export class TimerTriggerPlugin implements TriggerPlugin {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.stop()));
+    for (const r of this.runners) r.stop();
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.release()));
     this.runners = [];
   }
 }

@@ -1,0 +1,96 @@
+// Lifecycle of the local Functions host process: graceful shutdown with invocations that outlive the deadline,
+// function timeouts, and timers whose runs outlast their period. A fixture app with long-running functions, real
+// Azurite behind it, the host as a child process.
+import { QueueServiceClient } from '@azure/storage-queue';
+import * as path from 'path';
+import { repoRoot, startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
+
+const appRoot = path.join(repoRoot, 'test', 'fixtures', 'apps', 'lifecycleApp');
+const tenMinutes = 600_000;
+let env: TestEnvironment;
+let queues: QueueServiceClient;
+
+beforeAll(async () => {
+  env = await startTestEnvironment({
+    appRoot,
+    settings: {
+      FUNCTIONS_HOST_SHUTDOWN_TIMEOUT_MS: '2000',
+      SLOW_TIMER_SCHEDULE: '0 0 0 1 1 *',
+      SLOW_TIMER_MS: '0',
+    },
+  });
+  queues = QueueServiceClient.fromConnectionString(env.stack.storageConnectionString);
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+/** Exit code of the host after `signal`, or 'still running' if it has not exited within a minute (a hang). */
+async function exitAfter(signal: NodeJS.Signals | undefined): Promise<number | null | 'still running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<'still running'>((r) => (timer = setTimeout(() => r('still running'), 60_000)));
+  try {
+    return await Promise.race([signal ? env.killHost(signal) : waitForExit(), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves with the exit code once the host exits by itself (killHost on an exited host just reads it). */
+async function waitForExit(): Promise<number | null> {
+  await waitFor(
+    'the host to exit',
+    async () => (/Host is shutting down/.test(env.hostOutput()) ? true : undefined),
+    60_000,
+  );
+  for (;;) {
+    const code = await new Promise<number | null | undefined>((resolve) => {
+      void env.killHost('SIGCONT').then(resolve);
+    });
+    if (code !== undefined) return code;
+  }
+}
+
+async function sendSlow(ms: number): Promise<void> {
+  const q = queues.getQueueClient('slow-items');
+  await q.createIfNotExists();
+  await q.sendMessage(Buffer.from(JSON.stringify({ ms })).toString('base64'));
+}
+
+async function removeAll(queueName: string): Promise<void> {
+  const q = queues.getQueueClient(queueName);
+  for (;;) {
+    const { receivedMessageItems } = await q.receiveMessages({ numberOfMessages: 32 });
+    if (receivedMessageItems.length === 0) return;
+    for (const m of receivedMessageItems) await q.deleteMessage(m.messageId, m.popReceipt);
+  }
+}
+
+describe('graceful shutdown', () => {
+  it('ends at the drain deadline while a queue function runs, gives its message back and runs appTerminate', async () => {
+    await sendSlow(tenMinutes);
+    await waitFor('the slow queue function', async () =>
+      env.hostOutput().includes('slowQueue start') ? true : undefined,
+    );
+    expect(await exitAfter('SIGTERM')).toBe(0);
+    const output = env.hostOutput();
+    expect(output).toMatch(/Invocation 'Functions\.slowQueue' \(Id=[^)]+\) is still running/);
+    expect(output).toContain('appTerminate hook ran');
+    // Visible again at once for the next host, not after the processing lease runs out.
+    const { peekedMessageItems } = await queues.getQueueClient('slow-items').peekMessages();
+    expect(peekedMessageItems).toHaveLength(1);
+    await removeAll('slow-items');
+  });
+
+  it('ends at the drain deadline while a timer function runs', async () => {
+    await env.restartHost({ SLOW_TIMER_SCHEDULE: '* * * * * *', SLOW_TIMER_MS: String(tenMinutes) });
+    await waitFor('the slow timer function', async () =>
+      env.hostOutput().includes('slowTimer start') ? true : undefined,
+    );
+    expect(await exitAfter('SIGTERM')).toBe(0);
+    const output = env.hostOutput();
+    expect(output).toMatch(/Invocation 'Functions\.slowTimer' \(Id=[^)]+\) is still running/);
+    expect(output).toContain('appTerminate hook ran');
+  });
+});
