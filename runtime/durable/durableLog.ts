@@ -30,6 +30,8 @@ export interface LogContents<TRecord, TSnapshot> {
 }
 
 const snapshotFile = 'snapshot.json';
+/** A compaction writes (and lets the event loop run) every this many characters of snapshot. */
+const snapshotChunkChars = 1 << 20;
 const logPattern = /^log-(\d+)\.ndjson$/;
 
 export class DurableLog<TRecord, TSnapshot> {
@@ -204,6 +206,8 @@ export class DurableLog<TRecord, TSnapshot> {
   /**
    * Starts a new log generation and writes a snapshot of the state as of this instant; older logs are deleted
    * once the snapshot is renamed into place. A crash at any point leaves snapshot + logs that replay correctly.
+   * The provider's snapshot is taken at once (it must not change afterwards: a copy); it is serialized element
+   * by element and written in chunks, so a large state does not hold the event loop.
    */
   compact(): void {
     if (!this.snapshotProvider || this.compacting || this.fd === undefined || this.failure) return;
@@ -216,23 +220,37 @@ export class DurableLog<TRecord, TSnapshot> {
     this.bytesInGeneration = 0;
     this.durableBytes = 0;
     this.syncDirectory();
-    const tmp = path.join(this.directory, `${snapshotFile}.tmp`);
-    const content = JSON.stringify({ generation: this.generation, state });
-    fs.writeFile(tmp, content, (writeError) => {
-      if (writeError) {
-        this.compacting = false;
-        return;
-      }
-      const fd = fs.openSync(tmp, 'r+');
-      fs.fsync(fd, () => {
-        fs.closeSync(fd);
-        fs.renameSync(tmp, path.join(this.directory, snapshotFile));
-        this.syncDirectory();
-        fs.closeSync(oldFd);
-        for (let g = 0; g <= oldGeneration; g++) fs.rmSync(this.logPath(g), { force: true });
+    void this.writeSnapshot({ generation: this.generation, state }, oldGeneration, oldFd)
+      .catch((error: unknown) =>
+        // The older logs stay: with the previous snapshot they still replay to the same state.
+        this.options.log?.(`durable log: compaction failed, the older logs are kept: ${String(error)}`),
+      )
+      .finally(() => {
         this.compacting = false;
       });
-    });
+  }
+
+  private async writeSnapshot(content: unknown, oldGeneration: number, oldFd: number): Promise<void> {
+    const tmp = path.join(this.directory, `${snapshotFile}.tmp`);
+    const file = await fs.promises.open(tmp, 'w');
+    try {
+      let chunk = '';
+      for (const piece of jsonPieces(content, 3)) {
+        chunk += piece;
+        if (chunk.length >= snapshotChunkChars) {
+          await file.write(chunk); // the event loop runs meanwhile
+          chunk = '';
+        }
+      }
+      await file.write(chunk);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await fs.promises.rename(tmp, path.join(this.directory, snapshotFile));
+    this.syncDirectory();
+    fs.closeSync(oldFd);
+    for (let g = 0; g <= oldGeneration; g++) await fs.promises.rm(this.logPath(g), { force: true });
   }
 
   /** Waits for pending commits, then closes the file. */
@@ -270,4 +288,43 @@ function writeAll(fd: number, buffer: Buffer, callback: (error: unknown) => void
     });
   };
   step();
+}
+
+/**
+ * JSON.stringify's output in pieces: objects and arrays down to `depth` levels are opened element by element
+ * (so the caller can yield between elements); deeper values are stringified whole.
+ */
+function* jsonPieces(value: unknown, depth: number): Generator<string> {
+  if (depth > 0 && Array.isArray(value)) {
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) yield ',';
+      const element: unknown = value[i];
+      // As JSON.stringify: undefined and functions in arrays become null.
+      yield* element === undefined || typeof element === 'function'
+        ? ['null']
+        : jsonPieces(element, depth - 1);
+    }
+    yield ']';
+    return;
+  }
+  if (
+    depth > 0 &&
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  ) {
+    yield '{';
+    let first = true;
+    for (const [key, element] of Object.entries(value)) {
+      if (element === undefined || typeof element === 'function') continue;
+      yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+      first = false;
+      yield* jsonPieces(element, depth - 1);
+    }
+    yield '}';
+    return;
+  }
+  yield JSON.stringify(value) ?? 'null';
 }

@@ -187,12 +187,21 @@ export class EngineState {
     for (const e of snapshot.entities) this.entities.set(e.id, e);
   }
 
+  /**
+   * The state as of now, which later records do not change (compaction serializes it over many turns of the event
+   * loop): the arrays records push to are copied; the objects records replace (metadata, events, items) are
+   * shared.
+   */
   snapshot(): EngineSnapshot {
     return {
-      instances: [...this.instances.values()],
+      instances: [...this.instances.values()].map((inst) => ({
+        ...inst,
+        history: inst.history.slice(),
+        inbox: inst.inbox.slice(),
+      })),
       work: [...this.work.values()],
       timers: [...this.timers.values()],
-      entities: [...this.entities.values()],
+      entities: [...this.entities.values()].map((entity) => ({ ...entity, queue: entity.queue.slice() })),
     };
   }
 

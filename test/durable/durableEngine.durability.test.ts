@@ -204,3 +204,38 @@ test('restarts without commits leave no empty logs behind', async () => {
   started(last);
   expect((await last.statusOf('idle'))?.runtimeStatus).toBe('Running');
 });
+
+test('compaction serializes the snapshot over several turns of the event loop and stays crash safe', async () => {
+  const dir = newDir();
+  // Each element notes the event-loop turn it is serialized in.
+  let turn = 0;
+  let ticking = true;
+  const tick = (): void => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const turnsSeen = new Set<number>();
+  const element = (i: number) => ({
+    toJSON: () => {
+      turnsSeen.add(turn);
+      return { i, payload: 'x'.repeat(200_000) };
+    },
+  });
+  const log = new DurableLog<number, { items: unknown[] }>({ directory: dir });
+  log.open();
+  await log.append([1]);
+  log.setSnapshotProvider(() => ({ items: Array.from({ length: 30 }, (_, i) => element(i)) }));
+  log.compact();
+  await log.append([2]);
+  await log.close(); // waits for the compaction
+  ticking = false;
+  expect(turnsSeen.size).toBeGreaterThan(1);
+
+  expect(fs.existsSync(path.join(dir, 'snapshot.json.tmp'))).toBe(false);
+  const reopened = new DurableLog<number, { items: { i: number; payload: string }[] }>({ directory: dir });
+  const contents = reopened.open();
+  expect(contents.snapshot?.items.map((e) => e.i)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  expect(contents.commits).toEqual([[2]]);
+  await reopened.close();
+});
