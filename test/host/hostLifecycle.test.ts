@@ -37,19 +37,14 @@ async function exitAfter(signal: NodeJS.Signals | undefined): Promise<number | n
   }
 }
 
-/** Resolves with the exit code once the host exits by itself (killHost on an exited host just reads it). */
+/** Exit code of a host that shuts itself down (a SIGTERM meanwhile joins its stop and keeps its exit code). */
 async function waitForExit(): Promise<number | null> {
   await waitFor(
-    'the host to exit',
+    'the host to shut down',
     async () => (/Host is shutting down/.test(env.hostOutput()) ? true : undefined),
     60_000,
   );
-  for (;;) {
-    const code = await new Promise<number | null | undefined>((resolve) => {
-      void env.killHost('SIGCONT').then(resolve);
-    });
-    if (code !== undefined) return code;
-  }
+  return env.killHost('SIGTERM');
 }
 
 async function sendSlow(ms: number): Promise<void> {
@@ -92,5 +87,24 @@ describe('graceful shutdown', () => {
     const output = env.hostOutput();
     expect(output).toMatch(/Invocation 'Functions\.slowTimer' \(Id=[^)]+\) is still running/);
     expect(output).toContain('appTerminate hook ran');
+  });
+});
+
+describe('function timeout', () => {
+  it('shuts the host down (exit 1, for its supervisor to restart it) instead of running the message again', async () => {
+    await env.restartHost({
+      SLOW_TIMER_SCHEDULE: '0 0 0 1 1 *',
+      SLOW_TIMER_MS: '0',
+      AzureFunctionsJobHost__functionTimeout: '00:00:02',
+    });
+    await sendSlow(tenMinutes);
+    expect(await exitAfter(undefined)).toBe(1);
+    const output = env.hostOutput();
+    expect(output).toContain("Timeout value of 2000 ms exceeded by function 'Functions.slowQueue'");
+    expect(output).toContain('A function timeout has occurred. Host is shutting down.');
+    expect(output).toContain('appTerminate hook ran');
+    // The message ran once in this host: the next host (after the restart) takes it again.
+    expect(output.match(/slowQueue start/g)).toEqual(['slowQueue start']);
+    await removeAll('slow-items');
   });
 });
