@@ -50,6 +50,8 @@ export interface DurableEngineOptions {
   log?: (message: string) => void;
   /** Errors (a failed log write, a damaged log found at replay); `log` when absent. */
   error?: (message: string) => void;
+  /** Called once when the engine stops on a log failure (the host exits, so its supervisor restarts it). */
+  onHalt?: (error: Error) => void;
   compactAfterBytes?: number;
 }
 
@@ -179,6 +181,7 @@ export class DurableEngine {
     for (const handle of this.armedTimers.values()) clearTimeout(handle);
     this.armedTimers.clear();
     (this.options.error ?? this.options.log)?.(`durable engine: stopped, restart the host: ${error.message}`);
+    this.options.onHalt?.(error);
   }
 
   /** Clients are refused once the engine stopped on a log failure. */

@@ -93,6 +93,10 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
         versioning: parseVersioning(section, prefix),
         log: (m) => host.log.info(m),
         error: (m) => host.log.error(m),
+        // Memory holds commits the log refused: the host exits (70, EX_SOFTWARE) and is restarted by its
+        // supervisor (npm start; the platform on Azure), which replays the log. Messages being handled are
+        // delivered again.
+        onHalt: () => setTimeout(() => process.exit(70), 100),
       });
       const clientData = durableClientData(host.baseUrl, hubName);
       host.registerInputBinding({
