@@ -103,26 +103,19 @@ export class HttpTriggerPlugin implements TriggerPlugin {
     }
     const rest = this.routePrefix === '' ? url.pathname : url.pathname.slice(this.routePrefix.length + 1);
     const method = (req.method ?? 'GET').toUpperCase();
-    let pathMatched = false;
     let chosen: { route: HttpRoute; params: Record<string, string> } | undefined;
     for (const r of this.routes) {
+      if (r.methods.length > 0 && !r.methods.includes(method)) continue;
       const params = matchRoute(r.route, rest);
-      if (!params) continue;
-      pathMatched = true;
-      if (r.methods.length === 0 || r.methods.includes(method)) {
+      if (params) {
         chosen = { route: r, params };
         break;
       }
     }
     if (!chosen) {
-      if (pathMatched) {
-        const allow = [
-          ...new Set(this.routes.filter((r) => matchRoute(r.route, rest)).flatMap((r) => r.methods)),
-        ];
-        res.writeHead(405, { Allow: allow.join(', ') }).end();
-      } else {
-        res.writeHead(404).end();
-      }
+      // As on Azure: a known route with a method it does not accept (HEAD on a GET route too) is a 404, not a 405
+      // (azure-functions-host issues #10098, #11625).
+      res.writeHead(404).end();
       return;
     }
     const { route, params } = chosen;
