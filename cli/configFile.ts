@@ -26,7 +26,7 @@ export function readConfigFile(
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
-      `${flag}: cannot read '${file}'${code === 'ENOENT' ? ': no such file' : `: ${code}`}.`,
+      `${flag}: cannot read '${file}'${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a directory, not a file' : `: ${code}`}.`,
     );
   }
   text = substitute(text, STORAGE_ACCOUNT_PLACEHOLDER, storage.name, '--storage-account-name', file);

@@ -4,6 +4,8 @@ import { OUTPUT_FORMATS } from './outputFormatter';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:7071/api';
 export const DEFAULT_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+/** Like az's: how long one HTTP request may go unanswered. */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 100;
 
 export const globalOptions: readonly OptionSpec[] = [
   {
@@ -28,17 +30,26 @@ export const globalOptions: readonly OptionSpec[] = [
       'Entra ID access token for an API with AUTH_MODE=entra (env BATCHAI_TOKEN), e.g. from `az account get-access-token --resource api://<app-id> --query accessToken -o tsv`.',
   },
   {
+    name: 'timeout',
+    type: 'number',
+    env: 'BATCHAI_REQUEST_TIMEOUT',
+    minimum: 0,
+    default: DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    description: `Seconds to wait for each HTTP answer before giving up (env BATCHAI_REQUEST_TIMEOUT; default ${DEFAULT_REQUEST_TIMEOUT_SECONDS}, 0 for none). Per request: job wait and file stream poll for longer.`,
+  },
+  {
     name: 'output',
     short: 'o',
     type: 'string',
     choices: OUTPUT_FORMATS,
     default: 'json',
-    description: 'Output format: json (default), jsonc, table, tsv.',
+    description: 'Output format: json (default), jsonc, table, tsv, none (print nothing).',
   },
   {
     name: 'query',
     type: 'string',
-    description: 'Pick part of the output: a.b, a[0], [].name (a JMESPath subset).',
+    description:
+      'Pick part of the output: a.b, a[0], [].name (a JMESPath subset; anything else is a usage error).',
   },
   { name: 'help', short: 'h', type: 'boolean', description: 'Show this help message and exit.' },
 ];

@@ -19,12 +19,16 @@ export interface StreamOptions {
   fetch: FetchFunction;
   sleep(ms: number): Promise<void>;
   write(text: string): void;
+  /** Where notes to the user go (stderr): e.g. that the file is not there while other files are. */
+  note?(text: string): void;
 }
 
 export interface StreamOutcome {
   bytes: number;
   found: boolean;
   executionState: string | undefined;
+  /** When the file never appeared: the files the directory had (last listing), to name the right one. */
+  otherFiles: string[];
 }
 
 const FINISHED = new Set(['succeeded', 'failed']);
@@ -40,10 +44,24 @@ export async function streamOutputFile(source: StreamSource, options: StreamOpti
   const decoder = new TextDecoder();
   let offset = 0;
   let found = false;
+  let noted = false;
+  let otherFiles: string[] = [];
   for (;;) {
     // Read the state before the bytes: once it says finished, the read that follows has seen everything.
     const state = (await source.getJob()).properties?.executionState;
-    const file = findFile(await source.listFiles(), options.fileName, options.directory);
+    const files = await source.listFiles();
+    const file = findFile(files, options.fileName, options.directory);
+    if (!found && !file) {
+      otherFiles = files.filter((f) => f.fileType !== 'directory' && f.name).map((f) => f.name as string);
+      // Running and writing other files but not this one: most likely the wrong name (e.g. stdout.txt of a job
+      // whose toolkit writes stdout-wk-0.txt). Said once; the job may still create it, so keep waiting.
+      if (!noted && state === 'running' && otherFiles.length > 0 && options.note) {
+        noted = true;
+        options.note(
+          `Waiting for '${options.fileName}': the job is running and the directory has ${otherFiles.join(', ')} but not it.\n`,
+        );
+      }
+    }
     if (file?.downloadUrl) {
       found = true;
       const chunk = await readFrom(file.downloadUrl, offset, options.fetch);
@@ -55,7 +73,7 @@ export async function streamOutputFile(source: StreamSource, options: StreamOpti
     if (state !== undefined && FINISHED.has(state)) {
       const rest = decoder.decode();
       if (rest) options.write(rest);
-      return { bytes: offset, found, executionState: state };
+      return { bytes: offset, found, executionState: state, otherFiles: found ? [] : otherFiles };
     }
     await options.sleep(options.intervalMs);
   }

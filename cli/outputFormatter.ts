@@ -2,8 +2,8 @@
 // the top level, `resourceGroup` added), then printed as json (default), table (per-resource columns) or tsv.
 import { UsageError } from './usageError';
 
-export type OutputFormat = 'json' | 'table' | 'tsv';
-export const OUTPUT_FORMATS: readonly string[] = ['json', 'jsonc', 'table', 'tsv'];
+export type OutputFormat = 'json' | 'table' | 'tsv' | 'none';
+export const OUTPUT_FORMATS: readonly string[] = ['json', 'jsonc', 'table', 'tsv', 'none'];
 
 export type OutputView =
   | 'workspace'
@@ -60,6 +60,7 @@ const views: Record<OutputView, Column[]> = {
     { header: 'Workspace', value: (r) => idSegment(r.id, 'workspaces') },
     { header: 'VM Size', value: field('vmSize') },
     { header: 'State', value: field('allocationState') },
+    { header: 'Target', value: scaleTarget },
     { header: 'Idle', value: field('nodeStateCounts', 'idleNodeCount') },
     { header: 'Running', value: field('nodeStateCounts', 'runningNodeCount') },
     { header: 'Preparing', value: field('nodeStateCounts', 'preparingNodeCount') },
@@ -74,7 +75,7 @@ const views: Record<OutputView, Column[]> = {
       header: 'Disks',
       value: (r) => {
         const disks = field('dataDisks')(r) as Row | undefined;
-        return disks ? `${String(disks.diskCount)} x ${String(disks.diskSizeInGB)} Gb` : undefined;
+        return disks ? `${String(disks.diskCount)} x ${String(disks.diskSizeInGB)} GB` : undefined;
       },
     },
     { header: 'Public IP', value: field('mountSettings', 'fileServerPublicIP') },
@@ -119,6 +120,7 @@ const views: Record<OutputView, Column[]> = {
     { header: 'Experiment', value: (r) => idSegment(r.id, 'experiments') },
     { header: 'State', value: field('executionState') },
     { header: 'Trials', value: (r) => trialTotal(field('trialCounts')(r)) },
+    { header: 'Not started', value: field('trialCounts', 'notStarted') },
     { header: 'Running', value: field('trialCounts', 'running') },
     { header: 'Succeeded', value: field('trialCounts', 'succeeded') },
     { header: 'Failed', value: field('trialCounts', 'failed') },
@@ -165,9 +167,26 @@ function waitReason(row: Row): string | undefined {
   return typeof info.position === 'number' ? `${info.reason} (#${info.position})` : info.reason;
 }
 
+/** What the cluster scales to: the manual target node count, or `min-max (auto)` for auto-scale. */
+function scaleTarget(row: Row): string | undefined {
+  const manual = field('scaleSettings', 'manual', 'targetNodeCount')(row);
+  if (typeof manual === 'number') return String(manual);
+  const auto = field('scaleSettings', 'autoScale')(row) as Row | undefined;
+  if (auto && typeof auto === 'object')
+    return `${String(auto.minimumNodeCount ?? 0)}-${String(auto.maximumNodeCount ?? '?')} (auto)`;
+  return undefined;
+}
+
+/**
+ * The trials created so far (every state but notStarted). notStarted counts the trials still to come while the
+ * sweep runs and drops to 0 when it is cancelled, so a total including it would shrink on cancel.
+ */
 function trialTotal(counts: unknown): number | undefined {
   if (!counts || typeof counts !== 'object') return undefined;
-  return Object.values(counts as Row).reduce<number>((sum, n) => sum + (typeof n === 'number' ? n : 0), 0);
+  return Object.entries(counts as Row).reduce<number>(
+    (sum, [state, n]) => sum + (state !== 'notStarted' && typeof n === 'number' ? n : 0),
+    0,
+  );
 }
 
 /** `lr=0.01 layers=3`: a trial's parameter values on one line. */
@@ -193,13 +212,13 @@ export function flattenResource(value: unknown): unknown {
 export function parseOutputFormat(raw: string): OutputFormat {
   const format = raw.toLowerCase();
   if (format === 'jsonc' || format === 'json') return 'json';
-  if (format === 'table' || format === 'tsv') return format;
+  if (format === 'table' || format === 'tsv' || format === 'none') return format;
   throw new UsageError(`--output/-o: invalid choice '${raw}'; allowed values: ${OUTPUT_FORMATS.join(', ')}`);
 }
 
 /** The text to print (ending with a newline), or '' for nothing. */
 export function formatOutput(value: unknown, format: OutputFormat, view?: OutputView): string {
-  if (value === undefined) return '';
+  if (value === undefined || format === 'none') return '';
   if (format === 'json') return `${JSON.stringify(value, null, 2)}\n`;
   const rows = Array.isArray(value) ? value : [value];
   if (format === 'tsv') return rows.map((row) => `${tsvLine(row)}\n`).join('');

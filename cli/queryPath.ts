@@ -19,6 +19,11 @@ export function parseQuery(query: string): Step[] {
     }
     position = pattern.lastIndex;
     if (match[3]) {
+      // A '.' joins two steps: one at the start, after another '.', or at the end is not JMESPath.
+      if (expectField || pattern.lastIndex >= query.trimEnd().length)
+        throw new UsageError(
+          `--query: a '.' must stand between two names or indexes, at position ${position - 1} of '${query}'.`,
+        );
       expectField = true;
       continue;
     }

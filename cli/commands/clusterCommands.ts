@@ -4,6 +4,7 @@ import { clusterCreateParameters } from '../clusterParameters';
 import type { CommandSpec } from '../commandSpec';
 import { nameOption, noWaitOption, resourceGroupOption, workspaceOption } from '../commonOptions';
 import { mountOptions } from '../storageMounts';
+import { NO_REMOTE_LOGIN_NOTE } from './jobCommands';
 import { finish } from './longRunning';
 import { workspaceChildCommands } from './workspaceChildCommands';
 
@@ -108,6 +109,8 @@ export const clusterCommands: CommandSpec[] = [
       },
     ],
     examples: ['batchai cluster resize -g rg -w ws -n nc6 -t 0'],
+    // The PATCH answers the cluster with its new scale settings (the Target column) at once; its node counts move
+    // as nodes are allocated or leave (`cluster show`).
     async run({ client, options }) {
       const value = await client.clusters.update(
         options.requiredText('resource-group'),
@@ -158,13 +161,16 @@ export const clusterCommands: CommandSpec[] = [
       workspaceOption,
       { name: 'cluster', short: 'c', type: 'string', required: true, description: 'Name of cluster.' },
     ],
-    async run({ client, options }) {
-      const list = client.clusters.listRemoteLoginInformation(
-        options.requiredText('resource-group'),
-        options.requiredText('workspace'),
-        options.requiredText('cluster'),
-      );
-      return { value: await list.toArray(), view: 'node' };
+    async run({ client, options, io }) {
+      const list = await client.clusters
+        .listRemoteLoginInformation(
+          options.requiredText('resource-group'),
+          options.requiredText('workspace'),
+          options.requiredText('cluster'),
+        )
+        .toArray();
+      if (list.length === 0) io.stderr(NO_REMOTE_LOGIN_NOTE);
+      return { value: list, view: 'node' };
     },
   },
   ...workspaceChildCommands({

@@ -2,7 +2,9 @@
 // workspace's event-driven job sources (an extension; see docs/event-sources.md).
 import type { CommandSpec } from '../commandSpec';
 import {
+  collectResults,
   maxResultsOption,
+  pageOptions,
   nameOption,
   resourceGroupOption,
   workspaceOption,
@@ -67,10 +69,8 @@ function definitionCommands(kind: EventSourceKind): CommandSpec[] {
       summary: `List the ${kind.what}s of a workspace.`,
       options: [...scope, maxResultsOption],
       async run({ client, options }) {
-        const list = client[kind.group].list(...where(options), {
-          maxResults: options.integer('max-results'),
-        });
-        return { value: await list.toArray(), view: kind.view };
+        const list = client[kind.group].list(...where(options), pageOptions(options));
+        return { value: await collectResults(list, options), view: kind.view };
       },
     },
     {

@@ -4,7 +4,9 @@ import type { OptionSpec } from '../argumentParser';
 import type { CommandContext, CommandSpec } from '../commandSpec';
 import {
   experimentOption,
+  collectResults,
   maxResultsOption,
+  pageOptions,
   nameOption,
   noWaitOption,
   resourceGroupOption,
@@ -14,7 +16,7 @@ import {
 import { jobCreateParameters } from '../jobParameters';
 import { streamOutputFile } from '../outputFileStreamer';
 import { mountOptions } from '../storageMounts';
-import { finish } from './longRunning';
+import { finish, finishDelete } from './longRunning';
 
 const jobName = nameOption('job');
 const jobOption: OptionSpec = {
@@ -80,6 +82,26 @@ export function jobExitCode(job: Job): number {
   return code >= 0 && code <= 255 ? code : 1;
 }
 
+/**
+ * The line `job wait` prints: `Job j: succeeded, exit code 0.`, or for a job that ended without an exit code of its
+ * own (terminated, failed to start) its errors instead of an invented code: `Job j: failed (JobTerminated: ...).`
+ */
+export function jobOutcome(name: string, job: Job): string {
+  const state = job.properties?.executionState ?? 'unknown';
+  const info = job.properties?.executionInfo;
+  if (typeof info?.exitCode === 'number') return `Job ${name}: ${state}, exit code ${info.exitCode}.`;
+  const errors = (info?.errors ?? [])
+    .map((e) => [e.code, e.message].filter((t) => t !== undefined && t !== '').join(': '))
+    .filter((t) => t !== '');
+  if (errors.length > 0) return `Job ${name}: ${state}, no exit code (${errors.join('; ')}).`;
+  return state === 'failed' ? `Job ${name}: failed, no exit code.` : `Job ${name}: ${state}.`;
+}
+
+/** Stderr note for an empty node list: only nodes with an SSH endpoint are listed, and local nodes have none. */
+export const NO_REMOTE_LOGIN_NOTE =
+  'No node offers a remote login (SSH endpoint): only such nodes are listed. Local nodes (npm start) never do; ' +
+  "see the dashboard or 'batchai cluster show' for the node counts.\n";
+
 export const jobCommands: CommandSpec[] = [
   {
     path: ['job', 'create'],
@@ -134,9 +156,9 @@ export const jobCommands: CommandSpec[] = [
         options.requiredText('resource-group'),
         options.requiredText('workspace'),
         options.requiredText('experiment'),
-        { maxResults: options.integer('max-results') },
+        pageOptions(options),
       );
-      return { value: await list.toArray(), view: 'job' };
+      return { value: await collectResults(list, options), view: 'job' };
     },
   },
   {
@@ -153,7 +175,7 @@ export const jobCommands: CommandSpec[] = [
     summary: 'Delete a job.',
     options: [...scope, jobName, yesOption, noWaitOption],
     async run(context) {
-      await finish(context, await context.client.jobs.beginDelete(...jobRef(context, 'name')));
+      await finishDelete(context, await context.client.jobs.beginDelete(...jobRef(context, 'name')), 'job');
       return {};
     },
   },
@@ -169,7 +191,7 @@ export const jobCommands: CommandSpec[] = [
         const state = job.properties?.executionState;
         if (state && FINISHED.has(state)) {
           const exitCode = jobExitCode(job);
-          context.io.stderr(`Job ${ref[3]}: ${state}, exit code ${exitCode}.\n`);
+          context.io.stderr(`${jobOutcome(ref[3], job)}\n`);
           return { exitCode };
         }
         await context.sleep(intervalMs);
@@ -201,9 +223,9 @@ export const jobCommands: CommandSpec[] = [
         outputDirectoryId: options.requiredText('output-directory-id'),
         directory: options.text('path'),
         linkExpiryInMinutes: options.integer('expiry'),
-        maxResults: options.integer('max-results'),
+        ...pageOptions(options),
       });
-      return { value: await list.toArray(), view: 'file' };
+      return { value: await collectResults(list, options), view: 'file' };
     },
   },
   {
@@ -240,11 +262,13 @@ export const jobCommands: CommandSpec[] = [
           fetch: io.fetch ?? ((input, init) => fetch(input, init)),
           sleep: (ms) => context.sleep(ms),
           write: (text) => io.stdout(text),
+          note: (text) => io.stderr(text),
         },
       );
       if (!outcome.found) {
         io.stderr(
-          `The job ended (${String(outcome.executionState)}) without creating '${options.text('file-name')}'.\n`,
+          `The job ended (${String(outcome.executionState)}) without creating '${options.text('file-name')}'` +
+            `${outcome.otherFiles.length ? `; the directory has: ${outcome.otherFiles.join(', ')}` : ''}.\n`,
         );
         return { exitCode: 1 }; // nothing was streamed: a script must not take that for the file
       }
@@ -256,8 +280,9 @@ export const jobCommands: CommandSpec[] = [
     summary: 'List the nodes running the job with their SSH endpoints.',
     options: [...scope, jobOption],
     async run(context) {
-      const list = context.client.jobs.listRemoteLoginInformation(...jobRef(context, 'job'));
-      return { value: await list.toArray(), view: 'node' };
+      const list = await context.client.jobs.listRemoteLoginInformation(...jobRef(context, 'job')).toArray();
+      if (list.length === 0) context.io.stderr(NO_REMOTE_LOGIN_NOTE);
+      return { value: list, view: 'node' };
     },
   },
 ];

@@ -6,7 +6,9 @@ import { workspaceChildId } from '../armResourceIds';
 import type { CommandContext, CommandSpec } from '../commandSpec';
 import {
   experimentOption,
+  collectResults,
   maxResultsOption,
+  pageOptions,
   nameOption,
   resourceGroupOption,
   workspaceOption,
@@ -92,9 +94,9 @@ export const sweepCommands: CommandSpec[] = [
         options.requiredText('resource-group'),
         options.requiredText('workspace'),
         options.requiredText('experiment'),
-        { maxResults: options.integer('max-results') },
+        pageOptions(options),
       );
-      return { value: await list.toArray(), view: 'sweep' };
+      return { value: await collectResults(list, options), view: 'sweep' };
     },
   },
   {

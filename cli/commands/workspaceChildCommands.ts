@@ -6,22 +6,20 @@ import type { OptionSpec } from '../argumentParser';
 import type { BatchAiClient } from '../../shared/client/batchAiClient';
 import type { CommandSpec } from '../commandSpec';
 import {
+  collectResults,
   maxResultsOption,
+  pageOptions,
   noWaitOption,
   resourceGroupOption,
   workspaceOption,
   yesOption,
 } from '../commonOptions';
 import type { OutputView } from '../outputFormatter';
-import { finish } from './longRunning';
+import { finishDelete } from './longRunning';
 
 interface WorkspaceChildGroup {
   get(resourceGroup: string, workspace: string, name: string): Promise<unknown>;
-  listByWorkspace(
-    resourceGroup: string,
-    workspace: string,
-    options?: ListOptions,
-  ): { toArray(): Promise<unknown[]> };
+  listByWorkspace(resourceGroup: string, workspace: string, options?: ListOptions): AsyncIterable<unknown>;
   beginDelete(resourceGroup: string, workspace: string, name: string): Promise<OperationPoller<void>>;
 }
 
@@ -62,10 +60,12 @@ export function workspaceChildCommands(spec: WorkspaceChildCommandsSpec): Comman
       async run({ client, options }) {
         const list = spec
           .operations(client)
-          .listByWorkspace(options.requiredText('resource-group'), options.requiredText('workspace'), {
-            maxResults: options.integer('max-results'),
-          });
-        return { value: await list.toArray(), view: spec.view };
+          .listByWorkspace(
+            options.requiredText('resource-group'),
+            options.requiredText('workspace'),
+            pageOptions(options),
+          );
+        return { value: await collectResults(list, options), view: spec.view };
       },
     },
     {
@@ -81,7 +81,7 @@ export function workspaceChildCommands(spec: WorkspaceChildCommandsSpec): Comman
             options.requiredText('workspace'),
             options.requiredText('name'),
           );
-        await finish(context, poller);
+        await finishDelete(context, poller, spec.noun);
         return {};
       },
     },

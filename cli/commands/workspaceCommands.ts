@@ -1,8 +1,16 @@
 // `batchai workspace create|show|list|update|delete`.
 import { UsageError } from '../usageError';
 import type { CommandSpec } from '../commandSpec';
-import { maxResultsOption, nameOption, noWaitOption, resourceGroupOption, yesOption } from '../commonOptions';
-import { finish } from './longRunning';
+import {
+  collectResults,
+  maxResultsOption,
+  nameOption,
+  noWaitOption,
+  pageOptions,
+  resourceGroupOption,
+  yesOption,
+} from '../commonOptions';
+import { finish, finishDelete } from './longRunning';
 
 const optionalResourceGroup = { ...resourceGroupOption, required: false };
 
@@ -86,11 +94,11 @@ export const workspaceCommands: CommandSpec[] = [
     options: [optionalResourceGroup, maxResultsOption],
     async run({ client, options }) {
       const resourceGroup = options.text('resource-group');
-      const paging = { maxResults: options.integer('max-results') };
+      const paging = pageOptions(options);
       const list = resourceGroup
         ? client.workspaces.listByResourceGroup(resourceGroup, paging)
         : client.workspaces.list(paging);
-      return { value: await list.toArray(), view: 'workspace' };
+      return { value: await collectResults(list, options), view: 'workspace' };
     },
   },
   {
@@ -99,12 +107,13 @@ export const workspaceCommands: CommandSpec[] = [
     options: [resourceGroupOption, nameOption('workspace'), yesOption, noWaitOption],
     async run(context) {
       const { client, options } = context;
-      await finish(
+      await finishDelete(
         context,
         await client.workspaces.beginDelete(
           options.requiredText('resource-group'),
           options.requiredText('name'),
         ),
+        'workspace',
       );
       return {};
     },

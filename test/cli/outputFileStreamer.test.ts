@@ -83,7 +83,12 @@ test('prints the file as it grows, reading only new bytes, until the job has fin
   );
   const outcome = await streamOutputFile(source, options);
   expect(written.join('')).toBe('epoch 1\nepoch 2 – ü\ndone\n');
-  expect(outcome).toEqual({ bytes: content.length, found: true, executionState: 'succeeded' });
+  expect(outcome).toEqual({
+    bytes: content.length,
+    found: true,
+    executionState: 'succeeded',
+    otherFiles: [],
+  });
   // The first read has no Range; later ones start where the previous stopped (416 when nothing is new).
   expect(ranges[0]).toBeUndefined();
   expect(ranges.slice(1)).toEqual([
@@ -118,6 +123,49 @@ test('a job ending without the file reports it as not found', async () => {
     bytes: 0,
     found: false,
     executionState: 'failed',
+    otherFiles: [],
+  });
+  expect(written).toEqual([]);
+});
+
+test('a running job whose directory has other files but not this one: one note naming them, then waiting', async () => {
+  // A tensorFlowSettings job writes stdout-wk-0.txt/stderr-wk-0.txt, never stdout.txt.
+  let round = 0;
+  const states = ['queued', 'running', 'running', 'running', 'failed'];
+  const notes: string[] = [];
+  const written: string[] = [];
+  const outcome = await streamOutputFile(
+    {
+      async getJob(): Promise<Job> {
+        return { properties: { executionState: states[Math.min(round++, states.length - 1)] as never } };
+      },
+      async listFiles(): Promise<OutputFile[]> {
+        if (round <= 1) return []; // queued: nothing yet, no note
+        return [
+          { name: 'stderr-wk-0.txt', fileType: 'file', downloadUrl: `${baseUrl}/e` },
+          { name: 'stdout-wk-0.txt', fileType: 'file', downloadUrl: `${baseUrl}/o` },
+          { name: 'logs', fileType: 'directory' },
+        ];
+      },
+    },
+    {
+      fileName: 'stdout.txt',
+      directory: '.',
+      intervalMs: 0,
+      fetch: (url, init) => fetch(url, init),
+      sleep: async () => undefined,
+      write: (text) => written.push(text),
+      note: (text) => notes.push(text),
+    },
+  );
+  expect(notes).toEqual([
+    "Waiting for 'stdout.txt': the job is running and the directory has stderr-wk-0.txt, stdout-wk-0.txt but not it.\n",
+  ]);
+  expect(outcome).toEqual({
+    bytes: 0,
+    found: false,
+    executionState: 'failed',
+    otherFiles: ['stderr-wk-0.txt', 'stdout-wk-0.txt'],
   });
   expect(written).toEqual([]);
 });

@@ -1,5 +1,5 @@
 // Unit tests of output rendering (az's flattening, json/table/tsv) and of the --query subset.
-import { flattenResource, formatOutput } from '../../cli/outputFormatter';
+import { flattenResource, formatOutput, parseOutputFormat } from '../../cli/outputFormatter';
 import { applyQuery } from '../../cli/queryPath';
 import { UsageError } from '../../cli/usageError';
 
@@ -35,9 +35,9 @@ test('json is indented; nothing is printed for an undefined result', () => {
 test('table uses the per-resource columns, aligned, with empty cells for missing values', () => {
   const text = formatOutput(flattenResource([cluster]), 'table', 'cluster');
   expect(text.split('\n')).toEqual([
-    'Name  Resource Group  Workspace  VM Size       State   Idle  Running  Preparing  Leaving  Unusable',
-    '----  --------------  ---------  ------------  ------  ----  -------  ---------  -------  --------',
-    'c1    rg1             ws1        STANDARD_NC6  steady  2',
+    'Name  Resource Group  Workspace  VM Size       State   Target  Idle  Running  Preparing  Leaving  Unusable',
+    '----  --------------  ---------  ------------  ------  ------  ----  -------  ---------  -------  --------',
+    'c1    rg1             ws1        STANDARD_NC6  steady          2',
     '',
   ]);
   expect(formatOutput([], 'table', 'cluster')).toBe('');
@@ -78,4 +78,40 @@ test('output files show size and modification time once flattened', () => {
   expect(formatOutput(flattenResource([file]), 'table', 'file')).toBe(
     'Name        Type  Size  Modified\n----------  ----  ----  --------\nstdout.txt  file  12    t\n',
   );
+});
+
+test('file server disks read in GB', () => {
+  const text = formatOutput(
+    flattenResource([{ name: 'nfs', properties: { dataDisks: { diskCount: 2, diskSizeInGB: 64 } } }]),
+    'table',
+    'fileServer',
+  );
+  expect(text).toContain('2 x 64 GB');
+  expect(text).not.toContain('Gb');
+});
+
+test('-o none prints nothing, whatever the value', () => {
+  expect(parseOutputFormat('none')).toBe('none');
+  expect(formatOutput([{ a: 1 }], 'none', 'cluster')).toBe('');
+});
+
+test("a sweep's Trials column counts the trials created: it does not shrink when the sweep is cancelled", () => {
+  const sweep = (executionState: string, trialCounts: Record<string, number>) =>
+    flattenResource([{ name: 's', properties: { executionState, trialCounts } }]);
+  const trialsOf = (text: string): string => {
+    const [header, , row] = text.split('\n');
+    const start = header.indexOf('Trials');
+    return row.slice(start, header.indexOf('Not started')).trim();
+  };
+  const zero = { queued: 0, succeeded: 0, failed: 0, earlyTerminated: 0, cancelled: 0 };
+  // maxTrials 3: two created and running, one still to come; then cancelled.
+  const running = formatOutput(sweep('running', { ...zero, notStarted: 1, running: 2 }), 'table', 'sweep');
+  const cancelled = formatOutput(
+    sweep('cancelled', { ...zero, notStarted: 0, running: 0, cancelled: 2 }),
+    'table',
+    'sweep',
+  );
+  expect(trialsOf(running)).toBe('2');
+  expect(trialsOf(cancelled)).toBe('2');
+  expect(running.split('\n')[0]).toMatch(/Trials\s+Not started\s+Running/);
 });
