@@ -32,8 +32,8 @@ test('a sweep row: state, progress over the trial counts, objective and best tri
     experiment: 'exp',
     executionState: 'running',
     objective: 'maximize accuracy',
-    progress: '5 of 10 done, 2 running, 1 queued',
-    total: 10,
+    progress: '5 of 8 done, 2 running, 1 queued, 2 not started',
+    total: 8,
     bestTrial: 'lrs-t3',
     bestMetric: '0.912346',
     bestParameters: 'lr=0.01, opt=adam',
@@ -41,6 +41,24 @@ test('a sweep row: state, progress over the trial counts, objective and best tri
   expect(canCancelSweep(row)).toBe(true);
   expect(canCancelSweep({ ...row, cancelRequested: true })).toBe(false);
   expect(canCancelSweep({ ...row, executionState: 'succeeded' })).toBe(false);
+});
+
+test('the trial total counts the trials created, so cancelling a sweep does not shrink it', () => {
+  const zero = { queued: 0, succeeded: 0, failed: 0, earlyTerminated: 0, cancelled: 0 };
+  // maxTrials 3: two trials created and running, one still to come; the cancel stops both and drops the third.
+  const running = sweepRow({
+    properties: { executionState: 'running', trialCounts: { ...zero, notStarted: 1, running: 2 } },
+  });
+  const cancelled = sweepRow({
+    properties: {
+      executionState: 'cancelled',
+      trialCounts: { ...zero, notStarted: 0, running: 0, cancelled: 2 },
+    },
+  });
+  expect(running.total).toBe(2);
+  expect(cancelled.total).toBe(2);
+  expect(running.progress).toBe('0 of 2 done, 2 running, 1 not started');
+  expect(cancelled.progress).toBe('2 of 2 done');
 });
 
 test('a sweep without status yet, and one that failed with an error', () => {

@@ -24,6 +24,8 @@ export interface JobRowView {
   exitCode: string;
   waitReason: string;
   errors: string[];
+  /** The errors' details (`executionInfo.errors[].details`), e.g. a failed job's stderr excerpt. */
+  errorDetails: { name: string; value: string }[];
 }
 
 function str(value: unknown): string {
@@ -57,6 +59,17 @@ export function jobRow(job: JobWire): JobRowView {
         return [str(err.code), str(err.message)].filter((s) => s !== '').join(': ');
       })
     : [];
+  const errorDetails = Array.isArray(info.errors)
+    ? info.errors.flatMap((e) => {
+        const details = ((e ?? {}) as Record<string, unknown>).details;
+        return Array.isArray(details)
+          ? details
+              .map((d) => (d ?? {}) as Record<string, unknown>)
+              .map((d) => ({ name: str(d.name), value: str(d.value) }))
+              .filter((d) => d.value !== '')
+          : [];
+      })
+    : [];
   return {
     name: str(job.name) || segmentAfter(str(job.id), 'jobs'),
     experiment: segmentAfter(str(job.id), 'experiments'),
@@ -71,6 +84,7 @@ export function jobRow(job: JobWire): JobRowView {
     exitCode: str(info.exitCode),
     waitReason: state === 'queued' ? waitReasonText(p.queueInfo) : '',
     errors,
+    errorDetails,
   };
 }
 

@@ -56,3 +56,13 @@ export function appendChunk(
 export function isReset(state: LogTailState, contentLength: number): boolean {
   return contentLength < state.offset;
 }
+
+/**
+ * The log file shown first: a failed job's stderr (where its error is), else its stdout, else the first file.
+ * `names` are the stdouterr directory's files (stdout.txt, stderr-wk-0.txt, ...).
+ */
+export function defaultLogFile(names: readonly string[], executionState: unknown): string {
+  const stdout = names.find((n) => n.startsWith('stdout'));
+  const stderr = names.find((n) => n.startsWith('stderr'));
+  return (executionState === 'failed' ? (stderr ?? stdout) : (stdout ?? stderr)) ?? names[0] ?? '';
+}

@@ -13,8 +13,9 @@ export interface SweepRowView {
   executionState: string;
   cancelRequested: boolean;
   objective: string;
-  /** e.g. `3 of 6 done, 2 running` */
+  /** e.g. `3 of 5 done, 2 running, 1 not started` */
   progress: string;
+  /** Trials created so far (every state but notStarted): it never shrinks, not even when the sweep is cancelled. */
   total: number;
   bestTrial: string;
   bestMetric: string;
@@ -65,7 +66,11 @@ const finishedStates = ['succeeded', 'failed', 'earlyTerminated', 'cancelled'];
 export function sweepRow(sweep: SweepWire): SweepRowView {
   const p = sweep.properties ?? {};
   const counts = (p.trialCounts as Record<string, unknown> | undefined) ?? {};
-  const total = Object.keys(counts).reduce((sum, key) => sum + count(counts, key), 0);
+  // notStarted (trials still to come) drops to 0 on cancel: counting it would make the total shrink.
+  const total = Object.keys(counts)
+    .filter((key) => key !== 'notStarted')
+    .reduce((sum, key) => sum + count(counts, key), 0);
+  const notStarted = count(counts, 'notStarted');
   const done = finishedStates.reduce((sum, key) => sum + count(counts, key), 0);
   const running = count(counts, 'running');
   const queued = count(counts, 'queued');
@@ -82,6 +87,7 @@ export function sweepRow(sweep: SweepWire): SweepRowView {
       `${done} of ${total} done`,
       running ? `${running} running` : '',
       queued ? `${queued} queued` : '',
+      notStarted ? `${notStarted} not started` : '',
     ]
       .filter((s) => s !== '')
       .join(', '),

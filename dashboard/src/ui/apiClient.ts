@@ -12,6 +12,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The resource is not there (deleted, or never was): its page keeps showing, its actions must not be offered. */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.info.status === 404;
+}
+
 export interface Scope {
   subscriptionId: string;
   resourceGroup: string;
@@ -96,6 +101,8 @@ export class ApiClient {
    */
   async change(method: string, path: string, body?: unknown, waitMs = 20_000): Promise<void> {
     const response = await this.request(method, path, body);
+    // Read the answer to its end (its body is not needed): a response left unread shows as net::ERR_ABORTED.
+    await response.arrayBuffer().catch(() => undefined);
     const operation = response.headers.get('Azure-AsyncOperation');
     if (response.status !== 202 || !operation) return;
     const deadline = Date.now() + waitMs;

@@ -2,11 +2,18 @@
 // its files with download links, and terminate/delete (confirmed first).
 import { attemptRows, queueInfoFields } from '../model/jobAttempts.js';
 import { jobRow, type JobWire } from '../model/jobRow.js';
-import { appendChunk, emptyTail, isReset, nextRange, type LogTailState } from '../model/logTail.js';
+import {
+  appendChunk,
+  defaultLogFile,
+  emptyTail,
+  isReset,
+  nextRange,
+  type LogTailState,
+} from '../model/logTail.js';
 import { accumulatePages, type AccumulatedList, type ArmPage } from '../model/pageAccumulator.js';
 import { canTerminate, executionStateView, isActive } from '../model/resourceStates.js';
 import { formatBytes, formatTimestamp, runDuration } from '../model/timeFormat.js';
-import { jobPath } from '../ui/apiClient.js';
+import { isNotFound, jobPath } from '../ui/apiClient.js';
 import { confirmAction } from '../ui/confirmDialog.js';
 import { morphChildren } from '../ui/domMorph.js';
 import { h } from '../ui/elementBuilder.js';
@@ -57,6 +64,8 @@ export function jobDetailView(
   let tail: LogTailState | undefined;
   let decoder = new TextDecoder();
   let outputIds: string[] = [];
+  /** The user picked the log file: keep it (otherwise follow the default, stderr once the job failed). */
+  let logPicked = false;
 
   terminate.addEventListener('click', () => {
     void confirmAction(
@@ -84,6 +93,7 @@ export function jobDetailView(
   });
   directory.addEventListener('change', () => void refreshFiles().catch(ctx.reportError));
   logFile.addEventListener('change', () => {
+    logPicked = true;
     tail = undefined;
     void refreshLog().catch(ctx.reportError);
   });
@@ -131,9 +141,8 @@ export function jobDetailView(
       (f) => f.fileType !== 'directory' && f.downloadUrl,
     );
     const names = list.map((f) => f.name);
-    const chosen = names.includes(logFile.value)
-      ? logFile.value
-      : (names.find((n) => n.startsWith('stdout')) ?? names[0] ?? '');
+    const chosen =
+      logPicked && names.includes(logFile.value) ? logFile.value : defaultLogFile(names, executionState);
     morphChildren(
       logFile,
       names.length
@@ -335,7 +344,15 @@ export function jobDetailView(
   return {
     element,
     async refresh() {
-      const wire = await ctx.api.get<JobWire>(path);
+      let wire: JobWire;
+      try {
+        wire = await ctx.api.get<JobWire>(path);
+      } catch (error: unknown) {
+        // Deleted (or never there): nothing left to terminate or delete.
+        if (isNotFound(error)) terminate.disabled = remove.disabled = true;
+        throw error;
+      }
+      remove.disabled = false;
       const p = wire.properties ?? {};
       const view = jobRow(wire);
       executionState = view.executionState;
@@ -364,6 +381,18 @@ export function jobDetailView(
                 'ul',
                 { class: 'error-text' },
                 view.errors.map((e) => h('li', {}, e)),
+              ),
+            )
+          : []),
+        ...(view.errorDetails.length
+          ? row(
+              'Error details',
+              h(
+                'div',
+                { class: 'error-details' },
+                view.errorDetails.map((d) =>
+                  h('div', {}, h('div', { class: 'muted' }, d.name), h('pre', { class: 'log' }, d.value)),
+                ),
               ),
             )
           : []),

@@ -4,7 +4,7 @@ import { routeHash } from '../model/dashboardRoute.js';
 import { sweepStateView, trialStateView } from '../model/resourceStates.js';
 import { canCancelSweep, sweepRow, trialRows, type SweepWire } from '../model/sweepSummary.js';
 import { formatTimestamp } from '../model/timeFormat.js';
-import { sweepPath } from '../ui/apiClient.js';
+import { isNotFound, sweepPath } from '../ui/apiClient.js';
 import { confirmAction } from '../ui/confirmDialog.js';
 import { morphChildren } from '../ui/domMorph.js';
 import { h } from '../ui/elementBuilder.js';
@@ -52,7 +52,13 @@ export function sweepDetailView(
   return {
     element,
     async refresh() {
-      const wire = await ctx.api.get<SweepWire>(path);
+      let wire: SweepWire;
+      try {
+        wire = await ctx.api.get<SweepWire>(path);
+      } catch (error: unknown) {
+        if (isNotFound(error)) cancel.disabled = true; // deleted: nothing to cancel
+        throw error;
+      }
       const p = wire.properties ?? {};
       const view = sweepRow(wire);
       morphChildren(badge, [
