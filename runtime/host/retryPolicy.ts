@@ -1,5 +1,6 @@
 // Function-level retry policies (fixedDelay / exponentialBackoff, maxRetryCount; -1 = forever), applied by the
-// trigger plugins whose triggers Azure retries this way (timer and Event Grid); queue triggers use the dequeue count.
+// trigger plugins whose triggers Azure retries this way (timer). Queue triggers use the dequeue count; Event Grid
+// triggers rely on Event Grid's redelivery (Azure does not apply a function retry policy to them).
 import type {
   HostServices,
   InvocationInput,

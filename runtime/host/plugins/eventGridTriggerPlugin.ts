@@ -2,10 +2,10 @@
 // the `eventgrid_extension` system key (or the master key) in `code` or `x-functions-key`. Accepts the Event Grid
 // schema (array) and CloudEvents 1.0 (single or batch), answers the subscription validation handshake and the
 // CloudEvents OPTIONS abuse-protection handshake, and invokes the function once per event. Any failed event makes
-// the delivery fail with 500, which Event Grid retries.
+// the delivery fail with 500, which Event Grid retries. As on Azure, a function-level retry policy does not apply to
+// Event Grid triggers (Event Grid's redelivery is the retry): it is ignored with a warning at startup.
 import type * as http from 'http';
 import type { HostServices, RegisteredFunction, TriggerPlugin } from '../plugin';
-import { invokeWithRetry } from '../retryPolicy';
 
 export const eventGridSystemKeyName = 'eventgrid_extension';
 const validationEventType = 'Microsoft.EventGrid.SubscriptionValidationEvent';
@@ -45,29 +45,23 @@ export class EventGridTriggerPlugin implements TriggerPlugin {
   private functions = new Map<string, RegisteredFunction>();
   private host: HostServices | undefined;
   private stopped = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
 
   async start(host: HostServices, functions: RegisteredFunction[]): Promise<void> {
     this.host = host;
     this.functions = new Map(functions.map((f) => [f.name.toLowerCase(), f]));
     this.stopped = false;
+    for (const fn of functions) {
+      if (fn.retryOptions) {
+        host.log.warn(
+          `Function "${fn.name}": a retry policy is not supported for eventGridTrigger (Event Grid redelivers a failed delivery with its own retry policy); its "retry" setting is ignored.`,
+        );
+      }
+    }
     host.addSystemRoute('/runtime/webhooks/eventgrid', (req, res, url) => this.handle(req, res, url));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
@@ -142,13 +136,7 @@ export class EventGridTriggerPlugin implements TriggerPlugin {
     let failed = 0;
     for (const event of events) {
       try {
-        await invokeWithRetry(
-          host,
-          fn,
-          { triggerData: { json: JSON.stringify(event) } },
-          () => this.stopped,
-          (ms) => this.sleep(ms),
-        );
+        await host.invoke(fn.name, { triggerData: { json: JSON.stringify(event) } });
       } catch {
         failed++;
       }
