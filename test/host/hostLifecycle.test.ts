@@ -90,6 +90,47 @@ describe('graceful shutdown', () => {
   });
 });
 
+/** The next multiple of `seconds` (UTC) strictly after `t`: the occurrence of a schedule "every `seconds` s" that follows. */
+function nextOccurrence(t: number, seconds: number): number {
+  return (Math.floor(t / (seconds * 1000)) + 1) * seconds * 1000;
+}
+
+describe('timer runs longer than its period', () => {
+  it('runs the overrun occurrence as soon as the run ends (next counted from the run start), never overlapping', async () => {
+    await env.restartHost({
+      SLOW_TIMER_SCHEDULE: '*/5 * * * * *',
+      SLOW_TIMER_MS: '6000',
+      AzureFunctionsJobHost__functionTimeout: '00:30:00',
+    });
+    const q = queues.getQueueClient('timer-runs');
+    const runs: { start: number; end: number }[] = [];
+    await waitFor(
+      'two timer runs',
+      async () => {
+        if (!(await q.exists())) return undefined;
+        const { receivedMessageItems } = await q.receiveMessages({ numberOfMessages: 32 });
+        for (const m of receivedMessageItems) {
+          const r = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as {
+            start: string;
+            end: string;
+          };
+          runs.push({ start: Date.parse(r.start), end: Date.parse(r.end) });
+          await q.deleteMessage(m.messageId, m.popReceipt);
+        }
+        return runs.length >= 2 ? true : undefined;
+      },
+      60_000,
+    );
+    await env.restartHost({ SLOW_TIMER_SCHEDULE: '0 0 0 1 1 *', SLOW_TIMER_MS: '0' });
+    runs.sort((a, b) => a.start - b.start);
+    const [first, second] = runs;
+    expect(second.start).toBeGreaterThanOrEqual(first.end);
+    // The occurrence 5 s after the first run's start was missed while it ran: it runs at once, not skipped to the
+    // occurrence after the first run's end.
+    expect(second.start).toBeLessThan(nextOccurrence(first.end, 5));
+  });
+});
+
 describe('function timeout', () => {
   it('shuts the host down (exit 1, for its supervisor to restart it) instead of running the message again', async () => {
     await env.restartHost({

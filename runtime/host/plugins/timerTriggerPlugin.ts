@@ -118,21 +118,25 @@ class TimerRunner {
   private async run(): Promise<void> {
     const status = this.useMonitor ? this.readStatus() : undefined;
     let last = status?.Last ? new Date(status.Last) : undefined;
-    let now = new Date();
+    let next: Date | undefined;
     const missed = status?.Next ? new Date(status.Next) : undefined;
-    if (missed && missed.getTime() < now.getTime()) {
+    if (missed && missed.getTime() < Date.now()) {
       this.host.log.warn(
         `Function "${this.fn.name}": the run scheduled at ${missed.toISOString()} is past due.`,
       );
-      const next = this.schedule.next(new Date());
+      const at = new Date();
+      next = this.schedule.next(at);
       await this.fire(true, last, next);
-      last = missed;
+      last = at;
     } else if (this.runOnStartup) {
-      await this.fire(false, last, this.schedule.next(now));
+      const at = new Date();
+      next = this.schedule.next(at);
+      await this.fire(false, last, next);
+      last = at;
+    } else {
+      next = this.schedule.next(new Date());
     }
     while (!this.stopped) {
-      now = new Date();
-      const next = this.schedule.next(now);
       if (!next) {
         this.host.log.warn(
           `Function "${this.fn.name}": schedule "${this.schedule.text}" has no next occurrence.`,
@@ -142,15 +146,21 @@ class TimerRunner {
       this.writeStatus({
         Last: last?.toISOString() ?? '',
         Next: next.toISOString(),
-        LastUpdated: now.toISOString(),
+        LastUpdated: new Date().toISOString(),
       });
+      // At once when `next` is already past: a run outlasted the period.
       await this.sleepUntil(next.getTime());
       if (this.stopped) return;
-      const following = this.schedule.next(next);
+      // As Azure's TimerListener: the next occurrence counts from this run's start (the scheduled time when the
+      // timer fired a little early), so a run longer than the period is followed at once by the occurrence it
+      // overran, not by the one after it. Runs never overlap: the next starts after this one ends.
+      const at = new Date(Math.max(Date.now(), next.getTime()));
+      const following = this.schedule.next(at);
       await this.fire(false, last, following);
-      last = next;
+      last = at;
+      next = following;
       this.writeStatus({
-        Last: next.toISOString(),
+        Last: at.toISOString(),
         Next: following?.toISOString() ?? '',
         LastUpdated: new Date().toISOString(),
       });
