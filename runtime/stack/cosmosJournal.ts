@@ -19,6 +19,8 @@ export interface CosmosJournalOptions {
   /** Compact (snapshot + truncate) once the journal has grown past this many bytes. */
   compactAfterBytes: number;
   log: (line: string) => void;
+  /** After a failed compaction (a full disk, say), wait this long before trying again; default 10 s. */
+  compactionRetryMs?: number;
 }
 
 export interface ReplayOutcome {
@@ -33,6 +35,8 @@ export interface JournalStats {
   durableRecords: number;
   fsyncs: number;
   compactions: number;
+  /** Compactions that failed (and were undone: the journal was kept). */
+  failedCompactions: number;
   journalBytes: number;
 }
 
@@ -78,6 +82,8 @@ export class CosmosJournal {
   private snapshotSource: (() => Iterable<unknown>) | undefined;
   private fsyncs = 0;
   private compactions = 0;
+  private failedCompactions = 0;
+  private noCompactionBefore = 0;
 
   private constructor(private readonly options: CosmosJournalOptions) {
     if (!Number.isInteger(options.compactAfterBytes) || options.compactAfterBytes <= 0) {
@@ -94,7 +100,9 @@ export class CosmosJournal {
     this.journalBytes = fs.fstatSync(this.fd).size;
   }
 
-  /** Opens (or creates) the journal in `dir`. Call replay() before the first append(). */
+  /**
+   * Opens (or creates) the journal in `dir`. Call replay() before the first append().
+   */
   static open(options: CosmosJournalOptions): CosmosJournal {
     return new CosmosJournal(options);
   }
@@ -189,6 +197,7 @@ export class CosmosJournal {
       durableRecords: this.durableSeq,
       fsyncs: this.fsyncs,
       compactions: this.compactions,
+      failedCompactions: this.failedCompactions,
       journalBytes: this.journalBytes,
     };
   }
@@ -197,6 +206,7 @@ export class CosmosJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.whenDurable().catch(() => undefined);
+    if (this.closed) return;
     this.closed = true;
     fs.closeSync(this.fd);
   }
@@ -204,6 +214,10 @@ export class CosmosJournal {
   private async flushLoop(): Promise<void> {
     try {
       while (this.pending.length > 0) {
+        // Under sustained load the loop is never idle: compact between two groups once the journal is twice the
+        // threshold (no write is in flight now; the snapshot takes the pending records along).
+        // A failed attempt falls through: this group goes to the journal as usual.
+        if (this.compactionDue(2 * this.options.compactAfterBytes) && this.compact()) continue;
         const batch = Buffer.from(this.pending.join(''), 'utf8');
         const upTo = this.appendedSeq;
         this.pending = [];
@@ -219,7 +233,7 @@ export class CosmosJournal {
       }
       // Nothing is pending and everything appended is durable: the in-memory state equals the durable state, and
       // compaction runs synchronously so no write can slip in between the snapshot and the truncation.
-      if (this.journalBytes >= this.options.compactAfterBytes && this.snapshotSource) this.compact();
+      if (this.compactionDue(this.options.compactAfterBytes)) this.compact();
     } catch (error: unknown) {
       this.fail(error instanceof Error ? error : new Error(String(error)));
     } finally {
@@ -242,47 +256,72 @@ export class CosmosJournal {
     this.waiters = [];
   }
 
+  private compactionDue(threshold: number): boolean {
+    return (
+      this.snapshotSource !== undefined &&
+      !this.closed &&
+      this.journalBytes >= threshold &&
+      Date.now() >= this.noCompactionBefore
+    );
+  }
+
   /**
-   * Snapshot + truncate. Crash-safe at every step: before the rename the old snapshot and the full journal are
-   * intact; after it, journal records up to the snapshot's sequence number are skipped at replay.
+   * Snapshot + truncate, synchronously (nothing can change the state meanwhile). The snapshot holds the in-memory
+   * state, i.e. every record appended so far, durable or still pending; once it is in place the pending records are
+   * durable through it and are not written to the journal. Crash-safe at every step: before the rename the old
+   * snapshot and the full journal are intact; after it, journal records up to the snapshot's sequence number are
+   * skipped at replay. A failure (a full disk) is not fatal: the temp file is removed, the journal kept as it is, and
+   * compaction tried again later.
    */
-  private compact(): void {
+  private compact(): boolean {
     const source = this.snapshotSource;
-    if (!source) return;
+    if (!source) return false;
+    const seq = this.appendedSeq;
     const temp = `${this.snapshotPath}.tmp`;
-    const fd = fs.openSync(temp, 'w');
-    let count = 0;
+    let count: number;
     try {
-      let chunk: string[] = [];
-      let chunkLength = 0;
-      const flushChunk = (): void => {
-        if (chunk.length === 0) return;
-        fs.writeSync(fd, chunk.join(''));
-        chunk = [];
-        chunkLength = 0;
-      };
-      chunk.push(`${JSON.stringify({ format: snapshotFormat, seq: this.durableSeq })}\n`);
-      for (const op of source()) {
-        const json = JSON.stringify(op);
-        chunk.push(`${checksum(json)} ${json}\n`);
-        chunkLength += json.length;
-        count += 1;
-        if (chunkLength > 1 << 20) flushChunk();
-      }
-      chunk.push(`${JSON.stringify({ end: true, count })}\n`);
-      flushChunk();
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      count = writeSnapshotFile(temp, seq, source());
+      fs.renameSync(temp, this.snapshotPath);
+    } catch (error: unknown) {
+      fs.rmSync(temp, { force: true });
+      this.compactionFailed('the journal is kept', error);
+      return false;
     }
-    fs.renameSync(temp, this.snapshotPath);
-    fsyncDirectory(this.options.dir);
-    fs.ftruncateSync(this.fd, 0);
-    fs.fsyncSync(this.fd);
-    this.journalBytes = 0;
+    try {
+      fsyncDirectory(this.options.dir);
+    } catch (error: unknown) {
+      // The rename may not be durable: keep the journal (and the pending records) as they are. The snapshot holds
+      // the same state, and replay skips the records it covers.
+      this.compactionFailed('the journal is kept', error);
+      return false;
+    }
+    // The snapshot (with every appended record) is durable now.
+    this.pending = [];
+    this.durableSeq = seq;
+    this.releaseWaiters();
     this.compactions += 1;
+    try {
+      fs.ftruncateSync(this.fd, 0);
+      fs.fsyncSync(this.fd);
+      this.journalBytes = 0;
+    } catch (error: unknown) {
+      // Harmless: the snapshot covers every record the journal holds.
+      this.journalBytes = fs.fstatSync(this.fd).size;
+      this.compactionFailed('the snapshot is in place but the journal was not truncated', error);
+      return true;
+    }
+    this.options.log(`cosmos journal: compacted into a snapshot of ${count} operations at record ${seq}`);
+    return true;
+  }
+
+  private compactionFailed(outcome: string, error: unknown): void {
+    this.failedCompactions += 1;
+    const retryMs = this.options.compactionRetryMs ?? 10_000;
+    this.noCompactionBefore = Date.now() + retryMs;
     this.options.log(
-      `cosmos journal: compacted into a snapshot of ${count} operations at record ${this.durableSeq}`,
+      `cosmos journal: compaction failed, ${outcome} (retried in ${retryMs} ms or later): ${
+        error instanceof Error ? error.message : String(error)
+      }`,
     );
   }
 
@@ -315,6 +354,52 @@ export class CosmosJournal {
     }
     throw new CosmosJournalCorruptError(this.snapshotPath, 'no trailer (incomplete snapshot)');
   }
+}
+
+/** Writes every byte of `buffer` (write(2) may write fewer bytes than asked, e.g. on a nearly full disk). */
+function writeFully(fd: number, buffer: Buffer): void {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const written = fs.writeSync(fd, buffer, offset, buffer.length - offset);
+    if (!(written > 0))
+      throw new Error(`write returned ${written} with ${buffer.length - offset} bytes to go`);
+    offset += written;
+  }
+}
+
+/** Writes a complete snapshot to `file` and fsyncs it; throws unless every byte is on disk. Returns the op count. */
+function writeSnapshotFile(file: string, seq: number, ops: Iterable<unknown>): number {
+  const fd = fs.openSync(file, 'w');
+  let count = 0;
+  let total = 0;
+  try {
+    let chunk: string[] = [];
+    let chunkLength = 0;
+    const flushChunk = (): void => {
+      if (chunk.length === 0) return;
+      const buffer = Buffer.from(chunk.join(''), 'utf8');
+      chunk = [];
+      chunkLength = 0;
+      writeFully(fd, buffer);
+      total += buffer.length;
+    };
+    chunk.push(`${JSON.stringify({ format: snapshotFormat, seq })}\n`);
+    for (const op of ops) {
+      const json = JSON.stringify(op);
+      chunk.push(`${checksum(json)} ${json}\n`);
+      chunkLength += json.length;
+      count += 1;
+      if (chunkLength > 1 << 20) flushChunk();
+    }
+    chunk.push(`${JSON.stringify({ end: true, count })}\n`);
+    flushChunk();
+    fs.fsyncSync(fd);
+    const size = fs.fstatSync(fd).size;
+    if (size !== total) throw new Error(`snapshot temp file holds ${size} bytes, ${total} were written`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return count;
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
