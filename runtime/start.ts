@@ -1,8 +1,17 @@
 // `npm start`: brings up the whole system on one machine (Azurite, the Cosmos DB emulator, the local Functions
-// host with the app) and supervises it: a crashed host is restarted while storage lives on, as on Azure.
+// host with the app) and supervises it: a crashed host is restarted while storage lives on, as on Azure. One
+// launcher per data directory (start.lock); what a killed launcher left running (its detached emulators, its host)
+// is stopped first, so the emulators come back on the same folders and ports.
 import * as fs from 'fs';
 import * as path from 'path';
 import { stopAllLocalNodes } from '../shared/adapters/compute/localNodeRegistry';
+import { FolderLock } from './stack/folderLock';
+import {
+  recordedProcess,
+  recordProcess,
+  stopLeftoverEmulators,
+  stopProcess,
+} from './stack/leftoverProcesses';
 import { startLocalStack, LocalStack } from './stack/localStack';
 import { HostProcess } from './supervisor/hostProcess';
 import { HostLogFile, hostLineOutput } from './supervisor/hostLogOutput';
@@ -26,6 +35,16 @@ async function main(): Promise<void> {
   const config = readStartConfig(process.env, appRoot);
   log(`data directory ${config.dataDir}`);
   fs.mkdirSync(config.dataDir, { recursive: true });
+  const launcherLock = FolderLock.acquire(config.dataDir, 'start.lock', 'npm start');
+  const hostRecord = path.join(config.dataDir, 'host-process.json');
+  const leftoverHost = recordedProcess(hostRecord);
+  if (leftoverHost) {
+    log(
+      `stopping the Functions host (pid ${leftoverHost.pid}) left running by an earlier start on this data`,
+    );
+    await stopProcess(leftoverHost, 15_000);
+  }
+  await stopLeftoverEmulators(config.dataDir, { graceMs: 10_000, log });
   const stack: LocalStack = await startLocalStack({
     dataDir: config.dataDir,
     ...(await preferredStackPorts(config.dataDir, config)),
@@ -61,6 +80,7 @@ async function main(): Promise<void> {
       onLine: hostLines,
     });
     host = current;
+    if (current.pid > 0) recordProcess(hostRecord, current.pid);
     const startedAt = Date.now();
     void current.exited.then(({ code, signal }) => {
       if (stopping || host !== current) return;
@@ -122,6 +142,8 @@ async function main(): Promise<void> {
     const nodes = await stopAllLocalNodes(config.dataDir);
     if (nodes > 0) log(`stopped ${nodes} local node(s)`);
     await stack.stop();
+    fs.rmSync(hostRecord, { force: true });
+    launcherLock.release();
     log('stopped; data kept in ' + config.dataDir);
     process.exit(0);
   };

@@ -1,11 +1,13 @@
 // Child entry of Azurite: starts its Blob, Queue and Table servers programmatically (port 0 = a free port) on disk
 // under --location, plus the queue put notification stream (`queueEventsServer.ts`, --notify-port), prints one
 // ready line ({"ready":true,"blobPort":..,"queuePort":..,"tablePort":..,"notifyPort":..}) on stdout, and closes them
-// on SIGTERM/SIGINT, which saves Azurite's metadata (it otherwise autosaves every 5 s).
+// on SIGTERM/SIGINT, which saves Azurite's metadata (it otherwise autosaves every 5 s). One Azurite per folder: it
+// is locked (azurite.lock) while this process runs, as two of them would overwrite each other's metadata.
 import * as fs from 'fs';
 import type * as http from 'http';
 import * as path from 'path';
 import { ignoreBrokenPipes, readArguments, readPort, requireString } from './childArguments';
+import { FolderLock } from './folderLock';
 import { startQueueEventsServer, type QueueEventsServer } from './queueEventsServer';
 
 /** The slice of Azurite's server classes this entry uses (the package ships no type declarations). */
@@ -40,6 +42,8 @@ async function main(): Promise<void> {
   const host = args.get('host') ?? '127.0.0.1';
   const notifyPort = readPort(args, 'notify-port');
   fs.mkdirSync(location, { recursive: true });
+  // Released when this process exits.
+  FolderLock.acquire(location, 'azurite.lock', 'Azurite');
 
   const blob = loadConstants('blob/utils/constants');
   const queue = loadConstants('queue/utils/constants');

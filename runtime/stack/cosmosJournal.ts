@@ -1,10 +1,12 @@
 // Write-ahead journal that makes the in-memory Cosmos emulator durable: records are appended to a file and made
 // durable with group commit (one fdatasync for every record that arrived together), replayed at start, and now and
 // then compacted into a snapshot (written to a temp file, fsynced, renamed) after which the journal is truncated.
+// One writer only: the folder is locked (journal.lock) while a journal is open.
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { promisify } from 'util';
+import { FolderLock } from './folderLock';
 
 const writeAsync = promisify(fs.write);
 const fdatasyncAsync = promisify(fs.fdatasync);
@@ -12,6 +14,7 @@ const fdatasyncAsync = promisify(fs.fdatasync);
 const journalFileName = 'journal.jsonl';
 const snapshotFileName = 'snapshot.jsonl';
 const snapshotFormat = 'cosmos-snapshot/1';
+const lockFileName = 'journal.lock';
 
 export interface CosmosJournalOptions {
   /** Folder that holds journal.jsonl and snapshot.jsonl (created if missing). */
@@ -68,6 +71,7 @@ export class CosmosJournalCorruptError extends Error {
 }
 
 export class CosmosJournal {
+  private readonly lock: FolderLock;
   private readonly journalPath: string;
   private readonly snapshotPath: string;
   private fd: number;
@@ -92,16 +96,24 @@ export class CosmosJournal {
       );
     }
     fs.mkdirSync(options.dir, { recursive: true });
-    this.journalPath = path.join(options.dir, journalFileName);
-    this.snapshotPath = path.join(options.dir, snapshotFileName);
-    const existed = fs.existsSync(this.journalPath);
-    this.fd = fs.openSync(this.journalPath, 'a+');
-    if (!existed) fsyncDirectory(options.dir); // the new file's directory entry must survive a crash too
-    this.journalBytes = fs.fstatSync(this.fd).size;
+    // Before anything is read or written: a second writer appending to the same journal corrupts it.
+    this.lock = FolderLock.acquire(options.dir, lockFileName, 'Cosmos journal');
+    try {
+      this.journalPath = path.join(options.dir, journalFileName);
+      this.snapshotPath = path.join(options.dir, snapshotFileName);
+      const existed = fs.existsSync(this.journalPath);
+      this.fd = fs.openSync(this.journalPath, 'a+');
+      if (!existed) fsyncDirectory(options.dir); // the new file's directory entry must survive a crash too
+      this.journalBytes = fs.fstatSync(this.fd).size;
+    } catch (error: unknown) {
+      this.lock.release();
+      throw error;
+    }
   }
 
   /**
-   * Opens (or creates) the journal in `dir`. Call replay() before the first append().
+   * Opens (or creates) the journal in `dir` and locks the folder for this process (until close()). Throws
+   * FolderLockedError when a running process holds it. Call replay() before the first append().
    */
   static open(options: CosmosJournalOptions): CosmosJournal {
     return new CosmosJournal(options);
@@ -202,13 +214,17 @@ export class CosmosJournal {
     };
   }
 
-  /** Flushes what is pending, then closes the file. */
+  /** Flushes what is pending, then closes the file and releases the folder. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.whenDurable().catch(() => undefined);
     if (this.closed) return;
     this.closed = true;
-    fs.closeSync(this.fd);
+    try {
+      fs.closeSync(this.fd);
+    } finally {
+      this.lock.release();
+    }
   }
 
   private async flushLoop(): Promise<void> {

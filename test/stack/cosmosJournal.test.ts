@@ -88,16 +88,16 @@ describe('CosmosJournal', () => {
     await journal.close();
     expect(journal.stats().compactions).toBe(1);
     expect(fs.statSync(journalFile).size).toBe(0);
-    const replay = (): number[] => {
+    const replay = async (): Promise<number[]> => {
       const values: number[] = [];
       const reader = CosmosJournal.open({ dir, compactAfterBytes: 1 << 30, log: () => undefined });
       reader.replay((op) => values.push((op as { v: number }).v));
-      void reader.close();
+      await reader.close();
       return values;
     };
-    expect(replay()).toEqual(state);
+    expect(await replay()).toEqual(state);
     // The crash window: the snapshot was renamed into place but the old journal not yet truncated.
     fs.writeFileSync(journalFile, uncompacted);
-    expect(replay()).toEqual(state);
+    expect(await replay()).toEqual(state);
   });
 });

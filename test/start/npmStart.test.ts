@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { killProcessesMentioning, processesMentioning } from '../stack/stackProcesses';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const startJs = path.join(repoRoot, 'dist', 'runtime', 'start.js');
@@ -130,6 +131,83 @@ describe('npm start', () => {
     const secondExit = new Promise<number | null>((resolve) => second.once('exit', (code) => resolve(code)));
     second.kill('SIGTERM');
     expect(await secondExit).toBe(0);
+  });
+
+  test('after a launcher killed with SIGKILL the next start stops what it left running and takes the same ports', async () => {
+    const ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-killed-'));
+    const port = await freePort();
+    const launch = (): { child: ChildProcess; text: () => string } => {
+      let text = '';
+      const child = spawn(process.execPath, [startJs], {
+        cwd: repoRoot,
+        env: { ...process.env, PORT: String(port), DATA_DIR: ownDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      return { child, text: () => text };
+    };
+    const endpoints = (text: string): string[] =>
+      [
+        /Azurite blob (\S+) queue (\S+) table (\S+)/.exec(text),
+        /Cosmos DB emulator (https:\S+)/.exec(text),
+      ].flatMap((m) => m?.slice(1) ?? []);
+    // Cosmos emulators writing this data dir's journal, watched during the second start: never more than one.
+    const cosmosWriters = (): number =>
+      processesMentioning(path.join(ownDir, 'cosmos')).filter((pid) =>
+        fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('cosmosMain'),
+      ).length;
+    let mostWriters = 0;
+    const watch = setInterval(() => {
+      try {
+        mostWriters = Math.max(mostWriters, cosmosWriters());
+      } catch {
+        // a process ended while it was looked at
+      }
+    }, 20);
+    const launchers: ChildProcess[] = [];
+    try {
+      const first = launch();
+      launchers.push(first.child);
+      const one = await startedLine(first.text, 'the first started line');
+      started.push(one);
+      const firstEndpoints = endpoints(first.text());
+      expect(firstEndpoints).toHaveLength(4);
+      first.child.kill('SIGKILL');
+      await new Promise((resolve) => first.child.once('exit', resolve));
+      // Detached on purpose: the emulators outlive the launcher.
+      expect(alive(one.azurite) && alive(one.cosmos)).toBe(true);
+
+      const second = launch();
+      launchers.push(second.child);
+      const two = await startedLine(second.text, 'the second started line');
+      started.push(two);
+      expect(second.text()).toContain(`stopping the Cosmos DB emulator (pid ${one.cosmos}) left running`);
+      expect(second.text()).toContain(`stopping the Azurite (pid ${one.azurite}) left running`);
+      expect(alive(one.azurite) || alive(one.cosmos)).toBe(false);
+      expect(endpoints(second.text())).toEqual(firstEndpoints); // links naming the old ports keep working
+      expect(mostWriters).toBe(1);
+
+      // A second launcher on the same data dir while one runs is refused.
+      const third = launch();
+      launchers.push(third.child);
+      const thirdExit = await new Promise<number | null>((resolve) => third.child.once('exit', resolve));
+      expect(thirdExit).toBe(1);
+      expect(third.text()).toContain(`is in use by process ${second.child.pid}`);
+      expect(alive(two.cosmos) && alive(two.azurite)).toBe(true);
+
+      const exited = new Promise<number | null>((resolve) => second.child.once('exit', resolve));
+      second.child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      for (const pid of [two.hostPid, two.azurite, two.cosmos]) expect(alive(pid)).toBe(false);
+    } finally {
+      clearInterval(watch);
+      for (const child of launchers) if (child.exitCode === null) child.kill('SIGKILL');
+      for (const s of started)
+        for (const pid of [s.hostPid, s.azurite, s.cosmos]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      killProcessesMentioning(ownDir); // emulators of a launcher that never got as far as its started line
+      fs.rmSync(ownDir, { recursive: true, force: true });
+    }
   });
 
   test('stops everything when the process that started it is gone (npm exits on SIGTERM without passing it on)', async () => {
