@@ -9,6 +9,7 @@ import { randomUUID } from 'crypto';
 import Account from '@vercel/cosmosdb-server/lib/account';
 import routes from '@vercel/cosmosdb-server/lib/routes';
 import { CosmosJournal, JournalStats } from './cosmosJournal';
+import { installItemSizeLimit, ItemTooLargeError, itemTooLargeBody } from './itemSizeLimit';
 import { createJournaledAccount } from './journaledCosmosAccount';
 
 export interface DurableCosmosServerOptions {
@@ -70,10 +71,16 @@ async function handleRequest(
     try {
       body = await handler(account, req, res, params);
     } catch (error: unknown) {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`cosmos emulator: handler error on ${req.method} ${req.url}: ${message}\n`);
-      body = { message };
-      res.statusCode = 500;
+      if (error instanceof ItemTooLargeError) {
+        // As Azure answers a document over 2 MB; nothing was stored.
+        res.statusCode = 413;
+        body = itemTooLargeBody(`https://${req.headers.host ?? ''}${req.url ?? ''}`);
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`cosmos emulator: handler error on ${req.method} ${req.url}: ${message}\n`);
+        body = { message };
+        res.statusCode = 500;
+      }
     }
     if (res.statusCode > 399 && body && typeof body === 'object' && !('message' in body)) {
       (body as Record<string, unknown>).message = '';
@@ -108,6 +115,7 @@ async function handleRequest(
 }
 
 export function startDurableCosmosServer(options: DurableCosmosServerOptions): Promise<DurableCosmosServer> {
+  installItemSizeLimit();
   const journal = options.journalDir
     ? CosmosJournal.open({
         dir: options.journalDir,

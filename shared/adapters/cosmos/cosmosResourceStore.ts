@@ -284,7 +284,7 @@ export class CosmosResourceStore implements ResourceStore {
     return this.jobQueueEntries(
       "FROM c WHERE c.clusterKey = @cluster AND c.executionState = 'queued'" +
         (maxNodeCount === undefined ? '' : ` AND ${fitsWithin}`) +
-        ' ORDER BY c.queueOrder',
+        ' AND IS_DEFINED(c.queueOrder) ORDER BY c.queueOrder',
       clusterKey,
       limit,
       maxNodeCount === undefined ? [] : [{ name: '@max', value: maxNodeCount }],
@@ -303,7 +303,7 @@ export class CosmosResourceStore implements ResourceStore {
         'AND (NOT IS_DEFINED(c.record.status.queueInfo) OR ' +
         "(c.record.status.queueInfo.reason != 'ExceedsClusterSize' AND " +
         "c.record.status.queueInfo.reason != 'ClusterHasNoNodes') OR " +
-        'c.record.status.queueInfo.updatedTime < @before) ORDER BY c.queueOrder',
+        'c.record.status.queueInfo.updatedTime < @before) AND IS_DEFINED(c.queueOrder) ORDER BY c.queueOrder',
       clusterKey,
       limit,
       [
