@@ -8,7 +8,7 @@ import * as path from 'path';
 import { loadEntryPoints, toRegisteredFunctions } from './appLoader';
 import { BlobOutputBinding } from './bindings/blobOutputBinding';
 import { QueueOutputBinding } from './bindings/queueOutputBinding';
-import { createConsoleLogSink, parseLogLevel } from './consoleLogSink';
+import { createConsoleLogSink, logLevelResolver, type LogLevelFor } from './consoleLogSink';
 import { installFunctionsCoreModule } from './coreModuleInjection';
 import { FunctionInvoker } from './functionInvoker';
 import { HostKeyStore } from './hostKeys';
@@ -67,7 +67,7 @@ export interface RunningHost {
   stopped: Promise<{ exitCode: number; reason: string }>;
 }
 
-function createHostLogger(sinkLevel: ReturnType<typeof parseLogLevel>): HostLogger {
+function createHostLogger(sinkLevel: LogLevelFor): HostLogger {
   const sink = createConsoleLogSink(sinkLevel);
   return {
     info: (m) => sink('information', 'system', m),
@@ -92,9 +92,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const settings: Record<string, string | undefined> = { ...(options.settings ?? process.env) };
   const dataDir = path.resolve(options.dataDir ?? path.join(appRoot, '.data'));
   fs.mkdirSync(dataDir, { recursive: true });
-  const logLevel = parseLogLevel(settings.FUNCTIONS_HOST_LOG_LEVEL);
-  const log = createHostLogger(logLevel);
   const hostJson: HostJsonOptions = readHostJson(appRoot, settings);
+  const logLevel = logLevelResolver(hostJson.raw, settings.FUNCTIONS_HOST_LOG_LEVEL);
+  const log = createHostLogger(logLevel);
 
   // The app reads its configuration from process.env, as on Azure where app settings are environment variables.
   for (const [k, v] of Object.entries(settings))

@@ -131,3 +131,76 @@ describe('HTTP streaming (app.setup({ enableHttpStream: true }))', () => {
     }
   });
 });
+
+describe('host.json logging.logLevel', () => {
+  /** Starts the app in `dir`, calls `paths`, stops the host and returns everything it printed. */
+  async function outputOf(dir: string, paths: string[], env: Record<string, string> = {}): Promise<string> {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'runtime', 'host', 'main.js')], {
+      env: {
+        ...process.env,
+        FUNCTIONS_HOST_LOG_LEVEL: '',
+        ...env,
+        APP_ROOT: dir,
+        PORT: '0',
+        DATA_DIR: path.join(dir, '.data'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      const deadline = Date.now() + 60_000;
+      while (!output.includes('"hostReady":true') && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const ready = JSON.parse(output.split('\n').find((l) => l.startsWith('{"hostReady"')) ?? '{}') as {
+        baseUrl: string;
+      };
+      for (const p of paths) expect((await fetch(`${ready.baseUrl}${p}`)).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      return output;
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+
+  it('filters by category: default, Function.<name>, Function.<name>.User (longest prefix wins)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostlog-'));
+    try {
+      const lib = JSON.stringify(path.join(repoRoot, 'node_modules', '@azure', 'functions'));
+      fs.writeFileSync(
+        path.join(dir, 'index.js'),
+        `const { app } = require(${lib});\n` +
+          `for (const name of ['noisy', 'quiet', 'plain']) app.http(name, { authLevel: 'anonymous', handler: async (req, ctx) => {\n` +
+          `  ctx.log(name + '-info-line'); ctx.warn(name + '-warn-line'); return { body: 'ok' }; } });\n`,
+      );
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ main: 'index.js' }));
+      fs.writeFileSync(
+        path.join(dir, 'host.json'),
+        JSON.stringify({
+          version: '2.0',
+          logging: {
+            logLevel: { default: 'Information', 'Function.noisy.User': 'Warning', 'function.quiet': 'None' },
+          },
+        }),
+      );
+      const output = await outputOf(dir, ['/api/noisy', '/api/quiet', '/api/plain']);
+      expect(output).not.toContain('noisy-info-line');
+      expect(output).toContain('noisy-warn-line');
+      expect(output).toContain("Executing 'Functions.noisy'");
+      expect(output).not.toContain('quiet-info-line');
+      expect(output).not.toContain('quiet-warn-line');
+      expect(output).not.toContain("Executing 'Functions.quiet'");
+      expect(output).toContain('plain-info-line');
+      expect(output).toContain("Executing 'Functions.plain'");
+      // The local knob FUNCTIONS_HOST_LOG_LEVEL, when set, wins over host.json for every category.
+      const all = await outputOf(dir, ['/api/quiet'], { FUNCTIONS_HOST_LOG_LEVEL: 'information' });
+      expect(all).toContain('quiet-info-line');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
