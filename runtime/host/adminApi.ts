@@ -17,13 +17,13 @@ export class AdminApi {
       res.writeHead(401).end();
       return;
     }
-    if (url.pathname === '/admin/host/status' && req.method === 'GET') {
+    if (url.pathname.toLowerCase() === '/admin/host/status' && req.method === 'GET') {
       res
         .writeHead(200, { 'Content-Type': 'application/json' })
         .end(JSON.stringify({ state: 'Running', version: 'local' }));
       return;
     }
-    const m = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
+    const m = /^\/admin\/functions\/([^/]+)$/i.exec(url.pathname);
     if (m && req.method === 'POST') {
       const fn = this.host.functions.get(decodeURIComponent(m[1]));
       if (!fn) {

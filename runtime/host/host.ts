@@ -76,13 +76,18 @@ function createHostLogger(sinkLevel: LogLevelFor): HostLogger {
   };
 }
 
-/** Longest prefix wins; a prefix matches itself and anything below it. */
+/**
+ * Longest prefix wins; a prefix matches itself and anything below it, case-insensitively as on Azure (ASP.NET Core
+ * routing): `/API/items` reaches the `api` route prefix.
+ */
 function findSystemRoute(
   routes: { prefix: string; handler: SystemRouteHandler }[],
   pathname: string,
 ): SystemRouteHandler | undefined {
+  const path = pathname.toLowerCase();
   for (const r of routes) {
-    if (r.prefix === '/' || pathname === r.prefix || pathname.startsWith(r.prefix + '/')) return r.handler;
+    const prefix = r.prefix.toLowerCase();
+    if (prefix === '/' || path === prefix || path.startsWith(prefix + '/')) return r.handler;
   }
   return undefined;
 }

@@ -100,6 +100,15 @@ describe('local Functions host', () => {
     expect(await (await fetch(`${env.baseUrl}/api/hooks`)).json()).toEqual({ appStarted: true });
   });
 
+  it('matches the route prefix case-insensitively, like the route segments (as Azure)', async () => {
+    expect((await fetch(`${env.baseUrl}/API/hooks`)).status).toBe(200);
+    expect((await fetch(`${env.baseUrl}/Api/HOOKS`)).status).toBe(200);
+    const status = await fetch(`${env.baseUrl}/Admin/Host/Status`, {
+      headers: { 'x-functions-key': env.masterKey },
+    });
+    expect(status.status).toBe(200);
+  });
+
   it('processes a queue message and writes the return value to an output queue', async () => {
     await queues
       .getQueueClient('work-items')
