@@ -30,6 +30,14 @@ describe('routeTemplate', () => {
   it('enforces int, alpha, guid and range constraints', () => {
     expect(match('items/{id:int}', 'items/42')).toEqual({ id: '42' });
     expect(match('items/{id:int}', 'items/abc')).toBeUndefined();
+    // Int32: -2147483648..2147483647.
+    expect(match('items/{id:int}', 'items/2147483647')).toEqual({ id: '2147483647' });
+    expect(match('items/{id:int}', 'items/2147483648')).toBeUndefined();
+    expect(match('items/{id:int}', 'items/-2147483648')).toEqual({ id: '-2147483648' });
+    expect(match('items/{id:int}', 'items/-2147483649')).toBeUndefined();
+    // Int64.
+    expect(match('items/{id:long}', 'items/9223372036854775807')).toEqual({ id: '9223372036854775807' });
+    expect(match('items/{id:long}', 'items/9223372036854775808')).toBeUndefined();
     expect(match('n/{name:alpha}', 'n/abc')).toEqual({ name: 'abc' });
     expect(match('n/{name:alpha}', 'n/ab1')).toBeUndefined();
     expect(match('g/{id:guid}', 'g/3f2504e0-4f89-11d3-9a0c-0305e82c3301')).toBeDefined();

@@ -28,6 +28,12 @@ export interface RouteTemplate {
 
 const numberPattern = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Whether `n` fits a signed integer of `bits` + 1 bits (two's complement). */
+function inRange(n: bigint, bits: number): boolean {
+  const limit = 1n << BigInt(bits);
+  return n >= -limit && n < limit;
+}
+
 function constraintFrom(spec: string, template: string): Constraint {
   const m = /^([a-zA-Z]+)(?:\((.*)\))?$/.exec(spec);
   if (!m) throw new Error(`Route "${template}": invalid constraint "${spec}".`);
@@ -40,10 +46,11 @@ function constraintFrom(spec: string, template: string): Constraint {
     return n;
   };
   switch (name.toLowerCase()) {
+    // Int32 / Int64 as ASP.NET Core's constraints parse them: -2^31..2^31-1, -2^63..2^63-1.
     case 'int':
-      return (v) => /^[+-]?\d+$/.test(v) && Math.abs(Number(v)) <= 2147483648;
+      return (v) => /^[+-]?\d+$/.test(v) && inRange(BigInt(v), 31);
     case 'long':
-      return (v) => /^[+-]?\d+$/.test(v);
+      return (v) => /^[+-]?\d+$/.test(v) && inRange(BigInt(v), 63);
     case 'bool':
       return (v) => /^(true|false)$/i.test(v);
     case 'guid':
