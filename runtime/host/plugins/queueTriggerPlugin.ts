@@ -38,10 +38,13 @@ interface Handling {
   /** Given back at shutdown while the function still ran: nothing more to do with it afterwards. */
   released: boolean;
   renew: NodeJS.Timeout | undefined;
+  /** A lease renewal under way: it changes the pop receipt, so deleting or releasing waits for it. */
+  renewal: Promise<void> | undefined;
   done: Promise<void>;
 }
 
-class QueueListener {
+/** One queue's listener (exported for unit tests). */
+export class QueueListener {
   private stopped = false;
   private readonly handling = new Set<Handling>();
   private wake: (() => void) | undefined;
@@ -60,6 +63,8 @@ class QueueListener {
     private readonly queue: QueueClient,
     private readonly poison: QueueClient,
     private readonly options: QueuesOptions,
+    /** How often a message being processed has its invisibility renewed (half the processing visibility). */
+    private readonly renewEveryMs = (processingVisibilitySeconds * 1000) / 2,
   ) {}
 
   async start(): Promise<void> {
@@ -98,6 +103,7 @@ class QueueListener {
         h.invoking = false;
         h.released = true;
         clearInterval(h.renew);
+        await h.renewal;
         await this.queue.updateMessage(h.m.messageId, h.receipt.popReceipt, h.m.messageText, 0);
         this.host.log.warn(
           `Function "${this.fn.name}": message ${h.m.messageId} made visible again (its invocation was still running at shutdown).`,
@@ -194,6 +200,7 @@ class QueueListener {
       invoking: false,
       released: false,
       renew: undefined,
+      renewal: undefined,
       done: Promise.resolve(),
     };
     h.done = this.process(h).finally(() => this.handling.delete(h));
@@ -221,17 +228,18 @@ class QueueListener {
       return;
     }
     h.invoking = true;
-    h.renew = setInterval(
-      () => {
-        this.queue
-          .updateMessage(m.messageId, receipt.popReceipt, m.messageText, processingVisibilitySeconds)
-          .then((r) => {
-            if (r.popReceipt) receipt.popReceipt = r.popReceipt;
-          })
-          .catch(() => undefined);
-      },
-      (processingVisibilitySeconds * 1000) / 2,
-    );
+    h.renew = setInterval(() => {
+      if (h.renewal) return;
+      h.renewal = this.queue
+        .updateMessage(m.messageId, receipt.popReceipt, m.messageText, processingVisibilitySeconds)
+        .then((r) => {
+          if (r.popReceipt) receipt.popReceipt = r.popReceipt;
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          h.renewal = undefined;
+        });
+    }, this.renewEveryMs);
     const iso = (d: Date | undefined): RpcTypedData => ({ string: d ? d.toISOString() : '' });
     const triggerMetadata: Record<string, RpcTypedData> = {
       Id: { string: m.messageId },
@@ -253,6 +261,8 @@ class QueueListener {
     // Given back at shutdown while it ran: the pop receipt is stale and the message belongs to the next host.
     if (h.released) return;
     h.invoking = false;
+    // A renewal still under way would change the pop receipt after we read it: wait for the receipt it brings.
+    await h.renewal;
     if (ok) {
       await this.queue.deleteMessage(m.messageId, receipt.popReceipt);
     } else if (m.dequeueCount >= this.options.maxDequeueCount) {
