@@ -10,7 +10,15 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import type { OutputSink, RunningProcess, TaskOutcome, TaskProcessOptions } from './taskProcess';
+import {
+  drainAfterExit,
+  OutputPipe,
+  signalGroup,
+  type OutputSink,
+  type RunningProcess,
+  type TaskOutcome,
+  type TaskProcessOptions,
+} from './taskProcess';
 
 /** The helper (run as `python3 -c`): JSON lines in on stdin, JSON lines out on stdout. */
 export const launcherScript = String.raw`
@@ -203,12 +211,16 @@ export class TaskLauncher {
   async launch(options: LaunchOptions): Promise<LaunchedTask> {
     if (!(await this.usable())) throw new Error(this.failure ?? 'the task launcher is not running');
     const fifos = await this.takeFifos();
-    const readers = [
-      this.openReader(fifos.stdout, options.stdout),
-      this.openReader(fifos.stderr, options.stderr),
-    ];
+    const readers = [this.openReader(fifos.stdout), this.openReader(fifos.stderr)];
     const id = this.nextId++;
-    const task = new LaunchedTask(readers, [options.stdout, options.stderr], () => this.pool.push(fifos));
+    const task = new LaunchedTask(readers, [options.stdout, options.stderr], (reusable) => {
+      if (reusable) this.pool.push(fifos);
+      else {
+        // A process the task left (in a session of its own) may still hold a write end: its output must not reach
+        // the next task. New pipes are made instead.
+        for (const fifo of [fifos.stdout, fifos.stderr]) fs.rmSync(fifo, { force: true });
+      }
+    });
     this.replies.set(id, (reply) => task.onReply(reply));
     const spawned = await new Promise<Reply>((resolve) => {
       task.onSpawnReply = resolve;
@@ -237,13 +249,11 @@ export class TaskLauncher {
     this.child.stdin?.end();
   }
 
-  private openReader(fifo: string, log: OutputSink): net.Socket {
+  private openReader(fifo: string): net.Socket {
     // Non-blocking: the helper opens the write end only after this (so no output is lost), and the stream ends
     // when every writer (the task and any child that inherited it) has closed it.
     const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const socket = new net.Socket({ fd, readable: true, writable: false });
-    socket.on('data', (chunk: Buffer) => log.write(chunk));
-    return socket;
+    return new net.Socket({ fd, readable: true, writable: false });
   }
 
   private async takeFifos(): Promise<FifoPair> {
@@ -320,25 +330,36 @@ export class LaunchedTask implements RunningProcess {
   readonly started: Promise<number | undefined>;
   onSpawnReply: ((reply: Reply) => void) | undefined;
   private pid: number | undefined;
+  /** The main process's outcome is known. */
   private exited = false;
+  /** The outcome is settled: the process group is gone (or was SIGKILLed). */
+  private finished = false;
   private settle!: (outcome: TaskOutcome) => void;
   private announce!: (pid: number | undefined) => void;
 
   constructor(
     readers: net.Socket[],
     logs: OutputSink[],
-    private readonly release: () => void,
+    /** Gives the pipes back: `reusable` when every writer closed them (else a leftover process may hold one). */
+    private readonly release: (reusable: boolean) => void,
   ) {
     this.started = new Promise((resolve) => (this.announce = resolve));
+    const pipes = readers.map((reader, i) => new OutputPipe(reader, logs[i]!));
     const outcome = new Promise<TaskOutcome>((resolve) => (this.settle = resolve));
-    const ended = readers.map(
-      (reader) => new Promise<void>((resolve) => reader.once('close', () => resolve())),
-    );
-    this.done = Promise.all([outcome, ...ended]).then(async ([result]) => {
-      this.release(); // every writer closed both pipes: they can serve the next task
-      await Promise.all(logs.map((log) => log.close())).catch(() => undefined);
-      return result;
-    });
+    // The outcome is the main process's exit: a background child still holding the pipes does not delay it.
+    this.done = outcome
+      .then(async (result) => {
+        const pid = this.pid;
+        if (pid === undefined) {
+          for (const reader of readers) reader.destroy(); // never started
+          return result;
+        }
+        const closed = await drainAfterExit(pipes, () => signalGroup(pid, 'SIGKILL'));
+        this.release(closed);
+        await Promise.all(logs.map((log) => log.close())).catch(() => undefined);
+        return result;
+      })
+      .finally(() => (this.finished = true));
   }
 
   onReply(reply: Reply): void {
@@ -351,7 +372,7 @@ export class LaunchedTask implements RunningProcess {
       this.settle(reply.signal ? { signal: reply.signal } : { exitCode: reply.code ?? 0 });
     } else if (this.pid === undefined) {
       this.onSpawnReply?.(reply); // not started: launch() rejects
-    } else {
+    } else if (!this.exited) {
       // The helper died with the task running: its exit status is lost, so the task is ended now.
       this.kill('SIGKILL');
       this.exited = true;
@@ -361,13 +382,9 @@ export class LaunchedTask implements RunningProcess {
     }
   }
 
-  /** Signals the task's whole process group. */
+  /** Signals the task's whole process group, while it may exist (even after its first process exited). */
   kill(signal: NodeJS.Signals): void {
-    if (this.exited || this.pid === undefined) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // The group is already gone: the exit reports the outcome.
-    }
+    if (this.finished || this.pid === undefined) return;
+    signalGroup(this.pid, signal);
   }
 }

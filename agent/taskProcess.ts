@@ -1,6 +1,7 @@
 // One running task on a node: a shell command (or `docker run` where a Docker engine exists) in its own process
 // group, so a kill reaches every child, with stdout and stderr streamed to append blobs while it runs.
 import { spawn, type ChildProcess } from 'child_process';
+import type { Readable } from 'stream';
 import type { TaskContainer } from '../shared/contracts/nodeTask';
 import { containerSshMount } from './clusterSsh';
 import { inJobsSlice, jobsSlice } from './jobProcessFence';
@@ -23,8 +24,82 @@ export interface RunningProcess {
 
 /** Where a stream of the task goes (an AppendBlobLog in the agent). */
 export interface OutputSink {
-  write(chunk: Buffer): void;
+  /** false: more than the sink keeps in memory waits to be stored; the reader pauses until `drained()`. */
+  write(chunk: Buffer): boolean | void;
+  /** Resolves once the sink takes output again (after a write answered false). */
+  drained?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * How long a task's pipes may stay open after its main process exited (a background child holding them): then the
+ * rest of its process group is SIGKILLed and the pipes are closed, so the exit is reported and nothing it left
+ * keeps the task running.
+ */
+export const outputDrainGraceMs = 3_000;
+
+/** Streams one pipe of a task into its sink, pausing while the sink holds too much that waits to be stored. */
+export class OutputPipe {
+  /** Resolves when the pipe closed (every writer closed it, or `finish()` closed it). */
+  readonly ended: Promise<void>;
+  private waiting: Promise<void> | undefined;
+
+  constructor(
+    private readonly stream: Readable,
+    sink: OutputSink,
+  ) {
+    this.ended = new Promise((resolve) => stream.once('close', () => resolve()));
+    stream.on('error', () => undefined); // a read error ends the stream: 'close' follows
+    stream.on('data', (chunk: Buffer) => {
+      if (sink.write(chunk) !== false || !sink.drained || this.waiting) return;
+      stream.pause(); // the task blocks on its pipe until storage caught up
+      this.waiting = sink.drained().then(() => {
+        this.waiting = undefined;
+        if (!stream.destroyed) stream.resume();
+      });
+    });
+  }
+
+  /** Stops reading: what waits in the pipe is read first if the reader is paused (a short while more), then closed. */
+  async finish(): Promise<void> {
+    if (this.waiting) {
+      await this.waiting;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    this.stream.destroy();
+    await this.ended;
+  }
+}
+
+/**
+ * After a task's main process exited: waits for its pipes to close, at most `graceMs`; then SIGKILLs what is left
+ * of its process group and closes the pipes. Resolves true when the pipes closed by themselves (no writer is left).
+ */
+export async function drainAfterExit(
+  pipes: OutputPipe[],
+  killGroup: () => void,
+  graceMs = outputDrainGraceMs,
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    Promise.all(pipes.map((pipe) => pipe.ended)).then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+  ]);
+  clearTimeout(timer);
+  if (closed) return true;
+  killGroup();
+  await Promise.all(pipes.map((pipe) => pipe.finish()));
+  return false;
+}
+
+/** Signals process group `pgid`; false when there is none (any more). */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface TaskProcessOptions {
@@ -116,7 +191,10 @@ export class TaskProcess implements RunningProcess {
   readonly done: Promise<TaskOutcome>;
   private readonly child: ChildProcess;
   private readonly container: string | undefined;
+  /** The main process exited. */
   private exited = false;
+  /** The outcome is settled: the process group is gone (or was SIGKILLed). */
+  private finished = false;
 
   constructor(options: TaskProcessOptions) {
     const [file, ...args] = options.container
@@ -140,21 +218,29 @@ export class TaskProcess implements RunningProcess {
       detached: true, // its own process group: kill() signals the whole tree
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child.stdout?.on('data', (chunk: Buffer) => options.stdout.write(chunk));
-    this.child.stderr?.on('data', (chunk: Buffer) => options.stderr.write(chunk));
-    this.done = new Promise<TaskOutcome>((resolve) => {
+    const pipes = [
+      new OutputPipe(this.child.stdout!, options.stdout),
+      new OutputPipe(this.child.stderr!, options.stderr),
+    ];
+    // The outcome is the main process's exit: a background child still holding its pipes does not delay it.
+    const exited = new Promise<TaskOutcome>((resolve) => {
       this.child.once('error', (error: Error) => {
         this.exited = true;
         resolve({ error: `The task could not start: ${error.message}` });
       });
-      this.child.once('close', (code, signal) => {
+      this.child.once('exit', (code, signal) => {
         this.exited = true;
         resolve(code !== null ? { exitCode: code } : { signal: signal ?? 'unknown' });
       });
-    }).then(async (outcome) => {
-      await Promise.all([options.stdout.close(), options.stderr.close()]).catch(() => undefined);
-      return outcome;
     });
+    this.done = exited
+      .then(async (outcome) => {
+        const pid = this.child.pid;
+        await drainAfterExit(pipes, () => pid !== undefined && signalGroup(pid, 'SIGKILL'));
+        await Promise.all([options.stdout.close(), options.stderr.close()]).catch(() => undefined);
+        return outcome;
+      })
+      .finally(() => (this.finished = true));
   }
 
   get started(): Promise<number | undefined> {
@@ -168,13 +254,10 @@ export class TaskProcess implements RunningProcess {
    * job's program gets SIGTERM itself, to checkpoint before its node goes, and SIGKILL ends the container.
    */
   kill(signal: NodeJS.Signals): void {
-    if (this.exited || this.child.pid === undefined) return;
-    try {
-      process.kill(-this.child.pid, signal);
-    } catch {
-      // The group is already gone: 'close' reports the outcome.
-    }
-    if (this.container) {
+    if (this.finished || this.child.pid === undefined) return;
+    // Its group is signalled while it may exist, even after its first process exited (a child it left behind).
+    signalGroup(this.child.pid, signal);
+    if (this.container && !this.exited) {
       for (const args of containerSignalCommands(this.container, signal)) {
         const docker = spawn('docker', args, { stdio: 'ignore' });
         docker.on('error', () => undefined); // the container ended meanwhile, or no docker CLI: nothing to stop
