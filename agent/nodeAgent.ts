@@ -151,6 +151,11 @@ export class NodeAgent {
   private taskQueue!: QueueClient;
   private poisonQueue!: QueueClient;
   private readonly running = new Map<string, RunningTask>();
+  /**
+   * Tasks whose process ended and whose exit is being settled (a prepared image kept, job mounts released: up to
+   * 30 s on a VM): no longer running, not yet finished. A run message then starts nothing, a kill changes nothing.
+   */
+  private readonly finishing = new Set<string>();
   /** $AZ_BATCHAI_JOB_TEMP of the last task started (VMs wipe the other jobs' as another job starts). */
   private lastJobTemp: string | undefined;
   private readonly logContainers = new Set<string>();
@@ -454,6 +459,9 @@ export class NodeAgent {
     const finished = { exit, time: new Date().toISOString() };
     this.finished.delete(taskId);
     this.finished.set(taskId, finished);
+    this.finishing.delete(taskId);
+    // A kill kept for a run message to come is answered by this exit from now on.
+    this.killedBeforeRun.delete(taskId);
     if (this.finished.size > finishedTasksKept) this.finished.delete(this.finished.keys().next().value!);
     this.journal?.exited(taskId, finished);
     return finished;
@@ -791,7 +799,9 @@ export class NodeAgent {
     if (message.kind === 'killTask') {
       const task = this.running.get(message.taskId);
       if (task) this.kill(task, message);
-      else if (!this.finished.has(message.taskId)) {
+      else if (this.finishing.has(message.taskId)) {
+        this.log('info', `task ${message.taskId} ended already: the kill changes nothing`);
+      } else if (!this.finished.has(message.taskId)) {
         // Queue messages come in any order: its run message may still come (or be starting, or come to the next
         // agent on this node): it must not run then.
         const kill: JournaledKill = {
@@ -808,7 +818,15 @@ export class NodeAgent {
       }
       return;
     }
-    if (this.running.has(message.taskId)) return;
+    // Its exit is being settled: that exit is reported (and answers this message again, once it is finished).
+    if (this.running.has(message.taskId) || this.finishing.has(message.taskId)) return;
+    const finished = this.finished.get(message.taskId);
+    if (finished) {
+      // Its exit again (the node was handed back, if at all, with the first report).
+      this.log('info', `task ${message.taskId} ran already: its exit is reported again`);
+      await this.send({ ...finished.exit, releasesNodeOf: undefined } as NodeEventBody, finished.time);
+      return;
+    }
     const killed = this.killedBeforeRun.get(message.taskId);
     if (killed) {
       this.killedBeforeRun.delete(message.taskId);
@@ -824,13 +842,6 @@ export class NodeAgent {
           nodeRemoval: killed.nodeRemoval,
         }),
       );
-      return;
-    }
-    const finished = this.finished.get(message.taskId);
-    if (finished) {
-      // Its exit again (the node was handed back, if at all, with the first report).
-      this.log('info', `task ${message.taskId} ran already: its exit is reported again`);
-      await this.send({ ...finished.exit, releasesNodeOf: undefined } as NodeEventBody, finished.time);
       return;
     }
     if (this.evicted) {
@@ -1022,6 +1033,7 @@ export class NodeAgent {
       if (!exited) await this.send({ kind: 'taskStarted', ...started });
     });
     const reported = process.done.then(async (ended) => {
+      this.finishing.add(message.taskId);
       let outcome = ended;
       if (keepAs && container) {
         const succeeded = outcome.exitCode === 0 && !outcome.error && !outcome.lost;

@@ -1,0 +1,54 @@
+// The node agent's handling of task messages and node events, with fake queues and blobs (agent/nodeAgentHarness.ts)
+// and real task processes (spawned directly: the harness starts no task launcher).
+import * as fs from 'fs';
+import * as path from 'path';
+import { agentHarness, delay, runTask, type AgentHarness } from '../test/compute/support/nodeAgentHarness';
+
+let h: AgentHarness;
+afterEach(() => h?.cleanup());
+
+/** Job mounts whose release takes `releaseMs` (a VM's unmount may take up to 30 s). */
+function slowMountRelease(harness: AgentHarness, releaseMs: number): void {
+  harness.inner.jobMounts = { acquire: async () => () => delay(releaseMs) };
+}
+const jobMounts = {
+  root: '/tmp/unused-job-mounts',
+  volumes: [{ kind: 'unmanaged', relativeMountPath: 'm', mountCommand: 'true' }],
+};
+
+describe('a message that comes while an exit is being settled (job mounts released)', () => {
+  test('a run message again does not run the task again; its exit is reported once, then answered again', async () => {
+    h = agentHarness();
+    slowMountRelease(h, 2_000);
+    const runs = path.join(h.dir, 'runs');
+    const run = runTask('t1', `echo run >> ${runs}`, { jobMounts });
+    await h.handle(run);
+    await delay(1_000); // exited; its mounts are being released
+    await h.handle(run);
+    await h.waitFor((e) => e.kind === 'taskExited');
+    await h.handle(run); // once finished: answered with the same exit
+    expect(fs.readFileSync(runs, 'utf8')).toBe('run\n');
+    const exits = h.sent.filter((e) => e.kind === 'taskExited');
+    expect(exits.map((e) => [e.reason, e.exitCode])).toEqual([
+      ['exited', 0],
+      ['exited', 0],
+    ]);
+  });
+
+  test('a kill then changes nothing: the exit later answered is still the real one', async () => {
+    h = agentHarness();
+    slowMountRelease(h, 2_000);
+    const run = runTask('t2', 'exit 4', { jobMounts });
+    await h.handle(run);
+    await delay(1_000);
+    await h.handle({ kind: 'killTask', taskId: 't2', signal: 'SIGTERM', reason: 'terminate' });
+    await h.waitFor((e) => e.kind === 'taskExited');
+    await h.handle(run);
+    const exits = h.sent.filter((e) => e.kind === 'taskExited');
+    expect(exits.map((e) => [e.reason, e.exitCode])).toEqual([
+      ['exited', 4],
+      ['exited', 4],
+    ]);
+    expect((h.inner.killedBeforeRun as Map<string, unknown>).size).toBe(0);
+  });
+});

@@ -1,0 +1,133 @@
+// Test support: a real NodeAgent with fake queues and blobs in memory, driven message by message (no storage
+// emulator): what it sends, what it writes into each blob, and hooks to slow down or fail each step.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { AgentConfig } from '../../../shared/contracts/agentConfig';
+import { nodeTaskSchema } from '../../../shared/contracts/nodeTask';
+import { decodeQueueMessage, encodeQueueMessage } from '../../../shared/contracts/wireEncoding';
+import { NodeAgent } from '../../../agent/nodeAgent';
+
+export interface AgentHarness {
+  agent: NodeAgent;
+  /** The agent's private members, for the test to drive. */
+  inner: Record<string, unknown>;
+  /** Node events sent, decoded. */
+  sent: Record<string, unknown>[];
+  /** Blob contents by name. */
+  blobs: Map<string, Buffer[]>;
+  dir: string;
+  log: string[];
+  /** When true, sending a node event fails (the queue is down). */
+  eventsDown: { value: boolean };
+  handle(body: Record<string, unknown>): Promise<void>;
+  waitFor(
+    predicate: (event: Record<string, unknown>) => boolean,
+    ms?: number,
+  ): Promise<Record<string, unknown>>;
+  cleanup(): void;
+}
+
+export function agentHarness(extra: Partial<AgentConfig> = {}): AgentHarness {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-harness-'));
+  const sent: Record<string, unknown>[] = [];
+  const log: string[] = [];
+  const blobs = new Map<string, Buffer[]>();
+  const eventsDown = { value: false };
+  const agent = new NodeAgent(
+    {
+      schema: 'batchai.agentConfig',
+      version: 2,
+      mode: 'local',
+      nodeId: 'n',
+      workRoot: dir,
+      clusterKey: 'c',
+      vmSize: 'x',
+      cpuCount: 1,
+      gpuCount: 0,
+      nodeEventsQueue: 'e',
+      setupOutputContainer: 's',
+      heartbeatIntervalMs: 1000,
+      taskPollIntervalMs: 100,
+      scheduledEventsPollIntervalMs: 100,
+      storage: {},
+      ...extra,
+    } as unknown as AgentConfig,
+    (level, message) => log.push(`${level}: ${message}`),
+  );
+  const inner = agent as unknown as Record<string, unknown>;
+  inner.nodeId = 'n';
+  inner.eventsQueue = {
+    sendMessage: async (text: string) => {
+      if (eventsDown.value) throw new Error('the node events queue is down');
+      sent.push(decodeQueueMessage(text) as Record<string, unknown>);
+    },
+  };
+  inner.storage = {
+    blobs: {
+      getContainerClient: () => ({
+        createIfNotExists: async () => ({}),
+        getAppendBlobClient: (name: string) => ({
+          createIfNotExists: async () => {
+            if (!blobs.has(name)) blobs.set(name, []);
+            return {};
+          },
+          appendBlock: async (body: Buffer) => {
+            blobs.get(name)?.push(Buffer.from(body));
+            return {};
+          },
+        }),
+      }),
+    },
+  };
+  const handle = (body: Record<string, unknown>): Promise<void> =>
+    (inner.handleMessage as (text: string) => Promise<void>).call(
+      agent,
+      encodeQueueMessage({ schema: nodeTaskSchema, version: 4, ...body }),
+    );
+  const waitFor = async (
+    predicate: (event: Record<string, unknown>) => boolean,
+    ms = 30_000,
+  ): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = sent.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline)
+        throw new Error(`no such event; sent: ${sent.map((e) => `${e.kind}:${e.taskId ?? ''}`).join(' ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return {
+    agent,
+    inner,
+    sent,
+    blobs,
+    dir,
+    log,
+    eventsDown,
+    handle,
+    waitFor,
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A run message's body. */
+export function runTask(
+  taskId: string,
+  commandLine: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    kind: 'runTask',
+    taskId,
+    jobId: 'j',
+    attempt: 1,
+    commandLine,
+    stdout: { container: 'logs', name: `${taskId}/stdout.txt` },
+    stderr: { container: 'logs', name: `${taskId}/stderr.txt` },
+    ...extra,
+  };
+}
+
+export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
