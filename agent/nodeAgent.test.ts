@@ -52,3 +52,38 @@ describe('a message that comes while an exit is being settled (job mounts releas
     expect((h.inner.killedBeforeRun as Map<string, unknown>).size).toBe(0);
   });
 });
+
+describe('an eviction notice', () => {
+  test('reaches a task whose start was under way (SIGTERM), which is reported evicted', async () => {
+    h = agentHarness();
+    // The task's job mounts take a while: the notice comes meanwhile.
+    h.inner.jobMounts = { acquire: async () => (await delay(1_000), async () => undefined) };
+    const starting = h.handle(runTask('t3', 'sleep 600', { jobMounts }));
+    await delay(200);
+    await h.evict(60_000);
+    await starting;
+    const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 't3', 20_000);
+    expect([exit.reason, exit.signal]).toEqual(['evicted', 'SIGTERM']);
+    const kinds = h.sent.map((e) => e.kind);
+    expect(kinds.indexOf('evictionNotice')).toBeLessThan(kinds.indexOf('taskExited'));
+  });
+
+  test('not sent (the events queue is down) is sent once it is up, before the exits; the event is acknowledged', async () => {
+    h = agentHarness();
+    await h.handle(runTask('t4', 'sleep 600'));
+    await h.waitFor((e) => e.kind === 'taskStarted');
+    h.eventsDown.value = true;
+    await h.evict(60_000);
+    // The task got its SIGTERM and exited; the event is acknowledged once no task runs.
+    for (let i = 0; i < 200 && h.acknowledged.length === 0; i++) await delay(50);
+    expect(h.acknowledged).toEqual(['event-1']);
+    h.eventsDown.value = false;
+    await (h.inner.heartbeat as () => Promise<void>).call(h.agent);
+    const kinds = h.sent.map((e) => `${e.kind}:${e.reason ?? ''}`);
+    expect(kinds.filter((k) => !k.startsWith('heartbeat'))).toEqual([
+      'taskStarted:',
+      'evictionNotice:',
+      'taskExited:evicted',
+    ]);
+  });
+});

@@ -180,6 +180,13 @@ export class NodeAgent {
    * but reported evicted at once, and its job is requeued on another node instead of dying with this one.
    */
   private evicted: string | undefined;
+  /** Resolves once running tasks were sent the eviction's SIGTERM (after the first try to send its notice). */
+  private evictionForwarded: Promise<void> = Promise.resolve();
+  /**
+   * Eviction notices not sent yet (the node events queue was down): sent again before anything else goes out (the
+   * next heartbeat, an exit), so the node is `leaving` before an exit of its tasks can requeue a job.
+   */
+  private readonly unsentNotices: { body: NodeEventBody; time: string }[] = [];
   private pollLoop: Promise<void> | undefined;
   /** Set by wakeTaskPoll; ends the current wait between task queue polls. */
   private taskPollWoken = false;
@@ -419,6 +426,7 @@ export class NodeAgent {
    */
   private async reportExit(taskId: string, finished: JournaledExit): Promise<void> {
     try {
+      await this.sendNotices(); // an eviction notice goes before the exits it explains
       await this.send(finished.exit, finished.time);
       this.unreported.delete(taskId);
       this.journal?.reported(taskId);
@@ -430,6 +438,15 @@ export class NodeAgent {
           .exception(error, { taskId, stage: 'reportExit' });
       }
       this.unreported.add(taskId);
+    }
+  }
+
+  /** Sends the eviction notices not sent yet, in order; throws (and keeps them) when one cannot be sent. */
+  private async sendNotices(): Promise<void> {
+    while (this.unsentNotices.length > 0) {
+      const notice = this.unsentNotices[0]!;
+      await this.send(notice.body, notice.time);
+      if (this.unsentNotices[0] === notice) this.unsentNotices.shift();
     }
   }
 
@@ -478,6 +495,12 @@ export class NodeAgent {
       await this.send({ kind: 'heartbeat', runningTaskIds: [...this.running.keys()], setup: this.setup });
     } catch (error: unknown) {
       this.log('warn', `heartbeat failed: ${(error as Error).message}`);
+      return;
+    }
+    try {
+      await this.sendNotices();
+    } catch (error: unknown) {
+      this.log('warn', `the eviction notice could not be sent again: ${(error as Error).message}`);
       return;
     }
     for (const taskId of [...this.unreported]) {
@@ -1020,6 +1043,12 @@ export class NodeAgent {
       this.killedBeforeRun.delete(message.taskId);
       this.kill(task, killedMeanwhile);
     }
+    // An eviction notice that came while the task was being started (its mounts, logs, process) did not see it.
+    const evicted = this.evicted;
+    if (evicted) {
+      task.end ??= { reason: 'evicted', message: evicted };
+      void this.evictionForwarded.then(() => process.kill('SIGTERM'));
+    }
     void process.started.then((pid) => {
       if (pid !== undefined) this.journal?.spawned(message.taskId, pid);
       this.log('info', `task ${message.taskId} started (pid ${pid})`);
@@ -1129,17 +1158,32 @@ export class NodeAgent {
     // A task being ended already (a kill for a scale-down or by its user) keeps that first reason: a terminate
     // removal reported as an eviction would requeue its job instead of ending it.
     for (const task of tasks) task.end ??= { reason: 'evicted', message: this.evicted };
-    try {
-      // The notice before the SIGTERMs: the node's record says `leaving` before any exit of its tasks can requeue a
-      // job, so the scheduler does not give the job back to this node.
-      await this.send({
+    let forwarded!: () => void;
+    const previous = this.evictionForwarded;
+    this.evictionForwarded = new Promise<void>((resolve) => (forwarded = resolve)).then(() => previous);
+    // The notice before the SIGTERMs: the node's record says `leaving` before any exit of its tasks can requeue a
+    // job, so the scheduler does not give the job back to this node. One that cannot be sent now is sent again
+    // before any other event (the next heartbeat's, an exit's); the tasks get their SIGTERM either way.
+    this.unsentNotices.push({
+      body: {
         kind: 'evictionNotice',
         eventId: event.EventId,
         eventType: event.EventType as 'Preempt' | 'Terminate',
         notBefore: event.NotBefore || undefined,
-      });
+      },
+      time: new Date().toISOString(),
+    });
+    try {
+      await this.sendNotices();
+    } catch (error: unknown) {
+      this.log(
+        'error',
+        `could not send the eviction notice of ${event.EventId} (sent again with the next heartbeat): ${(error as Error).message}`,
+      );
+      this.telemetry?.exception(error, { stage: 'evictionNotice', eventId: event.EventId });
     } finally {
       for (const task of tasks) task.process.kill('SIGTERM');
+      forwarded();
     }
     const notBefore = event.NotBefore ? Date.parse(event.NotBefore) : NaN;
     const graceMs = Number.isNaN(notBefore) ? 30_000 : Math.max(0, notBefore - Date.now());

@@ -25,7 +25,10 @@ export interface AgentHarness {
     predicate: (event: Record<string, unknown>) => boolean,
     ms?: number,
   ): Promise<Record<string, unknown>>;
-  cleanup(): void;
+  /** An eviction notice (Scheduled Events), as the watcher hands it over; `acknowledged` gets its id. */
+  evict(notBeforeMs: number): Promise<void>;
+  acknowledged: string[];
+  cleanup(): Promise<void>;
 }
 
 export function agentHarness(extra: Partial<AgentConfig> = {}): AgentHarness {
@@ -98,9 +101,25 @@ export function agentHarness(extra: Partial<AgentConfig> = {}): AgentHarness {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
+  const acknowledged: string[] = [];
+  const evict = (notBeforeMs: number): Promise<void> =>
+    (inner.onEviction as (event: unknown, imds: unknown) => Promise<void>).call(
+      agent,
+      {
+        EventId: `event-${acknowledged.length + 1}`,
+        EventType: 'Preempt',
+        ResourceType: 'VirtualMachine',
+        Resources: ['n'],
+        EventStatus: 'Scheduled',
+        NotBefore: new Date(Date.now() + notBeforeMs).toUTCString(),
+      },
+      { acknowledge: async (ids: string[]) => void acknowledged.push(...ids) },
+    );
   return {
     agent,
     inner,
+    evict,
+    acknowledged,
     sent,
     blobs,
     dir,
@@ -108,7 +127,10 @@ export function agentHarness(extra: Partial<AgentConfig> = {}): AgentHarness {
     eventsDown,
     handle,
     waitFor,
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+    cleanup: async () => {
+      await agent.stop(2_000); // SIGTERM, then SIGKILL, to what still runs
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
