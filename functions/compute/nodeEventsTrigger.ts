@@ -112,10 +112,12 @@ async function handleNodeEvent(
   let raised = evicted ? undefined : raise();
   const { nodes } = getComputeServices();
   let freed = false;
+  let readied = false;
   let change: { current: NodeRecord | undefined; next: NodeRecord | undefined } | undefined;
   await nodes.update(event.clusterKey, event.nodeId, (current) => {
     const next = applyNodeEvent(current, event);
     const becameIdle = next?.state === 'idle' && current?.state !== 'idle' && current?.state !== 'running';
+    readied = becameIdle && (current === undefined || current.state === 'preparing');
     freed = becameIdle || (next?.releasedBy !== undefined && next.releasedBy !== current?.releasedBy);
     change = { current, next };
     return next;
@@ -123,17 +125,21 @@ async function handleNodeEvent(
   if (telemetry && change) reportEvent(telemetry, event, change.current, change.next);
   if (freed) {
     // A node that just became ready (setup done) or was handed back by a finished attempt may be what a queued
-    // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. A scheduler that
-    // ended idle is started again: jobs too large for the cluster leave it idle, and this node may be the one a
-    // resize added for them.
-    await durableClientOf(context)
-      .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
-      .catch(() => requestJobScheduling(event.clusterKey, context))
-      .catch((error: unknown) =>
+    // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. For a node that
+    // became ready, a scheduler that ended idle is started again (one status read more, on a rare path): jobs too
+    // large for the cluster leave it idle, and this node may be one a resize added for them. A node handed back
+    // (every job's end) only signals: a scheduler that ended has no job this node could take.
+    if (readied) {
+      await requestJobScheduling(event.clusterKey, context).catch((error: unknown) =>
         context.warn(
           `Could not ask the job scheduler of ${event.clusterKey} for a pass: ${(error as Error).message}`,
         ),
       );
+    } else {
+      await durableClientOf(context)
+        .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
+        .catch(() => undefined); // none was ever started: no job waits
+    }
   }
   if (evicted) raised = raise();
   await raised;

@@ -1,7 +1,7 @@
 // How a node event changes the node's record: a pure function, so the queue trigger stays thin and the rules
 // (state from setup result and running tasks, stale heartbeats ignored, leaving/unusable kept) are unit-tested.
 import { endHandsNodeBack, type NodeEvent } from '../../shared/contracts/nodeEvent';
-import type { NodeRecord } from '../../shared/ports/nodeStore';
+import type { NodeRecord, NodeTaskExit } from '../../shared/ports/nodeStore';
 
 function settle(record: NodeRecord, time: string): NodeRecord {
   if (record.state === 'leaving' || record.state === 'unusable') return record;
@@ -23,6 +23,27 @@ function settle(record: NodeRecord, time: string): NodeRecord {
  */
 const taskTimesKept = 16;
 const taskTimesKeptMs = 60 * 60_000;
+
+/**
+ * Exits are kept longer and more of them: a lifecycle that lost an exit's event finds it at its next node check
+ * (every JOB_NODE_CHECK_SECONDS), while the node may meanwhile run many short jobs.
+ */
+const exitsKept = 64;
+const exitsKeptMs = 6 * 60 * 60_000;
+
+/** `exits` with `added`, the newest `exitsKept` of at most `exitsKeptMs` before `now`. */
+function keptExits(
+  exits: Record<string, NodeTaskExit> | undefined,
+  now: string,
+  added: Record<string, NodeTaskExit>,
+): Record<string, NodeTaskExit> {
+  const oldest = Date.parse(now) - exitsKeptMs;
+  const entries = Object.entries({ ...exits, ...added })
+    .filter(([, exit]) => !(Date.parse(exit.time) < oldest))
+    .sort(([, a], [, b]) => b.time.localeCompare(a.time))
+    .slice(0, exitsKept);
+  return Object.fromEntries(entries);
+}
 
 /** `times` (task id -> time) without `exited` and what is too old at `now`; undefined when none is left. */
 function keptTaskTimes(
@@ -121,6 +142,17 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
           runningJobIds: record.runningJobIds.filter((j) => j !== event.jobId),
           vanishedTasks: keptTaskTimes(record.vanishedTasks, event.time, event.taskId),
           exitedTasks: keptTaskTimes({ ...record.exitedTasks, [event.taskId]: event.time }, event.time),
+          taskExits: keptExits(record.taskExits, event.time, {
+            [event.taskId]: {
+              ...(event.exitCode === undefined ? {} : { exitCode: event.exitCode }),
+              ...(event.signal === undefined ? {} : { signal: event.signal }),
+              reason: event.reason,
+              // The message is for people; a long one is cut so the node's record stays small.
+              ...(event.message === undefined ? {} : { message: event.message.slice(0, 1024) }),
+              ...(event.nodeRemoval === undefined ? {} : { nodeRemoval: event.nodeRemoval }),
+              time: event.time,
+            },
+          }),
           ...(event.releasesNodeOf && endHandsNodeBack(event)
             ? { releasedBy: { attempt: event.releasesNodeOf, time: event.time } }
             : {}),

@@ -125,3 +125,34 @@ test('termination while terminating ends failed with JobTerminated', () => {
   expect(next.job!.executionState).toBe('failed');
   expect(next.job!.attempts[0].outcome).toBe('terminated');
 });
+
+test('a job terminated (or deleted) while its attempt ended for another reason is recorded terminated', () => {
+  const terminating = (attempts: number): ResourceRecord =>
+    transitionJob(running(attempts), 'terminating', { at: t0 });
+  // A lost node was being stopped when the user terminated the job: no requeue (terminating -> queued is refused).
+  const preempted = completedRecord(terminating(1), input(1, { kind: 'preempted', reason: 'node lost' }), {
+    at,
+    maxAttempts: 3,
+  })!;
+  expect(preempted.job!.executionState).toBe('failed');
+  expect(preempted.status.executionInfo).toMatchObject({ errors: [{ code: 'JobTerminated' }] });
+  expect(preempted.job!.attempts[0]).toMatchObject({ outcome: 'terminated' });
+  // At the last attempt too, not JobPreempted.
+  const last = completedRecord(terminating(3), input(3, { kind: 'preempted', reason: 'node lost' }), {
+    at,
+    maxAttempts: 3,
+  })!;
+  expect(last.status.executionInfo).toMatchObject({ errors: [{ code: 'JobTerminated' }] });
+  const failed = completedRecord(
+    terminating(1),
+    input(1, { kind: 'failed', code: 'JobFailed', message: 'exit 143', exitCode: 143 }),
+    { at, maxAttempts: 3 },
+  )!;
+  expect(failed.status.executionInfo).toMatchObject({ errors: [{ code: 'JobTerminated' }] });
+  // A success that came before the termination stands.
+  const succeeded = completedRecord(terminating(1), input(1, { kind: 'succeeded', exitCode: 0 }), {
+    at,
+    maxAttempts: 3,
+  })!;
+  expect(succeeded.job!.executionState).toBe('succeeded');
+});

@@ -21,7 +21,12 @@ function transition(
   maxAttempts: number,
   at: Date,
 ): ResourceRecord {
-  const outcome = input.outcome;
+  // Terminated (or deleted) while the attempt was ending for another reason (a lost node being stopped, a failing
+  // process): the user's request wins over a requeue or another failure; a success that came first stands.
+  const outcome: CompleteJobAttemptInput['outcome'] =
+    current.job?.executionState === 'terminating' && input.outcome.kind !== 'succeeded'
+      ? { kind: 'terminated' }
+      : input.outcome;
   switch (outcome.kind) {
     case 'preempted': {
       if (input.attempt < maxAttempts) {

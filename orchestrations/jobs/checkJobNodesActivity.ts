@@ -1,7 +1,9 @@
 // Checks that a running attempt's nodes are still there: a node whose record is gone, or that is leaving (an
 // eviction notice, a scale down, except one that waits for job completion) or unusable (lost heartbeats, failed
 // setup), means the gang is broken; so does a node whose heartbeats stopped listing one of the attempt's tasks long
-// ago with no exit for it (the node lost the task: its agent started again without its task journal).
+// ago with no exit for it (the node lost the task: its agent started again without its task journal). It also
+// returns the exits the nodes' records hold for the asked tasks (an exit whose event the lifecycle lost as it
+// continued as new), and, when asked, whether the job's record says it is being terminated.
 import * as df from 'durable-functions';
 import {
   checkJobNodesActivityName,
@@ -10,14 +12,20 @@ import {
 } from './jobLifecycleContract';
 import { failIfInjected } from './activityFaultInjection';
 import { getJobServices } from './jobServices';
+import { readJobState } from './readJobStateActivity';
 
 export async function checkJobNodes(input: CheckJobNodesInput): Promise<CheckJobNodesResult> {
   failIfInjected(checkJobNodesActivityName);
   const { nodes, config } = getJobServices();
   const now = Date.now();
   const lost: CheckJobNodesResult['lost'] = [];
+  const exits: NonNullable<CheckJobNodesResult['exits']> = {};
   for (const nodeId of input.nodeIds) {
     const node = await nodes.get(input.clusterKey, nodeId);
+    for (const task of input.tasks ?? []) {
+      const exit = task.nodeId === nodeId ? node?.taskExits?.[task.taskId] : undefined;
+      if (exit) exits[task.taskId] = { taskId: task.taskId, ...exit };
+    }
     if (!node) lost.push({ nodeId, reason: `The node ${nodeId} is gone.`, requeue: true, gone: true });
     else if (node.state === 'leaving') {
       // Scale down: 'waitforjobcompletion' lets the job finish, 'terminate' ends it for good, 'requeue' (the
@@ -43,7 +51,11 @@ export async function checkJobNodes(input: CheckJobNodesInput): Promise<CheckJob
       }
     }
   }
-  return { lost };
+  const result: CheckJobNodesResult = { lost };
+  if (Object.keys(exits).length > 0) result.exits = exits;
+  if (input.lifecycle && (await readJobState(input.lifecycle)).state === 'terminating')
+    result.terminating = true;
+  return result;
 }
 
 df.app.activity(checkJobNodesActivityName, { handler: checkJobNodes });

@@ -57,6 +57,11 @@ export interface JobLifecycleInput {
   adopt?: boolean;
   /** A job still queued at its last re-check: the next one comes after this many seconds (doubling, capped). */
   queuedRecheckSeconds?: number;
+  /**
+   * Set by a re-check's continue-as-new (1.3 on): the new execution reads the record before it waits, since a grant
+   * whose event came as the previous execution ended went with it (continue-as-new keeps no events).
+   */
+  readFirst?: boolean;
 }
 
 /** A running phase of an attempt, as carried across continueAsNew. */
@@ -220,6 +225,8 @@ export interface CheckJobNodesInput {
   nodeIds: string[];
   /** The attempt's tasks with no exit yet, and their nodes (absent in inputs of earlier releases). */
   tasks?: { taskId: string; nodeId: string }[];
+  /** Also read the job's record (1.3 on, after a continue-as-new): whether it is being terminated. */
+  lifecycle?: JobLifecycleInput;
 }
 
 /**
@@ -229,6 +236,13 @@ export interface CheckJobNodesInput {
 export interface CheckJobNodesResult {
   /** `gone`: the node's record no longer exists (removed, not merely leaving or unusable). */
   lost: { nodeId: string; reason: string; requeue: boolean; gone?: boolean }[];
+  /**
+   * Exits of the asked tasks that their nodes' records hold: an exit whose event was lost (delivered as the
+   * lifecycle continued as new, which keeps no events) is still seen. Absent from results of earlier releases.
+   */
+  exits?: Record<string, TaskExit>;
+  /** With `lifecycle`: the job's record says it is being terminated (its terminate event may have been lost). */
+  terminating?: boolean;
 }
 
 export interface CollectJobOutputsInput {

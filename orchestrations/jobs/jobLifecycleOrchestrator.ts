@@ -51,6 +51,15 @@ function nodeLostRequeues(context: OrchestrationContext): boolean {
 }
 
 /** Version 1.2 on: a watch continues as new after a round its timer won, not after one an event won. */
+/**
+ * From 1.3: an execution that follows a continue-as-new first reads what its events would have said (continue-as-new
+ * keeps no events, so one delivered as the previous execution ended is lost): a queued job's record (a grant), a
+ * running attempt's node check with the exits its nodes' records hold and whether the job is being terminated.
+ */
+function readsFirstAfterRollover(context: OrchestrationContext): boolean {
+  return compareVersions(context.df.version, '1.3') >= 0;
+}
+
 function rollsOverQuietly(context: OrchestrationContext): boolean {
   return compareVersions(context.df.version, '1.2') >= 0;
 }
@@ -139,17 +148,6 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     // a job whose lifecycle had ended (`adopt`) reads the record at once.
     let granted: NodesGranted | undefined;
     let grantedEvent: Task | undefined;
-    if (!input.adopt) {
-      grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
-      const recheck = context.df.createTimer(
-        secondsAfter(context.df.currentUtcDateTime, recheckSecondsOf(input)),
-      );
-      const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
-      if (first === grantedEvent) {
-        recheck.cancel();
-        granted = grantedEvent.result as NodesGranted;
-      }
-    }
     // A grant that came while the record was read or the scheduler asked again (the wait stayed open and took it;
     // a record read before the grant still says queued) is taken, not lost with a continue-as-new, which left the
     // job running unwatched until the next re-check, up to 10 minutes later.
@@ -158,7 +156,30 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
         ? (grantedEvent.result as NodesGranted)
         : undefined;
     let view: JobStateView | undefined;
-    if (!granted) {
+    if (!input.adopt) {
+      grantedEvent = context.df.waitForExternalEvent(nodesGrantedEvent);
+      if (input.readFirst && readsFirstAfterRollover(context)) {
+        // After a re-check's continue-as-new: a grant whose event came as that execution ended is in the record.
+        const first = (yield context.df.callActivityWithRetry(
+          readJobStateActivityName,
+          retry,
+          base,
+        )) as JobStateView;
+        granted = grantMeanwhile();
+        if (!granted && first.state !== 'queued') view = first;
+      }
+      if (!granted && !view) {
+        const recheck = context.df.createTimer(
+          secondsAfter(context.df.currentUtcDateTime, recheckSecondsOf(input)),
+        );
+        const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
+        if (first === grantedEvent) {
+          recheck.cancel();
+          granted = grantedEvent.result as NodesGranted;
+        }
+      }
+    }
+    if (!granted && !view) {
       view = (yield context.df.callActivityWithRetry(readJobStateActivityName, retry, base)) as JobStateView;
       if (view.state === 'queued' || view.state === 'running') granted = grantMeanwhile();
       if (!granted && view.state === 'queued') {
@@ -167,7 +188,7 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
         granted = grantMeanwhile();
         if (!granted) {
           const next = Math.min(recheckSecondsOf(input) * 2, queuedRecheckMaxSeconds);
-          context.df.continueAsNew({ ...base, queuedRecheckSeconds: next });
+          context.df.continueAsNew({ ...base, queuedRecheckSeconds: next, readFirst: true });
           return undefined;
         }
       }
@@ -295,9 +316,11 @@ function* runAttempt(
     resumed?.phase === 'main' || (!resumed && !hasPreparation) ? ['main'] : ['preparation', 'main'];
   for (const phase of phases) {
     let state: WatchState;
+    let afterRollover = false;
     if (resumed && resumed.phase === phase) {
       state = resumed;
       resumed = undefined;
+      afterRollover = true;
     } else {
       const launchInput: LaunchJobTasksInput = {
         lifecycle: base,
@@ -333,7 +356,7 @@ function* runAttempt(
         roundsPerEpisode: launched.roundsPerEpisode,
       };
     }
-    const end: WatchEnd = yield* watchTasks(context, base, state, terminate);
+    const end: WatchEnd = yield* watchTasks(context, base, state, terminate, afterRollover);
     if (end.kind === 'continue') return end;
     if (end.kind === 'terminated') outcome = { kind: 'terminated' };
     else if (end.kind === 'preempted') {
@@ -369,6 +392,8 @@ function* watchTasks(
   input: JobLifecycleInput,
   state: WatchState,
   terminate: Task,
+  /** The state comes from a continue-as-new: events delivered as the previous execution ended were lost. */
+  afterRollover: boolean,
 ): Generator<Task, WatchEnd, unknown> {
   const exits: Record<string, TaskExit> = { ...state.exits };
   const deadline = instantOf(state.deadline);
@@ -380,30 +405,68 @@ function* watchTasks(
   );
   const hosts = new Set(state.tasks.filter((task) => task.hostsNode).map((task) => task.taskId));
   const working = (): boolean => [...waits.keys()].some((taskId) => !hosts.has(taskId));
-  const checkNodes = function* (): Generator<Task, CheckJobNodesResult['lost'], unknown> {
+  const checkNodes = function* (withJob = false): Generator<Task, CheckJobNodesResult, unknown> {
     const check: CheckJobNodesInput = {
       clusterKey: input.clusterKey,
       nodeIds: gang,
       tasks: state.tasks
         .filter((task) => waits.has(task.taskId))
         .map(({ taskId, nodeId }) => ({ taskId, nodeId })),
+      ...(withJob ? { lifecycle: input } : {}),
     };
-    const result = (yield context.df.callActivityWithRetry(
+    return (yield context.df.callActivityWithRetry(
       checkJobNodesActivityName,
       retry,
       check,
     )) as CheckJobNodesResult;
-    return result.lost;
+  };
+  /** A task's exit: recorded and its wait dropped; the end of the watch it makes, if any. */
+  const exited = function* (
+    taskId: string,
+    payload: TaskEventPayload,
+  ): Generator<Task, WatchEnd | undefined, unknown> {
+    waits.delete(taskId);
+    const exit = exitOf(taskId, payload);
+    exits[taskId] = exit;
+    const nodeId = state.tasks.find((task) => task.taskId === taskId)?.nodeId ?? '';
+    const nodeLoss = nodeLossOf(exit, nodeLostRequeues(context));
+    if (nodeLoss) return preempted([{ nodeId, reason: nodeLoss.reason, requeue: nodeLoss.requeue }], exits);
+    if (!taskFailed(exit)) return undefined;
+    // A process killed with its node is a lost node, not a failing job.
+    const lost = (yield* checkNodes()).lost;
+    return lost.length > 0 ? preempted(lost, exits) : { kind: 'exited', exits };
+  };
+  /**
+   * What a node check found: the job being terminated (asked after a continue-as-new), exits the nodes' records
+   * hold for tasks still awaited (their events were lost), then lost nodes.
+   */
+  const checked = function* (result: CheckJobNodesResult): Generator<Task, WatchEnd | undefined, unknown> {
+    if (result.terminating) return { kind: 'terminated', exits };
+    for (const [taskId, exit] of Object.entries(result.exits ?? {})) {
+      if (!waits.has(taskId)) continue;
+      const end = yield* exited(taskId, { ...exit, kind: 'taskExited' });
+      if (end) return end;
+    }
+    if (!working()) return undefined;
+    const lost = result.lost;
+    if (lost.length > 0 && !(yield* exitedCleanly(context, state, lost, waits, exits)))
+      return preempted(lost, exits);
+    return undefined;
   };
   let end: WatchEnd | undefined;
+  if (afterRollover && readsFirstAfterRollover(context)) end = yield* checked(yield* checkNodes(true));
   /** The last round was won by the periodic check's timer (no event), or none ran yet. */
   let quiet = true;
   for (let round = 0; working() && end === undefined; round++) {
     // Continue as new after the episode's rounds, from a quiet round only (1.2 on): an event delivered in the same
     // batch as the one that ended a round is dropped by continue-as-new (the extension keeps no unprocessed events
     // for JavaScript orchestrations), and a task's exit must not be lost with it. A timer's round can still share
-    // its batch with an event, but it comes every `nodeCheckSeconds`, not with every exit of a gang.
-    if (round >= state.roundsPerEpisode && (quiet || !rollsOverQuietly(context))) {
+    // its batch with an event, but it comes every `nodeCheckSeconds`, not with every exit of a gang. Never while
+    // an event already came (it arrived during the node check): it is handled first. An event delivered with the
+    // round's last completion is still lost: the next execution's first node check finds the exit in its node's
+    // record (1.3 on), and whether the job is being terminated in the job's.
+    const arrived = terminate.isCompleted || [...waits.values()].some((wait) => wait.isCompleted);
+    if (round >= state.roundsPerEpisode && (quiet || !rollsOverQuietly(context)) && !arrived) {
       return { kind: 'continue', state: { ...state, exits } };
     }
     const nextCheck = earlierOf(
@@ -415,12 +478,7 @@ function* watchTasks(
     if (winner === terminate) end = { kind: 'terminated', exits };
     else if (winner === undefined) {
       if (notBefore(context.df.currentUtcDateTime, deadline)) end = { kind: 'wallClockExceeded', exits };
-      else {
-        const lost = yield* checkNodes();
-        if (lost.length > 0 && !(yield* exitedCleanly(context, state, lost, waits, exits))) {
-          end = preempted(lost, exits);
-        }
-      }
+      else end = yield* checked(yield* checkNodes());
     } else {
       const taskId = [...waits.entries()].find(([, wait]) => wait === winner)?.[0] ?? '';
       const payload = ((winner as Task).result ?? {}) as TaskEventPayload;
@@ -428,18 +486,7 @@ function* watchTasks(
         waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`)); // taskStarted: wait for the exit
         continue;
       }
-      waits.delete(taskId);
-      const exit = exitOf(taskId, payload);
-      exits[taskId] = exit;
-      const nodeId = state.tasks.find((task) => task.taskId === taskId)?.nodeId ?? '';
-      const nodeLoss = nodeLossOf(exit, nodeLostRequeues(context));
-      if (nodeLoss) {
-        end = preempted([{ nodeId, reason: nodeLoss.reason, requeue: nodeLoss.requeue }], exits);
-      } else if (taskFailed(exit)) {
-        // A process killed with its node is a lost node, not a failing job.
-        const lost = yield* checkNodes();
-        end = lost.length > 0 ? preempted(lost, exits) : { kind: 'exited', exits };
-      }
+      end = yield* exited(taskId, payload);
     }
   }
   if (end === undefined) {

@@ -266,7 +266,10 @@ export async function scheduleJobs(
       const maxNodeCount = read ? clusterLimits(read.record).maxNodeCount : undefined;
       const limit = services.config.queueLookAhead + (maxNodeCount ?? 0);
       const head = await services.store.listQueueHead(clusterKey, limit, maxNodeCount);
-      if (!housekeeping || maxNodeCount === undefined) return { head, oversized: [], behind: [] };
+      // A pass with nothing to run explains jobs too large for the cluster at once, due or not: the scheduler may
+      // end after it, and such a job would otherwise say nothing until its lifecycle's re-check.
+      if (maxNodeCount === undefined || (!housekeeping && head.length > 0))
+        return { head, oversized: [], behind: [] };
       const last = head.length === limit ? head[head.length - 1].queueOrder : undefined;
       const [oversized, behind] = await Promise.all([
         services.store.listOversizedQueued(clusterKey, maxNodeCount, explainedBefore, queueInfoWritesPerPass),

@@ -1,5 +1,7 @@
 // The control plane's record of each node (what its agent reported and what the cluster monitor decided), one
 // small document per node, partitioned by cluster. Updates are read-modify-write with the document's ETag.
+import type { TaskEndReason } from '../contracts/nodeEvent';
+import type { NodeRemoval } from '../contracts/nodeTask';
 
 export type NodeState = 'preparing' | 'idle' | 'running' | 'unusable' | 'leaving';
 
@@ -43,6 +45,21 @@ export interface NodeRecord {
    * task's exit (events are handled concurrently, in any order) must not make the node run a task that ended.
    */
   exitedTasks?: Record<string, string>;
+  /**
+   * The newest tasks' exits as reported (task id -> exit), so a job whose lifecycle lost the exit's event (delivered
+   * as it continued as new) still learns it from its node check.
+   */
+  taskExits?: Record<string, NodeTaskExit>;
+}
+
+/** A task's exit as its node reported it (the taskExited event's fields). */
+export interface NodeTaskExit {
+  exitCode?: number;
+  signal?: string;
+  reason?: TaskEndReason;
+  message?: string;
+  nodeRemoval?: NodeRemoval;
+  time: string;
 }
 
 export interface NodeStore {

@@ -572,3 +572,33 @@ test('manual scale keeps a setup-failed node as one of targetNodeCount (visible,
   expect(plan.counts).toMatchObject({ idleNodeCount: 2, unusableNodeCount: 1 });
   expect(plan.allocationState).toBe('steady');
 });
+
+test("node events: a task's exit is kept in its node's record (the newest 64), for a lifecycle that lost its event", () => {
+  let node: NodeRecord | undefined = setUpNode();
+  node = applyNodeEvent(node, {
+    ...taskExit,
+    attempt: 1,
+    reason: 'exited',
+    exitCode: 3,
+    message: 'x'.repeat(5000),
+  });
+  expect(node?.taskExits?.t).toEqual({
+    exitCode: 3,
+    reason: 'exited',
+    message: 'x'.repeat(1024),
+    time: iso(1_000),
+  });
+  for (let i = 0; i < 70; i++) {
+    node = applyNodeEvent(node, {
+      ...taskExit,
+      attempt: 1,
+      taskId: `k${i}`,
+      time: iso(900 - i),
+      reason: 'killed',
+      signal: 'SIGTERM',
+    });
+  }
+  expect(Object.keys(node?.taskExits ?? {})).toHaveLength(64);
+  expect(node?.taskExits?.k69).toEqual({ signal: 'SIGTERM', reason: 'killed', time: iso(831) });
+  expect(node?.taskExits?.t).toBeUndefined(); // the oldest went first
+});

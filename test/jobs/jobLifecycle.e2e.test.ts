@@ -319,3 +319,20 @@ test('finished orchestration instances are purged after the retention; running o
   await bed.putJob('after-purge', customJob(bed, 'c1', 'true'));
   expect((await bed.waitForJob('after-purge', 'ended', jobEnded)).executionState).toBe('succeeded');
 }, 120_000);
+
+test('short jobs whose watch continues as new every round all end: no exit is lost at an episode boundary', async () => {
+  // Every round here is one episode (JOB_WATCH_ROUNDS_PER_EPISODE=1) with a node check each second: exits often
+  // arrive as a watch continues as new, which keeps no events (test/jobs/jobLifecycleOrchestrator.replay.test.ts
+  // pins the mechanism; this runs it through the real stack).
+  await bed.createCluster('quad', 4);
+  const names = Array.from({ length: 16 }, (_, i) => `short${i}`);
+  for (const [i, name] of names.entries()) {
+    await bed.putJob(
+      name,
+      customJob(bed, 'quad', `sleep ${(1 + ((i * 37) % 23) / 10).toFixed(2)}; echo done`),
+    );
+  }
+  for (const name of names) {
+    expect((await bed.waitForJob(name, 'ended', jobEnded, 90_000)).executionState).toBe('succeeded');
+  }
+}, 240_000);

@@ -553,3 +553,126 @@ test('a node host ending by itself while the job runs fails the attempt with its
   });
   expect(JSON.stringify(complete.input)).toContain("The process 'job_node-1' exited with code 125.");
 });
+
+describe('1.3: what continue-as-new loses is read back', () => {
+  const watching = {
+    attempt: 1,
+    phase: 'main' as const,
+    tasks: [master],
+    exits: {},
+    deadline: at(3600),
+    maxWallClockSeconds: 3600,
+    nodeCheckSeconds: 30,
+    roundsPerEpisode: 100,
+  };
+  const resumed: JobLifecycleInput = { ...input, watching };
+  const exit = { taskId: master.taskId, exitCode: 0, reason: 'exited', time: at(1) };
+
+  test("a resumed watch first checks the nodes and the job's record; older instances wait at once", async () => {
+    const first = flat(await replay(jobLifecycleOrchestrator, resumed, [], '1.3'));
+    expect(first).toEqual([
+      expect.objectContaining({
+        functionName: 'CheckJobNodes',
+        input: expect.objectContaining({
+          tasks: [{ taskId: master.taskId, nodeId: 'node-1' }],
+          lifecycle: input,
+        }),
+      }),
+    ]);
+    expect(flat(await replay(jobLifecycleOrchestrator, resumed, [], '1.2'))[0]).toMatchObject({
+      actionType: 5,
+    });
+    // The exit its node's record holds (its event went with the previous execution) completes the attempt.
+    const exited = await replay(
+      jobLifecycleOrchestrator,
+      resumed,
+      [completed(0, { lost: [], exits: { [master.taskId]: exit } })],
+      '1.3',
+    );
+    expect(flat(exited).at(-1)).toMatchObject({
+      functionName: 'CompleteJobAttempt',
+      input: { outcome: { kind: 'succeeded', exitCode: 0 } },
+    });
+    // A terminate whose event was lost: the record says so.
+    const terminated = await replay(
+      jobLifecycleOrchestrator,
+      resumed,
+      [completed(0, { lost: [], terminating: true })],
+      '1.3',
+    );
+    expect(flat(terminated).at(-1)).toMatchObject({
+      functionName: 'StopJobTasks',
+      input: { signal: 'SIGTERM', reason: 'The job was terminated by the user.' },
+    });
+  });
+
+  test('an exit found by the periodic node check is taken like its event', async () => {
+    const state = await replay(jobLifecycleOrchestrator, input, [
+      ...runningMain(),
+      episode(31),
+      fired(3, 31),
+      completed(4, { lost: [], exits: { [master.taskId]: exit } }, 31),
+    ]);
+    expect(flat(state).at(-1)).toMatchObject({
+      functionName: 'CompleteJobAttempt',
+      input: { outcome: { kind: 'succeeded', exitCode: 0 } },
+    });
+  });
+
+  test('the watch does not continue as new while an event that came during its node check waits', async () => {
+    const state = await replay(
+      jobLifecycleOrchestrator,
+      input,
+      [
+        ...runningMain(1),
+        episode(30),
+        fired(3, 30),
+        raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }, 30),
+        completed(4, { lost: [] }, 30),
+      ],
+      '1.2',
+    );
+    expect(state.isDone).toBe(false);
+    expect(flat(state).at(-1)).toMatchObject({ functionName: 'CompleteJobAttempt', input: { attempt: 1 } });
+  });
+
+  test("a queued job's re-check continues as new asking the next execution to read the record first", async () => {
+    const rechecked = flat(
+      await replay(jobLifecycleOrchestrator, input, [
+        episode(30),
+        fired(0, 30),
+        completed(1, { state: 'queued', attempt: 0, nodeIds: [] }, 30),
+        completed(2, null, 30),
+      ]),
+    );
+    expect(rechecked.at(-1)).toMatchObject({
+      actionType: 4,
+      input: { readFirst: true, queuedRecheckSeconds: 60 },
+    });
+    const next: JobLifecycleInput = { ...input, queuedRecheckSeconds: 60, readFirst: true };
+    expect(flat(await replay(jobLifecycleOrchestrator, next, [], '1.3'))[0]).toMatchObject({
+      functionName: 'ReadJobState',
+    });
+    expect(flat(await replay(jobLifecycleOrchestrator, next, [], '1.2'))[0]).toMatchObject({ actionType: 5 });
+    // Granted as the previous execution ended: taken up at once (its phases launched again).
+    const running = flat(
+      await replay(
+        jobLifecycleOrchestrator,
+        next,
+        [completed(0, { state: 'running', attempt: 1, nodeIds: ['node-1'] })],
+        '1.3',
+      ),
+    );
+    expect(running.at(-1)).toMatchObject({ functionName: 'LaunchJobTasks', input: { attempt: 1 } });
+    // Still queued: it waits for a grant until its next re-check.
+    const queued = flat(
+      await replay(
+        jobLifecycleOrchestrator,
+        next,
+        [completed(0, { state: 'queued', attempt: 0, nodeIds: [] })],
+        '1.3',
+      ),
+    );
+    expect(queued.at(-1)).toMatchObject({ actionType: 5, fireAt: at(60) });
+  });
+});
