@@ -123,6 +123,9 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
       ...stack.appSettings(),
       FUNCTIONS_ADMIN_KEY: masterKey,
       FUNCTIONS_HOST_KEY: functionKey,
+      // A stop (restartHost, stop) waits at most this long for in-flight invocations (30 s by default), as the
+      // supervisor's SIGKILL after 15 s bounded it before the host had its own deadline.
+      FUNCTIONS_HOST_SHUTDOWN_TIMEOUT_MS: '10000',
       ...options.settings,
     };
     const echo = options.echo === true;
