@@ -100,14 +100,15 @@ function teeToFile(sink: OutputSink, dir: string | undefined, name: string): Out
   }
   const file = fd;
   return {
-    write(chunk: Buffer): void {
-      sink.write(chunk);
+    write(chunk: Buffer): boolean | void {
       try {
         fs.writeSync(file, chunk);
       } catch {
         // a full or gone volume: the blob keeps the output
       }
+      return sink.write(chunk);
     },
+    ...(sink.drained ? { drained: () => sink.drained!() } : {}),
     async close(): Promise<void> {
       fs.closeSync(file);
       await sink.close();
@@ -517,7 +518,7 @@ export class NodeAgent {
     };
   }
 
-  private async openLog(blob: BlobPath): Promise<AppendBlobLog> {
+  private async openLog(blob: BlobPath, run?: TaskRunTelemetry): Promise<AppendBlobLog> {
     const container = this.storage.blobs.getContainerClient(blob.container);
     // Once per container and agent run (every task writes two logs into the same one).
     if (!this.logContainers.has(blob.container)) {
@@ -529,7 +530,13 @@ export class NodeAgent {
       }
       this.logContainers.add(blob.container);
     }
-    return new AppendBlobLog(container.getAppendBlobClient(blob.name));
+    return new AppendBlobLog(container.getAppendBlobClient(blob.name), {
+      onTruncated: () => {
+        const why = `${blob.container}/${blob.name} reached the append blob's block limit: the output after it is dropped`;
+        this.log('warn', why);
+        (run?.telemetry ?? this.telemetry)?.trace(why, 'warning', { blob: `${blob.container}/${blob.name}` });
+      },
+    });
   }
 
   /** Mounts and the setup task run once per node; the result is remembered across agent restarts. */
@@ -951,8 +958,8 @@ export class NodeAgent {
       fs.mkdirSync(cwd, { recursive: true });
       // A container makes them itself (its shell runs the same steps first): paths outside its mounts are its own.
       if (message.prepare && !(message.container && this.hasDocker())) prepareOnHost(message.prepare);
-      stdout = await this.openLog(message.stdout);
-      stderr = await this.openLog(message.stderr);
+      stdout = await this.openLog(message.stdout, run);
+      stderr = await this.openLog(message.stderr, run);
     } catch (error: unknown) {
       const why = `The task could not start: ${(error as Error).message}`;
       this.log('warn', `task ${message.taskId}: ${why}`);
