@@ -87,3 +87,56 @@ describe('an eviction notice', () => {
     ]);
   });
 });
+
+/** Whether process `pid` runs (not gone, not a zombie waiting to be reaped). */
+function runs(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function stillRuns(pid: number): Promise<boolean> {
+  for (let i = 0; i < 40 && runs(pid); i++) await delay(50);
+  return runs(pid);
+}
+
+describe('a process a task started in a session of its own', () => {
+  test('is stopped once the task exited', async () => {
+    h = agentHarness();
+    const pidFile = path.join(h.dir, 'daemon.pid');
+    await h.handle(runTask('t6', `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600' & sleep 0.3; exit 0`));
+    const exit = await h.waitFor((e) => e.kind === 'taskExited', 20_000);
+    expect(exit.exitCode).toBe(0);
+    const daemon = Number(fs.readFileSync(pidFile, 'utf8'));
+    try {
+      expect(await stillRuns(daemon)).toBe(false);
+    } finally {
+      if (runs(daemon)) process.kill(daemon, 'SIGKILL');
+    }
+  });
+
+  test("gets the task's kill signal", async () => {
+    h = agentHarness();
+    const pidFile = path.join(h.dir, 'daemon.pid');
+    const termFile = path.join(h.dir, 'daemon.term');
+    await h.handle(
+      runTask(
+        't7',
+        `setsid sh -c 'trap "echo term > ${termFile}; exit 0" TERM; echo $$ > ${pidFile}; sleep 600 & wait' & sleep 600`,
+      ),
+    );
+    await h.waitFor((e) => e.kind === 'taskStarted');
+    for (let i = 0; i < 100 && !fs.existsSync(pidFile); i++) await delay(50);
+    const daemon = Number(fs.readFileSync(pidFile, 'utf8'));
+    try {
+      await h.handle({ kind: 'killTask', taskId: 't7', signal: 'SIGTERM' });
+      await h.waitFor((e) => e.kind === 'taskExited', 20_000);
+      expect(fs.readFileSync(termFile, 'utf8')).toBe('term\n');
+    } finally {
+      if (runs(daemon)) process.kill(-daemon, 'SIGKILL');
+    }
+  });
+});

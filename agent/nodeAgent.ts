@@ -69,7 +69,7 @@ import {
   type TaskReport,
 } from './taskJournal';
 import { poisonCopyOf } from './poisonTaskMessage';
-import { isSameProcess, stopProcessGroup } from './orphanProcess';
+import { isSameProcess, signalTaskProcesses, stopProcessGroup, taskMarkerVariable } from './orphanProcess';
 import { nodeTaskGroups } from '../shared/adapters/compute/nodeTaskProcesses';
 import {
   dockerConfigJson,
@@ -356,10 +356,10 @@ export class NodeAgent {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const task of this.running.values()) {
       task.end ??= { reason: 'nodeLost', message: 'The node agent stopped.' };
-      task.process.kill('SIGTERM');
+      this.signalTask(task, 'SIGTERM');
     }
     await this.waitForTasks(graceMs);
-    for (const task of this.running.values()) task.process.kill('SIGKILL');
+    for (const task of this.running.values()) this.signalTask(task, 'SIGKILL');
     await this.pollLoop;
     this.launcher?.stop();
     this.journal?.close();
@@ -894,7 +894,13 @@ export class NodeAgent {
       message: message.reason ?? `Killed on request (${message.signal}).`,
       nodeRemoval: message.nodeRemoval,
     };
-    task.process.kill(message.signal);
+    this.signalTask(task, message.signal);
+  }
+
+  /** Signals a task's process group, and its processes outside it (in a session of their own). */
+  private signalTask(task: RunningTask, signal: NodeJS.Signals): void {
+    task.process.kill(signal);
+    signalTaskProcesses(task.message.taskId, signal);
   }
 
   /** A task that does not start: what it acquired is given back, and its exit says why. */
@@ -1028,6 +1034,8 @@ export class NodeAgent {
         ...(container ? { BATCHAI_ATTEMPT_LABEL: attemptTag } : {}),
         ...message.environment,
         ...secrets,
+        // Marks every process of the task, even one in a session of its own: stopped with the task.
+        [taskMarkerVariable]: message.taskId,
       },
       container,
     );
@@ -1054,7 +1062,7 @@ export class NodeAgent {
     const evicted = this.evicted;
     if (evicted) {
       task.end ??= { reason: 'evicted', message: evicted };
-      void this.evictionForwarded.then(() => process.kill('SIGTERM'));
+      void this.evictionForwarded.then(() => this.signalTask(task, 'SIGTERM'));
     }
     void process.started.then((pid) => {
       if (pid !== undefined) this.journal?.spawned(message.taskId, pid);
@@ -1070,6 +1078,11 @@ export class NodeAgent {
     });
     const reported = process.done.then(async (ended) => {
       this.finishing.add(message.taskId);
+      // What the task left running outside its process group (a daemon in a session of its own) ends with it,
+      // before its mounts are released.
+      const left = signalTaskProcesses(message.taskId, 'SIGKILL');
+      if (left.length > 0)
+        this.log('warn', `task ${message.taskId} left process group(s) ${left.join(', ')} running: killed`);
       let outcome = ended;
       if (keepAs && container) {
         const succeeded = outcome.exitCode === 0 && !outcome.error && !outcome.lost;
@@ -1189,7 +1202,7 @@ export class NodeAgent {
       );
       this.telemetry?.exception(error, { stage: 'evictionNotice', eventId: event.EventId });
     } finally {
-      for (const task of tasks) task.process.kill('SIGTERM');
+      for (const task of tasks) this.signalTask(task, 'SIGTERM');
       forwarded();
     }
     const notBefore = event.NotBefore ? Date.parse(event.NotBefore) : NaN;

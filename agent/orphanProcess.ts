@@ -56,3 +56,48 @@ export async function stopProcessGroup(pgid: number, graceMs: number): Promise<v
   const killDeadline = Date.now() + 5_000; // a process this agent may not signal (EPERM) is left
   while (groupAlive(pgid) && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 50));
 }
+
+/** The variable the agent gives each task's processes (its task id): how what a task left is found. */
+export const taskMarkerVariable = 'BATCHAI_TASK_ID';
+
+/**
+ * The process groups of the processes carrying `<taskMarkerVariable>=<taskId>` in their environment (a task's
+ * processes, including those in a session of their own, which its group's signals miss), from /proc; never the
+ * caller's own group (the agent's, which its task launcher shares). Empty where there is no /proc.
+ */
+export function taskProcessGroups(taskId: string): number[] {
+  const marker = Buffer.from(`${taskMarkerVariable}=${taskId}\0`);
+  const groups = new Set<number>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${name}/environ`);
+      const at = environ.indexOf(marker);
+      if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
+      const fields = processStatFields(Number(name));
+      if (fields[0] !== 'Z') groups.add(Number(fields[2]));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  let own: number | undefined;
+  try {
+    own = Number(processStatFields('self')[2]);
+  } catch {
+    own = undefined;
+  }
+  return [...groups].filter((group) => group > 1 && group !== own);
+}
+
+/** Signals every process group holding a process of task `taskId`; returns the groups signalled. */
+export function signalTaskProcesses(taskId: string, signal: NodeJS.Signals): number[] {
+  const groups = taskProcessGroups(taskId);
+  for (const group of groups) signalGroup(group, signal);
+  return groups;
+}
