@@ -140,3 +140,12 @@ describe('a process a task started in a session of its own', () => {
     }
   });
 });
+
+test('an agent that stops reports the exit of a task that ignores SIGTERM (SIGKILLed after the grace)', async () => {
+  h = agentHarness();
+  await h.handle(runTask('t8', "trap '' TERM; sleep 600"));
+  await h.waitFor((e) => e.kind === 'taskStarted');
+  await h.agent.stop(500);
+  const exit = h.sent.find((e) => e.kind === 'taskExited');
+  expect([exit?.reason, exit?.signal]).toEqual(['nodeLost', 'SIGKILL']);
+});

@@ -73,6 +73,7 @@ import { isSameProcess, signalTaskProcesses, stopProcessGroup, taskMarkerVariabl
 import { nodeTaskGroups } from '../shared/adapters/compute/nodeTaskProcesses';
 import {
   dockerConfigJson,
+  outputDrainGraceMs,
   TaskProcess,
   type OutputSink,
   type RunningProcess,
@@ -360,6 +361,8 @@ export class NodeAgent {
     }
     await this.waitForTasks(graceMs);
     for (const task of this.running.values()) this.signalTask(task, 'SIGKILL');
+    // The exits of tasks that ignored SIGTERM are reported too (their output drained) before the agent goes.
+    await this.waitForTasks(outputDrainGraceMs + 5_000);
     await this.pollLoop;
     this.launcher?.stop();
     this.journal?.close();
