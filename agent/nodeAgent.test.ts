@@ -149,3 +149,55 @@ test('an agent that stops reports the exit of a task that ignores SIGTERM (SIGKI
   const exit = h.sent.find((e) => e.kind === 'taskExited');
   expect([exit?.reason, exit?.signal]).toEqual(['nodeLost', 'SIGKILL']);
 });
+
+describe('housekeeping', () => {
+  test('heartbeats that overlap (a slow queue) send an unreported exit once', async () => {
+    h = agentHarness();
+    const queue = h.inner.eventsQueue as { sendMessage: (text: string) => Promise<void> };
+    const send = queue.sendMessage;
+    queue.sendMessage = async (text) => {
+      await delay(300);
+      await send(text);
+    };
+    const finished = {
+      exit: { kind: 'taskExited', taskId: 't9', jobId: 'j', attempt: 1, reason: 'exited', exitCode: 0 },
+      time: new Date().toISOString(),
+    };
+    (h.inner.finished as Map<string, unknown>).set('t9', finished);
+    (h.inner.unreported as Set<string>).add('t9');
+    const heartbeat = h.inner.heartbeat as () => Promise<void>;
+    await Promise.all([heartbeat.call(h.agent), delay(100).then(() => heartbeat.call(h.agent))]);
+    expect(h.sent.filter((e) => e.kind === 'taskExited')).toHaveLength(1);
+  });
+
+  test("a task's own working directory (the agent's) is removed after its exit; a job's is kept", async () => {
+    h = agentHarness();
+    await h.handle(runTask('t10', 'echo x > file'));
+    await h.handle(runTask('t11', 'echo x > file', { workingDirectory: 'jobdir' }));
+    await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 't10');
+    await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 't11');
+    await h.agent.stop(1_000); // waits for the exits' handling
+    expect(fs.existsSync(path.join(h.dir, 'tasks', 't10'))).toBe(false);
+    expect(fs.readFileSync(path.join(h.dir, 'jobdir', 'file'), 'utf8')).toBe('x\n');
+  });
+
+  test('asking whether a Docker engine answers does not block the agent', async () => {
+    h = agentHarness();
+    const bin = path.join(h.dir, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\nsleep 1\nexit 1\n', { mode: 0o755 });
+    h.inner.dockerCli = path.join(bin, 'docker');
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    try {
+      const answers = await Promise.all([
+        (h.inner.hasDocker as () => Promise<boolean> | boolean).call(h.agent),
+        (h.inner.hasDocker as () => Promise<boolean> | boolean).call(h.agent),
+      ]);
+      expect(answers).toEqual([false, false]);
+      expect(ticks).toBeGreaterThan(5); // the event loop ran while docker answered
+    } finally {
+      clearInterval(ticker);
+    }
+  });
+});

@@ -3,7 +3,7 @@
 // and forwards eviction notices (Scheduled Events) to running tasks as SIGTERM. Same program on VMs and local nodes.
 // Secrets arrive sealed with the cluster's node data key: opened in memory into a process's environment, never
 // written to a log, a blob or a file (except a mount's credentials file, only while the mount command runs).
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -194,6 +194,11 @@ export class NodeAgent {
   private taskPollWoken = false;
   private endTaskPollWait: (() => void) | undefined;
   private dockerAvailable: { yes: boolean; at: number } | undefined;
+  private dockerAsked: Promise<boolean> | undefined;
+  /** The docker CLI hasDocker() runs (tests: a stand-in). */
+  private readonly dockerCli = 'docker';
+  /** A heartbeat is under way (a slow queue): the next one waits its turn instead of sending the same exits again. */
+  private heartbeating = false;
   /** Starts host processes cheaply (agent/taskLauncher.ts); tasks are spawned directly without it. */
   private launcher: TaskLauncher | undefined;
   /** Job processes run in the jobs' slice, away from the Instance Metadata Service (VMs; jobProcessFence.ts). */
@@ -279,7 +284,7 @@ export class NodeAgent {
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
     await this.recoverTasks(journaled);
     // Local nodes may share one Docker engine: only a VM's agent owns all the prepared images it finds.
-    if (this.config.mode === 'vm' && this.hasDocker()) await this.preparedImages.removeLeftovers();
+    if (this.config.mode === 'vm' && (await this.hasDocker())) await this.preparedImages.removeLeftovers();
     if (this.imds) this.startWatcher(this.imds);
     try {
       this.nodeDataKey = await loadNodeDataKey(this.config, { imds: this.imds });
@@ -380,7 +385,7 @@ export class NodeAgent {
     const stopped = new Set<string>();
     await Promise.all(
       journaled.unfinished.map(async (task) => {
-        if (task.container && this.hasDocker()) {
+        if (task.container && (await this.hasDocker())) {
           const removed = spawnSync('docker', ['rm', '-f', task.container], {
             stdio: 'ignore',
             timeout: 60_000,
@@ -495,6 +500,16 @@ export class NodeAgent {
       void this.stop(2_000).then(() => process.exit(0));
       return;
     }
+    if (this.heartbeating) return;
+    this.heartbeating = true;
+    try {
+      await this.beat();
+    } finally {
+      this.heartbeating = false;
+    }
+  }
+
+  private async beat(): Promise<void> {
     try {
       await this.send({ kind: 'heartbeat', runningTaskIds: [...this.running.keys()], setup: this.setup });
     } catch (error: unknown) {
@@ -944,6 +959,8 @@ export class NodeAgent {
   }
 
   private async startTask(message: RunTaskMessage): Promise<void> {
+    // A task without a working directory of its own gets one of the agent's, removed after its exit.
+    const ownDirectory = !message.workingDirectory;
     const cwd = message.workingDirectory
       ? path.resolve(this.config.workRoot, message.workingDirectory)
       : path.join(this.config.workRoot, 'tasks', message.taskId.replace(/[^A-Za-z0-9_.-]/g, '_'));
@@ -966,7 +983,7 @@ export class NodeAgent {
       if (message.jobMounts) releaseMounts = await this.jobMounts.acquire(message.taskId, message.jobMounts);
       fs.mkdirSync(cwd, { recursive: true });
       // A container makes them itself (its shell runs the same steps first): paths outside its mounts are its own.
-      if (message.prepare && !(message.container && this.hasDocker())) prepareOnHost(message.prepare);
+      if (message.prepare && !(message.container && (await this.hasDocker()))) prepareOnHost(message.prepare);
       stdout = await this.openLog(message.stdout, run);
       stderr = await this.openLog(message.stderr, run);
     } catch (error: unknown) {
@@ -985,7 +1002,7 @@ export class NodeAgent {
     const attemptTag = attemptLabel(message.jobId, message.attempt);
     const multiNode = (message.environment?.AZ_BATCH_HOST_LIST ?? '').includes(',');
     if (message.container) {
-      if (this.hasDocker()) {
+      if (await this.hasDocker()) {
         if (message.container.prepared) {
           const image = preparedImageName(this.nodeId, message.jobId, message.attempt);
           if (message.container.prepared === 'keep') keepAs = image;
@@ -1112,6 +1129,13 @@ export class NodeAgent {
         this.log('warn', `could not report the start of task ${message.taskId}: ${(error as Error).message}`),
       );
       await this.reportExit(message.taskId, finished);
+      if (ownDirectory) {
+        await fs.promises
+          .rm(cwd, { recursive: true, force: true })
+          .catch((error: unknown) =>
+            this.log('warn', `task ${message.taskId}: ${cwd} was not removed: ${(error as Error).message}`),
+          );
+      }
     });
     this.exitReports.add(reported);
     void reported.finally(() => this.exitReports.delete(reported));
@@ -1157,17 +1181,24 @@ export class NodeAgent {
     return new TaskProcess(options);
   }
 
-  /** Whether a Docker engine answers. A "no" is asked again after a while: at boot the engine may start later. */
-  private hasDocker(): boolean {
+  /**
+   * Whether a Docker engine answers (`docker info`, up to 10 s: asked without blocking the agent, once at a time). A
+   * "no" is asked again after a while: at boot the engine may start later.
+   */
+  private hasDocker(): Promise<boolean> {
     const now = Date.now();
-    if (
-      this.dockerAvailable === undefined ||
-      (!this.dockerAvailable.yes && now - this.dockerAvailable.at > 30_000)
-    ) {
-      const yes = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-      this.dockerAvailable = { yes, at: now };
-    }
-    return this.dockerAvailable.yes;
+    const known = this.dockerAvailable;
+    if (known && (known.yes || now - known.at <= 30_000)) return Promise.resolve(known.yes);
+    this.dockerAsked ??= new Promise<boolean>((resolve) => {
+      const docker = spawn(this.dockerCli, ['info'], { stdio: 'ignore', timeout: 10_000 });
+      docker.once('error', () => resolve(false));
+      docker.once('exit', (code) => resolve(code === 0));
+    }).then((yes) => {
+      this.dockerAvailable = { yes, at: Date.now() };
+      this.dockerAsked = undefined;
+      return yes;
+    });
+    return this.dockerAsked;
   }
 
   /** Reports the eviction, forwards it to running tasks as SIGTERM, and acknowledges once they exited. */
