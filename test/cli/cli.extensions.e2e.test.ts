@@ -144,7 +144,8 @@ describe('batchai extension commands through the real app', () => {
 
     const list = await cliOk(['sweep', 'list', ...expScope, '-o', 'table']);
     expect(list.split('\n')[0]).toMatch(/Name\s+Experiment\s+State\s+Trials.*Best trial\s+Best metric/);
-    expect(list.split('\n')[2]).toMatch(/^lrs\s+exp\s+succeeded\s+2\s+0\s+2\s+0\s+lrs-t1\s+[\d.]+$/);
+    // Trials, Not started, Running, Succeeded, Failed.
+    expect(list.split('\n')[2]).toMatch(/^lrs\s+exp\s+succeeded\s+2\s+0\s+0\s+2\s+0\s+lrs-t1\s+[\d.]+$/);
   }, 240_000);
 
   test('sweep cancel stops a running sweep and sweep delete removes it', async () => {
