@@ -1,7 +1,7 @@
 // A process an earlier agent started (agent/taskJournal.ts) and that may still run: found by its pid only if it is
 // the same process (a pid is reused once its process is gone, and after a reboot), and stopped with its group.
 import * as fs from 'fs';
-import { processStatFields } from '../shared/adapters/compute/nodeTaskProcesses';
+import { processGroupsWithVariable, processStatFields } from '../shared/adapters/compute/nodeTaskProcesses';
 
 /** Linux's clock ticks per second for /proc times (USER_HZ). */
 const ticksPerSecond = 100;
@@ -66,33 +66,7 @@ export const taskMarkerVariable = 'BATCHAI_TASK_ID';
  * caller's own group (the agent's, which its task launcher shares). Empty where there is no /proc.
  */
 export function taskProcessGroups(taskId: string): number[] {
-  const marker = Buffer.from(`${taskMarkerVariable}=${taskId}\0`);
-  const groups = new Set<number>();
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const environ = fs.readFileSync(`/proc/${name}/environ`);
-      const at = environ.indexOf(marker);
-      if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
-      const fields = processStatFields(Number(name));
-      if (fields[0] !== 'Z') groups.add(Number(fields[2]));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  let own: number | undefined;
-  try {
-    own = Number(processStatFields('self')[2]);
-  } catch {
-    own = undefined;
-  }
-  return [...groups].filter((group) => group > 1 && group !== own);
+  return processGroupsWithVariable(taskMarkerVariable, taskId);
 }
 
 /** Signals every process group holding a process of task `taskId`; returns the groups signalled. */

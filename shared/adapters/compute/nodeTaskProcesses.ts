@@ -16,7 +16,15 @@ export function processStatFields(pid: number | 'self'): string[] {
  * AZ_BATCHAI_NODE_ID), from /proc; empty where there is no /proc.
  */
 export function nodeTaskGroups(nodeId: string): number[] {
-  const marker = Buffer.from(`AZ_BATCHAI_NODE_ID=${nodeId}\0`);
+  return processGroupsWithVariable('AZ_BATCHAI_NODE_ID', nodeId);
+}
+
+/**
+ * The process groups of the live (not zombie) processes whose environment holds `<name>=<value>`, from /proc;
+ * never the caller's own group. Empty where there is no /proc.
+ */
+export function processGroupsWithVariable(name: string, value: string): number[] {
+  const marker = Buffer.from(`${name}=${value}\0`);
   const groups = new Set<number>();
   let entries: string[];
   try {
@@ -24,13 +32,14 @@ export function nodeTaskGroups(nodeId: string): number[] {
   } catch {
     return [];
   }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      const environ = fs.readFileSync(`/proc/${name}/environ`);
+      const environ = fs.readFileSync(`/proc/${entry}/environ`);
       const at = environ.indexOf(marker);
       if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue;
-      groups.add(Number(processStatFields(Number(name))[2]));
+      const fields = processStatFields(Number(entry));
+      if (fields[0] !== 'Z') groups.add(Number(fields[2]));
     } catch {
       // gone meanwhile, or not ours to read
     }
