@@ -8,38 +8,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runCli } from '../../cli/cliRunner';
 import type { CommandIo } from '../../cli/commandSpec';
+import { scriptedIo, type ScriptedReply } from './support/scriptedIo';
 
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-function io(replies: Reply[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const urls: string[] = [];
-  const commandIo: CommandIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env,
-    cwd: __dirname,
-    sleep: async () => undefined,
-    fetch: async (url, init) => {
-      urls.push(`${init?.method ?? 'GET'} ${url}`);
-      const reply = replies.shift();
-      if (!reply) throw new Error(`unexpected ${url}`);
-      return new Response(
-        reply.body === undefined
-          ? null
-          : typeof reply.body === 'string'
-            ? reply.body
-            : JSON.stringify(reply.body),
-        { status: reply.status, headers: reply.headers },
-      );
-    },
-  };
-  return { commandIo, out: () => out.join(''), err: () => err.join(''), urls };
+/** The scripted I/O with stdout and stderr read as text. */
+function io(replies: ScriptedReply[], env: Record<string, string> = {}) {
+  const t = scriptedIo(replies, env, __dirname);
+  return { ...t, out: () => t.out.join(''), err: () => t.err.join('') };
 }
 
 const ws = ['-g', 'rg', '-w', 'ws'];
@@ -141,7 +115,7 @@ describe('per-request timeout', () => {
 
   test('the timeout is per request: a long poll of many quick answers is not cut', async () => {
     const running = { status: 200, body: { name: 'j', properties: { executionState: 'running' } } };
-    const replies: Reply[] = [...Array.from({ length: 5 }, () => running)];
+    const replies: ScriptedReply[] = [...Array.from({ length: 5 }, () => running)];
     replies.push({
       status: 200,
       body: { name: 'j', properties: { executionState: 'succeeded', executionInfo: { exitCode: 0 } } },

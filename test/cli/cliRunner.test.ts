@@ -1,28 +1,10 @@
 // In-process tests of the runner: exit codes, where errors go and how they read, help, and that secrets given on
 // the command line are never printed. The service is a scripted fetch.
 import { runCli } from '../../cli/cliRunner';
-import type { CommandIo } from '../../cli/commandSpec';
+import { scriptedIo, type ScriptedReply } from './support/scriptedIo';
 
-function io(replies: { status: number; body?: unknown }[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const urls: string[] = [];
-  const commandIo: CommandIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env,
-    cwd: __dirname,
-    sleep: async () => undefined,
-    fetch: async (url, init) => {
-      urls.push(`${init?.method ?? 'GET'} ${url}`);
-      const reply = replies.shift();
-      if (!reply) throw new Error(`unexpected ${url}`);
-      return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), {
-        status: reply.status,
-      });
-    },
-  };
-  return { commandIo, out, err, urls };
+function io(replies: ScriptedReply[], env: Record<string, string> = {}) {
+  return scriptedIo(replies, env, __dirname);
 }
 
 test('a service error prints code: message (target) on stderr and exits 1', async () => {
