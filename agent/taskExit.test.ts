@@ -6,18 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TaskLauncher } from './taskLauncher';
-import { TaskProcess, type OutputSink, type RunningProcess } from './taskProcess';
-
-class Collected implements OutputSink {
-  text = '';
-  closed = false;
-  write(chunk: Buffer): void {
-    this.text += chunk.toString('utf8');
-  }
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-}
+import { TaskProcess, type RunningProcess } from './taskProcess';
+import { Collected } from '../test/compute/support/collectedOutput';
 
 let dir: string;
 let launcher: TaskLauncher;
