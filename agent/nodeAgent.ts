@@ -1084,7 +1084,9 @@ export class NodeAgent {
       task.end ??= { reason: 'evicted', message: evicted };
       void this.evictionForwarded.then(() => this.signalTask(task, 'SIGTERM'));
     }
+    let mainPid: number | undefined;
     void process.started.then((pid) => {
+      mainPid = pid;
       if (pid !== undefined) this.journal?.spawned(message.taskId, pid);
       this.log('info', `task ${message.taskId} started (pid ${pid})`);
     });
@@ -1099,8 +1101,9 @@ export class NodeAgent {
     const reported = process.done.then(async (ended) => {
       this.finishing.add(message.taskId);
       // What the task left running outside its process group (a daemon in a session of its own) ends with it,
-      // before its mounts are released.
-      const left = signalTaskProcesses(message.taskId, 'SIGKILL');
+      // before its mounts are released. Only processes started after its main one can be its (the scan reads
+      // those, not every process of the machine: it runs at every task's exit).
+      const left = signalTaskProcesses(message.taskId, 'SIGKILL', mainPid);
       if (left.length > 0)
         this.log('warn', `task ${message.taskId} left process group(s) ${left.join(', ')} running: killed`);
       let outcome = ended;

@@ -65,13 +65,17 @@ export const taskMarkerVariable = 'BATCHAI_TASK_ID';
  * processes, including those in a session of their own, which its group's signals miss), from /proc; never the
  * caller's own group (the agent's, which its task launcher shares). Empty where there is no /proc.
  */
-export function taskProcessGroups(taskId: string): number[] {
-  return processGroupsWithVariable(taskMarkerVariable, taskId);
+export function taskProcessGroups(taskId: string, startedAfterPid?: number): number[] {
+  return processGroupsWithVariable(taskMarkerVariable, taskId, startedAfterPid);
 }
 
 /** Signals every process group holding a process of task `taskId`; returns the groups signalled. */
-export function signalTaskProcesses(taskId: string, signal: NodeJS.Signals): number[] {
-  const groups = taskProcessGroups(taskId);
+export function signalTaskProcesses(
+  taskId: string,
+  signal: NodeJS.Signals,
+  startedAfterPid?: number,
+): number[] {
+  const groups = taskProcessGroups(taskId, startedAfterPid);
   for (const group of groups) signalGroup(group, signal);
   return groups;
 }

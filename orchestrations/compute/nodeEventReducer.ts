@@ -25,10 +25,11 @@ const taskTimesKept = 16;
 const taskTimesKeptMs = 60 * 60_000;
 
 /**
- * Exits are kept longer and more of them: a lifecycle that lost an exit's event finds it at its next node check
- * (every JOB_NODE_CHECK_SECONDS), while the node may meanwhile run many short jobs.
+ * Exits are kept longer: a lifecycle that lost an exit's event finds it at the first node check of its next
+ * execution (at once) or at its next periodic one. As many as the exit times, since every node event writes the
+ * record: more would make every write of a busy node larger.
  */
-const exitsKept = 64;
+const exitsKept = 16;
 const exitsKeptMs = 6 * 60 * 60_000;
 
 /** `exits` with `added`, the newest `exitsKept` of at most `exitsKeptMs` before `now`. */

@@ -1079,7 +1079,11 @@ export class DurableEngine {
   /** Queues a control or external event; 410 when the instance already finished. */
   private async sendToInstance(instanceId: string, event: HistoryEvent): Promise<void> {
     this.refuseIfFailed();
-    for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
+    // Only a refusal waits for the instance's commits: an event taken goes into the log after them (a crash keeps a
+    // prefix of the log, and the caller is answered once the event's own commit is durable), so a busy instance
+    // (a cluster's scheduler, signalled by every job) does not hold every sender for its fsync.
+    if (this.refusesEvents(instanceId))
+      for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
     this.refuseIfFailed();
     const inst = this.requireInstance(instanceId);
     if (terminalStatuses.has(inst.status))
@@ -1187,9 +1191,18 @@ export class DurableEngine {
    */
   async statusOf(instanceId: string, options: StatusOptions = {}): Promise<StatusPayload | undefined> {
     this.refuseIfFailed();
-    for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
+    // An instance running in memory is answered at once (its start was answered once durable): what a crash could
+    // take back is an end (Completed, Failed, Terminated) or a removal, so only those wait for durability.
+    if (this.refusesEvents(instanceId))
+      for (let p = this.pendingOf(instanceId); p; p = this.pendingOf(instanceId)) await p;
     this.refuseIfFailed();
     return this.getStatus(instanceId, options);
+  }
+
+  /** The instance is missing or finished in memory (events to it would be refused). */
+  private refusesEvents(instanceId: string): boolean {
+    const inst = this.state.instances.get(instanceId);
+    return !inst || terminalStatuses.has(inst.status);
   }
 
   /**

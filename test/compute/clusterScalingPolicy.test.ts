@@ -573,7 +573,7 @@ test('manual scale keeps a setup-failed node as one of targetNodeCount (visible,
   expect(plan.allocationState).toBe('steady');
 });
 
-test("node events: a task's exit is kept in its node's record (the newest 64), for a lifecycle that lost its event", () => {
+test("node events: a task's exit is kept in its node's record (the newest 16), for a lifecycle that lost its event", () => {
   let node: NodeRecord | undefined = setUpNode();
   node = applyNodeEvent(node, {
     ...taskExit,
@@ -598,7 +598,7 @@ test("node events: a task's exit is kept in its node's record (the newest 64), f
       signal: 'SIGTERM',
     });
   }
-  expect(Object.keys(node?.taskExits ?? {})).toHaveLength(64);
+  expect(Object.keys(node?.taskExits ?? {})).toHaveLength(16);
   expect(node?.taskExits?.k69).toEqual({ signal: 'SIGTERM', reason: 'killed', time: iso(831) });
   expect(node?.taskExits?.t).toBeUndefined(); // the oldest went first
 });

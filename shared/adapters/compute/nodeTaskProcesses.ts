@@ -21,9 +21,11 @@ export function nodeTaskGroups(nodeId: string): number[] {
 
 /**
  * The process groups of the live (not zombie) processes whose environment holds `<name>=<value>`, from /proc;
- * never the caller's own group. Empty where there is no /proc.
+ * never the caller's own group. Empty where there is no /proc. `startedAfterPid`: only processes started after
+ * that one (pids are handed out in increasing order until they wrap around), so a scan at a task's exit reads the
+ * few processes started since rather than every process of the machine.
  */
-export function processGroupsWithVariable(name: string, value: string): number[] {
+export function processGroupsWithVariable(name: string, value: string, startedAfterPid?: number): number[] {
   const marker = Buffer.from(`${name}=${value}\0`);
   const groups = new Set<number>();
   let entries: string[];
@@ -32,8 +34,9 @@ export function processGroupsWithVariable(name: string, value: string): number[]
   } catch {
     return [];
   }
+  const after = startedAfterPid !== undefined && !pidsWrappedSince(startedAfterPid) ? startedAfterPid : 0;
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid || Number(entry) <= after) continue;
     try {
       const environ = fs.readFileSync(`/proc/${entry}/environ`);
       const at = environ.indexOf(marker);
@@ -46,6 +49,18 @@ export function processGroupsWithVariable(name: string, value: string): number[]
   }
   const own = ownProcessGroup();
   return [...groups].filter((group) => group > 1 && group !== own);
+}
+
+/**
+ * Whether pid numbers may have wrapped around since `pid` was handed out (the last one handed out is lower), or
+ * that cannot be told: then a process started since may have any pid.
+ */
+function pidsWrappedSince(pid: number): boolean {
+  try {
+    return Number(fs.readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8')) < pid;
+  } catch {
+    return true;
+  }
 }
 
 /** The caller's process group (never its own to stop), from /proc. */
