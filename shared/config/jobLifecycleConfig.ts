@@ -27,31 +27,18 @@ export interface JobLifecycleConfig {
   historyRetentionDays: number;
 }
 
-function positiveInteger(
+function integerSetting(
   env: Readonly<Record<string, string | undefined>>,
   name: string,
   fallback: number,
   max: number,
+  min = 1,
 ): number {
   const text = env[name]?.trim();
   if (!text) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new ConfigurationError(name, `must be an integer from 1 to ${max}; it is '${text}'.`);
-  }
-  return value;
-}
-
-function wholeDays(
-  env: Readonly<Record<string, string | undefined>>,
-  name: string,
-  fallback: number,
-): number {
-  const text = env[name]?.trim();
-  if (!text) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 3650) {
-    throw new ConfigurationError(name, `must be an integer from 0 to 3650 (days); it is '${text}'.`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(name, `must be an integer from ${min} to ${max}; it is '${text}'.`);
   }
   return value;
 }
@@ -60,11 +47,11 @@ export function readJobLifecycleConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): JobLifecycleConfig {
   return {
-    maxAttempts: positiveInteger(env, 'JOB_MAX_ATTEMPTS', 3, 100),
-    nodeCheckSeconds: positiveInteger(env, 'JOB_NODE_CHECK_SECONDS', 30, 3600),
-    taskVanishedSeconds: positiveInteger(env, 'JOB_TASK_VANISHED_SECONDS', 60, 3600),
-    watchRoundsPerEpisode: positiveInteger(env, 'JOB_WATCH_ROUNDS_PER_EPISODE', 100, 10_000),
-    queueLookAhead: positiveInteger(env, 'SCHEDULER_QUEUE_LOOKAHEAD', 100, 10_000),
-    historyRetentionDays: wholeDays(env, 'DURABLE_HISTORY_RETENTION_DAYS', 7),
+    maxAttempts: integerSetting(env, 'JOB_MAX_ATTEMPTS', 3, 100),
+    nodeCheckSeconds: integerSetting(env, 'JOB_NODE_CHECK_SECONDS', 30, 3600),
+    taskVanishedSeconds: integerSetting(env, 'JOB_TASK_VANISHED_SECONDS', 60, 3600),
+    watchRoundsPerEpisode: integerSetting(env, 'JOB_WATCH_ROUNDS_PER_EPISODE', 100, 10_000),
+    queueLookAhead: integerSetting(env, 'SCHEDULER_QUEUE_LOOKAHEAD', 100, 10_000),
+    historyRetentionDays: integerSetting(env, 'DURABLE_HISTORY_RETENTION_DAYS', 7, 3650, 0),
   };
 }
