@@ -2,6 +2,7 @@
 // pages, how the poller reads Retry-After and operation failures, and the errors it raises.
 import { BatchAiClient } from '../../shared/client/batchAiClient';
 import { BatchAiRestError } from '../../shared/client/batchAiRestError';
+import { replyResponse, type ScriptedReply } from './support/scriptedIo';
 
 interface Sent {
   method: string;
@@ -10,7 +11,7 @@ interface Sent {
   body?: string;
 }
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Reply = ScriptedReply;
 
 /** A fetch that answers from a queue of replies and records every request. */
 function scriptedFetch(replies: Reply[]) {
@@ -24,13 +25,7 @@ function scriptedFetch(replies: Reply[]) {
     });
     const reply = replies.shift();
     if (!reply) throw new Error(`unexpected request ${init?.method} ${url}`);
-    const text =
-      reply.body === undefined
-        ? null
-        : typeof reply.body === 'string'
-          ? reply.body
-          : JSON.stringify(reply.body);
-    return new Response(text, { status: reply.status, headers: reply.headers });
+    return replyResponse(reply);
   };
   return { sent, fetchFn };
 }

@@ -22,14 +22,19 @@ export function scriptedIo(replies: ScriptedReply[], env: Record<string, string>
       urls.push(`${init?.method ?? 'GET'} ${url}`);
       const reply = replies.shift();
       if (!reply) throw new Error(`unexpected ${url}`);
-      const body =
-        reply.body === undefined
-          ? null
-          : typeof reply.body === 'string'
-            ? reply.body
-            : JSON.stringify(reply.body);
-      return new Response(body, { status: reply.status, headers: reply.headers });
+      return replyResponse(reply);
     },
   };
   return { commandIo, out, err, urls };
+}
+
+/** The response a scripted reply stands for: its body as JSON (text as it is), status and headers. */
+export function replyResponse(reply: ScriptedReply): Response {
+  const body =
+    reply.body === undefined
+      ? null
+      : typeof reply.body === 'string'
+        ? reply.body
+        : JSON.stringify(reply.body);
+  return new Response(body, { status: reply.status, headers: reply.headers });
 }
