@@ -90,6 +90,22 @@ function servicesWith(
   return { sweeps, jobFiles, deps: { store } as unknown as ServiceDeps };
 }
 
+/** PollSweepTrials as the orchestration asks it for the active trials of `state`. */
+function pollActiveTrials(state: SweepRunState) {
+  return pollSweepTrials({
+    sweep,
+    uuid,
+    metric: 'accuracy',
+    trials: state.trials.filter(isActive).map((t) => ({
+      name: t.name,
+      attempt: t.attempt,
+      offset: t.offset,
+      reports: t.series.reports,
+      ...(t.stdoutBlob !== undefined ? { stdoutBlob: t.stdoutBlob } : {}),
+    })),
+  });
+}
+
 describe('RecordSweepStatus', () => {
   const succeeded: SweepStatus = { ...running, executionState: 'succeeded' };
 
@@ -153,18 +169,7 @@ describe('PollSweepTrials', () => {
     let rounds = 0;
     while (state.trials.some(isActive) && rounds < 5) {
       rounds++;
-      const observed = await pollSweepTrials({
-        sweep,
-        uuid,
-        metric: 'accuracy',
-        trials: state.trials.filter(isActive).map((t) => ({
-          name: t.name,
-          attempt: t.attempt,
-          offset: t.offset,
-          reports: t.series.reports,
-          ...(t.stdoutBlob !== undefined ? { stdoutBlob: t.stdoutBlob } : {}),
-        })),
-      });
+      const observed = await pollActiveTrials(state);
       if (rounds === 1) expect(observed.trials[0]).toMatchObject({ state: 'succeeded', unread: true });
       state = applyObservations(definition, state, observed.trials);
     }
@@ -189,18 +194,7 @@ describe('PollSweepTrials: lines longer than one read, progress bars, a cancel',
   };
   /** One orchestration round's observation of the active trials. */
   async function round(state: SweepRunState): Promise<SweepRunState> {
-    const observed = await pollSweepTrials({
-      sweep,
-      uuid,
-      metric: 'accuracy',
-      trials: state.trials.filter(isActive).map((t) => ({
-        name: t.name,
-        attempt: t.attempt,
-        offset: t.offset,
-        reports: t.series.reports,
-        ...(t.stdoutBlob !== undefined ? { stdoutBlob: t.stdoutBlob } : {}),
-      })),
-    });
+    const observed = await pollActiveTrials(state);
     return applyObservations(definition, state, observed.trials);
   }
   const metricLine = (value: number, step: number) => `##batchai[metric] accuracy=${value} step=${step}`;
