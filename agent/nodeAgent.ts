@@ -69,7 +69,13 @@ import {
   type TaskReport,
 } from './taskJournal';
 import { poisonCopyOf } from './poisonTaskMessage';
-import { isSameProcess, signalTaskProcesses, stopProcessGroup, taskMarkerVariable } from './orphanProcess';
+import {
+  isSameProcess,
+  signalTaskProcesses,
+  stopProcessGroup,
+  taskMarkerVariable,
+  taskProcessGroups,
+} from './orphanProcess';
 import { nodeTaskGroups } from '../shared/adapters/compute/nodeTaskProcesses';
 import {
   dockerConfigJson,
@@ -143,6 +149,8 @@ export type AgentLog = (level: 'info' | 'warn' | 'error', message: string) => vo
 
 /** How many finished tasks' exits an agent keeps to answer a repeated run message (oldest dropped first). */
 const finishedTasksKept = 4_096;
+/** How long what a task left running after its exit gets between SIGTERM and SIGKILL (its pipes' grace). */
+const leftoverGraceMs = 3_000;
 /** How long a task the previous agent left running gets between SIGTERM and SIGKILL. */
 const orphanStopGraceMs = 10_000;
 
@@ -1103,9 +1111,13 @@ export class NodeAgent {
       // What the task left running outside its process group (a daemon in a session of its own) ends with it,
       // before its mounts are released. Only processes started after its main one can be its (the scan reads
       // those, not every process of the machine: it runs at every task's exit).
-      const left = signalTaskProcesses(message.taskId, 'SIGKILL', mainPid);
-      if (left.length > 0)
-        this.log('warn', `task ${message.taskId} left process group(s) ${left.join(', ')} running: killed`);
+      // They get SIGTERM and the pipes' grace first: a program still handling the task's own SIGTERM (a
+      // container's, whose docker client exited first) saves its checkpoint.
+      const left = taskProcessGroups(message.taskId, mainPid);
+      if (left.length > 0) {
+        this.log('warn', `task ${message.taskId} left process group(s) ${left.join(', ')} running: stopped`);
+        await Promise.all(left.map((group) => stopProcessGroup(group, leftoverGraceMs)));
+      }
       let outcome = ended;
       if (keepAs && container) {
         const succeeded = outcome.exitCode === 0 && !outcome.error && !outcome.lost;
