@@ -126,9 +126,10 @@ async function handleNodeEvent(
   if (freed) {
     // A node that just became ready (setup done) or was handed back by a finished attempt may be what a queued
     // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. For a node that
-    // became ready, a scheduler that ended idle is started again (one status read more, on a rare path): jobs too
-    // large for the cluster leave it idle, and this node may be one a resize added for them. A node handed back
-    // (every job's end) only signals: a scheduler that ended has no job this node could take.
+    // became ready, a scheduler that is not running is started (one status read more, on a rare path): before
+    // orchestration version 1.4 an idle scheduler ended, jobs too large for the cluster leave it idle, and this node
+    // may be one a resize added for them. A node handed back (every job's end) only signals: a scheduler that
+    // ended has no job this node could take.
     if (readied) {
       await requestJobScheduling(event.clusterKey, context).catch((error: unknown) =>
         context.warn(

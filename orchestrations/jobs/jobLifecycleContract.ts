@@ -87,6 +87,8 @@ export interface ScheduleJobsResult {
   activeJobs: number;
   started: string[];
   nextCheckMs: number;
+  /** The cluster's record is gone (deleted): with nothing active either, its scheduler ends (version 1.4 on). */
+  clusterGone?: boolean;
 }
 
 export interface NodesGranted {

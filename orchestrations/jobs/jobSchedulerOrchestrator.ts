@@ -5,13 +5,19 @@
 // (`ScheduleSignal`): one sent before the pass was asked for announced a change the pass read, so it is consumed
 // without another pass; a burst of N signals (500 jobs submitted at once, or many exits during a pass) costs one
 // pass, not N, and the stale ones cost no round trip. It ends when a pass finds no queued or running job and no
-// newer signal is in; the next queued job starts it again.
+// newer signal is in; the next queued job starts it again. Version 1.4 on it no longer ends when idle (below).
 //
 // No wait for signals is yielded twice (version 1.2 on). durable-functions lists a wait once per yield and hands
 // an event to the newest entry of its name; a wait left open by the periodic check and yielded again was listed
 // twice, so once it had taken a signal its stale entry could take the next one, sent during the pass that signal
 // started, and that signal was lost: its job waited for the next check, 10 s later. Instances from before 1.2
 // keep that path (their histories were written by it).
+//
+// An idle scheduler stays (version 1.4 on): it waits for the next signal, with a pass an hour to notice that its
+// cluster was deleted, and ends only then. Ending when idle lost signals: a sender found it running and raised its
+// signal, the scheduler ended (its last pass had read the queue before the sender's job was recorded), and an event
+// for an ended instance is dropped, here as on Azure (the client's raiseEvent even reports success). The job then
+// waited for its lifecycle's re-check, 30 s later. A waiting instance costs nothing but its record.
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
 import {
@@ -66,6 +72,12 @@ function* nextPassDue(
 /** Instances from this version on never yield a wait twice (above). */
 export const singleYieldWaitsSince = '1.2';
 
+/** Instances from this version on wait when idle instead of ending (above). */
+export const idleWaitsSince = '1.4';
+
+/** An idle scheduler's pass comes this often without a signal (to end once its cluster is deleted). */
+export const idleCheckMs = 60 * 60 * 1000;
+
 /** Whether a signal (a completed wait's result) was sent at or after the pass was asked for. */
 function newerThan(wait: Task, passAskedAt: Date): boolean {
   return !isoBefore((wait.result as ScheduleSignal | undefined)?.sentAt, passAskedAt);
@@ -102,6 +114,7 @@ export const jobSchedulerOrchestrator: OrchestrationHandler = function* (context
   const input = context.df.getInput<JobSchedulerInput>();
   if (compareVersions(context.df.version, singleYieldWaitsSince) < 0)
     return yield* reusedWaitScheduler(context, input);
+  const waitsWhenIdle = compareVersions(context.df.version, idleWaitsSince) >= 0;
   // Waits the periodic check left open: each was yielded once and is only looked at, never yielded again. The
   // newest takes the next signal while a pass runs (or the one after, and so on).
   let leftOpen: Task[] = [];
@@ -115,9 +128,15 @@ export const jobSchedulerOrchestrator: OrchestrationHandler = function* (context
     let signalled = leftOpen.some((wait) => wait.isCompleted && newerThan(wait, askedAt));
     leftOpen = leftOpen.filter((wait) => !wait.isCompleted);
     const idle = result.activeJobs === 0;
-    // Nothing queued or running: end, unless a newer signal is already in (a timer due now loses to it).
+    if (idle && result.clusterGone && waitsWhenIdle) return 'clusterDeleted';
+    // Nothing queued or running: wait for the next signal (before 1.4: end, unless a newer signal is already in; a
+    // timer due now loses to it).
     const now = context.df.currentUtcDateTime;
-    const due = idle ? now : secondsAfter(now, result.nextCheckMs / 1000);
+    const due = !idle
+      ? secondsAfter(now, result.nextCheckMs / 1000)
+      : waitsWhenIdle
+        ? secondsAfter(now, idleCheckMs / 1000)
+        : now;
     while (!signalled) {
       const wait = context.df.waitForExternalEvent(scheduleEvent);
       const timer: TimerTask = context.df.createTimer(due);
@@ -128,7 +147,7 @@ export const jobSchedulerOrchestrator: OrchestrationHandler = function* (context
       timer.cancel();
       signalled = newerThan(wait, askedAt); // an older one is consumed: the pass read its change
     }
-    if (idle && !signalled) return 'idle';
+    if (idle && !signalled && !waitsWhenIdle) return 'idle';
     if (pass >= passesPerExecution) {
       context.df.continueAsNew(input);
       return undefined;

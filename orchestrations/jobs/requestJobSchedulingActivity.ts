@@ -1,5 +1,6 @@
-// Wakes a cluster's job scheduler: signals it when it runs, starts it when it does not (it ends when its cluster
-// has nothing queued or running). Idempotent: an extra signal only causes an extra scheduling pass.
+// Wakes a cluster's job scheduler: signals it when it runs, starts it when it does not (not yet started, its
+// cluster deleted and created again, or an instance from before version 1.4 that ended idle). Idempotent: an extra
+// signal only causes an extra scheduling pass.
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import { startOrSignal } from '../startOrSignal';

@@ -242,7 +242,12 @@ async function failJobsOfDeletedCluster(
     queued = await store.listQueueHead(clusterKey, 100);
   }
   const holding = jobs.filter((entry) => ['running', 'terminating'].includes(entry.job.executionState));
-  return { activeJobs: holding.length + queued.length, started: [], nextCheckMs: periodicCheckMs };
+  return {
+    activeJobs: holding.length + queued.length,
+    started: [],
+    nextCheckMs: periodicCheckMs,
+    clusterGone: true,
+  };
 }
 
 export async function scheduleJobs(

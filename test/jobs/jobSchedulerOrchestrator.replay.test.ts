@@ -1,8 +1,9 @@
 // Replay tests of a cluster's job scheduler orchestrator (the real durable-functions wrapper over synthetic
 // histories): a signal sent before a pass was asked for is answered by it (consumed without another pass, however
 // many there are), a newer one asks for the next pass at once, even when it arrives during a pass after a periodic
-// check, and (version 1.2 on) never lost to a wait already answered; the scheduler ends when idle and continues as
-// new every few passes. Instances from before 1.2 keep their path: both are replayed.
+// check, and (version 1.2 on) never lost to a wait already answered; the scheduler continues as new every few
+// passes; before 1.4 it ends when idle, from 1.4 on it waits for the next signal and ends only when its cluster is
+// gone. Instances of older versions keep their paths: each is replayed.
 import type { OrchestrationHandler } from 'durable-functions';
 import {
   at,
@@ -15,6 +16,8 @@ import {
   type ReplayState,
 } from '../support/orchestratorReplay';
 import {
+  idleCheckMs,
+  idleWaitsSince,
   jobSchedulerOrchestrator,
   passesPerExecution,
   singleYieldWaitsSince,
@@ -155,4 +158,43 @@ test('waits left open by periodic checks each take one signal: an older one is c
   ]);
   expect(names(twoOpen)).toEqual([pass, 5, pass, 5, pass, pass]);
   version = undefined;
+});
+
+describe(`an idle scheduler (${idleWaitsSince} on)`, () => {
+  beforeEach(() => {
+    version = idleWaitsSince;
+  });
+  afterEach(() => {
+    version = undefined;
+  });
+
+  test('waits for the next signal instead of ending: a signal sent as it would have ended still gets its pass', async () => {
+    // Before 1.4 the idle pass's timer (due at once) ended the instance and a signal raised meanwhile was dropped
+    // with it: its job waited for its lifecycle's re-check.
+    const waiting = await replay([completed(0, nothing)]);
+    expect(waiting.isDone).toBe(false);
+    expect(flat(waiting).at(-1)).toMatchObject({ actionType: 5, fireAt: at(idleCheckMs / 1000) });
+    const woken = await replay([completed(0, nothing), episode(5), signal(5, 5)]);
+    expect(names(woken)).toEqual([pass, 5, pass]);
+    // A signal older than the idle pass is consumed: the pass read its change.
+    const stale = await replay([completed(0, nothing), episode(5), signal(-1, 5)]);
+    expect(stale.isDone).toBe(false);
+    expect(names(stale)).toEqual([pass, 5, 5]);
+  });
+
+  test('passes again at the idle check and ends once its cluster is gone', async () => {
+    const hour = idleCheckMs / 1000;
+    const checked = await replay([completed(0, nothing), episode(hour), fired(1, hour)]);
+    expect(names(checked)).toEqual([pass, 5, pass]);
+    const gone = await replay([
+      completed(0, nothing),
+      episode(hour),
+      fired(1, hour),
+      completed(2, { ...nothing, clusterGone: true }, hour + 0.5),
+    ]);
+    expect(gone).toMatchObject({ isDone: true, output: 'clusterDeleted' });
+    // Jobs still held by a deleted cluster's nodes keep it passing until their lifecycles let them go.
+    const holding = await replay([completed(0, { ...busy, clusterGone: true })]);
+    expect(holding.isDone).toBe(false);
+  });
 });
