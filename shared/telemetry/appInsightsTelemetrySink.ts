@@ -2,6 +2,12 @@
 // OpenTelemetry context carrying its correlation, so operation id = W3C trace id and parent id = the span id: the
 // portal's end-to-end transaction view joins HTTP request -> orchestration -> activity -> node agent.
 // Only telemetryFactory loads this file, and only when a connection string is configured (the SDK is heavy).
+import {
+  useInstrumenter,
+  type Instrumenter,
+  type TracingContext,
+  type TracingSpan,
+} from '@azure/core-tracing';
 import { context as otelContext, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type * as https from 'https';
 import { TelemetryClient, KnownSeverityLevel } from 'applicationinsights';
@@ -42,6 +48,42 @@ function contextOf(correlation: Correlation | undefined): Context {
   });
 }
 
+/** An immutable tracing context of the Azure SDK's own (what its default, no-op instrumenter hands around). */
+class PlainTracingContext implements TracingContext {
+  constructor(private readonly values: ReadonlyMap<symbol, unknown> = new Map()) {}
+  getValue(key: symbol): unknown {
+    return this.values.get(key);
+  }
+  setValue(key: symbol, value: unknown): TracingContext {
+    return new PlainTracingContext(new Map(this.values).set(key, value));
+  }
+  deleteValue(key: symbol): TracingContext {
+    const values = new Map(this.values);
+    values.delete(key);
+    return new PlainTracingContext(values);
+  }
+}
+
+const silentSpan: TracingSpan = {
+  end: () => undefined,
+  isRecording: () => false,
+  recordException: () => undefined,
+  setAttribute: () => undefined,
+  setStatus: () => undefined,
+  addEvent: () => undefined,
+};
+
+/** The Azure SDK's tracing as it is without OpenTelemetry: no span, no traceparent header. */
+const silentAzureSdkInstrumenter: Instrumenter = {
+  startSpan: (_name, spanOptions) => ({
+    span: silentSpan,
+    tracingContext: spanOptions.tracingContext ?? new PlainTracingContext(),
+  }),
+  withContext: (_context, callback, ...callbackArgs) => callback(...callbackArgs),
+  parseTraceparentHeader: () => undefined,
+  createRequestHeaders: () => ({}),
+};
+
 /** The HTTP verb a dependency name starts with (`PUT /subscriptions/...`), if any. */
 function httpVerb(name: string): string | undefined {
   const verb = /^(GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS)\b/.exec(name)?.[1];
@@ -66,6 +108,15 @@ export class AppInsightsTelemetrySink implements TelemetrySink {
     const parse = config.parseConfig.bind(config);
     config.parseConfig = () => {
       const parsed = parse();
+      if (!autoCollect) {
+        // The two flags above are not enough in the 3.x SDK: its Azure SDK instrumentation still reports every
+        // Storage call (`QueueClient-receiveMessages` and its `GET /...` span), and its HTTP instrumentation stays on
+        // whenever requests or dependencies are collected. Without auto-collection, no instrumentation at all.
+        const names = new Set(['http', 'azureSdk', ...Object.keys(parsed.instrumentationOptions ?? {})]);
+        parsed.instrumentationOptions = Object.fromEntries(
+          [...names].map((name) => [name, { enabled: false }]),
+        ) as typeof parsed.instrumentationOptions;
+      }
       if (options.ingestionAgent) {
         parsed.azureMonitorExporterOptions = {
           ...parsed.azureMonitorExporterOptions,
@@ -75,6 +126,10 @@ export class AppInsightsTelemetrySink implements TelemetrySink {
       return parsed;
     };
     client.initialize();
+    // initialize() also bridges the Azure SDK's tracing to OpenTelemetry whatever the options say (the SDK's
+    // ensureAzureSdkTracingBridge), which would report each Storage call as two dependencies (the client operation,
+    // `QueueClient-receiveMessages`, and its `GET /...`). Without auto-collection, the Azure SDK traces nothing.
+    if (!autoCollect) useInstrumenter(silentAzureSdkInstrumenter);
     this.client = client;
   }
 

@@ -1,5 +1,6 @@
 // The Application Insights adapter against the local ingestion fake, through the real applicationinsights 3.x SDK:
 // every item kind arrives with operation id = trace id and parent id = span id of the bound trace context.
+import { QueueServiceClient } from '@azure/storage-queue';
 import {
   startAppInsightsIngestionFake,
   type AppInsightsIngestionFake,
@@ -8,6 +9,7 @@ import {
 import { secret } from '../../shared/telemetry/redaction';
 import { createTelemetry, type TelemetryHandle } from '../../shared/telemetry/telemetryFactory';
 import { readTelemetryConfig } from '../../shared/telemetry/telemetryConfig';
+import { startStorageStub } from './support/storageStub';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const spanId = '00f067aa0ba902b7';
@@ -100,5 +102,25 @@ describe('Application Insights adapter', () => {
     ).toBe(true);
     expect(JSON.stringify(envelopes)).not.toMatch(/hunter2|s3cr3t|abc123|sig=abc/);
     expect(fake.rejected()).toEqual([]);
+  });
+
+  it("still reports the process's Azure SDK calls as dependencies (auto-collection is on by default)", async () => {
+    // Only the node agent turns auto-collection off (agentTelemetryAutoCollect.test.ts); the host keeps its Storage,
+    // Cosmos and ARM calls.
+    const storage = await startStorageStub();
+    try {
+      const queue = QueueServiceClient.fromConnectionString(storage.connectionString).getQueueClient('jobs');
+      await queue.receiveMessages({ numberOfMessages: 1 });
+      await handle.telemetry.flush();
+      await fake.waitFor((all) =>
+        all.some(
+          (e) =>
+            e.data.baseType === 'RemoteDependencyData' &&
+            e.data.baseData.name === 'QueueClient-receiveMessages',
+        ),
+      );
+    } finally {
+      await storage.stop();
+    }
   });
 });
