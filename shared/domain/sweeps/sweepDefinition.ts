@@ -5,7 +5,7 @@ import { checkJobProperties } from '../jobRules';
 import { isJsonObject, validateCreateBody, type JsonObject } from '../specValidator';
 import { stepPairName } from './metricLine';
 import { trialParameters } from './searchSpace';
-import { placeholderNames, substituteParameters } from './trialJobBody';
+import { placeholderNames, trialJobBody } from './trialJobBody';
 
 export type ParameterValue = string | number | boolean;
 /** One trial's parameter values, by parameter name. */
@@ -161,20 +161,24 @@ function checkJobTemplate(
       `'properties.jobTemplate' is required: the properties of a job (JobCreateParameters.properties).`,
       'MissingRequiredProperty',
     );
-  for (const { name, path } of placeholderNames(raw, 'properties.jobTemplate')) {
-    if (!Object.hasOwn(parameters, name))
-      fail(
-        path,
-        `'${path}' refers to the parameter '${name}', which 'properties.parameters' does not define.`,
-      );
-  }
   try {
+    // Validated first: the placeholder scan and the substitution walk only what the job schema keeps (a bounded
+    // depth), never the raw body.
     const validated = validateCreateBody('JobCreateParameters', { properties: raw });
     checkJobProperties(validated.properties);
+    for (const { name, path } of placeholderNames(validated.properties, 'properties')) {
+      if (!Object.hasOwn(parameters, name))
+        fail(
+          path,
+          `'${path}' refers to the parameter '${name}', which 'properties.parameters' does not define.`,
+        );
+    }
     // The first trial's job must be valid too (a substituted value can break a pattern or a range).
-    const trial = validateCreateBody('JobCreateParameters', {
-      properties: substituteParameters(raw, firstTrial),
-    });
+    // It is checked as the trial's body is built (trialJobBody), with the template's secrets put back.
+    const trial = validateCreateBody(
+      'JobCreateParameters',
+      trialJobBody(validated.properties, firstTrial, validated.secrets),
+    );
     checkJobProperties(trial.properties);
     return { jobTemplate: validated.properties, secrets: validated.secrets };
   } catch (error: unknown) {

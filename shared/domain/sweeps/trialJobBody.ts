@@ -1,6 +1,7 @@
 // Turns the sweep's job template into one trial's job body: `{parameters.x}` (and the Batch AI utilities' `{{x}}`)
 // placeholders in every string are replaced by the trial's values, each value is also passed as the environment
 // variable AZ_BATCHAI_PARAM_<X>, and the template's secrets are put back where they came from.
+import { ValidationError } from '../errors';
 import { isJsonObject, type JsonObject, type JsonValue } from '../specValidator';
 import type { ParameterSet, ParameterValue } from './sweepDefinition';
 
@@ -20,11 +21,32 @@ export function formatParameterValue(value: ParameterValue): string {
   return String(value);
 }
 
-function visitStrings(value: JsonValue, path: string, visit: (text: string, path: string) => void): void {
+/**
+ * How deep a template may nest. A job body's schema is a few levels deep and the validated template keeps only what
+ * the schema knows, so this is never reached by a valid template; it keeps the walkers below off the call stack's
+ * limit whatever they are given (a 400 naming the field instead of a "Maximum call stack size exceeded").
+ */
+export const maxTemplateDepth = 64;
+
+function tooDeep(path: string): never {
+  throw new ValidationError(
+    path,
+    `'${path}' is nested too deeply: a job template has at most ${maxTemplateDepth} levels of objects and arrays.`,
+  );
+}
+
+function visitStrings(
+  value: JsonValue,
+  path: string,
+  visit: (text: string, path: string) => void,
+  depth = 0,
+): void {
   if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) value.forEach((item, i) => visitStrings(item, `${path}[${i}]`, visit));
+  else if (value !== null && typeof value === 'object' && depth >= maxTemplateDepth) tooDeep(path);
+  else if (Array.isArray(value))
+    value.forEach((item, i) => visitStrings(item, `${path}[${i}]`, visit, depth + 1));
   else if (isJsonObject(value))
-    for (const [key, item] of Object.entries(value)) visitStrings(item, `${path}.${key}`, visit);
+    for (const [key, item] of Object.entries(value)) visitStrings(item, `${path}.${key}`, visit, depth + 1);
 }
 
 /** Every placeholder of a template with the JSON path of the string holding it. */
@@ -36,23 +58,28 @@ export function placeholderNames(template: JsonObject, basePath: string): { name
   return found;
 }
 
-function substitute(value: JsonValue, parameters: ParameterSet): JsonValue {
+function substitute(value: JsonValue, parameters: ParameterSet, path: string, depth: number): JsonValue {
   if (typeof value === 'string')
     return value.replace(placeholder, (whole, a?: string, b?: string) => {
       const name = a ?? b ?? '';
       return Object.hasOwn(parameters, name) ? formatParameterValue(parameters[name]) : whole;
     });
-  if (Array.isArray(value)) return value.map((item) => substitute(item, parameters));
+  if (value !== null && typeof value === 'object' && depth >= maxTemplateDepth) tooDeep(path);
+  if (Array.isArray(value))
+    return value.map((item, i) => substitute(item, parameters, `${path}[${i}]`, depth + 1));
   if (isJsonObject(value))
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, substitute(item, parameters)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        substitute(item, parameters, `${path}.${key}`, depth + 1),
+      ]),
     );
   return value;
 }
 
 /** The template with every known placeholder replaced (unknown ones are left as written). */
 export function substituteParameters(template: JsonObject, parameters: ParameterSet): JsonObject {
-  return substitute(template, parameters) as JsonObject;
+  return substitute(template, parameters, 'properties', 0) as JsonObject;
 }
 
 /** Sets `value` at a path such as `properties.secrets[0].value` (the paths the spec validator gives secrets). */
