@@ -123,6 +123,13 @@ async function handleNodeEvent(
     return next;
   });
   if (telemetry && change) reportEvent(telemetry, event, change.current, change.next);
+  if (change && change.current === undefined && change.next === undefined) {
+    // Only a registration makes a node's record: this node's was removed (or it never registered), and its event
+    // must not bring it back (a task's exit still reaches its job above).
+    context.log(
+      `Node ${event.nodeId} of ${event.clusterKey} has no record (removed by the cluster monitor): its ${event.kind} is dropped.`,
+    );
+  }
   if (freed) {
     // A node that just became ready (setup done) or was handed back by a finished attempt may be what a queued
     // job waits for: tell the cluster's job scheduler now rather than at its next periodic pass. For a node that

@@ -79,7 +79,15 @@ function desiredCount(s: ClusterSnapshot): number {
   return s.firstPass ? Math.max(wanted, Math.min(max, initialNodeCount)) : wanted;
 }
 
-export function planCluster(s: ClusterSnapshot): ClusterPlan {
+/**
+ * The plan of one pass. With `keepSize` (manual scale settings only), the cluster keeps the nodes it has: no node
+ * is added or taken for the target, so the counts are those of the nodes there (what a pass the platform refused
+ * shows); lost and released nodes are still planned as usual.
+ */
+export function planCluster(
+  s: ClusterSnapshot,
+  { keepSize = false }: { keepSize?: boolean } = {},
+): ClusterPlan {
   const records = new Map(s.records.map((r) => [r.nodeId, r]));
   const plan: ClusterPlan = {
     desired: desiredCount(s),
@@ -134,11 +142,15 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
         current = 'unusable';
       }
     }
-    if (current === 'leaving' && (record?.runningTaskIds.length ?? 0) === 0) {
+    const removal = record?.leaving?.deallocation;
+    const tasks = record?.runningTaskIds ?? [];
+    // A node a scale-down took while a job held it (granted, its task not started yet) stays until the job lets it
+    // go: the lifecycle sees it leaving (and requeues, fails or keeps the job as the option says) and ends the
+    // attempt. A node leaving for an eviction (no option) goes at once: the platform takes it anyway.
+    if (current === 'leaving' && tasks.length === 0 && !(removal && granted(node.nodeId))) {
       plan.deleteNodes.push(node.nodeId); // its jobs finished (or were stopped): release it
       continue;
     }
-    const removal = record?.leaving?.deallocation;
     const leavingSince = Date.parse(record?.leaving?.since ?? '');
     if (
       current === 'leaving' &&
@@ -149,10 +161,17 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
       plan.deleteNodes.push(node.nodeId); // its killed tasks never reported: remove it anyway
       continue;
     }
+    if (current === 'leaving' && (removal === 'requeue' || removal === 'terminate') && tasks.length > 0) {
+      // Killed on the pass that marked it leaving, and again on every pass while its tasks are still listed: a kill
+      // message that was lost (or whose send failed) is not the end of the removal, and the agent ignores a kill for
+      // a task that already ended. A task started after the mark (a job granted the node just before) is killed too.
+      plan.killTasks.push({ nodeId: node.nodeId, taskIds: tasks, nodeRemoval: removal });
+    }
     state.set(node.nodeId, current);
   }
 
   const active = [...state].filter(([, st]) => st !== 'leaving');
+  if (keepSize) plan.desired = active.length;
   const settingUp = [...state.values()].includes('preparing');
   let growth = s.scale.mode === 'manual' ? Math.max(0, plan.desired - active.length) : 0;
   if (active.length > plan.desired) {
@@ -175,10 +194,14 @@ export function planCluster(s: ClusterSnapshot): ClusterPlan {
     for (const [id, st] of victims) {
       if (excess-- <= 0) break;
       const tasks = records.get(id)?.runningTaskIds ?? [];
-      if (st === 'running' && tasks.length > 0) {
+      // A node a job was granted (its task may not have started yet) is busy as a running one is: it leaves with the
+      // option, so the job's lifecycle sees the removal (waitforjobcompletion lets the job finish on it).
+      const busy =
+        (st === 'running' && tasks.length > 0) || ((st === 'idle' || st === 'running') && granted(id));
+      if (busy) {
         plan.markLeaving.push({ nodeId: id, reason: `scale down (${deallocation})`, deallocation });
         state.set(id, 'leaving');
-        if (deallocation !== 'waitforjobcompletion') {
+        if (deallocation !== 'waitforjobcompletion' && tasks.length > 0) {
           // Kill now, remove once the exits are in (next passes): the lifecycle learns the option from the exit.
           plan.killTasks.push({ nodeId: id, taskIds: tasks, nodeRemoval: deallocation });
         }

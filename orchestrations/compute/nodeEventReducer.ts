@@ -60,7 +60,17 @@ function keptTaskTimes(
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
+/**
+ * The node's record after `event`; undefined when the event changes nothing (the record is not written). Only a
+ * registration makes a record for a node that has none: any other event of an unknown node is one that came after
+ * the cluster monitor removed the node (a heartbeat, a task's exit, sent just before the VM went), and a record made
+ * from it would bring back as idle a node the pool no longer has, which the scheduler could grant. A live node
+ * always has a record: its agent registers first (an event it sends just after, applied before the registration,
+ * is only early: its heartbeats carry the setup outcome again), and a node the pool has without a record is the
+ * monitor's (lost once its registration time is over, then replaced).
+ */
 export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent): NodeRecord | undefined {
+  if (!current && event.kind !== 'registered') return undefined;
   const record: NodeRecord = current ?? {
     nodeId: event.nodeId,
     clusterKey: event.clusterKey,

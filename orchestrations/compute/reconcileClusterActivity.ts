@@ -114,6 +114,9 @@ function demandOf(record: ResourceRecord): number {
   return record.cluster?.autoscaleDemand?.wantedNodeCount ?? 0;
 }
 
+/** The code of the cluster's error for the nodes whose setup failed (the others are the platform's refusals). */
+const setupFailedCode = 'NodeSetupTaskFailed';
+
 /** Nodes named in a node-setup error's details, at most (the count says how many failed). */
 const setupFailuresDetailed = 10;
 
@@ -133,7 +136,7 @@ export function clusterErrorsOf(
     .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
   if (failed.length > 0) {
     errors.push({
-      code: 'NodeSetupTaskFailed',
+      code: setupFailedCode,
       message:
         `The node setup task failed on ${failed.length} node(s), which are unusable: see its output ` +
         `(nodeSetup.setupTask.stdOutErrPathPrefix) and the details.`,
@@ -150,6 +153,21 @@ export function clusterErrorsOf(
     });
   }
   return errors;
+}
+
+/**
+ * Whether autoscale's initial size is still to be asked for: until a pass the platform did not refuse sized the pool
+ * (initialAllocationTime, written by that pass). A pass the platform refused records its error on the cluster and
+ * returns, and the monitor goes on with `firstPass` false: so the size is still due when the record shows that
+ * refusal (an error other than the nodes' setup failures) and no pass succeeded since. A record without the time and
+ * without such an error belongs to a cluster sized before the time was recorded (release 1.2 of the monitor): its
+ * monitor's first pass (`firstPass`) applies the size as it did then, a later pass does not.
+ */
+export function initialSizeDue(record: ResourceRecord, firstPass: boolean): boolean {
+  if (record.cluster?.initialAllocationTime !== undefined) return false;
+  if (firstPass) return true;
+  const errors = (record.status.errors ?? []) as { code?: string }[];
+  return errors.some((error) => error.code !== setupFailedCode);
 }
 
 /** Writes the cluster's read-only compute properties when they changed (ETag; re-read on a concurrent change). */
@@ -254,8 +272,8 @@ export async function reconcileCluster(
     const plan = planCluster({
       now: now.getTime(),
       scale: scaleSettingsOf(stored.record.spec),
-      // The initial size applies once per cluster, not once per monitor instance.
-      firstPass: input.firstPass && stored.record.cluster?.initialAllocationTime === undefined,
+      // The initial size applies once per cluster, not once per monitor instance, and still after refused passes.
+      firstPass: initialSizeDue(stored.record, input.firstPass),
       poolNodes,
       records,
       queuedWorkNodes: work,
@@ -281,20 +299,24 @@ export async function reconcileCluster(
     if (!(error instanceof ComputePoolError)) throw error; // transient: the activity is retried
     poolError = error;
   }
-  // The platform refused (quota, capacity): record the error on the cluster, keep the counts we can see.
+  // The platform refused (quota, capacity): record the error on the cluster, keep the counts we can see (the nodes
+  // there, as they are: none added, none taken; instances being deleted and leaving nodes counted as a pass would).
   const poolNodes = await services.pool.listNodes(clusterKey).catch(() => []);
   const records = await services.nodes.list(clusterKey);
-  const plan = planCluster({
-    now: now.getTime(),
-    scale: { mode: 'manual', targetNodeCount: poolNodes.length, deallocation: 'waitforjobcompletion' },
-    firstPass: false,
-    poolNodes,
-    records,
-    queuedWorkNodes: 0,
-    lostAfterMs: timings.nodeLostAfterMs,
-    registerWithinMs: timings.registerWithinMs,
-    idleTimeoutMs: timings.autoscaleIdleMs,
-  });
+  const plan = planCluster(
+    {
+      now: now.getTime(),
+      scale: { mode: 'manual', targetNodeCount: 0, deallocation: 'waitforjobcompletion' },
+      firstPass: false,
+      poolNodes,
+      records,
+      queuedWorkNodes: 0,
+      lostAfterMs: timings.nodeLostAfterMs,
+      registerWithinMs: timings.registerWithinMs,
+      idleTimeoutMs: timings.autoscaleIdleMs,
+    },
+    { keepSize: true },
+  );
   await writeClusterStatus(services, ref, { ...plan, allocationState: 'steady' }, records, poolError, now);
   return {
     released: false,
@@ -360,7 +382,13 @@ async function applyPlan(
         reason: `The node is leaving the cluster (scale down, nodeDeallocationOption ${nodeRemoval}).`,
         nodeRemoval,
       };
-      await queue.sendMessage(encodeQueueMessage(kill)).catch(() => undefined); // the node may be gone already
+      try {
+        await queue.sendMessage(encodeQueueMessage(kill));
+      } catch (error: unknown) {
+        // The node was removed with its queue: nothing runs there any more. Another failure fails the pass, which is
+        // tried again (and every pass sends the kills of a leaving node whose tasks are still listed).
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      }
     }
   }
   if (plan.deleteNodes.length > 0) await services.pool.deleteNodes(clusterKey, plan.deleteNodes);

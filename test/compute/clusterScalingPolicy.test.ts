@@ -243,7 +243,16 @@ test('node events: setup success makes a node idle, tasks make it running, an ol
     eventType: 'Preempt',
   });
   expect(record?.state).toBe('leaving');
-  const failed = applyNodeEvent(undefined, {
+  const registered = applyNodeEvent(undefined, {
+    ...base,
+    kind: 'registered',
+    time: iso(5_000),
+    vmSize: 'S',
+    cpuCount: 1,
+    gpuCount: 0,
+    agentVersion: '1',
+  });
+  const failed = applyNodeEvent(registered, {
     ...base,
     kind: 'setupCompleted',
     time: iso(1_000),
@@ -251,6 +260,33 @@ test('node events: setup success makes a node idle, tasks make it running, an ol
     exitCode: 2,
   });
   expect(failed).toMatchObject({ state: 'unusable', unusableReason: 'The node setup task failed.' });
+});
+
+test('node events: only a registration makes a record; a late event of a removed node does not bring it back', () => {
+  const base = { ...eventBase, nodeId: 'gone', time: iso(1_000) };
+  const late = [
+    { ...base, kind: 'heartbeat' as const, runningTaskIds: [], setup: { succeeded: true } },
+    { ...base, kind: 'setupCompleted' as const, succeeded: true, exitCode: 0 },
+    { ...base, kind: 'taskStarted' as const, taskId: 't', jobId: 'j', attempt: 1 },
+    { ...base, kind: 'taskExited' as const, taskId: 't', jobId: 'j', attempt: 1, reason: 'killed' as const },
+    { ...base, kind: 'evictionNotice' as const, eventId: 'e', eventType: 'Preempt' as const },
+    { ...base, kind: 'taskMessageRejected' as const, reason: 'bad' },
+  ];
+  // None is written (the trigger logs it): no idle record for the scheduler to grant a node the pool no longer has.
+  for (const event of late) expect(applyNodeEvent(undefined, event)).toBeUndefined();
+  // A registration does (a new node, or an agent started again on a node whose record was removed).
+  const registered = applyNodeEvent(undefined, {
+    ...base,
+    kind: 'registered',
+    vmSize: 'S',
+    cpuCount: 1,
+    gpuCount: 0,
+    agentVersion: '1.1.1',
+  });
+  expect(registered).toMatchObject({ nodeId: 'gone', state: 'preparing', registeredTime: iso(1_000) });
+  // Its setup outcome, dropped when applied before the registration (events are handled concurrently), comes again
+  // with its next heartbeat.
+  expect(applyNodeEvent(registered, { ...late[0], time: iso(500) })?.state).toBe('idle');
 });
 
 test('node events: a heartbeat carrying the setup outcome settles a node whose setupCompleted was lost', () => {
@@ -452,6 +488,86 @@ test('a node a running job was just granted (still idle on its record) is not th
   expect(manual.deleteNodes).toEqual(['b']);
   // Without the grant, the pool's order decides.
   expect(planCluster(snapshot(records, { scale: auto, queuedWorkNodes: 1 })).deleteNodes).toEqual(['a']);
+});
+
+test('a manual scale-down takes a granted node (still idle on its record) with the option: it leaves, not deleted', () => {
+  const records = [node('a', 'idle'), node('b', 'idle')];
+  for (const deallocation of ['waitforjobcompletion', 'requeue', 'terminate'] as const) {
+    const scale = { mode: 'manual' as const, targetNodeCount: 0, deallocation };
+    const plan = planCluster(snapshot(records, { scale, grantedNodeIds: new Set(['a']) }));
+    expect(plan.deleteNodes).toEqual(['b']);
+    expect(plan.markLeaving).toEqual([{ nodeId: 'a', reason: `scale down (${deallocation})`, deallocation }]);
+    expect(plan.killTasks).toEqual([]); // no task of it runs yet: the lifecycle sees the node leaving
+    expect(plan.counts).toMatchObject({ leavingNodeCount: 1, idleNodeCount: 0 });
+    // Leaving, no task yet, still granted: it stays until the job lets it go.
+    const leaving = {
+      ...records[0],
+      state: 'leaving' as const,
+      leaving: { since: iso(5_000), reason: `scale down (${deallocation})`, deallocation },
+    };
+    const held = planCluster(snapshot([leaving], { scale, grantedNodeIds: new Set(['a']) }));
+    expect(held.deleteNodes).toEqual([]);
+    expect(held.counts.leavingNodeCount).toBe(1);
+    expect(planCluster(snapshot([leaving], { scale })).deleteNodes).toEqual(['a']);
+  }
+  // A node leaving for an eviction (no option) goes at once even while granted: the platform takes it anyway.
+  const evicted = {
+    ...records[0],
+    state: 'leaving' as const,
+    leaving: { since: iso(5_000), reason: 'Preempt' },
+  };
+  expect(planCluster(snapshot([evicted], { grantedNodeIds: new Set(['a']) })).deleteNodes).toEqual(['a']);
+});
+
+test('every pass kills again the listed tasks of a node leaving with requeue or terminate, none with waitforjobcompletion', () => {
+  const leaving = (deallocation: 'requeue' | 'terminate' | 'waitforjobcompletion') => ({
+    ...node('r1', 'running'),
+    state: 'leaving' as const,
+    leaving: { since: iso(5_000), reason: `scale down (${deallocation})`, deallocation },
+  });
+  const scale = { mode: 'manual' as const, targetNodeCount: 0, deallocation: 'requeue' as const };
+  expect(planCluster(snapshot([leaving('requeue')], { scale })).killTasks).toEqual([
+    { nodeId: 'r1', taskIds: ['r1-task'], nodeRemoval: 'requeue' },
+  ]);
+  expect(planCluster(snapshot([leaving('terminate')], { scale })).killTasks).toEqual([
+    { nodeId: 'r1', taskIds: ['r1-task'], nodeRemoval: 'terminate' },
+  ]);
+  expect(planCluster(snapshot([leaving('waitforjobcompletion')], { scale })).killTasks).toEqual([]);
+  // Once its tasks exited, or after the grace, it is removed: nothing more to kill.
+  const done = planCluster(snapshot([{ ...leaving('requeue'), runningTaskIds: [] }], { scale }));
+  expect(done).toMatchObject({ killTasks: [], deleteNodes: ['r1'] });
+});
+
+test('keepSize counts the nodes as they are: none added or taken for the target', () => {
+  const records = [
+    node('a', 'idle'),
+    node('b', 'idle'),
+    {
+      ...node('c', 'running'),
+      state: 'leaving' as const,
+      leaving: { since: iso(1_000), reason: 'scale down', deallocation: 'requeue' as const },
+    },
+    node('d', 'unusable', { unusableReason: 'lost: no heartbeat' }),
+  ];
+  const poolNodes = records.map((r) => ({
+    nodeId: r.nodeId,
+    state: r.nodeId === 'b' ? ('deleting' as const) : ('running' as const),
+    createdTime: r.createdTime,
+  }));
+  for (const targetNodeCount of [0, 1, 4, 9]) {
+    const scale = { mode: 'manual' as const, targetNodeCount, deallocation: 'waitforjobcompletion' as const };
+    const plan = planCluster(snapshot(records, { scale, poolNodes }), { keepSize: true });
+    expect(plan.growTo).toBeUndefined();
+    expect(plan.markLeaving).toEqual([]);
+    expect(plan.currentNodeCount).toBe(2);
+    expect(plan.counts).toEqual({
+      idleNodeCount: 1,
+      runningNodeCount: 0,
+      preparingNodeCount: 0,
+      unusableNodeCount: 0,
+      leavingNodeCount: 1,
+    });
+  }
 });
 
 test('the granted nodes are those of running and terminating jobs whose current attempt is open', () => {
