@@ -201,3 +201,20 @@ describe('housekeeping', () => {
     }
   });
 });
+
+test('a kill asked again with the signal the task got already is not sent again; SIGKILL still is', async () => {
+  h = agentHarness();
+  const terms = path.join(h.dir, 'terms');
+  // Counts its SIGTERMs and keeps running (a program saving its checkpoint); a second one would be "quit now".
+  await h.handle(runTask('t9', `trap 'echo term >> ${terms}' TERM; while true; do sleep 0.1; done`));
+  await h.waitFor((e) => e.kind === 'taskStarted');
+  const kill = { kind: 'killTask', taskId: 't9', signal: 'SIGTERM', reason: 'scale-down' } as const;
+  await h.handle(kill);
+  await delay(500);
+  await h.handle(kill);
+  await delay(500);
+  expect(fs.readFileSync(terms, 'utf8')).toBe('term\n');
+  await h.handle({ ...kill, signal: 'SIGKILL' });
+  const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 't9');
+  expect([exit.reason, exit.signal]).toEqual(['killed', 'SIGKILL']);
+});

@@ -141,6 +141,10 @@ interface RunningTask {
   run?: TaskRunTelemetry;
   /** Set when the agent ended it (kill request, eviction, agent stop): reported with the exit. */
   end?: { reason: TaskEndReason; message: string; nodeRemoval?: NodeRemoval };
+  /** Its main process (and process group, of which it is the leader), once started. */
+  pid?: number;
+  /** Signals kill messages had it sent: the same signal asked again is not sent again (see kill()). */
+  killSignals?: Set<NodeJS.Signals>;
 }
 
 type SetupState = NodeSetupOutcome;
@@ -920,13 +924,25 @@ export class NodeAgent {
       message: message.reason ?? `Killed on request (${message.signal}).`,
       nodeRemoval: message.nodeRemoval,
     };
+    // A kill asked again (the cluster monitor re-sends a scale-down's kills at each pass until the task is gone, in
+    // case one was lost) does not signal again: many programs take a second SIGTERM as "quit now", and would be cut
+    // short while saving their checkpoint. A stronger signal (SIGKILL after the grace) still goes.
+    task.killSignals ??= new Set();
+    if (task.killSignals.has(message.signal)) {
+      this.log(
+        'info',
+        `task ${task.message.taskId} got ${message.signal} already: the kill asked again is not sent`,
+      );
+      return;
+    }
+    task.killSignals.add(message.signal);
     this.signalTask(task, message.signal);
   }
 
   /** Signals a task's process group, and its processes outside it (in a session of their own). */
   private signalTask(task: RunningTask, signal: NodeJS.Signals): void {
     task.process.kill(signal);
-    signalTaskProcesses(task.message.taskId, signal);
+    signalTaskProcesses(task.message.taskId, signal, undefined, task.pid);
   }
 
   /** A task that does not start: what it acquired is given back, and its exit says why. */
@@ -1095,6 +1111,7 @@ export class NodeAgent {
     let mainPid: number | undefined;
     void process.started.then((pid) => {
       mainPid = pid;
+      task.pid = pid;
       if (pid !== undefined) this.journal?.spawned(message.taskId, pid);
       this.log('info', `task ${message.taskId} started (pid ${pid})`);
     });

@@ -69,13 +69,17 @@ export function taskProcessGroups(taskId: string, startedAfterPid?: number): num
   return processGroupsWithVariable(taskMarkerVariable, taskId, startedAfterPid);
 }
 
-/** Signals every process group holding a process of task `taskId`; returns the groups signalled. */
+/**
+ * Signals every process group holding a process of task `taskId` but `except` (the task's own group, signalled by
+ * its caller: a process must not get the same signal twice); returns the groups signalled.
+ */
 export function signalTaskProcesses(
   taskId: string,
   signal: NodeJS.Signals,
   startedAfterPid?: number,
+  except?: number,
 ): number[] {
-  const groups = taskProcessGroups(taskId, startedAfterPid);
+  const groups = taskProcessGroups(taskId, startedAfterPid).filter((group) => group !== except);
   for (const group of groups) signalGroup(group, signal);
   return groups;
 }
