@@ -2,6 +2,7 @@
 // unique ids and names, and the toolType the service derives from the toolkit.
 import { ValidationError } from './errors';
 import { validateMountVolumes } from './mountVolumeRules';
+import { checkJobDirectoryPaths } from './jobLayout/jobOutputLayout';
 import { hasParentSegment } from './jobLayout/posixPath';
 import { serviceVariableConflict } from './jobLayout/serviceVariables';
 import { isJsonObject, type JsonObject, type JsonValue } from './specValidator';
@@ -20,6 +21,8 @@ export const toolkitTypes: Record<string, string> = {
 };
 
 const reservedOutputDirectoryId = 'stdouterr';
+/** Environment variable names (and the ids that become part of one). */
+const variableNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function objectsOf(value: JsonValue | undefined): JsonObject[] {
   return Array.isArray(value) ? value.filter(isJsonObject) : [];
@@ -81,12 +84,27 @@ export function checkJobProperties(properties: JsonObject): string {
     }
   }
   const inputs = objectsOf(properties.inputDirectories);
+  const outputs = objectsOf(properties.outputDirectories);
+  // An id names the variable AZ_BATCHAI_INPUT_<id> / AZ_BATCHAI_OUTPUT_<id>: it must be a valid variable name, and
+  // not '__proto__' (maps of ids and variables are plain objects on their way to the nodes, where it is no key).
+  for (const [list, directories] of [
+    ['inputDirectories', inputs],
+    ['outputDirectories', outputs],
+  ] as const) {
+    directories.forEach((d, index) => {
+      const path = `properties.${list}[${index}].id`;
+      if (!variableNamePattern.test(String(d.id)) || String(d.id) === '__proto__')
+        throw new ValidationError(
+          path,
+          `'${path}' must be a valid environment variable name part (letters, digits and '_', not starting with a digit): it names AZ_BATCHAI_${list === 'inputDirectories' ? 'INPUT' : 'OUTPUT'}_<id>; it is '${String(d.id)}'.`,
+        );
+    });
+  }
   requireUnique(
     'properties.inputDirectories',
     inputs.map((d, index) => ({ value: String(d.id), index })),
     'input directory id',
   );
-  const outputs = objectsOf(properties.outputDirectories);
   requireUnique(
     'properties.outputDirectories',
     outputs.map((d, index) => ({ value: String(d.id), index })),
@@ -106,6 +124,8 @@ export function checkJobProperties(properties: JsonObject): string {
       throw new ValidationError(field, `'${field}' must not contain a '..' segment; it is '${value}'.`);
     }
   }
+  // Resolved as the launch will resolve them: relative prefixes and undefined variables are refused now.
+  checkJobDirectoryPaths(properties);
   outputs.forEach((d, index) => {
     if (String(d.id).toLowerCase() === reservedOutputDirectoryId) {
       throw new ValidationError(
@@ -125,9 +145,12 @@ export function checkJobProperties(properties: JsonObject): string {
   const names = new Map<string, string>();
   for (const variable of variables) {
     const path = `properties.${variable.list}[${variable.index}].name`;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable.value)) {
+    if (!variableNamePattern.test(variable.value)) {
       throw new ValidationError(path, `'${variable.value}' is not a valid environment variable name.`);
     }
+    // Environments are plain objects from here to the node: '__proto__' would be no variable there, silently.
+    if (variable.value === '__proto__')
+      throw new ValidationError(path, `'${path}' cannot be '__proto__': choose another variable name.`);
     const conflict = serviceVariableConflict(
       variable.value,
       inputs.map((d) => String(d.id)),

@@ -4,6 +4,7 @@
 // files stay readable (AZ_BATCHAI_PREV_OUTPUT_<id>) and nothing a finished attempt wrote is ever moved.
 import { ValidationError } from '../errors';
 import type { JsonObject } from '../specValidator';
+import { batchAiNodeFileSystem, jobNodePaths, jobPathVariables } from './nodeFileSystem';
 import { joinPosix } from './posixPath';
 import { expandVariables, referencedVariables } from './variableExpansion';
 
@@ -119,6 +120,17 @@ export function jobDirectories(
     previousOutputs,
     inputs,
   };
+}
+
+/**
+ * Resolves a job's directories at submission the way its launch will (Batch AI's node roots, a placeholder job
+ * segment): a prefix that is relative, empty or refers to a variable the nodes do not define is a 400 naming the
+ * field when the job is submitted, not a JobLaunchFailed later. The variable names are the same on every node
+ * file system, and their values are always absolute, so what resolves here resolves on any node.
+ */
+export function checkJobDirectoryPaths(properties: JsonObject): void {
+  const segment = 'segment';
+  jobDirectories(properties, segment, 1, jobPathVariables(jobNodePaths(batchAiNodeFileSystem, segment)));
 }
 
 function resolvePrefix(field: string, value: unknown, variables: Readonly<Record<string, string>>): string {

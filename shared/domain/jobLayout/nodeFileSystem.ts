@@ -38,3 +38,15 @@ export function jobNodePaths(fileSystem: NodeFileSystem, jobUuid: string): JobNo
     mpiHostFile: joinPosix(jobTemp, 'hostfile'),
   };
 }
+
+/** The node path variables a job's paths may refer to ($AZ_BATCHAI_MOUNT_ROOT, $AZ_BATCHAI_JOB_MOUNT_ROOT, ...). */
+export function jobPathVariables(paths: JobNodePaths): Record<string, string> {
+  return {
+    AZ_BATCHAI_MOUNT_ROOT: paths.mountRoot,
+    AZ_BATCHAI_JOB_MOUNT_ROOT: paths.jobMountRoot,
+    AZ_BATCHAI_JOB_TEMP_DIR: paths.jobTempRoot,
+    AZ_BATCHAI_JOB_TEMP: paths.jobTemp,
+    AZ_BATCHAI_SHARED_JOB_TEMP: paths.sharedJobTemp,
+    AZ_BATCHAI_MPI_HOST_FILE: paths.mpiHostFile,
+  };
+}

@@ -3,7 +3,12 @@
 // to make a process with its task variables and Batch AI's `$AZ_BATCHAI_*` substitution in its command line.
 import { ValidationError } from '../errors';
 import { jobDirectories, type JobDirectories } from '../jobLayout/jobOutputLayout';
-import { batchAiNodeFileSystem, jobNodePaths, type JobNodePaths } from '../jobLayout/nodeFileSystem';
+import {
+  batchAiNodeFileSystem,
+  jobNodePaths,
+  jobPathVariables,
+  type JobNodePaths,
+} from '../jobLayout/nodeFileSystem';
 import { expandVariables } from '../jobLayout/variableExpansion';
 import { serviceVariableConflict } from '../jobLayout/serviceVariables';
 import type { JsonObject } from '../specValidator';
@@ -49,14 +54,7 @@ export function createLaunchContext(input: LaunchPlanInput): JobLaunchContext {
       throw new ValidationError(`nodes[${index}].address`, `'nodes[${index}].address' must be set.`);
   });
   const paths = jobNodePaths(input.fileSystem ?? batchAiNodeFileSystem, job.uuid);
-  const pathVariables: Record<string, string> = {
-    AZ_BATCHAI_MOUNT_ROOT: paths.mountRoot,
-    AZ_BATCHAI_JOB_MOUNT_ROOT: paths.jobMountRoot,
-    AZ_BATCHAI_JOB_TEMP_DIR: paths.jobTempRoot,
-    AZ_BATCHAI_JOB_TEMP: paths.jobTemp,
-    AZ_BATCHAI_SHARED_JOB_TEMP: paths.sharedJobTemp,
-    AZ_BATCHAI_MPI_HOST_FILE: paths.mpiHostFile,
-  };
+  const pathVariables = jobPathVariables(paths);
   const directories = jobDirectories(
     properties,
     job.outputDirectoryPathSegment,
