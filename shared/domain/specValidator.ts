@@ -89,7 +89,7 @@ function validateObject(
   const secretNames = new Set(definitionName ? (secretProperties[definitionName] ?? []) : []);
   const properties = schema.properties ?? {};
   for (const required of schema.required ?? []) {
-    const present = input[required];
+    const present = ownValue(input, required);
     if (present === undefined || present === null) {
       throw new ValidationError(
         join(path, required),
@@ -99,7 +99,7 @@ function validateObject(
     }
   }
   for (const [first, second] of definitionName ? (exactlyOneOf[definitionName] ?? []) : []) {
-    const count = [first, second].filter((name) => input[name] !== undefined && input[name] !== null).length;
+    const count = [first, second].filter((name) => ownValue(input, name) != null).length;
     if (count !== 1) {
       throw new ValidationError(
         join(path, first),
@@ -111,7 +111,7 @@ function validateObject(
     const propertyPath = join(path, name);
     const resolved = resolveSchema(propertySchema);
     if (resolved.readOnly || propertySchema.readOnly) continue;
-    const raw = input[name];
+    const raw = ownValue(input, name);
     if (raw === undefined || raw === null) {
       if (resolved.default !== undefined) output[name] = coerceDefault(resolved, propertyPath);
       continue;
@@ -126,12 +126,23 @@ function validateObject(
     output[name] = checked;
   }
   if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+    // A map such as `tags`: every own key of the body except the schema's own properties (`in` would also skip
+    // `constructor`, `toString`, ... of Object.prototype, silently and unchecked).
     for (const [name, raw] of Object.entries(input)) {
-      if (name in properties || raw === undefined) continue;
-      output[name] = validateValue(schema.additionalProperties, raw, join(path, name), secrets);
+      if (Object.hasOwn(properties, name) || raw === undefined) continue;
+      const entryPath = join(path, name);
+      // Assigned to a plain object '__proto__' is no key (it would set the prototype or vanish): refused by name.
+      if (name === '__proto__')
+        throw new ValidationError(entryPath, `'${entryPath}': '__proto__' cannot be used as a name.`);
+      output[name] = validateValue(schema.additionalProperties, raw, entryPath, secrets);
     }
   }
   return output;
+}
+
+/** A property the body itself gives (never one inherited from Object.prototype). */
+function ownValue(input: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(input, name) ? input[name] : undefined;
 }
 
 function coerceDefault(schema: SpecSchema, path: string): JsonValue {

@@ -90,8 +90,9 @@ export function jobDirectories(
     properties.stdOutErrPathPrefix,
     variables,
   );
-  const outputs: Record<string, string> = {};
-  const previousOutputs: Record<string, string> = {};
+  // Maps by id without a prototype: an id is a key whatever its name (submissions refuse '__proto__' anyway).
+  const outputs: Record<string, string> = Object.create(null) as Record<string, string>;
+  const previousOutputs: Record<string, string> = Object.create(null) as Record<string, string>;
   listOf(properties.outputDirectories, 'properties.outputDirectories').forEach((directory, index) => {
     const field = `properties.outputDirectories[${index}]`;
     const id = requireText(`${field}.id`, directory.id);
@@ -106,7 +107,7 @@ export function jobDirectories(
     outputs[id] = outputDirectory(prefix, segment, suffix, attempt);
     previousOutputs[id] = attempt > 1 ? outputDirectory(prefix, segment, suffix, attempt - 1) : '';
   });
-  const inputs: Record<string, string> = {};
+  const inputs: Record<string, string> = Object.create(null) as Record<string, string>;
   listOf(properties.inputDirectories, 'properties.inputDirectories').forEach((directory, index) => {
     const field = `properties.inputDirectories[${index}]`;
     inputs[requireText(`${field}.id`, directory.id)] = expandVariables(

@@ -61,30 +61,31 @@ export function createLaunchContext(input: LaunchPlanInput): JobLaunchContext {
     input.attempt,
     pathVariables,
   );
-  const shared: Record<string, string> = {
+  // Environments are maps without a prototype: a name is a key whatever it is (submissions refuse '__proto__').
+  const shared: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
     ...pathVariables,
     AZ_BATCHAI_JOB_NAME: job.name,
     AZ_BATCHAI_STDOUTERR_DIR: directories.stdOutErr,
     AZ_BATCH_HOST_LIST: nodes.map((node) => node.address).join(','),
     AZ_BATCHAI_NUM_GPUS_PER_NODE: String(gpusOf(nodes[0])),
-  };
+  });
   for (const [id, path] of Object.entries(directories.inputs)) shared[`AZ_BATCHAI_INPUT_${id}`] = path;
   for (const [id, path] of Object.entries(directories.outputs)) shared[`AZ_BATCHAI_OUTPUT_${id}`] = path;
   for (const [id, path] of Object.entries(directories.previousOutputs))
     shared[`AZ_BATCHAI_PREV_OUTPUT_${id}`] = path;
 
-  const user: Record<string, string> = {};
+  const user: Record<string, string> = Object.create(null) as Record<string, string>;
   objects(properties.environmentVariables).forEach((variable, index) => {
     const field = `properties.environmentVariables[${index}]`;
     const name = checkUserName(`${field}.name`, variable.name, Object.keys(directories.inputs));
     // Batch AI let user variables refer to its own ($AZ_BATCHAI_INPUT_DATA/...): environment values are not shell-expanded.
     user[name] = expandVariables(String(variable.value ?? ''), shared);
   });
-  const secrets: Record<string, string> = {};
+  const secrets: Record<string, string> = Object.create(null) as Record<string, string>;
   objects(properties.secrets).forEach((secret, index) => {
     const field = `properties.secrets[${index}]`;
     const name = checkUserName(`${field}.name`, secret.name, Object.keys(directories.inputs));
-    const value = input.secrets?.[name];
+    const value = input.secrets && Object.hasOwn(input.secrets, name) ? input.secrets[name] : undefined;
     if (value === undefined)
       throw new ValidationError(`${field}.value`, `No value was given for the secret variable '${name}'.`);
     secrets[name] = value;

@@ -1,0 +1,57 @@
+// Maps of a body (tags) keep every name the body gives, checked like any other: names of Object.prototype's
+// members are ordinary names, and '__proto__' (no key of a plain object) is a 400 naming it, never a silent drop.
+import { ValidationError } from './errors';
+import { validateAgainstDefinition } from './specValidator';
+
+function targetOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error: unknown) {
+    if (error instanceof ValidationError) return error.target;
+    throw error;
+  }
+  return undefined;
+}
+
+// Bodies come from JSON.parse, which makes '__proto__' an own property like any other.
+const parse = (text: string): unknown => JSON.parse(text);
+
+test('tags named like Object.prototype members are kept', () => {
+  const body = parse(
+    '{"location":"eastus","tags":{"constructor":"a","toString":"b","valueOf":"c","hasOwnProperty":"e","ok":"d"}}',
+  );
+  const { value } = validateAgainstDefinition('WorkspaceCreateParameters', body);
+  expect({ ...(value.tags as object) }).toEqual({
+    constructor: 'a',
+    toString: 'b',
+    valueOf: 'c',
+    hasOwnProperty: 'e',
+    ok: 'd',
+  });
+});
+
+test('a tag value that is not a string is a 400 naming it, whatever the tag is called', () => {
+  const body = parse('{"location":"eastus","tags":{"constructor":"a","hasOwnProperty":5,"ok":"d"}}');
+  expect(targetOf(() => validateAgainstDefinition('WorkspaceCreateParameters', body))).toBe(
+    'tags.hasOwnProperty',
+  );
+  expect(
+    targetOf(() => validateAgainstDefinition('WorkspaceCreateParameters', { location: 'x', tags: { a: 5 } })),
+  ).toBe('tags.a');
+});
+
+test("a '__proto__' tag is a 400 naming it (a PATCH with it wiped every tag)", () => {
+  const patch = parse('{"tags":{"__proto__":{"x":"y"}}}');
+  expect(targetOf(() => validateAgainstDefinition('WorkspaceUpdateParameters', patch))).toBe(
+    'tags.__proto__',
+  );
+  const put = parse('{"location":"eastus","tags":{"__proto__":"a","ok":"b"}}');
+  expect(targetOf(() => validateAgainstDefinition('WorkspaceCreateParameters', put))).toBe('tags.__proto__');
+});
+
+test('properties of the schema are read from the body itself, never from Object.prototype', () => {
+  // 'location' is required: an object without it is refused even though every object "has" a constructor.
+  expect(
+    targetOf(() => validateAgainstDefinition('WorkspaceCreateParameters', Object.create({ location: 'x' }))),
+  ).toBe('location');
+});
