@@ -5,6 +5,20 @@ import { validateMountVolumes } from './mountVolumeRules';
 import { hasParentSegment } from './jobLayout/posixPath';
 import type { JsonObject } from './specValidator';
 import { batchAiDefaultImage } from './nodeImages';
+import { coresOf } from './vmCores';
+
+/** A VM scale set's hard maximum (without placement groups): no cluster asks for more nodes than this. */
+export const maxNodesPerCluster = 1000;
+
+function checkAtMost(field: string, count: number): void {
+  if (count > maxNodesPerCluster) {
+    throw new ValidationError(
+      field,
+      `'${field}' (${count}) must be at most ${maxNodesPerCluster}, the most nodes a cluster can have.`,
+      'InvalidScaleSettings',
+    );
+  }
+}
 
 /** Batch AI supported every size except STANDARD_A0 and the premium-storage series (GS, DS, DSv2). */
 export function checkVmSize(path: string, vmSize: string): void {
@@ -41,6 +55,7 @@ export function checkScaleSettings(path: string, scale: JsonObject): void {
         `'${path}.manual.targetNodeCount' must not be negative.`,
       );
     }
+    checkAtMost(`${path}.manual.targetNodeCount`, manual.targetNodeCount as number);
   } else {
     const auto = scale.autoScale as JsonObject;
     const min = auto.minimumNodeCount as number;
@@ -57,12 +72,60 @@ export function checkScaleSettings(path: string, scale: JsonObject): void {
         `'${path}.autoScale.maximumNodeCount' (${max}) must be at least 1 and at least minimumNodeCount (${min}).`,
       );
     }
+    checkAtMost(`${path}.autoScale.maximumNodeCount`, max);
     if (initial < 0 || initial > max) {
       throw new ValidationError(
         `${path}.autoScale.initialNodeCount`,
         `'${path}.autoScale.initialNodeCount' (${initial}) must be between 0 and maximumNodeCount (${max}).`,
       );
     }
+  }
+}
+
+/** The most nodes the scale settings can ask for, and the field that asks for them. */
+export function largestNodeCount(path: string, scale: JsonObject): { field: string; count: number } {
+  if (scale.manual) {
+    return {
+      field: `${path}.manual.targetNodeCount`,
+      count: Number((scale.manual as JsonObject).targetNodeCount ?? 0),
+    };
+  }
+  const auto = (scale.autoScale ?? {}) as JsonObject;
+  const max = Number(auto.maximumNodeCount ?? 0);
+  const initial = Number(auto.initialNodeCount ?? 0);
+  return initial > max
+    ? { field: `${path}.autoScale.initialNodeCount`, count: initial }
+    : { field: `${path}.autoScale.maximumNodeCount`, count: max };
+}
+
+/** What a cluster's scale settings are checked against: the location's core quota and what others use of it. */
+export interface CoreBudget {
+  vmSize: string;
+  lowPriority: boolean;
+  /** The dedicated or low-priority core quota of the location (the Usages limit). */
+  limit: number;
+  /** Cores the other clusters of the subscription in this location use now (the Usages current value). */
+  usedByOthers: number;
+}
+
+/**
+ * Refuses scale settings whose largest node count, at the VM size's cores, exceeds what is left of the core quota
+ * (400 naming the count). A size missing from the cores table counts no cores, as in Usages.
+ */
+export function checkCoreQuota(path: string, scale: JsonObject, budget: CoreBudget): void {
+  const cores = coresOf(budget.vmSize);
+  if (!cores) return;
+  const { field, count } = largestNodeCount(path, scale);
+  const left = Math.max(0, budget.limit - budget.usedByOthers);
+  if (count * cores > left) {
+    const kind = budget.lowPriority ? 'low-priority' : 'dedicated';
+    throw new ValidationError(
+      field,
+      `'${field}' (${count}) nodes of ${budget.vmSize} need ${count * cores} ${kind} cores; the quota is ` +
+        `${budget.limit} in this location and other clusters use ${budget.usedByOthers}, so at most ` +
+        `${Math.floor(left / cores)} nodes fit (see the usages of this location).`,
+      'QuotaExceeded',
+    );
   }
 }
 

@@ -5,10 +5,17 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { agentConfigSchema, agentConfigVersion, type AgentConfig } from '../../contracts/agentConfig';
+import { ConfigurationError } from '../../config/appConfig';
 import { cpuProfileArgs } from '../../config/cpuProfile';
 import { clusterTag } from '../../contracts/nodeQueueNames';
 import { agentTelemetrySettings } from '../../telemetry/agentTelemetrySettings';
-import type { ComputePool, NodeAccess, PoolDefinition, PoolNode } from '../../ports/computePool';
+import {
+  ComputePoolError,
+  type ComputePool,
+  type NodeAccess,
+  type PoolDefinition,
+  type PoolNode,
+} from '../../ports/computePool';
 import {
   isNodeProcessAlive,
   nodesRoot,
@@ -28,6 +35,24 @@ export interface LocalComputePoolOptions {
   agentMain?: string;
   /** How long a removed node's agent gets to stop its tasks before SIGKILL. Default 5 s. */
   stopGraceMs?: number;
+  /** Most nodes (agent processes) of all clusters on this machine; default COMPUTE_LOCAL_MAX_NODES or 32. */
+  maxNodes?: number;
+}
+
+export const defaultLocalMaxNodes = 32;
+
+/** COMPUTE_LOCAL_MAX_NODES: the most node-agent processes the local pool runs on this machine (default 32). */
+export function localMaxNodes(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.COMPUTE_LOCAL_MAX_NODES?.trim();
+  if (!raw) return defaultLocalMaxNodes;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigurationError(
+      'COMPUTE_LOCAL_MAX_NODES',
+      `must be a whole number of at least 1; it is '${raw}'.`,
+    );
+  }
+  return value;
 }
 
 interface PoolFile {
@@ -38,9 +63,27 @@ interface PoolFile {
 export class LocalComputePool implements ComputePool {
   readonly kind = 'local';
   private readonly agentMain: string;
+  private readonly maxNodes: number;
 
   constructor(private readonly options: LocalComputePoolOptions) {
     this.agentMain = options.agentMain ?? path.resolve(__dirname, '..', '..', '..', 'agent', 'main.js');
+    this.maxNodes = options.maxNodes ?? localMaxNodes(process.env);
+  }
+
+  /** Nodes of the other clusters on this machine (their node directories, dead or alive, until deleted). */
+  private otherClustersNodeCount(clusterKey: string): number {
+    const root = nodesRoot(this.options.dataDir);
+    if (!fs.existsSync(root)) return 0;
+    const own = clusterTag(clusterKey);
+    let count = 0;
+    for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name === own) continue;
+      const dir = path.join(root, entry.name);
+      count += fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'node.json'))).length;
+    }
+    return count;
   }
 
   private clusterDir(clusterKey: string): string {
@@ -83,6 +126,16 @@ export class LocalComputePool implements ComputePool {
     if (!pool) throw new Error(`No local pool for cluster ${clusterKey}: ensurePool first.`);
     const nodes = this.nodeFiles(clusterKey);
     if (nodes.length < targetCount) {
+      // One machine runs every local node: a resize past the cap is refused (recorded on the cluster), not started.
+      const others = this.otherClustersNodeCount(clusterKey);
+      if (others + targetCount > this.maxNodes) {
+        throw new ComputePoolError(
+          'LocalNodeLimitExceeded',
+          `The local compute pool runs at most ${this.maxNodes} nodes on this machine (COMPUTE_LOCAL_MAX_NODES); ` +
+            `${targetCount} nodes for this cluster and ${others} of other clusters would be ${others + targetCount}. ` +
+            `Lower the cluster's node count or raise COMPUTE_LOCAL_MAX_NODES.`,
+        );
+      }
       for (let i = nodes.length; i < targetCount; i++) this.startNode(pool.definition, access);
     } else if (nodes.length > targetCount) {
       // Dead nodes go first, then the newest (the oldest have been set up longest).

@@ -1,10 +1,10 @@
 // Clusters: recorded with their scale settings, image and node setup. Nodes are the compute component's work
 // (ClusterCompute port): until it exists, a cluster has no nodes and a steady allocation state, and says so.
 import { etagMatches } from './etagMatch';
-import { PreconditionFailedError } from '../errors';
+import { PreconditionFailedError, ValidationError } from '../errors';
 import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
 import type { Stored } from '../resourceRecord';
-import { checkClusterProperties, checkScaleSettings } from '../clusterRules';
+import { checkClusterProperties, checkCoreQuota, checkScaleSettings } from '../clusterRules';
 import {
   isJsonObject,
   validateAgainstDefinition,
@@ -17,12 +17,58 @@ import { resolveFileServerMounts } from './referenceResolver';
 import { resolveSecretReferences } from './secretReferences';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
+import { locationUsage } from './usageService';
+
+/**
+ * The quotas Usages reports, enforced when scale settings are set: the largest node count they ask for times the
+ * VM size's cores must fit in the location's dedicated or low-priority core quota less what the subscription's
+ * other clusters there use now (their current nodes, as Usages counts them); a new cluster must fit in the
+ * clusters-per-location quota. Read then written, not atomic: two concurrent requests can each fit alone.
+ */
+async function checkQuotas(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  location: string,
+  spec: JsonObject,
+  scaleSettings: JsonObject,
+  update = false,
+): Promise<void> {
+  const others = await locationUsage(deps, ref.subscriptionId, location, ref);
+  // The same PUT again: its settings were checked when it was created (and cannot change).
+  if (others.excepted && !update) return;
+  if (!update && others.clusters >= deps.quotas.clustersPerLocation) {
+    throw new ValidationError(
+      'clusterName',
+      `The subscription has ${others.clusters} clusters in '${location}', its quota of clusters per location ` +
+        `(${deps.quotas.clustersPerLocation}); delete one first.`,
+      'QuotaExceeded',
+    );
+  }
+  const lowPriority = spec.vmPriority === 'lowpriority';
+  checkCoreQuota('properties.scaleSettings', scaleSettings, {
+    vmSize: String(spec.vmSize),
+    lowPriority,
+    limit: lowPriority ? deps.quotas.lowPriorityCoresPerLocation : deps.quotas.dedicatedCoresPerLocation,
+    usedByOthers: lowPriority ? others.lowPriorityCores : others.dedicatedCores,
+  });
+}
+
+/** VM sizes are case-insensitive (as in Azure): the same PUT with another spelling is no change. */
+function sameVmSizeSpelling(existing: JsonObject, properties: JsonObject): JsonObject {
+  const stored = existing.vmSize;
+  return typeof stored === 'string' &&
+    typeof properties.vmSize === 'string' &&
+    stored.toLowerCase() === properties.vmSize.toLowerCase()
+    ? { ...properties, vmSize: stored }
+    : properties;
+}
 
 export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
   validateRef(ref);
   const { secrets, properties } = validateCreateBody('ClusterCreateParameters', body);
   checkClusterProperties(properties);
   const workspace = await requireWorkspace(deps, ref, true);
+  await checkQuotas(deps, ref, workspace.record.location, properties, properties.scaleSettings as JsonObject);
   const nodeSetup = properties.nodeSetup as JsonObject | undefined;
   await resolveFileServerMounts(
     deps,
@@ -64,7 +110,14 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
           }
         : {}),
     }),
-    (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
+    (existing) =>
+      assertUnchanged(
+        deps,
+        existing,
+        sameVmSizeSpelling(existing.spec, properties),
+        secrets,
+        Object.keys(referenced),
+      ),
     async (stored) => deps.compute?.applyScaleSettings(stored.record),
   );
   // The same PUT again (an earlier one may have failed after recording the cluster, before its monitor was asked):
@@ -91,6 +144,7 @@ export async function updateCluster(
     const current = await requireResource(deps, ref);
     if (!etagMatches(ifMatch, current.etag)) throw new PreconditionFailedError();
     if (!isJsonObject(scaleSettings)) return current;
+    await checkQuotas(deps, ref, current.record.location, current.record.spec, scaleSettings, true);
     const record = structuredClone(current.record);
     record.spec.scaleSettings = scaleSettings;
     try {

@@ -1,5 +1,6 @@
 // Usages per subscription and location: clusters and the cores their current nodes use, against the quotas.
-import { validateSubscriptionId } from '../resourceId';
+import { ValidationError } from '../errors';
+import { keyOf, validateSubscriptionId, type ResourceRef } from '../resourceId';
 import { coresOf } from '../vmCores';
 import type { ServiceDeps } from './serviceDeps';
 
@@ -14,15 +15,26 @@ function usage(name: string, localizedValue: string, currentValue: number, limit
   return { unit: 'Count', currentValue, limit, name: { value: name, localizedValue } };
 }
 
-export async function listUsages(
+export interface LocationUsage {
+  clusters: number;
+  dedicatedCores: number;
+  lowPriorityCores: number;
+  /** Whether the excepted cluster exists (it is not counted). */
+  excepted: boolean;
+}
+
+/**
+ * Clusters of a subscription in a location and the cores their current nodes use: what Usages reports and what a
+ * cluster's scale settings are checked against (`except`: the cluster being checked, counted by its request).
+ */
+export async function locationUsage(
   deps: ServiceDeps,
   subscriptionId: string,
   location: string,
-): Promise<Usage[]> {
-  validateSubscriptionId(subscriptionId);
-  let clusters = 0;
-  let dedicatedCores = 0;
-  let lowPriorityCores = 0;
+  except?: ResourceRef,
+): Promise<LocationUsage> {
+  const usage: LocationUsage = { clusters: 0, dedicatedCores: 0, lowPriorityCores: 0, excepted: false };
+  const exceptKey = except && keyOf(except);
   let continuationToken: string | undefined;
   do {
     const page = await deps.store.listClustersInLocation(subscriptionId, location, {
@@ -30,14 +42,36 @@ export async function listUsages(
       continuationToken,
     });
     for (const { record } of page.items) {
-      clusters += 1;
+      if (exceptKey !== undefined && keyOf(record.ref) === exceptKey) {
+        usage.excepted = true;
+        continue;
+      }
+      usage.clusters += 1;
       const nodes = Number(record.status.currentNodeCount ?? 0);
       const cores = nodes * (coresOf(String(record.spec.vmSize)) ?? 0);
-      if (record.spec.vmPriority === 'lowpriority') lowPriorityCores += cores;
-      else dedicatedCores += cores;
+      if (record.spec.vmPriority === 'lowpriority') usage.lowPriorityCores += cores;
+      else usage.dedicatedCores += cores;
     }
     continuationToken = page.continuationToken;
   } while (continuationToken);
+  return usage;
+}
+
+export async function listUsages(
+  deps: ServiceDeps,
+  subscriptionId: string,
+  location: string,
+): Promise<Usage[]> {
+  validateSubscriptionId(subscriptionId);
+  // The spec's pattern of the location parameter.
+  if (!/^[-\w._]+$/.test(location)) {
+    throw new ValidationError(
+      'location',
+      `'location' must be an Azure location name (letters, digits, '-', '_', '.'); it is '${location}'.`,
+      'InvalidLocation',
+    );
+  }
+  const { clusters, dedicatedCores, lowPriorityCores } = await locationUsage(deps, subscriptionId, location);
   return [
     usage('Clusters', 'Clusters', clusters, deps.quotas.clustersPerLocation),
     usage(
