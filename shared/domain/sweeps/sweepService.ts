@@ -8,13 +8,15 @@ import { requireExperiment } from '../services/parentLookup';
 import { sealSecrets } from '../services/secretSealing';
 import type { ServiceDeps } from '../services/serviceDeps';
 import { ValidationError } from '../errors';
-import type { JsonValue } from '../specValidator';
+import type { JsonObject, JsonValue } from '../specValidator';
+import { resolveFileServerMounts, resolveReference } from '../services/referenceResolver';
 import type { Page, PageRequest } from '../../ports/resourceStore';
 import type { SecretProtector } from '../../ports/secretProtector';
-import { sweepLimits, validateSweepBody } from './sweepDefinition';
+import { sweepLimits, validateSweepBody, type SweepDefinition } from './sweepDefinition';
+import { trialParameters } from './searchSpace';
 import { initialRunState, sweepStatus } from './sweepProgress';
 import { hasActiveTrials } from './sweepRecovery';
-import { trialJobName } from './trialJobBody';
+import { substituteParameters, trialJobName } from './trialJobBody';
 import {
   sweepArmId,
   type StoredSweep,
@@ -142,6 +144,37 @@ function trialNamesTaken(address: SweepAddress, maxTrials: number, taken: string
   );
 }
 
+/**
+ * The template's cluster and mounted file servers must exist in the sweep's workspace when the sweep is created, as
+ * a job's must (jobService.createJob): otherwise every trial would fail with InvalidResourceReference. Errors are
+ * 400s under `properties.jobTemplate.*`. The first trial's copy is resolved: the template keeps its ids as given (each trial's job
+ * normalizes them), so a repeated PUT compares equal. A repeated PUT of an existing sweep is not re-checked (as a
+ * job's is not): what it asked for is done.
+ */
+async function resolveTemplateReferences(
+  deps: SweepServiceDeps,
+  address: SweepAddress,
+  definition: SweepDefinition,
+): Promise<void> {
+  const template = definition.jobTemplate;
+  const owner = experimentRef(address);
+  // The first trial's job: a cluster id may hold a placeholder.
+  const copy = substituteParameters(template, trialParameters(definition, 0));
+  await resolveReference(
+    deps.services,
+    'properties.jobTemplate.cluster.id',
+    copy.cluster as JsonObject,
+    'cluster',
+    owner,
+  );
+  await resolveFileServerMounts(
+    deps.services,
+    'properties.jobTemplate.mountVolumes',
+    copy.mountVolumes as JsonObject | undefined,
+    owner,
+  );
+}
+
 export async function createSweep(
   deps: SweepServiceDeps,
   address: SweepAddress,
@@ -157,6 +190,7 @@ export async function createSweep(
   }
   const uuid = deps.services.newId();
   const { definition, secrets } = validateSweepBody(body, seedFrom(deps.services.newId()));
+  await resolveTemplateReferences(deps, address, definition);
   // A trial never adopts a job it did not create (createSweepTrialsActivity.ts): a new sweep whose trial names are
   // taken would run nothing, so it is refused before it starts.
   const taken = await takenTrialNames(deps, address, definition.maxTrials);
