@@ -107,6 +107,22 @@ test('output streams while the task runs', async () => {
   expect(o.out.text).toBe('first\nsecond\n');
 });
 
+test("output that could not be stored (a sink's close() rejects) is logged; the task's outcome stands", async () => {
+  // Before: the rejection was swallowed, so output given up after failed appends left no trace in the agent's log.
+  const o = options('echo lost');
+  const stdout = {
+    ...o.out,
+    write: (chunk: Buffer) => o.out.write(chunk),
+    close: () => Promise.reject(new Error('17 bytes of output were lost (storage failed)')),
+  };
+  const before = logged.length;
+  const task = await launcher.launch({ ...o, stdout });
+  expect(await task.done).toEqual({ exitCode: 0 });
+  expect(logged.slice(before)).toEqual([
+    'warn: task output not stored in full: 17 bytes of output were lost (storage failed)',
+  ]);
+});
+
 test('tasks beyond one batch of pipes reuse them; concurrent tasks get their own', async () => {
   const results = await Promise.all(
     Array.from({ length: 20 }, (_, i) => run(launched, `echo task-${i}; echo err-${i} >&2`)),

@@ -11,11 +11,13 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import {
+  closeOutputs,
   drainAfterExit,
   OutputPipe,
   signalGroup,
   type OutputSink,
   type RunningProcess,
+  type TaskLog,
   type TaskOutcome,
   type TaskProcessOptions,
 } from './taskProcess';
@@ -213,14 +215,19 @@ export class TaskLauncher {
     const fifos = await this.takeFifos();
     const readers = [this.openReader(fifos.stdout), this.openReader(fifos.stderr)];
     const id = this.nextId++;
-    const task = new LaunchedTask(readers, [options.stdout, options.stderr], (reusable) => {
-      if (reusable) this.pool.push(fifos);
-      else {
-        // A process the task left (in a session of its own) may still hold a write end: its output must not reach
-        // the next task. New pipes are made instead.
-        for (const fifo of [fifos.stdout, fifos.stderr]) fs.rmSync(fifo, { force: true });
-      }
-    });
+    const task = new LaunchedTask(
+      readers,
+      [options.stdout, options.stderr],
+      (reusable) => {
+        if (reusable) this.pool.push(fifos);
+        else {
+          // A process the task left (in a session of its own) may still hold a write end: its output must not reach
+          // the next task. New pipes are made instead.
+          for (const fifo of [fifos.stdout, fifos.stderr]) fs.rmSync(fifo, { force: true });
+        }
+      },
+      options.log ?? this.log,
+    );
     this.replies.set(id, (reply) => task.onReply(reply));
     const spawned = await new Promise<Reply>((resolve) => {
       task.onSpawnReply = resolve;
@@ -342,6 +349,8 @@ export class LaunchedTask implements RunningProcess {
     logs: OutputSink[],
     /** Gives the pipes back: `reusable` when every writer closed them (else a leftover process may hold one). */
     private readonly release: (reusable: boolean) => void,
+    /** Where a warning about the task's output goes (output that could not be stored). */
+    private readonly log?: TaskLog,
   ) {
     this.started = new Promise((resolve) => (this.announce = resolve));
     const pipes = readers.map((reader, i) => new OutputPipe(reader, logs[i]!));
@@ -356,7 +365,7 @@ export class LaunchedTask implements RunningProcess {
         }
         const closed = await drainAfterExit(pipes, () => signalGroup(pid, 'SIGKILL'));
         this.release(closed);
-        await Promise.all(logs.map((log) => log.close())).catch(() => undefined);
+        await closeOutputs(logs, this.log);
         return result;
       })
       .finally(() => (this.finished = true));

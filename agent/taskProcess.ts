@@ -92,6 +92,28 @@ export async function drainAfterExit(
   return false;
 }
 
+/** How the agent logs (its AgentLog); a task without one warns on the console. */
+export type TaskLog = (level: 'info' | 'warn', message: string) => void;
+
+const consoleLog: TaskLog = (level, message) =>
+  level === 'warn' ? console.warn(message) : console.info(message);
+
+/**
+ * Closes a task's output sinks. One that could not store all its output (its close() rejects: an append blob log
+ * that gave output up after failing appends) is logged; the task's outcome stands.
+ */
+export async function closeOutputs(sinks: OutputSink[], log: TaskLog | undefined): Promise<void> {
+  const results = await Promise.allSettled(sinks.map((sink) => sink.close()));
+  for (const result of results) {
+    if (result.status === 'fulfilled') continue;
+    const reason = result.reason as { message?: unknown } | undefined;
+    (log ?? consoleLog)(
+      'warn',
+      `task output not stored in full: ${typeof reason?.message === 'string' ? reason.message : String(reason)}`,
+    );
+  }
+}
+
 /** Signals process group `pgid`; false when there is none (any more). */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
@@ -123,6 +145,8 @@ export interface TaskProcessOptions {
   };
   /** Run in the jobs' slice, which may not reach the Instance Metadata Service (VM nodes: jobProcessFence.ts). */
   fenced?: boolean;
+  /** Where a warning about the task's output goes (output that could not be stored); default the console. */
+  log?: TaskLog;
 }
 
 /** Where `docker login` keeps Docker Hub's sign-in; any other registry is keyed by its host. */
@@ -237,7 +261,7 @@ export class TaskProcess implements RunningProcess {
       .then(async (outcome) => {
         const pid = this.child.pid;
         await drainAfterExit(pipes, () => pid !== undefined && signalGroup(pid, 'SIGKILL'));
-        await Promise.all([options.stdout.close(), options.stderr.close()]).catch(() => undefined);
+        await closeOutputs([options.stdout, options.stderr], options.log);
         return outcome;
       })
       .finally(() => (this.finished = true));
