@@ -6,7 +6,7 @@
 // two-field ORDER BY; the partition key is filtered in WHERE because the emulator ignores the partitionKey option).
 import { withContinuationToken } from '../continuationToken';
 import type { Container, CosmosClient, SqlParameter, SqlQuerySpec } from '@azure/cosmos';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../../domain/errors';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../domain/errors';
 import { experimentRefOf, keyOf, workspaceRefOf, type ResourceRef } from '../../domain/resourceId';
 import type { OperationRecord } from '../../domain/operationRecord';
 import type { ResourceRecord, Stored } from '../../domain/resourceRecord';
@@ -80,6 +80,33 @@ const fitsWithin = '(NOT IS_DEFINED(c.record.job.nodeCount) OR c.record.job.node
 
 function checkLimit(method: string, limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`${method}: limit ${limit}`);
+}
+
+/** The path of the largest value (serialized) in a resource's properties: what a too-large body names. */
+function largestPropertyPath(value: unknown, at: string): string {
+  if (value === null || typeof value !== 'object') return at;
+  let largest: { path: string; child: unknown; size: number } | undefined;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const size = JSON.stringify(child)?.length ?? 0;
+    if (!largest || size > largest.size) {
+      largest = { path: Array.isArray(value) ? `${at}[${key}]` : `${at}.${key}`, child, size };
+    }
+  }
+  return largest ? largestPropertyPath(largest.child, largest.path) : at;
+}
+
+/**
+ * Cosmos DB refuses a document above its size limit (2 MB) with 413: the request body was too large, a 400 that
+ * names its largest property, never a 500.
+ */
+function tooLarge(record: ResourceRecord): ValidationError {
+  const field = largestPropertyPath(record.spec, 'properties');
+  return new ValidationError(
+    field,
+    `The ${record.kind} '${record.ref.name}' is too large to store (the largest property is '${field}'); ` +
+      `make it smaller.`,
+    'RequestBodyTooLarge',
+  );
 }
 
 export class CosmosResourceStore implements ResourceStore {
@@ -170,8 +197,10 @@ export class CosmosResourceStore implements ResourceStore {
       );
       return this.remembered(resource as ResourceDocument);
     } catch (error: unknown) {
-      if (cosmosStatusOf(error) === 409)
+      const status = cosmosStatusOf(error);
+      if (status === 409)
         throw new ConflictError('ResourceAlreadyExists', `The resource '${record.ref.name}' already exists.`);
+      if (status === 413) throw tooLarge(record);
       throw error;
     }
   }
@@ -190,6 +219,7 @@ export class CosmosResourceStore implements ResourceStore {
       if (status === 412 || status === 404) this.recentJobs.forget(recentKey(record.ref));
       if (status === 412) throw new PreconditionFailedError();
       if (status === 404) throw new NotFoundError(`The resource '${record.ref.name}' no longer exists.`);
+      if (status === 413) throw tooLarge(record);
       throw error;
     }
   }

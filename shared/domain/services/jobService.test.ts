@@ -115,3 +115,39 @@ test('a job written while its experiment began to be deleted goes again: the req
   expect(records.has(keyOf(job))).toBe(false);
   expect(queued).toEqual([]);
 });
+
+test('a job whose properties would not fit in a task message is a 400 naming its largest field, before it is queued', async () => {
+  const { store, records } = memoryStore();
+  const queued: string[] = [];
+  const lifecycle = {
+    jobQueued: async (record: ResourceRecord) => void queued.push(record.armId),
+    terminationRequested: async () => undefined,
+  } as JobLifecycle;
+  const deps = depsWith(store, lifecycle);
+  for (const length of [100_000, 3_000_000]) {
+    const big = structuredClone(body);
+    big.properties.customToolkitSettings.commandLine = `echo ${'x'.repeat(length)}`;
+    await expect(createJob(deps, job, big)).rejects.toMatchObject({
+      httpStatus: 400,
+      code: 'RequestBodyTooLarge',
+      target: 'properties.customToolkitSettings.commandLine',
+    });
+  }
+  // Secrets count at their sealed size, and are named by their path.
+  const secret = {
+    properties: {
+      ...structuredClone(body.properties),
+      secrets: [{ name: 'TOKEN', value: 's'.repeat(30_000) }],
+    },
+  };
+  await expect(createJob(deps, job, secret)).rejects.toMatchObject({
+    code: 'RequestBodyTooLarge',
+    target: 'properties.secrets[0].value',
+  });
+  expect(records.has(keyOf(job))).toBe(false);
+  expect(queued).toEqual([]);
+  // A command line of some kilobytes is fine.
+  const fits = structuredClone(body);
+  fits.properties.customToolkitSettings.commandLine = `echo ${'x'.repeat(20_000)}`;
+  expect((await createJob(deps, job, fits)).created).toBe(true);
+});

@@ -18,10 +18,55 @@ import { resolveSecretReferences, secretReferencesOf } from './secretReferences'
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 
+/**
+ * A job's task messages carry its command line, environment and (sealed) secrets, with the launch's own paths and
+ * files, base64-encoded on a node's queue, whose messages hold at most 64 KiB. Measured at the PUT (the launch's
+ * message needs the nodes, unknown until then): the serialized properties plus the secrets at their sealed size
+ * (base64, 4/3) must fit in 32 KiB, which at 4/3 again leaves a quarter of the message for the launch's own fields.
+ */
+export const jobMessageBudget = 32 * 1024;
+
+function serializedSize(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/** The path and serialized size of the largest leaf under `value`. */
+function largestLeaf(value: unknown, at: string): { path: string; size: number } {
+  if (value === null || typeof value !== 'object') return { path: at, size: serializedSize(value) };
+  let largest: { path: string; size: number } = { path: at, size: 0 };
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const leaf = largestLeaf(child, Array.isArray(value) ? `${at}[${key}]` : `${at}.${key}`);
+    if (leaf.size > largest.size) largest = leaf;
+  }
+  return largest;
+}
+
+function checkTaskMessageSize(properties: JsonObject, secrets: Record<string, string>): void {
+  const sealed = (size: number) => Math.ceil((size * 4) / 3);
+  const secretSizes = Object.entries(secrets).map(([path, value]) => ({
+    path,
+    size: sealed(serializedSize(value)),
+  }));
+  const size = serializedSize(properties) + secretSizes.reduce((sum, secret) => sum + secret.size, 0);
+  if (size <= jobMessageBudget) return;
+  const largest = [largestLeaf(properties, 'properties'), ...secretSizes].reduce((a, b) =>
+    b.size > a.size ? b : a,
+  );
+  throw new ValidationError(
+    largest.path,
+    `The job is too large to send to its nodes: its properties and secrets take ${size} bytes, more than ` +
+      `${jobMessageBudget} (a task message holds at most 64 KiB); the largest is '${largest.path}' ` +
+      `(${largest.size} bytes). Put large inputs in a file the job reads instead.`,
+    'RequestBodyTooLarge',
+  );
+}
+
 export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
   validateRef(ref);
   const { secrets, properties } = validateCreateBody('JobCreateParameters', body);
   const toolType = checkJobProperties(properties);
+  // What the body holds; Key Vault secrets are counted again once read.
+  checkTaskMessageSize(properties, secrets);
   const constraints = (properties.constraints as JsonObject | undefined) ?? {};
   constraints.maxWallClockTime ??= 'P7D';
   if (
@@ -59,6 +104,7 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
     if (existing) return { created: false, stored: existing };
     throw error;
   }
+  checkTaskMessageSize(properties, { ...secrets, ...referenced });
   const armId = armIdOf(ref);
   const uuid = deps.newId();
   const now = deps.now().toISOString();
