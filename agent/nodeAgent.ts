@@ -566,6 +566,11 @@ export class NodeAgent {
         this.log('warn', why);
         (run?.telemetry ?? this.telemetry)?.trace(why, 'warning', { blob: `${blob.container}/${blob.name}` });
       },
+      onOutputLost: (bytes, reason) => {
+        const why = `${blob.container}/${blob.name}: ${bytes} bytes of output could not be stored and are lost (${reason})`;
+        this.log('warn', why);
+        (run?.telemetry ?? this.telemetry)?.trace(why, 'warning', { blob: `${blob.container}/${blob.name}` });
+      },
     });
   }
 
@@ -1199,7 +1204,7 @@ export class NodeAgent {
 
   /** A task's process: through the task launcher when it runs (a cheaper start), else spawned by the agent. */
   private async startProcess(given: TaskProcessOptions): Promise<RunningProcess> {
-    const options: TaskProcessOptions = { ...given, fenced: this.fenced };
+    const options: TaskProcessOptions = { ...given, fenced: this.fenced, log: given.log ?? this.log };
     if (!options.container && this.launcher && (await this.launcher.usable())) {
       try {
         return await this.launcher.launch(options);
