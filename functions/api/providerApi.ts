@@ -1,6 +1,8 @@
 // HTTP trigger adapters for provider-level endpoints: the operations catalogue, usages, long-running operation
 // status and results, and the OpenAPI document.
 import { app, type HttpRequest } from '@azure/functions';
+import { NotFoundError } from '../../shared/domain/errors';
+import type { OperationRecord } from '../../shared/domain/operationRecord';
 import operationsCatalogue from '../../shared/domain/spec/operationsCatalogue.json';
 import { servedOpenApiDocument } from '../../shared/domain/spec/servedOpenApi';
 import { getOperation, operationStatusBody } from '../../shared/domain/services/operationService';
@@ -20,22 +22,29 @@ export async function usagesList(deps: ServiceDeps, request: HttpRequest) {
   });
 }
 
+/** Locations as ARM compares them: 'East US' is 'eastus'. */
+function sameLocation(a: string, b: string): boolean {
+  const key = (location: string) => location.toLowerCase().replace(/\s/g, '');
+  return key(a) === key(b);
+}
+
+/** The operation of the request's URL: one of another location is not found there (ARM's URLs name its location). */
+async function requestedOperation(deps: ServiceDeps, request: HttpRequest): Promise<OperationRecord> {
+  const id = request.params.operationId ?? '';
+  const operation = await getOperation(deps, request.params.subscriptionId ?? '', id);
+  if (!sameLocation(operation.location, request.params.location ?? '')) {
+    throw new NotFoundError(`The operation '${id}' was not found.`);
+  }
+  return operation;
+}
+
 export async function operationStatus(deps: ServiceDeps, request: HttpRequest) {
-  const operation = await getOperation(
-    deps,
-    request.params.subscriptionId ?? '',
-    request.params.operationId ?? '',
-  );
-  return jsonResponse(200, operationStatusBody(operation));
+  return jsonResponse(200, operationStatusBody(await requestedOperation(deps, request)));
 }
 
 /** The Location URL: 202 while running; at the end the resource for a create, 200 without body otherwise. */
 export async function operationResult(deps: ServiceDeps, request: HttpRequest) {
-  const operation = await getOperation(
-    deps,
-    request.params.subscriptionId ?? '',
-    request.params.operationId ?? '',
-  );
+  const operation = await requestedOperation(deps, request);
   if (operation.status === 'InProgress') {
     return {
       status: 202,

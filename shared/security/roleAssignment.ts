@@ -34,6 +34,11 @@ export function validatePrincipalId(principalId: string): string {
   return principalId.toLowerCase();
 }
 
+/** The member of `values` that `given` spells, whatever its case. */
+function canonicalOf<T extends string>(values: readonly T[], given: unknown): T | undefined {
+  return typeof given === 'string' ? values.find((v) => v.toLowerCase() === given.toLowerCase()) : undefined;
+}
+
 /** `{ properties: { role, principalType? } }`; principalType defaults to User. */
 export function validateRoleAssignmentBody(body: unknown): RoleAssignmentRequest {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
@@ -54,18 +59,20 @@ export function validateRoleAssignmentBody(body: unknown): RoleAssignmentRequest
         `'properties.${name}' is not a property of a role assignment.`,
       );
   }
-  if (!isWorkspaceRole(given.role))
+  // Enum values match case-insensitively, as ARM's do (specValidator): the canonical spelling is stored.
+  const role = canonicalOf(workspaceRoles, given.role);
+  if (!role || !isWorkspaceRole(role))
     throw new ValidationError(
       'properties.role',
       `'properties.role' must be one of ${workspaceRoles.map((r) => `'${r}'`).join(', ')}; it is ${JSON.stringify(given.role ?? null)}.`,
     );
-  const principalType = given.principalType ?? 'User';
-  if (typeof principalType !== 'string' || !(principalTypes as readonly string[]).includes(principalType))
+  const principalType = canonicalOf(principalTypes, given.principalType ?? 'User');
+  if (!principalType)
     throw new ValidationError(
       'properties.principalType',
-      `'properties.principalType' must be one of ${principalTypes.map((t) => `'${t}'`).join(', ')}; it is ${JSON.stringify(principalType)}.`,
+      `'properties.principalType' must be one of ${principalTypes.map((t) => `'${t}'`).join(', ')}; it is ${JSON.stringify(given.principalType)}.`,
     );
-  return { role: given.role, principalType: principalType as PrincipalType };
+  return { role, principalType };
 }
 
 /** The assignment as the API returns it. */

@@ -11,7 +11,7 @@ import {
   stringField,
 } from './definitionFields';
 import { validateJobTemplate } from './jobTemplate';
-import { nextOccurrence, parseNcrontab, type CronExpression } from './ncrontab';
+import { nextOccurrence, occurrenceHorizonYears, parseNcrontab, type CronExpression } from './ncrontab';
 
 export type OverlapPolicy = 'skip' | 'allow';
 
@@ -40,7 +40,10 @@ export function parseSchedule(path: string, expression: string): CronExpression 
       `'${path}' must fire at most once a minute: give one value in the seconds field (e.g. '0 */15 * * * *').`,
     );
   }
-  if (!nextOccurrence(cron, new Date())) throw new ValidationError(path, `'${path}' never fires.`);
+  // Only the next ten years are searched: a schedule due later (or never, as on February 30) is refused so.
+  if (!nextOccurrence(cron, new Date())) {
+    throw new ValidationError(path, `'${path}' does not fire within ${occurrenceHorizonYears} years.`);
+  }
   return cron;
 }
 

@@ -1,5 +1,6 @@
 // Unit tests of the NCRONTAB parser and next-occurrence computation.
 import { nextOccurrence, parseNcrontab } from './ncrontab';
+import { parseSchedule } from './jobSchedule';
 
 const next = (expr: string, after: string): string | undefined =>
   nextOccurrence(parseNcrontab(expr), new Date(after))?.toISOString();
@@ -55,5 +56,18 @@ describe('ncrontab', () => {
     expect(() => parseNcrontab('0 */0 * * * *')).toThrow(/step "0" in the minute field/);
     expect(() => parseNcrontab('0 0 0 * FOO *')).toThrow(/"FOO" is not a valid month value/);
     expect(() => parseNcrontab('0 0 5-2 * * *')).toThrow(/goes backwards/);
+  });
+});
+
+describe('a schedule that fires only beyond the search horizon', () => {
+  test('is refused as not firing within 10 years, not as never firing', () => {
+    // February 29th on a Monday: 2044 after 2016, more than ten years after any date from 2024 to 2033.
+    const leapMonday = '0 0 0 29 2 1';
+    expect(next(leapMonday, '2030-01-01T00:00:00Z')).toBeUndefined();
+    expect(next(leapMonday, '2040-01-01T00:00:00Z')).toBe('2044-02-29T00:00:00.000Z');
+    expect(() => parseSchedule('properties.schedule', leapMonday)).toThrow(
+      "'properties.schedule' does not fire within 10 years.",
+    );
+    expect(() => parseSchedule('properties.schedule', leapMonday)).not.toThrow(/never fires/);
   });
 });

@@ -129,10 +129,13 @@ export function parseNcrontab(expression: string): CronExpression {
   return { expression, seconds, minutes, hours, days, months, daysOfWeek };
 }
 
+/** How far ahead nextOccurrence looks: an expression firing only later counts as not firing. */
+export const occurrenceHorizonYears = 10;
+
 /** The first time strictly after `after` that matches (UTC, whole seconds), or undefined within ten years. */
 export function nextOccurrence(cron: CronExpression, after: Date): Date | undefined {
   const t = new Date(Math.floor(after.getTime() / 1000) * 1000 + 1000);
-  const limit = after.getTime() + 10 * 366 * 24 * 3600 * 1000;
+  const limit = after.getTime() + occurrenceHorizonYears * 366 * 24 * 3600 * 1000;
   while (t.getTime() <= limit) {
     if (!cron.months.has(t.getUTCMonth() + 1)) {
       t.setUTCMonth(t.getUTCMonth() + 1, 1);
