@@ -5,10 +5,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
-import { jobDirectoryBlobFolder, nodePathVariables } from '../../shared/adapters/storage/jobFileLocation';
+import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
 import { isApiError } from '../../shared/domain/errors';
 import { jobDirectories } from '../../shared/domain/jobLayout/jobOutputLayout';
-import { jobNodePaths } from '../../shared/domain/jobLayout/nodeFileSystem';
+import { jobNodePaths, jobPathVariables } from '../../shared/domain/jobLayout/nodeFileSystem';
 import type { JsonObject } from '../../shared/domain/specValidator';
 import type { CollectJobOutputsInput } from './jobLifecycleContract';
 import { clusterRefOfKey } from './jobRecords';
@@ -118,7 +118,7 @@ export async function collectJobOutputs(
   let directories;
   try {
     const segment = String(job.status.jobOutputDirectoryPathSegment);
-    directories = jobDirectories(job.spec, segment, input.attempt, nodePathVariables(paths));
+    directories = jobDirectories(job.spec, segment, input.attempt, jobPathVariables(paths));
   } catch (error: unknown) {
     if (isApiError(error)) return 0; // settings the launch refused already: the job fails with that reason
     throw error;

@@ -7,9 +7,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { collectJobOutputs } from '../../orchestrations/jobs/collectJobOutputs';
 import { getJobServices, type JobServices } from '../../orchestrations/jobs/jobServices';
-import { jobDirectoryBlobFolder, nodePathVariables } from '../../shared/adapters/storage/jobFileLocation';
+import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
 import { jobDirectories } from '../../shared/domain/jobLayout/jobOutputLayout';
-import { jobNodePaths, type NodeFileSystem } from '../../shared/domain/jobLayout/nodeFileSystem';
+import {
+  jobNodePaths,
+  jobPathVariables,
+  type NodeFileSystem,
+} from '../../shared/domain/jobLayout/nodeFileSystem';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 
 jest.mock('../../orchestrations/jobs/jobServices', () => ({ getJobServices: jest.fn() }));
@@ -54,7 +58,7 @@ let uploaded: Map<string, string>;
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'collect-outputs-'));
   fileSystem = { mountRoot: path.join(root, 'mounts'), jobTempRoot: path.join(root, 'jobs') };
-  outputs = jobDirectories(job.spec, segment, 1, nodePathVariables(jobNodePaths(fileSystem, uuid))).outputs
+  outputs = jobDirectories(job.spec, segment, 1, jobPathVariables(jobNodePaths(fileSystem, uuid))).outputs
     .MODEL!;
   fs.mkdirSync(outputs, { recursive: true });
   uploaded = new Map();

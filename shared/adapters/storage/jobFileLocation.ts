@@ -3,11 +3,7 @@
 // container, so the same name is computed by the launcher (where the agent streams stdout/stderr) and the lister.
 import { jobDirectories, STDOUTERR_DIRECTORY_ID } from '../../domain/jobLayout/jobOutputLayout';
 import { locateOnVolume, type VolumeLocation } from '../../domain/jobLayout/mountedPathResolver';
-import {
-  batchAiNodeFileSystem,
-  jobNodePaths,
-  type JobNodePaths,
-} from '../../domain/jobLayout/nodeFileSystem';
+import { batchAiNodeFileSystem, jobNodePaths, jobPathVariables } from '../../domain/jobLayout/nodeFileSystem';
 import { ValidationError } from '../../domain/errors';
 import type { ResourceRecord } from '../../domain/resourceRecord';
 import type { JsonObject } from '../../domain/specValidator';
@@ -36,18 +32,6 @@ export function volumeBlobFolder(location: VolumeLocation): string {
   }
 }
 
-/** The node path variables a job's directory prefixes may refer to ($AZ_BATCHAI_JOB_MOUNT_ROOT, ...). */
-export function nodePathVariables(paths: JobNodePaths): Record<string, string> {
-  return {
-    AZ_BATCHAI_MOUNT_ROOT: paths.mountRoot,
-    AZ_BATCHAI_JOB_MOUNT_ROOT: paths.jobMountRoot,
-    AZ_BATCHAI_JOB_TEMP_DIR: paths.jobTempRoot,
-    AZ_BATCHAI_JOB_TEMP: paths.jobTemp,
-    AZ_BATCHAI_SHARED_JOB_TEMP: paths.sharedJobTemp,
-    AZ_BATCHAI_MPI_HOST_FILE: paths.mpiHostFile,
-  };
-}
-
 /**
  * Blob folder of a job directory ('stdouterr' or an output directory id) for one attempt. Paths are resolved with
  * Batch AI's node roots: the folder depends only on the path inside the volume, not on where a node mounts it.
@@ -74,7 +58,7 @@ export function jobDirectoryLocation(
     job.spec,
     String(job.status.jobOutputDirectoryPathSegment),
     attempt,
-    nodePathVariables(paths),
+    jobPathVariables(paths),
   );
   let directory: string | undefined;
   if (directoryId.toLowerCase() === STDOUTERR_DIRECTORY_ID) directory = directories.stdOutErr;
