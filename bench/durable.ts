@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { startHost } from '../runtime/host/host';
+import { startHost, type RunningHost } from '../runtime/host/host';
 import { createDurablePlugin } from '../runtime/durable/plugin';
 import type { DurableEngine } from '../runtime/durable/durableEngine';
 
@@ -20,14 +20,16 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function startAndWait(
-  baseUrl: string,
+  host: RunningHost,
   engine: DurableEngine,
   name: string,
   input: unknown,
 ): Promise<number> {
   const began = performance.now();
-  const res = await fetch(`${baseUrl}/runtime/webhooks/durabletask/orchestrators/${name}`, {
+  // The durable HTTP API asks for the durabletask_extension system key (or the master key).
+  const res = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/${name}`, {
     method: 'POST',
+    headers: { 'x-functions-key': host.services.keys.masterKey },
     body: JSON.stringify(input),
   });
   if (res.status !== 202) throw new Error(`start ${name}: ${res.status} ${await res.text()}`);
@@ -55,11 +57,10 @@ export async function run(): Promise<void> {
   try {
     const engine = plugin.engine;
     if (!engine) throw new Error('durable plugin did not start');
-    for (let i = 0; i < 20; i++) await startAndWait(host.baseUrl, engine, 'OneActivity', null); // warm-up
+    for (let i = 0; i < 20; i++) await startAndWait(host, engine, 'OneActivity', null); // warm-up
 
     const latencies: number[] = [];
-    for (let i = 0; i < 200; i++)
-      latencies.push(await startAndWait(host.baseUrl, engine, 'OneActivity', null));
+    for (let i = 0; i < 200; i++) latencies.push(await startAndWait(host, engine, 'OneActivity', null));
     latencies.sort((a, b) => a - b);
     console.log(
       `durable: one-activity orchestration, start (HTTP) to completion: p50 ${percentile(latencies, 50).toFixed(1)} ms, ` +
@@ -69,14 +70,14 @@ export async function run(): Promise<void> {
     // Each episode replays the whole history (as on Azure), so the rate falls as one instance's history grows.
     for (const steps of [300, 1000]) {
       const syncsBefore = engine.syncCount;
-      const seqMs = await startAndWait(host.baseUrl, engine, 'SequentialN', steps);
+      const seqMs = await startAndWait(host, engine, 'SequentialN', steps);
       console.log(
         `durable: ${steps} sequential activities in one orchestration: ${seqMs.toFixed(0)} ms = ` +
           `${((steps / seqMs) * 1000).toFixed(0)} activities/s (${engine.syncCount - syncsBefore} fsyncs)`,
       );
     }
 
-    const fanMs = await startAndWait(host.baseUrl, engine, 'FanOut', 1000);
+    const fanMs = await startAndWait(host, engine, 'FanOut', 1000);
     console.log(`durable: fan-out/fan-in of 1000 activities: ${fanMs.toFixed(0)} ms to completion`);
   } finally {
     await host.stop();

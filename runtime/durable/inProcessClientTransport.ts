@@ -3,6 +3,8 @@
 // serves them with the same management handler, in process, instead of over loopback HTTP (a request costs a
 // socket write and an HTTP parse on both sides, several per job). Same handler, same status codes and bodies; any
 // other URL goes out over the network as before. On Azure the Functions host serves these calls; nothing changes.
+// The handler asks for a key; the client's rpcBaseUrl calls carry none (on Azure that endpoint is the extension's
+// local RPC listener), so a request served here that presents no key is given the host's system key.
 import * as http from 'http';
 import * as path from 'path';
 import { Readable } from 'stream';
@@ -63,16 +65,24 @@ function headersOf(config: AdapterConfig): Record<string, string> {
 }
 
 /** Runs the handler on an in-memory request and collects what it writes. */
-async function serve(handler: ManagementHandler, config: AdapterConfig, url: URL): Promise<AdapterResponse> {
+async function serve(
+  handler: ManagementHandler,
+  config: AdapterConfig,
+  url: URL,
+  key: string | undefined,
+): Promise<AdapterResponse> {
   const body =
     config.data === undefined || config.data === null
       ? Buffer.alloc(0)
       : Buffer.from(typeof config.data === 'string' ? config.data : JSON.stringify(config.data));
   const req = Readable.from(body.length > 0 ? [body] : []) as unknown as http.IncomingMessage;
+  const requestHeaders = headersOf(config);
+  if (key !== undefined && requestHeaders['x-functions-key'] === undefined && !url.searchParams.has('code'))
+    requestHeaders['x-functions-key'] = key;
   Object.assign(req, {
     method: (config.method ?? 'get').toUpperCase(),
     url: url.pathname + url.search,
-    headers: headersOf(config),
+    headers: requestHeaders,
   });
   let status = 200;
   let headers: Record<string, string> = {};
@@ -112,7 +122,7 @@ async function serve(handler: ManagementHandler, config: AdapterConfig, url: URL
 }
 
 /** Management handlers by host origin: one process may run several hosts (tests do). */
-const handlers = new Map<string, { webhookPath: string; handler: ManagementHandler }>();
+const handlers = new Map<string, { webhookPath: string; handler: ManagementHandler; key?: string }>();
 let installed: { axios: AxiosStatic; original: unknown } | undefined;
 
 function install(): void {
@@ -124,7 +134,7 @@ function install(): void {
     if (!local || !url.pathname.startsWith(local.webhookPath)) {
       return axios.getAdapter(original, config)(config);
     }
-    const response = await serve(local.handler, config, url);
+    const response = await serve(local.handler, config, url, local.key);
     const valid = config.validateStatus ? config.validateStatus(response.status) : true;
     if (valid) return response;
     throw new axios.AxiosError(
@@ -141,16 +151,18 @@ function install(): void {
 
 /**
  * Serves durable client requests to `baseUrl` + `webhookPath` in process; returns the function that stops it.
- * Other requests of that axios keep its default transport.
+ * Other requests of that axios keep its default transport. `key`, when given, is presented (header
+ * `x-functions-key`) by the requests that present none: only this process's own durable client reaches here.
  */
 export function serveDurableClientInProcess(
   baseUrl: string,
   webhookPath: string,
   handler: ManagementHandler,
+  key?: string,
 ): () => void {
   if (!installed) install();
   const origin = new URL(baseUrl).origin;
-  const entry = { webhookPath, handler };
+  const entry = { webhookPath, handler, key };
   handlers.set(origin, entry);
   return () => {
     if (handlers.get(origin) === entry) handlers.delete(origin);

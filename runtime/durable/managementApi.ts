@@ -1,12 +1,17 @@
 // The Durable Functions HTTP API (the extension's HttpApiHandler routes) served on the host's listener under
 // /runtime/webhooks/durabletask: used by df.getClient (rpcBaseUrl) and by the management URLs of
-// createCheckStatusResponse. Same routes, status codes and payloads as the extension.
+// createCheckStatusResponse. Same routes, status codes and payloads as the extension, and the same access rule: a
+// request presents the `durabletask_extension` system key or the master key (query `code` or header
+// `x-functions-key`), else 401. The URLs handed to the app's durable client carry `code=<system key>`, as on Azure.
 import type * as http from 'http';
 import { parseTraceParent, type TraceContext } from '../../shared/telemetry/traceContext';
+import type { HostKeys } from '../host/plugin';
 import { ClientError, type DurableEngine, type InstanceQuery } from './durableEngine';
 import type { RuntimeStatus } from './engineState';
 
 export const webhookPath = '/runtime/webhooks/durabletask';
+/** The extension's system key name (the master key is accepted too). */
+export const durableSystemKeyName = 'durabletask_extension';
 const runtimeStatuses: ReadonlySet<string> = new Set([
   'Pending',
   'Running',
@@ -30,9 +35,24 @@ export interface ManagementUrls {
   resumePostUri: string;
 }
 
-export function managementUrls(baseUrl: string, hubName: string, instanceId: string): ManagementUrls {
-  const prefix = `${baseUrl}${webhookPath}/instances/${encodeURIComponent(instanceId)}`;
+/** The query every management URL carries: task hub, connection and, when given, the system key (`code`). */
+function requiredQuery(hubName: string, systemKey: string | undefined): string {
   const query = `taskHub=${encodeURIComponent(hubName)}&connection=Storage`;
+  return systemKey ? `${query}&code=${encodeURIComponent(systemKey)}` : query;
+}
+
+/**
+ * The management URLs of an instance. With `systemKey` they carry `code=<key>` (as the extension's do): hand them
+ * only to callers allowed to manage every instance of the hub.
+ */
+export function managementUrls(
+  baseUrl: string,
+  hubName: string,
+  instanceId: string,
+  systemKey?: string,
+): ManagementUrls {
+  const prefix = `${baseUrl}${webhookPath}/instances/${encodeURIComponent(instanceId)}`;
+  const query = requiredQuery(hubName, systemKey);
   return {
     id: instanceId,
     statusQueryGetUri: `${prefix}?${query}`,
@@ -46,17 +66,25 @@ export function managementUrls(baseUrl: string, hubName: string, instanceId: str
   };
 }
 
-/** The durableClient input binding's data (OrchestrationClientInputData). */
-export function durableClientData(baseUrl: string, hubName: string): Record<string, unknown> {
+/**
+ * The durableClient input binding's data (OrchestrationClientInputData). With `systemKey`, the creation and
+ * management URLs and `requiredQueryStringParameters` carry `code=<key>`, as on Azure. `rpcBaseUrl` cannot carry a
+ * query (the client resolves paths against it): its calls are served in process with the key (plugin.ts).
+ */
+export function durableClientData(
+  baseUrl: string,
+  hubName: string,
+  systemKey?: string,
+): Record<string, unknown> {
   const base = `${baseUrl}${webhookPath}`;
-  const query = `taskHub=${encodeURIComponent(hubName)}&connection=Storage`;
+  const query = requiredQuery(hubName, systemKey);
   return {
     taskHubName: hubName,
     creationUrls: {
       createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${query}`,
       createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${query}`,
     },
-    managementUrls: managementUrls(baseUrl, hubName, 'INSTANCEID'),
+    managementUrls: managementUrls(baseUrl, hubName, 'INSTANCEID', systemKey),
     baseUrl: base,
     requiredQueryStringParameters: query,
     rpcBaseUrl: `${base}/`,
@@ -133,10 +161,23 @@ function callerTraceContext(req: http.IncomingMessage): TraceContext | undefined
   return typeof traceState === 'string' && traceState !== '' ? { traceParent, traceState } : { traceParent };
 }
 
-export function createManagementHandler(engine: DurableEngine, hubName: string) {
+/** The key a request presents: header `x-functions-key`, else query parameter `code`. */
+function presentedKey(req: http.IncomingMessage, url: URL): string | undefined {
+  const header = req.headers['x-functions-key'];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  return fromHeader ?? url.searchParams.get('code') ?? undefined;
+}
+
+/** The handler of the routes under webhookPath: 401 unless the request presents the system key or the master key. */
+export function createManagementHandler(
+  engine: DurableEngine,
+  hubName: string,
+  keys: Pick<HostKeys, 'isSystemKey' | 'systemKey'>,
+) {
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    if (!keys.isSystemKey(durableSystemKeyName, presentedKey(req, url))) return send(res, 401);
     try {
-      await route(engine, hubName, req, res, url);
+      await route(engine, hubName, keys.systemKey(durableSystemKeyName), req, res, url);
     } catch (error: unknown) {
       if (error instanceof ClientError) send(res, error.status, { Message: error.message });
       else
@@ -151,6 +192,7 @@ export function createManagementHandler(engine: DurableEngine, hubName: string) 
 async function route(
   engine: DurableEngine,
   hubName: string,
+  systemKey: string,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
@@ -168,7 +210,8 @@ async function route(
     const input = jsonBody(await readBody(req), 'input');
     const version = url.searchParams.get('version') ?? undefined;
     const id = await engine.startNew(a, b, input, callerTraceContext(req), version);
-    const links = managementUrls(origin, hubName, id);
+    // The caller presented the system key or the master key: the links carry the system key, as the extension's.
+    const links = managementUrls(origin, hubName, id, systemKey);
     return send(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
   }
   if (controller === 'entities' && a && b !== undefined) {

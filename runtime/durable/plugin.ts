@@ -5,7 +5,12 @@ import type { HostServices, RegisteredFunction, TriggerPlugin } from '../host/pl
 import { DurableEngine } from './durableEngine';
 import { defaultPlannerConfig, type PlannerConfig } from './episodePlanner';
 import { serveDurableClientInProcess } from './inProcessClientTransport';
-import { createManagementHandler, durableClientData, webhookPath } from './managementApi';
+import {
+  createManagementHandler,
+  durableClientData,
+  durableSystemKeyName,
+  webhookPath,
+} from './managementApi';
 import { parseVersioning } from './orchestrationVersion';
 import { parseTimeSpanMs } from './timeSpan';
 
@@ -98,14 +103,17 @@ export function createDurablePlugin(options: DurablePluginOptions = {}): Durable
         // delivered again.
         onHalt: () => setTimeout(() => process.exit(70), 100),
       });
-      const clientData = durableClientData(host.baseUrl, hubName);
+      // The management API asks for the durabletask_extension system key (or the master key); the app's client
+      // gets it in its binding data's URLs, and its rpcBaseUrl calls (no query) are served in process with it.
+      const systemKey = host.keys.systemKey(durableSystemKeyName);
+      const clientData = durableClientData(host.baseUrl, hubName, systemKey);
       host.registerInputBinding({
         bindingType: 'durableClient',
         provide: () => ({ json: JSON.stringify(clientData) }),
       });
-      const management = createManagementHandler(engine, hubName);
+      const management = createManagementHandler(engine, hubName, host.keys);
       host.addSystemRoute(webhookPath, management);
-      stopInProcessClient = serveDurableClientInProcess(host.baseUrl, webhookPath, management);
+      stopInProcessClient = serveDurableClientInProcess(host.baseUrl, webhookPath, management, systemKey);
       engine.start();
     },
     async stop(): Promise<void> {

@@ -187,16 +187,16 @@ test("autoscale's initial node count applies once per cluster, not again when it
     60_000,
   );
   // Its monitor stops (as after a failure an operator cleaned up); a change of the cluster starts a new one.
-  const instance = `${env.baseUrl}/runtime/webhooks/durabletask/instances/${clusterMonitorInstanceId(autoKey)}`;
-  expect((await fetch(`${instance}/terminate?reason=test`, { method: 'POST' })).status).toBe(202);
+  const instance = `instances/${clusterMonitorInstanceId(autoKey)}`;
+  expect((await env.durableApi(`${instance}/terminate?reason=test`, { method: 'POST' })).status).toBe(202);
   await waitFor('the monitor terminated', async () => {
-    const status = (await (await fetch(instance)).json()) as { runtimeStatus: string };
+    const status = (await (await env.durableApi(instance)).json()) as { runtimeStatus: string };
     return status.runtimeStatus === 'Terminated' ? true : undefined;
   });
   const patched = await api.send('PATCH', autoPath, { properties: { scaleSettings: { autoScale } } });
   expect(patched.status).toBe(200);
   await waitFor('a new monitor', async () => {
-    const status = (await (await fetch(instance)).json()) as { runtimeStatus: string };
+    const status = (await (await env.durableApi(instance)).json()) as { runtimeStatus: string };
     return status.runtimeStatus === 'Running' ? true : undefined;
   });
   // Its passes (one a second) leave the idle cluster at zero: the initial size was asked for already.

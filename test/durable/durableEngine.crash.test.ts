@@ -23,11 +23,10 @@ afterAll(async () => {
   fs.rmSync(tempDir, { recursive: true, force: true });
 });
 
-const api = (): string => `${env.baseUrl}/runtime/webhooks/durabletask`;
-
-async function tryPost(url: () => string, body?: unknown): Promise<number | undefined> {
+/** POSTs to the durable HTTP API's `route` (master key) on the current host. */
+async function tryPost(route: string, body?: unknown): Promise<number | undefined> {
   try {
-    const res = await fetch(url(), {
+    const res = await env.durableApi(route, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: body === undefined ? '' : JSON.stringify(body),
@@ -40,7 +39,7 @@ async function tryPost(url: () => string, body?: unknown): Promise<number | unde
 
 test('50 orchestrations complete with every step after repeated SIGKILLs of the host', async () => {
   const ids = Array.from({ length: count }, (_, i) => `crash-${i}`);
-  for (const id of ids) expect(await tryPost(() => `${api()}/orchestrators/CrashWorkflow/${id}`)).toBe(202);
+  for (const id of ids) expect(await tryPost(`orchestrators/CrashWorkflow/${id}`)).toBe(202);
 
   const approved = new Set<string>();
   for (let round = 0; round < 4; round++) {
@@ -50,7 +49,7 @@ test('50 orchestrations complete with every step after repeated SIGKILLs of the 
       ids
         .filter((id) => !approved.has(id))
         .map(async (id) => {
-          const status = await tryPost(() => `${api()}/instances/${id}/raiseEvent/Approve`, { ok: id });
+          const status = await tryPost(`instances/${id}/raiseEvent/Approve`, { ok: id });
           if (status === 202) approved.add(id);
         }),
     );
@@ -62,16 +61,14 @@ test('50 orchestrations complete with every step after repeated SIGKILLs of the 
   for (const id of ids) {
     if (approved.has(id)) continue;
     // 410: the approval was committed but its acknowledgement was lost in a kill, and the instance finished.
-    expect([202, 410]).toContain(
-      await tryPost(() => `${api()}/instances/${id}/raiseEvent/Approve`, { ok: id }),
-    );
+    expect([202, 410]).toContain(await tryPost(`instances/${id}/raiseEvent/Approve`, { ok: id }));
   }
 
   for (const id of ids) {
     const status = await waitFor(
       `${id} to complete`,
       async () => {
-        const res = await fetch(`${api()}/instances/${id}`);
+        const res = await env.durableApi(`instances/${id}`);
         const body = (await res.json()) as { runtimeStatus: string; output: unknown };
         return body.runtimeStatus === 'Completed' || body.runtimeStatus === 'Failed' ? body : undefined;
       },

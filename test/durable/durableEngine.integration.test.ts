@@ -75,10 +75,7 @@ test('an activity sequence completes with the activities outputs chained', async
 test('startNew with an explicit instance id uses it and a duplicate running id is refused', async () => {
   const links = await start('WaitForever', undefined, 'explicit-id-1');
   expect(links.id).toBe('explicit-id-1');
-  const duplicate = await fetch(
-    `${env.baseUrl}/runtime/webhooks/durabletask/orchestrators/WaitForever/explicit-id-1`,
-    { method: 'POST' },
-  );
+  const duplicate = await env.durableApi('orchestrators/WaitForever/explicit-id-1', { method: 'POST' });
   expect(duplicate.status).toBe(409);
   expect(await duplicate.text()).toContain('explicit-id-1');
   await fetch(links.terminatePostUri.replace('{text}', 'cleanup'), { method: 'POST' });
@@ -213,14 +210,14 @@ test('a failing orchestrator is Failed with its error as output', async () => {
 test('list with status filter, prefix, time range and continuation; purge by filter', async () => {
   const from = new Date(Date.now() - 1000).toISOString();
   for (const i of [1, 2, 3]) await completion(await start('Sequence', `p${i}`, `listing-${i}`));
-  const base = `${env.baseUrl}/runtime/webhooks/durabletask/instances/`;
-  const page1 = await fetch(
+  const base = 'instances/';
+  const page1 = await env.durableApi(
     `${base}?instanceIdPrefix=listing-&top=2&runtimeStatus=Completed&createdTimeFrom=${from}`,
   );
   const token = page1.headers.get('x-ms-continuation-token');
   expect(((await page1.json()) as unknown[]).length).toBe(2);
   expect(token).toBeTruthy();
-  const page2 = await fetch(
+  const page2 = await env.durableApi(
     `${base}?instanceIdPrefix=listing-&top=2&runtimeStatus=Completed&createdTimeFrom=${from}`,
     {
       headers: { 'x-ms-continuation-token': token ?? '' },
@@ -234,9 +231,11 @@ test('list with status filter, prefix, time range and continuation; purge by fil
     expect.arrayContaining(['listing-1', 'listing-2', 'listing-3']),
   );
   const future = new Date(Date.now() + 3_600_000).toISOString();
-  const none = await fetch(`${base}?createdTimeFrom=${future}`);
+  const none = await env.durableApi(`${base}?createdTimeFrom=${future}`);
   expect(await none.json()).toEqual([]);
-  const purged = await fetch(`${base}?createdTimeFrom=${from}&runtimeStatus=Completed`, { method: 'DELETE' });
+  const purged = await env.durableApi(`${base}?createdTimeFrom=${from}&runtimeStatus=Completed`, {
+    method: 'DELETE',
+  });
   expect(((await purged.json()) as { instancesDeleted: number }).instancesDeleted).toBeGreaterThanOrEqual(3);
 });
 
@@ -251,10 +250,64 @@ test('getStatus through the client shows input and history with outputs', async 
   expect(completed).toEqual(['Hello hist', 'Hello Hello hist!']);
 });
 
-test('a bad request names the problem', async () => {
-  const res = await fetch(`${env.baseUrl}/runtime/webhooks/durabletask/orchestrators/NoSuchOrchestrator`, {
-    method: 'POST',
+test('the management API asks for the durabletask_extension system key or the master key (else 401)', async () => {
+  const links = await start('WaitForever', undefined, 'keyed-1');
+  const api = `${env.baseUrl}/runtime/webhooks/durabletask`;
+  const refused: [string, RequestInit][] = [
+    [`${api}/instances/`, {}],
+    [`${api}/instances/keyed-1?showInput=true`, {}],
+    [`${api}/instances/keyed-1/terminate?reason=x`, { method: 'POST' }],
+    [`${api}/instances/keyed-1`, { method: 'DELETE' }],
+    [`${api}/instances/keyed-1/raiseEvent/Go`, { method: 'POST', body: '1' }],
+    [`${api}/orchestrators/Sequence/unkeyed-1`, { method: 'POST', body: '"x"' }],
+    [`${api}/entities/Counter/k?op=add`, { method: 'POST', body: '1' }],
+    [`${api}/instances/?code=wrong`, {}],
+    [`${api}/instances/keyed-1/terminate?reason=x&code=wrong`, { method: 'POST' }],
+    [
+      `${api}/instances/keyed-1/terminate?reason=x`,
+      { method: 'POST', headers: { 'x-functions-key': 'wrong' } },
+    ],
+    // A function key is not a system key.
+    [`${api}/instances/?code=${env.functionKey}`, {}],
+  ];
+  for (const [url, init] of refused) {
+    const res = await fetch(url, init);
+    expect([url, res.status]).toEqual([url, 401]);
+    expect(await res.text()).toBe('');
+  }
+  expect((await status(links)).runtimeStatus).toBe('Running');
+  expect((await env.durableApi('instances/unkeyed-1')).status).toBe(404);
+
+  const systemKey = (
+    JSON.parse(fs.readFileSync(path.join(env.hostDataDir, 'host-keys.json'), 'utf8')) as {
+      systemKeys: Record<string, string>;
+    }
+  ).systemKeys.durabletask_extension;
+  expect(systemKey).toBeTruthy();
+  expect(systemKey).not.toBe(env.masterKey);
+  // The client's links carry the system key, as the extension's do.
+  expect(new URL(links.statusQueryGetUri).searchParams.get('code')).toBe(systemKey);
+
+  const list = await fetch(`${api}/instances/?code=${encodeURIComponent(systemKey)}`);
+  expect(list.status).toBe(200);
+  expect((await list.json()) as { instanceId: string }[]).toEqual(
+    expect.arrayContaining([expect.objectContaining({ instanceId: 'keyed-1' })]),
+  );
+  const bySystemHeader = await fetch(`${api}/instances/keyed-1`, {
+    headers: { 'x-functions-key': systemKey },
   });
+  expect(bySystemHeader.status).toBe(202);
+  expect((await fetch(`${api}/instances/keyed-1?code=${encodeURIComponent(env.masterKey)}`)).status).toBe(
+    202,
+  );
+  expect((await env.durableApi('instances/keyed-1/terminate?reason=done', { method: 'POST' })).status).toBe(
+    202,
+  );
+  expect((await completion(links)).runtimeStatus).toBe('Terminated');
+});
+
+test('a bad request names the problem', async () => {
+  const res = await env.durableApi('orchestrators/NoSuchOrchestrator', { method: 'POST' });
   expect(res.status).toBe(400);
   expect(await res.text()).toContain('NoSuchOrchestrator');
 });
@@ -263,9 +316,8 @@ test('an activity the app does not have fails its call once, and a restart does 
   const links = await start('MissingActivity');
   expect((await completion(links)).output).toMatch(/^caught: .*NoSuchActivity/);
   await env.restartHost();
-  const url = `${env.baseUrl}/runtime/webhooks/durabletask/instances/${links.id}?showHistory=true`;
   const after = await waitFor('the instance after the restart', async () => {
-    const res = await fetch(url);
+    const res = await env.durableApi(`instances/${links.id}?showHistory=true`);
     return res.status === 200 ? ((await res.json()) as Status) : undefined;
   });
   expect(after.runtimeStatus).toBe('Completed');

@@ -14,15 +14,13 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const api = (): string => `${env.baseUrl}/runtime/webhooks/durabletask`;
-
 interface Status {
   runtimeStatus: string;
   output: unknown;
 }
 
 async function start(name: string, id: string, input?: unknown): Promise<void> {
-  const res = await fetch(`${api()}/orchestrators/${name}/${id}`, {
+  const res = await env.durableApi(`orchestrators/${name}/${id}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: input === undefined ? '' : JSON.stringify(input),
@@ -34,7 +32,7 @@ function finished(id: string, timeoutMs = 20_000): Promise<Status> {
   return waitFor(
     `${id} to finish`,
     async () => {
-      const body = (await (await fetch(`${api()}/instances/${id}`)).json()) as Status;
+      const body = (await (await env.durableApi(`instances/${id}`)).json()) as Status;
       return ['Completed', 'Failed', 'Terminated'].includes(body.runtimeStatus) ? body : undefined;
     },
     timeoutMs,

@@ -109,3 +109,32 @@ test('requests to the host webhook prefix reach the handler in process; others g
     durableAxios().create().get(`${hostUrl}/runtime/webhooks/durabletask/instances/i1`),
   ).rejects.toThrow();
 });
+
+test('a request served in process that presents no key presents the given key; one that presents a key keeps it', async () => {
+  const seen: { header?: string; code: string | null }[] = [];
+  const handler: ManagementHandler = (req, res, url) => {
+    seen.push({
+      header: req.headers['x-functions-key'] as string | undefined,
+      code: url.searchParams.get('code'),
+    });
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{}');
+  };
+  const hostUrl = 'http://127.0.0.1:3';
+  const stop = serveDurableClientInProcess(hostUrl, '/runtime/webhooks/durabletask', handler, 'system-key');
+  try {
+    const client = durableAxios().create();
+    await client.get(`${hostUrl}/runtime/webhooks/durabletask/instances/i1`);
+    await client.get(`${hostUrl}/runtime/webhooks/durabletask/instances/i1?code=own`);
+    await client.post(`${hostUrl}/runtime/webhooks/durabletask/instances/i1/terminate`, '', {
+      headers: { 'x-functions-key': 'own-header' },
+    });
+  } finally {
+    stop();
+  }
+  expect(seen).toEqual([
+    { header: 'system-key', code: null },
+    { header: undefined, code: 'own' },
+    { header: 'own-header', code: null },
+  ]);
+});

@@ -17,8 +17,6 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const api = (): string => `${env.baseUrl}/runtime/webhooks/durabletask`;
-
 interface Status {
   runtimeStatus: string;
   output: unknown;
@@ -31,11 +29,11 @@ async function start(instanceId: string, version?: string): Promise<void> {
 }
 
 async function status(instanceId: string): Promise<Status> {
-  return (await (await fetch(`${api()}/instances/${instanceId}`)).json()) as Status;
+  return (await (await env.durableApi(`instances/${instanceId}`)).json()) as Status;
 }
 
 async function post(pathAndQuery: string, body?: unknown): Promise<number> {
-  const res = await fetch(`${api()}/instances/${pathAndQuery}`, {
+  const res = await env.durableApi(`instances/${pathAndQuery}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: body === undefined ? '' : JSON.stringify(body),
@@ -100,5 +98,5 @@ test('an invalid versioning setting stops the host with an error naming it', asy
     /extensions\.durableTask\.versionMatchStrategy: expected one of None, Strict, CurrentOrOlder/,
   );
   await env.restartHost({ [`${setting}versionMatchStrategy`]: 'CurrentOrOlder' });
-  expect((await fetch(`${api()}/instances/old`)).status).toBe(200);
+  expect((await env.durableApi('instances/old')).status).toBe(200);
 }, 120_000);

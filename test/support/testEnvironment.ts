@@ -47,6 +47,11 @@ export interface TestEnvironment {
   invokeFunction(name: string): Promise<Response>;
   /** A request to the durable HTTP API's `instances/<route>` (master key). */
   durableInstances(method: string, route: string): Promise<Response>;
+  /**
+   * A request to the durable HTTP API (`/runtime/webhooks/durabletask/<route>`, route may carry a query) presenting
+   * the master key in `x-functions-key`, as the API asks for the durabletask_extension system key or the master key.
+   */
+  durableApi(route: string, init?: RequestInit): Promise<Response>;
   /** Sends `signal` to the host and waits for it to exit; returns the exit code (null when killed by a signal). */
   killHost(signal?: NodeJS.Signals): Promise<number | null>;
   /**
@@ -156,6 +161,11 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
         url.searchParams.set('code', masterKey);
         return fetch(url, { method });
       },
+      durableApi: (route, init = {}) =>
+        fetch(`${baseUrl}${webhookPath}/${route.replace(/^\//, '')}`, {
+          ...init,
+          headers: { ...(init.headers as Record<string, string> | undefined), 'x-functions-key': masterKey },
+        }),
       async killHost(signal: NodeJS.Signals = 'SIGTERM') {
         if (!host) return null;
         if (!running(host)) return host.process.child.exitCode;
