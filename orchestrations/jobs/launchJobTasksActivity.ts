@@ -161,6 +161,9 @@ function nodePreparation(plan: LaunchPlan, node: NodeLaunch): TaskPreparation {
   };
 }
 
+/** The first line of a task's shell (see the run message's command line). */
+export const taskShellTraps = "trap 'exit 143' TERM; trap 'exit 130' INT";
+
 function failure(code: string, message: string): LaunchJobTasksResult {
   return {
     tasks: [],
@@ -262,18 +265,21 @@ export async function launchJobTasks(
       phase === 'preparation' ? (node.jobPreparation ? [node.jobPreparation] : []) : node.processes;
     const queue = services.queues.getQueueClient(nodeTaskQueueName(lifecycle.clusterKey, node.nodeId));
     for (const process of processes) {
+      // A node host, and a TensorFlow parameter server (it serves until it is stopped: `server.join()` in Batch
+      // AI's recipes, which ended the job when its workers were done), are not waited for: they are stopped once
+      // the job's other processes ended, and only a failure of theirs before that fails the attempt.
+      const holds = process.role === 'nodeHost' || process.role === 'parameterServer';
       const task: LaunchedTask = {
         taskId: `${runtime.uuid}-${attempt}-${process.name}`,
         nodeId: node.nodeId,
         name: process.name,
-        isMaster: node.isMaster && process.role !== 'jobPreparation',
+        isMaster: node.isMaster && process.role !== 'jobPreparation' && !holds,
         stdout: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stdoutFile}` },
         stderr: { container: jobFilesContainer, name: `${stdOutErrFolder}/${process.stderrFile}` },
-        // The last phase's only process on its node: its own exit hands the node back to the scheduler. A node
-        // host ends when stopped, not by itself: its node is given back with the attempt's end.
-        releasesNode:
-          phase === 'main' && processes.length === 1 && process.role !== 'nodeHost' ? true : undefined,
-        ...(process.role === 'nodeHost' ? { hostsNode: true } : {}),
+        // The last phase's only process on its node: its own exit hands the node back to the scheduler. One that
+        // ends when stopped, not by itself, gives its node back with the attempt's end.
+        releasesNode: phase === 'main' && processes.length === 1 && !holds ? true : undefined,
+        ...(holds ? { hostsNode: true } : {}),
       };
       const environment = splitEnvironment(process.environment, secrets);
       const sealedEnvironment =
@@ -295,10 +301,16 @@ export async function launchJobTasks(
         taskId: task.taskId,
         jobId: job.armId,
         attempt,
-        // Separate lines, so the user's command line keeps its own operators and exit code.
-        commandLine: [`cd ${shellQuote(process.workingDirectory)} || exit 125`, process.commandLine].join(
-          '\n',
-        ),
+        // Separate lines, so the user's command line keeps its own operators and exit code. The shell waits for
+        // its program through a SIGTERM (a stop: terminate, wall clock, eviction): dash dies of it at once, the
+        // task counted as ended and what it started got only the agent's leftover grace (3 s), not the 30 s to
+        // save a checkpoint. A trap set to a command is reset in the programs it starts, so they get the signal;
+        // the shell exits with 143 (130 for SIGINT) once its running program ended, running nothing after it.
+        commandLine: [
+          taskShellTraps,
+          `cd ${shellQuote(process.workingDirectory)} || exit 125`,
+          process.commandLine,
+        ].join('\n'),
         prepare: nodePreparation(plan, node),
         jobMounts,
         workingDirectory: process.workingDirectory,

@@ -168,6 +168,33 @@ test('terminating a running job stops its process within seconds and fails it as
   expect(operation.status).toBe('Succeeded');
 }, 120_000);
 
+test("a terminated job's program gets its grace after SIGTERM to save a checkpoint: the task's shell waits for it", async () => {
+  // The handler takes 5 s: more than the 3 s the agent gives what a task leaves behind, less than the 30 s grace.
+  // Before, the task's shell (dash) died of the SIGTERM at once and the program was killed 3 s later.
+  const script = path.join(bed.dataDir, 'checkpointing.py');
+  fs.writeFileSync(
+    script,
+    [
+      'import signal, sys, time',
+      'def stop(*_):',
+      '    time.sleep(5)',
+      "    print('checkpoint saved', flush=True)",
+      '    sys.exit(0)',
+      'signal.signal(signal.SIGTERM, stop)',
+      "print('training', flush=True)",
+      'time.sleep(600)',
+    ].join('\n'),
+  );
+  await bed.putJob('graceful', customJob(bed, 'c1', `python3 ${script}; echo 'not after a stop'`));
+  await waitFor('the program running', async () =>
+    (await bed.stdoutOf('graceful')).includes('training') ? true : undefined,
+  );
+  expect((await bed.api.send('POST', `${experiment}/jobs/graceful/terminate`)).status).toBe(202);
+  const done = await bed.waitForJob('graceful', 'ended', jobEnded, 60_000);
+  expect(infoOf(done).errors?.[0]).toMatchObject({ code: 'JobTerminated' });
+  expect(await bed.stdoutOf('graceful')).toBe('training\ncheckpoint saved\n');
+}, 120_000);
+
 test('terminating a queued job fails it as JobTerminated at once, and it never runs', async () => {
   // Two nodes on a one-node cluster: it waits for ever.
   await bed.putJob('never', { ...customJob(bed, 'c1', 'echo ran'), nodeCount: 2 });

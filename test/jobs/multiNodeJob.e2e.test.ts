@@ -101,6 +101,41 @@ test("a job's other nodes are held for it by a host task, stopped once its comma
   expect(fs.readFileSync(path.join(masterDir, 'agent.log'), 'utf8')).not.toContain('job_node');
 }, 120_000);
 
+test('a TensorFlow job ends when its workers are done: its parameter server, serving for ever, is stopped', async () => {
+  // Batch AI's distributed TensorFlow recipes end their parameter servers with server.join(), which never returns.
+  const script = path.join(bed.dataDir, 'mnist_replica.py');
+  fs.writeFileSync(
+    script,
+    [
+      'import sys, time',
+      "if '--job_name=ps' in sys.argv:",
+      '    time.sleep(100000)',
+      "print('worker done', flush=True)",
+    ].join('\n'),
+  );
+  await bed.putJob('tfps', {
+    cluster: { id: bed.clusterId('trio') },
+    nodeCount: 2,
+    stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/logs',
+    // Before, the job ran until its wall clock and failed.
+    constraints: { maxWallClockTime: 'PT90S' },
+    tensorFlowSettings: {
+      pythonScriptFilePath: script,
+      pythonInterpreterPath: 'python3',
+      parameterServerCount: 1,
+      workerCount: 2,
+      masterCommandLineArgs: '--job_name=worker --task_index=$AZ_BATCHAI_TASK_INDEX',
+      workerCommandLineArgs: '--job_name=worker --task_index=$AZ_BATCHAI_TASK_INDEX',
+      parameterServerCommandLineArgs: '--job_name=ps --task_index=$AZ_BATCHAI_TASK_INDEX',
+    },
+  });
+  const done = await bed.waitForJob('tfps', 'ended', jobEnded, 60_000);
+  expect({ state: done.executionState, info: done.executionInfo }).toMatchObject({
+    state: 'succeeded',
+    info: { exitCode: 0 },
+  });
+}, 120_000);
+
 // Open MPI is a system package (Debian: openmpi-bin); without it there is nothing to run this against.
 const hasMpirun = spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status === 0;
 
