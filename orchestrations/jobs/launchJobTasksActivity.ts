@@ -161,6 +161,29 @@ function nodePreparation(plan: LaunchPlan, node: NodeLaunch): TaskPreparation {
   };
 }
 
+/** Ports of a job's tasks per address: a block this wide from the block's first (TensorFlow counts up in it). */
+const jobPortBlock = 64;
+/** Job port blocks start here and stay below Linux's ephemeral ports (32768 on). */
+const jobPortsFrom = 10_240;
+const jobPortBlocks = Math.floor((32_768 - jobPortsFrom) / jobPortBlock);
+
+/**
+ * Ports for a job whose nodes share their address with other jobs' nodes (local nodes: all 127.0.0.1), where
+ * Batch AI's fixed ports (PyTorch's master 29500, TensorFlow's from 2222) would have concurrent jobs collide
+ * ("Address already in use"): a block chosen by the job's GUID and attempt (two running jobs share one with a
+ * chance of 1 in 350). Nodes of their own (VMs) keep Batch AI's ports.
+ */
+export function sharedAddressPorts(
+  addresses: string[],
+  jobUuid: string,
+  attempt: number,
+): { tensorFlowBasePort: number; pyTorchMasterPort: number } | undefined {
+  if (!addresses.some((address) => address.startsWith('127.'))) return undefined;
+  const hash = Number.parseInt(jobUuid.replace(/-/g, '').slice(0, 8), 16) || 0;
+  const port = jobPortsFrom + ((hash + attempt) % jobPortBlocks) * jobPortBlock;
+  return { tensorFlowBasePort: port, pyTorchMasterPort: port };
+}
+
 /** The first line of a task's shell (see the run message's command line). */
 export const taskShellTraps = "trap 'exit 143' TERM; trap 'exit 130' INT";
 
@@ -242,6 +265,11 @@ export async function launchJobTasks(
       secrets,
       clusterMountVolumes,
       fileSystem: services.nodeFileSystem(lifecycle.clusterKey),
+      ports: sharedAddressPorts(
+        nodeIds.map((id, index) => services.nodeAddress(id, records[index]?.remoteLogin?.ipAddress)),
+        runtime.uuid,
+        attempt,
+      ),
     });
     stdOutErrFolder = jobDirectoryBlobFolder(job, STDOUTERR_DIRECTORY_ID, attempt, clusterMountVolumes);
   } catch (error: unknown) {

@@ -136,6 +136,33 @@ test('a TensorFlow job ends when its workers are done: its parameter server, ser
   });
 }, 120_000);
 
+test('two PyTorch jobs running at once on local nodes (one address) rendezvous on ports of their own', async () => {
+  // What torch.distributed's TCP store does on rank 0: listen on MASTER_ADDR:MASTER_PORT. With Batch AI's fixed
+  // 29500 the second job failed with "Address already in use".
+  const script = path.join(bed.dataDir, 'rendezvous.py');
+  fs.writeFileSync(
+    script,
+    [
+      'import os, socket, time',
+      "s = socket.socket(); s.bind((os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']))); s.listen()",
+      "print('listening on', os.environ['MASTER_PORT'], flush=True)",
+      'time.sleep(4)',
+    ].join('\n'),
+  );
+  const job = {
+    cluster: { id: bed.clusterId('trio') },
+    nodeCount: 1,
+    stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/logs',
+    pyTorchSettings: { pythonScriptFilePath: script, pythonInterpreterPath: 'python3' },
+  };
+  await Promise.all([bed.putJob('rdv1', job), bed.putJob('rdv2', job)]);
+  const ended = await Promise.all(['rdv1', 'rdv2'].map((name) => bed.waitForJob(name, 'ended', jobEnded)));
+  expect(ended.map((done) => [done.executionState, done.executionInfo])).toEqual([
+    ['succeeded', expect.objectContaining({ exitCode: 0 })],
+    ['succeeded', expect.objectContaining({ exitCode: 0 })],
+  ]);
+}, 120_000);
+
 // Open MPI is a system package (Debian: openmpi-bin); without it there is nothing to run this against.
 const hasMpirun = spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status === 0;
 
