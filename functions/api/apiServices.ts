@@ -17,7 +17,8 @@ import { activeTraceContext } from '../../shared/telemetry/traceContextPropagati
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
 import { createClusterCompute, createFileServerProvisioning } from '../compute/clusterComputeFactory';
 import { createJobLifecycle, createJobOutputFiles } from '../jobs/jobLifecycleFactory';
-import { defaultQuotas, type ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import { readQuotas } from '../../shared/config/quotaConfig';
 
 let deps: Promise<ServiceDeps> | undefined;
 
@@ -49,7 +50,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
               : new DefaultAzureCredential(),
           })
         : undefined,
-      quotas: defaultQuotas,
+      quotas: readQuotas(process.env),
       traceContext: activeTraceContext,
       now: () => new Date(),
       newId: randomUUID,

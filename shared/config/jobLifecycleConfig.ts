@@ -27,7 +27,8 @@ export interface JobLifecycleConfig {
   historyRetentionDays: number;
 }
 
-function integerSetting(
+/** An integer app setting from `min` to `max`, `fallback` when unset; a ConfigurationError naming it otherwise. */
+export function integerSetting(
   env: Readonly<Record<string, string | undefined>>,
   name: string,
   fallback: number,

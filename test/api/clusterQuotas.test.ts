@@ -8,7 +8,8 @@ import { armIdOf, keyOf, type ResourceRef } from '../../shared/domain/resourceId
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
 import type { ResourceStore } from '../../shared/ports/resourceStore';
 import { createCluster, updateCluster } from '../../shared/domain/services/clusterService';
-import { defaultQuotas, type ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import { defaultQuotas } from '../../shared/config/quotaConfig';
 import { listUsages } from '../../shared/domain/services/usageService';
 
 const scope = {

@@ -21,7 +21,7 @@ import {
   type JobScheduleRecord,
 } from '../../shared/domain/eventSources/eventSourceStore';
 import { runDueSchedules } from '../../shared/domain/eventSources/scheduleService';
-import { defaultQuotas } from '../../shared/domain/services/serviceDeps';
+import { defaultQuotas } from '../../shared/config/quotaConfig';
 import { createCosmosClient } from '../../runtime/stack/cosmosClient';
 import { startTestEnvironment, waitFor, type TestEnvironment } from '../support/testEnvironment';
 

@@ -43,9 +43,3 @@ export interface ServiceDeps {
   now: () => Date;
   newId: () => string;
 }
-
-export const defaultQuotas: Quotas = {
-  clustersPerLocation: 20,
-  dedicatedCoresPerLocation: 600,
-  lowPriorityCoresPerLocation: 150,
-};
