@@ -141,6 +141,23 @@ beforeAll(async () => {
   });
 }, 120_000);
 
+/** A cluster of no nodes in `workspacePathOf` and a template naming it (templates name their own workspace's). */
+async function clusterAndTemplate(
+  workspacePathOf: string,
+  commandLine?: string,
+): Promise<Record<string, unknown>> {
+  const cluster = `${workspacePathOf}/clusters/c0`;
+  await api.put(cluster, {
+    properties: {
+      vmSize: 'STANDARD_D1_V2',
+      scaleSettings: { manual: { targetNodeCount: 0 } },
+      userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+    },
+  });
+  const template = jobTemplate(commandLine);
+  return { ...template, properties: { ...(template.properties as object), cluster: { id: cluster } } };
+}
+
 afterAll(async () => {
   await env?.stop();
 });
@@ -603,6 +620,24 @@ describe('job schedules', () => {
     expect(response.status).toBe(202);
   }
 
+  it('refuses a template naming a cluster the workspace does not have (400 naming the field), nothing saved', async () => {
+    const template = jobTemplate('echo never');
+    const properties = { ...(template.properties as object), cluster: { id: `${workspace}/clusters/none` } };
+    const put = await api.send('PUT', `${workspace}/jobSchedules/orphan`, {
+      properties: {
+        schedule: '0 0 * * * *',
+        experimentName: 'exp',
+        jobTemplate: { ...template, properties },
+      },
+    });
+    expect(put.status).toBe(400);
+    expect(put.body.error).toMatchObject({
+      code: 'InvalidResourceReference',
+      target: 'properties.jobTemplate.properties.cluster.id',
+    });
+    expect((await api.send('GET', `${workspace}/jobSchedules/orphan`)).status).toBe(404);
+  });
+
   it('creates exactly one job for a schedule due in the past, named after its due time', async () => {
     const startTime = new Date(Date.now() - 3 * 3600_000).toISOString();
     const put = await api.send('PUT', `${workspace}/jobSchedules/hourly`, {
@@ -790,7 +825,7 @@ describe('rules and schedules of a deleted workspace', () => {
     const schedule = `${reborn}/jobSchedules/inherited-schedule`;
     await api.put(reborn, { location: 'eastus' });
     await api.put(`${reborn}/experiments/exp`);
-    const template = jobTemplate('python score.py {blobName}');
+    const template = await clusterAndTemplate(reborn, 'python score.py {blobName}');
     expect(
       (
         await api.send('PUT', rule, {
@@ -813,7 +848,8 @@ describe('rules and schedules of a deleted workspace', () => {
     expect((await api.send('GET', schedule)).status).toBe(404);
     expect((await api.send('GET', `${reborn}/scoringRules`)).body.value).toEqual([]);
     expect((await api.send('GET', `${reborn}/jobSchedules`)).body.value).toEqual([]);
-    // The new owner's PUT creates a new schedule (201), with nothing of the old one's status.
+    // The new owner's PUT (its cluster made again) creates a new schedule (201), with nothing of the old one's status.
+    await clusterAndTemplate(reborn);
     const created = await api.send('PUT', schedule, scheduleBody);
     expect(created.status).toBe(201);
     expect(created.body.properties).not.toHaveProperty('lastRun');
@@ -824,10 +860,11 @@ describe('rules and schedules of a deleted workspace', () => {
     const address = { subscriptionId: SUB, resourceGroup: 'eventsrg', workspace: 'gone' };
     await api.put(gone, { location: 'eastus' });
     await api.put(`${gone}/experiments/exp`);
+    const template = await clusterAndTemplate(gone);
     expect(
       (
         await api.send('PUT', `${gone}/jobSchedules/orphan`, {
-          properties: { schedule: '0 0 2 * * *', experimentName: 'exp', jobTemplate: jobTemplate() },
+          properties: { schedule: '0 0 2 * * *', experimentName: 'exp', jobTemplate: template },
         })
       ).status,
     ).toBe(201);

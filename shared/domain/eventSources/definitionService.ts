@@ -3,6 +3,7 @@
 // workspace and the experiment the definition targets must exist.
 import { armIdOf, validateRef, validateResourceName, type ResourceRef } from '../resourceId';
 import { requireWorkspace } from '../services/parentLookup';
+import { resolveFileServerMounts, resolveReference } from '../services/referenceResolver';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors';
 import type { Stored } from '../resourceRecord';
 import type { JsonObject } from '../specValidator';
@@ -91,6 +92,39 @@ function scheduleStatus(
   return handled ? { ...status, evaluatedUntil: handled.toISOString() } : status;
 }
 
+/**
+ * The template's cluster and mounted file servers must exist in the workspace, as a job's PUT requires: a 400
+ * under `properties.jobTemplate.*` now, not a failed job at every event or due time. A reference holding a
+ * `{placeholder}` is left for the job (its value comes with the event).
+ */
+async function resolveTemplateReferences(
+  deps: EventSourceDeps,
+  template: JsonObject,
+  owner: ResourceRef,
+): Promise<void> {
+  // On a copy: the stored template keeps its ids as given (each job normalizes them).
+  const properties = structuredClone(template.properties) as JsonObject;
+  const cluster = properties.cluster as JsonObject | undefined;
+  if (cluster && !String(cluster.id).includes('{')) {
+    await resolveReference(
+      deps.service,
+      'properties.jobTemplate.properties.cluster.id',
+      cluster,
+      'cluster',
+      owner,
+    );
+  }
+  const volumes = properties.mountVolumes as JsonObject | undefined;
+  if (!JSON.stringify(volumes?.fileServers ?? []).includes('{')) {
+    await resolveFileServerMounts(
+      deps.service,
+      'properties.jobTemplate.properties.mountVolumes',
+      volumes,
+      owner,
+    );
+  }
+}
+
 export async function putDefinition(
   deps: EventSourceDeps,
   kind: DefinitionKind,
@@ -115,6 +149,7 @@ export async function putDefinition(
       `The experiment '${experimentName}' does not exist in workspace '${workspace.workspace}'.`,
     );
   }
+  await resolveTemplateReferences(deps, (rule ?? schedule)!.jobTemplate, experiment);
   const nowTime = deps.service.now();
   const now = nowTime.toISOString();
   for (;;) {
