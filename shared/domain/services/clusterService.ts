@@ -12,7 +12,7 @@ import {
   type JsonObject,
 } from '../specValidator';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
-import { requireResource, requireWorkspace } from './parentLookup';
+import { keepOnlyUnderLiveWorkspace, requireResource, requireWorkspace } from './parentLookup';
 import { resolveFileServerMounts } from './referenceResolver';
 import { resolveSecretReferences } from './secretReferences';
 import { sealSecrets } from './secretSealing';
@@ -118,7 +118,10 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
         secrets,
         Object.keys(referenced),
       ),
-    async (stored) => deps.compute?.applyScaleSettings(stored.record),
+    async (stored) => {
+      await keepOnlyUnderLiveWorkspace(deps, stored);
+      await deps.compute?.applyScaleSettings(stored.record);
+    },
   );
   // The same PUT again (an earlier one may have failed after recording the cluster, before its monitor was asked):
   // asked again; idempotent, it costs the monitor one pass.

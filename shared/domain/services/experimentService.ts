@@ -1,7 +1,7 @@
 // Experiments: named groups of jobs inside a workspace (no properties of their own).
 import { armIdOf, experimentRefOf, validateRef, type ResourceRef } from '../resourceId';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
-import { requireWorkspace } from './parentLookup';
+import { keepOnlyUnderLiveWorkspace, requireWorkspace } from './parentLookup';
 import type { ServiceDeps } from './serviceDeps';
 
 export async function createExperiment(deps: ServiceDeps, ref: ResourceRef): Promise<PutResult> {
@@ -20,5 +20,6 @@ export async function createExperiment(deps: ServiceDeps, ref: ResourceRef): Pro
       encryptedSecrets: {},
     }),
     (existing) => assertUnchanged(deps, existing, {}, {}),
+    (stored) => keepOnlyUnderLiveWorkspace(deps, stored),
   );
 }

@@ -5,7 +5,7 @@ import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
 import { checkFileServerProperties } from '../clusterRules';
 import { validateCreateBody } from '../specValidator';
 import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from './createOrConfirm';
-import { requireWorkspace } from './parentLookup';
+import { keepOnlyUnderLiveWorkspace, requireWorkspace } from './parentLookup';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 
@@ -31,7 +31,10 @@ export async function createFileServer(
       encryptedSecrets: sealSecrets(deps.secrets, armId, secrets),
     }),
     (existing) => assertUnchanged(deps, existing, properties, secrets),
-    async (stored) => deps.fileServers?.fileServerChanged(stored.record),
+    async (stored) => {
+      await keepOnlyUnderLiveWorkspace(deps, stored);
+      await deps.fileServers?.fileServerChanged(stored.record);
+    },
     false,
   );
   // The same PUT again while it is being made (an earlier PUT may have failed after recording it): asked again.

@@ -32,6 +32,21 @@ export function recheckExperiment(deps: ServiceDeps, ref: ResourceRef): Promise<
   return requireParent(deps, experimentRefOf(ref), true);
 }
 
+/**
+ * After a cluster, file server or experiment was written under its workspace: the workspace again. A delete that
+ * began in between (the workspace's cascade marks it `deleting`, then lists its children, and may have missed the
+ * new one) shows as `deleting` or gone: the new child goes again (with the ETag it was written with) and the
+ * request fails as if the delete had come first, so nothing outlives its workspace unlisted and undeletable.
+ */
+export async function keepOnlyUnderLiveWorkspace(deps: ServiceDeps, created: Stored): Promise<void> {
+  try {
+    await requireParent(deps, workspaceRefOf(created.record.ref), true);
+  } catch (error: unknown) {
+    await deps.store.delete(created.record.ref, created.etag);
+    throw error;
+  }
+}
+
 export function requireWorkspace(deps: ServiceDeps, ref: ResourceRef, forWrite = false): Promise<Stored> {
   return requireParent(deps, workspaceRefOf(ref), forWrite);
 }
