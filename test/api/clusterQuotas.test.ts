@@ -1,69 +1,16 @@
 // Cluster scale settings are held to the quotas Usages reports (cores of the location, clusters per location) and
 // to a scale set's hard maximum of 1000 nodes, at PUT and at PATCH: a 400 naming the count, never nodes started for
 // a request no quota allows. The same PUT again with the VM size spelled in another case is no change.
-import { randomBytes, randomUUID } from 'crypto';
-import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
-import { ConflictError, ValidationError } from '../../shared/domain/errors';
-import { armIdOf, keyOf, type ResourceRef } from '../../shared/domain/resourceId';
-import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
-import type { ResourceStore } from '../../shared/ports/resourceStore';
+import { ValidationError } from '../../shared/domain/errors';
+import { keyOf, type ResourceRef } from '../../shared/domain/resourceId';
 import { createCluster, updateCluster } from '../../shared/domain/services/clusterService';
-import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { defaultQuotas } from '../../shared/config/quotaConfig';
 import { listUsages } from '../../shared/domain/services/usageService';
+import { memoryScope, memoryServiceDeps, type MemoryServiceDeps } from '../support/memoryServiceDeps';
 
-const scope = {
-  subscriptionId: '00000000-0000-0000-0000-000000000001',
-  resourceGroup: 'rg',
-  workspace: 'ws',
-};
-const workspace: ResourceRef = { kind: 'workspace', ...scope, name: 'ws' };
+const scope = memoryScope;
 const clusterRef = (name: string): ResourceRef => ({ kind: 'cluster', ...scope, name });
-
-function memoryDeps(): { deps: ServiceDeps; records: Map<string, Stored>; applied: string[] } {
-  const records = new Map<string, Stored>();
-  const put = (record: ResourceRecord): Stored => {
-    const stored = { record: structuredClone(record), etag: randomUUID() };
-    records.set(keyOf(record.ref), stored);
-    return stored;
-  };
-  put({
-    kind: 'workspace',
-    ref: workspace,
-    armId: armIdOf(workspace),
-    location: 'eastus',
-    spec: {},
-    status: { provisioningState: 'succeeded' },
-    encryptedSecrets: {},
-  } as ResourceRecord);
-  const store = {
-    get: async (ref: ResourceRef) => records.get(keyOf(ref)),
-    create: async (record: ResourceRecord) => {
-      if (records.has(keyOf(record.ref))) throw new ConflictError('Conflict', 'exists');
-      return put(record);
-    },
-    replace: async (record: ResourceRecord) => put(record),
-    createOperation: async (operation: unknown) => ({ record: operation, etag: 'e' }),
-    listClustersInLocation: async (subscriptionId: string, location: string) => ({
-      items: [...records.values()].filter(
-        (s) =>
-          s.record.kind === 'cluster' &&
-          s.record.ref.subscriptionId === subscriptionId &&
-          s.record.location === location,
-      ),
-    }),
-  } as unknown as ResourceStore;
-  const applied: string[] = [];
-  const deps = {
-    store,
-    secrets: new AesGcmSecretProtector(randomBytes(32)),
-    compute: { applyScaleSettings: async (record: ResourceRecord) => void applied.push(record.ref.name) },
-    quotas: defaultQuotas,
-    now: () => new Date('2030-01-01T00:00:00Z'),
-    newId: randomUUID,
-  } as unknown as ServiceDeps;
-  return { deps, records, applied };
-}
+const memoryDeps = (): MemoryServiceDeps => memoryServiceDeps();
 
 function clusterBody(scaleSettings: unknown, vmSize = 'STANDARD_NC6', vmPriority?: string) {
   return {
