@@ -42,17 +42,28 @@ beforeAll(async () => {
   inputDir = path.join(bed.dataDir, 'sdk-input');
   fs.mkdirSync(inputDir, { recursive: true });
   fs.writeFileSync(path.join(inputDir, 'data.txt'), 'the input\n');
-  // One script for every toolkit that runs here: what the toolkit gave the process, one line.
+  // One script for every toolkit that runs here: what the toolkit gave the process, one line. A TensorFlow
+  // parameter server then serves until it is stopped (the job ends with its workers), and the workers start once
+  // it is up, as TensorFlow's connect to it (local nodes share the job's temp directory).
   script = path.join(bed.dataDir, 'sdk-train.py');
   fs.writeFileSync(
     script,
     [
-      'import os, sys',
+      'import os, sys, time',
       'e = os.environ',
+      "up = os.path.join(e['AZ_BATCHAI_SHARED_JOB_TEMP'], 'ps-up')",
+      "if e.get('TF_CONFIG') and '--role ps' not in ' '.join(sys.argv[1:]) and e.get('AZ_BATCHAI_PS_HOSTS'):",
+      '    for _ in range(300):',
+      '        if os.path.exists(up): break',
+      '        time.sleep(0.1)',
       "data = open(os.path.join(e['AZ_BATCHAI_INPUT_DATA'], 'data.txt')).read().strip()",
       "prepared = open(os.path.join(e['AZ_BATCHAI_JOB_TEMP'], 'prepared')).read().strip()",
       "print('task=%s tf=%s args=%s data=%s prepared=%s greeting=%s token=%s' % (e.get('AZ_BATCHAI_TASK_INDEX'),",
-      "      e.get('TF_CONFIG', '-') != '-', ' '.join(sys.argv[1:]), data, prepared, e['GREETING'], e['TOKEN']))",
+      "      e.get('TF_CONFIG', '-') != '-', ' '.join(sys.argv[1:]), data, prepared, e['GREETING'], e['TOKEN']),",
+      '      flush=True)',
+      "if '--role ps' in ' '.join(sys.argv[1:]):",
+      "    open(up, 'w').close()",
+      '    time.sleep(600)',
     ].join('\n'),
   );
   await waitForIdleNodes('pair', 2);
