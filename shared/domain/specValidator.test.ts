@@ -1,17 +1,7 @@
 // Maps of a body (tags) keep every name the body gives, checked like any other: names of Object.prototype's
 // members are ordinary names, and '__proto__' (no key of a plain object) is a 400 naming it, never a silent drop.
-import { ValidationError } from './errors';
 import { validateAgainstDefinition } from './specValidator';
-
-function targetOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof ValidationError) return error.target;
-    throw error;
-  }
-  return undefined;
-}
+import { targetOf } from '../../test/support/refusals';
 
 // Bodies come from JSON.parse, which makes '__proto__' an own property like any other.
 const parse = (text: string): unknown => JSON.parse(text);

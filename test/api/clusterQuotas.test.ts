@@ -7,6 +7,7 @@ import { createCluster, updateCluster } from '../../shared/domain/services/clust
 import { defaultQuotas } from '../../shared/config/quotaConfig';
 import { listUsages } from '../../shared/domain/services/usageService';
 import { memoryScope, memoryServiceDeps, type MemoryServiceDeps } from '../support/memoryServiceDeps';
+import { refusal as refusalOf } from '../support/refusals';
 
 const scope = memoryScope;
 const clusterRef = (name: string): ResourceRef => ({ kind: 'cluster', ...scope, name });
@@ -23,14 +24,7 @@ function clusterBody(scaleSettings: unknown, vmSize = 'STANDARD_NC6', vmPriority
   };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ValidationError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ValidationError);
-  return error as ValidationError;
-}
+const refusal = (call: Promise<unknown>): Promise<ValidationError> => refusalOf(call, ValidationError);
 
 test('a manual count above 1000 nodes is a 400 naming targetNodeCount, and nothing is recorded or scaled', async () => {
   const { deps, records, applied } = memoryDeps();

@@ -9,6 +9,7 @@ import { MemorySweepStore } from './support/memorySweepStore';
 import { validateSweepBody } from '../../shared/domain/sweeps/sweepDefinition';
 import { placeholderNames, substituteParameters } from '../../shared/domain/sweeps/trialJobBody';
 import type { JsonObject } from '../../shared/domain/specValidator';
+import { refusal as refusalOf } from '../support/refusals';
 
 const clusterId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c';
 const template = {
@@ -112,15 +113,7 @@ describe("a sweep's job template names its cluster and file servers", () => {
     return { deps, sweeps, started };
   }
 
-  async function refusal(run: () => Promise<unknown>): Promise<ValidationError> {
-    try {
-      await run();
-    } catch (error: unknown) {
-      if (error instanceof ValidationError) return error;
-      throw error;
-    }
-    throw new Error('not refused');
-  }
+  const refusal = (run: () => Promise<unknown>): Promise<ValidationError> => refusalOf(run, ValidationError);
 
   const withFileServer = {
     ...template,

@@ -21,6 +21,7 @@ import {
   sweepStatus,
 } from '../../shared/domain/sweeps/sweepProgress';
 import { trialJobBody } from '../../shared/domain/sweeps/trialJobBody';
+import { targetOf } from '../support/refusals';
 
 const clusterId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c';
 const template = {
@@ -41,16 +42,6 @@ function body(properties: Record<string, unknown>): unknown {
       ...properties,
     },
   };
-}
-
-function targetOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof ValidationError) return error.target;
-    throw error;
-  }
-  return undefined;
 }
 
 function series(points: [number, number][], goal: 'maximize' | 'minimize' = 'maximize') {

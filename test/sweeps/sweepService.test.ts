@@ -14,6 +14,7 @@ import {
 import type { SweepRecord } from '../../shared/domain/sweeps/sweepStore';
 import { MemorySweepStore } from './support/memorySweepStore';
 import { testSweepDefinition } from './support/sweepDefinition';
+import { refusal as refusalOf } from '../support/refusals';
 
 const definition = testSweepDefinition([0.1, 0.01]);
 const address = { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', name: 'sw' };
@@ -129,15 +130,7 @@ describe('creating a sweep whose trial names are taken', () => {
     };
     return { deps, sweeps, started };
   }
-  async function refusal(run: () => Promise<unknown>): Promise<ApiError> {
-    try {
-      await run();
-    } catch (error: unknown) {
-      if (error instanceof ApiError) return error;
-      throw error;
-    }
-    throw new Error('not refused');
-  }
+  const refusal = (run: () => Promise<unknown>): Promise<ApiError> => refusalOf(run, ApiError);
 
   test("a job left by an earlier sweep of that name is a 409 naming 'name' and the job; nothing starts", async () => {
     const { deps, sweeps, started } = withJobs(['SW-t2', 'sw-t02', 'sw-t3', 'other']);
