@@ -8,13 +8,18 @@ import {
   terminateJob,
 } from '../../shared/domain/services/jobService';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import type { ResourceRef } from '../../shared/domain/resourceId';
 import { ValidationError } from '../../shared/domain/errors';
 import { acceptedResponse, apiEndpoint, integerQuery, jsonResponse, pageBody, pageQuery } from './apiRequest';
 import { resourceItem, childList } from './resourceEndpoints';
 import { experimentRoute, jobRoute, refFromRoute } from './routeRefs';
 import { DurableJobLifecycle } from '../jobs/durableJobLifecycle';
 
-const jobResource = resourceItem({ kind: 'job', create: createJob });
+const jobResource = resourceItem({
+  kind: 'job',
+  // A client's job: nothing else created it (the request is not createJob's options).
+  create: (deps: ServiceDeps, ref: ResourceRef, body: unknown) => createJob(deps, ref, body),
+});
 
 /**
  * The services of a request that may queue or stop a job: its lifecycle is driven through this invocation's Durable

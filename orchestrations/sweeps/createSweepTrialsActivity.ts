@@ -1,8 +1,8 @@
 // Creates trial jobs `<sweep>-t<index>` through the job service (createJob: validated, queued, scheduled like any
-// job). Idempotent: a job this sweep created (the same body, created since the round asked for it, by a retry of
-// this activity) is confirmed. A trial never adopts a job it did not create: a job of that name made before (left
-// by an earlier sweep of the same name, or by hand) or with another body, or a body the job rules refuse, makes
-// that trial fail with the reason instead of retrying.
+// job), each marked as created by this sweep (its uuid). Idempotent: a job this sweep created (by a retry of this
+// activity, or by an earlier round that failed, however long ago) is confirmed. A trial never adopts a job it did
+// not create: a job of that name made otherwise (left by an earlier sweep of the same name, or by hand) or with
+// another body, or a body the job rules refuse, makes that trial fail with the reason instead of retrying.
 import * as df from 'durable-functions';
 import { ConflictError, isApiError } from '../../shared/domain/errors';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
@@ -10,7 +10,12 @@ import { createJob } from '../../shared/domain/services/jobService';
 import { trialParameters } from '../../shared/domain/sweeps/searchSpace';
 import { openSweepSecrets } from '../../shared/domain/sweeps/sweepService';
 import type { CreatedTrial } from '../../shared/domain/sweeps/sweepProgress';
-import { trialJobBody, trialJobName } from '../../shared/domain/sweeps/trialJobBody';
+import {
+  isOwnTrialJob,
+  trialCreator,
+  trialJobBody,
+  trialJobName,
+} from '../../shared/domain/sweeps/trialJobBody';
 import {
   createSweepTrialsActivityName,
   type CreateSweepTrialsInput,
@@ -20,8 +25,9 @@ import {
 import { getSweepActivityServices } from './sweepServices';
 
 /**
- * How much earlier than the round's orchestration time a job this activity created may say it was created (the
- * clocks of the machines running the orchestration and the activity may differ a little).
+ * Jobs created before trials were marked with their sweep (JobRuntime.createdBy): how much earlier than the round's
+ * orchestration time a job this activity created may say it was created (the clocks of the machines running the
+ * orchestration and the activity may differ a little).
  */
 export const trialClockSkewMs = 60_000;
 
@@ -36,10 +42,11 @@ export function earliestOwnCreation(sweepCreationTime: string, requestedAt: stri
     : Math.max(sweepCreated, Date.parse(requestedAt) - trialClockSkewMs);
 }
 
-function createdBefore(job: ResourceRecord, earliest: number): string | undefined {
-  const created = job.status.creationTime;
-  const time = typeof created === 'string' ? Date.parse(created) : NaN;
-  return Number.isFinite(time) && time >= earliest ? undefined : String(created ?? 'an unknown time');
+/** Undefined when `job` is this sweep's own, else when it was created (for the reason). */
+function createdBefore(job: ResourceRecord, sweepUuid: string, earliest: number): string | undefined {
+  return isOwnTrialJob(job, sweepUuid, earliest)
+    ? undefined
+    : String(job.status.creationTime ?? 'an unknown time');
 }
 
 function nameTaken(name: string, created: string): string {
@@ -60,7 +67,7 @@ export async function createSweepTrials(input: CreateSweepTrialsInput): Promise<
     const ref = trialJobRef(input.sweep, name);
     // Another's job is left untouched (createJob would confirm it, or ask for its lifecycle, if its body matched).
     const existing = await services.deps.store.get(ref);
-    const before = existing && createdBefore(existing.record, earliest);
+    const before = existing && createdBefore(existing.record, input.uuid, earliest);
     if (before !== undefined) {
       created.push({ index, name, error: nameTaken(name, before) });
       continue;
@@ -68,8 +75,8 @@ export async function createSweepTrials(input: CreateSweepTrialsInput): Promise<
     const parameters = trialParameters(definition, index, input.clampSamples ?? true);
     const body = trialJobBody(definition.jobTemplate, parameters, secrets);
     try {
-      const result = await createJob(services.deps, ref, body);
-      const late = result.created ? undefined : createdBefore(result.stored.record, earliest);
+      const result = await createJob(services.deps, ref, body, { createdBy: trialCreator(input.uuid) });
+      const late = result.created ? undefined : createdBefore(result.stored.record, input.uuid, earliest);
       created.push(late === undefined ? { index, name } : { index, name, error: nameTaken(name, late) });
     } catch (error: unknown) {
       if (!isApiError(error) || error.httpStatus >= 500) throw error; // infrastructure: retry the activity

@@ -39,6 +39,11 @@ export interface JobRuntime {
   lifecycleStarted?: boolean;
   /** The submission's W3C trace context (when it was traced): the job's node tasks report in this trace. */
   trace?: { traceParent: string; traceState?: string };
+  /**
+   * What created the job when it was not a client: `sweep:<sweep uuid>` for a sweep's trial, so the sweep knows its
+   * own trials again (after a failed round, say) and never adopts another's job of the same name.
+   */
+  createdBy?: string;
 }
 
 /** Cluster fields the compute side keeps on the record (never on the wire: toWire shows spec and status only). */

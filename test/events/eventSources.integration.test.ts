@@ -195,6 +195,14 @@ describe('queue submissions', () => {
       jobName: expect.stringMatching(/^submission-[0-9a-f]{24}$/),
     });
     expect(await getJob(replies[0].jobName as string)).toMatchObject({ executionState: 'queued' });
+    // The submitter deletes its reply queue after use: the next reply to that name creates it again.
+    await queue(replyTo).delete();
+    await sendSubmission(submission({ submissionId: 'order-4712', replyTo }));
+    const again = await waitFor('a reply to the deleted reply queue', async () => {
+      const received = await receiveAll(replyTo);
+      return received.length > 0 ? received : undefined;
+    });
+    expect(again[0]).toMatchObject({ submissionId: 'order-4712', status: 'accepted' });
   });
 
   it('sets malformed and refused submissions aside at once with the reason, secrets redacted', async () => {

@@ -32,9 +32,10 @@ jest.mock('../../orchestrations/sweeps/sweepServices', () => ({
   getSweepActivityServices: () => Promise.resolve(services),
 }));
 /** The job service's create, as `createJobAs` says (set by the CreateSweepTrials tests). */
-let createJobAs: (ref: { name: string }, body: unknown) => Promise<unknown>;
+let createJobAs: (ref: { name: string }, body: unknown, options?: { createdBy?: string }) => Promise<unknown>;
 jest.mock('../../shared/domain/services/jobService', () => ({
-  createJob: (_deps: unknown, ref: { name: string }, body: unknown) => createJobAs(ref, body),
+  createJob: (_deps: unknown, ref: { name: string }, body: unknown, options?: { createdBy?: string }) =>
+    createJobAs(ref, body, options),
 }));
 
 const definition = testSweepDefinition([0.1, 0.01]);
@@ -275,20 +276,28 @@ describe('CreateSweepTrials never adopts a job it did not create', () => {
    * The experiment's jobs (name: creation time, and whether the body is the trial's), and a createJob that creates
    * or confirms (the same body) or refuses (another body) as the job service does.
    */
-  async function setUp(existing: Record<string, { created: string; sameBody: boolean }>) {
+  async function setUp(existing: Record<string, { created: string; sameBody: boolean; createdBy?: string }>) {
     const sweeps = new MemorySweepStore();
     await sweeps.create(record({ creationTime: sweepCreated }));
-    const jobs: Record<string, { status: { creationTime: string }; body: unknown }> = {};
+    const jobs: Record<
+      string,
+      { status: { creationTime: string }; body: unknown; job?: { createdBy?: string } }
+    > = {};
     for (const [name, job] of Object.entries(existing))
       jobs[name] = {
         status: { creationTime: job.created },
+        ...(job.createdBy !== undefined ? { job: { createdBy: job.createdBy } } : {}),
         body: job.sameBody ? trialBody(Number(name.slice('sw-t'.length))) : { properties: { other: true } },
       };
     const created: string[] = [];
-    createJobAs = (ref, body) => {
+    createJobAs = (ref, body, options) => {
       const job = jobs[ref.name];
       if (!job) {
-        jobs[ref.name] = { status: { creationTime: '2030-01-01T01:00:01.000Z' }, body };
+        jobs[ref.name] = {
+          status: { creationTime: '2030-01-01T01:00:01.000Z' },
+          body,
+          job: { createdBy: options?.createdBy },
+        };
         created.push(ref.name);
         return Promise.resolve({ created: true, stored: { record: jobs[ref.name], etag: 'e' } });
       }
@@ -329,6 +338,38 @@ describe('CreateSweepTrials never adopts a job it did not create', () => {
     expect(result.created[0].error).toMatch(
       /^TrialJobNameTaken: the job 'sw-t1' already exists with another body/,
     );
+  });
+
+  test("a new trial job is marked as this sweep's", async () => {
+    const { jobs } = await setUp({});
+    await createSweepTrials({ sweep, uuid, indexes: [0], requestedAt });
+    expect(jobs['sw-t0'].job).toEqual({ createdBy: `sweep:${uuid}` });
+  });
+
+  test('a trial job made by an earlier round that failed, long before this round, is confirmed', async () => {
+    // The round that created it failed after (another trial's create failed all its retries): the next round, a
+    // few minutes later, asks for the same trial again.
+    const { created } = await setUp({
+      'sw-t0': { created: '2030-01-01T00:55:00.000Z', sameBody: true, createdBy: `sweep:${uuid}` },
+    });
+    const result = await createSweepTrials({ sweep, uuid, indexes: [0, 1], requestedAt });
+    expect(result.created).toEqual([
+      { index: 0, name: 'sw-t0' },
+      { index: 1, name: 'sw-t1' },
+    ]);
+    expect(created).toEqual(['sw-t1']);
+  });
+
+  test("another sweep's trial job of that name is not adopted, however recent", async () => {
+    await setUp({
+      'sw-t0': {
+        created: '2030-01-01T01:00:01.000Z',
+        sameBody: true,
+        createdBy: 'sweep:0b1c2d3e-0000-4000-8000-0000000000ff',
+      },
+    });
+    const result = await createSweepTrials({ sweep, uuid, indexes: [0], requestedAt });
+    expect(result.created[0].error).toMatch(/^TrialJobNameTaken: the job 'sw-t0' already exists/);
   });
 
   test('the job a retried call created for this round is confirmed', async () => {

@@ -339,6 +339,29 @@ describe('early termination', () => {
     expect(trialsToStop(bandit, 'minimize', minimize).map((s) => s.name)).toEqual(['far']);
   });
 
+  test('bandit never stops the best trial when the metric is negative (neg_mse, log-likelihood)', () => {
+    const bandit = {
+      policy: 'bandit' as const,
+      evaluationInterval: 10,
+      delayEvaluation: 0,
+      slackFactor: 0.2,
+    };
+    // The slack on the best value's magnitude: maximize, -0.5 - 0.5 * 0.2 / 1.2 = -0.5833.
+    const maximize: TrialProgress[] = [
+      { name: 'best', status: 'running', series: series([[2, -0.5]]) },
+      { name: 'close', status: 'running', series: series([[2, -0.55]]) },
+      { name: 'far', status: 'running', series: series([[2, -0.6]]) },
+    ];
+    expect(trialsToStop(bandit, 'maximize', maximize).map((s) => s.name)).toEqual(['far']);
+    // Minimize: -2 + 2 * 0.2 = -1.6.
+    const minimize: TrialProgress[] = [
+      { name: 'best', status: 'running', series: series([[2, -2.0]], 'minimize') },
+      { name: 'close', status: 'running', series: series([[2, -1.7]], 'minimize') },
+      { name: 'far', status: 'running', series: series([[2, -1.5]], 'minimize') },
+    ];
+    expect(trialsToStop(bandit, 'minimize', minimize).map((s) => s.name)).toEqual(['far']);
+  });
+
   test('best value up to a step ignores later reports', () => {
     const s = series([
       [1, 0.2],

@@ -58,24 +58,30 @@ function record(status: Partial<SweepStatus> = {}, flags: Partial<SweepRecord> =
   };
 }
 
-/** A job store holding trial jobs by name with their creation time (and the experiment's parents). */
-function jobStore(jobs: Record<string, string>): ResourceStore & { reads: string[] } {
+/**
+ * A job store holding trial jobs by name with their creation time, or their creation time and what created them
+ * (JobRuntime.createdBy).
+ */
+function jobStore(jobs: Record<string, string | [string, string]>): ResourceStore & { reads: string[] } {
   const reads: string[] = [];
   return {
     reads,
     get: (ref: ResourceRef) => {
       reads.push(ref.name);
-      const created = ref.kind === 'job' ? jobs[ref.name] : undefined;
+      const job = ref.kind === 'job' ? jobs[ref.name] : undefined;
+      const [created, createdBy] = typeof job === 'string' ? [job, undefined] : (job ?? []);
       return Promise.resolve(
         created === undefined
           ? undefined
-          : ({ record: { status: { creationTime: created } } } as unknown as Stored),
+          : ({
+              record: { status: { creationTime: created }, ...(createdBy ? { job: { createdBy } } : {}) },
+            } as unknown as Stored),
       );
     },
   } as unknown as ResourceStore & { reads: string[] };
 }
 
-const trialJobs: Record<string, string> = {
+const trialJobs: Record<string, string | [string, string]> = {
   'sw-t0': '2030-01-01T00:00:01.000Z',
   'sw-t1': '2030-01-01T00:00:01.000Z',
   'sw-t2': '2030-01-01T00:00:02.000Z',
@@ -131,6 +137,19 @@ test('a sweep whose instance failed is started again from its trials and the job
   ]);
   expect(state.cancelling).toBe(false);
   expect(state.lastEvaluationMs).toBe(now.getTime());
+});
+
+test("trial jobs marked with this sweep are adopted, another sweep's never, however recent", async () => {
+  const other = 'sweep:0b1c2d3e-0000-4000-8000-0000000000ff';
+  const marked = {
+    ...trialJobs,
+    'sw-t4': ['2030-01-01T00:30:00.000Z', `sweep:${uuid}`] as [string, string],
+    'sw-t5': ['2030-01-01T00:31:00.000Z', other] as [string, string],
+  };
+  const [{ input }] = await ensureStarted('Failed', record(), marked);
+  const state = input.state as SweepRunState;
+  expect(state.trials.map((t) => t.name)).toEqual(['sw-t0', 'sw-t1', 'sw-t2', 'sw-t3', 'sw-t4']);
+  expect(state.nextIndex).toBe(5);
 });
 
 test('the restarted orchestration applies a pending cancel: it stops the trials that run and records them all', async () => {

@@ -16,15 +16,27 @@ export class QueueMessageSender implements BatchFlushScheduler {
     private readonly batchQueue: string,
   ) {}
 
-  /** Sends `message` to `queue` (created on first use: a reply queue is named by the sender). */
+  /**
+   * Sends `message` to `queue`, created if missing: a reply queue is named by the submitter, who may delete it after
+   * use, so a queue known to exist that is gone (404) is created again and the message sent once more.
+   */
   async send(queue: string, message: object, delaySeconds = 0): Promise<void> {
     const client = this.service.getQueueClient(queue);
-    if (!this.created.has(queue)) {
-      await client.createIfNotExists();
-      this.created.add(queue);
-    }
     const visibilityTimeout = Math.min(Math.max(0, Math.ceil(delaySeconds)), maxVisibilityTimeoutSeconds);
-    await client.sendMessage(encodeQueueMessage(message), visibilityTimeout > 0 ? { visibilityTimeout } : {});
+    const text = encodeQueueMessage(message);
+    const options = visibilityTimeout > 0 ? { visibilityTimeout } : {};
+    if (this.created.has(queue)) {
+      try {
+        await client.sendMessage(text, options);
+        return;
+      } catch (error: unknown) {
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+        this.created.delete(queue);
+      }
+    }
+    await client.createIfNotExists();
+    this.created.add(queue);
+    await client.sendMessage(text, options);
   }
 
   scheduleFlush(batchId: string, at: Date): Promise<void> {

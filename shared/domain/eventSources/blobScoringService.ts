@@ -13,10 +13,30 @@ import { permanentFailure } from './failureKind';
 import { instantiateJobTemplate, type EnvironmentVariable } from './jobTemplate';
 import { blobPlaceholders, blobVariables, ruleMatches } from './scoringRule';
 import { belongsToWorkspace, WorkspaceStamps } from './workspaceStamp';
+import { jobMessageBudget } from '../services/jobService';
 
 /** A batch's job is created this long after its window closes, for events still in flight. */
 export const batchGraceMs = 2_000;
 const maxBatchParts = 1_000;
+/** Room kept in a batch's job for the variables other than the blob lists (count, container, account, batch id). */
+const batchVariablesRoom = 1_024;
+
+/** What a blob adds to its batch job's AZ_BATCHAI_INPUT_BLOB_URLS and _NAMES (serialized, bytes; an upper bound). */
+function listedSize(entry: { url: string; blobName: string }): number {
+  return (
+    Buffer.byteLength(JSON.stringify(entry.url), 'utf8') +
+    Buffer.byteLength(JSON.stringify(entry.blobName), 'utf8')
+  );
+}
+
+/**
+ * How many bytes a batch's blob lists may take: the batch's job must fit in a task message (the job service refuses
+ * one over `jobMessageBudget`), which also holds the rule's job template.
+ */
+function blobListBudget(rule: ScoringRuleRecord): number {
+  const template = Buffer.byteLength(JSON.stringify(rule.properties.jobTemplate), 'utf8');
+  return jobMessageBudget - template - batchVariablesRoom;
+}
 
 export interface RuleOutcome {
   rule: string;
@@ -125,7 +145,9 @@ async function addToBatch(
     if (
       found.batch.jobName !== undefined ||
       found.batch.failure !== undefined ||
-      found.batch.blobs.length >= maxBlobs
+      found.batch.blobs.length >= maxBlobs ||
+      // Full by size: its job would not fit in a task message with this blob's URL and name too.
+      found.batch.blobs.reduce((sum, b) => sum + listedSize(b), listedSize(entry)) > blobListBudget(rule)
     ) {
       part += 1;
       continue;

@@ -151,3 +151,13 @@ test('a job whose properties would not fit in a task message is a 400 naming its
   fits.properties.customToolkitSettings.commandLine = `echo ${'x'.repeat(20_000)}`;
   expect((await createJob(deps, job, fits)).created).toBe(true);
 });
+
+test("what created a job (a sweep's trial) is kept on its record; a client's job has none", async () => {
+  const { store, records } = memoryStore();
+  const lifecycle = { jobQueued: async () => undefined } as unknown as JobLifecycle;
+  await createJob(depsWith(store, lifecycle), job, structuredClone(body), { createdBy: 'sweep:abc' });
+  expect(records.get(keyOf(job))?.record.job?.createdBy).toBe('sweep:abc');
+  const other: ResourceRef = { ...job, name: 'k' };
+  await createJob(depsWith(store, lifecycle), other, structuredClone(body));
+  expect(records.get(keyOf(other))?.record.job).not.toHaveProperty('createdBy');
+});

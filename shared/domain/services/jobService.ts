@@ -61,7 +61,13 @@ function checkTaskMessageSize(properties: JsonObject, secrets: Record<string, st
   );
 }
 
-export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
+export async function createJob(
+  deps: ServiceDeps,
+  ref: ResourceRef,
+  body: unknown,
+  /** `createdBy`: kept on the new record (JobRuntime.createdBy). */
+  options: { createdBy?: string } = {},
+): Promise<PutResult> {
   validateRef(ref);
   const { secrets, properties } = validateCreateBody('JobCreateParameters', body);
   const toolType = checkJobProperties(properties);
@@ -130,6 +136,7 @@ export async function createJob(deps: ServiceDeps, ref: ResourceRef, body: unkno
       nodeCount: properties.nodeCount as number,
       executionState: 'queued',
       attempts: [],
+      ...(options.createdBy !== undefined ? { createdBy: options.createdBy } : {}),
     },
   };
   const trace = deps.traceContext?.();

@@ -57,7 +57,11 @@ export function trialsToStop(
       if (value !== undefined && (best === undefined || isBetter(value, best, goal))) best = value;
     }
     if (best === undefined) continue;
-    const threshold = goal === 'maximize' ? best / (1 + slack) : best * (1 + slack);
+    // Azure ML's best / (1 + slack) (maximize) and best * (1 + slack) (minimize), on the magnitude of the best
+    // value: the same for positive values, and for negative ones (neg_mse, log-likelihood) still a threshold worse
+    // than the best, where the plain formula would put it past the best and stop the best trial itself.
+    const threshold =
+      goal === 'maximize' ? best - (Math.abs(best) * slack) / (1 + slack) : best + Math.abs(best) * slack;
     if (isBetter(threshold, own, goal))
       decisions.push({
         name: trial.name,

@@ -13,7 +13,7 @@ import {
   type TrialState,
 } from './sweepProgress';
 import type { SweepRecord } from './sweepStore';
-import { trialJobName } from './trialJobBody';
+import { isOwnTrialJob, trialJobName } from './trialJobBody';
 
 function isActivePhase(phase: TrialPhase): boolean {
   return phase === 'queued' || phase === 'running';
@@ -102,7 +102,8 @@ export function recoveredRunState(record: SweepRecord, foundIndexes: number[], n
 /**
  * Indexes of the sweep's trial jobs created after its record's last status write (trials are created in index
  * order, at most `trialsPerCreationBatch` a round): looked up a batch at a time from the next index while a batch
- * finds one. A job older than the sweep is another's (a deleted sweep of the same name left it) and is not adopted.
+ * finds one. A job another sweep marked as its own (a deleted sweep of the same name left it), or an unmarked one
+ * older than the sweep, is not adopted.
  */
 export async function findUnrecordedTrials(store: ResourceStore, record: SweepRecord): Promise<number[]> {
   const recorded = record.status.trials
@@ -121,9 +122,9 @@ export async function findUnrecordedTrials(store: ResourceStore, record: SweepRe
         store.get({ kind: 'job', ...record.address, name: trialJobName(record.address.name, index) }),
       ),
     );
-    const ours = indexes.filter((index, i) => {
-      const created = jobs[i]?.record.status.creationTime;
-      return typeof created === 'string' && Date.parse(created) >= sweepCreated;
+    const ours = indexes.filter((_, i) => {
+      const job = jobs[i];
+      return job !== undefined && isOwnTrialJob(job.record, record.uuid, sweepCreated);
     });
     if (ours.length === 0) break;
     found.push(...ours);

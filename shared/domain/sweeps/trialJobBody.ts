@@ -3,6 +3,7 @@
 // variable AZ_BATCHAI_PARAM_<X>, and the template's secrets are put back where they came from.
 import { ValidationError } from '../errors';
 import { isJsonObject, type JsonObject, type JsonValue } from '../specValidator';
+import type { ResourceRecord } from '../resourceRecord';
 import type { ParameterSet, ParameterValue } from './sweepDefinition';
 
 const placeholder = /\{parameters\.([A-Za-z_][A-Za-z0-9_]*)\}|\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
@@ -10,6 +11,22 @@ const placeholder = /\{parameters\.([A-Za-z_][A-Za-z0-9_]*)\}|\{\{([A-Za-z_][A-Z
 /** A trial's job name: `<sweep>-t<index>`. */
 export function trialJobName(sweepName: string, index: number): string {
   return `${sweepName}-t${index}`;
+}
+
+/** What a sweep's trial jobs are marked with (JobRuntime.createdBy): the sweep's uuid, new for every sweep. */
+export function trialCreator(sweepUuid: string): string {
+  return `sweep:${sweepUuid}`;
+}
+
+/**
+ * Whether `job` is the sweep's own trial job: marked with this sweep, it is; marked with anything else, it is not;
+ * unmarked (made before trials were marked, or by hand), when it was created at `earliestMs` or later.
+ */
+export function isOwnTrialJob(job: ResourceRecord, sweepUuid: string, earliestMs: number): boolean {
+  const creator = job.job?.createdBy;
+  if (creator !== undefined) return creator === trialCreator(sweepUuid);
+  const created = job.status.creationTime;
+  return typeof created === 'string' && Date.parse(created) >= earliestMs;
 }
 
 /** The environment variable that carries a parameter's value into the trial. */
