@@ -354,8 +354,14 @@ export async function scheduleJobs(
       if (!begun) return;
     }
     const stored = await updateJob(services.store, entry.ref, (current) => {
-      if (current.job?.executionState !== 'queued' || current.job.attempts.length + 1 !== start.attempt) {
-        return undefined; // terminated or started meanwhile: not ours to start
+      if (
+        current.job?.executionState !== 'queued' ||
+        current.job.uuid !== start.jobId ||
+        current.job.attempts.length + 1 !== start.attempt
+      ) {
+        // Terminated or started meanwhile, or deleted and created again under its name (another GUID): not ours to
+        // start.
+        return undefined;
       }
       const next = transitionJob(current, 'running', { at: new Date(), nodeIds: start.nodeIds });
       delete next.status.queueInfo;

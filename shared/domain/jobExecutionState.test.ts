@@ -69,3 +69,14 @@ test('a sealed secret opens only with its own context and key', () => {
     new AesGcmSecretProtector(Buffer.alloc(32, 8)).open(sealed, 'job-a#properties.secrets[0].value'),
   ).toThrow();
 });
+
+test('a transition is never dated before the one it follows; the end time stays the last exit', () => {
+  const running = transitionJob(job, 'running', { at: new Date('2024-01-01T00:00:00Z'), nodeIds: ['n1'] });
+  // Terminated at :31, after its last process had exited at :28 (a parameter server still ran): succeeded.
+  const terminating = transitionJob(running, 'terminating', { at: new Date('2024-01-01T00:00:31Z') });
+  const done = transitionJob(terminating, 'succeeded', { at: new Date('2024-01-01T00:00:28Z'), exitCode: 0 });
+  expect(done.status).toMatchObject({
+    executionStateTransitionTime: '2024-01-01T00:00:31.000Z',
+    executionInfo: { endTime: '2024-01-01T00:00:28.000Z' },
+  });
+});

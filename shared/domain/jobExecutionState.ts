@@ -49,7 +49,11 @@ export function transitionJob(
   const at = details.at.toISOString();
   runtime.executionState = to;
   next.status.executionState = to;
-  next.status.executionStateTransitionTime = at;
+  // Never dated before the transition it follows: an attempt's end is dated at its last exit, which may come
+  // before a terminate that arrived after it (the job then went terminating -> succeeded).
+  const previous = Date.parse(String(job.status.executionStateTransitionTime ?? ''));
+  next.status.executionStateTransitionTime =
+    previous > details.at.getTime() ? new Date(previous).toISOString() : at;
   const current: JobAttempt | undefined = runtime.attempts[runtime.attempts.length - 1];
   const info = { ...((next.status.executionInfo as Record<string, unknown> | undefined) ?? {}) };
   if (to === 'running') {

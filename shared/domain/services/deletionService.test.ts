@@ -3,7 +3,7 @@
 import { NotFoundError, PreconditionFailedError } from '../errors';
 import type { ResourceRecord, Stored } from '../resourceRecord';
 import type { ResourceStore } from '../../ports/resourceStore';
-import { claimForDelete } from './deletionService';
+import { claimForDelete, deleteJobRecord } from './deletionService';
 import type { ServiceDeps } from './serviceDeps';
 
 function experiment(provisioningState: string, etag: string): Stored {
@@ -81,4 +81,58 @@ test('a record deleted meanwhile is gone; one being deleted already is not writt
     ),
   ).toBe('claimed');
   expect(writes).toEqual([]);
+});
+
+test('a queued job granted between the read and the delete is not deleted: it is terminated first', async () => {
+  const ref = {
+    kind: 'job',
+    subscriptionId: 's',
+    resourceGroup: 'rg',
+    workspace: 'ws',
+    experiment: 'e',
+    name: 'j',
+  };
+  const job = (executionState: string, etag: string): Stored => ({
+    record: {
+      kind: 'job',
+      ref,
+      armId: '/x/jobs/j',
+      spec: {},
+      status: { provisioningState: 'succeeded', executionState },
+      job: { uuid: 'u', executionState, attempts: [] },
+    } as unknown as ResourceRecord,
+    etag,
+  });
+  let current: Stored | undefined = job('queued', 'e1');
+  let reads = 0;
+  const terminations: string[] = [];
+  const store = {
+    get: async () => {
+      const read = current;
+      // The scheduler's grant lands right after the delete's first read: queued -> running, a new ETag.
+      if (++reads === 1) current = job('running', 'e2');
+      return read;
+    },
+    delete: async (_ref: unknown, etag?: string) => {
+      if (etag !== undefined && current && current.etag !== etag) throw new PreconditionFailedError();
+      current = undefined;
+      return true;
+    },
+    replace: async (record: ResourceRecord, etag: string) => {
+      if (current?.etag !== etag) throw new PreconditionFailedError();
+      current = { record, etag: `${etag}+` };
+      return current;
+    },
+  } as unknown as ResourceStore;
+  const deps = {
+    store,
+    now: () => new Date('2030-01-01T00:00:00Z'),
+    lifecycle: {
+      terminationRequested: async (record: ResourceRecord) => void terminations.push(record.armId),
+    },
+  } as unknown as ServiceDeps;
+  expect(await deleteJobRecord(deps, ref as never)).toBe(false); // not gone yet: its lifecycle ends it
+  expect(current?.record.job?.executionState).toBe('terminating');
+  expect(current?.record.status.provisioningState).toBe('deleting');
+  expect(terminations).toEqual(['/x/jobs/j']);
 });

@@ -79,11 +79,21 @@ export async function claimForDelete(deps: ServiceDeps, stored: Stored): Promise
 
 /** Deletes a job now, or requests its termination when it is running. Returns true when the record is gone. */
 export async function deleteJobRecord(deps: ServiceDeps, ref: ResourceRef): Promise<boolean> {
-  const stored = await deps.store.get(ref);
-  if (!stored) return true;
-  if (!activeExecutionStates.has(String(stored.record.job?.executionState))) {
-    await deps.store.delete(ref);
-    return true;
+  let stored: Stored | undefined;
+  for (;;) {
+    stored = await deps.store.get(ref);
+    if (!stored) return true;
+    if (activeExecutionStates.has(String(stored.record.job?.executionState))) break;
+    // Queued or ended: removed with the ETag it was read with. A scheduler pass may grant the queued job in between
+    // (its ETag-checked move to `running` launches the tasks): then the delete fails and the job, read again, is
+    // running, so it is terminated first like any running one, never left running without a record.
+    try {
+      await deps.store.delete(ref, stored.etag);
+      return true;
+    } catch (error: unknown) {
+      if (error instanceof NotFoundError) return true;
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
   }
   const marked = await markDeleting(deps, ref, ({ record }) => {
     if (record.job && record.job.executionState === 'running') {
