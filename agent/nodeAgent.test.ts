@@ -170,6 +170,20 @@ describe('housekeeping', () => {
     expect(h.sent.filter((e) => e.kind === 'taskExited')).toHaveLength(1);
   });
 
+  test('heartbeats repeat the exits of the newest tasks, so a late exit event is not a lost task', async () => {
+    h = agentHarness();
+    // An exit from before the window (15 minutes) is not repeated.
+    (h.inner.finished as Map<string, unknown>).set('old', {
+      exit: { kind: 'taskExited', taskId: 'old', jobId: 'j', attempt: 1, reason: 'exited', exitCode: 0 },
+      time: new Date(Date.now() - 16 * 60_000).toISOString(),
+    });
+    await h.handle(runTask('t12', 'exit 3'));
+    const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 't12');
+    await (h.inner.heartbeat as () => Promise<void>).call(h.agent);
+    const beat = h.sent.filter((e) => e.kind === 'heartbeat').pop()!;
+    expect(beat.exits).toEqual([{ taskId: 't12', exitCode: 3, reason: 'exited', time: exit.time }]);
+  });
+
   test("a task's own working directory (the agent's) is removed after its exit; a job's is kept", async () => {
     h = agentHarness();
     await h.handle(runTask('t10', 'echo x > file'));

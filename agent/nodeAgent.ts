@@ -11,8 +11,11 @@ import type { QueueClient } from '@azure/storage-queue';
 import type { AgentConfig } from '../shared/contracts/agentConfig';
 import { ContractError } from '../shared/contracts/contractError';
 import {
+  heartbeatExitsMax,
+  heartbeatExitsMs,
   nodeEventSchema,
   nodeEventVersion,
+  type HeartbeatExit,
   type NodeEvent,
   type NodeEventBody,
   type NodeSetupOutcome,
@@ -92,9 +95,9 @@ import { TaskRunTelemetry } from './agentTelemetry';
 
 /**
  * Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`; 1.1.1:
- * the same, and heartbeats carry the setup outcome).
+ * the same, and heartbeats carry the setup outcome; 1.2.0: they also repeat the newest tasks' exits).
  */
-export const agentVersion = '1.1.1';
+export const agentVersion = '1.2.0';
 
 /** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
 function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {
@@ -492,6 +495,29 @@ export class NodeAgent {
     await this.eventsQueue.sendMessage(encodeQueueMessage(event));
   }
 
+  /**
+   * The exits of the newest tasks that ended within heartbeatExitsMs (at most heartbeatExitsMax), as heartbeats
+   * repeat them: an exit whose event is late still reaches the node's record (contracts/nodeEvent.ts).
+   */
+  private recentExits(): HeartbeatExit[] | undefined {
+    const since = Date.now() - heartbeatExitsMs;
+    const exits: HeartbeatExit[] = [];
+    for (const [taskId, { exit, time }] of [...this.finished].reverse()) {
+      if (exits.length >= heartbeatExitsMax || Date.parse(time) < since) break;
+      if (exit.kind !== 'taskExited') continue;
+      exits.push({
+        taskId,
+        ...(exit.exitCode === undefined ? {} : { exitCode: exit.exitCode }),
+        ...(exit.signal === undefined ? {} : { signal: exit.signal }),
+        reason: exit.reason,
+        ...(exit.message === undefined ? {} : { message: exit.message.slice(0, 1024) }),
+        ...(exit.nodeRemoval === undefined ? {} : { nodeRemoval: exit.nodeRemoval }),
+        time,
+      });
+    }
+    return exits.length > 0 ? exits : undefined;
+  }
+
   /** Keeps a task's exit (before it is reported) to answer a run message for the same task again. */
   private rememberExit(taskId: string, exit: NodeEventBody): JournaledExit {
     const finished = { exit, time: new Date().toISOString() };
@@ -523,7 +549,12 @@ export class NodeAgent {
 
   private async beat(): Promise<void> {
     try {
-      await this.send({ kind: 'heartbeat', runningTaskIds: [...this.running.keys()], setup: this.setup });
+      await this.send({
+        kind: 'heartbeat',
+        runningTaskIds: [...this.running.keys()],
+        setup: this.setup,
+        exits: this.recentExits(),
+      });
     } catch (error: unknown) {
       this.log('warn', `heartbeat failed: ${(error as Error).message}`);
       return;

@@ -1,6 +1,6 @@
 // How a node event changes the node's record: a pure function, so the queue trigger stays thin and the rules
 // (state from setup result and running tasks, stale heartbeats ignored, leaving/unusable kept) are unit-tested.
-import { endHandsNodeBack, type NodeEvent } from '../../shared/contracts/nodeEvent';
+import { endHandsNodeBack, type HeartbeatExit, type NodeEvent } from '../../shared/contracts/nodeEvent';
 import type { NodeRecord, NodeTaskExit } from '../../shared/ports/nodeStore';
 
 function settle(record: NodeRecord, time: string): NodeRecord {
@@ -44,6 +44,19 @@ function keptExits(
     .sort(([, a], [, b]) => b.time.localeCompare(a.time))
     .slice(0, exitsKept);
   return Object.fromEntries(entries);
+}
+
+/** What a node's record keeps of a task's exit (from its exit event, or repeated by a heartbeat). */
+function nodeTaskExit(exit: Omit<HeartbeatExit, 'taskId'>): NodeTaskExit {
+  return {
+    ...(exit.exitCode === undefined ? {} : { exitCode: exit.exitCode }),
+    ...(exit.signal === undefined ? {} : { signal: exit.signal }),
+    reason: exit.reason,
+    // The message is for people; a long one is cut so the node's record stays small.
+    ...(exit.message === undefined ? {} : { message: exit.message.slice(0, 1024) }),
+    ...(exit.nodeRemoval === undefined ? {} : { nodeRemoval: exit.nodeRemoval }),
+    time: exit.time,
+  };
 }
 
 /** `times` (task id -> time) without `exited` and what is too old at `now`; undefined when none is left. */
@@ -99,13 +112,37 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
     case 'heartbeat': {
       if (!fresher) return undefined; // an old heartbeat must not undo newer task events
       const listed = new Set(event.runningTaskIds);
+      // The exits it repeats (agents 1.2 on): an exit whose event is late is known here all the same, so its task
+      // is not taken for one the node lost; an exit its event recorded already is kept as it is.
+      const repeated = (event.exits ?? []).filter((exit) => !listed.has(exit.taskId));
+      const ended = new Set(repeated.map((exit) => exit.taskId));
       const vanished = { ...record.vanishedTasks };
-      for (const taskId of record.runningTaskIds) if (!listed.has(taskId)) vanished[taskId] ??= event.time;
-      for (const taskId of listed) delete vanished[taskId];
+      for (const taskId of record.runningTaskIds)
+        if (!listed.has(taskId) && !ended.has(taskId)) vanished[taskId] ??= event.time;
+      for (const taskId of [...listed, ...ended]) delete vanished[taskId];
+      const learnt = repeated.filter((exit) => record.taskExits?.[exit.taskId] === undefined);
+      const exitFields =
+        learnt.length === 0
+          ? {}
+          : {
+              exitedTasks: keptTaskTimes(
+                {
+                  ...record.exitedTasks,
+                  ...Object.fromEntries(learnt.map((exit) => [exit.taskId, exit.time])),
+                },
+                event.time,
+              ),
+              taskExits: keptExits(
+                record.taskExits,
+                event.time,
+                Object.fromEntries(learnt.map(({ taskId, ...exit }) => [taskId, nodeTaskExit(exit)])),
+              ),
+            };
       return settle(
         {
           ...record,
           ...seen,
+          ...exitFields,
           runningTaskIds: event.runningTaskIds,
           vanishedTasks: keptTaskTimes(vanished, event.time),
           // The setup outcome every heartbeat carries (agents 1.1.1 on): a lost setupCompleted cannot leave the
@@ -153,17 +190,7 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
           runningJobIds: record.runningJobIds.filter((j) => j !== event.jobId),
           vanishedTasks: keptTaskTimes(record.vanishedTasks, event.time, event.taskId),
           exitedTasks: keptTaskTimes({ ...record.exitedTasks, [event.taskId]: event.time }, event.time),
-          taskExits: keptExits(record.taskExits, event.time, {
-            [event.taskId]: {
-              ...(event.exitCode === undefined ? {} : { exitCode: event.exitCode }),
-              ...(event.signal === undefined ? {} : { signal: event.signal }),
-              reason: event.reason,
-              // The message is for people; a long one is cut so the node's record stays small.
-              ...(event.message === undefined ? {} : { message: event.message.slice(0, 1024) }),
-              ...(event.nodeRemoval === undefined ? {} : { nodeRemoval: event.nodeRemoval }),
-              time: event.time,
-            },
-          }),
+          taskExits: keptExits(record.taskExits, event.time, { [event.taskId]: nodeTaskExit(event) }),
           ...(event.releasesNodeOf && endHandsNodeBack(event)
             ? { releasedBy: { attempt: event.releasesNodeOf, time: event.time } }
             : {}),

@@ -1,6 +1,6 @@
 // Checks that a running attempt's nodes are still there: a node whose record is gone, or that is leaving (an
-// eviction notice, a scale down, except one that waits for job completion) or unusable (lost heartbeats, failed
-// setup), means the gang is broken; so does a node whose heartbeats stopped listing one of the attempt's tasks long
+// eviction notice, a scale down, except one that waits for job completion) or unusable (failed setup; one lost by
+// its heartbeats counts once it is gone), means the gang is broken; so does a node whose heartbeats stopped listing one of the attempt's tasks long
 // ago with no exit for it (the node lost the task: its agent started again without its task journal). It also
 // returns the exits the nodes' records hold for the asked tasks (an exit whose event the lifecycle lost as it
 // continued as new), and, when asked, whether the job's record says it is being terminated.
@@ -38,6 +38,10 @@ export async function checkJobNodes(input: CheckJobNodesInput): Promise<CheckJob
         requeue: deallocation !== 'terminate',
       });
     } else if (node.state === 'unusable') {
+      // A node lost by its heartbeats (or whose VM the pool reports failed) may still run the task: a frozen agent,
+      // a network partition. The job runs again only once the node is gone (the monitor deletes it on its next
+      // pass, VM or processes and all, then its record), never beside a process that may still write.
+      if (node.unusableReason?.startsWith('lost')) continue;
       const reason = `The node ${nodeId} is unusable: ${node.unusableReason ?? 'no reason given'}.`;
       lost.push({ nodeId, reason, requeue: true });
     } else {

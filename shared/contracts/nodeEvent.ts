@@ -66,7 +66,30 @@ export interface NodeHeartbeat extends NodeEventBase {
    * was lost.
    */
   setup?: NodeSetupOutcome;
+  /**
+   * The exits of the node's newest tasks (at most `heartbeatExitsMax`, of the last `heartbeatExitsMs`; agents of
+   * release 1.2 on; optional, older readers skip it): an exit whose own event is late (taken by a worker that
+   * crashed, so hidden until its visibility timeout ends) still reaches the node's record, and the task is never
+   * taken for one its node lost.
+   */
+  exits?: HeartbeatExit[];
 }
+
+/** A task's exit as a heartbeat repeats it: the fields the node's record keeps. */
+export interface HeartbeatExit {
+  taskId: string;
+  exitCode?: number;
+  signal?: string;
+  reason: TaskEndReason;
+  message?: string;
+  nodeRemoval?: NodeRemoval;
+  /** When the task ended (the exit event's time). */
+  time: string;
+}
+
+/** Heartbeats repeat the exits of tasks ended this recently: longer than a queue message can stay hidden (10 min). */
+export const heartbeatExitsMs = 15 * 60_000;
+export const heartbeatExitsMax = 16;
 
 export interface NodeSetupCompleted extends NodeEventBase, NodeSetupOutcome {
   kind: 'setupCompleted';
@@ -150,6 +173,25 @@ function taskFields(
   };
 }
 
+function heartbeatExits(value: unknown): HeartbeatExit[] {
+  if (!Array.isArray(value) || value.length > 2 * heartbeatExitsMax)
+    throw new ContractError('message.exits', `must be an array of at most ${2 * heartbeatExitsMax} exits.`);
+  return value.map((item, index) => {
+    const at = `message.exits[${index}]`;
+    const obj = requireObject(item, at);
+    return {
+      taskId: requireString(obj, 'taskId', at, 256),
+      exitCode: optionalInteger(obj, 'exitCode', at, -2147483648, 2147483647),
+      signal: optionalString(obj, 'signal', at, 32),
+      reason: requireOneOf(obj, 'reason', at, taskEndReasons),
+      message: optionalString(obj, 'message', at, 4096),
+      nodeRemoval:
+        obj.nodeRemoval === undefined ? undefined : requireOneOf(obj, 'nodeRemoval', at, nodeRemovals),
+      time: requireTimestamp(obj, 'time', at),
+    };
+  });
+}
+
 function setupOutcome(obj: WireObject, at: string): NodeSetupOutcome {
   const succeeded = obj.succeeded;
   if (typeof succeeded !== 'boolean') throw new ContractError(`${at}.succeeded`, 'must be true or false.');
@@ -208,6 +250,7 @@ export function parseNodeEvent(value: unknown): NodeEvent {
           obj.setup === undefined
             ? undefined
             : setupOutcome(requireObject(obj.setup, 'message.setup'), 'message.setup'),
+        exits: obj.exits === undefined ? undefined : heartbeatExits(obj.exits),
       };
     case 'setupCompleted':
       return { ...base, kind, ...setupOutcome(obj, 'message') };

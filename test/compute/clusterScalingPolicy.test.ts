@@ -203,6 +203,37 @@ test('node events: a task a heartbeat stops listing is kept as vanished until it
   expect(later?.vanishedTasks).toEqual({ u: iso(1_000) });
 });
 
+test("node events: a heartbeat repeating a task's exit records it, so a late exit event is no lost task", () => {
+  const running = setUpNode({ state: 'running', runningTaskIds: ['t', 'u'], runningJobIds: ['j', 'k'] });
+  // 't' ended; its exit event was taken by a worker that crashed (hidden for a while): the heartbeat repeats it.
+  const record = applyNodeEvent(running, {
+    ...eventBase,
+    kind: 'heartbeat',
+    time: iso(3_000),
+    runningTaskIds: ['u'],
+    exits: [{ taskId: 't', exitCode: 0, reason: 'exited', time: iso(4_000) }],
+  });
+  expect(record).toMatchObject({
+    runningTaskIds: ['u'],
+    taskExits: { t: { exitCode: 0, reason: 'exited', time: iso(4_000) } },
+    exitedTasks: { t: iso(4_000) },
+  });
+  expect(record?.vanishedTasks).toBeUndefined();
+  // Repeated by later heartbeats, or arriving by its event: the exit recorded first stays as it is.
+  const recorded = {
+    ...record!,
+    taskExits: { t: { exitCode: 0, reason: 'exited' as const, message: 'from the event', time: iso(4_000) } },
+  };
+  const again = applyNodeEvent(recorded, {
+    ...eventBase,
+    kind: 'heartbeat',
+    time: iso(1_000),
+    runningTaskIds: ['u'],
+    exits: [{ taskId: 't', exitCode: 0, reason: 'exited', time: iso(4_000) }],
+  });
+  expect(again?.taskExits).toEqual(recorded.taskExits);
+});
+
 test('node events: setup success makes a node idle, tasks make it running, an old heartbeat changes nothing', () => {
   const base = { schema: 'batchai.nodeEvent' as const, version: 1 as const, nodeId: 'n', clusterKey: 'c' };
   let record = applyNodeEvent(undefined, {

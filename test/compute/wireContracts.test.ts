@@ -175,6 +175,14 @@ test('node events are validated by kind', () => {
     time: '2026-01-01T00:00:00Z',
   };
   expect(parseNodeEvent({ ...base, kind: 'heartbeat' })).toMatchObject({ runningTaskIds: [] });
+  const exit = { taskId: 't', exitCode: 0, reason: 'exited', time: '2026-01-01T00:00:00Z' };
+  expect(parseNodeEvent({ ...base, kind: 'heartbeat', exits: [exit] })).toMatchObject({ exits: [exit] });
+  expect(() =>
+    parseNodeEvent({ ...base, kind: 'heartbeat', exits: [{ ...exit, reason: 'finished' }] }),
+  ).toThrow('message.exits[0].reason must be one of');
+  expect(() => parseNodeEvent({ ...base, kind: 'heartbeat', exits: {} })).toThrow(
+    'message.exits must be an array of at most 32 exits.',
+  );
   expect(() =>
     parseNodeEvent({ ...base, kind: 'registered', vmSize: 'S', cpuCount: 0, gpuCount: 0, agentVersion: '1' }),
   ).toThrow('message.cpuCount must be an integer between 1 and 4096.');

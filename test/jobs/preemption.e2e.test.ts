@@ -34,6 +34,7 @@ beforeAll(async () => {
     bed.createCluster('capped', 2),
     bed.createCluster('restarted', 1),
     bed.createCluster('reimaged', 1),
+    bed.createCluster('frozen', 2),
   ]);
 }, 120_000);
 
@@ -177,6 +178,28 @@ test('a node lost without notice (agent killed, no heartbeats) requeues its job 
   expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
   expect(attempts[1].nodeIds[0]).not.toBe(first.nodeIds[0]);
   expect(await bed.stdoutOf('lost')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+}, 180_000);
+
+test('a node whose agent froze (no heartbeats) while its task runs: the job runs again only once that task is stopped', async () => {
+  const { pid, first, node } = await firstAttemptRunning('frozen', 'frozen');
+  // The agent hangs (a partition would do the same): no heartbeats, while the job's process, in its own process
+  // group, runs on. The node is lost; the job must not run again beside that process.
+  process.kill(-node.pid, 'SIGSTOP');
+  try {
+    await waitFor(
+      'attempt 2',
+      async () => (((await bed.getJob('frozen')).attempts as Attempt[]).length >= 2 ? true : undefined),
+      90_000,
+    );
+    expect(processAlive(pid)).toBe(false);
+    const done = await bed.waitForJob('frozen', 'ended', jobEnded, 90_000);
+    expect(done.executionState).toBe('succeeded');
+    const attempts = done.attempts as Attempt[];
+    expect(attempts.map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
+    expect(attempts[1].nodeIds[0]).not.toBe(first.nodeIds[0]);
+  } finally {
+    if (processAlive(node.pid)) process.kill(-node.pid, 'SIGKILL');
+  }
 }, 180_000);
 
 test('a job whose node agent crashed and came back is requeued at once: the agent stops the task it finds in its journal', async () => {
