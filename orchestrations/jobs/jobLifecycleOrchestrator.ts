@@ -60,6 +60,15 @@ function readsFirstAfterRollover(context: OrchestrationContext): boolean {
   return compareVersions(context.df.version, '1.3') >= 0;
 }
 
+/**
+ * From 1.5: a node check that finds nodes lost first takes the exits that arrived while it ran (a task that ended is
+ * never taken for one its node lost), and counts only the lost nodes that still run some of the attempt's tasks (a
+ * node whose part ended cleanly and then went, an eviction after its last exit, does not end the attempt).
+ */
+function takesExitsBeforeLoss(context: OrchestrationContext): boolean {
+  return compareVersions(context.df.version, '1.5') >= 0;
+}
+
 function rollsOverQuietly(context: OrchestrationContext): boolean {
   return compareVersions(context.df.version, '1.2') >= 0;
 }
@@ -448,7 +457,24 @@ function* watchTasks(
       if (end) return end;
     }
     if (!working()) return undefined;
-    const lost = result.lost;
+    let lost = result.lost;
+    if (lost.length > 0 && takesExitsBeforeLoss(context)) {
+      for (const [taskId, wait] of [...waits]) {
+        if (!wait.isCompleted || !waits.has(taskId)) continue;
+        const payload = (wait.result ?? {}) as TaskEventPayload;
+        if (payload.kind !== 'taskExited') {
+          waits.set(taskId, context.df.waitForExternalEvent(`task:${taskId}`)); // taskStarted: wait for the exit
+          continue;
+        }
+        const end = yield* exited(taskId, payload);
+        if (end) return end;
+      }
+      if (!working()) return undefined;
+      const pendingOn = new Set(
+        state.tasks.filter((task) => waits.has(task.taskId)).map((task) => task.nodeId),
+      );
+      lost = lost.filter((node) => pendingOn.has(node.nodeId));
+    }
     if (lost.length > 0 && !(yield* exitedCleanly(context, state, lost, waits, exits)))
       return preempted(lost, exits);
     return undefined;

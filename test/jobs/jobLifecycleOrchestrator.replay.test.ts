@@ -273,6 +273,55 @@ test('an exit or a terminate that arrives while a node check runs is taken, not 
   });
 });
 
+test('1.5: an exit that arrives while a node check finds its node lost is taken first; older instances requeued', async () => {
+  // The node was evicted right after its task ended: the exit event comes while the check finds the node leaving.
+  const leaving = {
+    nodeId: 'node-1',
+    reason: 'The node node-1 is leaving: Preempt scheduled.',
+    requeue: true,
+  };
+  const history = [
+    ...runningMain(),
+    episode(31),
+    fired(3, 31),
+    raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }, 31),
+    completed(4, { lost: [leaving] }, 31),
+  ];
+  expect(flat(await replay(jobLifecycleOrchestrator, input, history, '1.5')).at(-1)).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { outcome: { kind: 'succeeded', exitCode: 0 } },
+  });
+  // 1.4 instances keep their path: the node taken for lost, the gang stopped to requeue the job.
+  expect(flat(await replay(jobLifecycleOrchestrator, input, history, '1.4')).at(-1)).toMatchObject({
+    functionName: 'StopJobTasks',
+    input: { reason: 'A node of the job was lost; the job is requeued.' },
+  });
+});
+
+test("1.5: a lost node whose tasks all ended cleanly does not end the attempt while another node's task runs", async () => {
+  const worker: LaunchedTask = {
+    ...master,
+    taskId: `${input.jobUuid}-1-worker`,
+    nodeId: 'node-2',
+    isMaster: false,
+  };
+  const gang = [
+    raised('nodesGranted', { attempt: 1, nodeIds: ['node-1', 'node-2'] }),
+    completed(1, noPreparation),
+    completed(2, { ...launchedMain(), tasks: [master, worker] }),
+    episode(31),
+    fired(3, 31),
+    // The worker ended cleanly, then its node was evicted: both come while the check runs.
+    raised(`task:${worker.taskId}`, { kind: 'taskExited', exitCode: 0 }, 31),
+    completed(4, { lost: [{ nodeId: 'node-2', reason: 'The node node-2 is leaving.', requeue: true }] }, 31),
+  ];
+  const watching = flat(await replay(jobLifecycleOrchestrator, input, gang, '1.5'));
+  expect(watching.at(-1)).toMatchObject({ actionType: 5 }); // the next round's timer: the master still works
+  expect(flat(await replay(jobLifecycleOrchestrator, input, gang, '1.4')).at(-1)).toMatchObject({
+    functionName: 'StopJobTasks',
+  });
+});
+
 test("a node found gone whose task's clean exit arrives within the grace was released, not lost", async () => {
   const gone = { nodeId: 'node-1', reason: 'The node node-1 is gone.', requeue: true, gone: true };
   const checked = [...runningMain(), episode(31), fired(3, 31), completed(4, { lost: [gone] }, 31)];
