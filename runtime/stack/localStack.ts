@@ -264,6 +264,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
   }
 
+  let cosmosRestart: Promise<void> | undefined;
+  let azuriteRestart: Promise<void> | undefined;
   const ensureRunning = (): void => {
     if (stopped) throw new Error('the local stack was stopped');
   };
@@ -278,21 +280,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       LOCAL_QUEUE_EVENTS_URL: endpoints.queueEventsUrl,
     }),
     pids: () => ({ azurite: azurite.pid, cosmos: cosmos.pid }),
+    // One restart at a time per emulator: a call while one runs joins it (a second start on the same data would
+    // fail on the folder's lock, and the old process is replaced only once the new one is ready).
     restartCosmos: async () => {
       ensureRunning();
-      stoppedOnPurpose.add(cosmos);
-      await cosmos.stop(resolved.stopGraceMs);
-      cosmos = (await startCosmos(resolved, cosmosPort)).process;
-      watch('cosmos', cosmos);
-      resolved.log(`local stack: cosmos restarted, pid ${cosmos.pid}`);
+      cosmosRestart ??= (async () => {
+        stoppedOnPurpose.add(cosmos);
+        await cosmos.stop(resolved.stopGraceMs);
+        cosmos = (await startCosmos(resolved, cosmosPort)).process;
+        watch('cosmos', cosmos);
+        resolved.log(`local stack: cosmos restarted, pid ${cosmos.pid}`);
+      })().finally(() => {
+        cosmosRestart = undefined;
+      });
+      return cosmosRestart;
     },
     restartAzurite: async () => {
       ensureRunning();
-      stoppedOnPurpose.add(azurite);
-      await azurite.stop(resolved.stopGraceMs);
-      azurite = (await startAzurite(resolved, azuritePorts)).process;
-      watch('azurite', azurite);
-      resolved.log(`local stack: azurite restarted, pid ${azurite.pid}`);
+      azuriteRestart ??= (async () => {
+        stoppedOnPurpose.add(azurite);
+        await azurite.stop(resolved.stopGraceMs);
+        azurite = (await startAzurite(resolved, azuritePorts)).process;
+        watch('azurite', azurite);
+        resolved.log(`local stack: azurite restarted, pid ${azurite.pid}`);
+      })().finally(() => {
+        azuriteRestart = undefined;
+      });
+      return azuriteRestart;
     },
     stop: async () => {
       stopped = true;

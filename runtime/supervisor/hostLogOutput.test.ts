@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ConsoleTelemetrySink } from '../../shared/telemetry/consoleTelemetrySink';
 import { HostLogFile, hostLineOutput, isRoutineInvocationLine } from './hostLogOutput';
 
 const at = '[2026-12-06T18:00:00.000Z]';
@@ -34,6 +35,46 @@ test('every line goes to the file, the console gets the rest unless verbose; the
     const all = [fs.readFileSync(`${file.file}.1`, 'utf8'), fs.readFileSync(file.file, 'utf8')].join('');
     expect(all.split('\n').filter(Boolean)).toEqual([executing, user, executed, failed, executing]);
     expect(fs.statSync(file.file).size).toBeLessThan(250);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("successful requests' and dependencies' telemetry lines are routine too; failed ones and other items are shown", async () => {
+  const lines: string[] = [];
+  const sink = new ConsoleTelemetrySink('information', (line) => lines.push(line));
+  const request = { name: 'GET /api/x', method: 'GET', route: 'x', durationMs: 3, properties: {} };
+  sink.emit({ kind: 'request', ...request, resultCode: 200, success: true }, undefined);
+  sink.emit({ kind: 'request', ...request, resultCode: 500, success: false }, undefined);
+  const dependency = { name: 'GET blob', type: 'HTTP', target: 'azurite', durationMs: 2, properties: {} };
+  sink.emit({ kind: 'dependency', ...dependency, resultCode: '200', success: true }, undefined);
+  sink.emit({ kind: 'dependency', ...dependency, resultCode: '503', success: false }, undefined);
+  sink.emit({ kind: 'trace', message: 'job x queued', severity: 'information', properties: {} }, undefined);
+  sink.emit({ kind: 'event', name: 'JobQueued', properties: {}, measurements: {} }, undefined);
+  const [okRequest, failedRequest, okDependency, failedDependency, trace, event] = lines;
+  expect(okRequest).toContain('"type":"request"');
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostlog-'));
+  try {
+    const file = new HostLogFile(path.join(dir, 'host.log'));
+    const shown: string[] = [];
+    const quiet = hostLineOutput(file, false, (line) => shown.push(line));
+    for (const line of lines) quiet(line, 'stdout');
+    quiet('{"time": not json, "success":true}', 'stdout');
+    expect(shown).toEqual([
+      failedRequest,
+      failedDependency,
+      trace,
+      event,
+      '{"time": not json, "success":true}',
+    ]);
+    const verbose = hostLineOutput(file, true, (line) => shown.push(line));
+    verbose(okRequest, 'stdout');
+    verbose(okDependency, 'stdout');
+    expect(shown.slice(-2)).toEqual([okRequest, okDependency]);
+    await file.close();
+    const inFile = fs.readFileSync(file.file, 'utf8').split('\n');
+    for (const line of [okRequest, okDependency, failedRequest]) expect(inFile).toContain(line);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -24,6 +24,19 @@ export interface HostReady {
   pid: number;
 }
 
+/** The host ended, or never said it was ready, before its ready line; `tail` is its last lines of output. */
+export class HostNotReadyError extends Error {
+  constructor(
+    message: string,
+    readonly tail: string,
+    /** How it ended; undefined when it still ran at the deadline. */
+    readonly exit?: { code: number | null; signal: NodeJS.Signals | null },
+  ) {
+    super(message);
+    this.name = 'HostNotReadyError';
+  }
+}
+
 /** The compiled host entry, whether this module runs from dist/ or from sources under ts-jest. */
 const hostMain = ((): string => {
   let dir = __dirname;
@@ -72,7 +85,12 @@ export class HostProcess {
       const timer = setTimeout(
         () =>
           settle(() =>
-            reject(new Error(`host did not become ready within ${timeoutMs} ms:\n${this.tailText()}`)),
+            reject(
+              new HostNotReadyError(
+                `host did not become ready within ${timeoutMs} ms:\n${this.tailText()}`,
+                this.tailText(),
+              ),
+            ),
           ),
         timeoutMs,
       );
@@ -97,8 +115,10 @@ export class HostProcess {
       void this.exited.then(({ code, signal }) =>
         settle(() =>
           reject(
-            new Error(
+            new HostNotReadyError(
               `host exited (code ${code}, signal ${signal}) before it was ready:\n${this.tailText()}`,
+              this.tailText(),
+              { code, signal },
             ),
           ),
         ),
