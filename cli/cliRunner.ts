@@ -100,6 +100,15 @@ function checkEndpoint(endpoint: string): void {
     );
 }
 
+function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
 /** The version in package.json (the one above dist/cli/ or cli/). */
 function packageVersion(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
@@ -125,6 +134,12 @@ function report(error: unknown, words: string[], io: CommandIo, endpoint?: strin
     if (error.statusCode === 404 && error.code === 'Http404' && endpoint !== undefined)
       io.stderr(
         `Hint: is --endpoint '${endpoint}' right? It usually ends with the route prefix /api (e.g. ${ENDPOINT_EXAMPLE}).\n`,
+      );
+    // Nothing listens on this machine's endpoint (a refused connection, not a timeout): most often no `npm start`.
+    const timedOut = error.message.includes('no answer within');
+    if (error.code === 'EndpointUnreachable' && !timedOut && endpoint !== undefined && isLoopback(endpoint))
+      io.stderr(
+        'Hint: is `npm start` running? With another PORT, set BATCHAI_ENDPOINT=http://127.0.0.1:<port>/api\n',
       );
     return 1;
   }
