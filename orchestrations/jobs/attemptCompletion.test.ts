@@ -124,6 +124,15 @@ test('termination while terminating ends failed with JobTerminated', () => {
   const next = completedRecord(terminating, input(1, { kind: 'terminated' }), { at, maxAttempts: 3 })!;
   expect(next.job!.executionState).toBe('failed');
   expect(next.job!.attempts[0].outcome).toBe('terminated');
+  expect(next.status.executionInfo).toMatchObject({
+    errors: [{ code: 'JobTerminated', message: 'The job was terminated by the user.' }],
+  });
+  // Stopped by its sweep: the sweep's reason, not "by the user".
+  terminating.job!.terminationReason = "Stopped by the sweep 'lr': Bandit policy at step 2: ...";
+  const stopped = completedRecord(terminating, input(1, { kind: 'terminated' }), { at, maxAttempts: 3 })!;
+  expect(stopped.status.executionInfo).toMatchObject({
+    errors: [{ code: 'JobTerminated', message: "Stopped by the sweep 'lr': Bandit policy at step 2: ..." }],
+  });
 });
 
 test('a job terminated (or deleted) while its attempt ended for another reason is recorded terminated', () => {

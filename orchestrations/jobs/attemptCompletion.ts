@@ -63,7 +63,12 @@ function transition(
       return transitionJob(current, 'failed', {
         at,
         outcome: 'terminated',
-        errors: [{ code: 'JobTerminated', message: 'The job was terminated by the user.' }],
+        errors: [
+          {
+            code: 'JobTerminated',
+            message: current.job?.terminationReason ?? 'The job was terminated by the user.',
+          },
+        ],
       });
     case 'wallClockExceeded':
       return transitionJob(current, 'failed', {

@@ -83,6 +83,8 @@ export interface CreateSweepTrialsResult {
 
 export interface TerminateSweepTrialsInput extends SweepIdentity {
   names: string[];
+  /** Why each is stopped (trial name -> reason), kept on its job's error (absent in older instances' histories). */
+  reasons?: Record<string, string>;
 }
 
 export interface RecordSweepStatusInput extends SweepIdentity {

@@ -21,6 +21,7 @@ import {
   sweepStatus,
   type SweepRunState,
 } from '../../shared/domain/sweeps/sweepProgress';
+import { trialStopReason } from '../../shared/domain/sweeps/trialJobBody';
 import { compareVersions } from '../../shared/domain/versionOrder';
 import { secondsAfter } from '../jobs/orchestrationTime';
 import {
@@ -84,6 +85,9 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
         yield context.df.callActivityWithRetry(terminateSweepTrialsActivityName, retry, {
           ...identity,
           names: plan.stop.map((s) => s.name),
+          reasons: Object.fromEntries(
+            plan.stop.map((s) => [s.name, trialStopReason(identity.sweep.name, s.reason)]),
+          ),
         });
       state = plan.state;
       if (plan.create.length > 0) {
@@ -130,6 +134,12 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
               yield context.df.callActivityWithRetry(terminateSweepTrialsActivityName, retry, {
                 ...identity,
                 names: abandoned.stop,
+                reasons: Object.fromEntries(
+                  abandoned.stop.map((name) => [
+                    name,
+                    trialStopReason(identity.sweep.name, 'The sweep failed.'),
+                  ]),
+                ),
               });
             state = abandoned.state;
           } catch {

@@ -32,6 +32,8 @@ export interface JobRuntime {
   executionState: ExecutionState;
   attempts: JobAttempt[];
   terminationRequestedTime?: string;
+  /** Why it was terminated when not by its user (a sweep stopping its trial): the message of its JobTerminated. */
+  terminationReason?: string;
   /**
    * The job's lifecycle was started before this record was written (the API's submissions): a grant need not check
    * that it exists.

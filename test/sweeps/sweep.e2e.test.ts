@@ -147,7 +147,9 @@ test('the bandit policy stops a clearly bad trial early; the good one finishes a
   expect(done.bestTrial).toMatchObject({ name: 'bandit-t0', parameters: { lr: 0.01 } });
   const badJob = await bed.getJob('bandit-t1');
   expect(badJob.executionState).toBe('failed');
-  expect(JSON.stringify(badJob.executionInfo)).toContain('JobTerminated');
+  expect(badJob.executionInfo).toMatchObject({
+    errors: [{ code: 'JobTerminated', message: `Stopped by the sweep 'bandit': ${bad.reason}` }],
+  });
 });
 
 test('cancel stops the running trials, creates no more and ends the sweep cancelled', async () => {

@@ -208,6 +208,8 @@ async function sameJob(
 export async function terminateJob(
   deps: ServiceDeps,
   ref: ResourceRef,
+  /** `reason`: who stops it and why, when not its user (a sweep): the message of the job's JobTerminated error. */
+  options: { reason?: string } = {},
 ): Promise<{ operation: OperationRecord; stored: Stored }> {
   validateRef(ref);
   for (;;) {
@@ -224,11 +226,15 @@ export async function terminateJob(
             at,
             outcome: 'terminated',
             errors: [
-              { code: 'JobTerminated', message: 'The job was terminated by the user before it started.' },
+              {
+                code: 'JobTerminated',
+                message: options.reason ?? 'The job was terminated by the user before it started.',
+              },
             ],
           })
         : transitionJob(current.record, 'terminating', { at });
     next.job!.terminationRequestedTime = at.toISOString();
+    if (options.reason !== undefined) next.job!.terminationReason = options.reason;
     try {
       const stored = await deps.store.replace(next, current.etag);
       if (state === 'running') await deps.lifecycle?.terminationRequested(stored.record);

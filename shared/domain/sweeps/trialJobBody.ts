@@ -29,6 +29,11 @@ export function isOwnTrialJob(job: ResourceRecord, sweepUuid: string, earliestMs
   return typeof created === 'string' && Date.parse(created) >= earliestMs;
 }
 
+/** What a trial's job says when its sweep stops it (the message of its JobTerminated error). */
+export function trialStopReason(sweepName: string, reason: string): string {
+  return `Stopped by the sweep '${sweepName}': ${reason}`;
+}
+
 /** The environment variable that carries a parameter's value into the trial. */
 export function parameterEnvironmentName(name: string): string {
   return `AZ_BATCHAI_PARAM_${name.toUpperCase()}`;
