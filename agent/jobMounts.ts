@@ -127,7 +127,7 @@ export class JobMounts {
     name: string,
   ): Promise<void> {
     if (this.options.config.mode !== 'vm') {
-      prepareLocalMount(volume, target);
+      prepareLocalMount(volume, target, this.options.config.localStorageRoot);
       return;
     }
     fs.mkdirSync(target, { recursive: true });

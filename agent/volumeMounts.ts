@@ -141,13 +141,52 @@ export function vmMountCommand(
   }
 }
 
+/** A name that can be one directory under a local storage root: no separators, no dot names. */
+function storageName(name: string, what: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes('..'))
+    throw new Error(`The ${what} '${name}' is not a valid name.`);
+  return name;
+}
+
 /**
- * Local nodes: the directory that stands for a mount at `target`; for a file server, a link to the directory that
- * stands for its export (made when missing; an empty directory or another link in its place is replaced).
+ * Local nodes: the directory standing for an Azure file share or blob container under `storageRoot`
+ * (`files/<account>/<share>`, `blobs/<account>/<container>`), shared by every local node and job that mounts it;
+ * undefined for other mounts, or without a storage root.
  */
-export function prepareLocalMount(mount: AgentMount, target: string): void {
+export function localStorageDirectory(
+  mount: AgentMount,
+  storageRoot: string | undefined,
+): string | undefined {
+  if (storageRoot === undefined) return undefined;
+  if (mount.kind === 'azureFileShare') {
+    const share = decodeURIComponent(
+      new URL(mount.azureFileUrl).pathname.split('/').filter(Boolean)[0] ?? '',
+    );
+    return path.join(
+      storageRoot,
+      'files',
+      storageName(mount.accountName, 'storage account'),
+      storageName(share, 'file share'),
+    );
+  }
+  if (mount.kind === 'azureBlob')
+    return path.join(
+      storageRoot,
+      'blobs',
+      storageName(mount.accountName, 'storage account'),
+      storageName(mount.containerName, 'blob container'),
+    );
+  return undefined;
+}
+
+/**
+ * Local nodes: the directory that stands for a mount at `target`: for a file server, a link to the directory that
+ * stands for its export; for an Azure file share or blob container, a link to its directory under `storageRoot`
+ * (made when missing; an empty directory or another link in its place is replaced); else a directory.
+ */
+export function prepareLocalMount(mount: AgentMount, target: string, storageRoot?: string): void {
   if (mount.kind === 'nfs' && mount.unavailable) throw new Error(mount.unavailable);
-  const source = mount.kind === 'nfs' ? mount.localExport : undefined;
+  const source = mount.kind === 'nfs' ? mount.localExport : localStorageDirectory(mount, storageRoot);
   if (!source) {
     fs.mkdirSync(target, { recursive: true });
     return;
@@ -163,6 +202,15 @@ export function prepareLocalMount(mount: AgentMount, target: string): void {
   if (existing?.isSymbolicLink()) {
     if (fs.readlinkSync(target) === source) return;
     fs.unlinkSync(target);
+  } else if (
+    existing?.isDirectory() &&
+    fs.readdirSync(target).length > 0 &&
+    fs.readdirSync(source).length === 0
+  ) {
+    // A share's files from before shares had a directory of their own (a cluster's mount root held them): they
+    // become the share's.
+    fs.rmdirSync(source);
+    fs.renameSync(target, source);
   } else if (existing?.isDirectory()) {
     fs.rmdirSync(target); // fails when not empty: files there would be hidden by the mount
   } else if (existing) {
@@ -252,7 +300,7 @@ async function mountOne(
   const accountKey = mountAccountKey(mount, config, nodeDataKey);
   try {
     if (config.mode === 'local') {
-      prepareLocalMount(mount, target);
+      prepareLocalMount(mount, target, config.localStorageRoot);
       return;
     }
     fs.mkdirSync(target, { recursive: true });

@@ -107,6 +107,12 @@ export interface AgentConfig {
    * jobs find the cluster's mounts; default `<workRoot>/mounts`.
    */
   localMountRoot?: string;
+  /**
+   * Local nodes: the directory standing for the storage accounts' file shares and blob containers, one directory
+   * each (`files/<account>/<share>`, `blobs/<account>/<container>`) that every local node and job mounting it shares
+   * and that outlives them; without it, such a mount is a directory of its own.
+   */
+  localStorageRoot?: string;
   storage: AgentStorageSettings;
   nodeEventsQueue: string;
   /** Container of node setup output: `<clusterTag>/<nodeId>/stdout.txt` and `stderr.txt`. */
@@ -330,6 +336,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
     gpuCount: requireInteger(obj, 'gpuCount', 'config', 0, 64),
     workRoot: requireString(obj, 'workRoot', 'config', 1024),
     localMountRoot: optionalString(obj, 'localMountRoot', 'config', 1024),
+    localStorageRoot: optionalString(obj, 'localStorageRoot', 'config', 1024),
     storage,
     nodeEventsQueue: requireString(obj, 'nodeEventsQueue', 'config', 63),
     setupOutputContainer: requireString(obj, 'setupOutputContainer', 'config', 63),

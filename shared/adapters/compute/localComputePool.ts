@@ -23,6 +23,7 @@ import {
   stopNodeProcess,
   type LocalNodeFile,
   localClusterFileSystem,
+  localStorageRoot,
 } from './localNodeRegistry';
 
 export interface LocalComputePoolOptions {
@@ -161,6 +162,7 @@ export class LocalComputePool implements ComputePool {
       nodeId,
       workRoot: nodeDir,
       localMountRoot: localClusterFileSystem(this.options.dataDir, definition.clusterKey).mountRoot,
+      localStorageRoot: localStorageRoot(this.options.dataDir),
       storage: { connectionString: this.options.storageConnectionString },
       metadataServiceUrl: this.options.metadataServiceUrl,
       ...definition.agent,

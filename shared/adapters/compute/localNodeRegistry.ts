@@ -28,6 +28,15 @@ export function localClusterFileSystem(
   return { mountRoot: path.join(root, 'mounts'), jobTempRoot: path.join(root, 'jobs') };
 }
 
+/**
+ * What stands for Azure Storage on local nodes: `<dataDir>/storage`, with `files/<account>/<share>` for each Azure
+ * file share and `blobs/<account>/<container>` for each blob container a cluster or job mounts: put the files a
+ * Batch AI recipe reads from its share there.
+ */
+export function localStorageRoot(dataDir: string): string {
+  return path.join(dataDir, 'storage');
+}
+
 export function readNodeFile(nodeDir: string): LocalNodeFile | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(nodeDir, 'node.json'), 'utf8')) as LocalNodeFile;
