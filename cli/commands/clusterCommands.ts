@@ -1,4 +1,5 @@
 // `batchai cluster create|show|list|delete|resize|auto-scale` and `batchai cluster node list`.
+import { warnUnknownProperties } from '../unknownPropertyWarnings';
 import { adminAccountOptions } from '../adminAccount';
 import { clusterCreateParameters } from '../clusterParameters';
 import type { CommandSpec } from '../commandSpec';
@@ -83,6 +84,8 @@ export const clusterCommands: CommandSpec[] = [
         cwd: io.cwd,
         home: io.env.HOME,
       });
+      const configFile = options.text('config-file');
+      if (configFile) await warnUnknownProperties(context, 'ClusterCreateParameters', parameters, configFile);
       const poller = await client.clusters.beginCreate(
         resourceGroup,
         workspace,

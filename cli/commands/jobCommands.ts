@@ -1,4 +1,5 @@
 // `batchai job create|show|list|delete|terminate|wait`, `job file list|stream` and `job node list`.
+import { warnUnknownProperties } from '../unknownPropertyWarnings';
 import type { Job } from '../../shared/client/batchAiTypes';
 import type { OptionSpec } from '../argumentParser';
 import type { CommandContext, CommandSpec } from '../commandSpec';
@@ -135,6 +136,12 @@ export const jobCommands: CommandSpec[] = [
         workspace,
         cwd: io.cwd,
       });
+      await warnUnknownProperties(
+        context,
+        'JobCreateParameters',
+        parameters,
+        context.options.requiredText('config-file'),
+      );
       const poller = await client.jobs.beginCreate(resourceGroup, workspace, experiment, job, parameters);
       return { value: await finish(context, poller), view: 'job' };
     },

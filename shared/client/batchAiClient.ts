@@ -80,6 +80,11 @@ export class BatchAiClient {
     return this.pipeline.subscriptionId;
   }
 
+  /** The service's OpenAPI document (its wire contract, extensions included): `GET {endpoint}/openapi.json`. */
+  getOpenApiDocument(): Promise<unknown> {
+    return this.pipeline.json<unknown>('GET', '/openapi.json');
+  }
+
   /** The operations this provider offers (Operations_List). */
   listOperations(): PagedAsyncIterable<Operation> {
     return pagedIterable(this.pipeline, 'GET', '/providers/Microsoft.BatchAI/operations');

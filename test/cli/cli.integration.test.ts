@@ -225,6 +225,28 @@ describe('batchai CLI through the real app', () => {
     expect(nodeTable.stderr).toMatch(/No node offers a remote login/);
   });
 
+  test("job create warns of the file's properties the service does not know, with the closest known name", async () => {
+    const run = await cli([
+      'job',
+      'create',
+      ...scope,
+      '-e',
+      'exp1',
+      '-n',
+      'misspelt',
+      '-c',
+      'manual',
+      '-f',
+      'misspelt.job.json',
+    ]);
+    expect(run.code).toBe(0); // still created: the service ignores them, as Batch AI did
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('Warning'))).toEqual([
+      "Warning: 'properties.jobPreperation' in 'misspelt.job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'jobPreparation'?",
+      "Warning: 'properties.enviromentVariables' in 'misspelt.job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'environmentVariables'?",
+      "Warning: 'properties.customToolkitSettings.comandLine' in 'misspelt.job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'commandLine'?",
+    ]);
+  });
+
   test('job create submits a recipe job.json with the storage account filled in', async () => {
     const storage = ['--storage-account-name', 'clistorage', '--storage-account-key', STORAGE_KEY];
     const run = await cli([
@@ -243,6 +265,7 @@ describe('batchai CLI through the real app', () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain(STORAGE_KEY);
+    expect(run.stderr).not.toContain('Warning'); // a recipe's job.json holds only properties Batch AI knows
     const job = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(job).toMatchObject({
       name: 'tf',

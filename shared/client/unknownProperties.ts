@@ -1,0 +1,108 @@
+// The properties of a request body that its definition in the service's OpenAPI document does not have: the service
+// ignores them (as Batch AI did), so a misspelt `jobPreperation` or `enviromentVariables` is silently lost. A
+// client lists them to warn before it sends. Maps (`tags`: additionalProperties) take any key.
+
+/** A schema of an OpenAPI 2.0 document, the part read here. */
+interface Schema {
+  $ref?: string;
+  allOf?: Schema[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
+  items?: Schema;
+}
+
+export interface UnknownProperty {
+  /** JSON path of the property, e.g. `properties.jobPreperation`. */
+  path: string;
+  /** The known property of that object it most resembles, if one is close. */
+  suggestion?: string;
+}
+
+function definitionsOf(document: unknown): Record<string, Schema> {
+  const definitions = (document as { definitions?: unknown } | undefined)?.definitions;
+  return definitions && typeof definitions === 'object' ? (definitions as Record<string, Schema>) : {};
+}
+
+/** `$ref`s resolved and `allOf` merged: every property the object may have. */
+function flatten(schema: Schema, definitions: Record<string, Schema>, depth = 0): Schema {
+  if (depth > 32) return {};
+  let resolved = schema;
+  if (resolved.$ref)
+    resolved = flatten(
+      definitions[resolved.$ref.replace('#/definitions/', '')] ?? {},
+      definitions,
+      depth + 1,
+    );
+  const parts = (resolved.allOf ?? []).map((part) => flatten(part, definitions, depth + 1));
+  if (parts.length === 0) return resolved;
+  return {
+    ...resolved,
+    properties: Object.assign({}, ...parts.map((part) => part.properties ?? {}), resolved.properties ?? {}),
+    additionalProperties:
+      resolved.additionalProperties ?? parts.find((part) => part.additionalProperties)?.additionalProperties,
+  };
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(
+        row[j] + 1,
+        row[j - 1] + 1,
+        diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+      );
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+function closest(name: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(2, Math.ceil(name.length / 3)) ? best : undefined;
+}
+
+function walk(
+  value: unknown,
+  schema: Schema,
+  path: string,
+  definitions: Record<string, Schema>,
+  found: UnknownProperty[],
+): void {
+  const flat = flatten(schema, definitions);
+  if (Array.isArray(value)) {
+    if (flat.items) value.forEach((item, i) => walk(item, flat.items!, `${path}[${i}]`, definitions, found));
+    return;
+  }
+  if (!value || typeof value !== 'object' || !flat.properties) return;
+  const properties = flat.properties;
+  const known = Object.keys(properties);
+  for (const [name, child] of Object.entries(value as Record<string, unknown>)) {
+    const childPath = path ? `${path}.${name}` : name;
+    if (Object.hasOwn(properties, name)) walk(child, properties[name], childPath, definitions, found);
+    else if (!flat.additionalProperties && name !== '$schema')
+      found.push({ path: childPath, ...(closest(name, known) ? { suggestion: closest(name, known) } : {}) });
+  }
+}
+
+/** The properties of `body` that `definitionName` of the OpenAPI `document` does not have, with suggestions. */
+export function unknownProperties(
+  document: unknown,
+  definitionName: string,
+  body: unknown,
+): UnknownProperty[] {
+  const definitions = definitionsOf(document);
+  if (!definitions[definitionName]) return [];
+  const found: UnknownProperty[] = [];
+  walk(body, { $ref: `#/definitions/${definitionName}` }, '', definitions, found);
+  return found;
+}
