@@ -909,6 +909,17 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
               "Required parameter 'virtualMachineProfile' is missing (null).",
             );
           }
+          const profile = props.virtualMachineProfile as Json;
+          const terminateNotification = (profile.scheduledEventsProfile as Json | undefined)
+            ?.terminateNotificationProfile as Json | undefined;
+          if (profile.priority === 'Spot' && terminateNotification?.enable === true) {
+            // As documented for scale sets: "Terminate notifications cannot be enabled on Spot instances."
+            return fail(
+              400,
+              'InvalidParameter',
+              'Terminate notifications cannot be enabled on Spot instances.',
+            );
+          }
           const existing = set;
           const target: FakeScaleSet = existing ?? {
             id,

@@ -104,6 +104,8 @@ test('a low-priority cluster becomes a Spot scale set (eviction Delete) with ide
   const profile = body.properties.virtualMachineProfile;
   expect(profile.priority).toBe('Spot');
   expect(profile.evictionPolicy).toBe('Delete');
+  // Terminate notifications cannot be enabled on Spot instances (the fake refuses them, as Azure does).
+  expect(profile.scheduledEventsProfile).toBeUndefined();
   expect(profile.storageProfile.imageReference).toEqual({
     id:
       definition().image.kind === 'custom'
@@ -201,6 +203,9 @@ test('a dedicated cluster with a marketplace image is a Regular scale set', asyn
     .virtualMachineProfile;
   expect(profile.priority).toBe('Regular');
   expect(profile.evictionPolicy).toBeUndefined();
+  expect(profile.scheduledEventsProfile).toEqual({
+    terminateNotificationProfile: { enable: true, notBeforeTimeout: 'PT5M' },
+  });
   expect(profile.storageProfile.imageReference).toEqual({
     publisher: 'Canonical',
     offer: 'UbuntuServer',

@@ -141,7 +141,15 @@ export class VmssComputePool implements ComputePool {
       virtualMachineProfile: {
         priority: spot ? 'Spot' : 'Regular',
         ...(spot ? { evictionPolicy: 'Delete', billingProfile: { maxPrice: -1 } } : {}),
-        scheduledEventsProfile: { terminateNotificationProfile: { enable: true, notBeforeTimeout: 'PT5M' } },
+        // Terminate notifications cannot be enabled on Spot instances (Azure refuses the set); a Spot VM's
+        // eviction comes as a Preempt scheduled event instead, which the agent handles the same way.
+        ...(spot
+          ? {}
+          : {
+              scheduledEventsProfile: {
+                terminateNotificationProfile: { enable: true, notBeforeTimeout: 'PT5M' },
+              },
+            }),
         osProfile: {
           computerNamePrefix: 'batchai',
           adminUsername: definition.adminUserName ?? 'batchai',
