@@ -2,18 +2,26 @@
 // own settings: APPLICATIONINSIGHTS_CONNECTION_STRING, ..._SAMPLING_PERCENTAGE, ..._INGESTION_CA_FILE,
 // TELEMETRY_MIN_LEVEL), off otherwise, at no cost (the SDK is not even loaded). A task run is one request item in
 // the trace its RunTaskMessage carries (the activity that launched it), with its exit; agent failures are exceptions.
+import type { TokenCredential } from '@azure/core-auth';
 import type { RunTaskMessage } from '../shared/contracts/nodeTask';
 import type { Telemetry } from '../shared/telemetry/telemetry';
 import { readTelemetryConfig } from '../shared/telemetry/telemetryConfig';
 import { createTelemetry, type TelemetryHandle } from '../shared/telemetry/telemetryFactory';
 
-/** The agent's telemetry from its environment; undefined (telemetry off) without a connection string. */
+/**
+ * The agent's telemetry from its environment; undefined (telemetry off) without a connection string. `identity`: the
+ * node's own managed identity, which signs the items when the settings ask for Entra ID authentication (the app's
+ * identity, which the setting names, is not the VM's).
+ */
 export function openAgentTelemetry(
   env: Readonly<Record<string, string | undefined>>,
+  identity?: TokenCredential,
 ): TelemetryHandle | undefined {
   const config = readTelemetryConfig(env);
   // Only its own items: the SDK would otherwise report every queue poll as a dependency.
-  return config.applicationInsights ? createTelemetry(config, { autoCollect: false }) : undefined;
+  return config.applicationInsights
+    ? createTelemetry(config, { autoCollect: false, credential: identity })
+    : undefined;
 }
 
 /** How a task ended, as its `taskExited` event says. */

@@ -4,6 +4,8 @@
 // (running tasks get SIGTERM first); SIGUSR2 makes it poll its task queue at once.
 import * as fs from 'fs';
 import { parseAgentConfig } from '../shared/contracts/agentConfig';
+import { ImdsTokenCredential } from '../shared/adapters/identity/imdsTokenCredential';
+import { MetadataServiceClient } from '../shared/adapters/identity/metadataServiceClient';
 import type { TelemetryHandle } from '../shared/telemetry/telemetryFactory';
 import { openAgentTelemetry } from './agentTelemetry';
 import { NodeAgent, type AgentLog } from './nodeAgent';
@@ -29,7 +31,13 @@ async function exit(code: number): Promise<never> {
 async function main(): Promise<void> {
   const file = configPath();
   const config = parseAgentConfig(JSON.parse(fs.readFileSync(file, 'utf8')) as unknown);
-  telemetry = openAgentTelemetry(process.env);
+  const clientId = config.storage.managedIdentityClientId;
+  telemetry = openAgentTelemetry(
+    process.env,
+    config.metadataServiceUrl && clientId
+      ? new ImdsTokenCredential(new MetadataServiceClient(config.metadataServiceUrl), clientId)
+      : undefined,
+  );
   const agent = new NodeAgent(config, log, telemetry?.telemetry);
   let stopping = false;
   const stop = (signal: string): void => {

@@ -4,6 +4,8 @@
 // (shared/adapters/compute/cloudInitCustomData.ts). The agent passes none of them on to its tasks.
 const agentTelemetrySettingNames = [
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  // Entra ID authentication: the agent signs with its node's own identity (the ClientId named here is the app's).
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'APPLICATIONINSIGHTS_INGESTION_CA_FILE',
   'APPLICATIONINSIGHTS_SAMPLING_PERCENTAGE',
   'APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL',

@@ -10,6 +10,7 @@ import {
 } from '@azure/core-tracing';
 import { context as otelContext, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type * as https from 'https';
+import type { TokenCredential } from '@azure/core-auth';
 import { TelemetryClient, KnownSeverityLevel } from 'applicationinsights';
 import type { Correlation, Severity } from './telemetry';
 import type { TelemetryItem, TelemetrySink } from './telemetrySink';
@@ -26,6 +27,8 @@ export interface AppInsightsSinkOptions {
    * node agent turns it off: it polls its queues all the time, and reports its own node's counters.
    */
   autoCollect?: boolean;
+  /** Signs the ingestion calls with its Entra ID token (a component with local authentication disabled). */
+  credential?: TokenCredential;
 }
 
 const severityLevel: Readonly<Record<Severity, KnownSeverityLevel>> = {
@@ -97,6 +100,7 @@ export class AppInsightsTelemetrySink implements TelemetrySink {
     const client = new TelemetryClient(options.connectionString);
     const config = client.config;
     config.samplingPercentage = options.samplingPercentage;
+    if (options.credential) config.aadTokenCredential = options.credential;
     // Incoming HTTP belongs to the Functions host (it reports one request per invocation; our API reports its own):
     // auto-collected server spans would duplicate them. Outgoing calls (Cosmos, Storage, ARM) stay collected.
     config.enableAutoCollectRequests = false;

@@ -12,6 +12,12 @@ export interface ApplicationInsightsSettings {
    * ingestion endpoint in tests. Never needed on Azure.
    */
   ingestionCaFile?: string;
+  /**
+   * Items are sent with an Entra ID token (APPLICATIONINSIGHTS_AUTHENTICATION_STRING `Authorization=AAD`, with the
+   * user-assigned identity's `ClientId` or none for the system-assigned one): what a component with local
+   * authentication disabled (the deployment's) accepts; the instrumentation key alone is refused (401).
+   */
+  aad?: { clientId?: string };
 }
 
 export interface TelemetryConfig {
@@ -87,5 +93,37 @@ export function readTelemetryConfig(env: Readonly<Record<string, string | undefi
   };
   const caFile = env.APPLICATIONINSIGHTS_INGESTION_CA_FILE?.trim();
   if (caFile) config.applicationInsights.ingestionCaFile = caFile;
+  const authentication = env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING?.trim();
+  if (authentication) config.applicationInsights.aad = aadAuthentication(authentication);
   return config;
+}
+
+/** `Authorization=AAD[;ClientId=<guid>]`, in either order, as Azure documents the setting. */
+function aadAuthentication(text: string): { clientId?: string } {
+  const parts = new Map<string, string>();
+  for (const part of text.split(';').filter((p) => p.trim() !== '')) {
+    const eq = part.indexOf('=');
+    parts.set(
+      part
+        .slice(0, eq < 0 ? undefined : eq)
+        .trim()
+        .toLowerCase(),
+      eq < 0 ? '' : part.slice(eq + 1).trim(),
+    );
+  }
+  const unknown = [...parts.keys()].filter((key) => key !== 'authorization' && key !== 'clientid');
+  if (parts.get('authorization')?.toUpperCase() !== 'AAD' || unknown.length > 0) {
+    throw new ConfigurationError(
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+      `must be 'Authorization=AAD' or 'Authorization=AAD;ClientId=<client id of a user-assigned identity>'; it is '${text}'.`,
+    );
+  }
+  const clientId = parts.get('clientid');
+  if (clientId !== undefined && !guidPattern.test(clientId)) {
+    throw new ConfigurationError(
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+      `ClientId must be the client id (a GUID) of a user-assigned identity; it is '${clientId}'.`,
+    );
+  }
+  return clientId !== undefined ? { clientId } : {};
 }

@@ -8,6 +8,7 @@ import type { Telemetry } from './telemetry';
 import { readTelemetryConfig, type TelemetryConfig } from './telemetryConfig';
 import type { TelemetrySink } from './telemetrySink';
 import type { AppInsightsTelemetrySink } from './appInsightsTelemetrySink';
+import type { TokenCredential } from '@azure/core-auth';
 
 export interface TelemetryHandle {
   telemetry: Telemetry;
@@ -22,11 +23,24 @@ export interface TelemetryFactoryOptions {
   consoleWriter?: LineWriter;
   /** Application Insights: let the SDK collect outgoing calls and performance counters (default true). */
   autoCollect?: boolean;
+  /**
+   * The identity that signs the items when the settings ask for Entra ID authentication (a VM node's own identity);
+   * default: the managed identity the setting names (the app's, ManagedIdentityCredential).
+   */
+  credential?: TokenCredential;
+}
+
+/** The app's managed identity (Functions: IDENTITY_ENDPOINT), loaded only when Entra ID authentication is asked. */
+function managedIdentity(clientId: string | undefined): TokenCredential {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
 }
 
 function loadAppInsightsSink(
   settings: NonNullable<TelemetryConfig['applicationInsights']>,
   autoCollect: boolean | undefined,
+  credential: TokenCredential | undefined,
 ): AppInsightsTelemetrySink {
   // Loaded on demand: requiring the SDK costs hundreds of milliseconds that a console-only process should not pay.
   const { AppInsightsTelemetrySink: Sink } =
@@ -51,6 +65,7 @@ function loadAppInsightsSink(
     samplingPercentage: settings.samplingPercentage,
     ingestionAgent,
     autoCollect,
+    credential: settings.aad ? (credential ?? managedIdentity(settings.aad.clientId)) : undefined,
   });
 }
 
@@ -59,7 +74,7 @@ export function createTelemetry(
   options: TelemetryFactoryOptions = {},
 ): TelemetryHandle {
   if (config.applicationInsights) {
-    const sink = loadAppInsightsSink(config.applicationInsights, options.autoCollect);
+    const sink = loadAppInsightsSink(config.applicationInsights, options.autoCollect, options.credential);
     return {
       telemetry: new BoundTelemetry(sink, config.minimumSeverity),
       destination: 'applicationInsights',

@@ -157,6 +157,23 @@ describe('configuration', () => {
     expect(createTelemetry(readTelemetryConfig({})).destination).toBe('console');
   });
 
+  it('reads Entra ID authentication (APPLICATIONINSIGHTS_AUTHENTICATION_STRING) and names a bad one', () => {
+    const connection = 'InstrumentationKey=00000000-0000-0000-0000-000000000001';
+    const clientId = '0b1c2d3e-0000-4000-8000-000000000009';
+    const aad = (text: string) =>
+      readTelemetryConfig({
+        APPLICATIONINSIGHTS_CONNECTION_STRING: connection,
+        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: text,
+      }).applicationInsights?.aad;
+    expect(aad(`ClientId=${clientId};Authorization=AAD`)).toEqual({ clientId });
+    expect(aad('Authorization=AAD')).toEqual({});
+    expect(() => aad('Authorization=Key')).toThrow(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING/);
+    expect(() => aad('Authorization=AAD;ClientId=app')).toThrow(/ClientId must be the client id/);
+    expect(
+      readTelemetryConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: connection }).applicationInsights,
+    ).not.toHaveProperty('aad');
+  });
+
   it('names the setting that is wrong', () => {
     expect(() => readTelemetryConfig({ TELEMETRY_MIN_LEVEL: 'loud' })).toThrow(/TELEMETRY_MIN_LEVEL/);
     expect(() =>
