@@ -11,6 +11,7 @@ import {
   isWorkspaceActionAllowed,
 } from '../../shared/security/accessDecision';
 import { AuthorizationError } from '../../shared/security/accessErrors';
+import { checkLocalRequest } from '../../shared/security/localRequestGuard';
 import { apiActionOf, type ApiAction } from '../../shared/security/apiAction';
 import { identityIdsOf, localUser, type CallerPrincipal } from '../../shared/security/callerPrincipal';
 import { roleSatisfies } from '../../shared/security/workspaceRole';
@@ -67,6 +68,8 @@ export async function authorizeRequest(
   deps: () => Promise<ServiceDeps>,
 ): Promise<void> {
   const security = getSecurityServices();
+  // Without tokens (AUTH_MODE=none) the caller is whoever reaches the port: not a page of another site.
+  if (!security.validator) checkLocalRequest(request.method, request.headers);
   const action = apiActionOf(routeTemplateOf(context), request.method);
   if (action.check === 'anonymous') return;
   const caller = security.validator
