@@ -225,20 +225,24 @@ describe('batchai CLI through the real app', () => {
     expect(nodeTable.stderr).toMatch(/No node offers a remote login/);
   });
 
+  /** `job create` of `name` on the cluster `manual` in experiment `exp1`, from the fixture `file`. */
+  const jobCreate = (name: string, file: string, extra: string[] = []): string[] => [
+    'job',
+    'create',
+    ...scope,
+    '-e',
+    'exp1',
+    '-n',
+    name,
+    '-c',
+    'manual',
+    '-f',
+    file,
+    ...extra,
+  ];
+
   test("job create warns of the file's properties the service does not know, with the closest known name", async () => {
-    const run = await cli([
-      'job',
-      'create',
-      ...scope,
-      '-e',
-      'exp1',
-      '-n',
-      'misspelt',
-      '-c',
-      'manual',
-      '-f',
-      'misspelt.job.json',
-    ]);
+    const run = await cli(jobCreate('misspelt', 'misspelt.job.json'));
     expect(run.code).toBe(0); // still created: the service ignores them, as Batch AI did
     expect(run.stderr.split('\n').filter((line) => line.startsWith('Warning'))).toEqual([
       "Warning: 'properties.jobPreperation' in 'misspelt.job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'jobPreparation'?",
@@ -249,20 +253,7 @@ describe('batchai CLI through the real app', () => {
 
   test('job create submits a recipe job.json with the storage account filled in', async () => {
     const storage = ['--storage-account-name', 'clistorage', '--storage-account-key', STORAGE_KEY];
-    const run = await cli([
-      'job',
-      'create',
-      ...scope,
-      '-e',
-      'exp1',
-      '-n',
-      'tf',
-      '-c',
-      'manual',
-      '-f',
-      'tensorflow-gpu.job.json',
-      ...storage,
-    ]);
+    const run = await cli(jobCreate('tf', 'tensorflow-gpu.job.json', storage));
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain(STORAGE_KEY);
     expect(run.stderr).not.toContain('Warning'); // a recipe's job.json holds only properties Batch AI knows
@@ -281,20 +272,7 @@ describe('batchai CLI through the real app', () => {
         ],
       },
     });
-    await cliJson([
-      'job',
-      'create',
-      ...scope,
-      '-e',
-      'exp1',
-      '-n',
-      'tf2',
-      '-c',
-      'manual',
-      '-f',
-      'tensorflow-gpu.job.json',
-      ...storage,
-    ]);
+    await cliJson(jobCreate('tf2', 'tensorflow-gpu.job.json', storage));
     const segment = await cli([
       'job',
       'show',

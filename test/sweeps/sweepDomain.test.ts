@@ -318,13 +318,14 @@ describe('early termination', () => {
     expect(trialsToStop(median, 'maximize', noneFinished)).toEqual([]);
   });
 
+  const bandit = {
+    policy: 'bandit' as const,
+    evaluationInterval: 10,
+    delayEvaluation: 0,
+    slackFactor: 0.2,
+  };
+
   test('bandit stops trials outside the slack of the best one, for either goal', () => {
-    const bandit = {
-      policy: 'bandit' as const,
-      evaluationInterval: 10,
-      delayEvaluation: 0,
-      slackFactor: 0.2,
-    };
     const maximize: TrialProgress[] = [
       { name: 'best', status: 'running', series: series([[2, 0.9]]) },
       { name: 'close', status: 'running', series: series([[2, 0.8]]) }, // 0.9 / 1.2 = 0.75
@@ -340,12 +341,6 @@ describe('early termination', () => {
   });
 
   test('bandit never stops the best trial when the metric is negative (neg_mse, log-likelihood)', () => {
-    const bandit = {
-      policy: 'bandit' as const,
-      evaluationInterval: 10,
-      delayEvaluation: 0,
-      slackFactor: 0.2,
-    };
     // The slack on the best value's magnitude: maximize, -0.5 - 0.5 * 0.2 / 1.2 = -0.5833.
     const maximize: TrialProgress[] = [
       { name: 'best', status: 'running', series: series([[2, -0.5]]) },
