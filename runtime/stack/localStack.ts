@@ -264,8 +264,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
   }
 
-  let cosmosRestart: Promise<void> | undefined;
-  let azuriteRestart: Promise<void> | undefined;
+  /** The restart under way per emulator: a call while one runs joins it. */
+  const restarts = new Map<'cosmos' | 'azurite', Promise<void>>();
+  const restartOnce = async (name: 'cosmos' | 'azurite', restart: () => Promise<void>): Promise<void> => {
+    ensureRunning();
+    let running = restarts.get(name);
+    if (!running) {
+      running = restart().finally(() => restarts.delete(name));
+      restarts.set(name, running);
+    }
+    return running;
+  };
   const ensureRunning = (): void => {
     if (stopped) throw new Error('the local stack was stopped');
   };
@@ -282,32 +291,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     pids: () => ({ azurite: azurite.pid, cosmos: cosmos.pid }),
     // One restart at a time per emulator: a call while one runs joins it (a second start on the same data would
     // fail on the folder's lock, and the old process is replaced only once the new one is ready).
-    restartCosmos: async () => {
-      ensureRunning();
-      cosmosRestart ??= (async () => {
+    restartCosmos: () =>
+      restartOnce('cosmos', async () => {
         stoppedOnPurpose.add(cosmos);
         await cosmos.stop(resolved.stopGraceMs);
         cosmos = (await startCosmos(resolved, cosmosPort)).process;
         watch('cosmos', cosmos);
         resolved.log(`local stack: cosmos restarted, pid ${cosmos.pid}`);
-      })().finally(() => {
-        cosmosRestart = undefined;
-      });
-      return cosmosRestart;
-    },
-    restartAzurite: async () => {
-      ensureRunning();
-      azuriteRestart ??= (async () => {
+      }),
+    restartAzurite: () =>
+      restartOnce('azurite', async () => {
         stoppedOnPurpose.add(azurite);
         await azurite.stop(resolved.stopGraceMs);
         azurite = (await startAzurite(resolved, azuritePorts)).process;
         watch('azurite', azurite);
         resolved.log(`local stack: azurite restarted, pid ${azurite.pid}`);
-      })().finally(() => {
-        azuriteRestart = undefined;
-      });
-      return azuriteRestart;
-    },
+      }),
     stop: async () => {
       stopped = true;
       await stopAll();
