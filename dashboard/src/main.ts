@@ -3,7 +3,7 @@
 // while the tab is hidden).
 import { parseRoute, routeHash, type DashboardRoute } from './model/dashboardRoute.js';
 import { parseArmId } from './model/armResourceId.js';
-import { ApiClient, ApiError, apiRoot } from './ui/apiClient.js';
+import { ApiClient, ApiError, ApiUnreachableError, apiRoot } from './ui/apiClient.js';
 import { DashboardAuth, type AuthState } from './ui/signIn.js';
 import { loadSettings, saveSettings, type DashboardSettings } from './ui/dashboardSettings.js';
 import { morphChildren } from './ui/domMorph.js';
@@ -142,7 +142,9 @@ function reportError(error: unknown, fromAction = false): void {
     showSignIn(auth.canSignIn() ? { kind: 'signedOut', message } : { kind: 'unavailable', message });
     return;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // A refresh that could not reach the API (down, restarting, offline) is tried again on the next tick.
+  const retrying = error instanceof ApiUnreachableError && !fromAction && pauseToggle.checked;
+  const message = error instanceof Error ? `${error.message}${retrying ? ' (retrying)' : ''}` : String(error);
   alertRegion.textContent = message;
   alertRegion.hidden = false;
   actionError = fromAction;
@@ -178,12 +180,38 @@ function viewFor(route: DashboardRoute): View {
       return automationView(ctx, route.resourceGroup, route.workspace);
     case 'access':
       return accessView(ctx, route.resourceGroup, route.workspace);
+    case 'invalid':
+      return invalidNameView(route);
   }
+}
+
+/** A link naming something the API would refuse (e.g. '..'): said plainly, and nothing is asked of the API. */
+function invalidNameView(route: Extract<DashboardRoute, { view: 'invalid' }>): View {
+  const rule =
+    route.field === 'resource group'
+      ? "1 to 90 letters, digits, '-', '_', '.', '(' and ')', and not only dots"
+      : "1 to 64 letters, digits, '-' and '_'";
+  return {
+    element: h(
+      'section',
+      { 'aria-labelledby': 'invalid-title' },
+      h('h1', { id: 'invalid-title' }, 'Not a valid name'),
+      h(
+        'p',
+        { role: 'status' },
+        `This link names the ${route.field} '${route.value}', which is not a valid name (${rule}). Nothing was read or changed.`,
+      ),
+      h('p', {}, h('a', { href: routeHash({ view: 'home' }) }, 'Go to the workspaces')),
+    ),
+    refresh: () => Promise.resolve(),
+  };
 }
 
 function renderNav(route: DashboardRoute): void {
   const ws =
-    route.view === 'home' ? undefined : { resourceGroup: route.resourceGroup, workspace: route.workspace };
+    route.view === 'home' || route.view === 'invalid'
+      ? undefined
+      : { resourceGroup: route.resourceGroup, workspace: route.workspace };
   const link = (label: string, target: DashboardRoute, active: boolean): HTMLElement =>
     h('li', {}, h('a', { href: routeHash(target), 'aria-current': active ? 'page' : undefined }, label));
   morphChildren(nav, [
@@ -234,7 +262,10 @@ async function refreshWorkspaces(): Promise<void> {
     ...options,
   ]);
   const route = current?.route;
-  workspacePicker.value = route && route.view !== 'home' ? `${route.resourceGroup}/${route.workspace}` : '';
+  workspacePicker.value =
+    route && route.view !== 'home' && route.view !== 'invalid'
+      ? `${route.resourceGroup}/${route.workspace}`
+      : '';
 }
 
 /** Refreshes the current view; calls that arrive while one runs are folded into one more run. */

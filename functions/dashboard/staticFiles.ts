@@ -38,6 +38,17 @@ export function safeRelativePath(requested: string): string | undefined {
   return segments.join('/');
 }
 
+/**
+ * The dashboard's folder (`/api/dashboard/`) from the request's path and the part of it the route matched: that many
+ * segments off the end. Always a path on this origin (never `//host`, which a browser reads as another site).
+ */
+function folderOf(pathname: string, requested: string): string {
+  const segments = pathname.replace(/\/+$/, '').split('/');
+  const matched = requested.replace(/\/+$/, '').split('/').length;
+  const kept = segments.slice(0, Math.max(1, segments.length - matched));
+  return `/${kept.join('/').replace(/^\/+/, '')}/`.replace(/\/{2,}/g, '/');
+}
+
 function text(status: number, body: string, headers: Record<string, string> = {}): HttpResponseInit {
   return {
     status,
@@ -87,6 +98,14 @@ export function createStaticFileHandler(
     const extension = path.extname(relative).toLowerCase();
     let found = relative === '' ? undefined : await findFile(options.roots, relative);
     let served = relative;
+    if (!found && extension === '' && relative.includes('/')) {
+      // A client route without its '#' (/dashboard/workspaces/rg/ws): the page served here would load its relative
+      // main.js and styles.css from /dashboard/workspaces/rg/ (404, a blank page). Send the browser to the folder.
+      return {
+        status: 302,
+        headers: { Location: folderOf(url.pathname, requested), 'Cache-Control': 'no-store' },
+      };
+    }
     if (!found && (relative === '' || extension === '')) {
       // Client-side routes (and the folder itself) get the page; the page reads its route from the hash.
       found = await findFile(options.roots, indexFile);

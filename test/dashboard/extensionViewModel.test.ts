@@ -106,7 +106,7 @@ test('sweep and trial states have labels and tones', () => {
 test('sweep routes round-trip through the URL hash', () => {
   const routes: DashboardRoute[] = [
     { view: 'sweeps', resourceGroup: 'rg', workspace: 'ws' },
-    { view: 'sweeps', resourceGroup: 'rg', workspace: 'ws', experiment: 'e x' },
+    { view: 'sweeps', resourceGroup: 'rg', workspace: 'ws', experiment: 'e_x' },
     { view: 'sweep', resourceGroup: 'rg', workspace: 'ws', experiment: 'exp', sweep: 'lrs' },
   ];
   for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);

@@ -1,5 +1,5 @@
 // Unit tests of the dashboard's static-file function: content types, cache revalidation, the trailing-slash
-// redirect, the index.html fallback for client routes, and refused traversal.
+// redirect, the index.html fallback for client routes (deeper ones redirected to the folder), and refused traversal.
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -62,9 +62,13 @@ describe('dashboard static files', () => {
     expect(header(index, 'Content-Type')).toBe('text/html; charset=utf-8');
     expect(header(index, 'Content-Security-Policy')).toMatch(/script-src 'self'/);
     expect(bodyText(index)).toContain('<title>t</title>');
-    const route = await get('workspaces/rg/ws');
+    const route = await get('workspaces');
     expect(route.status).toBe(200);
     expect(bodyText(route)).toContain('<title>t</title>');
+    // Deeper, the page's relative scripts would not load: the browser is sent to the folder.
+    const deeper = await get('workspaces/rg/ws');
+    expect(deeper.status).toBe(302);
+    expect(header(deeper, 'Location')).toBe('/api/dashboard/');
   });
 
   it('redirects the bare folder to the trailing slash so relative URLs work', async () => {

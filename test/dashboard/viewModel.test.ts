@@ -348,7 +348,7 @@ describe('log tail', () => {
     expect(nextRange(tail, 0)).toBeUndefined();
     expect(nextRange(tail, 10)).toBe('bytes=0-');
     tail = appendChunk(tail, 0, 'hello\n', 6);
-    expect(tail).toEqual({ fileName: 'stdout.txt', offset: 6, text: 'hello\n', clipped: false });
+    expect(tail).toEqual({ source: 'stdout.txt', offset: 6, text: 'hello\n', clipped: false });
     expect(nextRange(tail, 6)).toBeUndefined();
     expect(nextRange(tail, 12)).toBe('bytes=6-');
     tail = appendChunk(tail, 6, 'world\n', 6);
@@ -376,9 +376,9 @@ describe('routes', () => {
     { view: 'home' },
     { view: 'clusters', resourceGroup: 'rg', workspace: 'ws' },
     { view: 'jobs', resourceGroup: 'rg', workspace: 'ws' },
-    { view: 'jobs', resourceGroup: 'rg', workspace: 'ws', experiment: 'e 1' },
+    { view: 'jobs', resourceGroup: 'rg', workspace: 'ws', experiment: 'e-1' },
     { view: 'submit', resourceGroup: 'rg', workspace: 'ws', experiment: 'e' },
-    { view: 'job', resourceGroup: 'rg', workspace: 'ws', experiment: 'e', job: 'j/1' },
+    { view: 'job', resourceGroup: 'rg', workspace: 'ws', experiment: 'e', job: 'j_1' },
   ];
   it('round-trips every view through the hash', () => {
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);

@@ -96,8 +96,8 @@ test('a job schedule row: next run, and what the last run did', () => {
 });
 
 test('the automation and access routes', () => {
-  const route = { view: 'automation', resourceGroup: 'rg', workspace: 'w s' } as const;
-  expect(routeHash(route)).toBe('#/workspaces/rg/w%20s/automation');
+  const route = { view: 'automation', resourceGroup: 'rg', workspace: 'w_s' } as const;
+  expect(routeHash(route)).toBe('#/workspaces/rg/w_s/automation');
   expect(parseRoute(routeHash(route))).toEqual(route);
   const access = { view: 'access', resourceGroup: 'rg', workspace: 'ws' } as const;
   expect(routeHash(access)).toBe('#/workspaces/rg/ws/access');

@@ -34,3 +34,17 @@ export function parseArmId(id: unknown): ArmNames {
   }
   return names;
 }
+
+/**
+ * Whether a resource the page read is the one the page names: its ARM `type` ends with the collection (`jobs`,
+ * `sweeps`; `Microsoft.BatchAI/Jobs` or `.../experiments/jobs`) and its `name` is the name (ARM names are
+ * case-insensitive). A page offers its actions (Delete, Terminate, Cancel) only then, so an address the URL parser
+ * folded into another resource's never acts on that one.
+ */
+export function isNamedResource(resource: unknown, collection: string, name: string): boolean {
+  if (!resource || typeof resource !== 'object') return false;
+  const { type, name: actual } = resource as { type?: unknown; name?: unknown };
+  if (typeof type !== 'string' || typeof actual !== 'string') return false;
+  const last = type.split('/').pop() ?? '';
+  return last.toLowerCase() === collection.toLowerCase() && actual.toLowerCase() === name.toLowerCase();
+}

@@ -11,7 +11,22 @@ export type DashboardRoute =
   | { view: 'sweeps'; resourceGroup: string; workspace: string; experiment?: string }
   | { view: 'sweep'; resourceGroup: string; workspace: string; experiment: string; sweep: string }
   | { view: 'automation'; resourceGroup: string; workspace: string }
-  | { view: 'access'; resourceGroup: string; workspace: string };
+  | { view: 'access'; resourceGroup: string; workspace: string }
+  /** A link naming something the API's name rules refuse (e.g. `..`, which URLs fold into the parent). */
+  | { view: 'invalid'; field: string; value: string };
+
+/** Workspace, experiment, job and sweep names: the API's rule (1 to 64 letters, digits, '-' and '_'). */
+const resourceNamePattern = /^[-\w]{1,64}$/;
+/** Resource groups: letters, digits, '-', '_', '.', '(' and ')', up to 90, never only dots ('.' or '..'). */
+const resourceGroupPattern = /^[-\w._()]{1,90}$/;
+
+export function isValidResourceName(value: string): boolean {
+  return resourceNamePattern.test(value);
+}
+
+export function isValidResourceGroupName(value: string): boolean {
+  return resourceGroupPattern.test(value) && !/^\.+$/.test(value);
+}
 
 export function parseRoute(hash: string): DashboardRoute {
   const parts = hash
@@ -27,6 +42,19 @@ export function parseRoute(hash: string): DashboardRoute {
     });
   if (parts[0] !== 'workspaces' || parts.length < 3) return { view: 'home' };
   const [, resourceGroup, workspace, section, a, b, c] = parts;
+  // Every name the page will put in an API path must be one the API accepts: a name like '..' would be folded by
+  // the URL parser, and the page's actions would reach the parent resource (a job page deleting its experiment).
+  if (!isValidResourceGroupName(resourceGroup))
+    return { view: 'invalid', field: 'resource group', value: resourceGroup };
+  if (!isValidResourceName(workspace)) return { view: 'invalid', field: 'workspace', value: workspace };
+  const named = (field: string, value: string | undefined): DashboardRoute | undefined =>
+    value === undefined || isValidResourceName(value) ? undefined : { view: 'invalid', field, value };
+  const experimentSections = section === 'experiments' || section === 'submit';
+  const refused =
+    (experimentSections ? named('experiment', a) : undefined) ??
+    (section === 'experiments' && b === 'jobs' ? named('job', c) : undefined) ??
+    (section === 'experiments' && b === 'sweeps' ? named('sweep', c) : undefined);
+  if (refused) return refused;
   const ws = { resourceGroup, workspace };
   if (section === 'clusters') return { view: 'clusters', ...ws };
   if (section === 'sweeps') return { view: 'sweeps', ...ws };
@@ -43,7 +71,7 @@ export function parseRoute(hash: string): DashboardRoute {
 }
 
 export function routeHash(route: DashboardRoute): string {
-  if (route.view === 'home') return '#/';
+  if (route.view === 'home' || route.view === 'invalid') return '#/';
   const e = encodeURIComponent;
   const ws = `#/workspaces/${e(route.resourceGroup)}/${e(route.workspace)}`;
   switch (route.view) {

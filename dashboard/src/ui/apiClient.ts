@@ -12,6 +12,14 @@ export class ApiError extends Error {
   }
 }
 
+/** The API did not answer at all (down, restarting, no network): fetch threw before any response. */
+export class ApiUnreachableError extends Error {
+  constructor(readonly root: string) {
+    super(`Cannot reach the API at ${root}`);
+    this.name = 'ApiUnreachableError';
+  }
+}
+
 /** The resource is not there (deleted, or never was): its page keeps showing, its actions must not be offered. */
 export function isNotFound(error: unknown): boolean {
   return error instanceof ApiError && error.info.status === 404;
@@ -58,11 +66,25 @@ export class ApiClient {
     private readonly root: string = apiRoot(),
   ) {}
 
+  /**
+   * The URL of an API path (or of an absolute link the API gave: nextLink, Azure-AsyncOperation). Throws when URL
+   * normalisation would change the path (a '..' or '.' segment, even encoded as %2e, folds into the parent: a
+   * DELETE of job '..' would delete its experiment), so a request never reaches another resource than it names.
+   */
   url(path: string, query: Record<string, string> = {}): string {
-    const url = new URL(path.startsWith('http') ? path : `${this.root}${path}`);
+    const raw = path.startsWith('http') ? path : `${this.root}${path}`;
+    const url = new URL(raw);
+    const rawPath = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(raw)?.[1] ?? '';
+    if (url.pathname !== (rawPath === '' ? '/' : rawPath))
+      throw new Error(`Refused to call '${rawPath}': the URL would be read as '${url.pathname}'.`);
     if (!url.searchParams.has('api-version')) url.searchParams.set('api-version', apiVersion);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     return url.toString();
+  }
+
+  /** Whether a URL is on the API's own origin: the only one that gets the bearer token. */
+  isApiOrigin(url: string): boolean {
+    return new URL(url).origin === new URL(this.root).origin;
   }
 
   async request(
@@ -71,16 +93,24 @@ export class ApiClient {
     body?: unknown,
     query?: Record<string, string>,
   ): Promise<Response> {
-    const token = await this.accessToken();
-    const response = await fetch(this.url(path, query), {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-    });
+    const url = this.url(path, query);
+    // Links the API answered with (nextLink, Azure-AsyncOperation) are followed, but the token goes only to the API.
+    const token = this.isApiOrigin(url) ? await this.accessToken() : undefined;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch {
+      // fetch throws only when no answer came ("Failed to fetch"): say which address did not answer.
+      throw new ApiUnreachableError(this.isApiOrigin(url) ? this.root : new URL(url).origin);
+    }
     if (!response.ok)
       throw new ApiError(parseCloudError(response.status, response.statusText, await jsonOf(response)));
     return response;

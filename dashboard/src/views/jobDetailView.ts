@@ -1,5 +1,6 @@
 // One job: its properties, toolkit, environment variable names, output directories, the live stdout/stderr tail,
 // its files with download links, and terminate/delete (confirmed first).
+import { isNamedResource } from '../model/armResourceId.js';
 import { attemptRows, queueInfoFields } from '../model/jobAttempts.js';
 import { jobRow, type JobWire } from '../model/jobRow.js';
 import {
@@ -7,7 +8,9 @@ import {
   defaultLogFile,
   emptyTail,
   isReset,
+  logSource,
   nextRange,
+  rangeStart,
   type LogTailState,
 } from '../model/logTail.js';
 import { accumulatePages, type AccumulatedList, type ArmPage } from '../model/pageAccumulator.js';
@@ -56,6 +59,7 @@ export function jobDetailView(
   const attempts = h('div', { class: 'card' });
   const setup = h('div', {});
   const directory = h('select', { id: 'files-dir' });
+  const folder = h('p', { class: 'muted' });
   const files = h('div', { class: 'live' });
   const logFile = h('select', { id: 'log-file' });
   const logNote = h('p', { class: 'muted', 'aria-live': 'polite' });
@@ -66,6 +70,8 @@ export function jobDetailView(
   let outputIds: string[] = [];
   /** The user picked the log file: keep it (otherwise follow the default, stderr once the job failed). */
   let logPicked = false;
+  /** The folder shown inside the chosen output directory ('' for its top, else 'a' or 'a/b'). */
+  let subdirectory = '';
 
   terminate.addEventListener('click', () => {
     void confirmAction(
@@ -91,40 +97,87 @@ export function jobDetailView(
         .then(() => ctx.navigate({ view: 'jobs', resourceGroup, workspace, experiment }), ctx.reportError);
     });
   });
-  directory.addEventListener('change', () => void refreshFiles().catch(ctx.reportError));
+  directory.addEventListener('change', () => {
+    subdirectory = '';
+    void refreshFiles().catch(ctx.reportError);
+  });
+  // Folders of the listing (and the way back up) are buttons inside the morphed region: bound by delegation.
+  files.addEventListener('click', (event) => {
+    const target = (event.target as HTMLElement | null)?.closest<HTMLElement>('[data-folder]');
+    if (!target) return;
+    subdirectory = target.dataset.folder ?? '';
+    void refreshFiles().catch(ctx.reportError);
+  });
   logFile.addEventListener('change', () => {
     logPicked = true;
     tail = undefined;
     void refreshLog().catch(ctx.reportError);
   });
 
-  /** The directory's entries, page after page (nextLink), up to 1,000. */
-  async function listFiles(outputDirectoryId: string): Promise<AccumulatedList<JobFile>> {
-    const first = ctx.api.url(`${path}/listOutputFiles`, { outputdirectoryid: outputDirectoryId });
+  type Listing = Promise<AccumulatedList<JobFile>>;
+
+  /** The entries of a directory (or of a folder inside it), page after page (nextLink), up to 1,000. */
+  function listFiles(outputDirectoryId: string, folderPath = ''): Listing {
+    const first = ctx.api.url(`${path}/listOutputFiles`, {
+      outputdirectoryid: outputDirectoryId,
+      ...(folderPath ? { directory: folderPath } : {}),
+    });
     const page = async (url: string): Promise<ArmPage<JobFile>> =>
       (await (await ctx.api.request('POST', url)).json()) as ArmPage<JobFile>;
     return accumulatePages<JobFile>(first, page, 1000);
   }
 
-  async function refreshFiles(): Promise<void> {
+  /** `stdouterr`: the listing this refresh made already for the log, when the files shown are that one. */
+  async function refreshFiles(stdouterr?: Listing): Promise<void> {
     const id = directory.value || 'stdouterr';
-    const { items: list, truncated } = await listFiles(id);
+    const shown = subdirectory;
+    const listing = id === 'stdouterr' && shown === '' && stdouterr ? stdouterr : listFiles(id, shown);
+    const { items: list, truncated } = await listing;
+    if (shown !== subdirectory || id !== (directory.value || 'stdouterr')) return; // another folder was opened
+    const parent = shown.includes('/') ? shown.slice(0, shown.lastIndexOf('/')) : '';
+    folder.textContent = shown ? `In ${id}/${shown}` : '';
     morphChildren(files, [
+      ...(shown
+        ? [
+            h(
+              'p',
+              { 'data-key': `up:${shown}` },
+              h(
+                'button',
+                { type: 'button', class: 'secondary small', 'data-folder': parent },
+                `\u2191 Up to ${parent ? `${id}/${parent}` : id}`,
+              ),
+            ),
+          ]
+        : []),
       ...(truncated
         ? [h('p', { class: 'muted' }, `The first ${list.length} entries; the directory has more.`)]
         : []),
       list.length === 0
-        ? h('p', { class: 'empty' }, 'No files yet (a job has files once it has run).')
+        ? h(
+            'p',
+            { class: 'empty' },
+            shown ? 'This folder is empty.' : 'No files yet (a job has files once it has run).',
+          )
         : h(
             'ul',
             { class: 'files' },
             list.map((f) =>
               h(
                 'li',
-                { 'data-key': f.name },
+                { 'data-key': `${shown}/${f.name}` },
                 f.downloadUrl
                   ? h('a', { href: f.downloadUrl, download: f.name, rel: 'noopener' }, f.name)
-                  : h('span', {}, `${f.name}/`),
+                  : h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'secondary small',
+                        'data-folder': shown ? `${shown}/${f.name}` : f.name,
+                        'aria-label': `Open folder ${f.name}`,
+                      },
+                      `${f.name}/`,
+                    ),
                 h(
                   'span',
                   { class: 'muted' },
@@ -136,10 +189,9 @@ export function jobDetailView(
     ]);
   }
 
-  async function refreshLog(): Promise<void> {
-    const list = (await listFiles('stdouterr')).items.filter(
-      (f) => f.fileType !== 'directory' && f.downloadUrl,
-    );
+  /** `stdouterr`: this refresh's listing of the stdouterr directory (else it is listed here). */
+  async function refreshLog(stdouterr: Listing = listFiles('stdouterr')): Promise<void> {
+    const list = (await stdouterr).items.filter((f) => f.fileType !== 'directory' && f.downloadUrl);
     const names = list.map((f) => f.name);
     const chosen =
       logPicked && names.includes(logFile.value) ? logFile.value : defaultLogFile(names, executionState);
@@ -158,11 +210,15 @@ export function jobDetailView(
       return;
     }
     const length = file.properties?.contentLength ?? 0;
-    if (!tail || tail.fileName !== chosen || isReset(tail, length)) {
-      tail = emptyTail(chosen);
+    // Keyed by the blob, not the file name: a requeued job's attempt 2 writes a new stdout.txt under attempt-2/.
+    const source = logSource(file.downloadUrl);
+    if (!tail || isReset(tail, length, source)) {
+      tail = emptyTail(source);
       decoder = new TextDecoder();
     }
     const range = nextRange(tail, length);
+    // More was written since the last read than is shown (a paused tab): only the end is read, from a new point.
+    if (range && rangeStart(tail, length) !== tail.offset) decoder = new TextDecoder();
     if (range) {
       let response: Response;
       try {
@@ -337,6 +393,7 @@ export function jobDetailView(
         h('h2', {}, 'Files'),
         h('label', { for: 'files-dir' }, 'Directory ', directory),
       ),
+      folder,
       files,
     ),
   );
@@ -352,12 +409,14 @@ export function jobDetailView(
         if (isNotFound(error)) terminate.disabled = remove.disabled = true;
         throw error;
       }
-      remove.disabled = false;
+      // Actions only on the job this page names (never on whatever resource an odd address reached).
+      const named = isNamedResource(wire, 'jobs', job);
+      remove.disabled = !named;
       const p = wire.properties ?? {};
       const view = jobRow(wire);
       executionState = view.executionState;
       morphChildren(badge, [stateBadge(executionStateView(view.executionState))]);
-      terminate.disabled = !canTerminate(view.executionState);
+      terminate.disabled = !named || !canTerminate(view.executionState);
       morphChildren(properties, [
         ...row('Experiment', experiment),
         ...row('Cluster', view.cluster),
@@ -412,9 +471,12 @@ export function jobDetailView(
           ids.map((id) => h('option', { value: id }, id)),
         );
         directory.value = ids.includes(current) ? current : 'stdouterr';
+        if (directory.value !== current) subdirectory = '';
         outputIds = ids;
       }
-      await Promise.all([refreshFiles(), refreshLog()]);
+      // One listing of stdouterr per refresh, for the log and (when shown) the files.
+      const stdouterr = listFiles('stdouterr');
+      await Promise.all([refreshFiles(stdouterr), refreshLog(stdouterr)]);
     },
   };
 }

@@ -1,5 +1,6 @@
 // One parameter sweep: its definition and status (objective, sampling, progress, best trial), the trials table
 // (parameters, state, metric; each trial links to its job) and Cancel (confirmed first).
+import { isNamedResource } from '../model/armResourceId.js';
 import { routeHash } from '../model/dashboardRoute.js';
 import { sweepStateView, trialStateView } from '../model/resourceStates.js';
 import { canCancelSweep, sweepRow, trialRows, type SweepWire } from '../model/sweepSummary.js';
@@ -68,7 +69,8 @@ export function sweepDetailView(
             : sweepStateView(view.executionState),
         ),
       ]);
-      cancel.disabled = !canCancelSweep(view);
+      // Cancel only the sweep this page names (never whatever resource an odd address reached).
+      cancel.disabled = !isNamedResource(wire, 'sweeps', sweep) || !canCancelSweep(view);
       const jobLink = (job: string): HTMLElement =>
         h('a', { href: routeHash({ view: 'job', ...ws, job }) }, job);
       morphChildren(properties, [
