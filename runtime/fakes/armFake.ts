@@ -38,7 +38,8 @@ interface FakeScaleSet {
   body: Json;
   provisioningState: string;
   instances: Map<string, FakeInstance>;
-  nextInstanceId: number;
+  /** Changes with every change of the model, its capacity included (If-Match / If-None-Match). */
+  etag: string;
 }
 
 interface FakeNetworkInterface {
@@ -117,6 +118,11 @@ const networkInterfacePath =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkInterfaces\/([^/]+)$/i;
 const subnetIdPattern =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
+/**
+ * Resource Manager's limit on `osProfile.customData`: 65,535 bytes once decoded, so 87,380 base64 characters
+ * (larger custom data is refused with InvalidParameter).
+ */
+export const customDataMaxLength = 87_380;
 const operationPath =
   /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.(Compute|Network)\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 
@@ -189,7 +195,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     return { asyncUrl: base, locationUrl: `${base}&monitor=true` };
   }
 
-  /** Brings the instance count to `capacity` (new instances are created, the highest ids removed). */
+  const newEtag = (): string => `"${randomUUID()}"`;
+
+  /**
+   * Brings the instance count to `capacity`: new instances take the lowest free instance ids (Uniform mode reuses
+   * the ids of deleted instances, as Azure documents it may), a scale-in removes the highest ids (the platform
+   * chooses: whatever runs there goes, as with Azure's scale-in policy). Instances being deleted still count.
+   */
   function applyCapacity(set: FakeScaleSet, capacity: number): FakeOperation['error'] | void {
     const cores = coresOf(String((set.body.sku as Json)?.name ?? '')) ?? 1;
     const growth = capacity - set.instances.size;
@@ -201,7 +213,9 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       };
     }
     for (let i = 0; i < growth; i++) {
-      const instanceId = String(set.nextInstanceId++);
+      let free = 0;
+      while (set.instances.has(String(free))) free++;
+      const instanceId = String(free);
       set.instances.set(instanceId, {
         instanceId,
         provisioningState: 'Succeeded',
@@ -212,8 +226,26 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       const ids = [...set.instances.keys()].sort((a, b) => Number(b) - Number(a)).slice(0, -growth);
       for (const id of ids) set.instances.delete(id);
     }
+    if ((set.body.sku as Json).capacity !== capacity) set.etag = newEtag();
     (set.body.sku as Json).capacity = capacity;
     set.provisioningState = 'Succeeded';
+  }
+
+  /**
+   * A capacity below the instance count (instances being deleted count until they are gone) is a scale-in: the
+   * platform picks its victims when it takes the request (the highest ids among the active instances, whatever runs
+   * there), and they are deleting from then on. Returns the work that removes them when the operation completes.
+   */
+  function startScaleIn(set: FakeScaleSet, capacity: number): () => void {
+    const victims = [...set.instances.values()]
+      .filter((vm) => vm.provisioningState !== 'Deleting')
+      .sort((a, b) => Number(b.instanceId) - Number(a.instanceId))
+      .slice(0, Math.max(0, set.instances.size - capacity));
+    for (const vm of victims) vm.provisioningState = 'Deleting';
+    return () => {
+      for (const vm of victims)
+        if (set.instances.get(vm.instanceId) === vm) set.instances.delete(vm.instanceId);
+    };
   }
 
   function wireOf(set: FakeScaleSet): Json {
@@ -223,6 +255,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
       id: set.id,
       name: set.name,
       type: 'Microsoft.Compute/virtualMachineScaleSets',
+      etag: set.etag,
       properties,
     };
   }
@@ -881,10 +914,27 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         accepted(set, () => {
           for (const i of ids as string[]) set.instances.delete(i);
           (set.body.sku as Json).capacity = set.instances.size;
+          set.etag = newEtag();
         });
         return;
       }
       if (suffix) return notFound();
+      // Conditional writes, as Resource Manager answers them: If-Match names the ETag the client read (or `*`: it
+      // must exist), If-None-Match `*` asks for a create only.
+      const ifMatch = req.headers['if-match'];
+      const ifNoneMatch = req.headers['if-none-match'];
+      if ((req.method === 'PUT' || req.method === 'PATCH') && (ifMatch || ifNoneMatch)) {
+        const matches =
+          (ifMatch === undefined || (set !== undefined && (ifMatch === '*' || ifMatch === set.etag))) &&
+          (ifNoneMatch !== '*' || set === undefined);
+        if (!matches) {
+          return fail(
+            412,
+            'PreconditionFailed',
+            `The ETag given in the If-Match or If-None-Match header does not match the resource's ETag (${set?.etag ?? 'none'}).`,
+          );
+        }
+      }
       switch (req.method) {
         case 'GET':
           if (!set) return notFound();
@@ -920,6 +970,32 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
               'Terminate notifications cannot be enabled on Spot instances.',
             );
           }
+          const customData = (profile.osProfile as Json | undefined)?.customData;
+          if (typeof customData === 'string' && customData.length > customDataMaxLength) {
+            return fail(
+              400,
+              'InvalidParameter',
+              `Custom data in OSProfile must be in Base64 encoding and with a maximum length of ${customDataMaxLength} characters.`,
+            );
+          }
+          const configurations = (profile.networkProfile as Json | undefined)?.networkInterfaceConfigurations;
+          const missingSubnet = (Array.isArray(configurations) ? (configurations as Json[]) : []).some(
+            (configuration) =>
+              (
+                ((configuration.properties as Json | undefined)?.ipConfigurations as Json[] | undefined) ?? []
+              ).some(
+                (ip) =>
+                  typeof ((ip.properties as Json | undefined)?.subnet as Json | undefined)?.id !== 'string',
+              ),
+          );
+          if (!Array.isArray(configurations) || configurations.length === 0 || missingSubnet) {
+            // A Uniform scale set's IP configurations must name a subnet (Resource Manager creates no network).
+            return fail(
+              400,
+              'InvalidParameter',
+              "Required parameter 'networkProfile.networkInterfaceConfigurations[0].ipConfigurations[0].subnet' is missing (null).",
+            );
+          }
           const existing = set;
           const target: FakeScaleSet = existing ?? {
             id,
@@ -928,13 +1004,22 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
             body: {},
             provisioningState: 'Creating',
             instances: new Map(),
-            nextInstanceId: 0,
+            etag: newEtag(),
           };
           target.body = { ...input, sku: { ...sku, capacity: target.instances.size } };
+          target.etag = newEtag();
           target.provisioningState = existing ? 'Updating' : 'Creating';
           scaleSets.set(keyOf(resourceGroup, name), target);
           const capacity = sku.capacity;
-          accepted(target, () => applyCapacity(target, capacity), existing ? 200 : 201);
+          const scaleIn = startScaleIn(target, capacity);
+          accepted(
+            target,
+            () => {
+              scaleIn();
+              return applyCapacity(target, capacity);
+            },
+            existing ? 200 : 201,
+          );
           return;
         }
         case 'PATCH': {
@@ -947,7 +1032,13 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
             return fail(400, 'InvalidParameter', "The value of parameter 'sku.capacity' is invalid.");
           }
           set.provisioningState = 'Updating';
-          accepted(set, () => (capacity === undefined ? undefined : applyCapacity(set, capacity as number)));
+          if (capacity === undefined) return accepted(set, () => undefined);
+          set.etag = newEtag();
+          const scaleIn = startScaleIn(set, capacity as number);
+          accepted(set, () => {
+            scaleIn();
+            return applyCapacity(set, capacity as number);
+          });
           return;
         }
         case 'DELETE':

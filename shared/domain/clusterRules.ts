@@ -129,8 +129,48 @@ export function checkCoreQuota(path: string, scale: JsonObject, budget: CoreBudg
   }
 }
 
-/** Checks a validated ClusterBaseProperties object and fills the defaults the service applied. */
-export function checkClusterProperties(properties: JsonObject): void {
+/**
+ * The most characters a cluster's setup task may carry (its command line, environment variable names and values,
+ * secret names and values). It reaches VMs inside their custom data, which Azure caps at 65,535 bytes (87,380
+ * base64 characters); compressed, the document without a setup task takes about 2,800 of those, and text that does
+ * not compress about 1.4 characters per character. 56 KiB leaves room for mount volumes and the sealing.
+ */
+export const setupTaskMaxCharacters = 56 * 1024;
+
+/** The size of the setup task's settings that go to every node (names and values), against setupTaskMaxCharacters. */
+function checkSetupTaskSize(setupTask: JsonObject | undefined, secrets: Record<string, string>): void {
+  if (!setupTask) return;
+  const field = 'properties.nodeSetup.setupTask';
+  const namedValues = (list: unknown): number =>
+    (Array.isArray(list) ? list : []).reduce<number>((total, entry) => {
+      const item = (entry ?? {}) as JsonObject;
+      return (
+        total + String(item.name ?? '').length + (typeof item.value === 'string' ? item.value.length : 0)
+      );
+    }, 0);
+  const secretValues = Object.entries(secrets)
+    .filter(([path]) => path.startsWith(`${field}.secrets[`))
+    .reduce((total, [, value]) => total + value.length, 0);
+  const size =
+    String(setupTask.commandLine ?? '').length +
+    namedValues(setupTask.environmentVariables) +
+    namedValues(setupTask.secrets) +
+    secretValues;
+  if (size > setupTaskMaxCharacters) {
+    throw new ValidationError(
+      `${field}.environmentVariables`,
+      `'${field}' is too large for a VM's custom data: its commandLine, environmentVariables and secrets (names ` +
+        `and values) take ${size} characters, at most ${setupTaskMaxCharacters} fit. Put large values in a file ` +
+        `on a mounted volume and read it in the setup task.`,
+    );
+  }
+}
+
+/**
+ * Checks a validated ClusterBaseProperties object and fills the defaults the service applied. `secrets` are the
+ * body's secret values by JSON path (validateCreateBody's), counted in the setup task's size when given.
+ */
+export function checkClusterProperties(properties: JsonObject, secrets: Record<string, string> = {}): void {
   checkVmSize('properties.vmSize', String(properties.vmSize));
   properties.scaleSettings ??= { manual: { targetNodeCount: 0, nodeDeallocationOption: 'requeue' } };
   checkScaleSettings('properties.scaleSettings', properties.scaleSettings as JsonObject);
@@ -145,6 +185,7 @@ export function checkClusterProperties(properties: JsonObject): void {
   }
   if (nodeSetup?.mountVolumes)
     validateMountVolumes('properties.nodeSetup.mountVolumes', nodeSetup.mountVolumes as JsonObject);
+  checkSetupTaskSize(nodeSetup?.setupTask as JsonObject | undefined, secrets);
 }
 
 export function checkFileServerProperties(properties: JsonObject): void {

@@ -4,6 +4,7 @@
 // until its network interface, VM and NFS setup extension are done, then reports its private address; a cluster
 // mounting it gets a scale set whose node agents mount that address; its delete removes the VM and the interface.
 // Needs `npx tsc -p tsconfig.json` first.
+import { gunzipSync } from 'zlib';
 import { randomBytes } from 'crypto';
 import { loadLoopbackCertificate } from '../../runtime/fakes/loopbackCertificate';
 import { startArmFake, type ArmFake } from '../../runtime/fakes/armFake';
@@ -178,7 +179,7 @@ test('a file server is made (interface, VM, NFS setup), mounted by a cluster by 
     sku: '2204',
     version: 'latest',
   });
-  const customData = Buffer.from(String(profile.osProfile.customData), 'base64').toString('utf8');
+  const customData = gunzipSync(Buffer.from(String(profile.osProfile.customData), 'base64')).toString('utf8');
   const configB64 = /path: \/etc\/batchai\/agent\.json\n.*\n.*\n\s+content: (\S+)/.exec(customData)?.[1];
   const config = parseAgentConfig(JSON.parse(Buffer.from(configB64 ?? '', 'base64').toString('utf8')));
   expect(config.mountVolumes).toEqual([

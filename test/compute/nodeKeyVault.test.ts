@@ -1,6 +1,7 @@
 // The node data key on Azure: the control plane publishes it as a Key Vault secret with its identity (Secrets
 // Officer), a VM agent reads it with the node identity (Secrets User) through IMDS tokens, against the local HTTPS
 // fake of the Key Vault secrets REST API; the scale set's custom data names the secret but never holds the key.
+import { gunzipSync } from 'zlib';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { agentConfigSchema, parseAgentConfig, type AgentConfig } from '../../shared/contracts/agentConfig';
 import {
@@ -151,9 +152,9 @@ test('releasing the pool deletes the key; the scale set custom data names the se
     },
     1,
   );
-  const customData = Buffer.from(model.virtualMachineProfile?.osProfile?.customData ?? '', 'base64').toString(
-    'utf8',
-  );
+  const customData = gunzipSync(
+    Buffer.from(model.virtualMachineProfile?.osProfile?.customData ?? '', 'base64'),
+  ).toString('utf8');
   const configB64 = /content: (\S+)/.exec(customData)?.[1] ?? '';
   const config = parseAgentConfig(JSON.parse(Buffer.from(configB64, 'base64').toString('utf8')) as unknown);
   expect(config.nodeDataKeySource).toEqual({

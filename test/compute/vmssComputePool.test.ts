@@ -1,6 +1,7 @@
 // The scale set adapter against the local HTTPS fake of Azure Resource Manager, through the real
 // @azure/arm-compute client and its long-running-operation pollers.
 import { execFileSync } from 'child_process';
+import { gunzipSync } from 'zlib';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { parseAgentConfig } from '../../shared/contracts/agentConfig';
 import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
@@ -116,7 +117,10 @@ test('a low-priority cluster becomes a Spot scale set (eviction Delete) with ide
     profile.networkProfile.networkInterfaceConfigurations[0].properties.ipConfigurations[0].properties.subnet
       .id,
   ).toBe(definition().subnetId);
-  const customData = Buffer.from(profile.osProfile.customData as string, 'base64').toString('utf8');
+  // gzip-compressed (cloud-init takes it so), base64 for Resource Manager.
+  const customData = gunzipSync(Buffer.from(profile.osProfile.customData as string, 'base64')).toString(
+    'utf8',
+  );
   expect(customData.startsWith('#cloud-config\n')).toBe(true);
   expect(customData).toContain(
     'ExecStart=/usr/bin/env node /opt/batchai/dist/agent/main.js --config /etc/batchai/agent.json',
@@ -147,9 +151,9 @@ test("a cluster's performance counters are signed in with the node identity on i
     intervalMs: 60_000,
   };
   const model = pool.scaleSetModel({ ...base, agent: { ...base.agent, performanceCounters: counters } }, 1);
-  const customData = Buffer.from(model.virtualMachineProfile!.osProfile!.customData!, 'base64').toString(
-    'utf8',
-  );
+  const customData = gunzipSync(
+    Buffer.from(model.virtualMachineProfile!.osProfile!.customData!, 'base64'),
+  ).toString('utf8');
   const configB64 = /path: \/etc\/batchai\/agent\.json\n.*\n.*\n\s+content: (\S+)/.exec(customData)?.[1];
   const config = parseAgentConfig(JSON.parse(Buffer.from(configB64 ?? '', 'base64').toString('utf8')));
   expect(config.performanceCounters).toEqual({

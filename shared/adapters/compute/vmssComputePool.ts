@@ -3,6 +3,7 @@
 // subnet, and cloud-init custom data that installs and starts the node agent. Node ids are the VM names. The
 // cluster's node data key goes to Key Vault (the VMs read it with their identity), never into custom data.
 import type { ComputeManagementClient, VirtualMachineScaleSet } from '@azure/arm-compute';
+import { gzipSync } from 'zlib';
 import { agentConfigSchema, agentConfigVersion, type AgentConfig } from '../../contracts/agentConfig';
 import { clusterTag } from '../../contracts/nodeQueueNames';
 import { rdmaCapable } from '../../domain/vmSizeFeatures';
@@ -53,6 +54,20 @@ function isNotFound(error: unknown): boolean {
 function asPoolError(error: unknown): unknown {
   const refusal = armRefusalOf(error);
   return refusal ? new ComputePoolError(refusal.code, refusal.message) : error;
+}
+
+/**
+ * Resource Manager's limit on `osProfile.customData`: 65,535 bytes once decoded, 87,380 base64 characters. Larger
+ * custom data is refused (InvalidParameter), so it is checked here, before the scale set is sent.
+ */
+export const customDataMaxLength = 87_380;
+
+/** Conditional writes tried again after a concurrent change of the scale set (412), before the pass fails. */
+const conditionalWriteAttempts = 5;
+
+/** Resource Manager's answer to a write whose If-Match (or If-None-Match) no longer holds: read again and retry. */
+function preconditionFailed(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 412;
 }
 
 /** Resource Manager's refusal of an instance delete naming an instance that is not active (being deleted, gone). */
@@ -167,7 +182,9 @@ export class VmssComputePool implements ComputePool {
                 }
               : undefined,
           },
-          customData: Buffer.from(customData, 'utf8').toString('base64'),
+          // gzip: cloud-init takes compressed user data, and the agent configuration in it is base64 already
+          // (base64 of base64), which would reach Resource Manager's limit with a few tens of KB of setup settings.
+          customData: gzipSync(Buffer.from(customData, 'utf8'), { level: 9 }).toString('base64'),
         },
         storageProfile: {
           imageReference:
@@ -196,12 +213,55 @@ export class VmssComputePool implements ComputePool {
   }
 
   async ensurePool(definition: PoolDefinition, access?: NodeAccess): Promise<void> {
+    if (!(definition.subnetId ?? this.options.defaultSubnetId)) {
+      // A Uniform scale set's VMs need a subnet: Resource Manager refuses the set without one (no network is made).
+      throw new ComputePoolError(
+        'SubnetRequired',
+        'A cluster on VM scale sets needs a subnet: give properties.subnet, or set COMPUTE_SUBNET_ID for the deployment.',
+      );
+    }
     // Before any VM boots: an agent reads the key at start.
     if (access && this.options.nodeKeys)
       await this.options.nodeKeys.publish(definition.clusterKey, access.nodeDataKey);
-    const existing = await this.current(definition.clusterKey);
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.current(definition.clusterKey);
+      const model = this.poolModel(definition, existing);
+      try {
+        // The full PUT carries the capacity read above: If-Match on that read's ETag (If-None-Match for a new set),
+        // so a resize or an instance delete in between is not undone; the set is read again and the PUT retried.
+        await this.options.client.virtualMachineScaleSets.createOrUpdate(
+          this.options.resourceGroup,
+          this.scaleSetName(definition.clusterKey),
+          model,
+          {
+            ...this.lro,
+            ...(existing?.etag ? { ifMatch: existing.etag } : existing ? {} : { ifNoneMatch: '*' }),
+          },
+        );
+        return;
+      } catch (error: unknown) {
+        if (!preconditionFailed(error) || attempt >= conditionalWriteAttempts) throw asPoolError(error);
+      }
+    }
+  }
+
+  /** The model to PUT over `existing` (or a new set): what cannot change on an existing set is kept as it is. */
+  private poolModel(
+    definition: PoolDefinition,
+    existing: VirtualMachineScaleSet | undefined,
+  ): VirtualMachineScaleSet {
     const capacity = existing?.sku?.capacity ?? 0;
     const model = this.scaleSetModel(definition, capacity);
+    const customData = model.virtualMachineProfile?.osProfile?.customData ?? '';
+    if (customData.length > customDataMaxLength) {
+      throw new ComputePoolError(
+        'CustomDataTooLarge',
+        `The node setup is too large for a VM's custom data: ${customData.length} base64 characters after ` +
+          `compression, Azure takes at most ${customDataMaxLength}. Make properties.nodeSetup.setupTask's ` +
+          'environmentVariables and secrets smaller (or fewer mountVolumes), e.g. pass large values in a file on a ' +
+          'mounted volume.',
+      );
+    }
     if (existing) {
       // Neither can change on an existing set (a set made before InfiniBand sizes got one placement group keeps it).
       model.singlePlacementGroup = existing.singlePlacementGroup ?? model.singlePlacementGroup;
@@ -215,25 +275,40 @@ export class VmssComputePool implements ComputePool {
       model.virtualMachineProfile.osProfile.linuxConfiguration.disablePasswordAuthentication =
         linux?.disablePasswordAuthentication ?? true;
     }
-    await this.call(() =>
-      this.options.client.virtualMachineScaleSets.createOrUpdate(
-        this.options.resourceGroup,
-        this.scaleSetName(definition.clusterKey),
-        model,
-        this.lro,
-      ),
-    );
+    return model;
   }
 
+  /**
+   * Grows the set to `targetCount` instances; never shrinks it. The monitor removes nodes only by deleting chosen
+   * instances, and Resource Manager may still count instances being deleted in the capacity: an absolute capacity
+   * below the current one would be a scale-in, where the platform picks which VMs go (running nodes maybe). So the
+   * capacity asked is max(current, target), with If-Match on the ETag read (retried after a concurrent change);
+   * when the deletions finish the capacity drops, and the next pass grows the set then.
+   */
   async resize(clusterKey: string, targetCount: number): Promise<void> {
-    await this.call(() =>
-      this.options.client.virtualMachineScaleSets.update(
-        this.options.resourceGroup,
-        this.scaleSetName(clusterKey),
-        { sku: { capacity: targetCount } },
-        this.lro,
-      ),
-    );
+    const name = this.scaleSetName(clusterKey);
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.current(clusterKey);
+      if (!existing) {
+        throw new ComputePoolError(
+          'ResourceNotFound',
+          `The scale set '${name}' of the cluster was not found.`,
+        );
+      }
+      const current = existing.sku?.capacity ?? 0;
+      if (targetCount <= current) return;
+      try {
+        await this.options.client.virtualMachineScaleSets.update(
+          this.options.resourceGroup,
+          name,
+          { sku: { capacity: targetCount } },
+          { ...this.lro, ...(existing.etag ? { ifMatch: existing.etag } : {}) },
+        );
+        return;
+      } catch (error: unknown) {
+        if (!preconditionFailed(error) || attempt >= conditionalWriteAttempts) throw asPoolError(error);
+      }
+    }
   }
 
   /**
