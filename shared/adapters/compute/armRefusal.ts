@@ -18,8 +18,27 @@ const transientCodes = new Set([
   'AnotherOperationInProgress',
 ]);
 
+/**
+ * OperationNotAllowed (409) is the compute provider's answer to a conflict that passes: "VM marked for deletion", an
+ * operation in progress on the VM or set, a state the VM is leaving. The same code also refuses a request over a
+ * quota ("... results in exceeding approved ... quota"), which does not pass: that one stays a refusal.
+ */
+function passingConflict(code: string, message: string): boolean {
+  return code === 'OperationNotAllowed' && !/quota/i.test(message);
+}
+
+/** Whether `error` is a conflict the same request gets past later (retried on the next pass, never recorded). */
+export function isTransientConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  const message = String(e?.message ?? '');
+  const lro = /^The long-running operation has failed\. ([A-Za-z]+)\. ([\s\S]*)$/.exec(message);
+  if (lro) return passingConflict(lro[1], lro[2]);
+  return typeof e?.code === 'string' && passingConflict(e.code, message);
+}
+
 export function armRefusalOf(error: unknown): ArmRefusal | undefined {
   const e = error as { code?: unknown; message?: unknown; statusCode?: unknown } | undefined;
+  if (isTransientConflict(error)) return undefined;
   // A failed long-running operation: core-lro reports "The long-running operation has failed. CODE. MESSAGE".
   const lro = /^The long-running operation has failed\. ([A-Za-z]+)\. ([\s\S]*)$/.exec(
     String(e?.message ?? ''),

@@ -13,7 +13,7 @@ import type {
 } from '@azure/arm-compute';
 import type { NetworkInterface, NetworkManagementClient } from '@azure/arm-network';
 import { clusterTag } from '../../contracts/nodeQueueNames';
-import { armRefusalOf, type ArmRefusal } from '../compute/armRefusal';
+import { armRefusalOf, isTransientConflict, type ArmRefusal } from '../compute/armRefusal';
 import type {
   FileServerHostSpec,
   FileServerHostState,
@@ -354,11 +354,19 @@ export class VmFileServerHosts implements FileServerHosts {
     };
   }
 
-  /** Sends one create; a refusal becomes the failed state, anything transient is thrown. */
+  /**
+   * Sends one create; a refusal becomes the failed state, a conflict that passes (409 OperationNotAllowed: an
+   * operation in progress, a VM being deleted) leaves the server creating for the next pass to ask again, anything
+   * else transient is thrown.
+   */
   private async start(detail: string, create: () => Promise<unknown>): Promise<FileServerHostState> {
     try {
       await create();
     } catch (error: unknown) {
+      if (isTransientConflict(error)) {
+        const message = String((error as { message?: unknown }).message ?? '');
+        return { state: 'creating', detail: `waiting to ask again (${detail}): ${message}` };
+      }
       const refusal = armRefusalOf(error);
       if (refusal) return { state: 'failed', ...refusal };
       throw error;
