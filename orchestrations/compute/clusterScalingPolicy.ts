@@ -113,6 +113,21 @@ export function planCluster(
   // Instances the platform is deleting already: neither counted nor deleted again (Resource Manager refuses a
   // delete naming an instance that is no longer active, which would fail the whole pass).
   const livePool = s.poolNodes.filter((n) => n.state !== 'deleting');
+  if (!keepSize) {
+    // A record of an instance being deleted that says it takes work: its agent started again during the delete
+    // (registered anew: the record went when the delete was accepted). Leaving, so no job is granted the dying node;
+    // the record goes once the instance is gone.
+    for (const node of s.poolNodes) {
+      const record = node.state === 'deleting' ? records.get(node.nodeId) : undefined;
+      if (record && (record.state === 'idle' || record.state === 'preparing') && !granted(node.nodeId)) {
+        plan.markLeaving.push({
+          nodeId: node.nodeId,
+          reason: 'the VM is being deleted',
+          deallocation: 'waitforjobcompletion',
+        });
+      }
+    }
+  }
   for (const node of livePool) {
     const record = records.get(node.nodeId);
     let current: NodeState = record?.state ?? 'preparing';

@@ -749,3 +749,20 @@ test("node events: a task's exit is kept in its node's record (the newest 16), f
   expect(node?.taskExits?.k69).toEqual({ signal: 'SIGTERM', reason: 'killed', time: iso(831) });
   expect(node?.taskExits?.t).toBeUndefined(); // the oldest went first
 });
+
+test('a node whose agent registered again while its instance is being deleted leaves: no job is granted it', () => {
+  const records = [node('a', 'idle'), node('b', 'preparing'), node('c', 'running'), node('d', 'idle')];
+  const poolNodes = records.map((r) => ({
+    nodeId: r.nodeId,
+    state: r.nodeId === 'd' ? ('running' as const) : ('deleting' as const),
+    createdTime: r.createdTime,
+  }));
+  const scale = { mode: 'manual' as const, targetNodeCount: 1, deallocation: 'requeue' as const };
+  const plan = planCluster(snapshot(records, { scale, poolNodes }));
+  expect(plan.markLeaving).toEqual([
+    { nodeId: 'a', reason: 'the VM is being deleted', deallocation: 'waitforjobcompletion' },
+    { nodeId: 'b', reason: 'the VM is being deleted', deallocation: 'waitforjobcompletion' },
+  ]);
+  expect(plan.deleteNodes).toEqual([]);
+  expect(plan.currentNodeCount).toBe(1);
+});
