@@ -98,7 +98,7 @@ export function createStaticFileHandler(
     const extension = path.extname(relative).toLowerCase();
     let found = relative === '' ? undefined : await findFile(options.roots, relative);
     let served = relative;
-    if (!found && extension === '' && relative.includes('/')) {
+    if (!found && extension === '' && relative !== '' && requested.replace(/^\/+/, '').includes('/')) {
       // A client route without its '#' (/dashboard/workspaces/rg/ws): the page served here would load its relative
       // main.js and styles.css from /dashboard/workspaces/rg/ (404, a blank page). Send the browser to the folder.
       return {

@@ -214,7 +214,7 @@ describe('a client route without its #', () => {
   const location = (r: HttpResponseInit) => (r.headers as Record<string, string>).Location;
 
   test('a deeper extensionless path is sent to the dashboard folder (its relative scripts would 404)', async () => {
-    for (const p of ['workspaces/xss', 'workspaces/rg/ws/jobs', 'workspaces/rg/ws/']) {
+    for (const p of ['workspaces/xss', 'workspaces/rg/ws/jobs', 'workspaces/rg/ws/', 'workspaces/']) {
       const r = await get(p);
       expect({ p, status: r.status, location: location(r) }).toEqual({
         p,
