@@ -4,6 +4,8 @@
 import { checkClusterProperties, setupTaskMaxCharacters } from '../../shared/domain/clusterRules';
 import { ValidationError } from '../../shared/domain/errors';
 import type { JsonObject } from '../../shared/domain/specValidator';
+import { createCluster } from '../../shared/domain/services/clusterService';
+import { memoryScope, memoryServiceDeps } from '../support/memoryServiceDeps';
 
 function properties(setupTask: JsonObject): JsonObject {
   return {
@@ -50,4 +52,24 @@ test('secret values count when the service passes them (they reach the nodes sea
       'properties.nodeSetup.setupTask.secrets[0].value': 's'.repeat(20 * 1024),
     }),
   ).toThrow(ValidationError);
+});
+
+test("the cluster PUT counts the setup task's secret values", async () => {
+  const { deps } = memoryServiceDeps();
+  const ref = { kind: 'cluster' as const, ...memoryScope, name: 'big-secret' };
+  const body = {
+    properties: {
+      ...properties({
+        commandLine: 'echo hi',
+        environmentVariables: variables(40, 1024),
+        secrets: [{ name: 'TOKEN', value: 's'.repeat(20 * 1024) }],
+        stdOutErrPathPrefix: '$AZ_BATCHAI_MOUNT_ROOT/logs',
+      }),
+      userAccountSettings: { adminUserName: 'admin', adminUserSshPublicKey: 'ssh-rsa AAAA' },
+    },
+  };
+  await expect(createCluster(deps, ref, body)).rejects.toMatchObject({
+    target: 'properties.nodeSetup.setupTask.environmentVariables',
+    message: expect.stringContaining("'properties.nodeSetup.setupTask' is too large"),
+  });
 });

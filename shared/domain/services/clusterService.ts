@@ -66,7 +66,7 @@ function sameVmSizeSpelling(existing: JsonObject, properties: JsonObject): JsonO
 export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: unknown): Promise<PutResult> {
   validateRef(ref);
   const { secrets, properties } = validateCreateBody('ClusterCreateParameters', body);
-  checkClusterProperties(properties);
+  checkClusterProperties(properties, secrets);
   const workspace = await requireWorkspace(deps, ref, true);
   await checkQuotas(deps, ref, workspace.record.location, properties, properties.scaleSettings as JsonObject);
   const nodeSetup = properties.nodeSetup as JsonObject | undefined;
