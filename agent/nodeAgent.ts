@@ -189,6 +189,8 @@ export class NodeAgent {
   /** Exits whose report failed: sent again after each heartbeat that got through. */
   private readonly unreported = new Set<string>();
   private readonly imds: MetadataServiceClient | undefined;
+  /** A VM's own id (IMDS), on every event it sends. */
+  private vmId: string | undefined;
   private watcher: ScheduledEventsWatcher | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -261,8 +263,14 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     this.storage = createAgentStorage(this.config.storage);
-    // The config parser guarantees one of the two.
-    this.nodeId = this.config.nodeId ?? (await this.imds!.computeName());
+    // The config parser guarantees one of the two. A VM also knows its own id, which its events carry (a scale set
+    // reuses instance ids, so a later VM may get this node id).
+    if (this.config.nodeId !== undefined) this.nodeId = this.config.nodeId;
+    else {
+      const identity = await this.imds!.computeIdentity();
+      this.nodeId = identity.name;
+      this.vmId = identity.vmId;
+    }
     this.telemetry = this.telemetry?.withProperties({ nodeId: this.nodeId });
     const stateDir = path.join(this.config.workRoot, 'state');
     fs.mkdirSync(stateDir, { recursive: true });
@@ -490,6 +498,7 @@ export class NodeAgent {
       nodeId: this.nodeId,
       clusterKey: this.config.clusterKey,
       time,
+      ...(this.vmId !== undefined ? { vmId: this.vmId } : {}),
       ...body,
     } as NodeEvent;
     await this.eventsQueue.sendMessage(encodeQueueMessage(event));

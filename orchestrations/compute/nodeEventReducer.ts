@@ -84,14 +84,22 @@ function keptTaskTimes(
  */
 export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent): NodeRecord | undefined {
   if (!current && event.kind !== 'registered') return undefined;
-  const record: NodeRecord = current ?? {
-    nodeId: event.nodeId,
-    clusterKey: event.clusterKey,
-    state: 'preparing',
-    createdTime: event.time,
-    runningTaskIds: [],
-    runningJobIds: [],
-  };
+  // A scale set reuses instance ids, so one node id can name two VMs in turn: an event of the VM before the
+  // record's (late: left on the queue) is not this node's, and a new VM's registration starts a record of its own.
+  const anotherVm = current?.vmId !== undefined && event.vmId !== undefined && event.vmId !== current.vmId;
+  if (anotherVm && event.kind !== 'registered') return undefined;
+  if (anotherVm && Date.parse(event.time) < Date.parse(current!.createdTime)) return undefined;
+  const record: NodeRecord =
+    current && !anotherVm
+      ? current
+      : {
+          nodeId: event.nodeId,
+          clusterKey: event.clusterKey,
+          state: 'preparing',
+          createdTime: event.time,
+          runningTaskIds: [],
+          runningJobIds: [],
+        };
   const fresher = !record.lastHeartbeatTime || Date.parse(event.time) >= Date.parse(record.lastHeartbeatTime);
   const seen = fresher ? { lastHeartbeatTime: event.time } : {};
   switch (event.kind) {
@@ -100,6 +108,7 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
         {
           ...record,
           ...seen,
+          ...(event.vmId !== undefined ? { vmId: event.vmId } : {}),
           vmSize: event.vmSize,
           cpuCount: event.cpuCount,
           gpuCount: event.gpuCount,

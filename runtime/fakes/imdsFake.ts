@@ -30,6 +30,8 @@ export interface ImdsFake {
 
 export interface ImdsFakeOptions {
   computeName?: string;
+  /** The VM's own id (compute `vmId`); default a fixed GUID. */
+  vmId?: string;
   /** Managed identity client id -> the access token IMDS hands out for it (any resource). */
   identityTokens?: Record<string, string>;
 }
@@ -74,7 +76,12 @@ export async function startImdsFake(options: ImdsFakeOptions = {}): Promise<Imds
       return;
     }
     if (url.pathname === '/metadata/instance/compute' && req.method === 'GET') {
-      answer(200, { name: options.computeName ?? 'local-vm', vmSize: 'Standard_D2_v3', location: 'local' });
+      answer(200, {
+        name: options.computeName ?? 'local-vm',
+        vmId: options.vmId ?? '6f3c1c2a-0d6e-4f1e-9a53-0b7d1f6c2e01',
+        vmSize: 'Standard_D2_v3',
+        location: 'local',
+      });
       return;
     }
     if (url.pathname !== '/metadata/scheduledevents') {

@@ -39,6 +39,11 @@ interface NodeEventBase {
   clusterKey: string;
   /** When the agent produced the event (ISO 8601); stale events are ignored by time. */
   time: string;
+  /**
+   * The VM's own id (IMDS compute `vmId`; VM nodes, agents 1.2.0 on; optional, older readers skip it). A scale set
+   * reuses instance ids, so a node id can name a later VM: an event of an earlier VM is told apart by it.
+   */
+  vmId?: string;
 }
 
 export interface NodeRegistered extends NodeEventBase {
@@ -220,6 +225,7 @@ export function parseNodeEvent(value: unknown): NodeEvent {
     nodeId: requireString(obj, 'nodeId', 'message', 256),
     clusterKey: requireString(obj, 'clusterKey', 'message', 1024),
     time: requireTimestamp(obj, 'time', 'message'),
+    ...(obj.vmId === undefined ? {} : { vmId: requireString(obj, 'vmId', 'message', 64) }),
   };
   switch (kind) {
     case 'registered': {

@@ -50,6 +50,8 @@ export interface NodeRecord {
    * as it continued as new) still learns it from its node check.
    */
   taskExits?: Record<string, NodeTaskExit>;
+  /** The VM this record is of (its registration's `vmId`): events of another VM with this node id are not its. */
+  vmId?: string;
 }
 
 /** A task's exit as its node reported it (the taskExited event's fields). */

@@ -234,6 +234,54 @@ test("node events: a heartbeat repeating a task's exit records it, so a late exi
   expect(again?.taskExits).toEqual(recorded.taskExits);
 });
 
+test('node events: a scale set reuses instance ids; an earlier VM of the same node id is not this node', () => {
+  // The record is of VM b (registered 10 s ago); VM a had the same node id before it and was deleted.
+  const current = setUpNode({ vmId: 'b', state: 'running', runningTaskIds: ['t'], runningJobIds: ['j'] });
+  // A late heartbeat or exit of VM a (left on the queue) changes nothing.
+  expect(
+    applyNodeEvent(current, {
+      ...eventBase,
+      vmId: 'a',
+      kind: 'heartbeat',
+      time: iso(500),
+      runningTaskIds: [],
+    }),
+  ).toBeUndefined();
+  expect(
+    applyNodeEvent(current, { ...taskExit, vmId: 'a', attempt: 1, reason: 'exited', exitCode: 0 }),
+  ).toBeUndefined();
+  // Its late registration (made before this record) neither.
+  const registered = {
+    ...eventBase,
+    kind: 'registered' as const,
+    vmSize: 'S',
+    cpuCount: 1,
+    gpuCount: 0,
+    agentVersion: '1.2.0',
+  };
+  expect(applyNodeEvent(current, { ...registered, vmId: 'a', time: iso(20_000) })).toBeUndefined();
+  // A later VM c registering under this node id starts a record of its own.
+  expect(applyNodeEvent(current, { ...registered, vmId: 'c', time: iso(100) })).toMatchObject({
+    vmId: 'c',
+    state: 'preparing',
+    createdTime: iso(100),
+    runningTaskIds: [],
+  });
+  // VM b's own events still apply; so do those of agents that send no vmId.
+  expect(
+    applyNodeEvent(current, {
+      ...eventBase,
+      vmId: 'b',
+      kind: 'heartbeat',
+      time: iso(500),
+      runningTaskIds: ['t'],
+    }),
+  ).toBeDefined();
+  expect(
+    applyNodeEvent(current, { ...eventBase, kind: 'heartbeat', time: iso(500), runningTaskIds: ['t'] }),
+  ).toBeDefined();
+});
+
 test('node events: setup success makes a node idle, tasks make it running, an old heartbeat changes nothing', () => {
   const base = { schema: 'batchai.nodeEvent' as const, version: 1 as const, nodeId: 'n', clusterKey: 'c' };
   let record = applyNodeEvent(undefined, {

@@ -175,6 +175,8 @@ test('node events are validated by kind', () => {
     time: '2026-01-01T00:00:00Z',
   };
   expect(parseNodeEvent({ ...base, kind: 'heartbeat' })).toMatchObject({ runningTaskIds: [] });
+  expect(parseNodeEvent({ ...base, vmId: 'vm-1', kind: 'heartbeat' })).toMatchObject({ vmId: 'vm-1' });
+  expect(parseNodeEvent({ ...base, kind: 'heartbeat' })).not.toHaveProperty('vmId');
   const exit = { taskId: 't', exitCode: 0, reason: 'exited', time: '2026-01-01T00:00:00Z' };
   expect(parseNodeEvent({ ...base, kind: 'heartbeat', exits: [exit] })).toMatchObject({ exits: [exit] });
   expect(() =>

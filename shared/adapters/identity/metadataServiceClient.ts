@@ -86,9 +86,16 @@ export class MetadataServiceClient {
 
   /** The VM's name (for a scale set VM, `<scaleSet>_<instanceId>`): a VM node's id. */
   async computeName(): Promise<string> {
+    return (await this.computeIdentity()).name;
+  }
+
+  /** The VM's name and its own id (`vmId`, unique per VM: a scale set reuses the instance ids in names). */
+  async computeIdentity(): Promise<{ name: string; vmId?: string }> {
     const response = await this.request('GET', `/metadata/instance/compute?${instanceApi}`);
-    const body = (await response.json()) as { name?: unknown };
+    const body = (await response.json()) as { name?: unknown; vmId?: unknown };
     if (typeof body.name !== 'string' || !body.name) throw new Error('IMDS compute metadata has no name.');
-    return body.name;
+    return typeof body.vmId === 'string' && body.vmId
+      ? { name: body.name, vmId: body.vmId }
+      : { name: body.name };
   }
 }
