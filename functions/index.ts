@@ -11,6 +11,7 @@ import './api/jobsApi';
 import './api/providerApi';
 import './api/roleAssignmentsApi';
 import './api/pendingOperationsTimer';
+import './api/operationsPurgeTimer';
 import './compute/clusterCommandsTrigger';
 import './compute/nodeEventsTrigger';
 import '../orchestrations/compute/clusterMonitorOrchestrator';

@@ -106,4 +106,9 @@ export interface ResourceStore {
    * running job being stopped, a cascade, a file server), advanced by a timer so none depends on a client polling.
    */
   listInProgressOperations(page: PageRequest): Promise<Page<Stored<OperationRecord>>>;
+  /**
+   * Deletes at most `max` operations that ended before `endedBefore` (ISO 8601); returns how many went. Their status
+   * URLs then answer 404, as ARM's do once an operation's record has expired.
+   */
+  deleteOperationsEndedBefore(endedBefore: string, max: number): Promise<number>;
 }

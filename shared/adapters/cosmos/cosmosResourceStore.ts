@@ -468,6 +468,29 @@ export class CosmosResourceStore implements ResourceStore {
     return { items, continuationToken: response.continuationToken || undefined };
   }
 
+  async deleteOperationsEndedBefore(endedBefore: string, max: number): Promise<number> {
+    const { resources } = await this.containers.operations.items
+      .query<{ id: string }>({
+        query:
+          "SELECT TOP @max c.id FROM c WHERE c.record.status != 'InProgress' AND c.record.endTime < @endedBefore",
+        parameters: [
+          { name: '@max', value: max },
+          { name: '@endedBefore', value: endedBefore },
+        ],
+      })
+      .fetchAll();
+    let deleted = 0;
+    for (const { id } of resources) {
+      try {
+        await this.containers.operations.item(id, id).delete();
+        deleted++;
+      } catch (error: unknown) {
+        if (cosmosStatusOf(error) !== 404) throw error; // gone meanwhile (another instance of the timer)
+      }
+    }
+    return deleted;
+  }
+
   async replaceOperation(operation: OperationRecord, etag: string): Promise<Stored<OperationRecord>> {
     try {
       const { resource } = await this.containers.operations

@@ -91,6 +91,29 @@ export async function advanceInProgressOperations(
   return result;
 }
 
+/** Operations that ended are deleted this many days later by default (OPERATION_RETENTION_DAYS). */
+export const defaultOperationRetentionDays = 7;
+
+/**
+ * Deletes the operations that ended more than `retentionDays` before `now`, `batch` at a time until none is left
+ * (one record per PUT, DELETE and terminate: kept for ever they would grow the store, and the in-progress query
+ * with it). Returns how many went.
+ */
+export async function purgeEndedOperations(
+  deps: ServiceDeps,
+  now: Date,
+  retentionDays: number,
+  batch = 500,
+): Promise<number> {
+  const before = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  let total = 0;
+  for (;;) {
+    const deleted = await deps.store.deleteOperationsEndedBefore(before, batch);
+    total += deleted;
+    if (deleted < batch) return total;
+  }
+}
+
 export const operationIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function reconcile(
