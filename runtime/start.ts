@@ -26,6 +26,8 @@ function log(message: string): void {
   process.stdout.write(`[start] ${message}\n`);
 }
 
+/** How long `npm start` keeps finished orchestration instances (see below). */
+const localHistoryRetentionDays = '1';
 /** The local cap of the queue triggers' idle polling backoff (see below); host.json says 2 s for Azure. */
 const localMaxPollingInterval = '00:00:01';
 
@@ -154,6 +156,9 @@ async function main(): Promise<void> {
       // at once, and this cap bounds the wait for those sent by node agents (node-events). The Functions host's own
       // app-setting override mechanism, so a value in the environment wins.
       AzureFunctionsJobHost__extensions__queues__maxPollingInterval: localMaxPollingInterval,
+      // The local engine holds finished orchestration instances in memory (about 26 KB each) until they are purged:
+      // one day locally (Azure's default 7 keeps them in its task hub's storage); a value in the environment wins.
+      DURABLE_HISTORY_RETENTION_DAYS: localHistoryRetentionDays,
       ...process.env,
       ...stack.appSettings(),
       ...loadOrCreateLocalSecrets(config.dataDir),
