@@ -283,12 +283,17 @@ describe('no starvation', () => {
 });
 
 describe('wait reasons', () => {
-  test('a cluster with 0 nodes and autoscale off says so', () => {
+  test("a cluster with 0 nodes and autoscale off says so, with each job's place in the queue", () => {
     const decision = scheduleCluster(
-      input({ nodes: [], queue: [job('j', 1)], limits: { maxNodeCount: 0, autoscale: false } }),
+      input({
+        nodes: [],
+        queue: [job('j', 1), job('k', 1), job('l', 1)],
+        limits: { maxNodeCount: 0, autoscale: false },
+      }),
     );
     expect(reasonOf(decision, 'j')).toMatchObject({ code: 'ClusterHasNoNodes', position: 1, nodesFree: 0 });
     expect(reasonOf(decision, 'j').message).toContain('autoscale is off');
+    expect(reasonOf(decision, 'l')).toMatchObject({ code: 'ClusterHasNoNodes', position: 3 });
   });
 
   test('a gang larger than the autoscale maximum names the maximum', () => {

@@ -56,10 +56,14 @@ export function scheduleCluster(raw: SchedulingInput): SchedulingDecision {
     nodesProvisioning: capacity.provisioningCount(),
   };
   // A job's position counts the waiting jobs ahead of it that can run: one too large for the cluster blocks nobody
-  // (and a pass does not always see those: scheduleJobsActivity reads them apart, now and then).
+  // (and a pass does not always see those: scheduleJobsActivity reads them apart, now and then). A job the cluster
+  // cannot run as it is (no nodes, too small) is told its place among all the waiting jobs: the order it starts in
+  // once the cluster grows (every job of a cluster with no nodes was 'position 1').
   let runnableAhead = 0;
+  let waitingAhead = 0;
   const waiting = blocked.map(({ job, kind }) => {
-    const position = runnableAhead + 1;
+    const position = (kind === 'unsatisfiable' ? waitingAhead : runnableAhead) + 1;
+    waitingAhead++;
     if (kind !== 'unsatisfiable') runnableAhead++;
     return {
       jobId: job.id,
