@@ -2,6 +2,7 @@
 // misspelt `jobPreperation` is silently lost), each said on stderr with the closest known name. Read from the
 // service's own OpenAPI document; a service that does not serve it gets no warning, and nothing is refused.
 import { unknownProperties } from '../shared/client/unknownProperties';
+import { closestMatch } from './closestMatch';
 import type { CommandContext } from './commandSpec';
 
 export async function warnUnknownProperties(
@@ -17,9 +18,10 @@ export async function warnUnknownProperties(
     return; // an older or other service: no warning
   }
   for (const unknown of unknownProperties(document, definition, body)) {
+    const suggestion = closestMatch(unknown.name, unknown.known);
     context.io.stderr(
       `Warning: '${unknown.path}' in '${file}' is not a property of ${definition}: the service ignores it.` +
-        `${unknown.suggestion ? ` Did you mean '${unknown.suggestion}'?` : ''}\n`,
+        `${suggestion ? ` Did you mean '${suggestion}'?` : ''}\n`,
     );
   }
 }

@@ -14,8 +14,10 @@ interface Schema {
 export interface UnknownProperty {
   /** JSON path of the property, e.g. `properties.jobPreperation`. */
   path: string;
-  /** The known property of that object it most resembles, if one is close. */
-  suggestion?: string;
+  /** Its name, e.g. `jobPreperation`. */
+  name: string;
+  /** The properties that object may have (to suggest the closest). */
+  known: string[];
 }
 
 function definitionsOf(document: unknown): Record<string, Schema> {
@@ -43,34 +45,6 @@ function flatten(schema: Schema, definitions: Record<string, Schema>, depth = 0)
   };
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(
-        row[j] + 1,
-        row[j - 1] + 1,
-        diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
-      );
-      diagonal = above;
-    }
-  }
-  return row[b.length];
-}
-
-function closest(name: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return bestDistance <= Math.max(2, Math.ceil(name.length / 3)) ? best : undefined;
-}
-
 function walk(
   value: unknown,
   schema: Schema,
@@ -89,12 +63,11 @@ function walk(
   for (const [name, child] of Object.entries(value as Record<string, unknown>)) {
     const childPath = path ? `${path}.${name}` : name;
     if (Object.hasOwn(properties, name)) walk(child, properties[name], childPath, definitions, found);
-    else if (!flat.additionalProperties && name !== '$schema')
-      found.push({ path: childPath, ...(closest(name, known) ? { suggestion: closest(name, known) } : {}) });
+    else if (!flat.additionalProperties && name !== '$schema') found.push({ path: childPath, name, known });
   }
 }
 
-/** The properties of `body` that `definitionName` of the OpenAPI `document` does not have, with suggestions. */
+/** The properties of `body` that `definitionName` of the OpenAPI `document` does not have. */
 export function unknownProperties(
   document: unknown,
   definitionName: string,
