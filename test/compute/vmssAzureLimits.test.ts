@@ -7,6 +7,7 @@ import type { ComputeManagementClient, VirtualMachineScaleSet } from '@azure/arm
 import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
 import { customDataMaxLength, VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
 import { ComputePoolError, type PoolDefinition } from '../../shared/ports/computePool';
+import { vmssAgentSettings } from './support/vmssAgentSettings';
 import { startArmFake, type ArmFake } from '../../runtime/fakes/armFake';
 import { waitFor } from '../support/testEnvironment';
 
@@ -38,19 +39,7 @@ function definition(
     subnetId,
     adminUserName: 'me',
     adminSshPublicKey: 'ssh-rsa AAAAB3Nza me@host',
-    agent: {
-      clusterKey,
-      vmSize: 'Standard_NC6s_v3',
-      cpuCount: 6,
-      gpuCount: 1,
-      nodeEventsQueue: 'node-events',
-      setupOutputContainer: 'node-setup-output',
-      heartbeatIntervalMs: 15_000,
-      taskPollIntervalMs: 1_000,
-      scheduledEventsPollIntervalMs: 1_000,
-      mountVolumes: [],
-      ...agent,
-    },
+    agent: { ...vmssAgentSettings(clusterKey, 'Standard_NC6s_v3'), ...agent },
     ...overrides,
   } as PoolDefinition;
 }

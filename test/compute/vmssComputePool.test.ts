@@ -7,6 +7,7 @@ import { parseAgentConfig } from '../../shared/contracts/agentConfig';
 import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
 import { VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
 import { ComputePoolError, type PoolDefinition } from '../../shared/ports/computePool';
+import { vmssAgentSettings } from './support/vmssAgentSettings';
 import { startArmFake, type ArmFake } from '../../runtime/fakes/armFake';
 import { waitFor } from '../support/testEnvironment';
 
@@ -41,15 +42,7 @@ function definition(overrides: Partial<PoolDefinition> = {}): PoolDefinition {
     adminUserName: 'me',
     adminSshPublicKey: 'ssh-rsa AAAAB3Nza me@host',
     agent: {
-      clusterKey,
-      vmSize: 'STANDARD_NC6',
-      cpuCount: 6,
-      gpuCount: 1,
-      nodeEventsQueue: 'node-events',
-      setupOutputContainer: 'node-setup-output',
-      heartbeatIntervalMs: 15_000,
-      taskPollIntervalMs: 1_000,
-      scheduledEventsPollIntervalMs: 1_000,
+      ...vmssAgentSettings(clusterKey, 'STANDARD_NC6'),
       setupTask: { commandLine: 'nvidia-smi' },
       mountVolumes: [{ kind: 'nfs', relativeMountPath: 'nfs', server: '10.0.0.4', sourceDirectory: '/data' }],
     },
