@@ -141,6 +141,94 @@ describe('a process a task started in a session of its own', () => {
   });
 });
 
+describe('the contact lease (VMs: contactLeaseMs)', () => {
+  /** An agent whose lease is checked as start() does it (every quarter of the lease, at most each second). */
+  function leased(leaseMs: number): AgentHarness {
+    const harness = agentHarness({ contactLeaseMs: leaseMs });
+    const check = harness.inner.checkContactLease as () => void;
+    harness.inner.leaseTimer = setInterval(() => check.call(harness.agent), leaseMs / 4);
+    return harness;
+  }
+
+  const heartbeat = (harness: AgentHarness): Promise<void> =>
+    (harness.inner.heartbeat as () => Promise<void>).call(harness.agent);
+
+  async function startedPid(harness: AgentHarness, taskId: string): Promise<number> {
+    await harness.waitFor((e) => e.kind === 'taskStarted' && e.taskId === taskId);
+    const running = harness.inner.running as Map<string, { pid?: number }>;
+    for (let i = 0; i < 100 && running.get(taskId)?.pid === undefined; i++) await delay(20);
+    return running.get(taskId)!.pid!;
+  }
+
+  test('stops the tasks of a node no event got through from for the lease: reported lost once events get through', async () => {
+    h = leased(1_000);
+    await h.handle(runTask('l1', 'sleep 600'));
+    const pid = await startedPid(h, 'l1');
+    h.eventsDown.value = true;
+    for (let i = 0; i < 100 && runs(pid); i++) await delay(50);
+    expect(runs(pid)).toBe(false);
+    expect(h.log.some((line) => line.startsWith('error: No node event got through'))).toBe(true);
+    expect(h.sent.some((e) => e.kind === 'taskExited')).toBe(false); // nothing gets through yet
+    h.eventsDown.value = false;
+    await heartbeat(h);
+    const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'l1');
+    // nodeLost: the job runs again (a new attempt), it is not failed by its user's exit code
+    expect([exit.reason, exit.signal]).toEqual(['nodeLost', 'SIGTERM']);
+    expect(String(exit.message)).toMatch(/contact lease is 1 s.*stopped, to run again elsewhere/);
+    expect(h.log).toContain('info: node events get through again: taking tasks again');
+  });
+
+  test('a task that ignores SIGTERM is killed after the grace (a quarter of the lease)', async () => {
+    h = leased(1_000);
+    await h.handle(runTask('l2', "trap '' TERM; sleep 600"));
+    const pid = await startedPid(h, 'l2');
+    h.eventsDown.value = true;
+    for (let i = 0; i < 100 && runs(pid); i++) await delay(50);
+    expect(runs(pid)).toBe(false);
+    h.eventsDown.value = false;
+    await heartbeat(h);
+    const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'l2');
+    expect([exit.reason, exit.signal]).toEqual(['nodeLost', 'SIGKILL']);
+  });
+
+  test('keeps the tasks of a node whose events get through, and keeps the first reason of a task being ended', async () => {
+    h = leased(1_000);
+    await h.handle(runTask('l3', 'sleep 600'));
+    const pid = await startedPid(h, 'l3');
+    for (let i = 0; i < 10; i++) {
+      await heartbeat(h); // every 300 ms: well within the lease
+      await delay(300);
+    }
+    expect(runs(pid)).toBe(true);
+    expect(h.log.some((line) => line.includes('No node event got through'))).toBe(false);
+    // A kill under way (its reason: a terminate) is not turned into a node loss by a lease that runs out after it.
+    await h.handle({ kind: 'killTask', taskId: 'l3', signal: 'SIGTERM', reason: 'terminate' });
+    const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'l3');
+    expect(exit.reason).toBe('killed');
+  });
+
+  test('takes no task while cut off, and takes them again once an event gets through', async () => {
+    h = leased(1_000);
+    let polls = 0;
+    h.inner.taskQueue = {
+      receiveMessages: async () => {
+        polls++;
+        return { receivedMessageItems: [] };
+      },
+    };
+    h.eventsDown.value = true;
+    for (let i = 0; i < 100 && h.inner.contactLost === undefined; i++) await delay(50);
+    expect(h.inner.contactLost).toBeDefined();
+    h.inner.pollLoop = (h.inner.pollTasks as () => Promise<void>).call(h.agent);
+    await delay(500);
+    expect(polls).toBe(0);
+    h.eventsDown.value = false;
+    await heartbeat(h);
+    for (let i = 0; i < 100 && polls === 0; i++) await delay(50);
+    expect(polls).toBeGreaterThan(0);
+  });
+});
+
 test('an agent that stops reports the exit of a task that ignores SIGTERM (SIGKILLed after the grace)', async () => {
   h = agentHarness();
   await h.handle(runTask('t8', "trap '' TERM; sleep 600"));

@@ -95,9 +95,10 @@ import { TaskRunTelemetry } from './agentTelemetry';
 
 /**
  * Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`; 1.1.1:
- * the same, and heartbeats carry the setup outcome; 1.2.0: they also repeat the newest tasks' exits).
+ * the same, and heartbeats carry the setup outcome; 1.2.0: they also repeat the newest tasks' exits; 1.3.0: the same
+ * messages, and a VM's tasks stop when its contact lease runs out).
  */
-export const agentVersion = '1.2.0';
+export const agentVersion = '1.3.0';
 
 /** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
 function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {
@@ -148,6 +149,8 @@ interface RunningTask {
   pid?: number;
   /** Signals kill messages had it sent: the same signal asked again is not sent again (see kill()). */
   killSignals?: Set<NodeJS.Signals>;
+  /** Stopped because the node's contact lease ran out (see checkContactLease()). */
+  stoppedForLease?: boolean;
 }
 
 type SetupState = NodeSetupOutcome;
@@ -160,6 +163,8 @@ const finishedTasksKept = 4_096;
 const leftoverGraceMs = 3_000;
 /** How long a task the previous agent left running gets between SIGTERM and SIGKILL. */
 const orphanStopGraceMs = 10_000;
+/** A task stopped because the contact lease ran out gets a quarter of the lease, at most this, before SIGKILL. */
+const leaseStopGraceMaxMs = 10_000;
 
 export class NodeAgent {
   private storage!: AgentStorage;
@@ -194,6 +199,11 @@ export class NodeAgent {
   private watcher: ScheduledEventsWatcher | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** When (performance.now()) the last node event that got through was sent: the contact lease runs from there. */
+  private lastContact = performance.now();
+  /** Why the node is taken for lost while its contact lease has run out (its tasks stopped, none taken); else unset. */
+  private contactLost: string | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
   /**
    * Set by an eviction notice (Preempt, Terminate): the node is going away, so a task sent to it now is not started
    * but reported evicted at once, and its job is requeued on another node instead of dying with this one.
@@ -305,6 +315,14 @@ export class NodeAgent {
     });
     this.log('info', `registered node ${this.nodeId} (task queue ${taskQueueName})`);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
+    const lease = this.config.contactLeaseMs;
+    if (lease !== undefined) {
+      this.leaseTimer = setInterval(() => this.checkContactLease(), Math.min(1_000, lease / 4));
+      this.log(
+        'info',
+        `contact lease ${lease / 1000} s: tasks stop when no node event gets through for that long`,
+      );
+    }
     await this.recoverTasks(journaled);
     // Local nodes may share one Docker engine: only a VM's agent owns all the prepared images it finds.
     if (this.config.mode === 'vm' && (await this.hasDocker())) await this.preparedImages.removeLeftovers();
@@ -383,6 +401,7 @@ export class NodeAgent {
     this.watcher?.stop();
     this.counters?.stop();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     for (const task of this.running.values()) {
       task.end ??= { reason: 'nodeLost', message: 'The node agent stopped.' };
       this.signalTask(task, 'SIGTERM');
@@ -501,7 +520,46 @@ export class NodeAgent {
       ...(this.vmId !== undefined ? { vmId: this.vmId } : {}),
       ...body,
     } as NodeEvent;
+    const sentAt = performance.now();
     await this.eventsQueue.sendMessage(encodeQueueMessage(event));
+    this.lastContact = Math.max(this.lastContact, sentAt);
+    if (this.contactLost) {
+      this.contactLost = undefined;
+      this.log('info', 'node events get through again: taking tasks again');
+    }
+  }
+
+  /**
+   * The contact lease (VMs; AgentConfig.contactLeaseMs): once no node event got through for the lease (the node
+   * cut off from the control plane, or its queue down), the control plane is about to take the node for lost and
+   * run its jobs again elsewhere, so its tasks are stopped first (SIGTERM, SIGKILL after a grace) and their exits
+   * say the node was lost (their jobs are requeued, not failed: the exits are reported once events get through).
+   * No task is taken until an event gets through again. A job is so never running on a cut-off VM beside its next
+   * attempt, which the VM's deletion alone (minutes) would not ensure.
+   */
+  private checkContactLease(): void {
+    const lease = this.config.contactLeaseMs;
+    if (lease === undefined || this.stopped) return;
+    const silentMs = performance.now() - this.lastContact;
+    if (silentMs <= lease) return;
+    if (!this.contactLost) {
+      this.contactLost =
+        `No node event got through for ${Math.round(silentMs / 1000)} s (the node's contact lease is ` +
+        `${lease / 1000} s): the node was taken for lost and its tasks were stopped, to run again elsewhere.`;
+      this.log('error', `${this.contactLost} Taking no task until an event gets through.`);
+      this.telemetry?.exception(new Error(this.contactLost), { stage: 'contactLease' });
+    }
+    const graceMs = Math.min(leaseStopGraceMaxMs, lease / 4);
+    for (const task of this.running.values()) {
+      if (task.stoppedForLease) continue;
+      task.stoppedForLease = true;
+      // A task being ended already (a kill, an eviction) keeps that first reason.
+      task.end ??= { reason: 'nodeLost', message: this.contactLost };
+      this.signalTask(task, 'SIGTERM');
+      setTimeout(() => {
+        if (this.running.get(task.message.taskId) === task) this.signalTask(task, 'SIGKILL');
+      }, graceMs).unref();
+    }
   }
 
   /**
@@ -779,6 +837,11 @@ export class NodeAgent {
     while (!this.stopped) {
       let received = 0;
       this.taskPollWoken = false;
+      if (this.contactLost) {
+        // Cut off: a task taken now would be stopped at once (its job runs elsewhere); the message stays queued.
+        await this.waitForTaskPoll(this.config.taskPollIntervalMs);
+        continue;
+      }
       try {
         const response = await this.taskQueue.receiveMessages({
           numberOfMessages: taskBatchSize,

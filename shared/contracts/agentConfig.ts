@@ -5,6 +5,7 @@ import { ContractError } from './contractError';
 import { checkSchemaHeader } from './schemaVersion';
 import {
   optionalEnvironment,
+  optionalInteger,
   optionalSealed,
   optionalString,
   rejectPlainSecrets,
@@ -118,6 +119,14 @@ export interface AgentConfig {
   /** Container of node setup output: `<clusterTag>/<nodeId>/stdout.txt` and `stderr.txt`. */
   setupOutputContainer: string;
   heartbeatIntervalMs: number;
+  /**
+   * VMs: how long the node may go without any node event getting through before its agent takes it for lost and
+   * stops its running tasks (SIGTERM, then SIGKILL after a grace of a quarter of this, at most 10 s), taking no
+   * task until an event gets through again. The control plane takes a node for lost only after its own lost-after
+   * time (twice this), so a VM cut off from it has stopped its job's processes before the job runs again elsewhere.
+   * Unset: no lease (local nodes, whose processes the local pool stops itself before their jobs run again).
+   */
+  contactLeaseMs?: number;
   taskPollIntervalMs: number;
   /**
    * Base URL of the Instance Metadata Service: http://169.254.169.254 on Azure (the default in 'vm' mode). Local
@@ -341,6 +350,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
     nodeEventsQueue: requireString(obj, 'nodeEventsQueue', 'config', 63),
     setupOutputContainer: requireString(obj, 'setupOutputContainer', 'config', 63),
     heartbeatIntervalMs: requireInteger(obj, 'heartbeatIntervalMs', 'config', 100, 600_000),
+    contactLeaseMs: optionalInteger(obj, 'contactLeaseMs', 'config', 1_000, 3_600_000),
     taskPollIntervalMs: requireInteger(obj, 'taskPollIntervalMs', 'config', 50, 60_000),
     metadataServiceUrl,
     scheduledEventsPollIntervalMs: requireInteger(

@@ -76,3 +76,18 @@ test('COMPUTE_LOCAL_MAX_NODES sets the cap (default 32); a bad value is a config
   expect(() => localMaxNodes({ COMPUTE_LOCAL_MAX_NODES: '0' })).toThrow(/COMPUTE_LOCAL_MAX_NODES/);
   expect(() => localMaxNodes({ COMPUTE_LOCAL_MAX_NODES: 'many' })).toThrow(/COMPUTE_LOCAL_MAX_NODES/);
 });
+
+test("a local node's agent has no contact lease (the pool stops a lost node's processes itself)", async () => {
+  const pool = newPool();
+  const clusterKey = 'sub/rg/ws/clusters/leased';
+  await pool.ensurePool({
+    ...definition(clusterKey),
+    agent: { scheduledEventsPollIntervalMs: 1000, contactLeaseMs: 5_000 },
+  } as unknown as PoolDefinition);
+  await pool.resize(clusterKey, 1);
+  const clusterDir = path.join(nodesRoot(dataDir), clusterTag(clusterKey));
+  const [node] = fs.readdirSync(clusterDir).filter((name) => name.startsWith('node-'));
+  const config = JSON.parse(fs.readFileSync(path.join(clusterDir, node!, 'agent.json'), 'utf8')) as object;
+  expect(config).not.toHaveProperty('contactLeaseMs');
+  await pool.deletePool(clusterKey);
+});

@@ -169,6 +169,9 @@ export class LocalComputePool implements ComputePool {
       // Local nodes only poll IMDS when a fake is configured: polling it often costs little and shortens the
       // eviction notice -> requeue path (VMs keep the pool definition's interval).
       scheduledEventsPollIntervalMs: Math.min(definition.agent.scheduledEventsPollIntervalMs, 250),
+      // No contact lease: this pool stops a lost local node's processes itself before its jobs run again (a lease
+      // would only stop jobs of a node whose events are slow under the machine's load).
+      contactLeaseMs: undefined,
       // The node's own copy of the cluster's node data key: only in this file, readable by its owner only.
       nodeDataKey: access?.nodeDataKey.toString('base64'),
     };
