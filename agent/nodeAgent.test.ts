@@ -207,6 +207,28 @@ describe('the contact lease (VMs: contactLeaseMs)', () => {
     expect(exit.reason).toBe('killed');
   });
 
+  test('hands the rest of the lease to the task launcher while events get through (it stops the tasks of a hung agent)', async () => {
+    h = leased(2_000);
+    const renewals: [number, number][] = [];
+    h.inner.launcher = {
+      renewLease: (ms: number, graceMs: number) => renewals.push([ms, graceMs]),
+      stop: () => undefined,
+    };
+    await heartbeat(h);
+    await delay(1_200);
+    expect(renewals.length).toBeGreaterThan(0);
+    for (const [ms, graceMs] of renewals) {
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThanOrEqual(2_000);
+      expect(graceMs).toBe(500);
+    }
+    h.eventsDown.value = true;
+    for (let i = 0; i < 100 && h.inner.contactLost === undefined; i++) await delay(50);
+    const before = renewals.length;
+    await delay(1_000);
+    expect(renewals.length).toBe(before); // cut off: no renewal (the agent stops the tasks itself)
+  });
+
   test('takes no task while cut off, and takes them again once an event gets through', async () => {
     h = leased(1_000);
     let polls = 0;

@@ -535,13 +535,20 @@ export class NodeAgent {
    * run its jobs again elsewhere, so its tasks are stopped first (SIGTERM, SIGKILL after a grace) and their exits
    * say the node was lost (their jobs are requeued, not failed: the exits are reported once events get through).
    * No task is taken until an event gets through again. A job is so never running on a cut-off VM beside its next
-   * attempt, which the VM's deletion alone (minutes) would not ensure.
+   * attempt, which the VM's deletion alone (minutes) would not ensure. While the lease holds, the task launcher gets
+   * the rest of it, and stops the tasks itself should this agent hang (agent/taskLauncher.ts).
    */
   private checkContactLease(): void {
     const lease = this.config.contactLeaseMs;
     if (lease === undefined || this.stopped) return;
     const silentMs = performance.now() - this.lastContact;
-    if (silentMs <= lease) return;
+    const graceMs = Math.min(leaseStopGraceMaxMs, lease / 4);
+    if (silentMs <= lease) {
+      // The task launcher holds the rest of the lease: were this agent to hang (no more renewals), it stops the
+      // tasks itself when the lease runs out, as this check would have.
+      this.launcher?.renewLease(lease - silentMs, graceMs);
+      return;
+    }
     if (!this.contactLost) {
       this.contactLost =
         `No node event got through for ${Math.round(silentMs / 1000)} s (the node's contact lease is ` +
@@ -549,7 +556,6 @@ export class NodeAgent {
       this.log('error', `${this.contactLost} Taking no task until an event gets through.`);
       this.telemetry?.exception(new Error(this.contactLost), { stage: 'contactLease' });
     }
-    const graceMs = Math.min(leaseStopGraceMaxMs, lease / 4);
     for (const task of this.running.values()) {
       if (task.stoppedForLease) continue;
       task.stoppedForLease = true;

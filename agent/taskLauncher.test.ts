@@ -204,3 +204,37 @@ test('the launcher can be started through a wrapper (on VMs: a scope of the jobs
     await wrapped.stop();
   }
 });
+
+describe('the contact lease the agent renews (VMs)', () => {
+  test('runs out unrenewed (the agent hung): every task is stopped and reported lost, SIGKILL after the grace', async () => {
+    const own = new TaskLauncher(path.join(dir, 'pipes-lease'), () => undefined);
+    try {
+      const polite = await own.launch(options('sleep 30'));
+      const stubborn = await own.launch(options("trap '' TERM; sleep 30 & wait; sleep 30"));
+      await Promise.all([polite.started, stubborn.started]);
+      own.renewLease(600, 300);
+      const lost = expect.stringMatching(/did not renew its contact lease/);
+      expect(await polite.done).toEqual({ signal: 'SIGTERM', lost });
+      expect(await stubborn.done).toEqual({ signal: 'SIGKILL', lost });
+      // A task started after the lease ran out runs (the lease is the agent's to renew again).
+      expect((await run((o) => own.launch(o), 'exit 5')).outcome).toEqual({ exitCode: 5 });
+    } finally {
+      own.stop();
+    }
+  });
+
+  test('renewed in time: the tasks run on', async () => {
+    const own = new TaskLauncher(path.join(dir, 'pipes-renewed'), () => undefined);
+    try {
+      const task = await own.launch(options('sleep 1.5; exit 7'));
+      await task.started;
+      for (let i = 0; i < 8; i++) {
+        own.renewLease(600, 300);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(await task.done).toEqual({ exitCode: 7 });
+    } finally {
+      own.stop();
+    }
+  });
+});

@@ -24,9 +24,36 @@ import {
 
 /** The helper (run as `python3 -c`): JSON lines in on stdin, JSON lines out on stdout. */
 export const launcherScript = String.raw`
-import json, os, selectors, signal, sys
+import json, os, selectors, signal, sys, time
 
 children = {}
+# The agent's contact lease (VMs): renewed by the agent every second or so while its node events get through. Once
+# it runs out unrenewed (the agent hung), every task is stopped: SIGTERM, SIGKILL after the grace.
+lease_deadline = None
+lease_grace = 10.0
+lease_stopped = set()
+lease_kill_at = None
+
+def expire_lease():
+    global lease_deadline, lease_kill_at
+    lease_deadline = None
+    for pid in children:
+        lease_stopped.add(pid)
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    lease_kill_at = time.monotonic() + lease_grace
+
+def kill_stopped():
+    global lease_kill_at
+    lease_kill_at = None
+    for pid in children:
+        if pid in lease_stopped:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
 def send(message):
     try:
@@ -46,15 +73,19 @@ def reap():
         task = children.pop(pid, None)
         if task is None:
             continue
+        exit = {"op": "exit", "id": task}
+        if pid in lease_stopped:
+            lease_stopped.discard(pid)
+            exit["lease"] = True
         if os.WIFSIGNALED(status):
             number = os.WTERMSIG(status)
             try:
-                name = signal.Signals(number).name
+                exit["signal"] = signal.Signals(number).name
             except ValueError:
-                name = "SIG%d" % number
-            send({"op": "exit", "id": task, "signal": name})
+                exit["signal"] = "SIG%d" % number
         else:
-            send({"op": "exit", "id": task, "code": os.WEXITSTATUS(status)})
+            exit["code"] = os.WEXITSTATUS(status)
+        send(exit)
 
 def spawn(message):
     fds = []
@@ -88,7 +119,11 @@ def spawn(message):
             os.close(fd)
 
 def handle(message):
-    if message["op"] == "spawn":
+    global lease_deadline, lease_grace
+    if message["op"] == "lease":
+        lease_deadline = time.monotonic() + message["ms"] / 1000.0
+        lease_grace = message["graceMs"] / 1000.0
+    elif message["op"] == "spawn":
         spawn(message)
     elif message["op"] == "mkfifo":
         try:
@@ -113,7 +148,18 @@ selector.register(wake_read, selectors.EVENT_READ, "wake")
 pending = b""
 send({"op": "ready"})
 while True:
-    for key, _ in selector.select():
+    timeout = None
+    now = time.monotonic()
+    for due in (lease_deadline, lease_kill_at):
+        if due is not None:
+            timeout = max(0.0, due - now) if timeout is None else min(timeout, max(0.0, due - now))
+    ready = selector.select(timeout)
+    now = time.monotonic()
+    if lease_deadline is not None and now >= lease_deadline:
+        expire_lease()
+    if lease_kill_at is not None and now >= lease_kill_at:
+        kill_stopped()
+    for key, _ in ready:
         if key.data == "wake":
             try:
                 while os.read(wake_read, 512):
@@ -144,6 +190,8 @@ interface Reply {
   code?: number;
   signal?: string;
   message?: string;
+  /** On an exit: the helper stopped the task because the agent's contact lease ran out unrenewed. */
+  lease?: boolean;
 }
 
 interface FifoPair {
@@ -248,6 +296,15 @@ export class TaskLauncher {
       throw new Error(spawned.message ?? 'the task launcher could not start the task');
     }
     return task;
+  }
+
+  /**
+   * Renews the contact lease (VMs, agent/nodeAgent.ts): unless renewed again within `ms`, the helper stops every task
+   * it started (SIGTERM, SIGKILL `graceMs` later), as the agent itself would if it were not hung.
+   */
+  renewLease(ms: number, graceMs: number): void {
+    if (this.failure === undefined)
+      this.send({ op: 'lease', ms: Math.floor(ms), graceMs: Math.floor(graceMs) });
   }
 
   /** Ends the helper (tasks it started keep running in their own process groups). */
@@ -378,7 +435,15 @@ export class LaunchedTask implements RunningProcess {
       this.onSpawnReply?.(reply);
     } else if (reply.op === 'exit') {
       this.exited = true;
-      this.settle(reply.signal ? { signal: reply.signal } : { exitCode: reply.code ?? 0 });
+      const outcome: TaskOutcome = reply.signal ? { signal: reply.signal } : { exitCode: reply.code ?? 0 };
+      this.settle(
+        reply.lease
+          ? {
+              ...outcome,
+              lost: 'The node agent did not renew its contact lease (it was hung): the task launcher stopped the task.',
+            }
+          : outcome,
+      );
     } else if (this.pid === undefined) {
       this.onSpawnReply?.(reply); // not started: launch() rejects
     } else if (!this.exited) {
