@@ -30,7 +30,7 @@ import {
   type TaskPhase,
   type WatchState,
 } from './jobLifecycleContract';
-import { earlierOf, instantOf, notBefore, secondsAfter } from './orchestrationTime';
+import { earlierOf, instantOf, notBefore, secondsAfter, spreadOf } from './orchestrationTime';
 import { compareVersions } from '../../shared/domain/versionOrder';
 
 const retry = new df.RetryOptions(2_000, 5);
@@ -67,6 +67,22 @@ function readsFirstAfterRollover(context: OrchestrationContext): boolean {
  */
 function takesExitsBeforeLoss(context: OrchestrationContext): boolean {
   return compareVersions(context.df.version, '1.5') >= 0;
+}
+
+/**
+ * From 1.6: a queued job's re-check comes up to a quarter of its interval later, by an amount its instance id fixes,
+ * so a burst of jobs queued together does not re-check in step (1,500 jobs at once every 30, 60, 120 s...).
+ */
+function spreadsRechecks(context: OrchestrationContext): boolean {
+  return compareVersions(context.df.version, '1.6') >= 0;
+}
+
+/** When a queued job re-checks: its interval, spread from 1.6 (see spreadsRechecks). */
+function recheckDelaySeconds(context: OrchestrationContext, input: JobLifecycleInput): number {
+  const seconds = recheckSecondsOf(input);
+  return spreadsRechecks(context)
+    ? seconds * (1 + spreadOf(`${context.df.instanceId}/${seconds}`) / 4)
+    : seconds;
 }
 
 function rollsOverQuietly(context: OrchestrationContext): boolean {
@@ -179,7 +195,7 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
       }
       if (!granted && !view) {
         const recheck = context.df.createTimer(
-          secondsAfter(context.df.currentUtcDateTime, recheckSecondsOf(input)),
+          secondsAfter(context.df.currentUtcDateTime, recheckDelaySeconds(context, input)),
         );
         const first: Task = yield context.df.Task.any([grantedEvent, recheck]);
         if (first === grantedEvent) {

@@ -22,3 +22,16 @@ export function isoBefore(iso: string | undefined, instant: Date): boolean {
 export function notBefore(now: Date, instant: Date): boolean {
   return now.getTime() >= instant.getTime();
 }
+
+/**
+ * A fraction in [0, 1) that `key` fixes (FNV-1a): the same on every replay, different from one instance to the next,
+ * to spread timers that many instances would otherwise set for the same instant.
+ */
+export function spreadOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash / 2 ** 32;
+}

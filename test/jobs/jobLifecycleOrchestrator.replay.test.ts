@@ -725,3 +725,34 @@ describe('1.3: what continue-as-new loses is read back', () => {
     expect(queued.at(-1)).toMatchObject({ actionType: 5, fireAt: at(60) });
   });
 });
+
+test("from 1.6 a queued job's re-checks are spread by up to a quarter, fixed by its instance id; older instances keep theirs", async () => {
+  const fireAt = async (id: string, seconds: number, version?: string): Promise<number> => {
+    const state = await replayOrchestrator(
+      jobLifecycleOrchestrator,
+      'JobLifecycle',
+      id,
+      { ...input, queuedRecheckSeconds: seconds },
+      [],
+      version,
+    );
+    const timer = flat(state)[0];
+    expect(timer.actionType).toBe(5);
+    return (Date.parse(String(timer.fireAt)) - Date.parse(at(0))) / 1000;
+  };
+  const ids = Array.from({ length: 40 }, (_, i) => `job-${i}-0000-4000-8000-000000000001`);
+  for (const seconds of [30, 240]) {
+    const delays = await Promise.all(ids.map((id) => fireAt(id, seconds, '1.6')));
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThanOrEqual(seconds);
+      expect(delay).toBeLessThan(seconds * 1.25);
+    }
+    // Spread: 40 jobs queued together re-check at many instants over the quarter, not at one.
+    expect(new Set(delays.map((d) => Math.floor(((d - seconds) / (seconds / 4)) * 16))).size).toBeGreaterThan(
+      8,
+    );
+    // The same on every replay of an instance.
+    expect(await fireAt(ids[0]!, seconds, '1.6')).toBe(delays[0]);
+    expect(await fireAt(ids[0]!, seconds, '1.5')).toBe(seconds);
+  }
+});
