@@ -11,6 +11,7 @@ import routes from '@vercel/cosmosdb-server/lib/routes';
 import { CosmosJournal, JournalStats } from './cosmosJournal';
 import { installItemSizeLimit, ItemTooLargeError, itemTooLargeBody } from './itemSizeLimit';
 import { createJournaledAccount } from './journaledCosmosAccount';
+import { installLinearQueries } from './linearCosmosQueries';
 
 export interface DurableCosmosServerOptions {
   host: string;
@@ -116,6 +117,7 @@ async function handleRequest(
 
 export function startDurableCosmosServer(options: DurableCosmosServerOptions): Promise<DurableCosmosServer> {
   installItemSizeLimit();
+  installLinearQueries();
   const journal = options.journalDir
     ? CosmosJournal.open({
         dir: options.journalDir,
