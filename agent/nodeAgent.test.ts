@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { agentHarness, delay, runTask, type AgentHarness } from '../test/compute/support/nodeAgentHarness';
+import { TaskLauncher } from './taskLauncher';
 
 let h: AgentHarness;
 afterEach(() => h?.cleanup());
@@ -218,8 +219,9 @@ describe('the contact lease (VMs: contactLeaseMs)', () => {
     await delay(1_200);
     expect(renewals.length).toBeGreaterThan(0);
     for (const [ms, graceMs] of renewals) {
-      expect(ms).toBeGreaterThan(0);
-      expect(ms).toBeLessThanOrEqual(2_000);
+      // The rest of the 2 s lease, plus a margin past the agent's own SIGKILL: its grace and up to 1 s more.
+      expect(ms).toBeGreaterThan(1_000);
+      expect(ms).toBeLessThanOrEqual(3_000);
       expect(graceMs).toBe(500);
     }
     h.eventsDown.value = true;
@@ -228,6 +230,111 @@ describe('the contact lease (VMs: contactLeaseMs)', () => {
     await delay(1_000);
     expect(renewals.length).toBe(before); // cut off: no renewal (the agent stops the tasks itself)
   });
+
+  describe('with a real task launcher', () => {
+    /** The agent with a real python launcher, its lease checked as start() does it. */
+    async function leasedWithLauncher(
+      leaseMs: number,
+      extra: Record<string, unknown> = {},
+    ): Promise<AgentHarness> {
+      const harness = agentHarness({ contactLeaseMs: leaseMs, ...extra });
+      const launcher = new TaskLauncher(path.join(harness.dir, 'pipes'), () => undefined);
+      expect(await launcher.usable()).toBe(true);
+      harness.inner.launcher = launcher;
+      const check = harness.inner.checkContactLease as () => void;
+      harness.inner.leaseTimer = setInterval(() => check.call(harness.agent), Math.min(1_000, leaseMs / 4));
+      return harness;
+    }
+
+    test('a cut-off agent stops its task once, with its own reason (the launcher, with its margin, never has to)', async () => {
+      h = await leasedWithLauncher(4_000);
+      const terms = path.join(h.dir, 'terms');
+      await heartbeat(h);
+      // Counts its SIGTERMs, and ends 1.5 s after the first (a program saving its checkpoint).
+      await h.handle(
+        runTask(
+          'r1',
+          `trap 'echo TERM >> ${terms}; [ -n "$t" ] || t=1' TERM; i=0; ` +
+            'while [ -z "$t" ] || [ $i -lt 15 ]; do sleep 0.1; [ -n "$t" ] && i=$((i+1)); done',
+        ),
+      );
+      const pid = await startedPid(h, 'r1');
+      await delay(300);
+      h.eventsDown.value = true;
+      for (let i = 0; i < 300 && runs(pid); i++) await delay(50);
+      h.eventsDown.value = false;
+      await heartbeat(h);
+      const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'r1');
+      expect(fs.readFileSync(terms, 'utf8')).toBe('TERM\n');
+      expect(exit.reason).toBe('nodeLost');
+      expect(String(exit.message)).toMatch(/^No node event got through/);
+    }, 30_000);
+
+    test('a task being killed keeps "killed" when the lease then runs out', async () => {
+      h = await leasedWithLauncher(3_000);
+      await heartbeat(h);
+      await h.handle(runTask('r2', "trap 'sleep 5; exit 0' TERM; while true; do sleep 0.1; done"));
+      const pid = await startedPid(h, 'r2');
+      await delay(300);
+      await h.handle({ kind: 'killTask', taskId: 'r2', signal: 'SIGTERM', reason: 'terminate' });
+      h.eventsDown.value = true; // the queue goes down while the task saves its checkpoint
+      for (let i = 0; i < 300 && runs(pid); i++) await delay(50);
+      h.eventsDown.value = false;
+      await heartbeat(h);
+      const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'r2');
+      expect([exit.reason, exit.signal]).toEqual(['killed', 'SIGKILL']); // the lease's SIGKILL after its grace
+    }, 30_000);
+
+    test('the node setup task is not leased: a queue outage during setup does not fail the node', async () => {
+      h = await leasedWithLauncher(2_000, {
+        setupTask: { commandLine: 'sleep 4; exit 0' },
+        mountVolumes: [],
+      });
+      fs.mkdirSync(path.join(h.dir, 'state'), { recursive: true });
+      await heartbeat(h);
+      const setup = (h.inner.setupOnce as () => Promise<unknown>).call(h.agent);
+      await delay(300);
+      h.eventsDown.value = true; // a 3 s outage, longer than the lease, while setup runs
+      await delay(3_000);
+      h.eventsDown.value = false;
+      await heartbeat(h);
+      expect(await setup).toEqual({ succeeded: true, exitCode: 0 });
+    }, 30_000);
+  });
+
+  test('one send that hangs (given up after half a heartbeat) does not stop the tasks of a node whose events get through', async () => {
+    h = agentHarness({ contactLeaseMs: 3_000, heartbeatIntervalMs: 1_000 });
+    const queue = h.inner.eventsQueue as {
+      sendMessage: (text: string, options?: { abortSignal?: AbortSignal }) => Promise<void>;
+    };
+    const real = queue.sendMessage;
+    let hang = false;
+    queue.sendMessage = async (text, options) => {
+      if (hang) {
+        hang = false;
+        // Hangs as a stuck request does, until the agent gives it up (the SDK honours the abort signal).
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 3_000);
+          options?.abortSignal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new Error('aborted'));
+          });
+        });
+      }
+      return real(text);
+    };
+    const check = h.inner.checkContactLease as () => void;
+    h.inner.leaseTimer = setInterval(() => check.call(h.agent), 750);
+    h.inner.heartbeatTimer = setInterval(() => void heartbeat(h), 1_000);
+    await heartbeat(h);
+    await h.handle(runTask('r4', 'sleep 600'));
+    const pid = await startedPid(h, 'r4');
+    await delay(500);
+    hang = true;
+    await delay(4_000);
+    expect(h.log.filter((line) => line.includes('No node event got through'))).toEqual([]);
+    expect(runs(pid)).toBe(true);
+  }, 30_000);
 
   test('takes no task while cut off, and takes them again once an event gets through', async () => {
     h = leased(1_000);

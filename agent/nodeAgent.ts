@@ -521,7 +521,14 @@ export class NodeAgent {
       ...body,
     } as NodeEvent;
     const sentAt = performance.now();
-    await this.eventsQueue.sendMessage(encodeQueueMessage(event));
+    // Under a contact lease a send that hangs is given up after half a heartbeat interval: one stuck request does
+    // not hold back the next heartbeat (the lease holds three), so it does not stop a node whose events get through.
+    await this.eventsQueue.sendMessage(
+      encodeQueueMessage(event),
+      this.config.contactLeaseMs === undefined
+        ? undefined
+        : { abortSignal: AbortSignal.timeout(this.config.heartbeatIntervalMs / 2) },
+    );
     this.lastContact = Math.max(this.lastContact, sentAt);
     if (this.contactLost) {
       this.contactLost = undefined;
@@ -544,9 +551,9 @@ export class NodeAgent {
     const silentMs = performance.now() - this.lastContact;
     const graceMs = Math.min(leaseStopGraceMaxMs, lease / 4);
     if (silentMs <= lease) {
-      // The task launcher holds the rest of the lease: were this agent to hang (no more renewals), it stops the
-      // tasks itself when the lease runs out, as this check would have.
-      this.launcher?.renewLease(lease - silentMs, graceMs);
+      // The task launcher holds the rest of the lease, and a margin past this agent's own SIGKILL: were this agent
+      // to hang or die (no more renewals), it stops the tasks itself; while this agent runs, it never has to.
+      this.launcher?.renewLease(lease - silentMs + graceMs + Math.min(1_000, graceMs), graceMs);
       return;
     }
     if (!this.contactLost) {
@@ -559,9 +566,14 @@ export class NodeAgent {
     for (const task of this.running.values()) {
       if (task.stoppedForLease) continue;
       task.stoppedForLease = true;
-      // A task being ended already (a kill, an eviction) keeps that first reason.
-      task.end ??= { reason: 'nodeLost', message: this.contactLost };
-      this.signalTask(task, 'SIGTERM');
+      // A task being ended already (a kill, an eviction: it got its SIGTERM) keeps that reason and gets no second
+      // SIGTERM (many programs take it as "quit now"); the SIGKILL after the grace still comes.
+      if (!task.end) {
+        task.end = { reason: 'nodeLost', message: this.contactLost };
+        task.killSignals ??= new Set();
+        task.killSignals.add('SIGTERM');
+        this.signalTask(task, 'SIGTERM');
+      }
       setTimeout(() => {
         if (this.running.get(task.message.taskId) === task) this.signalTask(task, 'SIGKILL');
       }, graceMs).unref();
@@ -1207,6 +1219,7 @@ export class NodeAgent {
       stdout,
       stderr,
       container,
+      leased: true,
     });
     const task: RunningTask = { message, process, run };
     this.running.set(message.taskId, task);
@@ -1264,8 +1277,17 @@ export class NodeAgent {
         ...report,
         exitCode: outcome.exitCode,
         signal: outcome.signal,
-        reason: outcome.error ? 'failedToStart' : outcome.lost ? 'nodeLost' : (task.end?.reason ?? 'exited'),
-        message: outcome.error ?? outcome.lost ?? task.end?.message,
+        // A task the agent was ending already (a kill, an eviction, its own lease stop) keeps that reason when the
+        // launcher's lease stop came too.
+        reason: outcome.error
+          ? 'failedToStart'
+          : outcome.lost && !(outcome.leaseExpired && task.end)
+            ? 'nodeLost'
+            : (task.end?.reason ?? 'exited'),
+        message:
+          outcome.error ??
+          (outcome.leaseExpired && task.end ? task.end.message : outcome.lost) ??
+          task.end?.message,
         nodeRemoval: task.end?.nodeRemoval,
       } satisfies NodeEventBody;
       const finished = this.rememberExit(message.taskId, exit);

@@ -206,18 +206,33 @@ test('the launcher can be started through a wrapper (on VMs: a scope of the jobs
 });
 
 describe('the contact lease the agent renews (VMs)', () => {
-  test('runs out unrenewed (the agent hung): every task is stopped and reported lost, SIGKILL after the grace', async () => {
+  const leasedOptions = (commandLine: string) => ({ ...options(commandLine), leased: true });
+  const runs = (pid: number): boolean => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test('runs out unrenewed (the agent hung): every job task is stopped and reported lost, SIGKILL after the grace', async () => {
     const own = new TaskLauncher(path.join(dir, 'pipes-lease'), () => undefined);
     try {
-      const polite = await own.launch(options('sleep 30'));
-      const stubborn = await own.launch(options("trap '' TERM; sleep 30 & wait; sleep 30"));
-      await Promise.all([polite.started, stubborn.started]);
+      const polite = await own.launch(leasedOptions('sleep 30'));
+      const stubborn = await own.launch(leasedOptions("trap '' TERM; sleep 30 & wait; sleep 30"));
+      const setup = await own.launch(options('sleep 2; exit 6')); // not leased: the node setup task
+      await Promise.all([polite.started, stubborn.started, setup.started]);
       own.renewLease(600, 300);
       const lost = expect.stringMatching(/did not renew its contact lease/);
-      expect(await polite.done).toEqual({ signal: 'SIGTERM', lost });
-      expect(await stubborn.done).toEqual({ signal: 'SIGKILL', lost });
+      expect(await polite.done).toEqual({ signal: 'SIGTERM', lost, leaseExpired: true });
+      expect(await stubborn.done).toEqual({ signal: 'SIGKILL', lost, leaseExpired: true });
+      expect(await setup.done).toEqual({ exitCode: 6 });
       // A task started after the lease ran out runs (the lease is the agent's to renew again).
-      expect((await run((o) => own.launch(o), 'exit 5')).outcome).toEqual({ exitCode: 5 });
+      expect((await run((o) => own.launch({ ...o, leased: true }), 'exit 5')).outcome).toEqual({
+        exitCode: 5,
+      });
     } finally {
       own.stop();
     }
@@ -226,15 +241,50 @@ describe('the contact lease the agent renews (VMs)', () => {
   test('renewed in time: the tasks run on', async () => {
     const own = new TaskLauncher(path.join(dir, 'pipes-renewed'), () => undefined);
     try {
-      const task = await own.launch(options('sleep 1.5; exit 7'));
+      const task = await own.launch(leasedOptions('sleep 1.5; exit 7'));
       await task.started;
       for (let i = 0; i < 8; i++) {
         own.renewLease(600, 300);
-        await new Promise((r) => setTimeout(r, 250));
+        await delay(250);
       }
       expect(await task.done).toEqual({ exitCode: 7 });
     } finally {
       own.stop();
+    }
+  });
+
+  test("the SIGKILL reaches a task's process group after its leader is gone", async () => {
+    const own = new TaskLauncher(path.join(dir, 'pipes-group'), () => undefined);
+    const pidFile = path.join(dir, 'group-survivor');
+    let survivor = 0;
+    try {
+      const task = await own.launch(
+        leasedOptions(`(trap '' TERM; exec sleep 60 >/dev/null 2>&1) & echo $! > ${pidFile}; sleep 60`),
+      );
+      await task.started;
+      for (let i = 0; i < 100 && !fs.existsSync(pidFile); i++) await delay(20);
+      own.renewLease(300, 300);
+      expect(await task.done).toMatchObject({ signal: 'SIGTERM', leaseExpired: true });
+      survivor = Number(fs.readFileSync(pidFile, 'utf8'));
+      for (let i = 0; i < 100 && runs(survivor); i++) await delay(50);
+      expect(runs(survivor)).toBe(false);
+    } finally {
+      if (survivor && runs(survivor)) process.kill(survivor, 'SIGKILL');
+      own.stop();
+    }
+  });
+
+  test('the agent gone (its pipe closed) with the lease running: the job tasks are stopped when it runs out', async () => {
+    const own = new TaskLauncher(path.join(dir, 'pipes-orphan'), () => undefined);
+    const task = await own.launch(leasedOptions('sleep 60'));
+    const pid = (await task.started)!;
+    try {
+      own.renewLease(500, 200);
+      own.stop(); // what the agent's crash does to the pipe
+      for (let i = 0; i < 100 && runs(pid); i++) await delay(50);
+      expect(runs(pid)).toBe(false);
+    } finally {
+      if (runs(pid)) process.kill(pid, 'SIGKILL');
     }
   });
 });

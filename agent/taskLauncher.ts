@@ -28,34 +28,42 @@ import json, os, selectors, signal, sys, time
 
 children = {}
 # The agent's contact lease (VMs): renewed by the agent every second or so while its node events get through. Once
-# it runs out unrenewed (the agent hung), every task is stopped: SIGTERM, SIGKILL after the grace.
+# it runs out unrenewed (the agent hung, or died), the leased children (job tasks) are stopped: SIGTERM to each one's
+# process group, SIGKILL to those groups after the grace (members that outlive their leader included).
+leased = set()
 lease_deadline = None
 lease_grace = 10.0
 lease_stopped = set()
+lease_groups = set()
 lease_kill_at = None
+agent_gone = False
 
 def expire_lease():
     global lease_deadline, lease_kill_at
     lease_deadline = None
     for pid in children:
-        lease_stopped.add(pid)
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except OSError:
-            pass
+        if pid in leased:
+            lease_stopped.add(pid)
+            lease_groups.add(pid)
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except OSError:
+                pass
     lease_kill_at = time.monotonic() + lease_grace
 
 def kill_stopped():
     global lease_kill_at
     lease_kill_at = None
-    for pid in children:
-        if pid in lease_stopped:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
+    for group in lease_groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
+    lease_groups.clear()
 
 def send(message):
+    if agent_gone:
+        return
     try:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
@@ -71,6 +79,7 @@ def reap():
         if pid == 0:
             return
         task = children.pop(pid, None)
+        leased.discard(pid)
         if task is None:
             continue
         exit = {"op": "exit", "id": task}
@@ -111,6 +120,8 @@ def spawn(message):
         finally:
             os.chdir("/")
         children[pid] = message["id"]
+        if message.get("leased"):
+            leased.add(pid)
         send({"op": "spawned", "id": message["id"], "pid": pid})
     except Exception as error:
         send({"op": "failed", "id": message["id"], "message": str(error)})
@@ -159,6 +170,9 @@ while True:
         expire_lease()
     if lease_kill_at is not None and now >= lease_kill_at:
         kill_stopped()
+    if agent_gone and lease_deadline is None and lease_kill_at is None:
+        reap()
+        sys.exit(0)
     for key, _ in ready:
         if key.data == "wake":
             try:
@@ -170,8 +184,14 @@ while True:
             continue
         chunk = os.read(0, 65536)
         if not chunk:
+            # The agent is gone (stopped, or died). A lease it left running is kept: its leased tasks are stopped
+            # when it runs out (the next agent may not get through to stop them). Else tasks keep running.
             reap()
-            sys.exit(0)
+            agent_gone = True
+            selector.unregister(0)
+            if lease_deadline is None or not (leased & set(children)):
+                sys.exit(0)
+            continue
         pending += chunk
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
@@ -283,6 +303,7 @@ export class TaskLauncher {
         op: 'spawn',
         id,
         argv: ['/bin/sh', '-c', options.commandLine],
+        leased: options.leased === true,
         env: options.env,
         cwd: options.cwd,
         stdout: fifos.stdout,
@@ -299,8 +320,9 @@ export class TaskLauncher {
   }
 
   /**
-   * Renews the contact lease (VMs, agent/nodeAgent.ts): unless renewed again within `ms`, the helper stops every task
-   * it started (SIGTERM, SIGKILL `graceMs` later), as the agent itself would if it were not hung.
+   * Renews the contact lease (VMs, agent/nodeAgent.ts): unless renewed again within `ms`, the helper stops the leased
+   * tasks it started (SIGTERM to each one's process group, SIGKILL to the groups `graceMs` later), as the agent would
+   * if it were not hung; also once the agent is gone (its pipe closed) with the lease running.
    */
   renewLease(ms: number, graceMs: number): void {
     if (this.failure === undefined)
@@ -440,7 +462,8 @@ export class LaunchedTask implements RunningProcess {
         reply.lease
           ? {
               ...outcome,
-              lost: 'The node agent did not renew its contact lease (it was hung): the task launcher stopped the task.',
+              lost: 'The node agent did not renew its contact lease (it hung or died): the task launcher stopped the task.',
+              leaseExpired: true,
             }
           : outcome,
       );

@@ -13,6 +13,8 @@ export interface TaskOutcome {
   error?: string;
   /** Why the agent lost track of it (it was ended then), if so: reported as the node's failure, not the task's. */
   lost?: string;
+  /** The task launcher stopped it: the agent's contact lease ran out unrenewed (`lost` says so). */
+  leaseExpired?: boolean;
 }
 
 /** A started task: its outcome, its pid once known, and signals to its process group. */
@@ -145,6 +147,8 @@ export interface TaskProcessOptions {
   };
   /** Run in the jobs' slice, which may not reach the Instance Metadata Service (VM nodes: jobProcessFence.ts). */
   fenced?: boolean;
+  /** A job's task: the task launcher stops it should the agent's contact lease run out unrenewed (taskLauncher.ts). */
+  leased?: boolean;
   /** Where a warning about the task's output goes (output that could not be stored); default the console. */
   log?: TaskLog;
 }

@@ -4,10 +4,10 @@ import { agentConfigSchema, parseAgentConfig } from '../../shared/contracts/agen
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import { contactLeaseOf, poolDefinitionOf } from './poolDefinition';
 
-test('the contact lease is half the lost-after time, and none when it would hold fewer than two heartbeats', () => {
+test('the contact lease is half the lost-after time, and none when it would hold fewer than three heartbeats', () => {
   expect(contactLeaseOf({ nodeLostAfterMs: 90_000, heartbeatMs: 15_000 })).toBe(45_000); // VM defaults
-  expect(contactLeaseOf({ nodeLostAfterMs: 60_000, heartbeatMs: 15_000 })).toBe(30_000);
-  expect(contactLeaseOf({ nodeLostAfterMs: 45_000, heartbeatMs: 15_000 })).toBeUndefined();
+  expect(contactLeaseOf({ nodeLostAfterMs: 120_000, heartbeatMs: 15_000 })).toBe(60_000);
+  expect(contactLeaseOf({ nodeLostAfterMs: 60_000, heartbeatMs: 15_000 })).toBeUndefined();
   const cluster = {
     spec: { vmSize: 'STANDARD_D1_V2', userAccountSettings: { adminUserName: 'me' } },
   } as unknown as ResourceRecord;

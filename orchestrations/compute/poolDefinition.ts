@@ -172,14 +172,14 @@ function adminPasswordOf(secrets: ClusterSecrets | undefined): string | undefine
  * node cut off from the control plane has stopped its tasks (SIGKILL at most a quarter of the lease after the
  * SIGTERM) by 5/8 of the lost-after time, before the node is taken for lost and its jobs run again elsewhere; the
  * rest is the margin for the clocks and the event's trip (the control plane counts from the time the last event
- * says it was sent). None when the lease would hold fewer than two heartbeats (a lost-after time under four
- * heartbeats): one late heartbeat would then stop a healthy node's jobs.
+ * says it was sent). None when the lease would hold fewer than three heartbeats (a lost-after time under six
+ * heartbeats, Azure's default being six): one failed or late heartbeat would then stop a healthy node's jobs.
  */
 export function contactLeaseOf(
   timings: Pick<ComputeTimings, 'nodeLostAfterMs' | 'heartbeatMs'>,
 ): number | undefined {
   const lease = Math.floor(timings.nodeLostAfterMs / 2);
-  return lease >= 2 * timings.heartbeatMs && lease >= 1_000 ? lease : undefined;
+  return lease >= 3 * timings.heartbeatMs && lease >= 1_000 ? lease : undefined;
 }
 
 export function poolDefinitionOf(
