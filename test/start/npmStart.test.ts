@@ -21,10 +21,14 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Whether process `pid` runs. A zombie does not: an emulator of a SIGKILLed launcher was reparented, and its exit is
+ * reaped whenever the new parent (init here) gets to it, after the next start saw it go.
+ */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2)[0]!);
   } catch {
     return false;
   }
