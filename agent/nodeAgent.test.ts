@@ -161,18 +161,33 @@ describe('the contact lease (VMs: contactLeaseMs)', () => {
     return running.get(taskId)!.pid!;
   }
 
-  test('stops the tasks of a node no event got through from for the lease: reported lost once events get through', async () => {
-    h = leased(1_000);
-    await h.handle(runTask('l1', 'sleep 600'));
-    const pid = await startedPid(h, 'l1');
-    h.eventsDown.value = true;
+  /**
+   * Runs `commandLine` as task `taskId`, takes the events queue down until the lease stopped its process (then
+   * `whileCutOff`), brings it back and returns the task's exit as the next heartbeat reports it.
+   */
+  async function stoppedByLease(
+    harness: AgentHarness,
+    taskId: string,
+    commandLine: string,
+    whileCutOff: () => void = () => undefined,
+  ): Promise<Record<string, unknown>> {
+    await harness.handle(runTask(taskId, commandLine));
+    const pid = await startedPid(harness, taskId);
+    harness.eventsDown.value = true;
     for (let i = 0; i < 100 && runs(pid); i++) await delay(50);
     expect(runs(pid)).toBe(false);
-    expect(h.log.some((line) => line.startsWith('error: No node event got through'))).toBe(true);
-    expect(h.sent.some((e) => e.kind === 'taskExited')).toBe(false); // nothing gets through yet
-    h.eventsDown.value = false;
-    await heartbeat(h);
-    const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'l1');
+    whileCutOff();
+    harness.eventsDown.value = false;
+    await heartbeat(harness);
+    return harness.waitFor((e) => e.kind === 'taskExited' && e.taskId === taskId);
+  }
+
+  test('stops the tasks of a node no event got through from for the lease: reported lost once events get through', async () => {
+    h = leased(1_000);
+    const exit = await stoppedByLease(h, 'l1', 'sleep 600', () => {
+      expect(h.log.some((line) => line.startsWith('error: No node event got through'))).toBe(true);
+      expect(h.sent.some((e) => e.kind === 'taskExited')).toBe(false); // nothing gets through yet
+    });
     // nodeLost: the job runs again (a new attempt), it is not failed by its user's exit code
     expect([exit.reason, exit.signal]).toEqual(['nodeLost', 'SIGTERM']);
     expect(String(exit.message)).toMatch(/contact lease is 1 s.*stopped, to run again elsewhere/);
@@ -181,14 +196,7 @@ describe('the contact lease (VMs: contactLeaseMs)', () => {
 
   test('a task that ignores SIGTERM is killed after the grace (a quarter of the lease)', async () => {
     h = leased(1_000);
-    await h.handle(runTask('l2', "trap '' TERM; sleep 600"));
-    const pid = await startedPid(h, 'l2');
-    h.eventsDown.value = true;
-    for (let i = 0; i < 100 && runs(pid); i++) await delay(50);
-    expect(runs(pid)).toBe(false);
-    h.eventsDown.value = false;
-    await heartbeat(h);
-    const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'l2');
+    const exit = await stoppedByLease(h, 'l2', "trap '' TERM; sleep 600");
     expect([exit.reason, exit.signal]).toEqual(['nodeLost', 'SIGKILL']);
   });
 

@@ -1,6 +1,5 @@
 // A scale set's agents get a contact lease of half the control plane's lost-after time: a VM cut off from the
 // control plane stops its tasks before it is taken for lost and its jobs run again elsewhere (agent/nodeAgent.ts).
-import { agentConfigSchema, parseAgentConfig } from '../../shared/contracts/agentConfig';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import { contactLeaseOf, poolDefinitionOf } from './poolDefinition';
 
@@ -19,28 +18,4 @@ test('the contact lease is half the lost-after time, and none when it would hold
     autoscaleIdleMs: 300_000,
   };
   expect(poolDefinitionOf('sub/rg/ws/clusters/c', cluster, timings).agent.contactLeaseMs).toBe(45_000);
-});
-
-test('an agent configuration with a lease under a second is refused, naming the field', () => {
-  const config = {
-    schema: agentConfigSchema,
-    version: 2,
-    mode: 'local',
-    nodeId: 'n',
-    clusterKey: 'c',
-    vmSize: 'STANDARD_D1_V2',
-    cpuCount: 1,
-    gpuCount: 0,
-    workRoot: '/tmp/n',
-    storage: { connectionString: 'UseDevelopmentStorage=true' },
-    nodeEventsQueue: 'node-events',
-    setupOutputContainer: 'node-setup-output',
-    heartbeatIntervalMs: 1_000,
-    taskPollIntervalMs: 500,
-    scheduledEventsPollIntervalMs: 1_000,
-    mountVolumes: [],
-  };
-  expect(parseAgentConfig({ ...config, contactLeaseMs: 45_000 }).contactLeaseMs).toBe(45_000);
-  expect(parseAgentConfig(config).contactLeaseMs).toBeUndefined();
-  expect(() => parseAgentConfig({ ...config, contactLeaseMs: 500 })).toThrow(/config\.contactLeaseMs/);
 });

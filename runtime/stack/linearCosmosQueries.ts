@@ -24,8 +24,8 @@ function stringEnd(code: string, open: number): number {
 }
 
 /**
- * The index of the `]` closing the array opened at `open` (code[open] === '['), and whether a comma separates
- * elements at its top level; undefined when the brackets do not match.
+ * The index of the `]` closing the array opened at `open` (code[open] === '['), and how many commas separate its
+ * elements (at its own level); undefined when the brackets do not match.
  */
 function arrayEnd(code: string, open: number): { end: number; commas: number } | undefined {
   let depth = 0;

@@ -241,24 +241,32 @@ test('version 2 task exits carry a machine-readable reason; version 1 exits get 
   });
 });
 
+/** A local node's agent configuration, as the wire carries it. */
+const local = {
+  schema: 'batchai.agentConfig',
+  version: 2,
+  mode: 'local',
+  nodeId: 'n',
+  clusterKey: 'c',
+  vmSize: 'S',
+  cpuCount: 1,
+  gpuCount: 0,
+  workRoot: '/tmp/n',
+  storage: { connectionString: 'UseDevelopmentStorage=true' },
+  nodeEventsQueue: 'node-events',
+  setupOutputContainer: 'node-setup-output',
+  heartbeatIntervalMs: 1000,
+  taskPollIntervalMs: 1000,
+  scheduledEventsPollIntervalMs: 1000,
+};
+
+test('an agent configuration with a contact lease under a second is refused, naming the field', () => {
+  expect(parseAgentConfig({ ...local, contactLeaseMs: 45_000 }).contactLeaseMs).toBe(45_000);
+  expect(parseAgentConfig(local).contactLeaseMs).toBeUndefined();
+  expect(() => parseAgentConfig({ ...local, contactLeaseMs: 500 })).toThrow(/config\.contactLeaseMs/);
+});
+
 test('agent configurations refuse plain secrets and a node data key in VM custom data', () => {
-  const local = {
-    schema: 'batchai.agentConfig',
-    version: 2,
-    mode: 'local',
-    nodeId: 'n',
-    clusterKey: 'c',
-    vmSize: 'S',
-    cpuCount: 1,
-    gpuCount: 0,
-    workRoot: '/tmp/n',
-    storage: { connectionString: 'UseDevelopmentStorage=true' },
-    nodeEventsQueue: 'node-events',
-    setupOutputContainer: 'node-setup-output',
-    heartbeatIntervalMs: 1000,
-    taskPollIntervalMs: 1000,
-    scheduledEventsPollIntervalMs: 1000,
-  };
   const key = Buffer.alloc(32, 1).toString('base64');
   expect(parseAgentConfig({ ...local, nodeDataKey: key }).nodeDataKey).toBe(key);
   expect(() => parseAgentConfig({ ...local, nodeDataKey: 'c2hvcnQ=' })).toThrow(
