@@ -1,5 +1,5 @@
 // Entry point of the node agent: `node dist/agent/main.js --config FILE` (or env BATCHAI_AGENT_CONFIG=FILE).
-// Logs one JSON line per event to stdout; with APPLICATIONINSIGHTS_CONNECTION_STRING in its environment it also
+// Logs one JSON line per event to stdout, or with `--log-file FILE` to that file, rotated (agent/agentLogOutput.ts); with APPLICATIONINSIGHTS_CONNECTION_STRING in its environment it also
 // sends its task runs and failures to Application Insights (agent/agentTelemetry.ts). SIGTERM stops it gracefully
 // (running tasks get SIGTERM first); SIGUSR2 makes it poll its task queue at once.
 import * as fs from 'fs';
@@ -7,24 +7,30 @@ import { parseAgentConfig } from '../shared/contracts/agentConfig';
 import { ImdsTokenCredential } from '../shared/adapters/identity/imdsTokenCredential';
 import { MetadataServiceClient } from '../shared/adapters/identity/metadataServiceClient';
 import type { TelemetryHandle } from '../shared/telemetry/telemetryFactory';
+import { agentLogOutput } from './agentLogOutput';
 import { openAgentTelemetry } from './agentTelemetry';
-import { NodeAgent, type AgentLog } from './nodeAgent';
+import { NodeAgent } from './nodeAgent';
 
 function configPath(): string {
-  const index = process.argv.indexOf('--config');
-  const file = index >= 0 ? process.argv[index + 1] : process.env.BATCHAI_AGENT_CONFIG;
+  const file = argument('--config') ?? process.env.BATCHAI_AGENT_CONFIG;
   if (!file) throw new Error('The node agent needs --config FILE (or BATCHAI_AGENT_CONFIG).');
   return file;
 }
 
-const log: AgentLog = (level, message) =>
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, message })}\n`);
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+const output = agentLogOutput(argument('--log-file'));
+const log = output.log;
 
 let telemetry: TelemetryHandle | undefined;
 
 /** Sends what telemetry holds (items are exported in batches), then exits. */
 async function exit(code: number): Promise<never> {
   await telemetry?.shutdown().catch(() => undefined);
+  await output.close().catch(() => undefined);
   process.exit(code);
 }
 

@@ -15,7 +15,8 @@ import {
 } from './stack/leftoverProcesses';
 import { startLocalStack, LocalStack } from './stack/localStack';
 import { HostNotReadyError, HostProcess } from './supervisor/hostProcess';
-import { HostLogFile, hostLineOutput } from './supervisor/hostLogOutput';
+import { RotatingLogFile } from '../shared/logging/rotatingLogFile';
+import { hostLineOutput } from './supervisor/hostLogOutput';
 import { loadOrCreateLocalSecrets } from './supervisor/localSecrets';
 import { readStartConfig } from './supervisor/startConfig';
 import { preferredStackPorts, saveStackPorts } from './supervisor/stackPorts';
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const launcherLock = FolderLock.acquire(config.dataDir, 'start.lock', 'npm start');
   const hostRecord = path.join(config.dataDir, 'host-process.json');
   let stack: LocalStack | undefined;
-  let hostLog: HostLogFile | undefined;
+  let hostLog: RotatingLogFile | undefined;
   let host: HostProcess | undefined;
   let stopping = false;
   let crashes = 0;
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
       ...stack.appSettings(),
       ...loadOrCreateLocalSecrets(config.dataDir),
     };
-    hostLog = new HostLogFile(path.join(config.dataDir, 'logs', 'host.log'));
+    hostLog = new RotatingLogFile(path.join(config.dataDir, 'logs', 'host.log'));
     hostLines = hostLineOutput(hostLog, process.env.START_VERBOSE === '1', (line, stream) =>
       (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`),
     );

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ConsoleTelemetrySink } from '../../shared/telemetry/consoleTelemetrySink';
-import { HostLogFile, hostLineOutput, isRoutineInvocationLine } from './hostLogOutput';
+import { RotatingLogFile } from '../../shared/logging/rotatingLogFile';
+import { hostLineOutput, isRoutineInvocationLine } from './hostLogOutput';
 
 const at = '[2026-12-06T18:00:00.000Z]';
 const executing = `${at} [information] nodeEvents (0b6f) [system] Executing 'Functions.nodeEvents' (Id=0b6f)`;
@@ -23,7 +24,7 @@ test("a successful invocation's start and end lines are routine; failures, warni
 test('every line goes to the file, the console gets the rest unless verbose; the file rotates', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostlog-'));
   try {
-    const file = new HostLogFile(path.join(dir, 'logs', 'host.log'), 250);
+    const file = new RotatingLogFile(path.join(dir, 'logs', 'host.log'), 250);
     const shown: string[] = [];
     const quiet = hostLineOutput(file, false, (line) => shown.push(line));
     for (const line of [executing, user, executed, failed]) quiet(line, 'stdout');
@@ -56,7 +57,7 @@ test("successful requests' and dependencies' telemetry lines are routine too; fa
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostlog-'));
   try {
-    const file = new HostLogFile(path.join(dir, 'host.log'));
+    const file = new RotatingLogFile(path.join(dir, 'host.log'));
     const shown: string[] = [];
     const quiet = hostLineOutput(file, false, (line) => shown.push(line));
     for (const line of lines) quiet(line, 'stdout');

@@ -4,8 +4,7 @@
 // the dashboard's polling alone makes a few a second). An idle stack runs a few invocations a second per cluster
 // (node heartbeats, monitor passes), which buried warnings and the app's own lines. START_VERBOSE=1 prints
 // everything on the console as well.
-import * as fs from 'fs';
-import * as path from 'path';
+import type { RotatingLogFile } from '../../shared/logging/rotatingLogFile';
 
 const routine =
   /^\[[^\]]+\] \[information\] .*\[system\] (Executing '[^']+' \(Id=|Executed '[^']+' \(Succeeded, )/;
@@ -36,50 +35,9 @@ export function isRoutineLine(line: string): boolean {
   return isRoutineInvocationLine(line) || isRoutineTelemetryLine(line);
 }
 
-export class HostLogFile {
-  private stream: fs.WriteStream;
-  private written: number;
-
-  constructor(
-    readonly file: string,
-    private readonly maxBytes = 50 * 1024 * 1024,
-  ) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.written = fs.existsSync(file) ? fs.statSync(file).size : 0;
-    this.stream = HostLogFile.open(file);
-  }
-
-  /** Opened at once (not when the stream gets to it), so a rotation right after finds the file. */
-  private static open(file: string): fs.WriteStream {
-    return fs.createWriteStream(file, { fd: fs.openSync(file, 'a') });
-  }
-
-  write(line: string): void {
-    if (this.written >= this.maxBytes) this.rotate();
-    const text = `${line}\n`;
-    this.written += Buffer.byteLength(text);
-    this.stream.write(text);
-  }
-
-  private rotate(): void {
-    this.stream.end();
-    try {
-      fs.renameSync(this.file, `${this.file}.1`);
-    } catch {
-      // Gone meanwhile: a new file starts anyway.
-    }
-    this.written = 0;
-    this.stream = HostLogFile.open(this.file);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(resolve));
-  }
-}
-
 /** The host's line handler of `npm start`: the whole log to the file, the console without the routine lines. */
 export function hostLineOutput(
-  file: HostLogFile,
+  file: RotatingLogFile,
   verbose: boolean,
   consoleWrite: (line: string, stream: 'stdout' | 'stderr') => void,
 ): (line: string, stream: 'stdout' | 'stderr') => void {

@@ -178,9 +178,12 @@ export class LocalComputePool implements ComputePool {
     const configPath = path.join(nodeDir, 'agent.json');
     fs.writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
     fs.chmodSync(configPath, 0o600); // the mode applies only when the file is new
-    const logFd = fs.openSync(path.join(nodeDir, 'agent.log'), 'a');
+    // The agent writes its log lines to agent.log itself (rotated at 10 MB); what the process prints besides (a
+    // crash's stack trace, Node's warnings) goes to agent.out.
+    const logFd = fs.openSync(path.join(nodeDir, 'agent.out'), 'a');
     try {
-      const child = spawn(process.execPath, [...cpuProfileArgs(), this.agentMain, '--config', configPath], {
+      const args = ['--config', configPath, '--log-file', path.join(nodeDir, 'agent.log')];
+      const child = spawn(process.execPath, [...cpuProfileArgs(), this.agentMain, ...args], {
         cwd: nodeDir,
         // Only what a process needs: app settings (and their secrets) do not leak into nodes and jobs. The agent's
         // telemetry settings go to the agent (it passes none of them on to its tasks).
@@ -254,7 +257,7 @@ export class LocalComputePool implements ComputePool {
     fs.rmSync(path.dirname(shared.mountRoot), { recursive: true, force: true });
   }
 
-  /** The node's agent log (local diagnostics). */
+  /** The node's agent log (local diagnostics; the process's own output is in `agent.out` beside it). */
   agentLogPath(clusterKey: string, nodeId: string): string {
     return path.join(this.clusterDir(clusterKey), nodeId, 'agent.log');
   }

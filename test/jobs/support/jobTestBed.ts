@@ -140,10 +140,12 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
  */
 function diagnostics(env: TestEnvironment): string {
   const tail = (text: string, lines: number): string => text.trimEnd().split('\n').slice(-lines).join('\n');
-  const agents = listNodeDirs(env.hostDataDir).map((dir) => {
-    const log = path.join(dir, 'agent.log');
-    return `--- ${dir}/agent.log\n${fs.existsSync(log) ? tail(fs.readFileSync(log, 'utf8'), 15) : '(none)'}`;
-  });
+  const agents = listNodeDirs(env.hostDataDir).flatMap((dir) =>
+    ['agent.log', 'agent.out'].map((name) => {
+      const log = path.join(dir, name);
+      return `--- ${dir}/${name}\n${fs.existsSync(log) ? tail(fs.readFileSync(log, 'utf8'), 15) : '(none)'}`;
+    }),
+  );
   const warnings = env
     .hostOutput()
     .split('\n')
