@@ -329,7 +329,10 @@ export class TaskLauncher {
       this.send({ op: 'lease', ms: Math.floor(ms), graceMs: Math.floor(graceMs) });
   }
 
-  /** Ends the helper (tasks it started keep running in their own process groups). */
+  /**
+   * Ends the helper: tasks it started keep running in their own process groups, but for leased ones under a lease
+   * still running (the helper stays to stop them when it runs out; see renewLease).
+   */
   stop(): void {
     this.stopping = true;
     this.child.stdin?.end();
