@@ -1,7 +1,8 @@
 // Entry point of the node agent: `node dist/agent/main.js --config FILE` (or env BATCHAI_AGENT_CONFIG=FILE).
 // Logs one JSON line per event to stdout, or with `--log-file FILE` to that file, rotated (agent/agentLogOutput.ts);
-// with APPLICATIONINSIGHTS_CONNECTION_STRING in its environment it also sends its task runs and failures to Application Insights (agent/agentTelemetry.ts). SIGTERM stops it gracefully
-// (running tasks get SIGTERM first); SIGUSR2 makes it poll its task queue at once.
+// with APPLICATIONINSIGHTS_CONNECTION_STRING in its environment it also sends its task runs and failures to
+// Application Insights (agent/agentTelemetry.ts). SIGTERM stops it gracefully (running tasks get SIGTERM first);
+// SIGUSR2 makes it poll its task queue at once.
 import * as fs from 'fs';
 import { parseAgentConfig } from '../shared/contracts/agentConfig';
 import { ImdsTokenCredential } from '../shared/adapters/identity/imdsTokenCredential';
