@@ -43,30 +43,20 @@ describe('names in dashboard links', () => {
       field: 'job',
       value: '..',
     });
-    expect(parseRoute('#/workspaces/rg/ws/experiments/../jobs/..')).toMatchObject({
-      view: 'invalid',
-      field: 'experiment',
-    });
-    expect(parseRoute('#/workspaces/rg/ws/experiments/%2e%2e/jobs/j')).toMatchObject({
-      view: 'invalid',
-      value: '..',
-    });
-    expect(parseRoute('#/workspaces/rg/../clusters')).toMatchObject({ view: 'invalid', field: 'workspace' });
-    expect(parseRoute('#/workspaces/../ws/clusters')).toMatchObject({
-      view: 'invalid',
-      field: 'resource group',
-    });
-    expect(parseRoute('#/workspaces/./ws/clusters')).toMatchObject({ view: 'invalid' });
-    expect(parseRoute('#/workspaces/rg/ws/experiments/e/sweeps/..')).toMatchObject({
-      view: 'invalid',
-      field: 'sweep',
-    });
-    expect(parseRoute('#/workspaces/rg/ws/submit/..')).toMatchObject({
-      view: 'invalid',
-      field: 'experiment',
-    });
-    expect(parseRoute('#/workspaces/rg/ws/experiments/a%2Fb')).toMatchObject({ view: 'invalid' });
-    expect(parseRoute(`#/workspaces/rg/${'w'.repeat(65)}/jobs`)).toMatchObject({ view: 'invalid' });
+    const refused: [string, Record<string, string>][] = [
+      ['#/workspaces/rg/ws/experiments/../jobs/..', { field: 'experiment' }],
+      ['#/workspaces/rg/ws/experiments/%2e%2e/jobs/j', { value: '..' }],
+      ['#/workspaces/rg/../clusters', { field: 'workspace' }],
+      ['#/workspaces/../ws/clusters', { field: 'resource group' }],
+      ['#/workspaces/./ws/clusters', {}],
+      ['#/workspaces/rg/ws/experiments/e/sweeps/..', { field: 'sweep' }],
+      ['#/workspaces/rg/ws/submit/..', { field: 'experiment' }],
+      ['#/workspaces/rg/ws/experiments/a%2Fb', {}],
+      [`#/workspaces/rg/${'w'.repeat(65)}/jobs`, {}],
+    ];
+    for (const [route, named] of refused) {
+      expect(parseRoute(route)).toMatchObject({ view: 'invalid', ...named });
+    }
   });
 
   test('valid names still route (resource groups may hold dots and parentheses)', () => {
