@@ -15,7 +15,11 @@ import { CosmosRoleAssignmentStore } from '../../shared/adapters/cosmos/cosmosRo
 import { readAppConfig } from '../../shared/config/appConfig';
 import { activeTraceContext } from '../../shared/telemetry/traceContextPropagation';
 import { AesGcmSecretProtector } from '../../shared/crypto/aesGcmSecretProtector';
-import { createClusterCompute, createFileServerProvisioning } from '../compute/clusterComputeFactory';
+import {
+  createClusterCompute,
+  createFileServerProvisioning,
+  createVmSizeCatalog,
+} from '../compute/clusterComputeFactory';
 import { createJobLifecycle, createJobOutputFiles } from '../jobs/jobLifecycleFactory';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
 import { readQuotas } from '../../shared/config/quotaConfig';
@@ -51,6 +55,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
           })
         : undefined,
       quotas: readQuotas(process.env),
+      vmSizes: createVmSizeCatalog(process.env),
       traceContext: activeTraceContext,
       now: () => new Date(),
       newId: randomUUID,

@@ -221,8 +221,8 @@ export function poolDefinitionOf(
     agent: {
       clusterKey,
       vmSize,
-      cpuCount: cpuCountOf(vmSize),
-      gpuCount: gpuCountOf(vmSize),
+      cpuCount: cpuCountOf(cluster),
+      gpuCount: gpuCountOf(cluster),
       nodeEventsQueue,
       setupOutputContainer: nodeSetupOutputContainer,
       heartbeatIntervalMs: timings.heartbeatMs,

@@ -1,4 +1,18 @@
-import { gpuCountOf } from './vmSizeResources';
+import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import { cpuCountOf, gpuCountOf } from './vmSizeResources';
+
+function cluster(vmSize: string, recorded?: { vCpus: number; gpus: number }): ResourceRecord {
+  return {
+    kind: 'cluster',
+    ref: { kind: 'cluster', subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', name: 'c' },
+    armId: '/c',
+    location: 'eastus',
+    spec: { vmSize },
+    status: {},
+    encryptedSecrets: {},
+    ...(recorded ? { cluster: { vmSize: recorded } } : {}),
+  } as ResourceRecord;
+}
 
 test("GPU counts follow Azure's sizes, not only the first generations' naming", () => {
   const expected: Record<string, number> = {
@@ -19,5 +33,15 @@ test("GPU counts follow Azure's sizes, not only the first generations' naming", 
     Standard_NX99ufo_v9: 1, // an N size not known here: at least one, its agent reports the rest
     Standard_D4s_v3: 0,
   };
-  expect(Object.fromEntries(Object.keys(expected).map((size) => [size, gpuCountOf(size)]))).toEqual(expected);
+  expect(Object.fromEntries(Object.keys(expected).map((size) => [size, gpuCountOf(cluster(size))]))).toEqual(
+    expected,
+  );
+});
+
+test('what the catalogue recorded at creation wins over the built-in table', () => {
+  // A size Azure lists that the table does not know, and one whose figures the record holds.
+  expect(gpuCountOf(cluster('Standard_NX99ufo_v9', { vCpus: 36, gpus: 3 }))).toBe(3);
+  expect(cpuCountOf(cluster('Standard_NX99ufo_v9', { vCpus: 36, gpus: 3 }))).toBe(36);
+  expect(cpuCountOf(cluster('Standard_D4s_v3'))).toBe(4);
+  expect(cpuCountOf(cluster('Standard_Unknown9'))).toBe(1);
 });

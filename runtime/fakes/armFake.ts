@@ -7,7 +7,7 @@
 import { randomUUID } from 'crypto';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
-import { coresOf } from '../../shared/domain/vmCores';
+import { builtInVmSize, builtInVmSizeNames } from '../../shared/domain/vmSizeTable';
 import { loadLoopbackCertificate } from './loopbackCertificate';
 
 type Json = Record<string, unknown>;
@@ -17,6 +17,20 @@ export interface ArmFakeOptions {
   coreQuota?: number;
   /** How long an operation stays InProgress. Default 100 ms. */
   operationDelayMs?: number;
+  /** The locations whose VM sizes Resource SKUs lists (every size of the built-in table). Default eastus, westus2. */
+  skuLocations?: string[];
+  /** Resource SKUs entries per page (Azure pages the list with nextLink). Default 100. */
+  skuPageSize?: number;
+}
+
+/** A VM size as the fake's Resource SKUs lists it in one location. */
+export interface FakeVmSize {
+  name: string;
+  vCpus: number;
+  gpus?: number;
+  lowPriorityCapable?: boolean;
+  /** Azure's reason the subscription may not use it there (NotAvailableForSubscription, QuotaId). */
+  restriction?: 'NotAvailableForSubscription' | 'QuotaId';
 }
 
 export interface RecordedRequest {
@@ -107,6 +121,10 @@ export interface ArmFake {
    * operation completes (the operation fails with VMExtensionProvisioningError).
    */
   failExtension(resourceGroup: string, vmName: string, name: string, message: string): void;
+  /** Adds a VM size to a location's Resource SKUs, or replaces the one of that name (restrictions, capabilities). */
+  setVmSize(location: string, size: FakeVmSize): void;
+  /** Makes Resource SKUs answer this error (e.g. 403 AuthorizationFailed), or answer again when undefined. */
+  failSkuList(failure: { status: number; code: string } | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -123,6 +141,43 @@ const subnetIdPattern =
  * (larger custom data is refused with InvalidParameter).
  */
 export const customDataMaxLength = 87_380;
+const skusPath = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Compute\/skus$/i;
+
+/** vCPUs of a size for the fake's core quota: the built-in table's, else 1. */
+function vCpusOfSize(vmSize: string): number {
+  return builtInVmSize(vmSize)?.vCpus ?? 1;
+}
+
+/** A Resource SKUs entry as Azure writes one for a VM size (api-version 2021-07-01). */
+function skuWire(location: string, size: FakeVmSize): Json {
+  const [, series = ''] = /^standard_([a-z]+)/i.exec(size.name) ?? [];
+  return {
+    resourceType: 'virtualMachines',
+    name: size.name,
+    tier: 'Standard',
+    size: size.name.replace(/^standard_/i, ''),
+    family: `standard${series.toUpperCase()}Family`,
+    locations: [location],
+    locationInfo: [{ location, zones: ['1', '2', '3'], zoneDetails: [] }],
+    capabilities: [
+      { name: 'vCPUs', value: String(size.vCpus) },
+      ...(size.gpus ? [{ name: 'GPUs', value: String(size.gpus) }] : []),
+      { name: 'LowPriorityCapable', value: size.lowPriorityCapable === false ? 'False' : 'True' },
+      { name: 'HyperVGenerations', value: 'V1,V2' },
+    ],
+    restrictions: size.restriction
+      ? [
+          {
+            type: 'Location',
+            values: [location],
+            restrictionInfo: { locations: [location] },
+            reasonCode: size.restriction,
+          },
+        ]
+      : [],
+  };
+}
+
 const operationPath =
   /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.(Compute|Network)\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 
@@ -148,6 +203,49 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   const operations = new Map<string, FakeOperation>();
   const requests: RecordedRequest[] = [];
   let endpoint = '';
+  /** Resource SKUs' VM sizes by location, then by lower-case name. */
+  const vmSizes = new Map<string, Map<string, FakeVmSize>>();
+  for (const location of options.skuLocations ?? ['eastus', 'westus2']) {
+    const sizes = new Map<string, FakeVmSize>();
+    for (const name of builtInVmSizeNames()) {
+      const resources = builtInVmSize(name)!;
+      sizes.set(name.toLowerCase(), { name, vCpus: resources.vCpus, gpus: resources.gpus });
+    }
+    vmSizes.set(location.toLowerCase(), sizes);
+  }
+  const skuPageSize = options.skuPageSize ?? 100;
+  let skuListFailure: { status: number; code: string } | undefined;
+
+  /**
+   * GET Resource SKUs: every location's VM sizes (or those of `$filter=location eq '<name>'`), with a disk SKU
+   * among them as Azure mixes resource types, paged by `$skiptoken` in nextLink.
+   */
+  function serveSkus(url: URL, reply: Reply): void {
+    if (skuListFailure !== undefined) {
+      reply.fail(skuListFailure.status, skuListFailure.code, `Resource SKUs failed: ${skuListFailure.code}.`);
+      return;
+    }
+    const filter = url.searchParams.get('$filter');
+    let locations = [...vmSizes.keys()];
+    if (filter) {
+      const match = /^location eq '([^']*)'$/i.exec(filter.trim());
+      if (!match) {
+        reply.fail(400, 'InvalidFilter', `Only a location filter is supported: '${filter}'.`);
+        return;
+      }
+      locations = locations.filter((location) => location === match[1]!.toLowerCase());
+    }
+    const all: Json[] = [];
+    for (const location of locations) {
+      all.push({ resourceType: 'disks', name: 'Premium_LRS', tier: 'Premium', locations: [location] });
+      for (const size of vmSizes.get(location)!.values()) all.push(skuWire(location, size));
+    }
+    const from = Number(url.searchParams.get('$skiptoken') ?? '0');
+    const page = all.slice(from, from + skuPageSize);
+    const next = new URL(url.href);
+    next.searchParams.set('$skiptoken', String(from + skuPageSize));
+    reply.send(200, { value: page, ...(from + skuPageSize < all.length ? { nextLink: next.href } : {}) });
+  }
 
   const keyOf = (rg: string, name: string): string => `${rg}/${name}`.toLowerCase();
 
@@ -159,10 +257,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     let total = 0;
     for (const set of scaleSets.values()) {
       if (set === except) continue;
-      total += set.instances.size * (coresOf(String((set.body.sku as Json)?.name ?? '')) ?? 1);
+      total += set.instances.size * vCpusOfSize(String((set.body.sku as Json)?.name ?? ''));
     }
     for (const vm of virtualMachines.values()) {
-      if (vm !== except && vm.allocated) total += coresOf(vmSizeOf(vm)) ?? 1;
+      if (vm !== except && vm.allocated) total += vCpusOfSize(vmSizeOf(vm));
     }
     return total;
   }
@@ -203,7 +301,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
    * chooses: whatever runs there goes, as with Azure's scale-in policy). Instances being deleted still count.
    */
   function applyCapacity(set: FakeScaleSet, capacity: number): FakeOperation['error'] | void {
-    const cores = coresOf(String((set.body.sku as Json)?.name ?? '')) ?? 1;
+    const cores = vCpusOfSize(String((set.body.sku as Json)?.name ?? ''));
     const growth = capacity - set.instances.size;
     if (growth > 0 && coreQuota !== undefined && usedCores(set) + capacity * cores > coreQuota) {
       set.provisioningState = 'Failed';
@@ -460,7 +558,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   /** Completes a VM's create or update: allocates its cores, or fails it with QuotaExceeded. */
   function provisionVirtualMachine(key: string, vm: FakeVirtualMachine): FakeOperation['error'] | void {
     if (virtualMachines.get(key) !== vm || vm.provisioningState === 'Deleting') return;
-    const cores = coresOf(vmSizeOf(vm)) ?? 1;
+    const cores = vCpusOfSize(vmSizeOf(vm));
     if (!vm.allocated && coreQuota !== undefined && usedCores(vm) + cores > coreQuota) {
       const failure = {
         code: 'QuotaExceeded',
@@ -851,6 +949,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         return;
       }
       const reply: Reply = { send, fail };
+      if (skusPath.test(url.pathname) && req.method === 'GET') {
+        serveSkus(url, reply);
+        return;
+      }
       const vmMatch = virtualMachinePath.exec(url.pathname);
       if (vmMatch) {
         serveVirtualMachine(vmMatch, req.method ?? '', url, body, reply);
@@ -1088,6 +1190,12 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
         extension.failureMessage = message;
       } else extensionFailures.set(keyOf(rg, `${vmName}/${name}`), message);
     },
+    setVmSize: (location, size) => {
+      const key = location.toLowerCase();
+      if (!vmSizes.has(key)) vmSizes.set(key, new Map());
+      vmSizes.get(key)!.set(size.name.toLowerCase(), size);
+    },
+    failSkuList: (failure) => (skuListFailure = failure),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -5,7 +5,6 @@ import { validateMountVolumes } from './mountVolumeRules';
 import { hasParentSegment } from './jobLayout/posixPath';
 import type { JsonObject } from './specValidator';
 import { batchAiDefaultImage } from './nodeImages';
-import { coresOf } from './vmCores';
 
 /** A VM scale set's hard maximum (without placement groups): no cluster asks for more nodes than this. */
 export const maxNodesPerCluster = 1000;
@@ -101,6 +100,8 @@ export function largestNodeCount(path: string, scale: JsonObject): { field: stri
 /** What a cluster's scale settings are checked against: the location's core quota and what others use of it. */
 export interface CoreBudget {
   vmSize: string;
+  /** vCPUs of one VM of the size (0 when unknown: nothing is counted). */
+  cores: number;
   lowPriority: boolean;
   /** The dedicated or low-priority core quota of the location (the Usages limit). */
   limit: number;
@@ -110,10 +111,10 @@ export interface CoreBudget {
 
 /**
  * Refuses scale settings whose largest node count, at the VM size's cores, exceeds what is left of the core quota
- * (400 naming the count). A size missing from the cores table counts no cores, as in Usages.
+ * (400 naming the count).
  */
 export function checkCoreQuota(path: string, scale: JsonObject, budget: CoreBudget): void {
-  const cores = coresOf(budget.vmSize);
+  const cores = budget.cores;
   if (!cores) return;
   const { field, count } = largestNodeCount(path, scale);
   const left = Math.max(0, budget.limit - budget.usedByOthers);

@@ -78,3 +78,11 @@ export class NotImplementedError extends ApiError {
 export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError;
 }
+
+/** A service the request needs is unreachable for now: the same request may succeed later. */
+export class ServiceUnavailableError extends ApiError {
+  readonly httpStatus = 503;
+  constructor(message: string, target?: string) {
+    super('ServiceUnavailable', message, target);
+  }
+}

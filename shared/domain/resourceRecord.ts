@@ -1,5 +1,6 @@
 // The stored form of every Batch AI resource: the validated user input (`spec`, without secrets), the read-only
 // properties the service computes (`status`), encrypted secrets, and for jobs what the lifecycle needs.
+import type { VmSizeResources } from './vmSizeTable';
 import type { ResourceKind, ResourceRef } from './resourceId';
 import type { JsonObject } from './specValidator';
 
@@ -61,6 +62,8 @@ export interface ClusterRuntime {
    * started again later (after a failure, a PATCH) must not grow an idle cluster back to its initial size.
    */
   initialAllocationTime?: string;
+  /** What one VM of the cluster's size has, as the VM size catalogue said at creation (core quotas, node GPUs). */
+  vmSize?: VmSizeResources;
 }
 
 export interface ResourceRecord {

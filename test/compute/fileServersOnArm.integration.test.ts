@@ -31,6 +31,13 @@ beforeAll(async () => {
     startArmFake({ operationDelayMs: 1_500 }),
     startImdsFake({ identityTokens: { [appClientId]: 'app-token' } }),
   ]);
+  // A size the subscription may not use in the compute location (Resource SKUs says so).
+  arm.setVmSize('eastus', {
+    name: 'Standard_NC6s_v3',
+    vCpus: 6,
+    gpus: 1,
+    restriction: 'NotAvailableForSubscription',
+  });
   env = await startTestEnvironment({
     settings: {
       SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -199,3 +206,36 @@ test('a file server is made (interface, VM, NFS setup), mounted by a cluster by 
   expect(arm.virtualMachine(nodesGroup, vm)).toBeUndefined();
   expect(arm.networkInterface(nodesGroup, `${vm}-nic`)).toBeUndefined();
 }, 120_000);
+
+test("VM sizes are checked against the compute location's Resource SKUs: a size Azure restricts there is a 400 with its reason", async () => {
+  arm.setVmSize('eastus', {
+    name: 'Standard_NC6s_v3',
+    vCpus: 6,
+    gpus: 1,
+    restriction: 'NotAvailableForSubscription',
+  });
+  const restricted = await api.send('PUT', `${workspace}/clusters/restricted`, {
+    properties: {
+      ...(clusterBody('none').properties as object),
+      vmSize: 'Standard_NC6s_v3',
+      nodeSetup: undefined,
+    },
+  });
+  expect(restricted.status).toBe(400);
+  expect(restricted.body.error).toMatchObject({ code: 'SkuNotAvailable', target: 'properties.vmSize' });
+  expect(String((restricted.body.error as { message: string }).message)).toContain(
+    'NotAvailableForSubscription',
+  );
+  const misspelt = await api.send('PUT', `${workspace}/fileServers/typo`, {
+    properties: { ...(fileServerBody(true).properties as object), vmSize: 'Standard_D4s_v33' },
+  });
+  expect(misspelt.status).toBe(400);
+  expect(misspelt.body.error).toMatchObject({ code: 'InvalidVmSize', target: 'properties.vmSize' });
+  expect(String((misspelt.body.error as { message: string }).message)).toContain(
+    "Did you mean 'Standard_D4s_v3'",
+  );
+  // Read from Resource Manager (the host keeps the list for an hour).
+  expect(
+    arm.requests.filter((r) => r.path.endsWith('/providers/Microsoft.Compute/skus')).length,
+  ).toBeGreaterThan(0);
+}, 60_000);

@@ -4,6 +4,7 @@ import { etagMatches } from './etagMatch';
 import { PreconditionFailedError, ValidationError } from '../errors';
 import { armIdOf, validateRef, type ResourceRef } from '../resourceId';
 import type { Stored } from '../resourceRecord';
+import type { VmSizeResources } from '../vmSizeTable';
 import { checkClusterProperties, checkCoreQuota, checkScaleSettings } from '../clusterRules';
 import {
   isJsonObject,
@@ -17,11 +18,12 @@ import { resolveFileServerMounts } from './referenceResolver';
 import { resolveSecretReferences } from './secretReferences';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
-import { locationUsage } from './usageService';
+import { locationUsage, vCpusOf } from './usageService';
+import { checkVmSizeAvailable } from './vmSizeCheck';
 
 /**
  * The quotas Usages reports, enforced when scale settings are set: the largest node count they ask for times the
- * VM size's cores must fit in the location's dedicated or low-priority core quota less what the subscription's
+ * VM size's cores (`cores`: one VM's vCPUs) must fit in the location's dedicated or low-priority core quota less what the subscription's
  * other clusters there use now (their current nodes, as Usages counts them); a new cluster must fit in the
  * clusters-per-location quota. Read then written, not atomic: two concurrent requests can each fit alone.
  */
@@ -31,6 +33,7 @@ async function checkQuotas(
   location: string,
   spec: JsonObject,
   scaleSettings: JsonObject,
+  cores: number,
   update = false,
 ): Promise<void> {
   const others = await locationUsage(deps, ref.subscriptionId, location, ref);
@@ -47,6 +50,7 @@ async function checkQuotas(
   const lowPriority = spec.vmPriority === 'lowpriority';
   checkCoreQuota('properties.scaleSettings', scaleSettings, {
     vmSize: String(spec.vmSize),
+    cores,
     lowPriority,
     limit: lowPriority ? deps.quotas.lowPriorityCoresPerLocation : deps.quotas.dedicatedCoresPerLocation,
     usedByOthers: lowPriority ? others.lowPriorityCores : others.dedicatedCores,
@@ -68,7 +72,20 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
   const { secrets, properties } = validateCreateBody('ClusterCreateParameters', body);
   checkClusterProperties(properties, secrets);
   const workspace = await requireWorkspace(deps, ref, true);
-  await checkQuotas(deps, ref, workspace.record.location, properties, properties.scaleSettings as JsonObject);
+  const vmSize: VmSizeResources = await checkVmSizeAvailable(
+    deps,
+    'properties.vmSize',
+    String(properties.vmSize),
+    properties.vmPriority === 'lowpriority',
+  );
+  await checkQuotas(
+    deps,
+    ref,
+    workspace.record.location,
+    properties,
+    properties.scaleSettings as JsonObject,
+    vmSize.vCpus,
+  );
   const nodeSetup = properties.nodeSetup as JsonObject | undefined;
   await resolveFileServerMounts(
     deps,
@@ -101,14 +118,15 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
         },
       },
       encryptedSecrets: sealSecrets(deps.secrets, armId, { ...secrets, ...referenced }),
-      // Where the setup task's output goes below its stdOutErrPathPrefix (Batch AI's read-only suffix).
-      ...(nodeSetup?.setupTask
-        ? {
-            cluster: {
+      cluster: {
+        vmSize,
+        // Where the setup task's output goes below its stdOutErrPathPrefix (Batch AI's read-only suffix).
+        ...(nodeSetup?.setupTask
+          ? {
               setupOutputSuffix: `${ref.subscriptionId}/${ref.resourceGroup}/workspaces/${ref.workspace}/clusters/${ref.name}/${deps.newId()}`,
-            },
-          }
-        : {}),
+            }
+          : {}),
+      },
     }),
     (existing) =>
       assertUnchanged(
@@ -147,7 +165,15 @@ export async function updateCluster(
     const current = await requireResource(deps, ref);
     if (!etagMatches(ifMatch, current.etag)) throw new PreconditionFailedError();
     if (!isJsonObject(scaleSettings)) return current;
-    await checkQuotas(deps, ref, current.record.location, current.record.spec, scaleSettings, true);
+    await checkQuotas(
+      deps,
+      ref,
+      current.record.location,
+      current.record.spec,
+      scaleSettings,
+      vCpusOf(current.record),
+      true,
+    );
     const record = structuredClone(current.record);
     record.spec.scaleSettings = scaleSettings;
     try {

@@ -7,6 +7,7 @@ import type { JobOutputFiles } from '../../ports/jobOutputFiles';
 import type { ResourceStore } from '../../ports/resourceStore';
 import type { SecretProtector } from '../../ports/secretProtector';
 import type { SecretReferenceResolver } from '../../ports/secretReferences';
+import type { VmSizeCatalog } from '../../ports/vmSizeCatalog';
 import type { WorkspaceAccessStore } from '../../security/workspaceAccessStore';
 import type { SweepStore } from '../sweeps/sweepStore';
 import type { EventSourceStore } from '../eventSources/eventSourceStore';
@@ -35,6 +36,8 @@ export interface ServiceDeps {
   /** Scoring rules and job schedules live under workspaces: a workspace delete removes them. */
   eventSources?: EventSourceStore;
   quotas: Quotas;
+  /** The VM sizes new clusters and file servers may use (default: the built-in table, as local compute). */
+  vmSizes?: VmSizeCatalog;
   /**
    * The W3C trace context of the request (or message) being served, when telemetry traces it: a job keeps its
    * submission's, so its node tasks report in that trace, whichever activity launches them.

@@ -1,7 +1,8 @@
 // Usages per subscription and location: clusters and the cores their current nodes use, against the quotas.
 import { ValidationError } from '../errors';
 import { keyOf, validateSubscriptionId, type ResourceRef } from '../resourceId';
-import { coresOf } from '../vmCores';
+import { builtInVmSize } from '../vmSizeTable';
+import type { ResourceRecord } from '../resourceRecord';
 import type { ServiceDeps } from './serviceDeps';
 
 export interface Usage {
@@ -27,6 +28,14 @@ export interface LocationUsage {
  * Clusters of a subscription in a location and the cores their current nodes use: what Usages reports and what a
  * cluster's scale settings are checked against (`except`: the cluster being checked, counted by its request).
  */
+/**
+ * vCPUs of one node of a cluster: as the VM size catalogue said at its creation; for a cluster recorded before
+ * sizes were checked, the built-in table's figure, else none.
+ */
+export function vCpusOf(record: ResourceRecord): number {
+  return record.cluster?.vmSize?.vCpus ?? builtInVmSize(String(record.spec.vmSize))?.vCpus ?? 0;
+}
+
 export async function locationUsage(
   deps: ServiceDeps,
   subscriptionId: string,
@@ -48,7 +57,7 @@ export async function locationUsage(
       }
       usage.clusters += 1;
       const nodes = Number(record.status.currentNodeCount ?? 0);
-      const cores = nodes * (coresOf(String(record.spec.vmSize)) ?? 0);
+      const cores = nodes * vCpusOf(record);
       if (record.spec.vmPriority === 'lowpriority') usage.lowPriorityCores += cores;
       else usage.dedicatedCores += cores;
     }

@@ -1,0 +1,237 @@
+// A new cluster's or file server's VM size is checked against the deployment's catalogue: locally the built-in
+// table, on Azure the compute location's Resource SKUs read through @azure/arm-compute (here from the ARM fake).
+// A misspelt size is a 400 naming properties.vmSize with the closest names, a restricted one a 400 with Azure's
+// reason; the record keeps the size's vCPUs and GPUs, so core quotas count every size (a size the old table did
+// not know counted none). While the list cannot be read, known sizes pass and others are a 503.
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { startArmFake, type ArmFake } from '../../runtime/fakes/armFake';
+import { ArmVmSizeCatalog } from '../../shared/adapters/compute/armVmSizeCatalog';
+import { createComputeClient } from '../../shared/adapters/compute/computeClientFactory';
+import { ServiceUnavailableError, ValidationError } from '../../shared/domain/errors';
+import { keyOf, type ResourceRef } from '../../shared/domain/resourceId';
+import { createCluster, updateCluster } from '../../shared/domain/services/clusterService';
+import { createFileServer } from '../../shared/domain/services/fileServerService';
+import { listUsages } from '../../shared/domain/services/usageService';
+import { builtInVmSize, builtInVmSizeNames, closestVmSizes } from '../../shared/domain/vmSizeTable';
+import { memoryScope, memoryServiceDeps } from '../support/memoryServiceDeps';
+import { refusal } from '../support/refusals';
+
+const clusterRef = (name: string): ResourceRef => ({ kind: 'cluster', ...memoryScope, name });
+
+function clusterBody(vmSize: string, nodes = 1, vmPriority?: string) {
+  return {
+    properties: {
+      vmSize,
+      ...(vmPriority ? { vmPriority } : {}),
+      scaleSettings: { manual: { targetNodeCount: nodes } },
+      userAccountSettings: { adminUserName: 'admin', adminUserPassword: 'p@ssw0rd-x' },
+    },
+  };
+}
+
+const credential: TokenCredential = {
+  getToken: async (): Promise<AccessToken> => ({
+    token: 'fake-token',
+    expiresOnTimestamp: Date.now() + 3_600_000,
+  }),
+};
+
+describe('the built-in table (local compute)', () => {
+  test('a misspelt size is a 400 naming properties.vmSize with the sizes it may have meant; nothing is recorded', async () => {
+    const { deps, records, applied } = memoryServiceDeps();
+    const error = await refusal(
+      createCluster(deps, clusterRef('typo'), clusterBody('Standard_NC6s_v4')),
+      ValidationError,
+    );
+    expect(error).toMatchObject({ httpStatus: 400, code: 'InvalidVmSize', target: 'properties.vmSize' });
+    expect(error.message).toContain("'Standard_NC6s_v4' is not a VM size of this deployment");
+    expect(error.message).toContain("Did you mean 'Standard_NC6s_v2', 'Standard_NC6s_v3'?");
+    expect(records.has(keyOf(clusterRef('typo')))).toBe(false);
+    expect(applied).toEqual([]);
+  });
+
+  test('sizes are case-insensitive and the record keeps what one VM has', async () => {
+    const { deps, records } = memoryServiceDeps();
+    await createCluster(deps, clusterRef('a100'), clusterBody('STANDARD_NC48ADS_A100_V4'));
+    expect(records.get(keyOf(clusterRef('a100')))!.record.cluster?.vmSize).toEqual({ vCpus: 48, gpus: 2 });
+  });
+
+  test('a size the old vCPU table did not know counts its cores: 7 ND96asr_v4 (672 cores) exceed 600', async () => {
+    const { deps } = memoryServiceDeps();
+    const error = await refusal(
+      createCluster(deps, clusterRef('nd'), clusterBody('Standard_ND96asr_v4', 7)),
+      ValidationError,
+    );
+    expect(error).toMatchObject({
+      code: 'QuotaExceeded',
+      target: 'properties.scaleSettings.manual.targetNodeCount',
+    });
+    expect(error.message).toContain('672');
+    await createCluster(deps, clusterRef('nd'), clusterBody('Standard_ND96asr_v4', 6));
+  });
+
+  test("Usages and a PATCH's quota count the recorded cores", async () => {
+    const { deps, records } = memoryServiceDeps();
+    await createCluster(deps, clusterRef('h100'), clusterBody('Standard_NC40ads_H100_v5', 2));
+    const stored = records.get(keyOf(clusterRef('h100')))!;
+    stored.record.status.currentNodeCount = 2;
+    const usages = await listUsages(deps, memoryScope.subscriptionId, 'eastus');
+    expect(
+      usages.find((usage) => usage.name.value === 'Total Cluster Dedicated Regional vCPUs')?.currentValue,
+    ).toBe(80);
+    const error = await refusal(
+      updateCluster(deps, clusterRef('h100'), {
+        properties: { scaleSettings: { manual: { targetNodeCount: 16 } } },
+      }),
+      ValidationError,
+    );
+    expect(error.code).toBe('QuotaExceeded'); // 16 x 40 = 640 > 600
+  });
+
+  test('a file server of an unknown size is a 400 naming properties.vmSize', async () => {
+    const { deps, applied } = memoryServiceDeps();
+    const error = await refusal(
+      createFileServer(
+        deps,
+        { kind: 'fileServer', ...memoryScope, name: 'nfs' },
+        {
+          properties: {
+            vmSize: 'Standard_D4s_v9',
+            sshConfiguration: {
+              userAccountSettings: { adminUserName: 'admin', adminUserPassword: 'p@ssw0rd-x' },
+            },
+            dataDisks: { diskSizeInGB: 10, diskCount: 1, storageAccountType: 'Standard_LRS' },
+          },
+        },
+      ),
+      ValidationError,
+    );
+    expect(error).toMatchObject({ code: 'InvalidVmSize', target: 'properties.vmSize' });
+    expect(applied).toEqual([]);
+  });
+
+  test('the table: legacy names by their own vCPU counts, families by the count in the name, suggestions only when close', () => {
+    expect(builtInVmSize('Standard_D14')).toEqual({ vCpus: 16, gpus: 0 });
+    expect(builtInVmSize('standard_d15_v2')).toEqual({ vCpus: 20, gpus: 0 });
+    expect(builtInVmSize('Standard_D8ds_v5')).toEqual({ vCpus: 8, gpus: 0 });
+    expect(builtInVmSize('Standard_NC64as_T4_v3')).toEqual({ vCpus: 64, gpus: 4 });
+    expect(builtInVmSize('Standard_A0')).toBeUndefined();
+    expect(builtInVmSizeNames()).toContain('Standard_NC24ads_A100_v4');
+    expect(closestVmSizes('Standard_D2s_v3', builtInVmSizeNames())[0]).toBe('Standard_D2s_v3');
+    expect(closestVmSizes('Standard_Supercomputer', builtInVmSizeNames())).toEqual([]);
+  });
+});
+
+describe("Azure's list of the compute location (Resource SKUs through the ARM fake)", () => {
+  let arm: ArmFake;
+  let now = 0;
+
+  beforeEach(async () => {
+    arm = await startArmFake({ skuLocations: ['eastus', 'westus2'], skuPageSize: 40 });
+    now = 1_000_000;
+  });
+  afterEach(() => arm.stop());
+
+  function catalog(): ArmVmSizeCatalog {
+    const client = createComputeClient({
+      subscriptionId: 's',
+      credential,
+      endpoint: arm.endpoint,
+      trustedCertificate: arm.certificate,
+    });
+    return new ArmVmSizeCatalog({
+      client,
+      location: 'eastus',
+      refreshMs: 60_000,
+      retryAfterMs: 5_000,
+      now: () => now,
+    });
+  }
+  const skuReads = (): number => arm.requests.filter((request) => request.path.endsWith('/skus')).length;
+
+  test("Azure's figures, restrictions and low-priority capability decide; the list is read once (all its pages)", async () => {
+    arm.setVmSize('eastus', { name: 'Standard_NX48ufo_v9', vCpus: 48, gpus: 6 });
+    arm.setVmSize('eastus', {
+      name: 'Standard_NC24ads_A100_v4',
+      vCpus: 24,
+      gpus: 1,
+      restriction: 'NotAvailableForSubscription',
+    });
+    arm.setVmSize('eastus', { name: 'Standard_HB120rs_v3', vCpus: 120, lowPriorityCapable: false });
+    arm.setVmSize('westus2', { name: 'Standard_NW8_v1', vCpus: 8 });
+    const { deps, records } = memoryServiceDeps();
+    deps.vmSizes = catalog();
+
+    // A size only Azure knows: its figures are the record's.
+    await createCluster(deps, clusterRef('new'), clusterBody('standard_nx48UFO_v9'));
+    expect(records.get(keyOf(clusterRef('new')))!.record.cluster?.vmSize).toEqual({ vCpus: 48, gpus: 6 });
+    // The last entry of the last page: every page was read.
+    const last = builtInVmSizeNames().at(-1)!;
+    await createCluster(deps, clusterRef('last'), clusterBody(last));
+
+    const restricted = await refusal(
+      createCluster(deps, clusterRef('a100'), clusterBody('Standard_NC24ads_A100_v4')),
+      ValidationError,
+    );
+    expect(restricted).toMatchObject({ code: 'SkuNotAvailable', target: 'properties.vmSize' });
+    expect(restricted.message).toContain(
+      "in 'eastus', where this deployment's VMs run (Azure says NotAvailableForSubscription)",
+    );
+
+    const lowPriority = await refusal(
+      createCluster(deps, clusterRef('hb'), clusterBody('Standard_HB120rs_v3', 1, 'lowpriority')),
+      ValidationError,
+    );
+    expect(lowPriority).toMatchObject({ code: 'SkuNotAvailable', target: 'properties.vmPriority' });
+    await createCluster(deps, clusterRef('hb'), clusterBody('Standard_HB120rs_v3', 1, 'dedicated'));
+
+    // Listed in another location only.
+    const elsewhere = await refusal(
+      createCluster(deps, clusterRef('w'), clusterBody('Standard_NW8_v1')),
+      ValidationError,
+    );
+    expect(elsewhere).toMatchObject({ code: 'InvalidVmSize', target: 'properties.vmSize' });
+    expect(elsewhere.message).toContain("is not a VM size of 'eastus'");
+    expect(skuReads()).toBe(Math.ceil((builtInVmSizeNames().length + 4) / 40));
+  });
+
+  test("while the list cannot be read, known sizes pass, others are a 503 naming Azure's answer; it is read again after a pause, and after an hour", async () => {
+    const sizes = catalog();
+    // The deployment's identity may not list sizes (a missing role assignment; 5xx answers are retried first).
+    arm.failSkuList({ status: 403, code: 'AuthorizationFailed' });
+    await expect(sizes.lookup('Standard_NC6s_v3')).resolves.toMatchObject({
+      kind: 'available',
+      resources: { vCpus: 6, gpus: 1 },
+    });
+    const { deps } = memoryServiceDeps();
+    deps.vmSizes = sizes;
+    const unavailable = await refusal(
+      createCluster(deps, clusterRef('x'), clusterBody('Standard_NX48ufo_v9')),
+      ServiceUnavailableError,
+    );
+    expect(unavailable).toMatchObject({
+      httpStatus: 503,
+      code: 'ServiceUnavailable',
+      target: 'properties.vmSize',
+    });
+    expect(unavailable.message).toContain('cannot be read from Azure now (AuthorizationFailed');
+    const failedReads = skuReads();
+
+    // Azure answers again: not asked before the pause is over.
+    arm.failSkuList(undefined);
+    arm.setVmSize('eastus', { name: 'Standard_NX48ufo_v9', vCpus: 48, gpus: 6 });
+    await expect(sizes.lookup('Standard_NX48ufo_v9')).rejects.toThrow('cannot be read');
+    expect(skuReads()).toBe(failedReads);
+    now += 5_000;
+    await expect(sizes.lookup('Standard_NX48ufo_v9')).resolves.toMatchObject({ kind: 'available' });
+    const reads = skuReads();
+    await sizes.lookup('Standard_D2s_v3');
+    expect(skuReads()).toBe(reads);
+
+    // An hour later (here a minute) the list is read again; if that read fails, the older list still answers.
+    arm.failSkuList({ status: 409, code: 'Conflict' });
+    now += 60_000;
+    await expect(sizes.lookup('Standard_NX48ufo_v9')).resolves.toMatchObject({ kind: 'available' });
+    expect(skuReads()).toBeGreaterThan(reads);
+  });
+});
