@@ -1,6 +1,7 @@
 // The node agent's handling of task messages and node events, with fake queues and blobs (agent/nodeAgentHarness.ts)
 // and real task processes (spawned directly: the harness starts no task launcher).
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { agentHarness, delay, runTask, type AgentHarness } from '../test/compute/support/nodeAgentHarness';
 import { TaskLauncher } from './taskLauncher';
@@ -276,6 +277,46 @@ describe('the contact lease (VMs: contactLeaseMs)', () => {
       expect(fs.readFileSync(terms, 'utf8')).toBe('TERM\n');
       expect(exit.reason).toBe('nodeLost');
       expect(String(exit.message)).toMatch(/^No node event got through/);
+    }, 30_000);
+
+    test("a hung agent's container is stopped by the launcher, and its exit is the lease's, not the program's", async () => {
+      // A stand-in docker CLI: `run` becomes the container (its client's process), `kill` signals it.
+      const bin = path.join(os.tmpdir(), `agent-docker-${process.pid}-${Date.now()}`);
+      fs.mkdirSync(bin);
+      const calls = path.join(bin, 'calls');
+      fs.writeFileSync(
+        path.join(bin, 'docker'),
+        [
+          '#!/bin/sh',
+          `echo "$*" >> ${calls}`,
+          'case "$1" in',
+          `  run) echo $$ > ${bin}/container.pid; exec sleep 600 ;;`,
+          `  kill) kill -s "$(echo "$2" | sed 's/--signal=SIG//')" "$(cat ${bin}/container.pid)" ;;`,
+          'esac',
+          'exit 0',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const originalPath = process.env.PATH;
+      process.env.PATH = `${bin}:${originalPath ?? ''}`;
+      try {
+        h = await leasedWithLauncher(2_000);
+        h.inner.dockerCli = path.join(bin, 'docker');
+        await heartbeat(h);
+        await h.handle(runTask('c1', 'sleep 600', { container: { image: 'ubuntu:22.04' } }));
+        const client = await startedPid(h, 'c1');
+        await delay(800); // the launcher holds the lease (renewed every half second)
+        // The agent hangs past its lease (its event loop blocked; no renewal reaches the launcher).
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5_000);
+        // Meanwhile the launcher stopped the container with the agent's own commands.
+        expect(fs.readFileSync(calls, 'utf8')).toContain('kill --signal=SIGTERM batchai-c1');
+        expect(runs(client)).toBe(false);
+        const exit = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'c1');
+        expect(exit.reason).toBe('nodeLost'); // its job runs again; not failed by the docker client's signal
+      } finally {
+        process.env.PATH = originalPath;
+        fs.rmSync(bin, { recursive: true, force: true });
+      }
     }, 30_000);
 
     test('a task being killed keeps "killed" when the lease then runs out', async () => {

@@ -63,7 +63,7 @@ import { wipeJobTemps } from './jobTempCleanup';
 import { expandVariables } from '../shared/domain/jobLayout/variableExpansion';
 import { PerformanceCounterReporter } from './performanceCounters';
 import { inJobsSlice, raiseJobProcessFence } from './jobProcessFence';
-import { TaskLauncher } from './taskLauncher';
+import { leaseExpiredReason, TaskLauncher } from './taskLauncher';
 import {
   TaskJournal,
   type JournalContents,
@@ -96,9 +96,9 @@ import { TaskRunTelemetry } from './agentTelemetry';
 /**
  * Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`; 1.1.1:
  * the same, and heartbeats carry the setup outcome; 1.2.0: they also repeat the newest tasks' exits; 1.3.0: the same
- * messages, and a VM's tasks stop when its contact lease runs out).
+ * messages, and a VM's tasks stop when its contact lease runs out; 1.3.1: a hung or dead agent's containers stop too).
  */
-export const agentVersion = '1.3.0';
+export const agentVersion = '1.3.1';
 
 /** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
 function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {
@@ -1223,6 +1223,10 @@ export class NodeAgent {
     });
     const task: RunningTask = { message, process, run };
     this.running.set(message.taskId, task);
+    // The launcher stops a job's container too should this agent hang or die under a contact lease (VMs).
+    const leasedContainer =
+      container && this.config.contactLeaseMs !== undefined ? container.name : undefined;
+    if (leasedContainer) this.launcher?.leaseContainer(leasedContainer, true, this.dockerCli);
     // A kill that came while the task was being started.
     const killedMeanwhile = this.killedBeforeRun.get(message.taskId);
     if (killedMeanwhile) {
@@ -1252,6 +1256,13 @@ export class NodeAgent {
     });
     const reported = process.done.then(async (ended) => {
       this.finishing.add(message.taskId);
+      let outcome = ended;
+      if (leasedContainer) {
+        this.launcher?.leaseContainer(leasedContainer, false, this.dockerCli);
+        // Stopped by the launcher while this agent hung: the docker client's exit code is not the program's.
+        if (this.launcher?.stoppedContainer(leasedContainer))
+          outcome = { ...outcome, lost: leaseExpiredReason, leaseExpired: true };
+      }
       // What the task left running outside its process group (a daemon in a session of its own) ends with it,
       // before its mounts are released. Only processes started after its main one can be its (the scan reads
       // those, not every process of the machine: it runs at every task's exit).
@@ -1262,7 +1273,6 @@ export class NodeAgent {
         this.log('warn', `task ${message.taskId} left process group(s) ${left.join(', ')} running: stopped`);
         await Promise.all(left.map((group) => stopProcessGroup(group, leftoverGraceMs)));
       }
-      let outcome = ended;
       if (keepAs && container) {
         const succeeded = outcome.exitCode === 0 && !outcome.error && !outcome.lost;
         const failure = await this.preparedImages.keep(container.name, keepAs, succeeded, Object.keys(env));

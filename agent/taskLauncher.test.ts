@@ -274,6 +274,61 @@ describe('the contact lease the agent renews (VMs)', () => {
     }
   });
 
+  /** A stand-in docker CLI that appends each call's arguments to `calls` (one line per call). */
+  function recordingDocker(name: string): { cli: string; calls: () => string[] } {
+    const cli = path.join(dir, `${name}-docker`);
+    const calls = path.join(dir, `${name}-docker-calls`);
+    fs.writeFileSync(cli, `#!/bin/sh\necho "$*" >> ${calls}\n`, { mode: 0o755 });
+    return {
+      cli,
+      calls: () => (fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').trim().split('\n') : []),
+    };
+  }
+
+  test("runs out unrenewed: a leased container gets the agent's stop commands, SIGKILL after the grace; a released one none", async () => {
+    const own = new TaskLauncher(path.join(dir, 'pipes-containers'), () => undefined);
+    const docker = recordingDocker('containers');
+    try {
+      expect(await own.usable()).toBe(true);
+      own.leaseContainer('batchai-job-1', true, docker.cli);
+      own.leaseContainer('batchai-done', true, docker.cli);
+      own.leaseContainer('batchai-done', false, docker.cli); // ended before the lease ran out
+      own.renewLease(400, 600);
+      for (let i = 0; i < 60 && docker.calls().length < 3; i++) await delay(50);
+      // SIGTERM to the container's processes first; SIGKILL after the grace (so last).
+      expect(docker.calls().slice(0, 2).sort()).toEqual([
+        'exec batchai-job-1 sh -c kill -TERM -1',
+        'kill --signal=SIGTERM batchai-job-1',
+      ]);
+      expect(docker.calls().slice(2)).toEqual(['kill --signal=SIGKILL batchai-job-1']);
+      expect(docker.calls().some((call) => call.includes('batchai-done'))).toBe(false);
+      // The agent learns which containers were stopped for the lease (their docker clients' exits are not the
+      // programs'), once each.
+      expect(own.stoppedContainer('batchai-job-1')).toBe(true);
+      expect(own.stoppedContainer('batchai-job-1')).toBe(false);
+      expect(own.stoppedContainer('batchai-done')).toBe(false);
+    } finally {
+      own.stop();
+    }
+  });
+
+  test('the agent gone with the lease running and a container leased: the launcher stays to stop it', async () => {
+    const own = new TaskLauncher(path.join(dir, 'pipes-orphan-container'), () => undefined);
+    const docker = recordingDocker('orphan');
+    expect(await own.usable()).toBe(true);
+    own.leaseContainer('batchai-job-2', true, docker.cli);
+    own.renewLease(400, 200);
+    own.stop(); // the agent crashed: no leased host task, only the container
+    for (let i = 0; i < 60 && docker.calls().length < 3; i++) await delay(50);
+    expect(docker.calls()).toEqual(
+      expect.arrayContaining([
+        'kill --signal=SIGTERM batchai-job-2',
+        'exec batchai-job-2 sh -c kill -TERM -1',
+        'kill --signal=SIGKILL batchai-job-2',
+      ]),
+    );
+  });
+
   test('the agent gone (its pipe closed) with the lease running: the job tasks are stopped when it runs out', async () => {
     const own = new TaskLauncher(path.join(dir, 'pipes-orphan'), () => undefined);
     const task = await own.launch(leasedOptions('sleep 60'));

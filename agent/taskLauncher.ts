@@ -12,6 +12,7 @@ import * as net from 'net';
 import * as path from 'path';
 import {
   closeOutputs,
+  containerSignalCommands,
   drainAfterExit,
   OutputPipe,
   signalGroup,
@@ -29,14 +30,36 @@ import json, os, selectors, signal, sys, time
 children = {}
 # The agent's contact lease (VMs): renewed by the agent every second or so while its node events get through. Once
 # it runs out unrenewed (the agent hung, or died), the leased children (job tasks) are stopped: SIGTERM to each one's
-# process group, SIGKILL to those groups after the grace (members that outlive their leader included).
+# process group, SIGKILL to those groups after the grace (members that outlive their leader included). The leased
+# containers (job tasks in containers, which the agent starts itself) get the same through the docker CLI: the
+# commands the agent gives with each (SIGTERM to the container's processes, then SIGKILL).
 leased = set()
+leased_containers = {}
+containers_stopped = {}
 lease_deadline = None
 lease_grace = 10.0
 lease_stopped = set()
 lease_groups = set()
 lease_kill_at = None
 agent_gone = False
+
+def run_all(commands):
+    for argv in commands:
+        try:
+            os.posix_spawnp(
+                argv[0],
+                argv,
+                os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
+                    (os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0),
+                ],
+                setpgroup=0,
+                setsigdef=default_signals,
+            )
+        except OSError:
+            pass
 
 def expire_lease():
     global lease_deadline, lease_kill_at
@@ -49,6 +72,12 @@ def expire_lease():
                 os.killpg(pid, signal.SIGTERM)
             except OSError:
                 pass
+    if leased_containers:
+        # Told before they are stopped: a hung agent reads it before it sees their docker clients exit.
+        send({"op": "containers-stopped", "names": list(leased_containers)})
+    for name, commands in leased_containers.items():
+        containers_stopped[name] = commands["kill"]
+        run_all(commands["term"])
     lease_kill_at = time.monotonic() + lease_grace
 
 def kill_stopped():
@@ -60,6 +89,9 @@ def kill_stopped():
         except OSError:
             pass
     lease_groups.clear()
+    for commands in containers_stopped.values():
+        run_all(commands)
+    containers_stopped.clear()
 
 def send(message):
     if agent_gone:
@@ -136,6 +168,11 @@ def handle(message):
         lease_grace = message["graceMs"] / 1000.0
     elif message["op"] == "spawn":
         spawn(message)
+    elif message["op"] == "container":
+        if message["leased"]:
+            leased_containers[message["name"]] = {"term": message["term"], "kill": message["kill"]}
+        else:
+            leased_containers.pop(message["name"], None)
     elif message["op"] == "mkfifo":
         try:
             for fifo in message["paths"]:
@@ -189,7 +226,7 @@ while True:
             reap()
             agent_gone = True
             selector.unregister(0)
-            if lease_deadline is None or not (leased & set(children)):
+            if lease_deadline is None or not ((leased & set(children)) or leased_containers):
                 sys.exit(0)
             continue
         pending += chunk
@@ -212,7 +249,13 @@ interface Reply {
   message?: string;
   /** On an exit: the helper stopped the task because the agent's contact lease ran out unrenewed. */
   lease?: boolean;
+  /** containers-stopped: the leased containers the helper is stopping (the lease ran out unrenewed). */
+  names?: string[];
 }
+
+/** The outcome's reason when the helper stopped a task because the agent's contact lease ran out unrenewed. */
+export const leaseExpiredReason =
+  'The node agent did not renew its contact lease (it hung or died): the task launcher stopped the task.';
 
 interface FifoPair {
   stdout: string;
@@ -227,6 +270,8 @@ export class TaskLauncher {
   private readonly child: ChildProcess;
   private readonly ready: Promise<boolean>;
   private readonly replies = new Map<number, (reply: Reply) => void>();
+  /** Containers the helper stopped because the lease ran out (agent/nodeAgent.ts reads their exits as such). */
+  private readonly containersStopped = new Set<string>();
   private readonly pool: FifoPair[] = [];
   private nextId = 1;
   private fifoCount = 0;
@@ -330,6 +375,27 @@ export class TaskLauncher {
   }
 
   /**
+   * A job's container (started by the agent itself, not by the helper) is under the lease while `leased`: should
+   * the lease run out unrenewed, the helper stops it as it stops its own leased tasks, with the agent's commands
+   * (containerSignalCommands) through `dockerCli`.
+   */
+  leaseContainer(name: string, leased: boolean, dockerCli = 'docker'): void {
+    if (this.failure !== undefined) return;
+    const commands = (signal: NodeJS.Signals): string[][] =>
+      containerSignalCommands(name, signal).map((args) => [dockerCli, ...args]);
+    this.send(
+      leased
+        ? { op: 'container', name, leased, term: commands('SIGTERM'), kill: commands('SIGKILL') }
+        : { op: 'container', name, leased },
+    );
+  }
+
+  /** Whether the helper stopped this container because the lease ran out (asked once, at the container's exit). */
+  stoppedContainer(name: string): boolean {
+    return this.containersStopped.delete(name);
+  }
+
+  /**
    * Ends the helper: tasks it started keep running in their own process groups, but for leased ones under a lease
    * still running (the helper stays to stop them when it runs out; see renewLease).
    */
@@ -391,6 +457,10 @@ export class TaskLauncher {
         reply = JSON.parse(line) as Reply;
       } catch {
         this.log('warn', `task launcher: unexpected output ${JSON.stringify(line.slice(0, 200))}`);
+        continue;
+      }
+      if (reply.op === 'containers-stopped') {
+        for (const name of reply.names ?? []) this.containersStopped.add(name);
         continue;
       }
       const id = reply.op === 'ready' ? 0 : reply.id;
@@ -465,7 +535,7 @@ export class LaunchedTask implements RunningProcess {
         reply.lease
           ? {
               ...outcome,
-              lost: 'The node agent did not renew its contact lease (it hung or died): the task launcher stopped the task.',
+              lost: leaseExpiredReason,
               leaseExpired: true,
             }
           : outcome,
