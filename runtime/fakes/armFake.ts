@@ -143,11 +143,6 @@ const subnetIdPattern =
 export const customDataMaxLength = 87_380;
 const skusPath = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Compute\/skus$/i;
 
-/** vCPUs of a size for the fake's core quota: the built-in table's, else 1. */
-function vCpusOfSize(vmSize: string): number {
-  return builtInVmSize(vmSize)?.vCpus ?? 1;
-}
-
 /** A Resource SKUs entry as Azure writes one for a VM size (api-version 2021-07-01). */
 function skuWire(location: string, size: FakeVmSize): Json {
   const [, series = ''] = /^standard_([a-z]+)/i.exec(size.name) ?? [];
@@ -214,6 +209,14 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     vmSizes.set(location.toLowerCase(), sizes);
   }
   const skuPageSize = options.skuPageSize ?? 100;
+  /** vCPUs of a size for the fake's core quota: as its Resource SKUs list it, else 1. */
+  const coresOfSize = (vmSize: string): number => {
+    for (const sizes of vmSizes.values()) {
+      const size = sizes.get(vmSize.toLowerCase());
+      if (size) return size.vCpus;
+    }
+    return 1;
+  };
   let skuListFailure: { status: number; code: string } | undefined;
 
   /**
@@ -257,10 +260,10 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
     let total = 0;
     for (const set of scaleSets.values()) {
       if (set === except) continue;
-      total += set.instances.size * vCpusOfSize(String((set.body.sku as Json)?.name ?? ''));
+      total += set.instances.size * coresOfSize(String((set.body.sku as Json)?.name ?? ''));
     }
     for (const vm of virtualMachines.values()) {
-      if (vm !== except && vm.allocated) total += vCpusOfSize(vmSizeOf(vm));
+      if (vm !== except && vm.allocated) total += coresOfSize(vmSizeOf(vm));
     }
     return total;
   }
@@ -301,7 +304,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
    * chooses: whatever runs there goes, as with Azure's scale-in policy). Instances being deleted still count.
    */
   function applyCapacity(set: FakeScaleSet, capacity: number): FakeOperation['error'] | void {
-    const cores = vCpusOfSize(String((set.body.sku as Json)?.name ?? ''));
+    const cores = coresOfSize(String((set.body.sku as Json)?.name ?? ''));
     const growth = capacity - set.instances.size;
     if (growth > 0 && coreQuota !== undefined && usedCores(set) + capacity * cores > coreQuota) {
       set.provisioningState = 'Failed';
@@ -558,7 +561,7 @@ export async function startArmFake(options: ArmFakeOptions = {}): Promise<ArmFak
   /** Completes a VM's create or update: allocates its cores, or fails it with QuotaExceeded. */
   function provisionVirtualMachine(key: string, vm: FakeVirtualMachine): FakeOperation['error'] | void {
     if (virtualMachines.get(key) !== vm || vm.provisioningState === 'Deleting') return;
-    const cores = vCpusOfSize(vmSizeOf(vm));
+    const cores = coresOfSize(vmSizeOf(vm));
     if (!vm.allocated && coreQuota !== undefined && usedCores(vm) + cores > coreQuota) {
       const failure = {
         code: 'QuotaExceeded',

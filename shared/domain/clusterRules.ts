@@ -19,16 +19,37 @@ function checkAtMost(field: string, count: number): void {
   }
 }
 
+/** The longest VM size name taken (Azure's are under 40 characters, e.g. `Standard_ND96isr_MI300X_v5`). */
+const maxVmSizeLength = 64;
+
+/** `Standard_` and letters, digits, `_` and `-` (constrained-vCPU sizes such as `Standard_E4-2s_v3`). */
+const vmSizeShape = /^standard_[a-z0-9_-]+$/i;
+
+/** Excluded by Batch AI: STANDARD_A0 and the premium-storage series (GS, DS, DSv2). */
+const excludedVmSizes = /^standard_(a0|gs\d|ds\d)/i;
+
+/** Whether a name is one a cluster or file server may ask for (the catalogue then says whether it exists). */
+export function isAcceptedVmSizeName(vmSize: string): boolean {
+  return vmSize.length <= maxVmSizeLength && vmSizeShape.test(vmSize) && !excludedVmSizes.test(vmSize);
+}
+
 /** Batch AI supported every size except STANDARD_A0 and the premium-storage series (GS, DS, DSv2). */
 export function checkVmSize(path: string, vmSize: string): void {
-  if (!/^standard_[a-z0-9_]+$/i.test(vmSize)) {
+  if (vmSize.length > maxVmSizeLength) {
+    throw new ValidationError(
+      path,
+      `'${path}' is ${vmSize.length} characters long: an Azure VM size has at most ${maxVmSizeLength}.`,
+      'InvalidVmSize',
+    );
+  }
+  if (!vmSizeShape.test(vmSize)) {
     throw new ValidationError(
       path,
       `'${vmSize}' is not an Azure VM size (expected e.g. 'STANDARD_NC6').`,
       'InvalidVmSize',
     );
   }
-  if (/^standard_(a0|gs\d|ds\d)/i.test(vmSize)) {
+  if (excludedVmSizes.test(vmSize)) {
     throw new ValidationError(
       path,
       `The VM size '${vmSize}' is not supported: STANDARD_A0 and the GS, DS and DSv2 series are excluded.`,

@@ -53,6 +53,27 @@ for (const [name, vCpus] of [
   ['d13_v2', 8],
   ['d14_v2', 16],
   ['d15_v2', 20],
+  // B (burstable), M (memory)
+  ['b1ls', 1],
+  ['b1s', 1],
+  ['b1ms', 1],
+  ['b2s', 2],
+  ['b2ms', 2],
+  ['b4ms', 4],
+  ['b8ms', 8],
+  ['b12ms', 12],
+  ['b16ms', 16],
+  ['b20ms', 20],
+  ['m8ms', 8],
+  ['m16ms', 16],
+  ['m32ts', 32],
+  ['m32ls', 32],
+  ['m32ms', 32],
+  ['m64s', 64],
+  ['m64ls', 64],
+  ['m64ms', 64],
+  ['m128s', 128],
+  ['m128ms', 128],
 ] as const)
   add(name, vCpus);
 
@@ -66,6 +87,9 @@ family('d', [2, 4, 8, 16, 32, 48, 64, 96], ['s_v6', 'ds_v6', 'as_v6', 'ads_v6'])
 family('e', [2, 4, 8, 16, 20, 32, 48, 64], ['_v3', 's_v3', '_v4', 's_v4', 'd_v4', 'ds_v4', 'a_v4', 'as_v4']);
 family('e', [96], ['a_v4', 'as_v4']);
 family('e', [2, 4, 8, 16, 20, 32, 48, 64, 96], ['_v5', 's_v5', 'd_v5', 'ds_v5', 'as_v5', 'ads_v5']);
+family('b', [2, 4, 8, 16, 32], ['s_v2', 'as_v2', 'ls_v2']);
+// Storage optimized.
+family('l', [8, 16, 32, 48, 64, 80], ['s_v2', 's_v3', 'as_v3']);
 // Compute optimized and high performance compute.
 family('f', [1, 2, 4, 8, 16], ['', 's']);
 family('f', [2, 4, 8, 16, 32, 48, 64, 72], ['s_v2']);
@@ -92,6 +116,10 @@ for (const [name, vCpus, gpus] of [
   ['nc12s_v3', 12, 2],
   ['nc24s_v3', 24, 4],
   ['nc24rs_v3', 24, 4],
+  // NCads A10 v4 (a third, two thirds, then whole A10s)
+  ['nc8ads_a10_v4', 8, 1],
+  ['nc16ads_a10_v4', 16, 1],
+  ['nc32ads_a10_v4', 32, 2],
   // NCasT4_v3 (T4)
   ['nc4as_t4_v3', 4, 1],
   ['nc8as_t4_v3', 8, 1],
@@ -115,10 +143,13 @@ for (const [name, vCpus, gpus] of [
   ['nd96isr_h100_v5', 96, 8],
   ['nd96isr_h200_v5', 96, 8],
   ['nd96isr_mi300x_v5', 96, 8],
-  // NV (M60), NVv3, NVv4 (a share of one GPU), NVadsA10 v5 (shares up to NV36, then whole GPUs)
+  // NV (M60), NVv2 (M60), NVv3, NVv4 (a share of one GPU), NVadsA10 v5 (shares up to NV36, then whole GPUs)
   ['nv6', 6, 1],
   ['nv12', 12, 2],
   ['nv24', 24, 4],
+  ['nv6s_v2', 6, 1],
+  ['nv12s_v2', 12, 2],
+  ['nv24s_v2', 24, 4],
   ['nv12s_v3', 12, 1],
   ['nv24s_v3', 24, 2],
   ['nv48s_v3', 48, 4],

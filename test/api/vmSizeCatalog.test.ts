@@ -122,6 +122,64 @@ describe('the built-in table (local compute)', () => {
   });
 });
 
+describe('review fixes', () => {
+  test('a repeated PUT of an existing cluster is confirmed whatever the catalogue says of its size now', async () => {
+    const { deps, records } = memoryServiceDeps();
+    // A cluster recorded before sizes were checked, of a size the table does not have.
+    await createCluster(deps, clusterRef('old'), clusterBody('Standard_D2_v2'));
+    const stored = records.get(keyOf(clusterRef('old')))!;
+    stored.record.spec.vmSize = 'Standard_Z9_v9';
+    delete stored.record.cluster;
+    const again = await createCluster(deps, clusterRef('old'), clusterBody('standard_z9_V9'));
+    expect(again.created).toBe(false);
+    // Another cluster of that size is still refused, and so is the same name with another size.
+    await expect(createCluster(deps, clusterRef('new'), clusterBody('Standard_Z9_v9'))).rejects.toMatchObject(
+      {
+        code: 'InvalidVmSize',
+      },
+    );
+    const file = await refusal(
+      createFileServer(
+        deps,
+        { kind: 'fileServer', ...memoryScope, name: 'old' },
+        {
+          properties: {
+            vmSize: 'Standard_Z9_v9',
+            sshConfiguration: {
+              userAccountSettings: { adminUserName: 'admin', adminUserPassword: 'p@ssw0rd-x' },
+            },
+            dataDisks: { diskSizeInGB: 10, diskCount: 1, storageAccountType: 'Standard_LRS' },
+          },
+        },
+      ),
+      ValidationError,
+    );
+    expect(file.code).toBe('InvalidVmSize');
+  });
+
+  test('a long vmSize is refused at once by its length, not compared with every size', async () => {
+    const { deps } = memoryServiceDeps();
+    const started = process.hrtime.bigint();
+    const error = await refusal(
+      createCluster(deps, clusterRef('long'), clusterBody(`Standard_${'a'.repeat(1_000_000)}`)),
+      ValidationError,
+    );
+    expect(error).toMatchObject({ code: 'InvalidVmSize', target: 'properties.vmSize' });
+    expect(error.message).toContain('1000009 characters long');
+    expect(error.message.length).toBeLessThan(200);
+    // Not a timing assertion on the product: a guard against the quadratic comparison coming back (it took 25 s).
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5_000);
+  });
+
+  test('the table has NVv2, B, L, M and NCads A10 v4', () => {
+    expect(builtInVmSize('Standard_NV12s_v2')).toEqual({ vCpus: 12, gpus: 2 });
+    expect(builtInVmSize('Standard_B2ms')).toEqual({ vCpus: 2, gpus: 0 });
+    expect(builtInVmSize('Standard_L16s_v3')).toEqual({ vCpus: 16, gpus: 0 });
+    expect(builtInVmSize('Standard_M128ms')).toEqual({ vCpus: 128, gpus: 0 });
+    expect(builtInVmSize('Standard_NC32ads_A10_v4')).toEqual({ vCpus: 32, gpus: 2 });
+  });
+});
+
 describe("Azure's list of the compute location (Resource SKUs through the ARM fake)", () => {
   let arm: ArmFake;
   let now = 0;
@@ -195,6 +253,38 @@ describe("Azure's list of the compute location (Resource SKUs through the ARM fa
     expect(skuReads()).toBe(Math.ceil((builtInVmSizeNames().length + 4) / 40));
   });
 
+  test('constrained-vCPU sizes are taken; suggestions leave out sizes a PUT may not ask for; a size listed without GPUs that has a share of one counts it', async () => {
+    arm.setVmSize('eastus', { name: 'Standard_E4-2s_v3', vCpus: 4 });
+    arm.setVmSize('eastus', { name: 'Standard_DS3_v2', vCpus: 4 }); // Azure lists it; Batch AI excluded the DS series
+    arm.setVmSize('eastus', { name: 'Standard_NV8as_v4', vCpus: 8 }); // no GPUs capability
+    const { deps, records } = memoryServiceDeps();
+    deps.vmSizes = catalog();
+    await createCluster(deps, clusterRef('constrained'), clusterBody('Standard_E4-2s_v3'));
+    const typo = await refusal(
+      createCluster(deps, clusterRef('typo'), clusterBody('Standard_DX3_v2')),
+      ValidationError,
+    );
+    expect(typo.message).toContain("'Standard_D3_v2'");
+    expect(typo.message).not.toContain('DS3');
+    await createCluster(deps, clusterRef('nv'), clusterBody('Standard_NV8as_v4'));
+    expect(records.get(keyOf(clusterRef('nv')))!.record.cluster?.vmSize).toEqual({ vCpus: 8, gpus: 1 });
+  });
+
+  test('a repeated PUT while the list cannot be read is confirmed; a new cluster of a size outside the table is a 503', async () => {
+    arm.setVmSize('eastus', { name: 'Standard_NX48ufo_v9', vCpus: 48, gpus: 6 });
+    const { deps } = memoryServiceDeps();
+    deps.vmSizes = catalog();
+    await createCluster(deps, clusterRef('x'), clusterBody('Standard_NX48ufo_v9'));
+    arm.failSkuList({ status: 403, code: 'AuthorizationFailed' });
+    deps.vmSizes = catalog(); // another host instance: no list read yet
+    expect((await createCluster(deps, clusterRef('x'), clusterBody('Standard_NX48ufo_v9'))).created).toBe(
+      false,
+    );
+    await expect(
+      createCluster(deps, clusterRef('y'), clusterBody('Standard_NX48ufo_v9')),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+
   test("while the list cannot be read, known sizes pass, others are a 503 naming Azure's answer; it is read again after a pause, and after an hour", async () => {
     const sizes = catalog();
     // The deployment's identity may not list sizes (a missing role assignment; 5xx answers are retried first).
@@ -214,7 +304,8 @@ describe("Azure's list of the compute location (Resource SKUs through the ARM fa
       code: 'ServiceUnavailable',
       target: 'properties.vmSize',
     });
-    expect(unavailable.message).toContain('cannot be read from Azure now (AuthorizationFailed');
+    expect(unavailable.message).toContain("cannot be read from Azure now (the app's identity may not read");
+    expect(unavailable.message).toContain('Reader on the subscription');
     const failedReads = skuReads();
 
     // Azure answers again: not asked before the pause is over.

@@ -85,7 +85,7 @@ export interface ClusterForm {
 
 export function buildClusterBody(form: ClusterForm): FormResult<{ properties: Record<string, unknown> }> {
   const vmSize = form.vmSize.trim();
-  if (!/^standard_[a-z0-9_]+$/i.test(vmSize)) {
+  if (!/^standard_[a-z0-9_-]+$/i.test(vmSize)) {
     return { ok: false, field: 'vmSize', message: "VM size must be an Azure size such as 'STANDARD_D2_V2'." };
   }
   if (form.vmPriority !== 'dedicated' && form.vmPriority !== 'lowpriority') {

@@ -60,7 +60,7 @@ export function buildFileServerBody(
   form: FileServerForm,
 ): FormResult<{ properties: Record<string, unknown> }> {
   const vmSize = form.vmSize.trim();
-  if (!/^standard_[a-z0-9_]+$/i.test(vmSize)) {
+  if (!/^standard_[a-z0-9_-]+$/i.test(vmSize)) {
     return { ok: false, field: 'vmSize', message: "VM size must be an Azure size such as 'STANDARD_D2_V2'." };
   }
   const diskCount = wholeNumber('Data disk count', form.diskCount, 1, 64);

@@ -2,7 +2,8 @@
 // @azure/arm-compute): a size missing there is unknown, one with a location restriction (NotAvailableForSubscription,
 // QuotaId) is refused with Azure's reason, and vCPUs and GPUs come from the SKU's capabilities. The list (a few MB
 // for a large region) is read once per `refreshMs` (1 hour); while it cannot be read, sizes the built-in table knows
-// are answered from it and others throw VmSizeCatalogUnavailable (the request is to be tried again).
+// are answered from it and others throw VmSizeCatalogUnavailable, saying why (an identity refused the read needs a
+// role; an outage passes). A read that takes longer than `readTimeoutMs` counts as failed.
 import type { ComputeManagementClient, ResourceSku } from '@azure/arm-compute';
 import { builtInVmSize, closestVmSizes } from '../../domain/vmSizeTable';
 import { VmSizeCatalogUnavailable, type VmSizeCatalog, type VmSizeLookup } from '../../ports/vmSizeCatalog';
@@ -24,6 +25,8 @@ export interface ArmVmSizeCatalogOptions {
   refreshMs?: number;
   /** After a failed read, how long before the next try (30 s); requests meanwhile use the built-in table. */
   retryAfterMs?: number;
+  /** How long a lookup waits for the list to be read (30 s): then the read counts as failed. */
+  readTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -34,6 +37,20 @@ function capability(sku: ResourceSku, name: string): string | undefined {
 function count(sku: ResourceSku, name: string): number {
   const value = Number(capability(sku, name) ?? 0);
   return Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+/** Why the list could not be read, for the caller: a refusal of the app's identity says what to grant. */
+function readFailure(error: unknown): string {
+  const { code, statusCode, message } = error as { code?: string; statusCode?: number; message?: string };
+  const what = [code, statusCode].filter((part) => part !== undefined).join(' ');
+  const text = `${what ? `${what}: ` : ''}${(message ?? String(error)).split('\n')[0]!.slice(0, 300)}`;
+  if (statusCode === 401 || statusCode === 403 || /^Authori[sz]ationFailed$/i.test(code ?? '')) {
+    return (
+      `the app's identity may not read the subscription's VM sizes (${text}): give it Reader on the ` +
+      `subscription, or a role with Microsoft.Compute/skus/read (docs/deploy-azure.md)`
+    );
+  }
+  return text;
 }
 
 /** Azure's reason when a location restriction covers `location`, else undefined (zone restrictions leave the size usable). */
@@ -51,6 +68,7 @@ export class ArmVmSizeCatalog implements VmSizeCatalog {
   readonly location: string;
   private readonly refreshMs: number;
   private readonly retryAfterMs: number;
+  private readonly readTimeoutMs: number;
   private readonly now: () => number;
   private sizes: Map<string, SizeEntry> | undefined;
   private readAt = 0;
@@ -62,6 +80,7 @@ export class ArmVmSizeCatalog implements VmSizeCatalog {
     this.location = options.location;
     this.refreshMs = options.refreshMs ?? 3_600_000;
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
+    this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
     this.now = options.now ?? Date.now;
   }
 
@@ -74,7 +93,7 @@ export class ArmVmSizeCatalog implements VmSizeCatalog {
       if (known) return { kind: 'available', resources: known, lowPriorityCapable: true };
       throw new VmSizeCatalogUnavailable(
         `The VM sizes of '${this.location}' cannot be read from Azure now (${(error as Error).message}), and ` +
-          `'${vmSize}' is not among the sizes known without them; try again in a minute.`,
+          `'${vmSize}' is not among the sizes known without them.`,
       );
     }
     const entry = sizes.get(vmSize.toLowerCase());
@@ -104,17 +123,25 @@ export class ArmVmSizeCatalog implements VmSizeCatalog {
       throw new Error(this.failure.message);
     }
     this.reading ??= this.read().finally(() => (this.reading = undefined));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Resource SKUs did not answer within ${this.readTimeoutMs / 1000} s`)),
+        this.readTimeoutMs,
+      );
+    });
     try {
-      const sizes = await this.reading;
+      const sizes = await Promise.race([this.reading, timeout]);
       this.sizes = sizes;
       this.readAt = this.now();
       this.failure = undefined;
       return sizes;
     } catch (error: unknown) {
-      const { code, message } = error as { code?: string; message?: string };
-      this.failure = { at: this.now(), message: [code, message ?? String(error)].filter(Boolean).join(': ') };
+      this.failure = { at: this.now(), message: readFailure(error) };
       if (this.sizes) return this.sizes;
       throw new Error(this.failure.message);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -129,8 +156,9 @@ export class ArmVmSizeCatalog implements VmSizeCatalog {
       if (!inLocation) continue;
       sizes.set(sku.name.toLowerCase(), {
         name: sku.name,
-        vCpus: count(sku, 'vCPUs'),
-        gpus: count(sku, 'GPUs'),
+        vCpus: count(sku, 'vCPUs') || (builtInVmSize(sku.name)?.vCpus ?? 0),
+        // Sizes with a share of a GPU (NVv4, NVadsA10 v5) may list none: they have one.
+        gpus: count(sku, 'GPUs') || (builtInVmSize(sku.name)?.gpus ?? 0),
         lowPriorityCapable: capability(sku, 'LowPriorityCapable')?.toLowerCase() !== 'false',
         restriction: restrictionIn(sku, this.location),
       });

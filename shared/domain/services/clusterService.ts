@@ -19,7 +19,7 @@ import { resolveSecretReferences } from './secretReferences';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
 import { locationUsage, vCpusOf } from './usageService';
-import { checkVmSizeAvailable } from './vmSizeCheck';
+import { checkVmSizeOfPut } from './vmSizeCheck';
 
 /**
  * The quotas Usages reports, enforced when scale settings are set: the largest node count they ask for times the
@@ -72,9 +72,9 @@ export async function createCluster(deps: ServiceDeps, ref: ResourceRef, body: u
   const { secrets, properties } = validateCreateBody('ClusterCreateParameters', body);
   checkClusterProperties(properties, secrets);
   const workspace = await requireWorkspace(deps, ref, true);
-  const vmSize: VmSizeResources = await checkVmSizeAvailable(
+  const vmSize: VmSizeResources = await checkVmSizeOfPut(
     deps,
-    'properties.vmSize',
+    ref,
     String(properties.vmSize),
     properties.vmPriority === 'lowpriority',
   );

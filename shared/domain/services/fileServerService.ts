@@ -8,7 +8,7 @@ import { assertUnchanged, createOrConfirm, creationStatus, type PutResult } from
 import { keepOnlyUnderLiveWorkspace, requireWorkspace } from './parentLookup';
 import { sealSecrets } from './secretSealing';
 import type { ServiceDeps } from './serviceDeps';
-import { checkVmSizeAvailable } from './vmSizeCheck';
+import { checkVmSizeOfPut } from './vmSizeCheck';
 
 export async function createFileServer(
   deps: ServiceDeps,
@@ -19,7 +19,7 @@ export async function createFileServer(
   const { secrets, properties } = validateCreateBody('FileServerCreateParameters', body);
   checkFileServerProperties(properties);
   const workspace = await requireWorkspace(deps, ref, true);
-  await checkVmSizeAvailable(deps, 'properties.vmSize', String(properties.vmSize));
+  await checkVmSizeOfPut(deps, ref, String(properties.vmSize));
   const armId = armIdOf(ref);
   const result = await createOrConfirm(
     deps,

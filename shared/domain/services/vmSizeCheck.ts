@@ -4,7 +4,9 @@
 // reason, a low-priority cluster of a size that has no low-priority VMs a 400 naming vmPriority. Answers what one
 // VM of the size has (vCPUs for the core quotas, GPUs for the nodes).
 import { VmSizeCatalogUnavailable } from '../../ports/vmSizeCatalog';
-import { builtInVmSizeCatalog, type VmSizeResources } from '../vmSizeTable';
+import { isAcceptedVmSizeName } from '../clusterRules';
+import type { ResourceRef } from '../resourceId';
+import { builtInVmSize, builtInVmSizeCatalog, type VmSizeResources } from '../vmSizeTable';
 import { ServiceUnavailableError, ValidationError } from '../errors';
 import type { ServiceDeps } from './serviceDeps';
 
@@ -28,10 +30,10 @@ export async function checkVmSizeAvailable(
   }
   switch (found.kind) {
     case 'unknown': {
+      // Only names a PUT may carry (Azure also lists sizes Batch AI excluded).
+      const suggestions = found.suggestions.filter(isAcceptedVmSizeName);
       const hint =
-        found.suggestions.length > 0
-          ? ` Did you mean ${found.suggestions.map((s) => `'${s}'`).join(', ')}?`
-          : '';
+        suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `'${s}'`).join(', ')}?` : '';
       throw new ValidationError(path, `'${vmSize}' is not a VM size of ${where}.${hint}`, 'InvalidVmSize');
     }
     case 'restricted':
@@ -50,5 +52,27 @@ export async function checkVmSizeAvailable(
         );
       }
       return found.resources;
+  }
+}
+
+/**
+ * The size of a PUT, which may repeat the creation of a resource that exists (a retried PUT): such a PUT is
+ * answered by comparing it with what was created (createOrConfirm), not refused because the catalogue changed since
+ * or cannot be read now. So a refusal stands only when the resource does not exist with this size; otherwise the
+ * figures recorded at its creation (or the built-in table's, for one recorded before sizes were checked) serve.
+ */
+export async function checkVmSizeOfPut(
+  deps: Pick<ServiceDeps, 'vmSizes' | 'store'>,
+  ref: ResourceRef,
+  vmSize: string,
+  lowPriority = false,
+): Promise<VmSizeResources> {
+  try {
+    return await checkVmSizeAvailable(deps, 'properties.vmSize', vmSize, lowPriority);
+  } catch (error: unknown) {
+    if (!(error instanceof ValidationError || error instanceof ServiceUnavailableError)) throw error;
+    const existing = await deps.store.get(ref);
+    if (!existing || String(existing.record.spec.vmSize).toLowerCase() !== vmSize.toLowerCase()) throw error;
+    return existing.record.cluster?.vmSize ?? builtInVmSize(vmSize) ?? { vCpus: 0, gpus: 0 };
   }
 }
