@@ -3,6 +3,7 @@
 // the subscription's own list of sizes in the compute location (Resource SKUs) decides, and this table stands in
 // only while that list cannot be read. Names are case-insensitive, as in Azure.
 import type { VmSizeCatalog, VmSizeLookup } from '../ports/vmSizeCatalog';
+import { editDistance } from './editDistance';
 
 export interface VmSizeResources {
   /** vCPUs of one VM (what Azure's core quotas count). */
@@ -189,28 +190,11 @@ function azureSpelling(lower: string): string {
   );
 }
 
-/** Levenshtein distance, for suggesting the size a misspelt one meant. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 /** Up to three names of `known` nearest to `vmSize` (case-insensitive, equally near); none when nothing is close. */
 export function closestVmSizes(vmSize: string, known: readonly string[]): string[] {
   const wanted = vmSize.toLowerCase();
   const limit = Math.max(2, Math.floor(wanted.length / 4));
-  const scored = known.map((name) => ({ name, d: distance(wanted, name.toLowerCase()) }));
+  const scored = known.map((name) => ({ name, d: editDistance(wanted, name) }));
   const best = Math.min(limit, ...scored.map((candidate) => candidate.d));
   return scored
     .filter((candidate) => candidate.d === best)

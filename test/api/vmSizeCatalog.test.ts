@@ -29,6 +29,23 @@ function clusterBody(vmSize: string, nodes = 1, vmPriority?: string) {
   };
 }
 
+const fileServerRef = (name: string): ResourceRef => ({ kind: 'fileServer', ...memoryScope, name });
+
+/** The refusal of a file server of `vmSize`. */
+function fileServerRefusal(deps: Parameters<typeof createFileServer>[0], name: string, vmSize: string) {
+  return refusal(createFileServer(deps, fileServerRef(name), fileServerBody(vmSize)), ValidationError);
+}
+
+function fileServerBody(vmSize: string) {
+  return {
+    properties: {
+      vmSize,
+      sshConfiguration: { userAccountSettings: { adminUserName: 'admin', adminUserPassword: 'p@ssw0rd-x' } },
+      dataDisks: { diskSizeInGB: 10, diskCount: 1, storageAccountType: 'Standard_LRS' },
+    },
+  };
+}
+
 const credential: TokenCredential = {
   getToken: async (): Promise<AccessToken> => ({
     token: 'fake-token',
@@ -90,22 +107,7 @@ describe('the built-in table (local compute)', () => {
 
   test('a file server of an unknown size is a 400 naming properties.vmSize', async () => {
     const { deps, applied } = memoryServiceDeps();
-    const error = await refusal(
-      createFileServer(
-        deps,
-        { kind: 'fileServer', ...memoryScope, name: 'nfs' },
-        {
-          properties: {
-            vmSize: 'Standard_D4s_v9',
-            sshConfiguration: {
-              userAccountSettings: { adminUserName: 'admin', adminUserPassword: 'p@ssw0rd-x' },
-            },
-            dataDisks: { diskSizeInGB: 10, diskCount: 1, storageAccountType: 'Standard_LRS' },
-          },
-        },
-      ),
-      ValidationError,
-    );
+    const error = await fileServerRefusal(deps, 'nfs', 'Standard_D4s_v9');
     expect(error).toMatchObject({ code: 'InvalidVmSize', target: 'properties.vmSize' });
     expect(applied).toEqual([]);
   });
@@ -138,22 +140,7 @@ describe('review fixes', () => {
         code: 'InvalidVmSize',
       },
     );
-    const file = await refusal(
-      createFileServer(
-        deps,
-        { kind: 'fileServer', ...memoryScope, name: 'old' },
-        {
-          properties: {
-            vmSize: 'Standard_Z9_v9',
-            sshConfiguration: {
-              userAccountSettings: { adminUserName: 'admin', adminUserPassword: 'p@ssw0rd-x' },
-            },
-            dataDisks: { diskSizeInGB: 10, diskCount: 1, storageAccountType: 'Standard_LRS' },
-          },
-        },
-      ),
-      ValidationError,
-    );
+    const file = await fileServerRefusal(deps, 'old', 'Standard_Z9_v9');
     expect(file.code).toBe('InvalidVmSize');
   });
 
