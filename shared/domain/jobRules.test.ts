@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from './errors';
 import { checkJobProperties } from './jobRules';
+import { checkJobLaunchable } from './toolkits/launchCheck';
 import { validateCreateBody, type JsonObject } from './specValidator';
 import { validateSweepBody } from './sweeps/sweepDefinition';
 
@@ -18,7 +19,9 @@ const base: JsonObject = {
 
 function check(properties: JsonObject): string {
   const validated = validateCreateBody('JobCreateParameters', { properties });
-  return checkJobProperties(validated.properties);
+  const toolType = checkJobProperties(validated.properties);
+  checkJobLaunchable(validated.properties);
+  return toolType;
 }
 
 function failure(properties: JsonObject): { target?: string; message: string } {
@@ -118,6 +121,30 @@ test("'__proto__' as an environment variable or secret name is a 400 naming the 
       ],
     }),
   ).toBe('custom');
+});
+
+test('what the launch needs of the toolkit and the job preparation is required at submission, naming the field', () => {
+  const { customToolkitSettings: _custom, ...rest } = base;
+  // A misspelt commandLine is dropped as an unknown property: the job has none.
+  expect(failure({ ...rest, customToolkitSettings: { comandLine: 'python train.py' } })).toEqual({
+    target: 'properties.customToolkitSettings.commandLine',
+    message: "'properties.customToolkitSettings.commandLine' is required.",
+  });
+  expect(failure({ ...rest, pyTorchSettings: {} }).target).toBe(
+    'properties.pyTorchSettings.pythonScriptFilePath',
+  );
+  expect(failure({ ...base, jobPreparation: { commandLine: ' ' } }).target).toBe(
+    'properties.jobPreparation.commandLine',
+  );
+  // What depends on the nodes is not refused here: ten TensorFlow workers on two nodes may fit their GPUs.
+  expect(
+    check({
+      ...rest,
+      nodeCount: 2,
+      secrets: [{ name: 'TOKEN', value: 's3cret' }],
+      tensorFlowSettings: { pythonScriptFilePath: 'train.py', workerCount: 10, parameterServerCount: 1 },
+    }),
+  ).toBe('tensorflow');
 });
 
 describe('the job bodies the project ships and the Batch AI recipes still pass', () => {

@@ -45,3 +45,23 @@ test('properties of the schema are read from the body itself, never from Object.
     targetOf(() => validateAgainstDefinition('WorkspaceCreateParameters', Object.create({ location: 'x' }))),
   ).toBe('location');
 });
+
+test('a missing required property given under a near name says which: the typo, dropped as unknown', () => {
+  const refusal = (body: unknown): string => {
+    try {
+      validateAgainstDefinition('ClusterCreateParameters', body);
+    } catch (error: unknown) {
+      return (error as Error).message;
+    }
+    throw new Error('not refused');
+  };
+  const scaleSettings = { manual: { targetNodeCount: 1 } };
+  expect(refusal({ properties: { vmSzie: 'STANDARD_NC6', scaleSettings } })).toBe(
+    "The property 'properties.vmSize' is required. The body has 'properties.vmSzie', which is not a property " +
+      "here: did you mean 'vmSize'?",
+  );
+  // Nothing near: the error alone.
+  expect(refusal({ properties: { machine: 'STANDARD_NC6', scaleSettings } })).toBe(
+    "The property 'properties.vmSize' is required.",
+  );
+});

@@ -4,6 +4,7 @@
 // result into a separate map (path -> plain text) so they can be encrypted and never echoed back.
 import { resolveSchema, specDefinition, type SpecSchema } from './batchAiSpec';
 import { normalizeDuration } from './duration';
+import { editDistance } from './editDistance';
 import { ValidationError } from './errors';
 
 export type JsonObject = { [key: string]: JsonValue };
@@ -93,7 +94,7 @@ function validateObject(
     if (present === undefined || present === null) {
       throw new ValidationError(
         join(path, required),
-        `The property '${join(path, required)}' is required.`,
+        `The property '${join(path, required)}' is required.${misspeltAs(input, properties, required, path)}`,
         'MissingRequiredProperty',
       );
     }
@@ -138,6 +139,27 @@ function validateObject(
     }
   }
   return output;
+}
+
+/**
+ * When a missing required property was given under a near name the definition does not have (`vmSzie`), which is
+ * dropped as unknown: says so, for the error to point at the typo.
+ */
+function misspeltAs(
+  input: Record<string, unknown>,
+  properties: Record<string, SpecSchema>,
+  required: string,
+  path: string,
+): string {
+  const given = Object.keys(input).find(
+    (name) =>
+      !Object.hasOwn(properties, name) &&
+      Math.abs(name.length - required.length) <= 2 &&
+      editDistance(name, required) <= Math.max(required.length >= 5 ? 2 : 1, Math.floor(required.length / 4)),
+  );
+  return given === undefined
+    ? ''
+    : ` The body has '${join(path, given)}', which is not a property here: did you mean '${required}'?`;
 }
 
 /** A property the body itself gives (never one inherited from Object.prototype). */

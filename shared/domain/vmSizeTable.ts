@@ -194,7 +194,11 @@ function azureSpelling(lower: string): string {
 export function closestVmSizes(vmSize: string, known: readonly string[]): string[] {
   const wanted = vmSize.toLowerCase();
   const limit = Math.max(2, Math.floor(wanted.length / 4));
-  const scored = known.map((name) => ({ name, d: editDistance(wanted, name) }));
+  // A size followed by a suffix it does not have counts as one edit (`Standard_NC6_v4` for `Standard_NC6`).
+  const scored = known.map((name) => ({
+    name,
+    d: wanted.startsWith(`${name.toLowerCase()}_`) ? 1 : editDistance(wanted, name),
+  }));
   const best = Math.min(limit, ...scored.map((candidate) => candidate.d));
   return scored
     .filter((candidate) => candidate.d === best)

@@ -170,3 +170,16 @@ test("usages refuse a location outside the spec's pattern with a 400 naming loca
   expect(error.target).toBe('location');
   expect(await listUsages(deps, scope.subscriptionId, 'east_us.2-x')).toHaveLength(3);
 });
+
+test('a PUT that changes the scale settings of a cluster is a 409 pointing at the PATCH (resize), not at a delete', async () => {
+  const { deps } = memoryDeps();
+  await createCluster(deps, clusterRef('c'), clusterBody({ manual: { targetNodeCount: 1 } }));
+  await expect(
+    createCluster(deps, clusterRef('c'), clusterBody({ manual: { targetNodeCount: 2 } })),
+  ).rejects.toMatchObject({
+    code: 'PropertyChangeNotAllowed',
+    message: expect.stringContaining(
+      'scale settings change with a PATCH of the cluster (`batchai cluster resize`',
+    ),
+  });
+});

@@ -121,6 +121,8 @@ describe('the built-in table (local compute)', () => {
     expect(builtInVmSizeNames()).toContain('Standard_NC24ads_A100_v4');
     expect(closestVmSizes('Standard_D2s_v3', builtInVmSizeNames())[0]).toBe('Standard_D2s_v3');
     expect(closestVmSizes('Standard_Supercomputer', builtInVmSizeNames())).toEqual([]);
+    // A size with a generation it does not have: the size it begins with.
+    expect(closestVmSizes('Standard_NC6_v4', builtInVmSizeNames())).toContain('Standard_NC6');
   });
 });
 

@@ -28,11 +28,13 @@ export function assertUnchanged(
   }
   const diff = firstDifference(existing.spec, spec, 'properties');
   if (diff) {
-    throw new ConflictError(
-      'PropertyChangeNotAllowed',
-      `The resource '${existing.ref.name}' already exists and '${diff}' cannot be changed; delete it and create it again.`,
-      diff,
-    );
+    // A cluster's scale settings change with a PATCH (az batchai cluster resize / auto-scale), not a PUT.
+    const message =
+      existing.kind === 'cluster' && diff.startsWith('properties.scaleSettings')
+        ? `The cluster '${existing.ref.name}' already exists and '${diff}' cannot be changed by a PUT: scale ` +
+          'settings change with a PATCH of the cluster (`batchai cluster resize` or `batchai cluster auto-scale`).'
+        : `The resource '${existing.ref.name}' already exists and '${diff}' cannot be changed; delete it and create it again.`;
+    throw new ConflictError('PropertyChangeNotAllowed', message, diff);
   }
   if (!sameSecrets(deps.secrets, existing, secrets, referencedPaths)) {
     throw new ConflictError(

@@ -161,3 +161,17 @@ test("what created a job (a sweep's trial) is kept on its record; a client's job
   await createJob(depsWith(store, lifecycle), other, structuredClone(body));
   expect(records.get(keyOf(other))?.record.job).not.toHaveProperty('createdBy');
 });
+
+test("a job under a missing experiment is a 404 naming the experiment's workspace; one without a commandLine a 400", async () => {
+  const { store } = memoryStore();
+  const deps = depsWith(store, { jobQueued: async () => undefined } as unknown as JobLifecycle);
+  const orphan: ResourceRef = { ...job, experiment: 'expp' };
+  await expect(createJob(deps, orphan, body)).rejects.toMatchObject({
+    code: 'ParentResourceNotFound',
+    message: "The parent experiment 'expp' was not found in workspace 'ws' of resource group 'rg'.",
+  });
+  const { customToolkitSettings: _given, ...properties } = body.properties;
+  await expect(
+    createJob(deps, job, { properties: { ...properties, customToolkitSettings: { comandLine: 'train' } } }),
+  ).rejects.toMatchObject({ httpStatus: 400, target: 'properties.customToolkitSettings.commandLine' });
+});

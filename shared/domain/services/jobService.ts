@@ -2,6 +2,7 @@
 // priority, node count, sealed secrets, an attempt list); terminate; output files and remote login information.
 import { NotImplementedError, PreconditionFailedError, ValidationError } from '../errors';
 import { checkJobProperties } from '../jobRules';
+import { checkJobLaunchable } from '../toolkits/launchCheck';
 import { transitionJob } from '../jobExecutionState';
 import { parseDurationSeconds } from '../duration';
 import { armIdOf, keyOf, validateRef, type ResourceRef } from '../resourceId';
@@ -71,6 +72,7 @@ export async function createJob(
   validateRef(ref);
   const { secrets, properties } = validateCreateBody('JobCreateParameters', body);
   const toolType = checkJobProperties(properties);
+  checkJobLaunchable(properties);
   // What the body holds; Key Vault secrets are counted again once read.
   checkTaskMessageSize(properties, secrets);
   const constraints = (properties.constraints as JsonObject | undefined) ?? {};

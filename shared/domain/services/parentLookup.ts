@@ -8,8 +8,12 @@ import type { ServiceDeps } from './serviceDeps';
 async function requireParent(deps: ServiceDeps, ref: ResourceRef, forWrite: boolean): Promise<Stored> {
   const parent = await deps.store.get(ref);
   if (!parent) {
+    const where =
+      ref.kind === 'workspace'
+        ? `resource group '${ref.resourceGroup}'`
+        : `workspace '${ref.workspace}' of resource group '${ref.resourceGroup}'`;
     throw new NotFoundError(
-      `The parent ${kindInfo[ref.kind].label} '${ref.name}' was not found in resource group '${ref.resourceGroup}'.`,
+      `The parent ${kindInfo[ref.kind].label} '${ref.name}' was not found in ${where}.`,
       'ParentResourceNotFound',
       `${ref.kind}Name`,
     );
