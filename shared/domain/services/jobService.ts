@@ -72,7 +72,6 @@ export async function createJob(
   validateRef(ref);
   const { secrets, properties } = validateCreateBody('JobCreateParameters', body);
   const toolType = checkJobProperties(properties);
-  checkJobLaunchable(properties);
   // What the body holds; Key Vault secrets are counted again once read.
   checkTaskMessageSize(properties, secrets);
   const constraints = (properties.constraints as JsonObject | undefined) ?? {};
@@ -113,6 +112,8 @@ export async function createJob(
     throw error;
   }
   checkTaskMessageSize(properties, { ...secrets, ...referenced });
+  // What its references say comes first; then what only the launch used to find (a toolkit without its command).
+  checkJobLaunchable(properties);
   const armId = armIdOf(ref);
   const uuid = deps.newId();
   const now = deps.now().toISOString();
