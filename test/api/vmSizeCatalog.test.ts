@@ -188,7 +188,7 @@ describe("Azure's list of the compute location (Resource SKUs through the ARM fa
     });
     return new ArmVmSizeCatalog({
       client,
-      location: 'eastus',
+      location: 'East US', // as a setting may spell it
       refreshMs: 60_000,
       retryAfterMs: 5_000,
       now: () => now,

@@ -77,7 +77,8 @@ export class ArmVmSizeCatalog implements VmSizeCatalog {
   private failure: { at: number; message: string } | undefined;
 
   constructor(private readonly options: ArmVmSizeCatalogOptions) {
-    this.location = options.location;
+    // Resource SKUs name locations as `eastus`; a setting may say `East US`.
+    this.location = options.location.toLowerCase().replace(/\s+/g, '');
     this.refreshMs = options.refreshMs ?? 3_600_000;
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
     this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
