@@ -329,6 +329,24 @@ describe('the contact lease the agent renews (VMs)', () => {
     );
   });
 
+  test('the agent gone during the grace after the lease ran out: the SIGKILL still comes', async () => {
+    const own = new TaskLauncher(path.join(dir, 'pipes-grace'), () => undefined);
+    const docker = recordingDocker('grace');
+    const task = await own.launch(leasedOptions("trap '' TERM; sleep 60"));
+    const pid = (await task.started)!;
+    try {
+      own.leaseContainer('batchai-job-3', true, docker.cli);
+      own.renewLease(300, 1_500);
+      await delay(700); // ran out: SIGTERM sent, the SIGKILL due in the grace
+      own.stop(); // the agent dies now
+      for (let i = 0; i < 60 && (runs(pid) || docker.calls().length < 3); i++) await delay(50);
+      expect(runs(pid)).toBe(false);
+      expect(docker.calls()).toContain('kill --signal=SIGKILL batchai-job-3');
+    } finally {
+      if (runs(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   test('the agent gone (its pipe closed) with the lease running: the job tasks are stopped when it runs out', async () => {
     const own = new TaskLauncher(path.join(dir, 'pipes-orphan'), () => undefined);
     const task = await own.launch(leasedOptions('sleep 60'));

@@ -222,11 +222,13 @@ while True:
         chunk = os.read(0, 65536)
         if not chunk:
             # The agent is gone (stopped, or died). A lease it left running is kept: its leased tasks are stopped
-            # when it runs out (the next agent may not get through to stop them). Else tasks keep running.
+            # when it runs out (the next agent may not get through to stop them), and a stop under way gets its
+            # SIGKILL after the grace. Else tasks keep running.
             reap()
             agent_gone = True
             selector.unregister(0)
-            if lease_deadline is None or not ((leased & set(children)) or leased_containers):
+            leases_held = lease_deadline is not None and ((leased & set(children)) or leased_containers)
+            if lease_kill_at is None and not leases_held:
                 sys.exit(0)
             continue
         pending += chunk

@@ -151,12 +151,14 @@ function misspeltAs(
   required: string,
   path: string,
 ): string {
-  const given = Object.keys(input).find(
-    (name) =>
-      !Object.hasOwn(properties, name) &&
-      Math.abs(name.length - required.length) <= 2 &&
-      editDistance(name, required) <= Math.max(required.length >= 5 ? 2 : 1, Math.floor(required.length / 4)),
-  );
+  const limit = Math.max(required.length >= 5 ? 2 : 1, Math.floor(required.length / 4));
+  let given: string | undefined;
+  let nearest = limit + 1;
+  for (const name of Object.keys(input)) {
+    if (Object.hasOwn(properties, name) || Math.abs(name.length - required.length) > 2) continue;
+    const distance = editDistance(name, required);
+    if (distance < nearest) [given, nearest] = [name, distance];
+  }
   return given === undefined
     ? ''
     : ` The body has '${join(path, given)}', which is not a property here: did you mean '${required}'?`;

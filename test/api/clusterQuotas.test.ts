@@ -182,4 +182,8 @@ test('a PUT that changes the scale settings of a cluster is a 409 pointing at th
       'scale settings change with a PATCH of the cluster (`batchai cluster resize`',
     ),
   });
+  // Another change besides: a PATCH would not make it, and the message does not say it would.
+  await expect(
+    createCluster(deps, clusterRef('c'), clusterBody({ manual: { targetNodeCount: 2 } }, 'STANDARD_NC12')),
+  ).rejects.toMatchObject({ message: expect.stringContaining('delete it and create it again') });
 });

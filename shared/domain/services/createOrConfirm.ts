@@ -28,12 +28,20 @@ export function assertUnchanged(
   }
   const diff = firstDifference(existing.spec, spec, 'properties');
   if (diff) {
-    // A cluster's scale settings change with a PATCH (az batchai cluster resize / auto-scale), not a PUT.
-    const message =
-      existing.kind === 'cluster' && diff.startsWith('properties.scaleSettings')
-        ? `The cluster '${existing.ref.name}' already exists and '${diff}' cannot be changed by a PUT: scale ` +
-          'settings change with a PATCH of the cluster (`batchai cluster resize` or `batchai cluster auto-scale`).'
-        : `The resource '${existing.ref.name}' already exists and '${diff}' cannot be changed; delete it and create it again.`;
+    // A cluster's scale settings change with a PATCH (az batchai cluster resize / auto-scale), not a PUT: said when
+    // they are all the PUT changes.
+    const onlyScale =
+      existing.kind === 'cluster' &&
+      diff.startsWith('properties.scaleSettings') &&
+      firstDifference(
+        { ...existing.spec, scaleSettings: null },
+        { ...spec, scaleSettings: null },
+        'properties',
+      ) === undefined;
+    const message = onlyScale
+      ? `The cluster '${existing.ref.name}' already exists and '${diff}' cannot be changed by a PUT: scale ` +
+        'settings change with a PATCH of the cluster (`batchai cluster resize` or `batchai cluster auto-scale`).'
+      : `The resource '${existing.ref.name}' already exists and '${diff}' cannot be changed; delete it and create it again.`;
     throw new ConflictError('PropertyChangeNotAllowed', message, diff);
   }
   if (!sameSecrets(deps.secrets, existing, secrets, referencedPaths)) {
