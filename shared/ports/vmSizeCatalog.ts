@@ -7,7 +7,7 @@ export type VmSizeLookup =
   | { kind: 'available'; resources: VmSizeResources; lowPriorityCapable: boolean }
   /** Not a size of the catalogue; `suggestions`: the closest names it has. */
   | { kind: 'unknown'; suggestions: string[] }
-  /** A size of the location the subscription may not use there: Azure's reason (NotAvailableForSubscription, QuotaId). */
+  /** A size the subscription may not use in the location: Azure's reason (NotAvailableForSubscription, QuotaId). */
   | { kind: 'restricted'; reason: string };
 
 export interface VmSizeCatalog {

@@ -53,7 +53,7 @@ function readFailure(error: unknown): string {
   return text;
 }
 
-/** Azure's reason when a location restriction covers `location`, else undefined (zone restrictions leave the size usable). */
+/** Azure's reason when a location restriction covers `location` (zone restrictions leave the size usable). */
 function restrictionIn(sku: ResourceSku, location: string): string | undefined {
   const wanted = location.toLowerCase();
   for (const restriction of sku.restrictions ?? []) {

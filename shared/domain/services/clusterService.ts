@@ -23,9 +23,10 @@ import { checkVmSizeOfPut } from './vmSizeCheck';
 
 /**
  * The quotas Usages reports, enforced when scale settings are set: the largest node count they ask for times the
- * VM size's cores (`cores`: one VM's vCPUs) must fit in the location's dedicated or low-priority core quota less what the subscription's
- * other clusters there use now (their current nodes, as Usages counts them); a new cluster must fit in the
- * clusters-per-location quota. Read then written, not atomic: two concurrent requests can each fit alone.
+ * VM size's cores (`cores`: one VM's vCPUs) must fit in the location's dedicated or low-priority core quota less
+ * what the subscription's other clusters there use now (their current nodes, as Usages counts them); a new cluster
+ * must fit in the clusters-per-location quota. Read then written, not atomic: two concurrent requests can each fit
+ * alone.
  */
 async function checkQuotas(
   deps: ServiceDeps,
