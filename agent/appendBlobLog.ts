@@ -11,6 +11,7 @@
 // waiting) gives up what waits: it is dropped, `onOutputLost` is told, and once storage answers the blob gets the
 // line `[output lost: ...]` where the output is missing. close() then rejects, saying how much was lost.
 import type { AppendBlobClient } from '@azure/storage-blob';
+import { describeError } from '../shared/logging/describeError';
 
 /** Azure's limit for one appendBlock call (4 MiB). */
 const maxBlockBytes = 4 * 1024 * 1024;
@@ -28,18 +29,6 @@ const maxRetryDelayMs = 30_000;
 /** The line that stands where output was given up (storage failed for too long). */
 export function outputLostMarker(bytes: number, reason: string): string {
   return `\n[output lost: ${bytes} bytes could not be stored (${reason})]\n`;
-}
-
-/** What a failed storage call says (its code and message, on one line). */
-function describe(error: unknown): string {
-  const { code, statusCode, message } = (error ?? {}) as {
-    code?: string;
-    statusCode?: number;
-    message?: string;
-  };
-  const what = [code, statusCode].filter((part) => part !== undefined).join(' ');
-  const text = (message ?? String(error)).split('\n')[0]!.slice(0, 200);
-  return what ? `${what}: ${text}` : text;
 }
 
 export interface AppendBlobLogOptions {
@@ -266,7 +255,7 @@ export class AppendBlobLog {
       const bytes = this.drop();
       if (bytes > 0 || this.lostBytes > 0) {
         const failingSeconds = Math.round((now - this.failingSince) / 1000);
-        this.lostReason = `storage failed for ${failingSeconds} s: ${describe(error)}`;
+        this.lostReason = `storage failed for ${failingSeconds} s: ${describeError(error)}`;
         this.lostBytes += bytes;
         this.lostTotal += bytes;
         if (bytes > 0) this.onOutputLost?.(bytes, this.lostReason);
@@ -321,7 +310,7 @@ export class AppendBlobLog {
       const where = this.lostBytes > 0 ? 'its marker could not be appended either' : 'the blob marks where';
       const { containerName, name } = this.blob as Partial<Pick<AppendBlobClient, 'containerName' | 'name'>>;
       throw new Error(
-        `${name ? `${containerName}/${name}: ` : ''}${this.lostTotal} bytes of output were lost (${this.lostReason || describe(this.lastError)}); ${where}`,
+        `${name ? `${containerName}/${name}: ` : ''}${this.lostTotal} bytes of output were lost (${this.lostReason || describeError(this.lastError)}); ${where}`,
       );
     }
   }

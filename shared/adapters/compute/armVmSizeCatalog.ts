@@ -6,6 +6,7 @@
 // role; an outage passes). A read that takes longer than `readTimeoutMs` counts as failed.
 import type { ComputeManagementClient, ResourceSku } from '@azure/arm-compute';
 import { builtInVmSize, closestVmSizes } from '../../domain/vmSizeTable';
+import { describeError } from '../../logging/describeError';
 import { VmSizeCatalogUnavailable, type VmSizeCatalog, type VmSizeLookup } from '../../ports/vmSizeCatalog';
 
 interface SizeEntry {
@@ -41,9 +42,8 @@ function count(sku: ResourceSku, name: string): number {
 
 /** Why the list could not be read, for the caller: a refusal of the app's identity says what to grant. */
 function readFailure(error: unknown): string {
-  const { code, statusCode, message } = error as { code?: string; statusCode?: number; message?: string };
-  const what = [code, statusCode].filter((part) => part !== undefined).join(' ');
-  const text = `${what ? `${what}: ` : ''}${(message ?? String(error)).split('\n')[0]!.slice(0, 300)}`;
+  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
+  const text = describeError(error, 300);
   if (statusCode === 401 || statusCode === 403 || /^Authori[sz]ationFailed$/i.test(code ?? '')) {
     return (
       `the app's identity may not read the subscription's VM sizes (${text}): give it Reader on the ` +
