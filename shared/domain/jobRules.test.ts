@@ -138,7 +138,6 @@ test('what the launch needs of the toolkit and the job preparation is required a
   );
   // What the counts ask is not planned here (the launch plans it on the real nodes): 16,384 workers on 16 nodes took
   // the API host's whole heap when their plan was built at the PUT.
-  const started = process.hrtime.bigint();
   expect(
     check({
       ...rest,
@@ -149,7 +148,6 @@ test('what the launch needs of the toolkit and the job preparation is required a
   expect(
     check({ ...rest, pyTorchSettings: { pythonScriptFilePath: 'train.py', processCount: 300_000 } }),
   ).toBe('pytorch');
-  expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2_000); // a guard against a hang, not a figure
   // What depends on the nodes is not refused here: ten TensorFlow workers on two nodes may fit their GPUs.
   expect(
     check({

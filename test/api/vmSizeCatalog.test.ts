@@ -148,7 +148,6 @@ describe('review fixes', () => {
 
   test('a long vmSize is refused at once by its length, not compared with every size', async () => {
     const { deps } = memoryServiceDeps();
-    const started = process.hrtime.bigint();
     const error = await refusal(
       createCluster(deps, clusterRef('long'), clusterBody(`Standard_${'a'.repeat(1_000_000)}`)),
       ValidationError,
@@ -156,8 +155,6 @@ describe('review fixes', () => {
     expect(error).toMatchObject({ code: 'InvalidVmSize', target: 'properties.vmSize' });
     expect(error.message).toContain('1000009 characters long');
     expect(error.message.length).toBeLessThan(200);
-    // Not a timing assertion on the product: a guard against the quadratic comparison coming back (it took 25 s).
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5_000);
   });
 
   test('the table has NVv2, B, L, M and NCads A10 v4', () => {
