@@ -2,10 +2,11 @@
 // else the built-in table (shared/domain/vmSizeTable.ts). A VM's agent then reports what nvidia-smi finds, which
 // wins (agent/gpuCount.ts).
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
+import { vCpusOf } from '../../shared/domain/services/usageService';
 import { builtInVmSize } from '../../shared/domain/vmSizeTable';
 
 export function cpuCountOf(cluster: ResourceRecord): number {
-  return cluster.cluster?.vmSize?.vCpus || builtInVmSize(String(cluster.spec.vmSize))?.vCpus || 1;
+  return vCpusOf(cluster) || 1;
 }
 
 export function gpuCountOf(cluster: ResourceRecord): number {

@@ -10,12 +10,12 @@ import { builtInVmSize, builtInVmSizeCatalog, type VmSizeResources } from '../vm
 import { ServiceUnavailableError, ValidationError } from '../errors';
 import type { ServiceDeps } from './serviceDeps';
 
-export async function checkVmSizeAvailable(
+async function checkVmSizeAvailable(
   deps: Pick<ServiceDeps, 'vmSizes'>,
-  path: string,
   vmSize: string,
-  lowPriority = false,
+  lowPriority: boolean,
 ): Promise<VmSizeResources> {
+  const path = 'properties.vmSize';
   const catalog = deps.vmSizes ?? builtInVmSizeCatalog;
   const where =
     catalog.location === undefined
@@ -68,7 +68,7 @@ export async function checkVmSizeOfPut(
   lowPriority = false,
 ): Promise<VmSizeResources> {
   try {
-    return await checkVmSizeAvailable(deps, 'properties.vmSize', vmSize, lowPriority);
+    return await checkVmSizeAvailable(deps, vmSize, lowPriority);
   } catch (error: unknown) {
     if (!(error instanceof ValidationError || error instanceof ServiceUnavailableError)) throw error;
     const existing = await deps.store.get(ref);
