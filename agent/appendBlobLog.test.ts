@@ -254,3 +254,30 @@ test('storage down when the task ends: close() tries for a while, then rejects a
     ),
   ]);
 });
+
+test('a log made at its first append makes no blob for a stream that stays empty, and the blob before the first block', async () => {
+  const calls: string[] = [];
+  const blob = {
+    async createIfNotExists() {
+      calls.push('create');
+      return {};
+    },
+    async appendBlock(body: Buffer) {
+      calls.push(`append ${body.toString()}`);
+      return {};
+    },
+  };
+  const quiet = new AppendBlobLog(blob as never, { createOnFirstAppend: true, flushIntervalMs: 5 });
+  await quiet.close();
+  expect(calls).toEqual([]);
+  const said = new AppendBlobLog(blob as never, { createOnFirstAppend: true, flushIntervalMs: 5 });
+  said.write(Buffer.from('oops\n'));
+  await sleep(20);
+  said.write(Buffer.from('again\n'));
+  await said.close();
+  expect(calls).toEqual(['create', 'append oops\n', 'append again\n']);
+  // By default the blob is made at once, written to or not.
+  calls.length = 0;
+  await new AppendBlobLog(blob as never).close();
+  expect(calls).toEqual(['create']);
+});

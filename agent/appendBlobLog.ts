@@ -48,6 +48,11 @@ export interface AppendBlobLogOptions {
   closeWaitMs?: number;
   /** Told each time output is given up: how many bytes waited and why. */
   onOutputLost?: (bytes: number, reason: string) => void;
+  /**
+   * Creates the blob before its first append instead of at once: a stream that stays empty makes no blob (and no
+   * request). The job's stderr: the files listing shows an empty one beside its stdout (blobJobOutputFiles.ts).
+   */
+  createOnFirstAppend?: boolean;
 }
 
 export class AppendBlobLog {
@@ -78,6 +83,7 @@ export class AppendBlobLog {
   private drainWaiters: (() => void)[] = [];
   /** The blob exists (createIfNotExists answered). */
   private created = false;
+  private readonly createOnFirstAppend: boolean;
   /** When the current run of failed appends began; undefined while storage answers. */
   private failingSince: number | undefined;
   private lastError: unknown;
@@ -108,7 +114,8 @@ export class AppendBlobLog {
     this.retryDelayMs = this.baseRetryDelayMs;
     this.giveUpAfterMs = options.giveUpAfterMs ?? 10 * 60_000;
     this.closeWaitMs = options.closeWaitMs ?? 30_000;
-    this.chain = this.create().catch((error: unknown) => this.failed(error));
+    this.createOnFirstAppend = options.createOnFirstAppend ?? false;
+    if (!this.createOnFirstAppend) this.chain = this.create().catch((error: unknown) => this.failed(error));
   }
 
   /** Bytes written and not appended yet. */
@@ -198,7 +205,8 @@ export class AppendBlobLog {
   private async send(): Promise<void> {
     if (this.retryTimer) return; // failing: the retry sends it, after its backoff
     try {
-      if (!this.created) await this.create();
+      const appending = this.outbound.length > 0 || this.lostBytes > 0;
+      if (!this.created && (appending || !this.createOnFirstAppend)) await this.create();
       if (this.lostBytes > 0) {
         // Said where the output is missing before what follows it (the marker takes a block, not the last one).
         if (this.blocks < this.maxBlocks - 1) {

@@ -4,6 +4,7 @@
 // would remove the files of the storage mounted there.
 import * as fs from 'fs';
 import * as path from 'path';
+import { removeTree } from '../shared/adapters/removeTree';
 
 /** Where a wiped directory goes first (a rename, at once), before it is removed in the background. */
 const wipedPrefix = '.wiped-';
@@ -82,7 +83,7 @@ export function wipeJobTemps(
     log(`the job temp directory ${directory} is kept: a volume is still mounted under it`);
   const done = Promise.all(
     wiped.map((directory) =>
-      fs.promises.rm(directory, { recursive: true, force: true }).catch((error: unknown) => {
+      removeTree(directory).catch((error: unknown) => {
         log(`the job temp directory ${directory} could not be removed: ${(error as Error).message}`);
       }),
     ),

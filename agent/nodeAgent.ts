@@ -80,6 +80,7 @@ import {
   taskProcessGroups,
 } from './orphanProcess';
 import { nodeTaskGroups } from '../shared/adapters/compute/nodeTaskProcesses';
+import { removeTree } from '../shared/adapters/removeTree';
 import {
   dockerConfigJson,
   outputDrainGraceMs,
@@ -664,7 +665,11 @@ export class NodeAgent {
     };
   }
 
-  private async openLog(blob: BlobPath, run?: TaskRunTelemetry): Promise<AppendBlobLog> {
+  private async openLog(
+    blob: BlobPath,
+    run?: TaskRunTelemetry,
+    createOnFirstAppend = false,
+  ): Promise<AppendBlobLog> {
     const container = this.storage.blobs.getContainerClient(blob.container);
     // Once per container and agent run (every task writes two logs into the same one).
     if (!this.logContainers.has(blob.container)) {
@@ -677,6 +682,7 @@ export class NodeAgent {
       this.logContainers.add(blob.container);
     }
     return new AppendBlobLog(container.getAppendBlobClient(blob.name), {
+      createOnFirstAppend,
       onTruncated: () => {
         const why = `${blob.container}/${blob.name} reached the append blob's block limit: the output after it is dropped`;
         this.log('warn', why);
@@ -1135,7 +1141,8 @@ export class NodeAgent {
       // A container makes them itself (its shell runs the same steps first): paths outside its mounts are its own.
       if (message.prepare && !(message.container && (await this.hasDocker()))) prepareOnHost(message.prepare);
       stdout = await this.openLog(message.stdout, run);
-      stderr = await this.openLog(message.stderr, run);
+      // Made at its first byte: most processes write none (the files listing shows it beside the stdout).
+      stderr = await this.openLog(message.stderr, run, true);
     } catch (error: unknown) {
       const why = `The task could not start: ${(error as Error).message}`;
       this.log('warn', `task ${message.taskId}: ${why}`);
@@ -1308,11 +1315,9 @@ export class NodeAgent {
       );
       await this.reportExit(message.taskId, finished);
       if (ownDirectory) {
-        await fs.promises
-          .rm(cwd, { recursive: true, force: true })
-          .catch((error: unknown) =>
-            this.log('warn', `task ${message.taskId}: ${cwd} was not removed: ${(error as Error).message}`),
-          );
+        await removeTree(cwd).catch((error: unknown) =>
+          this.log('warn', `task ${message.taskId}: ${cwd} was not removed: ${(error as Error).message}`),
+        );
       }
     });
     this.exitReports.add(reported);

@@ -22,6 +22,7 @@ import {
 } from '../compute/clusterComputeFactory';
 import { createJobLifecycle, createJobOutputFiles } from '../jobs/jobLifecycleFactory';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
+import { readOperationRetentionDays } from '../../shared/config/operationConfig';
 import { readQuotas } from '../../shared/config/quotaConfig';
 
 let deps: Promise<ServiceDeps> | undefined;
@@ -55,6 +56,7 @@ export function getServiceDeps(): Promise<ServiceDeps> {
           })
         : undefined,
       quotas: readQuotas(process.env),
+      operationRetentionDays: readOperationRetentionDays(process.env),
       vmSizes: createVmSizeCatalog(process.env),
       traceContext: activeTraceContext,
       now: () => new Date(),

@@ -1,7 +1,7 @@
 // Authentication and authorization of one API request, run by apiEndpoint before any handler: the caller from
 // its bearer token (or the local user when AUTH_MODE=none), the action from the route, and the decision from the
 // caller's role on the workspace. Handlers read the caller with callerOf(request).
-import { operationIdPattern } from '../../shared/domain/services/operationService';
+import { findOperation } from '../../shared/domain/services/operationService';
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { keyOf, workspaceRefOf, type ResourceRef } from '../../shared/domain/resourceId';
 import type { ServiceDeps } from '../../shared/domain/services/serviceDeps';
@@ -85,11 +85,8 @@ export async function authorizeRequest(
     let workspace = workspaceOfRoute(request);
     if (action.check === 'operation') {
       const operationId = request.params.operationId ?? '';
-      // Not a GUID: no operation (the handler answers 404); the store is not asked with what it may refuse.
-      const operation = operationIdPattern.test(operationId)
-        ? await services.store.getOperation(operationId)
-        : undefined;
-      // An unknown operation is the handler's 404; ids are random GUIDs, so this reveals nothing.
+      const operation = await findOperation(services, operationId);
+      // An unknown operation is the handler's 404; ids are random GUIDs or sealed, so this reveals nothing.
       if (!operation) return;
       workspace = workspaceRefOf(operation.record.resource);
       // Once a workspace is gone (with its assignments), its operations only say that they completed.

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { jobFilesContainer } from '../../shared/config/resourceNames';
+import { removeTree } from '../../shared/adapters/removeTree';
 import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
 import { isApiError } from '../../shared/domain/errors';
 import { jobDirectories } from '../../shared/domain/jobLayout/jobOutputLayout';
@@ -152,5 +153,5 @@ export async function collectJobOutputs(
 export async function removeLocalJobTemp(clusterKey: string, jobUuid: string): Promise<void> {
   const fileSystem = getJobServices().nodeFileSystem(clusterKey);
   if (!fileSystem || !/^[A-Za-z0-9-]+$/.test(jobUuid)) return;
-  await fs.promises.rm(jobNodePaths(fileSystem, jobUuid).jobTemp, { recursive: true, force: true });
+  await removeTree(jobNodePaths(fileSystem, jobUuid).jobTemp);
 }

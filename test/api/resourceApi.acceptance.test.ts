@@ -586,6 +586,32 @@ describe('behaviour beyond the examples', () => {
       expect(status.status).toBe(404);
       expect(status.body.error).toMatchObject({ code: 'ResourceNotFound' });
     }
+    // A create answered at once has a sealed id saying what it was: it answers Succeeded and its resource; the
+    // same id altered, or made up for another resource, names nothing.
+    const created = await api.send('PUT', `${ws}/experiments/sealedop`, {});
+    expect(created.status).toBe(202);
+    const statusUrl = new URL(created.headers.get('azure-asyncoperation')!);
+    const sealedId = statusUrl.pathname.split('/').at(-1)!;
+    expect(sealedId).toMatch(/^done1\.[\w-]+\.[\w-]+$/);
+    expect((await api.send('GET', statusUrl.href)).body).toMatchObject({
+      name: sealedId,
+      status: 'Succeeded',
+    });
+    const resultUrl = new URL(created.headers.get('location')!);
+    expect((await api.send('GET', resultUrl.href)).body).toMatchObject({
+      name: 'sealedop',
+    });
+    const [, text, seal] = sealedId.split('.');
+    const description = JSON.parse(Buffer.from(text, 'base64url').toString()) as string[];
+    description[8] = 'another';
+    const forged = `done1.${Buffer.from(JSON.stringify(description)).toString('base64url')}.${seal}`;
+    for (const id of [forged, `done1.${text}.${seal.slice(0, -4)}AAAA`]) {
+      const status = await api.send(
+        'GET',
+        `/subscriptions/${SUB}/providers/Microsoft.BatchAI/locations/eastus/operationstatuses/${id}`,
+      );
+      expect(status.status).toBe(404);
+    }
     // A page token the store refuses is the caller's error.
     for (const token of ['abc', '%00', Buffer.from('{"x":1}').toString('base64url')]) {
       const page = await api.send(

@@ -4,6 +4,8 @@
 // Needs `npx tsc -p tsconfig.json` first (the host, the app and the agents run from dist/).
 import * as fs from 'fs';
 import * as path from 'path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { jobFilesContainer } from '../../shared/config/resourceNames';
 import { webhookPath } from '../../runtime/durable/managementApi';
 import { waitFor } from '../support/testEnvironment';
 import {
@@ -79,6 +81,46 @@ test('a single-node custom job runs, succeeds with its exit code, and its stdout
   // The node was given back: the next job runs on it.
   await bed.putJob('after', customJob(bed, 'c1', 'true'));
   expect((await bed.waitForJob('after', 'ended', jobEnded)).executionState).toBe('succeeded');
+}, 120_000);
+
+test("a process's empty stderr is made when its files are listed: no blob before, listed once on every page", async () => {
+  await bed.putJob('quiet', customJob(bed, 'c1', 'echo only stdout'));
+  const done = await bed.waitForJob('quiet', 'ended', jobEnded);
+  expect(done.executionState).toBe('succeeded');
+  // The agent made no stderr blob: the process wrote nothing there.
+  const container = BlobServiceClient.fromConnectionString(
+    bed.env.settings.AzureWebJobsStorage,
+  ).getContainerClient(jobFilesContainer);
+  const blobNames = async (): Promise<string[]> => {
+    const names: string[] = [];
+    for await (const blob of container.listBlobsFlat())
+      if (blob.name.includes('/jobs/quiet/')) names.push(blob.name);
+    return names.map((name) => name.split('/').at(-1)!).sort();
+  };
+  expect(await blobNames()).toEqual(['stdout.txt']);
+  // Listed one file a page: stderr.txt sorts first, on the first page; each name comes once.
+  const names: string[] = [];
+  let url: string | undefined = bed.api.url(`${experiment}/jobs/quiet/listOutputFiles`, {
+    outputdirectoryid: 'stdouterr',
+    maxresults: '1',
+  });
+  const files: { name: string; downloadUrl: string; properties: { contentLength: number } }[] = [];
+  while (url) {
+    const page = await bed.api.send('POST', url);
+    expect(page.status).toBe(200);
+    const value = page.body.value as (typeof files)[number][];
+    expect(value.length).toBeLessThanOrEqual(1);
+    files.push(...value);
+    names.push(...value.map((f) => f.name));
+    url = (page.body.nextLink as string | undefined) || undefined;
+  }
+  expect(names).toEqual(['stderr.txt', 'stdout.txt']);
+  const stderr = files.find((f) => f.name === 'stderr.txt')!;
+  expect(stderr.properties.contentLength).toBe(0);
+  const download = await fetch(stderr.downloadUrl);
+  expect(download.status).toBe(200);
+  expect(await download.text()).toBe('');
+  expect(await blobNames()).toEqual(['stderr.txt', 'stdout.txt']);
 }, 120_000);
 
 test("an ended job's temp directory, which its cluster's local nodes share, is removed after its outputs", async () => {

@@ -14,7 +14,7 @@ import { ConflictError, NotImplementedError, ValidationError } from '../../domai
 import type { VolumeLocation } from '../../domain/jobLayout/mountedPathResolver';
 import { openSecrets } from '../../domain/services/secretSealing';
 import type { SecretProtector } from '../../ports/secretProtector';
-import { STDOUTERR_DIRECTORY_ID } from '../../domain/jobLayout/jobOutputLayout';
+import { STDOUTERR_DIRECTORY_ID, stderrBeside } from '../../domain/jobLayout/jobOutputLayout';
 import type { ResourceRef } from '../../domain/resourceId';
 import type { ResourceRecord } from '../../domain/resourceRecord';
 import type { JsonObject } from '../../domain/specValidator';
@@ -92,8 +92,22 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     }
     const folder = volumeBlobFolder(location);
     const prefix = `${folder}/${directory === '' ? '' : `${directory}/`}`;
-    const container = this.blobs.getContainerClient(this.containerName);
     const sign = await this.signer(expiresOn);
+    const page = await this.listPage(prefix, request, sign);
+    // The stdouterr directory: once a missing stderr was made, the page is listed again (it stays within maxResults).
+    if (request.outputDirectoryId.toLowerCase() === STDOUTERR_DIRECTORY_ID && directory === '') {
+      if (await this.makeEmptyStderrs(page.files, prefix, request.continuationToken === undefined))
+        return this.listPage(prefix, request, sign);
+    }
+    return page;
+  }
+
+  private async listPage(
+    prefix: string,
+    request: JobFilesRequest,
+    sign: (blobName: string) => string,
+  ): Promise<JobFilesPage> {
+    const container = this.blobs.getContainerClient(this.containerName);
     const { segment, continuationToken } = await withContinuationToken(request.continuationToken, () =>
       firstPage(
         container
@@ -119,6 +133,28 @@ export class BlobJobOutputFiles implements JobOutputFiles {
       });
     }
     return { files: inNameOrder(files), continuationToken: continuationToken || undefined };
+  }
+
+  /**
+   * A process that wrote nothing to stderr leaves no stderr blob (its agent makes one at the first byte). Batch AI
+   * listed both files of every process: the missing stderr beside a listed stdout is made now, empty (an agent that
+   * writes later appends to it). True when one that belongs in this page was made. Its name sorts before the
+   * stdout's: on a later page that began after it, it may exist on an earlier page (made if not, not counted).
+   */
+  private async makeEmptyStderrs(files: JobFile[], prefix: string, firstPage: boolean): Promise<boolean> {
+    const listed = new Set(files.map((file) => file.name));
+    const pageStart = files[0]?.name;
+    const container = this.blobs.getContainerClient(this.containerName);
+    let madeInPage = false;
+    for (const file of files) {
+      const name = file.fileType === 'file' ? stderrBeside(file.name) : undefined;
+      if (name === undefined || listed.has(name)) continue;
+      const made = await container
+        .getAppendBlobClient(`${prefix}${name}`)
+        .createIfNotExists({ blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' } });
+      if (made.succeeded && (firstPage || pageStart === undefined || name > pageStart)) madeInPage = true;
+    }
+    return madeInPage;
   }
 
   private async cluster(job: ResourceRecord): Promise<ResourceRecord | undefined> {

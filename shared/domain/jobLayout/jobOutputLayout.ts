@@ -36,6 +36,15 @@ export const stdOutErrFileNames = {
   },
 };
 
+/**
+ * The stderr file beside a stdout file of the stdouterr directory (`stdout-wk-0.txt` -> `stderr-wk-0.txt`), or
+ * undefined for another name. Every process writes such a pair; an agent makes the stderr blob at its first byte.
+ */
+export function stderrBeside(stdoutName: string): string | undefined {
+  const match = /^stdout(.*)\.txt$/.exec(stdoutName);
+  return match ? `stderr${match[1]}.txt` : undefined;
+}
+
 /** The folder an attempt adds under the job's segment: none for attempt 1 (Batch AI's layout), `attempt-<n>` after. */
 export function attemptFolder(attempt: number): string {
   if (!Number.isInteger(attempt) || attempt < 1) {

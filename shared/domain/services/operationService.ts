@@ -6,6 +6,7 @@
 import { NotFoundError, PreconditionFailedError } from '../errors';
 import type { OperationAction, OperationRecord } from '../operationRecord';
 import type { ResourceRecord, Stored } from '../resourceRecord';
+import { completedOperationId, completedOperationOf, isCompletedOperationId } from './completedOperationId';
 import { finishPendingDelete } from './deletionService';
 import type { ServiceDeps } from './serviceDeps';
 
@@ -27,7 +28,26 @@ export async function recordOperation(
     startTime: now,
     ...(done ? { endTime: now } : {}),
   };
+  // Completed already: its id says what it was (completedOperationId.ts), nothing is stored.
+  if (done) return { ...operation, id: completedOperationId(deps.secrets, operation) };
   return (await deps.store.createOperation(operation)).record;
+}
+
+/**
+ * The operation of an id as its status URLs answer it (before any reconciling): a completed one from its id, a
+ * stored one from the store; undefined when there is none (unknown, altered, expired).
+ */
+export async function findOperation(
+  deps: Pick<ServiceDeps, 'store' | 'secrets' | 'now' | 'operationRetentionDays'>,
+  id: string,
+): Promise<Stored<OperationRecord> | undefined> {
+  if (isCompletedOperationId(id)) {
+    const days = deps.operationRetentionDays ?? defaultOperationRetentionDays;
+    const record = completedOperationOf(deps.secrets, id, deps.now(), days);
+    return record && { record, etag: '' };
+  }
+  // Stored operation ids are GUIDs: anything else names no operation (and may hold characters the store refuses).
+  return operationIdPattern.test(id) ? deps.store.getOperation(id) : undefined;
 }
 
 const terminalExecutionStates = new Set(['succeeded', 'failed']);
@@ -38,10 +58,8 @@ export async function getOperation(
   subscriptionId: string,
   id: string,
 ): Promise<OperationRecord> {
-  // Operation ids are GUIDs: anything else names no operation (and may hold characters the store refuses).
-  if (!operationIdPattern.test(id)) throw new NotFoundError(`The operation '${id}' was not found.`);
   for (let attempt = 0; ; attempt++) {
-    const stored = await deps.store.getOperation(id);
+    const stored = await findOperation(deps, id);
     if (!stored || stored.record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
       throw new NotFoundError(`The operation '${id}' was not found.`);
     }

@@ -36,6 +36,8 @@ export interface ServiceDeps {
   /** Scoring rules and job schedules live under workspaces: a workspace delete removes them. */
   eventSources?: EventSourceStore;
   quotas: Quotas;
+  /** How long an ended operation is answered for (days; default defaultOperationRetentionDays). */
+  operationRetentionDays?: number;
   /** The VM sizes new clusters and file servers may use (default: the built-in table, as local compute). */
   vmSizes?: VmSizeCatalog;
   /**
