@@ -58,11 +58,13 @@ test('an altered or made-up id, or one sealed with another key, names no operati
   expect(completedOperationOf(secrets, `${prefix}.${text}.${sealedSecret}`, now, 7)).toBeUndefined();
 });
 
-test('an id is answered for the retention days, as a stored operation is kept', () => {
+test('an id is answered for the retention days and the hour to the next purge, as a stored operation is kept', () => {
   const id = completedOperationId(secrets, operation);
-  expect(completedOperationOf(secrets, id, at('2030-01-08T00:00:00.123Z'), 7)).toBeDefined();
-  expect(completedOperationOf(secrets, id, at('2030-01-08T00:00:00.124Z'), 7)).toBeUndefined();
+  expect(completedOperationOf(secrets, id, at('2030-01-08T01:00:00.123Z'), 7)).toBeDefined();
+  expect(completedOperationOf(secrets, id, at('2030-01-08T01:00:00.124Z'), 7)).toBeUndefined();
   expect(completedOperationOf(secrets, id, at('2030-01-03T00:00:00Z'), 1)).toBeUndefined();
+  // A retention of 0 days: a client polling right after its request is still answered.
+  expect(completedOperationOf(secrets, id, at('2030-01-01T00:00:05Z'), 0)).toBeDefined();
 });
 
 test('recording a completed operation stores nothing; reading it needs no store either', async () => {

@@ -3,7 +3,8 @@
 // resource) is sealed with the service's secret key as additional data of an empty AES-GCM message, i.e. a MAC,
 // so its status URLs answer without a read and an id cannot be made up or altered. One Cosmos write less per PUT.
 // The description is readable, not secret: the resource's id and when it was made, which the caller knows.
-// Such an id is answered for as long as a stored operation would be kept (OPERATION_RETENTION_DAYS), then 404.
+// Such an id is answered for as long as a stored operation could be kept (OPERATION_RETENTION_DAYS and the hour to
+// the next purge), then 404.
 import type { OperationAction, OperationRecord } from '../operationRecord';
 import { armIdOf, kindInfo, type ResourceKind, type ResourceRef } from '../resourceId';
 import type { SecretProtector } from '../../ports/secretProtector';
@@ -13,6 +14,11 @@ const prefix = 'done1.';
 /** What the seal is bound to: a sealed secret of a record never opens as an operation id, nor the reverse. */
 const sealContext = 'completed-operation:';
 const actions: readonly OperationAction[] = ['create', 'delete', 'terminate'];
+/**
+ * A stored operation goes at the first hourly purge after its retention: an id is answered as long as the latest
+ * such purge would keep it (so even with a retention of 0 days a client polling right after its request is answered).
+ */
+const purgeIntervalMs = 3_600_000;
 
 /** The description an id carries: [action, start (ms), location, kind, subscription, group, workspace, experiment, name]. */
 type Description = [string, number, string, string, string, string, string, string, string];
@@ -65,7 +71,7 @@ export function completedOperationOf(
   const [action, startMs, location, kind, subscriptionId, resourceGroup, workspace, experiment, name] =
     description;
   if (!actions.includes(action as OperationAction) || !Object.hasOwn(kindInfo, kind)) return undefined;
-  if (now.getTime() - startMs > retentionDays * 86_400_000) return undefined;
+  if (now.getTime() - startMs > retentionDays * 86_400_000 + purgeIntervalMs) return undefined;
   const resource: ResourceRef = {
     kind: kind as ResourceKind,
     subscriptionId,
