@@ -44,4 +44,25 @@ describe('removeTree', () => {
     expect(fs.existsSync(tree)).toBe(false);
     expect(fs.readFileSync(path.join(kept, 'model.bin'), 'utf8')).toBe('weights');
   });
+
+  it('removes a link given as the tree, not what it points at; a dangling link and a file too', async () => {
+    const share = path.join(root, 'share');
+    fs.mkdirSync(path.join(share, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(share, 'model.bin'), 'weights');
+    fs.writeFileSync(path.join(share, 'sub', 'x'), 'x');
+    const link = path.join(root, 'task');
+    fs.symlinkSync(share, link);
+    await removeTree(link);
+    expect(fs.existsSync(link)).toBe(false);
+    expect(fs.readFileSync(path.join(share, 'model.bin'), 'utf8')).toBe('weights');
+    expect(fs.readFileSync(path.join(share, 'sub', 'x'), 'utf8')).toBe('x');
+    const dangling = path.join(root, 'dangling');
+    fs.symlinkSync(path.join(root, 'nowhere'), dangling);
+    await removeTree(dangling);
+    expect(() => fs.lstatSync(dangling)).toThrow(/ENOENT/);
+    const file = path.join(root, 'file');
+    fs.writeFileSync(file, 'x');
+    await removeTree(file);
+    expect(fs.existsSync(file)).toBe(false);
+  });
 });

@@ -24,14 +24,25 @@ export class AesGcmSecretProtector implements SecretProtector {
   }
 
   open(sealed: string, context: string): string {
-    const [format, iv, tag, cipherText] = sealed.split(':');
-    if (format !== FORMAT || !iv || !tag || cipherText === undefined)
+    const [format, iv, tag, cipherText, extra] = sealed.split(':');
+    if (format !== FORMAT || !iv || !tag || cipherText === undefined || extra !== undefined)
       throw new Error('Not a sealed secret value.');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+    // Exactly what seal() writes: a 96-bit IV and the full 128-bit tag (GCM would verify a tag cut to 4 bytes,
+    // which a forger guesses far sooner), each in canonical base64 (one sealed value has one spelling).
+    const ivBytes = canonicalBase64(iv, 12);
+    const tagBytes = canonicalBase64(tag, 16);
+    const cipherBytes = canonicalBase64(cipherText);
+    if (!ivBytes || !tagBytes || !cipherBytes) throw new Error('Not a sealed secret value.');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, ivBytes, { authTagLength: 16 });
     decipher.setAAD(Buffer.from(context, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(cipherText, 'base64')), decipher.final()]).toString(
-      'utf8',
-    );
+    decipher.setAuthTag(tagBytes);
+    return Buffer.concat([decipher.update(cipherBytes), decipher.final()]).toString('utf8');
   }
+}
+
+/** The bytes of `text` if it is canonical base64 (of `length` bytes when given); else undefined. */
+function canonicalBase64(text: string, length?: number): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.toString('base64') !== text) return undefined;
+  return length === undefined || bytes.length === length ? bytes : undefined;
 }

@@ -84,7 +84,10 @@ test('a single-node custom job runs, succeeds with its exit code, and its stdout
 }, 120_000);
 
 test("a process's empty stderr is made when its files are listed: no blob before, listed once on every page", async () => {
-  await bed.putJob('quiet', customJob(bed, 'c1', 'echo only stdout'));
+  await bed.putJob('quiet', {
+    ...customJob(bed, 'c1', 'echo only stdout'),
+    jobPreparation: { commandLine: 'echo preparing' },
+  });
   const done = await bed.waitForJob('quiet', 'ended', jobEnded);
   expect(done.executionState).toBe('succeeded');
   // The agent made no stderr blob: the process wrote nothing there.
@@ -97,8 +100,8 @@ test("a process's empty stderr is made when its files are listed: no blob before
       if (blob.name.includes('/jobs/quiet/')) names.push(blob.name);
     return names.map((name) => name.split('/').at(-1)!).sort();
   };
-  expect(await blobNames()).toEqual(['stdout.txt']);
-  // Listed one file a page: stderr.txt sorts first, on the first page; each name comes once.
+  expect(await blobNames()).toEqual(['stdout-job_prep.txt', 'stdout.txt']);
+  // Listed one file a page: the stderr files sort before the stdout files, on earlier pages; each name comes once.
   const names: string[] = [];
   let url: string | undefined = bed.api.url(`${experiment}/jobs/quiet/listOutputFiles`, {
     outputdirectoryid: 'stdouterr',
@@ -114,13 +117,35 @@ test("a process's empty stderr is made when its files are listed: no blob before
     names.push(...value.map((f) => f.name));
     url = (page.body.nextLink as string | undefined) || undefined;
   }
-  expect(names).toEqual(['stderr.txt', 'stdout.txt']);
+  expect(names).toEqual(['stderr-job_prep.txt', 'stderr.txt', 'stdout-job_prep.txt', 'stdout.txt']);
   const stderr = files.find((f) => f.name === 'stderr.txt')!;
   expect(stderr.properties.contentLength).toBe(0);
   const download = await fetch(stderr.downloadUrl);
   expect(download.status).toBe(200);
   expect(await download.text()).toBe('');
-  expect(await blobNames()).toEqual(['stderr.txt', 'stdout.txt']);
+  expect(await blobNames()).toEqual([
+    'stderr-job_prep.txt',
+    'stderr.txt',
+    'stdout-job_prep.txt',
+    'stdout.txt',
+  ]);
+  // Two first listings at once (a dashboard and a CLI polling) of a job whose stderr is not made yet: both list it.
+  await bed.putJob('quiet2', customJob(bed, 'c1', 'echo only stdout'));
+  await bed.waitForJob('quiet2', 'ended', jobEnded);
+  const listings = await Promise.all(
+    [1, 2].map(() =>
+      bed.api.send(
+        'POST',
+        bed.api.url(`${experiment}/jobs/quiet2/listOutputFiles`, { outputdirectoryid: 'stdouterr' }),
+      ),
+    ),
+  );
+  for (const listing of listings) {
+    expect((listing.body.value as { name: string }[]).map((f) => f.name)).toEqual([
+      'stderr.txt',
+      'stdout.txt',
+    ]);
+  }
 }, 120_000);
 
 test("an ended job's temp directory, which its cluster's local nodes share, is removed after its outputs", async () => {

@@ -14,7 +14,9 @@ import { ConflictError, NotImplementedError, ValidationError } from '../../domai
 import type { VolumeLocation } from '../../domain/jobLayout/mountedPathResolver';
 import { openSecrets } from '../../domain/services/secretSealing';
 import type { SecretProtector } from '../../ports/secretProtector';
-import { STDOUTERR_DIRECTORY_ID, stderrBeside } from '../../domain/jobLayout/jobOutputLayout';
+import { missingStderrs, STDOUTERR_DIRECTORY_ID } from '../../domain/jobLayout/jobOutputLayout';
+import { describeError } from '../../logging/describeError';
+import { getTelemetry } from '../../telemetry/telemetryFactory';
 import type { ResourceRef } from '../../domain/resourceId';
 import type { ResourceRecord } from '../../domain/resourceRecord';
 import type { JsonObject } from '../../domain/specValidator';
@@ -42,6 +44,9 @@ function volumeDescription(location: VolumeLocation): string {
       return `the ${location.kind} at '${location.relativeMountPath}'`;
   }
 }
+
+/** Empty stderr blobs a listing makes concurrently. */
+const stderrsMadeAtOnce = 16;
 
 export class BlobJobOutputFiles implements JobOutputFiles {
   constructor(
@@ -93,13 +98,55 @@ export class BlobJobOutputFiles implements JobOutputFiles {
     const folder = volumeBlobFolder(location);
     const prefix = `${folder}/${directory === '' ? '' : `${directory}/`}`;
     const sign = await this.signer(expiresOn);
-    const page = await this.listPage(prefix, request, sign);
-    // The stdouterr directory: once a missing stderr was made, the page is listed again (it stays within maxResults).
-    if (request.outputDirectoryId.toLowerCase() === STDOUTERR_DIRECTORY_ID && directory === '') {
-      if (await this.makeEmptyStderrs(page.files, prefix, request.continuationToken === undefined))
-        return this.listPage(prefix, request, sign);
+    if (request.outputDirectoryId.toLowerCase() !== STDOUTERR_DIRECTORY_ID || directory !== '')
+      return this.listPage(prefix, request, sign);
+    // The stdouterr directory: a process that wrote nothing to stderr has no stderr blob (its agent makes one at
+    // the first byte). As Batch AI listed both files of every process, the missing empty stderr beside each stdout
+    // is made first; the page is then listed with it (within maxResults, and the same whichever page it falls on).
+    const first =
+      request.continuationToken === undefined ? await this.listPage(prefix, request, sign) : undefined;
+    const names =
+      first && !first.continuationToken
+        ? first.files.filter((file) => file.fileType === 'file').map((file) => file.name) // all in one page
+        : await this.namesUnder(`${prefix}std`, prefix); // several pages: every stdout and stderr name
+    const missing = missingStderrs(names);
+    if (missing.length === 0 && first) return first;
+    // A few at a time: a job of thousands of silent ranks lists thousands of them once.
+    for (let i = 0; i < missing.length; i += stderrsMadeAtOnce) {
+      const batch = missing.slice(i, i + stderrsMadeAtOnce);
+      await Promise.all(batch.map((name) => this.makeEmptyStderr(`${prefix}${name}`)));
     }
-    return page;
+    return this.listPage(prefix, request, sign);
+  }
+
+  /** Every blob name under `namePrefix` (all pages), relative to `prefix`. */
+  private async namesUnder(namePrefix: string, prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    const container = this.blobs.getContainerClient(this.containerName);
+    for await (const blob of container.listBlobsFlat({ prefix: namePrefix })) {
+      names.push(blob.name.slice(prefix.length));
+    }
+    return names;
+  }
+
+  /**
+   * Makes an empty stderr blob unless one exists (an agent that writes later appends to it). Best effort: a
+   * failure is reported and the listing answers without it (the next listing tries again).
+   */
+  private async makeEmptyStderr(blobName: string): Promise<void> {
+    try {
+      await this.blobs
+        .getContainerClient(this.containerName)
+        .getAppendBlobClient(blobName)
+        .createIfNotExists({ blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' } });
+    } catch (error: unknown) {
+      getTelemetry().trace(
+        `The empty stderr ${this.containerName}/${blobName} could not be made (${describeError(error)}); the ` +
+          'files listing answers without it.',
+        'warning',
+        { blob: `${this.containerName}/${blobName}` },
+      );
+    }
   }
 
   private async listPage(
@@ -133,28 +180,6 @@ export class BlobJobOutputFiles implements JobOutputFiles {
       });
     }
     return { files: inNameOrder(files), continuationToken: continuationToken || undefined };
-  }
-
-  /**
-   * A process that wrote nothing to stderr leaves no stderr blob (its agent makes one at the first byte). Batch AI
-   * listed both files of every process: the missing stderr beside a listed stdout is made now, empty (an agent that
-   * writes later appends to it). True when one that belongs in this page was made. Its name sorts before the
-   * stdout's: on a later page that began after it, it may exist on an earlier page (made if not, not counted).
-   */
-  private async makeEmptyStderrs(files: JobFile[], prefix: string, firstPage: boolean): Promise<boolean> {
-    const listed = new Set(files.map((file) => file.name));
-    const pageStart = files[0]?.name;
-    const container = this.blobs.getContainerClient(this.containerName);
-    let madeInPage = false;
-    for (const file of files) {
-      const name = file.fileType === 'file' ? stderrBeside(file.name) : undefined;
-      if (name === undefined || listed.has(name)) continue;
-      const made = await container
-        .getAppendBlobClient(`${prefix}${name}`)
-        .createIfNotExists({ blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' } });
-      if (made.succeeded && (firstPage || pageStart === undefined || name > pageStart)) madeInPage = true;
-    }
-    return madeInPage;
   }
 
   private async cluster(job: ResourceRecord): Promise<ResourceRecord | undefined> {

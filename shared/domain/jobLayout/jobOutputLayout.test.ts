@@ -3,6 +3,7 @@ import { ValidationError } from '../errors';
 import type { JsonObject } from '../specValidator';
 import {
   attemptFolder,
+  missingStderrs,
   jobDirectories,
   outputDirectory,
   stdOutErrDirectory,
@@ -102,4 +103,29 @@ test('variable expansion replaces known names only, and only shell-safe values i
   expect(expandVariables('$A $SPACE', vars, { shellSafeOnly: true })).toBe('/x $SPACE');
   expect(referencedVariables('$A ${B}c $1')).toEqual(['A', 'B']);
   expect(joinPosix('/a/', '/b//c/', undefined, '', './d')).toBe('/a/b/c/d');
+});
+
+test("the stderr files missing beside the processes' stdout files, and only theirs", () => {
+  expect(
+    missingStderrs([
+      'execution.log',
+      'stderr-wk-1.txt',
+      'stdout-job_prep-2.txt',
+      'stdout-job_node-1.txt',
+      'stdout-ps-0.txt',
+      'stdout-wk-0.txt',
+      'stdout-wk-1.txt',
+      'stdout-3.txt',
+      'stdout.txt',
+      'stdout-summary.txt',
+      'stdout.txt.bak',
+    ]),
+  ).toEqual([
+    'stderr-job_prep-2.txt',
+    'stderr-job_node-1.txt',
+    'stderr-ps-0.txt',
+    'stderr-wk-0.txt',
+    'stderr-3.txt',
+    'stderr.txt',
+  ]);
 });

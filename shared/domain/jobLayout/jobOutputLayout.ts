@@ -36,13 +36,21 @@ export const stdOutErrFileNames = {
   },
 };
 
+/** A stdout file name the agent writes (the names above): its stderr is the same name with `stderr`. */
+const processStdout = /^stdout((?:-job_prep(?:-\d+)?|-job_node-\d+|-wk-\d+|-ps-\d+|-\d+)?)\.txt$/;
+
 /**
- * The stderr file beside a stdout file of the stdouterr directory (`stdout-wk-0.txt` -> `stderr-wk-0.txt`), or
- * undefined for another name. Every process writes such a pair; an agent makes the stderr blob at its first byte.
+ * The stderr files of the stdouterr directory missing beside its processes' stdout files (`stdout-wk-0.txt` ->
+ * `stderr-wk-0.txt`), given every name in it. A process's agent makes the stderr blob at its first byte, so a
+ * process that wrote none has only its stdout; other files (a user's own) are not looked at.
  */
-export function stderrBeside(stdoutName: string): string | undefined {
-  const match = /^stdout(.*)\.txt$/.exec(stdoutName);
-  return match ? `stderr${match[1]}.txt` : undefined;
+export function missingStderrs(names: readonly string[]): string[] {
+  const present = new Set(names);
+  return names
+    .map((name) => processStdout.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => `stderr${match[1]}.txt`)
+    .filter((name) => !present.has(name));
 }
 
 /** The folder an attempt adds under the job's segment: none for attempt 1 (Batch AI's layout), `attempt-<n>` after. */

@@ -58,6 +58,19 @@ test('an altered or made-up id, or one sealed with another key, names no operati
   expect(completedOperationOf(secrets, `${prefix}.${text}.${sealedSecret}`, now, 7)).toBeUndefined();
 });
 
+test('a seal with its tag cut short, or an id spelt with characters base64 skips, names no operation', () => {
+  const id = completedOperationId(secrets, operation);
+  const [prefix, text, seal] = id.split('.');
+  const parts = Buffer.from(seal, 'base64url').toString('utf8').split(':');
+  // GCM verifies a tag cut to 4 bytes unless told its length: a forger's guesses would be 2^32, not 2^128.
+  parts[2] = Buffer.from(parts[2], 'base64').subarray(0, 4).toString('base64');
+  const short = `${prefix}.${text}.${Buffer.from(parts.join(':')).toString('base64url')}`;
+  const now = at('2030-01-01T00:01:00Z');
+  expect(completedOperationOf(secrets, short, now, 7)).toBeUndefined();
+  expect(completedOperationOf(secrets, `${id}!!`, now, 7)).toBeUndefined();
+  expect(completedOperationOf(secrets, id, now, 7)).toBeDefined();
+});
+
 test('an id is answered for the retention days and the hour to the next purge, as a stored operation is kept', () => {
   const id = completedOperationId(secrets, operation);
   expect(completedOperationOf(secrets, id, at('2030-01-08T01:00:00.123Z'), 7)).toBeDefined();

@@ -62,8 +62,11 @@ export function completedOperationOf(
   if (!isCompletedOperationId(id)) return undefined;
   const [text, seal, extra] = id.slice(prefix.length).split('.');
   if (!text || !seal || extra !== undefined) return undefined;
+  // One spelling per id: base64url decoding skips characters it does not know.
+  const sealText = Buffer.from(seal, 'base64url');
+  if (sealText.toString('base64url') !== seal) return undefined;
   try {
-    secrets.open(Buffer.from(seal, 'base64url').toString('utf8'), sealContext + text);
+    secrets.open(sealText.toString('utf8'), sealContext + text);
   } catch {
     return undefined;
   }
