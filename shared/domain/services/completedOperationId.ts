@@ -1,5 +1,5 @@
 // An operation that completed within its request (a create answered at once, a delete with nothing to wait for,
-// the terminate of a queued job) is not stored: its id says what it was. The description (action, time, location,
+// the terminate of a queued or ended job) is not stored: its id says what it was. The description (action, time, location,
 // resource) is sealed with the service's secret key as additional data of an empty AES-GCM message, i.e. a MAC,
 // so its status URLs answer without a read and an id cannot be made up or altered. One Cosmos write less per PUT.
 // The description is readable, not secret: the resource's id and when it was made, which the caller knows.
