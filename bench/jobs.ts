@@ -3,7 +3,8 @@
 // `date +%s%N` to a file), p50/p99, plus PUT -> `running` visible in GET and a breakdown of where one job's
 // time goes; (2) throughput: 500 trivial jobs on 4 node slots (4 one-slot local nodes: the local adapter gives
 // every node one slot), jobs/s from the first PUT to the last `succeeded`, and the CPU each job cost (machine-wide
-// and by process role, from /proc), on the fresh stack and then again warm; (3) preemption recovery: an IMDS Preempt for a running job's node -> the next
+// and by process role, from /proc), where a node's cycle goes (its idle time between jobs, the scheduling passes'
+// durations, from the logs), on the fresh stack and then again warm; (3) preemption recovery: an IMDS Preempt for a running job's node -> the next
 // attempt's process starts. Figures only: the machine is shared.
 import * as fs from 'fs';
 import * as os from 'os';
@@ -151,6 +152,44 @@ function invocationsPerJob(log: string, jobs: number): string {
 }
 
 /**
+ * Where a node's cycle goes, from the burst's own logs: how long each node sat idle between a process's exit and
+ * its next process's start (its agent's log lines, since `since`), and how long the cluster's scheduling passes
+ * took (the host's `Executed 'Functions.ScheduleJobs'` lines): passes run one at a time per cluster, so an exit
+ * waits for the pass under way and then for the next.
+ */
+function nodeCycle(bed: JobTestBed, cluster: string, hostLog: string, since: number, jobs: number): string {
+  const gaps: number[] = [];
+  const nodesRoot = path.join(bed.dataDir, 'nodes');
+  for (const pool of fs.readdirSync(nodesRoot).filter((dir) => dir.startsWith(`${cluster}-`))) {
+    for (const node of fs.readdirSync(path.join(nodesRoot, pool)).filter((n) => n.startsWith('node-'))) {
+      const logFile = path.join(nodesRoot, pool, node, 'agent.log');
+      if (!fs.existsSync(logFile)) continue;
+      let ended: number | undefined;
+      for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+        const entry = /^\{"time":"([^"]+)".*"message":"task \S+ (started|ended)/.exec(line);
+        const time = entry ? Date.parse(entry[1]) : NaN;
+        if (!entry || time < since) continue;
+        if (entry[2] === 'ended') ended = time;
+        else if (ended !== undefined) {
+          gaps.push(time - ended);
+          ended = undefined;
+        }
+      }
+    }
+  }
+  const passes = [
+    ...hostLog.matchAll(/Executed 'Functions\.ScheduleJobs' \(Succeeded, Id=\S+, Duration=(\d+)ms\)/g),
+  ].map((match) => Number(match[1]));
+  const mean = (values: number[]) =>
+    Math.round(values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length));
+  return (
+    `node idle from an exit to its next start: p50 ${percentile(gaps, 50)} ms, mean ${mean(gaps)} ms ` +
+    `(${gaps.length} gaps); scheduling passes: ${passes.length} (${(passes.length / jobs).toFixed(2)} per job), ` +
+    `p50 ${percentile(passes, 50)} ms, mean ${mean(passes)} ms`
+  );
+}
+
+/**
  * `round` 1 runs on a stack that has served only the submit-to-start jobs and on nodes just started (every process
  * still warming up: its code not yet optimized by V8, caches empty); round 2 runs the same burst again on the same
  * stack and nodes, warm, as a stack that has been running a while would.
@@ -188,7 +227,8 @@ async function throughput(bed: JobTestBed, round: 1 | 2): Promise<void> {
       `4 node slots (4 one-slot local nodes): submitted in ` +
       `${submitted} ms, all succeeded after ${total} ms = ${((burstJobs * 1000) / total).toFixed(1)} jobs/s\n` +
       `  ${cpu}\n` +
-      `  ${invocationsPerJob(bed.env.hostOutput().slice(logBefore), burstJobs)}\n`,
+      `  ${invocationsPerJob(bed.env.hostOutput().slice(logBefore), burstJobs)}\n` +
+      `  ${nodeCycle(bed, 'burst', bed.env.hostOutput().slice(logBefore), start, burstJobs)}\n`,
   );
 }
 

@@ -1,7 +1,7 @@
 // Removes a directory tree. Most trees removed on the job path are a few empty directories (a job's temp
 // directory, a task's working directory): those go synchronously, a handful of system calls, where
-// `fs.promises.rm` costs a thread-pool round trip and a promise per call (about 5 % of the Functions host's CPU on
-// the 500-job bench). A larger tree, one that cannot be read, or a path that is not a directory (a link to one is
+// `fs.promises.rm` costs a thread-pool round trip and a promise per call (about 5 % of the Functions host's busy
+// time in a CPU profile of the 500-job bench). A larger tree, one that cannot be read, or a path that is not a directory (a link to one is
 // removed, never what it points at) is left to `fs.promises.rm`, which does not block the event loop however many
 // files a job wrote.
 import * as fs from 'fs';
