@@ -1,7 +1,7 @@
 // Parses a command's flags the way az does: `--name value`, `--name=value`, `-n value`, boolean switches, list
 // flags taking several values (`--tags a=b c=d`), defaults from environment variables, required flags checked.
 // Every mistake is a UsageError naming the flag (and the closest known flag for a typo).
-import { closestMatch } from './closestMatch';
+import { closestMatch } from '../shared/client/closestMatch';
 import { UsageError } from './usageError';
 
 export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'list';

@@ -1,6 +1,6 @@
 // Every command of the CLI, and how a command line finds its command: the longest run of leading words that names
 // one; a wrong word gets the closest command or group suggested.
-import { closestMatch } from './closestMatch';
+import { closestMatch } from '../shared/client/closestMatch';
 import { clusterCommands } from './commands/clusterCommands';
 import { eventSourceCommands } from './commands/eventSourceCommands';
 import { experimentCommands } from './commands/experimentCommands';

@@ -1,8 +1,7 @@
 // Before a create with a JSON file (-f): the file's properties the service does not know, which it would ignore (a
 // misspelt `jobPreperation` is silently lost), each said on stderr with the closest known name. Read from the
 // service's own OpenAPI document; a service that does not serve it gets no warning, and nothing is refused.
-import { unknownProperties } from '../shared/client/unknownProperties';
-import { closestMatch } from './closestMatch';
+import { unknownPropertyMessages } from '../shared/client/unknownProperties';
 import type { CommandContext } from './commandSpec';
 
 export async function warnUnknownProperties(
@@ -17,11 +16,6 @@ export async function warnUnknownProperties(
   } catch {
     return; // an older or other service: no warning
   }
-  for (const unknown of unknownProperties(document, definition, body)) {
-    const suggestion = closestMatch(unknown.name, unknown.known);
-    context.io.stderr(
-      `Warning: '${unknown.path}' in '${file}' is not a property of ${definition}: the service ignores it.` +
-        `${suggestion ? ` Did you mean '${suggestion}'?` : ''}\n`,
-    );
-  }
+  for (const message of unknownPropertyMessages(document, definition, body, file))
+    context.io.stderr(`Warning: ${message}\n`);
 }

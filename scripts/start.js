@@ -16,8 +16,9 @@ const projects = [
   },
   {
     config: path.join('dashboard', 'tsconfig.json'),
-    output: path.join(root, 'dist', 'dashboard', 'main.js'),
-    sources: [path.join('dashboard', 'src')],
+    output: path.join(root, 'dist', 'web', 'dashboard', 'src', 'main.js'),
+    // The dashboard also compiles the browser-safe client modules it shares with the CLI (dashboard/tsconfig.json).
+    sources: [path.join('dashboard', 'src'), path.join('shared', 'client'), path.join('shared', 'domain')],
   },
 ];
 

@@ -1,5 +1,6 @@
 // The web dashboard's HTTP function: GET /api/dashboard/{*path} serves the single-page app (compiled scripts from
-// dist/dashboard, index.html and CSS from dashboard/static). Anonymous: the page itself holds no data.
+// dist/web: dashboard/src and the client modules it shares with the CLI, under their repository paths; index.html and
+// CSS from dashboard/static). Anonymous: the page itself holds no data.
 import { app } from '@azure/functions';
 import * as path from 'path';
 import { createStaticFileHandler } from './staticFiles';
@@ -8,7 +9,7 @@ import { createStaticFileHandler } from './staticFiles';
 const packageRoot = path.resolve(__dirname, '..', '..', '..');
 
 export const dashboardRoots = [
-  path.join(packageRoot, 'dist', 'dashboard'),
+  path.join(packageRoot, 'dist', 'web'),
   path.join(packageRoot, 'dashboard', 'static'),
 ];
 

@@ -1,6 +1,8 @@
 // The properties of a request body that its definition in the service's OpenAPI document does not have: the service
 // ignores them (as Batch AI did), so a misspelt `jobPreperation` or `enviromentVariables` is silently lost. A
-// client lists them to warn before it sends. Maps (`tags`: additionalProperties) take any key.
+// client (the CLI, the dashboard) lists them to warn before it sends. Maps (`tags`: additionalProperties) take any key.
+// Browser-safe (no Node modules): the dashboard compiles it too.
+import { closestMatch } from './closestMatch.js';
 
 /** A schema of an OpenAPI 2.0 document, the part read here. */
 interface Schema {
@@ -78,4 +80,24 @@ export function unknownProperties(
   const found: UnknownProperty[] = [];
   walk(body, { $ref: `#/definitions/${definitionName}` }, '', definitions, found);
   return found;
+}
+
+/**
+ * One sentence per unknown property of `body`, with the closest known name when one is close:
+ * "'properties.jobPreperation' in 'job.json' is not a property of JobCreateParameters: the service ignores it. Did
+ * you mean 'jobPreparation'?" (`source`: where the body came from, e.g. the file's name).
+ */
+export function unknownPropertyMessages(
+  document: unknown,
+  definitionName: string,
+  body: unknown,
+  source?: string,
+): string[] {
+  return unknownProperties(document, definitionName, body).map((unknown) => {
+    const suggestion = closestMatch(unknown.name, unknown.known);
+    return (
+      `'${unknown.path}'${source === undefined ? '' : ` in '${source}'`} is not a property of ${definitionName}: ` +
+      `the service ignores it.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`
+    );
+  });
 }

@@ -1,5 +1,6 @@
 // Levenshtein distance (insertions, deletions, substitutions), case-insensitive: for "did you mean ...?" in the CLI
-// (commands, flags, properties) and the API (VM sizes).
+// (commands, flags, properties), the dashboard (properties) and the API (VM sizes). Browser-safe: the dashboard
+// compiles it too.
 
 export function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();

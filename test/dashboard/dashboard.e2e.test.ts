@@ -44,7 +44,7 @@ describeInBrowser('dashboard in a browser', () => {
   }
 
   beforeAll(async () => {
-    for (const built of ['dist/dashboard/main.js', 'dist/functions/dashboard/dashboardFunction.js']) {
+    for (const built of ['dist/web/dashboard/src/main.js', 'dist/functions/dashboard/dashboardFunction.js']) {
       if (!fs.existsSync(path.join(repoRoot, built)))
         throw new Error(`${built} is missing: run \`npm run build\` first.`);
     }
@@ -135,12 +135,24 @@ describeInBrowser('dashboard in a browser', () => {
     await waitFor('the cluster picker', async () =>
       (await page.locator('#sub-cluster option').count()) > 1 ? true : undefined,
     );
-    await page.getByLabel('job.json', { exact: true }).fill(
+    // A misspelt property is said under the job.json while it is edited (from the service's OpenAPI document).
+    const jobJson = page.getByLabel('job.json', { exact: true });
+    const warnings = page.locator('form .form-warning');
+    await jobJson.fill(
+      '{"properties":{"schedulingPriorty":"high","customToolkitSettings":{"commandLine":"echo from the form"}}}',
+    );
+    await warnings.waitFor({ state: 'visible' });
+    await expectText(
+      warnings,
+      /'properties\.schedulingPriorty' in 'job\.json' is not a property of JobCreateParameters: the service ignores it\. Did you mean 'schedulingPriority'\?/,
+    );
+    await jobJson.fill(
       JSON.stringify({
         $schema: 'https://raw.githubusercontent.com/Azure/BatchAI/master/schemas/2018-05-01/job.json',
         properties: { nodeCount: 1, customToolkitSettings: { commandLine: 'echo from the form' } },
       }),
     );
+    await warnings.waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.getByRole('row', { name: /job-form/ }).waitFor({ timeout: 30_000 });
     expect(page.url()).toContain('#/workspaces/rg/ws/experiments/exp');

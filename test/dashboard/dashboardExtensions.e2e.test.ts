@@ -47,7 +47,7 @@ describeInBrowser('dashboard extension pages in a browser', () => {
   }
 
   beforeAll(async () => {
-    for (const built of ['dist/dashboard/main.js', 'dist/dashboard/views/sweepsView.js']) {
+    for (const built of ['dist/web/dashboard/src/main.js', 'dist/web/dashboard/src/views/sweepsView.js']) {
       if (!fs.existsSync(path.join(repoRoot, built)))
         throw new Error(`${built} is missing: run \`npm run build\` first.`);
     }

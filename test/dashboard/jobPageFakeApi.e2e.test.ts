@@ -1,5 +1,5 @@
 // The job page in headless Chromium against a small fake of the API (no local stack): the built dashboard
-// (dist/dashboard, dashboard/static) served by a Node HTTP server that also answers the job, its listOutputFiles and
+// (dist/web, dashboard/static) served by a Node HTTP server that also answers the job, its listOutputFiles and
 // its log blobs. Checks what the review found: a link naming job '..' deletes nothing, one stdouterr listing per
 // refresh, the log across a requeue (attempt-2/ blob) and after a pause (only the shown end is read), folders of an
 // output directory are navigable, and an API that does not answer is named in the alert. Needs
@@ -111,8 +111,10 @@ describeInBrowser('job page against a fake API', () => {
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(repoRoot, 'dist/dashboard/main.js')))
-      throw new Error('dist/dashboard/main.js is missing: run `npx tsc -p dashboard/tsconfig.json` first.');
+    if (!fs.existsSync(path.join(repoRoot, 'dist/web/dashboard/src/main.js')))
+      throw new Error(
+        'dist/web/dashboard/src/main.js is missing: run `npx tsc -p dashboard/tsconfig.json` first.',
+      );
     state.blobs.set('attempt-1/stdouterr/stderr.txt', 'ATTEMPT1 error line\n');
     state.blobs.set('attempt-1/stdouterr/stderr-job_prep.txt', '');
     state.blobs.set('attempt-1/stdouterr/stdout.txt', 'out 1\n');
@@ -121,7 +123,7 @@ describeInBrowser('job page against a fake API', () => {
       const url = new URL(request.url ?? '/', 'http://x');
       if (url.pathname.startsWith('/api/dashboard/')) {
         const relative = url.pathname.slice('/api/dashboard/'.length) || 'index.html';
-        for (const root of ['dist/dashboard', 'dashboard/static']) {
+        for (const root of ['dist/web', 'dashboard/static']) {
           const file = path.join(repoRoot, root, relative);
           if (!relative.includes('..') && fs.existsSync(file) && fs.statSync(file).isFile()) {
             response.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'text/plain' });

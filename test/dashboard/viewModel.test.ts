@@ -10,7 +10,12 @@ import {
 import { describeApiError, parseCloudError } from '../../dashboard/src/model/cloudErrorText';
 import { parseRoute, routeHash, type DashboardRoute } from '../../dashboard/src/model/dashboardRoute';
 import { jobRow, sortJobsNewestFirst, waitReasonText } from '../../dashboard/src/model/jobRow';
-import { buildJobSubmission, checkResourceName } from '../../dashboard/src/model/jobSubmission';
+import {
+  buildJobSubmission,
+  checkResourceName,
+  jobSubmissionWarnings,
+} from '../../dashboard/src/model/jobSubmission';
+import spec from '../../shared/domain/spec/batchAi-2018-05-01.json';
 import { appendChunk, emptyTail, isReset, nextRange } from '../../dashboard/src/model/logTail';
 import { nodeCountBar } from '../../dashboard/src/model/nodeCountBar';
 import { accumulatePages, type ArmPage } from '../../dashboard/src/model/pageAccumulator';
@@ -205,6 +210,35 @@ describe('job.json submission', () => {
     expect(checkResourceName('Job name', 'train-01_a')).toBeUndefined();
     expect(checkResourceName('Job name', '')).toBe('Job name is required.');
     expect(checkResourceName('Job name', 'a b')).toMatch(/letters, digits/);
+  });
+  it('lists what the service would ignore, with the closest known name', () => {
+    const clusterId =
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c';
+    const submission = buildJobSubmission(
+      JSON.stringify({
+        $schema: 'https://raw.githubusercontent.com/Azure/BatchAI/master/schemas/2018-05-01/job.json',
+        properties: {
+          schedulingPriorty: 'high',
+          customToolkitSettings: { commandLine: 'ls' },
+          environmentVariables: [{ name: 'A', value: '1', secret: true }],
+          zzz: 1,
+        },
+      }),
+      clusterId,
+    );
+    expect(jobSubmissionWarnings(spec, submission)).toEqual([
+      "'properties.schedulingPriorty' in 'job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'schedulingPriority'?",
+      "'properties.environmentVariables[0].secret' in 'job.json' is not a property of JobCreateParameters: the service ignores it.",
+      "'properties.zzz' in 'job.json' is not a property of JobCreateParameters: the service ignores it.",
+    ]);
+    // A correct job, a job that could not be built, and no document to check against: nothing to say.
+    const correct = buildJobSubmission(
+      '{"properties":{"customToolkitSettings":{"commandLine":"ls"}}}',
+      clusterId,
+    );
+    expect(jobSubmissionWarnings(spec, correct)).toEqual([]);
+    expect(jobSubmissionWarnings(spec, buildJobSubmission('{oops', clusterId))).toEqual([]);
+    expect(jobSubmissionWarnings(undefined, submission)).toEqual([]);
   });
 });
 

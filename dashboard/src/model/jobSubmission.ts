@@ -1,5 +1,7 @@
 // Reads a pasted Batch AI job.json (the file `az batchai job create --config-file` took: `{"properties": {...}}`,
-// or the bare properties) and builds the PUT body for the chosen cluster, naming the field when something is wrong.
+// or the bare properties) and builds the PUT body for the chosen cluster, naming the field when something is wrong;
+// and says what in it the service would ignore.
+import { unknownPropertyMessages } from '../../../shared/client/unknownProperties.js';
 
 export type JobSubmission =
   { ok: true; body: { properties: Record<string, unknown> } } | { ok: false; field: string; message: string };
@@ -54,4 +56,15 @@ export function buildJobSubmission(jobJson: string, clusterId: string | undefine
     properties.stdOutErrPathPrefix = '$AZ_BATCHAI_JOB_MOUNT_ROOT/logs';
   }
   return { ok: true, body: { properties } };
+}
+
+/**
+ * What the service would ignore in a built job: one sentence per property the service's OpenAPI document does not
+ * have, with the closest known name (a misspelt `schedulingPriorty` would otherwise be silently lost). None without
+ * the document.
+ */
+export function jobSubmissionWarnings(openApiDocument: unknown, submission: JobSubmission): string[] {
+  return submission.ok
+    ? unknownPropertyMessages(openApiDocument, 'JobCreateParameters', submission.body, 'job.json')
+    : [];
 }

@@ -1,6 +1,7 @@
 // "Submit a job": an experiment, a job name, a cluster and a pasted Batch AI job.json; the job is PUT as is
-// (with the chosen cluster), so old job.json files work unchanged.
-import { buildJobSubmission, checkResourceName } from '../model/jobSubmission.js';
+// (with the chosen cluster), so old job.json files work unchanged. While the job.json is edited, what in it the
+// service would ignore (a property its OpenAPI document does not have) is listed under it, with the closest name.
+import { buildJobSubmission, checkResourceName, jobSubmissionWarnings } from '../model/jobSubmission.js';
 import { workspacePath } from '../ui/apiClient.js';
 import { morphChildren } from '../ui/domMorph.js';
 import { h } from '../ui/elementBuilder.js';
@@ -27,6 +28,7 @@ export function submitJobView(
 ): View {
   const scope = scopeOf(ctx, resourceGroup, workspace);
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const warnings = h('ul', { class: 'form-warning', role: 'status', hidden: true });
   const experimentSelect = h('select', { id: 'sub-experiment', required: true });
   const clusterSelect = h('select', { id: 'sub-cluster', required: true });
   const jobName = h('input', { id: 'sub-name', required: true, autocomplete: 'off' });
@@ -55,6 +57,7 @@ export function submitJobView(
       { id: 'sub-json-help', class: 'muted' },
       'A Batch AI 2018-05-01 job.json ({"properties": {...}} or the bare properties). The cluster chosen above replaces properties.cluster. Secrets are sent once and never shown again.',
     ),
+    warnings,
     error,
     h(
       'div',
@@ -64,13 +67,40 @@ export function submitJobView(
         {
           type: 'button',
           class: 'secondary',
-          onclick: () => (jobJson.value = JSON.stringify(exampleJob, null, 2)),
+          onclick: () => {
+            jobJson.value = JSON.stringify(exampleJob, null, 2);
+            void showWarnings();
+          },
         },
         'Insert an example',
       ),
       h('button', { type: 'submit' }, 'Submit job'),
     ),
   );
+  // The service's OpenAPI document, read once per visit of the page (none when it cannot be read: no warnings).
+  let openApi: Promise<unknown> | undefined;
+  let edits = 0;
+  async function showWarnings(): Promise<void> {
+    const edit = ++edits;
+    openApi ??= ctx.api.get<unknown>('/openapi.json').catch(() => undefined);
+    const document = await openApi;
+    if (edit !== edits) return; // edited again meanwhile: that edit's check shows
+    const messages = jobSubmissionWarnings(
+      document,
+      buildJobSubmission(jobJson.value, clusterSelect.value || undefined),
+    );
+    morphChildren(
+      warnings,
+      messages.map((message) => h('li', {}, `Warning: ${message}`)),
+    );
+    warnings.hidden = messages.length === 0;
+  }
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  jobJson.addEventListener('input', () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => void showWarnings(), 300);
+  });
+
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const problem =

@@ -1,6 +1,6 @@
-// "Did you mean ...?" for unknown commands and flags: the candidate with the smallest edit distance, when close enough
-// to be a plausible typo.
-import { editDistance } from '../shared/domain/editDistance';
+// "Did you mean ...?" for unknown commands, flags and properties (the CLI, the dashboard): the candidate with the
+// smallest edit distance, when close enough to be a plausible typo. Browser-safe: the dashboard compiles it too.
+import { editDistance } from '../domain/editDistance.js';
 
 /** The closest candidate within a distance of about a third of the word (at least 2), or undefined. */
 export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
