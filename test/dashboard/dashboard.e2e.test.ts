@@ -135,9 +135,11 @@ describeInBrowser('dashboard in a browser', () => {
     await waitFor('the cluster picker', async () =>
       (await page.locator('#sub-cluster option').count()) > 1 ? true : undefined,
     );
-    // A misspelt property is said under the job.json while it is edited (from the service's OpenAPI document).
+    // A misspelt property is said under the job.json while it is edited (from the service's OpenAPI document),
+    // whatever cluster is chosen ("As named in job.json" here, and this paste names none).
     const jobJson = page.getByLabel('job.json', { exact: true });
-    const warnings = page.locator('form .form-warning');
+    const warnings = page.locator('form [role="status"] .form-warning');
+    await page.locator('#sub-cluster').selectOption('');
     await jobJson.fill(
       '{"properties":{"schedulingPriorty":"high","customToolkitSettings":{"commandLine":"echo from the form"}}}',
     );
@@ -153,6 +155,7 @@ describeInBrowser('dashboard in a browser', () => {
       }),
     );
     await warnings.waitFor({ state: 'hidden' });
+    await page.locator('#sub-cluster').selectOption({ index: 1 });
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.getByRole('row', { name: /job-form/ }).waitFor({ timeout: 30_000 });
     expect(page.url()).toContain('#/workspaces/rg/ws/experiments/exp');

@@ -16,6 +16,9 @@ import {
 } from '../support/headlessChromium';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
+const openApiDocument: unknown = JSON.parse(
+  fs.readFileSync(path.join(repoRoot, 'shared', 'domain', 'spec', 'batchAi-2018-05-01.json'), 'utf8'),
+);
 const describeInBrowser = describeWithChromium('job page against a fake API');
 const types: Record<string, string> = {
   '.js': 'text/javascript',
@@ -32,6 +35,9 @@ interface FakeState {
   listings: string[];
   ranges: { blob: string; range: string }[];
   changes: string[];
+  /** GETs of /api/openapi.json, and how many of the next ones fail (503). */
+  openApiGets: number;
+  openApiFailures: number;
 }
 
 describeInBrowser('job page against a fake API', () => {
@@ -48,6 +54,8 @@ describeInBrowser('job page against a fake API', () => {
     listings: [],
     ranges: [],
     changes: [],
+    openApiGets: 0,
+    openApiFailures: 0,
   };
 
   function fileEntry(name: string, blob: string) {
@@ -70,6 +78,19 @@ describeInBrowser('job page against a fake API', () => {
     if (request.method !== 'GET' && !url.pathname.endsWith('/listOutputFiles'))
       state.changes.push(`${request.method} ${url.pathname}`);
     if (url.pathname.endsWith('/workspaces')) return json(200, { value: [] });
+    if (url.pathname === '/api/openapi.json') {
+      state.openApiGets += 1;
+      if (state.openApiFailures > 0) {
+        state.openApiFailures -= 1;
+        return json(503, { error: { code: 'ServiceUnavailable', message: 'fake: try again' } });
+      }
+      return json(200, openApiDocument);
+    }
+    if (url.pathname.endsWith('/experiments')) return json(200, { value: [{ name: 'exp' }] });
+    if (url.pathname.endsWith('/clusters'))
+      return json(200, {
+        value: [{ id: `${url.pathname.slice(4)}/c1`, name: 'c1', properties: { vmSize: 'STANDARD_D1' } }],
+      });
     const job = /\/experiments\/([^/]+)\/jobs\/([^/]+)(\/listOutputFiles)?$/.exec(url.pathname);
     if (job && !job[3] && request.method === 'GET') {
       state.jobGets += 1;
@@ -173,6 +194,28 @@ describeInBrowser('job page against a fake API', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+
+  test('the job form warns of a misspelt property, reading the OpenAPI document again after a failed read', async () => {
+    state.openApiGets = 0;
+    state.openApiFailures = 1;
+    await page.goto(`${origin}/api/dashboard/#/workspaces/rg/ws/submit/exp`);
+    const jobJson = page.getByLabel('job.json', { exact: true });
+    const warnings = page.locator('form [role="status"] .form-warning');
+    await jobJson.fill('{"properties":{"schedulingPriorty":"high"}}');
+    await until(async () => state.openApiGets === 1);
+    await page.waitForTimeout(500);
+    expect(await warnings.isHidden()).toBe(true); // no document yet: nothing to say
+    await jobJson.fill('{"properties":{"schedulingPriorty":"low"}}');
+    await warnings.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await warnings.textContent()).toContain(
+      "'properties.schedulingPriorty' in 'job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'schedulingPriority'?",
+    );
+    expect(state.openApiGets).toBe(2);
+    // Read once it answered: later edits use it.
+    await jobJson.fill('{"properties":{"schedulingPriority":"low"}}');
+    await warnings.waitFor({ state: 'hidden', timeout: 10_000 });
+    expect(state.openApiGets).toBe(2);
+  });
 
   test("a link naming job '..' says the name is not valid and offers no Delete", async () => {
     for (const hash of [

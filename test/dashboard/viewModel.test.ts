@@ -211,34 +211,39 @@ describe('job.json submission', () => {
     expect(checkResourceName('Job name', '')).toBe('Job name is required.');
     expect(checkResourceName('Job name', 'a b')).toMatch(/letters, digits/);
   });
-  it('lists what the service would ignore, with the closest known name', () => {
-    const clusterId =
-      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.BatchAI/workspaces/ws/clusters/c';
-    const submission = buildJobSubmission(
-      JSON.stringify({
-        $schema: 'https://raw.githubusercontent.com/Azure/BatchAI/master/schemas/2018-05-01/job.json',
-        properties: {
-          schedulingPriorty: 'high',
-          customToolkitSettings: { commandLine: 'ls' },
-          environmentVariables: [{ name: 'A', value: '1', secret: true }],
-          zzz: 1,
-        },
-      }),
-      clusterId,
-    );
-    expect(jobSubmissionWarnings(spec, submission)).toEqual([
-      "'properties.schedulingPriorty' in 'job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'schedulingPriority'?",
-      "'properties.environmentVariables[0].secret' in 'job.json' is not a property of JobCreateParameters: the service ignores it.",
-      "'properties.zzz' in 'job.json' is not a property of JobCreateParameters: the service ignores it.",
+  it('lists what the service would ignore in the paste, with the closest known name', () => {
+    const wrapped = JSON.stringify({
+      $schema: 'https://raw.githubusercontent.com/Azure/BatchAI/master/schemas/2018-05-01/job.json',
+      properties: {
+        schedulingPriorty: 'high',
+        customToolkitSettings: { commandLine: 'ls' },
+        environmentVariables: [{ name: 'A', value: '1', secret: true }],
+        zzz: 1,
+      },
+      nodeCount: 2,
+    });
+    const ignored = 'is not a property of JobCreateParameters: the service ignores it.';
+    expect(jobSubmissionWarnings(spec, wrapped)).toEqual([
+      `'properties.schedulingPriorty' in 'job.json' ${ignored} Did you mean 'schedulingPriority'?`,
+      `'properties.environmentVariables[0].secret' in 'job.json' ${ignored}`,
+      `'properties.zzz' in 'job.json' ${ignored}`,
+      // Beside `properties`, not in it: the dashboard drops it, and so would the service.
+      `'nodeCount' in 'job.json' ${ignored}`,
     ]);
-    // A correct job, a job that could not be built, and no document to check against: nothing to say.
-    const correct = buildJobSubmission(
-      '{"properties":{"customToolkitSettings":{"commandLine":"ls"}}}',
-      clusterId,
-    );
-    expect(jobSubmissionWarnings(spec, correct)).toEqual([]);
-    expect(jobSubmissionWarnings(spec, buildJobSubmission('{oops', clusterId))).toEqual([]);
-    expect(jobSubmissionWarnings(undefined, submission)).toEqual([]);
+    // Bare properties are named as pasted, whatever cluster is chosen (none is needed to check).
+    expect(
+      jobSubmissionWarnings(spec, '{"schedulingPriorty":"high","customToolkitSettings":{"comandLine":"ls"}}'),
+    ).toEqual([
+      "'schedulingPriorty' in 'job.json' is not a property of JobBaseProperties: the service ignores it. Did you mean 'schedulingPriority'?",
+      "'customToolkitSettings.comandLine' in 'job.json' is not a property of JobBaseProperties: the service ignores it. Did you mean 'commandLine'?",
+    ]);
+    // A correct job, a paste that is not a job's object, and no document to check against: nothing to say.
+    expect(
+      jobSubmissionWarnings(spec, '{"properties":{"customToolkitSettings":{"commandLine":"ls"}}}'),
+    ).toEqual([]);
+    expect(jobSubmissionWarnings(spec, '{oops')).toEqual([]);
+    expect(jobSubmissionWarnings(spec, '{"properties":3}')).toEqual([]);
+    expect(jobSubmissionWarnings(undefined, wrapped)).toEqual([]);
   });
 });
 

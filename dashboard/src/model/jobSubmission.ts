@@ -20,7 +20,12 @@ export function checkResourceName(field: string, name: string): string | undefin
   return undefined;
 }
 
-export function buildJobSubmission(jobJson: string, clusterId: string | undefined): JobSubmission {
+/** A pasted job.json read: its object, and whether it holds the job's properties under `properties`. */
+type JobJson =
+  | { ok: true; parsed: Record<string, unknown>; wrapped: boolean }
+  | { ok: false; field: string; message: string };
+
+function readJobJson(jobJson: string): JobJson {
   if (jobJson.trim() === '') return { ok: false, field: 'job.json', message: 'Paste a Batch AI job.json.' };
   let parsed: unknown;
   try {
@@ -34,6 +39,13 @@ export function buildJobSubmission(jobJson: string, clusterId: string | undefine
   if (!wrapped && 'properties' in parsed) {
     return { ok: false, field: 'properties', message: "'properties' must be an object." };
   }
+  return { ok: true, parsed, wrapped };
+}
+
+export function buildJobSubmission(jobJson: string, clusterId: string | undefined): JobSubmission {
+  const read = readJobJson(jobJson);
+  if (!read.ok) return read;
+  const { parsed, wrapped } = read;
   const source = wrapped ? (parsed.properties as Record<string, unknown>) : parsed;
   // `$schema` and other top-level annotations of the file are not part of the job.
   const properties: Record<string, unknown> = {};
@@ -59,12 +71,18 @@ export function buildJobSubmission(jobJson: string, clusterId: string | undefine
 }
 
 /**
- * What the service would ignore in a built job: one sentence per property the service's OpenAPI document does not
- * have, with the closest known name (a misspelt `schedulingPriorty` would otherwise be silently lost). None without
- * the document.
+ * What the service would ignore in a pasted job.json, whatever cluster is chosen: one sentence per property the
+ * service's OpenAPI document does not have, with the closest known name (a misspelt `schedulingPriorty` would
+ * otherwise be silently lost), named by its path in the paste (`properties.x`, or `x` in bare properties). None
+ * for a paste that is not a job's JSON object, or without the document.
  */
-export function jobSubmissionWarnings(openApiDocument: unknown, submission: JobSubmission): string[] {
-  return submission.ok
-    ? unknownPropertyMessages(openApiDocument, 'JobCreateParameters', submission.body, 'job.json')
-    : [];
+export function jobSubmissionWarnings(openApiDocument: unknown, jobJson: string): string[] {
+  const read = readJobJson(jobJson);
+  if (!read.ok) return [];
+  return unknownPropertyMessages(
+    openApiDocument,
+    read.wrapped ? 'JobCreateParameters' : 'JobBaseProperties',
+    read.parsed,
+    'job.json',
+  );
 }

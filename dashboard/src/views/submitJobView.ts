@@ -28,7 +28,9 @@ export function submitJobView(
 ): View {
   const scope = scopeOf(ctx, resourceGroup, workspace);
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const warnings = h('ul', { class: 'form-warning', role: 'status', hidden: true });
+  // A live region that is always there (a hidden one is not announced), around the list of warnings.
+  const warnings = h('ul', { class: 'form-warning', id: 'sub-json-warnings', hidden: true });
+  const warningsRegion = h('div', { role: 'status' }, warnings);
   const experimentSelect = h('select', { id: 'sub-experiment', required: true });
   const clusterSelect = h('select', { id: 'sub-cluster', required: true });
   const jobName = h('input', { id: 'sub-name', required: true, autocomplete: 'off' });
@@ -37,7 +39,7 @@ export function submitJobView(
     rows: 16,
     spellcheck: 'false',
     required: true,
-    'aria-describedby': 'sub-json-help',
+    'aria-describedby': 'sub-json-help sub-json-warnings',
   });
   let loaded = false;
   const form = h(
@@ -57,7 +59,7 @@ export function submitJobView(
       { id: 'sub-json-help', class: 'muted' },
       'A Batch AI 2018-05-01 job.json ({"properties": {...}} or the bare properties). The cluster chosen above replaces properties.cluster. Secrets are sent once and never shown again.',
     ),
-    warnings,
+    warningsRegion,
     error,
     h(
       'div',
@@ -77,18 +79,20 @@ export function submitJobView(
       h('button', { type: 'submit' }, 'Submit job'),
     ),
   );
-  // The service's OpenAPI document, read once per visit of the page (none when it cannot be read: no warnings).
+  // The service's OpenAPI document, read once per visit of the page; a failed read is tried again at the next edit
+  // (meanwhile no warnings).
   let openApi: Promise<unknown> | undefined;
   let edits = 0;
   async function showWarnings(): Promise<void> {
     const edit = ++edits;
-    openApi ??= ctx.api.get<unknown>('/openapi.json').catch(() => undefined);
-    const document = await openApi;
+    const read = (openApi ??= ctx.api.get<unknown>('/openapi.json').catch(() => {
+      openApi = undefined;
+      return undefined;
+    }));
+    const document = await read;
     if (edit !== edits) return; // edited again meanwhile: that edit's check shows
-    const messages = jobSubmissionWarnings(
-      document,
-      buildJobSubmission(jobJson.value, clusterSelect.value || undefined),
-    );
+    // What was pasted is checked, whatever cluster is chosen (the choice only replaces properties.cluster).
+    const messages = jobSubmissionWarnings(document, jobJson.value);
     morphChildren(
       warnings,
       messages.map((message) => h('li', {}, `Warning: ${message}`)),
