@@ -1,6 +1,7 @@
 // Benchmark: what a scheduling pass reads from a cluster's queue as the queue grows. A pass reads the jobs holding
-// nodes and the head of the queue (SCHEDULER_QUEUE_LOOKAHEAD + the cluster's node count, here 100 + 4), never the
-// whole queue. Prints, for each queue depth, the pass's read: wall time, the entries read, and the CPU of the
+// nodes and the head of the queue (SCHEDULER_QUEUE_LOOKAHEAD + the cluster's node count, here 100 + 4: a
+// housekeeping pass, or one whose first few waiting jobs leave nodes free; others read 8 + the node count), never
+// the whole queue. Prints, for each queue depth, the pass's read: wall time, the entries read, and the CPU of the
 // client (the host's side) and of the Cosmos emulator. Figures only, no assertions.
 import * as fs from 'fs';
 import * as os from 'os';

@@ -34,6 +34,13 @@ import { getJobServices } from './jobServices';
 import { durableClientOf } from '../durableClientOf';
 import { restartJobLifecycle, startJobLifecycle } from './jobCommandRunner';
 
+/**
+ * A pass that is not due to explain the queue (housekeeping, below) reads the cluster's maximum node count plus this
+ * many waiting jobs: every job that could start on the nodes, with some look-ahead. It reads the whole look-ahead
+ * (`queueLookAhead`) only when that head leaves nodes free (a job further back may backfill them) or started every
+ * job it read. Most passes of a busy cluster start one job on the node an exit freed, or none, and need no more.
+ */
+const quickLookAhead = 8;
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
 const periodicCheckMs = 10_000;
 /**
@@ -42,19 +49,19 @@ const periodicCheckMs = 10_000;
  */
 const queueInfoWritesPerPass = 32;
 
-/**
- * How often a cluster's passes also look beyond the head (jobs too large for the cluster, jobs the head left
- * behind): two queries more, so not at every pass of a busy queue. Per process; another instance looking too is
- * harmless.
- */
-const housekeepingEveryMs = 5_000;
 /** How old the explanation of a job too large for its cluster may grow before a pass writes it again. */
 const oversizedRefreshMs = 5 * 60_000;
 const lastHousekeeping = new Map<string, number>();
 
-function housekeepingDue(clusterKey: string, nowMs: number): boolean {
+/**
+ * Whether this pass also looks beyond the head (jobs too large for the cluster, jobs the head left behind) and
+ * reads the whole look-ahead (the explanations of the jobs behind the first few): queries not needed at every pass
+ * of a busy queue, done every `SCHEDULER_HOUSEKEEPING_SECONDS`. Per process; another instance looking too is
+ * harmless.
+ */
+function housekeepingDue(clusterKey: string, nowMs: number, everyMs: number): boolean {
   const last = lastHousekeeping.get(clusterKey);
-  if (last !== undefined && nowMs - last < housekeepingEveryMs) return false;
+  if (last !== undefined && nowMs - last < everyMs) return false;
   if (lastHousekeeping.size > 10_000) lastHousekeeping.clear();
   lastHousekeeping.set(clusterKey, nowMs);
   return true;
@@ -256,7 +263,7 @@ export async function scheduleJobs(
 ): Promise<ScheduleJobsResult> {
   const services = getJobServices();
   const clusterRead = services.store.get(clusterRefOfKey(clusterKey));
-  const housekeeping = housekeepingDue(clusterKey, Date.now());
+  const housekeeping = housekeepingDue(clusterKey, Date.now(), services.config.housekeepingSeconds * 1000);
   // Jobs too large for the cluster are out of the head: their explanation is refreshed this often (a resize).
   const explainedBefore = new Date(Date.now() - oversizedRefreshMs).toISOString();
   const [cluster, holding, queued, nodes] = await Promise.all([
@@ -269,12 +276,21 @@ export async function scheduleJobs(
     // at any more.
     clusterRead.then(async (read) => {
       const maxNodeCount = read ? clusterLimits(read.record).maxNodeCount : undefined;
-      const limit = services.config.queueLookAhead + (maxNodeCount ?? 0);
+      const fullLimit = services.config.queueLookAhead + (maxNodeCount ?? 0);
+      const limit =
+        housekeeping || maxNodeCount === undefined
+          ? fullLimit
+          : Math.min(fullLimit, maxNodeCount + quickLookAhead);
       const head = await services.store.listQueueHead(clusterKey, limit, maxNodeCount);
+      // The rest of the look-ahead, when the decision on this head asks for it (below).
+      const readMore =
+        head.length === limit && limit < fullLimit
+          ? () => services.store.listQueueHead(clusterKey, fullLimit, maxNodeCount)
+          : undefined;
       // A pass with nothing to run explains jobs too large for the cluster at once, due or not: the scheduler may
       // end after it, and such a job would otherwise say nothing until its lifecycle's re-check.
       if (maxNodeCount === undefined || (!housekeeping && head.length > 0))
-        return { head, oversized: [], behind: [] };
+        return { head, oversized: [], behind: [], readMore };
       const last = head.length === limit ? head[head.length - 1].queueOrder : undefined;
       const [oversized, behind] = await Promise.all([
         services.store.listOversizedQueued(clusterKey, maxNodeCount, explainedBefore, queueInfoWritesPerPass),
@@ -282,53 +298,64 @@ export async function scheduleJobs(
           ? Promise.resolve([])
           : services.store.listExplainedBehindHead(clusterKey, last, maxNodeCount, queueInfoWritesPerPass),
       ]);
-      return { head, oversized, behind };
+      return { head, oversized, behind, readMore };
     }),
     services.nodes.list(clusterKey),
   ]);
-  const { head, oversized, behind } = queued;
+  const { oversized, behind, readMore } = queued;
   // A queued job stored before its queue order key was can be in both lists.
-  const byUuid = new Map([...holding, ...head, ...oversized].map((entry) => [entry.job.uuid, entry]));
-  const jobs = [...byUuid.values()];
-  if (!cluster) return failJobsOfDeletedCluster(clusterKey, jobs, context);
+  const entriesWith = (head: JobQueueEntry[]) =>
+    new Map([...holding, ...head, ...oversized].map((entry) => [entry.job.uuid, entry]));
+  let byUuid = entriesWith(queued.head);
+  if (!cluster) return failJobsOfDeletedCluster(clusterKey, [...byUuid.values()], context);
   const lowPriority = String(cluster?.record.spec.vmPriority ?? '').toLowerCase() === 'lowpriority';
   const nodeById = new Map(nodes.map((node) => [node.nodeId, node]));
-  const queue: WaitingJob[] = [];
-  const running: SchedulingInput['running'] = [];
-  for (const entry of jobs) {
-    const runtime = entry.job;
-    const current = runtime.attempts[runtime.attempts.length - 1];
-    if (runtime.executionState === 'queued') {
-      queue.push({
-        id: runtime.uuid,
-        priority: runtime.priority,
-        submitTime: entry.creationTime,
-        nodeCount: runtime.nodeCount,
-        attempt: runtime.attempts.length + 1,
-        maxWallClockSeconds: maxWallClockSeconds(entry),
-      });
-    } else if (
-      current &&
-      !current.endTime &&
-      !handedBack(runtime.uuid, runtime.attempts.length, current.nodeIds, nodeById)
-    ) {
-      running.push({
-        jobId: runtime.uuid,
-        nodeIds: current.nodeIds,
-        startTime: current.startTime ?? String(entry.executionStateTransitionTime),
-        maxWallClockSeconds: maxWallClockSeconds(entry),
-      });
-    }
-  }
   const now = new Date();
   const limits = clusterLimits(cluster?.record);
-  const decision = scheduleCluster({
-    now: now.toISOString(),
-    nodes: nodes.map((node) => ({ id: node.nodeId, state: node.state, lowPriority })),
-    running,
-    queue,
-    limits,
-  });
+  const decide = (entries: Iterable<JobQueueEntry>) => {
+    const queue: WaitingJob[] = [];
+    const running: SchedulingInput['running'] = [];
+    for (const entry of entries) {
+      const runtime = entry.job;
+      const current = runtime.attempts[runtime.attempts.length - 1];
+      if (runtime.executionState === 'queued') {
+        queue.push({
+          id: runtime.uuid,
+          priority: runtime.priority,
+          submitTime: entry.creationTime,
+          nodeCount: runtime.nodeCount,
+          attempt: runtime.attempts.length + 1,
+          maxWallClockSeconds: maxWallClockSeconds(entry),
+        });
+      } else if (
+        current &&
+        !current.endTime &&
+        !handedBack(runtime.uuid, runtime.attempts.length, current.nodeIds, nodeById)
+      ) {
+        running.push({
+          jobId: runtime.uuid,
+          nodeIds: current.nodeIds,
+          startTime: current.startTime ?? String(entry.executionStateTransitionTime),
+          maxWallClockSeconds: maxWallClockSeconds(entry),
+        });
+      }
+    }
+    return scheduleCluster({
+      now: now.toISOString(),
+      nodes: nodes.map((node) => ({ id: node.nodeId, state: node.state, lowPriority })),
+      running,
+      queue,
+      limits,
+    });
+  };
+  let decision = decide(byUuid.values());
+  // The first few waiting jobs left nodes free (one further back may backfill them) or all started: the whole
+  // look-ahead, and the decision again.
+  if (readMore && (decision.waiting.length === 0 || decision.waiting[0].reason.nodesFree > 0)) {
+    byUuid = entriesWith(await readMore());
+    decision = decide(byUuid.values());
+  }
+  const jobs = [...byUuid.values()];
   await recordAutoscaleDemand(clusterKey, cluster, limits, decision.autoscale, context);
   const client = durableClientOf(context);
   const started: string[] = [];

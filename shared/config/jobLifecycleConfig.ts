@@ -21,6 +21,12 @@ export interface JobLifecycleConfig {
    */
   queueLookAhead: number;
   /**
+   * How often (seconds) a cluster's scheduling passes read the whole look-ahead and beyond it (the explanations of
+   * the jobs behind the first few, jobs too large for the cluster, jobs the head left behind); the passes between
+   * read the first few waiting jobs, and the look-ahead only when those leave nodes free.
+   */
+  housekeepingSeconds: number;
+  /**
    * Finished orchestration instances (a job's lifecycle, a sweep's run, a deleted cluster's monitor) are purged
    * from the task hub once created this many days ago (0: at the next purge); their records keep what users see.
    */
@@ -53,6 +59,7 @@ export function readJobLifecycleConfig(
     taskVanishedSeconds: integerSetting(env, 'JOB_TASK_VANISHED_SECONDS', 60, 3600),
     watchRoundsPerEpisode: integerSetting(env, 'JOB_WATCH_ROUNDS_PER_EPISODE', 100, 10_000),
     queueLookAhead: integerSetting(env, 'SCHEDULER_QUEUE_LOOKAHEAD', 100, 10_000),
+    housekeepingSeconds: integerSetting(env, 'SCHEDULER_HOUSEKEEPING_SECONDS', 5, 3600),
     historyRetentionDays: integerSetting(env, 'DURABLE_HISTORY_RETENTION_DAYS', 7, 3650, 0),
   };
 }
