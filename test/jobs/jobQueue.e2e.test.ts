@@ -9,6 +9,7 @@ import {
   startJobTestBed,
   type JobTestBed,
   jobEnded,
+  type QueueInfo,
 } from './support/jobTestBed';
 import { waitFor } from '../support/testEnvironment';
 
@@ -23,14 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed?.stop();
 });
-
-interface QueueInfo {
-  position?: number;
-  reason: string;
-  message: string;
-  nodesNeeded: number;
-  nodesFree: number;
-}
 
 test('queued jobs explain why they wait, and the high-priority job starts first when the node frees', async () => {
   await bed.putJob('blocker', customJob(bed, 'busy', 'exec sleep 600'));

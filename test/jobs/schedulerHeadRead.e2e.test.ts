@@ -3,7 +3,7 @@
 // whole look-ahead and decides again, so a short job further back still backfills the free node at once (not at
 // the next housekeeping pass, which this test puts an hour away), and every job in the look-ahead is explained.
 // Needs `npx tsc -p tsconfig.json` first.
-import { customJob, startJobTestBed, type JobTestBed, jobEnded } from './support/jobTestBed';
+import { customJob, startJobTestBed, type JobTestBed, jobEnded, type QueueInfo } from './support/jobTestBed';
 
 let bed: JobTestBed;
 
@@ -17,11 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed?.stop();
 });
-
-interface QueueInfo {
-  position?: number;
-  reason: string;
-}
 
 test('a short job 12th in line backfills the node the first 10 leave free', async () => {
   // One node busy for an hour; the other free.

@@ -185,6 +185,15 @@ export function customJob(
 
 export { SUB };
 
+/** A queued job's `properties.queueInfo`, as the tests read it. */
+export interface QueueInfo {
+  position?: number;
+  reason: string;
+  message: string;
+  nodesNeeded: number;
+  nodesFree: number;
+}
+
 /**
  * A scheduling pass has written why the queued job waits (before that, GET answers `NotYetConsidered`: no pass has
  * reached the job yet).
