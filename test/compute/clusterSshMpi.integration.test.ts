@@ -110,6 +110,11 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(() => {
+  // The stand-in docker runs a container's command in a session of its own (its PID namespace): the container is
+  // stopped through it, as the agent would, before its CLI process goes (killing that alone leaves it running).
+  const docker = dir ? path.join(dir, 'bin', 'docker') : undefined;
+  if (docker && fs.existsSync(docker))
+    spawnSync(docker, ['kill', '--signal=SIGKILL', 'batchai-host'], { stdio: 'ignore' });
   for (const host of hosts) if (host.exitCode === null) process.kill(-host.pid!, 'SIGKILL');
   for (const child of launched) if (child.exitCode === null) child.kill('SIGKILL');
   spawnSync('pkill', ['-f', `batchai.attempt=${attemptTag}`]);
