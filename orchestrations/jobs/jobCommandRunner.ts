@@ -1,8 +1,8 @@
 // Carries out a job command, wherever it comes from (the job-commands queue trigger, or the resource API's HTTP
-// functions directly): 'start' starts the job's lifecycle orchestration, one per job GUID (an existing one, running
-// or finished, is left alone: a redelivered or repeated command changes nothing), then asks the cluster's scheduler
-// for a pass; 'terminate' raises terminate to the lifecycle. The API's submissions start a new job's lifecycle
-// before its record exists (`startJobLifecycle`), and end it if the record is not created.
+// functions directly): 'start' asks the cluster's scheduler for a pass (a queued job has no lifecycle
+// orchestration: the scheduler starts it when it grants the job nodes); 'terminate' raises terminate to the
+// lifecycle. A redelivered or repeated command changes nothing but an extra pass. `restartJobLifecycle` starts again
+// the lifecycle of a job that still holds nodes after its lifecycle ended.
 import type { InvocationContext } from '@azure/functions';
 import type { DurableClient } from 'durable-functions';
 import type { JobCommand } from '../../shared/contracts/jobCommand';
@@ -16,22 +16,6 @@ import { requestJobScheduling } from './requestJobSchedulingActivity';
 import { durableClientOf } from '../durableClientOf';
 
 type LifecycleCommand = Pick<JobCommand, 'kind' | 'job' | 'jobUuid' | 'clusterKey'>;
-
-/** Starts a job's lifecycle without asking whether it exists: for a new GUID (the API's submissions). */
-export async function startJobLifecycle(
-  context: InvocationContext,
-  command: LifecycleCommand,
-): Promise<void> {
-  const input: JobLifecycleInput = {
-    job: command.job,
-    jobUuid: command.jobUuid,
-    clusterKey: command.clusterKey,
-  };
-  await durableClientOf(context).startNew(jobLifecycleName, {
-    instanceId: jobLifecycleInstanceId(command.jobUuid),
-    input,
-  });
-}
 
 /** Orchestration states after which an instance runs no more (it can be started again under its id). */
 const endedStatuses = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
@@ -66,19 +50,10 @@ export async function restartJobLifecycle(
   }
 }
 
-/** Ends the lifecycle of a job whose record was never created (its name was taken). */
-export async function abandonJobLifecycle(context: InvocationContext, jobUuid: string): Promise<void> {
-  await durableClientOf(context).terminate(jobLifecycleInstanceId(jobUuid), 'The job was not created.');
-}
-
 export async function runJobCommand(context: InvocationContext, command: LifecycleCommand): Promise<void> {
-  const client = durableClientOf(context);
-  const instanceId = jobLifecycleInstanceId(command.jobUuid);
   if (command.kind === 'terminate') {
-    await client.raiseEvent(instanceId, terminateEvent, {});
+    await durableClientOf(context).raiseEvent(jobLifecycleInstanceId(command.jobUuid), terminateEvent, {});
     return;
   }
-  if (!(await client.getStatus(instanceId).catch(() => undefined))) await startJobLifecycle(context, command);
-  // Once its lifecycle exists, the job can be granted: ask the cluster's scheduler for a pass.
   await requestJobScheduling(command.clusterKey, context);
 }

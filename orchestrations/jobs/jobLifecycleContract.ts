@@ -9,7 +9,11 @@ import { clusterTag } from '../../shared/contracts/nodeQueueNames';
 export const jobLifecycleName = 'JobLifecycle';
 export const jobSchedulerName = 'JobScheduler';
 
-/** Raised to a job's lifecycle by the scheduler when it moved the job to `running` on these nodes. */
+/**
+ * Raised by the scheduler, when it moved the job to `running` on these nodes, to a lifecycle that was waiting: one
+ * requeued after a preemption, or one started while queued by code from before queued jobs had none. A job's first
+ * grant starts its lifecycle instead, with the grant in its input (`JobLifecycleInput.granted`).
+ */
 export const nodesGrantedEvent = 'nodesGranted';
 /** Raised to a job's lifecycle by the job-commands trigger when the user terminates a running job. */
 export const terminateEvent = 'terminate';
@@ -55,6 +59,11 @@ export interface JobLifecycleInput {
    * grant, and takes the job up where the record says it is.
    */
   adopt?: boolean;
+  /**
+   * The grant the lifecycle was started with: a queued job has no lifecycle until the scheduler grants it nodes
+   * (since 2026-12-07), and then gets one that runs the attempt at once, with no wait and no grant event.
+   */
+  granted?: NodesGranted;
   /** A job still queued at its last re-check: the next one comes after this many seconds (doubling, capped). */
   queuedRecheckSeconds?: number;
   /**

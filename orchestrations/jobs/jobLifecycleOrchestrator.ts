@@ -1,5 +1,5 @@
-// The lifecycle of one job: wait for the cluster's scheduler to grant nodes, run the job preparation and then the
-// toolkit's processes on the node agents, watch their exits, the nodes' health, the wall-clock limit and
+// The lifecycle of one job, started by the cluster's scheduler when it grants the job nodes (a requeued job's waits
+// for its next grant): run the job preparation and then the toolkit's processes on the node agents, watch their exits, the nodes' health, the wall-clock limit and
 // termination requests, record the result on the job (checked against the attempt and the record's ETag), and
 // give the nodes back. A preempted or lost node stops the whole gang and puts the job back in the queue (a new
 // attempt, up to the configured cap). Long watches and requeues continue as new, so the history stays bounded.
@@ -167,10 +167,17 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
     attempt = resumed.attempt;
     progress.tasks = resumed.tasks.map(({ taskId, nodeId }) => ({ taskId, nodeId }));
     progress.nodeIds = [...new Set(progress.tasks.map((task) => task.nodeId))];
+  } else if (input.granted) {
+    // 1. Started by the scheduler's grant: a queued job has no lifecycle before it.
+    attempt = input.granted.attempt;
+    progress.nodeIds = input.granted.nodeIds;
+    hasPreparation = input.granted.hasPreparation !== false;
+    launchedAtGrant = input.granted.launched;
   } else {
-    // 1. Queued: wait for the scheduler's grant (the job-commands trigger that started this asked for a pass, and so
-    // does CompleteJobAttempt after a requeue), or notice the job ended while queued. A lifecycle started again for
-    // a job whose lifecycle had ended (`adopt`) reads the record at once.
+    // 1. Queued (a job requeued after a preemption, or one queued by code from before queued jobs had no
+    // lifecycle): wait for the scheduler's grant (CompleteJobAttempt asked for a pass after the requeue), or
+    // notice the job ended while queued. A lifecycle started again for a job whose lifecycle had ended (`adopt`)
+    // reads the record at once.
     let granted: NodesGranted | undefined;
     let grantedEvent: Task | undefined;
     // A grant that came while the record was read or the scheduler asked again (the wait stayed open and took it;

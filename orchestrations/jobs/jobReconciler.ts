@@ -1,12 +1,14 @@
-// The job reconciler: a job whose record says it is queued, running or terminating must have a lifecycle running.
-// One can end while the record does not (its last activity failed all its retries and so did recording the
-// result, an operator terminated or purged the instance, the task hub was changed or lost): the job would then hold
-// its nodes, or wait, for ever. The reconciler finds such jobs among those holding nodes and starts their lifecycle
-// again, which takes each job up from its record (`restartJobLifecycle`). A queued job's lifecycle that is gone
-// altogether is started again when the scheduler grants it nodes (scheduleJobsActivity); one that ended is found
-// here once the job runs.
+// The job reconciler: a job whose record says it is running or terminating must have a lifecycle running. One can
+// end while the record does not (its last activity failed all its retries and so did recording the result, an
+// operator terminated or purged the instance, the task hub was changed or lost): the job would then hold its
+// nodes, or wait, for ever. The reconciler finds such jobs among those holding nodes and starts their lifecycle
+// again, which takes each job up from its record (`restartJobLifecycle`). A queued job has no lifecycle (the
+// scheduler starts it at the grant): for those the reconciler asks each cluster that has one for a scheduling pass
+// (and so starts a scheduler that ended, or takes a signal that was lost), so no queued job waits on a lost signal
+// longer than a round.
 import type { DurableClient } from 'durable-functions';
 import { isTerminal } from '../../shared/domain/jobExecutionState';
+import { keyOf } from '../../shared/domain/resourceId';
 import { jobRefWireOf } from '../../shared/contracts/jobCommand';
 import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import { restartJobLifecycle } from './jobCommandRunner';
@@ -19,15 +21,31 @@ export interface ReconcileJobsResult {
   restarted: string[];
   /** ARM ids and reasons of the jobs that could not be looked at or started again (the next round tries again). */
   failed: { job: string; message: string }[];
+  /** Keys of the clusters with queued jobs whose scheduler was asked for a pass. */
+  scheduled: string[];
+  /** ARM ids of the clusters whose queue could not be read or scheduler not asked, and why. */
+  notScheduled: { cluster: string; message: string }[];
 }
+
+/** Asks a cluster's job scheduler for a pass (starting it when it does not run): `requestJobScheduling`. */
+export type WakeScheduler = (clusterKey: string) => Promise<void>;
 
 /** Lifecycles checked at once. */
 const concurrency = 8;
 
-export async function reconcileJobs(client: DurableClient): Promise<ReconcileJobsResult> {
+export async function reconcileJobs(
+  client: DurableClient,
+  wake: WakeScheduler,
+): Promise<ReconcileJobsResult> {
   const { store } = getJobServices();
   const entries = await store.listActiveJobs();
-  const result: ReconcileJobsResult = { checked: entries.length, restarted: [], failed: [] };
+  const result: ReconcileJobsResult = {
+    checked: entries.length,
+    restarted: [],
+    failed: [],
+    scheduled: [],
+    notScheduled: [],
+  };
   const reconcile = async (entry: JobQueueEntry): Promise<void> => {
     try {
       const input = {
@@ -51,5 +69,27 @@ export async function reconcileJobs(client: DurableClient): Promise<ReconcileJob
       while (next < entries.length) await reconcile(entries[next++]);
     }),
   );
+  await wakeSchedulersOfQueuedJobs(wake, result);
   return result;
+}
+
+/** Every cluster (a page of 100 at a time) with a job queued gets a scheduling pass asked for. */
+async function wakeSchedulersOfQueuedJobs(wake: WakeScheduler, result: ReconcileJobsResult): Promise<void> {
+  const { store } = getJobServices();
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.listMonitored({ maxItems: 100, continuationToken });
+    for (const { record } of page.items) {
+      if (record.kind !== 'cluster') continue;
+      const clusterKey = keyOf(record.ref);
+      try {
+        if ((await store.listQueueHead(clusterKey, 1)).length === 0) continue;
+        await wake(clusterKey);
+        result.scheduled.push(clusterKey);
+      } catch (error: unknown) {
+        result.notScheduled.push({ cluster: record.armId, message: (error as Error).message });
+      }
+    }
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
 }

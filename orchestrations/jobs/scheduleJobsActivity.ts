@@ -20,8 +20,10 @@ import { notYetConsideredQueueInfo } from '../../shared/domain/services/resource
 import {
   handedBack,
   jobLifecycleInstanceId,
+  jobLifecycleName,
   nodesGrantedEvent,
   scheduleJobsActivityName,
+  type JobLifecycleInput,
   type LaunchJobTasksInput,
   type NodesGranted,
   type ScheduleJobsResult,
@@ -32,7 +34,8 @@ import { jobRefWireOf } from '../../shared/contracts/jobCommand';
 import { clusterRefOfKey, updateJob, withAttemptsView } from './jobRecords';
 import { getJobServices } from './jobServices';
 import { durableClientOf } from '../durableClientOf';
-import { restartJobLifecycle, startJobLifecycle } from './jobCommandRunner';
+import { restartJobLifecycle } from './jobCommandRunner';
+import { isActiveStatus } from '../startOrSignal';
 
 /**
  * A pass that is not due to explain the queue (housekeeping, below) reads the cluster's maximum node count plus this
@@ -363,23 +366,6 @@ export async function scheduleJobs(
   const granting = forEachLimited(decision.starts, writeConcurrency, async (start) => {
     const entry = byUuid.get(start.jobId)!;
     const instanceId = jobLifecycleInstanceId(start.jobId);
-    // A job sent through the job-commands queue may not have its lifecycle yet (its start command is on its way, or
-    // was lost): it is started here, waiting for the grant below (a start command arriving later finds it). The
-    // API's submissions started it before writing the record.
-    if (!entry.job.lifecycleStarted && !(await client.getStatus(instanceId).catch(() => undefined))) {
-      const lifecycle = {
-        kind: 'start' as const,
-        job: jobRefWireOf(entry.ref),
-        jobUuid: start.jobId,
-        clusterKey,
-      };
-      const begun = await startJobLifecycle(context, lifecycle).then(
-        () => true,
-        // Started meanwhile by its command (409), or Durable failing: granted at a later pass.
-        async () => (await client.getStatus(instanceId).catch(() => undefined)) !== undefined,
-      );
-      if (!begun) return;
-    }
     const stored = await updateJob(services.store, entry.ref, (current) => {
       if (
         current.job?.executionState !== 'queued' ||
@@ -414,6 +400,25 @@ export async function scheduleJobs(
       context.warn(
         `Launching ${instanceId} at its grant failed (${(error as Error).message}); it launches itself.`,
       );
+    }
+    // A queued job has no lifecycle: its first grant starts it, with the grant as its input. A job requeued after a
+    // preemption has one waiting for the grant event (so may a job queued by code from before queued jobs had
+    // none): one is there when starting refuses (409).
+    const waiting = entry.job.lifecycleStarted === true || entry.job.attempts.length > 0;
+    if (!waiting) {
+      const lifecycle: JobLifecycleInput = { ...launch.lifecycle, granted };
+      try {
+        await client.startNew(jobLifecycleName, { instanceId, input: lifecycle });
+        return;
+      } catch (error: unknown) {
+        const status = await client.getStatus(instanceId).catch(() => undefined);
+        if (!isActiveStatus(status?.runtimeStatus)) {
+          // Durable failing: the job is recorded running on its nodes, and its process launched; the job
+          // reconciler starts its lifecycle, which takes the job up from its record.
+          context.warn(`Could not start ${instanceId} with its grant: ${(error as Error).message}`);
+          return;
+        }
+      }
     }
     try {
       await client.raiseEvent(instanceId, nodesGrantedEvent, granted);

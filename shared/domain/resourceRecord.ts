@@ -36,8 +36,8 @@ export interface JobRuntime {
   /** Why it was terminated when not by its user (a sweep stopping its trial): the message of its JobTerminated. */
   terminationReason?: string;
   /**
-   * The job's lifecycle was started before this record was written (the API's submissions): a grant need not check
-   * that it exists.
+   * Records written before 2026-12-07 only: the job's lifecycle was started before this record was written and
+   * waits for the grant event. Newer queued jobs have no lifecycle until the scheduler grants them nodes.
    */
   lifecycleStarted?: boolean;
   /** The submission's W3C trace context (when it was traced): the job's node tasks report in this trace. */

@@ -5,13 +5,9 @@ import type { ResourceRecord } from '../domain/resourceRecord';
 
 export interface JobLifecycle {
   /**
-   * Optional, before the job's record is created: starts its lifecycle ahead of the record, so the scheduler never
-   * sees the queued job without one. True when started (the record then says so: `JobRuntime.lifecycleStarted`).
+   * Right after the job's record was created (with a new GUID), and again for a repeated submission of a job still
+   * queued: the cluster's scheduler is told (it starts the job's lifecycle when it grants the job nodes).
    */
-  jobCreating?(job: ResourceRecord): Promise<boolean>;
-  /** After jobCreating returned true but no record was created (the name was taken): ends that lifecycle. */
-  jobNotCreated?(job: ResourceRecord): Promise<void>;
-  /** Called once, right after the job's record was created (with a new GUID): its lifecycle starts. */
   jobQueued(job: ResourceRecord): Promise<void>;
   terminationRequested(job: ResourceRecord): Promise<void>;
 }

@@ -181,25 +181,35 @@ async function lifecycles(): Promise<Map<string, string>> {
   return new Map(items.map((item) => [item.instanceId.slice('job-'.length), item.runtimeStatus]));
 }
 
-test("a submission starts the job's lifecycle with it; a PUT refused for a changed job leaves none behind", async () => {
+test('a queued job has no lifecycle until its grant starts one; a PUT refused for a changed job starts none', async () => {
   await bed.putJob('lifecycle-first', customJob(bed, 'c1', 'sleep 30'));
-  const job = await bed.getJob('lifecycle-first');
-  const uuid = String(job.jobOutputDirectoryPathSegment).split('/').at(-1)!;
-  expect(['Running', 'Pending']).toContain((await lifecycles()).get(uuid));
+  const first = await bed.waitForJob('lifecycle-first', 'running', (p) => p.executionState === 'running');
+  const uuidOf = (job: Record<string, unknown>) =>
+    String(job.jobOutputDirectoryPathSegment).split('/').at(-1)!;
+  // Recorded running at its grant, then launched, then its lifecycle started with the grant.
+  await waitFor("the first job's lifecycle", async () =>
+    ['Running', 'Pending'].includes(String((await lifecycles()).get(uuidOf(first)))) ? true : undefined,
+  );
+  // The cluster's one node is busy: the next job waits, with no orchestration of its own.
+  await bed.putJob('lifecycle-second', customJob(bed, 'c1', 'echo second'));
+  const second = await bed.waitForJob('lifecycle-second', 'explained', (p) => p.queueInfo !== undefined);
+  expect(second.executionState).toBe('queued');
   const before = await lifecycles();
+  expect(before.has(uuidOf(second))).toBe(false);
   const refused = await bed.api.send('PUT', `${experiment}/jobs/lifecycle-first`, {
     properties: customJob(bed, 'c1', 'sleep 31'),
   });
   expect(refused.status).toBe(409);
-  // The refused PUT started a lifecycle for a GUID that never got a record, and ended it.
-  const started = async () => [...(await lifecycles())].filter(([id]) => !before.has(id));
-  expect(await started()).toHaveLength(1);
-  await waitFor('the unused lifecycle terminated', async () =>
-    (await started())[0][1] === 'Terminated' ? true : undefined,
-  );
+  expect([...(await lifecycles()).keys()].filter((id) => !before.has(id))).toEqual([]);
+  // The node comes free: the grant starts the waiting job's lifecycle, which runs it to the end.
   await bed.api.send('POST', `${experiment}/jobs/lifecycle-first/terminate`);
   await bed.waitForJob('lifecycle-first', 'ended', (p) => p.executionState === 'failed', 30_000);
-});
+  const done = await bed.waitForJob('lifecycle-second', 'ended', jobEnded, 30_000);
+  expect(done.executionState).toBe('succeeded');
+  await waitFor("the second job's lifecycle completed", async () =>
+    (await lifecycles()).get(uuidOf(done)) === 'Completed' ? true : undefined,
+  );
+}, 120_000);
 
 test('a job exiting 3 fails with its exit code and the tail of its stderr, without a retry', async () => {
   await bed.putJob('fails', customJob(bed, 'c1', 'echo "bad input: no data" >&2; exit 3'));

@@ -103,6 +103,33 @@ test('a phase the scheduler launched at the grant is watched without launching i
   });
 });
 
+test('a lifecycle started by its grant watches the launched phase at once: no wait for a grant, no re-check', async () => {
+  const started: JobLifecycleInput = {
+    ...input,
+    granted: {
+      attempt: 1,
+      nodeIds: ['node-1'],
+      hasPreparation: false,
+      launched: { phase: 'main', result: launchedMain() },
+    },
+  };
+  const watching = flat(await replay(jobLifecycleOrchestrator, started, []));
+  expect(watching.map((a) => a.functionName ?? a.actionType)).toEqual([5]); // the watch round's timer only
+  const state = await replay(jobLifecycleOrchestrator, started, [
+    raised(`task:${master.taskId}`, { kind: 'taskExited', exitCode: 0 }),
+  ]);
+  expect(flat(state).at(-1)).toMatchObject({
+    functionName: 'CompleteJobAttempt',
+    input: { lifecycle: input, attempt: 1, outcome: { kind: 'succeeded', exitCode: 0 } },
+  });
+  // A grant whose launch failed: the lifecycle launches the phase itself (the grant said there is a preparation).
+  const unlaunched = flat(
+    await replay(jobLifecycleOrchestrator, { ...input, granted: { attempt: 2, nodeIds: ['node-1'] } }, []),
+  );
+  expect(unlaunched.map((a) => a.functionName ?? a.actionType)).toEqual(['LaunchJobTasks']);
+  expect(unlaunched[0].input).toMatchObject({ attempt: 2, phase: 'preparation' });
+});
+
 test('a job still queued at its re-check asks the scheduler again, then continues as new', async () => {
   const state = await replay(jobLifecycleOrchestrator, input, [
     episode(30),

@@ -2,8 +2,9 @@
 // terminated through the Durable management API, as an operator could) is taken up by the job reconciler's timer
 // (run by hand through the admin API) with a new lifecycle: one whose process is still running gets its real exit
 // code; one whose process exited while no lifecycle listened gets the exit again from its node agent; one being
-// terminated has its process stopped and ends terminated. A queued job whose lifecycle is gone altogether gets a
-// new one from the grant. Needs `npx tsc -p tsconfig.json` first.
+// terminated has its process stopped and ends terminated. A queued job has no lifecycle until its grant starts one,
+// and a cluster's scheduler that ended while jobs wait is started again by the reconciler. Needs
+// `npx tsc -p tsconfig.json` first.
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterTag } from '../../shared/contracts/nodeQueueNames';
@@ -115,17 +116,34 @@ test('a job being terminated whose lifecycle ended has its process stopped and e
   await waitFor('the process to be stopped', async () => (isAlive(pid) ? undefined : true));
 }, 120_000);
 
-test('a queued job whose lifecycle is gone (purged) gets a new one when the scheduler grants it nodes', async () => {
+test("a queued job has no lifecycle; a cluster's ended scheduler is started again by the reconciler while jobs wait", async () => {
   const flag = path.join(bed.dataDir, 'release-blocker');
   await bed.putJob('blocker', customJob(bed, 'c1', `while [ ! -e '${flag}' ]; do sleep 0.1; done`));
   await bed.waitForJob('blocker', 'running', (p) => p.executionState === 'running');
   await bed.putJob('waiting', customJob(bed, 'c1', 'echo granted; exit 5'));
-  await endLifecycle('waiting');
-  expect((await bed.env.durableInstances('DELETE', await lifecycleOf('waiting'))).status).toBe(200); // purged: no instance at all
+  await bed.waitForJob('waiting', 'explained', (p) => p.queueInfo !== undefined);
+  expect((await bed.env.durableInstances('GET', await lifecycleOf('waiting'))).status).toBe(404);
+  // The scheduler ends (an operator terminates it): nothing is left to look at the queue but the reconciler.
+  const scheduler = `jobscheduler-${clusterTag(bed.clusterId('c1').toLowerCase())}`;
+  const statusOf = async (instanceId: string): Promise<string | undefined> => {
+    const response = await bed.env.durableInstances('GET', instanceId);
+    // 202 while it runs, 200 once it ended, 404 when there is none.
+    if (response.status === 404) return undefined;
+    return ((await response.json()) as { runtimeStatus: string }).runtimeStatus;
+  };
+  expect((await bed.env.durableInstances('POST', `${scheduler}/terminate?reason=test`)).status).toBe(202);
+  await waitFor('the scheduler terminated', async () =>
+    (await statusOf(scheduler)) === 'Terminated' ? true : undefined,
+  );
+  await runReconciler();
+  await waitFor('the scheduler running again', async () =>
+    ['Running', 'Pending'].includes(String(await statusOf(scheduler))) ? true : undefined,
+  );
   expect((await bed.getJob('waiting')).executionState).toBe('queued');
-  fs.writeFileSync(flag, ''); // the node comes free: the next pass grants it to 'waiting', whose lifecycle is gone
+  fs.writeFileSync(flag, ''); // the node comes free: the grant starts the waiting job's lifecycle
   const done = await bed.waitForJob('waiting', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('failed');
   expect(done.executionInfo).toMatchObject({ exitCode: 5 });
   expect((done.attempts as unknown[]).length).toBe(1);
+  expect(await statusOf(await lifecycleOf('waiting'))).toBe('Completed');
 }, 120_000);

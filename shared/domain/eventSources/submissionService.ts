@@ -1,5 +1,5 @@
 // Jobs submitted by queue message: the submission's job body goes through createJob (validation, sealed secrets,
-// `queued`, lifecycle started) under a name fixed by the submission, so a redelivered message finds its job.
+// `queued`, its cluster's scheduler told) under a name fixed by the submission, so a redelivered message finds its job.
 // Errors name the field as a path in the message: its own fields as `message.<field>`, the job body's as `job.<path>`.
 import { ApiError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { validateRef, type ResourceRef } from '../resourceId';

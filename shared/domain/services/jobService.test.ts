@@ -65,7 +65,7 @@ const body = {
   },
 };
 
-test('a repeated create of a queued job with no lifecycle known asks for its lifecycle again', async () => {
+test('a repeated create of a job still queued tells its scheduler again; one that left the queue is only confirmed', async () => {
   const { store, records } = memoryStore();
   const asked: string[] = [];
   let failNext = true;
@@ -80,18 +80,15 @@ test('a repeated create of a queued job with no lifecycle known asks for its lif
     terminationRequested: async () => undefined,
   } as JobLifecycle;
   const deps = depsWith(store, lifecycle);
-  // The first request writes the record, then fails to ask for the lifecycle.
+  // The first request writes the record, then fails to tell the scheduler.
   await expect(createJob(deps, job, structuredClone(body))).rejects.toThrow('queue unavailable');
   expect(records.get(keyOf(job))?.record.job?.executionState).toBe('queued');
-  // Its retry finds the job: asked again.
+  // Its retry finds the job: told again.
   const retried = await createJob(deps, job, structuredClone(body));
   expect(retried.created).toBe(false);
   expect(asked).toEqual([armIdOf(job), armIdOf(job)]);
-  // A job that left the queue, or whose lifecycle was started ahead of its record, is only confirmed.
+  // A job that left the queue is only confirmed.
   records.get(keyOf(job))!.record.job!.executionState = 'running';
-  await createJob(deps, job, structuredClone(body));
-  records.get(keyOf(job))!.record.job!.executionState = 'queued';
-  records.get(keyOf(job))!.record.job!.lifecycleStarted = true;
   await createJob(deps, job, structuredClone(body));
   expect(asked).toHaveLength(2);
 });

@@ -144,41 +144,28 @@ export async function createJob(
   };
   const trace = deps.traceContext?.();
   if (trace) record.job!.trace = trace;
-  // The lifecycle first, where the lifecycle can (the API's Durable client): the scheduler then never finds the
-  // queued job without it, and grants it without asking.
-  const lifecycleStarted = (await deps.lifecycle?.jobCreating?.(record)) === true;
-  if (lifecycleStarted) record.job!.lifecycleStarted = true;
-  let created = false;
-  try {
-    const result = await createOrConfirm(
-      deps,
-      () => record,
-      (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
-      async (stored) => {
-        // Its experiment may have begun to be deleted since it was checked above, and the delete's listing of its
-        // jobs missed this one: then this job goes again, and the request fails as if the delete had come first.
-        try {
-          await recheckExperiment(deps, ref);
-        } catch (error: unknown) {
-          await deps.store.delete(stored.record.ref, stored.etag);
-          throw error;
-        }
-        created = true;
-        await deps.lifecycle?.jobQueued(stored.record);
-      },
-    );
-    // The same job again (a retried PUT, a redelivered submission) that is still queued with no lifecycle known
-    // to exist: the first request may have failed after the record was written, before its lifecycle was asked
-    // for, and nothing else would start it on an idle cluster. Asking again is idempotent.
-    const existing = result.stored.record.job;
-    if (!result.created && existing?.executionState === 'queued' && !existing.lifecycleStarted)
-      await deps.lifecycle?.jobQueued(result.stored.record);
-    return result;
-  } finally {
-    // The job was there already (a repeated PUT, or a refused change) or the create failed: the lifecycle started
-    // for this GUID has no job.
-    if (lifecycleStarted && !created) await deps.lifecycle?.jobNotCreated?.(record);
-  }
+  const result = await createOrConfirm(
+    deps,
+    () => record,
+    (existing) => assertUnchanged(deps, existing, properties, secrets, Object.keys(referenced)),
+    async (stored) => {
+      // Its experiment may have begun to be deleted since it was checked above, and the delete's listing of its
+      // jobs missed this one: then this job goes again, and the request fails as if the delete had come first.
+      try {
+        await recheckExperiment(deps, ref);
+      } catch (error: unknown) {
+        await deps.store.delete(stored.record.ref, stored.etag);
+        throw error;
+      }
+      await deps.lifecycle?.jobQueued(stored.record);
+    },
+  );
+  // The same job again (a retried PUT, a redelivered submission) that is still queued: the first request may have
+  // failed after the record was written, before the scheduler was told, and nothing else would look at it soon on
+  // an idle cluster. Telling it again is idempotent.
+  if (!result.created && result.stored.record.job?.executionState === 'queued')
+    await deps.lifecycle?.jobQueued(result.stored.record);
+  return result;
 }
 
 /** The job of that name when it holds exactly `properties` and `secrets` (what an identical PUT confirms). */
