@@ -36,6 +36,7 @@ import { getJobServices } from './jobServices';
 import { durableClientOf } from '../durableClientOf';
 import { restartJobLifecycle } from './jobCommandRunner';
 import { isActiveStatus } from '../startOrSignal';
+import { runInTraceContext } from '../../shared/telemetry/traceContextPropagation';
 
 /**
  * A pass that is not due to explain the queue (housekeeping, below) reads the cluster's maximum node count plus this
@@ -408,7 +409,10 @@ export async function scheduleJobs(
     if (!waiting) {
       const lifecycle: JobLifecycleInput = { ...launch.lifecycle, granted };
       try {
-        await client.startNew(jobLifecycleName, { instanceId, input: lifecycle });
+        // In the job's trace (its submission's), not this pass's: the lifecycle's work is the job's.
+        await runInTraceContext(runtime.trace, () =>
+          client.startNew(jobLifecycleName, { instanceId, input: lifecycle }),
+        );
         return;
       } catch (error: unknown) {
         const status = await client.getStatus(instanceId).catch(() => undefined);
