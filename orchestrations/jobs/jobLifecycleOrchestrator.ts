@@ -1,8 +1,9 @@
 // The lifecycle of one job, started by the cluster's scheduler when it grants the job nodes (a requeued job's waits
-// for its next grant): run the job preparation and then the toolkit's processes on the node agents, watch their exits, the nodes' health, the wall-clock limit and
-// termination requests, record the result on the job (checked against the attempt and the record's ETag), and
-// give the nodes back. A preempted or lost node stops the whole gang and puts the job back in the queue (a new
-// attempt, up to the configured cap). Long watches and requeues continue as new, so the history stays bounded.
+// for its next grant): run the job preparation and then the toolkit's processes on the node agents, watch their
+// exits, the nodes' health, the wall-clock limit and termination requests, record the result on the job (checked
+// against the attempt and the record's ETag), and give the nodes back. A preempted or lost node stops the whole
+// gang and puts the job back in the queue (a new attempt, up to the configured cap). Long watches and requeues
+// continue as new, so the history stays bounded.
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
 import { attemptOutcome, nodeLossOf, nodesHandedBack, taskFailed } from './attemptOutcome';
