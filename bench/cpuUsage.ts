@@ -92,11 +92,12 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
   return { machineMs: machineBusyMs(), byRole };
 }
 
-/** "machine 71 ms/unit (host 31, azurite 14, ...)" between two snapshots, per unit of work. */
+/** "CPU per job: machine 71 ms (host 31, azurite 14, ...)" between two snapshots, per unit (a job, a second). */
 export function cpuPerUnit(
   before: CpuSnapshot | undefined,
   after: CpuSnapshot | undefined,
   units: number,
+  unit = 'job',
 ): string {
   if (!before || !after) return 'CPU per unit: not available (no /proc)';
   const roles = ['host', 'azurite', 'cosmos', 'agents', 'bench', 'other'];
@@ -105,5 +106,5 @@ export function cpuPerUnit(
     return `${role} ${(Math.max(0, used) / units).toFixed(1)}`;
   });
   const machine = (after.machineMs - before.machineMs) / units;
-  return `CPU per job: machine ${machine.toFixed(1)} ms (${parts.join(', ')} ms)`;
+  return `CPU per ${unit}: machine ${machine.toFixed(1)} ms (${parts.join(', ')} ms)`;
 }

@@ -5,7 +5,8 @@
 // every node one slot), jobs/s from the first PUT to the last `succeeded`, and the CPU each job cost (machine-wide
 // and by process role, from /proc), where a node's cycle goes (its idle time between jobs, the scheduling passes'
 // durations, from the logs), on the fresh stack and then again warm; (3) preemption recovery: an IMDS Preempt for a running job's node -> the next
-// attempt's process starts. Figures only: the machine is shared.
+// attempt's process starts; (4) a waiting queue: what 1,000 jobs queued behind a busy node cost the stack while they
+// wait (CPU per second by process role, function invocations). Figures only: the machine is shared.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +19,8 @@ import { customJob, experiment, startJobTestBed, type JobTestBed } from '../test
 const singleRuns = Number(process.env.BENCH_JOBS_SINGLE ?? 30);
 const burstJobs = Number(process.env.BENCH_JOBS_BURST ?? 500);
 const recoveryRuns = Number(process.env.BENCH_JOBS_RECOVERY ?? 3);
+const waitingJobs = Number(process.env.BENCH_JOBS_WAITING ?? 1_000);
+const waitingSeconds = Number(process.env.BENCH_JOBS_WAITING_SECONDS ?? 60);
 /**
  * The compute timings `npm start` runs with (local defaults: heartbeats every 2 s, a monitor pass every 5 s) instead
  * of the job test bed's quicker ones for tests (1 s, 2 s), whose background traffic is not what a user's machine
@@ -237,6 +240,42 @@ async function throughput(bed: JobTestBed, round: 1 | 2): Promise<void> {
   );
 }
 
+/**
+ * What a queue costs while it waits: `waitingJobs` jobs submitted behind a job that holds the cluster's one node,
+ * then the stack's CPU per second by process role over `waitingSeconds`, and the host's function invocations then
+ * (its cluster monitor's and the busy node's heartbeats' included). A queued job has no orchestration of its own.
+ */
+async function waitingQueue(bed: JobTestBed): Promise<void> {
+  await bed.createCluster('held', 1);
+  await submit(bed, 'holder', customJob(bed, 'held', 'exec sleep 3600'));
+  await poll('the holder running', async () =>
+    (await bed.getJob('holder')).executionState === 'running' ? true : undefined,
+  );
+  const names = Array.from({ length: waitingJobs }, (_, i) => `waiting-${i}`);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < names.length) await submit(bed, names[next++], customJob(bed, 'held', 'true'));
+    }),
+  );
+  const logBefore = bed.env.hostOutput().length;
+  const cpuBefore = cpuSnapshot();
+  await new Promise((r) => setTimeout(r, waitingSeconds * 1000));
+  const cpu = cpuPerUnit(cpuBefore, cpuSnapshot(), waitingSeconds, 'second');
+  const counts = new Map<string, number>();
+  for (const [, name] of bed.env
+    .hostOutput()
+    .slice(logBefore)
+    .matchAll(/Executing 'Functions\.(\w+)'/g))
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  const invocations = [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n}`);
+  process.stdout.write(
+    `a waiting queue: ${waitingJobs} jobs queued behind a busy node, the ${waitingSeconds} s after their PUTs:\n` +
+      `  ${cpu}\n` +
+      `  function invocations: ${invocations.join(', ') || 'none'}\n`,
+  );
+}
+
 /** The job's execution state once it ended (undefined while queued or running); throws if it failed. */
 async function jobState(bed: JobTestBed, name: string): Promise<string | undefined> {
   const job = await bed.getJob(name);
@@ -348,6 +387,7 @@ export async function run(): Promise<void> {
       await bed.createCluster('burst', 4);
       await throughput(bed, 1);
       await throughput(bed, 2);
+      if (waitingJobs > 0) await waitingQueue(bed);
     } finally {
       await bed.stop();
     }
