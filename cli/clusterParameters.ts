@@ -46,12 +46,18 @@ export interface ClusterTarget {
   home?: string;
 }
 
+/** The -f file as read (its JSON, az's storage placeholders filled in), or nothing without -f. */
+export function clusterConfigFile(options: CommandOptions, target: ClusterTarget): Record<string, unknown> {
+  const configFile = options.text('config-file');
+  return configFile ? readConfigFile(configFile, target.cwd, storageAccount(options)) : {};
+}
+
 export function clusterCreateParameters(
   options: CommandOptions,
   target: ClusterTarget,
+  config = clusterConfigFile(options, target),
 ): ClusterCreateParameters {
   const configFile = options.text('config-file');
-  const config = configFile ? readConfigFile(configFile, target.cwd, storageAccount(options)) : {};
   const fromConfig = (config.properties ?? {}) as Partial<ClusterBaseProperties>;
   if (typeof fromConfig !== 'object' || Array.isArray(fromConfig))
     throw new UsageError(`--config-file: 'properties' in '${configFile}' must be an object.`);

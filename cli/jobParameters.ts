@@ -14,9 +14,17 @@ export interface JobTarget {
   cwd: string;
 }
 
-export function jobCreateParameters(options: CommandOptions, target: JobTarget): JobCreateParameters {
+/** The -f file as read (its JSON, az's storage placeholders filled in), keys beside `properties` included. */
+export function jobConfigFile(options: CommandOptions, target: JobTarget): Record<string, unknown> {
+  return readConfigFile(options.requiredText('config-file'), target.cwd, storageAccount(options));
+}
+
+export function jobCreateParameters(
+  options: CommandOptions,
+  target: JobTarget,
+  config = jobConfigFile(options, target),
+): JobCreateParameters {
   const configFile = options.requiredText('config-file');
-  const config = readConfigFile(configFile, target.cwd, storageAccount(options));
   const given = config.properties;
   if (given === undefined || given === null || typeof given !== 'object' || Array.isArray(given))
     throw new UsageError(

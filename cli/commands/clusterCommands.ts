@@ -1,7 +1,7 @@
 // `batchai cluster create|show|list|delete|resize|auto-scale` and `batchai cluster node list`.
 import { warnUnknownProperties } from '../unknownPropertyWarnings';
 import { adminAccountOptions } from '../adminAccount';
-import { clusterCreateParameters } from '../clusterParameters';
+import { clusterConfigFile, clusterCreateParameters } from '../clusterParameters';
 import type { CommandSpec } from '../commandSpec';
 import { nameOption, noWaitOption, resourceGroupOption, workspaceOption } from '../commonOptions';
 import { mountOptions } from '../storageMounts';
@@ -77,15 +77,18 @@ export const clusterCommands: CommandSpec[] = [
       const { client, options, subscriptionId, io } = context;
       const resourceGroup = options.requiredText('resource-group');
       const workspace = options.requiredText('workspace');
-      const parameters = clusterCreateParameters(options, {
-        subscriptionId,
-        resourceGroup,
-        workspace,
-        cwd: io.cwd,
-        home: io.env.HOME,
-      });
+      const target = { subscriptionId, resourceGroup, workspace, cwd: io.cwd, home: io.env.HOME };
+      const config = clusterConfigFile(options, target);
+      const parameters = clusterCreateParameters(options, target, config);
       const configFile = options.text('config-file');
-      if (configFile) await warnUnknownProperties(context, 'ClusterCreateParameters', parameters, configFile);
+      // The file as written, with what the flags completed: keys beside `properties` are not sent, and said so.
+      if (configFile)
+        await warnUnknownProperties(
+          context,
+          'ClusterCreateParameters',
+          { ...config, ...parameters },
+          configFile,
+        );
       const poller = await client.clusters.beginCreate(
         resourceGroup,
         workspace,

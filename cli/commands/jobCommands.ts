@@ -14,7 +14,7 @@ import {
   workspaceOption,
   yesOption,
 } from '../commonOptions';
-import { jobCreateParameters } from '../jobParameters';
+import { jobConfigFile, jobCreateParameters } from '../jobParameters';
 import { streamOutputFile } from '../outputFileStreamer';
 import { mountOptions } from '../storageMounts';
 import { finish, finishDelete } from './longRunning';
@@ -130,16 +130,14 @@ export const jobCommands: CommandSpec[] = [
     async run(context) {
       const { client, subscriptionId, io } = context;
       const [resourceGroup, workspace, experiment, job] = jobRef(context, 'name');
-      const parameters = jobCreateParameters(context.options, {
-        subscriptionId,
-        resourceGroup,
-        workspace,
-        cwd: io.cwd,
-      });
+      const target = { subscriptionId, resourceGroup, workspace, cwd: io.cwd };
+      const config = jobConfigFile(context.options, target);
+      const parameters = jobCreateParameters(context.options, target, config);
+      // The file as written, with what the flags completed: keys beside `properties` are not sent, and said so.
       await warnUnknownProperties(
         context,
         'JobCreateParameters',
-        parameters,
+        { ...config, ...parameters },
         context.options.requiredText('config-file'),
       );
       const poller = await client.jobs.beginCreate(resourceGroup, workspace, experiment, job, parameters);

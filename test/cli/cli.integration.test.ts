@@ -245,6 +245,8 @@ describe('batchai CLI through the real app', () => {
     const run = await cli(jobCreate('misspelt', 'misspelt.job.json'));
     expect(run.code).toBe(0); // still created: the service ignores them, as Batch AI did
     expect(run.stderr.split('\n').filter((line) => line.startsWith('Warning'))).toEqual([
+      // A key beside 'properties' too: the request leaves it out.
+      "Warning: 'location' in 'misspelt.job.json' is not a property of JobCreateParameters: the service ignores it.",
       "Warning: 'properties.jobPreperation' in 'misspelt.job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'jobPreparation'?",
       "Warning: 'properties.enviromentVariables' in 'misspelt.job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'environmentVariables'?",
       "Warning: 'properties.customToolkitSettings.comandLine' in 'misspelt.job.json' is not a property of JobCreateParameters: the service ignores it. Did you mean 'commandLine'?",
