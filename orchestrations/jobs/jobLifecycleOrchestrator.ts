@@ -275,7 +275,8 @@ export const jobLifecycleOrchestrator: OrchestrationHandler = function* (context
 
 /**
  * 3. Collects the outputs, records the result (a stale attempt cannot overwrite a newer one) and gives the nodes
- * back (the activity asks the scheduler for a pass); a requeued job continues as new, waiting for its next grant.
+ * back (the activity asks the scheduler for a pass); a requeued job continues as new, waiting for its next grant
+ * (and reading its record first).
  */
 function* complete(
   context: OrchestrationContext,
@@ -290,7 +291,9 @@ function* complete(
     completion,
   )) as JobStateView;
   if (final.state === 'queued') {
-    context.df.continueAsNew(base); // requeued after a preemption: wait for the next grant
+    // Requeued after a preemption: wait for the next grant, reading the record first. The activity asked for a pass
+    // before this episode: a grant raised in between came to this execution, and continue-as-new drops it.
+    context.df.continueAsNew({ ...base, readFirst: true });
     return undefined;
   }
   return final.state;
