@@ -23,6 +23,7 @@ import {
 } from '../../orchestrations/jobs/requestJobSchedulingActivity';
 import { acceptQueueMessage } from './queuePayload';
 import { durableClientOf } from '../../orchestrations/durableClientOf';
+import { raiseToLifecycle } from '../../orchestrations/jobs/raiseToLifecycle';
 
 const rejected = output.storageQueue({
   queueName: computeRejectedMessagesQueue,
@@ -98,15 +99,15 @@ async function handleNodeEvent(
   // the node) at once; a redelivered event is raised again, which the lifecycle ignores once the exit is in.
   // An exit caused by the node's eviction goes out only once the record says `leaving`: the job it requeues must
   // not be granted this node again, whatever order the host applies this exit and the eviction notice in.
+  // A lifecycle not there yet (started by its grant just after the launch) gets the exit again shortly.
   const raise = (): Promise<void> | undefined =>
     event.kind === 'taskExited' && event.replyTo
-      ? durableClientOf(context)
-          .raiseEvent(event.replyTo, `task:${event.taskId}`, event)
-          .catch((error: unknown) =>
+      ? raiseToLifecycle(durableClientOf(context), event.replyTo, `task:${event.taskId}`, event).catch(
+          (error: unknown) =>
             context.warn(
               `Could not raise ${event.kind} of task ${event.taskId} to ${event.replyTo}: ${(error as Error).message}`,
             ),
-          )
+        )
       : undefined;
   const evicted = event.kind === 'taskExited' && event.reason === 'evicted';
   let raised = evicted ? undefined : raise();

@@ -12,6 +12,7 @@ import {
   terminateEvent,
   type JobLifecycleInput,
 } from './jobLifecycleContract';
+import { raiseToLifecycle } from './raiseToLifecycle';
 import { requestJobScheduling } from './requestJobSchedulingActivity';
 import { durableClientOf } from '../durableClientOf';
 
@@ -52,7 +53,13 @@ export async function restartJobLifecycle(
 
 export async function runJobCommand(context: InvocationContext, command: LifecycleCommand): Promise<void> {
   if (command.kind === 'terminate') {
-    await durableClientOf(context).raiseEvent(jobLifecycleInstanceId(command.jobUuid), terminateEvent, {});
+    // A job granted a moment ago may not have its lifecycle yet (it is started just after the launch).
+    await raiseToLifecycle(
+      durableClientOf(context),
+      jobLifecycleInstanceId(command.jobUuid),
+      terminateEvent,
+      {},
+    );
     return;
   }
   await requestJobScheduling(command.clusterKey, context);

@@ -8,7 +8,6 @@
 // longer than a round.
 import type { DurableClient } from 'durable-functions';
 import { isTerminal } from '../../shared/domain/jobExecutionState';
-import { keyOf } from '../../shared/domain/resourceId';
 import { jobRefWireOf } from '../../shared/contracts/jobCommand';
 import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import { restartJobLifecycle } from './jobCommandRunner';
@@ -23,7 +22,7 @@ export interface ReconcileJobsResult {
   failed: { job: string; message: string }[];
   /** Keys of the clusters with queued jobs whose scheduler was asked for a pass. */
   scheduled: string[];
-  /** ARM ids of the clusters whose queue could not be read or scheduler not asked, and why. */
+  /** Keys of the clusters whose queue could not be read or scheduler not asked, and why. */
   notScheduled: { cluster: string; message: string }[];
 }
 
@@ -73,23 +72,25 @@ export async function reconcileJobs(
   return result;
 }
 
-/** Every cluster (a page of 100 at a time) with a job queued gets a scheduling pass asked for. */
+/**
+ * Every cluster with a job queued gets a scheduling pass asked for; a deleted one too, so its scheduler (started
+ * again if need be) fails its queued jobs with ClusterNotFound.
+ */
 async function wakeSchedulersOfQueuedJobs(wake: WakeScheduler, result: ReconcileJobsResult): Promise<void> {
   const { store } = getJobServices();
-  let continuationToken: string | undefined;
-  do {
-    const page = await store.listMonitored({ maxItems: 100, continuationToken });
-    for (const { record } of page.items) {
-      if (record.kind !== 'cluster') continue;
-      const clusterKey = keyOf(record.ref);
-      try {
-        if ((await store.listQueueHead(clusterKey, 1)).length === 0) continue;
-        await wake(clusterKey);
-        result.scheduled.push(clusterKey);
-      } catch (error: unknown) {
-        result.notScheduled.push({ cluster: record.armId, message: (error as Error).message });
-      }
+  let clusterKeys: string[];
+  try {
+    clusterKeys = await store.listClustersWithQueuedJobs();
+  } catch (error: unknown) {
+    result.notScheduled.push({ cluster: 'every cluster', message: (error as Error).message });
+    return;
+  }
+  for (const clusterKey of clusterKeys) {
+    try {
+      await wake(clusterKey);
+      result.scheduled.push(clusterKey);
+    } catch (error: unknown) {
+      result.notScheduled.push({ cluster: clusterKey, message: (error as Error).message });
     }
-    continuationToken = page.continuationToken;
-  } while (continuationToken);
+  }
 }

@@ -216,8 +216,8 @@ async function writeQueueInfo(entry: JobQueueEntry, info: JsonObject): Promise<v
 const deletedClusterFailuresPerPass = 500;
 
 /**
- * The cluster was deleted: its waiting jobs can never run, so they fail with `ClusterNotFound` (their lifecycles
- * find that at their next re-check). Jobs still holding its released nodes are requeued by their lifecycles when
+ * The cluster was deleted: its waiting jobs can never run, so they fail with `ClusterNotFound` (a requeued job's
+ * waiting lifecycle finds that at its next re-check). Jobs still holding its released nodes are requeued by their lifecycles when
  * the nodes are found gone, and fail at the next pass.
  */
 async function failJobsOfDeletedCluster(

@@ -59,6 +59,11 @@ export interface ResourceStore {
    */
   listActiveJobs(clusterKey?: string): Promise<JobQueueEntry[]>;
   /**
+   * The keys of the clusters that have at least one `queued` job, deleted clusters included: one indexed read per
+   * cluster (each the next key after the last), whatever the depth of their queues.
+   */
+  listClustersWithQueuedJobs(): Promise<string[]>;
+  /**
    * The first `limit` `queued` jobs of a cluster in queue order (`queueOrderKey`: priority, submit time, id): a
    * pass costs the same with a hundred or a hundred thousand jobs waiting.
    */

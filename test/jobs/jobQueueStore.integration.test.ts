@@ -192,3 +192,22 @@ test('jobs larger than the cluster stay out of the head and are listed apart unt
   const behind = await store.listExplainedBehindHead(cluster, byName.get('small')!.queueOrder!, 2, 10);
   expect(names(behind)).toEqual(['later-a']);
 });
+
+test('the clusters with queued jobs: each once whatever its queue, in key order; one with only running jobs is not', async () => {
+  const at = new Date(Date.UTC(2026, 1, 1)).toISOString();
+  const clusterOf = (name: string): string => `sub/rg/ws/clusters/${name}`;
+  await Promise.all(
+    [
+      ...Array.from({ length: 5 }, (_, i) =>
+        job(`deep-${i}`, 'e3', 'normal', at, 'queued', clusterOf('deep')),
+      ),
+      job('alone', 'e3', 'low', at, 'queued', clusterOf('alone')),
+      job('busy', 'e3', 'normal', at, 'running', clusterOf('busy')),
+    ].map((record) => store.create(record)),
+  );
+  const keys = await store.listClustersWithQueuedJobs();
+  expect(keys).toEqual([...keys].sort());
+  expect(new Set(keys).size).toBe(keys.length);
+  expect(keys).toEqual(expect.arrayContaining([clusterOf('alone'), clusterOf('deep')]));
+  expect(keys).not.toContain(clusterOf('busy'));
+});

@@ -308,6 +308,24 @@ export class CosmosResourceStore implements ResourceStore {
     );
   }
 
+  async listClustersWithQueuedJobs(): Promise<string[]> {
+    const keys: string[] = [];
+    for (;;) {
+      const query: SqlQuerySpec = {
+        query:
+          "SELECT TOP 1 c.clusterKey FROM c WHERE c.executionState = 'queued' AND c.clusterKey > @after " +
+          'ORDER BY c.clusterKey',
+        parameters: [{ name: '@after', value: keys.at(-1) ?? '' }],
+      };
+      const { resources } = await this.containers.jobs.items
+        .query<{ clusterKey?: unknown }>(query)
+        .fetchAll();
+      const next = resources[0]?.clusterKey;
+      if (typeof next !== 'string') return keys;
+      keys.push(next);
+    }
+  }
+
   async listQueueHead(clusterKey: string, limit: number, maxNodeCount?: number): Promise<JobQueueEntry[]> {
     checkLimit('listQueueHead', limit);
     // TOP takes a literal here (the emulator does not take a parameter there); limit is a checked integer.
