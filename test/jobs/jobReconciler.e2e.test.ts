@@ -29,9 +29,18 @@ async function lifecycleOf(name: string): Promise<string> {
   return `job-${String(job.jobOutputDirectoryPathSegment).split('/').at(-1)}`;
 }
 
-/** Terminates the lifecycle instance (the job's record is left as it is) and waits until it has ended. */
+/**
+ * Terminates the lifecycle instance (the job's record is left as it is) and waits until it has ended. The grant
+ * records the job running before it starts the lifecycle, so the instance may not exist yet when the job reads
+ * running: wait for it first.
+ */
 async function endLifecycle(name: string): Promise<void> {
   const instanceId = await lifecycleOf(name);
+  await waitFor(`${instanceId} started`, async () => {
+    const response = await bed.env.durableInstances('GET', instanceId);
+    await response.arrayBuffer();
+    return response.status === 404 ? undefined : true;
+  });
   expect((await bed.env.durableInstances('POST', `${instanceId}/terminate?reason=test`)).status).toBe(202);
   await waitFor(`${instanceId} terminated`, async () => {
     const status = (await (await bed.env.durableInstances('GET', instanceId)).json()) as {
