@@ -1,6 +1,7 @@
 // End to end: a preempted node (a spot eviction from the IMDS fake) stops the job's gang, puts the job back in the
 // queue, and the next attempt runs on another node, resuming from the previous attempt's checkpoint through
-// AZ_BATCHAI_PREV_OUTPUT_<id>; attempts are listed and capped. Runs examples/checkpoint-training/train.py.
+// AZ_BATCHAI_PREV_OUTPUT_<id>; attempts are listed and capped; a requeued job whose waiting lifecycle is gone gets a
+// new one at its grant. Runs examples/checkpoint-training/train.py.
 // Needs `npx tsc -p tsconfig.json` first.
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -34,6 +35,7 @@ beforeAll(async () => {
     bed.createCluster('capped', 2),
     bed.createCluster('restarted', 1),
     bed.createCluster('reimaged', 1),
+    bed.createCluster('regranted', 1),
     bed.createCluster('frozen', 2),
   ]);
 }, 120_000);
@@ -241,6 +243,52 @@ test('a job whose node lost its task without an exit (the agent came back withou
       /^The node \S+ no longer runs the task \S+ and reported no exit for it/,
     );
     expect(await bed.stdoutOf('wiped')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+  } finally {
+    if (processAlive(agent.pid!)) process.kill(-agent.pid!, 'SIGKILL');
+  }
+}, 180_000);
+
+test('a requeued job whose waiting lifecycle is gone is taken up by a new one when its grant comes', async () => {
+  const { nodeDir, node } = await firstAttemptRunning('regranted', 'regranted');
+  // A high-priority job waits for the cluster's one node: it takes the node when the first attempt ends.
+  const flag = path.join(bed.dataDir, 'release-urgent');
+  await bed.putJob(
+    'urgent',
+    customJob(bed, 'regranted', `while [ ! -e '${flag}' ]; do sleep 0.1; done`, {
+      schedulingPriority: 'high',
+    }),
+  );
+  await bed.waitForJob('urgent', 'explained', (p) => p.queueInfo !== undefined);
+  // The agent restarts and stops the task it finds in its journal: attempt 1 ends, the job is requeued behind
+  // the high-priority one, and its lifecycle continues as new, waiting for its next grant.
+  const agent = await restartAgent(nodeDir, node);
+  try {
+    await bed.waitForJob('urgent', 'running', (p) => p.executionState === 'running');
+    const waiting = await bed.waitForJob(
+      'regranted',
+      'requeued',
+      (p) => p.executionState === 'queued' && (p.attempts as Attempt[]).length === 1,
+    );
+    expect((waiting.attempts as Attempt[])[0].outcome).toBe('preempted');
+    // Its lifecycle is lost meanwhile (an operator purged it, or the task hub was replaced).
+    const instanceId = `job-${String(waiting.jobOutputDirectoryPathSegment).split('/').at(-1)}`;
+    const statusOf = async (): Promise<number> => {
+      const response = await bed.env.durableInstances('GET', instanceId);
+      await response.arrayBuffer();
+      return response.status;
+    };
+    expect(await statusOf()).toBe(202); // running: waiting for its grant
+    expect((await bed.env.durableInstances('POST', `${instanceId}/terminate?reason=test`)).status).toBe(202);
+    await waitFor(`${instanceId} ended`, async () => ((await statusOf()) === 200 ? true : undefined));
+    expect((await bed.env.durableInstances('DELETE', instanceId)).status).toBe(200);
+    expect(await statusOf()).toBe(404);
+    // The node comes free: the pass grants the job and finds no lifecycle to tell, so it starts one.
+    fs.writeFileSync(flag, '');
+    const done = await bed.waitForJob('regranted', 'ended', jobEnded, 60_000);
+    expect(done.executionState).toBe('succeeded');
+    expect((done.attempts as Attempt[]).map((a) => a.outcome)).toEqual(['preempted', 'succeeded']);
+    expect(await bed.stdoutOf('regranted')).toMatch(/^resumed after \/\S+\/outputs\n$/);
+    expect(bed.env.hostOutput()).toContain(`${instanceId} had ended: started again`);
   } finally {
     if (processAlive(agent.pid!)) process.kill(-agent.pid!, 'SIGKILL');
   }
