@@ -9,7 +9,6 @@ import { jobCommandOf } from '../../shared/adapters/storage/queueJobLifecycle';
 import type { ResourceRecord } from '../../shared/domain/resourceRecord';
 import type { JobLifecycle } from '../../shared/ports/jobLifecycle';
 import { runJobCommand } from '../../orchestrations/jobs/jobCommandRunner';
-import { requestJobScheduling } from '../../orchestrations/jobs/requestJobSchedulingActivity';
 
 export class DurableJobLifecycle implements JobLifecycle {
   constructor(
@@ -20,7 +19,7 @@ export class DurableJobLifecycle implements JobLifecycle {
 
   async jobQueued(job: ResourceRecord): Promise<void> {
     try {
-      await requestJobScheduling(jobCommandOf('start', job).clusterKey, this.context);
+      await runJobCommand(this.context, jobCommandOf('start', job));
     } catch (error: unknown) {
       this.context.warn(
         `Job ${job.armId}: its cluster's scheduler could not be asked for a pass at once ` +

@@ -1,5 +1,6 @@
 // Timer trigger: every two minutes, jobs holding nodes whose lifecycle orchestration has ended get a new one that
-// takes them up from their record, and clusters with queued jobs a scheduling pass (orchestrations/jobs/jobReconciler.ts).
+// takes them up from their record, and clusters with queued jobs a scheduling pass
+// (orchestrations/jobs/jobReconciler.ts).
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { durableClientOf } from '../../orchestrations/durableClientOf';

@@ -217,8 +217,8 @@ const deletedClusterFailuresPerPass = 500;
 
 /**
  * The cluster was deleted: its waiting jobs can never run, so they fail with `ClusterNotFound` (a requeued job's
- * waiting lifecycle finds that at its next re-check). Jobs still holding its released nodes are requeued by their lifecycles when
- * the nodes are found gone, and fail at the next pass.
+ * waiting lifecycle finds that at its next re-check). Jobs still holding its released nodes are requeued by their
+ * lifecycles when the nodes are found gone, and fail at the next pass.
  */
 async function failJobsOfDeletedCluster(
   clusterKey: string,
