@@ -83,6 +83,9 @@ export function clusterCreateParameters(
     properties.scaleSettings = { manual: { targetNodeCount: targetCount } };
   }
 
+  const slots = options.integer('job-slots-per-node');
+  if (slots !== undefined) properties.jobSlotsPerNode = slots;
+
   const image = options.text('image');
   const customImage = options.text('custom-image');
   if (customImage && !image)

@@ -47,6 +47,12 @@ export const clusterCommands: CommandSpec[] = [
       { name: 'min', type: 'integer', minimum: 0, description: 'Min nodes of an auto-scale cluster.' },
       { name: 'max', type: 'integer', minimum: 1, description: 'Max nodes of an auto-scale cluster.' },
       {
+        name: 'job-slots-per-node',
+        type: 'integer',
+        minimum: 1,
+        description: 'Jobs a node runs at once (an extension of Batch AI; default 1). Fixed at creation.',
+      },
+      {
         name: 'image',
         short: 'i',
         type: 'string',

@@ -46,6 +46,14 @@ function keptExits(
   return Object.fromEntries(entries);
 }
 
+/** Earlier hand-backs a node's record keeps (`NodeRecord.earlierReleases`): more than its job slots ever need. */
+export const earlierReleasesKept = 16;
+
+/** `earlier` with `attempt` added last, the newest `earlierReleasesKept`. */
+function keptReleases(earlier: string[] | undefined, attempt: string): string[] {
+  return [...(earlier ?? []).filter((a) => a !== attempt), attempt].slice(-earlierReleasesKept);
+}
+
 /** What a node's record keeps of a task's exit (from its exit event, or repeated by a heartbeat). */
 function nodeTaskExit(exit: Omit<HeartbeatExit, 'taskId'>): NodeTaskExit {
   return {
@@ -201,7 +209,12 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
           exitedTasks: keptTaskTimes({ ...record.exitedTasks, [event.taskId]: event.time }, event.time),
           taskExits: keptExits(record.taskExits, event.time, { [event.taskId]: nodeTaskExit(event) }),
           ...(event.releasesNodeOf && endHandsNodeBack(event)
-            ? { releasedBy: { attempt: event.releasesNodeOf, time: event.time } }
+            ? {
+                releasedBy: { attempt: event.releasesNodeOf, time: event.time },
+                ...(record.releasedBy && record.releasedBy.attempt !== event.releasesNodeOf
+                  ? { earlierReleases: keptReleases(record.earlierReleases, record.releasedBy.attempt) }
+                  : {}),
+              }
             : {}),
         },
         event.time,

@@ -127,7 +127,8 @@ export function attemptKey(jobUuid: string, attempt: number): string {
 
 /**
  * Whether every node of a running attempt was handed back by the attempt's last task on it (its process exited by
- * itself: `NodeRecord.releasedBy`): the attempt holds no node any more, even before its lifecycle records its end.
+ * itself: `NodeRecord.releasedBy`, or `earlierReleases` on a node with several job slots): the attempt holds no node
+ * any more, even before its lifecycle records its end.
  * One node still at work keeps the whole gang held.
  */
 export function handedBack(
@@ -137,7 +138,13 @@ export function handedBack(
   nodes: ReadonlyMap<string, NodeRecord>,
 ): boolean {
   const key = attemptKey(jobUuid, attempt);
-  return nodeIds.length > 0 && nodeIds.every((id) => nodes.get(id)?.releasedBy?.attempt === key);
+  return (
+    nodeIds.length > 0 &&
+    nodeIds.every((id) => {
+      const node = nodes.get(id);
+      return node?.releasedBy?.attempt === key || node?.earlierReleases?.includes(key) === true;
+    })
+  );
 }
 
 export interface LaunchJobTasksInput {

@@ -29,6 +29,7 @@ import {
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { activeTraceContext } from '../../shared/telemetry/traceContextPropagation';
 import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
+import { jobSlotsPerNode } from '../../shared/domain/clusterRules';
 import { parseDurationSeconds } from '../../shared/domain/duration';
 import { isApiError } from '../../shared/domain/errors';
 import { STDOUTERR_DIRECTORY_ID } from '../../shared/domain/jobLayout/jobOutputLayout';
@@ -168,17 +169,18 @@ const jobPortsFrom = 10_240;
 const jobPortBlocks = Math.floor((32_768 - jobPortsFrom) / jobPortBlock);
 
 /**
- * Ports for a job whose nodes share their address with other jobs' nodes (local nodes: all 127.0.0.1), where
- * Batch AI's fixed ports (PyTorch's master 29500, TensorFlow's from 2222) would have concurrent jobs collide
- * ("Address already in use"): a block chosen by the job's GUID and attempt (two running jobs share one with a
- * chance of 1 in 350). Nodes of their own (VMs) keep Batch AI's ports.
+ * Ports for a job whose nodes share their address with other jobs (local nodes: all 127.0.0.1; nodes of a cluster
+ * with several job slots per node), where Batch AI's fixed ports (PyTorch's master 29500, TensorFlow's from 2222)
+ * would have concurrent jobs collide ("Address already in use"): a block chosen by the job's GUID and attempt (two
+ * running jobs share one with a chance of 1 in 350). Nodes of their own (VMs, one slot) keep Batch AI's ports.
  */
 export function sharedAddressPorts(
   addresses: string[],
   jobUuid: string,
   attempt: number,
+  slotsPerNode = 1,
 ): { tensorFlowBasePort: number; pyTorchMasterPort: number } | undefined {
-  if (!addresses.some((address) => address.startsWith('127.'))) return undefined;
+  if (slotsPerNode <= 1 && !addresses.some((address) => address.startsWith('127.'))) return undefined;
   const hash = Number.parseInt(jobUuid.replace(/-/g, '').slice(0, 8), 16) || 0;
   const port = jobPortsFrom + ((hash + attempt) % jobPortBlocks) * jobPortBlock;
   return { tensorFlowBasePort: port, pyTorchMasterPort: port };
@@ -269,6 +271,7 @@ export async function launchJobTasks(
         nodeIds.map((id, index) => services.nodeAddress(id, records[index]?.remoteLogin?.ipAddress)),
         runtime.uuid,
         attempt,
+        cluster ? jobSlotsPerNode(cluster.record.spec) : 1,
       ),
     });
     stdOutErrFolder = jobDirectoryBlobFolder(job, STDOUTERR_DIRECTORY_ID, attempt, clusterMountVolumes);

@@ -10,6 +10,7 @@ import { PreconditionFailedError } from '../../shared/domain/errors';
 import type { AutoscaleDemand } from '../../shared/domain/scheduling/schedulingDecision';
 import { clusterChangedEvent, clusterMonitorInstanceId } from '../compute/clusterMonitorContract';
 import { parseDurationSeconds } from '../../shared/domain/duration';
+import { jobSlotsPerNode } from '../../shared/domain/clusterRules';
 import { scheduleCluster } from '../../shared/domain/scheduling/schedulingPolicy';
 import type { SchedulingInput, WaitingJob } from '../../shared/domain/scheduling/schedulingInput';
 import type { WaitReason } from '../../shared/domain/scheduling/schedulingDecision';
@@ -39,8 +40,8 @@ import { isActiveStatus } from '../startOrSignal';
 import { runInTraceContext } from '../../shared/telemetry/traceContextPropagation';
 
 /**
- * A pass that is not due to explain the queue (housekeeping, below) reads the cluster's maximum node count plus this
- * many waiting jobs: every job that could start on the nodes, with some look-ahead. It reads the whole look-ahead
+ * A pass that is not due to explain the queue (housekeeping, below) reads the cluster's maximum node count (times
+ * its job slots per node) plus this many waiting jobs: every job that could start on the nodes, with some look-ahead. It reads the whole look-ahead
  * (`queueLookAhead`) only when that head leaves nodes free (a job further back may backfill them) or started every
  * job it read. Most passes of a busy cluster start one job on the node an exit freed, or none, and need no more.
  */
@@ -93,18 +94,20 @@ function maxWallClockSeconds(entry: JobQueueEntry): number | undefined {
   return typeof text === 'string' ? parseDurationSeconds('constraints.maxWallClockTime', text) : undefined;
 }
 
-function clusterLimits(cluster: ResourceRecord | undefined): SchedulingInput['limits'] {
+function clusterLimits(cluster: ResourceRecord | undefined): Required<SchedulingInput['limits']> {
   const scale = (cluster?.spec.scaleSettings as JsonObject | undefined) ?? {};
   const manual = scale.manual as JsonObject | undefined;
   const auto = scale.autoScale as JsonObject | undefined;
+  const slotsPerNode = cluster ? jobSlotsPerNode(cluster.spec) : 1;
   if (auto) {
     return {
       maxNodeCount: Number(auto.maximumNodeCount ?? 0),
       minNodeCount: Number(auto.minimumNodeCount ?? 0),
       autoscale: true,
+      slotsPerNode,
     };
   }
-  return { maxNodeCount: Number(manual?.targetNodeCount ?? 0), autoscale: false };
+  return { maxNodeCount: Number(manual?.targetNodeCount ?? 0), minNodeCount: 0, autoscale: false, slotsPerNode };
 }
 
 /** The waiting explanation shown on a queued job (`properties.queueInfo`): a Batch AI extension. */
@@ -279,12 +282,15 @@ export async function scheduleJobs(
     // then a pass explains those not yet told, and tells the jobs the head left behind that they are not looked
     // at any more.
     clusterRead.then(async (read) => {
-      const maxNodeCount = read ? clusterLimits(read.record).maxNodeCount : undefined;
-      const fullLimit = services.config.queueLookAhead + (maxNodeCount ?? 0);
+      const readLimits = read ? clusterLimits(read.record) : undefined;
+      const maxNodeCount = readLimits?.maxNodeCount;
+      // Every job that could start at once: one per slot.
+      const maxSlots = readLimits ? readLimits.maxNodeCount * readLimits.slotsPerNode : 0;
+      const fullLimit = services.config.queueLookAhead + maxSlots;
       const limit =
         housekeeping || maxNodeCount === undefined
           ? fullLimit
-          : Math.min(fullLimit, maxNodeCount + quickLookAhead);
+          : Math.min(fullLimit, maxSlots + quickLookAhead);
       const head = await services.store.listQueueHead(clusterKey, limit, maxNodeCount);
       // The rest of the look-ahead, when the decision on this head asks for it (below).
       const readMore =
@@ -346,7 +352,12 @@ export async function scheduleJobs(
     }
     return scheduleCluster({
       now: now.toISOString(),
-      nodes: nodes.map((node) => ({ id: node.nodeId, state: node.state, lowPriority })),
+      nodes: nodes.map((node) => ({
+        id: node.nodeId,
+        state: node.state,
+        lowPriority,
+        slots: limits.slotsPerNode,
+      })),
       running,
       queue,
       limits,

@@ -170,6 +170,8 @@ export interface ClusterBaseProperties {
   nodeSetup?: NodeSetup;
   userAccountSettings: UserAccountSettings;
   subnet?: ResourceId;
+  /** Extension: how many jobs a node runs at once (1 to 64; default 1). Cannot change after creation. */
+  jobSlotsPerNode?: number;
 }
 
 export interface ClusterCreateParameters {

@@ -1,6 +1,7 @@
 // The Batch AI 2018-05-01 OpenAPI document, the single source of the wire contract: request validation is driven
 // by its definitions, and the API serves it as its OpenAPI document.
 import spec from './spec/batchAi-2018-05-01.json';
+import { requestExtensionProperties } from './spec/extensionsSpec';
 
 export const API_VERSION = '2018-05-01';
 
@@ -25,7 +26,18 @@ export interface SpecSchema {
   default?: unknown;
 }
 
-const definitions = (spec as unknown as { definitions: Record<string, SpecSchema> }).definitions;
+/**
+ * The spec's definitions, with this service's writable extension properties (`requestExtensionProperties`) added to
+ * the definitions they extend, so requests are validated against what the served document describes.
+ */
+const definitions: Record<string, SpecSchema> = Object.fromEntries(
+  Object.entries((spec as unknown as { definitions: Record<string, SpecSchema> }).definitions).map(
+    ([name, definition]) => {
+      const extra = requestExtensionProperties[name] as Record<string, SpecSchema> | undefined;
+      return [name, extra ? { ...definition, properties: { ...definition.properties, ...extra } } : definition];
+    },
+  ),
+);
 
 export function specDefinition(name: string): SpecSchema {
   const definition = definitions[name];

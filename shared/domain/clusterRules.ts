@@ -231,3 +231,9 @@ export function checkFileServerProperties(properties: JsonObject): void {
     );
   }
 }
+
+/** How many jobs a node of the cluster runs at once: its `jobSlotsPerNode` (an extension; 1 when not given). */
+export function jobSlotsPerNode(spec: JsonObject): number {
+  const slots = spec.jobSlotsPerNode;
+  return typeof slots === 'number' && Number.isInteger(slots) && slots >= 1 ? slots : 1;
+}

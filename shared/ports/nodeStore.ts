@@ -35,6 +35,12 @@ export interface NodeRecord {
    */
   releasedBy?: { attempt: string; time: string };
   /**
+   * The attempts handed back before `releasedBy`, oldest first, at most `earlierReleasesKept`: on a node with several
+   * job slots each slot's job hands its slot back, and the next one's must not take that back. An attempt that fell
+   * off holds its slot until its end is recorded.
+   */
+  earlierReleases?: string[];
+  /**
    * Tasks a heartbeat stopped listing before their exit was applied (task id -> that heartbeat's time): normally an
    * exit still on its way; one that stays here means the node lost the task without an exit (its agent started
    * again without its task journal), and the task's job checks it (checkJobNodes).

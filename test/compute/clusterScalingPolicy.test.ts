@@ -1,6 +1,6 @@
 // The cluster monitor's pure decisions: lost nodes, deallocation options, autoscale with idle timeout, counts.
 import { planCluster, type ClusterSnapshot } from '../../orchestrations/compute/clusterScalingPolicy';
-import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
+import { applyNodeEvent, earlierReleasesKept } from '../../orchestrations/compute/nodeEventReducer';
 import { grantedNodesOf, heartbeatGraceOf } from '../../orchestrations/compute/reconcileClusterActivity';
 import type { JobQueueEntry } from '../../shared/ports/resourceStore';
 import { handedBack } from '../../orchestrations/jobs/jobLifecycleContract';
@@ -451,6 +451,38 @@ test('a running attempt holds its gang until every node of it was handed back by
   expect(handedBack('u', 2, ['c'], nodes)).toBe(false); // handed back by an earlier attempt
   expect(handedBack('v', 2, ['a'], nodes)).toBe(false); // another job (same name or not) never matches
   expect(handedBack('u', 2, [], nodes)).toBe(false);
+});
+
+test('on a node with several job slots each attempt hands its own slot back; the earlier ones are remembered', () => {
+  const running = setUpNode({ state: 'running', runningTaskIds: ['t1', 't2'], runningJobIds: ['j1', 'j2'] });
+  const exit = (taskId: string, jobId: string, attempt: string, time: number) => ({
+    ...taskExit,
+    taskId,
+    jobId,
+    time: iso(time),
+    attempt: 1,
+    reason: 'exited' as const,
+    exitCode: 0,
+    releasesNodeOf: attempt,
+  });
+  const first = applyNodeEvent(running, exit('t1', 'j1', 'u1/1', 2_000))!;
+  expect(first).toMatchObject({ releasedBy: { attempt: 'u1/1' }, runningJobIds: ['j2'] });
+  expect(first.earlierReleases).toBeUndefined();
+  const second = applyNodeEvent(first, exit('t2', 'j2', 'u2/1', 1_000))!;
+  expect(second).toMatchObject({ releasedBy: { attempt: 'u2/1' }, earlierReleases: ['u1/1'] });
+  const nodes = new Map([['n', second]]);
+  // Both attempts are over on the node, though only the second is its latest hand-back.
+  expect(handedBack('u1', 1, ['n'], nodes)).toBe(true);
+  expect(handedBack('u2', 1, ['n'], nodes)).toBe(true);
+  expect(handedBack('u3', 1, ['n'], nodes)).toBe(false);
+  // The same exit applied again (a redelivered event) changes nothing.
+  expect(applyNodeEvent(second, exit('t2', 'j2', 'u2/1', 1_000))?.earlierReleases).toEqual(['u1/1']);
+  // The record keeps the newest few.
+  let node = second;
+  for (let i = 0; i < 40; i++) node = applyNodeEvent(node, exit(`x${i}`, `k${i}`, `w${i}/1`, 500 - i))!;
+  expect(node.earlierReleases).toHaveLength(earlierReleasesKept);
+  expect(node.earlierReleases?.at(-1)).toBe('w38/1');
+  expect(node.releasedBy?.attempt).toBe('w39/1');
 });
 
 test('a leaving node that is gone (no heartbeat, or its VM failed) is deleted at once: no exit will come from it', () => {

@@ -69,7 +69,7 @@ export class ClusterCapacity {
       nodes.push({
         id: `(new node ${i + 1})`,
         lowPriority: false,
-        slots: 1,
+        slots: input.limits.slotsPerNode ?? 1,
         holds: [],
         provisioning: true,
         virtual: true,

@@ -43,6 +43,8 @@ export interface ClusterLimits {
   minNodeCount?: number;
   /** True when the cluster autoscales, so the queue's demand changes its size. */
   autoscale: boolean;
+  /** Slots of a node the cluster may still add (its `jobSlotsPerNode`; default 1). */
+  slotsPerNode?: number;
 }
 
 export interface SchedulingInput {
@@ -162,6 +164,7 @@ export function readSchedulingInput(input: SchedulingInput): SchedulingInput {
     maxNodeCount: requireCount('limits.maxNodeCount', input.limits.maxNodeCount, 0),
     minNodeCount: requireCount('limits.minNodeCount', input.limits.minNodeCount ?? 0, 0),
     autoscale: input.limits.autoscale === true,
+    slotsPerNode: requireCount('limits.slotsPerNode', input.limits.slotsPerNode ?? 1, 1),
   };
   if (limits.autoscale && (limits.minNodeCount ?? 0) > limits.maxNodeCount) {
     throw new ValidationError(

@@ -412,6 +412,23 @@ describe('autoscale demand', () => {
     });
   });
 
+  test('a cluster of several job slots per node wants nodes for the slots its jobs need, from zero nodes', () => {
+    const queue = Array.from({ length: 9 }, (_, i) => job(`j${i}`, 1));
+    const decision = scheduleCluster(
+      input({ nodes: [], queue, limits: { maxNodeCount: 10, autoscale: true, slotsPerNode: 4 } }),
+    );
+    // Nine one-node jobs on four-slot nodes: three nodes, not nine.
+    expect(decision.autoscale).toMatchObject({ wantedNodeCount: 3, desiredNodeCount: 3 });
+    expect(reasonOf(decision, 'j8').code).not.toBe('ExceedsClusterSize');
+  });
+
+  test('limits.slotsPerNode is checked, naming the field', () => {
+    const bad = (): unknown =>
+      scheduleCluster(input({ limits: { maxNodeCount: 1, autoscale: true, slotsPerNode: 0 } }));
+    expect(bad).toThrow(ValidationError);
+    expect(bad).toThrow("'limits.slotsPerNode'");
+  });
+
   test('an idle cluster scales to its minimum', () => {
     const decision = scheduleCluster(
       input({ nodes: idleNodes(3), limits: { maxNodeCount: 5, minNodeCount: 1, autoscale: true } }),

@@ -454,8 +454,33 @@ export const extensionDefinitions: Record<string, Json> = {
   },
 };
 
+/** The most jobs a node can be given at once (`jobSlotsPerNode`). */
+export const maxJobSlotsPerNode = 64;
+
+const jobSlotsPerNode: Json = {
+  type: 'integer',
+  format: 'int32',
+  minimum: 1,
+  maximum: maxJobSlotsPerNode,
+  description:
+    'How many jobs a node runs at once (default 1: a job has its nodes to itself, as in Batch AI). With more, the ' +
+    "scheduler packs jobs onto the nodes' free slots; a gang job takes one slot on each of its nodes. Jobs sharing " +
+    "a node share its CPUs, memory and GPUs. Set when the cluster is created; it cannot change.",
+  'x-batchai-extension': true,
+};
+
+/**
+ * Writable extension properties of Batch AI request definitions (definition name -> properties): request validation
+ * reads them as part of the definition (batchAiSpec.ts), and the served document shows them.
+ */
+export const requestExtensionProperties: Record<string, Record<string, Json>> = {
+  ClusterBaseProperties: { jobSlotsPerNode },
+};
+
 /** Extension properties added to existing Batch AI definitions (definition name -> properties). */
 export const extensionProperties: Record<string, Record<string, Json>> = {
+  ...requestExtensionProperties,
+  ClusterProperties: { jobSlotsPerNode },
   FileServerProperties: {
     errors: {
       ...readOnly({

@@ -1,0 +1,85 @@
+// End to end: a cluster whose nodes run two jobs at once (`jobSlotsPerNode: 2`, an extension of Batch AI). Two jobs
+// run together on its one node, a third waits for a slot and says so, and it starts on the slot the first hands back
+// while the second still runs. Needs `npx tsc -p tsconfig.json` first.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { waitFor } from '../support/testEnvironment';
+import { customJob, startJobTestBed, type JobTestBed, type QueueInfo } from './support/jobTestBed';
+
+let bed: JobTestBed;
+let dir: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'job-slots-'));
+  bed = await startJobTestBed();
+  await bed.createCluster('packed', 1, { jobSlotsPerNode: 2 });
+}, 120_000);
+
+afterAll(async () => {
+  await bed?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A job that marks its start with a file, then runs until the test lets it end (another file). */
+function gatedJob(name: string): Record<string, unknown> {
+  const file = (suffix: string): string => path.join(dir, `${name}.${suffix}`);
+  return customJob(
+    bed,
+    'packed',
+    `touch '${file('started')}'; while [ ! -e '${file('go')}' ]; do sleep 0.05; done`,
+  );
+}
+
+const hasStarted = (name: string): boolean => fs.existsSync(path.join(dir, `${name}.started`));
+const letEnd = (name: string): void => fs.writeFileSync(path.join(dir, `${name}.go`), '');
+const isRunning = (p: Record<string, unknown>): boolean => p.executionState === 'running';
+const succeeded = (p: Record<string, unknown>): boolean => p.executionState === 'succeeded';
+
+function nodesOf(job: Record<string, unknown>): string[] {
+  const attempts = job.attempts as { nodeIds?: string[] }[] | undefined;
+  return attempts?.at(-1)?.nodeIds ?? [];
+}
+
+test('the cluster says how many jobs a node runs at once', async () => {
+  const cluster = await bed.api.send('GET', bed.clusterId('packed'));
+  expect(cluster.status).toBe(200);
+  expect((cluster.body.properties as Record<string, unknown>).jobSlotsPerNode).toBe(2);
+});
+
+test('two jobs share the node; a third takes the slot the first hands back while the second runs', async () => {
+  await bed.putJob('first', gatedJob('first'));
+  await bed.putJob('second', gatedJob('second'));
+  const [first, second] = await Promise.all([
+    bed.waitForJob('first', 'running', isRunning),
+    bed.waitForJob('second', 'running', isRunning),
+  ]);
+  await waitFor('both processes started', async () =>
+    hasStarted('first') && hasStarted('second') ? true : undefined,
+  );
+  expect(nodesOf(first)).toHaveLength(1);
+  expect(nodesOf(second)).toEqual(nodesOf(first));
+
+  await bed.putJob('third', gatedJob('third'));
+  const waiting = await bed.waitForJob('third', 'explained', (p) => {
+    const reason = (p.queueInfo as QueueInfo | undefined)?.reason;
+    return reason !== undefined && reason !== 'NotYetConsidered';
+  });
+  expect(waiting.executionState).toBe('queued');
+  expect(waiting.queueInfo).toMatchObject({ position: 1, nodesNeeded: 1, nodesFree: 0 });
+  expect(hasStarted('third')).toBe(false);
+
+  letEnd('first');
+  await bed.waitForJob('first', 'succeeded', succeeded);
+  const third = await bed.waitForJob('third', 'running', isRunning);
+  expect(nodesOf(third)).toEqual(nodesOf(first));
+  await waitFor('the third process started', async () => (hasStarted('third') ? true : undefined));
+  expect((await bed.getJob('second')).executionState).toBe('running');
+
+  letEnd('second');
+  letEnd('third');
+  await Promise.all([
+    bed.waitForJob('second', 'succeeded', succeeded),
+    bed.waitForJob('third', 'succeeded', succeeded),
+  ]);
+});
