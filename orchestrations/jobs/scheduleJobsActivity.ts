@@ -107,7 +107,12 @@ function clusterLimits(cluster: ResourceRecord | undefined): Required<Scheduling
       slotsPerNode,
     };
   }
-  return { maxNodeCount: Number(manual?.targetNodeCount ?? 0), minNodeCount: 0, autoscale: false, slotsPerNode };
+  return {
+    maxNodeCount: Number(manual?.targetNodeCount ?? 0),
+    minNodeCount: 0,
+    autoscale: false,
+    slotsPerNode,
+  };
 }
 
 /** The waiting explanation shown on a queued job (`properties.queueInfo`): a Batch AI extension. */

@@ -34,7 +34,10 @@ const definitions: Record<string, SpecSchema> = Object.fromEntries(
   Object.entries((spec as unknown as { definitions: Record<string, SpecSchema> }).definitions).map(
     ([name, definition]) => {
       const extra = requestExtensionProperties[name] as Record<string, SpecSchema> | undefined;
-      return [name, extra ? { ...definition, properties: { ...definition.properties, ...extra } } : definition];
+      return [
+        name,
+        extra ? { ...definition, properties: { ...definition.properties, ...extra } } : definition,
+      ];
     },
   ),
 );
