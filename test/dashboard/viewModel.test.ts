@@ -4,6 +4,7 @@ import { parseArmId } from '../../dashboard/src/model/armResourceId';
 import {
   buildClusterBody,
   buildResizeBody,
+  describeCapacity,
   describeScaleSettings,
   isManuallyScaled,
 } from '../../dashboard/src/model/clusterSummary';
@@ -291,6 +292,19 @@ describe('cluster forms', () => {
       ok: false,
       field: 'adminUserName',
     });
+    expect(buildClusterBody({ ...form, jobSlotsPerNode: '0' })).toMatchObject({
+      ok: false,
+      field: 'jobSlotsPerNode',
+    });
+  });
+  it('sends job slots per node when a node is to run several jobs, and shows them', () => {
+    const packed = buildClusterBody({ ...form, jobSlotsPerNode: '4' });
+    expect(packed.ok && packed.body.properties.jobSlotsPerNode).toBe(4);
+    const single = buildClusterBody({ ...form, jobSlotsPerNode: '1' });
+    expect(single.ok && single.body.properties).not.toHaveProperty('jobSlotsPerNode');
+    const scale = { manual: { targetNodeCount: 2 } };
+    expect(describeCapacity(scale, 4)).toBe('Manual 2, 4 jobs per node');
+    expect(describeCapacity(scale, undefined)).toBe(describeScaleSettings(scale));
   });
   it('builds the resize PATCH body and refuses bad input', () => {
     expect(buildResizeBody('3', 'terminate')).toEqual({

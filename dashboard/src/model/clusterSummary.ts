@@ -20,6 +20,12 @@ export function describeScaleSettings(scale: ScaleSettingsWire | undefined): str
   return 'Not set';
 }
 
+/** The scale settings in words, with the job slots per node when a node runs several jobs at once. */
+export function describeCapacity(scale: ScaleSettingsWire | undefined, jobSlotsPerNode: unknown): string {
+  const slots = typeof jobSlotsPerNode === 'number' && jobSlotsPerNode > 1 ? jobSlotsPerNode : 1;
+  return slots > 1 ? `${describeScaleSettings(scale)}, ${slots} jobs per node` : describeScaleSettings(scale);
+}
+
 export function isManuallyScaled(scale: ScaleSettingsWire | undefined): boolean {
   return !!scale?.manual && !scale.autoScale;
 }
@@ -81,6 +87,8 @@ export interface ClusterForm {
   maximumNodeCount: string;
   adminUserName: string;
   adminUserSshPublicKey: string;
+  /** How many jobs a node runs at once (empty: 1). */
+  jobSlotsPerNode?: string;
 }
 
 export function buildClusterBody(form: ClusterForm): FormResult<{ properties: Record<string, unknown> }> {
@@ -110,6 +118,9 @@ export function buildClusterBody(form: ClusterForm): FormResult<{ properties: Re
     if (typeof target === 'string') return { ok: false, field: 'targetNodeCount', message: target };
     scaleSettings = { manual: { targetNodeCount: target, nodeDeallocationOption: 'requeue' } };
   }
+  const slotsText = form.jobSlotsPerNode?.trim() ?? '';
+  const slots = slotsText === '' ? 1 : wholeNumber('Jobs per node', slotsText, 1, 64);
+  if (typeof slots === 'string') return { ok: false, field: 'jobSlotsPerNode', message: slots };
   const userAccountSettings = adminAccountOf(form);
   if (!userAccountSettings.ok) return userAccountSettings;
   return {
@@ -120,6 +131,7 @@ export function buildClusterBody(form: ClusterForm): FormResult<{ properties: Re
         vmPriority: form.vmPriority,
         scaleSettings,
         userAccountSettings: userAccountSettings.body,
+        ...(slots > 1 ? { jobSlotsPerNode: slots } : {}),
       },
     },
   };

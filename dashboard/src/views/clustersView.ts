@@ -6,7 +6,7 @@ import {
   buildClusterBody,
   buildResizeBody,
   deallocationOptions,
-  describeScaleSettings,
+  describeCapacity,
   isManuallyScaled,
   type ScaleSettingsWire,
 } from '../model/clusterSummary.js';
@@ -118,6 +118,7 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
   const target = h('input', { id: 'cl-target', type: 'number', min: 0, value: '1' });
   const min = h('input', { id: 'cl-min', type: 'number', min: 0, value: '0' });
   const max = h('input', { id: 'cl-max', type: 'number', min: 1, value: '2' });
+  const slots = h('input', { id: 'cl-slots', type: 'number', min: 1, max: 64, value: '1' });
   const admin = h('input', { id: 'cl-admin', required: true, value: 'batchai', autocomplete: 'off' });
   const sshKey = h('input', {
     id: 'cl-ssh',
@@ -146,6 +147,7 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
       field('cl-vmsize', 'VM size', vmSize),
       field('cl-priority', 'Priority', priority),
       field('cl-mode', 'Scale', mode),
+      field('cl-slots', 'Jobs per node', slots),
     ),
     manualFields,
     autoFields,
@@ -171,6 +173,7 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
       maximumNodeCount: max.value,
       adminUserName: admin.value,
       adminUserSshPublicKey: sshKey.value,
+      jobSlotsPerNode: slots.value,
     });
     if (!built.ok) return showFormError(createError, built.message);
     showFormError(createError, undefined);
@@ -385,7 +388,7 @@ export function clustersView(ctx: ViewContext, resourceGroup: string, workspace:
             h('div', {}, `${Number(p.currentNodeCount ?? 0)} current`),
             nodeBar(p.nodeStateCounts as Record<string, unknown> | undefined),
           ),
-          h('td', {}, describeScaleSettings(scale)),
+          h('td', {}, describeCapacity(scale, p.jobSlotsPerNode)),
           h('td', {}, stateBadge(provisioningStateView(p.provisioningState))),
           h('td', {}, formatTimestamp(p.creationTime)),
           h(
