@@ -25,6 +25,8 @@ function recordOf(doc: NodeDocument): NodeRecord {
 export class CosmosNodeStore implements NodeStore {
   private readonly container: Container;
   private readonly recent: RecentDocuments<NodeDocument>;
+  /** The update of each node record under way in this process (`update` chains the next one after it). */
+  private readonly updating = new Map<string, Promise<void>>();
 
   constructor(client: CosmosClient, database: string, containerId = 'nodes') {
     this.container = client.database(database).container(containerId);
@@ -66,6 +68,29 @@ export class CosmosNodeStore implements NodeStore {
     mutate: (current: NodeRecord | undefined) => NodeRecord | undefined,
   ): Promise<NodeRecord | undefined> {
     const key = `${clusterKey}/${nodeId}`;
+    // One update of a node's record at a time in this process: a node's events are handled concurrently (several
+    // job slots' exits at once), and updates started together would all start from the same copy, every one but
+    // the first paying a 412 and a fresh read. Other processes' updates are still caught by the ETag.
+    const run = (this.updating.get(key) ?? Promise.resolve()).then(() =>
+      this.updateNow(key, clusterKey, nodeId, mutate),
+    );
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.updating.set(key, settled);
+    void settled.then(() => {
+      if (this.updating.get(key) === settled) this.updating.delete(key);
+    });
+    return run;
+  }
+
+  private async updateNow(
+    key: string,
+    clusterKey: string,
+    nodeId: string,
+    mutate: (current: NodeRecord | undefined) => NodeRecord | undefined,
+  ): Promise<NodeRecord | undefined> {
     for (let attempt = 0; attempt < 20; attempt++) {
       // First try: the record as this process last saw it, if it did (a copy: `mutate` may change it).
       const recalled = attempt === 0 ? this.recent.recall(key)?.value : undefined;
