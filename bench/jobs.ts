@@ -4,7 +4,7 @@
 // time goes; (2) throughput: 500 trivial jobs on 4 node slots (4 one-slot local nodes: the local adapter gives
 // every node one slot), jobs/s from the first PUT to the last `succeeded`, and the CPU each job cost (machine-wide
 // and by process role, from /proc), where a node's cycle goes (its idle time between jobs, the scheduling passes'
-// durations, from the logs), on the fresh stack and then again warm; (3) preemption recovery: an IMDS Preempt for a running job's node -> the next
+// durations, from the logs), on the fresh stack, then again warm, then on one node with 4 job slots; (3) preemption recovery: an IMDS Preempt for a running job's node -> the next
 // attempt's process starts; (4) a waiting queue: what 1,000 jobs queued behind a busy node cost the stack while they
 // wait (CPU per second by process role, function invocations). Figures only: the machine is shared.
 import * as fs from 'fs';
@@ -200,9 +200,11 @@ function nodeCycle(bed: JobTestBed, cluster: string, hostLog: string, since: num
 /**
  * `round` 1 runs on a stack that has served only the submit-to-start jobs and on nodes just started (every process
  * still warming up: its code not yet optimized by V8, caches empty); round 2 runs the same burst again on the same
- * stack and nodes, warm, as a stack that has been running a while would.
+ * stack and nodes, warm, as a stack that has been running a while would; round 3 runs it on the 4 slots of one node
+ * (`jobSlotsPerNode: 4`, cluster 'packed'), new, on the warm stack.
  */
-async function throughput(bed: JobTestBed, round: 1 | 2): Promise<void> {
+async function throughput(bed: JobTestBed, round: 1 | 2 | 3): Promise<void> {
+  const cluster = round === 3 ? 'packed' : 'burst';
   const logBefore = bed.env.hostOutput().length;
   const cpuBefore = cpuSnapshot();
   const start = Date.now();
@@ -210,7 +212,7 @@ async function throughput(bed: JobTestBed, round: 1 | 2): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      while (next < names.length) await submit(bed, names[next++], customJob(bed, 'burst', 'true'));
+      while (next < names.length) await submit(bed, names[next++], customJob(bed, cluster, 'true'));
     }),
   );
   const submitted = Date.now() - start;
@@ -230,13 +232,21 @@ async function throughput(bed: JobTestBed, round: 1 | 2): Promise<void> {
   // BENCH_JOBS_HOST_LOG=<file>: the host's log of the whole run so far, to study a run's passes and invocations.
   if (process.env.BENCH_JOBS_HOST_LOG)
     fs.writeFileSync(process.env.BENCH_JOBS_HOST_LOG, bed.env.hostOutput());
+  const what = [
+    'fresh stack and nodes',
+    'the same again, warm',
+    'one new node with 4 job slots, the stack warm',
+  ][round - 1];
+  const slots =
+    round === 3 ? '4 node slots (1 local node, jobSlotsPerNode 4)' : '4 node slots (4 one-slot local nodes)';
+  const hostLog = bed.env.hostOutput().slice(logBefore);
   process.stdout.write(
-    `throughput, ${round === 1 ? 'fresh stack and nodes' : 'the same again, warm'}: ${burstJobs} trivial jobs on ` +
-      `4 node slots (4 one-slot local nodes): submitted in ` +
+    `throughput, ${what}: ${burstJobs} trivial jobs on ${slots}: submitted in ` +
       `${submitted} ms, all succeeded after ${total} ms = ${((burstJobs * 1000) / total).toFixed(1)} jobs/s\n` +
       `  ${cpu}\n` +
-      `  ${invocationsPerJob(bed.env.hostOutput().slice(logBefore), burstJobs)}\n` +
-      `  ${nodeCycle(bed, 'burst', bed.env.hostOutput().slice(logBefore), start, burstJobs)}\n`,
+      `  ${invocationsPerJob(hostLog, burstJobs)}\n` +
+      // A node's idle time between jobs is a one-slot figure.
+      (round === 3 ? '' : `  ${nodeCycle(bed, cluster, hostLog, start, burstJobs)}\n`),
   );
 }
 
@@ -387,6 +397,8 @@ export async function run(): Promise<void> {
       await bed.createCluster('burst', 4);
       await throughput(bed, 1);
       await throughput(bed, 2);
+      await bed.createCluster('packed', 1, { jobSlotsPerNode: 4 });
+      await throughput(bed, 3);
       if (waitingJobs > 0) await waitingQueue(bed);
     } finally {
       await bed.stop();
