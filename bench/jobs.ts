@@ -1,12 +1,13 @@
 // Benchmark: the job path on local nodes through the real runtime and API (the issue's three figures).
 // (1) submit-to-start on an idle node: PUT answered -> the trivial job's process starts (it appends
 // `date +%s%N` to a file), p50/p99, plus PUT -> `running` visible in GET and a breakdown of where one job's
-// time goes; (2) throughput: 500 trivial jobs on 4 node slots (4 one-slot local nodes: the local adapter gives
-// every node one slot), jobs/s from the first PUT to the last `succeeded`, and the CPU each job cost (machine-wide
-// and by process role, from /proc), where a node's cycle goes (its idle time between jobs, the scheduling passes'
-// durations, from the logs), on the fresh stack, then again warm, then on one node with 4 job slots; (3) preemption recovery: an IMDS Preempt for a running job's node -> the next
-// attempt's process starts; (4) a waiting queue: what 1,000 jobs queued behind a busy node cost the stack while they
-// wait (CPU per second by process role, function invocations). Figures only: the machine is shared.
+// time goes; (2) throughput: 500 trivial jobs on 4 node slots (4 one-slot local nodes), jobs/s from the first PUT
+// to the last `succeeded`, and the CPU each job cost (machine-wide and by process role, from /proc), where a node's
+// cycle goes (its idle time between jobs, the scheduling passes' durations, from the logs), on the fresh stack, then
+// again warm, then on the 4 job slots of one node (`jobSlotsPerNode`); (3) preemption recovery: an IMDS Preempt for
+// a running job's node -> the next attempt's process starts; (4) a waiting queue: what 1,000 jobs queued behind a
+// busy node cost the stack while they wait (CPU per second by process role, function invocations). Figures only:
+// the machine is shared.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

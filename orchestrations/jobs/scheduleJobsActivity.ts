@@ -41,9 +41,10 @@ import { runInTraceContext } from '../../shared/telemetry/traceContextPropagatio
 
 /**
  * A pass that is not due to explain the queue (housekeeping, below) reads the cluster's maximum node count (times
- * its job slots per node) plus this many waiting jobs: every job that could start on the nodes, with some look-ahead. It reads the whole look-ahead
- * (`queueLookAhead`) only when that head leaves nodes free (a job further back may backfill them) or started every
- * job it read. Most passes of a busy cluster start one job on the node an exit freed, or none, and need no more.
+ * its job slots per node) plus this many waiting jobs: every job that could start on the nodes, with some
+ * look-ahead. It reads the whole look-ahead (`queueLookAhead`) only when that head leaves nodes free (a job further
+ * back may backfill them) or started every job it read. Most passes of a busy cluster start one job on the node an
+ * exit freed, or none, and need no more.
  */
 const quickLookAhead = 8;
 /** While jobs are queued or running, the scheduler re-checks this often (node changes, missed signals). */
