@@ -4,7 +4,8 @@
 // time goes; (2) throughput: 500 trivial jobs on 4 node slots (4 one-slot local nodes), jobs/s from the first PUT
 // to the last `succeeded`, and the CPU each job cost (machine-wide and by process role, from /proc), where a node's
 // cycle goes (its idle time between jobs, the scheduling passes' durations, from the logs), on the fresh stack, then
-// again warm, then on the 4 job slots of one node (`jobSlotsPerNode`); (3) preemption recovery: an IMDS Preempt for
+// again warm; then the same on the 4 job slots of one node (`jobSlotsPerNode`), on a stack of its own, fresh then
+// warm; (3) preemption recovery: an IMDS Preempt for
 // a running job's node -> the next attempt's process starts; (4) a waiting queue: what 1,000 jobs queued behind a
 // busy node cost the stack while they wait (CPU per second by process role, function invocations). Figures only:
 // the machine is shared.
@@ -97,7 +98,8 @@ interface Attempt {
   startTime?: string;
 }
 
-async function submitToStart(bed: JobTestBed, dir: string): Promise<void> {
+/** `print` false: the same jobs as a warm-up only (a second stack is given what the first had before its burst). */
+async function submitToStart(bed: JobTestBed, dir: string, print = true): Promise<void> {
   const toStart: number[] = [];
   const sentToStart: number[] = [];
   const toRunning: number[] = [];
@@ -129,6 +131,7 @@ async function submitToStart(bed: JobTestBed, dir: string): Promise<void> {
       return ['succeeded', 'failed'].includes(String(job.executionState)) ? true : undefined;
     });
   }
+  if (!print) return;
   const p = (values: number[]): string =>
     values.length === 0 ? 'n/a' : `p50 ${percentile(values, 50)} ms, p99 ${percentile(values, 99)} ms`;
   process.stdout.write(
@@ -199,17 +202,20 @@ function nodeCycle(bed: JobTestBed, cluster: string, hostLog: string, since: num
 }
 
 /**
- * `round` 1 runs on a stack that has served only the submit-to-start jobs and on nodes just started (every process
- * still warming up: its code not yet optimized by V8, caches empty); round 2 runs the same burst again on the same
- * stack and nodes, warm, as a stack that has been running a while would; round 3 runs it on the 4 slots of one node
- * (`jobSlotsPerNode: 4`, cluster 'packed'), new, on the warm stack.
+ * A burst on `cluster`: 'burst' (4 one-slot nodes) or 'packed' (one node with `jobSlotsPerNode: 4`), each on a test
+ * bed of its own. The 'fresh' round runs on a stack that has served at most the submit-to-start jobs and on nodes
+ * just started (every process still warming up: its code not yet optimized by V8, caches empty); the 'warm' round
+ * runs the same burst again on the same stack and nodes, as a stack that has been running a while would.
  */
-async function throughput(bed: JobTestBed, round: 1 | 2 | 3): Promise<void> {
-  const cluster = round === 3 ? 'packed' : 'burst';
+async function throughput(
+  bed: JobTestBed,
+  cluster: 'burst' | 'packed',
+  round: 'fresh' | 'warm',
+): Promise<void> {
   const logBefore = bed.env.hostOutput().length;
   const cpuBefore = cpuSnapshot();
   const start = Date.now();
-  const names = Array.from({ length: burstJobs }, (_, i) => `burst${round}-${i}`);
+  const names = Array.from({ length: burstJobs }, (_, i) => `${cluster}-${round}-${i}`);
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
@@ -233,13 +239,12 @@ async function throughput(bed: JobTestBed, round: 1 | 2 | 3): Promise<void> {
   // BENCH_JOBS_HOST_LOG=<file>: the host's log of the whole run so far, to study a run's passes and invocations.
   if (process.env.BENCH_JOBS_HOST_LOG)
     fs.writeFileSync(process.env.BENCH_JOBS_HOST_LOG, bed.env.hostOutput());
-  const what = [
-    'fresh stack and nodes',
-    'the same again, warm',
-    'one new node with 4 job slots, the stack warm',
-  ][round - 1];
+  const what =
+    round === 'fresh' ? `fresh stack and node${cluster === 'burst' ? 's' : ''}` : 'the same again, warm';
   const slots =
-    round === 3 ? '4 node slots (1 local node, jobSlotsPerNode 4)' : '4 node slots (4 one-slot local nodes)';
+    cluster === 'packed'
+      ? '4 node slots (1 local node, jobSlotsPerNode 4)'
+      : '4 node slots (4 one-slot local nodes)';
   const hostLog = bed.env.hostOutput().slice(logBefore);
   process.stdout.write(
     `throughput, ${what}: ${burstJobs} trivial jobs on ${slots}: submitted in ` +
@@ -247,7 +252,7 @@ async function throughput(bed: JobTestBed, round: 1 | 2 | 3): Promise<void> {
       `  ${cpu}\n` +
       `  ${invocationsPerJob(hostLog, burstJobs)}\n` +
       // A node's idle time between jobs is a one-slot figure.
-      (round === 3 ? '' : `  ${nodeCycle(bed, cluster, hostLog, start, burstJobs)}\n`),
+      (cluster === 'packed' ? '' : `  ${nodeCycle(bed, cluster, hostLog, start, burstJobs)}\n`),
   );
 }
 
@@ -396,13 +401,25 @@ export async function run(): Promise<void> {
       await bed.createCluster('bench', 1);
       await submitToStart(bed, dir);
       await bed.createCluster('burst', 4);
-      await throughput(bed, 1);
-      await throughput(bed, 2);
-      await bed.createCluster('packed', 1, { jobSlotsPerNode: 4 });
-      await throughput(bed, 3);
+      await throughput(bed, 'burst', 'fresh');
+      await throughput(bed, 'burst', 'warm');
       if (waitingJobs > 0) await waitingQueue(bed);
     } finally {
       await bed.stop();
+    }
+    // The same 4 node slots as one node's, on a stack of its own that first runs what the first one did before its
+    // burst (the submit-to-start jobs, unprinted), so both fresh rounds start from the same point.
+    const packed = await startJobTestBed(localSettings);
+    try {
+      await packed.createCluster('bench', 1);
+      const warmUpDir = path.join(dir, 'packed');
+      fs.mkdirSync(warmUpDir);
+      await submitToStart(packed, warmUpDir, false);
+      await packed.createCluster('packed', 1, { jobSlotsPerNode: 4 });
+      await throughput(packed, 'packed', 'fresh');
+      await throughput(packed, 'packed', 'warm');
+    } finally {
+      await packed.stop();
     }
     await recovery(dir);
   } finally {
