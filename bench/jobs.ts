@@ -5,10 +5,9 @@
 // to the last `succeeded`, and the CPU each job cost (machine-wide and by process role, from /proc), where a node's
 // cycle goes (its idle time between jobs, the scheduling passes' durations, from the logs), on the fresh stack, then
 // again warm; then the same on the 4 job slots of one node (`jobSlotsPerNode`), on a stack of its own, fresh then
-// warm; (3) preemption recovery: an IMDS Preempt for
-// a running job's node -> the next attempt's process starts; (4) a waiting queue: what 1,000 jobs queued behind a
-// busy node cost the stack while they wait (CPU per second by process role, function invocations). Figures only:
-// the machine is shared.
+// warm; (3) preemption recovery: an IMDS Preempt for a running job's node -> the next attempt's process starts;
+// (4) a waiting queue: what 1,000 jobs queued behind a busy node cost the stack while they wait (CPU per second by
+// process role, function invocations). Figures only: the machine is shared.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
