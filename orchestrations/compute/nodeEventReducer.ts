@@ -46,7 +46,11 @@ function keptExits(
   return Object.fromEntries(entries);
 }
 
-/** Earlier hand-backs a node's record keeps (`NodeRecord.earlierReleases`): more than its job slots ever need. */
+/**
+ * Earlier hand-backs a node's record keeps (`NodeRecord.earlierReleases`): enough for every slot of a node of up to
+ * 16 job slots whose jobs all ended before any end was recorded. On a larger node an attempt that fell off holds its
+ * slot until its end is recorded (later, never wrongly).
+ */
 export const earlierReleasesKept = 16;
 
 /** `earlier` with `attempt` added last, the newest `earlierReleasesKept`. */

@@ -22,8 +22,10 @@ export function describeScaleSettings(scale: ScaleSettingsWire | undefined): str
 
 /** The scale settings in words, with the job slots per node when a node runs several jobs at once. */
 export function describeCapacity(scale: ScaleSettingsWire | undefined, jobSlotsPerNode: unknown): string {
-  const slots = typeof jobSlotsPerNode === 'number' && jobSlotsPerNode > 1 ? jobSlotsPerNode : 1;
-  return slots > 1 ? `${describeScaleSettings(scale)}, ${slots} jobs per node` : describeScaleSettings(scale);
+  const scaled = describeScaleSettings(scale);
+  return typeof jobSlotsPerNode === 'number' && jobSlotsPerNode > 1
+    ? `${scaled}, ${jobSlotsPerNode} jobs per node`
+    : scaled;
 }
 
 export function isManuallyScaled(scale: ScaleSettingsWire | undefined): boolean {

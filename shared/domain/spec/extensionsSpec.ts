@@ -455,7 +455,7 @@ export const extensionDefinitions: Record<string, Json> = {
 };
 
 /** The most jobs a node can be given at once (`jobSlotsPerNode`). */
-export const maxJobSlotsPerNode = 64;
+const maxJobSlotsPerNode = 64;
 
 const jobSlotsPerNode: Json = {
   type: 'integer',
