@@ -56,6 +56,7 @@ import {
 } from './clusterSsh';
 import { PreparedImages, preparedImageName, runDocker } from './preparedImages';
 import { detectGpuCount } from './gpuCount';
+import { GpuShares } from './gpuShares';
 import { ScheduledEventsWatcher } from './scheduledEventsWatcher';
 import { prepareOnHost, preparationShell } from './taskPreparation';
 import { JobMounts } from './jobMounts';
@@ -97,9 +98,10 @@ import { TaskRunTelemetry } from './agentTelemetry';
 /**
  * Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`; 1.1.1:
  * the same, and heartbeats carry the setup outcome; 1.2.0: they also repeat the newest tasks' exits; 1.3.0: the same
- * messages, and a VM's tasks stop when its contact lease runs out; 1.3.1: a hung or dead agent's containers stop too).
+ * messages, and a VM's tasks stop when its contact lease runs out; 1.3.1: a hung or dead agent's containers stop too;
+ * 1.4.0: version 6, a job's share of the GPUs of a node shared by jobs, `gpuSharesSince`).
  */
-export const agentVersion = '1.3.1';
+export const agentVersion = '1.4.0';
 
 /** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
 function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {
@@ -234,6 +236,8 @@ export class NodeAgent {
   private mountRoot = '';
   /** Opens the values sealed for this node; memory only. */
   private nodeDataKey: Buffer | undefined;
+  /** The node's GPUs as jobs sharing the node are given them (counted at registration). */
+  private gpuShares = new GpuShares(0);
   private counters: PerformanceCounterReporter | undefined;
   /** Open MPI's ssh launcher settings for the intra-cluster key (VM nodes). */
   private clusterSshEnvironment: Record<string, string> = {};
@@ -305,12 +309,14 @@ export class NodeAgent {
       this.taskQueue.createIfNotExists(),
       this.poisonQueue.createIfNotExists(),
     ]);
+    // A VM counts its GPUs; a local node has the ones its size says (none to count on this machine).
+    const gpuCount = this.config.mode === 'vm' ? detectGpuCount(this.config.gpuCount) : this.config.gpuCount;
+    this.gpuShares = new GpuShares(gpuCount);
     await this.send({
       kind: 'registered',
       vmSize: this.config.vmSize,
       cpuCount: this.config.cpuCount,
-      // A VM counts its GPUs; a local node has the ones its size says (none to count on this machine).
-      gpuCount: this.config.mode === 'vm' ? detectGpuCount(this.config.gpuCount) : this.config.gpuCount,
+      gpuCount,
       agentVersion,
       remoteLogin: this.remoteLogin(),
     });
@@ -1205,10 +1211,15 @@ export class NodeAgent {
       }
     }
     this.journal?.started(report, container?.name);
+    // The job's share of the node's GPUs (a node shared by jobs): a container sees only those devices, a process on
+    // the host gets CUDA_VISIBLE_DEVICES (a value the job sets itself wins).
+    const gpuDevices = this.gpuShares.take(message.taskId, attemptTag, message.gpus);
+    if (container && gpuDevices) container.gpuDevices = gpuDevices;
     const env = this.taskEnvironment(
       cwd,
       {
         ...(container ? { BATCHAI_ATTEMPT_LABEL: attemptTag } : {}),
+        ...(gpuDevices && !container ? { CUDA_VISIBLE_DEVICES: gpuDevices.join(',') } : {}),
         ...message.environment,
         ...secrets,
         // Marks every process of the task, even one in a session of its own: stopped with the task.
@@ -1227,6 +1238,9 @@ export class NodeAgent {
       stderr,
       container,
       leased: true,
+    }).catch((error: unknown) => {
+      this.gpuShares.release(message.taskId);
+      throw error;
     });
     const task: RunningTask = { message, process, run };
     this.running.set(message.taskId, task);
@@ -1287,6 +1301,7 @@ export class NodeAgent {
       }
       if (preparedImage) this.preparedImages.release(preparedImage);
       this.running.delete(message.taskId);
+      this.gpuShares.release(message.taskId);
       if (registryConfig) fs.rmSync(registryConfig, { recursive: true, force: true });
       await releaseMounts();
       const exit = {

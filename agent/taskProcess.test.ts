@@ -131,3 +131,21 @@ test("a container's every process gets a stop signal, as a host task's process g
     ['kill', '--signal=SIGKILL', 'batchai-t3'],
   ]);
 });
+
+test("a container on a node shared by jobs sees only its job's GPUs; otherwise all of them", () => {
+  const options = {
+    commandLine: 'python train.py',
+    cwd: '/work/tasks/t0',
+    env: {},
+    stdout: sink,
+    stderr: sink,
+    container: { image: 'pytorch/pytorch', name: 'batchai-t0', mounts: [], useGpus: true },
+  };
+  const shared = dockerRunArguments({ ...options, container: { ...options.container, gpuDevices: [2, 3] } });
+  // One CSV field for docker: the quotes keep the comma inside it.
+  expect(shared[shared.indexOf('--gpus') + 1]).toBe('"device=2,3"');
+  const whole = dockerRunArguments(options);
+  expect(whole[whole.indexOf('--gpus') + 1]).toBe('all');
+  const cpu = dockerRunArguments({ ...options, container: { ...options.container, useGpus: false } });
+  expect(cpu).not.toContain('--gpus');
+});

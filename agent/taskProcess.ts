@@ -144,6 +144,8 @@ export interface TaskProcessOptions {
     labels?: Record<string, string>;
     /** The cluster's key and Open MPI's launcher, mounted read-only at `containerSshMount` (VM nodes). */
     sshDir?: string;
+    /** With `useGpus`: only these of the node's GPUs (its share on a node shared by jobs); default all. */
+    gpuDevices?: readonly number[];
   };
   /** Run in the jobs' slice, which may not reach the Instance Metadata Service (VM nodes: jobProcessFence.ts). */
   fenced?: boolean;
@@ -187,7 +189,8 @@ export function dockerRunArguments(options: TaskProcessOptions): string[] {
   if (c.sshDir) args.push('-v', `${c.sshDir}:${containerSshMount}:ro`);
   for (const [name, value] of Object.entries(c.labels ?? {})) args.push('--label', `${name}=${value}`);
   if (options.fenced) args.push('--cgroup-parent', jobsSlice);
-  if (c.useGpus) args.push('--gpus', 'all');
+  // Docker reads --gpus as CSV: a device list is one quoted field ('"device=0,1"').
+  if (c.useGpus) args.push('--gpus', c.gpuDevices ? `"device=${c.gpuDevices.join(',')}"` : 'all');
   if (c.shmSize) args.push('--shm-size', c.shmSize);
   for (const name of Object.keys(options.env)) args.push('-e', name); // values come from the environment, not argv
   args.push(c.image, '/bin/sh', '-c', options.commandLine);

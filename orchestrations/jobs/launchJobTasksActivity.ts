@@ -10,6 +10,7 @@ import { jobFilesContainer } from '../../shared/config/resourceNames';
 import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
 import {
   agentAtLeast,
+  gpuSharesSince,
   nodeTaskSchema,
   preparedContainersSince,
   runTaskVersion,
@@ -29,7 +30,7 @@ import {
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { activeTraceContext } from '../../shared/telemetry/traceContextPropagation';
 import { jobDirectoryBlobFolder } from '../../shared/adapters/storage/jobFileLocation';
-import { jobSlotsPerNode } from '../../shared/domain/clusterRules';
+import { gpuShareOf, jobSlotsPerNode } from '../../shared/domain/clusterRules';
 import { parseDurationSeconds } from '../../shared/domain/duration';
 import { isApiError } from '../../shared/domain/errors';
 import { STDOUTERR_DIRECTORY_ID } from '../../shared/domain/jobLayout/jobOutputLayout';
@@ -169,6 +170,22 @@ const jobPortsFrom = 10_240;
 const jobPortBlocks = Math.floor((32_768 - jobPortsFrom) / jobPortBlock);
 
 /**
+ * The job's part of each of its nodes' GPUs on nodes shared by jobs (`gpuShareOf`), undefined where it has them all.
+ * The job's variables and MPI slots count that part and the node's agent gives it those devices; a node whose agent
+ * is too old to hold a job to its part (it registered a release before `gpuSharesSince`) gives all, as before.
+ */
+export function jobGpuShares(
+  records: readonly (Pick<NodeRecord, 'gpuCount' | 'agentVersion'> | undefined)[],
+  slotsPerNode: number,
+): (number | undefined)[] {
+  return records.map((record) =>
+    agentAtLeast(record?.agentVersion, gpuSharesSince)
+      ? gpuShareOf(record?.gpuCount ?? 0, slotsPerNode)
+      : undefined,
+  );
+}
+
+/**
  * Ports for a job whose nodes share their address with other jobs (local nodes: all 127.0.0.1; nodes of a cluster
  * with several job slots per node), where Batch AI's fixed ports (PyTorch's master 29500, TensorFlow's from 2222)
  * would have concurrent jobs collide ("Address already in use"): a block chosen by the job's GUID and attempt (two
@@ -246,6 +263,8 @@ export async function launchJobTasks(
       (id) => known.nodes?.find((node) => node.nodeId === id) ?? services.nodes.get(lifecycle.clusterKey, id),
     ),
   );
+  const slotsPerNode = cluster ? jobSlotsPerNode(cluster.record.spec) : 1;
+  const gpuShares = jobGpuShares(records, slotsPerNode);
   let plan: LaunchPlan;
   let stdOutErrFolder: string;
   const opened = openSecrets(services.secrets, job);
@@ -262,7 +281,7 @@ export async function launchJobTasks(
       nodes: nodeIds.map((id, index) => ({
         id,
         address: services.nodeAddress(id, records[index]?.remoteLogin?.ipAddress),
-        gpus: records[index]?.gpuCount ?? 0,
+        gpus: gpuShares[index] ?? records[index]?.gpuCount ?? 0,
       })),
       secrets,
       clusterMountVolumes,
@@ -271,7 +290,7 @@ export async function launchJobTasks(
         nodeIds.map((id, index) => services.nodeAddress(id, records[index]?.remoteLogin?.ipAddress)),
         runtime.uuid,
         attempt,
-        cluster ? jobSlotsPerNode(cluster.record.spec) : 1,
+        slotsPerNode,
       ),
     });
     stdOutErrFolder = jobDirectoryBlobFolder(job, STDOUTERR_DIRECTORY_ID, attempt, clusterMountVolumes);
@@ -362,6 +381,7 @@ export async function launchJobTasks(
                 : {}),
             }
           : undefined,
+        gpus: gpuShares[node.nodeIndex],
         replyTo: input.instanceId,
         releasesNodeOf: task.releasesNode ? attemptKey(runtime.uuid, attempt) : undefined,
         ...trace,

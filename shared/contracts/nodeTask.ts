@@ -23,17 +23,21 @@ export const nodeTaskSchema = 'batchai.nodeTask';
  * `prepare` (a version 2 reader would run the command without the job's directories). Version 4: `jobMounts` (a
  * version 3 reader would run the command without the job's mounts); a message without them stays version 3, so
  * agents of the previous release still run it. Version 5: a container's `prepared` (a version 4 reader would run the
- * job's processes without what its preparation installed). The trace context (`traceParent`, `traceState`) needs no
+ * job's processes without what its preparation installed). Version 6: `gpus` (a version 5 reader would give the
+ * task every GPU of a node it shares with other jobs). The trace context (`traceParent`, `traceState`) needs no
  * version: a reader that skips it runs the task the same, only outside the job's trace.
  */
-export const nodeTaskVersion = 5;
-type NodeTaskVersion = 1 | 2 | 3 | 4 | 5;
+export const nodeTaskVersion = 6;
+type NodeTaskVersion = 1 | 2 | 3 | 4 | 5 | 6;
 
 /**
  * The first node agent release that reads version 5 (`container.prepared`): nodes made before an upgrade keep
  * their agent, so a launch sends it only to nodes that registered this release or a later one.
  */
 export const preparedContainersSince = '1.1.0';
+
+/** The first node agent release that reads version 6 (`gpus`): older nodes' jobs see all of the node's GPUs. */
+export const gpuSharesSince = '1.4.0';
 
 /** Whether an agent of `version` (from its registration; none: a release before versions were compared) is at `since`. */
 export function agentAtLeast(version: string | undefined, since: string): boolean {
@@ -53,7 +57,9 @@ export const killTaskVersion = 3;
 export function runTaskVersion(message: {
   jobMounts?: TaskJobMounts;
   container?: TaskContainer;
+  gpus?: number;
 }): NodeTaskVersion {
+  if (message.gpus !== undefined) return 6;
   if (message.container?.prepared) return 5;
   return message.jobMounts || message.container?.registry ? 4 : 3;
 }
@@ -81,7 +87,7 @@ export interface TaskContainer {
   registry?: TaskRegistry;
   /** Docker's --shm-size, e.g. '8g'. */
   shmSize?: string;
-  /** Adds --gpus all. */
+  /** Adds --gpus all (or the task's share of the node's GPUs: `gpus`). */
   useGpus?: boolean;
   /**
    * Version 5. Batch AI ran a job's preparation and its processes in one container per node, so the processes
@@ -139,6 +145,13 @@ export interface RunTaskMessage {
   prepare?: TaskPreparation;
   /** Version 4: the job's mount volumes, mounted on VMs (directories standing for them on local nodes). */
   jobMounts?: TaskJobMounts;
+  /**
+   * Version 6: how many of the node's GPUs the task's job attempt may use, when the node runs other jobs beside it
+   * (`jobSlotsPerNode`). The agent gives the attempt that many of its GPUs, those held by the fewest jobs first
+   * (`CUDA_VISIBLE_DEVICES`; a container gets only those devices); the attempt's tasks on the node share them.
+   * Absent: every GPU of the node.
+   */
+  gpus?: number;
   /**
    * W3C trace context of the invocation that sent the task (any version; older agents skip it): the agent's
    * telemetry for the task and the node events about it carry it, so they join the job's distributed trace.
@@ -293,7 +306,7 @@ function taskContainer(obj: WireObject, path: string): TaskContainer | undefined
 }
 
 export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
-  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, 2, 3, 4, nodeTaskVersion]);
+  const obj = checkSchemaHeader(value, nodeTaskSchema, [1, 2, 3, 4, 5, nodeTaskVersion]);
   rejectPlainSecrets(obj, 'message', plainSecretFields);
   const kind = requireOneOf(obj, 'kind', 'message', ['runTask', 'killTask'] as const);
   const taskId = requireString(obj, 'taskId', 'message', 256);
@@ -330,8 +343,15 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
     releasesNodeOf: optionalString(obj, 'releasesNodeOf', 'message', 256),
     prepare: taskPreparation(obj, 'message'),
     jobMounts: taskJobMounts(obj, 'message'),
+    ...taskGpus(obj, 'message'),
     ...optionalTraceContext(obj),
   };
+}
+
+function taskGpus(obj: WireObject, path: string): { gpus?: number } {
+  if (obj.gpus === undefined) return {};
+  if ((obj.version as number) < 6) throw new ContractError(`${path}.gpus`, 'needs message version 6.');
+  return { gpus: requireInteger(obj, 'gpus', path, 1, 64) };
 }
 
 /** A task message without its schema header (the sender adds it). */

@@ -237,3 +237,13 @@ export function jobSlotsPerNode(spec: JsonObject): number {
   const slots = spec.jobSlotsPerNode;
   return typeof slots === 'number' && Number.isInteger(slots) && slots >= 1 ? slots : 1;
 }
+
+/**
+ * How many of a node's GPUs one job gets on a node that runs `slots` jobs at once: an equal part, at least one (so
+ * more jobs than GPUs share them), or undefined: all of them (one slot, at most one GPU, or a part that is all).
+ */
+export function gpuShareOf(gpuCount: number, slots: number): number | undefined {
+  if (slots <= 1 || gpuCount <= 1) return undefined;
+  const share = Math.max(1, Math.floor(gpuCount / slots));
+  return share < gpuCount ? share : undefined;
+}

@@ -1,12 +1,12 @@
 // `jobSlotsPerNode`, this service's extension of a cluster's properties: how many jobs a node runs at once. Checked at
 // the cluster's PUT (naming the field), fixed once the cluster exists, described in the served OpenAPI document,
 // and a job on shared nodes gets ports of its own.
-import { jobSlotsPerNode } from '../../shared/domain/clusterRules';
+import { gpuShareOf, jobSlotsPerNode } from '../../shared/domain/clusterRules';
 import { ConflictError, ValidationError } from '../../shared/domain/errors';
 import { createCluster } from '../../shared/domain/services/clusterService';
 import { toWire } from '../../shared/domain/services/resourceView';
 import { servedOpenApiDocument } from '../../shared/domain/spec/servedOpenApi';
-import { sharedAddressPorts } from '../../orchestrations/jobs/launchJobTasksActivity';
+import { jobGpuShares, sharedAddressPorts } from '../../orchestrations/jobs/launchJobTasksActivity';
 import { memoryScope, memoryServiceDeps } from '../support/memoryServiceDeps';
 
 const ref = (name: string) => ({ kind: 'cluster' as const, ...memoryScope, name });
@@ -77,4 +77,26 @@ test("a job on nodes shared with other jobs gets a port block of its own instead
   expect(ports?.pyTorchMasterPort).toBeGreaterThanOrEqual(10_240);
   expect(ports?.pyTorchMasterPort).toBeLessThan(32_768);
   expect(ports).toEqual(sharedAddressPorts(['127.0.0.1'], '0a0b0c0d-0000-0000-0000-000000000000', 1));
+});
+
+test("a job on a node shared by jobs gets an equal part of the node's GPUs, at least one", () => {
+  expect(gpuShareOf(4, 2)).toBe(2);
+  expect(gpuShareOf(4, 4)).toBe(1);
+  expect(gpuShareOf(8, 3)).toBe(2);
+  expect(gpuShareOf(2, 4)).toBe(1); // two jobs to a GPU
+  // All of them: a node to itself, no GPU or one GPU (nothing to divide).
+  expect(gpuShareOf(4, 1)).toBeUndefined();
+  expect(gpuShareOf(0, 4)).toBeUndefined();
+  expect(gpuShareOf(1, 4)).toBeUndefined();
+});
+
+test("a launch counts a job's part of a shared node's GPUs only where the node's agent holds it to that part", () => {
+  const records = [
+    { gpuCount: 4, agentVersion: '1.4.0' },
+    { gpuCount: 4, agentVersion: '1.3.1' }, // registered before shares: every GPU, as before
+    { gpuCount: 0, agentVersion: '1.4.0' },
+    undefined,
+  ];
+  expect(jobGpuShares(records, 2)).toEqual([2, undefined, undefined, undefined]);
+  expect(jobGpuShares(records, 1)).toEqual([undefined, undefined, undefined, undefined]);
 });

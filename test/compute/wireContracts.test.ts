@@ -80,8 +80,19 @@ test("a version 5 run task says whether the node keeps its container's preparati
   expect(parseNodeTaskMessage({ ...run, version: 5, jobMounts })).toMatchObject({ version: 5, jobMounts });
 });
 
+test("a version 6 run task says how many of the node's GPUs its job may use", () => {
+  expect(parseNodeTaskMessage({ ...run, version: 6, gpus: 2 })).toMatchObject({ version: 6, gpus: 2 });
+  expect(runTaskVersion({ gpus: 1, container: { image: 'x', prepared: 'use' } })).toBe(6);
+  // Without it: every GPU of the node, as before (no version 6 needed).
+  expect(parseNodeTaskMessage({ ...run, version: 6 })).not.toHaveProperty('gpus');
+  expect(runTaskVersion({ container: { image: 'x', prepared: 'use' } })).toBe(5);
+});
+
 test.each([
-  [{ ...run, version: 6 }, 'message.version 6 is not supported (this reader understands 1, 2, 3, 4, 5).'],
+  [{ ...run, version: 7 }, 'message.version 7 is not supported (this reader understands 1, 2, 3, 4, 5, 6).'],
+  [{ ...run, version: 5, gpus: 2 }, 'message.gpus needs message version 6.'],
+  [{ ...run, version: 6, gpus: 0 }, 'message.gpus'],
+  [{ ...run, version: 6, gpus: 1.5 }, 'message.gpus'],
   [{ ...run, version: 3, jobMounts }, 'message.jobMounts needs message version 4.'],
   [
     { ...run, version: 4, container: { ...run.container, prepared: 'keep' } },

@@ -1,6 +1,7 @@
 // End to end: a cluster whose nodes run two jobs at once (`jobSlotsPerNode: 2`, an extension of Batch AI). Two jobs
 // run together on its one node, a third waits for a slot and says so, and it starts on the slot the first hands back
-// while the second still runs. Needs `npx tsc -p tsconfig.json` first.
+// while the second still runs. On a GPU size the two jobs sharing a node get two of its four GPUs each. Needs
+// `npx tsc -p tsconfig.json` first.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,13 +22,17 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A job that marks its start with a file, then runs until the test lets it end (another file). */
-function gatedJob(name: string): Record<string, unknown> {
+/**
+ * A job that marks its start with a file (holding the GPUs it was given and the count its variables say), then runs
+ * until the test lets it end (another file).
+ */
+function gatedJob(name: string, cluster = 'packed'): Record<string, unknown> {
   const file = (suffix: string): string => path.join(dir, `${name}.${suffix}`);
   return customJob(
     bed,
-    'packed',
-    `touch '${file('started')}'; while [ ! -e '${file('go')}' ]; do sleep 0.05; done`,
+    cluster,
+    `echo "$CUDA_VISIBLE_DEVICES $AZ_BATCHAI_NUM_GPUS" > '${file('started')}'; ` +
+      `while [ ! -e '${file('go')}' ]; do sleep 0.05; done`,
   );
 }
 
@@ -81,5 +86,30 @@ test('two jobs share the node; a third takes the slot the first hands back while
   await Promise.all([
     bed.waitForJob('second', 'succeeded', succeeded),
     bed.waitForJob('third', 'succeeded', succeeded),
+  ]);
+});
+
+test('jobs sharing a GPU node each get their part of its GPUs', async () => {
+  // Four GPUs (the size's count on a local node), two jobs at once: two GPUs each.
+  await bed.createCluster('gpus', 1, { vmSize: 'STANDARD_NC24', jobSlotsPerNode: 2 });
+  await bed.putJob('gpu-a', gatedJob('gpu-a', 'gpus'));
+  await bed.putJob('gpu-b', gatedJob('gpu-b', 'gpus'));
+  const started = (name: string): string | undefined => {
+    const text = fs.existsSync(path.join(dir, `${name}.started`))
+      ? fs.readFileSync(path.join(dir, `${name}.started`), 'utf8').trim()
+      : '';
+    return text === '' ? undefined : text;
+  };
+  const [a, b] = await waitFor('both GPU jobs started', async () =>
+    started('gpu-a') && started('gpu-b') ? [started('gpu-a')!, started('gpu-b')!] : undefined,
+  );
+  expect([a, b].sort()).toEqual(['0,1 2', '2,3 2']);
+  const [jobA, jobB] = await Promise.all([bed.getJob('gpu-a'), bed.getJob('gpu-b')]);
+  expect(nodesOf(jobA)).toEqual(nodesOf(jobB));
+  letEnd('gpu-a');
+  letEnd('gpu-b');
+  await Promise.all([
+    bed.waitForJob('gpu-a', 'succeeded', succeeded),
+    bed.waitForJob('gpu-b', 'succeeded', succeeded),
   ]);
 });

@@ -465,7 +465,9 @@ const jobSlotsPerNode: Json = {
   description:
     'How many jobs a node runs at once (default 1: a job has its nodes to itself, as in Batch AI). With more, the ' +
     "scheduler packs jobs onto the nodes' free slots; a gang job takes one slot on each of its nodes. Jobs sharing " +
-    'a node share its CPUs, memory and GPUs. Set when the cluster is created; it cannot change.',
+    'a node share its CPUs and memory; each gets an equal part of its GPUs, at least one (CUDA_VISIBLE_DEVICES; a ' +
+    'container sees only those devices), so more jobs than GPUs share them. Set when the cluster is created; it ' +
+    'cannot change.',
   'x-batchai-extension': true,
 };
 
