@@ -16,10 +16,9 @@ import { runInTraceContext } from '../../shared/telemetry/traceContextPropagatio
 import { getTelemetry, telemetryExported } from '../../shared/telemetry/telemetryFactory';
 import { getComputeServices } from '../../orchestrations/compute/computeServices';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
-import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
 import {
   requestJobScheduling,
-  scheduleSignalNow,
+  signalScheduler,
 } from '../../orchestrations/jobs/requestJobSchedulingActivity';
 import { acceptQueueMessage } from './queuePayload';
 import { durableClientOf } from '../../orchestrations/durableClientOf';
@@ -145,9 +144,7 @@ async function handleNodeEvent(
         ),
       );
     } else {
-      await durableClientOf(context)
-        .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
-        .catch(() => undefined); // none was ever started: no job waits
+      await signalScheduler(event.clusterKey, context, false).catch(() => undefined); // none was ever started: no job waits
     }
   }
   if (evicted) raised = raise();
