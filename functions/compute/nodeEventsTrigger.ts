@@ -16,9 +16,10 @@ import { runInTraceContext } from '../../shared/telemetry/traceContextPropagatio
 import { getTelemetry, telemetryExported } from '../../shared/telemetry/telemetryFactory';
 import { getComputeServices } from '../../orchestrations/compute/computeServices';
 import { applyNodeEvent } from '../../orchestrations/compute/nodeEventReducer';
+import { jobSchedulerInstanceId, scheduleEvent } from '../../orchestrations/jobs/jobLifecycleContract';
 import {
   requestJobScheduling,
-  signalScheduler,
+  scheduleSignalNow,
 } from '../../orchestrations/jobs/requestJobSchedulingActivity';
 import { acceptQueueMessage } from './queuePayload';
 import { durableClientOf } from '../../orchestrations/durableClientOf';
@@ -144,7 +145,9 @@ async function handleNodeEvent(
         ),
       );
     } else {
-      await signalScheduler(event.clusterKey, context, false).catch(() => undefined); // none was ever started: no job waits
+      await durableClientOf(context)
+        .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
+        .catch(() => undefined); // none was ever started: no job waits
     }
   }
   if (evicted) raised = raise();
