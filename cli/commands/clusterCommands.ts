@@ -50,7 +50,9 @@ export const clusterCommands: CommandSpec[] = [
         name: 'job-slots-per-node',
         type: 'integer',
         minimum: 1,
-        description: 'Jobs a node runs at once (an extension of Batch AI; default 1). Fixed at creation.',
+        description:
+          "Jobs a node runs at once (an extension of Batch AI; default 1), each with an equal part of the node's GPUs. " +
+          'Fixed at creation.',
       },
       {
         name: 'image',
