@@ -82,15 +82,18 @@ test("a job preparation's container is kept after it exits, for the node to comm
   expect(args).not.toContain('--rm');
 });
 
+/** A training script in a container: the options the container tests vary. */
+const pytorchTask = {
+  commandLine: 'python train.py',
+  cwd: '/work/tasks/t0',
+  env: {},
+  stdout: sink,
+  stderr: sink,
+  container: { image: 'pytorch/pytorch', name: 'batchai-t0', mounts: [] },
+};
+
 test("a fenced node's containers run in the jobs' slice, away from the Instance Metadata Service", () => {
-  const options = {
-    commandLine: 'python train.py',
-    cwd: '/work/tasks/t0',
-    env: {},
-    stdout: sink,
-    stderr: sink,
-    container: { image: 'pytorch/pytorch', name: 'batchai-t0', mounts: [] },
-  };
+  const options = pytorchTask;
   const fenced = dockerRunArguments({ ...options, fenced: true });
   expect(fenced[fenced.indexOf('--cgroup-parent') + 1]).toBe('batchai-jobs.slice');
   expect(dockerRunArguments(options)).not.toContain('--cgroup-parent');
@@ -133,14 +136,7 @@ test("a container's every process gets a stop signal, as a host task's process g
 });
 
 test("a container on a node shared by jobs sees only its job's GPUs; otherwise all of them", () => {
-  const options = {
-    commandLine: 'python train.py',
-    cwd: '/work/tasks/t0',
-    env: {},
-    stdout: sink,
-    stderr: sink,
-    container: { image: 'pytorch/pytorch', name: 'batchai-t0', mounts: [], useGpus: true },
-  };
+  const options = { ...pytorchTask, container: { ...pytorchTask.container, useGpus: true } };
   const shared = dockerRunArguments({ ...options, container: { ...options.container, gpuDevices: [2, 3] } });
   // One CSV field for docker: the quotes keep the comma inside it.
   expect(shared[shared.indexOf('--gpus') + 1]).toBe('"device=2,3"');
