@@ -165,9 +165,10 @@ function nodePreparation(plan: LaunchPlan, node: NodeLaunch): TaskPreparation {
 
 /** Ports of a job's tasks per address: a block this wide from the block's first (TensorFlow counts up in it). */
 const jobPortBlock = 64;
-/** Job port blocks start here and stay below Linux's ephemeral ports (32768 on). */
+/** Job port blocks start here and end below Linux's ephemeral ports (32768 on). */
 const jobPortsFrom = 10_240;
-const jobPortBlocks = Math.floor((32_768 - jobPortsFrom) / jobPortBlock);
+/** Where a block may start: any port from which a whole block fits. */
+const jobPortStarts = 32_768 - jobPortBlock - jobPortsFrom;
 
 /**
  * The job's part of each of its nodes' GPUs on nodes shared by jobs (`gpuShareOf`), undefined where it has them all.
@@ -188,8 +189,11 @@ export function jobGpuShares(
 /**
  * Ports for a job whose nodes share their address with other jobs (local nodes: all 127.0.0.1; nodes of a cluster
  * with several job slots per node), where Batch AI's fixed ports (PyTorch's master 29500, TensorFlow's from 2222)
- * would have concurrent jobs collide ("Address already in use"): a block chosen by the job's GUID and attempt (two
- * running jobs share one with a chance of 1 in 350). Nodes of their own (VMs, one slot) keep Batch AI's ports.
+ * would have concurrent jobs collide ("Address already in use"): a block starting at any port its job's GUID picks,
+ * so jobs meet only where the ports they use overlap (two PyTorch masters share a port with a chance of 1 in
+ * 22,464; jobs using n and m ports overlap with about n + m - 1 in 22,464). Each attempt's block starts a block
+ * further on, clear of the ports the attempt before used (a listener's port may be held a minute after it closed).
+ * Nodes of their own (VMs, one slot) keep Batch AI's ports.
  */
 export function sharedAddressPorts(
   addresses: string[],
@@ -199,7 +203,7 @@ export function sharedAddressPorts(
 ): { tensorFlowBasePort: number; pyTorchMasterPort: number } | undefined {
   if (slotsPerNode <= 1 && !addresses.some((address) => address.startsWith('127.'))) return undefined;
   const hash = Number.parseInt(jobUuid.replace(/-/g, '').slice(0, 8), 16) || 0;
-  const port = jobPortsFrom + ((hash + attempt) % jobPortBlocks) * jobPortBlock;
+  const port = jobPortsFrom + ((hash + attempt * jobPortBlock) % jobPortStarts);
   return { tensorFlowBasePort: port, pyTorchMasterPort: port };
 }
 

@@ -79,6 +79,30 @@ test("a job on nodes shared with other jobs gets a port block of its own instead
   expect(ports).toEqual(sharedAddressPorts(['127.0.0.1'], '0a0b0c0d-0000-0000-0000-000000000000', 1));
 });
 
+test("each job's ports start where its GUID says, anywhere a block fits, and each attempt's clear of the last", () => {
+  const local = ['127.0.0.1'];
+  const starts = Array.from(
+    { length: 2_000 },
+    (_, i) =>
+      sharedAddressPorts(local, `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`, 1)!
+        .pyTorchMasterPort,
+  );
+  for (const port of starts) {
+    expect(port).toBeGreaterThanOrEqual(10_240);
+    expect(port + 63).toBeLessThan(32_768);
+  }
+  // Not confined to blocks: 2,000 jobs start on 2,000 different ports.
+  expect(new Set(starts).size).toBe(2_000);
+  const guid = 'ffffff00-0000-4000-8000-000000000000';
+  for (let attempt = 1; attempt < 5; attempt++) {
+    const [before, after] = [attempt, attempt + 1].map(
+      (n) => sharedAddressPorts(local, guid, n)!.tensorFlowBasePort,
+    );
+    // 64 ports on (wrapping to the start of the range): no port of the one before.
+    expect(Math.abs(after - before)).toBeGreaterThanOrEqual(64);
+  }
+});
+
 test("a job on a node shared by jobs gets an equal part of the node's GPUs, at least one", () => {
   expect(gpuShareOf(4, 2)).toBe(2);
   expect(gpuShareOf(4, 4)).toBe(1);
