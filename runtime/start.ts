@@ -48,14 +48,19 @@ function portInUseMessage(port: number): string {
   );
 }
 
-/** Whether something listens on 127.0.0.1:port already (where the host will listen). */
-function portInUse(port: number): Promise<boolean> {
-  if (port === 0) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-  });
+/** Whether something listens on 127.0.0.1:port already (where the host will listen), still after `waitMs`. */
+async function portInUse(port: number, waitMs = 0): Promise<boolean> {
+  if (port === 0) return false;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const inUse = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+    });
+    if (!inUse || Date.now() >= deadline) return inUse;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** What `npm start` prints for a failed start: known failures in one line, anything else with its stack. */
@@ -138,8 +143,10 @@ async function main(): Promise<void> {
       );
       await stopProcess(leftoverHost, 15_000);
     }
-    // Before the emulators start: a port taken by another program fails at once, in one line.
-    if (await portInUse(config.port)) throw new StartFailure(portInUseMessage(config.port));
+    // Before the emulators start: a port taken by another program fails at once, in one line. The port of a host
+    // just stopped is given a moment: its socket may close a little after the process is seen gone.
+    if (await portInUse(config.port, leftoverHost ? 5_000 : 0))
+      throw new StartFailure(portInUseMessage(config.port));
     await stopLeftoverEmulators(config.dataDir, { graceMs: 10_000, log });
     checkInterrupted();
     stack = await startLocalStack({

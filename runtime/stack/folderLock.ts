@@ -28,6 +28,15 @@ function readProc(file: string): string | undefined {
 const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim();
 
 /** The identity of a running process, or undefined when there is no such process (or only its zombie). */
+/** Whether process `pid` has threads besides its first (Linux: `/proc/<pid>/task`). */
+function otherThreadsRun(pid: number): boolean {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).length > 1;
+  } catch {
+    return false;
+  }
+}
+
 export function processIdentity(pid: number): ProcessIdentity | undefined {
   if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
   if (fs.existsSync('/proc/self/stat')) {
@@ -35,7 +44,9 @@ export function processIdentity(pid: number): ProcessIdentity | undefined {
     if (stat === undefined) return undefined;
     // Fields after the command (which is in parentheses and may hold spaces): state is field 3, starttime field 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    // A zombie is gone, unless only its first thread is: a process exiting while another of its threads finishes
+    // (a disk write) shows Z too, and still holds its files and ports until that thread is done.
+    if ((fields[0] === 'Z' || fields[0] === 'X') && !otherThreadsRun(pid)) return undefined;
     const command = readProc(`/proc/${pid}/cmdline`)?.split('\0').join(' ').trim();
     return { pid, startTime: fields[19], bootId, command };
   }

@@ -10,15 +10,26 @@ import { killProcessesMentioning, processesMentioning } from '../stack/stackProc
 const repoRoot = path.resolve(__dirname, '..', '..');
 const startJs = path.join(repoRoot, 'dist', 'runtime', 'start.js');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free port for the host, below Linux's ephemeral range (32768 on): a port the kernel handed out (listen on 0)
+ * is an ephemeral one, which another process's outgoing connection can take between a start and the next, and
+ * the next start then rightly refuses the port it was given ("port ... is in use"). Ports below it are never
+ * given to outgoing connections.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
 }
 
 /**
@@ -55,14 +66,23 @@ interface Started {
   baseUrl: string;
 }
 
-/** Waits for the launcher's `{"started":true,...}` line in `output()`. */
-function startedLine(output: () => string, what: string): Promise<Started> {
-  return waitFor(what, () => {
-    const line = output()
-      .split('\n')
-      .find((l) => l.startsWith('{"started":true'));
-    return line ? (JSON.parse(line) as Started) : undefined;
-  });
+/**
+ * Waits for the launcher's `{"started":true,...}` line in `output()`; a timeout says what the launcher printed last
+ * (why it never started is there).
+ */
+async function startedLine(output: () => string, what: string): Promise<Started> {
+  try {
+    return await waitFor(what, () => {
+      const line = output()
+        .split('\n')
+        .find((l) => l.startsWith('{"started":true'));
+      return line ? (JSON.parse(line) as Started) : undefined;
+    });
+  } catch (error: unknown) {
+    throw new Error(
+      `${(error as Error).message}; the launcher's output ended with:\n${output().slice(-3_000)}`,
+    );
+  }
 }
 
 describe('npm start', () => {
