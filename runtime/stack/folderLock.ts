@@ -27,7 +27,6 @@ function readProc(file: string): string | undefined {
 
 const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim();
 
-/** The identity of a running process, or undefined when there is no such process (or only its zombie). */
 /** Whether process `pid` has threads besides its first (Linux: `/proc/<pid>/task`). */
 function otherThreadsRun(pid: number): boolean {
   try {
@@ -37,6 +36,7 @@ function otherThreadsRun(pid: number): boolean {
   }
 }
 
+/** The identity of a running process, or undefined when there is no such process (or only its zombie). */
 export function processIdentity(pid: number): ProcessIdentity | undefined {
   if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
   if (fs.existsSync('/proc/self/stat')) {
