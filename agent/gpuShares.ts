@@ -1,7 +1,7 @@
 // Which of a node's GPUs each job attempt on it may use, when the node runs several jobs at once
 // (`jobSlotsPerNode`): a run message's `gpus` asks for that many. The attempt's tasks on the node share the devices
 // its first task was given; a new attempt gets those held by the fewest attempts (then the lowest numbers), so
-// four one-GPU jobs on a four-GPU node get one device each, and six on it share them two and one.
+// four one-GPU jobs on a four-GPU node get one device each, and six on it leave two devices with two jobs each.
 // The agent alone decides (it knows what runs on its node); an agent started again stops the tasks of the one
 // before it (agent/taskJournal.ts), so nothing held survives the process.
 
@@ -16,7 +16,8 @@ export class GpuShares {
   constructor(private readonly total: number) {}
 
   /**
-   * Gives task `taskId` of `attempt` (`<job>/<attempt>`) `wanted` devices, or undefined: every GPU of the node
+   * Gives task `taskId` of job attempt `attempt` (any key naming it: the agent passes the attempt's label) `wanted`
+   * devices, or undefined: every GPU of the node
    * (none asked for, none on the node, or as many as the node has).
    */
   take(taskId: string, attempt: string, wanted: number | undefined): GpuDevices | undefined {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import type { Readable } from 'stream';
 import type { TaskContainer } from '../shared/contracts/nodeTask';
 import { containerSshMount } from './clusterSsh';
+import type { GpuDevices } from './gpuShares';
 import { inJobsSlice, jobsSlice } from './jobProcessFence';
 
 export interface TaskOutcome {
@@ -145,7 +146,7 @@ export interface TaskProcessOptions {
     /** The cluster's key and Open MPI's launcher, mounted read-only at `containerSshMount` (VM nodes). */
     sshDir?: string;
     /** With `useGpus`: only these of the node's GPUs (its share on a node shared by jobs); default all. */
-    gpuDevices?: readonly number[];
+    gpuDevices?: GpuDevices;
   };
   /** Run in the jobs' slice, which may not reach the Instance Metadata Service (VM nodes: jobProcessFence.ts). */
   fenced?: boolean;
