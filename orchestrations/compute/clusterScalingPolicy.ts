@@ -44,6 +44,11 @@ export interface ClusterSnapshot {
    * until its task's start is applied, and a scale-down must not take it for an idle one.
    */
   grantedNodeIds?: ReadonlySet<string>;
+  /**
+   * The most instances the pool may have after the pass: the location's core quota less what other clusters use
+   * (in nodes of this size). Growth stops there; nodes already in the pool are never taken for it.
+   */
+  maxPoolNodes?: number;
 }
 
 export interface NodeStateCounts {
@@ -65,6 +70,8 @@ export interface ClusterPlan {
   deleteRecords: string[];
   /** Pool size to resize to after the deletions, when it grows; undefined when nothing is added. */
   growTo?: number;
+  /** Nodes the pass would have added but the core quota has no room for (`maxPoolNodes`). */
+  heldBackByQuota?: number;
   counts: NodeStateCounts;
   currentNodeCount: number;
   allocationState: 'steady' | 'resizing';
@@ -252,6 +259,13 @@ export function planCluster(
     }
   }
   const remainingPool = livePool.length - plan.deleteNodes.length;
+  if (s.maxPoolNodes !== undefined && growth > 0) {
+    const room = Math.max(0, s.maxPoolNodes - remainingPool);
+    if (growth > room) {
+      plan.heldBackByQuota = growth - room;
+      growth = room;
+    }
+  }
   if (growth > 0) plan.growTo = remainingPool + growth;
 
   for (const st of state.values()) {

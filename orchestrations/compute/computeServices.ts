@@ -11,6 +11,8 @@ import { CosmosNodeStore } from '../../shared/adapters/compute/cosmosNodeStore';
 import { LocalComputePool } from '../../shared/adapters/compute/localComputePool';
 import { VmssComputePool } from '../../shared/adapters/compute/vmssComputePool';
 import { readAppConfig } from '../../shared/config/appConfig';
+import { readQuotas } from '../../shared/config/quotaConfig';
+import type { Quotas } from '../../shared/domain/services/serviceDeps';
 import {
   readComputeConfig,
   type ComputeTimings,
@@ -38,6 +40,8 @@ export interface ComputeServices {
   performanceCounters: PerformanceCounterSettings;
   /** SECRETS_ENCRYPTION_KEY: opens the cluster's sealed secrets and node data key. */
   secrets: SecretProtector;
+  /** The location's core quotas (BATCHAI_QUOTA_*): a pool grows only as far as they leave room. */
+  quotas: Quotas;
 }
 
 let services: ComputeServices | undefined;
@@ -93,6 +97,7 @@ export function getComputeServices(): ComputeServices {
     timings: compute.timings,
     performanceCounters: compute.performanceCounters,
     secrets: new AesGcmSecretProtector(app.secretsEncryptionKey),
+    quotas: readQuotas(process.env),
   };
   return services;
 }

@@ -23,7 +23,14 @@ import type { JsonObject } from '../../shared/domain/specValidator';
 import { ComputePoolError, type NodeAccess } from '../../shared/ports/computePool';
 import type { NodeRecord } from '../../shared/ports/nodeStore';
 import type { JobQueueEntry } from '../../shared/ports/resourceStore';
-import { planCluster, type ClusterPlan, type Deallocation, type ScaleSettings } from './clusterScalingPolicy';
+import {
+  planCluster,
+  type ClusterPlan,
+  type ClusterSnapshot,
+  type Deallocation,
+  type ScaleSettings,
+} from './clusterScalingPolicy';
+import { coreQuotaRoom, type CoreQuotaRoom } from '../../shared/domain/services/usageService';
 import { getComputeServices, type ComputeServices } from './computeServices';
 import { poolDefinitionOf, type NodeSealer } from './poolDefinition';
 import { fileServerEndpointsOf } from './fileServerEndpoints';
@@ -120,17 +127,36 @@ const setupFailedCode = 'NodeSetupTaskFailed';
 /** Nodes named in a node-setup error's details, at most (the count says how many failed). */
 const setupFailuresDetailed = 10;
 
+/** The code of the cluster's error while the location's core quota keeps the pool from growing. */
+export const coreQuotaCode = 'CoreQuotaReached';
+
+/** A pass's growth the core quota held back: the room it had and the nodes not added. */
+export type QuotaHold = CoreQuotaRoom & { heldBack: number };
+
+function quotaHoldMessage(hold: QuotaHold, vmSize: string): string {
+  const kind = hold.lowPriority ? 'low-priority' : 'dedicated';
+  const setting = hold.lowPriority ? 'BATCHAI_QUOTA_LOW_PRIORITY_CORES' : 'BATCHAI_QUOTA_DEDICATED_CORES';
+  return (
+    `The location's ${kind} core quota (${hold.limit}) leaves room for ${hold.nodeCount} node(s) of ${vmSize} ` +
+    `(${hold.cores} cores each) in this cluster: the subscription's other clusters there use ${hold.usedByOthers}. ` +
+    `${hold.heldBack} node(s) the cluster wants were not added; they are when cores free up or the quota ` +
+    `(${setting}) is raised.`
+  );
+}
+
 /**
  * The cluster's `errors` as Batch AI gave them: "errors encountered by various compute nodes during node setup",
  * one error for the nodes whose setup task failed (each node's exit code and reason in its details), after the
- * platform's refusal when there is one.
+ * platform's refusal when there is one, or the core quota's hold on its growth.
  */
 export function clusterErrorsOf(
   records: NodeRecord[],
   poolError: ComputePoolError | undefined,
+  quota?: { hold: QuotaHold; vmSize: string },
 ): { code: string; message: string; details?: { name: string; value: string }[] }[] {
   const errors: { code: string; message: string; details?: { name: string; value: string }[] }[] = [];
   if (poolError) errors.push({ code: poolError.code, message: poolError.message });
+  if (quota) errors.push({ code: coreQuotaCode, message: quotaHoldMessage(quota.hold, quota.vmSize) });
   const failed = records
     .filter((record) => record.setup && !record.setup.succeeded && record.state === 'unusable')
     .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
@@ -178,6 +204,7 @@ async function writeClusterStatus(
   records: NodeRecord[],
   error: ComputePoolError | undefined,
   now: Date,
+  quota?: QuotaHold,
 ): Promise<void> {
   // A plan applied without the platform's refusal sized the pool: the initial size has been asked for.
   const allocated = error === undefined;
@@ -193,12 +220,30 @@ async function writeClusterStatus(
     }
     status.currentNodeCount = plan.currentNodeCount;
     status.nodeStateCounts = { ...plan.counts };
-    const errors = clusterErrorsOf(records, error);
+    const errors = clusterErrorsOf(
+      records,
+      error,
+      quota && { hold: quota, vmSize: String(record.spec.vmSize) },
+    );
     if (errors.length > 0) status.errors = errors;
     else delete status.errors;
     const firstAllocation = allocated && record.cluster?.initialAllocationTime === undefined;
     if (firstAllocation) record.cluster = { ...record.cluster, initialAllocationTime: now.toISOString() };
-    if (JSON.stringify(status) === before && !firstAllocation) return;
+    // The scheduler tells the jobs waiting for those nodes (queueInfo); kept as it was when the platform refused.
+    const holdBefore = JSON.stringify(record.cluster?.quotaHold);
+    if (allocated) {
+      const cluster = { ...record.cluster };
+      if (quota) {
+        cluster.quotaHold = {
+          nodeCount: quota.nodeCount,
+          heldBack: quota.heldBack,
+          lowPriority: quota.lowPriority,
+        };
+      } else delete cluster.quotaHold;
+      record.cluster = cluster;
+    }
+    const holdChanged = JSON.stringify(record.cluster?.quotaHold) !== holdBefore;
+    if (JSON.stringify(status) === before && !firstAllocation && !holdChanged) return;
     try {
       await services.store.replace(record, stored.etag);
       return;
@@ -269,7 +314,7 @@ export async function reconcileCluster(
     ]);
     const work = demandOf(stored.record);
     const heartbeatsDueFrom = heartbeatGraceOf(input, now, timings);
-    const plan = planCluster({
+    const snapshot: ClusterSnapshot = {
       now: now.getTime(),
       scale: scaleSettingsOf(stored.record.spec),
       // The initial size applies once per cluster, not once per monitor instance, and still after refused passes.
@@ -282,9 +327,20 @@ export async function reconcileCluster(
       idleTimeoutMs: timings.autoscaleIdleMs,
       heartbeatsDueFrom: heartbeatsDueFrom === undefined ? undefined : Date.parse(heartbeatsDueFrom),
       grantedNodeIds: grantedNodesOf(activeJobs),
-    });
+    };
+    let plan = planCluster(snapshot);
+    // A pool grows only as far as the location's core quota has room: other clusters may have grown since this
+    // one's scale settings were checked against it (read when the pass would add nodes).
+    let quota: QuotaHold | undefined;
+    if (plan.growTo !== undefined) {
+      const room = await coreQuotaRoom(services, stored.record);
+      if (room && plan.growTo > room.nodeCount) {
+        plan = planCluster({ ...snapshot, maxPoolNodes: room.nodeCount });
+        quota = { ...room, heldBack: plan.heldBackByQuota ?? 0 };
+      }
+    }
     await applyPlan(services, clusterKey, plan, now, access);
-    await writeClusterStatus(services, ref, plan, records, undefined, now);
+    await writeClusterStatus(services, ref, plan, records, undefined, now, quota);
     const busy = plan.allocationState === 'resizing' || plan.markUnusable.length > 0;
     return {
       released: false,

@@ -95,17 +95,23 @@ function maxWallClockSeconds(entry: JobQueueEntry): number | undefined {
   return typeof text === 'string' ? parseDurationSeconds('constraints.maxWallClockTime', text) : undefined;
 }
 
-function clusterLimits(cluster: ResourceRecord | undefined): Required<SchedulingInput['limits']> {
+function clusterLimits(
+  cluster: ResourceRecord | undefined,
+): SchedulingInput['limits'] & Required<Omit<SchedulingInput['limits'], 'quotaNodeCount'>> {
   const scale = (cluster?.spec.scaleSettings as JsonObject | undefined) ?? {};
   const manual = scale.manual as JsonObject | undefined;
   const auto = scale.autoScale as JsonObject | undefined;
   const slotsPerNode = cluster ? jobSlotsPerNode(cluster.spec) : 1;
+  // The cluster monitor's word that the core quota holds its growth back (explains the first job's wait).
+  const quota = cluster?.cluster?.quotaHold;
+  const quotaNodeCount = quota ? { quotaNodeCount: quota.nodeCount } : {};
   if (auto) {
     return {
       maxNodeCount: Number(auto.maximumNodeCount ?? 0),
       minNodeCount: Number(auto.minimumNodeCount ?? 0),
       autoscale: true,
       slotsPerNode,
+      ...quotaNodeCount,
     };
   }
   return {
@@ -113,6 +119,7 @@ function clusterLimits(cluster: ResourceRecord | undefined): Required<Scheduling
     minNodeCount: 0,
     autoscale: false,
     slotsPerNode,
+    ...quotaNodeCount,
   };
 }
 

@@ -64,6 +64,11 @@ export interface ClusterRuntime {
   initialAllocationTime?: string;
   /** What one VM of the cluster's size has, as the VM size catalogue said at creation (core quotas, node GPUs). */
   vmSize?: VmSizeResources;
+  /**
+   * Written by the cluster monitor's last pass while the location's core quota keeps the pool from growing: the
+   * most nodes the quota leaves room for, and how many more the cluster wanted. Absent otherwise.
+   */
+  quotaHold?: { nodeCount: number; heldBack: number; lowPriority: boolean };
 }
 
 export interface ResourceRecord {

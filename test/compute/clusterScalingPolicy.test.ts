@@ -74,6 +74,32 @@ test('growing adds nodes counted as preparing and the allocation is resizing', (
   expect(plan.allocationState).toBe('resizing');
 });
 
+test('the core quota stops growth at the nodes it has room for, and never takes a node the pool has', () => {
+  const manual = { mode: 'manual' as const, targetNodeCount: 5, deallocation: 'requeue' as const };
+  const capped = planCluster(snapshot([node('a', 'idle')], { scale: manual, maxPoolNodes: 3 }));
+  expect(capped).toMatchObject({ growTo: 3, heldBackByQuota: 2, currentNodeCount: 3 });
+  expect(capped.counts.preparingNodeCount).toBe(2);
+  // No room at all (others grew past it): nothing added, nothing taken, the cluster steady.
+  const none = planCluster(
+    snapshot([node('a', 'idle'), node('b', 'running')], { scale: manual, maxPoolNodes: 1 }),
+  );
+  expect(none).toMatchObject({ heldBackByQuota: 3, deleteNodes: [], allocationState: 'steady' });
+  expect(none.growTo).toBeUndefined();
+  // Room enough: as without the quota.
+  const roomy = planCluster(snapshot([node('a', 'idle')], { scale: manual, maxPoolNodes: 9 }));
+  expect(roomy.growTo).toBe(5);
+  expect(roomy.heldBackByQuota).toBeUndefined();
+  // Autoscale's demand is held back the same way.
+  const auto = planCluster(
+    snapshot([], {
+      scale: { mode: 'auto', minimumNodeCount: 0, maximumNodeCount: 8, initialNodeCount: 0 },
+      queuedWorkNodes: 6,
+      maxPoolNodes: 4,
+    }),
+  );
+  expect(auto).toMatchObject({ growTo: 4, heldBackByQuota: 2 });
+});
+
 test('a steady cluster with every node registered is steady', () => {
   const plan = planCluster(snapshot([node('a', 'idle'), node('b', 'running')]));
   expect(plan).toMatchObject({

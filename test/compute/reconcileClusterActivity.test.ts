@@ -52,6 +52,8 @@ function harness(scaleSettings: object) {
   const nodes = new Map<string, NodeRecord>();
   let poolNodes: PoolNode[] = [];
   let jobs: JobQueueEntry[] = [];
+  /** The subscription's other clusters in the location (the core quota's usage). */
+  let others: ResourceRecord[] = [];
   const calls: string[] = [];
   const sent: { queue: string; message: Record<string, unknown> }[] = [];
   const faults = {
@@ -106,6 +108,9 @@ function harness(scaleSettings: object) {
         return { record, etag: String(etag) };
       },
       listActiveJobs: async () => jobs,
+      listClustersInLocation: async () => ({
+        items: [record, ...others].map((item) => ({ record: structuredClone(item), etag: '1' })),
+      }),
     },
     queues: {
       getQueueClient: (name: string) => ({
@@ -126,6 +131,7 @@ function harness(scaleSettings: object) {
     },
     performanceCounters: { ingestionEndpoint: 'https://x/', intervalMs: 60_000 },
     secrets: new AesGcmSecretProtector(randomBytes(32)),
+    quotas: { clustersPerLocation: 20, dedicatedCoresPerLocation: 10, lowPriorityCoresPerLocation: 4 },
   } as unknown as ComputeServices;
   return {
     services,
@@ -138,6 +144,15 @@ function harness(scaleSettings: object) {
     },
     setPool: (nodesOfPool: PoolNode[]) => (poolNodes = nodesOfPool),
     setJobs: (entries: JobQueueEntry[]) => (jobs = entries),
+    /** Other clusters of the location, each with `nodes` current nodes of STANDARD_D1_V2 (1 core). */
+    setOthers: (...nodes: number[]) =>
+      (others = nodes.map((count, i) => ({
+        ...structuredClone(record),
+        ref: { ...record.ref, name: `other${i}` },
+        spec: { vmSize: 'STANDARD_D1_V2' },
+        status: { currentNodeCount: count },
+        cluster: undefined,
+      }))),
     setRecord: (change: (r: ResourceRecord) => void) => {
       change(record);
       etag++;
@@ -288,4 +303,55 @@ test('a manual scale-down takes a node a job was just granted with the option: i
     await reconcileCluster(input(), h.services);
     expect(h.calls).toEqual(['deleteNodes(a)']);
   }
+});
+
+test("the core quota holds growth back: the pool grows to the room left by the location's other clusters, and says why", async () => {
+  // The dedicated core quota is 10 and the size has 1 core; other clusters use 8.
+  const h = harness({ manual: { targetNodeCount: 4, nodeDeallocationOption: 'requeue' } });
+  h.setOthers(5, 3);
+  const first = await reconcileCluster(input({ firstPass: true }), h.services);
+  expect(h.calls).toEqual(['resize(2)']);
+  expect(h.record.status).toMatchObject({ currentNodeCount: 2, allocationState: 'resizing' });
+  expect(h.record.status.errors).toEqual([
+    {
+      code: 'CoreQuotaReached',
+      message:
+        "The location's dedicated core quota (10) leaves room for 2 node(s) of STANDARD_D1_V2 (1 cores each) in " +
+        "this cluster: the subscription's other clusters there use 8. 2 node(s) the cluster wants were not added; " +
+        'they are when cores free up or the quota (BATCHAI_QUOTA_DEDICATED_CORES) is raised.',
+    },
+  ]);
+  // What the scheduler tells the first waiting job from.
+  expect(h.record.cluster?.quotaHold).toEqual({ nodeCount: 2, heldBack: 2, lowPriority: false });
+  // The two nodes are there; the others still use their cores: nothing more is added, the hold stays.
+  h.setPool([poolNode('a'), poolNode('b')]);
+  h.nodes.set('a', rec('a', 'idle'));
+  h.nodes.set('b', rec('b', 'idle'));
+  h.calls.length = 0;
+  const second = await reconcileCluster(input({ definitionHash: first.definitionHash }), h.services);
+  expect(h.calls).toEqual([]);
+  expect(h.record.cluster?.quotaHold).toEqual({ nodeCount: 2, heldBack: 2, lowPriority: false });
+  // Another cluster shrank: the rest is added, the error and the hold go.
+  h.setOthers(5);
+  await reconcileCluster(input({ definitionHash: second.definitionHash }), h.services);
+  expect(h.calls).toEqual(['resize(4)']);
+  expect(h.record.status.errors).toBeUndefined();
+  expect(h.record.cluster?.quotaHold).toBeUndefined();
+});
+
+test("the low-priority core quota holds a low-priority cluster's growth; a size of unknown cores is not held", async () => {
+  const h = harness({ autoScale: { minimumNodeCount: 0, maximumNodeCount: 8, initialNodeCount: 6 } });
+  h.setRecord((r) => {
+    r.spec = { ...r.spec, vmPriority: 'lowpriority' };
+  });
+  h.setOthers(1); // dedicated: not counted against the low-priority quota (4)
+  await reconcileCluster(input({ firstPass: true }), h.services);
+  expect(h.calls).toEqual(['resize(4)']);
+  expect(h.record.cluster?.quotaHold).toEqual({ nodeCount: 4, heldBack: 2, lowPriority: true });
+  const unknown = harness({ manual: { targetNodeCount: 40, nodeDeallocationOption: 'requeue' } });
+  unknown.setRecord((r) => {
+    r.spec = { ...r.spec, vmSize: 'STANDARD_UNKNOWN' };
+  });
+  await reconcileCluster(input({ firstPass: true }), unknown.services);
+  expect(unknown.calls).toEqual(['resize(40)']);
 });

@@ -9,6 +9,8 @@ export type WaitReasonCode =
   | 'WaitingForProvisioning'
   /** First in line; autoscale must add nodes before it fits. */
   | 'WaitingForScaleUp'
+  /** First in line; the cluster must add nodes before it fits, and the location's core quota has no room for them. */
+  | 'WaitingForQuota'
   /** Not first in line and fewer nodes are free than it needs. */
   | 'InsufficientFreeNodes'
   /** Enough nodes are free, but starting it could delay the job that holds the reservation. */

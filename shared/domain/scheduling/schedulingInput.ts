@@ -45,6 +45,11 @@ export interface ClusterLimits {
   autoscale: boolean;
   /** Slots of a node the cluster may still add (its `jobSlotsPerNode`; default 1). */
   slotsPerNode?: number;
+  /**
+   * The most nodes the location's core quota leaves room for, when the cluster monitor's last pass found it short
+   * of what the cluster wanted (absent otherwise). Only explains waits: the quota may free up at any time.
+   */
+  quotaNodeCount?: number;
 }
 
 export interface SchedulingInput {
@@ -166,6 +171,9 @@ export function readSchedulingInput(input: SchedulingInput): SchedulingInput {
     autoscale: input.limits.autoscale === true,
     slotsPerNode: requireCount('limits.slotsPerNode', input.limits.slotsPerNode ?? 1, 1),
   };
+  if (input.limits.quotaNodeCount !== undefined) {
+    limits.quotaNodeCount = requireCount('limits.quotaNodeCount', input.limits.quotaNodeCount, 0);
+  }
   if (limits.autoscale && (limits.minNodeCount ?? 0) > limits.maxNodeCount) {
     throw new ValidationError(
       'limits.minNodeCount',

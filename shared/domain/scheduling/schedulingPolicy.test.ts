@@ -332,6 +332,38 @@ describe('wait reasons', () => {
     expect(reasonOf(decision, 's').code).toBe('BlockedByReservation');
   });
 
+  test("the core quota holds the cluster's growth back: the first job says so, in either scale mode", () => {
+    for (const autoscale of [true, false]) {
+      const decision = scheduleCluster(
+        input({
+          nodes: idleNodes(2),
+          queue: [job('gang', 4)],
+          limits: { maxNodeCount: 4, autoscale, quotaNodeCount: 2 },
+        }),
+      );
+      expect(reasonOf(decision, 'gang')).toMatchObject({ code: 'WaitingForQuota', nodesFree: 2 });
+      expect(reasonOf(decision, 'gang').message).toContain(
+        "the cluster must add 2 nodes but the location's core quota leaves room for 2 nodes of its size",
+      );
+    }
+    // Waiting for running jobs only (no node to add): the quota is not the reason.
+    const busy = scheduleCluster(
+      input({
+        nodes: idleNodes(2),
+        queue: [job('pair', 2)],
+        running: [{ jobId: 'r', nodeIds: ['n0'], startTime: minutesAgo(1), maxWallClockSeconds: 60 }],
+        limits: { maxNodeCount: 2, autoscale: true, quotaNodeCount: 2 },
+      }),
+    );
+    expect(reasonOf(busy, 'pair').code).toBe('WaitingForRunningJobs');
+  });
+
+  test('a quota node count that is not a count is refused, naming the field', () => {
+    expect(() =>
+      scheduleCluster(input({ limits: { maxNodeCount: 4, autoscale: false, quotaNodeCount: -1 } })),
+    ).toThrow("'limits.quotaNodeCount'");
+  });
+
   test('new nodes are expected in minutes: a backfill may not outlast them, and a gang that also waits for a running job names it', () => {
     // Manual cluster of 4: A (7 h) runs on n0, n1 and n2 are idle, n3 is provisioning; the gang needs 3 nodes.
     const provisioning = input({

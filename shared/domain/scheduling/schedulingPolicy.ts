@@ -167,6 +167,17 @@ function waitReason(
   if (kind === 'reservation' && shadow) {
     const reservedVirtual = shadow.nodes.filter((node) => node.virtual).length;
     const reservedProvisioning = shadow.nodes.filter((node) => node.provisioning && !node.virtual).length;
+    const { quotaNodeCount } = input.limits;
+    if (shadow.waitsForProvisioning && reservedVirtual > 0 && quotaNodeCount !== undefined) {
+      return {
+        ...base,
+        code: 'WaitingForQuota',
+        message:
+          `${place}: first in line, ${needs}, ${counts.nodesFree} free; the cluster must add ` +
+          `${plural(reservedVirtual, 'node')} but the location's core quota leaves room for ` +
+          `${plural(quotaNodeCount, 'node')} of its size (see the cluster's errors and the location's usages).`,
+      };
+    }
     if (shadow.waitsForProvisioning && reservedVirtual > 0 && autoscale) {
       return {
         ...base,

@@ -25,10 +25,6 @@ export interface LocationUsage {
 }
 
 /**
- * Clusters of a subscription in a location and the cores their current nodes use: what Usages reports and what a
- * cluster's scale settings are checked against (`except`: the cluster being checked, counted by its request).
- */
-/**
  * vCPUs of one node of a cluster: as the VM size catalogue said at its creation; for a cluster recorded before
  * sizes were checked, the built-in table's figure, else none.
  */
@@ -36,8 +32,12 @@ export function vCpusOf(record: ResourceRecord): number {
   return record.cluster?.vmSize?.vCpus ?? builtInVmSize(String(record.spec.vmSize))?.vCpus ?? 0;
 }
 
+/**
+ * Clusters of a subscription in a location and the cores their current nodes use: what Usages reports and what a
+ * cluster's scale settings are checked against (`except`: the cluster being checked, counted by its request).
+ */
 export async function locationUsage(
-  deps: ServiceDeps,
+  deps: Pick<ServiceDeps, 'store'>,
   subscriptionId: string,
   location: string,
   except?: ResourceRef,
@@ -64,6 +64,43 @@ export async function locationUsage(
     continuationToken = page.continuationToken;
   } while (continuationToken);
   return usage;
+}
+
+/** How many nodes of a cluster the location's core quota lets it have now, and why. */
+export interface CoreQuotaRoom {
+  /** Nodes of the cluster's size that fit in the quota less what the subscription's other clusters there use. */
+  nodeCount: number;
+  /** vCPUs of one node. */
+  cores: number;
+  lowPriority: boolean;
+  /** The location's dedicated or low-priority core quota. */
+  limit: number;
+  usedByOthers: number;
+}
+
+/**
+ * The room the location's core quota leaves a cluster now (the quota less its subscription's other clusters' current
+ * nodes, as Usages counts them), in nodes of its size; undefined for a cluster whose size's vCPUs are unknown.
+ * Scale settings are checked against it when they are set; the cluster monitor grows a pool only as far as it goes,
+ * since other clusters may have grown since.
+ */
+export async function coreQuotaRoom(
+  deps: Pick<ServiceDeps, 'store' | 'quotas'>,
+  record: ResourceRecord,
+): Promise<CoreQuotaRoom | undefined> {
+  const cores = vCpusOf(record);
+  if (!cores) return undefined;
+  const lowPriority = record.spec.vmPriority === 'lowpriority';
+  const others = await locationUsage(deps, record.ref.subscriptionId, record.location, record.ref);
+  const limit = lowPriority ? deps.quotas.lowPriorityCoresPerLocation : deps.quotas.dedicatedCoresPerLocation;
+  const usedByOthers = lowPriority ? others.lowPriorityCores : others.dedicatedCores;
+  return {
+    nodeCount: Math.floor(Math.max(0, limit - usedByOthers) / cores),
+    cores,
+    lowPriority,
+    limit,
+    usedByOthers,
+  };
 }
 
 export async function listUsages(
