@@ -5,6 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { agentHarness, delay, runTask, type AgentHarness } from '../test/compute/support/nodeAgentHarness';
 import { TaskLauncher } from './taskLauncher';
+import { messagesByTask } from './nodeAgent';
+import { nodeTaskSchema } from '../shared/contracts/nodeTask';
+import { encodeQueueMessage } from '../shared/contracts/wireEncoding';
 
 let h: AgentHarness;
 afterEach(() => h?.cleanup());
@@ -52,6 +55,79 @@ describe('a message that comes while an exit is being settled (job mounts releas
       ['exited', 4],
     ]);
     expect((h.inner.killedBeforeRun as Map<string, unknown>).size).toBe(0);
+  });
+});
+
+describe("a receive's messages", () => {
+  test('of different tasks start together; a kill in the same receive comes after its run', async () => {
+    h = agentHarness();
+    // Each start waits in its job mounts until both starts are there: taken one after the other, neither starts.
+    let arrive!: () => void;
+    const bothStarting = new Promise<void>((resolve) => {
+      let count = 0;
+      arrive = () => {
+        if (++count === 2) resolve();
+      };
+    });
+    h.inner.jobMounts = {
+      acquire: async () => {
+        arrive();
+        await Promise.race([
+          bothStarting,
+          delay(10_000).then(() => Promise.reject(new Error('the other task did not start meanwhile'))),
+        ]);
+        return async () => undefined;
+      },
+    };
+    const text = (body: Record<string, unknown>): string =>
+      encodeQueueMessage({ schema: nodeTaskSchema, version: 4, ...body });
+    const batch = [
+      runTask('a', 'exit 3', { jobMounts }),
+      runTask('b', 'exec sleep 600', { jobMounts }),
+      { kind: 'killTask', taskId: 'b', signal: 'SIGTERM', reason: 'terminate' },
+    ].map((body, i) => ({ messageId: `m${i}`, popReceipt: 'p', messageText: text(body), dequeueCount: 1 }));
+    const deleted: string[] = [];
+    let received = false;
+    h.inner.taskQueue = {
+      receiveMessages: async () => {
+        const items = received ? [] : batch;
+        received = true;
+        return { receivedMessageItems: items };
+      },
+      deleteMessage: async (id: string) => {
+        deleted.push(id);
+      },
+    };
+    h.inner.pollLoop = (h.inner.pollTasks as () => Promise<void>).call(h.agent);
+    await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'a');
+    const killed = await h.waitFor((e) => e.kind === 'taskExited' && e.taskId === 'b');
+    expect(h.sent.find((e) => e.kind === 'taskExited' && e.taskId === 'a')).toMatchObject({
+      reason: 'exited',
+      exitCode: 3,
+    });
+    expect([killed.reason, killed.signal]).toEqual(['killed', 'SIGTERM']);
+    expect(deleted.sort()).toEqual(['m0', 'm1', 'm2']);
+    expect((h.inner.killedBeforeRun as Map<string, unknown>).size).toBe(0);
+  });
+
+  test('are grouped by the task they name, in the order received; one naming none is a group of its own', () => {
+    const item = (messageId: string, body: object | string) => ({
+      messageId,
+      messageText: typeof body === 'string' ? body : encodeQueueMessage(body),
+    });
+    const groups = messagesByTask([
+      item('1', { taskId: 'x' }),
+      item('2', 'not a message'),
+      item('3', { taskId: 'y' }),
+      item('4', { taskId: 'x' }),
+      item('5', Buffer.from('null').toString('base64')),
+    ]);
+    expect(groups.map((group) => group.map((entry) => entry.messageId))).toEqual([
+      ['1', '4'],
+      ['2'],
+      ['3'],
+      ['5'],
+    ]);
   });
 });
 

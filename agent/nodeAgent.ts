@@ -99,9 +99,10 @@ import { TaskRunTelemetry } from './agentTelemetry';
  * Sent at registration: what task messages this agent reads (1.1.0: version 5, `preparedContainersSince`; 1.1.1:
  * the same, and heartbeats carry the setup outcome; 1.2.0: they also repeat the newest tasks' exits; 1.3.0: the same
  * messages, and a VM's tasks stop when its contact lease runs out; 1.3.1: a hung or dead agent's containers stop too;
- * 1.4.0: version 6, a job's share of the GPUs of a node shared by jobs, `gpuSharesSince`).
+ * 1.4.0: version 6, a job's share of the GPUs of a node shared by jobs, `gpuSharesSince`; 1.4.1: the same, and the
+ * messages of one receive for different tasks are handled at once).
  */
-export const agentVersion = '1.4.0';
+export const agentVersion = '1.4.1';
 
 /** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
 function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {
@@ -181,6 +182,11 @@ export class NodeAgent {
    * 30 s on a VM): no longer running, not yet finished. A run message then starts nothing, a kill changes nothing.
    */
   private readonly finishing = new Set<string>();
+  /**
+   * Run messages of tasks being started (a receive's messages for different tasks are handled at once): not yet
+   * running, and their job temp directories are not another job's to wipe.
+   */
+  private readonly starting = new Map<string, RunTaskMessage>();
   /** $AZ_BATCHAI_JOB_TEMP of the last task started (VMs wipe the other jobs' as another job starts). */
   private lastJobTemp: string | undefined;
   private readonly logContainers = new Set<string>();
@@ -878,10 +884,16 @@ export class NodeAgent {
           visibilityTimeout: 60,
         });
         received = response.receivedMessageItems.length;
-        for (const item of response.receivedMessageItems) {
-          if (this.stopped) break;
-          await this.takeMessage(item);
-        }
+        // The messages of different tasks are handled at once (a node with several job slots starts the tasks of one
+        // receive together, so their exits come together too); those of one task (its run and kill) in order.
+        await Promise.all(
+          messagesByTask(response.receivedMessageItems).map(async (messages) => {
+            for (const item of messages) {
+              if (this.stopped) break;
+              await this.takeMessage(item);
+            }
+          }),
+        );
       } catch (error: unknown) {
         this.log('warn', `task queue poll failed: ${(error as Error).message}`);
       }
@@ -1017,7 +1029,12 @@ export class NodeAgent {
       return;
     }
     // Its exit is being settled: that exit is reported (and answers this message again, once it is finished).
-    if (this.running.has(message.taskId) || this.finishing.has(message.taskId)) return;
+    if (
+      this.running.has(message.taskId) ||
+      this.finishing.has(message.taskId) ||
+      this.starting.has(message.taskId)
+    )
+      return;
     const finished = this.finished.get(message.taskId);
     if (finished) {
       // Its exit again (the node was handed back, if at all, with the first report).
@@ -1053,7 +1070,12 @@ export class NodeAgent {
       );
       return;
     }
-    await this.startTask(message);
+    this.starting.set(message.taskId, message);
+    try {
+      await this.startTask(message);
+    } finally {
+      this.starting.delete(message.taskId);
+    }
   }
 
   private kill(task: RunningTask, message: JournaledKill): void {
@@ -1111,8 +1133,10 @@ export class NodeAgent {
     if (this.lastJobTemp === jobTemp) return; // the same job as the last task: nothing new to wipe
     this.lastJobTemp = jobTemp;
     const keep = new Set([path.basename(jobTemp)]);
-    for (const task of this.running.values()) {
-      const other = task.message.environment?.AZ_BATCHAI_JOB_TEMP;
+    for (const other of [
+      ...[...this.running.values()].map((task) => task.message),
+      ...this.starting.values(),
+    ].map((run) => run.environment?.AZ_BATCHAI_JOB_TEMP)) {
       if (other && path.dirname(other) === path.resolve(root)) keep.add(path.basename(other));
     }
     const wipe = wipeJobTemps(root, keep, (text) => this.log('warn', text));
@@ -1459,6 +1483,27 @@ export class NodeAgent {
 }
 
 /** What a task's exit event carries besides its outcome. */
+/**
+ * A receive's messages grouped by the task they name, each group in the order received (a message that names none,
+ * malformed, is a group of its own).
+ */
+export function messagesByTask<T extends { messageId: string; messageText: string }>(items: T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    let key = `message ${item.messageId}`;
+    try {
+      const taskId = (decodeQueueMessage(item.messageText) as { taskId?: unknown } | null)?.taskId;
+      if (typeof taskId === 'string') key = `task ${taskId}`;
+    } catch {
+      // handled (set aside) as the message is taken
+    }
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return [...groups.values()];
+}
+
 function reportOf(message: RunTaskMessage): TaskReport {
   return {
     taskId: message.taskId,
