@@ -63,7 +63,8 @@ function machine(options: {
     'apt-get',
     `[[ "$*" == *"install -y nodejs"* ]] && [ -f ${dir}/nodesource-ran ] && cp ${dir}/node22 ${dir}/bin/node; exit 0`,
   );
-  const helpers = options.helpers === false ? [] : ['mount.cifs', 'mount.nfs', 'blobfuse2', 'docker'];
+  const helpers =
+    options.helpers === false ? [] : ['mount.cifs', 'mount.nfs', 'blobfuse2', 'python3', 'docker'];
   for (const command of [...helpers, 'dpkg', 'systemctl', 'sleep']) stub(command);
   fs.mkdirSync(path.join(dir, 'pkg', 'dist', 'agent'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'pkg', 'dist', 'agent', 'main.js'), '');
@@ -137,7 +138,7 @@ test('a VM whose identity never gets a token stops with the reason and starts no
   expect(calls.some((c) => c.startsWith('systemctl'))).toBe(false);
 });
 
-test("an image without the mount helpers or Docker gets them (blobfuse2 from Microsoft's repository)", () => {
+test("an image without the mount helpers, Python or Docker gets them (blobfuse2 from Microsoft's repository)", () => {
   machine({ node: 22, tokenFailures: 0, helpers: false });
   const { status, calls } = run();
   expect(status).toBe(0);
@@ -148,6 +149,8 @@ test("an image without the mount helpers or Docker gets them (blobfuse2 from Mic
   expect(calls.filter((c) => c.startsWith('apt-get'))).toEqual([
     'apt-get -o DPkg::Lock::Timeout=600 update',
     'apt-get -o DPkg::Lock::Timeout=600 install -y cifs-utils nfs-common fuse3 blobfuse2',
+    'apt-get -o DPkg::Lock::Timeout=600 update',
+    'apt-get -o DPkg::Lock::Timeout=600 install -y python3',
     'apt-get -o DPkg::Lock::Timeout=600 update',
     'apt-get -o DPkg::Lock::Timeout=600 install -y docker.io',
   ]);

@@ -75,6 +75,12 @@ export function cloudInitCustomData(config: AgentConfig, install: AgentInstallat
     '    apt_get update && apt_get install -y cifs-utils nfs-common fuse3 blobfuse2',
     '  ) || echo "The mount helpers could not all be installed: mounts that need them will fail on this node" >&2',
     'fi',
+    // The task launcher (agent/taskLauncher.ts) is Python 3: without it the agent starts tasks itself, and they are
+    // under no contact lease should the agent hang. Ubuntu images have it; a custom image may not.
+    'if ! command -v python3 >/dev/null; then',
+    '  (apt_get update && apt_get install -y python3) ||',
+    '    echo "Python 3 could not be installed: tasks start without the task launcher (no lease if the agent hangs)" >&2',
+    'fi',
     // Jobs with containerSettings need Docker: the node image has it (with the NVIDIA runtime), plain Ubuntu not.
     'if ! command -v docker >/dev/null; then',
     '  (apt_get update && apt_get install -y docker.io) ||',
