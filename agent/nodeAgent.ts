@@ -1133,10 +1133,9 @@ export class NodeAgent {
     if (this.lastJobTemp === jobTemp) return; // the same job as the last task: nothing new to wipe
     this.lastJobTemp = jobTemp;
     const keep = new Set([path.basename(jobTemp)]);
-    for (const other of [
-      ...[...this.running.values()].map((task) => task.message),
-      ...this.starting.values(),
-    ].map((run) => run.environment?.AZ_BATCHAI_JOB_TEMP)) {
+    const others = [...[...this.running.values()].map((task) => task.message), ...this.starting.values()];
+    for (const run of others) {
+      const other = run.environment?.AZ_BATCHAI_JOB_TEMP;
       if (other && path.dirname(other) === path.resolve(root)) keep.add(path.basename(other));
     }
     const wipe = wipeJobTemps(root, keep, (text) => this.log('warn', text));
@@ -1482,7 +1481,6 @@ export class NodeAgent {
   }
 }
 
-/** What a task's exit event carries besides its outcome. */
 /**
  * A receive's messages grouped by the task they name, each group in the order received (a message that names none,
  * malformed, is a group of its own).
@@ -1504,6 +1502,7 @@ export function messagesByTask<T extends { messageId: string; messageText: strin
   return [...groups.values()];
 }
 
+/** What a task's exit event carries besides its outcome. */
 function reportOf(message: RunTaskMessage): TaskReport {
   return {
     taskId: message.taskId,

@@ -139,7 +139,7 @@ function quotaHoldMessage(hold: QuotaHold, vmSize: string): string {
   return (
     `The location's ${kind} core quota (${hold.limit}) leaves room for ${hold.nodeCount} node(s) of ${vmSize} ` +
     `(${hold.cores} cores each) in this cluster: the subscription's other clusters there use ${hold.usedByOthers}. ` +
-    `${hold.heldBack} node(s) the cluster wants were not added; they are when cores free up or the quota ` +
+    `${hold.heldBack} node(s) the cluster wants were not added; they will be once cores free up or the quota ` +
     `(${setting}) is raised.`
   );
 }

@@ -318,7 +318,7 @@ test("the core quota holds growth back: the pool grows to the room left by the l
       message:
         "The location's dedicated core quota (10) leaves room for 2 node(s) of STANDARD_D1_V2 (1 cores each) in " +
         "this cluster: the subscription's other clusters there use 8. 2 node(s) the cluster wants were not added; " +
-        'they are when cores free up or the quota (BATCHAI_QUOTA_DEDICATED_CORES) is raised.',
+        'they will be once cores free up or the quota (BATCHAI_QUOTA_DEDICATED_CORES) is raised.',
     },
   ]);
   // What the scheduler tells the first waiting job from.
