@@ -15,6 +15,7 @@ import {
 import { raiseToLifecycle } from './raiseToLifecycle';
 import { requestJobScheduling } from './requestJobSchedulingActivity';
 import { durableClientOf } from '../durableClientOf';
+import { runInTraceContext } from '../../shared/telemetry/traceContextPropagation';
 
 type LifecycleCommand = Pick<JobCommand, 'kind' | 'job' | 'jobUuid' | 'clusterKey'>;
 
@@ -24,11 +25,13 @@ const endedStatuses = new Set(['Completed', 'Failed', 'Terminated', 'Canceled'])
 /**
  * Starts a job's lifecycle again when the one it had has ended (completed, failed, terminated, or gone with its task
  * hub) while the job's record says it is not finished: the new one takes the job up from its record (`adopt`). True
- * when it started one; false when a lifecycle is running (or was started meanwhile by someone else).
+ * when it started one; false when a lifecycle is running (or was started meanwhile by someone else). `trace`: the
+ * job's (its submission's, on its record): the new lifecycle's work stays in the job's trace, not its starter's.
  */
 export async function restartJobLifecycle(
   client: DurableClient,
   input: Omit<JobLifecycleInput, 'watching' | 'adopt'>,
+  trace?: { traceParent: string; traceState?: string },
 ): Promise<boolean> {
   const instanceId = jobLifecycleInstanceId(input.jobUuid);
   const running = async (): Promise<boolean> => {
@@ -43,7 +46,7 @@ export async function restartJobLifecycle(
     adopt: true,
   };
   try {
-    await client.startNew(jobLifecycleName, { instanceId, input: adopted });
+    await runInTraceContext(trace, () => client.startNew(jobLifecycleName, { instanceId, input: adopted }));
     return true;
   } catch (error: unknown) {
     if (await running()) return false; // started by another caller in the meantime (409)

@@ -57,7 +57,7 @@ export async function reconcileJobs(
       const fresh = await store.get(entry.ref);
       const runtime = fresh?.record.job;
       if (!runtime || runtime.uuid !== entry.job.uuid || isTerminal(runtime.executionState)) return;
-      if (await restartJobLifecycle(client, input)) result.restarted.push(entry.armId);
+      if (await restartJobLifecycle(client, input, runtime.trace)) result.restarted.push(entry.armId);
     } catch (error: unknown) {
       result.failed.push({ job: entry.armId, message: (error as Error).message });
     }

@@ -455,10 +455,12 @@ export async function scheduleJobs(
       // a missing one (purged, or the task hub lost: 404) is started again to take the job up. One that ended but
       // is still recorded takes the event silently (410): the job reconciler finds the job running without it.
       context.warn(`Could not tell ${instanceId} about its nodes: ${(error as Error).message}`);
-      const restarted = await restartJobLifecycle(client, launch.lifecycle).catch((failure: unknown) => {
-        context.warn(`Could not start ${instanceId} again: ${(failure as Error).message}`);
-        return false;
-      });
+      const restarted = await restartJobLifecycle(client, launch.lifecycle, runtime.trace).catch(
+        (failure: unknown) => {
+          context.warn(`Could not start ${instanceId} again: ${(failure as Error).message}`);
+          return false;
+        },
+      );
       if (restarted) context.warn(`${instanceId} had ended: started again to take up ${entry.armId}.`);
     }
   });
