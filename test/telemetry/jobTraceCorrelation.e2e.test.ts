@@ -131,24 +131,32 @@ test('an activity failing on every retry is an exception in the job trace, once 
     { traceparent: `00-${traceId}-11f067aa0ba902b8-01` },
   );
   expect(submitted.status).toBeLessThan(300);
-  await waitFor(
+  const ended = await waitFor(
     'job doomed to fail',
     async () => {
       const job = await api.send('GET', `${experiment}/jobs/doomed`);
-      const state = (job.body.properties as { executionState?: string } | undefined)?.executionState;
-      return state === 'failed' || state === 'succeeded' ? state : undefined;
+      const properties = job.body.properties as { executionState?: string } | undefined;
+      const state = properties?.executionState;
+      return state === 'failed' || state === 'succeeded' ? properties : undefined;
     },
     120_000,
   );
-  const failures = (all: TelemetryEnvelope[]): TelemetryEnvelope[] =>
-    inTrace(all, traceId).filter(
+  const checkFailures = (all: TelemetryEnvelope[]): TelemetryEnvelope[] =>
+    all.filter(
       (e) => e.data.baseType === 'ExceptionData' && propertiesOf(e).functionName === 'CheckJobNodes',
     );
+  const failures = (all: TelemetryEnvelope[]): TelemetryEnvelope[] => inTrace(checkFailures(all), traceId);
   const envelopes = await fake
     .waitFor((all) => failures(all).length > 0, 60_000)
     .catch(() => fake.envelopes());
   const exceptions = failures(envelopes);
-  expect(exceptions.length).toBeGreaterThan(0);
+  // Said when it fails: how the job ended, and in which traces CheckJobNodes' exceptions went.
+  const seen = {
+    executionState: ended?.executionState,
+    errors: JSON.stringify((ended as { executionInfo?: { errors?: unknown } }).executionInfo?.errors),
+    exceptionTraces: [...new Set(checkFailures(envelopes).map((e) => e.tags['ai.operation.id']))],
+  };
+  expect({ ...seen, inTrace: exceptions.length > 0 }).toEqual({ ...seen, inTrace: true });
   const details = exceptions[0].data.baseData.exceptions as { message: string }[];
   expect(details[0].message).toContain('JOB_TEST_FAIL_ACTIVITY');
   // One item per failed invocation.
