@@ -346,6 +346,15 @@ describe('wait reasons', () => {
         "the cluster must add 2 nodes but the location's core quota leaves room for 2 nodes of its size",
       );
     }
+    // The nodes it waits for are within the room the quota leaves: they are coming, the quota is not the reason.
+    const coming = scheduleCluster(
+      input({
+        nodes: idleNodes(2),
+        queue: [job('trio', 3)],
+        limits: { maxNodeCount: 4, autoscale: true, quotaNodeCount: 3 },
+      }),
+    );
+    expect(reasonOf(coming, 'trio').code).toBe('WaitingForScaleUp');
     // Waiting for running jobs only (no node to add): the quota is not the reason.
     const busy = scheduleCluster(
       input({

@@ -167,8 +167,12 @@ function waitReason(
   if (kind === 'reservation' && shadow) {
     const reservedVirtual = shadow.nodes.filter((node) => node.virtual).length;
     const reservedProvisioning = shadow.nodes.filter((node) => node.provisioning && !node.virtual).length;
+    // The quota holds the cluster's growth back and leaves too little room for the nodes this job waits to be added
+    // (every node there takes cores, leaving and unusable ones too).
     const { quotaNodeCount } = input.limits;
-    if (shadow.waitsForProvisioning && reservedVirtual > 0 && quotaNodeCount !== undefined) {
+    const quotaShort =
+      quotaNodeCount !== undefined && reservedVirtual > Math.max(0, quotaNodeCount - input.nodes.length);
+    if (shadow.waitsForProvisioning && quotaShort) {
       return {
         ...base,
         code: 'WaitingForQuota',
