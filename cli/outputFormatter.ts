@@ -66,6 +66,7 @@ const views: Record<OutputView, Column[]> = {
     { header: 'Preparing', value: field('nodeStateCounts', 'preparingNodeCount') },
     { header: 'Leaving', value: field('nodeStateCounts', 'leavingNodeCount') },
     { header: 'Unusable', value: field('nodeStateCounts', 'unusableNodeCount') },
+    { header: 'Errors', value: errorCodes },
   ],
   fileServer: [
     { header: 'Name', value: field('name') },
@@ -165,6 +166,13 @@ function waitReason(row: Row): string | undefined {
   const info = row.queueInfo as Row | undefined;
   if (!info || typeof info.reason !== 'string') return undefined;
   return typeof info.position === 'number' ? `${info.reason} (#${info.position})` : info.reason;
+}
+
+/** A resource's `errors` by their codes, e.g. `CoreQuotaReached, NodeSetupTaskFailed` (`show` has the messages). */
+function errorCodes(row: Row): string | undefined {
+  const errors = row.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  return errors.map((error) => String((error as Row | null)?.code ?? '?')).join(', ');
 }
 
 /** What the cluster scales to: the manual target node count, or `min-max (auto)` for auto-scale. */

@@ -35,11 +35,27 @@ test('json is indented; nothing is printed for an undefined result', () => {
 test('table uses the per-resource columns, aligned, with empty cells for missing values', () => {
   const text = formatOutput(flattenResource([cluster]), 'table', 'cluster');
   expect(text.split('\n')).toEqual([
-    'Name  Resource Group  Workspace  VM Size       State   Target  Idle  Running  Preparing  Leaving  Unusable',
-    '----  --------------  ---------  ------------  ------  ------  ----  -------  ---------  -------  --------',
+    'Name  Resource Group  Workspace  VM Size       State   Target  Idle  Running  Preparing  Leaving  Unusable  Errors',
+    '----  --------------  ---------  ------------  ------  ------  ----  -------  ---------  -------  --------  ------',
     'c1    rg1             ws1        STANDARD_NC6  steady          2',
     '',
   ]);
+  // A cluster's errors by their codes (its `show` has the messages).
+  const held = flattenResource([
+    {
+      ...cluster,
+      properties: {
+        ...cluster.properties,
+        errors: [
+          { code: 'CoreQuotaReached', message: "The location's dedicated core quota ..." },
+          { code: 'NodeSetupTaskFailed', message: 'The node setup task failed ...' },
+        ],
+      },
+    },
+  ]);
+  expect(formatOutput(held, 'table', 'cluster').split('\n')[2]).toMatch(
+    /steady {10}2 .* CoreQuotaReached, NodeSetupTaskFailed$/,
+  );
   expect(formatOutput([], 'table', 'cluster')).toBe('');
 });
 
