@@ -25,13 +25,6 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function clusterProperties(name: string): Promise<Record<string, unknown>> {
-  return (await bed.api.send('GET', `${workspace}/clusters/${name}`)).body.properties as Record<
-    string,
-    unknown
-  >;
-}
-
 test('a gang job waits for the quota with the reason said, then runs when another cluster gives cores back', async () => {
   // Admitted against an empty location: its maximum (2 nodes, 2 cores) fits the quota.
   await bed.api.put(`${workspace}/clusters/auto`, {
@@ -55,7 +48,7 @@ test('a gang job waits for the quota with the reason said, then runs when anothe
     "the cluster must add 1 node but the location's core quota leaves room for 1 node of its size",
   );
   const held = await waitFor('one node on the autoscale cluster', async () => {
-    const cluster = await clusterProperties('auto');
+    const cluster = await bed.getCluster('auto');
     return cluster.currentNodeCount === 1 ? cluster : undefined;
   });
   expect(held.errors).toEqual([
@@ -85,7 +78,7 @@ test('a gang job waits for the quota with the reason said, then runs when anothe
   const done = await bed.waitForJob('gang', 'ended', jobEnded, 120_000);
   expect(done.executionState).toBe('succeeded');
   expect(done.queueInfo).toBeUndefined();
-  const grown = await clusterProperties('auto');
+  const grown = await bed.getCluster('auto');
   expect(grown.currentNodeCount).toBe(2);
   expect(grown.errors).toBeUndefined();
 }, 240_000);

@@ -46,13 +46,6 @@ function nodeDirs(cluster: string): string[] {
     .map((e) => path.join(dir, e.name));
 }
 
-async function clusterProperties(name: string): Promise<Record<string, unknown>> {
-  return (await bed.api.send('GET', `${workspace}/clusters/${name}`)).body.properties as Record<
-    string,
-    unknown
-  >;
-}
-
 test('job secrets and mount keys travel sealed: queue message, blobs and agent log hold none; the process sees them', async () => {
   await bed.createCluster('peek', 1);
   const [nodeDir] = nodeDirs('peek');
@@ -165,7 +158,7 @@ async function scaleDownWhileRunning(
   await bed.waitForJob(job, 'running', (p) => p.executionState === 'running');
   // The node counts as running once its agent reported the task started (before that it is idle).
   await waitFor(`the node of ${cluster} running the task`, async () => {
-    const counts = (await clusterProperties(cluster)).nodeStateCounts as Record<string, number>;
+    const counts = (await bed.getCluster(cluster)).nodeStateCounts as Record<string, number>;
     return counts.runningNodeCount === 1 ? true : undefined;
   });
   const patch = await bed.api.send('PATCH', `${workspace}/clusters/${cluster}`, {
@@ -194,13 +187,13 @@ test('scale down with terminate: the running job ends failed, not requeued', asy
 test('scale down with waitforjobcompletion: the job finishes, then the node goes', async () => {
   await scaleDownWhileRunning('wf', 'finishing', 'waitforjobcompletion', 'sleep 20; echo finished');
   await waitFor('the node to be leaving', async () => {
-    const counts = (await clusterProperties('wf')).nodeStateCounts as Record<string, number>;
+    const counts = (await bed.getCluster('wf')).nodeStateCounts as Record<string, number>;
     return counts.leavingNodeCount === 1 ? true : undefined;
   });
   const done = await bed.waitForJob('finishing', 'ended', jobEnded, 60_000);
   expect(done.executionState).toBe('succeeded');
   await waitFor('the node removed', async () =>
-    (await clusterProperties('wf')).currentNodeCount === 0 ? true : undefined,
+    (await bed.getCluster('wf')).currentNodeCount === 0 ? true : undefined,
   );
 }, 120_000);
 
@@ -218,7 +211,7 @@ test('a job that can never fit does not scale an autoscale pool up; a job that f
   // Several monitor passes (every 2 s here): the pool must stay at zero.
   for (let i = 0; i < 5; i++) {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect((await clusterProperties('auto')).currentNodeCount).toBe(0);
+    expect((await bed.getCluster('auto')).currentNodeCount).toBe(0);
   }
   await bed.putJob('fits', customJob(bed, 'auto', 'echo fits'));
   const done = await bed.waitForJob('fits', 'ended', jobEnded, 90_000);

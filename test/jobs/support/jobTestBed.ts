@@ -23,6 +23,8 @@ export interface JobTestBed {
   /** Submits a job on `cluster` whose process runs for 10 minutes; resolves with its pid once it started. */
   putLongJob(name: string, cluster: string): Promise<number>;
   getJob(name: string): Promise<Record<string, unknown>>;
+  /** The cluster's properties, as GET answers them. */
+  getCluster(name: string): Promise<Record<string, unknown>>;
   /** The job's stdout.txt as listOutputFiles lists it, downloaded by its SAS link ('' until it exists). */
   stdoutOf(name: string): Promise<string>;
   /** Polls the job until `predicate` holds on its properties; returns them. */
@@ -62,6 +64,8 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
       if (response.status !== 200) throw new Error(`GET job ${name}: ${response.status} ${response.text}`);
       return response.body.properties as Record<string, unknown>;
     };
+    const getCluster = async (name: string): Promise<Record<string, unknown>> =>
+      (await api.send('GET', `${workspace}/clusters/${name}`)).body.properties as Record<string, unknown>;
     const bed: JobTestBed = {
       api,
       env,
@@ -79,9 +83,7 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
         await waitFor(
           `${nodes} idle node(s) in cluster ${name}`,
           async () => {
-            const cluster = await api.send('GET', `${workspace}/clusters/${name}`);
-            const counts = (cluster.body.properties as Record<string, Record<string, number>>)
-              .nodeStateCounts;
+            const counts = (await getCluster(name)).nodeStateCounts as Record<string, number> | undefined;
             return counts?.idleNodeCount === nodes ? true : undefined;
           },
           60_000,
@@ -99,6 +101,7 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
         });
       },
       getJob,
+      getCluster,
       async stdoutOf(name) {
         const listing = await api.send(
           'POST',
