@@ -3,11 +3,18 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { agentHarness, delay, runTask, type AgentHarness } from '../test/compute/support/nodeAgentHarness';
+import {
+  agentHarness,
+  delay,
+  runTask,
+  waitUntil,
+  type AgentHarness,
+} from '../test/compute/support/nodeAgentHarness';
 import { TaskLauncher } from './taskLauncher';
 import { messagesByTask } from './nodeAgent';
 import { nodeTaskSchema } from '../shared/contracts/nodeTask';
-import { encodeQueueMessage } from '../shared/contracts/wireEncoding';
+import { decodeQueueMessage, encodeQueueMessage } from '../shared/contracts/wireEncoding';
+import { parseNodeEvent } from '../shared/contracts/nodeEvent';
 
 let h: AgentHarness;
 afterEach(() => h?.cleanup());
@@ -128,6 +135,82 @@ describe("a receive's messages", () => {
       ['3'],
       ['5'],
     ]);
+  });
+});
+
+describe('exits that end while another exit is being sent', () => {
+  /**
+   * Runs 'a', holds its exit's send until 'b' and 'c' have ended too, then lets it go. `reads`: whether the run
+   * messages say the control plane reads several exits in one event; `batchFails`: such an event cannot be sent.
+   */
+  async function threeExits(reads: boolean, batchFails = false): Promise<void> {
+    h = agentHarness();
+    const queue = h.inner.eventsQueue as { sendMessage: (text: string) => Promise<void> };
+    const send = queue.sendMessage;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    queue.sendMessage = async (text) => {
+      const event = decodeQueueMessage(text) as Record<string, unknown>;
+      if (event.kind === 'taskExited' && event.taskId === 'a') {
+        holding = true;
+        await held;
+      }
+      if (batchFails && event.kind === 'tasksExited') throw new Error('the node events queue is down');
+      await send(text);
+    };
+    const flag = reads ? { readsTasksExited: true } : {};
+    await h.handle(runTask('a', 'exit 0', flag));
+    await waitUntil(() => holding);
+    await h.handle(runTask('b', 'exit 1', flag));
+    await h.handle(runTask('c', 'exit 2', flag));
+    const finished = h.inner.finished as Map<string, unknown>;
+    await waitUntil(() => finished.has('b') && finished.has('c'));
+    release();
+  }
+  const exitEvents = (): Record<string, unknown>[] =>
+    h.sent.filter((e) => e.kind === 'taskExited' || e.kind === 'tasksExited');
+
+  test('go together in one tasksExited event once that send is over, which the control plane reads', async () => {
+    await threeExits(true);
+    await h.waitFor((e) => e.kind === 'tasksExited');
+    await delay(200); // nothing more comes
+    const sent = exitEvents();
+    expect(sent.map((e) => [e.kind, e.version])).toEqual([
+      ['taskExited', 2],
+      ['tasksExited', 3],
+    ]);
+    const together = parseNodeEvent(sent[1]);
+    const exits = together.kind === 'tasksExited' ? together.exits : [];
+    // In the order they ended ('b' and 'c' race).
+    expect([...exits].sort((x, y) => x.taskId.localeCompare(y.taskId))).toMatchObject([
+      { kind: 'taskExited', nodeId: 'n', taskId: 'b', exitCode: 1, reason: 'exited' },
+      { kind: 'taskExited', nodeId: 'n', taskId: 'c', exitCode: 2, reason: 'exited' },
+    ]);
+    // Each keeps its own time: when it ended, as its own event would have said.
+    const finished = h.inner.finished as Map<string, { time: string }>;
+    expect(exits.map((e) => e.time)).toEqual(exits.map((e) => finished.get(e.taskId)!.time));
+    expect((h.inner.unreported as Set<string>).size).toBe(0);
+  });
+
+  test('go one by one when the newest run message does not say the control plane reads them together', async () => {
+    await threeExits(false);
+    await waitUntil(() => exitEvents().length === 3);
+    await delay(200);
+    const [first, ...rest] = exitEvents().map((e) => [e.kind, e.taskId]);
+    expect(first).toEqual(['taskExited', 'a']);
+    // 'b' and 'c' in the order they ended.
+    expect(rest.sort()).toEqual([
+      ['taskExited', 'b'],
+      ['taskExited', 'c'],
+    ]);
+  });
+
+  test('whose event could not be sent are each reported again later', async () => {
+    await threeExits(true, true);
+    const unreported = h.inner.unreported as Set<string>;
+    await waitUntil(() => unreported.size === 2);
+    expect([...unreported].sort()).toEqual(['b', 'c']);
   });
 });
 

@@ -15,12 +15,16 @@ import {
   heartbeatExitsMs,
   nodeEventSchema,
   nodeEventVersion,
+  tasksExitedMax,
+  tasksExitedVersion,
   type HeartbeatExit,
   type NodeEvent,
   type NodeEventBody,
   type NodeSetupOutcome,
   type TaskEndReason,
+  type TasksExitedBody,
 } from '../shared/contracts/nodeEvent';
+import { ExitBatcher } from './exitBatcher';
 import { clusterTag, nodeTaskQueueName } from '../shared/contracts/nodeQueueNames';
 import {
   parseNodeTaskMessage,
@@ -100,9 +104,13 @@ import { TaskRunTelemetry } from './agentTelemetry';
  * the same, and heartbeats carry the setup outcome; 1.2.0: they also repeat the newest tasks' exits; 1.3.0: the same
  * messages, and a VM's tasks stop when its contact lease runs out; 1.3.1: a hung or dead agent's containers stop too;
  * 1.4.0: version 6, a job's share of the GPUs of a node shared by jobs, `gpuSharesSince`; 1.4.1: the same, and the
- * messages of one receive for different tasks are handled at once).
+ * messages of one receive for different tasks are handled at once; 1.5.0: the same, and exits that end while another
+ * is being sent go together in one `tasksExited` event, to a control plane that reads it).
  */
-export const agentVersion = '1.4.1';
+export const agentVersion = '1.5.0';
+
+/** Bytes of exits (JSON) in one `tasksExited` event: base64 of it stays within a queue message's 64 KiB. */
+const tasksExitedMaxBytes = 40_000;
 
 /** An output sink that also appends to `<dir>/<name>` (when `dir` is given); the file is closed with the sink. */
 function teeToFile(sink: OutputSink, dir: string | undefined, name: string): OutputSink {
@@ -202,6 +210,17 @@ export class NodeAgent {
   private journal: TaskJournal | undefined;
   /** Exits whose report failed: sent again after each heartbeat that got through. */
   private readonly unreported = new Set<string>();
+  /** The newest run message said its control plane reads `tasksExited` (RunTaskMessage.readsTasksExited). */
+  private readsTasksExited = false;
+  /** Exits that end while another is being sent go together once that send is over (agent/exitBatcher.ts). */
+  private readonly exitSender = new ExitBatcher<JournaledExit>({
+    sendOne: (finished) => this.send(finished.exit, finished.time),
+    sendMany: (batch) => this.send(tasksExitedOf(batch), new Date().toISOString(), tasksExitedVersion),
+    together: () => this.readsTasksExited,
+    bytesOf: (finished) => Buffer.byteLength(JSON.stringify(finished.exit)) + 40, // + its time
+    maxItems: tasksExitedMax,
+    maxBytes: tasksExitedMaxBytes,
+  });
   private readonly imds: MetadataServiceClient | undefined;
   /** A VM's own id (IMDS), on every event it sends. */
   private vmId: string | undefined;
@@ -491,7 +510,9 @@ export class NodeAgent {
   private async reportExit(taskId: string, finished: JournaledExit): Promise<void> {
     try {
       await this.sendNotices(); // an eviction notice goes before the exits it explains
-      await this.send(finished.exit, finished.time);
+      await (finished.exit.kind === 'taskExited'
+        ? this.exitSender.send(finished)
+        : this.send(finished.exit, finished.time));
       this.unreported.delete(taskId);
       this.journal?.reported(taskId);
     } catch (error: unknown) {
@@ -523,10 +544,14 @@ export class NodeAgent {
     return undefined;
   }
 
-  private async send(body: NodeEventBody, time = new Date().toISOString()): Promise<void> {
+  private async send(
+    body: NodeEventBody | TasksExitedBody,
+    time = new Date().toISOString(),
+    version = nodeEventVersion,
+  ): Promise<void> {
     const event = {
       schema: nodeEventSchema,
-      version: nodeEventVersion,
+      version,
       nodeId: this.nodeId,
       clusterKey: this.config.clusterKey,
       time,
@@ -1028,6 +1053,8 @@ export class NodeAgent {
       }
       return;
     }
+    // The newest run message tells whether its control plane reads several exits in one event.
+    this.readsTasksExited = message.readsTasksExited === true;
     // Its exit is being settled: that exit is reported (and answers this message again, once it is finished).
     if (
       this.running.has(message.taskId) ||
@@ -1516,6 +1543,18 @@ function reportOf(message: RunTaskMessage): TaskReport {
 }
 
 /** The trace context a task event carries (none for node events). */
+/** The exits of `batch` (task exits) as one `tasksExited` event: each exit's fields and its own time. */
+function tasksExitedOf(batch: JournaledExit[]): TasksExitedBody {
+  return {
+    kind: 'tasksExited',
+    exits: batch.map(({ exit, time }) => {
+      if (exit.kind !== 'taskExited') throw new Error(`a ${exit.kind} event is not a task's exit`);
+      const { kind: _kind, ...fields } = exit;
+      return { ...fields, time };
+    }),
+  };
+}
+
 function traceOf(event: NodeEventBody): { traceParent: string; traceState?: string } | undefined {
   return 'traceParent' in event && event.traceParent
     ? { traceParent: event.traceParent, traceState: event.traceState }

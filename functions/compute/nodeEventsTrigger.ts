@@ -1,7 +1,8 @@
 // Queue trigger: task exits are raised to the orchestration named in the task's replyTo (a start changes nothing
 // there, so it is not raised: one orchestration episode less per task) while node agents' events update the node
 // records (registration, heartbeats, setup result, tasks, evictions); a node that becomes ready, or that a job
-// attempt's last task just handed back, wakes its cluster's job scheduler. Malformed events are set aside with the
+// attempt's last task just handed back, wakes its cluster's job scheduler. Exits that ended together on a node may
+// come in one event (`tasksExited`): one update of the node's record and one wake-up for all of them. Malformed events are set aside with the
 // reason; they never fail the function (no retry storm, no crash). A task's event is handled in its task's trace
 // (the trace context the agent echoes from the run message), so what this emits and raises joins the job's trace.
 import { app, output, type InvocationContext } from '@azure/functions';
@@ -79,56 +80,77 @@ app.storageQueue('nodeEvents', {
       'node event',
     );
     if (!event) return;
-    if (!telemetryExported()) return handleNodeEvent(event, context, undefined);
-    const trace = eventTraceOf(event);
-    const telemetry = invocationTelemetry({
-      invocationId: context.invocationId,
-      functionName: context.functionName,
-      traceContext: trace ?? context.traceContext,
-    }).withProperties({ nodeId: event.nodeId, clusterKey: event.clusterKey, nodeEvent: event.kind });
-    return runInTraceContext(trace, () => handleNodeEvent(event, context, telemetry));
+    // Several tasks' exits in one event: each is handled as its own taskExited, with one update of the node's record.
+    const events = event.kind === 'tasksExited' ? event.exits : [event];
+    if (!telemetryExported()) return handleNodeEvents(events, context, () => undefined);
+    const telemetryOf = (each: NodeEvent): Telemetry =>
+      invocationTelemetry({
+        invocationId: context.invocationId,
+        functionName: context.functionName,
+        traceContext: eventTraceOf(each) ?? context.traceContext,
+      }).withProperties({ nodeId: each.nodeId, clusterKey: each.clusterKey, nodeEvent: each.kind });
+    // One task's event is handled in its task's trace; several tasks' exits each reach their jobs in theirs (below).
+    const trace = events.length === 1 ? eventTraceOf(events[0]) : undefined;
+    return runInTraceContext(trace, () => handleNodeEvents(events, context, telemetryOf));
   },
 });
 
-async function handleNodeEvent(
-  event: NodeEvent,
+/** The events of one node (one event, or the exits of a `tasksExited`), applied to its record in turn. */
+async function handleNodeEvents(
+  events: NodeEvent[],
   context: InvocationContext,
-  telemetry: Telemetry | undefined,
+  telemetryOf: (event: NodeEvent) => Telemetry | undefined,
 ): Promise<void> {
-  // The exit to the job's lifecycle (its attempt ends on this) and the node's record (the next job may wait for
-  // the node) at once; a redelivered event is raised again, which the lifecycle ignores once the exit is in.
+  const { clusterKey, nodeId } = events[0];
+  // An exit to the job's lifecycle (its attempt ends on this) and the node's record (the next job may wait for the
+  // node) at once; a redelivered event is raised again, which the lifecycle ignores once the exit is in.
   // An exit caused by the node's eviction goes out only once the record says `leaving`: the job it requeues must
   // not be granted this node again, whatever order the host applies this exit and the eviction notice in.
   // A lifecycle not there yet (started by its grant just after the launch) gets the exit again shortly.
-  const raise = (): Promise<void> | undefined =>
+  const raise = (event: NodeEvent): Promise<void> | undefined =>
     event.kind === 'taskExited' && event.replyTo
-      ? raiseToLifecycle(durableClientOf(context), event.replyTo, `task:${event.taskId}`, event).catch(
-          (error: unknown) =>
-            context.warn(
-              `Could not raise ${event.kind} of task ${event.taskId} to ${event.replyTo}: ${(error as Error).message}`,
-            ),
+      ? runInTraceContext(eventTraceOf(event), () =>
+          raiseToLifecycle(durableClientOf(context), event.replyTo!, `task:${event.taskId}`, event),
+        ).catch((error: unknown) =>
+          context.warn(
+            `Could not raise ${event.kind} of task ${event.taskId} to ${event.replyTo}: ${(error as Error).message}`,
+          ),
         )
       : undefined;
-  const evicted = event.kind === 'taskExited' && event.reason === 'evicted';
-  let raised = evicted ? undefined : raise();
+  const evicted = (event: NodeEvent): boolean => event.kind === 'taskExited' && event.reason === 'evicted';
+  const raised = events.filter((event) => !evicted(event)).map(raise);
   const { nodes } = getComputeServices();
   let freed = false;
   let readied = false;
-  let change: { current: NodeRecord | undefined; next: NodeRecord | undefined } | undefined;
-  await nodes.update(event.clusterKey, event.nodeId, (current) => {
-    const next = applyNodeEvent(current, event);
-    const becameIdle = next?.state === 'idle' && current?.state !== 'idle' && current?.state !== 'running';
-    readied = becameIdle && (current === undefined || current.state === 'preparing');
-    freed = becameIdle || (next?.releasedBy !== undefined && next.releasedBy !== current?.releasedBy);
-    change = { current, next };
-    return next;
+  let changes: { event: NodeEvent; before: NodeRecord | undefined; after: NodeRecord | undefined }[] = [];
+  await nodes.update(clusterKey, nodeId, (current) => {
+    freed = readied = false;
+    changes = [];
+    let record = current;
+    for (const event of events) {
+      // undefined: the event changes nothing (or the node has no record).
+      const next = applyNodeEvent(record, event) ?? record;
+      const becameIdle = next?.state === 'idle' && record?.state !== 'idle' && record?.state !== 'running';
+      readied ||= becameIdle && (record === undefined || record.state === 'preparing');
+      freed ||= becameIdle || (next?.releasedBy !== undefined && next.releasedBy !== record?.releasedBy);
+      changes.push({ event, before: record, after: next });
+      record = next;
+    }
+    return record === current ? undefined : record;
   });
-  if (telemetry && change) reportEvent(telemetry, event, change.current, change.next);
-  if (change && change.current === undefined && change.next === undefined) {
-    // Only a registration makes a node's record: this node's was removed (or it never registered), and its event
+  for (const { event, before, after } of changes) {
+    const telemetry = telemetryOf(event);
+    if (telemetry) reportEvent(telemetry, event, before, after);
+  }
+  if (
+    changes.length > 0 &&
+    changes[0].before === undefined &&
+    changes[changes.length - 1].after === undefined
+  ) {
+    // Only a registration makes a node's record: this node's was removed (or it never registered), and its events
     // must not bring it back (a task's exit still reaches its job above).
     context.log(
-      `Node ${event.nodeId} of ${event.clusterKey} has no record (removed by the cluster monitor): its ${event.kind} is dropped.`,
+      `Node ${nodeId} of ${clusterKey} has no record (removed by the cluster monitor): its ${events.map((e) => e.kind).join(', ')} dropped.`,
     );
   }
   if (freed) {
@@ -139,22 +161,23 @@ async function handleNodeEvent(
     // may be one a resize added for them. A node handed back (every job's end) only signals: a scheduler that
     // ended has no job this node could take.
     if (readied) {
-      await requestJobScheduling(event.clusterKey, context).catch((error: unknown) =>
+      await requestJobScheduling(clusterKey, context).catch((error: unknown) =>
         context.warn(
-          `Could not ask the job scheduler of ${event.clusterKey} for a pass: ${(error as Error).message}`,
+          `Could not ask the job scheduler of ${clusterKey} for a pass: ${(error as Error).message}`,
         ),
       );
     } else {
       await durableClientOf(context)
-        .raiseEvent(jobSchedulerInstanceId(event.clusterKey), scheduleEvent, scheduleSignalNow())
+        .raiseEvent(jobSchedulerInstanceId(clusterKey), scheduleEvent, scheduleSignalNow())
         .catch(() => undefined); // none was ever started: no job waits
     }
   }
-  if (evicted) raised = raise();
-  await raised;
-  if (event.kind === 'evictionNotice' || event.kind === 'taskMessageRejected') {
-    context.warn(
-      `Node ${event.nodeId}: ${event.kind === 'evictionNotice' ? `${event.eventType} notice` : event.reason}`,
-    );
+  await Promise.all([...raised, ...events.filter(evicted).map(raise)]);
+  for (const event of events) {
+    if (event.kind === 'evictionNotice' || event.kind === 'taskMessageRejected') {
+      context.warn(
+        `Node ${event.nodeId}: ${event.kind === 'evictionNotice' ? `${event.eventType} notice` : event.reason}`,
+      );
+    }
   }
 }

@@ -235,5 +235,11 @@ export function applyNodeEvent(current: NodeRecord | undefined, event: NodeEvent
       };
     case 'taskMessageRejected':
       return fresher ? { ...record, ...seen } : undefined;
+    case 'tasksExited': {
+      // Its exits in turn, as their own events.
+      let next = record;
+      for (const exit of event.exits) next = applyNodeEvent(next, exit) ?? next;
+      return next === record ? undefined : next;
+    }
   }
 }

@@ -388,6 +388,7 @@ export async function launchJobTasks(
         gpus: gpuShares[node.nodeIndex],
         replyTo: input.instanceId,
         releasesNodeOf: task.releasesNode ? attemptKey(runtime.uuid, attempt) : undefined,
+        readsTasksExited: true,
         ...trace,
       };
       message.version = runTaskVersion(message);

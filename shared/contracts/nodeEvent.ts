@@ -24,6 +24,17 @@ export const nodeEventSchema = 'batchai.nodeEvent';
 export const nodeEventVersion = 2;
 
 /**
+ * Version 3: `tasksExited`, the exits of several tasks of the node in one event (a node running several jobs' tasks
+ * at once sees them end together; one event then costs one queue message and one update of the node's record
+ * instead of one each). Only that kind is sent as version 3, and only to a control plane that says it reads it
+ * (`RunTaskMessage.readsTasksExited`): every other event stays version 2, which readers of the previous release take.
+ */
+export const tasksExitedVersion = 3;
+
+/** At most this many exits go in one `tasksExited` event (and a reader takes no more). */
+export const tasksExitedMax = 32;
+
+/**
  * Why a task ended, for programs: 'exited' (the process ended by itself, exit code or signal), 'killed' (a kill
  * request), 'evicted' (the node's eviction notice: Spot preemption or a platform Terminate), 'nodeLost' (the node
  * agent stopped or the node is going away under it), 'failedToStart' (it never ran: bad sealed environment,
@@ -34,7 +45,7 @@ export type TaskEndReason = (typeof taskEndReasons)[number];
 
 interface NodeEventBase {
   schema: typeof nodeEventSchema;
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   nodeId: string;
   clusterKey: string;
   /** When the agent produced the event (ISO 8601); stale events are ignored by time. */
@@ -126,6 +137,22 @@ export interface TaskExited extends NodeEventBase, WireTraceContext {
   releasesNodeOf?: string;
 }
 
+/**
+ * Version 3: the exits of several tasks of the node, each handled as its own `taskExited` (its time, trace context
+ * and reply). On the wire each exit has `taskExited`'s fields without the header, plus its own `time`.
+ */
+export interface TasksExited extends NodeEventBase {
+  kind: 'tasksExited';
+  /** The exits as `taskExited` events of this node (its header with each exit's own time, version 2). */
+  exits: TaskExited[];
+}
+
+/** A `tasksExited` as its sender writes it after the header: each exit's `taskExited` fields and its own time. */
+export interface TasksExitedBody {
+  kind: 'tasksExited';
+  exits: (Omit<TaskExited, keyof NodeEventBase | 'kind'> & { time: string })[];
+}
+
 export interface EvictionNotice extends NodeEventBase {
   kind: 'evictionNotice';
   eventId: string;
@@ -144,6 +171,7 @@ export type NodeEvent =
   | NodeSetupCompleted
   | TaskStarted
   | TaskExited
+  | TasksExited
   | EvictionNotice
   | TaskMessageRejected;
 
@@ -162,18 +190,20 @@ const kinds = [
   'setupCompleted',
   'taskStarted',
   'taskExited',
+  'tasksExited',
   'evictionNotice',
   'taskMessageRejected',
 ] as const;
 
 function taskFields(
   obj: WireObject,
+  at = 'message',
 ): { taskId: string; jobId: string; attempt: number; replyTo?: string } & WireTraceContext {
   return {
-    taskId: requireString(obj, 'taskId', 'message', 256),
-    jobId: requireString(obj, 'jobId', 'message', 1024),
-    attempt: requireInteger(obj, 'attempt', 'message', 1, 10_000),
-    replyTo: optionalString(obj, 'replyTo', 'message', 256),
+    taskId: requireString(obj, 'taskId', at, 256),
+    jobId: requireString(obj, 'jobId', at, 1024),
+    attempt: requireInteger(obj, 'attempt', at, 1, 10_000),
+    replyTo: optionalString(obj, 'replyTo', at, 256),
     ...optionalTraceContext(obj),
   };
 }
@@ -216,12 +246,53 @@ export function endHandsNodeBack(end: { reason?: TaskEndReason; nodeRemoval?: No
   return end.reason === 'exited' && end.nodeRemoval === undefined;
 }
 
+/** A task's exit (`obj` at path `at`: the message, or one of a `tasksExited`'s exits) under `base`. */
+function taskExited(obj: WireObject, base: NodeEventBase, at: string): TaskExited {
+  const exitCode = optionalInteger(obj, 'exitCode', at, -2147483648, 2147483647);
+  const signal = optionalString(obj, 'signal', at, 32);
+  if (base.version === 1) {
+    // A version-1 agent sent its reason as text: keep the text for people, and take the machine-readable reason
+    // from the facts alone (an eviction then shows as the node leaving, which the lifecycle checks).
+    const reason: TaskEndReason =
+      exitCode !== undefined ? 'exited' : signal !== undefined ? 'killed' : 'failedToStart';
+    return {
+      ...base,
+      kind: 'taskExited',
+      ...taskFields(obj, at),
+      exitCode,
+      signal,
+      reason,
+      message: optionalString(obj, 'reason', at, 4096),
+    };
+  }
+  return {
+    ...base,
+    kind: 'taskExited',
+    ...taskFields(obj, at),
+    exitCode,
+    signal,
+    reason: requireOneOf(obj, 'reason', at, taskEndReasons),
+    message: optionalString(obj, 'message', at, 4096),
+    nodeRemoval:
+      obj.nodeRemoval === undefined ? undefined : requireOneOf(obj, 'nodeRemoval', at, nodeRemovals),
+    releasesNodeOf: optionalString(obj, 'releasesNodeOf', at, 256),
+  };
+}
+
 export function parseNodeEvent(value: unknown): NodeEvent {
-  const obj = checkSchemaHeader(value, nodeEventSchema, [1, nodeEventVersion]);
+  const obj = checkSchemaHeader(value, nodeEventSchema, [1, nodeEventVersion, tasksExitedVersion]);
   const kind = requireOneOf(obj, 'kind', 'message', kinds);
+  if ((kind === 'tasksExited') !== (obj.version === tasksExitedVersion)) {
+    throw new ContractError(
+      'message.version',
+      kind === 'tasksExited'
+        ? `must be ${tasksExitedVersion} for tasksExited.`
+        : `${tasksExitedVersion} is only for tasksExited.`,
+    );
+  }
   const base: NodeEventBase = {
     schema: nodeEventSchema,
-    version: obj.version as 1 | 2,
+    version: obj.version as 1 | 2 | 3,
     nodeId: requireString(obj, 'nodeId', 'message', 256),
     clusterKey: requireString(obj, 'clusterKey', 'message', 1024),
     time: requireTimestamp(obj, 'time', 'message'),
@@ -262,37 +333,24 @@ export function parseNodeEvent(value: unknown): NodeEvent {
       return { ...base, kind, ...setupOutcome(obj, 'message') };
     case 'taskStarted':
       return { ...base, kind, ...taskFields(obj) };
-    case 'taskExited': {
-      const exitCode = optionalInteger(obj, 'exitCode', 'message', -2147483648, 2147483647);
-      const signal = optionalString(obj, 'signal', 'message', 32);
-      if (obj.version === 1) {
-        // A version-1 agent sent its reason as text: keep the text for people, and take the machine-readable
-        // reason from the facts alone (an eviction then shows as the node leaving, which the lifecycle checks).
-        const reason: TaskEndReason =
-          exitCode !== undefined ? 'exited' : signal !== undefined ? 'killed' : 'failedToStart';
-        return {
-          ...base,
-          kind,
-          ...taskFields(obj),
-          exitCode,
-          signal,
-          reason,
-          message: optionalString(obj, 'reason', 'message', 4096),
-        };
-      }
+    case 'taskExited':
+      return taskExited(obj, base, 'message');
+    case 'tasksExited': {
+      const list = obj.exits;
+      if (!Array.isArray(list) || list.length === 0 || list.length > tasksExitedMax)
+        throw new ContractError('message.exits', `must be an array of 1 to ${tasksExitedMax} exits.`);
       return {
         ...base,
         kind,
-        ...taskFields(obj),
-        exitCode,
-        signal,
-        reason: requireOneOf(obj, 'reason', 'message', taskEndReasons),
-        message: optionalString(obj, 'message', 'message', 4096),
-        nodeRemoval:
-          obj.nodeRemoval === undefined
-            ? undefined
-            : requireOneOf(obj, 'nodeRemoval', 'message', nodeRemovals),
-        releasesNodeOf: optionalString(obj, 'releasesNodeOf', 'message', 256),
+        exits: list.map((item, index) => {
+          const at = `message.exits[${index}]`;
+          const exit = requireObject(item, at);
+          return taskExited(
+            exit,
+            { ...base, version: nodeEventVersion, time: requireTimestamp(exit, 'time', at) },
+            at,
+          );
+        }),
       };
     }
     case 'evictionNotice':

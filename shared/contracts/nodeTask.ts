@@ -153,6 +153,12 @@ export interface RunTaskMessage {
    */
   gpus?: number;
   /**
+   * The control plane that sent this reads node events of version 3 (`tasksExited`: several tasks' exits in one
+   * event). Any version: an agent that skips it sends each exit alone, and an agent that has it sends exits together
+   * only while the newest run message it got says so (a control plane rolled back to a release without it does not).
+   */
+  readsTasksExited?: boolean;
+  /**
    * W3C trace context of the invocation that sent the task (any version; older agents skip it): the agent's
    * telemetry for the task and the node events about it carry it, so they join the job's distributed trace.
    */
@@ -344,6 +350,9 @@ export function parseNodeTaskMessage(value: unknown): NodeTaskMessage {
     prepare: taskPreparation(obj, 'message'),
     jobMounts: taskJobMounts(obj, 'message'),
     ...taskGpus(obj, 'message'),
+    ...(obj.readsTasksExited === undefined
+      ? {}
+      : { readsTasksExited: optionalBoolean(obj, 'readsTasksExited', 'message') }),
     ...optionalTraceContext(obj),
   };
 }

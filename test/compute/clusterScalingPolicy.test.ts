@@ -872,3 +872,41 @@ test('a node whose agent registered again while its instance is being deleted le
   expect(plan.deleteNodes).toEqual([]);
   expect(plan.currentNodeCount).toBe(1);
 });
+
+test('node events: the exits of a tasksExited are applied in turn, as their own events', () => {
+  const running = setUpNode({ state: 'running', runningTaskIds: ['t', 'u'], runningJobIds: ['j', 'k'] });
+  const exits = [
+    { ...taskExit, attempt: 1, reason: 'exited' as const, exitCode: 0, releasesNodeOf: 'j/1' },
+    {
+      ...taskExit,
+      time: iso(900),
+      taskId: 'u',
+      jobId: 'k',
+      attempt: 2,
+      reason: 'exited' as const,
+      exitCode: 3,
+      releasesNodeOf: 'k/2',
+    },
+  ];
+  const together = applyNodeEvent(running, {
+    ...eventBase,
+    version: 3,
+    kind: 'tasksExited',
+    time: iso(800),
+    exits,
+  });
+  const oneByOne = applyNodeEvent(applyNodeEvent(running, exits[0]), exits[1]);
+  expect(together).toEqual(oneByOne);
+  expect(together).toMatchObject({
+    state: 'idle',
+    runningTaskIds: [],
+    runningJobIds: [],
+    taskExits: { t: { exitCode: 0 }, u: { exitCode: 3 } },
+    releasedBy: { attempt: 'k/2' },
+    earlierReleases: ['j/1'],
+  });
+  // Of a node the monitor removed: nothing (no record made).
+  expect(
+    applyNodeEvent(undefined, { ...eventBase, version: 3, kind: 'tasksExited', time: iso(800), exits }),
+  ).toBe(undefined);
+});

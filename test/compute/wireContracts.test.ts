@@ -88,6 +88,16 @@ test("a version 6 run task says how many of the node's GPUs its job may use", ()
   expect(runTaskVersion({ container: { image: 'x', prepared: 'use' } })).toBe(5);
 });
 
+test('a run task of any version may say that its control plane reads several exits in one event', () => {
+  expect(parseNodeTaskMessage({ ...run, version: 3, readsTasksExited: true })).toMatchObject({
+    readsTasksExited: true,
+  });
+  expect(parseNodeTaskMessage({ ...run, version: 3 })).not.toHaveProperty('readsTasksExited');
+  expect(() => parseNodeTaskMessage({ ...run, version: 3, readsTasksExited: 'yes' })).toThrow(
+    'message.readsTasksExited',
+  );
+});
+
 test.each([
   [{ ...run, version: 7 }, 'message.version 7 is not supported (this reader understands 1, 2, 3, 4, 5, 6).'],
   [{ ...run, version: 5, gpus: 2 }, 'message.gpus needs message version 6.'],
@@ -205,6 +215,56 @@ test('node events are validated by kind', () => {
   expect(() =>
     parseNodeEvent({ ...base, kind: 'evictionNotice', eventId: 'e', eventType: 'Reboot' }),
   ).toThrow("message.eventType must be one of 'Preempt', 'Terminate'.");
+});
+
+test("a tasksExited event (version 3) is its exits, each a version 2 taskExited with the node's header", () => {
+  const header = { schema: 'batchai.nodeEvent', nodeId: 'n', clusterKey: 'c', vmId: 'vm-1' };
+  const base = { ...header, version: 3, kind: 'tasksExited', time: '2026-01-01T00:00:09Z' };
+  const first = {
+    taskId: 'a',
+    jobId: 'job-a',
+    attempt: 1,
+    exitCode: 0,
+    reason: 'exited',
+    replyTo: 'job-a-lifecycle',
+    releasesNodeOf: 'a/1',
+    traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    time: '2026-01-01T00:00:01Z',
+  };
+  const second = {
+    taskId: 'b',
+    jobId: 'job-b',
+    attempt: 2,
+    signal: 'SIGTERM',
+    reason: 'killed',
+    time: '2026-01-01T00:00:02Z',
+  };
+  const parsed = parseNodeEvent({ ...base, exits: [first, second] });
+  expect(parsed).toMatchObject({ kind: 'tasksExited', version: 3, time: base.time });
+  // (toEqual: a field absent and one set to undefined are the same)
+  expect(parsed.kind === 'tasksExited' && parsed.exits).toEqual([
+    { ...header, version: 2, kind: 'taskExited', ...first },
+    { ...header, version: 2, kind: 'taskExited', ...second },
+  ]);
+  expect(() => parseNodeEvent({ ...base, exits: [first, { ...second, taskId: undefined }] })).toThrow(
+    'message.exits[1].taskId',
+  );
+  expect(() => parseNodeEvent({ ...base, exits: [{ ...first, time: 'soon' }] })).toThrow(
+    'message.exits[0].time must be an ISO 8601 timestamp.',
+  );
+  expect(() => parseNodeEvent({ ...base, exits: [] })).toThrow(
+    'message.exits must be an array of 1 to 32 exits.',
+  );
+  expect(() => parseNodeEvent({ ...base, exits: Array.from({ length: 33 }, () => first) })).toThrow(
+    'message.exits must be an array of 1 to 32 exits.',
+  );
+  // Version 3 is that kind's alone: a reader of the previous release refuses it, and takes every other event.
+  expect(() => parseNodeEvent({ ...base, version: 2, exits: [first] })).toThrow(
+    'message.version must be 3 for tasksExited.',
+  );
+  expect(() => parseNodeEvent({ ...base, kind: 'heartbeat' })).toThrow(
+    'message.version 3 is only for tasksExited.',
+  );
 });
 
 test('a VM agent configuration may not carry a storage connection string', () => {

@@ -5,8 +5,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { nodeEventsQueue } from '../../shared/config/resourceNames';
+import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { waitFor } from '../support/testEnvironment';
-import { customJob, startJobTestBed, type JobTestBed, type QueueInfo } from './support/jobTestBed';
+import {
+  customJob,
+  experiment,
+  startJobTestBed,
+  type JobTestBed,
+  type QueueInfo,
+} from './support/jobTestBed';
 
 let bed: JobTestBed;
 let dir: string;
@@ -31,7 +40,8 @@ function gatedJob(name: string, cluster = 'packed'): Record<string, unknown> {
   return customJob(
     bed,
     cluster,
-    `echo "$CUDA_VISIBLE_DEVICES $AZ_BATCHAI_NUM_GPUS" > '${file('started')}'; ` +
+    `echo "$BATCHAI_TASK_ID" > '${file('task')}'; ` +
+      `echo "$CUDA_VISIBLE_DEVICES $AZ_BATCHAI_NUM_GPUS" > '${file('started')}'; ` +
       `while [ ! -e '${file('go')}' ]; do sleep 0.05; done`,
   );
 }
@@ -112,4 +122,65 @@ test('jobs sharing a GPU node each get their part of its GPUs', async () => {
     bed.waitForJob('gpu-a', 'succeeded', succeeded),
     bed.waitForJob('gpu-b', 'succeeded', succeeded),
   ]);
+});
+
+test('two exits in one node event (tasksExited) each end their own job, and both slots come back', async () => {
+  // The node's agent sends exits that end together in one event (agent 1.5); when they do depends on timing, so the
+  // event is written here as the agent writes it, for two jobs whose processes keep running meanwhile.
+  await bed.putJob('pair-a', gatedJob('pair-a'));
+  await bed.putJob('pair-b', gatedJob('pair-b'));
+  const [a] = await Promise.all([
+    bed.waitForJob('pair-a', 'running', isRunning),
+    bed.waitForJob('pair-b', 'running', isRunning),
+  ]);
+  await waitFor('both processes started', async () =>
+    hasStarted('pair-a') && hasStarted('pair-b') ? true : undefined,
+  );
+  const exitOf = (name: string, exitCode: number) => {
+    const taskId = fs.readFileSync(path.join(dir, `${name}.task`), 'utf8').trim();
+    const uuid = taskId.replace(/-1-master$/, '');
+    return {
+      taskId,
+      jobId: `${experiment}/jobs/${name}`.toLowerCase(),
+      attempt: 1,
+      exitCode,
+      reason: 'exited',
+      replyTo: `job-${uuid}`,
+      releasesNodeOf: `${uuid}/1`,
+      time: new Date().toISOString(),
+    };
+  };
+  const event = {
+    schema: 'batchai.nodeEvent',
+    version: 3,
+    kind: 'tasksExited',
+    nodeId: nodesOf(a)[0],
+    clusterKey: bed.clusterId('packed').toLowerCase(),
+    time: new Date().toISOString(),
+    exits: [exitOf('pair-a', 0), exitOf('pair-b', 3)],
+  };
+  await QueueServiceClient.fromConnectionString(bed.env.stack.storageConnectionString)
+    .getQueueClient(nodeEventsQueue)
+    .sendMessage(encodeQueueMessage(event));
+  const [endedA, endedB] = await Promise.all([
+    bed.waitForJob('pair-a', 'succeeded', succeeded),
+    bed.waitForJob('pair-b', 'failed', (p) => p.executionState === 'failed'),
+  ]);
+  expect((endedA.executionInfo as Record<string, unknown>).exitCode).toBe(0);
+  expect((endedB.executionInfo as Record<string, unknown>).exitCode).toBe(3);
+  // Both slots were handed back by the one event: two more jobs run on the node at once.
+  await bed.putJob('pair-c', gatedJob('pair-c'));
+  await bed.putJob('pair-d', gatedJob('pair-d'));
+  const [c, d] = await Promise.all([
+    bed.waitForJob('pair-c', 'running', isRunning),
+    bed.waitForJob('pair-d', 'running', isRunning),
+  ]);
+  expect([nodesOf(c), nodesOf(d)]).toEqual([nodesOf(a), nodesOf(a)]);
+  for (const name of ['pair-a', 'pair-b', 'pair-c', 'pair-d']) letEnd(name);
+  await Promise.all([
+    bed.waitForJob('pair-c', 'succeeded', succeeded),
+    bed.waitForJob('pair-d', 'succeeded', succeeded),
+  ]);
+  // The processes' own exits, later, change nothing.
+  expect((await bed.getJob('pair-b')).executionState).toBe('failed');
 });

@@ -153,3 +153,12 @@ export function runTask(
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `predicate` holds (checked every 20 ms); throws after `ms`. */
+export async function waitUntil(predicate: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`not so after ${ms} ms: ${predicate.toString()}`);
+    await delay(20);
+  }
+}
