@@ -1,11 +1,12 @@
 // One writer per data folder: the Cosmos journal refuses a second writer, naming the one that holds it, and takes
-// over a lock left by a process that is gone (including when its pid now belongs to another process).
-import { spawn, spawnSync } from 'child_process';
+// over a lock left by a process that is gone (including when its pid now belongs to another process). A zombie is
+// gone; a process whose first thread ended while another runs on is not.
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CosmosJournal } from '../../runtime/stack/cosmosJournal';
-import { FolderLockedError, currentProcessIdentity } from '../../runtime/stack/folderLock';
+import { FolderLockedError, currentProcessIdentity, processIdentity } from '../../runtime/stack/folderLock';
 import { startLocalStack, type LocalStack } from '../../runtime/stack/localStack';
 import { processesMentioning, killProcessesMentioning } from './stackProcesses';
 
@@ -92,6 +93,59 @@ describe('Cosmos journal folder lock', () => {
     }
     const journal = openJournal(dir); // SIGKILLed: its lock is stale now
     await journal.close();
+  });
+});
+
+describe('whether a process still holds its lock', () => {
+  /** Starts `python3 -c script`; resolves with it once it printed its first line (its pid, or 'ready'). */
+  function python(script: string): Promise<{ child: ChildProcess; line: string }> {
+    const child = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.stdout!.once('data', (data: Buffer) => resolve({ child, line: data.toString().trim() }));
+    });
+  }
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+  const state = (pid: number): string => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  };
+  const until = async (check: () => boolean): Promise<void> => {
+    for (let i = 0; i < 250 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
+  test('a zombie (ended, not yet reaped by its parent) is gone', async () => {
+    // The parent forks a child that ends at once and never reaps it.
+    const { line } = await python(
+      'import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)',
+    );
+    const pid = Number(line);
+    await until(() => state(pid) === 'Z');
+    expect(state(pid)).toBe('Z');
+    expect(processIdentity(pid)).toBeUndefined();
+  });
+
+  test('a process whose first thread ended while another still runs is not (it shows Z, yet holds its files)', async () => {
+    const exitCall = ({ x64: 60, arm64: 93 } as Record<string, number>)[process.arch];
+    if (exitCall === undefined) return; // the exit system call's number is known for these two only
+    // The first thread exits alone (the exit system call, not exit_group): its other thread sleeps on.
+    const { child } = await python(
+      'import ctypes, threading, time\n' +
+        'threading.Thread(target=time.sleep, args=(30,)).start()\n' +
+        "print('ready', flush=True)\n" +
+        `ctypes.CDLL(None).syscall(${exitCall}, 0)`,
+    );
+    const pid = child.pid!;
+    await until(() => state(pid) === 'Z');
+    expect(state(pid)).toBe('Z');
+    expect(processIdentity(pid)).toMatchObject({ pid });
+    child.kill('SIGKILL');
+    await until(() => processIdentity(pid) === undefined);
+    expect(processIdentity(pid)).toBeUndefined();
   });
 });
 
