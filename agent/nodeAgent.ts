@@ -1542,7 +1542,6 @@ function reportOf(message: RunTaskMessage): TaskReport {
   };
 }
 
-/** The trace context a task event carries (none for node events). */
 /** The exits of `batch` (task exits) as one `tasksExited` event: each exit's fields and its own time. */
 function tasksExitedOf(batch: JournaledExit[]): TasksExitedBody {
   return {
@@ -1555,6 +1554,7 @@ function tasksExitedOf(batch: JournaledExit[]): TasksExitedBody {
   };
 }
 
+/** The trace context a task event carries (none for node events). */
 function traceOf(event: NodeEventBody): { traceParent: string; traceState?: string } | undefined {
   return 'traceParent' in event && event.traceParent
     ? { traceParent: event.traceParent, traceState: event.traceState }

@@ -2,9 +2,10 @@
 // there, so it is not raised: one orchestration episode less per task) while node agents' events update the node
 // records (registration, heartbeats, setup result, tasks, evictions); a node that becomes ready, or that a job
 // attempt's last task just handed back, wakes its cluster's job scheduler. Exits that ended together on a node may
-// come in one event (`tasksExited`): one update of the node's record and one wake-up for all of them. Malformed events are set aside with the
-// reason; they never fail the function (no retry storm, no crash). A task's event is handled in its task's trace
-// (the trace context the agent echoes from the run message), so what this emits and raises joins the job's trace.
+// come in one event (`tasksExited`): one update of the node's record and one wake-up for all of them. Malformed
+// events are set aside with the reason; they never fail the function (no retry storm, no crash). A task's event is
+// handled in its task's trace (the trace context the agent echoes from the run message), so what this emits and
+// raises joins the job's trace.
 import { app, output, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { computeRejectedMessagesQueue, nodeEventsQueue } from '../../shared/config/resourceNames';
@@ -150,7 +151,7 @@ async function handleNodeEvents(
     // Only a registration makes a node's record: this node's was removed (or it never registered), and its events
     // must not bring it back (a task's exit still reaches its job above).
     context.log(
-      `Node ${nodeId} of ${clusterKey} has no record (removed by the cluster monitor): its ${events.map((e) => e.kind).join(', ')} dropped.`,
+      `Node ${nodeId} of ${clusterKey} has no record (removed by the cluster monitor): its ${events.map((e) => e.kind).join(', ')} ${events.length === 1 ? 'is' : 'are'} dropped.`,
     );
   }
   if (freed) {

@@ -250,27 +250,16 @@ export function endHandsNodeBack(end: { reason?: TaskEndReason; nodeRemoval?: No
 function taskExited(obj: WireObject, base: NodeEventBase, at: string): TaskExited {
   const exitCode = optionalInteger(obj, 'exitCode', at, -2147483648, 2147483647);
   const signal = optionalString(obj, 'signal', at, 32);
+  const common = { ...base, kind: 'taskExited' as const, ...taskFields(obj, at), exitCode, signal };
   if (base.version === 1) {
     // A version-1 agent sent its reason as text: keep the text for people, and take the machine-readable reason
     // from the facts alone (an eviction then shows as the node leaving, which the lifecycle checks).
     const reason: TaskEndReason =
       exitCode !== undefined ? 'exited' : signal !== undefined ? 'killed' : 'failedToStart';
-    return {
-      ...base,
-      kind: 'taskExited',
-      ...taskFields(obj, at),
-      exitCode,
-      signal,
-      reason,
-      message: optionalString(obj, 'reason', at, 4096),
-    };
+    return { ...common, reason, message: optionalString(obj, 'reason', at, 4096) };
   }
   return {
-    ...base,
-    kind: 'taskExited',
-    ...taskFields(obj, at),
-    exitCode,
-    signal,
+    ...common,
     reason: requireOneOf(obj, 'reason', at, taskEndReasons),
     message: optionalString(obj, 'message', at, 4096),
     nodeRemoval:
