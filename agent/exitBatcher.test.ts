@@ -8,7 +8,9 @@ interface Sent {
 }
 
 /** A batcher whose sends stay under way until the test ends them. */
-function heldBatcher(options: { together?: boolean; maxItems?: number; maxBytes?: number } = {}) {
+function heldBatcher(
+  options: { together?: boolean; holdFirst?: boolean; maxItems?: number; maxBytes?: number } = {},
+) {
   const sends: Sent[] = [];
   const hold = (items: string[]): Promise<void> =>
     new Promise<void>((resolve, reject) => sends.push({ items, done: resolve, fail: reject }));
@@ -16,6 +18,7 @@ function heldBatcher(options: { together?: boolean; maxItems?: number; maxBytes?
     sendOne: (item) => hold([item]),
     sendMany: (items) => hold(items),
     together: () => options.together ?? true,
+    holdFirst: () => options.holdFirst ?? false,
     bytesOf: (item) => item.length,
     maxItems: options.maxItems ?? 32,
     maxBytes: options.maxBytes ?? 1_000,
@@ -83,4 +86,14 @@ test('a failed send fails each of its exits, and the next ones still go', async 
   expect(sends.map((s) => s.items)).toEqual([['a'], ['b', 'c'], ['d']]);
   sends[2].done();
   await next;
+});
+
+test('while other tasks run, the first exit waits one timer tick, and those ending meanwhile go with it', async () => {
+  const { batcher, sends } = heldBatcher({ holdFirst: true });
+  const sent = [batcher.send('a'), batcher.send('b')];
+  expect(sends).toHaveLength(0);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(sends.map((s) => s.items)).toEqual([['a', 'b']]);
+  sends[0].done();
+  await Promise.all(sent);
 });

@@ -1,8 +1,9 @@
 // Sends tasks' exits so that those ending while the send of an earlier exit is under way go together, in one node
 // event (`tasksExited`), once that send is over. A node running several jobs at once (job slots) often sees its
 // short tasks end within a few milliseconds of each other: one event then costs the control plane one queue
-// message, one invocation and one update of the node's record instead of one per task. The first exit is never held
-// back: an exit waits only for a send that is under way anyway.
+// message, one invocation and one update of the node's record instead of one per task. An exit waits only for a
+// send that is under way anyway, or, while other tasks of the node run (`holdFirst`), for one timer tick (about a
+// millisecond), so the exits of tasks that end at the same moment go together from the first.
 
 export interface ExitBatcherOptions<T> {
   /** Sends one exit as its own event. */
@@ -11,6 +12,8 @@ export interface ExitBatcherOptions<T> {
   sendMany(items: T[]): Promise<void>;
   /** Whether the control plane reads events of several exits now (asked when a batch goes out). */
   together(): boolean;
+  /** Whether an exit with no send under way waits one timer tick for others (asked as it comes). */
+  holdFirst(): boolean;
   /** An exit's size in an event (bytes of JSON). */
   bytesOf(item: T): number;
   /** At most this many exits in one event. */
@@ -37,6 +40,11 @@ export class ExitBatcher<T> {
       return new Promise<void>((resolve, reject) => this.waiting.push({ item, resolve, reject }));
     }
     this.sending = true;
+    if (this.options.holdFirst()) {
+      const held = new Promise<void>((resolve, reject) => this.waiting.push({ item, resolve, reject }));
+      setTimeout(() => this.next(), 0);
+      return held;
+    }
     const sent = this.options.sendOne(item);
     void sent.then(
       () => this.next(),

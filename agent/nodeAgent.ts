@@ -217,6 +217,8 @@ export class NodeAgent {
     sendOne: (finished) => this.send(finished.exit, finished.time),
     sendMany: (batch) => this.send(tasksExitedOf(batch), new Date().toISOString(), tasksExitedVersion),
     together: () => this.readsTasksExited,
+    // Other tasks of the node still run (this one is out of `running` by now): theirs may be ending too.
+    holdFirst: () => this.readsTasksExited && this.running.size > 0,
     bytesOf: (finished) => Buffer.byteLength(JSON.stringify(finished.exit)) + 40, // + its time
     maxItems: tasksExitedMax,
     maxBytes: tasksExitedMaxBytes,
