@@ -36,12 +36,10 @@ export class ExitBatcher<T> {
 
   /** Resolves once the exit is sent (alone or with others); rejects when its event could not be sent. */
   send(item: T): Promise<void> {
-    if (this.sending) {
-      return new Promise<void>((resolve, reject) => this.waiting.push({ item, resolve, reject }));
-    }
+    if (this.sending) return this.wait(item);
     this.sending = true;
     if (this.options.holdFirst()) {
-      const held = new Promise<void>((resolve, reject) => this.waiting.push({ item, resolve, reject }));
+      const held = this.wait(item);
       setTimeout(() => this.next(), 0);
       return held;
     }
@@ -51,6 +49,11 @@ export class ExitBatcher<T> {
       () => this.next(),
     );
     return sent;
+  }
+
+  /** Waits to go with the next events. */
+  private wait(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.waiting.push({ item, resolve, reject }));
   }
 
   /** Sends what came meanwhile (in as few events as fit), then what came during that, until none is left. */
