@@ -1,6 +1,7 @@
 // End to end: a cluster whose nodes run two jobs at once (`jobSlotsPerNode: 2`, an extension of Batch AI). Two jobs
 // run together on its one node, a third waits for a slot and says so, and it starts on the slot the first hands back
-// while the second still runs. On a GPU size the two jobs sharing a node get two of its four GPUs each. Needs
+// while the second still runs. On a GPU size the two jobs sharing a node get two of its four GPUs each. Two exits in
+// one node event (`tasksExited`, as a node's agent sends exits that end together) each end their own job. Needs
 // `npx tsc -p tsconfig.json` first.
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,6 +9,7 @@ import * as path from 'path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { nodeEventsQueue } from '../../shared/config/resourceNames';
 import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
+import { attemptKey, jobLifecycleInstanceId } from '../../orchestrations/jobs/jobLifecycleContract';
 import { waitFor } from '../support/testEnvironment';
 import {
   customJob,
@@ -145,8 +147,8 @@ test('two exits in one node event (tasksExited) each end their own job, and both
       attempt: 1,
       exitCode,
       reason: 'exited',
-      replyTo: `job-${uuid}`,
-      releasesNodeOf: `${uuid}/1`,
+      replyTo: jobLifecycleInstanceId(uuid),
+      releasesNodeOf: attemptKey(uuid, 1),
       time: new Date().toISOString(),
     };
   };
