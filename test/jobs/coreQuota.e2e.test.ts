@@ -27,13 +27,7 @@ afterAll(async () => {
 
 test('a gang job waits for the quota with the reason said, then runs when another cluster gives cores back', async () => {
   // Admitted against an empty location: its maximum (2 nodes, 2 cores) fits the quota.
-  await bed.api.put(`${workspace}/clusters/auto`, {
-    properties: {
-      vmSize: 'STANDARD_D1_V2',
-      scaleSettings: { autoScale: { minimumNodeCount: 0, maximumNodeCount: 2, initialNodeCount: 0 } },
-      userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
-    },
-  });
+  await bed.putAutoscaleCluster('auto', 2);
   // Another cluster takes one of the two cores.
   await bed.createCluster('holder', 1);
 

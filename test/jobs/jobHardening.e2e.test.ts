@@ -198,13 +198,7 @@ test('scale down with waitforjobcompletion: the job finishes, then the node goes
 }, 120_000);
 
 test('a job that can never fit does not scale an autoscale pool up; a job that fits does', async () => {
-  await bed.api.put(`${workspace}/clusters/auto`, {
-    properties: {
-      vmSize: 'STANDARD_D1_V2',
-      scaleSettings: { autoScale: { minimumNodeCount: 0, maximumNodeCount: 1, initialNodeCount: 0 } },
-      userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
-    },
-  });
+  await bed.putAutoscaleCluster('auto', 1);
   await bed.putJob('huge', customJob(bed, 'auto', 'true', { nodeCount: 2 }));
   const waiting = await bed.waitForJob('huge', 'explained', queueInfoExplained);
   expect((waiting.queueInfo as { reason: string }).reason).toBe('ExceedsClusterSize');

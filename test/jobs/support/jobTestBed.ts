@@ -19,6 +19,8 @@ export interface JobTestBed {
   clusterId(name: string): string;
   /** Creates a cluster of `nodes` local nodes (`extra`: more properties) and waits until they are all idle. */
   createCluster(name: string, nodes: number, extra?: Record<string, unknown>): Promise<void>;
+  /** Creates an autoscale cluster of 0 to `maximumNodeCount` nodes, none at first (returns at once). */
+  putAutoscaleCluster(name: string, maximumNodeCount: number): Promise<void>;
   putJob(name: string, properties: Record<string, unknown>): Promise<void>;
   /** Submits a job on `cluster` whose process runs for 10 minutes; resolves with its pid once it started. */
   putLongJob(name: string, cluster: string): Promise<number>;
@@ -66,20 +68,22 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
     };
     const getCluster = async (name: string): Promise<Record<string, unknown>> =>
       (await api.send('GET', `${workspace}/clusters/${name}`)).body.properties as Record<string, unknown>;
+    const putCluster = (name: string, scaleSettings: Record<string, unknown>, extra = {}) =>
+      api.put(`${workspace}/clusters/${name}`, {
+        properties: {
+          vmSize: 'STANDARD_D1_V2',
+          scaleSettings,
+          userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
+          ...extra,
+        },
+      });
     const bed: JobTestBed = {
       api,
       env,
       dataDir: env.hostDataDir,
       clusterId: (name) => `${workspace}/clusters/${name}`,
       async createCluster(name, nodes, extra = {}) {
-        await api.put(`${workspace}/clusters/${name}`, {
-          properties: {
-            vmSize: 'STANDARD_D1_V2',
-            scaleSettings: { manual: { targetNodeCount: nodes } },
-            userAccountSettings: { adminUserName: 'me', adminUserPassword: 'Passw0rd!' },
-            ...extra,
-          },
-        });
+        await putCluster(name, { manual: { targetNodeCount: nodes } }, extra);
         await waitFor(
           `${nodes} idle node(s) in cluster ${name}`,
           async () => {
@@ -88,6 +92,9 @@ export async function startJobTestBed(settings: Record<string, string> = {}): Pr
           },
           60_000,
         );
+      },
+      async putAutoscaleCluster(name, maximumNodeCount) {
+        await putCluster(name, { autoScale: { minimumNodeCount: 0, maximumNodeCount, initialNodeCount: 0 } });
       },
       async putJob(name, properties) {
         await api.put(`${experiment}/jobs/${name}`, { properties });
