@@ -11,9 +11,10 @@ import {
   type AgentHarness,
 } from '../test/compute/support/nodeAgentHarness';
 import { TaskLauncher } from './taskLauncher';
-import { messagesByTask } from './nodeAgent';
+import { decodeReceived, messagesByTask } from './nodeAgent';
 import { nodeTaskSchema } from '../shared/contracts/nodeTask';
 import { decodeQueueMessage, encodeQueueMessage } from '../shared/contracts/wireEncoding';
+import { ContractError } from '../shared/contracts/contractError';
 import { parseNodeEvent } from '../shared/contracts/nodeEvent';
 
 let h: AgentHarness;
@@ -122,19 +123,24 @@ describe("a receive's messages", () => {
       messageId,
       messageText: typeof body === 'string' ? body : encodeQueueMessage(body),
     });
-    const groups = messagesByTask([
-      item('1', { taskId: 'x' }),
-      item('2', 'not a message'),
-      item('3', { taskId: 'y' }),
-      item('4', { taskId: 'x' }),
-      item('5', Buffer.from('null').toString('base64')),
-    ]);
-    expect(groups.map((group) => group.map((entry) => entry.messageId))).toEqual([
+    const groups = messagesByTask(
+      [
+        item('1', { taskId: 'x' }),
+        item('2', 'not a message'),
+        item('3', { taskId: 'y' }),
+        item('4', { taskId: 'x' }),
+        item('5', Buffer.from('null').toString('base64')),
+      ].map(decodeReceived),
+    );
+    expect(groups.map((group) => group.map((entry) => entry.item.messageId))).toEqual([
       ['1', '4'],
       ['2'],
       ['3'],
       ['5'],
     ]);
+    // Each text is decoded once, as it came: the malformed one keeps why it is not a message.
+    expect(groups[0][0].decoded).toEqual({ taskId: 'x' });
+    expect(groups[1][0].decodeError).toBeInstanceOf(ContractError);
   });
 });
 

@@ -31,6 +31,7 @@ import {
   refusedRunTaskOf,
   type BlobPath,
   type NodeRemoval,
+  type NodeTaskMessage,
   type RunTaskMessage,
   type TaskRegistry,
 } from '../shared/contracts/nodeTask';
@@ -914,10 +915,10 @@ export class NodeAgent {
         // The messages of different tasks are handled at once (a node with several job slots starts the tasks of one
         // receive together, so their exits come together too); those of one task (its run and kill) in order.
         await Promise.all(
-          messagesByTask(response.receivedMessageItems).map(async (messages) => {
-            for (const item of messages) {
+          messagesByTask(response.receivedMessageItems.map(decodeReceived)).map(async (messages) => {
+            for (const received of messages) {
               if (this.stopped) break;
-              await this.takeMessage(item);
+              await this.takeMessage(received);
             }
           }),
         );
@@ -937,21 +938,13 @@ export class NodeAgent {
    * Handles one received message and deletes it. One whose handling fails is left to come back (after the
    * visibility timeout) while the rest of the batch goes on; one delivered too often is given up.
    */
-  private async takeMessage(item: {
-    messageId: string;
-    popReceipt: string;
-    messageText: string;
-    dequeueCount: number;
-  }): Promise<void> {
+  private async takeMessage(received: ReceivedMessage<ReceivedTaskItem>): Promise<void> {
+    const { item } = received;
     try {
       if (item.dequeueCount > maxTaskMessageDeliveries) {
-        await this.giveUpMessage(
-          item.messageText,
-          item.dequeueCount,
-          this.messageFailures.get(item.messageId),
-        );
+        await this.giveUpMessage(received, item.dequeueCount, this.messageFailures.get(item.messageId));
       } else {
-        await this.handleMessage(item.messageText);
+        await this.handleMessage(received);
       }
       this.messageFailures.delete(item.messageId);
       await this.taskQueue.deleteMessage(item.messageId, item.popReceipt);
@@ -977,19 +970,21 @@ export class NodeAgent {
    * A message every earlier delivery of which failed (or whose agent died while handling it): set aside, and its
    * task, when a run message names one this agent has not run, reported as not started, so its job does not wait.
    */
-  private async giveUpMessage(text: string, deliveries: number, lastFailure?: string): Promise<void> {
+  private async giveUpMessage(
+    received: ReceivedMessage<ReceivedTaskItem>,
+    deliveries: number,
+    lastFailure?: string,
+  ): Promise<void> {
     const reason = `The node agent gave up on the task message after ${deliveries} deliveries${lastFailure ? ` (the last failure: ${lastFailure})` : ''}.`;
     this.log('error', reason);
-    let decoded: unknown;
     let task: TaskReport | undefined;
     try {
-      decoded = decodeQueueMessage(text);
-      const message = parseNodeTaskMessage(decoded);
+      const message = parseReceived(received);
       if (message.kind === 'runTask') task = reportOf(message);
     } catch {
-      task = refusedRunTaskOf(decoded);
+      task = refusedRunTaskOf(received.decoded);
     }
-    await this.setAside(text, reason);
+    await this.setAside(received.item.messageText, reason);
     if (task && !this.running.has(task.taskId) && !this.finished.has(task.taskId)) {
       await this.notStarted(task, 'failedToStart', reason);
     }
@@ -1013,20 +1008,18 @@ export class NodeAgent {
   }
 
   /** Handles one message; a malformed one is set aside (poison queue, with the reason) and reported. */
-  private async handleMessage(text: string): Promise<void> {
+  private async handleMessage(received: ReceivedMessage<ReceivedTaskItem>): Promise<void> {
     let message;
-    let decoded: unknown;
     try {
-      decoded = decodeQueueMessage(text);
-      message = parseNodeTaskMessage(decoded);
+      message = parseReceived(received);
     } catch (error: unknown) {
       if (!(error instanceof ContractError)) throw error;
       const reason = `Rejected task message: ${error.message}`;
       this.log('warn', reason);
-      await this.setAside(text, reason);
+      await this.setAside(received.item.messageText, reason);
       // A run message this agent cannot read (one of a newer release, say) still names its task: its job hears
       // that it did not start instead of waiting for an exit that would never come.
-      const refused = refusedRunTaskOf(decoded);
+      const refused = refusedRunTaskOf(received.decoded);
       if (refused && !this.running.has(refused.taskId) && !this.finished.has(refused.taskId)) {
         const why = `The node agent (release ${agentVersion}) cannot read the task's message: ${error.message}`;
         await this.notStarted(refused, 'failedToStart', why);
@@ -1510,23 +1503,52 @@ export class NodeAgent {
   }
 }
 
+/** A received task queue message as the agent takes it. */
+interface ReceivedTaskItem {
+  messageId: string;
+  popReceipt: string;
+  messageText: string;
+  dequeueCount: number;
+}
+
+/**
+ * A received message with its text decoded once, as it came (grouping by task and handling both read it):
+ * `decoded` is undefined and `decodeError` set when the text is neither JSON nor base64-encoded JSON.
+ */
+export interface ReceivedMessage<T extends { messageText: string }> {
+  item: T;
+  decoded?: unknown;
+  decodeError?: unknown;
+}
+
+export function decodeReceived<T extends { messageText: string }>(item: T): ReceivedMessage<T> {
+  try {
+    return { item, decoded: decodeQueueMessage(item.messageText) };
+  } catch (error: unknown) {
+    return { item, decodeError: error };
+  }
+}
+
+/** The task message a received message holds; throws (a ContractError when it is not one) as parsing its text would. */
+function parseReceived(received: ReceivedMessage<{ messageText: string }>): NodeTaskMessage {
+  if ('decodeError' in received) throw received.decodeError;
+  return parseNodeTaskMessage(received.decoded);
+}
+
 /**
  * A receive's messages grouped by the task they name, each group in the order received (a message that names none,
  * malformed, is a group of its own).
  */
-export function messagesByTask<T extends { messageId: string; messageText: string }>(items: T[]): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    let key = `message ${item.messageId}`;
-    try {
-      const taskId = (decodeQueueMessage(item.messageText) as { taskId?: unknown } | null)?.taskId;
-      if (typeof taskId === 'string') key = `task ${taskId}`;
-    } catch {
-      // handled (set aside) as the message is taken
-    }
+export function messagesByTask<T extends { messageId: string; messageText: string }>(
+  received: ReceivedMessage<T>[],
+): ReceivedMessage<T>[][] {
+  const groups = new Map<string, ReceivedMessage<T>[]>();
+  for (const entry of received) {
+    const taskId = (entry.decoded as { taskId?: unknown } | null | undefined)?.taskId;
+    const key = typeof taskId === 'string' ? `task ${taskId}` : `message ${entry.item.messageId}`;
     const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
   }
   return [...groups.values()];
 }

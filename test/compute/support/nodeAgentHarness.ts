@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { AgentConfig } from '../../../shared/contracts/agentConfig';
 import { nodeTaskSchema } from '../../../shared/contracts/nodeTask';
 import { decodeQueueMessage, encodeQueueMessage } from '../../../shared/contracts/wireEncoding';
-import { NodeAgent } from '../../../agent/nodeAgent';
+import { decodeReceived, NodeAgent, type ReceivedMessage } from '../../../agent/nodeAgent';
 
 export interface AgentHarness {
   agent: NodeAgent;
@@ -84,9 +84,9 @@ export function agentHarness(extra: Partial<AgentConfig> = {}): AgentHarness {
     },
   };
   const handle = (body: Record<string, unknown>): Promise<void> =>
-    (inner.handleMessage as (text: string) => Promise<void>).call(
+    (inner.handleMessage as (received: ReceivedMessage<{ messageText: string }>) => Promise<void>).call(
       agent,
-      encodeQueueMessage({ schema: nodeTaskSchema, version: 4, ...body }),
+      decodeReceived({ messageText: encodeQueueMessage({ schema: nodeTaskSchema, version: 4, ...body }) }),
     );
   const waitFor = async (
     predicate: (event: Record<string, unknown>) => boolean,
