@@ -12,6 +12,7 @@ import { CosmosJournal, JournalStats } from './cosmosJournal';
 import { installItemSizeLimit, ItemTooLargeError, itemTooLargeBody } from './itemSizeLimit';
 import { createJournaledAccount } from './journaledCosmosAccount';
 import { installLinearQueries } from './linearCosmosQueries';
+import { isQueryPlanRequest, singleRangeQueryPlan } from './cosmosQueryPlan';
 
 export interface DurableCosmosServerOptions {
   host: string;
@@ -51,6 +52,15 @@ const queryMetricsHeader =
   'userFunctionExecuteTimeInMs=0.00;retrievedDocumentCount=0;retrievedDocumentSize=0;outputDocumentCount=1;' +
   'outputDocumentSize=0;writeOutputTimeInMs=0.00;indexUtilizationRatio=0.00';
 
+/** A query plan request's route: its body (the query) is not read; the plan is the same for every query. */
+const queryPlanRoute: [unknown, RouteHandler] = [
+  {},
+  (_account, req) => {
+    req.resume();
+    return structuredClone(singleRangeQueryPlan);
+  },
+];
+
 function packageFile(name: string): string {
   return path.join(path.dirname(require.resolve('@vercel/cosmosdb-server/package.json')), name);
 }
@@ -65,8 +75,10 @@ async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const route = routes(req) as [unknown, RouteHandler] | undefined;
   let body: unknown;
+  const route = isQueryPlanRequest(req)
+    ? queryPlanRoute
+    : (routes(req) as [unknown, RouteHandler] | undefined);
   if (route) {
     const [params, handler] = route;
     try {

@@ -1,8 +1,10 @@
 // Where the Cosmos emulator would otherwise differ from Azure in ways the app could notice: documents over the 2 MB
 // item limit (Azure: 413 RequestEntityTooLarge, nothing stored), and ORDER BY, which in the emulator drops items
-// lacking the property while Azure returns them (the app's queue queries therefore select only items that have it).
+// lacking the property while Azure returns them (the app's queue queries therefore select only items that have it);
+// query plan requests, which Azure answers with a plan and the emulator answered with the query's results.
 import { Container, ErrorResponse, Items, SqlQuerySpec } from '@azure/cosmos';
 import * as fs from 'fs';
+import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { CosmosResourceStore } from '../../shared/adapters/cosmos/cosmosResourceStore';
@@ -174,5 +176,81 @@ describe('the queue queries and ORDER BY', () => {
       expect({ query: spec.query, ids: withoutOrder }).toEqual({ query: spec.query, ids: withOrder });
       expect(withOrder).toEqual(['ordered']);
     }
+  });
+});
+
+describe('query plans', () => {
+  /** A raw request to the emulator as the SDK makes it (the emulator takes any key). */
+  async function post(
+    pathname: string,
+    headers: Record<string, string>,
+    body: unknown,
+  ): Promise<{ status: number; body: unknown }> {
+    const url = new URL(pathname, stack.cosmosEndpoint);
+    return new Promise((resolve, reject) => {
+      const request = https.request(
+        url,
+        {
+          method: 'POST',
+          rejectUnauthorized: false,
+          headers: { 'content-type': 'application/query+json', ...headers },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+            }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(JSON.stringify(body));
+    });
+  }
+
+  test("a query plan request gets a plan, as from Azure's gateway, not the query's documents", async () => {
+    await items.items.upsert({ id: 'planned', pk: 'a', n: 1 });
+    const query = { query: 'SELECT * FROM c WHERE c.n > 0 ORDER BY c.n', parameters: [] };
+    const plan = await post(
+      '/dbs/parity/colls/items/docs',
+      { 'x-ms-cosmos-is-query-plan-request': 'True', 'x-ms-cosmos-query-version': '1.4' },
+      query,
+    );
+    expect(plan.status).toBe(200);
+    expect(plan.body).toMatchObject({
+      partitionedQueryExecutionInfoVersion: 2,
+      queryInfo: expect.objectContaining({ orderBy: [], aggregates: [] }),
+      queryRanges: [{ min: '', max: 'FF', isMinInclusive: true, isMaxInclusive: false }],
+    });
+    expect(plan.body).not.toHaveProperty('Documents');
+    // The same request without the header is the query.
+    const results = await post('/dbs/parity/colls/items/docs', { 'x-ms-documentdb-isquery': 'True' }, query);
+    expect(results.body).toMatchObject({
+      Documents: expect.arrayContaining([expect.objectContaining({ id: 'planned' })]),
+    });
+  });
+
+  test('a client that runs queries by their plan (forceQueryPlan) gets what the query alone returns', async () => {
+    for (const [id, pk, n] of [
+      ['p1', 'a', 3],
+      ['p2', 'b', 1],
+      ['p3', 'c', 2],
+      ['p4', 'a', 5],
+    ] as const)
+      await items.items.upsert({ id, pk, n, kind: 'plan' });
+    const queries = [
+      "SELECT TOP 2 c.id FROM c WHERE c.kind = 'plan' ORDER BY c.n DESC",
+      "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'plan'",
+      "SELECT c.id FROM c WHERE c.kind = 'plan' AND c.pk = 'a' ORDER BY c.n",
+    ];
+    for (const query of queries) {
+      const direct = (await items.items.query(query).fetchAll()).resources;
+      const byPlan = (await items.items.query(query, { forceQueryPlan: true }).fetchAll()).resources;
+      expect({ query, results: byPlan }).toEqual({ query, results: direct });
+    }
+    expect((await items.items.query(queries[0]).fetchAll()).resources).toEqual([{ id: 'p4' }, { id: 'p1' }]);
   });
 });
