@@ -447,6 +447,12 @@ async function applyPlan(
       }
     }
   }
+  // Local nodes poll their task queues only now and then: the kills are taken at once.
+  if (plan.killTasks.length > 0)
+    services.pool.wakeNodes?.(
+      clusterKey,
+      plan.killTasks.map((kill) => kill.nodeId),
+    );
   if (plan.deleteNodes.length > 0) await services.pool.deleteNodes(clusterKey, plan.deleteNodes);
   for (const nodeId of [...plan.deleteNodes, ...plan.deleteRecords]) {
     await services.queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId)).deleteIfExists();

@@ -81,6 +81,9 @@ function harness(scaleSettings: object) {
       deletePool: async () => {
         calls.push('deletePool');
       },
+      wakeNodes: (_key: string, ids: string[]) => {
+        calls.push(`wakeNodes(${ids.join(',')})`);
+      },
     },
     fileServers: {},
     nodes: {
@@ -265,12 +268,14 @@ test('the kills of a scale-down are sent again while the leaving node still list
     { queue: nodeTaskQueueName(clusterKey, 'a'), message: expect.objectContaining(kill('a-task')) },
     { queue: nodeTaskQueueName(clusterKey, 'b'), message: expect.objectContaining(kill('b-task')) },
   ]);
+  // Local nodes are woken to take the kills at once (they poll their queues only now and then).
+  expect(h.calls.filter((call) => call.startsWith('wakeNodes'))).toEqual(['wakeNodes(a,b)']);
   expect(h.calls.filter((call) => call.startsWith('deleteNodes'))).toEqual([]);
   // A node whose queue is gone (404) has nothing left to kill: the pass goes on; a node whose task exited goes.
   h.nodes.set('b', { ...h.nodes.get('b')!, runningTaskIds: [] });
   h.faults.send = [Object.assign(new Error('QueueNotFound'), { statusCode: 404 })];
   await reconcileCluster(input(), h.services);
-  expect(h.calls).toEqual(['deleteNodes(b)']);
+  expect(h.calls).toEqual(['wakeNodes(a,b)', 'wakeNodes(a)', 'deleteNodes(b)']);
   expect(h.sent).toHaveLength(2);
 });
 
@@ -297,7 +302,9 @@ test('a manual scale-down takes a node a job was just granted with the option: i
     expect(h.sent.map(({ message }) => message.nodeRemoval)).toEqual(
       deallocation === 'waitforjobcompletion' ? [] : [deallocation],
     );
+    expect(h.calls).toEqual(deallocation === 'waitforjobcompletion' ? [] : ['wakeNodes(a)']);
     // The job let it go (its attempt ended, its task exited): the node goes.
+    h.calls.length = 0;
     h.nodes.set('a', { ...h.nodes.get('a')!, runningTaskIds: [] });
     h.setJobs([]);
     await reconcileCluster(input(), h.services);

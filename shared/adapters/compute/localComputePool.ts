@@ -42,6 +42,9 @@ export interface LocalComputePoolOptions {
 
 export const defaultLocalMaxNodes = 32;
 
+/** How often a local node's agent polls its task queue unwoken (see startNode). */
+const localTaskPollIntervalMs = 5_000;
+
 /** COMPUTE_LOCAL_MAX_NODES: the most node-agent processes the local pool runs on this machine (default 32). */
 export function localMaxNodes(env: Readonly<Record<string, string | undefined>>): number {
   const raw = env.COMPUTE_LOCAL_MAX_NODES?.trim();
@@ -169,6 +172,10 @@ export class LocalComputePool implements ComputePool {
       // Local nodes only poll IMDS when a fake is configured: polling it often costs little and shortens the
       // eviction notice -> requeue path (VMs keep the pool definition's interval).
       scheduledEventsPollIntervalMs: Math.min(definition.agent.scheduledEventsPollIntervalMs, 250),
+      // Every message put on a local node's task queue comes with a wake-up (`wakeNodes`, SIGUSR2), so its agent
+      // polls the queue itself only as a fallback: every 500 ms, 4 idle local nodes cost about a third of an idle
+      // stack's CPU (their receives and Azurite's answers).
+      taskPollIntervalMs: Math.max(definition.agent.taskPollIntervalMs, localTaskPollIntervalMs),
       // No contact lease: this pool stops a lost local node's processes itself before its jobs run again (a lease
       // would only stop jobs of a node whose events are slow under the machine's load).
       contactLeaseMs: undefined,
