@@ -4,6 +4,7 @@ import * as compute from './compute';
 import * as cosmosJournal from './cosmosJournal';
 import * as durable from './durable';
 import * as jobs from './jobs';
+import { machineReference } from './machineReference';
 import * as requestCosts from './requestCosts';
 import * as schedulerQueue from './schedulerQueue';
 import * as sweeps from './sweeps';
@@ -26,11 +27,14 @@ async function main(): Promise<void> {
       `unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}`,
     );
   }
+  // Read every figure against the machine's speed at the time (it drifts): printed before and after.
+  process.stdout.write(`${machineReference()}\n`);
   for (const [name, bench] of Object.entries(benchmarks)) {
     if (wanted.length > 0 && !wanted.includes(name)) continue;
     process.stdout.write(`\n=== ${name} ===\n`);
     await bench.run();
   }
+  process.stdout.write(`\nafter the benchmarks, ${machineReference()}\n`);
 }
 
 main().catch((error: unknown) => {
