@@ -173,8 +173,8 @@ export class LocalComputePool implements ComputePool {
       // eviction notice -> requeue path (VMs keep the pool definition's interval).
       scheduledEventsPollIntervalMs: Math.min(definition.agent.scheduledEventsPollIntervalMs, 250),
       // Every message put on a local node's task queue comes with a wake-up (`wakeNodes`, SIGUSR2), so its agent
-      // polls the queue itself only as a fallback: every 500 ms, 4 idle local nodes cost about a third of an idle
-      // stack's CPU (their receives and Azurite's answers).
+      // polls the queue itself only as a fallback: every 500 ms, 4 idle local nodes cost a sixth to a quarter of an
+      // idle stack's CPU (their receives and Azurite's answers).
       taskPollIntervalMs: Math.max(definition.agent.taskPollIntervalMs, localTaskPollIntervalMs),
       // No contact lease: this pool stops a lost local node's processes itself before its jobs run again (a lease
       // would only stop jobs of a node whose events are slow under the machine's load).
