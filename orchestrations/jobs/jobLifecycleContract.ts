@@ -135,7 +135,7 @@ export function handedBack(
   jobUuid: string,
   attempt: number,
   nodeIds: readonly string[],
-  nodes: ReadonlyMap<string, NodeRecord>,
+  nodes: ReadonlyMap<string, Pick<NodeRecord, 'releasedBy' | 'earlierReleases'>>,
 ): boolean {
   const key = attemptKey(jobUuid, attempt);
   return (

@@ -35,7 +35,7 @@ import { parseDurationSeconds } from '../../shared/domain/duration';
 import { isApiError } from '../../shared/domain/errors';
 import { STDOUTERR_DIRECTORY_ID } from '../../shared/domain/jobLayout/jobOutputLayout';
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
-import type { NodeRecord } from '../../shared/ports/nodeStore';
+import type { NodeRecord, SchedulingNode } from '../../shared/ports/nodeStore';
 import { openSecrets } from '../../shared/domain/services/secretSealing';
 import type { JsonObject } from '../../shared/domain/specValidator';
 import { buildLaunchPlan } from '../../shared/domain/toolkits/launchPlanBuilder';
@@ -237,7 +237,7 @@ async function sendTaskMessage(queue: QueueClient, text: string): Promise<void> 
  */
 export async function launchJobTasks(
   input: LaunchJobTasksInput,
-  known: { job?: Stored; cluster?: Stored; nodes?: NodeRecord[] } = {},
+  known: { job?: Stored; cluster?: Stored; nodes?: SchedulingNode[] } = {},
 ): Promise<LaunchJobTasksResult> {
   const services = getJobServices();
   const { lifecycle, attempt, phase } = input;

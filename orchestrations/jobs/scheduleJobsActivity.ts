@@ -323,7 +323,7 @@ export async function scheduleJobs(
       ]);
       return { head, oversized, behind, readMore };
     }),
-    services.nodes.list(clusterKey),
+    services.nodes.listForScheduling(clusterKey),
   ]);
   const { oversized, behind, readMore } = queued;
   // A queued job stored before its queue order key was can be in both lists.

@@ -70,8 +70,16 @@ export interface NodeTaskExit {
   time: string;
 }
 
+/**
+ * What a scheduling pass reads of a node: its record without the history of its recent tasks (exits, vanished
+ * tasks), which is most of a record's size and which no pass reads: a pass lists every node of its cluster.
+ */
+export type SchedulingNode = Omit<NodeRecord, 'taskExits' | 'exitedTasks' | 'vanishedTasks'>;
+
 export interface NodeStore {
   list(clusterKey: string): Promise<NodeRecord[]>;
+  /** The cluster's nodes as a scheduling pass needs them (`SchedulingNode`): the same list, fewer bytes. */
+  listForScheduling(clusterKey: string): Promise<SchedulingNode[]>;
   get(clusterKey: string, nodeId: string): Promise<NodeRecord | undefined>;
   /**
    * Read-modify-write with the ETag: `mutate` gets the current record (or undefined) and returns the new one, or

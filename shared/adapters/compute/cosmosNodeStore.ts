@@ -2,7 +2,7 @@
 // single-partition query, an update is a replace with IfMatch on the record as this process last read or wrote it
 // (recentDocuments.ts: no read when that copy is current; a stale one costs a 412 and a fresh read).
 import type { Container, CosmosClient } from '@azure/cosmos';
-import type { NodeRecord, NodeStore } from '../../ports/nodeStore';
+import type { NodeRecord, NodeStore, SchedulingNode } from '../../ports/nodeStore';
 import { cosmosStatusOf } from '../cosmos/cosmosStatus';
 import { recentDocumentsOf, type RecentDocuments } from '../cosmos/recentDocuments';
 
@@ -15,6 +15,34 @@ interface NodeDocument extends NodeRecord {
 function documentId(nodeId: string): string {
   return encodeURIComponent(nodeId);
 }
+
+/** The fields of a `SchedulingNode`, all of them (the check below fails the build when the record gains one). */
+const schedulingFields = [
+  'nodeId',
+  'clusterKey',
+  'state',
+  'createdTime',
+  'vmSize',
+  'cpuCount',
+  'gpuCount',
+  'remoteLogin',
+  'agentVersion',
+  'registeredTime',
+  'lastHeartbeatTime',
+  'setup',
+  'runningTaskIds',
+  'runningJobIds',
+  'idleSince',
+  'unusableReason',
+  'leaving',
+  'releasedBy',
+  'earlierReleases',
+  'vmId',
+] as const satisfies readonly (keyof SchedulingNode)[];
+const everySchedulingField: Exclude<keyof SchedulingNode, (typeof schedulingFields)[number]> extends never
+  ? true
+  : never = true;
+void everySchedulingField;
 
 function recordOf(doc: NodeDocument): NodeRecord {
   const { id: _id, _etag, ...rest } = doc as NodeDocument & Record<string, unknown>;
@@ -41,6 +69,16 @@ export class CosmosNodeStore implements NodeStore {
       })
       .fetchAll();
     return resources.map(recordOf);
+  }
+
+  async listForScheduling(clusterKey: string): Promise<SchedulingNode[]> {
+    const { resources } = await this.container.items
+      .query<SchedulingNode>({
+        query: `SELECT ${schedulingFields.map((field) => `c.${field}`).join(', ')} FROM c WHERE c.clusterKey = @clusterKey`,
+        parameters: [{ name: '@clusterKey', value: clusterKey }],
+      })
+      .fetchAll();
+    return resources;
   }
 
   private async read(clusterKey: string, nodeId: string): Promise<NodeDocument | undefined> {
