@@ -7,7 +7,8 @@
 // again warm; then the same on the 4 job slots of one node (`jobSlotsPerNode`), on a stack of its own, fresh then
 // warm; (3) preemption recovery: an IMDS Preempt for a running job's node -> the next attempt's process starts;
 // (4) a waiting queue: what 1,000 jobs queued behind a busy node cost the stack while they wait (CPU per second by
-// process role, function invocations). Figures only: the machine is shared.
+// process role, function invocations); (5) listing the experiment's jobs after the bursts (1,030 jobs), wall time
+// and CPU per list. Figures only: the machine is shared.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -291,6 +292,27 @@ async function waitingQueue(bed: JobTestBed): Promise<void> {
   );
 }
 
+/**
+ * What listing a large experiment costs (the dashboard's and the CLI's job list): `listRuns` lists of all the
+ * experiment's jobs (pages of up to 1,000 through the API, as `jobStates` reads them), one at a time, with the wall
+ * time of each and the CPU of all by process role.
+ */
+async function listingCost(bed: JobTestBed): Promise<void> {
+  const listRuns = 10;
+  const times: number[] = [];
+  let jobs = 0;
+  const cpuBefore = cpuSnapshot();
+  for (let i = 0; i < listRuns; i++) {
+    const started = Date.now();
+    jobs = (await jobStates(bed)).size;
+    times.push(Date.now() - started);
+  }
+  process.stdout.write(
+    `listing the experiment's ${jobs} jobs (${listRuns} lists, one at a time): p50 ${percentile(times, 50)} ms, ` +
+      `max ${Math.max(...times)} ms\n  ${cpuPerUnit(cpuBefore, cpuSnapshot(), listRuns, 'list')}\n`,
+  );
+}
+
 /** The job's execution state once it ended (undefined while queued or running); throws if it failed. */
 async function jobState(bed: JobTestBed, name: string): Promise<string | undefined> {
   const job = await bed.getJob(name);
@@ -402,6 +424,7 @@ export async function run(): Promise<void> {
       await bed.createCluster('burst', 4);
       await throughput(bed, 'burst', 'fresh');
       await throughput(bed, 'burst', 'warm');
+      await listingCost(bed);
       if (waitingJobs > 0) await waitingQueue(bed);
     } finally {
       await bed.stop();
