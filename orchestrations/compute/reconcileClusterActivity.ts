@@ -15,7 +15,6 @@ import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
 import { nodeTaskSchema, killTaskVersion, type KillTaskMessage } from '../../shared/contracts/nodeTask';
 import { generateNodeDataKey, nodeDataKeyContext, sealValues } from '../../shared/crypto/nodeSecretSealing';
 import { openSecrets } from '../../shared/domain/services/secretSealing';
-import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
 import { PreconditionFailedError } from '../../shared/domain/errors';
 import type { ResourceRef } from '../../shared/domain/resourceId';
 import type { ResourceRecord, Stored } from '../../shared/domain/resourceRecord';
@@ -34,6 +33,7 @@ import { coreQuotaRoom, type CoreQuotaRoom } from '../../shared/domain/services/
 import { getComputeServices, type ComputeServices } from './computeServices';
 import { poolDefinitionOf, type NodeSealer } from './poolDefinition';
 import { fileServerEndpointsOf } from './fileServerEndpoints';
+import { sendTaskKills } from '../nodeTaskKills';
 
 function refOf(cluster: ClusterRefWire): ResourceRef {
   return { kind: 'cluster', ...cluster };
@@ -426,33 +426,26 @@ async function applyPlan(
       current ? { ...current, state: 'leaving', leaving: { since: time, reason, deallocation } } : undefined,
     );
   }
-  for (const { nodeId, taskIds, nodeRemoval } of plan.killTasks) {
-    const queue = services.queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId));
-    for (const taskId of taskIds) {
-      const kill: KillTaskMessage = {
-        schema: nodeTaskSchema,
-        version: killTaskVersion,
-        kind: 'killTask',
-        taskId,
-        signal: 'SIGTERM',
-        reason: `The node is leaving the cluster (scale down, nodeDeallocationOption ${nodeRemoval}).`,
-        nodeRemoval,
-      };
-      try {
-        await queue.sendMessage(encodeQueueMessage(kill));
-      } catch (error: unknown) {
-        // The node was removed with its queue: nothing runs there any more. Another failure fails the pass, which is
-        // tried again (and every pass sends the kills of a leaving node whose tasks are still listed).
-        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-      }
-    }
-  }
-  // Local nodes poll their task queues only now and then: the kills are taken at once.
-  if (plan.killTasks.length > 0)
-    services.pool.wakeNodes?.(
-      clusterKey,
-      plan.killTasks.map((kill) => kill.nodeId),
-    );
+  // A failed send (but a node's queue gone with it) fails the pass, which is tried again, and every pass sends the
+  // kills of a leaving node whose tasks are still listed.
+  await sendTaskKills(
+    services,
+    clusterKey,
+    plan.killTasks.flatMap(({ nodeId, taskIds, nodeRemoval }) =>
+      taskIds.map((taskId) => {
+        const message: KillTaskMessage = {
+          schema: nodeTaskSchema,
+          version: killTaskVersion,
+          kind: 'killTask',
+          taskId,
+          signal: 'SIGTERM',
+          reason: `The node is leaving the cluster (scale down, nodeDeallocationOption ${nodeRemoval}).`,
+          nodeRemoval,
+        };
+        return { nodeId, message };
+      }),
+    ),
+  );
   if (plan.deleteNodes.length > 0) await services.pool.deleteNodes(clusterKey, plan.deleteNodes);
   for (const nodeId of [...plan.deleteNodes, ...plan.deleteRecords]) {
     await services.queues.getQueueClient(nodeTaskQueueName(clusterKey, nodeId)).deleteIfExists();

@@ -1,9 +1,8 @@
 // Asks node agents to stop a job's tasks (killTask messages on each node's task queue). Idempotent: an agent
 // ignores a kill for a task it does not run; a node removed with its queue has nothing left to kill.
 import * as df from 'durable-functions';
-import { nodeTaskQueueName } from '../../shared/contracts/nodeQueueNames';
 import { nodeTaskSchema, killTaskVersion, type KillTaskMessage } from '../../shared/contracts/nodeTask';
-import { encodeQueueMessage } from '../../shared/contracts/wireEncoding';
+import { sendTaskKills } from '../nodeTaskKills';
 import { stopJobTasksActivityName, type StopJobTasksInput } from './jobLifecycleContract';
 import { getJobServices } from './jobServices';
 
@@ -24,10 +23,9 @@ async function attemptTasks(input: StopJobTasksInput): Promise<{ taskId: string;
 }
 
 export async function stopJobTasks(input: StopJobTasksInput): Promise<void> {
-  const { queues, pool } = getJobServices();
   const tasks = new Map(input.tasks.map((task) => [task.taskId, task]));
   for (const task of await attemptTasks(input)) tasks.set(task.taskId, task);
-  for (const task of tasks.values()) {
+  const kills = [...tasks.values()].map((task) => {
     const message: KillTaskMessage = {
       schema: nodeTaskSchema,
       version: killTaskVersion,
@@ -36,16 +34,9 @@ export async function stopJobTasks(input: StopJobTasksInput): Promise<void> {
       signal: input.signal,
       reason: input.reason,
     };
-    try {
-      await queues
-        .getQueueClient(nodeTaskQueueName(input.clusterKey, task.nodeId))
-        .sendMessage(encodeQueueMessage(message));
-    } catch (error: unknown) {
-      // The node was removed with its queue: nothing runs there any more.
-      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-    }
-  }
-  pool.wakeNodes?.(input.clusterKey, [...new Set([...tasks.values()].map((task) => task.nodeId))]);
+    return { nodeId: task.nodeId, message };
+  });
+  await sendTaskKills(getJobServices(), input.clusterKey, kills);
 }
 
 df.app.activity(stopJobTasksActivityName, { handler: stopJobTasks });
